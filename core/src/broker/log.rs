@@ -1,0 +1,38 @@
+//! `UnifiedLog`, reduced to what one replica needs so far: an append-only sequence of
+//! records, each given the next offset.
+
+use crate::record::RecordData;
+use std::rc::Rc;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogRecord {
+    pub offset: u64,
+    pub data: Rc<RecordData>,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    /// Sequence of this record (batch base sequence + index), -1 when not idempotent.
+    pub sequence: i32,
+    pub leader_epoch: u32,
+    pub append_ms: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Log {
+    records: Vec<LogRecord>,
+}
+
+impl Log {
+    /// Log end offset: the offset the next record will get.
+    pub fn log_end_offset(&self) -> u64 {
+        self.records.len() as u64
+    }
+
+    pub fn records(&self) -> &[LogRecord] {
+        &self.records
+    }
+
+    pub fn append(&mut self, record: LogRecord) {
+        debug_assert_eq!(record.offset, self.log_end_offset());
+        self.records.push(record);
+    }
+}

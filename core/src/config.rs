@@ -1,0 +1,540 @@
+//! Producer and topic configs parsed from Kafka's own property names and string values
+//! (`ProducerConfig`, `ConfigDef`), with the defaults and validation of each `kafka_version`.
+
+use crate::version::KafkaVersion;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A config Kafka would reject, worded as Kafka's `ConfigException` words it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The property at fault (`None` when the rule spans several, e.g. idempotence).
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn invalid(key: &str, value: &str, why: &str) -> ConfigError {
+    ConfigError {
+        key: Some(key.to_string()),
+        message: format!("Invalid value {value} for configuration {key}: {why}"),
+    }
+}
+
+fn not_modelled(key: &str, what: &str) -> ConfigError {
+    ConfigError {
+        key: Some(key.to_string()),
+        message: format!("{key}: {what} is not modelled by this version of Kafka Lab yet"),
+    }
+}
+
+/// `acks`: how many replicas must have a batch before the leader answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Acks {
+    /// `0`: no response at all; the send completes once the request is written.
+    None,
+    /// `1`: the leader answers after its own append.
+    Leader,
+    /// `all` / `-1`: the leader answers once every in-sync replica has the batch.
+    All,
+}
+
+impl Acks {
+    /// The value on the wire (`ProduceRequest.acks`).
+    pub fn wire(self) -> i16 {
+        match self {
+            Acks::None => 0,
+            Acks::Leader => 1,
+            Acks::All => -1,
+        }
+    }
+}
+
+impl fmt::Display for Acks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Acks::None => "0",
+            Acks::Leader => "1",
+            Acks::All => "all",
+        })
+    }
+}
+
+/// The producer's effective configuration after Kafka's defaults and post-processing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProducerConfig {
+    pub version: KafkaVersion,
+    pub acks: Acks,
+    pub batch_size: u32,
+    pub linger_ms: u64,
+    /// Whether the producer ends up idempotent (explicitly, by default, or not at all).
+    pub idempotence: bool,
+    pub retries: u32,
+    pub max_in_flight: u32,
+    pub request_timeout_ms: u64,
+    pub delivery_timeout_ms: u64,
+    pub max_request_size: u32,
+    pub retry_backoff_ms: u64,
+    pub partitioner_ignore_keys: bool,
+    pub adaptive_partitioning: bool,
+    /// What Kafka would log while post-processing (INFO/WARN lines), in order.
+    pub notes: Vec<String>,
+}
+
+/// Producer properties Kafka accepts that change nothing in a simulation.
+const INERT: &[&str] = &["bootstrap.servers", "client.id"];
+const STRING_SERIALIZER: &str = "org.apache.kafka.common.serialization.StringSerializer";
+/// Real producer properties this build does not model yet: rejected rather than ignored,
+/// so a scenario never silently means something other than what it says.
+const NOT_YET: &[&str] = &[
+    "buffer.memory",
+    "max.block.ms",
+    "partitioner.class",
+    "partitioner.availability.timeout.ms",
+    "retry.backoff.max.ms",
+    "transactional.id",
+    "transaction.timeout.ms",
+    "metadata.max.age.ms",
+    "interceptor.classes",
+];
+
+/// Default values by version (`producer.md` §6.2); `None` = the property does not exist.
+fn default_of(key: &str, v: KafkaVersion) -> Option<&'static str> {
+    let since_3_0 = v.at_least(3, 0);
+    let since_3_3 = v.at_least(3, 3);
+    Some(match key {
+        "acks" if since_3_0 => "all",
+        "acks" => "1",
+        "enable.idempotence" if since_3_0 => "true",
+        "enable.idempotence" => "false",
+        "linger.ms" if v.at_least(4, 0) => "5",
+        "linger.ms" => "0",
+        "batch.size" => "16384",
+        "retries" => "2147483647",
+        "max.in.flight.requests.per.connection" => "5",
+        "request.timeout.ms" => "30000",
+        "delivery.timeout.ms" => "120000",
+        "max.request.size" => "1048576",
+        "retry.backoff.ms" => "100",
+        "compression.type" => "none",
+        "partitioner.ignore.keys" if since_3_3 => "false",
+        "partitioner.adaptive.partitioning.enable" if since_3_3 => "true",
+        "key.serializer" | "value.serializer" => STRING_SERIALIZER,
+        _ => return None,
+    })
+}
+
+/// Every modelled producer property, in the order Kafka's docs list them.
+pub const PRODUCER_PROPERTIES: &[&str] = &[
+    "key.serializer",
+    "value.serializer",
+    "acks",
+    "batch.size",
+    "linger.ms",
+    "enable.idempotence",
+    "retries",
+    "max.in.flight.requests.per.connection",
+    "request.timeout.ms",
+    "delivery.timeout.ms",
+    "max.request.size",
+    "retry.backoff.ms",
+    "compression.type",
+    "partitioner.ignore.keys",
+    "partitioner.adaptive.partitioning.enable",
+];
+
+/// The default of `key` in `version`, as Kafka prints it, if the property exists there.
+pub fn producer_default(key: &str, version: KafkaVersion) -> Option<&'static str> {
+    default_of(key, version)
+}
+
+fn parse_int(key: &str, raw: &str, min: i64, max: i64) -> Result<i64, ConfigError> {
+    let kind = if max > i32::MAX as i64 { "LONG" } else { "INT" };
+    let n: i64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| invalid(key, raw, &format!("Not a number of type {kind}")))?;
+    if n < min {
+        return Err(invalid(key, raw, &format!("Value must be at least {min}")));
+    }
+    if n > max {
+        return Err(invalid(
+            key,
+            raw,
+            &format!("Value must be no more than {max}"),
+        ));
+    }
+    Ok(n)
+}
+
+fn parse_bool(key: &str, raw: &str) -> Result<bool, ConfigError> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(invalid(
+            key,
+            raw,
+            "Expected value to be either true or false",
+        )),
+    }
+}
+
+impl ProducerConfig {
+    /// Parses a producer's `config` map the way `new KafkaProducer(props)` would.
+    /// Returns every problem found, each naming its property.
+    pub fn parse(
+        props: &BTreeMap<String, String>,
+        version: KafkaVersion,
+    ) -> Result<Self, Vec<ConfigError>> {
+        let mut errors = Vec::new();
+        for (key, raw) in props {
+            if INERT.contains(&key.as_str()) || default_of(key, version).is_some() {
+                if let ("key.serializer" | "value.serializer", v) = (key.as_str(), raw.trim()) {
+                    if v != STRING_SERIALIZER && v != "StringSerializer" {
+                        errors.push(not_modelled(key, &format!("serializer '{v}'")));
+                    }
+                }
+                if key == "compression.type" {
+                    match raw.trim() {
+                        "none" => {}
+                        "gzip" | "snappy" | "lz4" | "zstd" => {
+                            errors.push(not_modelled(key, &format!("compression '{}'", raw.trim())))
+                        }
+                        _ => errors.push(invalid(
+                            key,
+                            raw,
+                            "String must be one of: none, gzip, snappy, lz4, zstd",
+                        )),
+                    }
+                }
+                continue;
+            }
+            if NOT_YET.contains(&key.as_str()) {
+                errors.push(not_modelled(key, "this property"));
+            } else if key.starts_with("partitioner.") && !version.at_least(3, 3) {
+                errors.push(ConfigError {
+                    key: Some(key.clone()),
+                    message: format!(
+                        "{key} does not exist in Kafka {version}: it came with the built-in partitioner in 3.3 (KIP-794)"
+                    ),
+                });
+            } else {
+                errors.push(ConfigError {
+                    key: Some(key.clone()),
+                    message: format!("{key} is not a Kafka producer config"),
+                });
+            }
+        }
+
+        let get = |key: &str| -> &str {
+            props
+                .get(key)
+                .map(String::as_str)
+                .or_else(|| default_of(key, version))
+                .unwrap_or("")
+        };
+        let explicit = |key: &str| props.contains_key(key);
+        let mut int = |key: &str, min: i64, max: i64| match parse_int(key, get(key), min, max) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(e);
+                min
+            }
+        };
+        let batch_size = int("batch.size", 0, i32::MAX as i64) as u32;
+        let linger_ms = int("linger.ms", 0, i64::MAX) as u64;
+        let retries = int("retries", 0, i32::MAX as i64) as u32;
+        let max_in_flight = int("max.in.flight.requests.per.connection", 1, i32::MAX as i64) as u32;
+        let request_timeout_ms = int("request.timeout.ms", 0, i32::MAX as i64) as u64;
+        let delivery_timeout_ms = int("delivery.timeout.ms", 0, i32::MAX as i64) as u64;
+        let max_request_size = int("max.request.size", 0, i32::MAX as i64) as u32;
+        let retry_backoff_ms = int("retry.backoff.ms", 0, i64::MAX) as u64;
+
+        let acks = match get("acks").trim() {
+            "all" | "-1" => Acks::All,
+            "1" => Acks::Leader,
+            "0" => Acks::None,
+            other => {
+                errors.push(invalid(
+                    "acks",
+                    other,
+                    "String must be one of: all, -1, 0, 1",
+                ));
+                Acks::All
+            }
+        };
+        let mut bool_of = |key: &str| match default_of(key, version) {
+            Some(_) => parse_bool(key, get(key)).unwrap_or_else(|e| {
+                errors.push(e);
+                false
+            }),
+            None => false,
+        };
+        let idempotence_requested = bool_of("enable.idempotence");
+        let partitioner_ignore_keys = bool_of("partitioner.ignore.keys");
+        let adaptive_partitioning = bool_of("partitioner.adaptive.partitioning.enable");
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+
+        let mut notes = Vec::new();
+        let idempotence = resolve_idempotence(
+            version,
+            idempotence_requested,
+            explicit("enable.idempotence"),
+            explicit("acks"),
+            acks,
+            retries,
+            max_in_flight,
+            &mut notes,
+        )
+        .map_err(|e| vec![e])?;
+        // 2.x: enabling idempotence without setting acks made acks default to all.
+        let acks = if idempotence && !explicit("acks") {
+            Acks::All
+        } else {
+            acks
+        };
+
+        // KafkaProducer.configureDeliveryTimeout
+        let floor = linger_ms.saturating_add(request_timeout_ms);
+        let delivery_timeout_ms = if delivery_timeout_ms < floor {
+            if explicit("delivery.timeout.ms") {
+                return Err(vec![ConfigError {
+                    key: Some("delivery.timeout.ms".into()),
+                    message: "Failed to construct kafka producer: delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms".into(),
+                }]);
+            }
+            notes.push(format!(
+                "WARN delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms. Setting it to {floor}."
+            ));
+            floor
+        } else {
+            delivery_timeout_ms
+        };
+
+        Ok(ProducerConfig {
+            version,
+            acks,
+            batch_size,
+            linger_ms,
+            idempotence,
+            retries,
+            max_in_flight,
+            request_timeout_ms,
+            delivery_timeout_ms,
+            max_request_size,
+            retry_backoff_ms,
+            partitioner_ignore_keys,
+            adaptive_partitioning,
+            notes,
+        })
+    }
+
+    /// The sticky partitioner's byte limit: `batch.size`, with 0 read as 1 (KAFKA-14303).
+    pub fn sticky_batch_size(&self) -> u32 {
+        self.batch_size.max(1)
+    }
+}
+
+/// `ProducerConfig.postProcessAndValidateIdempotenceConfigs` and its history (`producer.md` §6.1).
+#[allow(clippy::too_many_arguments)]
+fn resolve_idempotence(
+    v: KafkaVersion,
+    requested: bool,
+    explicit: bool,
+    acks_explicit: bool,
+    acks: Acks,
+    retries: u32,
+    max_in_flight: u32,
+    notes: &mut Vec<String>,
+) -> Result<bool, ConfigError> {
+    if !requested {
+        return Ok(false);
+    }
+    // KAFKA-13598: 3.0.0 and 3.1.0 only honoured idempotence when set explicitly.
+    let honours_default = !matches!((v.major, v.minor, v.patch), (3, 0, 0) | (3, 1, 0));
+    if !explicit && !honours_default {
+        notes.push(format!(
+            "Kafka {v}: enable.idempotence defaults to true but is only honoured when set explicitly (KAFKA-13598, fixed in 3.0.1/3.1.1/3.2.0): this producer is not idempotent"
+        ));
+        return Ok(false);
+    }
+    // Before 3.0 the default was false, so `requested` implies explicit.
+    let fail = |msg: &str, key: &str| ConfigError {
+        key: Some(key.to_string()),
+        message: msg.to_string(),
+    };
+    if retries == 0 {
+        if explicit {
+            return Err(fail(
+                "Must set retries to non-zero when using the idempotent producer.",
+                "retries",
+            ));
+        }
+        notes.push("INFO Idempotence will be disabled because retries is set to 0.".into());
+        return Ok(false);
+    }
+    if acks != Acks::All && (acks_explicit || v.at_least(3, 0)) {
+        if explicit {
+            return Err(fail(
+                "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
+                "acks",
+            ));
+        }
+        notes.push(format!(
+            "INFO Idempotence will be disabled because acks is set to {acks}, not set to 'all'."
+        ));
+        return Ok(false);
+    }
+    if max_in_flight > 5 {
+        if explicit || v.at_least(4, 0) {
+            return Err(fail(
+                "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.",
+                "max.in.flight.requests.per.connection",
+            ));
+        }
+        notes.push(format!(
+            "WARN Idempotence will be disabled because max.in.flight.requests.per.connection is set to {max_in_flight}, which is greater than 5. Please note that in v4.0.0 and onward, this will become an error."
+        ));
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// A topic's configs that the simulation models.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicConfig {
+    pub min_insync_replicas: u32,
+}
+
+impl TopicConfig {
+    pub fn parse(props: &BTreeMap<String, String>) -> Result<Self, Vec<ConfigError>> {
+        let mut errors = Vec::new();
+        let mut min_insync_replicas = 1;
+        for (key, raw) in props {
+            match key.as_str() {
+                "min.insync.replicas" => match parse_int(key, raw, 1, i32::MAX as i64) {
+                    Ok(n) => min_insync_replicas = n as u32,
+                    Err(e) => errors.push(e),
+                },
+                _ => errors.push(ConfigError {
+                    key: Some(key.clone()),
+                    message: format!(
+                        "{key} is not a topic config this version of Kafka Lab models"
+                    ),
+                }),
+            }
+        }
+        if errors.is_empty() {
+            Ok(TopicConfig {
+                min_insync_replicas,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(v: &str, kv: &[(&str, &str)]) -> Result<ProducerConfig, Vec<ConfigError>> {
+        let props = kv
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ProducerConfig::parse(&props, KafkaVersion::parse(v).unwrap())
+    }
+
+    #[test]
+    fn version_defaults() {
+        let c = parse("2.8", &[]).unwrap();
+        assert_eq!(
+            (c.acks, c.idempotence, c.linger_ms),
+            (Acks::Leader, false, 0)
+        );
+        let c = parse("3.9", &[]).unwrap();
+        assert_eq!((c.acks, c.idempotence, c.linger_ms), (Acks::All, true, 0));
+        let c = parse("4.0", &[]).unwrap();
+        assert_eq!(c.linger_ms, 5);
+        // KAFKA-13598: default producers of 3.0.0 are not idempotent.
+        assert!(!parse("3.0.0", &[]).unwrap().idempotence);
+        assert!(parse("3.0.1", &[]).unwrap().idempotence);
+    }
+
+    #[test]
+    fn acks_has_no_value_two() {
+        let e = parse("3.9", &[("acks", "2")]).unwrap_err();
+        assert_eq!(
+            e[0].message,
+            "Invalid value 2 for configuration acks: String must be one of: all, -1, 0, 1"
+        );
+    }
+
+    #[test]
+    fn idempotence_conflicts_kafka_producer_test() {
+        // KafkaProducerTest.testAcksAndIdempotenceForIdempotentProducers & co.
+        let c = parse("3.9", &[("acks", "1")]).unwrap();
+        assert!(!c.idempotence);
+        assert_eq!(c.acks, Acks::Leader);
+        assert!(c.notes[0].contains("acks is set to 1"));
+        let e = parse("3.9", &[("enable.idempotence", "true"), ("acks", "1")]).unwrap_err();
+        assert!(e[0].message.starts_with("Must set acks to all"));
+        let e = parse("3.9", &[("enable.idempotence", "true"), ("retries", "0")]).unwrap_err();
+        assert!(e[0].message.starts_with("Must set retries to non-zero"));
+        let e = parse(
+            "3.9",
+            &[
+                ("enable.idempotence", "true"),
+                ("max.in.flight.requests.per.connection", "6"),
+            ],
+        )
+        .unwrap_err();
+        assert!(e[0].message.contains("at most 5"));
+        let c = parse("3.9", &[("max.in.flight.requests.per.connection", "6")]).unwrap();
+        assert!(!c.idempotence);
+        assert!(parse("4.0", &[("max.in.flight.requests.per.connection", "6")]).is_err());
+        // 2.8: explicit idempotence with acks unset forces acks to all.
+        let c = parse("2.8", &[("enable.idempotence", "true")]).unwrap();
+        assert_eq!((c.acks, c.idempotence), (Acks::All, true));
+    }
+
+    #[test]
+    fn delivery_timeout_constraint() {
+        // KafkaProducerTest.testDeliveryTimeoutAndLingerMsConfig
+        let kv = [
+            ("delivery.timeout.ms", "1000"),
+            ("linger.ms", "1000"),
+            ("request.timeout.ms", "1"),
+        ];
+        assert!(parse("3.9", &kv).is_err());
+        let kv = [
+            ("delivery.timeout.ms", "1000"),
+            ("linger.ms", "999"),
+            ("request.timeout.ms", "1"),
+        ];
+        assert!(parse("3.9", &kv).is_ok());
+        let c = parse("3.9", &[("linger.ms", "200000")]).unwrap();
+        assert_eq!(c.delivery_timeout_ms, 230000);
+    }
+
+    #[test]
+    fn numbers_and_names() {
+        let e = parse("3.9", &[("linger.ms", "soon"), ("batch.size", "-1")]).unwrap_err();
+        assert_eq!(e.len(), 2);
+        assert!(e.iter().any(|e| e.message
+            == "Invalid value -1 for configuration batch.size: Value must be at least 0"));
+        assert!(e.iter().any(|e| e.message
+            == "Invalid value soon for configuration linger.ms: Not a number of type LONG"));
+        let e = parse("3.9", &[("lingerms", "5")]).unwrap_err();
+        assert!(e[0].message.contains("not a Kafka producer config"));
+        assert!(parse("3.2", &[("partitioner.ignore.keys", "true")]).is_err());
+    }
+}

@@ -1,0 +1,14 @@
+//! What a component's handler asks the world to do. Handlers push here; only the
+//! `Simulation` applies effects, in the order they were pushed.
+
+use crate::net::{Node, Payload};
+use crate::trace::TraceEvent;
+
+#[derive(Debug, Default)]
+pub struct Effects {
+    /// Messages to put on the network: (from, to, payload).
+    pub messages: Vec<(Node, Node, Payload)>,
+    pub events: Vec<TraceEvent>,
+    /// Records whose `send()` future completed: (producer, send index).
+    pub completed: Vec<(u16, u32)>,
+}

@@ -1,0 +1,32 @@
+//! Kafka Lab core: a deterministic, sans-IO simulation of Kafka's producer and brokers.
+//!
+//! Every component is a state machine fed events and the current virtual time; the
+//! [`sim::Simulation`] owns the clock, the seeded rng and the event queue, and is the
+//! only thing that moves data between components. The same scenario and seed give the
+//! same trace, byte for byte, natively and in wasm.
+
+pub mod broker;
+pub mod config;
+pub mod effects;
+pub mod metadata;
+pub mod net;
+pub mod producer;
+pub mod record;
+pub mod result;
+pub mod rng;
+pub mod scenario;
+pub mod sim;
+pub mod trace;
+pub mod utils;
+pub mod version;
+
+pub use scenario::{Scenario, ScenarioError};
+pub use sim::Simulation;
+
+/// Parses, validates and runs a scenario to its end.
+pub fn run_scenario(json: &str) -> Result<result::RunResult, Vec<ScenarioError>> {
+    let scenario = Scenario::from_json(json).map_err(|e| vec![e])?;
+    let mut sim = Simulation::new(&scenario)?;
+    sim.run();
+    Ok(result::RunResult::of(&sim))
+}

@@ -1,0 +1,152 @@
+//! What every node knows about the cluster (Kafka's `Cluster`/`MetadataSnapshot`):
+//! topics, partitions, replicas and leaders. Static until brokers can fail.
+
+use crate::config::TopicConfig;
+use crate::rng::Rng;
+use crate::version::KafkaVersion;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TopicPartition {
+    /// Index into `Cluster::topics`.
+    pub topic: u32,
+    pub partition: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartitionMeta {
+    /// Replica broker ids, preferred leader first.
+    pub replicas: Vec<u32>,
+    pub leader: Option<u32>,
+    pub leader_epoch: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TopicMeta {
+    pub name: String,
+    pub partitions: Vec<PartitionMeta>,
+    pub config: TopicConfig,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cluster {
+    pub brokers: u32,
+    pub topics: Vec<TopicMeta>,
+}
+
+impl Cluster {
+    pub fn topic(&self, tp: TopicPartition) -> &TopicMeta {
+        &self.topics[tp.topic as usize]
+    }
+
+    pub fn num_partitions(&self, topic: u32) -> u32 {
+        self.topics[topic as usize].partitions.len() as u32
+    }
+
+    pub fn leader_for(&self, tp: TopicPartition) -> Option<u32> {
+        self.topics[tp.topic as usize].partitions[tp.partition as usize].leader
+    }
+
+    /// Partitions of `topic` that have a leader, in metadata order
+    /// (`Cluster.availablePartitionsForTopic`).
+    pub fn available_partitions(&self, topic: u32) -> impl Iterator<Item = u32> + '_ {
+        self.topics[topic as usize]
+            .partitions
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.leader.is_some())
+            .map(|(i, _)| i as u32)
+    }
+
+    /// Partitions led by `broker`, in metadata order (`Cluster.partitionsForNode`).
+    pub fn partitions_for_node(&self, broker: u32) -> Vec<TopicPartition> {
+        let mut out = Vec::new();
+        for (t, meta) in self.topics.iter().enumerate() {
+            for (p, pm) in meta.partitions.iter().enumerate() {
+                if pm.leader == Some(broker) {
+                    out.push(TopicPartition {
+                        topic: t as u32,
+                        partition: p as u32,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    pub fn display(&self, tp: TopicPartition) -> String {
+        format!("{}-{}", self.topic(tp).name, tp.partition)
+    }
+}
+
+/// Replica placement at topic creation, as the version's controller does it.
+///
+/// 3.3+ (KRaft, `StripedReplicaPlacer`, no racks): a random start `r`, partition `p` gets
+/// `[b[(r+p)%n], b[(r+p+1)%n], …]`; after every `n` partitions the broker list is shuffled
+/// and the stripe restarts. Before 3.3 (ZooKeeper, `AdminUtils.assignReplicasToBrokers`):
+/// first replica `(p + start) % n`, followers shifted by `1 + (shift + j) % (n − 1)`, the
+/// shift growing by one every `n` partitions. Kafka's randomness comes from our seeded rng.
+pub fn place_replicas(
+    version: KafkaVersion,
+    brokers: u32,
+    partitions: u32,
+    rf: u32,
+    rng: &mut Rng,
+) -> Vec<Vec<u32>> {
+    let n = brokers;
+    if version.at_least(3, 3) {
+        let mut list: Vec<u32> = (0..n).collect();
+        let r = rng.below(n);
+        (0..partitions)
+            .map(|p| {
+                if p > 0 && p % n == 0 {
+                    for i in (1..list.len()).rev() {
+                        let j = rng.below(i as u32 + 1) as usize;
+                        list.swap(i, j);
+                    }
+                }
+                let base = if p < n { r + p } else { p % n };
+                (0..rf).map(|j| list[((base + j) % n) as usize]).collect()
+            })
+            .collect()
+    } else {
+        let start = rng.below(n);
+        let mut shift = rng.below(n);
+        (0..partitions)
+            .map(|p| {
+                if p > 0 && p % n == 0 {
+                    shift += 1;
+                }
+                let first = (p + start) % n;
+                let mut replicas = vec![first];
+                for j in 0..rf.saturating_sub(1) {
+                    replicas.push((first + 1 + (shift + j) % (n - 1)) % n);
+                }
+                replicas
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placement_spreads_leaders_and_never_repeats_a_broker() {
+        for v in [KafkaVersion::new(2, 8, 2), KafkaVersion::latest()] {
+            let mut rng = Rng::new(3);
+            let a = place_replicas(v, 3, 7, 3, &mut rng);
+            assert_eq!(a.len(), 7);
+            for replicas in &a {
+                let mut r = replicas.clone();
+                r.sort();
+                r.dedup();
+                assert_eq!(r.len(), 3, "{a:?}");
+            }
+            let leaders: Vec<u32> = a.iter().take(3).map(|r| r[0]).collect();
+            let mut l = leaders.clone();
+            l.sort();
+            assert_eq!(l, vec![0, 1, 2]);
+        }
+    }
+}

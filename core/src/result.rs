@@ -1,0 +1,175 @@
+//! The result JSON of `kafka-lab run` (`shared/SCENARIO.md`, "Result JSON").
+
+use crate::producer::metrics::ProducerMetricsReport;
+use crate::producer::Outcome;
+use crate::sim::Simulation;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Serialize)]
+pub struct RunResult {
+    pub ended_at_ms: u64,
+    pub trace_hash: String,
+    pub kafka_version: String,
+    pub events: u64,
+    pub partitions: Vec<PartitionResult>,
+    pub sends: Vec<SendResult>,
+    pub action_results: Vec<ActionResult>,
+    pub consumers: Vec<ConsumerResult>,
+    pub metrics: Metrics,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PartitionResult {
+    pub topic: String,
+    pub partition: u32,
+    pub leader: Option<u32>,
+    pub leader_epoch: u32,
+    pub isr: Vec<u32>,
+    pub high_watermark: u64,
+    pub last_stable_offset: u64,
+    pub replicas: Vec<ReplicaResult>,
+    pub log: Vec<LogEntry>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReplicaResult {
+    pub broker: u32,
+    pub log_end_offset: u64,
+    pub online: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LogEntry {
+    pub offset: u64,
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub sequence: i32,
+    pub transactional: bool,
+    pub control: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SendResult {
+    pub producer: String,
+    pub index: u32,
+    pub topic: String,
+    pub key: Option<String>,
+    pub partition: u32,
+    pub outcome: &'static str,
+    pub offset: i64,
+    pub error: Option<String>,
+    pub attempts: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ActionResult {
+    pub index: u32,
+    pub action: String,
+    pub producer: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConsumerResult {
+    pub name: String,
+    pub records: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Metrics {
+    pub producers: BTreeMap<String, ProducerMetricsReport>,
+}
+
+impl RunResult {
+    pub fn of(sim: &Simulation) -> RunResult {
+        let cluster = sim.cluster();
+        let mut partitions = Vec::new();
+        for (t, topic) in cluster.topics.iter().enumerate() {
+            for (p, meta) in topic.partitions.iter().enumerate() {
+                let tp = crate::metadata::TopicPartition {
+                    topic: t as u32,
+                    partition: p as u32,
+                };
+                let leader = meta.leader;
+                let replica = leader.and_then(|b| sim.brokers()[b as usize].partitions.get(&tp));
+                let (leo, hw, log) = match replica {
+                    Some(r) => (
+                        r.log.log_end_offset(),
+                        r.high_watermark(),
+                        r.log
+                            .records()
+                            .iter()
+                            .map(|rec| LogEntry {
+                                offset: rec.offset,
+                                key: rec.data.key.as_deref().map(str::to_string),
+                                value: Some(rec.data.value.to_string()),
+                                producer_id: rec.producer_id,
+                                producer_epoch: rec.producer_epoch,
+                                sequence: rec.sequence,
+                                transactional: false,
+                                control: None,
+                            })
+                            .collect(),
+                    ),
+                    None => (0, 0, Vec::new()),
+                };
+                partitions.push(PartitionResult {
+                    topic: topic.name.clone(),
+                    partition: p as u32,
+                    leader,
+                    leader_epoch: meta.leader_epoch,
+                    isr: leader.into_iter().collect(),
+                    high_watermark: hw,
+                    last_stable_offset: hw,
+                    replicas: meta
+                        .replicas
+                        .iter()
+                        .map(|&b| ReplicaResult {
+                            broker: b,
+                            log_end_offset: leo,
+                            online: true,
+                        })
+                        .collect(),
+                    log,
+                });
+            }
+        }
+        let mut sends = Vec::new();
+        let mut producers = BTreeMap::new();
+        for producer in sim.producers() {
+            for (i, s) in producer.sends.iter().enumerate() {
+                sends.push(SendResult {
+                    producer: producer.name.clone(),
+                    index: i as u32,
+                    topic: cluster.topics[s.tp.topic as usize].name.clone(),
+                    key: s.data.key.as_deref().map(str::to_string),
+                    partition: s.tp.partition,
+                    outcome: match s.outcome {
+                        Outcome::Pending => "pending",
+                        Outcome::Acked => "acked",
+                        Outcome::Failed => "failed",
+                    },
+                    offset: s.offset,
+                    error: None,
+                    attempts: s.attempts,
+                });
+            }
+            producers.insert(producer.name.clone(), producer.metrics.report());
+        }
+        RunResult {
+            ended_at_ms: sim.now(),
+            trace_hash: sim.trace_hash(),
+            kafka_version: sim.version().to_string(),
+            events: sim.events_traced(),
+            partitions,
+            sends,
+            // Only `send` actions run in this build, and they report per record in `sends`.
+            action_results: Vec::new(),
+            consumers: Vec::new(),
+            metrics: Metrics { producers },
+        }
+    }
+}

@@ -1,0 +1,607 @@
+//! `Simulation`: one event queue ordered by (virtual time, sequence number), one seeded
+//! rng, and the routing of effects between components. Nothing else moves data between
+//! the producer, the network and the brokers.
+
+use crate::broker::Broker;
+use crate::config::{ProducerConfig, TopicConfig};
+use crate::effects::Effects;
+use crate::metadata::{place_replicas, Cluster, PartitionMeta, TopicMeta};
+use crate::net::{Network, Node, Payload};
+use crate::producer::KafkaProducer;
+use crate::record::RecordData;
+use crate::rng::Rng;
+use crate::scenario::{Action, Scenario, ScenarioError, SendMode};
+use crate::trace::{TraceEvent, TraceHasher};
+use crate::version::KafkaVersion;
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::rc::Rc;
+
+/// Bounds that keep any accepted scenario runnable in a browser tab.
+pub const MAX_BROKERS: u32 = 9;
+pub const MAX_PARTITIONS: u32 = 1000;
+pub const MAX_UNTIL_MS: u64 = 24 * 3600 * 1000;
+pub const MAX_RECORDS: u64 = 10_000_000;
+pub const MAX_VALUE_BYTES: u32 = 1 << 20;
+pub const DEFAULT_LATENCY_MS: u64 = 1;
+/// How many recent trace events the app's event log can show.
+const RECENT_EVENTS: usize = 256;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Event {
+    SendRecord { action: u32, i: u32 },
+    ProducerWake { producer: u16 },
+    Deliver { message: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Scheduled {
+    at: u64,
+    seq: u64,
+    event: Event,
+}
+
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A validated `send` action: names resolved to indices.
+#[derive(Clone, Debug, PartialEq)]
+struct SendPlan {
+    producer: u16,
+    topic: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    scenario: Scenario,
+    version: KafkaVersion,
+    now: u64,
+    seq: u64,
+    queue: BinaryHeap<Reverse<Scheduled>>,
+    rng: Rng,
+    cluster: Cluster,
+    producers: Vec<KafkaProducer>,
+    brokers: Vec<Broker>,
+    network: Network,
+    hasher: TraceHasher,
+    recent: VecDeque<(u64, TraceEvent)>,
+    wake_at: Vec<Option<u64>>,
+    plans: BTreeMap<u32, SendPlan>,
+    /// `mode: sync` sends waiting on a record's result: (producer, index) → (action, next i).
+    sync_waits: BTreeMap<(u16, u32), (u32, u32)>,
+}
+
+fn err(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+    ScenarioError::new(path, message)
+}
+
+fn not_modelled(path: String, what: &str) -> ScenarioError {
+    err(
+        path,
+        format!("{what} is not modelled by this version of Kafka Lab yet"),
+    )
+}
+
+/// Kafka's legal topic names (`Topic.validate`).
+fn topic_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("Topic name is illegal, it can't be empty".into());
+    }
+    if name == "." || name == ".." {
+        return Some("Topic name cannot be \".\" or \"..\"".into());
+    }
+    if name.len() > 249 {
+        return Some("Topic name is illegal, it can't be longer than 249 characters".into());
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Some(format!("Topic name \"{name}\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"));
+    }
+    None
+}
+
+impl Simulation {
+    /// Validates a scenario and sets up the cluster at time 0. Every problem found is
+    /// returned, each with its JSON path.
+    pub fn new(scenario: &Scenario) -> Result<Simulation, Vec<ScenarioError>> {
+        let mut errors = Vec::new();
+        let version = match &scenario.kafka_version {
+            None => KafkaVersion::latest(),
+            Some(v) => KafkaVersion::parse(v).unwrap_or_else(|e| {
+                errors.push(err("kafka_version", e));
+                KafkaVersion::latest()
+            }),
+        };
+        if !(1..=MAX_BROKERS).contains(&scenario.brokers) {
+            errors.push(err(
+                "brokers",
+                format!(
+                    "a cluster has 1 to {MAX_BROKERS} brokers, not {}",
+                    scenario.brokers
+                ),
+            ));
+        }
+        if scenario.until_ms > MAX_UNTIL_MS {
+            errors.push(err(
+                "until_ms",
+                format!("at most {MAX_UNTIL_MS} ms (24 h) of virtual time"),
+            ));
+        }
+        if let Some(net) = &scenario.network {
+            if net.latency_ms > 10_000 {
+                errors.push(err("network.latency_ms", "at most 10000 ms"));
+            }
+        }
+        let brokers = scenario.brokers.clamp(1, MAX_BROKERS);
+        let mut rng = Rng::new(scenario.seed);
+
+        let mut topics = Vec::new();
+        for (i, t) in scenario.topics.iter().enumerate() {
+            let at = |f: &str| format!("topics[{i}].{f}");
+            if let Some(problem) = topic_name_problem(&t.name) {
+                errors.push(err(at("name"), problem));
+            }
+            if scenario.topics[..i].iter().any(|o| o.name == t.name) {
+                errors.push(err(
+                    at("name"),
+                    format!("Topic '{}' already exists.", t.name),
+                ));
+            }
+            if !(1..=MAX_PARTITIONS).contains(&t.partitions) {
+                errors.push(err(
+                    at("partitions"),
+                    format!("Number of partitions must be between 1 and {MAX_PARTITIONS} (Kafka requires at least 1)"),
+                ));
+            }
+            if t.replication_factor == 0 {
+                errors.push(err(
+                    at("replication_factor"),
+                    "Replication factor must be larger than 0.",
+                ));
+            } else if t.replication_factor > scenario.brokers {
+                errors.push(err(
+                    at("replication_factor"),
+                    format!(
+                        "Replication factor: {} larger than available brokers: {}.",
+                        t.replication_factor, scenario.brokers
+                    ),
+                ));
+            } else if t.replication_factor > 1 {
+                errors.push(not_modelled(
+                    at("replication_factor"),
+                    "replication (replication_factor > 1)",
+                ));
+            }
+            let config = match TopicConfig::parse(&t.config) {
+                Ok(c) => c,
+                Err(es) => {
+                    for e in es {
+                        let key = e.key.unwrap_or_default();
+                        errors.push(err(at(&format!("config.{key}")), e.message));
+                    }
+                    TopicConfig {
+                        min_insync_replicas: 1,
+                    }
+                }
+            };
+            if config.min_insync_replicas > 1 {
+                errors.push(not_modelled(
+                    at("config.min.insync.replicas"),
+                    "min.insync.replicas above 1 (it needs replication)",
+                ));
+            }
+            let partitions = t.partitions.clamp(1, MAX_PARTITIONS);
+            let rf = t.replication_factor.clamp(1, brokers);
+            let assignment = match &t.replica_assignment {
+                Some(a) => {
+                    if a.len() != t.partitions as usize {
+                        errors.push(err(
+                            at("replica_assignment"),
+                            format!(
+                                "needs one replica list per partition ({}), got {}",
+                                t.partitions,
+                                a.len()
+                            ),
+                        ));
+                    }
+                    for (p, replicas) in a.iter().enumerate() {
+                        let mut seen = replicas.clone();
+                        seen.sort_unstable();
+                        seen.dedup();
+                        if replicas.len() != rf as usize || seen.len() != replicas.len() {
+                            errors.push(err(
+                                format!("topics[{i}].replica_assignment[{p}]"),
+                                format!("needs {rf} distinct broker ids (the replication factor)"),
+                            ));
+                        }
+                        if let Some(b) = replicas.iter().find(|&&b| b >= scenario.brokers) {
+                            errors.push(err(
+                                format!("topics[{i}].replica_assignment[{p}]"),
+                                format!(
+                                    "unknown broker {b} (broker ids are 0..{})",
+                                    scenario.brokers
+                                ),
+                            ));
+                        }
+                    }
+                    a.clone()
+                }
+                None => place_replicas(version, brokers, partitions, rf, &mut rng),
+            };
+            topics.push(TopicMeta {
+                name: t.name.clone(),
+                partitions: assignment
+                    .into_iter()
+                    .map(|replicas| PartitionMeta {
+                        leader: replicas.first().copied(),
+                        replicas,
+                        leader_epoch: 0,
+                    })
+                    .collect(),
+                config,
+            });
+        }
+        let cluster = Cluster { brokers, topics };
+
+        let mut producers = Vec::new();
+        for (i, p) in scenario.producers.iter().enumerate() {
+            if p.name.is_empty() {
+                errors.push(err(
+                    format!("producers[{i}].name"),
+                    "a producer needs a name",
+                ));
+            }
+            if scenario.producers[..i].iter().any(|o| o.name == p.name) {
+                errors.push(err(
+                    format!("producers[{i}].name"),
+                    format!("duplicate producer name '{}'", p.name),
+                ));
+            }
+            match ProducerConfig::parse(&p.config, version) {
+                Ok(config) => {
+                    // ProducerIdManager hands out ids in order; the first is 0.
+                    let pid = producers.len() as i64;
+                    producers.push(KafkaProducer::new(
+                        producers.len() as u16,
+                        p.name.clone(),
+                        config,
+                        pid,
+                        cluster.topics.len(),
+                    ));
+                }
+                Err(es) => {
+                    for e in es {
+                        let path = match e.key {
+                            Some(k) => format!("producers[{i}].config.{k}"),
+                            None => format!("producers[{i}].config"),
+                        };
+                        errors.push(err(path, e.message));
+                    }
+                }
+            }
+        }
+        if !scenario.consumers.is_empty() {
+            errors.push(not_modelled("consumers".into(), "consumers"));
+        }
+
+        let mut plans = BTreeMap::new();
+        let mut total_records = 0u64;
+        for (i, action) in scenario.actions.iter().enumerate() {
+            let at = |f: &str| format!("actions[{i}].{f}");
+            let Action::Send(s) = action else {
+                errors.push(not_modelled(at("action"), &format!("'{}'", action.name())));
+                continue;
+            };
+            let producer = scenario.producers.iter().position(|p| p.name == s.producer);
+            if producer.is_none() {
+                errors.push(err(
+                    at("producer"),
+                    format!("unknown producer '{}'", s.producer),
+                ));
+            }
+            let topic = scenario.topics.iter().position(|t| t.name == s.topic);
+            match topic {
+                None => errors.push(err(at("topic"), format!("unknown topic '{}'", s.topic))),
+                Some(t) => {
+                    if let Some(p) = s.partition {
+                        let n = scenario.topics[t].partitions;
+                        if p >= n {
+                            errors.push(err(at("partition"), format!(
+                                "Partition {p} of topic {} with partition count {n} is not present in metadata (send() would block max.block.ms and fail with TimeoutException)",
+                                s.topic
+                            )));
+                        }
+                    }
+                }
+            }
+            if s.key.is_some() && s.keys.is_some() {
+                errors.push(err(at("keys"), "give either key or keys, not both"));
+            }
+            if s.keys.as_ref().is_some_and(Vec::is_empty) {
+                errors.push(err(at("keys"), "keys must not be empty"));
+            }
+            match (&s.value, s.value_bytes) {
+                (Some(_), Some(_)) => errors.push(err(
+                    at("value_bytes"),
+                    "give either value or value_bytes, not both",
+                )),
+                (None, None) => errors.push(err(at("value"), "a send needs value or value_bytes")),
+                (None, Some(n)) if n > MAX_VALUE_BYTES => errors.push(err(
+                    at("value_bytes"),
+                    format!("at most {MAX_VALUE_BYTES} bytes"),
+                )),
+                _ => {}
+            }
+            if s.count == 0 {
+                errors.push(err(at("count"), "count must be at least 1"));
+            }
+            total_records += s.count as u64;
+            if let (Some(producer), Some(topic)) = (producer, topic) {
+                plans.insert(
+                    i as u32,
+                    SendPlan {
+                        producer: producer as u16,
+                        topic: topic as u32,
+                    },
+                );
+            }
+        }
+        if total_records > MAX_RECORDS {
+            errors.push(err(
+                "actions",
+                format!("{total_records} records in all; Kafka Lab runs at most {MAX_RECORDS}"),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+
+        let latency = scenario
+            .network
+            .as_ref()
+            .map_or(DEFAULT_LATENCY_MS, |n| n.latency_ms);
+        let mut sim = Simulation {
+            scenario: scenario.clone(),
+            version,
+            now: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            rng,
+            brokers: (0..brokers).map(|b| Broker::new(b, &cluster)).collect(),
+            cluster,
+            wake_at: vec![None; producers.len()],
+            producers,
+            network: Network::new(latency),
+            hasher: TraceHasher::default(),
+            recent: VecDeque::new(),
+            plans,
+            sync_waits: BTreeMap::new(),
+        };
+        for (i, action) in scenario.actions.iter().enumerate() {
+            sim.schedule(
+                action.at_ms(),
+                Event::SendRecord {
+                    action: i as u32,
+                    i: 0,
+                },
+            );
+        }
+        Ok(sim)
+    }
+
+    fn schedule(&mut self, at: u64, event: Event) {
+        self.seq += 1;
+        self.queue.push(Reverse(Scheduled {
+            at,
+            seq: self.seq,
+            event,
+        }));
+    }
+
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    pub fn until_ms(&self) -> u64 {
+        self.scenario.until_ms
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    pub fn version(&self) -> KafkaVersion {
+        self.version
+    }
+
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    pub fn producers(&self) -> &[KafkaProducer] {
+        &self.producers
+    }
+
+    pub fn brokers(&self) -> &[Broker] {
+        &self.brokers
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// The most recent trace events, oldest first.
+    pub fn recent_events(&self) -> impl DoubleEndedIterator<Item = &(u64, TraceEvent)> {
+        self.recent.iter()
+    }
+
+    pub fn trace_hash(&self) -> String {
+        self.hasher.hex()
+    }
+
+    pub fn events_traced(&self) -> u64 {
+        self.hasher.events()
+    }
+
+    /// Time of the next pending event, if any is due by `until_ms`.
+    pub fn next_event_at(&self) -> Option<u64> {
+        self.queue
+            .peek()
+            .map(|Reverse(s)| s.at)
+            .filter(|&at| at <= self.scenario.until_ms)
+    }
+
+    /// Processes every event due at or before `t` (capped at `until_ms`), then sets the
+    /// clock to `t`.
+    pub fn run_until(&mut self, t: u64) {
+        let t = t.min(self.scenario.until_ms);
+        while self.next_event_at().is_some_and(|at| at <= t) {
+            self.step();
+        }
+        self.now = self.now.max(t);
+    }
+
+    /// Runs to the end of the scenario.
+    pub fn run(&mut self) {
+        self.run_until(self.scenario.until_ms);
+    }
+
+    /// Processes the next event. Returns false when nothing is left before `until_ms`.
+    pub fn step(&mut self) -> bool {
+        let Some(at) = self.next_event_at() else {
+            return false;
+        };
+        let Reverse(next) = self.queue.pop().expect("peeked");
+        self.now = at;
+        let mut out = Effects::default();
+        match next.event {
+            Event::SendRecord { action, i } => self.send_record(action, i, &mut out),
+            Event::ProducerWake { producer } => {
+                let p = producer as usize;
+                if self.wake_at[p] == Some(at) {
+                    self.wake_at[p] = None;
+                    self.producers[p].run_once(at, &self.cluster, &mut out);
+                }
+            }
+            Event::Deliver { message } => self.deliver(message, &mut out),
+        }
+        self.apply(out);
+        true
+    }
+
+    fn send_record(&mut self, action: u32, i: u32, out: &mut Effects) {
+        let Action::Send(send) = &self.scenario.actions[action as usize] else {
+            unreachable!("only send actions are scheduled");
+        };
+        let plan = &self.plans[&action];
+        let key = send.key_at(i).map(Rc::from);
+        let value: Rc<str> = match (&send.value, send.value_bytes) {
+            (Some(v), _) => Rc::from(v.as_str()),
+            (None, n) => random_value(&mut self.rng, n.unwrap_or(0)),
+        };
+        let (producer, topic, partition, mode, count, interval) = (
+            plan.producer,
+            plan.topic,
+            send.partition,
+            send.mode,
+            send.count,
+            send.interval_ms,
+        );
+        let data = RecordData {
+            key,
+            value,
+            timestamp: self.now,
+        };
+        let index = self.producers[producer as usize].send(
+            self.now,
+            topic,
+            partition,
+            data,
+            mode,
+            &mut self.rng,
+            &self.cluster,
+            out,
+        );
+        if i + 1 < count {
+            if mode == SendMode::Sync {
+                self.sync_waits.insert((producer, index), (action, i + 1));
+            } else {
+                self.schedule(self.now + interval, Event::SendRecord { action, i: i + 1 });
+            }
+        }
+    }
+
+    fn deliver(&mut self, message: u64, out: &mut Effects) {
+        let Some(msg) = self.network.deliver(message) else {
+            return;
+        };
+        match (msg.from, msg.to, &msg.payload) {
+            (Node::Producer(p), Node::Broker(b), Payload::Produce(req)) => {
+                let broker = &mut self.brokers[b as usize];
+                if let Some(resp) = broker.handle_produce(self.now, p, req, &mut out.events) {
+                    out.messages.push((
+                        Node::Broker(b),
+                        Node::Producer(p),
+                        Payload::ProduceResponse(resp),
+                    ));
+                }
+            }
+            (Node::Broker(b), Node::Producer(p), Payload::ProduceResponse(resp)) => {
+                self.producers[p as usize].handle_produce_response(self.now, b, resp, out);
+            }
+            _ => unreachable!("no other message kinds are sent"),
+        }
+    }
+
+    fn apply(&mut self, out: Effects) {
+        for event in out.events {
+            self.hasher.record(self.now, &event);
+            if self.recent.len() == RECENT_EVENTS {
+                self.recent.pop_front();
+            }
+            self.recent.push_back((self.now, event));
+        }
+        for (from, to, payload) in out.messages {
+            let (id, at) = self.network.send(self.now, from, to, payload);
+            self.schedule(at, Event::Deliver { message: id });
+        }
+        for key in out.completed {
+            if let Some((action, i)) = self.sync_waits.remove(&key) {
+                let Action::Send(send) = &self.scenario.actions[action as usize] else {
+                    unreachable!("only send actions wait");
+                };
+                let at = self.now + send.interval_ms;
+                self.schedule(at, Event::SendRecord { action, i });
+            }
+        }
+        for p in 0..self.producers.len() {
+            if let Some(t) = self.producers[p].poll_timeout(self.now) {
+                if self.wake_at[p].is_none_or(|w| t < w) {
+                    self.wake_at[p] = Some(t);
+                    self.schedule(t, Event::ProducerWake { producer: p as u16 });
+                }
+            }
+        }
+    }
+}
+
+/// `value_bytes`: seeded random bytes, drawn from ASCII letters and digits so that logs
+/// stay printable.
+fn random_value(rng: &mut Rng, n: u32) -> Rc<str> {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let s: String = (0..n)
+        .map(|_| ALPHABET[rng.below(ALPHABET.len() as u32) as usize] as char)
+        .collect();
+    Rc::from(s)
+}

@@ -1,0 +1,139 @@
+//! The event trace: every observable step of a run, in order. Its hash (`trace_hash`)
+//! is the determinism check; its tail is the app's event log.
+
+use crate::metadata::TopicPartition;
+use crate::producer::accumulator::BatchId;
+use std::fmt::{self, Write};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TraceEvent {
+    /// `send()` serialized, partitioned and appended a record to a batch.
+    Send {
+        producer: u16,
+        index: u32,
+        tp: TopicPartition,
+        batch: BatchId,
+        new_batch: bool,
+    },
+    /// The sender drained batches into one produce request to a broker.
+    RequestSent {
+        producer: u16,
+        broker: u32,
+        request: u64,
+        batches: u32,
+        records: u32,
+        bytes: u32,
+    },
+    /// The leader appended a batch to its log.
+    Appended {
+        broker: u32,
+        producer: u16,
+        batch: BatchId,
+        tp: TopicPartition,
+        base_offset: u64,
+        records: u32,
+    },
+    /// A batch's records completed: acknowledged at `base_offset` (-1 for acks=0).
+    BatchCompleted {
+        producer: u16,
+        batch: BatchId,
+        tp: TopicPartition,
+        base_offset: i64,
+    },
+}
+
+impl fmt::Display for TraceEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceEvent::Send {
+                producer,
+                index,
+                tp,
+                batch,
+                new_batch,
+            } => write!(
+                f,
+                "send p{producer} #{index} -> t{}p{} batch {batch}{}",
+                tp.topic,
+                tp.partition,
+                if *new_batch { " (new)" } else { "" }
+            ),
+            TraceEvent::RequestSent {
+                producer,
+                broker,
+                request,
+                batches,
+                records,
+                bytes,
+            } => write!(
+                f,
+                "produce p{producer} -> b{broker} req {request}: {batches} batches, {records} records, {bytes} B"
+            ),
+            TraceEvent::Appended {
+                broker,
+                producer,
+                batch,
+                tp,
+                base_offset,
+                records,
+            } => write!(
+                f,
+                "append b{broker} t{}p{} p{producer} batch {batch} @{base_offset} +{records}",
+                tp.topic, tp.partition
+            ),
+            TraceEvent::BatchCompleted {
+                producer,
+                batch,
+                tp,
+                base_offset,
+            } => write!(
+                f,
+                "ack p{producer} batch {batch} t{}p{} @{base_offset}",
+                tp.topic, tp.partition
+            ),
+        }
+    }
+}
+
+/// FNV-1a (64-bit) over `"{time} {event}\n"` lines: stable across platforms and
+/// releases, and computed as events happen, so the trace need not be kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceHasher {
+    state: u64,
+    events: u64,
+}
+
+impl Default for TraceHasher {
+    fn default() -> Self {
+        TraceHasher {
+            state: 0xcbf2_9ce4_8422_2325,
+            events: 0,
+        }
+    }
+}
+
+impl Write for TraceHasher {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for b in s.bytes() {
+            self.state ^= b as u64;
+            self.state = self.state.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        Ok(())
+    }
+}
+
+impl TraceHasher {
+    pub fn record(&mut self, at_ms: u64, event: &TraceEvent) {
+        self.events += 1;
+        // Writing into the hasher cannot fail.
+        let _ = writeln!(self, "{at_ms} {event}");
+    }
+
+    pub fn hex(&self) -> String {
+        format!("{:016x}", self.state)
+    }
+
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+}

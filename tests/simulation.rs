@@ -1,0 +1,222 @@
+//! Whole-run properties of the simulation: determinism, batching, acks, send modes,
+//! and the version differences of the null-key partitioner.
+
+use kafka_lab::{Scenario, Simulation};
+use kafka_lab_tests::run_json;
+use serde_json::Value;
+
+fn scenario(version: &str, config: &str, send: &str, until: u64) -> String {
+    format!(
+        r#"{{"seed":11,"kafka_version":"{version}","brokers":3,
+            "topics":[{{"name":"orders","partitions":6}}],
+            "producers":[{{"name":"p1","config":{config}}}],
+            "actions":[{send}],
+            "until_ms":{until}}}"#
+    )
+}
+
+const THOUSAND_PER_SECOND: &str = r#"{"at_ms":0,"action":"send","producer":"p1","topic":"orders","keys":["a","b","c","d","e","f","g","h"],"value_bytes":100,"count":1000,"interval_ms":1}"#;
+
+fn records_per_request(result: &Value) -> f64 {
+    result["metrics"]["producers"]["p1"]["records-per-request-avg"]
+        .as_f64()
+        .unwrap()
+}
+
+#[test]
+fn same_seed_same_trace_hash() {
+    let s = scenario("3.9", "{}", THOUSAND_PER_SECOND, 2000);
+    let a = run_json(&s);
+    let b = run_json(&s);
+    assert_eq!(a["trace_hash"], b["trace_hash"]);
+    assert_eq!(a, b, "the whole result is reproducible");
+    let other = run_json(&s.replace("\"seed\":11", "\"seed\":12"));
+    assert_ne!(
+        a["trace_hash"], other["trace_hash"],
+        "value bytes come from the seed"
+    );
+}
+
+#[test]
+fn linger_batches_more_records_per_request() {
+    // Issue 2's check: at 1,000 records/s, linger.ms=0 sends more requests per record
+    // than linger.ms=50 with batch.size=16384.
+    let eager = run_json(&scenario(
+        "3.9",
+        r#"{"linger.ms":"0"}"#,
+        THOUSAND_PER_SECOND,
+        2000,
+    ));
+    let lazy = run_json(&scenario(
+        "3.9",
+        r#"{"linger.ms":"50","batch.size":"16384"}"#,
+        THOUSAND_PER_SECOND,
+        2000,
+    ));
+    let (e, l) = (records_per_request(&eager), records_per_request(&lazy));
+    assert!(
+        e < 1.5,
+        "linger.ms=0 and an idle sender: about one record per request, got {e}"
+    );
+    assert!(
+        l > 10.0 * e,
+        "linger.ms=50 batches many records per request: {l} vs {e}"
+    );
+    for r in [&eager, &lazy] {
+        let sends = r["sends"].as_array().unwrap();
+        assert_eq!(sends.len(), 1000);
+        assert!(sends.iter().all(|s| s["outcome"] == "acked"));
+    }
+}
+
+#[test]
+fn acks_zero_completes_with_offset_minus_one() {
+    let r = run_json(&scenario(
+        "3.9",
+        r#"{"acks":"0"}"#,
+        THOUSAND_PER_SECOND,
+        2000,
+    ));
+    let sends = r["sends"].as_array().unwrap();
+    assert!(sends
+        .iter()
+        .all(|s| s["outcome"] == "acked" && s["offset"] == -1));
+    // The broker still stored them: acks=0 only means nobody waits for it.
+    let stored: u64 = r["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["high_watermark"].as_u64().unwrap())
+        .sum();
+    assert_eq!(stored, 1000);
+    // And with acks=0 idempotence (3.0+ default) is silently off: no producer id.
+    assert!(r["partitions"][0]["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|rec| rec["producer_id"] == -1));
+}
+
+#[test]
+fn acked_offsets_match_the_log() {
+    let r = run_json(&scenario("4.0", "{}", THOUSAND_PER_SECOND, 2000));
+    for send in r["sends"].as_array().unwrap() {
+        let p = send["partition"].as_u64().unwrap() as usize;
+        let offset = send["offset"].as_u64().unwrap() as usize;
+        let entry = &r["partitions"][p]["log"][offset];
+        assert_eq!(entry["key"], send["key"]);
+        assert_eq!(entry["offset"].as_u64().unwrap() as usize, offset);
+    }
+    // Idempotent by default since 3.0: sequences count up per partition.
+    for partition in r["partitions"].as_array().unwrap() {
+        for (i, rec) in partition["log"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(rec["sequence"].as_i64().unwrap(), i as i64);
+            assert!(rec["producer_id"].as_i64().unwrap() >= 0);
+        }
+    }
+}
+
+#[test]
+fn sync_sends_wait_for_each_result() {
+    let send = r#"{"at_ms":0,"action":"send","producer":"p1","topic":"orders","key":"k","value":"v","count":10,"mode":"sync"}"#;
+    let r = run_json(&scenario("3.9", r#"{"linger.ms":"0"}"#, send, 10_000));
+    assert_eq!(r["metrics"]["producers"]["p1"]["request-total"], 10);
+    assert_eq!(records_per_request(&r), 1.0);
+    // Async, records that arrive while requests are in flight share batches.
+    let r = run_json(&scenario(
+        "3.9",
+        r#"{"linger.ms":"0"}"#,
+        &send.replace("sync", "async"),
+        10_000,
+    ));
+    assert!(
+        r["metrics"]["producers"]["p1"]["request-total"]
+            .as_u64()
+            .unwrap()
+            < 10
+    );
+}
+
+fn null_key_partitions(version: &str) -> Vec<u64> {
+    let send = r#"{"at_ms":0,"action":"send","producer":"p1","topic":"orders","key":null,"value_bytes":200,"count":400,"interval_ms":1}"#;
+    let r = run_json(&scenario(
+        version,
+        r#"{"linger.ms":"0","batch.size":"1000"}"#,
+        send,
+        5000,
+    ));
+    r["sends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["partition"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn null_keys_are_sticky_then_spread() {
+    for version in ["2.8", "3.9"] {
+        let used: std::collections::BTreeSet<_> =
+            null_key_partitions(version).into_iter().collect();
+        assert_eq!(used.len(), 6, "{version}: all partitions get data");
+    }
+    // 2.4–3.2 switch on every new batch: with linger 0 and an idle sender each record
+    // starts a batch, so consecutive records never share a partition.
+    let parts = null_key_partitions("2.8");
+    assert!(
+        parts.windows(2).all(|w| w[0] != w[1]),
+        "KIP-480: switch on new batch"
+    );
+    // 3.3+ switch after batch.size bytes: runs of about 1000 / 270 ≈ 4 records.
+    let parts = null_key_partitions("3.9");
+    assert!(parts.windows(2).filter(|w| w[0] == w[1]).count() > 100);
+}
+
+#[test]
+fn validation_names_every_problem() {
+    let bad = r#"{"kafka_version":"9.9","brokers":12,
+        "topics":[{"name":"bad topic","partitions":0}],
+        "producers":[{"name":"p1","config":{"acks":"2","enable.idempotence":"true"}}],
+        "actions":[{"at_ms":0,"action":"send","producer":"nobody","topic":"orders","value":"v"},
+                   {"at_ms":5,"action":"crash_broker","broker":0}],
+        "until_ms":10}"#;
+    let scenario = Scenario::from_json(bad).unwrap();
+    let errors = Simulation::new(&scenario).unwrap_err();
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    for expected in [
+        "kafka_version",
+        "brokers",
+        "topics[0].name",
+        "topics[0].partitions",
+        "producers[0].config.acks",
+        "actions[0].producer",
+        "actions[0].topic",
+        "actions[1].action",
+    ] {
+        assert!(paths.contains(&expected), "missing {expected} in {paths:?}");
+    }
+    let acks = errors
+        .iter()
+        .find(|e| e.path == "producers[0].config.acks")
+        .unwrap();
+    assert_eq!(
+        acks.message,
+        "Invalid value 2 for configuration acks: String must be one of: all, -1, 0, 1"
+    );
+}
+
+#[test]
+fn explicit_idempotence_with_acks_one_is_kafkas_config_exception() {
+    let s = scenario(
+        "3.9",
+        r#"{"enable.idempotence":"true","acks":"1"}"#,
+        THOUSAND_PER_SECOND,
+        10,
+    );
+    let errors = Simulation::new(&Scenario::from_json(&s).unwrap()).unwrap_err();
+    assert_eq!(errors[0].path, "producers[0].config.acks");
+    assert_eq!(
+        errors[0].message,
+        "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence."
+    );
+}
