@@ -62,7 +62,7 @@ impl Broker {
             });
         }
         // With one replica the ISR is the leader alone, so acks=all is answered at once.
-        (request.acks != Acks::None).then(|| ProduceResponse {
+        (request.acks != Acks::None).then_some(ProduceResponse {
             id: request.id,
             partitions,
         })

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the site into www/: the Yew app as one wasm module plus its JS glue, with
+# relative paths so the same output works under a GitHub Pages sub-path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# --crate-type cdylib alone keeps LTO (the manifest also lists rlib for the tests).
+cargo rustc -p kafka-lab-web --release --target wasm32-unknown-unknown --crate-type cdylib
+rm -rf www/pkg
+wasm-bindgen --target web --no-typescript --out-dir www/pkg \
+  target/wasm32-unknown-unknown/release/kafka_lab_web.wasm
+node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  www/pkg/kafka_lab_web_bg.wasm -o www/pkg/kafka_lab_web_bg.wasm
+echo "built: $(du -b www/pkg/kafka_lab_web_bg.wasm | cut -f1) bytes of wasm," \
+  "$(gzip -9 -c www/pkg/kafka_lab_web_bg.wasm | wc -c) gzipped"

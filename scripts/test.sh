@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The test command: every test, from a fresh machine with only Rust, node and apt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stage() { printf '\n==== %s ====\n' "$*"; }
+
+stage setup
+bash scripts/setup.sh
+
+stage "format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p kafka-lab-core -p kafka-lab-web --target wasm32-unknown-unknown -- -D warnings
+
+stage "native tests (cargo test --workspace)"
+cargo test --workspace
+
+stage "browser tests (wasm-pack test --headless --chrome web)"
+CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome web
+
+stage "build the site"
+bash scripts/build.sh
+
+stage "end-to-end tests (Playwright, Debian chromium)"
+node --test tests/e2e/

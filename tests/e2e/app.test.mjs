@@ -1,0 +1,56 @@
+// The built site in headless chromium: it loads without errors, animates, and a
+// changed option has a visible effect.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withPage, ARTIFACTS } from './helpers.mjs';
+
+const count = (page, sel) => page.locator(sel).count();
+const metric = async (page, name) =>
+  Number((await page.locator(`.metric:has(.mname:text-is("${name}")) .value`).innerText()).replace(/[^\d.]/g, ''));
+
+test('loads, plays and reacts to partitions and linger.ms', async () => {
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.waitForSelector('#app-root .stage-svg');
+    assert.equal(await count(page, '.acc-row'), 3, 'three partitions by default');
+    assert.equal(await count(page, '.broker'), 3, 'three brokers');
+
+    // It plays: records are sent and acknowledged as virtual time advances.
+    await page.waitForFunction(() => Number(document.querySelector('#send-count')?.textContent) > 3);
+    await page.selectOption('#speed', '1');
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: `${ARTIFACTS}app-playing.png` });
+
+    // More partitions: more accumulator rows, and keyed records land in new places.
+    await page.selectOption('#partitions', '6');
+    assert.equal(await count(page, '.acc-row'), 6);
+    assert.equal(await count(page, '.broker .log'), 6, 'six leader replicas across the brokers');
+
+    // linger.ms=0 vs 500 at 1,000 records/s: fewer records per request without linger.
+    await page.click('#play'); // pause: compare at the same virtual moment
+    await page.selectOption('#rate', '1000');
+    await page.selectOption('#batch-size', '16384');
+    await page.selectOption('#linger-ms', '0');
+    const eager = await metric(page, 'records-per-request-avg');
+    await page.selectOption('#linger-ms', '500');
+    const lazy = await metric(page, 'records-per-request-avg');
+    assert.ok(lazy > eager, `linger.ms=500 batches more per request (${lazy} vs ${eager})`);
+
+    // Version defaults: 2.8 producers are not idempotent unless asked to be.
+    await page.selectOption('#kafka-version', '2.8');
+    await page.waitForSelector('.facts li:has-text("enable.idempotence: off in 2.8.2")');
+    await page.screenshot({ path: `${ARTIFACTS}app-after-edits.png` });
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('stays usable at a 768-pixel-wide window', async () => {
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.waitForSelector('#app-root .stage-svg');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px)`);
+    await page.screenshot({ path: `${ARTIFACTS}app-768.png`, fullPage: true });
+    assert.deepEqual(errors, []);
+  }, { width: 768, height: 1000 });
+});

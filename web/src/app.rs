@@ -1,0 +1,427 @@
+//! The app: owns the simulation and the controls; messages are the user's intent and
+//! the animation clock. `view` only reads; `update` is the one place state changes.
+
+use crate::painter::paint;
+use crate::stage::stage;
+use crate::workload::{KeyPattern, Setting, Workload};
+use gloo_render::{request_animation_frame, AnimationFrame};
+use kafka_lab::trace::TraceEvent;
+use kafka_lab::version::KafkaVersion;
+use kafka_lab::Simulation;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement};
+use yew::prelude::*;
+
+pub const SPEEDS: [(f64, &str); 7] = [
+    (0.01, "0.01×"),
+    (0.05, "0.05×"),
+    (0.1, "0.1×"),
+    (0.25, "0.25×"),
+    (1.0, "1× real time"),
+    (5.0, "5×"),
+    (20.0, "20×"),
+];
+
+pub enum Msg {
+    Frame(f64),
+    TogglePlay,
+    Step,
+    Restart,
+    Speed(String),
+    Set(Setting),
+}
+
+pub struct App {
+    workload: Workload,
+    sim: Simulation,
+    /// Virtual time on screen, in fractional ms; the simulation has run to its floor.
+    display_ms: f64,
+    playing: bool,
+    speed: f64,
+    last_frame: Option<f64>,
+    frame: Option<AnimationFrame>,
+    canvas: NodeRef,
+    error: Option<String>,
+}
+
+fn build(workload: &Workload) -> Result<Simulation, String> {
+    Simulation::new(&workload.scenario()).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| format!("{}: {}", e.path, e.message))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+impl App {
+    fn schedule_frame(&mut self, ctx: &Context<Self>) {
+        let link = ctx.link().clone();
+        self.frame = Some(request_animation_frame(move |ts| {
+            link.send_message(Msg::Frame(ts))
+        }));
+    }
+
+    /// Trail length in virtual ms: about a quarter second on screen at any speed.
+    fn trail_ms(&self) -> f64 {
+        (250.0 * self.speed).max(0.5)
+    }
+
+    fn paint(&self) {
+        let Some(canvas) = self.canvas.cast::<HtmlCanvasElement>() else {
+            return;
+        };
+        let width = canvas.client_width() as f64;
+        if width <= 0.0 {
+            return;
+        }
+        let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+        let (pw, ph) = (
+            (width * dpr) as u32,
+            (width * dpr * crate::layout::HEIGHT / crate::layout::WIDTH) as u32,
+        );
+        if canvas.width() != pw || canvas.height() != ph {
+            canvas.set_width(pw);
+            canvas.set_height(ph);
+        }
+        let Some(ctx) = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+        else {
+            return;
+        };
+        paint(
+            &ctx,
+            &self.sim,
+            self.display_ms,
+            self.trail_ms(),
+            pw as f64 / crate::layout::WIDTH,
+        );
+    }
+
+    fn describe(&self, at: u64, event: &TraceEvent) -> (String, String) {
+        let cluster = self.sim.cluster();
+        let names = |p: u16| {
+            self.sim
+                .producers()
+                .get(p as usize)
+                .map_or("?".to_string(), |p| p.name.clone())
+        };
+        let text = match event {
+            TraceEvent::Send {
+                producer,
+                index,
+                tp,
+                batch,
+                new_batch,
+            } => {
+                let key = self.sim.producers()[*producer as usize].sends[*index as usize]
+                    .data
+                    .key
+                    .as_deref()
+                    .map_or("null".to_string(), |k| format!("\"{k}\""));
+                format!(
+                    "{} send #{index} key={key} → {} {} batch {batch}",
+                    names(*producer),
+                    cluster.display(*tp),
+                    if *new_batch { "opens" } else { "joins" }
+                )
+            }
+            TraceEvent::RequestSent {
+                producer,
+                broker,
+                batches,
+                records,
+                bytes,
+                ..
+            } => format!(
+                "{} → broker {broker}: ProduceRequest, {batches} batch(es), {records} records, {bytes} B",
+                names(*producer)
+            ),
+            TraceEvent::Appended {
+                broker,
+                tp,
+                base_offset,
+                records,
+                ..
+            } => format!(
+                "broker {broker} appends {records} to {} at offsets {base_offset}–{}",
+                cluster.display(*tp),
+                base_offset + *records as u64 - 1
+            ),
+            TraceEvent::BatchCompleted {
+                producer,
+                batch,
+                tp,
+                base_offset,
+            } => {
+                if *base_offset < 0 {
+                    format!("{} batch {batch} to {} done without a response (acks=0, offset -1)", names(*producer), cluster.display(*tp))
+                } else {
+                    format!("{} batch {batch} acknowledged: {} offset {base_offset}", names(*producer), cluster.display(*tp))
+                }
+            }
+        };
+        (format!("{:>7.3}s", at as f64 / 1000.0), text)
+    }
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let workload = Workload::default();
+        let sim = build(&workload).expect("the default workload is valid");
+        let mut app = App {
+            workload,
+            sim,
+            display_ms: 0.0,
+            playing: true,
+            speed: 0.05,
+            last_frame: None,
+            frame: None,
+            canvas: NodeRef::default(),
+            error: None,
+        };
+        app.schedule_frame(ctx);
+        app
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::Frame(ts) => {
+                self.frame = None;
+                if !self.playing {
+                    self.last_frame = None;
+                    return false;
+                }
+                // Long pauses (a hidden tab) do not turn into a jump.
+                let dt = self
+                    .last_frame
+                    .map_or(0.0, |last| (ts - last).clamp(0.0, 100.0));
+                self.last_frame = Some(ts);
+                let end = self.sim.until_ms() as f64;
+                self.display_ms = (self.display_ms + dt * self.speed).min(end);
+                self.sim.run_until(self.display_ms.floor() as u64);
+                if self.display_ms >= end {
+                    self.playing = false;
+                } else {
+                    self.schedule_frame(ctx);
+                }
+                true
+            }
+            Msg::TogglePlay => {
+                self.playing = !self.playing;
+                self.last_frame = None;
+                if self.playing {
+                    if self.display_ms >= self.sim.until_ms() as f64 {
+                        ctx.link().send_message(Msg::Restart);
+                    }
+                    self.schedule_frame(ctx);
+                }
+                true
+            }
+            Msg::Step => {
+                // One step = up to the next traced event (some queue entries, like a
+                // superseded sender wake-up, change nothing visible).
+                self.playing = false;
+                let traced = self.sim.events_traced();
+                while self.sim.events_traced() == traced && self.sim.step() {}
+                self.display_ms = self.display_ms.max(self.sim.now() as f64);
+                true
+            }
+            Msg::Restart => {
+                if let Ok(sim) = build(&self.workload) {
+                    self.sim = sim;
+                    self.display_ms = 0.0;
+                }
+                true
+            }
+            Msg::Speed(raw) => {
+                if let Ok(s) = raw.parse::<f64>() {
+                    if SPEEDS.iter().any(|(v, _)| *v == s) {
+                        self.speed = s;
+                    }
+                }
+                true
+            }
+            Msg::Set(setting) => {
+                // A producer's config is fixed at construction: replay the run from t=0
+                // with the new settings up to the moment on screen.
+                match self
+                    .workload
+                    .with(&setting)
+                    .and_then(|w| build(&w).map(|sim| (w, sim)))
+                {
+                    Ok((workload, mut sim)) => {
+                        sim.run_until(self.display_ms.floor() as u64);
+                        self.workload = workload;
+                        self.sim = sim;
+                        self.error = None;
+                    }
+                    Err(e) => self.error = Some(e),
+                }
+                true
+            }
+        }
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let w = &self.workload;
+        let select = |id: &'static str,
+                      label: &'static str,
+                      hint: &'static str,
+                      value: String,
+                      options: Vec<(String, String)>,
+                      make: fn(String) -> Setting| {
+            let onchange = link.callback(move |e: Event| {
+                let input: HtmlInputElement = e.target_unchecked_into();
+                Msg::Set(make(input.value()))
+            });
+            html! {
+                <label class="control" for={id}>
+                    <span class="name mono">{ label }</span>
+                    <select id={id} {onchange}>
+                        { for options.into_iter().map(|(v, text)| html! {
+                            <option value={v.clone()} selected={v == value}>{ text }</option>
+                        }) }
+                    </select>
+                    <span class="hint">{ hint }</span>
+                </label>
+            }
+        };
+        let opts = |values: &[u64]| -> Vec<(String, String)> {
+            values
+                .iter()
+                .map(|v| (v.to_string(), v.to_string()))
+                .collect()
+        };
+        let producer = self.sim.producers().first();
+        let metrics = producer.map(|p| p.metrics.report());
+        let acked = producer.map_or(0, |p| {
+            p.sends
+                .iter()
+                .filter(|s| s.outcome == kafka_lab::producer::Outcome::Acked)
+                .count()
+        });
+        let sent = producer.map_or(0, |p| p.sends.len());
+        let notes = producer.map(|p| p.config.notes.clone()).unwrap_or_default();
+        let idempotent = producer.is_some_and(|p| p.config.idempotence);
+        let events: Vec<(String, String)> = self
+            .sim
+            .recent_events()
+            .rev()
+            .take(7)
+            .map(|(at, e)| self.describe(*at, e))
+            .collect();
+        let metric = |name: &'static str, value: String| {
+            html! { <div class="metric"><span class="value">{ value }</span><span class="mname mono">{ name }</span></div> }
+        };
+        let speed_change = link.callback(|e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            Msg::Speed(input.value())
+        });
+        html! {
+            <div class="app" id="app-root">
+                <header class="top">
+                    <div class="brand">
+                        <h1>{ "Kafka Lab" }</h1>
+                        <span class="tagline">{ "프로듀서 내부를 눈으로 · watch a Kafka producer send" }</span>
+                    </div>
+                    <div class="transport" role="toolbar" aria-label="playback">
+                        <button id="play" onclick={link.callback(|_| Msg::TogglePlay)} aria-label={if self.playing { "pause" } else { "play" }}>
+                            { if self.playing { "❚❚ Pause" } else { "▶ Play" } }
+                        </button>
+                        <button id="step" onclick={link.callback(|_| Msg::Step)} title="process the next event">{ "Step ▸" }</button>
+                        <button id="restart" onclick={link.callback(|_| Msg::Restart)}>{ "↺ Restart" }</button>
+                        <label class="speed">
+                            <span>{ "speed" }</span>
+                            <select id="speed" onchange={speed_change}>
+                                { for SPEEDS.iter().map(|(v, text)| html! {
+                                    <option value={v.to_string()} selected={*v == self.speed}>{ *text }</option>
+                                }) }
+                            </select>
+                        </label>
+                        <span class="clock mono" id="clock">
+                            { format!("t = {:.3} s / {} s", self.display_ms / 1000.0, self.sim.until_ms() / 1000) }
+                        </span>
+                    </div>
+                </header>
+                <main class="main">
+                    <div class="stage">
+                        { stage(&self.sim, w, self.display_ms) }
+                        <canvas ref={self.canvas.clone()} class="particles" aria-hidden="true"></canvas>
+                    </div>
+                    <aside class="controls" aria-label="producer and workload settings">
+                        <h2>{ "Producer config" }</h2>
+                        { select("acks", "acks", "all · 1 · 0 — there is no acks=2", w.acks.clone(),
+                            vec![("all".into(), "all (-1)".into()), ("1".into(), "1".into()), ("0".into(), "0".into())], Setting::Acks) }
+                        { select("batch-size", "batch.size", "bytes per partition batch", w.batch_size.to_string(),
+                            opts(&[256, 1024, 4096, 16384]), Setting::BatchSize) }
+                        { select("linger-ms", "linger.ms", "wait for more records", w.linger_ms.to_string(),
+                            opts(&[0, 5, 20, 50, 100, 500]), Setting::LingerMs) }
+                        { select("kafka-version", "kafka_version", "defaults & behaviour", w.kafka_version.clone(),
+                            KafkaVersion::supported_lines().map(|v| (v.clone(), v)).collect(), Setting::KafkaVersion) }
+                        <h2>{ "Topic & workload" }</h2>
+                        { select("partitions", "partitions", "of topic orders (RF 1)", w.partitions.to_string(),
+                            (1..=12u64).map(|v| (v.to_string(), v.to_string())).collect(), Setting::Partitions) }
+                        { select("keys", "keys", "which keys send() uses", w.keys.id().to_string(),
+                            KeyPattern::ALL.iter().map(|k| (k.id().to_string(), k.label().to_string())).collect(), Setting::Keys) }
+                        { select("rate", "records/s", "send() calls per second", w.rate.to_string(),
+                            opts(&[10, 50, 100, 200, 500, 1000]), Setting::Rate) }
+                        { select("value-bytes", "value bytes", "size of each value", w.value_bytes.to_string(),
+                            opts(&[10, 100, 1000]), Setting::ValueBytes) }
+                        { select("latency", "latency ms", "one way, every message", w.latency_ms.to_string(),
+                            opts(&[1, 5, 10, 50]), Setting::LatencyMs) }
+                        if let Some(e) = &self.error {
+                            <p class="error" role="alert" id="config-error">{ e }<br/><small>{ "Kept the last valid settings." }</small></p>
+                        }
+                    </aside>
+                </main>
+                <section class="bottom">
+                    <div class="metrics" aria-label="producer metrics">
+                        { metric("record-send-total", metrics.as_ref().map_or(0, |m| m.record_send_total).to_string()) }
+                        { metric("request-total", metrics.as_ref().map_or(0, |m| m.request_total).to_string()) }
+                        { metric("records-per-request-avg", format!("{:.2}", metrics.as_ref().map_or(0.0, |m| m.records_per_request_avg))) }
+                        { metric("batch-size-avg", format!("{:.0} B", metrics.as_ref().map_or(0.0, |m| m.batch_size_avg))) }
+                        { metric("request-latency-avg", format!("{:.1} ms", metrics.as_ref().map_or(0.0, |m| m.request_latency_avg))) }
+                        { metric("acked / sent", format!("{acked} / {sent}")) }
+                    </div>
+                    <div class="events" aria-live="off">
+                        <h3>{ "Events" }</h3>
+                        <ol>
+                            { for events.into_iter().map(|(t, text)| html! { <li><span class="mono t">{ t }</span>{ text }</li> }) }
+                        </ol>
+                    </div>
+                    <div class="facts">
+                        <h3>{ "What Kafka does here" }</h3>
+                        <ul>
+                            <li>{ format!("enable.idempotence: {} in {}", if idempotent { "on" } else { "off" }, self.sim.version()) }
+                                { " — on by default since 3.0 (the notes say false)." }</li>
+                            if w.keys == KeyPattern::Null {
+                                <li>{ if self.sim.version().at_least(3, 3) {
+                                    "Null keys: the built-in sticky partitioner (3.3+, KIP-794) switches after batch.size bytes."
+                                } else {
+                                    "Null keys: DefaultPartitioner (2.4–3.2, KIP-480) switches partition on every new batch."
+                                } }</li>
+                            } else {
+                                <li>{ format!("Keyed: toPositive(murmur2(key)) % {} — more partitions move keys.", w.partitions) }</li>
+                            }
+                            <li>{ "linger.ms defaults to 0 up to 3.9 and to 5 since 4.0." }</li>
+                            <li>{ "A setting change replays the run from t = 0: a producer's config is fixed when it is created." }</li>
+                            { for notes.iter().map(|n| html! { <li class="mono small">{ n.clone() }</li> }) }
+                        </ul>
+                    </div>
+                </section>
+            </div>
+        }
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
+        self.paint();
+    }
+}

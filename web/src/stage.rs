@@ -1,0 +1,266 @@
+//! The stage: producer app → serializer → partitioner → accumulator → sender → network →
+//! brokers, as SVG in the fixed layout space. Only structure that changes with the
+//! model's state lives here; moving particles are painted by `painter`.
+
+use crate::layout::*;
+use crate::workload::Workload;
+use kafka_lab::config::Acks;
+use kafka_lab::producer::KafkaProducer;
+use kafka_lab::Simulation;
+use yew::prelude::*;
+
+fn fmt_bytes(b: u32) -> String {
+    if b >= 10_240 {
+        format!("{:.0}K", b as f64 / 1024.0)
+    } else if b >= 1024 {
+        format!("{:.1}K", b as f64 / 1024.0)
+    } else {
+        format!("{b}")
+    }
+}
+
+fn column_title(x: f64, w: f64, title: &str, sub: &str) -> Html {
+    html! {
+        <g class="col-title">
+            <text x={(x + w / 2.0).to_string()} y="28" text-anchor="middle" class="title">{ title }</text>
+            <text x={(x + w / 2.0).to_string()} y="46" text-anchor="middle" class="sub">{ sub }</text>
+        </g>
+    }
+}
+
+fn hex_preview(bytes: &[u8]) -> String {
+    let mut s: Vec<String> = bytes.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    if bytes.len() > 6 {
+        s.push("…".into());
+    }
+    s.join(" ")
+}
+
+fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation) -> Html {
+    let last = p.sends.last();
+    let key_text = match last.and_then(|s| s.data.key.clone()) {
+        Some(k) => format!("\"{k}\""),
+        None => "null".into(),
+    };
+    let key_hex = last
+        .and_then(|s| s.data.key_bytes().map(hex_preview))
+        .unwrap_or_else(|| "(no key bytes)".into());
+    let n = sim.cluster().num_partitions(0);
+    let v = sim.version();
+    let rule = match (last.map(|s| s.data.key.is_some()), v.at_least(3, 3)) {
+        (Some(true), _) => format!("murmur2(key) % {n}"),
+        (_, true) => "sticky · built-in (KIP-794)".to_string(),
+        (_, false) => "sticky · DefaultPartitioner (KIP-480)".to_string(),
+    };
+    let decision = last
+        .map(|s| {
+            format!(
+                "{key_text} → {}-{}",
+                sim.cluster().topics[0].name,
+                s.tp.partition
+            )
+        })
+        .unwrap_or_default();
+    let h = BOX_H;
+    let y = MID_Y - h / 2.0;
+    html! {
+        <g class="producer">
+            <line x1={(APP_X + APP_W - 10.0).to_string()} x2={(PART_X + PART_W).to_string()} y1={TRACK_Y.to_string()} y2={TRACK_Y.to_string()} class="track"/>
+            <rect x={APP_X.to_string()} y={y.to_string()} width={APP_W.to_string()} height={h.to_string()} rx="10" class="box app"/>
+            <text x={(APP_X + 12.0).to_string()} y={(y + 26.0).to_string()} class="mono strong">{ "send()" }</text>
+            <text x={(APP_X + 12.0).to_string()} y={(y + 56.0).to_string()} class="big" id="send-count">{ p.sends.len().to_string() }</text>
+            <text x={(APP_X + 12.0).to_string()} y={(y + 74.0).to_string()} class="small">{ "records sent" }</text>
+            <text x={(APP_X + 12.0).to_string()} y={(y + 100.0).to_string()} class="small">{ format!("{} rec/s", workload.rate) }</text>
+            <text x={(APP_X + 12.0).to_string()} y={(y + 118.0).to_string()} class="small">{ format!("keys: {}", workload.keys.label()) }</text>
+            <text x={(APP_X + 12.0).to_string()} y={(y + 136.0).to_string()} class="small">{ format!("value: {} B", workload.value_bytes) }</text>
+
+            <rect x={SER_X.to_string()} y={y.to_string()} width={SER_W.to_string()} height={h.to_string()} rx="10" class="box"/>
+            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small">{ "StringSerializer" }</text>
+            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 58.0).to_string()} text-anchor="middle" class="mono small">{ key_text.clone() }</text>
+            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 76.0).to_string()} text-anchor="middle" class="small">{ "↓ UTF-8" }</text>
+            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 94.0).to_string()} text-anchor="middle" class="mono tiny">{ key_hex }</text>
+
+            <rect x={PART_X.to_string()} y={y.to_string()} width={PART_W.to_string()} height={h.to_string()} rx="10" class="box"/>
+            <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small">{ "Partitioner" }</text>
+            <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 58.0).to_string()} text-anchor="middle" class="mono tiny">{ rule }</text>
+            <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 88.0).to_string()} text-anchor="middle" class="mono tiny" id="last-decision">{ decision }</text>
+        </g>
+    }
+}
+
+fn accumulator(p: &KafkaProducer, sim: &Simulation, t: f64) -> Html {
+    let n = sim.cluster().num_partitions(0);
+    let linger = p.config.linger_ms as f64;
+    let batch_size = p.config.batch_size;
+    let topic = &sim.cluster().topics[0].name;
+    let deques: Vec<_> = p.accumulator.deques().collect();
+    let rows = (0..n).map(|part| {
+        let (top, h) = acc_row(part, n);
+        let bh = (h - 12.0).clamp(14.0, 40.0);
+        let by = top + (h - bh) / 2.0;
+        let dq = deques.iter().find(|(tp, _)| tp.partition == part).map(|(_, d)| *d);
+        let color = partition_color(part);
+        let batches = dq.map(|dq| {
+            let shown = dq.iter().take(4).enumerate().map(|(i, b)| {
+                let bw = 52.0;
+                let x = ACC_X + 78.0 + i as f64 * (bw + 8.0);
+                let fill = (b.size_in_bytes as f64 / b.write_limit.max(1) as f64).min(1.0);
+                let full = b.is_full() || i + 1 < dq.len();
+                let waited = (t - b.created_ms as f64).max(0.0);
+                let lingered = if linger <= 0.0 { 1.0 } else { (waited / linger).min(1.0) };
+                let ring = if i == 0 {
+                    let r = 7.0;
+                    let (cx, cy) = (x + bw - 2.0, by - 2.0);
+                    let a = lingered * std::f64::consts::TAU;
+                    let (ex, ey) = (cx + r * a.sin(), cy - r * a.cos());
+                    let large = if lingered > 0.5 { 1 } else { 0 };
+                    let path = if lingered >= 0.999 {
+                        format!("M {cx} {} A {r} {r} 0 1 1 {} {} Z", cy - r, cx - 0.01, cy - r)
+                    } else {
+                        format!("M {cx} {cy} L {cx} {} A {r} {r} 0 {large} 1 {ex} {ey} Z", cy - r)
+                    };
+                    html! {
+                        <g class="linger">
+                            <title>{ format!("linger.ms: waited {:.0} of {} ms", waited, p.config.linger_ms) }</title>
+                            <circle cx={cx.to_string()} cy={cy.to_string()} r={r.to_string()} class="ring-bg"/>
+                            <path d={path} class={if lingered >= 1.0 { "ring ready" } else { "ring" }}/>
+                        </g>
+                    }
+                } else {
+                    html! {}
+                };
+                html! {
+                    <g class="batch">
+                        <title>{ format!("batch {} · {} records · {} / {} bytes{}", b.id, b.records.len(), b.size_in_bytes, b.write_limit, if full { " · full" } else { "" }) }</title>
+                        <rect x={x.to_string()} y={by.to_string()} width={bw.to_string()} height={bh.to_string()} rx="4" class={if full { "batch-bg full" } else { "batch-bg" }}/>
+                        <rect x={x.to_string()} y={by.to_string()} width={(bw * fill).to_string()} height={bh.to_string()} rx="4" fill={color} class="batch-fill"/>
+                        <text x={(x + bw / 2.0).to_string()} y={(by + bh / 2.0 + 4.0).to_string()} text-anchor="middle" class="tiny strong batch-label">{ format!("{}/{}", fmt_bytes(b.size_in_bytes), fmt_bytes(batch_size.max(1))) }</text>
+                        { ring }
+                    </g>
+                }
+            });
+            let more = if dq.len() > 4 {
+                html! { <text x={(ACC_X + ACC_W - 4.0).to_string()} y={(by + bh / 2.0 + 4.0).to_string()} text-anchor="end" class="tiny">{ format!("+{}", dq.len() - 4) }</text> }
+            } else {
+                html! {}
+            };
+            html! { <>{ for shown }{ more }</> }
+        });
+        html! {
+            <g class="acc-row" data-partition={part.to_string()}>
+                <line x1={ACC_X.to_string()} x2={(ACC_X + ACC_W).to_string()} y1={(top + h).to_string()} y2={(top + h).to_string()} class="row-line"/>
+                <circle cx={(ACC_X + 10.0).to_string()} cy={(by + bh / 2.0).to_string()} r="5" fill={color}/>
+                <text x={(ACC_X + 20.0).to_string()} y={(by + bh / 2.0 + 4.0).to_string()} class="small mono">{ format!("{topic}-{part}") }</text>
+                { batches.unwrap_or_default() }
+            </g>
+        }
+    });
+    html! {
+        <g class="accumulator">
+            <rect x={ACC_X.to_string()} y={TOP.to_string()} width={ACC_W.to_string()} height={(BOTTOM - TOP).to_string()} rx="10" class="box"/>
+            <text x={(ACC_X + 12.0).to_string()} y={(TOP + 20.0).to_string()} class="small">
+                { format!("batch.size {} B · linger.ms {}", p.config.batch_size, p.config.linger_ms) }
+            </text>
+            { for rows }
+        </g>
+    }
+}
+
+fn sender(p: &KafkaProducer, sim: &Simulation) -> Html {
+    let nb = sim.cluster().brokers;
+    let slots = p.config.max_in_flight.min(5);
+    let conns = (0..nb).map(|b| {
+        let y = broker_y(b, nb);
+        let used = p.sender.in_flight.get(&b).map_or(0, |q| q.len()) as u32;
+        let dots = (0..slots).map(|i| {
+            let cx = SENDER_X + 18.0 + i as f64 * 15.0;
+            html! { <circle cx={cx.to_string()} cy={(y + 14.0).to_string()} r="5" class={if i < used { "slot used" } else { "slot" }}/> }
+        });
+        html! {
+            <g class="conn">
+                <text x={(SENDER_X + 10.0).to_string()} y={(y - 4.0).to_string()} class="tiny">{ format!("→ broker {b}") }</text>
+                { for dots }
+                <line x1={NET_X0.to_string()} x2={BROKER_X.to_string()} y1={y.to_string()} y2={y.to_string()} class="wire"/>
+            </g>
+        }
+    });
+    html! {
+        <g class="sender">
+            <rect x={SENDER_X.to_string()} y={TOP.to_string()} width={SENDER_W.to_string()} height={(BOTTOM - TOP).to_string()} rx="10" class="box"/>
+            <text x={(SENDER_X + SENDER_W / 2.0).to_string()} y={(TOP + 20.0).to_string()} text-anchor="middle" class="tiny">{ format!("in-flight ≤ {}", p.config.max_in_flight) }</text>
+            { for conns }
+        </g>
+    }
+}
+
+fn brokers(sim: &Simulation, t: f64) -> Html {
+    let nb = sim.cluster().brokers;
+    let boxes = sim.brokers().iter().map(|broker| {
+        let (top, h) = broker_box(broker.id, nb);
+        let parts = broker.partitions.values().enumerate().map(|(i, part)| {
+            let y = top + 38.0 + i as f64 * 22.0;
+            if y > top + h - 6.0 {
+                return html! {};
+            }
+            let records = part.log.records();
+            let cells = records.iter().rev().take(12).enumerate().map(|(j, r)| {
+                let x = BROKER_X + BROKER_W - 16.0 - j as f64 * 11.0;
+                let fresh = (t - r.append_ms as f64) < 40.0;
+                html! {
+                    <rect x={x.to_string()} y={(y - 9.0).to_string()} width="9" height="12" rx="2"
+                        fill={partition_color(part.tp.partition)} class={if fresh { "cell fresh" } else { "cell" }}>
+                        <title>{ format!("offset {} · key {}", r.offset, r.data.key.as_deref().unwrap_or("null")) }</title>
+                    </rect>
+                }
+            });
+            html! {
+                <g class="log" data-partition={part.tp.partition.to_string()}>
+                    <text x={(BROKER_X + 10.0).to_string()} y={y.to_string()} class="small mono">
+                        { format!("{}-{}", sim.cluster().topics[part.tp.topic as usize].name, part.tp.partition) }
+                    </text>
+                    <text x={(BROKER_X + 74.0).to_string()} y={y.to_string()} class="tiny mono leo">
+                        { format!("LEO {}", part.log.log_end_offset()) }
+                    </text>
+                    { for cells }
+                </g>
+            }
+        });
+        html! {
+            <g class="broker" data-broker={broker.id.to_string()}>
+                <rect x={BROKER_X.to_string()} y={top.to_string()} width={BROKER_W.to_string()} height={h.to_string()} rx="10" class="box broker-box"/>
+                <text x={(BROKER_X + 10.0).to_string()} y={(top + 20.0).to_string()} class="strong small">{ format!("Broker {}", broker.id) }</text>
+                <text x={(BROKER_X + BROKER_W - 10.0).to_string()} y={(top + 20.0).to_string()} text-anchor="end" class="tiny">{ "leader replicas" }</text>
+                { for parts }
+            </g>
+        }
+    });
+    html! { <g class="brokers">{ for boxes }</g> }
+}
+
+/// The whole stage at virtual time `t`.
+pub fn stage(sim: &Simulation, workload: &Workload, t: f64) -> Html {
+    let Some(p) = sim.producers().first() else {
+        return html! {};
+    };
+    let acks = match p.config.acks {
+        Acks::None => "acks=0: no response",
+        Acks::Leader => "acks=1: leader append",
+        Acks::All => "acks=all: whole ISR",
+    };
+    html! {
+        <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} class="stage-svg" role="img"
+            aria-label="Kafka producer pipeline: send, serializer, partitioner, record accumulator, sender, network, brokers">
+            { column_title(APP_X, APP_W, "Producer app", "애플리케이션") }
+            { column_title(SER_X, SER_W, "Serializer", "직렬화") }
+            { column_title(PART_X, PART_W, "Partitioner", "파티셔너") }
+            { column_title(ACC_X, ACC_W, "RecordAccumulator", "레코드 어큐뮬레이터 · 배치") }
+            { column_title(SENDER_X, SENDER_W, "Sender", "센더") }
+            { column_title(NET_X0, BROKER_X - NET_X0, "Network", acks) }
+            { column_title(BROKER_X, BROKER_W, "Brokers", "브로커 · 파티션 로그") }
+            { producer_boxes(p, workload, sim) }
+            { accumulator(p, sim, t) }
+            { sender(p, sim) }
+            { brokers(sim, t) }
+        </svg>
+    }
+}
