@@ -220,3 +220,14 @@ fn explicit_idempotence_with_acks_one_is_kafkas_config_exception() {
         "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence."
     );
 }
+
+#[test]
+fn quickstart_trace_hash_is_pinned() {
+    // The same pin is checked in the browser (web/tests/determinism.rs): native and
+    // wasm runs must agree. A deliberate behaviour change updates the file.
+    let result = run_json(include_str!("../scenarios/quickstart.json"));
+    assert_eq!(
+        result["trace_hash"].as_str().unwrap(),
+        include_str!("../scenarios/quickstart.trace_hash").trim()
+    );
+}

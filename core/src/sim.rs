@@ -74,6 +74,8 @@ pub struct Simulation {
     network: Network,
     hasher: TraceHasher,
     recent: VecDeque<(u64, TraceEvent)>,
+    /// The whole trace, when asked for (`record_trace`); the hash never needs it.
+    trace: Option<Vec<(u64, TraceEvent)>>,
     wake_at: Vec<Option<u64>>,
     plans: BTreeMap<u32, SendPlan>,
     /// `mode: sync` sends waiting on a record's result: (producer, index) → (action, next i).
@@ -385,6 +387,7 @@ impl Simulation {
             network: Network::new(latency),
             hasher: TraceHasher::default(),
             recent: VecDeque::new(),
+            trace: None,
             plans,
             sync_waits: BTreeMap::new(),
         };
@@ -439,6 +442,16 @@ impl Simulation {
 
     pub fn network(&self) -> &Network {
         &self.network
+    }
+
+    /// Keeps every trace event from now on, for `trace()`.
+    pub fn record_trace(&mut self) {
+        self.trace.get_or_insert_with(Vec::new);
+    }
+
+    /// Every event since `record_trace` was called, in order.
+    pub fn trace(&self) -> &[(u64, TraceEvent)] {
+        self.trace.as_deref().unwrap_or_default()
     }
 
     /// The most recent trace events, oldest first.
@@ -567,6 +580,9 @@ impl Simulation {
     fn apply(&mut self, out: Effects) {
         for event in out.events {
             self.hasher.record(self.now, &event);
+            if let Some(trace) = &mut self.trace {
+                trace.push((self.now, event.clone()));
+            }
             if self.recent.len() == RECENT_EVENTS {
                 self.recent.pop_front();
             }

@@ -119,3 +119,20 @@ fn bad_input_exits_2_with_paths_and_nothing_on_stdout() {
     );
     assert!(kafka_lab(&["frobnicate"]).status.code() == Some(2));
 }
+
+#[test]
+fn trace_prints_exactly_what_trace_hash_hashes() {
+    let file = temp_file("trace.json", GOOD);
+    let trace = kafka_lab(&["trace", file.to_str().unwrap()]);
+    assert!(trace.status.success());
+    assert!(!trace.stdout.is_empty());
+    // FNV-1a 64 over the printed lines.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in &trace.stdout {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let run = kafka_lab(&["run", file.to_str().unwrap()]);
+    let result: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(result["trace_hash"], format!("{h:016x}"));
+}

@@ -2,6 +2,7 @@
 //!
 //!   kafka-lab run FILE.json [--until-ms N] [--seed N]
 //!   kafka-lab validate FILE.json
+//!   kafka-lab trace FILE.json [--until-ms N] [--seed N]   (the lines `trace_hash` hashes)
 //!   kafka-lab partition --partitions N [--hex] KEY...
 //!
 //! Bad input exits 2 with one `error: <json.path>: <message>` line per problem on stderr.
@@ -14,6 +15,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   kafka-lab run FILE.json [--until-ms N] [--seed N]
   kafka-lab validate FILE.json
+  kafka-lab trace FILE.json [--until-ms N] [--seed N]
   kafka-lab partition --partitions N [--hex] KEY...";
 
 fn fail(errors: &[ScenarioError]) -> ExitCode {
@@ -40,7 +42,15 @@ fn flag_value(args: &[String], i: usize, name: &str) -> Result<u64, String> {
         .map_err(|_| format!("{name}: '{raw}' is not a non-negative integer"))
 }
 
-fn run(args: &[String], execute: bool) -> ExitCode {
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Run,
+    Validate,
+    Trace,
+}
+
+fn run(args: &[String], mode: Mode) -> ExitCode {
+    let execute = mode != Mode::Validate;
     let mut file = None;
     let mut until = None;
     let mut seed = None;
@@ -84,10 +94,23 @@ fn run(args: &[String], execute: bool) -> ExitCode {
         Ok(sim) => sim,
         Err(es) => return fail(&es),
     };
-    if execute {
-        sim.run();
-        let json = serde_json::to_string_pretty(&RunResult::of(&sim)).expect("result serializes");
-        println!("{json}");
+    match mode {
+        Mode::Validate => {}
+        Mode::Run => {
+            sim.run();
+            let json =
+                serde_json::to_string_pretty(&RunResult::of(&sim)).expect("result serializes");
+            println!("{json}");
+        }
+        Mode::Trace => {
+            sim.record_trace();
+            sim.run();
+            let mut out = String::new();
+            for (at, event) in sim.trace() {
+                out.push_str(&format!("{at} {event}\n"));
+            }
+            print!("{out}");
+        }
     }
     ExitCode::SUCCESS
 }
@@ -152,8 +175,9 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("run") => run(&args[1..], true),
-        Some("validate") => run(&args[1..], false),
+        Some("run") => run(&args[1..], Mode::Run),
+        Some("validate") => run(&args[1..], Mode::Validate),
+        Some("trace") => run(&args[1..], Mode::Trace),
         Some("partition") => partition(&args[1..]),
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");
