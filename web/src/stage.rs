@@ -49,8 +49,8 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation) -> H
     let v = sim.version();
     let rule = match (last.map(|s| s.data.key.is_some()), v.at_least(3, 3)) {
         (Some(true), _) => format!("murmur2(key) % {n}"),
-        (_, true) => "sticky · built-in (KIP-794)".to_string(),
-        (_, false) => "sticky · DefaultPartitioner (KIP-480)".to_string(),
+        (_, true) => "sticky (KIP-794)".to_string(),
+        (_, false) => "sticky (KIP-480)".to_string(),
     };
     let decision = last
         .map(|s| {
