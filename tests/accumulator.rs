@@ -6,7 +6,8 @@ use kafka_lab::config::TopicConfig;
 use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta};
 use kafka_lab::producer::accumulator::RecordAccumulator;
 use kafka_lab::record::RecordData;
-use kafka_lab::rng::Rng;
+use kafka_lab::rng::{Counter, Rng};
+use kafka_lab::serializer::Serializer;
 use kafka_lab::version::KafkaVersion;
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -32,8 +33,19 @@ fn cluster() -> Cluster {
 
 fn record(key: &str, value: &str) -> Rc<RecordData> {
     Rc::new(RecordData {
-        key: Some(Rc::from(key)),
-        value: Rc::from(value),
+        key: Serializer::String.serialize(Some(key)).unwrap(),
+        value: Serializer::String.serialize(Some(value)).unwrap(),
+        timestamp: 0,
+    })
+}
+
+/// A null-key record whose value is `n` zero bytes (the tests' `new byte[n]`).
+fn unkeyed(n: usize) -> Rc<RecordData> {
+    Rc::new(RecordData {
+        key: None,
+        value: Serializer::ByteArray
+            .serialize(Some(&"00".repeat(n)))
+            .unwrap(),
         timestamp: 0,
     })
 }
@@ -45,6 +57,7 @@ fn accumulator(batch_size: u32, linger_ms: u64) -> RecordAccumulator {
         batch_size,
         linger_ms,
         false,
+        0,
         1,
     )
 }
@@ -138,44 +151,25 @@ fn test_partial_drain() {
 
 #[test]
 fn test_uniform_built_in_partitioner() {
-    // RecordAccumulatorTest.testUniformBuiltInPartitioner, with batch.size 1024: a small
-    // null-key record sticks to the first pick; a large record starting a new batch that is
-    // not full postpones the switch; the next large record goes elsewhere.
-    let (c, mut rng) = (cluster(), Rng::new(42));
+    // RecordAccumulatorTest.testUniformBuiltInPartitioner: batch.size 1024, random 0,1,2,…
+    // A small null-key record goes to the first pick (p0). A 1024-byte one needs a new
+    // batch there that is not full, so the switch is postponed: p0 again. Each further
+    // 1024-byte record closes the open batch, completes the switch, and moves on.
+    let c = cluster();
+    let mut random = Counter::default();
     let mut acc = accumulator(1024, 0);
-    let small = Rc::new(RecordData {
-        key: None,
-        value: Rc::from("v"),
-        timestamp: 0,
-    });
-    let large = Rc::new(RecordData {
-        key: None,
-        value: Rc::from("x".repeat(1024)),
-        timestamp: 0,
-    });
-    let p0 = acc
-        .append(0, None, 0, &small, false, 0, &mut rng, &c)
-        .partition;
-    let p1 = acc
-        .append(0, None, 1, &large, false, 0, &mut rng, &c)
-        .partition;
-    assert_eq!(
-        p1, p0,
-        "the 1024-byte record joins the sticky partition (switch postponed)"
-    );
-    // After > batch.size bytes went to p0 with its batches full, the next record moves on
-    // (or stays if the random pick repeats, which Kafka allows).
-    let mut partitions = BTreeSet::new();
-    for i in 2..40 {
-        partitions.insert(
-            acc.append(0, None, i, &large, false, 0, &mut rng, &c)
-                .partition,
-        );
+    let (small, large) = (unkeyed(5), unkeyed(1024));
+    let mut append = |i, r: &Rc<RecordData>, random: &mut Counter| {
+        acc.append(0, None, i, r, false, 0, random, &c).partition
+    };
+    assert_eq!(append(0, &small, &mut random), 0);
+    assert_eq!(random.0, 1);
+    assert_eq!(append(1, &large, &mut random), 0);
+    assert_eq!(random.0, 1, "switch postponed: the new batch is not full");
+    for (i, expected, draws) in [(2, 1, 2), (3, 2, 3), (4, 0, 4)] {
+        assert_eq!(append(i, &large, &mut random), expected);
+        assert_eq!(random.0, draws);
     }
-    assert!(
-        partitions.len() > 1,
-        "sticky partition switches after batch.size bytes"
-    );
 }
 
 #[test]
@@ -199,4 +193,50 @@ fn test_drain_rotates_start_partition() {
         first[0], first[1],
         "drain starts after the last partition visited"
     );
+}
+
+#[test]
+fn test_adaptive_built_in_partitioner() {
+    // RecordAccumulatorTest.testAdaptiveBuiltInPartitioner: batch.size 128, availability
+    // timeout 100, queue lengths {1,7,2} → weights {7,1,6}; two cycles of 14 null-key
+    // appends follow them exactly. Then node 0 (leader of p0, p1) waits 200 ms to drain and
+    // its partitions leave the table: everything goes to p2.
+    let c = cluster();
+    let mut random = Counter::default();
+    let mut acc = RecordAccumulator::new(KafkaVersion::latest(), 128, 128, 0, true, 100, 1);
+    let large = unkeyed(128);
+    let mut index = 0;
+    for (p, len) in [(0, 1), (1, 7), (2, 2)] {
+        for _ in 0..len {
+            acc.append(0, Some(p), index, &large, false, 0, &mut random, &c);
+            index += 1;
+        }
+    }
+    acc.ready(&c, 1000);
+    let stats = acc.built_in_partitioner(0).load_stats().unwrap();
+    assert_eq!(stats.cumulative_frequency, vec![7, 8, 14]);
+    // Prime: partitions switch after an append.
+    acc.append(0, None, index, &large, false, 0, &mut random, &c);
+    let mut counts = [0; 3];
+    for _ in 0..28 {
+        index += 1;
+        let p = acc
+            .append(0, None, index, &large, false, 0, &mut random, &c)
+            .partition;
+        counts[p as usize] += 1;
+    }
+    assert_eq!(counts, [14, 2, 12]);
+
+    acc.update_node_latency_stats(0, 800, true);
+    acc.update_node_latency_stats(0, 1000, false);
+    acc.ready(&c, 1000);
+    index += 1;
+    acc.append(0, None, index, &large, false, 0, &mut random, &c);
+    for _ in 0..10 {
+        index += 1;
+        let p = acc
+            .append(0, None, index, &large, false, 0, &mut random, &c)
+            .partition;
+        assert_eq!(p, 2);
+    }
 }

@@ -1,6 +1,7 @@
 //! Producer and topic configs parsed from Kafka's own property names and string values
 //! (`ProducerConfig`, `ConfigDef`), with the defaults and validation of each `kafka_version`.
 
+use crate::serializer::Serializer;
 use crate::version::KafkaVersion;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -65,6 +66,73 @@ impl fmt::Display for Acks {
     }
 }
 
+/// `partitioner.class`: a pluggable `Partitioner`. Unset (3.3+) means the producer's
+/// built-in partitioner; 2.4–3.2 default to `DefaultPartitioner`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartitionerClass {
+    /// `org.apache.kafka.clients.producer.internals.DefaultPartitioner`: murmur2 for keys,
+    /// a sticky cache for null keys (KIP-480). Removed in 4.0.
+    Default,
+    /// `org.apache.kafka.clients.producer.UniformStickyPartitioner`: sticky for every
+    /// record, keys ignored. Removed in 4.0.
+    UniformSticky,
+    /// `org.apache.kafka.clients.producer.RoundRobinPartitioner`: keys ignored.
+    RoundRobin,
+    /// The scenario's own rule table (`custom_partitioner`), standing for a user class.
+    Custom,
+}
+
+/// The class name a scenario uses for its rule-table partitioner.
+pub const CUSTOM_PARTITIONER: &str = "CustomPartitioner";
+
+impl PartitionerClass {
+    pub fn class_name(self) -> &'static str {
+        match self {
+            PartitionerClass::Default => {
+                "org.apache.kafka.clients.producer.internals.DefaultPartitioner"
+            }
+            PartitionerClass::UniformSticky => {
+                "org.apache.kafka.clients.producer.UniformStickyPartitioner"
+            }
+            PartitionerClass::RoundRobin => {
+                "org.apache.kafka.clients.producer.RoundRobinPartitioner"
+            }
+            PartitionerClass::Custom => CUSTOM_PARTITIONER,
+        }
+    }
+
+    pub fn simple_name(self) -> &'static str {
+        let name = self.class_name();
+        &name[name.rfind('.').map_or(0, |i| i + 1)..]
+    }
+
+    /// The classes `version` ships (or, for `Custom`, accepts), fully qualified or simple.
+    fn from_class(name: &str, version: KafkaVersion) -> Result<Self, String> {
+        let name = name.trim();
+        let found = [
+            PartitionerClass::Default,
+            PartitionerClass::UniformSticky,
+            PartitionerClass::RoundRobin,
+            PartitionerClass::Custom,
+        ]
+        .into_iter()
+        .find(|c| c.class_name() == name || c.simple_name() == name);
+        match found {
+            Some(PartitionerClass::Default | PartitionerClass::UniformSticky)
+                if version.at_least(4, 0) =>
+            {
+                Err(format!(
+                    "Class {name} could not be found. (DefaultPartitioner and UniformStickyPartitioner were removed in 4.0, KAFKA-18262; leave partitioner.class unset for the built-in partitioner)"
+                ))
+            }
+            Some(c) => Ok(c),
+            None => Err(format!(
+                "Class {name} could not be found. (Kafka Lab offers DefaultPartitioner, UniformStickyPartitioner, RoundRobinPartitioner, and {CUSTOM_PARTITIONER} for the scenario's custom_partitioner rule table)"
+            )),
+        }
+    }
+}
+
 /// The producer's effective configuration after Kafka's defaults and post-processing.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProducerConfig {
@@ -80,8 +148,15 @@ pub struct ProducerConfig {
     pub delivery_timeout_ms: u64,
     pub max_request_size: u32,
     pub retry_backoff_ms: u64,
+    pub key_serializer: Serializer,
+    pub value_serializer: Serializer,
+    /// `None` = the built-in partitioner (3.3+).
+    pub partitioner_class: Option<PartitionerClass>,
     pub partitioner_ignore_keys: bool,
+    /// Adaptive partitioning is on: set, 3.3+, and no `partitioner.class`.
     pub adaptive_partitioning: bool,
+    /// `partitioner.availability.timeout.ms`; 0 = off.
+    pub partitioner_availability_timeout_ms: u64,
     /// What Kafka would log while post-processing (INFO/WARN lines), in order.
     pub notes: Vec<String>,
 }
@@ -94,8 +169,6 @@ const STRING_SERIALIZER: &str = "org.apache.kafka.common.serialization.StringSer
 const NOT_YET: &[&str] = &[
     "buffer.memory",
     "max.block.ms",
-    "partitioner.class",
-    "partitioner.availability.timeout.ms",
     "retry.backoff.max.ms",
     "transactional.id",
     "transaction.timeout.ms",
@@ -124,6 +197,10 @@ fn default_of(key: &str, v: KafkaVersion) -> Option<&'static str> {
         "compression.type" => "none",
         "partitioner.ignore.keys" if since_3_3 => "false",
         "partitioner.adaptive.partitioning.enable" if since_3_3 => "true",
+        "partitioner.availability.timeout.ms" if since_3_3 => "0",
+        // 3.3+ default is null: the built-in partitioner.
+        "partitioner.class" if since_3_3 => "",
+        "partitioner.class" => "org.apache.kafka.clients.producer.internals.DefaultPartitioner",
         "key.serializer" | "value.serializer" => STRING_SERIALIZER,
         _ => return None,
     })
@@ -144,8 +221,10 @@ pub const PRODUCER_PROPERTIES: &[&str] = &[
     "max.request.size",
     "retry.backoff.ms",
     "compression.type",
+    "partitioner.class",
     "partitioner.ignore.keys",
     "partitioner.adaptive.partitioning.enable",
+    "partitioner.availability.timeout.ms",
 ];
 
 /// The default of `key` in `version`, as Kafka prints it, if the property exists there.
@@ -194,11 +273,6 @@ impl ProducerConfig {
         let mut errors = Vec::new();
         for (key, raw) in props {
             if INERT.contains(&key.as_str()) || default_of(key, version).is_some() {
-                if let ("key.serializer" | "value.serializer", v) = (key.as_str(), raw.trim()) {
-                    if v != STRING_SERIALIZER && v != "StringSerializer" {
-                        errors.push(not_modelled(key, &format!("serializer '{v}'")));
-                    }
-                }
                 if key == "compression.type" {
                     match raw.trim() {
                         "none" => {}
@@ -254,6 +328,37 @@ impl ProducerConfig {
         let delivery_timeout_ms = int("delivery.timeout.ms", 0, i32::MAX as i64) as u64;
         let max_request_size = int("max.request.size", 0, i32::MAX as i64) as u32;
         let retry_backoff_ms = int("retry.backoff.ms", 0, i64::MAX) as u64;
+        let partitioner_availability_timeout_ms =
+            match default_of("partitioner.availability.timeout.ms", version) {
+                Some(_) => int("partitioner.availability.timeout.ms", 0, i64::MAX) as u64,
+                None => 0,
+            };
+        let mut serializer = |key: &str| {
+            let raw = get(key);
+            Serializer::from_class(raw).unwrap_or_else(|| {
+                errors.push(invalid(
+                    key,
+                    raw,
+                    &format!(
+                        "Class {} could not be found. (Kafka Lab offers String, Integer, Long, Double, ByteArray and Void serializers of org.apache.kafka.common.serialization)",
+                        raw.trim()
+                    ),
+                ));
+                Serializer::String
+            })
+        };
+        let key_serializer = serializer("key.serializer");
+        let value_serializer = serializer("value.serializer");
+        let partitioner_class = match get("partitioner.class").trim() {
+            "" if version.at_least(3, 3) => None,
+            raw => match PartitionerClass::from_class(raw, version) {
+                Ok(c) => Some(c),
+                Err(why) => {
+                    errors.push(invalid("partitioner.class", raw, &why));
+                    None
+                }
+            },
+        };
 
         let acks = match get("acks").trim() {
             "all" | "-1" => Acks::All,
@@ -330,8 +435,13 @@ impl ProducerConfig {
             delivery_timeout_ms,
             max_request_size,
             retry_backoff_ms,
+            key_serializer,
+            value_serializer,
+            partitioner_class,
             partitioner_ignore_keys,
-            adaptive_partitioning,
+            // KafkaProducer: adaptive only for the built-in partitioner.
+            adaptive_partitioning: adaptive_partitioning && partitioner_class.is_none(),
+            partitioner_availability_timeout_ms,
             notes,
         })
     }

@@ -8,6 +8,7 @@
 pub mod broker;
 pub mod config;
 pub mod effects;
+pub mod errors;
 pub mod metadata;
 pub mod net;
 pub mod producer;
@@ -15,6 +16,7 @@ pub mod record;
 pub mod result;
 pub mod rng;
 pub mod scenario;
+pub mod serializer;
 pub mod sim;
 pub mod trace;
 pub mod utils;

@@ -2,8 +2,8 @@
 //! `AbstractRecords`). Sizes are exact for uncompressed batches; the bytes themselves
 //! are encoded in a later step.
 
+use crate::serializer::Serialized;
 use crate::utils::{size_of_varint, size_of_varlong};
-use std::rc::Rc;
 
 /// `DefaultRecordBatch.RECORD_BATCH_OVERHEAD`: the batch header.
 pub const RECORD_BATCH_OVERHEAD: usize = 61;
@@ -13,15 +13,32 @@ pub const MAX_RECORD_OVERHEAD: usize = 21;
 /// A record as serialized by the producer: what travels and what the log keeps.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordData {
-    /// The key as the user wrote it (StringSerializer: its UTF-8 bytes are the wire key).
-    pub key: Option<Rc<str>>,
-    pub value: Rc<str>,
+    /// `None` is a null key: sticky partitioning, no hash.
+    pub key: Option<Serialized>,
+    /// `None` is a null value (a tombstone).
+    pub value: Option<Serialized>,
     pub timestamp: u64,
 }
 
 impl RecordData {
     pub fn key_bytes(&self) -> Option<&[u8]> {
-        self.key.as_deref().map(str::as_bytes)
+        self.key.as_ref().map(|k| &k.bytes[..])
+    }
+
+    pub fn key_len(&self) -> Option<usize> {
+        self.key.as_ref().map(Serialized::len)
+    }
+
+    pub fn value_len(&self) -> Option<usize> {
+        self.value.as_ref().map(Serialized::len)
+    }
+
+    pub fn key_text(&self) -> Option<&str> {
+        self.key.as_ref().map(|k| &*k.text)
+    }
+
+    pub fn value_text(&self) -> Option<&str> {
+        self.value.as_ref().map(|v| &*v.text)
     }
 }
 
@@ -37,20 +54,20 @@ pub fn record_size(
     offset_delta: i32,
     timestamp_delta: i64,
     key: Option<usize>,
-    value: usize,
+    value: Option<usize>,
 ) -> usize {
     let body = 1 // attributes
         + size_of_varint(offset_delta)
         + size_of_varlong(timestamp_delta)
         + field_size(key)
-        + field_size(Some(value))
+        + field_size(value)
         + size_of_varint(0); // header count
     body + size_of_varint(body as i32)
 }
 
 /// `AbstractRecords.estimateSizeInBytesUpperBound` for format v2, uncompressed, no headers.
-pub fn estimate_size_upper_bound(key: Option<usize>, value: usize) -> usize {
-    RECORD_BATCH_OVERHEAD + MAX_RECORD_OVERHEAD + field_size(key) + field_size(Some(value)) + 1
+pub fn estimate_size_upper_bound(key: Option<usize>, value: Option<usize>) -> usize {
+    RECORD_BATCH_OVERHEAD + MAX_RECORD_OVERHEAD + field_size(key) + field_size(value) + 1
 }
 
 #[cfg(test)]
@@ -60,11 +77,11 @@ mod tests {
     #[test]
     fn sizes_of_producer_md() {
         // key "key", value "value", deltas 0 → 15 bytes; offsetDelta 64 → 16.
-        assert_eq!(record_size(0, 0, Some(3), 5), 15);
-        assert_eq!(record_size(64, 0, Some(3), 5), 16);
-        assert_eq!(estimate_size_upper_bound(Some(3), 5), 93);
+        assert_eq!(record_size(0, 0, Some(3), Some(5)), 15);
+        assert_eq!(record_size(64, 0, Some(3), Some(5)), 16);
+        assert_eq!(estimate_size_upper_bound(Some(3), Some(5)), 93);
         // 64×15 + 4×16 = 1024: 68 records fill a 1025+61 batch (RecordAccumulatorTest).
-        let total: usize = (0..68).map(|i| record_size(i, 0, Some(3), 5)).sum();
+        let total: usize = (0..68).map(|i| record_size(i, 0, Some(3), Some(5))).sum();
         assert_eq!(total, 1024);
     }
 }

@@ -57,7 +57,7 @@ pub struct SendResult {
     pub index: u32,
     pub topic: String,
     pub key: Option<String>,
-    pub partition: u32,
+    pub partition: i64,
     pub outcome: &'static str,
     pub offset: i64,
     pub error: Option<String>,
@@ -104,8 +104,8 @@ impl RunResult {
                             .iter()
                             .map(|rec| LogEntry {
                                 offset: rec.offset,
-                                key: rec.data.key.as_deref().map(str::to_string),
-                                value: Some(rec.data.value.to_string()),
+                                key: rec.data.key_text().map(str::to_string),
+                                value: rec.data.value_text().map(str::to_string),
                                 producer_id: rec.producer_id,
                                 producer_epoch: rec.producer_epoch,
                                 sequence: rec.sequence,
@@ -144,16 +144,17 @@ impl RunResult {
                 sends.push(SendResult {
                     producer: producer.name.clone(),
                     index: i as u32,
-                    topic: cluster.topics[s.tp.topic as usize].name.clone(),
-                    key: s.data.key.as_deref().map(str::to_string),
-                    partition: s.tp.partition,
+                    topic: cluster.topics[s.topic as usize].name.clone(),
+                    key: s.data.key_text().map(str::to_string),
+                    // RecordMetadata.UNKNOWN_PARTITION when send() failed first.
+                    partition: s.partition.map_or(-1, |p| p as i64),
                     outcome: match s.outcome {
                         Outcome::Pending => "pending",
                         Outcome::Acked => "acked",
                         Outcome::Failed => "failed",
                     },
                     offset: s.offset,
-                    error: None,
+                    error: s.error.as_ref().map(|e| e.exception_name().to_string()),
                     attempts: s.attempts,
                 });
             }

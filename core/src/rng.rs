@@ -1,6 +1,30 @@
 //! The simulation's one seeded random source. Kafka draws from `ThreadLocalRandom`;
 //! here every draw comes from this generator so a seed fixes the whole run.
 
+/// Where Kafka's client code calls `ThreadLocalRandom.current().nextInt()`. Kafka's own
+/// tests substitute a counter (0, 1, 2, …); so can ours.
+pub trait RandomSource {
+    fn next_int(&mut self) -> i32;
+}
+
+/// The substitute of Kafka's partitioner tests (`BuiltInPartitionerTest.SequentialPartitioner`).
+#[derive(Clone, Debug, Default)]
+pub struct Counter(pub i32);
+
+impl RandomSource for Counter {
+    fn next_int(&mut self) -> i32 {
+        let v = self.0;
+        self.0 = self.0.wrapping_add(1);
+        v
+    }
+}
+
+impl RandomSource for Rng {
+    fn next_int(&mut self) -> i32 {
+        self.next_i32()
+    }
+}
+
 /// xoshiro256** seeded through SplitMix64: small, fast, identical on every target.
 #[derive(Clone, Debug)]
 pub struct Rng {

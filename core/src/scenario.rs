@@ -49,6 +49,64 @@ pub struct ProducerSpec {
     pub name: String,
     #[serde(default)]
     pub config: BTreeMap<String, String>,
+    /// Kafka Lab's stand-in for a user's `Partitioner` class: used when `config` sets
+    /// `partitioner.class` to `CustomPartitioner`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_partitioner: Option<CustomPartitionerSpec>,
+}
+
+/// A partitioner written as a table: the first rule whose key matches decides; other keys
+/// follow `otherwise`, null keys `null_key`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CustomPartitionerSpec {
+    #[serde(default)]
+    pub rules: Vec<PartitionRule>,
+    #[serde(default)]
+    pub otherwise: OtherKeys,
+    #[serde(default)]
+    pub null_key: NullKeyRule,
+}
+
+/// `key` (equals) or `key_prefix` (starts with), compared with the key as written.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionRule {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_prefix: Option<String>,
+    pub partition: u32,
+}
+
+impl PartitionRule {
+    pub fn matches(&self, key: &str) -> bool {
+        match (&self.key, &self.key_prefix) {
+            (Some(k), _) => k == key,
+            (None, Some(p)) => key.starts_with(p.as_str()),
+            (None, None) => false,
+        }
+    }
+}
+
+/// Keys no rule matched.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OtherKeys {
+    /// `toPositive(murmur2(keyBytes)) % numPartitions`, as the seed's example does.
+    #[default]
+    Hash,
+    RoundRobin,
+}
+
+/// Records without a key.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum NullKeyRule {
+    /// `throw new InvalidRecordException("Need message key")`, as the seed's example does.
+    #[default]
+    Fail,
+    RoundRobin,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -96,8 +154,13 @@ pub struct Send {
     pub key: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<Option<String>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    /// `"value": null` sends a null value (a tombstone).
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub value: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_bytes: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

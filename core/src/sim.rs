@@ -3,14 +3,15 @@
 //! the producer, the network and the brokers.
 
 use crate::broker::Broker;
-use crate::config::{ProducerConfig, TopicConfig};
+use crate::config::{PartitionerClass, ProducerConfig, TopicConfig};
 use crate::effects::Effects;
 use crate::metadata::{place_replicas, Cluster, PartitionMeta, TopicMeta};
 use crate::net::{Network, Node, Payload};
 use crate::producer::KafkaProducer;
 use crate::record::RecordData;
 use crate::rng::Rng;
-use crate::scenario::{Action, Scenario, ScenarioError, SendMode};
+use crate::scenario::{Action, Scenario, ScenarioError, Send, SendMode};
+use crate::serializer::{Serialized, Serializer};
 use crate::trace::{TraceEvent, TraceHasher};
 use crate::version::KafkaVersion;
 use std::cmp::{Ordering, Reverse};
@@ -53,11 +54,16 @@ impl PartialOrd for Scheduled {
     }
 }
 
-/// A validated `send` action: names resolved to indices.
+/// A validated `send` action: names resolved to indices, keys and value serialized.
 #[derive(Clone, Debug, PartialEq)]
 struct SendPlan {
     producer: u16,
     topic: u32,
+    /// Cycled over the action's records; one `None` when no key is given.
+    keys: Vec<Option<Serialized>>,
+    /// `None`: `value_bytes` random bytes per record, drawn as they are sent.
+    value: Option<Option<Serialized>>,
+    value_serializer: Serializer,
 }
 
 #[derive(Clone, Debug)]
@@ -272,6 +278,29 @@ impl Simulation {
             }
             match ProducerConfig::parse(&p.config, version) {
                 Ok(config) => {
+                    let at = format!("producers[{i}].custom_partitioner");
+                    let custom = config.partitioner_class == Some(PartitionerClass::Custom);
+                    match &p.custom_partitioner {
+                        None if custom => errors.push(err(
+                            format!("producers[{i}].config.partitioner.class"),
+                            "CustomPartitioner is the scenario's own rule table: give it as custom_partitioner",
+                        )),
+                        Some(_) if !custom => errors.push(err(
+                            at.clone(),
+                            "a rule table is only used when partitioner.class is CustomPartitioner",
+                        )),
+                        Some(table) => {
+                            for (j, rule) in table.rules.iter().enumerate() {
+                                if rule.key.is_some() == rule.key_prefix.is_some() {
+                                    errors.push(err(
+                                        format!("{at}.rules[{j}]"),
+                                        "a rule needs exactly one of key (equals) or key_prefix",
+                                    ));
+                                }
+                            }
+                        }
+                        None => {}
+                    }
                     // ProducerIdManager hands out ids in order; the first is 0.
                     let pid = producers.len() as i64;
                     producers.push(KafkaProducer::new(
@@ -280,6 +309,7 @@ impl Simulation {
                         config,
                         pid,
                         cluster.topics.len(),
+                        p.custom_partitioner.as_ref(),
                     ));
                 }
                 Err(es) => {
@@ -349,14 +379,34 @@ impl Simulation {
                 errors.push(err(at("count"), "count must be at least 1"));
             }
             total_records += s.count as u64;
-            if let (Some(producer), Some(topic)) = (producer, topic) {
-                plans.insert(
-                    i as u32,
-                    SendPlan {
-                        producer: producer as u16,
-                        topic: topic as u32,
-                    },
-                );
+            let all_parsed = producers.len() == scenario.producers.len();
+            if let (Some(producer), Some(topic), true) = (producer, topic, all_parsed) {
+                let p = &producers[producer];
+                if let Some(table) = &scenario.producers[producer].custom_partitioner {
+                    let n = scenario.topics[topic].partitions;
+                    for (j, rule) in table.rules.iter().enumerate() {
+                        if rule.partition >= n {
+                            errors.push(err(
+                                format!("producers[{producer}].custom_partitioner.rules[{j}].partition"),
+                                format!(
+                                    "partition {} does not exist in topic '{}' ({n} partitions), which actions[{i}] sends to",
+                                    rule.partition, s.topic
+                                ),
+                            ));
+                        }
+                    }
+                }
+                if let Some(plan) = plan_send(
+                    s,
+                    producer as u16,
+                    topic as u32,
+                    p.config.key_serializer,
+                    p.config.value_serializer,
+                    &at,
+                    &mut errors,
+                ) {
+                    plans.insert(i as u32, plan);
+                }
             }
         }
         if total_records > MAX_RECORDS {
@@ -517,11 +567,17 @@ impl Simulation {
         let Action::Send(send) = &self.scenario.actions[action as usize] else {
             unreachable!("only send actions are scheduled");
         };
-        let plan = &self.plans[&action];
-        let key = send.key_at(i).map(Rc::from);
-        let value: Rc<str> = match (&send.value, send.value_bytes) {
-            (Some(v), _) => Rc::from(v.as_str()),
-            (None, n) => random_value(&mut self.rng, n.unwrap_or(0)),
+        let Some(plan) = self.plans.get(&action) else {
+            return;
+        };
+        let key = plan.keys[i as usize % plan.keys.len()].clone();
+        let value = match &plan.value {
+            Some(v) => v.clone(),
+            None => Some(random_value(
+                &mut self.rng,
+                plan.value_serializer,
+                send.value_bytes.unwrap_or(0),
+            )),
         };
         let (producer, topic, partition, mode, count, interval) = (
             plan.producer,
@@ -612,12 +668,76 @@ impl Simulation {
     }
 }
 
-/// `value_bytes`: seeded random bytes, drawn from ASCII letters and digits so that logs
-/// stay printable.
-fn random_value(rng: &mut Rng, n: u32) -> Rc<str> {
+/// Serializes a send's keys and value with the producer's serializers, as `send()` would,
+/// reporting what a serializer cannot take at its JSON path.
+fn plan_send(
+    s: &Send,
+    producer: u16,
+    topic: u32,
+    key_serializer: Serializer,
+    value_serializer: Serializer,
+    at: &dyn Fn(&str) -> String,
+    errors: &mut Vec<ScenarioError>,
+) -> Option<SendPlan> {
+    let mut ok = true;
+    let mut ser = |serializer: Serializer, text: Option<&str>, path: String| {
+        serializer.serialize(text).unwrap_or_else(|e| {
+            errors.push(err(path, e.to_string()));
+            ok = false;
+            None
+        })
+    };
+    let keys = match (&s.key, &s.keys) {
+        (None, Some(keys)) if !keys.is_empty() => keys
+            .iter()
+            .enumerate()
+            .map(|(j, k)| ser(key_serializer, k.as_deref(), at(&format!("keys[{j}]"))))
+            .collect(),
+        (key, _) => vec![ser(
+            key_serializer,
+            key.as_ref().and_then(Option::as_deref),
+            at("key"),
+        )],
+    };
+    let value = s
+        .value
+        .as_ref()
+        .map(|v| ser(value_serializer, v.as_deref(), at("value")));
+    if s.value.is_none()
+        && s.value_bytes.is_some()
+        && !matches!(value_serializer, Serializer::String | Serializer::ByteArray)
+    {
+        errors.push(err(
+            at("value_bytes"),
+            format!("random bytes need StringSerializer or ByteArraySerializer as value.serializer, not {value_serializer}"),
+        ));
+        ok = false;
+    }
+    ok.then_some(SendPlan {
+        producer,
+        topic,
+        keys,
+        value,
+        value_serializer,
+    })
+}
+
+/// `value_bytes`: seeded random bytes. For a `String` value they are ASCII letters and
+/// digits, so logs stay printable; a `byte[]` value takes any byte.
+fn random_value(rng: &mut Rng, serializer: Serializer, n: u32) -> Serialized {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let s: String = (0..n)
-        .map(|_| ALPHABET[rng.below(ALPHABET.len() as u32) as usize] as char)
-        .collect();
-    Rc::from(s)
+    let bytes: Vec<u8> = match serializer {
+        Serializer::ByteArray => (0..n).map(|_| rng.below(256) as u8).collect(),
+        _ => (0..n)
+            .map(|_| ALPHABET[rng.below(ALPHABET.len() as u32) as usize])
+            .collect(),
+    };
+    let text: String = match serializer {
+        Serializer::ByteArray => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        _ => bytes.iter().map(|&b| b as char).collect(),
+    };
+    Serialized {
+        bytes: Rc::from(bytes),
+        text: Rc::from(text),
+    }
 }

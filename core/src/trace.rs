@@ -15,6 +15,12 @@ pub enum TraceEvent {
         batch: BatchId,
         new_batch: bool,
     },
+    /// `send()` failed before the record reached a batch; its callback ran at once.
+    SendFailed {
+        producer: u16,
+        index: u32,
+        error: &'static str,
+    },
     /// The sender drained batches into one produce request to a broker.
     RequestSent {
         producer: u16,
@@ -58,6 +64,11 @@ impl fmt::Display for TraceEvent {
                 tp.partition,
                 if *new_batch { " (new)" } else { "" }
             ),
+            TraceEvent::SendFailed {
+                producer,
+                index,
+                error,
+            } => write!(f, "send p{producer} #{index} failed: {error}"),
             TraceEvent::RequestSent {
                 producer,
                 broker,

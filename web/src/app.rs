@@ -119,8 +119,7 @@ impl App {
             } => {
                 let key = self.sim.producers()[*producer as usize].sends[*index as usize]
                     .data
-                    .key
-                    .as_deref()
+                    .key_text()
                     .map_or("null".to_string(), |k| format!("\"{k}\""));
                 format!(
                     "{} send #{index} key={key} → {} {} batch {batch}",
@@ -129,6 +128,11 @@ impl App {
                     if *new_batch { "opens" } else { "joins" }
                 )
             }
+            TraceEvent::SendFailed {
+                producer,
+                index,
+                error,
+            } => format!("{} send #{index} failed: {error}", names(*producer)),
             TraceEvent::RequestSent {
                 producer,
                 broker,

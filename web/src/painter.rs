@@ -28,16 +28,24 @@ pub fn paint(ctx: &CanvasRenderingContext2d, sim: &Simulation, t: f64, trail_ms:
             .take(MAX_TRAIL);
         for s in recent {
             let progress = ((t - s.created_ms as f64) / trail_ms).clamp(0.0, 1.0);
-            let (row_top, row_h) = acc_row(s.tp.partition, n_partitions);
+            // A record send() rejected (e.g. a partitioner's InvalidRecordException) drops
+            // out below the partitioner in red.
+            let (end, color) = match s.partition {
+                Some(p) => {
+                    let (row_top, row_h) = acc_row(p, n_partitions);
+                    ((ACC_X + 60.0, row_top + row_h / 2.0), partition_color(p))
+                }
+                None => ((PART_X + PART_W / 2.0, TRACK_Y + 90.0), "#dc2626"),
+            };
             let waypoints = [
                 (APP_X + APP_W - 10.0, TRACK_Y),
                 (SER_X + SER_W / 2.0, TRACK_Y),
                 (PART_X + PART_W - 8.0, TRACK_Y),
-                (ACC_X + 60.0, row_top + row_h / 2.0),
+                end,
             ];
             let (x, y) = along(&waypoints, ease(progress));
             ctx.set_global_alpha(1.0 - 0.6 * progress.powi(4));
-            ctx.set_fill_style_str(partition_color(s.tp.partition));
+            ctx.set_fill_style_str(color);
             ctx.begin_path();
             ctx.arc(x, y, 5.0, 0.0, std::f64::consts::TAU).ok();
             ctx.fill();

@@ -5,7 +5,11 @@
 use crate::layout::*;
 use crate::workload::Workload;
 use kafka_lab::config::Acks;
+use kafka_lab::config::PartitionerClass;
+use kafka_lab::producer::partitioner::fixes_kafka_9965;
 use kafka_lab::producer::KafkaProducer;
+use kafka_lab::serializer::Serializer;
+use kafka_lab::version::KafkaVersion;
 use kafka_lab::Simulation;
 use yew::prelude::*;
 
@@ -28,6 +32,17 @@ fn column_title(x: f64, w: f64, title: &str, sub: &str) -> Html {
     }
 }
 
+fn serializer_encoding(s: Serializer) -> &'static str {
+    match s {
+        Serializer::String => "↓ UTF-8",
+        Serializer::Integer => "↓ 4 bytes, big-endian",
+        Serializer::Long => "↓ 8 bytes, big-endian",
+        Serializer::Double => "↓ IEEE 754, 8 bytes",
+        Serializer::ByteArray => "↓ bytes as given",
+        Serializer::Void => "↓ always null",
+    }
+}
+
 fn hex_preview(bytes: &[u8]) -> String {
     let mut s: Vec<String> = bytes.iter().take(6).map(|b| format!("{b:02x}")).collect();
     if bytes.len() > 6 {
@@ -36,9 +51,25 @@ fn hex_preview(bytes: &[u8]) -> String {
     s.join(" ")
 }
 
+/// What the partitioner box says it does for the last record.
+fn partitioner_rule(p: &KafkaProducer, keyed: bool, n: u32, v: KafkaVersion) -> String {
+    use PartitionerClass::*;
+    let murmur2 = format!("murmur2(key) % {n}");
+    match p.partitioner.as_ref().map(|part| part.class()) {
+        Some(Custom) => "rule table".into(),
+        Some(RoundRobin) if fixes_kafka_9965(v) => "round robin".into(),
+        Some(RoundRobin) => "round robin (KAFKA-9965)".into(),
+        Some(UniformSticky) => "sticky, keys ignored".into(),
+        Some(Default) if keyed => murmur2,
+        Some(Default) => "sticky (KIP-480)".into(),
+        None if keyed && !p.config.partitioner_ignore_keys => murmur2,
+        None => "sticky (KIP-794)".into(),
+    }
+}
+
 fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation) -> Html {
     let last = p.sends.last();
-    let key_text = match last.and_then(|s| s.data.key.clone()) {
+    let key_text = match last.and_then(|s| s.data.key_text()) {
         Some(k) => format!("\"{k}\""),
         None => "null".into(),
     };
@@ -46,21 +77,20 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation) -> H
         .and_then(|s| s.data.key_bytes().map(hex_preview))
         .unwrap_or_else(|| "(no key bytes)".into());
     let n = sim.cluster().num_partitions(0);
-    let v = sim.version();
-    let rule = match (last.map(|s| s.data.key.is_some()), v.at_least(3, 3)) {
-        (Some(true), _) => format!("murmur2(key) % {n}"),
-        (_, true) => "sticky (KIP-794)".to_string(),
-        (_, false) => "sticky (KIP-480)".to_string(),
-    };
+    let keyed = last.is_some_and(|s| s.data.key.is_some());
+    let rule = partitioner_rule(p, keyed, n, sim.version());
+    let partitioner_name = p
+        .partitioner
+        .as_ref()
+        .map_or("built-in partitioner", |part| part.class().simple_name());
     let decision = last
-        .map(|s| {
-            format!(
-                "{key_text} → {}-{}",
-                sim.cluster().topics[0].name,
-                s.tp.partition
-            )
+        .map(|s| match (&s.partition, &s.error) {
+            (Some(part), _) => format!("{key_text} → {}-{part}", sim.cluster().topics[0].name),
+            (None, Some(e)) => e.exception_name().to_string(),
+            (None, None) => String::new(),
         })
         .unwrap_or_default();
+    let serializer = p.config.key_serializer;
     let h = BOX_H;
     let y = MID_Y - h / 2.0;
     html! {
@@ -75,13 +105,13 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation) -> H
             <text x={(APP_X + 12.0).to_string()} y={(y + 136.0).to_string()} class="small">{ format!("value: {} B", workload.value_bytes) }</text>
 
             <rect x={SER_X.to_string()} y={y.to_string()} width={SER_W.to_string()} height={h.to_string()} rx="10" class="box"/>
-            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small">{ "StringSerializer" }</text>
+            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small">{ serializer.simple_name() }</text>
             <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 58.0).to_string()} text-anchor="middle" class="mono small">{ key_text.clone() }</text>
-            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 76.0).to_string()} text-anchor="middle" class="small">{ "↓ UTF-8" }</text>
+            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 76.0).to_string()} text-anchor="middle" class="small">{ serializer_encoding(serializer) }</text>
             <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 94.0).to_string()} text-anchor="middle" class="mono tiny">{ key_hex }</text>
 
             <rect x={PART_X.to_string()} y={y.to_string()} width={PART_W.to_string()} height={h.to_string()} rx="10" class="box"/>
-            <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small">{ "Partitioner" }</text>
+            <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small">{ partitioner_name }</text>
             <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 58.0).to_string()} text-anchor="middle" class="mono tiny">{ rule }</text>
             <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 88.0).to_string()} text-anchor="middle" class="mono tiny" id="last-decision">{ decision }</text>
         </g>
@@ -209,7 +239,7 @@ fn brokers(sim: &Simulation, t: f64) -> Html {
                 html! {
                     <rect x={x.to_string()} y={(y - 9.0).to_string()} width="9" height="12" rx="2"
                         fill={partition_color(part.tp.partition)} class={if fresh { "cell fresh" } else { "cell" }}>
-                        <title>{ format!("offset {} · key {}", r.offset, r.data.key.as_deref().unwrap_or("null")) }</title>
+                        <title>{ format!("offset {} · key {}", r.offset, r.data.key_text().unwrap_or("null")) }</title>
                     </rect>
                 }
             });

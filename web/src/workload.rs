@@ -171,6 +171,7 @@ impl Workload {
             producers: vec![ProducerSpec {
                 name: "producer-1".into(),
                 config,
+                custom_partitioner: None,
             }],
             consumers: vec![],
             actions: vec![Action::Send(Send {

@@ -4,7 +4,7 @@
 use super::partitioner::BuiltInPartitioner;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::record::{estimate_size_upper_bound, record_size, RecordData, RECORD_BATCH_OVERHEAD};
-use crate::rng::Rng;
+use crate::rng::RandomSource;
 use crate::version::KafkaVersion;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
@@ -69,12 +69,7 @@ impl ProducerBatch {
             .records
             .first()
             .map_or(0, |r| data.timestamp as i64 - r.data.timestamp as i64);
-        let size = record_size(
-            offset_delta,
-            ts_delta,
-            data.key.as_ref().map(|k| k.len()),
-            data.value.len(),
-        ) as u32;
+        let size = record_size(offset_delta, ts_delta, data.key_len(), data.value_len()) as u32;
         if !self.records.is_empty() && self.write_limit < self.size_in_bytes + size {
             return None;
         }
@@ -119,6 +114,10 @@ pub struct RecordAccumulator {
     batch_size: u32,
     linger_ms: u64,
     adaptive: bool,
+    /// `partitioner.availability.timeout.ms`: a leader whose data waited longer than this
+    /// to be drained drops out of adaptive partitioning (0 = never).
+    availability_timeout_ms: u64,
+    node_stats: BTreeMap<u32, NodeLatencyStats>,
     /// Since 3.3 each node keeps its own drain position (KAFKA-13834); before, one for all.
     per_node_drain_index: bool,
     topics: Vec<TopicInfo>,
@@ -133,12 +132,15 @@ impl RecordAccumulator {
         sticky_batch_size: u32,
         linger_ms: u64,
         adaptive: bool,
+        availability_timeout_ms: u64,
         topics: usize,
     ) -> Self {
         RecordAccumulator {
             batch_size,
             linger_ms,
             adaptive: adaptive && version.at_least(3, 3),
+            availability_timeout_ms,
+            node_stats: BTreeMap::new(),
             per_node_drain_index: version.at_least(3, 3),
             topics: (0..topics)
                 .map(|_| TopicInfo {
@@ -186,7 +188,7 @@ impl RecordAccumulator {
         data: &Rc<RecordData>,
         abort_on_new_batch: bool,
         now: u64,
-        rng: &mut Rng,
+        rng: &mut impl RandomSource,
         cluster: &Cluster,
     ) -> AppendResult {
         let available: Vec<u32> = cluster.available_partitions(topic).collect();
@@ -239,8 +241,16 @@ impl RecordAccumulator {
                     abort_for_new_batch: true,
                 };
             }
-            let upper =
-                estimate_size_upper_bound(data.key.as_ref().map(|k| k.len()), data.value.len());
+            // partitionChanged again, now that the last batch is closed: a switch postponed
+            // while it was open happens before a new batch is made on the old partition.
+            if sticky
+                && info
+                    .built_in
+                    .update_partition_info(0, true, rng, &available, all)
+            {
+                continue;
+            }
+            let upper = estimate_size_upper_bound(data.key_len(), data.value_len());
             let id = self.next_batch_id;
             self.next_batch_id += 1;
             let mut batch = ProducerBatch::new(
@@ -272,16 +282,20 @@ impl RecordAccumulator {
         }
     }
 
-    /// `RecordAccumulator.ready`: leaders with a sendable batch, and when to look again.
-    /// Also feeds adaptive partitioning with the deque lengths (`partitionReady`).
+    /// `RecordAccumulator.ready` → `partitionReady` per topic: leaders with a sendable
+    /// batch, and when to look again. Also feeds adaptive partitioning with the deque
+    /// lengths of partitions that have a leader, once every partition has a deque.
     pub fn ready(&mut self, cluster: &Cluster, now: u64) -> ReadyCheckResult {
         let mut ready_nodes = BTreeSet::new();
         let mut next: Option<u64> = None;
         for (t, info) in self.topics.iter_mut().enumerate() {
             let all = cluster.num_partitions(t as u32) as usize;
             let collect = self.adaptive && info.batches.len() >= all;
-            let mut sizes = Vec::new();
-            let mut ids = Vec::new();
+            let slots = if collect { info.batches.len() } else { 0 };
+            let mut sizes = vec![0u32; slots];
+            let mut ids = vec![0u32; slots];
+            // Kafka's queueSizesIndex: an excluded partition's slot is reused by the next.
+            let mut index: isize = -1;
             for (&p, dq) in &info.batches {
                 let tp = TopicPartition {
                     topic: t as u32,
@@ -289,12 +303,25 @@ impl RecordAccumulator {
                 };
                 let leader = cluster.leader_for(tp);
                 if leader.is_some() && collect {
-                    ids.push(p);
-                    sizes.push(dq.len() as u32);
+                    index += 1;
+                    ids[index as usize] = p;
                 }
                 let (Some(first), Some(leader)) = (dq.front(), leader) else {
                     continue;
                 };
+                if collect {
+                    sizes[index as usize] = dq.len() as u32;
+                }
+                if self.availability_timeout_ms > 0 {
+                    if let Some(stats) = self.node_stats.get(&leader) {
+                        if stats.ready_ms.saturating_sub(stats.drain_ms)
+                            > self.availability_timeout_ms
+                            && collect
+                        {
+                            index -= 1;
+                        }
+                    }
+                }
                 if ready_nodes.contains(&leader) {
                     continue;
                 }
@@ -307,14 +334,30 @@ impl RecordAccumulator {
                     next = Some(next.map_or(left, |n| n.min(left)));
                 }
             }
-            let len = ids.len();
+            let length = (index + 1).max(0) as usize;
             info.built_in
-                .update_partition_load_stats(collect.then_some((&sizes[..], &ids[..])), len);
+                .update_partition_load_stats(collect.then_some((&sizes[..], &ids[..])), length);
         }
         ReadyCheckResult {
             ready_nodes,
             next_ready_check_delay_ms: next,
         }
+    }
+
+    /// `updateNodeLatencyStats`, from the sender for each ready leader: `can_drain` when its
+    /// connection could take a request. Only kept with an availability timeout.
+    pub fn update_node_latency_stats(&mut self, node: u32, now: u64, can_drain: bool) {
+        if self.availability_timeout_ms == 0 {
+            return;
+        }
+        let stats = self.node_stats.entry(node).or_insert(NodeLatencyStats {
+            ready_ms: now,
+            drain_ms: now,
+        });
+        if can_drain {
+            stats.drain_ms = now;
+        }
+        stats.ready_ms = now;
     }
 
     /// `RecordAccumulator.drain`: for each node, at most one batch per partition, walking
@@ -368,6 +411,13 @@ impl RecordAccumulator {
         }
         out
     }
+}
+
+/// When a leader last had sendable data, and when it last could be drained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct NodeLatencyStats {
+    ready_ms: u64,
+    drain_ms: u64,
 }
 
 fn all_batches_full(dq: &VecDeque<ProducerBatch>) -> bool {

@@ -8,15 +8,16 @@ pub mod sender;
 
 use crate::config::{Acks, ProducerConfig};
 use crate::effects::Effects;
+use crate::errors::KafkaError;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::net::{Node, Payload, ProduceRequest, ProduceResponse, WireBatch};
 use crate::record::RecordData;
 use crate::rng::Rng;
-use crate::scenario::SendMode;
+use crate::scenario::{CustomPartitionerSpec, SendMode};
 use crate::trace::TraceEvent;
 use accumulator::{BatchId, RecordAccumulator};
 use metrics::ProducerMetrics;
-use partitioner::{partition_for_key, StickyPartitionCache};
+use partitioner::{partition_for_key, Partitioner};
 use sender::{InFlightRequest, Sender};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -32,7 +33,9 @@ pub enum Outcome {
 #[derive(Clone, Debug, PartialEq)]
 pub struct SendRecord {
     pub data: Rc<RecordData>,
-    pub tp: TopicPartition,
+    pub topic: u32,
+    /// `None` when `send()` failed before a partition was chosen.
+    pub partition: Option<u32>,
     pub mode: SendMode,
     pub created_ms: u64,
     pub batch: BatchId,
@@ -41,6 +44,7 @@ pub struct SendRecord {
     pub outcome: Outcome,
     pub offset: i64,
     pub attempts: u32,
+    pub error: Option<KafkaError>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -54,8 +58,8 @@ pub struct KafkaProducer {
     pub producer_epoch: i16,
     pub accumulator: RecordAccumulator,
     pub sender: Sender,
-    /// 2.4–3.2 `DefaultPartitioner` state, per topic.
-    sticky_cache: Vec<StickyPartitionCache>,
+    /// The `partitioner.class` instance; `None` = the built-in partitioner (3.3+).
+    pub partitioner: Option<Partitioner>,
     next_sequence: BTreeMap<TopicPartition, i32>,
     pub sends: Vec<SendRecord>,
     pub metrics: ProducerMetrics,
@@ -70,6 +74,7 @@ impl KafkaProducer {
         config: ProducerConfig,
         producer_id: i64,
         topics: usize,
+        custom: Option<&CustomPartitionerSpec>,
     ) -> Self {
         let accumulator = RecordAccumulator::new(
             config.version,
@@ -77,8 +82,12 @@ impl KafkaProducer {
             config.sticky_batch_size(),
             config.linger_ms,
             config.adaptive_partitioning,
+            config.partitioner_availability_timeout_ms,
             topics,
         );
+        let partitioner = config
+            .partitioner_class
+            .map(|c| Partitioner::new(c, config.version, custom));
         let sender = Sender::new(config.max_in_flight, config.max_request_size);
         let idempotent = config.idempotence;
         KafkaProducer {
@@ -89,7 +98,7 @@ impl KafkaProducer {
             producer_epoch: if idempotent { 0 } else { -1 },
             accumulator,
             sender,
-            sticky_cache: vec![StickyPartitionCache::default(); topics],
+            partitioner,
             next_sequence: BTreeMap::new(),
             sends: Vec::new(),
             metrics: ProducerMetrics::default(),
@@ -98,8 +107,9 @@ impl KafkaProducer {
         }
     }
 
-    /// `partition()`: explicit partition, else murmur2 of the key, else (3.3+) `None` for
-    /// the accumulator's built-in sticky partitioner, or (2.4–3.2) the sticky cache.
+    /// `KafkaProducer.partition()`: the record's partition, else `partitioner.class`, else
+    /// murmur2 of the key (unless `partitioner.ignore.keys`), else `None` for the
+    /// accumulator's built-in sticky partitioner.
     fn partition(
         &mut self,
         topic: u32,
@@ -107,24 +117,28 @@ impl KafkaProducer {
         data: &RecordData,
         rng: &mut Rng,
         cluster: &Cluster,
-    ) -> Option<u32> {
-        let v = self.config.version;
-        let all = cluster.num_partitions(topic);
-        match (explicit, data.key_bytes()) {
-            (Some(p), _) => Some(p),
-            (None, Some(key)) if !(v.at_least(3, 3) && self.config.partitioner_ignore_keys) => {
-                Some(partition_for_key(key, all))
-            }
-            _ if v.at_least(3, 3) => None,
-            _ => {
-                let available: Vec<u32> = cluster.available_partitions(topic).collect();
-                Some(self.sticky_cache[topic as usize].partition(rng, &available, all))
-            }
+    ) -> Result<Option<u32>, KafkaError> {
+        if let Some(p) = explicit {
+            return Ok(Some(p));
         }
+        if let Some(partitioner) = &mut self.partitioner {
+            let key = data.key.as_ref().map(|k| (&*k.text, &k.bytes[..]));
+            return partitioner
+                .partition(topic, key, rng, cluster)
+                .map(Some)
+                .map_err(|e| KafkaError::InvalidRecord(e.0));
+        }
+        Ok(match data.key_bytes() {
+            Some(key) if !self.config.partitioner_ignore_keys => {
+                Some(partition_for_key(key, cluster.num_partitions(topic)))
+            }
+            _ => None,
+        })
     }
 
-    /// `KafkaProducer.send` → `doSend`: serialize (StringSerializer), partition, append.
-    /// Returns the record's send index.
+    /// `KafkaProducer.send` → `doSend` with serialized key and value: partition, append
+    /// (and, with a `partitioner.class`, `onNewBatch` and a second `partition()` call when
+    /// the record needs a new batch). Returns the record's send index.
     #[allow(clippy::too_many_arguments)]
     pub fn send(
         &mut self,
@@ -139,56 +153,92 @@ impl KafkaProducer {
     ) -> u32 {
         let index = self.sends.len() as u32;
         let data = Rc::new(data);
-        let v = self.config.version;
-        // 2.4–3.2 always abort on a new batch so DefaultPartitioner.onNewBatch can run.
-        let abort_on_new_batch = !v.at_least(3, 3);
-        let partition = self.partition(topic, explicit, &data, rng, cluster);
-        let mut result = self.accumulator.append(
+        let mut record = SendRecord {
+            data: Rc::clone(&data),
             topic,
-            partition,
-            index,
-            &data,
-            abort_on_new_batch,
-            now,
-            rng,
-            cluster,
-        );
-        if result.abort_for_new_batch {
-            let available: Vec<u32> = cluster.available_partitions(topic).collect();
-            let all = cluster.num_partitions(topic);
-            self.sticky_cache[topic as usize].on_new_batch(result.partition, rng, &available, all);
-            let partition = self.partition(topic, explicit, &data, rng, cluster);
-            result = self
-                .accumulator
-                .append(topic, partition, index, &data, false, now, rng, cluster);
-        }
-        if result.batch_is_full || result.new_batch_created {
-            self.wake_requested = true;
-        }
-        let tp = TopicPartition {
-            topic,
-            partition: result.partition,
-        };
-        out.events.push(TraceEvent::Send {
-            producer: self.id,
-            index,
-            tp,
-            batch: result.batch,
-            new_batch: result.new_batch_created,
-        });
-        self.sends.push(SendRecord {
-            data,
-            tp,
+            partition: None,
             mode,
             created_ms: now,
-            batch: result.batch,
+            batch: 0,
             sent_ms: None,
             completed_ms: None,
             outcome: Outcome::Pending,
             offset: -1,
             attempts: 0,
-        });
+            error: None,
+        };
+        match self.append(now, index, topic, explicit, &data, rng, cluster) {
+            Ok(result) => {
+                if result.batch_is_full || result.new_batch_created {
+                    self.wake_requested = true;
+                }
+                let tp = TopicPartition {
+                    topic,
+                    partition: result.partition,
+                };
+                out.events.push(TraceEvent::Send {
+                    producer: self.id,
+                    index,
+                    tp,
+                    batch: result.batch,
+                    new_batch: result.new_batch_created,
+                });
+                record.partition = Some(result.partition);
+                record.batch = result.batch;
+            }
+            Err(error) => {
+                // An ApiException inside doSend reaches the callback at once, offset -1.
+                out.events.push(TraceEvent::SendFailed {
+                    producer: self.id,
+                    index,
+                    error: error.exception_name(),
+                });
+                self.metrics.record_error_total += 1;
+                record.outcome = Outcome::Failed;
+                record.completed_ms = Some(now);
+                record.error = Some(error);
+                out.completed.push((self.id, index));
+            }
+        }
+        self.sends.push(record);
         index
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn append(
+        &mut self,
+        now: u64,
+        index: u32,
+        topic: u32,
+        explicit: Option<u32>,
+        data: &Rc<RecordData>,
+        rng: &mut Rng,
+        cluster: &Cluster,
+    ) -> Result<accumulator::AppendResult, KafkaError> {
+        // 2.4–3.2 always have a partitioner.class (DefaultPartitioner by default); 3.3+
+        // abort on a new batch only for one that is set (KIP-794).
+        let abort_on_new_batch = self.partitioner.is_some();
+        let partition = self.partition(topic, explicit, data, rng, cluster)?;
+        let result = self.accumulator.append(
+            topic,
+            partition,
+            index,
+            data,
+            abort_on_new_batch,
+            now,
+            rng,
+            cluster,
+        );
+        if !result.abort_for_new_batch {
+            return Ok(result);
+        }
+        if let Some(partitioner) = &mut self.partitioner {
+            partitioner.on_new_batch(topic, result.partition, rng, cluster);
+        }
+        let partition = self.partition(topic, explicit, data, rng, cluster)?;
+        Ok(self
+            .accumulator
+            .append(topic, partition, index, data, false, now, rng, cluster))
     }
 
     /// When the sender thread next has work: now if woken, else when a lingering batch

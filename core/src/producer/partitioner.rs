@@ -1,9 +1,16 @@
 //! How the producer picks a partition: murmur2 for keys (`BuiltInPartitioner.partitionForKey`),
 //! the built-in sticky partitioner of 3.3+ for null keys (`BuiltInPartitioner`, KIP-794), and the
-//! sticky cache of 2.4–3.2's `DefaultPartitioner` (`StickyPartitionCache`, KIP-480).
+//! pluggable classes `partitioner.class` may name: `DefaultPartitioner` and
+//! `UniformStickyPartitioner` (`StickyPartitionCache`, KIP-480), `RoundRobinPartitioner`, and a
+//! user's own class, given as a rule table.
 
-use crate::rng::Rng;
+use crate::config::PartitionerClass;
+use crate::metadata::Cluster;
+use crate::rng::RandomSource;
+use crate::scenario::{CustomPartitionerSpec, NullKeyRule, OtherKeys};
 use crate::utils::{murmur2, to_positive};
+use crate::version::KafkaVersion;
+use std::collections::{BTreeMap, VecDeque};
 
 /// `toPositive(murmur2(keyBytes)) % numPartitions`, over all partitions, leader or not.
 pub fn partition_for_key(key: &[u8], num_partitions: u32) -> u32 {
@@ -11,8 +18,8 @@ pub fn partition_for_key(key: &[u8], num_partitions: u32) -> u32 {
 }
 
 /// `Utils.toPositive(ThreadLocalRandom.current().nextInt())`.
-fn random_partition(rng: &mut Rng) -> u32 {
-    to_positive(rng.next_i32())
+fn random_partition(rng: &mut impl RandomSource) -> u32 {
+    to_positive(rng.next_int())
 }
 
 /// Adaptive partitioning's cumulative frequency table (`PartitionLoadStats`).
@@ -47,7 +54,7 @@ impl BuiltInPartitioner {
     }
 
     /// `nextPartition`: uniform over available partitions, or weighted by load stats.
-    fn next_partition(&self, rng: &mut Rng, available: &[u32], all: u32) -> u32 {
+    fn next_partition(&self, rng: &mut impl RandomSource, available: &[u32], all: u32) -> u32 {
         let random = random_partition(rng);
         match &self.load_stats {
             Some(stats) => {
@@ -62,7 +69,7 @@ impl BuiltInPartitioner {
     }
 
     /// `peekCurrentPartitionInfo`: the sticky partition, picking one if there is none.
-    pub fn peek(&mut self, rng: &mut Rng, available: &[u32], all: u32) -> u32 {
+    pub fn peek(&mut self, rng: &mut impl RandomSource, available: &[u32], all: u32) -> u32 {
         match self.current {
             Some(p) => p,
             None => {
@@ -81,7 +88,7 @@ impl BuiltInPartitioner {
         &mut self,
         appended_bytes: u32,
         enable_switch: bool,
-        rng: &mut Rng,
+        rng: &mut impl RandomSource,
         available: &[u32],
         all: u32,
     ) -> bool {
@@ -141,7 +148,7 @@ pub struct StickyPartitionCache {
 }
 
 impl StickyPartitionCache {
-    pub fn partition(&mut self, rng: &mut Rng, available: &[u32], all: u32) -> u32 {
+    pub fn partition(&mut self, rng: &mut impl RandomSource, available: &[u32], all: u32) -> u32 {
         match self.current {
             Some(p) => p,
             None => self.next_partition(None, rng, available, all),
@@ -149,14 +156,20 @@ impl StickyPartitionCache {
     }
 
     /// `onNewBatch` → `nextPartition(topic, cluster, prevPartition)`.
-    pub fn on_new_batch(&mut self, prev: u32, rng: &mut Rng, available: &[u32], all: u32) {
+    pub fn on_new_batch(
+        &mut self,
+        prev: u32,
+        rng: &mut impl RandomSource,
+        available: &[u32],
+        all: u32,
+    ) {
         self.next_partition(Some(prev), rng, available, all);
     }
 
     fn next_partition(
         &mut self,
         prev: Option<u32>,
-        rng: &mut Rng,
+        rng: &mut impl RandomSource,
         available: &[u32],
         all: u32,
     ) -> u32 {
@@ -178,9 +191,200 @@ impl StickyPartitionCache {
     }
 }
 
+/// `RoundRobinPartitioner`: a counter per topic, over the available partitions.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RoundRobinPartitioner {
+    counters: BTreeMap<u32, i32>,
+    /// KAFKA-17632 (4.0, 3.9.2): `onNewBatch` queues the partition just chosen so that the
+    /// producer's second `partition()` call returns it instead of advancing the counter.
+    requeue_on_new_batch: bool,
+    queued: BTreeMap<u32, VecDeque<u32>>,
+}
+
+impl RoundRobinPartitioner {
+    pub fn new(version: KafkaVersion) -> Self {
+        RoundRobinPartitioner {
+            requeue_on_new_batch: fixes_kafka_9965(version),
+            ..Default::default()
+        }
+    }
+
+    pub fn partition(&mut self, topic: u32, available: &[u32], all: u32) -> u32 {
+        if let Some(p) = self.queued.get_mut(&topic).and_then(VecDeque::pop_front) {
+            return p;
+        }
+        let counter = self.counters.entry(topic).or_insert(0);
+        let c = *counter;
+        *counter = counter.wrapping_add(1);
+        round_robin_pick(c, available, all)
+    }
+
+    pub fn on_new_batch(&mut self, topic: u32, prev: u32) {
+        if self.requeue_on_new_batch {
+            self.queued.entry(topic).or_default().push_back(prev);
+        }
+    }
+}
+
+/// Whether `version` has KAFKA-17632, the fix of KAFKA-9965: 4.0.0, and 3.9.2 by backport.
+pub fn fixes_kafka_9965(v: KafkaVersion) -> bool {
+    v.at_least(4, 0) || (v.major, v.minor) == (3, 9) && v.patch >= 2
+}
+
+fn round_robin_pick(c: i32, available: &[u32], all: u32) -> u32 {
+    let c = to_positive(c);
+    if available.is_empty() {
+        c % all
+    } else {
+        available[(c % available.len() as u32) as usize]
+    }
+}
+
+/// Why a partitioner refused a record (`InvalidRecordException` thrown by `partition()`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidRecord(pub String);
+
+/// The user's `Partitioner`, written as a rule table instead of Java (seed §4.2's
+/// `CustomPartitioner`): the first matching rule wins, then `otherwise`; a null key follows
+/// `null_key`. Its `onNewBatch` is `Partitioner`'s default no-op, so a round-robin rule
+/// here shows KAFKA-9965's skew in every version.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomPartitioner {
+    spec: CustomPartitionerSpec,
+    counters: BTreeMap<u32, i32>,
+}
+
+impl CustomPartitioner {
+    pub fn new(spec: CustomPartitionerSpec) -> Self {
+        CustomPartitioner {
+            spec,
+            counters: BTreeMap::new(),
+        }
+    }
+
+    pub fn spec(&self) -> &CustomPartitionerSpec {
+        &self.spec
+    }
+
+    fn round_robin(&mut self, topic: u32, available: &[u32], all: u32) -> u32 {
+        let counter = self.counters.entry(topic).or_insert(0);
+        let c = *counter;
+        *counter = counter.wrapping_add(1);
+        round_robin_pick(c, available, all)
+    }
+
+    pub fn partition(
+        &mut self,
+        topic: u32,
+        key: Option<(&str, &[u8])>,
+        available: &[u32],
+        all: u32,
+    ) -> Result<u32, InvalidRecord> {
+        let Some((text, bytes)) = key else {
+            return match self.spec.null_key {
+                NullKeyRule::Fail => Err(InvalidRecord("Need message key".into())),
+                NullKeyRule::RoundRobin => Ok(self.round_robin(topic, available, all)),
+            };
+        };
+        if let Some(rule) = self.spec.rules.iter().find(|r| r.matches(text)) {
+            return Ok(rule.partition);
+        }
+        Ok(match self.spec.otherwise {
+            OtherKeys::Hash => partition_for_key(bytes, all),
+            OtherKeys::RoundRobin => self.round_robin(topic, available, all),
+        })
+    }
+}
+
+/// The instance behind `partitioner.class`, with its per-topic state.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Partitioner {
+    /// `DefaultPartitioner`: murmur2 for keys, sticky cache for null keys.
+    Default(BTreeMap<u32, StickyPartitionCache>),
+    /// `UniformStickyPartitioner`: the sticky cache for every record.
+    UniformSticky(BTreeMap<u32, StickyPartitionCache>),
+    RoundRobin(RoundRobinPartitioner),
+    Custom(CustomPartitioner),
+}
+
+impl Partitioner {
+    /// `custom` must be given for `PartitionerClass::Custom` (the scenario checks it).
+    pub fn new(
+        class: PartitionerClass,
+        version: KafkaVersion,
+        custom: Option<&CustomPartitionerSpec>,
+    ) -> Self {
+        match class {
+            PartitionerClass::Default => Partitioner::Default(BTreeMap::new()),
+            PartitionerClass::UniformSticky => Partitioner::UniformSticky(BTreeMap::new()),
+            PartitionerClass::RoundRobin => {
+                Partitioner::RoundRobin(RoundRobinPartitioner::new(version))
+            }
+            PartitionerClass::Custom => {
+                Partitioner::Custom(CustomPartitioner::new(custom.cloned().unwrap_or_default()))
+            }
+        }
+    }
+
+    pub fn class(&self) -> PartitionerClass {
+        match self {
+            Partitioner::Default(_) => PartitionerClass::Default,
+            Partitioner::UniformSticky(_) => PartitionerClass::UniformSticky,
+            Partitioner::RoundRobin(_) => PartitionerClass::RoundRobin,
+            Partitioner::Custom(_) => PartitionerClass::Custom,
+        }
+    }
+
+    /// `Partitioner.partition(topic, key, keyBytes, value, valueBytes, cluster)`.
+    pub fn partition(
+        &mut self,
+        topic: u32,
+        key: Option<(&str, &[u8])>,
+        rng: &mut impl RandomSource,
+        cluster: &Cluster,
+    ) -> Result<u32, InvalidRecord> {
+        let available: Vec<u32> = cluster.available_partitions(topic).collect();
+        let all = cluster.num_partitions(topic);
+        Ok(match self {
+            Partitioner::Default(_) if key.is_some() => {
+                partition_for_key(key.map_or(&[][..], |k| k.1), all)
+            }
+            Partitioner::Default(caches) | Partitioner::UniformSticky(caches) => caches
+                .entry(topic)
+                .or_default()
+                .partition(rng, &available, all),
+            Partitioner::RoundRobin(rr) => rr.partition(topic, &available, all),
+            Partitioner::Custom(c) => c.partition(topic, key, &available, all)?,
+        })
+    }
+
+    /// `Partitioner.onNewBatch(topic, cluster, prevPartition)`.
+    pub fn on_new_batch(
+        &mut self,
+        topic: u32,
+        prev: u32,
+        rng: &mut impl RandomSource,
+        cluster: &Cluster,
+    ) {
+        match self {
+            Partitioner::Default(caches) | Partitioner::UniformSticky(caches) => {
+                let available: Vec<u32> = cluster.available_partitions(topic).collect();
+                let all = cluster.num_partitions(topic);
+                caches
+                    .entry(topic)
+                    .or_default()
+                    .on_new_batch(prev, rng, &available, all);
+            }
+            Partitioner::RoundRobin(rr) => rr.on_new_batch(topic, prev),
+            Partitioner::Custom(_) => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::Rng;
 
     #[test]
     fn murmur2_partitions_foobar() {

@@ -50,11 +50,14 @@ impl Sender {
         now: u64,
     ) -> (Vec<Drained>, Option<u64>) {
         let ready = accumulator.ready(cluster, now);
-        let nodes: BTreeSet<u32> = ready
-            .ready_nodes
-            .into_iter()
-            .filter(|&n| self.can_send_more(n))
-            .collect();
+        let mut nodes = BTreeSet::new();
+        for node in ready.ready_nodes {
+            let can_drain = self.can_send_more(node);
+            accumulator.update_node_latency_stats(node, now, can_drain);
+            if can_drain {
+                nodes.insert(node);
+            }
+        }
         let drained = accumulator.drain(cluster, &nodes, self.max_request_size);
         let next = ready.next_ready_check_delay_ms.map(|d| now + d);
         (drained.into_iter().collect(), next)

@@ -1,0 +1,214 @@
+//! The serializers of `org.apache.kafka.common.serialization` that `key.serializer` and
+//! `value.serializer` may name. Scenario keys and values are written as text, the way a
+//! user types them; each serializer reads that text as its Java type would be written
+//! (`Integer.parseInt`, `Long.parseLong`, `Double.parseDouble`, hex for `byte[]`) and turns
+//! it into the bytes that partitioning, sizing and the wire format then use.
+
+use std::fmt;
+use std::rc::Rc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Serializer {
+    /// UTF-8 bytes of the string (`StringSerializer`, default encoding).
+    String,
+    /// 4 bytes, big-endian.
+    Integer,
+    /// 8 bytes, big-endian.
+    Long,
+    /// 8 bytes: the IEEE 754 bits of the double, big-endian (`Double.doubleToLongBits`).
+    Double,
+    /// The bytes as given (`ByteArraySerializer`).
+    ByteArray,
+    /// Only `null` (`VoidSerializer`): a record without key, or a tombstone value.
+    Void,
+}
+
+const PACKAGE: &str = "org.apache.kafka.common.serialization.";
+
+impl Serializer {
+    pub const ALL: [Serializer; 6] = [
+        Serializer::String,
+        Serializer::Integer,
+        Serializer::Long,
+        Serializer::Double,
+        Serializer::ByteArray,
+        Serializer::Void,
+    ];
+
+    pub fn simple_name(self) -> &'static str {
+        match self {
+            Serializer::String => "StringSerializer",
+            Serializer::Integer => "IntegerSerializer",
+            Serializer::Long => "LongSerializer",
+            Serializer::Double => "DoubleSerializer",
+            Serializer::ByteArray => "ByteArraySerializer",
+            Serializer::Void => "VoidSerializer",
+        }
+    }
+
+    pub fn class_name(self) -> String {
+        format!("{PACKAGE}{}", self.simple_name())
+    }
+
+    /// A class name as a `.properties` file gives it: fully qualified or simple.
+    pub fn from_class(name: &str) -> Option<Self> {
+        let simple = name.trim().strip_prefix(PACKAGE).unwrap_or(name.trim());
+        Serializer::ALL
+            .into_iter()
+            .find(|s| s.simple_name() == simple)
+    }
+
+    /// `serialize(topic, data)`: `None` stays `None` for every serializer.
+    pub fn serialize(self, text: Option<&str>) -> Result<Option<Serialized>, SerializationError> {
+        let Some(text) = text else {
+            return Ok(None);
+        };
+        let fail = |why: &str| SerializationError {
+            serializer: self,
+            input: text.to_string(),
+            why: why.to_string(),
+        };
+        let bytes: Vec<u8> = match self {
+            Serializer::String => text.as_bytes().to_vec(),
+            Serializer::Integer => text
+                .trim()
+                .parse::<i32>()
+                .map_err(|_| fail("not an int (Integer.parseInt)"))?
+                .to_be_bytes()
+                .to_vec(),
+            Serializer::Long => text
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| fail("not a long (Long.parseLong)"))?
+                .to_be_bytes()
+                .to_vec(),
+            Serializer::Double => {
+                let d = text
+                    .trim()
+                    .parse::<f64>()
+                    .map_err(|_| fail("not a double (Double.parseDouble)"))?;
+                // doubleToLongBits folds every NaN into the canonical one.
+                let bits = if d.is_nan() {
+                    0x7ff8_0000_0000_0000
+                } else {
+                    d.to_bits()
+                };
+                bits.to_be_bytes().to_vec()
+            }
+            Serializer::ByteArray => parse_hex(text).ok_or_else(|| {
+                fail("a byte[] is written as hex digits, two per byte (e.g. \"00ff1a\")")
+            })?,
+            Serializer::Void => {
+                return Err(fail("Data should be null for a VoidSerializer."));
+            }
+        };
+        Ok(Some(Serialized {
+            bytes: Rc::from(bytes),
+            text: Rc::from(text),
+        }))
+    }
+}
+
+impl fmt::Display for Serializer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.simple_name())
+    }
+}
+
+fn parse_hex(text: &str) -> Option<Vec<u8>> {
+    let t = text.trim();
+    if t.len() % 2 != 0 {
+        return None;
+    }
+    (0..t.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(t.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// A key or value after serialization, with the text it was written as (what the
+/// application held before `send()`, shown next to the bytes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Serialized {
+    pub bytes: Rc<[u8]>,
+    pub text: Rc<str>,
+}
+
+impl Serialized {
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
+/// The input cannot be the serializer's Java type (Kafka: `SerializationException` or, for
+/// `VoidSerializer`, `IllegalArgumentException`, both thrown by `send()`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SerializationError {
+    pub serializer: Serializer,
+    pub input: String,
+    pub why: String,
+}
+
+impl fmt::Display for SerializationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} cannot serialize '{}': {}",
+            self.serializer, self.input, self.why
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes(s: Serializer, t: &str) -> Vec<u8> {
+        s.serialize(Some(t)).unwrap().unwrap().bytes.to_vec()
+    }
+
+    #[test]
+    fn java_encodings() {
+        assert_eq!(bytes(Serializer::String, "판교"), "판교".as_bytes());
+        assert_eq!(bytes(Serializer::Integer, "42"), [0, 0, 0, 42]);
+        assert_eq!(bytes(Serializer::Integer, "-1"), [0xff; 4]);
+        assert_eq!(bytes(Serializer::Long, "1"), [0, 0, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(
+            bytes(Serializer::Double, "1.5"),
+            [0x3f, 0xf8, 0, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(bytes(Serializer::ByteArray, "00FF1a"), [0, 255, 26]);
+        assert_eq!(bytes(Serializer::ByteArray, ""), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn null_stays_null_and_bad_input_is_named() {
+        for s in Serializer::ALL {
+            assert_eq!(s.serialize(None), Ok(None));
+        }
+        let e = Serializer::Integer
+            .serialize(Some("2147483648"))
+            .unwrap_err();
+        assert!(e.to_string().contains("IntegerSerializer cannot serialize"));
+        assert!(Serializer::ByteArray.serialize(Some("abc")).is_err());
+        assert!(Serializer::ByteArray.serialize(Some("zz")).is_err());
+        assert!(Serializer::Void.serialize(Some("x")).is_err());
+    }
+
+    #[test]
+    fn class_names() {
+        assert_eq!(
+            Serializer::from_class("org.apache.kafka.common.serialization.LongSerializer"),
+            Some(Serializer::Long)
+        );
+        assert_eq!(
+            Serializer::from_class("ByteArraySerializer"),
+            Some(Serializer::ByteArray)
+        );
+        assert_eq!(Serializer::from_class("com.acme.AvroSerializer"), None);
+    }
+}
