@@ -54,3 +54,34 @@ test('stays usable at a 768-pixel-wide window', async () => {
     assert.deepEqual(errors, []);
   }, { width: 768, height: 1000 });
 });
+
+test('KAFKA-9965: RoundRobinPartitioner in 3.8 starves every other partition', async () => {
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.waitForSelector('#app-root .stage-svg');
+    await page.click('#play'); // pause; settings replay to the moment on screen
+    // Records 100 ms apart with linger.ms=0: each one opens a new batch.
+    await page.selectOption('#kafka-version', '3.8');
+    await page.selectOption('#partitions', '2');
+    await page.selectOption('#rate', '10');
+    await page.selectOption('#linger-ms', '0');
+    await page.selectOption('#partitioner-class', 'org.apache.kafka.clients.producer.RoundRobinPartitioner');
+    await page.selectOption('#speed', '20');
+    await page.click('#play');
+    await page.waitForFunction(() => Number(document.querySelector('#send-count')?.textContent) >= 20);
+    await page.click('#play');
+    const leo = async (p) => Number((await page.locator(`.log[data-partition="${p}"] .leo`).textContent()).replace(/\D/g, ''));
+    assert.equal(await leo(0), 0, 'partition 0 never gets a record');
+    assert.ok(await leo(1) >= 15, 'partition 1 gets them all');
+    await page.waitForSelector('.facts li:has-text("KAFKA-9965 in Kafka 3.8")');
+    await page.screenshot({ path: `${ARTIFACTS}app-kafka-9965.png` });
+
+    // 4.0 has the fix: the same settings spread evenly.
+    await page.selectOption('#kafka-version', '4.0');
+    await page.selectOption('#linger-ms', '0');
+    await page.selectOption('#partitioner-class', 'org.apache.kafka.clients.producer.RoundRobinPartitioner');
+    const [a, b] = [await leo(0), await leo(1)];
+    assert.ok(Math.abs(a - b) <= 1 && a > 5, `even spread in 4.0 (${a} vs ${b})`);
+    assert.deepEqual(errors, []);
+  });
+});

@@ -1,10 +1,13 @@
 //! The app: owns the simulation and the controls; messages are the user's intent and
 //! the animation clock. `view` only reads; `update` is the one place state changes.
 
+use crate::facts::{moved_keys, partitioner_facts, MovedKeys};
 use crate::painter::paint;
+use crate::panel::producer_panel;
 use crate::stage::stage;
 use crate::workload::{KeyPattern, Setting, Workload};
 use gloo_render::{request_animation_frame, AnimationFrame};
+use kafka_lab::serializer::Serializer;
 use kafka_lab::trace::TraceEvent;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab::Simulation;
@@ -42,6 +45,8 @@ pub struct App {
     frame: Option<AnimationFrame>,
     canvas: NodeRef,
     error: Option<String>,
+    /// The partition count before the user last changed it, to show which keys moved.
+    moved_from: Option<u32>,
 }
 
 fn build(workload: &Workload) -> Result<Simulation, String> {
@@ -52,6 +57,21 @@ fn build(workload: &Workload) -> Result<Simulation, String> {
             .collect::<Vec<_>>()
             .join("\n")
     })
+}
+
+/// Which of the workload's keys hash elsewhere after the partition count changed.
+fn moved_view(m: &MovedKeys) -> Html {
+    html! {
+        <li id="moved-keys">
+            { format!("{} → {} partitions: {} of {} keys now go elsewhere (h % {} ≠ h % {}); records already written stay put.",
+                m.old, m.new, m.moved.len(), m.total, m.old, m.new) }
+            if !m.moved.is_empty() {
+                <br/><span class="mono small">{ m.moved.iter().take(6).map(|(k, a, b)| format!("{k}: {a}→{b}")).collect::<Vec<_>>().join(" · ") }
+                { if m.moved.len() > 6 { " …" } else { "" } }</span>
+            }
+            <br/><span class="ko" lang="ko">{ "파티션을 늘리면 해시 결과가 바뀌어 같은 키가 다른 파티션으로 감 — 키 순서 보장이 깨질 수 있음." }</span>
+        </li>
+    }
 }
 
 impl App {
@@ -189,6 +209,7 @@ impl Component for App {
             frame: None,
             canvas: NodeRef::default(),
             error: None,
+            moved_from: None,
         };
         app.schedule_frame(ctx);
         app
@@ -262,6 +283,9 @@ impl Component for App {
                 {
                     Ok((workload, mut sim)) => {
                         sim.run_until(self.display_ms.floor() as u64);
+                        if workload.partitions != self.workload.partitions {
+                            self.moved_from = Some(self.workload.partitions);
+                        }
                         self.workload = workload;
                         self.sim = sim;
                         self.error = None;
@@ -315,6 +339,16 @@ impl Component for App {
         let sent = producer.map_or(0, |p| p.sends.len());
         let notes = producer.map(|p| p.config.notes.clone()).unwrap_or_default();
         let idempotent = producer.is_some_and(|p| p.config.idempotence);
+        let facts = producer
+            .map(|p| {
+                let keyed = w.keys != KeyPattern::Null && w.key_serializer() != Serializer::Void;
+                partitioner_facts(p, self.sim.version(), keyed)
+            })
+            .unwrap_or_default();
+        let moved = self
+            .moved_from
+            .filter(|&old| old != w.partitions)
+            .map(|old| moved_keys(&w.serialized_keys(), old, w.partitions));
         let events: Vec<(String, String)> = self
             .sim
             .recent_events()
@@ -361,14 +395,7 @@ impl Component for App {
                         <canvas ref={self.canvas.clone()} class="particles" aria-hidden="true"></canvas>
                     </div>
                     <aside class="controls" aria-label="producer and workload settings">
-                        <h2>{ "Producer config" }</h2>
-                        { select("acks", "acks", "all · 1 · 0 — there is no acks=2", w.acks.clone(),
-                            vec![("all".into(), "all (-1)".into()), ("1".into(), "1".into()), ("0".into(), "0".into())], Setting::Acks) }
-                        { select("batch-size", "batch.size", "bytes per partition batch", w.batch_size.to_string(),
-                            opts(&[256, 1024, 4096, 16384]), Setting::BatchSize) }
-                        { select("linger-ms", "linger.ms", "wait for more records", w.linger_ms.to_string(),
-                            opts(&[0, 5, 20, 50, 100, 500]), Setting::LingerMs) }
-                        { select("kafka-version", "kafka_version", "defaults & behaviour", w.kafka_version.clone(),
+                        { select("kafka-version", "kafka_version", "defaults & behaviour of that release", w.kafka_version.clone(),
                             KafkaVersion::supported_lines().map(|v| (v.clone(), v)).collect(), Setting::KafkaVersion) }
                         <h2>{ "Topic & workload" }</h2>
                         { select("partitions", "partitions", "of topic orders (RF 1)", w.partitions.to_string(),
@@ -384,6 +411,8 @@ impl Component for App {
                         if let Some(e) = &self.error {
                             <p class="error" role="alert" id="config-error">{ e }<br/><small>{ "Kept the last valid settings." }</small></p>
                         }
+                        <h2>{ "Producer config" }<span class="ko" lang="ko">{ " · 프로듀서 설정" }</span></h2>
+                        { producer_panel(w, &link.callback(Msg::Set)) }
                     </aside>
                 </main>
                 <section class="bottom">
@@ -406,15 +435,8 @@ impl Component for App {
                         <ul>
                             <li>{ format!("enable.idempotence: {} in {}", if idempotent { "on" } else { "off" }, self.sim.version()) }
                                 { " — on by default since 3.0 (the notes say false)." }</li>
-                            if w.keys == KeyPattern::Null {
-                                <li>{ if self.sim.version().at_least(3, 3) {
-                                    "Null keys: the built-in sticky partitioner (3.3+, KIP-794) switches after batch.size bytes."
-                                } else {
-                                    "Null keys: DefaultPartitioner (2.4–3.2, KIP-480) switches partition on every new batch."
-                                } }</li>
-                            } else {
-                                <li>{ format!("Keyed: toPositive(murmur2(key)) % {} — more partitions move keys.", w.partitions) }</li>
-                            }
+                            { for facts.iter().map(|(en, ko)| html! { <li>{ en.clone() }<br/><span class="ko" lang="ko">{ *ko }</span></li> }) }
+                            if let Some(m) = &moved { { moved_view(m) } }
                             <li>{ "linger.ms defaults to 0 up to 3.9 and to 5 since 4.0." }</li>
                             <li>{ "A setting change replays the run from t = 0: a producer's config is fixed when it is created." }</li>
                             { for notes.iter().map(|n| html! { <li class="mono small">{ n.clone() }</li> }) }

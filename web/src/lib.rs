@@ -1,8 +1,10 @@
 //! Kafka Lab in the browser: renders the core's state and forwards the user's intent.
 
 pub mod app;
+pub mod facts;
 pub mod layout;
 pub mod painter;
+pub mod panel;
 pub mod stage;
 pub mod workload;
 

@@ -2,7 +2,13 @@
 //! the simulation is then replayed from t=0 to the current moment, because a Kafka
 //! producer's config is fixed when it is constructed.
 
-use kafka_lab::scenario::{Action, NetworkSpec, ProducerSpec, Scenario, Send, SendMode, TopicSpec};
+use kafka_lab::config::{partitioner_class_available, producer_default, CUSTOM_PARTITIONER};
+use kafka_lab::scenario::{
+    Action, CustomPartitionerSpec, NetworkSpec, NullKeyRule, OtherKeys, PartitionRule,
+    ProducerSpec, Scenario, Send, SendMode, TopicSpec,
+};
+use kafka_lab::serializer::{Serialized, Serializer};
+use kafka_lab::version::KafkaVersion;
 use std::collections::BTreeMap;
 
 /// Which keys the demo producer sends.
@@ -17,6 +23,8 @@ pub enum KeyPattern {
     /// 1,000 distinct user ids.
     Users,
 }
+
+const CITIES: [&str; 6] = ["Pangyo", "Seoul", "Busan", "Gwangju", "Jeju", "Daejeon"];
 
 impl KeyPattern {
     pub const ALL: [KeyPattern; 4] = [
@@ -38,7 +46,7 @@ impl KeyPattern {
     pub fn label(self) -> &'static str {
         match self {
             KeyPattern::Null => "null (no key)",
-            KeyPattern::Single => "\"Pangyo\" only",
+            KeyPattern::Single => "one key",
             KeyPattern::Cities => "6 cities",
             KeyPattern::Users => "1,000 user ids",
         }
@@ -48,16 +56,31 @@ impl KeyPattern {
         KeyPattern::ALL.into_iter().find(|k| k.id() == s)
     }
 
-    fn keys(self) -> Vec<Option<String>> {
-        match self {
-            KeyPattern::Null => vec![None],
-            KeyPattern::Single => vec![Some("Pangyo".into())],
-            KeyPattern::Cities => ["Pangyo", "Seoul", "Busan", "Gwangju", "Jeju", "Daejeon"]
-                .iter()
-                .map(|c| Some(c.to_string()))
-                .collect(),
-            KeyPattern::Users => (0..1000).map(|i| Some(format!("user-{i}"))).collect(),
-        }
+    /// The keys as the application holds them, written for `serializer`: names for
+    /// strings (hex of their UTF-8 for `byte[]`), numbers for Integer/Long/Double, and
+    /// only null for `VoidSerializer`.
+    fn keys(self, serializer: Serializer) -> Vec<Option<String>> {
+        let ids: Vec<usize> = match self {
+            KeyPattern::Null => return vec![None],
+            KeyPattern::Single => vec![0],
+            KeyPattern::Cities => (0..CITIES.len()).collect(),
+            KeyPattern::Users => (0..1000).collect(),
+        };
+        let name = |i: usize| match self {
+            KeyPattern::Users => format!("user-{i}"),
+            _ => CITIES[i].to_string(),
+        };
+        ids.into_iter()
+            .map(|i| match serializer {
+                Serializer::String => Some(name(i)),
+                Serializer::ByteArray => {
+                    Some(name(i).bytes().map(|b| format!("{b:02x}")).collect())
+                }
+                Serializer::Integer | Serializer::Long => Some((i + 1).to_string()),
+                Serializer::Double => Some(format!("{}.5", i + 1)),
+                Serializer::Void => None,
+            })
+            .collect()
     }
 }
 
@@ -65,9 +88,9 @@ impl KeyPattern {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Workload {
     pub kafka_version: String,
-    pub acks: String,
-    pub batch_size: u32,
-    pub linger_ms: u64,
+    /// Producer properties the user set, with Kafka's names and string values; the rest
+    /// take the version's defaults, exactly as an unset property in a `.properties` file.
+    pub producer: BTreeMap<String, String>,
     pub partitions: u32,
     pub keys: KeyPattern,
     /// Records per second.
@@ -81,13 +104,29 @@ pub const RUN_MS: u64 = 60_000;
 pub const BROKERS: u32 = 3;
 pub const TOPIC: &str = "orders";
 
+/// The seed's `CustomPartitioner` (§4.2): "Pangyo" → 0, other keys by hash, no key fails.
+pub fn seed_custom_partitioner() -> CustomPartitionerSpec {
+    CustomPartitionerSpec {
+        rules: vec![PartitionRule {
+            key: Some("Pangyo".into()),
+            key_prefix: None,
+            partition: 0,
+        }],
+        otherwise: OtherKeys::Hash,
+        null_key: NullKeyRule::Fail,
+    }
+}
+
 impl Default for Workload {
     fn default() -> Self {
+        // Small batches and a visible linger, so batching can be watched.
+        let producer = [("batch.size", "1024"), ("linger.ms", "20")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Workload {
             kafka_version: "4.0".into(),
-            acks: "all".into(),
-            batch_size: 1024,
-            linger_ms: 20,
+            producer,
             partitions: 3,
             keys: KeyPattern::Cities,
             rate: 100,
@@ -101,9 +140,8 @@ impl Default for Workload {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Setting {
     KafkaVersion(String),
-    Acks(String),
-    BatchSize(String),
-    LingerMs(String),
+    /// A producer property; an empty value unsets it (back to the default).
+    Producer(String, String),
     Partitions(String),
     Keys(String),
     Rate(String),
@@ -112,6 +150,29 @@ pub enum Setting {
 }
 
 impl Workload {
+    pub fn version(&self) -> KafkaVersion {
+        KafkaVersion::parse(&self.kafka_version).unwrap_or_else(|_| KafkaVersion::latest())
+    }
+
+    /// The serializer the keys are written for (unknown names fall back to String; the
+    /// core reports them).
+    pub fn key_serializer(&self) -> Serializer {
+        self.producer
+            .get("key.serializer")
+            .and_then(|c| Serializer::from_class(c))
+            .unwrap_or(Serializer::String)
+    }
+
+    /// The workload's distinct non-null keys, serialized as the producer will.
+    pub fn serialized_keys(&self) -> Vec<Serialized> {
+        let serializer = self.key_serializer();
+        self.keys
+            .keys(serializer)
+            .iter()
+            .filter_map(|k| serializer.serialize(k.as_deref()).ok().flatten())
+            .collect()
+    }
+
     /// Applies one change, or says why the value is not acceptable.
     pub fn with(&self, setting: &Setting) -> Result<Workload, String> {
         fn num<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, String> {
@@ -121,10 +182,22 @@ impl Workload {
         }
         let mut w = self.clone();
         match setting {
-            Setting::KafkaVersion(v) => w.kafka_version = v.clone(),
-            Setting::Acks(v) => w.acks = v.clone(),
-            Setting::BatchSize(v) => w.batch_size = num("batch.size", v)?,
-            Setting::LingerMs(v) => w.linger_ms = num("linger.ms", v)?,
+            Setting::KafkaVersion(v) => {
+                let version = KafkaVersion::parse(v).map_err(|e| format!("kafka_version: {e}"))?;
+                w.kafka_version = v.clone();
+                // Properties the release does not have are dropped, not carried over.
+                w.producer.retain(|name, value| {
+                    producer_default(name, version).is_some()
+                        && (name != "partitioner.class"
+                            || partitioner_class_available(value, version))
+                });
+            }
+            Setting::Producer(name, value) if value.is_empty() => {
+                w.producer.remove(name);
+            }
+            Setting::Producer(name, value) => {
+                w.producer.insert(name.clone(), value.clone());
+            }
             Setting::Partitions(v) => {
                 let n: u32 = num("partitions", v)?;
                 if !(1..=12).contains(&n) {
@@ -153,10 +226,10 @@ impl Workload {
     pub fn scenario(&self) -> Scenario {
         let interval_ms = (1000 / self.rate.max(1)) as u64;
         let count = (RUN_MS / interval_ms.max(1)) as u32;
-        let mut config = BTreeMap::new();
-        config.insert("acks".to_string(), self.acks.clone());
-        config.insert("batch.size".to_string(), self.batch_size.to_string());
-        config.insert("linger.ms".to_string(), self.linger_ms.to_string());
+        let custom = self
+            .producer
+            .get("partitioner.class")
+            .is_some_and(|c| c == CUSTOM_PARTITIONER);
         Scenario {
             seed: 7,
             kafka_version: Some(self.kafka_version.clone()),
@@ -170,8 +243,8 @@ impl Workload {
             }],
             producers: vec![ProducerSpec {
                 name: "producer-1".into(),
-                config,
-                custom_partitioner: None,
+                config: self.producer.clone(),
+                custom_partitioner: custom.then(seed_custom_partitioner),
             }],
             consumers: vec![],
             actions: vec![Action::Send(Send {
@@ -179,7 +252,7 @@ impl Workload {
                 producer: "producer-1".into(),
                 topic: TOPIC.into(),
                 key: None,
-                keys: Some(self.keys.keys()),
+                keys: Some(self.keys.keys(self.key_serializer())),
                 value: None,
                 value_bytes: Some(self.value_bytes),
                 partition: None,
@@ -198,6 +271,7 @@ impl Workload {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kafka_lab::config::PRODUCER_DOCS;
     use kafka_lab::Simulation;
 
     #[test]
@@ -213,13 +287,71 @@ mod tests {
             6
         );
         assert!(w.with(&Setting::Partitions("0".into())).is_err());
-        assert!(w.with(&Setting::LingerMs("soon".into())).is_err());
         assert!(w.with(&Setting::Keys("nope".into())).is_err());
         // acks=2 is representable here but the core rejects it with Kafka's rule.
-        let bad = w.with(&Setting::Acks("2".into())).unwrap();
+        let bad = w
+            .with(&Setting::Producer("acks".into(), "2".into()))
+            .unwrap();
         let errors = Simulation::new(&bad.scenario()).unwrap_err();
         assert!(errors[0]
             .message
             .contains("String must be one of: all, -1, 0, 1"));
+        // Unsetting returns to the default.
+        let unset = w
+            .with(&Setting::Producer("linger.ms".into(), String::new()))
+            .unwrap();
+        assert!(!unset.producer.contains_key("linger.ms"));
+    }
+
+    #[test]
+    fn every_offered_value_with_every_key_pattern_builds() {
+        // Each choice the panel offers, alone, in every version that has it: the core
+        // either accepts it or names Kafka's rule. It never panics, and the keys are
+        // always written so that the chosen serializer can take them.
+        for line in KafkaVersion::supported_lines() {
+            let v = KafkaVersion::parse(&line).unwrap();
+            let base = Workload::default()
+                .with(&Setting::KafkaVersion(line.clone()))
+                .unwrap();
+            for doc in PRODUCER_DOCS {
+                if producer_default(doc.name, v).is_none() {
+                    continue;
+                }
+                for choice in doc.choices {
+                    if doc.name == "partitioner.class" && !partitioner_class_available(choice, v) {
+                        continue;
+                    }
+                    for keys in KeyPattern::ALL {
+                        let w = base
+                            .with(&Setting::Producer(doc.name.into(), choice.to_string()))
+                            .and_then(|w| w.with(&Setting::Keys(keys.id().into())))
+                            .unwrap();
+                        if let Err(errors) = Simulation::new(&w.scenario()) {
+                            assert!(
+                                errors
+                                    .iter()
+                                    .all(|e| e.path.starts_with("producers[0].config")),
+                                "{line} {}={choice} {keys:?}: {errors:?}",
+                                doc.name
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn version_change_drops_what_the_release_lacks() {
+        let w = Workload::default()
+            .with(&Setting::Producer(
+                "partitioner.ignore.keys".into(),
+                "true".into(),
+            ))
+            .unwrap()
+            .with(&Setting::KafkaVersion("2.8".into()))
+            .unwrap();
+        assert!(!w.producer.contains_key("partitioner.ignore.keys"));
+        assert!(Simulation::new(&w.scenario()).is_ok());
     }
 }

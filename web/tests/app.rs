@@ -66,6 +66,14 @@ async fn partitions_and_acks_controls_change_what_is_drawn() {
     settle().await;
     assert_eq!(count(&root, ".acc-row"), 5);
     assert_eq!(count(&root, ".broker .log"), 5);
+    let moved = root
+        .query_selector("#moved-keys")
+        .unwrap()
+        .expect("moved keys shown");
+    assert!(moved
+        .text_content()
+        .unwrap_or_default()
+        .contains("3 → 5 partitions"));
     choose(&root, "acks", "0");
     settle().await;
     assert!(root.inner_html().contains("acks=0: no response"));
@@ -107,4 +115,70 @@ async fn stepping_shows_the_next_event() {
         root.inner_html().contains("Play"),
         "stepping leaves playback paused"
     );
+}
+
+#[wasm_bindgen_test]
+async fn partitioner_and_serializer_controls_reach_the_producer() {
+    let root = mount();
+    settle().await;
+    // Every modelled producer property has a control, grouped by Kafka's importance.
+    for id in [
+        "key-serializer",
+        "partitioner-class",
+        "partitioner-ignore-keys",
+        "partitioner-availability-timeout-ms",
+        "max-in-flight-requests-per-connection",
+    ] {
+        assert_eq!(count(&root, &format!("#{id}")), 1, "no control #{id}");
+    }
+    assert!(root.inner_html().contains("중요도 높음"));
+    // 4.0 no longer ships DefaultPartitioner; 3.8 does, and has KAFKA-9965.
+    assert!(!root.inner_html().contains(">DefaultPartitioner<"));
+    choose(&root, "kafka-version", "3.8");
+    settle().await;
+    assert!(root.inner_html().contains(">DefaultPartitioner<"));
+    choose(
+        &root,
+        "partitioner-class",
+        "org.apache.kafka.clients.producer.RoundRobinPartitioner",
+    );
+    settle().await;
+    let html = root.inner_html();
+    assert!(
+        html.contains("round robin (KAFKA-9965)"),
+        "the box names the defect"
+    );
+    assert!(
+        html.contains("KAFKA-9965 in Kafka 3.8"),
+        "and the facts explain it"
+    );
+    // IntegerSerializer: the serializer box shows 4 big-endian bytes.
+    choose(&root, "key-serializer", "IntegerSerializer");
+    settle().await;
+    let html = root.inner_html();
+    assert!(html.contains("IntegerSerializer"));
+    assert!(html.contains("4 bytes, big-endian"));
+    assert!(!html.contains("config-error"), "a valid choice is applied");
+}
+
+#[wasm_bindgen_test]
+async fn custom_partitioner_fails_null_keys_in_send() {
+    let root = mount();
+    settle().await;
+    choose(&root, "partitioner-class", "CustomPartitioner");
+    choose(&root, "keys", "null");
+    let text = |sel: &str| {
+        root.query_selector(sel)
+            .unwrap()
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+    };
+    for _ in 0..100 {
+        settle().await;
+        if text("#send-count").parse::<u32>().unwrap_or(0) > 0 {
+            break;
+        }
+    }
+    assert!(root.inner_html().contains("rule table"));
+    assert_eq!(text("#last-decision"), "InvalidRecordException");
 }

@@ -1,6 +1,10 @@
 //! Producer and topic configs parsed from Kafka's own property names and string values
 //! (`ProducerConfig`, `ConfigDef`), with the defaults and validation of each `kafka_version`.
 
+mod docs;
+
+pub use docs::{Importance, PropertyDoc, PRODUCER_DOCS};
+
 use crate::serializer::Serializer;
 use crate::version::KafkaVersion;
 use std::collections::BTreeMap;
@@ -80,6 +84,12 @@ pub enum PartitionerClass {
     RoundRobin,
     /// The scenario's own rule table (`custom_partitioner`), standing for a user class.
     Custom,
+}
+
+/// Whether `partitioner.class` may name `class` in `version` (what Kafka can load).
+pub fn partitioner_class_available(class: &str, version: KafkaVersion) -> bool {
+    class.trim().is_empty() && version.at_least(3, 3)
+        || PartitionerClass::from_class(class, version).is_ok()
 }
 
 /// The class name a scenario uses for its rule-table partitioner.
@@ -205,27 +215,6 @@ fn default_of(key: &str, v: KafkaVersion) -> Option<&'static str> {
         _ => return None,
     })
 }
-
-/// Every modelled producer property, in the order Kafka's docs list them.
-pub const PRODUCER_PROPERTIES: &[&str] = &[
-    "key.serializer",
-    "value.serializer",
-    "acks",
-    "batch.size",
-    "linger.ms",
-    "enable.idempotence",
-    "retries",
-    "max.in.flight.requests.per.connection",
-    "request.timeout.ms",
-    "delivery.timeout.ms",
-    "max.request.size",
-    "retry.backoff.ms",
-    "compression.type",
-    "partitioner.class",
-    "partitioner.ignore.keys",
-    "partitioner.adaptive.partitioning.enable",
-    "partitioner.availability.timeout.ms",
-];
 
 /// The default of `key` in `version`, as Kafka prints it, if the property exists there.
 pub fn producer_default(key: &str, version: KafkaVersion) -> Option<&'static str> {

@@ -1,0 +1,211 @@
+//! What the app says about each producer property it lets you change: Kafka's importance
+//! (the order of Kafka's own config docs), the values offered, and a line in English and
+//! Korean. Defaults come from `producer_default`, per version.
+
+/// `ConfigDef.Importance`, as `ProducerConfig` defines it today.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Importance {
+    High,
+    Medium,
+    Low,
+}
+
+impl Importance {
+    pub fn label(self) -> &'static str {
+        match self {
+            Importance::High => "high importance",
+            Importance::Medium => "medium importance",
+            Importance::Low => "low importance",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PropertyDoc {
+    pub name: &'static str,
+    pub importance: Importance,
+    /// Values the app offers besides the version's default.
+    pub choices: &'static [&'static str],
+    pub en: &'static str,
+    pub ko: &'static str,
+}
+
+const fn doc(
+    name: &'static str,
+    importance: Importance,
+    choices: &'static [&'static str],
+    en: &'static str,
+    ko: &'static str,
+) -> PropertyDoc {
+    PropertyDoc {
+        name,
+        importance,
+        choices,
+        en,
+        ko,
+    }
+}
+
+use Importance::*;
+
+/// Every producer property Kafka Lab models, high importance first, then by name, as
+/// Kafka's documentation lists them.
+pub const PRODUCER_DOCS: &[PropertyDoc] = &[
+    doc(
+        "compression.type",
+        High,
+        &["none"],
+        "Codec for whole batches (gzip, snappy, lz4, zstd are not modelled yet).",
+        "배치 단위 압축 코덱 (gzip·snappy·lz4·zstd는 아직 시뮬레이션하지 않음).",
+    ),
+    doc(
+        "key.serializer",
+        High,
+        &[
+            "StringSerializer",
+            "IntegerSerializer",
+            "LongSerializer",
+            "DoubleSerializer",
+            "ByteArraySerializer",
+            "VoidSerializer",
+        ],
+        "Turns the key into bytes; those bytes are hashed, not the key you wrote.",
+        "키를 바이트로 바꿈. 파티션은 이 바이트의 murmur2 해시로 정해짐.",
+    ),
+    doc(
+        "retries",
+        High,
+        &["0", "1", "3", "2147483647"],
+        "How often a retriable failure is resent; delivery.timeout.ms is the real bound.",
+        "재시도 횟수. 실제 한계는 delivery.timeout.ms (기본 MAX, 2.1부터).",
+    ),
+    doc(
+        "value.serializer",
+        High,
+        &["StringSerializer", "ByteArraySerializer"],
+        "Turns the value into bytes; sizes and batches count these bytes.",
+        "값을 바이트로 바꿈. 배치 크기는 이 바이트로 계산됨.",
+    ),
+    doc(
+        "batch.size",
+        Medium,
+        &["0", "256", "1024", "4096", "16384", "65536"],
+        "Bytes per partition batch; also when the sticky partitioner moves on.",
+        "파티션별 배치 크기(바이트). 스티키 파티셔너가 파티션을 바꾸는 기준이기도 함.",
+    ),
+    doc(
+        "delivery.timeout.ms",
+        Medium,
+        &["1000", "5000", "30000", "120000"],
+        "Upper bound from send() to success or failure; ≥ linger.ms + request.timeout.ms.",
+        "send()부터 성공/실패까지의 상한. linger.ms + request.timeout.ms 이상이어야 함.",
+    ),
+    doc(
+        "linger.ms",
+        Medium,
+        &["0", "5", "20", "50", "100", "500"],
+        "How long an idle sender waits for a batch to fill (default 5 since 4.0).",
+        "배치가 찰 때까지 기다리는 시간 (4.0부터 기본 5ms).",
+    ),
+    doc(
+        "max.request.size",
+        Medium,
+        &["1024", "16384", "1048576"],
+        "Largest produce request; the drain stops before it (a lone batch still goes).",
+        "요청 하나의 최대 크기. drain은 이를 넘기 전에 멈춤.",
+    ),
+    doc(
+        "partitioner.class",
+        Medium,
+        &[
+            "org.apache.kafka.clients.producer.internals.DefaultPartitioner",
+            "org.apache.kafka.clients.producer.UniformStickyPartitioner",
+            "org.apache.kafka.clients.producer.RoundRobinPartitioner",
+            "CustomPartitioner",
+        ],
+        "Unset since 3.3: the built-in partitioner. Any class turns on onNewBatch.",
+        "3.3부터 기본값은 null(내장 파티셔너). 클래스를 지정하면 onNewBatch 경로가 켜짐.",
+    ),
+    doc(
+        "partitioner.ignore.keys",
+        Medium,
+        &["true", "false"],
+        "3.3+: treat keyed records like null keys (sticky), no hashing.",
+        "3.3+: 키가 있어도 해시하지 않고 스티키 파티셔닝.",
+    ),
+    doc(
+        "request.timeout.ms",
+        Medium,
+        &["1000", "5000", "30000"],
+        "How long the producer waits for a response before it gives the request up.",
+        "응답을 기다리는 최대 시간. 넘으면 연결을 끊고 재시도.",
+    ),
+    doc(
+        "acks",
+        Low,
+        &["all", "-1", "1", "0"],
+        "all (= -1), 1 or 0. There is no acks=2. Default all since 3.0.",
+        "all(-1)·1·0만 가능 (acks=2는 없음). 3.0부터 기본값 all.",
+    ),
+    doc(
+        "enable.idempotence",
+        Low,
+        &["true", "false"],
+        "Producer id + sequence numbers: retries never duplicate. Default true since 3.0.",
+        "PID와 시퀀스 번호로 재시도 중복을 막음. 3.0부터 기본 true.",
+    ),
+    doc(
+        "max.in.flight.requests.per.connection",
+        Low,
+        &["1", "2", "5", "6"],
+        "Unanswered requests per broker connection; > 1 without idempotence can reorder.",
+        "브로커 연결당 응답 대기 요청 수. 멱등성 없이 1보다 크면 순서가 바뀔 수 있음.",
+    ),
+    doc(
+        "partitioner.adaptive.partitioning.enable",
+        Low,
+        &["true", "false"],
+        "3.3+: null keys favour partitions whose brokers have shorter queues.",
+        "3.3+: 큐가 짧은 브로커의 파티션을 더 자주 고름.",
+    ),
+    doc(
+        "partitioner.availability.timeout.ms",
+        Low,
+        &["0", "50", "100", "1000"],
+        "3.3+: a broker slower than this to drain drops out of adaptive picks (0 = off).",
+        "3.3+: 이 시간보다 오래 전송하지 못한 브로커의 파티션은 제외 (0 = 끔).",
+    ),
+    doc(
+        "retry.backoff.ms",
+        Low,
+        &["10", "100", "1000"],
+        "Wait before resending a failed batch.",
+        "실패한 배치를 다시 보내기 전 대기 시간.",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::producer_default;
+    use crate::version::KafkaVersion;
+
+    #[test]
+    fn sorted_as_kafka_docs_and_all_known() {
+        for w in PRODUCER_DOCS.windows(2) {
+            assert!(
+                (w[0].importance, w[0].name) < (w[1].importance, w[1].name),
+                "{} before {}",
+                w[0].name,
+                w[1].name
+            );
+        }
+        for d in PRODUCER_DOCS {
+            assert!(
+                producer_default(d.name, KafkaVersion::latest()).is_some(),
+                "{}",
+                d.name
+            );
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! "What Kafka does here": what the chosen version and config really do, in English and
+//! Korean, where the course notes say otherwise or a Kafka defect shows.
+
+use kafka_lab::config::PartitionerClass;
+use kafka_lab::producer::partitioner::{fixes_kafka_9965, partition_for_key};
+use kafka_lab::producer::KafkaProducer;
+use kafka_lab::serializer::{Serialized, Serializer};
+use kafka_lab::version::KafkaVersion;
+
+/// One fact: English, then Korean.
+pub type Fact = (String, &'static str);
+
+/// How this producer picks partitions, and what the notes get wrong about it.
+pub fn partitioner_facts(p: &KafkaProducer, v: KafkaVersion, keyed: bool) -> Vec<Fact> {
+    let mut facts = Vec::new();
+    match p.partitioner.as_ref().map(|part| part.class()) {
+        None => {
+            facts.push((
+                if keyed && !p.config.partitioner_ignore_keys {
+                    "Keys: toPositive(murmur2(key bytes)) % partitions — adding partitions moves keys.".into()
+                } else {
+                    "Null keys (3.3+, KIP-794): the built-in partitioner sticks to one partition until batch.size bytes went there, then picks again.".into()
+                },
+                "3.3+ 기본 파티셔너는 내장(BuiltInPartitioner): partitioner.class 기본값은 null이며 DefaultPartitioner가 아님.",
+            ));
+            if p.config.adaptive_partitioning {
+                facts.push((
+                    "Adaptive partitioning: the next sticky partition is drawn with weights favouring brokers with shorter queues.".into(),
+                    "적응형 파티셔닝: 큐가 짧은 브로커의 파티션일수록 더 자주 선택됨.",
+                ));
+            }
+        }
+        Some(PartitionerClass::Default) => facts.push((
+            format!(
+                "DefaultPartitioner (KIP-480): keys by murmur2; null keys stay on one partition until a record needs a new batch (onNewBatch).{}",
+                if v.at_least(3, 3) { " Deprecated since 3.3, removed in 4.0." } else { "" }
+            ),
+            "2.4–3.2 기본값은 DefaultPartitioner (노트의 UniformStickyPartitioner가 아님). 키는 해시, null 키만 스티키.",
+        )),
+        Some(PartitionerClass::UniformSticky) => facts.push((
+            "UniformStickyPartitioner ignores keys: one sticky partition for every record until a new batch is needed. Removed in 4.0.".into(),
+            "UniformStickyPartitioner는 키를 보지 않음 (노트와 다름): 같은 키도 다른 파티션으로 갈 수 있음.",
+        )),
+        Some(PartitionerClass::RoundRobin) if fixes_kafka_9965(v) => facts.push((
+            "RoundRobinPartitioner ignores keys. Since 4.0 / 3.9.2 (KAFKA-17632) the second partition() call on a new batch returns the same partition, so the spread is even.".into(),
+            "RoundRobinPartitioner는 키를 무시함. 4.0·3.9.2부터 KAFKA-9965가 수정되어 고르게 분배됨.",
+        )),
+        Some(PartitionerClass::RoundRobin) => facts.push((
+            format!(
+                "KAFKA-9965 in Kafka {v}: a record that opens a new batch calls partition() twice, so the round-robin counter skips one. With linger.ms=0 and an even partition count, half the partitions get nothing. Fixed in 4.0 and 3.9.2."
+            ),
+            "KAFKA-9965: 새 배치를 여는 레코드마다 partition()이 두 번 호출되어 카운터가 건너뜀. 파티션 수가 짝수면 절반에만 데이터가 감 (노트의 '균등 분배'와 다름).",
+        )),
+        Some(PartitionerClass::Custom) => facts.push((
+            "CustomPartitioner (seed §4.2): \"Pangyo\" → 0, other keys by murmur2, no key → InvalidRecordException; send() fails at once and the callback gets offset -1.".into(),
+            "커스텀 파티셔너: 키가 없으면 InvalidRecordException으로 send()가 즉시 실패함 (콜백에 offset -1).",
+        )),
+    }
+    let ks = p.config.key_serializer;
+    if keyed && ks != Serializer::String {
+        facts.push((
+            format!("{ks}: the key's bytes are what murmur2 hashes, so the key 7 lands elsewhere than the string \"7\"."),
+            "파티션은 직렬화된 바이트로 정해짐: 정수 7과 문자열 \"7\"은 다른 파티션으로 갈 수 있음.",
+        ));
+    }
+    facts
+}
+
+/// Keys whose partition changes with the partition count (`producer.md` §2.2: a key moves
+/// iff `h % old ≠ h % new`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MovedKeys {
+    pub old: u32,
+    pub new: u32,
+    pub total: usize,
+    /// (key as written, old partition, new partition)
+    pub moved: Vec<(String, u32, u32)>,
+}
+
+pub fn moved_keys(keys: &[Serialized], old: u32, new: u32) -> MovedKeys {
+    let moved = keys
+        .iter()
+        .filter_map(|k| {
+            let (a, b) = (
+                partition_for_key(&k.bytes, old),
+                partition_for_key(&k.bytes, new),
+            );
+            (a != b).then(|| (k.text.to_string(), a, b))
+        })
+        .collect();
+    MovedKeys {
+        old,
+        new,
+        total: keys.len(),
+        moved,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moved_keys_follow_the_modulo() {
+        let keys: Vec<Serialized> = ["key1", "key2", "key3"]
+            .iter()
+            .map(|k| Serializer::String.serialize(Some(k)).unwrap().unwrap())
+            .collect();
+        let m = moved_keys(&keys, 3, 6);
+        assert_eq!(m.total, 3);
+        for k in &keys {
+            let (a, b) = (
+                partition_for_key(&k.bytes, 3),
+                partition_for_key(&k.bytes, 6),
+            );
+            assert_eq!(m.moved.iter().any(|(t, _, _)| **t == *k.text), a != b);
+        }
+        assert!(moved_keys(&keys, 3, 3).moved.is_empty());
+    }
+}
