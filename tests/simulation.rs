@@ -231,3 +231,21 @@ fn quickstart_trace_hash_is_pinned() {
         include_str!("../scenarios/quickstart.trace_hash").trim()
     );
 }
+
+#[test]
+fn sync_sends_wait_for_each_ack_and_so_never_batch() {
+    // send().get() with linger.ms=20: each record waits for its own batch to linger and
+    // come back before the next is sent, so every request carries one record.
+    let send = r#"{"at_ms":0,"action":"send","producer":"p1","topic":"orders","key":"a","value":"v","count":20,"mode":"sync"}"#;
+    let r = run_json(&scenario("3.9", r#"{"linger.ms":"20"}"#, send, 5000));
+    assert_eq!(records_per_request(&r), 1.0);
+    let sends = r["sends"].as_array().unwrap();
+    assert!(sends.iter().all(|s| s["outcome"] == "acked"));
+    let same = send.replace(r#""mode":"sync""#, r#""mode":"async""#);
+    let r = run_json(&scenario("3.9", r#"{"linger.ms":"20"}"#, &same, 5000));
+    assert_eq!(
+        records_per_request(&r),
+        20.0,
+        "async: all in one lingering batch"
+    );
+}

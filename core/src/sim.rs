@@ -490,6 +490,14 @@ impl Simulation {
         &self.brokers
     }
 
+    /// The record whose `send().get()` is blocking `producer`'s caller (`mode: sync`).
+    pub fn blocked_in_get(&self, producer: u16) -> Option<u32> {
+        self.sync_waits
+            .keys()
+            .find(|(p, _)| *p == producer)
+            .map(|&(_, index)| index)
+    }
+
     pub fn network(&self) -> &Network {
         &self.network
     }

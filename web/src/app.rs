@@ -1,12 +1,13 @@
 //! The app: owns the simulation and the controls; messages are the user's intent and
 //! the animation clock. `view` only reads; `update` is the one place state changes.
 
-use crate::facts::{moved_keys, partitioner_facts, MovedKeys};
+use crate::facts::{mode_fact, moved_keys, partitioner_facts, MovedKeys};
 use crate::painter::paint;
 use crate::panel::producer_panel;
 use crate::stage::stage;
-use crate::workload::{KeyPattern, Setting, Workload};
+use crate::workload::{KeyPattern, Setting, Workload, MODES};
 use gloo_render::{request_animation_frame, AnimationFrame};
+use kafka_lab::scenario::SendMode;
 use kafka_lab::serializer::Serializer;
 use kafka_lab::trace::TraceEvent;
 use kafka_lab::version::KafkaVersion;
@@ -57,6 +58,13 @@ fn build(workload: &Workload) -> Result<Simulation, String> {
             .collect::<Vec<_>>()
             .join("\n")
     })
+}
+
+fn mode_id(mode: SendMode) -> &'static str {
+    MODES
+        .iter()
+        .find(|(m, _, _)| *m == mode)
+        .map_or("async", |(_, id, _)| id)
 }
 
 /// Which of the workload's keys hash elsewhere after the partition count changed.
@@ -342,7 +350,9 @@ impl Component for App {
         let facts = producer
             .map(|p| {
                 let keyed = w.keys != KeyPattern::Null && w.key_serializer() != Serializer::Void;
-                partitioner_facts(p, self.sim.version(), keyed)
+                let mut facts = partitioner_facts(p, self.sim.version(), keyed);
+                facts.extend(mode_fact(w.mode));
+                facts
             })
             .unwrap_or_default();
         let moved = self
@@ -408,6 +418,8 @@ impl Component for App {
                             opts(&[10, 100, 1000]), Setting::ValueBytes) }
                         { select("latency", "latency ms", "one way, every message", w.latency_ms.to_string(),
                             opts(&[1, 5, 10, 50]), Setting::LatencyMs) }
+                        { select("send-mode", "send mode", "how the app calls send() · 전송 방식", mode_id(w.mode).to_string(),
+                            MODES.iter().map(|(_, id, label)| (id.to_string(), label.to_string())).collect(), Setting::Mode) }
                         if let Some(e) = &self.error {
                             <p class="error" role="alert" id="config-error">{ e }<br/><small>{ "Kept the last valid settings." }</small></p>
                         }

@@ -4,6 +4,7 @@
 use kafka_lab::config::PartitionerClass;
 use kafka_lab::producer::partitioner::{fixes_kafka_9965, partition_for_key};
 use kafka_lab::producer::KafkaProducer;
+use kafka_lab::scenario::SendMode;
 use kafka_lab::serializer::{Serialized, Serializer};
 use kafka_lab::version::KafkaVersion;
 
@@ -64,6 +65,21 @@ pub fn partitioner_facts(p: &KafkaProducer, v: KafkaVersion, keyed: bool) -> Vec
         ));
     }
     facts
+}
+
+/// What the application's way of calling `send()` changes (seed §3).
+pub fn mode_fact(mode: SendMode) -> Option<Fact> {
+    match mode {
+        SendMode::Async => None,
+        SendMode::Sync => Some((
+            "send().get() blocks the caller until the broker answers: the next record waits for linger.ms plus a round trip, so batches hold one record.".into(),
+            "동기 전송: get()이 응답까지 스레드를 막으므로 배치에 레코드가 하나씩만 담김.",
+        )),
+        SendMode::FireAndForget => Some((
+            "Fire-and-forget: the producer still sends, retries and acks the same way; only the application never looks at the result, so failures go unnoticed.".into(),
+            "보내고 잊기: 프로듀서 동작은 같고, 애플리케이션이 결과를 보지 않아 실패를 알 수 없음.",
+        )),
+    }
 }
 
 /// Keys whose partition changes with the partition count (`producer.md` §2.2: a key moves

@@ -8,6 +8,7 @@ use kafka_lab::config::Acks;
 use kafka_lab::config::PartitionerClass;
 use kafka_lab::producer::partitioner::fixes_kafka_9965;
 use kafka_lab::producer::KafkaProducer;
+use kafka_lab::scenario::SendMode;
 use kafka_lab::serializer::Serializer;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab::Simulation;
@@ -91,18 +92,26 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation) -> H
         })
         .unwrap_or_default();
     let serializer = p.config.key_serializer;
+    let blocked = sim.blocked_in_get(p.id);
     let h = BOX_H;
     let y = MID_Y - h / 2.0;
     html! {
         <g class="producer">
             <line x1={(APP_X + APP_W - 10.0).to_string()} x2={(PART_X + PART_W).to_string()} y1={TRACK_Y.to_string()} y2={TRACK_Y.to_string()} class="track"/>
             <rect x={APP_X.to_string()} y={y.to_string()} width={APP_W.to_string()} height={h.to_string()} rx="10" class="box app"/>
-            <text x={(APP_X + 12.0).to_string()} y={(y + 26.0).to_string()} class="mono strong">{ "send()" }</text>
+            <text x={(APP_X + 12.0).to_string()} y={(y + 26.0).to_string()} class="mono strong">{ match workload.mode {
+                SendMode::Async => "send(r, cb)",
+                SendMode::Sync => "send(r).get()",
+                SendMode::FireAndForget => "send(r)",
+            } }</text>
             <text x={(APP_X + 12.0).to_string()} y={(y + 56.0).to_string()} class="big" id="send-count">{ p.sends.len().to_string() }</text>
             <text x={(APP_X + 12.0).to_string()} y={(y + 74.0).to_string()} class="small">{ "records sent" }</text>
             <text x={(APP_X + 12.0).to_string()} y={(y + 100.0).to_string()} class="small">{ format!("{} rec/s", workload.rate) }</text>
             <text x={(APP_X + 12.0).to_string()} y={(y + 118.0).to_string()} class="small">{ format!("keys: {}", workload.keys.label()) }</text>
             <text x={(APP_X + 12.0).to_string()} y={(y + 136.0).to_string()} class="small">{ format!("value: {} B", workload.value_bytes) }</text>
+            if let Some(index) = blocked {
+                <text x={(APP_X + 12.0).to_string()} y={(y + h + 18.0).to_string()} class="small warn" id="blocked">{ format!("get() waits for #{index}") }</text>
+            }
 
             <rect x={SER_X.to_string()} y={y.to_string()} width={SER_W.to_string()} height={h.to_string()} rx="10" class="box"/>
             <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small">{ serializer.simple_name() }</text>

@@ -97,6 +97,8 @@ pub struct Workload {
     pub rate: u32,
     pub value_bytes: u32,
     pub latency_ms: u64,
+    /// How the application calls `send()` (seed §3).
+    pub mode: SendMode,
 }
 
 /// Virtual length of the demo run.
@@ -132,6 +134,7 @@ impl Default for Workload {
             rate: 100,
             value_bytes: 100,
             latency_ms: 10,
+            mode: SendMode::Async,
         }
     }
 }
@@ -147,7 +150,19 @@ pub enum Setting {
     Rate(String),
     ValueBytes(String),
     LatencyMs(String),
+    Mode(String),
 }
+
+/// The send modes of the seed, as the panel offers them.
+pub const MODES: [(SendMode, &str, &str); 3] = [
+    (SendMode::Async, "async", "async + callback"),
+    (SendMode::Sync, "sync", "sync: send().get()"),
+    (
+        SendMode::FireAndForget,
+        "fire_and_forget",
+        "fire-and-forget",
+    ),
+];
 
 impl Workload {
     pub fn version(&self) -> KafkaVersion {
@@ -218,6 +233,13 @@ impl Workload {
             }
             Setting::ValueBytes(v) => w.value_bytes = num("value size", v)?,
             Setting::LatencyMs(v) => w.latency_ms = num("latency", v)?,
+            Setting::Mode(v) => {
+                w.mode = MODES
+                    .iter()
+                    .find(|(_, id, _)| id == v)
+                    .map(|(m, _, _)| *m)
+                    .ok_or_else(|| format!("send mode: unknown '{v}'"))?
+            }
         }
         Ok(w)
     }
@@ -258,7 +280,7 @@ impl Workload {
                 partition: None,
                 count,
                 interval_ms,
-                mode: SendMode::Async,
+                mode: self.mode,
             })],
             until_ms: RUN_MS,
             network: Some(NetworkSpec {

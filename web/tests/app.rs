@@ -182,3 +182,24 @@ async fn custom_partitioner_fails_null_keys_in_send() {
     assert!(root.inner_html().contains("rule table"));
     assert_eq!(text("#last-decision"), "InvalidRecordException");
 }
+
+#[wasm_bindgen_test]
+async fn sync_sends_block_the_caller() {
+    let root = mount();
+    settle().await;
+    choose(&root, "send-mode", "sync");
+    settle().await;
+    let html = root.inner_html();
+    assert!(html.contains("send(r).get()"));
+    assert!(html.contains("get() blocks the caller"));
+    // While a record is outstanding the app box says which one get() waits for.
+    let mut seen = false;
+    for _ in 0..100 {
+        settle().await;
+        if root.query_selector("#blocked").unwrap().is_some() {
+            seen = true;
+            break;
+        }
+    }
+    assert!(seen, "get() is seen waiting");
+}
