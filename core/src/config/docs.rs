@@ -48,8 +48,9 @@ const fn doc(
 
 use Importance::*;
 
-/// Every producer property Kafka Lab models, high importance first, then by name, as
-/// Kafka's documentation lists them.
+/// Every producer property the app lets you change, high importance first, then by name,
+/// as Kafka's documentation lists them. `retry.backoff.ms` joins when retries are modelled:
+/// until then it could change nothing on screen.
 pub const PRODUCER_DOCS: &[PropertyDoc] = &[
     doc(
         "compression.type",
@@ -174,13 +175,6 @@ pub const PRODUCER_DOCS: &[PropertyDoc] = &[
         &["0", "50", "100", "1000"],
         "3.3+: a broker slower than this to drain drops out of adaptive picks (0 = off).",
         "3.3+: 이 시간보다 오래 전송하지 못한 브로커의 파티션은 제외 (0 = 끔).",
-    ),
-    doc(
-        "retry.backoff.ms",
-        Low,
-        &["10", "100", "1000"],
-        "Wait before resending a failed batch.",
-        "실패한 배치를 다시 보내기 전 대기 시간.",
     ),
 ];
 
