@@ -46,8 +46,9 @@ pub struct App {
     frame: Option<AnimationFrame>,
     canvas: NodeRef,
     error: Option<String>,
-    /// The partition count before the user last changed it, to show which keys moved.
-    moved_from: Option<u32>,
+    /// Which keys hash elsewhere since the user last changed the partition count; worked
+    /// out once on the change, not on every frame.
+    moved: Option<MovedKeys>,
 }
 
 fn build(workload: &Workload) -> Result<Simulation, String> {
@@ -217,7 +218,7 @@ impl Component for App {
             frame: None,
             canvas: NodeRef::default(),
             error: None,
-            moved_from: None,
+            moved: None,
         };
         app.schedule_frame(ctx);
         app
@@ -291,9 +292,14 @@ impl Component for App {
                 {
                     Ok((workload, mut sim)) => {
                         sim.run_until(self.display_ms.floor() as u64);
-                        if workload.partitions != self.workload.partitions {
-                            self.moved_from = Some(self.workload.partitions);
-                        }
+                        let old = if workload.partitions != self.workload.partitions {
+                            Some(self.workload.partitions)
+                        } else {
+                            self.moved.as_ref().map(|m| m.old)
+                        };
+                        self.moved = old.filter(|&o| o != workload.partitions).map(|o| {
+                            moved_keys(&workload.serialized_keys(), o, workload.partitions)
+                        });
                         self.workload = workload;
                         self.sim = sim;
                         self.error = None;
@@ -355,10 +361,6 @@ impl Component for App {
                 facts
             })
             .unwrap_or_default();
-        let moved = self
-            .moved_from
-            .filter(|&old| old != w.partitions)
-            .map(|old| moved_keys(&w.serialized_keys(), old, w.partitions));
         let events: Vec<(String, String)> = self
             .sim
             .recent_events()
@@ -448,7 +450,7 @@ impl Component for App {
                             <li>{ format!("enable.idempotence: {} in {}", if idempotent { "on" } else { "off" }, self.sim.version()) }
                                 { " — on by default since 3.0 (the notes say false)." }</li>
                             { for facts.iter().map(|(en, ko)| html! { <li>{ en.clone() }<br/><span class="ko" lang="ko">{ *ko }</span></li> }) }
-                            if let Some(m) = &moved { { moved_view(m) } }
+                            if let Some(m) = &self.moved { { moved_view(m) } }
                             <li>{ "linger.ms defaults to 0 up to 3.9 and to 5 since 4.0." }</li>
                             <li>{ "A setting change replays the run from t = 0: a producer's config is fixed when it is created." }</li>
                             { for notes.iter().map(|n| html! { <li class="mono small">{ n.clone() }</li> }) }
