@@ -253,6 +253,15 @@ fn partition_counts(result: &Value, n: usize) -> Vec<u32> {
     counts
 }
 
+fn partitions_used(result: &Value) -> BTreeSet<i64> {
+    result["sends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["partition"].as_i64().unwrap())
+        .collect()
+}
+
 /// Records far enough apart that each one starts a new batch (`linger.ms=0`, idle sender).
 const SPACED: &str = r#"{"at_ms":0,"action":"send","producer":"p1","topic":"t","key":"k","value":"v","count":100,"interval_ms":50}"#;
 
@@ -286,21 +295,11 @@ fn round_robin_ignores_keys() {
     // seed-corrections: RoundRobinPartitioner and UniformStickyPartitioner do not hash keys.
     let rr = r#"{"name":"p1","config":{"partitioner.class":"RoundRobinPartitioner"}}"#;
     let r = run_json(&scenario("4.0", 3, rr, SPACED));
-    let partitions: BTreeSet<i64> = r["sends"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["partition"].as_i64().unwrap())
-        .collect();
+    let partitions = partitions_used(&r);
     assert_eq!(partitions.len(), 3, "one key, every partition");
     let uniform = r#"{"name":"p1","config":{"partitioner.class":"UniformStickyPartitioner"}}"#;
     let r = run_json(&scenario("3.9", 3, uniform, SPACED));
-    let partitions: BTreeSet<i64> = r["sends"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["partition"].as_i64().unwrap())
-        .collect();
+    let partitions = partitions_used(&r);
     assert!(partitions.len() > 1, "sticky per batch, not per key");
 }
 

@@ -95,7 +95,7 @@ impl Serializer {
                 };
                 bits.to_be_bytes().to_vec()
             }
-            Serializer::ByteArray => parse_hex(text).ok_or_else(|| {
+            Serializer::ByteArray => parse_hex(text.trim()).ok_or_else(|| {
                 fail("a byte[] is written as hex digits, two per byte (e.g. \"00ff1a\")")
             })?,
             Serializer::Void => {
@@ -115,14 +115,14 @@ impl fmt::Display for Serializer {
     }
 }
 
-fn parse_hex(text: &str) -> Option<Vec<u8>> {
-    let t = text.trim();
-    if t.len() % 2 != 0 {
+/// Hex digits, two per byte (what `ByteArraySerializer` input and `--hex` keys are).
+pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
         return None;
     }
-    (0..t.len())
+    (0..text.len())
         .step_by(2)
-        .map(|i| u8::from_str_radix(t.get(i..i + 2)?, 16).ok())
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
         .collect()
 }
 

@@ -9,6 +9,7 @@
 
 use kafka_lab::producer::partitioner::partition_for_key;
 use kafka_lab::result::RunResult;
+use kafka_lab::serializer::parse_hex;
 use kafka_lab::{Scenario, ScenarioError, Simulation};
 use std::process::ExitCode;
 
@@ -149,7 +150,7 @@ fn partition(args: &[String]) -> ExitCode {
     let mut lines = String::new();
     for key in &keys {
         let bytes = if hex {
-            match decode_hex(key) {
+            match parse_hex(key) {
                 Some(b) => b,
                 None => return usage(&format!("'{key}' is not hex bytes")),
             }
@@ -160,16 +161,6 @@ fn partition(args: &[String]) -> ExitCode {
     }
     print!("{lines}");
     ExitCode::SUCCESS
-}
-
-fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 fn main() -> ExitCode {

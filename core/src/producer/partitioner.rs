@@ -251,26 +251,20 @@ pub struct InvalidRecord(pub String);
 #[derive(Clone, Debug, PartialEq)]
 pub struct CustomPartitioner {
     spec: CustomPartitionerSpec,
-    counters: BTreeMap<u32, i32>,
+    /// A user's own counter: nothing requeued on a new batch.
+    round_robin: RoundRobinPartitioner,
 }
 
 impl CustomPartitioner {
     pub fn new(spec: CustomPartitionerSpec) -> Self {
         CustomPartitioner {
             spec,
-            counters: BTreeMap::new(),
+            round_robin: RoundRobinPartitioner::default(),
         }
     }
 
     pub fn spec(&self) -> &CustomPartitionerSpec {
         &self.spec
-    }
-
-    fn round_robin(&mut self, topic: u32, available: &[u32], all: u32) -> u32 {
-        let counter = self.counters.entry(topic).or_insert(0);
-        let c = *counter;
-        *counter = counter.wrapping_add(1);
-        round_robin_pick(c, available, all)
     }
 
     pub fn partition(
@@ -283,7 +277,7 @@ impl CustomPartitioner {
         let Some((text, bytes)) = key else {
             return match self.spec.null_key {
                 NullKeyRule::Fail => Err(InvalidRecord("Need message key".into())),
-                NullKeyRule::RoundRobin => Ok(self.round_robin(topic, available, all)),
+                NullKeyRule::RoundRobin => Ok(self.round_robin.partition(topic, available, all)),
             };
         };
         if let Some(rule) = self.spec.rules.iter().find(|r| r.matches(text)) {
@@ -291,7 +285,7 @@ impl CustomPartitioner {
         }
         Ok(match self.spec.otherwise {
             OtherKeys::Hash => partition_for_key(bytes, all),
-            OtherKeys::RoundRobin => self.round_robin(topic, available, all),
+            OtherKeys::RoundRobin => self.round_robin.partition(topic, available, all),
         })
     }
 }
