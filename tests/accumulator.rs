@@ -2,9 +2,10 @@
 //! `BuiltInPartitionerTest` (`shared/kafka/producer.md` §9), driven through the accumulator
 //! alone: no network, no clock but the `now` passed in.
 
+use kafka_lab::backoff::ExponentialBackoff;
 use kafka_lab::config::TopicConfig;
 use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta};
-use kafka_lab::producer::accumulator::RecordAccumulator;
+use kafka_lab::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
 use kafka_lab::record::RecordData;
 use kafka_lab::rng::{Counter, Rng};
 use kafka_lab::serializer::Serializer;
@@ -50,16 +51,24 @@ fn unkeyed(n: usize) -> Rc<RecordData> {
     })
 }
 
-fn accumulator(batch_size: u32, linger_ms: u64) -> RecordAccumulator {
-    RecordAccumulator::new(
-        KafkaVersion::latest(),
+/// The tests' accumulator settings: no adaptive partitioning, backoff 100/1000 ms,
+/// delivery timeout 3200 ms.
+fn config(batch_size: u32, linger_ms: u64) -> AccumulatorConfig {
+    let version = KafkaVersion::latest();
+    AccumulatorConfig {
+        version,
         batch_size,
-        batch_size,
+        sticky_batch_size: batch_size,
         linger_ms,
-        false,
-        0,
-        1,
-    )
+        adaptive: false,
+        availability_timeout_ms: 0,
+        retry_backoff: ExponentialBackoff::new(version, 100, 1000),
+        delivery_timeout_ms: 3200,
+    }
+}
+
+fn accumulator(batch_size: u32, linger_ms: u64) -> RecordAccumulator {
+    RecordAccumulator::new(config(batch_size, linger_ms), 1)
 }
 
 #[test]
@@ -72,15 +81,15 @@ fn test_full() {
     for i in 0..68 {
         acc.append(0, Some(0), i, &r, false, 0, &mut rng, &c);
         assert!(
-            acc.ready(&c, 0).ready_nodes.is_empty(),
+            acc.ready(&c, 0, &mut Rng::new(0)).ready_nodes.is_empty(),
             "record {i}: not yet ready"
         );
     }
     let res = acc.append(0, Some(0), 68, &r, false, 0, &mut rng, &c);
     assert!(res.new_batch_created && res.batch_is_full);
-    let ready = acc.ready(&c, 0).ready_nodes;
+    let ready = acc.ready(&c, 0, &mut Rng::new(0)).ready_nodes;
     assert_eq!(ready, BTreeSet::from([0]));
-    let drained = acc.drain(&c, &ready, i32::MAX as u32);
+    let drained = acc.drain(&c, &ready, i32::MAX as u32, 0, &mut Rng::new(0), None);
     assert_eq!(drained[&0][0].records.len(), 68);
 }
 
@@ -98,12 +107,19 @@ fn test_linger() {
         &mut rng,
         &c,
     );
-    let at0 = acc.ready(&c, 0);
+    let at0 = acc.ready(&c, 0, &mut Rng::new(0));
     assert!(at0.ready_nodes.is_empty());
     assert_eq!(at0.next_ready_check_delay_ms, Some(10));
-    let at10 = acc.ready(&c, 10);
+    let at10 = acc.ready(&c, 10, &mut Rng::new(0));
     assert_eq!(at10.ready_nodes, BTreeSet::from([0]));
-    let drained = acc.drain(&c, &at10.ready_nodes, i32::MAX as u32);
+    let drained = acc.drain(
+        &c,
+        &at10.ready_nodes,
+        i32::MAX as u32,
+        0,
+        &mut Rng::new(0),
+        None,
+    );
     assert_eq!(drained[&0].len(), 1);
     assert_eq!(drained[&0][0].records.len(), 1);
 }
@@ -116,19 +132,19 @@ fn test_next_ready_check_delay() {
     for i in 0..68 {
         acc.append(0, Some(0), i, &r, false, 0, &mut rng, &c);
     }
-    let res = acc.ready(&c, 0);
+    let res = acc.ready(&c, 0, &mut Rng::new(0));
     assert!(res.ready_nodes.is_empty());
     assert_eq!(res.next_ready_check_delay_ms, Some(10));
     for i in 0..68 {
         acc.append(0, Some(2), i, &r, false, 5, &mut rng, &c);
     }
-    let res = acc.ready(&c, 5);
+    let res = acc.ready(&c, 5, &mut Rng::new(0));
     assert!(res.ready_nodes.is_empty());
     assert_eq!(res.next_ready_check_delay_ms, Some(5));
     for i in 0..69 {
         acc.append(0, Some(1), i, &r, false, 5, &mut rng, &c);
     }
-    let res = acc.ready(&c, 5);
+    let res = acc.ready(&c, 5, &mut Rng::new(0));
     assert_eq!(res.ready_nodes, BTreeSet::from([0]));
     assert!(res.next_ready_check_delay_ms.unwrap() <= 10);
 }
@@ -144,8 +160,8 @@ fn test_partial_drain() {
             acc.append(0, Some(p), i, &r, false, 0, &mut rng, &c);
         }
     }
-    let ready = acc.ready(&c, 0).ready_nodes;
-    let drained = acc.drain(&c, &ready, 1024);
+    let ready = acc.ready(&c, 0, &mut Rng::new(0)).ready_nodes;
+    let drained = acc.drain(&c, &ready, 1024, 0, &mut Rng::new(0), None);
     assert_eq!(drained[&0].len(), 1);
 }
 
@@ -184,8 +200,8 @@ fn test_drain_rotates_start_partition() {
         for p in [0, 1, 2] {
             acc.append(0, Some(p), round, &r, false, 0, &mut rng, &c);
         }
-        let ready = acc.ready(&c, 0).ready_nodes;
-        let drained = acc.drain(&c, &ready, 66);
+        let ready = acc.ready(&c, 0, &mut Rng::new(0)).ready_nodes;
+        let drained = acc.drain(&c, &ready, 66, 0, &mut Rng::new(0), None);
         first.push(drained[&0][0].tp.partition);
         assert_eq!(drained[&1][0].tp.partition, 2);
     }
@@ -203,7 +219,14 @@ fn test_adaptive_built_in_partitioner() {
     // its partitions leave the table: everything goes to p2.
     let c = cluster();
     let mut random = Counter::default();
-    let mut acc = RecordAccumulator::new(KafkaVersion::latest(), 128, 128, 0, true, 100, 1);
+    let mut acc = RecordAccumulator::new(
+        AccumulatorConfig {
+            adaptive: true,
+            availability_timeout_ms: 100,
+            ..config(128, 0)
+        },
+        1,
+    );
     let large = unkeyed(128);
     let mut index = 0;
     for (p, len) in [(0, 1), (1, 7), (2, 2)] {
@@ -212,7 +235,7 @@ fn test_adaptive_built_in_partitioner() {
             index += 1;
         }
     }
-    acc.ready(&c, 1000);
+    acc.ready(&c, 1000, &mut Rng::new(0));
     let stats = acc.built_in_partitioner(0).load_stats().unwrap();
     assert_eq!(stats.cumulative_frequency, vec![7, 8, 14]);
     // Prime: partitions switch after an append.
@@ -229,7 +252,7 @@ fn test_adaptive_built_in_partitioner() {
 
     acc.update_node_latency_stats(0, 800, true);
     acc.update_node_latency_stats(0, 1000, false);
-    acc.ready(&c, 1000);
+    acc.ready(&c, 1000, &mut Rng::new(0));
     index += 1;
     acc.append(0, None, index, &large, false, 0, &mut random, &c);
     for _ in 0..10 {

@@ -6,6 +6,14 @@ use std::fmt;
 pub enum KafkaError {
     /// `InvalidRecordException`, e.g. thrown by a partitioner that needs a key.
     InvalidRecord(String),
+    /// `TimeoutException`: a batch expired (`delivery.timeout.ms`), or a request timed out
+    /// (`request.timeout.ms`) and no retry was left.
+    Timeout(String),
+    /// `NetworkException`: the connection closed under an in-flight request.
+    Network(String),
+    /// `OutOfOrderSequenceException`: the broker saw a gap in an idempotent producer's
+    /// sequence numbers.
+    OutOfOrderSequence(String),
 }
 
 impl KafkaError {
@@ -13,12 +21,18 @@ impl KafkaError {
     pub fn exception_name(&self) -> &'static str {
         match self {
             KafkaError::InvalidRecord(_) => "InvalidRecordException",
+            KafkaError::Timeout(_) => "TimeoutException",
+            KafkaError::Network(_) => "NetworkException",
+            KafkaError::OutOfOrderSequence(_) => "OutOfOrderSequenceException",
         }
     }
 
     pub fn message(&self) -> &str {
         match self {
-            KafkaError::InvalidRecord(m) => m,
+            KafkaError::InvalidRecord(m)
+            | KafkaError::Timeout(m)
+            | KafkaError::Network(m)
+            | KafkaError::OutOfOrderSequence(m) => m,
         }
     }
 }
@@ -26,5 +40,49 @@ impl KafkaError {
 impl fmt::Display for KafkaError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.exception_name(), self.message())
+    }
+}
+
+/// The protocol error codes a produce can end with (`common/protocol/Errors.java`).
+/// `RequestTimedOut` and `NetworkException` are made by the client itself when a
+/// connection closes under a request (`Sender.handleProduceResponse`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Errors {
+    None,
+    OutOfOrderSequenceNumber,
+    RequestTimedOut,
+    NetworkException,
+}
+
+impl Errors {
+    /// Whether the error's exception extends `RetriableException`
+    /// (`OutOfOrderSequenceException` does not).
+    pub fn is_retriable(self) -> bool {
+        matches!(self, Errors::RequestTimedOut | Errors::NetworkException)
+    }
+
+    /// `Errors.exception(message)`; Kafka's default text when the response has none.
+    pub fn exception(self, message: Option<&str>) -> KafkaError {
+        let text = |default: &str| message.unwrap_or(default).to_string();
+        match self {
+            Errors::None => unreachable!("NONE is not an error"),
+            Errors::OutOfOrderSequenceNumber => KafkaError::OutOfOrderSequence(text(
+                "The broker received an out of order sequence number.",
+            )),
+            Errors::RequestTimedOut => KafkaError::Timeout(text("The request timed out.")),
+            Errors::NetworkException => KafkaError::Network(text(
+                "The server disconnected before a response was received.",
+            )),
+        }
+    }
+
+    /// The code's name as Kafka prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Errors::None => "NONE",
+            Errors::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            Errors::RequestTimedOut => "REQUEST_TIMED_OUT",
+            Errors::NetworkException => "NETWORK_EXCEPTION",
+        }
     }
 }

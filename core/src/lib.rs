@@ -5,6 +5,7 @@
 //! only thing that moves data between components. The same scenario and seed give the
 //! same trace, byte for byte, natively and in wasm.
 
+pub mod backoff;
 pub mod broker;
 pub mod config;
 pub mod effects;

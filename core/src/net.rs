@@ -2,6 +2,7 @@
 //! data, so the UI can draw every one in flight and the trace can name them.
 
 use crate::config::Acks;
+use crate::errors::Errors;
 use crate::metadata::TopicPartition;
 use crate::producer::accumulator::BatchId;
 use crate::record::RecordData;
@@ -39,6 +40,9 @@ pub struct PartitionResponse {
     pub tp: TopicPartition,
     pub batch: BatchId,
     pub base_offset: i64,
+    pub error: Errors,
+    /// The broker's text for the error, when it sends one.
+    pub error_message: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -168,7 +168,20 @@ impl RunResult {
             partitions,
             sends,
             // Only `send` actions run in this build, and they report per record in `sends`.
-            action_results: Vec::new(),
+            // Faults raise nothing; the producer's transactional calls will (issue 5).
+            action_results: sim
+                .scenario()
+                .actions
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| !matches!(a, crate::scenario::Action::Send(_)))
+                .map(|(i, a)| ActionResult {
+                    index: i as u32,
+                    action: a.name().to_string(),
+                    producer: None,
+                    error: None,
+                })
+                .collect(),
             consumers: Vec::new(),
             metrics: Metrics { producers },
         }

@@ -30,9 +30,20 @@ const RECENT_EVENTS: usize = 256;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Event {
-    SendRecord { action: u32, i: u32 },
-    ProducerWake { producer: u16 },
-    Deliver { message: u64 },
+    SendRecord {
+        action: u32,
+        i: u32,
+    },
+    /// A non-`send` action of the scenario.
+    Fault {
+        action: u32,
+    },
+    ProducerWake {
+        producer: u16,
+    },
+    Deliver {
+        message: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +97,10 @@ pub struct Simulation {
     plans: BTreeMap<u32, SendPlan>,
     /// `mode: sync` sends waiting on a record's result: (producer, index) → (action, next i).
     sync_waits: BTreeMap<(u16, u32), (u32, u32)>,
+    /// Per broker: produce requests still to lose on their way in (`drop_requests`).
+    drop_requests: BTreeMap<u32, u32>,
+    /// Per broker: responses to produce requests still to lose (`drop_responses`).
+    drop_responses: BTreeMap<u32, u32>,
 }
 
 fn err(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
@@ -331,9 +346,37 @@ impl Simulation {
         let mut total_records = 0u64;
         for (i, action) in scenario.actions.iter().enumerate() {
             let at = |f: &str| format!("actions[{i}].{f}");
-            let Action::Send(s) = action else {
-                errors.push(not_modelled(at("action"), &format!("'{}'", action.name())));
-                continue;
+            let s = match action {
+                Action::Send(s) => s,
+                Action::DropRequests(a) | Action::DropResponses(a) => {
+                    if a.broker >= scenario.brokers {
+                        errors.push(err(
+                            at("broker"),
+                            format!(
+                                "unknown broker {} (broker ids are 0..{})",
+                                a.broker, scenario.brokers
+                            ),
+                        ));
+                    }
+                    match a.count {
+                        None | Some(0) => errors.push(err(
+                            at("count"),
+                            format!("{} needs a count of at least 1", action.name()),
+                        )),
+                        Some(_) => {}
+                    }
+                    if a.extra_latency_ms.is_some() {
+                        errors.push(err(
+                            at("extra_latency_ms"),
+                            format!("{} takes broker and count only", action.name()),
+                        ));
+                    }
+                    continue;
+                }
+                _ => {
+                    errors.push(not_modelled(at("action"), &format!("'{}'", action.name())));
+                    continue;
+                }
             };
             let producer = scenario.producers.iter().position(|p| p.name == s.producer);
             if producer.is_none() {
@@ -440,15 +483,21 @@ impl Simulation {
             trace: None,
             plans,
             sync_waits: BTreeMap::new(),
+            drop_requests: BTreeMap::new(),
+            drop_responses: BTreeMap::new(),
         };
         for (i, action) in scenario.actions.iter().enumerate() {
-            sim.schedule(
-                action.at_ms(),
-                Event::SendRecord {
-                    action: i as u32,
+            let action_index = i as u32;
+            let event = match action {
+                Action::Send(_) => Event::SendRecord {
+                    action: action_index,
                     i: 0,
                 },
-            );
+                _ => Event::Fault {
+                    action: action_index,
+                },
+            };
+            sim.schedule(action.at_ms(), event);
         }
         Ok(sim)
     }
@@ -558,11 +607,12 @@ impl Simulation {
         let mut out = Effects::default();
         match next.event {
             Event::SendRecord { action, i } => self.send_record(action, i, &mut out),
+            Event::Fault { action } => self.fault(action),
             Event::ProducerWake { producer } => {
                 let p = producer as usize;
                 if self.wake_at[p] == Some(at) {
                     self.wake_at[p] = None;
-                    self.producers[p].run_once(at, &self.cluster, &mut out);
+                    self.producers[p].run_once(at, &self.cluster, &mut self.rng, &mut out);
                 }
             }
             Event::Deliver { message } => self.deliver(message, &mut out),
@@ -619,14 +669,55 @@ impl Simulation {
         }
     }
 
+    /// Arms a fault: the next `count` produce requests to the broker, or responses from
+    /// it, are lost.
+    fn fault(&mut self, action: u32) {
+        match &self.scenario.actions[action as usize] {
+            Action::DropRequests(a) => {
+                *self.drop_requests.entry(a.broker).or_default() += a.count.unwrap_or(0)
+            }
+            Action::DropResponses(a) => {
+                *self.drop_responses.entry(a.broker).or_default() += a.count.unwrap_or(0)
+            }
+            _ => unreachable!("only validated faults are scheduled"),
+        }
+    }
+
+    /// Takes one from a fault counter if it is armed.
+    fn take(counter: &mut BTreeMap<u32, u32>, broker: u32) -> bool {
+        match counter.get_mut(&broker) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn deliver(&mut self, message: u64, out: &mut Effects) {
         let Some(msg) = self.network.deliver(message) else {
             return;
         };
-        match (msg.from, msg.to, &msg.payload) {
+        match (msg.from, msg.to, msg.payload) {
             (Node::Producer(p), Node::Broker(b), Payload::Produce(req)) => {
+                if Self::take(&mut self.drop_requests, b) {
+                    out.events.push(TraceEvent::RequestDropped {
+                        broker: b,
+                        producer: p,
+                        request: req.id,
+                    });
+                    return;
+                }
                 let broker = &mut self.brokers[b as usize];
-                if let Some(resp) = broker.handle_produce(self.now, p, req, &mut out.events) {
+                if let Some(resp) = broker.handle_produce(self.now, p, &req, &mut out.events) {
+                    if Self::take(&mut self.drop_responses, b) {
+                        out.events.push(TraceEvent::ResponseDropped {
+                            broker: b,
+                            producer: p,
+                            request: req.id,
+                        });
+                        return;
+                    }
                     out.messages.push((
                         Node::Broker(b),
                         Node::Producer(p),
@@ -635,7 +726,7 @@ impl Simulation {
                 }
             }
             (Node::Broker(b), Node::Producer(p), Payload::ProduceResponse(resp)) => {
-                self.producers[p as usize].handle_produce_response(self.now, b, resp, out);
+                self.producers[p as usize].receive(b, resp);
             }
             _ => unreachable!("no other message kinds are sent"),
         }

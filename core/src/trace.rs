@@ -39,6 +39,58 @@ pub enum TraceEvent {
         base_offset: u64,
         records: u32,
     },
+    /// The leader recognised a retried idempotent batch it already has: nothing appended,
+    /// the original offset answered.
+    DuplicateBatch {
+        broker: u32,
+        producer: u16,
+        batch: BatchId,
+        tp: TopicPartition,
+        base_offset: u64,
+    },
+    /// The leader refused a batch with an error code.
+    BatchRejected {
+        broker: u32,
+        producer: u16,
+        batch: BatchId,
+        tp: TopicPartition,
+        error: &'static str,
+        reason: String,
+    },
+    /// A `drop_requests` fault ate a produce request before the broker saw it.
+    RequestDropped {
+        broker: u32,
+        producer: u16,
+        request: u64,
+    },
+    /// A `drop_responses` fault ate the broker's answer to a handled request.
+    ResponseDropped {
+        broker: u32,
+        producer: u16,
+        request: u64,
+    },
+    /// A request waited longer than `request.timeout.ms`: the client closed the connection,
+    /// failing every request in flight on it (`NetworkClient.handleTimedOutRequests`).
+    Disconnected {
+        producer: u16,
+        broker: u32,
+        requests: u32,
+    },
+    /// A failed batch goes back to the front of its deque for another attempt.
+    BatchRetried {
+        producer: u16,
+        batch: BatchId,
+        tp: TopicPartition,
+        attempts: u32,
+        error: &'static str,
+    },
+    /// A batch failed for good: its records' callbacks get the error.
+    BatchFailed {
+        producer: u16,
+        batch: BatchId,
+        tp: TopicPartition,
+        error: &'static str,
+    },
     /// A batch's records completed: acknowledged at `base_offset` (-1 for acks=0).
     BatchCompleted {
         producer: u16,
@@ -90,6 +142,68 @@ impl fmt::Display for TraceEvent {
             } => write!(
                 f,
                 "append b{broker} t{}p{} p{producer} batch {batch} @{base_offset} +{records}",
+                tp.topic, tp.partition
+            ),
+            TraceEvent::DuplicateBatch {
+                broker,
+                producer,
+                batch,
+                tp,
+                base_offset,
+            } => write!(
+                f,
+                "duplicate b{broker} t{}p{} p{producer} batch {batch} already @{base_offset}",
+                tp.topic, tp.partition
+            ),
+            TraceEvent::BatchRejected {
+                broker,
+                producer,
+                batch,
+                tp,
+                error,
+                reason,
+            } => write!(
+                f,
+                "reject b{broker} t{}p{} p{producer} batch {batch}: {error} ({reason})",
+                tp.topic, tp.partition
+            ),
+            TraceEvent::RequestDropped {
+                broker,
+                producer,
+                request,
+            } => write!(f, "drop request p{producer} -> b{broker} req {request}"),
+            TraceEvent::ResponseDropped {
+                broker,
+                producer,
+                request,
+            } => write!(f, "drop response b{broker} -> p{producer} req {request}"),
+            TraceEvent::Disconnected {
+                producer,
+                broker,
+                requests,
+            } => write!(
+                f,
+                "disconnect p{producer} -/- b{broker}: request timed out, {requests} in flight fail"
+            ),
+            TraceEvent::BatchRetried {
+                producer,
+                batch,
+                tp,
+                attempts,
+                error,
+            } => write!(
+                f,
+                "retry p{producer} batch {batch} t{}p{} (attempt {attempts} failed: {error})",
+                tp.topic, tp.partition
+            ),
+            TraceEvent::BatchFailed {
+                producer,
+                batch,
+                tp,
+                error,
+            } => write!(
+                f,
+                "fail p{producer} batch {batch} t{}p{}: {error}",
                 tp.topic, tp.partition
             ),
             TraceEvent::BatchCompleted {

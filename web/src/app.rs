@@ -184,6 +184,62 @@ impl App {
                 cluster.display(*tp),
                 base_offset + *records as u64 - 1
             ),
+            TraceEvent::DuplicateBatch {
+                broker,
+                tp,
+                base_offset,
+                batch,
+                ..
+            } => format!(
+                "broker {broker}: batch {batch} is a duplicate (same producer id, epoch and sequences); {} keeps it once, at offset {base_offset}",
+                cluster.display(*tp)
+            ),
+            TraceEvent::BatchRejected {
+                broker,
+                tp,
+                batch,
+                error,
+                reason,
+                ..
+            } => format!(
+                "broker {broker} rejects batch {batch} for {}: {error} — {reason}",
+                cluster.display(*tp)
+            ),
+            TraceEvent::RequestDropped {
+                broker, request, ..
+            } => format!("fault: ProduceRequest {request} to broker {broker} is lost on the way"),
+            TraceEvent::ResponseDropped {
+                broker, request, ..
+            } => format!("fault: broker {broker} handled request {request}, but its response is lost"),
+            TraceEvent::Disconnected {
+                producer,
+                broker,
+                requests,
+            } => format!(
+                "{}: no answer from broker {broker} within request.timeout.ms — connection closed, {requests} request(s) in flight fail",
+                names(*producer)
+            ),
+            TraceEvent::BatchRetried {
+                producer,
+                batch,
+                tp,
+                attempts,
+                error,
+            } => format!(
+                "{} retries batch {batch} for {} after {error} (attempt {attempts} failed; back to the front of the deque)",
+                names(*producer),
+                cluster.display(*tp)
+            ),
+            TraceEvent::BatchFailed {
+                producer,
+                batch,
+                tp,
+                error,
+            } => format!(
+                "{} batch {batch} for {} failed: {error}",
+                names(*producer),
+                cluster.display(*tp)
+            ),
             TraceEvent::BatchCompleted {
                 producer,
                 batch,

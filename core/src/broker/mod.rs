@@ -3,12 +3,14 @@
 
 pub mod log;
 pub mod partition;
+pub mod producer_state;
 
 use crate::config::Acks;
+use crate::errors::Errors;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::net::{PartitionResponse, ProduceRequest, ProduceResponse};
 use crate::trace::TraceEvent;
-use partition::Partition;
+use partition::{LeaderAppend, Partition};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -46,19 +48,49 @@ impl Broker {
                 .partitions
                 .get_mut(&batch.tp)
                 .expect("the producer only sends to the leader named by metadata");
-            let base_offset = partition.append_records_to_leader(batch, now);
-            events.push(TraceEvent::Appended {
-                broker: self.id,
-                producer,
-                batch: batch.batch,
-                tp: batch.tp,
-                base_offset,
-                records: batch.records.len() as u32,
-            });
+            let (base_offset, error, error_message) =
+                match partition.append_records_to_leader(batch, now) {
+                    LeaderAppend::Appended { base_offset } => {
+                        events.push(TraceEvent::Appended {
+                            broker: self.id,
+                            producer,
+                            batch: batch.batch,
+                            tp: batch.tp,
+                            base_offset,
+                            records: batch.records.len() as u32,
+                        });
+                        (base_offset as i64, Errors::None, None)
+                    }
+                    LeaderAppend::Duplicate { base_offset } => {
+                        events.push(TraceEvent::DuplicateBatch {
+                            broker: self.id,
+                            producer,
+                            batch: batch.batch,
+                            tp: batch.tp,
+                            base_offset,
+                        });
+                        (base_offset as i64, Errors::None, None)
+                    }
+                    LeaderAppend::OutOfOrderSequence(message) => {
+                        events.push(TraceEvent::BatchRejected {
+                            broker: self.id,
+                            producer,
+                            batch: batch.batch,
+                            tp: batch.tp,
+                            error: Errors::OutOfOrderSequenceNumber.name(),
+                            reason: message,
+                        });
+                        // The broker's log line stays on the broker: the response
+                        // carries the bare code (`LogAppendResult` has no message).
+                        (-1, Errors::OutOfOrderSequenceNumber, None)
+                    }
+                };
             partitions.push(PartitionResponse {
                 tp: batch.tp,
                 batch: batch.batch,
-                base_offset: base_offset as i64,
+                base_offset,
+                error,
+                error_message,
             });
         }
         // With one replica the ISR is the leader alone, so acks=all is answered at once.

@@ -2,14 +2,29 @@
 //! leader's log end offset is also its high watermark.
 
 use super::log::{Log, LogRecord};
+use super::producer_state::{BatchMetadata, ProducerStateManager, SequenceCheck};
 use crate::metadata::TopicPartition;
 use crate::net::WireBatch;
+
+/// What the leader did with one batch of a produce request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LeaderAppend {
+    Appended {
+        base_offset: u64,
+    },
+    /// A retried idempotent batch already in the log: nothing appended.
+    Duplicate {
+        base_offset: u64,
+    },
+    OutOfOrderSequence(String),
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Partition {
     pub tp: TopicPartition,
     pub leader_epoch: u32,
     pub log: Log,
+    pub producer_state: ProducerStateManager,
 }
 
 impl Partition {
@@ -18,13 +33,47 @@ impl Partition {
             tp,
             leader_epoch,
             log: Log::default(),
+            producer_state: ProducerStateManager::default(),
         }
     }
 
-    /// `appendRecordsToLeader`: the batch's records take consecutive offsets from the
-    /// log end offset; returns the base offset.
-    pub fn append_records_to_leader(&mut self, batch: &WireBatch, now: u64) -> u64 {
+    /// `appendRecordsToLeader`: an idempotent batch is checked against the producer's
+    /// state first; then the records take consecutive offsets from the log end offset.
+    pub fn append_records_to_leader(&mut self, batch: &WireBatch, now: u64) -> LeaderAppend {
         let base = self.log.log_end_offset();
+        let last_seq = batch
+            .base_sequence
+            .wrapping_add(batch.records.len() as i32 - 1);
+        if batch.producer_id >= 0 {
+            let name = format!("t{}-{}", self.tp.topic, self.tp.partition);
+            match self.producer_state.check(
+                batch.producer_id,
+                batch.producer_epoch,
+                batch.base_sequence,
+                last_seq,
+                base,
+                &name,
+            ) {
+                SequenceCheck::Append => {}
+                SequenceCheck::Duplicate { first_offset } => {
+                    return LeaderAppend::Duplicate {
+                        base_offset: first_offset,
+                    }
+                }
+                SequenceCheck::OutOfOrder(message) => {
+                    return LeaderAppend::OutOfOrderSequence(message)
+                }
+            }
+            self.producer_state.update(
+                batch.producer_id,
+                batch.producer_epoch,
+                BatchMetadata {
+                    first_seq: batch.base_sequence,
+                    last_seq,
+                    first_offset: base,
+                },
+            );
+        }
         for (i, data) in batch.records.iter().enumerate() {
             let sequence = if batch.base_sequence < 0 {
                 -1
@@ -41,7 +90,7 @@ impl Partition {
                 append_ms: now,
             });
         }
-        base
+        LeaderAppend::Appended { base_offset: base }
     }
 
     /// Offsets below the high watermark are committed: with a single replica, all of them.

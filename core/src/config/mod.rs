@@ -158,6 +158,7 @@ pub struct ProducerConfig {
     pub delivery_timeout_ms: u64,
     pub max_request_size: u32,
     pub retry_backoff_ms: u64,
+    pub retry_backoff_max_ms: u64,
     pub key_serializer: Serializer,
     pub value_serializer: Serializer,
     /// `None` = the built-in partitioner (3.3+).
@@ -179,7 +180,6 @@ const STRING_SERIALIZER: &str = "org.apache.kafka.common.serialization.StringSer
 const NOT_YET: &[&str] = &[
     "buffer.memory",
     "max.block.ms",
-    "retry.backoff.max.ms",
     "transactional.id",
     "transaction.timeout.ms",
     "metadata.max.age.ms",
@@ -204,6 +204,7 @@ fn default_of(key: &str, v: KafkaVersion) -> Option<&'static str> {
         "delivery.timeout.ms" => "120000",
         "max.request.size" => "1048576",
         "retry.backoff.ms" => "100",
+        "retry.backoff.max.ms" if v.at_least(3, 7) => "1000",
         "compression.type" => "none",
         "partitioner.ignore.keys" if since_3_3 => "false",
         "partitioner.adaptive.partitioning.enable" if since_3_3 => "true",
@@ -286,6 +287,13 @@ impl ProducerConfig {
                         "{key} does not exist in Kafka {version}: it came with the built-in partitioner in 3.3 (KIP-794)"
                     ),
                 });
+            } else if key == "retry.backoff.max.ms" {
+                errors.push(ConfigError {
+                    key: Some(key.clone()),
+                    message: format!(
+                        "{key} does not exist in Kafka {version}: exponential retry backoff came in 3.7 (KIP-580)"
+                    ),
+                });
             } else {
                 errors.push(ConfigError {
                     key: Some(key.clone()),
@@ -317,6 +325,11 @@ impl ProducerConfig {
         let delivery_timeout_ms = int("delivery.timeout.ms", 0, i32::MAX as i64) as u64;
         let max_request_size = int("max.request.size", 0, i32::MAX as i64) as u32;
         let retry_backoff_ms = int("retry.backoff.ms", 0, i64::MAX) as u64;
+        // KIP-580 (3.7): before, the backoff is retry.backoff.ms every time.
+        let retry_backoff_max_ms = match default_of("retry.backoff.max.ms", version) {
+            Some(_) => int("retry.backoff.max.ms", 0, i64::MAX) as u64,
+            None => retry_backoff_ms,
+        };
         let partitioner_availability_timeout_ms =
             match default_of("partitioner.availability.timeout.ms", version) {
                 Some(_) => int("partitioner.availability.timeout.ms", 0, i64::MAX) as u64,
@@ -424,6 +437,7 @@ impl ProducerConfig {
             delivery_timeout_ms,
             max_request_size,
             retry_backoff_ms,
+            retry_backoff_max_ms,
             key_serializer,
             value_serializer,
             partitioner_class,

@@ -2,9 +2,12 @@
 //! `send()` and drained by the `Sender` (`producer.md` §3).
 
 use super::partitioner::BuiltInPartitioner;
+use super::transaction_manager::TransactionManager;
+use crate::backoff::ExponentialBackoff;
+use crate::config::ProducerConfig;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::record::{estimate_size_upper_bound, record_size, RecordData, RECORD_BATCH_OVERHEAD};
-use crate::rng::RandomSource;
+use crate::rng::{RandomSource, Rng};
 use crate::version::KafkaVersion;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
@@ -35,6 +38,13 @@ pub struct ProducerBatch {
     pub producer_id: i64,
     pub producer_epoch: i16,
     pub base_sequence: i32,
+    /// Failed attempts so far: `reenqueue` counts them (`ProducerBatch.attempts`).
+    pub attempts: u32,
+    /// When the batch was created, or re-enqueued after a failure (`lastAttemptMs`).
+    pub last_attempt_ms: u64,
+    last_append_ms: u64,
+    /// Completed, failed or expired: a late response changes nothing (`isDone`).
+    pub done: bool,
 }
 
 impl ProducerBatch {
@@ -50,7 +60,29 @@ impl ProducerBatch {
             producer_id: -1,
             producer_epoch: -1,
             base_sequence: -1,
+            attempts: 0,
+            last_attempt_ms: now,
+            last_append_ms: now,
+            done: false,
         }
+    }
+
+    /// `hasReachedDeliveryTimeout`: equality counts.
+    pub fn has_reached_delivery_timeout(&self, delivery_timeout_ms: u64, now: u64) -> bool {
+        now.saturating_sub(self.created_ms) >= delivery_timeout_ms
+    }
+
+    /// The sequence of the batch's last record.
+    pub fn last_sequence(&self) -> i32 {
+        self.base_sequence
+            .wrapping_add(self.records.len() as i32 - 1)
+    }
+
+    /// `shouldBackoff` (no leader changes yet): retried and not waited long enough.
+    /// Kafka draws a fresh backoff at each call.
+    fn backing_off(&self, backoff: &ExponentialBackoff, now: u64, rng: &mut Rng) -> bool {
+        self.attempts > 0
+            && now.saturating_sub(self.last_attempt_ms) < backoff.backoff(self.attempts - 1, rng)
     }
 
     /// `MemoryRecordsBuilder.isFull`.
@@ -60,7 +92,7 @@ impl ProducerBatch {
 
     /// `ProducerBatch.tryAppend` / `hasRoomFor`: appends if there is room and returns the
     /// bytes added. One record always fits an empty batch.
-    fn try_append(&mut self, index: u32, data: &Rc<RecordData>) -> Option<u32> {
+    fn try_append(&mut self, index: u32, data: &Rc<RecordData>, now: u64) -> Option<u32> {
         if self.is_full() {
             return None;
         }
@@ -79,6 +111,7 @@ impl ProducerBatch {
             size,
         });
         self.size_in_bytes += size;
+        self.last_append_ms = now;
         Some(size)
     }
 }
@@ -109,10 +142,48 @@ pub struct ReadyCheckResult {
     pub next_ready_check_delay_ms: Option<u64>,
 }
 
+/// The producer settings the accumulator works with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AccumulatorConfig {
+    pub version: KafkaVersion,
+    pub batch_size: u32,
+    /// `batch.size` as the built-in partitioner counts it (0 becomes 1 from 3.3.2).
+    pub sticky_batch_size: u32,
+    pub linger_ms: u64,
+    pub adaptive: bool,
+    pub availability_timeout_ms: u64,
+    pub retry_backoff: ExponentialBackoff,
+    pub delivery_timeout_ms: u64,
+}
+
+impl AccumulatorConfig {
+    pub fn of(config: &ProducerConfig) -> Self {
+        AccumulatorConfig {
+            version: config.version,
+            batch_size: config.batch_size,
+            sticky_batch_size: config.sticky_batch_size(),
+            linger_ms: config.linger_ms,
+            adaptive: config.adaptive_partitioning,
+            availability_timeout_ms: config.partitioner_availability_timeout_ms,
+            retry_backoff: ExponentialBackoff::new(
+                config.version,
+                config.retry_backoff_ms,
+                config.retry_backoff_max_ms,
+            ),
+            delivery_timeout_ms: config.delivery_timeout_ms,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordAccumulator {
     batch_size: u32,
     linger_ms: u64,
+    retry_backoff: ExponentialBackoff,
+    delivery_timeout_ms: u64,
+    /// Partitions with a request in flight while `max.in.flight.requests.per.connection`
+    /// is 1 (`guaranteeMessageOrder`): not drained until it is answered.
+    muted: BTreeSet<TopicPartition>,
     adaptive: bool,
     /// `partitioner.availability.timeout.ms`: a leader whose data waited longer than this
     /// to be drained drops out of adaptive partitioning (0 = never).
@@ -126,26 +197,22 @@ pub struct RecordAccumulator {
 }
 
 impl RecordAccumulator {
-    pub fn new(
-        version: KafkaVersion,
-        batch_size: u32,
-        sticky_batch_size: u32,
-        linger_ms: u64,
-        adaptive: bool,
-        availability_timeout_ms: u64,
-        topics: usize,
-    ) -> Self {
+    pub fn new(config: AccumulatorConfig, topics: usize) -> Self {
+        let version = config.version;
         RecordAccumulator {
-            batch_size,
-            linger_ms,
-            adaptive: adaptive && version.at_least(3, 3),
-            availability_timeout_ms,
+            batch_size: config.batch_size,
+            linger_ms: config.linger_ms,
+            retry_backoff: config.retry_backoff,
+            delivery_timeout_ms: config.delivery_timeout_ms,
+            muted: BTreeSet::new(),
+            adaptive: config.adaptive && version.at_least(3, 3),
+            availability_timeout_ms: config.availability_timeout_ms,
             node_stats: BTreeMap::new(),
             per_node_drain_index: version.at_least(3, 3),
             topics: (0..topics)
                 .map(|_| TopicInfo {
                     batches: BTreeMap::new(),
-                    built_in: BuiltInPartitioner::new(sticky_batch_size),
+                    built_in: BuiltInPartitioner::new(config.sticky_batch_size),
                 })
                 .collect(),
             drain_index: BTreeMap::new(),
@@ -213,7 +280,7 @@ impl RecordAccumulator {
             }
             let deque_len = dq.len();
             if let Some(last) = dq.back_mut() {
-                match last.try_append(index, data) {
+                match last.try_append(index, data, now) {
                     Some(bytes) => {
                         let result = AppendResult {
                             partition: effective,
@@ -262,7 +329,7 @@ impl RecordAccumulator {
                 batch_size.max(upper as u32),
                 now,
             );
-            batch.try_append(index, data);
+            batch.try_append(index, data, now);
             let appended = batch.size_in_bytes;
             dq.push_back(batch);
             let last = dq.back().expect("just pushed");
@@ -285,7 +352,7 @@ impl RecordAccumulator {
     /// `RecordAccumulator.ready` → `partitionReady` per topic: leaders with a sendable
     /// batch, and when to look again. Also feeds adaptive partitioning with the deque
     /// lengths of partitions that have a leader, once every partition has a deque.
-    pub fn ready(&mut self, cluster: &Cluster, now: u64) -> ReadyCheckResult {
+    pub fn ready(&mut self, cluster: &Cluster, now: u64, rng: &mut Rng) -> ReadyCheckResult {
         let mut ready_nodes = BTreeSet::new();
         let mut next: Option<u64> = None;
         for (t, info) in self.topics.iter_mut().enumerate() {
@@ -322,15 +389,25 @@ impl RecordAccumulator {
                         }
                     }
                 }
-                if ready_nodes.contains(&leader) {
+                let waited = now.saturating_sub(first.last_attempt_ms);
+                let backing_off = first.backing_off(&self.retry_backoff, now, rng);
+                let tp_muted = self.muted.contains(&tp);
+                if ready_nodes.contains(&leader) || tp_muted {
                     continue;
                 }
-                let waited = now.saturating_sub(first.created_ms);
+                // batchReady: a retried batch waits out its backoff, then is sendable
+                // (closed, so full); a fresh one waits linger.ms from creation.
+                let time_to_wait = if backing_off {
+                    self.retry_backoff.backoff(first.attempts - 1, rng)
+                } else {
+                    self.linger_ms
+                };
                 let full = dq.len() > 1 || first.is_full();
-                if full || waited >= self.linger_ms {
+                let sendable = full || waited >= time_to_wait;
+                if sendable && !backing_off {
                     ready_nodes.insert(leader);
                 } else {
-                    let left = self.linger_ms - waited;
+                    let left = time_to_wait.saturating_sub(waited);
                     next = Some(next.map_or(left, |n| n.min(left)));
                 }
             }
@@ -362,11 +439,18 @@ impl RecordAccumulator {
 
     /// `RecordAccumulator.drain`: for each node, at most one batch per partition, walking
     /// its partitions from the saved drain index, until `max_request_size` would be exceeded.
+    /// Muted partitions and batches still backing off are skipped. An idempotent producer
+    /// gives each batch its sequence here, at its first drain; while a partition has
+    /// batches in flight, a retried batch goes only if it holds the first in-flight
+    /// sequence (`shouldStopDrainBatchesForPartition`), which stops this node's drain.
     pub fn drain(
         &mut self,
         cluster: &Cluster,
         nodes: &BTreeSet<u32>,
         max_request_size: u32,
+        now: u64,
+        rng: &mut Rng,
+        mut tm: Option<&mut TransactionManager>,
     ) -> BTreeMap<u32, Vec<ProducerBatch>> {
         let mut out = BTreeMap::new();
         for &node in nodes {
@@ -387,18 +471,36 @@ impl RecordAccumulator {
                 let tp = parts[i];
                 self.drain_index.insert(key, i);
                 i = (i + 1) % parts.len();
-                if let Some(dq) = self.topics[tp.topic as usize]
+                let dq = self.topics[tp.topic as usize]
                     .batches
-                    .get_mut(&tp.partition)
-                {
+                    .get_mut(&tp.partition);
+                if let (Some(dq), false) = (dq, self.muted.contains(&tp)) {
                     if let Some(first) = dq.front() {
-                        if size + first.size_in_bytes > max_request_size && !ready.is_empty() {
-                            break;
+                        if !first.backing_off(&self.retry_backoff, now, rng) {
+                            if size + first.size_in_bytes > max_request_size && !ready.is_empty() {
+                                break;
+                            }
+                            if let Some(tm) = tm.as_deref() {
+                                let first_in_flight = tm.first_in_flight_sequence(tp);
+                                if first.base_sequence >= 0
+                                    && first_in_flight.is_some_and(|s| s != first.base_sequence)
+                                {
+                                    break;
+                                }
+                            }
+                            let mut batch = dq.pop_front().expect("front exists");
+                            if let Some(tm) = tm.as_deref_mut() {
+                                if batch.base_sequence < 0 {
+                                    batch.producer_id = tm.producer_id;
+                                    batch.producer_epoch = tm.producer_epoch;
+                                    batch.base_sequence =
+                                        tm.assign_sequence(tp, batch.records.len() as u32);
+                                }
+                            }
+                            batch.closed = true;
+                            size += batch.size_in_bytes;
+                            ready.push(batch);
                         }
-                        let mut batch = dq.pop_front().expect("front exists");
-                        batch.closed = true;
-                        size += batch.size_in_bytes;
-                        ready.push(batch);
                     }
                 }
                 if i == start {
@@ -410,6 +512,67 @@ impl RecordAccumulator {
             }
         }
         out
+    }
+}
+
+impl RecordAccumulator {
+    /// `reenqueue`: a failed batch goes back to the front of its deque, counting the
+    /// attempt; an idempotent one is put in sequence order (`insertInSequenceOrder`).
+    pub fn reenqueue(&mut self, mut batch: ProducerBatch, now: u64) {
+        batch.attempts += 1;
+        batch.last_attempt_ms = batch.last_append_ms.max(now);
+        let dq = self.topics[batch.tp.topic as usize]
+            .batches
+            .entry(batch.tp.partition)
+            .or_default();
+        let seq = batch.base_sequence;
+        let at = if seq < 0 {
+            0
+        } else {
+            dq.iter()
+                .take_while(|b| b.base_sequence >= 0 && b.base_sequence < seq)
+                .count()
+        };
+        dq.insert(at, batch);
+    }
+
+    /// `expiredBatches`: from the front of every deque, the batches whose
+    /// `delivery.timeout.ms` has run out.
+    pub fn expired_batches(&mut self, now: u64) -> Vec<ProducerBatch> {
+        let mut expired = Vec::new();
+        for info in &mut self.topics {
+            for dq in info.batches.values_mut() {
+                while dq
+                    .front()
+                    .is_some_and(|b| b.has_reached_delivery_timeout(self.delivery_timeout_ms, now))
+                {
+                    expired.push(dq.pop_front().expect("front exists"));
+                }
+            }
+        }
+        expired
+    }
+
+    /// The earliest moment a queued batch expires.
+    pub fn next_expiry_ms(&self) -> Option<u64> {
+        self.topics
+            .iter()
+            .flat_map(|t| t.batches.values())
+            .filter_map(|dq| dq.front())
+            .map(|b| b.created_ms + self.delivery_timeout_ms)
+            .min()
+    }
+
+    pub fn delivery_timeout_ms(&self) -> u64 {
+        self.delivery_timeout_ms
+    }
+
+    pub fn mute(&mut self, tp: TopicPartition) {
+        self.muted.insert(tp);
+    }
+
+    pub fn unmute(&mut self, tp: TopicPartition) {
+        self.muted.remove(&tp);
     }
 }
 

@@ -5,22 +5,23 @@ pub mod accumulator;
 pub mod metrics;
 pub mod partitioner;
 pub mod sender;
+pub mod transaction_manager;
 
 use crate::config::{Acks, ProducerConfig};
 use crate::effects::Effects;
-use crate::errors::KafkaError;
+use crate::errors::{Errors, KafkaError};
 use crate::metadata::{Cluster, TopicPartition};
 use crate::net::{Node, Payload, ProduceRequest, ProduceResponse, WireBatch};
 use crate::record::RecordData;
 use crate::rng::Rng;
 use crate::scenario::{CustomPartitionerSpec, SendMode};
 use crate::trace::TraceEvent;
-use accumulator::{BatchId, RecordAccumulator};
+use accumulator::{AccumulatorConfig, BatchId, RecordAccumulator};
 use metrics::ProducerMetrics;
 use partitioner::{partition_for_key, Partitioner};
-use sender::{InFlightRequest, Sender};
-use std::collections::BTreeMap;
+use sender::{Drained, InFlightRequest, Sender};
 use std::rc::Rc;
+use transaction_manager::TransactionManager;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -52,17 +53,18 @@ pub struct KafkaProducer {
     pub id: u16,
     pub name: String,
     pub config: ProducerConfig,
-    /// -1 unless idempotent. Assigned when the producer is created (the `InitProducerId`
-    /// round trip is not modelled yet).
-    pub producer_id: i64,
-    pub producer_epoch: i16,
     pub accumulator: RecordAccumulator,
     pub sender: Sender,
+    /// The idempotent producer's id, epoch and sequences; `None` when not idempotent.
+    /// The id is assigned when the producer is created (the `InitProducerId` round trip is
+    /// not modelled yet).
+    pub tm: Option<TransactionManager>,
     /// The `partitioner.class` instance; `None` = the built-in partitioner (3.3+).
     pub partitioner: Option<Partitioner>,
-    next_sequence: BTreeMap<TopicPartition, i32>,
     pub sends: Vec<SendRecord>,
     pub metrics: ProducerMetrics,
+    /// Responses delivered and not yet handled by the sender thread's `poll`.
+    inbox: Vec<(u32, ProduceResponse)>,
     wake_requested: bool,
     next_ready_check_ms: Option<u64>,
 }
@@ -76,32 +78,29 @@ impl KafkaProducer {
         topics: usize,
         custom: Option<&CustomPartitionerSpec>,
     ) -> Self {
-        let accumulator = RecordAccumulator::new(
-            config.version,
-            config.batch_size,
-            config.sticky_batch_size(),
-            config.linger_ms,
-            config.adaptive_partitioning,
-            config.partitioner_availability_timeout_ms,
-            topics,
-        );
+        let accumulator = RecordAccumulator::new(AccumulatorConfig::of(&config), topics);
         let partitioner = config
             .partitioner_class
             .map(|c| Partitioner::new(c, config.version, custom));
-        let sender = Sender::new(config.max_in_flight, config.max_request_size);
-        let idempotent = config.idempotence;
+        let sender = Sender::new(
+            config.max_in_flight,
+            config.max_request_size,
+            config.request_timeout_ms,
+        );
+        let tm = config
+            .idempotence
+            .then(|| TransactionManager::new(producer_id));
         KafkaProducer {
             id,
             name,
             config,
-            producer_id: if idempotent { producer_id } else { -1 },
-            producer_epoch: if idempotent { 0 } else { -1 },
             accumulator,
             sender,
+            tm,
             partitioner,
-            next_sequence: BTreeMap::new(),
             sends: Vec::new(),
             metrics: ProducerMetrics::default(),
+            inbox: Vec::new(),
             wake_requested: false,
             next_ready_check_ms: None,
         }
@@ -241,33 +240,129 @@ impl KafkaProducer {
             .append(topic, partition, index, data, false, now, rng, cluster))
     }
 
-    /// When the sender thread next has work: now if woken, else when a lingering batch
-    /// becomes sendable. Responses wake it through `handle_produce_response`.
+    /// When the sender thread next has work: now if woken, else the earliest of a
+    /// lingering or backing-off batch becoming sendable, a delivery timeout, a request
+    /// timeout.
     pub fn poll_timeout(&self, now: u64) -> Option<u64> {
         if self.wake_requested {
-            Some(now)
-        } else {
-            self.next_ready_check_ms
-                .filter(|_| self.accumulator.has_undrained())
+            return Some(now);
         }
+        let delivery = self.accumulator.delivery_timeout_ms();
+        [
+            self.next_ready_check_ms
+                .filter(|_| self.accumulator.has_undrained()),
+            self.accumulator.next_expiry_ms(),
+            self.sender.next_in_flight_expiry_ms(delivery),
+            self.sender.next_request_timeout_ms(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .map(|t| t.max(now))
     }
 
-    /// One pass of the sender thread: drain every ready leader into a produce request,
-    /// again while something was drained (Kafka polls with timeout 0 then).
-    pub fn run_once(&mut self, now: u64, cluster: &Cluster, out: &mut Effects) {
+    /// A produce response reached the client: the sender thread handles it in its poll.
+    pub fn receive(&mut self, broker: u32, response: ProduceResponse) {
+        self.inbox.push((broker, response));
+        self.wake_requested = true;
+    }
+
+    /// One pass of the sender thread (`Sender.runOnce`): `sendProducerData` — drain
+    /// ready leaders, expire batches past `delivery.timeout.ms`, write the requests — then
+    /// `client.poll` — handle responses, then requests past `request.timeout.ms`. Again
+    /// while anything happened (Kafka polls with timeout 0 then).
+    pub fn run_once(&mut self, now: u64, cluster: &Cluster, rng: &mut Rng, out: &mut Effects) {
         self.wake_requested = false;
         loop {
-            let (drained, next) =
-                self.sender
-                    .send_producer_data(&mut self.accumulator, cluster, now);
+            let (mut drained, next) = self.sender.send_producer_data(
+                &mut self.accumulator,
+                self.tm.as_mut(),
+                cluster,
+                now,
+                rng,
+            );
             self.next_ready_check_ms = next;
-            if drained.is_empty() {
-                return;
-            }
+            let expired = self.expire_batches(now, &mut drained, out);
+            let drained_any = !drained.is_empty();
             for (broker, mut batches) in drained {
                 self.write_request(now, broker, &mut batches, out);
             }
+            let polled = self.poll(now, out);
+            if !drained_any && !expired && !polled {
+                return;
+            }
         }
+    }
+
+    /// Fails every batch whose delivery timeout has run out: those in flight (just drained
+    /// included: Kafka still writes them) first, then those still queued. Returns whether
+    /// any expired.
+    fn expire_batches(&mut self, now: u64, drained: &mut [Drained], out: &mut Effects) -> bool {
+        let delivery = self.accumulator.delivery_timeout_ms();
+        let in_flight = self.sender.expired_in_flight_batches(delivery, now);
+        let mut expired = Vec::new();
+        for (tp, id) in in_flight {
+            let just_drained = drained
+                .iter_mut()
+                .flat_map(|(_, batches)| batches.iter_mut())
+                .find(|b| b.tp == tp && b.id == id);
+            let batch = match just_drained {
+                Some(b) => b,
+                None => self
+                    .sender
+                    .batch_mut(tp, id)
+                    .expect("an in-flight batch is in a request"),
+            };
+            let copy = batch.clone();
+            batch.done = true;
+            expired.push(copy);
+        }
+        expired.extend(self.accumulator.expired_batches(now));
+        let any = !expired.is_empty();
+        for batch in expired {
+            let message = format!(
+                "Expiring {} record(s) for t{}-{}:{} ms has passed since batch creation",
+                batch.records.len(),
+                batch.tp.topic,
+                batch.tp.partition,
+                now - batch.created_ms
+            );
+            self.fail_batch(now, &batch, KafkaError::Timeout(message), out);
+        }
+        any
+    }
+
+    /// `client.poll`: the responses that arrived, then the connections whose oldest
+    /// request has waited past `request.timeout.ms`. Returns whether anything was handled.
+    fn poll(&mut self, now: u64, out: &mut Effects) -> bool {
+        let inbox = std::mem::take(&mut self.inbox);
+        let mut handled = !inbox.is_empty();
+        for (broker, response) in inbox {
+            self.handle_produce_response(now, broker, &response, out);
+        }
+        for broker in self.sender.nodes_with_timed_out_requests(now) {
+            handled = true;
+            let requests = self.sender.disconnect(broker, now);
+            out.events.push(TraceEvent::Disconnected {
+                producer: self.id,
+                broker,
+                requests: requests.len() as u32,
+            });
+            let message = format!("Disconnected from node {broker} due to timeout");
+            for request in requests {
+                for batch in &request.batches {
+                    self.complete_batch(
+                        now,
+                        batch,
+                        Errors::RequestTimedOut,
+                        Some(&message),
+                        -1,
+                        out,
+                    );
+                }
+            }
+        }
+        handled
     }
 
     fn write_request(
@@ -283,14 +378,7 @@ impl KafkaProducer {
         let mut bytes = 0;
         let mut sizes = Vec::with_capacity(batches.len());
         let mut queue_times = Vec::with_capacity(batches.len());
-        for batch in batches.iter_mut() {
-            if self.config.idempotence {
-                let seq = self.next_sequence.entry(batch.tp).or_insert(0);
-                batch.producer_id = self.producer_id;
-                batch.producer_epoch = self.producer_epoch;
-                batch.base_sequence = *seq;
-                *seq = seq.wrapping_add(batch.records.len() as i32);
-            }
+        for batch in batches.iter() {
             for r in &batch.records {
                 let s = &mut self.sends[r.index as usize];
                 s.sent_ms = Some(now);
@@ -335,7 +423,7 @@ impl KafkaProducer {
         if acks == Acks::None {
             // acks=0: complete once written, with offset -1; nothing will come back.
             for batch in &batches {
-                self.complete_batch(now, batch, -1, out);
+                self.complete_batch(now, batch, Errors::None, None, -1, out);
             }
         } else {
             self.sender.add_in_flight(
@@ -349,7 +437,57 @@ impl KafkaProducer {
         }
     }
 
+    /// `Sender.completeBatch` for one batch of an answered (or disconnected) request:
+    /// success; a retriable error with attempts and time left → back to the deque; else
+    /// failure. A batch already expired is left as it is.
     fn complete_batch(
+        &mut self,
+        now: u64,
+        batch: &accumulator::ProducerBatch,
+        error: Errors,
+        message: Option<&str>,
+        base_offset: i64,
+        out: &mut Effects,
+    ) {
+        if self.sender.guarantees_message_order() {
+            self.accumulator.unmute(batch.tp);
+        }
+        if error == Errors::None {
+            if let Some(tm) = &mut self.tm {
+                tm.handle_completed_batch(batch.tp, batch.base_sequence, batch.last_sequence());
+            }
+            self.sender.remove_in_flight_batch(batch.tp, batch.id);
+            if !batch.done {
+                self.succeed_batch(now, batch, base_offset, out);
+            }
+            return;
+        }
+        let retriable = match &self.tm {
+            Some(tm) => tm.can_retry(error),
+            None => error.is_retriable(),
+        };
+        let can_retry = !batch
+            .has_reached_delivery_timeout(self.accumulator.delivery_timeout_ms(), now)
+            && batch.attempts < self.config.retries
+            && !batch.done
+            && retriable;
+        if can_retry {
+            self.sender.remove_in_flight_batch(batch.tp, batch.id);
+            self.metrics.record_retry_total += batch.records.len() as u64;
+            out.events.push(TraceEvent::BatchRetried {
+                producer: self.id,
+                batch: batch.id,
+                tp: batch.tp,
+                attempts: batch.attempts + 1,
+                error: error.name(),
+            });
+            self.accumulator.reenqueue(batch.clone(), now);
+        } else {
+            self.fail_batch(now, batch, error.exception(message), out);
+        }
+    }
+
+    fn succeed_batch(
         &mut self,
         now: u64,
         batch: &accumulator::ProducerBatch,
@@ -375,8 +513,42 @@ impl KafkaProducer {
         });
     }
 
+    /// `Sender.failBatch`: `record-error-total` counts the records even when the batch
+    /// had already expired (Kafka records the errors before it looks).
+    fn fail_batch(
+        &mut self,
+        now: u64,
+        batch: &accumulator::ProducerBatch,
+        error: KafkaError,
+        out: &mut Effects,
+    ) {
+        self.metrics.record_error_total += batch.records.len() as u64;
+        if batch.done {
+            return;
+        }
+        if let Some(tm) = &mut self.tm {
+            if batch.base_sequence >= 0 {
+                tm.handle_failed_batch(batch.tp, batch.base_sequence);
+            }
+        }
+        self.sender.remove_in_flight_batch(batch.tp, batch.id);
+        out.events.push(TraceEvent::BatchFailed {
+            producer: self.id,
+            batch: batch.id,
+            tp: batch.tp,
+            error: error.exception_name(),
+        });
+        for r in &batch.records {
+            let s = &mut self.sends[r.index as usize];
+            s.outcome = Outcome::Failed;
+            s.completed_ms = Some(now);
+            s.error = Some(error.clone());
+            out.completed.push((self.id, r.index));
+        }
+    }
+
     /// `handleProduceResponse`: complete each batch of the answered request.
-    pub fn handle_produce_response(
+    fn handle_produce_response(
         &mut self,
         now: u64,
         broker: u32,
@@ -384,17 +556,22 @@ impl KafkaProducer {
         out: &mut Effects,
     ) {
         let Some(request) = self.sender.complete(broker, response.id) else {
+            // The connection was closed under it: the request already failed.
             return;
         };
         self.metrics.record_response(now - request.sent_ms);
         for batch in &request.batches {
-            let base = response
-                .partitions
-                .iter()
-                .find(|p| p.batch == batch.id)
-                .map_or(-1, |p| p.base_offset);
-            self.complete_batch(now, batch, base, out);
+            match response.partitions.iter().find(|p| p.batch == batch.id) {
+                Some(p) => self.complete_batch(
+                    now,
+                    batch,
+                    p.error,
+                    p.error_message.as_deref(),
+                    p.base_offset,
+                    out,
+                ),
+                None => unreachable!("a response answers every batch of its request"),
+            }
         }
-        self.wake_requested = true;
     }
 }

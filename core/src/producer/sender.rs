@@ -1,9 +1,16 @@
 //! The `Sender` loop (`Sender.runOnce` → `sendProducerData`) and the in-flight part of
-//! `NetworkClient`: which leaders are ready, how many requests each connection holds.
+//! `NetworkClient`: which leaders are ready, how many requests each connection holds,
+//! and which requests have waited past `request.timeout.ms`.
 
-use super::accumulator::{ProducerBatch, RecordAccumulator};
-use crate::metadata::Cluster;
+use super::accumulator::{BatchId, ProducerBatch, RecordAccumulator};
+use super::transaction_manager::TransactionManager;
+use crate::metadata::{Cluster, TopicPartition};
+use crate::rng::Rng;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// `reconnect.backoff.ms` (default 50): after the client closes a connection it waits this
+/// long before connecting again. Connecting itself is instant in this model.
+pub const RECONNECT_BACKOFF_MS: u64 = 50;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct InFlightRequest {
@@ -19,47 +26,86 @@ pub type Drained = (u32, Vec<ProducerBatch>);
 pub struct Sender {
     max_in_flight: u32,
     max_request_size: u32,
+    request_timeout_ms: u64,
     /// Per broker connection: requests written and not yet answered (`InFlightRequests`).
     pub in_flight: BTreeMap<u32, VecDeque<InFlightRequest>>,
+    /// Per partition, batches sent and not completed, in drain order
+    /// (`Sender.inFlightBatches`): where in-flight delivery timeouts are found.
+    in_flight_batches: BTreeMap<TopicPartition, Vec<(BatchId, u64)>>,
+    /// Connections closed by a request timeout, usable again from this time.
+    reconnect_at: BTreeMap<u32, u64>,
     next_request_id: u64,
 }
 
 impl Sender {
-    pub fn new(max_in_flight: u32, max_request_size: u32) -> Self {
+    pub fn new(max_in_flight: u32, max_request_size: u32, request_timeout_ms: u64) -> Self {
         Sender {
             max_in_flight,
             max_request_size,
+            request_timeout_ms,
             in_flight: BTreeMap::new(),
+            in_flight_batches: BTreeMap::new(),
+            reconnect_at: BTreeMap::new(),
             next_request_id: 0,
         }
     }
 
-    /// `InFlightRequests.canSendMore`: connections are always up in this model.
-    fn can_send_more(&self, broker: u32) -> bool {
-        self.in_flight
-            .get(&broker)
-            .is_none_or(|q| (q.len() as u32) < self.max_in_flight)
+    /// `KafkaProducer.newSender`: with one request in flight per connection the sender
+    /// mutes each partition it drains until the answer comes.
+    pub fn guarantees_message_order(&self) -> bool {
+        self.max_in_flight == 1
     }
 
-    /// `sendProducerData`: ready → drop nodes at their in-flight limit → drain.
-    /// Returns the drained requests and when a lingering batch may become ready.
+    /// `NetworkClient.ready`: connected (not waiting out a reconnect backoff) and
+    /// `InFlightRequests.canSendMore`.
+    fn ready(&self, broker: u32, now: u64) -> bool {
+        self.reconnect_at.get(&broker).is_none_or(|&t| now >= t)
+            && self
+                .in_flight
+                .get(&broker)
+                .is_none_or(|q| (q.len() as u32) < self.max_in_flight)
+    }
+
+    /// `sendProducerData`: ready → drop nodes that cannot take a request → drain.
+    /// Returns the drained requests and when a lingering or backing-off batch, or a
+    /// reconnecting node, may next become sendable.
     pub fn send_producer_data(
         &mut self,
         accumulator: &mut RecordAccumulator,
+        tm: Option<&mut TransactionManager>,
         cluster: &Cluster,
         now: u64,
+        rng: &mut Rng,
     ) -> (Vec<Drained>, Option<u64>) {
-        let ready = accumulator.ready(cluster, now);
+        let ready = accumulator.ready(cluster, now, rng);
+        let mut next = ready.next_ready_check_delay_ms.map(|d| now + d);
         let mut nodes = BTreeSet::new();
         for node in ready.ready_nodes {
-            let can_drain = self.can_send_more(node);
+            let can_drain = self.ready(node, now);
             accumulator.update_node_latency_stats(node, now, can_drain);
             if can_drain {
                 nodes.insert(node);
+            } else if let Some(&t) = self.reconnect_at.get(&node).filter(|&&t| t > now) {
+                next = Some(next.map_or(t, |n| n.min(t)));
             }
         }
-        let drained = accumulator.drain(cluster, &nodes, self.max_request_size);
-        let next = ready.next_ready_check_delay_ms.map(|d| now + d);
+        let drained = accumulator.drain(cluster, &nodes, self.max_request_size, now, rng, tm);
+        if !nodes.is_empty() && drained.is_empty() {
+            // A ready node gives Kafka a poll timeout of 0: it spins until the drain agrees
+            // (a fresh backoff draw, a retry waiting for its turn). Here: the next ms.
+            next = Some(now + 1);
+        }
+        for batches in drained.values() {
+            for b in batches {
+                self.in_flight_batches
+                    .entry(b.tp)
+                    .or_default()
+                    .push((b.id, b.created_ms));
+                if self.guarantees_message_order() {
+                    accumulator.mute(b.tp);
+                }
+            }
+        }
         (drained.into_iter().collect(), next)
     }
 
@@ -78,5 +124,84 @@ impl Sender {
         let q = self.in_flight.get_mut(&broker)?;
         let at = q.iter().position(|r| r.id == id)?;
         q.remove(at)
+    }
+
+    /// The batch no longer counts as in flight (completed, failed or re-enqueued).
+    pub fn remove_in_flight_batch(&mut self, tp: TopicPartition, batch: BatchId) {
+        if let Some(list) = self.in_flight_batches.get_mut(&tp) {
+            list.retain(|&(id, _)| id != batch);
+            if list.is_empty() {
+                self.in_flight_batches.remove(&tp);
+            }
+        }
+    }
+
+    /// `getExpiredInflightBatches`: per partition, from the oldest sent, the batches whose
+    /// delivery timeout has run out, stopping at the first that has not. Their requests stay
+    /// in flight; whatever answer comes later finds them done.
+    pub fn expired_in_flight_batches(
+        &mut self,
+        delivery_timeout_ms: u64,
+        now: u64,
+    ) -> Vec<(TopicPartition, BatchId)> {
+        let mut expired = Vec::new();
+        for (&tp, list) in &mut self.in_flight_batches {
+            let n = list
+                .iter()
+                .take_while(|&&(_, created)| now.saturating_sub(created) >= delivery_timeout_ms)
+                .count();
+            expired.extend(list.drain(..n).map(|(id, _)| (tp, id)));
+        }
+        self.in_flight_batches.retain(|_, l| !l.is_empty());
+        expired
+    }
+
+    /// The earliest moment an in-flight batch's delivery timeout runs out.
+    pub fn next_in_flight_expiry_ms(&self, delivery_timeout_ms: u64) -> Option<u64> {
+        self.in_flight_batches
+            .values()
+            .filter_map(|l| l.first())
+            .map(|&(_, created)| created + delivery_timeout_ms)
+            .min()
+    }
+
+    pub fn batch_mut(&mut self, tp: TopicPartition, batch: BatchId) -> Option<&mut ProducerBatch> {
+        self.in_flight
+            .values_mut()
+            .flat_map(|q| q.iter_mut())
+            .flat_map(|r| r.batches.iter_mut())
+            .find(|b| b.tp == tp && b.id == batch)
+    }
+
+    /// `handleTimedOutRequests`: the brokers with a request outstanding for more than
+    /// `request.timeout.ms`.
+    pub fn nodes_with_timed_out_requests(&self, now: u64) -> Vec<u32> {
+        self.in_flight
+            .iter()
+            .filter(|(_, q)| {
+                q.iter()
+                    .any(|r| now.saturating_sub(r.sent_ms) > self.request_timeout_ms)
+            })
+            .map(|(&b, _)| b)
+            .collect()
+    }
+
+    /// When the next request passes its timeout: Kafka's poll never sleeps past
+    /// `request.timeout.ms`, so the check runs at the first wake-up after it.
+    pub fn next_request_timeout_ms(&self) -> Option<u64> {
+        self.in_flight
+            .values()
+            .flat_map(|q| q.iter())
+            .map(|r| r.sent_ms + self.request_timeout_ms + 1)
+            .min()
+    }
+
+    /// Closes the connection: every request in flight on it is returned to be failed.
+    pub fn disconnect(&mut self, broker: u32, now: u64) -> Vec<InFlightRequest> {
+        self.reconnect_at.insert(broker, now + RECONNECT_BACKOFF_MS);
+        self.in_flight
+            .remove(&broker)
+            .map(Vec::from)
+            .unwrap_or_default()
     }
 }

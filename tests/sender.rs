@@ -1,0 +1,393 @@
+//! The `Sender` under faults: retries, backoff, request and delivery timeouts, muting,
+//! and the reordering that idempotence prevents — Kafka's `SenderTest` and
+//! `RecordAccumulatorTest` cases of `shared/kafka/producer.md` §9 (13–15, 18–20) and the
+//! §5.4 check, run through whole simulations or the accumulator alone.
+
+use kafka_lab::backoff::ExponentialBackoff;
+use kafka_lab::config::TopicConfig;
+use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta};
+use kafka_lab::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
+use kafka_lab::record::RecordData;
+use kafka_lab::rng::{Counter, Rng};
+use kafka_lab::serializer::Serializer;
+use kafka_lab::version::KafkaVersion;
+use kafka_lab::{Scenario, Simulation};
+use kafka_lab_tests::run_json;
+use serde_json::Value;
+use std::rc::Rc;
+
+/// One broker, one single-partition topic `t`, one producer `p` with `config`, and the
+/// given actions (JSON objects without the producer/topic boilerplate of sends).
+fn scenario(latency_ms: u64, config: &str, actions: &[String], until_ms: u64) -> String {
+    format!(
+        r#"{{"seed":3,"kafka_version":"4.0","brokers":1,"network":{{"latency_ms":{latency_ms}}},
+            "topics":[{{"name":"t","partitions":1}}],
+            "producers":[{{"name":"p","config":{config}}}],
+            "actions":[{}],"until_ms":{until_ms}}}"#,
+        actions.join(",")
+    )
+}
+
+fn send(at_ms: u64, count: u32, interval_ms: u64) -> String {
+    format!(
+        r#"{{"at_ms":{at_ms},"action":"send","producer":"p","topic":"t","value":"v","count":{count},"interval_ms":{interval_ms}}}"#
+    )
+}
+
+fn fault(at_ms: u64, action: &str, count: u32) -> String {
+    format!(r#"{{"at_ms":{at_ms},"action":"{action}","broker":0,"count":{count}}}"#)
+}
+
+fn sends(result: &Value) -> &Vec<Value> {
+    result["sends"].as_array().unwrap()
+}
+
+fn metric(result: &Value, name: &str) -> f64 {
+    result["metrics"]["producers"]["p"][name].as_f64().unwrap()
+}
+
+/// Pairs of records, sent one after the other to one partition, whose acknowledged
+/// offsets run backwards: what an application that trusts the offsets sees as reordering.
+fn reordered(result: &Value) -> usize {
+    let acked: Vec<i64> = sends(result)
+        .iter()
+        .filter(|s| s["outcome"] == "acked")
+        .map(|s| s["offset"].as_i64().unwrap())
+        .collect();
+    acked.windows(2).filter(|w| w[1] < w[0]).count()
+}
+
+/// The leader's log: the value offsets hold, to count copies.
+fn log_len(result: &Value) -> usize {
+    result["partitions"][0]["log"].as_array().unwrap().len()
+}
+
+/// One record every 100 ms, a request timeout of 300 ms: while a request waits for its
+/// timeout, fewer than five younger batches reach the leader, so an idempotent retry is
+/// still within the five batches it remembers.
+const NO_IDEMPOTENCE: &str = r#"{"enable.idempotence":"false","acks":"all","linger.ms":"0","request.timeout.ms":"300","delivery.timeout.ms":"5000"}"#;
+const IDEMPOTENT: &str = r#"{"enable.idempotence":"true","linger.ms":"0","request.timeout.ms":"300","delivery.timeout.ms":"5000"}"#;
+
+#[test]
+fn a_lost_response_reorders_without_idempotence_and_never_with_it() {
+    // producer.md §5.4 and issue 3's check: in-flight 5, retries > 0, one produce
+    // response lost. The request times out after request.timeout.ms; the client closes the
+    // connection, every request on it fails and is retried. Without idempotence the
+    // retried batch is written again, after younger ones: its acknowledged offset comes
+    // after theirs, and the log holds it twice. With idempotence the leader recognises
+    // the retry (same producer id, epoch, sequences) and answers the original offset.
+    let actions = [send(0, 40, 100), fault(1000, "drop_responses", 1)];
+    let plain = run_json(&scenario(1, NO_IDEMPOTENCE, &actions, 6000));
+    assert!(
+        reordered(&plain) > 0,
+        "acknowledged offsets run backwards without idempotence"
+    );
+    assert!(log_len(&plain) > 40, "the retried batch is stored twice");
+    assert!(metric(&plain, "record-retry-total") >= 1.0);
+    assert!(sends(&plain).iter().all(|s| s["outcome"] == "acked"));
+
+    let idempotent = run_json(&scenario(1, IDEMPOTENT, &actions, 6000));
+    assert_eq!(reordered(&idempotent), 0);
+    assert_eq!(log_len(&idempotent), 40, "one copy of every record");
+    assert!(sends(&idempotent).iter().all(|s| s["outcome"] == "acked"));
+    assert!(metric(&idempotent, "record-retry-total") >= 1.0);
+}
+
+#[test]
+fn a_lost_request_reorders_without_idempotence_and_never_with_it() {
+    // The textbook case of §5.4: batch B1's request is lost, B2.. are appended, B1's retry
+    // lands after them. With idempotence the younger batches are refused with
+    // OUT_OF_ORDER_SEQUENCE_NUMBER until B1 fills the gap, then follow in order.
+    let actions = [send(0, 40, 100), fault(1000, "drop_requests", 1)];
+    let plain = run_json(&scenario(1, NO_IDEMPOTENCE, &actions, 6000));
+    assert!(reordered(&plain) > 0);
+    assert!(sends(&plain).iter().all(|s| s["outcome"] == "acked"));
+
+    let idempotent = run_json(&scenario(1, IDEMPOTENT, &actions, 6000));
+    assert_eq!(reordered(&idempotent), 0);
+    assert_eq!(log_len(&idempotent), 40);
+    assert!(sends(&idempotent).iter().all(|s| s["outcome"] == "acked"));
+    let offsets: Vec<i64> = sends(&idempotent)
+        .iter()
+        .map(|s| s["offset"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        offsets,
+        (0..40).collect::<Vec<_>>(),
+        "send order is log order"
+    );
+}
+
+#[test]
+fn a_retry_older_than_five_batches_is_out_of_order_until_it_expires() {
+    // The leader remembers five batches per producer (ProducerStateEntry
+    // .NUM_BATCHES_TO_RETAIN). A lost response to batch B, with hundreds of younger batches
+    // acknowledged during request.timeout.ms, leaves B's retry outside that window: the
+    // leader answers OUT_OF_ORDER_SEQUENCE_NUMBER, which the client retries (B is not the
+    // next sequence after the last acknowledged) until delivery.timeout.ms fails it. The
+    // log holds B once; its callback says TimeoutException.
+    let config = r#"{"linger.ms":"0","request.timeout.ms":"1000","delivery.timeout.ms":"5000"}"#;
+    let actions = [send(0, 400, 5), fault(100, "drop_responses", 1)];
+    let result = run_json(&scenario(1, config, &actions, 8000));
+    assert_eq!(log_len(&result), 400, "no duplicate");
+    assert_eq!(reordered(&result), 0);
+    let failed: Vec<&Value> = sends(&result)
+        .iter()
+        .filter(|s| s["outcome"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["error"], "TimeoutException");
+    assert!(failed[0]["attempts"].as_u64().unwrap() > 2);
+}
+
+#[test]
+fn a_new_producers_lost_first_batch_is_kafka_15591() {
+    // exactly-once.md §3: the leader has no state for a new producer id, so it takes any
+    // sequence. The first batch is lost, the second is appended at offset 0, and every
+    // retry of the first is out of order until delivery.timeout.ms expires it: lost
+    // despite idempotence, though never reordered.
+    let actions = [send(0, 2, 1), fault(0, "drop_requests", 1)];
+    let config = r#"{"linger.ms":"0","request.timeout.ms":"1000","delivery.timeout.ms":"3000","max.in.flight.requests.per.connection":"5"}"#;
+    let mut sim =
+        Simulation::new(&Scenario::from_json(&scenario(1, config, &actions, 10_000)).unwrap())
+            .unwrap();
+    sim.run();
+    let result = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
+    let s = sends(&result);
+    assert_eq!(s[1]["outcome"], "acked");
+    assert_eq!(s[1]["offset"], 0);
+    assert_eq!(s[0]["outcome"], "failed");
+    assert_eq!(s[0]["error"], "TimeoutException");
+    assert!(
+        s[0]["attempts"].as_u64().unwrap() > 2,
+        "retried until it expired"
+    );
+    assert_eq!(log_len(&result), 1);
+}
+
+#[test]
+fn retries_one_survives_one_lost_request_not_two() {
+    // SenderTest.testRetries, with a lost request in place of the disconnect: retries=1
+    // allows one resend. A request that gets no answer fails after request.timeout.ms with
+    // REQUEST_TIMED_OUT; once retries are spent, the callback gets TimeoutException.
+    let config = r#"{"enable.idempotence":"false","acks":"1","retries":"1","linger.ms":"0","request.timeout.ms":"1000","delivery.timeout.ms":"10000"}"#;
+    let once = run_json(&scenario(
+        1,
+        config,
+        &[send(0, 1, 0), fault(0, "drop_requests", 1)],
+        5000,
+    ));
+    assert_eq!(sends(&once)[0]["outcome"], "acked");
+    assert_eq!(sends(&once)[0]["offset"], 0);
+    assert_eq!(sends(&once)[0]["attempts"], 2);
+
+    let twice = run_json(&scenario(
+        1,
+        config,
+        &[send(0, 1, 0), fault(0, "drop_requests", 2)],
+        5000,
+    ));
+    assert_eq!(sends(&twice)[0]["outcome"], "failed");
+    assert_eq!(sends(&twice)[0]["error"], "TimeoutException");
+    assert_eq!(metric(&twice, "record-error-total"), 1.0);
+    assert_eq!(metric(&twice, "record-retry-total"), 1.0);
+}
+
+#[test]
+fn a_response_at_the_delivery_deadline_is_ignored() {
+    // SenderTest.testInflightBatchesExpireOnDeliveryTimeout: delivery 1500, batch sent at
+    // 0, its response processed at 1500. The sender expires in-flight batches before it
+    // handles responses, so the record fails with TimeoutException and is not resent.
+    let config = r#"{"acks":"all","linger.ms":"0","request.timeout.ms":"1500","delivery.timeout.ms":"1500"}"#;
+    let result = run_json(&scenario(750, config, &[send(0, 1, 0)], 5000));
+    let s = &sends(&result)[0];
+    assert_eq!(s["outcome"], "failed");
+    assert_eq!(s["error"], "TimeoutException");
+    assert_eq!(s["attempts"], 1);
+    assert_eq!(log_len(&result), 1, "the broker did append it");
+}
+
+#[test]
+fn with_one_in_flight_the_next_batch_waits_for_the_expired_ones_answer() {
+    // SenderTest.testWhenFirstBatchExpireNoSendSecondBatchIfGuaranteeOrder: in-flight 1,
+    // delivery 1500. Batch 1 goes at 0; batch 2, appended at 750, stays (the partition is
+    // muted); at 1500 batch 1 expires, then its response unmutes the partition and the same
+    // sender pass sends batch 2.
+    let config = r#"{"max.in.flight.requests.per.connection":"1","linger.ms":"0","request.timeout.ms":"1500","delivery.timeout.ms":"1500"}"#;
+    let s = scenario(750, config, &[send(0, 1, 0), send(750, 1, 0)], 5000);
+    let mut sim = Simulation::new(&Scenario::from_json(&s).unwrap()).unwrap();
+    sim.run_until(1499);
+    assert_eq!(sim.producers()[0].sends[1].sent_ms, None, "muted");
+    sim.run_until(1500);
+    let p = &sim.producers()[0];
+    assert_eq!(
+        p.sends[0].error.as_ref().map(|e| e.exception_name()),
+        Some("TimeoutException")
+    );
+    assert_eq!(p.sends[1].sent_ms, Some(1500));
+}
+
+/// Partition 0 led by node 0 (the accumulator cases' fixture).
+fn one_partition() -> Cluster {
+    Cluster {
+        brokers: 1,
+        topics: vec![TopicMeta {
+            name: "test".into(),
+            partitions: vec![PartitionMeta {
+                replicas: vec![0],
+                leader: Some(0),
+                leader_epoch: 0,
+            }],
+            config: TopicConfig {
+                min_insync_replicas: 1,
+            },
+        }],
+    }
+}
+
+fn accumulator(linger_ms: u64, delivery_timeout_ms: u64) -> RecordAccumulator {
+    let version = KafkaVersion::latest();
+    RecordAccumulator::new(
+        AccumulatorConfig {
+            version,
+            batch_size: 1024,
+            sticky_batch_size: 1024,
+            linger_ms,
+            adaptive: false,
+            availability_timeout_ms: 0,
+            retry_backoff: ExponentialBackoff::new(version, 100, 1000),
+            delivery_timeout_ms,
+        },
+        1,
+    )
+}
+
+fn record() -> Rc<RecordData> {
+    Rc::new(RecordData {
+        key: Serializer::String.serialize(Some("key")).unwrap(),
+        value: Serializer::String.serialize(Some("value")).unwrap(),
+        timestamp: 0,
+    })
+}
+
+#[test]
+fn exponential_retry_backoff() {
+    // RecordAccumulatorTest.testExponentialRetryBackoff (+ …LeaderChange's cap): backoff
+    // 100 ms growing to 1000 ms with ±20 % jitter. For attempt i+1 the batch is not
+    // drainable at t + 100·2^i·0.8 − 1 and is at t + 100·2^i·1.2 + 1; the fifth waits at
+    // most the 1000 ms cap.
+    let c = one_partition();
+    let mut rng = Rng::new(9);
+    let mut acc = accumulator(0, 1_000_000);
+    acc.append(
+        0,
+        Some(0),
+        0,
+        &record(),
+        false,
+        0,
+        &mut Counter::default(),
+        &c,
+    );
+    let nodes = acc.ready(&c, 0, &mut rng).ready_nodes;
+    let mut batch = acc
+        .drain(&c, &nodes, 1 << 20, 0, &mut rng, None)
+        .remove(&0)
+        .unwrap()
+        .remove(0);
+    let mut t = 0;
+    for i in 0..5u32 {
+        acc.reenqueue(batch, t);
+        let base = 100u64 << i;
+        let (early, late) = if i < 4 {
+            (t + base * 8 / 10 - 1, t + base * 12 / 10 + 1)
+        } else {
+            (t + 799, t + 1001)
+        };
+        assert!(
+            acc.ready(&c, early, &mut rng).ready_nodes.is_empty(),
+            "attempt {i}"
+        );
+        let none = acc.drain(&c, &[0].into(), 1 << 20, early, &mut rng, None);
+        assert!(none.is_empty(), "attempt {i}: still backing off at {early}");
+        assert!(!acc.ready(&c, late, &mut rng).ready_nodes.is_empty());
+        batch = acc
+            .drain(&c, &[0].into(), 1 << 20, late, &mut rng, None)
+            .remove(&0)
+            .unwrap()
+            .remove(0);
+        assert_eq!(batch.attempts, i + 1);
+        t = late;
+    }
+}
+
+#[test]
+fn constant_retry_backoff_before_3_7() {
+    // RecordAccumulatorTest.testReadyAndDrainWhenABatchIsBeingRetried, the backoff half
+    // (the leader-epoch half waits for leader changes, issue 4): linger 10, backoff 100.
+    // Before 3.7 the backoff is exactly retry.backoff.ms.
+    let c = one_partition();
+    let mut rng = Rng::new(9);
+    let version = KafkaVersion::parse("3.6").unwrap();
+    let mut acc = RecordAccumulator::new(
+        AccumulatorConfig {
+            version,
+            batch_size: 1024,
+            sticky_batch_size: 1024,
+            linger_ms: 10,
+            adaptive: false,
+            availability_timeout_ms: 0,
+            retry_backoff: ExponentialBackoff::new(version, 100, 100),
+            delivery_timeout_ms: 1_000_000,
+        },
+        1,
+    );
+    acc.append(
+        0,
+        Some(0),
+        0,
+        &record(),
+        false,
+        0,
+        &mut Counter::default(),
+        &c,
+    );
+    assert!(acc.ready(&c, 10, &mut rng).ready_nodes.contains(&0));
+    let batch = acc
+        .drain(&c, &[0].into(), 1 << 20, 11, &mut rng, None)
+        .remove(&0)
+        .unwrap()
+        .remove(0);
+    acc.reenqueue(batch, 11);
+    let at12 = acc.ready(&c, 12, &mut rng);
+    assert!(at12.ready_nodes.is_empty());
+    assert_eq!(at12.next_ready_check_delay_ms, Some(99));
+    assert!(acc.ready(&c, 110, &mut rng).ready_nodes.is_empty());
+    assert!(acc.ready(&c, 111, &mut rng).ready_nodes.contains(&0));
+    assert!(acc.ready(&c, 2011, &mut rng).ready_nodes.contains(&0));
+}
+
+#[test]
+fn expired_batch_single() {
+    // RecordAccumulatorTest.testExpiredBatchSingle / ProducerBatchTest.testBatchExpiration:
+    // linger 300, delivery 3200: ready at 300 but not expired; expired at exactly 3200.
+    let c = one_partition();
+    let mut rng = Rng::new(9);
+    let mut acc = accumulator(300, 3200);
+    acc.append(
+        0,
+        Some(0),
+        0,
+        &record(),
+        false,
+        0,
+        &mut Counter::default(),
+        &c,
+    );
+    assert!(acc.ready(&c, 300, &mut rng).ready_nodes.contains(&0));
+    assert!(acc.expired_batches(300).is_empty());
+    assert!(acc.expired_batches(3199).is_empty());
+    assert_eq!(acc.next_expiry_ms(), Some(3200));
+    assert_eq!(acc.expired_batches(3200).len(), 1);
+    assert!(acc.ready(&c, 3200, &mut rng).ready_nodes.is_empty());
+}
