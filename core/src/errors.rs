@@ -6,6 +6,12 @@ use std::fmt;
 pub enum KafkaError {
     /// `InvalidRecordException`, e.g. thrown by a partitioner that needs a key.
     InvalidRecord(String),
+    /// `BufferExhaustedException`: `buffer.memory` had no room within the blocking time
+    /// (`BufferPool.allocate`). A `TimeoutException`, so it reaches the callback.
+    BufferExhausted(String),
+    /// `IllegalArgumentException`, e.g. an allocation larger than all of `buffer.memory`
+    /// (`BufferPool.allocate`). Thrown from `send()` itself, not passed to the callback.
+    IllegalArgument(String),
 }
 
 impl KafkaError {
@@ -13,12 +19,16 @@ impl KafkaError {
     pub fn exception_name(&self) -> &'static str {
         match self {
             KafkaError::InvalidRecord(_) => "InvalidRecordException",
+            KafkaError::BufferExhausted(_) => "BufferExhaustedException",
+            KafkaError::IllegalArgument(_) => "IllegalArgumentException",
         }
     }
 
     pub fn message(&self) -> &str {
         match self {
-            KafkaError::InvalidRecord(m) => m,
+            KafkaError::InvalidRecord(m)
+            | KafkaError::BufferExhausted(m)
+            | KafkaError::IllegalArgument(m) => m,
         }
     }
 }
