@@ -14,6 +14,12 @@ pub enum KafkaError {
     /// `OutOfOrderSequenceException`: the broker saw a gap in an idempotent producer's
     /// sequence numbers.
     OutOfOrderSequence(String),
+    /// `BufferExhaustedException`: `buffer.memory` had no room within the blocking time
+    /// (`BufferPool.allocate`). A `TimeoutException`, so it reaches the callback.
+    BufferExhausted(String),
+    /// `IllegalArgumentException`, e.g. an allocation larger than all of `buffer.memory`
+    /// (`BufferPool.allocate`). Thrown from `send()` itself, not passed to the callback.
+    IllegalArgument(String),
 }
 
 impl KafkaError {
@@ -24,6 +30,8 @@ impl KafkaError {
             KafkaError::Timeout(_) => "TimeoutException",
             KafkaError::Network(_) => "NetworkException",
             KafkaError::OutOfOrderSequence(_) => "OutOfOrderSequenceException",
+            KafkaError::BufferExhausted(_) => "BufferExhaustedException",
+            KafkaError::IllegalArgument(_) => "IllegalArgumentException",
         }
     }
 
@@ -32,7 +40,9 @@ impl KafkaError {
             KafkaError::InvalidRecord(m)
             | KafkaError::Timeout(m)
             | KafkaError::Network(m)
-            | KafkaError::OutOfOrderSequence(m) => m,
+            | KafkaError::OutOfOrderSequence(m)
+            | KafkaError::BufferExhausted(m)
+            | KafkaError::IllegalArgument(m) => m,
         }
     }
 }

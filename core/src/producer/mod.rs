@@ -2,6 +2,7 @@
 //! and the `Sender` that drains it into produce requests.
 
 pub mod accumulator;
+pub mod buffer_pool;
 pub mod metrics;
 pub mod partitioner;
 pub mod sender;
