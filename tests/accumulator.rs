@@ -10,6 +10,7 @@ use kafka_lab::record::RecordData;
 use kafka_lab::rng::{Counter, Rng};
 use kafka_lab::serializer::Serializer;
 use kafka_lab::version::KafkaVersion;
+use kafka_lab_tests::append;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -79,15 +80,17 @@ fn test_full() {
     let mut acc = accumulator(1025 + 61, 10);
     let r = record("key", "value");
     for i in 0..68 {
-        acc.append(0, Some(0), i, &r, false, 0, &mut rng, &c);
+        append(&mut acc, 0, Some(0), i, &r, false, 0, &mut rng, &c);
         assert!(
-            acc.ready(&c, 0, &mut Rng::new(0)).ready_nodes.is_empty(),
+            acc.ready(&c, 0, false, &mut Rng::new(0))
+                .ready_nodes
+                .is_empty(),
             "record {i}: not yet ready"
         );
     }
-    let res = acc.append(0, Some(0), 68, &r, false, 0, &mut rng, &c);
+    let res = append(&mut acc, 0, Some(0), 68, &r, false, 0, &mut rng, &c);
     assert!(res.new_batch_created && res.batch_is_full);
-    let ready = acc.ready(&c, 0, &mut Rng::new(0)).ready_nodes;
+    let ready = acc.ready(&c, 0, false, &mut Rng::new(0)).ready_nodes;
     assert_eq!(ready, BTreeSet::from([0]));
     let drained = acc.drain(&c, &ready, i32::MAX as u32, 0, &mut Rng::new(0), None);
     assert_eq!(drained[&0][0].records.len(), 68);
@@ -97,7 +100,8 @@ fn test_full() {
 fn test_linger() {
     let (c, mut rng) = (cluster(), Rng::new(0));
     let mut acc = accumulator(1024 + 61, 10);
-    acc.append(
+    append(
+        &mut acc,
         0,
         Some(0),
         0,
@@ -107,10 +111,10 @@ fn test_linger() {
         &mut rng,
         &c,
     );
-    let at0 = acc.ready(&c, 0, &mut Rng::new(0));
+    let at0 = acc.ready(&c, 0, false, &mut Rng::new(0));
     assert!(at0.ready_nodes.is_empty());
     assert_eq!(at0.next_ready_check_delay_ms, Some(10));
-    let at10 = acc.ready(&c, 10, &mut Rng::new(0));
+    let at10 = acc.ready(&c, 10, false, &mut Rng::new(0));
     assert_eq!(at10.ready_nodes, BTreeSet::from([0]));
     let drained = acc.drain(
         &c,
@@ -130,21 +134,21 @@ fn test_next_ready_check_delay() {
     let mut acc = accumulator(1025 + 61, 10);
     let r = record("key", "value");
     for i in 0..68 {
-        acc.append(0, Some(0), i, &r, false, 0, &mut rng, &c);
+        append(&mut acc, 0, Some(0), i, &r, false, 0, &mut rng, &c);
     }
-    let res = acc.ready(&c, 0, &mut Rng::new(0));
+    let res = acc.ready(&c, 0, false, &mut Rng::new(0));
     assert!(res.ready_nodes.is_empty());
     assert_eq!(res.next_ready_check_delay_ms, Some(10));
     for i in 0..68 {
-        acc.append(0, Some(2), i, &r, false, 5, &mut rng, &c);
+        append(&mut acc, 0, Some(2), i, &r, false, 5, &mut rng, &c);
     }
-    let res = acc.ready(&c, 5, &mut Rng::new(0));
+    let res = acc.ready(&c, 5, false, &mut Rng::new(0));
     assert!(res.ready_nodes.is_empty());
     assert_eq!(res.next_ready_check_delay_ms, Some(5));
     for i in 0..69 {
-        acc.append(0, Some(1), i, &r, false, 5, &mut rng, &c);
+        append(&mut acc, 0, Some(1), i, &r, false, 5, &mut rng, &c);
     }
-    let res = acc.ready(&c, 5, &mut Rng::new(0));
+    let res = acc.ready(&c, 5, false, &mut Rng::new(0));
     assert_eq!(res.ready_nodes, BTreeSet::from([0]));
     assert!(res.next_ready_check_delay_ms.unwrap() <= 10);
 }
@@ -157,10 +161,10 @@ fn test_partial_drain() {
     let r = record("key", "value");
     for p in [0, 1] {
         for i in 0..69 {
-            acc.append(0, Some(p), i, &r, false, 0, &mut rng, &c);
+            append(&mut acc, 0, Some(p), i, &r, false, 0, &mut rng, &c);
         }
     }
-    let ready = acc.ready(&c, 0, &mut Rng::new(0)).ready_nodes;
+    let ready = acc.ready(&c, 0, false, &mut Rng::new(0)).ready_nodes;
     let drained = acc.drain(&c, &ready, 1024, 0, &mut Rng::new(0), None);
     assert_eq!(drained[&0].len(), 1);
 }
@@ -176,7 +180,7 @@ fn test_uniform_built_in_partitioner() {
     let mut acc = accumulator(1024, 0);
     let (small, large) = (unkeyed(5), unkeyed(1024));
     let mut append = |i, r: &Rc<RecordData>, random: &mut Counter| {
-        acc.append(0, None, i, r, false, 0, random, &c).partition
+        append(&mut acc, 0, None, i, r, false, 0, random, &c).partition
     };
     assert_eq!(append(0, &small, &mut random), 0);
     assert_eq!(random.0, 1);
@@ -198,9 +202,9 @@ fn test_drain_rotates_start_partition() {
     let mut first = Vec::new();
     for round in 0..2 {
         for p in [0, 1, 2] {
-            acc.append(0, Some(p), round, &r, false, 0, &mut rng, &c);
+            append(&mut acc, 0, Some(p), round, &r, false, 0, &mut rng, &c);
         }
-        let ready = acc.ready(&c, 0, &mut Rng::new(0)).ready_nodes;
+        let ready = acc.ready(&c, 0, false, &mut Rng::new(0)).ready_nodes;
         let drained = acc.drain(&c, &ready, 66, 0, &mut Rng::new(0), None);
         first.push(drained[&0][0].tp.partition);
         assert_eq!(drained[&1][0].tp.partition, 2);
@@ -231,35 +235,41 @@ fn test_adaptive_built_in_partitioner() {
     let mut index = 0;
     for (p, len) in [(0, 1), (1, 7), (2, 2)] {
         for _ in 0..len {
-            acc.append(0, Some(p), index, &large, false, 0, &mut random, &c);
+            append(
+                &mut acc,
+                0,
+                Some(p),
+                index,
+                &large,
+                false,
+                0,
+                &mut random,
+                &c,
+            );
             index += 1;
         }
     }
-    acc.ready(&c, 1000, &mut Rng::new(0));
+    acc.ready(&c, 1000, false, &mut Rng::new(0));
     let stats = acc.built_in_partitioner(0).load_stats().unwrap();
     assert_eq!(stats.cumulative_frequency, vec![7, 8, 14]);
     // Prime: partitions switch after an append.
-    acc.append(0, None, index, &large, false, 0, &mut random, &c);
+    append(&mut acc, 0, None, index, &large, false, 0, &mut random, &c);
     let mut counts = [0; 3];
     for _ in 0..28 {
         index += 1;
-        let p = acc
-            .append(0, None, index, &large, false, 0, &mut random, &c)
-            .partition;
+        let p = append(&mut acc, 0, None, index, &large, false, 0, &mut random, &c).partition;
         counts[p as usize] += 1;
     }
     assert_eq!(counts, [14, 2, 12]);
 
     acc.update_node_latency_stats(0, 800, true);
     acc.update_node_latency_stats(0, 1000, false);
-    acc.ready(&c, 1000, &mut Rng::new(0));
+    acc.ready(&c, 1000, false, &mut Rng::new(0));
     index += 1;
-    acc.append(0, None, index, &large, false, 0, &mut random, &c);
+    append(&mut acc, 0, None, index, &large, false, 0, &mut random, &c);
     for _ in 0..10 {
         index += 1;
-        let p = acc
-            .append(0, None, index, &large, false, 0, &mut random, &c)
-            .partition;
+        let p = append(&mut acc, 0, None, index, &large, false, 0, &mut random, &c).partition;
         assert_eq!(p, 2);
     }
 }

@@ -15,3 +15,44 @@ pub fn run_json(scenario: &str) -> serde_json::Value {
     let result = kafka_lab::run_scenario(scenario).unwrap_or_else(|e| panic!("invalid: {e:?}"));
     serde_json::to_value(result).expect("result serializes")
 }
+
+/// `RecordAccumulator.append` with memory always at hand: Kafka's accumulator tests give
+/// it a pool larger than they use, so a new batch's buffer is allocated at once.
+#[allow(clippy::too_many_arguments)]
+pub fn append(
+    acc: &mut kafka_lab::producer::accumulator::RecordAccumulator,
+    topic: u32,
+    partition: Option<u32>,
+    index: u32,
+    data: &std::rc::Rc<kafka_lab::record::RecordData>,
+    abort_on_new_batch: bool,
+    now: u64,
+    rng: &mut impl kafka_lab::rng::RandomSource,
+    cluster: &kafka_lab::metadata::Cluster,
+) -> kafka_lab::producer::accumulator::AppendResult {
+    let first = acc.append(
+        topic,
+        partition,
+        index,
+        data,
+        abort_on_new_batch,
+        None,
+        now,
+        rng,
+        cluster,
+    );
+    match first.needs_buffer {
+        Some(size) => acc.append(
+            topic,
+            partition,
+            index,
+            data,
+            false,
+            Some(size),
+            now,
+            rng,
+            cluster,
+        ),
+        None => first,
+    }
+}

@@ -12,6 +12,7 @@ use kafka_lab::rng::{Counter, Rng};
 use kafka_lab::serializer::Serializer;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab::{Scenario, Simulation};
+use kafka_lab_tests::append;
 use kafka_lab_tests::run_json;
 use serde_json::Value;
 use std::rc::Rc;
@@ -279,7 +280,8 @@ fn exponential_retry_backoff() {
     let c = one_partition();
     let mut rng = Rng::new(9);
     let mut acc = accumulator(0, 1_000_000);
-    acc.append(
+    append(
+        &mut acc,
         0,
         Some(0),
         0,
@@ -289,7 +291,7 @@ fn exponential_retry_backoff() {
         &mut Counter::default(),
         &c,
     );
-    let nodes = acc.ready(&c, 0, &mut rng).ready_nodes;
+    let nodes = acc.ready(&c, 0, false, &mut rng).ready_nodes;
     let mut batch = acc
         .drain(&c, &nodes, 1 << 20, 0, &mut rng, None)
         .remove(&0)
@@ -305,12 +307,12 @@ fn exponential_retry_backoff() {
             (t + 799, t + 1001)
         };
         assert!(
-            acc.ready(&c, early, &mut rng).ready_nodes.is_empty(),
+            acc.ready(&c, early, false, &mut rng).ready_nodes.is_empty(),
             "attempt {i}"
         );
         let none = acc.drain(&c, &[0].into(), 1 << 20, early, &mut rng, None);
         assert!(none.is_empty(), "attempt {i}: still backing off at {early}");
-        assert!(!acc.ready(&c, late, &mut rng).ready_nodes.is_empty());
+        assert!(!acc.ready(&c, late, false, &mut rng).ready_nodes.is_empty());
         batch = acc
             .drain(&c, &[0].into(), 1 << 20, late, &mut rng, None)
             .remove(&0)
@@ -342,7 +344,8 @@ fn constant_retry_backoff_before_3_7() {
         },
         1,
     );
-    acc.append(
+    append(
+        &mut acc,
         0,
         Some(0),
         0,
@@ -352,19 +355,22 @@ fn constant_retry_backoff_before_3_7() {
         &mut Counter::default(),
         &c,
     );
-    assert!(acc.ready(&c, 10, &mut rng).ready_nodes.contains(&0));
+    assert!(acc.ready(&c, 10, false, &mut rng).ready_nodes.contains(&0));
     let batch = acc
         .drain(&c, &[0].into(), 1 << 20, 11, &mut rng, None)
         .remove(&0)
         .unwrap()
         .remove(0);
     acc.reenqueue(batch, 11);
-    let at12 = acc.ready(&c, 12, &mut rng);
+    let at12 = acc.ready(&c, 12, false, &mut rng);
     assert!(at12.ready_nodes.is_empty());
     assert_eq!(at12.next_ready_check_delay_ms, Some(99));
-    assert!(acc.ready(&c, 110, &mut rng).ready_nodes.is_empty());
-    assert!(acc.ready(&c, 111, &mut rng).ready_nodes.contains(&0));
-    assert!(acc.ready(&c, 2011, &mut rng).ready_nodes.contains(&0));
+    assert!(acc.ready(&c, 110, false, &mut rng).ready_nodes.is_empty());
+    assert!(acc.ready(&c, 111, false, &mut rng).ready_nodes.contains(&0));
+    assert!(acc
+        .ready(&c, 2011, false, &mut rng)
+        .ready_nodes
+        .contains(&0));
 }
 
 #[test]
@@ -374,7 +380,8 @@ fn expired_batch_single() {
     let c = one_partition();
     let mut rng = Rng::new(9);
     let mut acc = accumulator(300, 3200);
-    acc.append(
+    append(
+        &mut acc,
         0,
         Some(0),
         0,
@@ -384,10 +391,81 @@ fn expired_batch_single() {
         &mut Counter::default(),
         &c,
     );
-    assert!(acc.ready(&c, 300, &mut rng).ready_nodes.contains(&0));
+    assert!(acc.ready(&c, 300, false, &mut rng).ready_nodes.contains(&0));
     assert!(acc.expired_batches(300).is_empty());
     assert!(acc.expired_batches(3199).is_empty());
     assert_eq!(acc.next_expiry_ms(), Some(3200));
     assert_eq!(acc.expired_batches(3200).len(), 1);
-    assert!(acc.ready(&c, 3200, &mut rng).ready_nodes.is_empty());
+    assert!(acc.ready(&c, 3200, false, &mut rng).ready_nodes.is_empty());
+}
+
+/// Three partitions, keys that land on each, and a buffer.memory of two batches.
+fn pool_scenario(latency_ms: u64, max_block_ms: u64) -> String {
+    format!(
+        r#"{{"seed":3,"kafka_version":"4.0","brokers":1,"network":{{"latency_ms":{latency_ms}}},
+            "topics":[{{"name":"t","partitions":3}}],
+            "producers":[{{"name":"p","config":{{"buffer.memory":"2048","batch.size":"1024","linger.ms":"1000","max.block.ms":"{max_block_ms}"}}}}],
+            "actions":[{{"at_ms":0,"action":"send","producer":"p","topic":"t","keys":["a","b","c","d","e","f"],"value":"v","count":6,"interval_ms":0}}],
+            "until_ms":5000}}"#
+    )
+}
+
+#[test]
+fn send_blocks_when_buffer_memory_is_full_and_resumes_when_a_batch_completes() {
+    // producer.md §4: each new batch takes batch.size from buffer.memory until it
+    // completes. With room for two batches, the record that needs a third blocks in send().
+    // Nothing wakes the sender for it: it sleeps out linger.ms, sends the two batches, and
+    // their completion frees the memory that lets the blocked send() return.
+    let s = pool_scenario(5, 60_000);
+    let mut sim = Simulation::new(&Scenario::from_json(&s).unwrap()).unwrap();
+    sim.run_until(0);
+    let p = &sim.producers()[0];
+    assert_eq!(p.pool.queued(), 1, "one send() is blocked");
+    assert_eq!(p.pool.available_memory(), 0);
+    assert!(p.blocked_in_send().is_some());
+    sim.run();
+    let result = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
+    assert!(sends(&result).iter().all(|s| s["outcome"] == "acked"));
+    let m = &result["metrics"]["producers"]["p"];
+    assert_eq!(m["buffer-available-bytes"], 2048, "all memory is back");
+    assert_eq!(m["buffer-exhausted-total"], 0);
+    assert!(m["bufferpool-wait-time-ns-total"].as_u64().unwrap() > 0);
+    let p = &sim.producers()[0];
+    assert_eq!(p.sends[0].sent_ms, Some(1000));
+    assert_eq!(
+        p.sends[5].sent_ms,
+        Some(2010),
+        "appended at 1010, then linger.ms"
+    );
+}
+
+#[test]
+fn send_fails_with_buffer_exhausted_after_max_block_ms() {
+    // BufferPoolTest.testBlockTimeout through send(): no memory comes back within
+    // max.block.ms (responses take 100 ms, the caller waits 10): BufferExhaustedException
+    // reaches the callback, and the rest of the records go on.
+    let result = run_json(&pool_scenario(100, 10));
+    let failed: Vec<&Value> = sends(&result)
+        .iter()
+        .filter(|s| s["outcome"] == "failed")
+        .collect();
+    assert!(!failed.is_empty());
+    assert!(failed
+        .iter()
+        .all(|s| s["error"] == "BufferExhaustedException"));
+    assert_eq!(
+        metric(&result, "buffer-exhausted-total") as usize,
+        failed.len()
+    );
+    assert_eq!(metric(&result, "buffer-available-bytes"), 2048.0);
+}
+
+#[test]
+fn a_record_larger_than_buffer_memory_is_refused_in_send() {
+    // KafkaProducer.ensureValidRecordSize: RecordTooLargeException to the callback.
+    let s = r#"{"seed":3,"kafka_version":"4.0","brokers":1,"topics":[{"name":"t","partitions":1}],
+        "producers":[{"name":"p","config":{"buffer.memory":"100"}}],
+        "actions":[{"at_ms":0,"action":"send","producer":"p","topic":"t","value_bytes":200}],"until_ms":100}"#;
+    let result = run_json(s);
+    assert_eq!(sends(&result)[0]["error"], "RecordTooLargeException");
 }

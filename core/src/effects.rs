@@ -11,4 +11,6 @@ pub struct Effects {
     pub events: Vec<TraceEvent>,
     /// Records whose `send()` future completed: (producer, send index).
     pub completed: Vec<(u16, u32)>,
+    /// `send()` calls that came back after blocking for memory: (producer, send index).
+    pub returned: Vec<(u16, u32)>,
 }

@@ -11,6 +11,8 @@ pub enum KafkaError {
     Timeout(String),
     /// `NetworkException`: the connection closed under an in-flight request.
     Network(String),
+    /// `RecordTooLargeException`: larger than `max.request.size` or `buffer.memory`.
+    RecordTooLarge(String),
     /// `OutOfOrderSequenceException`: the broker saw a gap in an idempotent producer's
     /// sequence numbers.
     OutOfOrderSequence(String),
@@ -28,6 +30,7 @@ impl KafkaError {
         match self {
             KafkaError::InvalidRecord(_) => "InvalidRecordException",
             KafkaError::Timeout(_) => "TimeoutException",
+            KafkaError::RecordTooLarge(_) => "RecordTooLargeException",
             KafkaError::Network(_) => "NetworkException",
             KafkaError::OutOfOrderSequence(_) => "OutOfOrderSequenceException",
             KafkaError::BufferExhausted(_) => "BufferExhaustedException",
@@ -39,6 +42,7 @@ impl KafkaError {
         match self {
             KafkaError::InvalidRecord(m)
             | KafkaError::Timeout(m)
+            | KafkaError::RecordTooLarge(m)
             | KafkaError::Network(m)
             | KafkaError::OutOfOrderSequence(m)
             | KafkaError::BufferExhausted(m)

@@ -158,7 +158,10 @@ impl RunResult {
                     attempts: s.attempts,
                 });
             }
-            producers.insert(producer.name.clone(), producer.metrics.report());
+            producers.insert(
+                producer.name.clone(),
+                producer.metrics.report(&producer.pool),
+            );
         }
         RunResult {
             ended_at_ms: sim.now(),

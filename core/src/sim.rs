@@ -97,6 +97,8 @@ pub struct Simulation {
     plans: BTreeMap<u32, SendPlan>,
     /// `mode: sync` sends waiting on a record's result: (producer, index) → (action, next i).
     sync_waits: BTreeMap<(u16, u32), (u32, u32)>,
+    /// `send()` calls blocked for `buffer.memory`: (producer, index) → (action, i).
+    blocked_sends: BTreeMap<(u16, u32), (u32, u32)>,
     /// Per broker: produce requests still to lose on their way in (`drop_requests`).
     drop_requests: BTreeMap<u32, u32>,
     /// Per broker: responses to produce requests still to lose (`drop_responses`).
@@ -483,6 +485,7 @@ impl Simulation {
             trace: None,
             plans,
             sync_waits: BTreeMap::new(),
+            blocked_sends: BTreeMap::new(),
             drop_requests: BTreeMap::new(),
             drop_responses: BTreeMap::new(),
         };
@@ -637,20 +640,14 @@ impl Simulation {
                 send.value_bytes.unwrap_or(0),
             )),
         };
-        let (producer, topic, partition, mode, count, interval) = (
-            plan.producer,
-            plan.topic,
-            send.partition,
-            send.mode,
-            send.count,
-            send.interval_ms,
-        );
+        let (producer, topic, partition, mode) =
+            (plan.producer, plan.topic, send.partition, send.mode);
         let data = RecordData {
             key,
             value,
             timestamp: self.now,
         };
-        let index = self.producers[producer as usize].send(
+        let returned = self.producers[producer as usize].send(
             self.now,
             topic,
             partition,
@@ -660,6 +657,21 @@ impl Simulation {
             &self.cluster,
             out,
         );
+        let index = self.producers[producer as usize].sends.len() as u32 - 1;
+        if returned {
+            self.next_record(producer, index, action, i);
+        } else {
+            self.blocked_sends.insert((producer, index), (action, i));
+        }
+    }
+
+    /// `send()` returned for record `i` of a send action: the caller goes on to the next
+    /// record, after the record's result in `sync` mode.
+    fn next_record(&mut self, producer: u16, index: u32, action: u32, i: u32) {
+        let Action::Send(send) = &self.scenario.actions[action as usize] else {
+            unreachable!("only send actions send");
+        };
+        let (count, interval, mode) = (send.count, send.interval_ms, send.mode);
         if i + 1 < count {
             if mode == SendMode::Sync {
                 self.sync_waits.insert((producer, index), (action, i + 1));
@@ -746,6 +758,11 @@ impl Simulation {
         for (from, to, payload) in out.messages {
             let (id, at) = self.network.send(self.now, from, to, payload);
             self.schedule(at, Event::Deliver { message: id });
+        }
+        for key in out.returned {
+            if let Some((action, i)) = self.blocked_sends.remove(&key) {
+                self.next_record(key.0, key.1, action, i);
+            }
         }
         for key in out.completed {
             if let Some((action, i)) = self.sync_waits.remove(&key) {

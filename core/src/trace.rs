@@ -21,6 +21,12 @@ pub enum TraceEvent {
         index: u32,
         error: &'static str,
     },
+    /// `send()` needs a new batch and `buffer.memory` has no room: the caller blocks.
+    SendBlocked {
+        producer: u16,
+        index: u32,
+        available: u64,
+    },
     /// The sender drained batches into one produce request to a broker.
     RequestSent {
         producer: u16,
@@ -121,6 +127,14 @@ impl fmt::Display for TraceEvent {
                 index,
                 error,
             } => write!(f, "send p{producer} #{index} failed: {error}"),
+            TraceEvent::SendBlocked {
+                producer,
+                index,
+                available,
+            } => write!(
+                f,
+                "send p{producer} #{index} blocked: {available} B of buffer.memory free"
+            ),
             TraceEvent::RequestSent {
                 producer,
                 broker,

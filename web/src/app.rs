@@ -162,6 +162,14 @@ impl App {
                 index,
                 error,
             } => format!("{} send #{index} failed: {error}", names(*producer)),
+            TraceEvent::SendBlocked {
+                producer,
+                index,
+                available,
+            } => format!(
+                "{} send #{index} blocks: a new batch needs memory and buffer.memory has {available} B free (waits up to max.block.ms)",
+                names(*producer)
+            ),
             TraceEvent::RequestSent {
                 producer,
                 broker,
@@ -399,7 +407,7 @@ impl Component for App {
                 .collect()
         };
         let producer = self.sim.producers().first();
-        let metrics = producer.map(|p| p.metrics.report());
+        let metrics = producer.map(|p| p.metrics.report(&p.pool));
         let acked = producer.map_or(0, |p| {
             p.sends
                 .iter()

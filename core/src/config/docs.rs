@@ -49,9 +49,15 @@ const fn doc(
 use Importance::*;
 
 /// Every producer property the app lets you change, high importance first, then by name,
-/// as Kafka's documentation lists them. `retry.backoff.ms` joins when retries are modelled:
-/// until then it could change nothing on screen.
+/// as Kafka's documentation lists them.
 pub const PRODUCER_DOCS: &[PropertyDoc] = &[
+    doc(
+        "buffer.memory",
+        High,
+        &["2048", "65536", "1048576", "33554432"],
+        "Memory for all unsent and unanswered batches; when full, send() blocks.",
+        "미전송·응답 대기 배치 전체가 쓰는 메모리. 가득 차면 send()가 대기함.",
+    ),
     doc(
         "compression.type",
         High,
@@ -107,6 +113,13 @@ pub const PRODUCER_DOCS: &[PropertyDoc] = &[
         &["0", "5", "20", "50", "100", "500"],
         "How long an idle sender waits for a batch to fill (default 5 since 4.0).",
         "배치가 찰 때까지 기다리는 시간 (4.0부터 기본 5ms).",
+    ),
+    doc(
+        "max.block.ms",
+        Medium,
+        &["0", "10", "1000", "60000"],
+        "How long send() may block for memory (or metadata), then fails with a TimeoutException.",
+        "send()가 메모리(또는 메타데이터)를 기다리는 최대 시간. 넘으면 예외.",
     ),
     doc(
         "max.request.size",
@@ -175,6 +188,20 @@ pub const PRODUCER_DOCS: &[PropertyDoc] = &[
         &["0", "50", "100", "1000"],
         "3.3+: a broker slower than this to drain drops out of adaptive picks (0 = off).",
         "3.3+: 이 시간보다 오래 전송하지 못한 브로커의 파티션은 제외 (0 = 끔).",
+    ),
+    doc(
+        "retry.backoff.max.ms",
+        Low,
+        &["100", "1000", "5000"],
+        "3.7+: retry waits double from retry.backoff.ms up to this, ±20 % jitter (KIP-580).",
+        "3.7+: 재시도 대기가 retry.backoff.ms부터 두 배씩 늘어나는 상한 (±20% 지터).",
+    ),
+    doc(
+        "retry.backoff.ms",
+        Low,
+        &["0", "100", "500", "1000"],
+        "Wait before a failed batch is resent (constant before 3.7, then the first step).",
+        "실패한 배치를 다시 보내기 전 대기 시간 (3.7 이전엔 고정, 이후엔 첫 단계).",
     ),
 ];
 

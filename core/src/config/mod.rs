@@ -149,6 +149,8 @@ pub struct ProducerConfig {
     pub version: KafkaVersion,
     pub acks: Acks,
     pub batch_size: u32,
+    pub buffer_memory: u64,
+    pub max_block_ms: u64,
     pub linger_ms: u64,
     /// Whether the producer ends up idempotent (explicitly, by default, or not at all).
     pub idempotence: bool,
@@ -178,8 +180,6 @@ const STRING_SERIALIZER: &str = "org.apache.kafka.common.serialization.StringSer
 /// Real producer properties this build does not model yet: rejected rather than ignored,
 /// so a scenario never silently means something other than what it says.
 const NOT_YET: &[&str] = &[
-    "buffer.memory",
-    "max.block.ms",
     "transactional.id",
     "transaction.timeout.ms",
     "metadata.max.age.ms",
@@ -198,6 +198,8 @@ fn default_of(key: &str, v: KafkaVersion) -> Option<&'static str> {
         "linger.ms" if v.at_least(4, 0) => "5",
         "linger.ms" => "0",
         "batch.size" => "16384",
+        "buffer.memory" => "33554432",
+        "max.block.ms" => "60000",
         "retries" => "2147483647",
         "max.in.flight.requests.per.connection" => "5",
         "request.timeout.ms" => "30000",
@@ -318,6 +320,8 @@ impl ProducerConfig {
             }
         };
         let batch_size = int("batch.size", 0, i32::MAX as i64) as u32;
+        let buffer_memory = int("buffer.memory", 0, i64::MAX) as u64;
+        let max_block_ms = int("max.block.ms", 0, i64::MAX) as u64;
         let linger_ms = int("linger.ms", 0, i64::MAX) as u64;
         let retries = int("retries", 0, i32::MAX as i64) as u32;
         let max_in_flight = int("max.in.flight.requests.per.connection", 1, i32::MAX as i64) as u32;
@@ -429,6 +433,8 @@ impl ProducerConfig {
             version,
             acks,
             batch_size,
+            buffer_memory,
+            max_block_ms,
             linger_ms,
             idempotence,
             retries,
@@ -447,6 +453,15 @@ impl ProducerConfig {
             partitioner_availability_timeout_ms,
             notes,
         })
+    }
+
+    /// The `BufferPool`'s poolable size (`KafkaProducer`): `batch.size`, at least 1 from 3.3.
+    pub fn poolable_size(&self) -> u32 {
+        if self.version.at_least(3, 3) {
+            self.batch_size.max(1)
+        } else {
+            self.batch_size
+        }
     }
 
     /// The sticky partitioner's byte limit: `batch.size`, with 0 read as 1 (KAFKA-14303).

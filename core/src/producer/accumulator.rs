@@ -33,6 +33,8 @@ pub struct ProducerBatch {
     pub write_limit: u32,
     /// `MemoryRecordsBuilder.estimatedBytesWritten`: header + records (uncompressed).
     pub size_in_bytes: u32,
+    /// Bytes this batch holds from the `BufferPool` (its `initialCapacity`).
+    pub buffer_size: u32,
     /// Closed for appends: a record did not fit, or the batch was drained.
     pub closed: bool,
     pub producer_id: i64,
@@ -56,6 +58,7 @@ impl ProducerBatch {
             records: Vec::new(),
             write_limit,
             size_in_bytes: RECORD_BATCH_OVERHEAD as u32,
+            buffer_size: write_limit,
             closed: false,
             producer_id: -1,
             producer_epoch: -1,
@@ -133,6 +136,11 @@ pub struct AppendResult {
     pub new_batch_created: bool,
     /// 2.4–3.2: no open batch; the partitioner's `onNewBatch` runs and `send` retries.
     pub abort_for_new_batch: bool,
+    /// A new batch is needed and no buffer was given: allocate this many bytes from the
+    /// `BufferPool` (perhaps blocking) and append again with them.
+    pub needs_buffer: Option<u32>,
+    /// The buffer given was not needed (a batch with room appeared): free it.
+    pub unused_buffer: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -246,6 +254,8 @@ impl RecordAccumulator {
     }
 
     /// `RecordAccumulator.append`. `partition = None` lets the built-in partitioner choose.
+    /// A new batch needs a buffer from the pool: without `buffer` the call stops and says
+    /// how much (`needs_buffer`); the caller allocates and calls again with it.
     #[allow(clippy::too_many_arguments)]
     pub fn append(
         &mut self,
@@ -254,6 +264,7 @@ impl RecordAccumulator {
         index: u32,
         data: &Rc<RecordData>,
         abort_on_new_batch: bool,
+        buffer: Option<u32>,
         now: u64,
         rng: &mut impl RandomSource,
         cluster: &Cluster,
@@ -288,6 +299,8 @@ impl RecordAccumulator {
                             batch_is_full: deque_len > 1 || last.is_full(),
                             new_batch_created: false,
                             abort_for_new_batch: false,
+                            needs_buffer: None,
+                            unused_buffer: buffer,
                         };
                         if sticky {
                             let enable = all_batches_full(dq);
@@ -306,8 +319,22 @@ impl RecordAccumulator {
                     batch_is_full: false,
                     new_batch_created: false,
                     abort_for_new_batch: true,
+                    needs_buffer: None,
+                    unused_buffer: buffer,
                 };
             }
+            let upper = estimate_size_upper_bound(data.key_len(), data.value_len()) as u32;
+            let Some(capacity) = buffer else {
+                return AppendResult {
+                    partition: effective,
+                    batch: 0,
+                    batch_is_full: false,
+                    new_batch_created: false,
+                    abort_for_new_batch: false,
+                    needs_buffer: Some(batch_size.max(upper)),
+                    unused_buffer: None,
+                };
+            };
             // partitionChanged again, now that the last batch is closed: a switch postponed
             // while it was open happens before a new batch is made on the old partition.
             if sticky
@@ -317,7 +344,6 @@ impl RecordAccumulator {
             {
                 continue;
             }
-            let upper = estimate_size_upper_bound(data.key_len(), data.value_len());
             let id = self.next_batch_id;
             self.next_batch_id += 1;
             let mut batch = ProducerBatch::new(
@@ -326,7 +352,7 @@ impl RecordAccumulator {
                     topic,
                     partition: effective,
                 },
-                batch_size.max(upper as u32),
+                capacity,
                 now,
             );
             batch.try_append(index, data, now);
@@ -339,6 +365,8 @@ impl RecordAccumulator {
                 batch_is_full: dq.len() > 1 || last.is_full(),
                 new_batch_created: true,
                 abort_for_new_batch: false,
+                needs_buffer: None,
+                unused_buffer: None,
             };
             if sticky {
                 let enable = all_batches_full(dq);
@@ -352,7 +380,14 @@ impl RecordAccumulator {
     /// `RecordAccumulator.ready` → `partitionReady` per topic: leaders with a sendable
     /// batch, and when to look again. Also feeds adaptive partitioning with the deque
     /// lengths of partitions that have a leader, once every partition has a deque.
-    pub fn ready(&mut self, cluster: &Cluster, now: u64, rng: &mut Rng) -> ReadyCheckResult {
+    /// `exhausted`: someone waits in the `BufferPool`, so every batch is sendable.
+    pub fn ready(
+        &mut self,
+        cluster: &Cluster,
+        now: u64,
+        exhausted: bool,
+        rng: &mut Rng,
+    ) -> ReadyCheckResult {
         let mut ready_nodes = BTreeSet::new();
         let mut next: Option<u64> = None;
         for (t, info) in self.topics.iter_mut().enumerate() {
@@ -403,7 +438,7 @@ impl RecordAccumulator {
                     self.linger_ms
                 };
                 let full = dq.len() > 1 || first.is_full();
-                let sendable = full || waited >= time_to_wait;
+                let sendable = full || waited >= time_to_wait || exhausted;
                 if sendable && !backing_off {
                     ready_nodes.insert(leader);
                 } else {

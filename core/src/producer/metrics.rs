@@ -1,5 +1,6 @@
 //! Producer metrics under Kafka's names (`SenderMetricsRegistry`, `Sender.SenderMetrics`).
 
+use super::buffer_pool::BufferPool;
 use serde::Serialize;
 
 /// Running sums from which the `-avg` metrics are derived.
@@ -37,6 +38,16 @@ pub struct ProducerMetricsReport {
     pub record_queue_time_avg: f64,
     #[serde(rename = "compression-rate-avg")]
     pub compression_rate_avg: f64,
+    #[serde(rename = "buffer-total-bytes")]
+    pub buffer_total_bytes: u64,
+    #[serde(rename = "buffer-available-bytes")]
+    pub buffer_available_bytes: u64,
+    #[serde(rename = "waiting-threads")]
+    pub waiting_threads: u64,
+    #[serde(rename = "buffer-exhausted-total")]
+    pub buffer_exhausted_total: u64,
+    #[serde(rename = "bufferpool-wait-time-ns-total")]
+    pub bufferpool_wait_time_ns_total: u64,
 }
 
 fn avg(sum: u64, n: u64) -> f64 {
@@ -62,7 +73,7 @@ impl ProducerMetrics {
         self.latency_ms += latency_ms;
     }
 
-    pub fn report(&self) -> ProducerMetricsReport {
+    pub fn report(&self, pool: &BufferPool) -> ProducerMetricsReport {
         ProducerMetricsReport {
             record_send_total: self.record_send_total,
             record_retry_total: self.record_retry_total,
@@ -74,6 +85,11 @@ impl ProducerMetrics {
             record_queue_time_avg: avg(self.queue_time_ms, self.batches),
             // Compression is not modelled yet: every batch goes uncompressed.
             compression_rate_avg: 1.0,
+            buffer_total_bytes: pool.total_memory(),
+            buffer_available_bytes: pool.available_memory(),
+            waiting_threads: pool.queued() as u64,
+            buffer_exhausted_total: pool.exhausted_total(),
+            bufferpool_wait_time_ns_total: pool.wait_time_ns_total(),
         }
     }
 }

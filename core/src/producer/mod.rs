@@ -13,14 +13,17 @@ use crate::effects::Effects;
 use crate::errors::{Errors, KafkaError};
 use crate::metadata::{Cluster, TopicPartition};
 use crate::net::{Node, Payload, ProduceRequest, ProduceResponse, WireBatch};
+use crate::record::estimate_size_upper_bound;
 use crate::record::RecordData;
 use crate::rng::Rng;
 use crate::scenario::{CustomPartitionerSpec, SendMode};
 use crate::trace::TraceEvent;
-use accumulator::{AccumulatorConfig, BatchId, RecordAccumulator};
+use accumulator::{AccumulatorConfig, AppendResult, BatchId, RecordAccumulator};
+use buffer_pool::{Allocation, BufferPool, Grant, WaiterId};
 use metrics::ProducerMetrics;
 use partitioner::{partition_for_key, Partitioner};
 use sender::{Drained, InFlightRequest, Sender};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use transaction_manager::TransactionManager;
 
@@ -49,6 +52,14 @@ pub struct SendRecord {
     pub error: Option<KafkaError>,
 }
 
+/// Where a blocked `send()` resumes once its memory comes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct BlockedAppend {
+    index: u32,
+    topic: u32,
+    partition: Option<u32>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct KafkaProducer {
     pub id: u16,
@@ -64,6 +75,12 @@ pub struct KafkaProducer {
     pub partitioner: Option<Partitioner>,
     pub sends: Vec<SendRecord>,
     pub metrics: ProducerMetrics,
+    /// `buffer.memory`: every open or unfinished batch holds its capacity from it.
+    pub pool: BufferPool,
+    /// `send()` calls blocked in `BufferPool.allocate`, by waiter.
+    blocked: BTreeMap<WaiterId, BlockedAppend>,
+    /// Waiters whose memory came, to resume.
+    grants: Vec<Grant>,
     /// Responses delivered and not yet handled by the sender thread's `poll`.
     inbox: Vec<(u32, ProduceResponse)>,
     wake_requested: bool,
@@ -91,6 +108,7 @@ impl KafkaProducer {
         let tm = config
             .idempotence
             .then(|| TransactionManager::new(producer_id));
+        let pool = BufferPool::new(config.version, config.buffer_memory, config.poolable_size());
         KafkaProducer {
             id,
             name,
@@ -101,6 +119,9 @@ impl KafkaProducer {
             partitioner,
             sends: Vec::new(),
             metrics: ProducerMetrics::default(),
+            pool,
+            blocked: BTreeMap::new(),
+            grants: Vec::new(),
             inbox: Vec::new(),
             wake_requested: false,
             next_ready_check_ms: None,
@@ -136,9 +157,12 @@ impl KafkaProducer {
         })
     }
 
-    /// `KafkaProducer.send` → `doSend` with serialized key and value: partition, append
-    /// (and, with a `partitioner.class`, `onNewBatch` and a second `partition()` call when
-    /// the record needs a new batch). Returns the record's send index.
+    /// `KafkaProducer.send` → `doSend` with serialized key and value: size check,
+    /// partition, append (and, with a `partitioner.class`, `onNewBatch` and a second
+    /// `partition()` call when the record needs a new batch). A new batch takes memory
+    /// from the `BufferPool`; when there is none the call blocks (up to `max.block.ms`) and
+    /// returns `false`: the record's index is `sends.len() - 1`, and `returned` in the
+    /// effects says when `send()` comes back.
     #[allow(clippy::too_many_arguments)]
     pub fn send(
         &mut self,
@@ -150,10 +174,11 @@ impl KafkaProducer {
         rng: &mut Rng,
         cluster: &Cluster,
         out: &mut Effects,
-    ) -> u32 {
+    ) -> bool {
+        self.expire_waiters(now, rng, cluster, out);
         let index = self.sends.len() as u32;
         let data = Rc::new(data);
-        let mut record = SendRecord {
+        self.sends.push(SendRecord {
             data: Rc::clone(&data),
             topic,
             partition: None,
@@ -166,44 +191,83 @@ impl KafkaProducer {
             offset: -1,
             attempts: 0,
             error: None,
-        };
-        match self.append(now, index, topic, explicit, &data, rng, cluster) {
-            Ok(result) => {
-                if result.batch_is_full || result.new_batch_created {
-                    self.wake_requested = true;
-                }
-                let tp = TopicPartition {
-                    topic,
-                    partition: result.partition,
-                };
-                out.events.push(TraceEvent::Send {
+        });
+        let returned = match self.append(now, index, topic, explicit, &data, rng, cluster) {
+            Ok(Some(result)) => {
+                self.appended(index, topic, &result, out);
+                true
+            }
+            Ok(None) => {
+                out.events.push(TraceEvent::SendBlocked {
                     producer: self.id,
                     index,
-                    tp,
-                    batch: result.batch,
-                    new_batch: result.new_batch_created,
+                    available: self.pool.available_memory(),
                 });
-                record.partition = Some(result.partition);
-                record.batch = result.batch;
+                false
             }
             Err(error) => {
-                // An ApiException inside doSend reaches the callback at once, offset -1.
-                out.events.push(TraceEvent::SendFailed {
-                    producer: self.id,
-                    index,
-                    error: error.exception_name(),
-                });
-                self.metrics.record_error_total += 1;
-                record.outcome = Outcome::Failed;
-                record.completed_ms = Some(now);
-                record.error = Some(error);
-                out.completed.push((self.id, index));
+                self.send_failed(now, index, error, out);
+                true
             }
-        }
-        self.sends.push(record);
-        index
+        };
+        self.resume_granted(now, rng, cluster, out);
+        returned
     }
 
+    /// `ensureValidRecordSize`: a record that could never fit a request or the buffer.
+    fn check_record_size(&self, data: &RecordData) -> Result<(), KafkaError> {
+        let size = estimate_size_upper_bound(data.key_len(), data.value_len()) as u64;
+        if size > self.config.max_request_size as u64 {
+            return Err(KafkaError::RecordTooLarge(format!(
+                "The message is {size} bytes when serialized which is larger than {}, which is the value of the max.request.size configuration.",
+                self.config.max_request_size
+            )));
+        }
+        if size > self.config.buffer_memory {
+            return Err(KafkaError::RecordTooLarge(format!(
+                "The message is {size} bytes when serialized which is larger than the total memory buffer you have configured with the buffer.memory configuration."
+            )));
+        }
+        Ok(())
+    }
+
+    /// The record is in a batch: trace it, wake the sender if a batch filled or opened.
+    fn appended(&mut self, index: u32, topic: u32, result: &AppendResult, out: &mut Effects) {
+        if result.batch_is_full || result.new_batch_created {
+            self.wake_requested = true;
+        }
+        let tp = TopicPartition {
+            topic,
+            partition: result.partition,
+        };
+        out.events.push(TraceEvent::Send {
+            producer: self.id,
+            index,
+            tp,
+            batch: result.batch,
+            new_batch: result.new_batch_created,
+        });
+        let record = &mut self.sends[index as usize];
+        record.partition = Some(result.partition);
+        record.batch = result.batch;
+    }
+
+    /// An `ApiException` inside `doSend` reaches the callback at once, offset -1.
+    fn send_failed(&mut self, now: u64, index: u32, error: KafkaError, out: &mut Effects) {
+        out.events.push(TraceEvent::SendFailed {
+            producer: self.id,
+            index,
+            error: error.exception_name(),
+        });
+        self.metrics.record_error_total += 1;
+        let record = &mut self.sends[index as usize];
+        record.outcome = Outcome::Failed;
+        record.completed_ms = Some(now);
+        record.error = Some(error);
+        out.completed.push((self.id, index));
+    }
+
+    /// Returns `None` when the append waits for memory.
     #[allow(clippy::too_many_arguments)]
     fn append(
         &mut self,
@@ -214,31 +278,130 @@ impl KafkaProducer {
         data: &Rc<RecordData>,
         rng: &mut Rng,
         cluster: &Cluster,
-    ) -> Result<accumulator::AppendResult, KafkaError> {
+    ) -> Result<Option<AppendResult>, KafkaError> {
+        self.check_record_size(data)?;
         // 2.4–3.2 always have a partitioner.class (DefaultPartitioner by default); 3.3+
         // abort on a new batch only for one that is set (KIP-794).
         let abort_on_new_batch = self.partitioner.is_some();
-        let partition = self.partition(topic, explicit, data, rng, cluster)?;
-        let result = self.accumulator.append(
+        let mut partition = self.partition(topic, explicit, data, rng, cluster)?;
+        let mut result = self.accumulator.append(
             topic,
             partition,
             index,
             data,
             abort_on_new_batch,
+            None,
             now,
             rng,
             cluster,
         );
-        if !result.abort_for_new_batch {
-            return Ok(result);
+        if result.abort_for_new_batch {
+            if let Some(partitioner) = &mut self.partitioner {
+                partitioner.on_new_batch(topic, result.partition, rng, cluster);
+            }
+            partition = self.partition(topic, explicit, data, rng, cluster)?;
+            result = self.accumulator.append(
+                topic, partition, index, data, false, None, now, rng, cluster,
+            );
         }
-        if let Some(partitioner) = &mut self.partitioner {
-            partitioner.on_new_batch(topic, result.partition, rng, cluster);
+        let Some(size) = result.needs_buffer else {
+            return Ok(Some(result));
+        };
+        match self.pool.allocate(size, now, self.config.max_block_ms)? {
+            Allocation::Granted => Ok(Some(
+                self.append_with_buffer(topic, partition, index, data, size, now, rng, cluster),
+            )),
+            Allocation::Blocked(waiter) => {
+                self.blocked.insert(
+                    waiter,
+                    BlockedAppend {
+                        index,
+                        topic,
+                        partition,
+                    },
+                );
+                Ok(None)
+            }
         }
-        let partition = self.partition(topic, explicit, data, rng, cluster)?;
-        Ok(self
-            .accumulator
-            .append(topic, partition, index, data, false, now, rng, cluster))
+    }
+
+    /// The second half of `append`, with memory in hand; a buffer that turns out not to be
+    /// needed goes straight back (Kafka's `finally { free.deallocate(buffer) }`).
+    #[allow(clippy::too_many_arguments)]
+    fn append_with_buffer(
+        &mut self,
+        topic: u32,
+        partition: Option<u32>,
+        index: u32,
+        data: &Rc<RecordData>,
+        size: u32,
+        now: u64,
+        rng: &mut Rng,
+        cluster: &Cluster,
+    ) -> AppendResult {
+        let result = self.accumulator.append(
+            topic,
+            partition,
+            index,
+            data,
+            false,
+            Some(size),
+            now,
+            rng,
+            cluster,
+        );
+        if let Some(unused) = result.unused_buffer {
+            self.free(unused, now);
+        }
+        result
+    }
+
+    /// Gives memory back to the pool; waiters it completes resume in `resume_granted`.
+    fn free(&mut self, size: u32, now: u64) {
+        let grants = self.pool.deallocate(size, now);
+        self.grants.extend(grants);
+    }
+
+    /// `BufferPool` waiters past `max.block.ms` fail with `BufferExhaustedException`.
+    fn expire_waiters(&mut self, now: u64, rng: &mut Rng, cluster: &Cluster, out: &mut Effects) {
+        let expired = self.pool.expire(now);
+        self.grants.extend(expired.granted);
+        for (waiter, error) in expired.exhausted {
+            if let Some(blocked) = self.blocked.remove(&waiter) {
+                self.send_failed(now, blocked.index, error, out);
+                out.returned.push((self.id, blocked.index));
+            }
+        }
+        self.resume_granted(now, rng, cluster, out);
+    }
+
+    /// Blocked `send()` calls whose memory came: they append and return.
+    fn resume_granted(&mut self, now: u64, rng: &mut Rng, cluster: &Cluster, out: &mut Effects) {
+        while !self.grants.is_empty() {
+            for grant in std::mem::take(&mut self.grants) {
+                let Some(b) = self.blocked.remove(&grant.waiter) else {
+                    continue;
+                };
+                let data = Rc::clone(&self.sends[b.index as usize].data);
+                let result = self.append_with_buffer(
+                    b.topic,
+                    b.partition,
+                    b.index,
+                    &data,
+                    grant.size,
+                    now,
+                    rng,
+                    cluster,
+                );
+                self.appended(b.index, b.topic, &result, out);
+                out.returned.push((self.id, b.index));
+            }
+        }
+    }
+
+    /// The record whose `send()` is blocked waiting for `buffer.memory`, if any.
+    pub fn blocked_in_send(&self) -> Option<u32> {
+        self.blocked.values().map(|b| b.index).next()
     }
 
     /// When the sender thread next has work: now if woken, else the earliest of a
@@ -255,6 +418,7 @@ impl KafkaProducer {
             self.accumulator.next_expiry_ms(),
             self.sender.next_in_flight_expiry_ms(delivery),
             self.sender.next_request_timeout_ms(),
+            self.pool.next_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -274,10 +438,12 @@ impl KafkaProducer {
     /// while anything happened (Kafka polls with timeout 0 then).
     pub fn run_once(&mut self, now: u64, cluster: &Cluster, rng: &mut Rng, out: &mut Effects) {
         self.wake_requested = false;
+        self.expire_waiters(now, rng, cluster, out);
         loop {
             let (mut drained, next) = self.sender.send_producer_data(
                 &mut self.accumulator,
                 self.tm.as_mut(),
+                self.pool.queued() > 0,
                 cluster,
                 now,
                 rng,
@@ -289,6 +455,7 @@ impl KafkaProducer {
                 self.write_request(now, broker, &mut batches, out);
             }
             let polled = self.poll(now, out);
+            self.resume_granted(now, rng, cluster, out);
             if !drained_any && !expired && !polled {
                 return;
             }
@@ -495,6 +662,7 @@ impl KafkaProducer {
         base_offset: i64,
         out: &mut Effects,
     ) {
+        self.free(batch.buffer_size, now);
         for (i, r) in batch.records.iter().enumerate() {
             let s = &mut self.sends[r.index as usize];
             s.outcome = Outcome::Acked;
@@ -533,6 +701,7 @@ impl KafkaProducer {
             }
         }
         self.sender.remove_in_flight_batch(batch.tp, batch.id);
+        self.free(batch.buffer_size, now);
         out.events.push(TraceEvent::BatchFailed {
             producer: self.id,
             batch: batch.id,

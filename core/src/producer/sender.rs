@@ -73,11 +73,12 @@ impl Sender {
         &mut self,
         accumulator: &mut RecordAccumulator,
         tm: Option<&mut TransactionManager>,
+        exhausted: bool,
         cluster: &Cluster,
         now: u64,
         rng: &mut Rng,
     ) -> (Vec<Drained>, Option<u64>) {
-        let ready = accumulator.ready(cluster, now, rng);
+        let ready = accumulator.ready(cluster, now, exhausted, rng);
         let mut next = ready.next_ready_check_delay_ms.map(|d| now + d);
         let mut nodes = BTreeSet::new();
         for node in ready.ready_nodes {
