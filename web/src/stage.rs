@@ -93,6 +93,7 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation) -> H
         .unwrap_or_default();
     let serializer = p.config.key_serializer;
     let blocked = sim.blocked_in_get(p.id);
+    let blocked_in_send = p.blocked_in_send();
     let h = BOX_H;
     let y = MID_Y - h / 2.0;
     html! {
@@ -109,7 +110,9 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation) -> H
             <text x={(APP_X + 12.0).to_string()} y={(y + 100.0).to_string()} class="small">{ format!("{} rec/s", workload.rate) }</text>
             <text x={(APP_X + 12.0).to_string()} y={(y + 118.0).to_string()} class="small">{ format!("keys: {}", workload.keys.label()) }</text>
             <text x={(APP_X + 12.0).to_string()} y={(y + 136.0).to_string()} class="small">{ format!("value: {} B", workload.value_bytes) }</text>
-            if let Some(index) = blocked {
+            if let Some(index) = blocked_in_send {
+                <text x={(APP_X + 12.0).to_string()} y={(y + h + 18.0).to_string()} class="small warn" id="blocked">{ format!("send() #{index} waits for buffer.memory") }</text>
+            } else if let Some(index) = blocked {
                 <text x={(APP_X + 12.0).to_string()} y={(y + h + 18.0).to_string()} class="small warn" id="blocked">{ format!("get() waits for #{index}") }</text>
             }
 
@@ -199,6 +202,9 @@ fn accumulator(p: &KafkaProducer, sim: &Simulation, t: f64) -> Html {
             <rect x={ACC_X.to_string()} y={TOP.to_string()} width={ACC_W.to_string()} height={(BOTTOM - TOP).to_string()} rx="10" class="box"/>
             <text x={(ACC_X + 12.0).to_string()} y={(TOP + 20.0).to_string()} class="small">
                 { format!("batch.size {} B · linger.ms {}", p.config.batch_size, p.config.linger_ms) }
+            </text>
+            <text x={(ACC_X + 12.0).to_string()} y={(BOTTOM - 10.0).to_string()} class="tiny" id="buffer-memory">
+                { format!("buffer.memory {} / {} B free", p.pool.available_memory(), p.pool.total_memory()) }
             </text>
             { for rows }
         </g>
