@@ -203,7 +203,7 @@ fn accumulator(p: &KafkaProducer, sim: &Simulation, t: f64) -> Html {
             <text x={(ACC_X + 12.0).to_string()} y={(TOP + 20.0).to_string()} class="small">
                 { format!("batch.size {} B · linger.ms {}", p.config.batch_size, p.config.linger_ms) }
             </text>
-            <text x={(ACC_X + 12.0).to_string()} y={(BOTTOM - 10.0).to_string()} class="tiny" id="buffer-memory">
+            <text x={(ACC_X + 12.0).to_string()} y={(BOTTOM - 10.0).to_string()} class="tiny" id="buffer-gauge">
                 { format!("buffer.memory {} / {} B free", p.pool.available_memory(), p.pool.total_memory()) }
             </text>
             { for rows }
