@@ -6,6 +6,7 @@
 //! same trace, byte for byte, natively and in wasm.
 
 pub mod broker;
+pub mod compression;
 pub mod config;
 pub mod effects;
 pub mod errors;
