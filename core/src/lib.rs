@@ -14,6 +14,7 @@ pub mod metadata;
 pub mod net;
 pub mod producer;
 pub mod record;
+pub mod record_batch;
 pub mod result;
 pub mod rng;
 pub mod scenario;
