@@ -1,4 +1,4 @@
-//! Kafka's `Utils.murmur2`/`toPositive`, `ByteUtils` varints and `Crc32C`.
+//! Kafka's `Utils.murmur2`/`toPositive`, `ByteUtils` varints, `Crc32C`, and CRC-32.
 
 /// Kafka's murmur2 (`org.apache.kafka.common.utils.Utils.murmur2`): 32-bit wrapping
 /// arithmetic, little-endian 4-byte blocks, seed `0x9747b28c`.
@@ -80,31 +80,44 @@ fn write_unsigned_varint(out: &mut Vec<u8>, mut z: u64) {
     out.push(z as u8);
 }
 
-/// CRC-32C (Castagnoli), reflected polynomial 0x82F63B78: `Crc32C.compute`, the
-/// checksum of v2 record batches. One table, built at compile time.
-pub fn crc32c(data: &[u8]) -> u32 {
-    const TABLE: [u32; 256] = {
-        let mut table = [0u32; 256];
-        let mut i = 0;
-        while i < 256 {
-            let mut c = i as u32;
-            let mut k = 0;
-            while k < 8 {
-                c = if c & 1 != 0 {
-                    (c >> 1) ^ 0x82F6_3B78
-                } else {
-                    c >> 1
-                };
-                k += 1;
-            }
-            table[i] = c;
-            i += 1;
+/// A CRC table for a reflected polynomial, built at compile time.
+const fn crc_table(polynomial: u32) -> [u32; 256] {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                (c >> 1) ^ polynomial
+            } else {
+                c >> 1
+            };
+            k += 1;
         }
-        table
-    };
+        table[i] = c;
+        i += 1;
+    }
+    table
+}
+
+fn reflected_crc(table: &[u32; 256], data: &[u8]) -> u32 {
     !data.iter().fold(!0u32, |c, &b| {
-        TABLE[((c ^ b as u32) & 0xff) as usize] ^ (c >> 8)
+        table[((c ^ b as u32) & 0xff) as usize] ^ (c >> 8)
     })
+}
+
+/// CRC-32C (Castagnoli, polynomial 0x82F63B78 reflected): `Crc32C.compute`, the checksum
+/// of v2 record batches.
+pub fn crc32c(data: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = crc_table(0x82F6_3B78);
+    reflected_crc(&TABLE, data)
+}
+
+/// CRC-32 (IEEE, `java.util.zip.CRC32`): the gzip trailer's checksum.
+pub fn crc32(data: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = crc_table(0xEDB8_8320);
+    reflected_crc(&TABLE, data)
 }
 
 #[cfg(test)]
@@ -166,5 +179,6 @@ mod tests {
         assert_eq!(crc32c(b"123456789"), 0xE306_9283);
         assert_eq!(crc32c(b"Some String"), 608_512_271);
         assert_eq!(crc32c(b""), 0);
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
     }
 }
