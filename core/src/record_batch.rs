@@ -402,6 +402,17 @@ mod tests {
     }
 
     #[test]
+    fn takes_the_producers_records() {
+        use crate::serializer::Serializer;
+        let data = RecordData {
+            key: None,
+            value: Serializer::Integer.serialize(Some("42")).unwrap(),
+            timestamp: 9,
+        };
+        assert_eq!(Record::from(&data), rec(9, None, Some(&[0, 0, 0, 42])));
+    }
+
+    #[test]
     fn kafkas_argument_checks() {
         let header = BatchHeader::default();
         assert_eq!(encode(&header, &[]), Err(RecordBatchError::NoRecords));
