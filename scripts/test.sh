@@ -15,6 +15,9 @@ cargo clippy -p kafka-lab-core -p kafka-lab-web --target wasm32-unknown-unknown 
 stage "native tests (cargo test --workspace)"
 cargo test --workspace
 
+stage "wire format cross-check (kafka-python decodes our record batches)"
+bash tests/wire/run.sh
+
 stage "browser tests (wasm-pack test --headless --chrome web)"
 CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome web
 

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+pub mod wire_cases;
+
 /// `../shared/` next to the repository (where CI puts it), or `KAFKA_LAB_SHARED`.
 pub fn shared_dir() -> PathBuf {
     match std::env::var_os("KAFKA_LAB_SHARED") {

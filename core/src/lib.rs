@@ -7,6 +7,7 @@
 
 pub mod backoff;
 pub mod broker;
+pub mod compression;
 pub mod config;
 pub mod effects;
 pub mod errors;
@@ -14,6 +15,7 @@ pub mod metadata;
 pub mod net;
 pub mod producer;
 pub mod record;
+pub mod record_batch;
 pub mod result;
 pub mod rng;
 pub mod scenario;

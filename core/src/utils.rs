@@ -1,4 +1,4 @@
-//! Kafka's `Utils.murmur2`/`toPositive` and `ByteUtils` varint sizes.
+//! Kafka's `Utils.murmur2`/`toPositive`, `ByteUtils` varints, `Crc32C`, and CRC-32.
 
 /// Kafka's murmur2 (`org.apache.kafka.common.utils.Utils.murmur2`): 32-bit wrapping
 /// arithmetic, little-endian 4-byte blocks, seed `0x9747b28c`.
@@ -62,6 +62,64 @@ pub fn size_of_varlong(v: i64) -> usize {
     n
 }
 
+/// Appends a zig-zag varint (`ByteUtils.writeVarint`): 7 bits a byte, low first.
+pub fn write_varint(out: &mut Vec<u8>, v: i32) {
+    write_unsigned_varint(out, ((v << 1) ^ (v >> 31)) as u32 as u64);
+}
+
+/// Appends a zig-zag varlong (`ByteUtils.writeVarlong`).
+pub fn write_varlong(out: &mut Vec<u8>, v: i64) {
+    write_unsigned_varint(out, ((v << 1) ^ (v >> 63)) as u64);
+}
+
+fn write_unsigned_varint(out: &mut Vec<u8>, mut z: u64) {
+    while z >= 0x80 {
+        out.push(z as u8 | 0x80);
+        z >>= 7;
+    }
+    out.push(z as u8);
+}
+
+/// A CRC table for a reflected polynomial, built at compile time.
+const fn crc_table(polynomial: u32) -> [u32; 256] {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                (c >> 1) ^ polynomial
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+}
+
+fn reflected_crc(table: &[u32; 256], data: &[u8]) -> u32 {
+    !data.iter().fold(!0u32, |c, &b| {
+        table[((c ^ b as u32) & 0xff) as usize] ^ (c >> 8)
+    })
+}
+
+/// CRC-32C (Castagnoli, polynomial 0x82F63B78 reflected): `Crc32C.compute`, the checksum
+/// of v2 record batches.
+pub fn crc32c(data: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = crc_table(0x82F6_3B78);
+    reflected_crc(&TABLE, data)
+}
+
+/// CRC-32 (IEEE, `java.util.zip.CRC32`): the gzip trailer's checksum.
+pub fn crc32(data: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = crc_table(0xEDB8_8320);
+    reflected_crc(&TABLE, data)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +142,43 @@ mod tests {
     fn to_positive_masks_instead_of_abs() {
         assert_eq!(to_positive(-1), 0x7fff_ffff);
         assert_eq!(to_positive(i32::MIN), 0);
+    }
+
+    #[test]
+    fn varints_as_bytes() {
+        let enc = |v: i32| {
+            let mut out = Vec::new();
+            write_varint(&mut out, v);
+            out
+        };
+        assert_eq!(enc(0), [0x00]);
+        assert_eq!(enc(-1), [0x01]);
+        assert_eq!(enc(1), [0x02]);
+        assert_eq!(enc(63), [0x7e]);
+        assert_eq!(enc(-64), [0x7f]);
+        assert_eq!(enc(64), [0x80, 0x01]);
+        assert_eq!(enc(300), [0xd8, 0x04]);
+        assert_eq!(enc(i32::MIN), [0xff, 0xff, 0xff, 0xff, 0x0f]);
+        let mut out = Vec::new();
+        write_varlong(&mut out, i64::MIN);
+        assert_eq!(
+            out,
+            [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]
+        );
+        for v in [0, 1, -1, 63, 64, -65, 8191, 8192, i32::MAX, i32::MIN] {
+            assert_eq!(enc(v).len(), size_of_varint(v), "{v}");
+            let mut out = Vec::new();
+            write_varlong(&mut out, v as i64 * 1_000_000);
+            assert_eq!(out.len(), size_of_varlong(v as i64 * 1_000_000), "{v}");
+        }
+    }
+
+    #[test]
+    fn crc32c_vectors() {
+        // The CRC catalogue's check value, and Kafka's Crc32CTest.testValue.
+        assert_eq!(crc32c(b"123456789"), 0xE306_9283);
+        assert_eq!(crc32c(b"Some String"), 608_512_271);
+        assert_eq!(crc32c(b""), 0);
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
     }
 }
