@@ -3,6 +3,7 @@
 //! alone: no network, no clock but the `now` passed in.
 
 use kafka_lab::backoff::ExponentialBackoff;
+use kafka_lab::compression::CompressionType;
 use kafka_lab::config::TopicConfig;
 use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta};
 use kafka_lab::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
@@ -65,6 +66,7 @@ fn config(batch_size: u32, linger_ms: u64) -> AccumulatorConfig {
         availability_timeout_ms: 0,
         retry_backoff: ExponentialBackoff::new(version, 100, 1000),
         delivery_timeout_ms: 3200,
+        compression: CompressionType::None,
     }
 }
 

@@ -4,6 +4,7 @@
 //! §5.4 check, run through whole simulations or the accumulator alone.
 
 use kafka_lab::backoff::ExponentialBackoff;
+use kafka_lab::compression::CompressionType;
 use kafka_lab::config::TopicConfig;
 use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta};
 use kafka_lab::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
@@ -258,6 +259,7 @@ fn accumulator(linger_ms: u64, delivery_timeout_ms: u64) -> RecordAccumulator {
             availability_timeout_ms: 0,
             retry_backoff: ExponentialBackoff::new(version, 100, 1000),
             delivery_timeout_ms,
+            compression: CompressionType::None,
         },
         1,
     )
@@ -341,6 +343,7 @@ fn constant_retry_backoff_before_3_7() {
             availability_timeout_ms: 0,
             retry_backoff: ExponentialBackoff::new(version, 100, 100),
             delivery_timeout_ms: 1_000_000,
+            compression: CompressionType::None,
         },
         1,
     );
@@ -468,4 +471,75 @@ fn a_record_larger_than_buffer_memory_is_refused_in_send() {
         "actions":[{"at_ms":0,"action":"send","producer":"p","topic":"t","value_bytes":200}],"until_ms":100}"#;
     let result = run_json(s);
     assert_eq!(sends(&result)[0]["error"], "RecordTooLargeException");
+}
+
+/// `count` records of `value` to one partition, one every ms, lingering 50 ms.
+fn compressed_run(codec: &str, value: &str) -> Value {
+    let config =
+        format!(r#"{{"compression.type":"{codec}","linger.ms":"50","batch.size":"16384"}}"#);
+    let send = format!(
+        r#"{{"at_ms":0,"action":"send","producer":"p","topic":"t","value":"{value}","count":500,"interval_ms":1}}"#
+    );
+    run_json(&scenario(1, &config, &[send], 2000))
+}
+
+#[test]
+fn compression_shrinks_batches_and_reports_kafkas_ratio() {
+    // compression-rate-avg is the average of written records section / uncompressed
+    // records over drained batches (MemoryRecordsBuilder.compressionRatio): 1.0 for none.
+    let value = "order-status:shipped;".repeat(8);
+    let none = compressed_run("none", &value);
+    assert_eq!(metric(&none, "compression-rate-avg"), 1.0);
+    for codec in ["gzip", "snappy", "lz4", "zstd"] {
+        let r = compressed_run(codec, &value);
+        let ratio = metric(&r, "compression-rate-avg");
+        assert!(ratio > 0.0 && ratio < 0.5, "{codec}: {ratio}");
+        assert!(
+            metric(&r, "batch-size-avg") < metric(&none, "batch-size-avg"),
+            "{codec} batches are smaller on the wire"
+        );
+        assert!(sends(&r).iter().all(|s| s["outcome"] == "acked"));
+    }
+}
+
+#[test]
+fn unknown_codec_is_kafkas_config_exception() {
+    let s = scenario(1, r#"{"compression.type":"brotli"}"#, &[send(0, 1, 0)], 10);
+    let errors = Simulation::new(&Scenario::from_json(&s).unwrap()).unwrap_err();
+    assert_eq!(errors[0].path, "producers[0].config.compression.type");
+    assert!(errors[0]
+        .message
+        .contains("String must be one of: none, gzip, snappy, lz4, zstd"));
+}
+
+#[test]
+fn batch_size_counts_estimated_compressed_bytes() {
+    // MemoryRecordsBuilder: with a codec, a batch is full when 61 + uncompressed × ratio
+    // estimate × 1.05 reaches batch.size. The estimate starts at 1.0 and improves by 0.005
+    // per drained batch, so compressed batches take ever more records.
+    let value = "order-status:shipped;".repeat(8);
+    let run = |codec: &str| {
+        let config =
+            format!(r#"{{"compression.type":"{codec}","linger.ms":"1000","batch.size":"1024"}}"#);
+        let send = format!(
+            r#"{{"at_ms":0,"action":"send","producer":"p","topic":"t","value":"{value}","count":3000,"interval_ms":1}}"#
+        );
+        let mut sim =
+            Simulation::new(&Scenario::from_json(&scenario(1, &config, &[send], 5000)).unwrap())
+                .unwrap();
+        sim.run();
+        sim
+    };
+    let per_batch = |sim: &Simulation| {
+        let p = &sim.producers()[0];
+        let batches = p.sends.iter().map(|s| s.batch).max().unwrap() + 1;
+        p.sends.len() as f64 / batches as f64
+    };
+    let (none, gzip) = (run("none"), run("gzip"));
+    assert!(per_batch(&none) < 6.0, "1024 B holds five 184-byte records");
+    assert!(
+        per_batch(&gzip) > per_batch(&none) * 1.5,
+        "{}",
+        per_batch(&gzip)
+    );
 }

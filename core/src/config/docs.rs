@@ -61,9 +61,9 @@ pub const PRODUCER_DOCS: &[PropertyDoc] = &[
     doc(
         "compression.type",
         High,
-        &["none"],
-        "Codec for whole batches (gzip, snappy, lz4, zstd are not modelled yet).",
-        "배치 단위 압축 코덱 (gzip·snappy·lz4·zstd는 아직 시뮬레이션하지 않음).",
+        &["none", "gzip", "snappy", "lz4", "zstd"],
+        "Compresses each batch's records; batch.size then counts estimated compressed bytes.",
+        "배치의 레코드 묶음을 압축. batch.size는 추정 압축 크기로 계산됨.",
     ),
     doc(
         "key.serializer",

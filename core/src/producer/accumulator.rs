@@ -4,9 +4,11 @@
 use super::partitioner::BuiltInPartitioner;
 use super::transaction_manager::TransactionManager;
 use crate::backoff::ExponentialBackoff;
+use crate::compression::CompressionType;
 use crate::config::ProducerConfig;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::record::{estimate_size_upper_bound, record_size, RecordData, RECORD_BATCH_OVERHEAD};
+use crate::record_batch::{encode, BatchHeader, EncodedBatch, Record, NO_PARTITION_LEADER_EPOCH};
 use crate::rng::{RandomSource, Rng};
 use crate::version::KafkaVersion;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -31,8 +33,15 @@ pub struct ProducerBatch {
     pub records: Vec<BatchRecord>,
     /// The buffer's capacity: `max(batch.size, upper bound of the first record)`.
     pub write_limit: u32,
-    /// `MemoryRecordsBuilder.estimatedBytesWritten`: header + records (uncompressed).
+    /// `estimatedBytesWritten` while open; once closed, the encoded batch's exact size.
     pub size_in_bytes: u32,
+    /// Σ record sizes before compression (`uncompressedRecordsSizeInBytes`).
+    pub records_size: u32,
+    pub compression: CompressionType,
+    /// The topic's `CompressionRatioEstimator` value when the batch was created.
+    ratio_estimate: f32,
+    /// The batch in Kafka's v2 format, written when it is closed at its first drain.
+    pub encoded: Option<Rc<EncodedBatch>>,
     /// Bytes this batch holds from the `BufferPool` (its `initialCapacity`).
     pub buffer_size: u32,
     /// Closed for appends: a record did not fit, or the batch was drained.
@@ -49,8 +58,32 @@ pub struct ProducerBatch {
     pub done: bool,
 }
 
+/// `MemoryRecordsBuilder.COMPRESSION_RATE_ESTIMATION_FACTOR`: estimates err on the large side.
+const COMPRESSION_RATE_ESTIMATION_FACTOR: f32 = 1.05;
+/// `CompressionRatioEstimator`: a worse ratio is followed fast, a better one slowly.
+const COMPRESSION_RATIO_DETERIORATE_STEP: f32 = 0.05;
+const COMPRESSION_RATIO_IMPROVING_STEP: f32 = 0.005;
+
+/// `CompressionRatioEstimator.updateEstimation`.
+fn update_estimation(current: f32, observed: f32) -> f32 {
+    if observed > current {
+        (current + COMPRESSION_RATIO_DETERIORATE_STEP).max(observed)
+    } else if observed < current {
+        (current - COMPRESSION_RATIO_IMPROVING_STEP).max(observed)
+    } else {
+        current
+    }
+}
+
 impl ProducerBatch {
-    fn new(id: BatchId, tp: TopicPartition, write_limit: u32, now: u64) -> Self {
+    fn new(
+        id: BatchId,
+        tp: TopicPartition,
+        write_limit: u32,
+        now: u64,
+        compression: CompressionType,
+        ratio_estimate: f32,
+    ) -> Self {
         ProducerBatch {
             id,
             tp,
@@ -58,6 +91,10 @@ impl ProducerBatch {
             records: Vec::new(),
             write_limit,
             size_in_bytes: RECORD_BATCH_OVERHEAD as u32,
+            records_size: 0,
+            compression,
+            ratio_estimate,
+            encoded: None,
             buffer_size: write_limit,
             closed: false,
             producer_id: -1,
@@ -88,9 +125,54 @@ impl ProducerBatch {
             && now.saturating_sub(self.last_attempt_ms) < backoff.backoff(self.attempts - 1, rng)
     }
 
+    /// `MemoryRecordsBuilder.estimatedBytesWritten`: exact without compression; with it,
+    /// the uncompressed records scaled by the ratio estimate and a 5 % margin (f32, as Java).
+    fn estimated_bytes_written(&self) -> u32 {
+        let records = match self.compression {
+            CompressionType::None => self.records_size,
+            _ => {
+                (self.records_size as f32
+                    * self.ratio_estimate
+                    * COMPRESSION_RATE_ESTIMATION_FACTOR) as u32
+            }
+        };
+        RECORD_BATCH_OVERHEAD as u32 + records
+    }
+
     /// `MemoryRecordsBuilder.isFull`.
     pub fn is_full(&self) -> bool {
-        self.closed || (!self.records.is_empty() && self.write_limit <= self.size_in_bytes)
+        self.closed
+            || (!self.records.is_empty() && self.write_limit <= self.estimated_bytes_written())
+    }
+
+    /// `ProducerBatch.close`: writes the batch in the v2 format (producer id, epoch and
+    /// sequence are final by now) and returns its compression ratio for the estimator.
+    fn close(&mut self) -> f32 {
+        self.closed = true;
+        if let Some(e) = &self.encoded {
+            return e.compression_ratio();
+        }
+        let header = BatchHeader {
+            base_offset: 0,
+            partition_leader_epoch: NO_PARTITION_LEADER_EPOCH,
+            producer_id: self.producer_id,
+            producer_epoch: self.producer_epoch,
+            base_sequence: self.base_sequence,
+            is_transactional: false,
+            is_control: false,
+            compression: self.compression,
+        };
+        let records: Vec<Record> = self
+            .records
+            .iter()
+            .map(|r| Record::from(&*r.data))
+            .collect();
+        let encoded =
+            encode(&header, &records).expect("a drained batch has records with valid timestamps");
+        self.size_in_bytes = encoded.size_in_bytes() as u32;
+        let ratio = encoded.compression_ratio();
+        self.encoded = Some(Rc::new(encoded));
+        ratio
     }
 
     /// `ProducerBatch.tryAppend` / `hasRoomFor`: appends if there is room and returns the
@@ -105,7 +187,8 @@ impl ProducerBatch {
             .first()
             .map_or(0, |r| data.timestamp as i64 - r.data.timestamp as i64);
         let size = record_size(offset_delta, ts_delta, data.key_len(), data.value_len()) as u32;
-        if !self.records.is_empty() && self.write_limit < self.size_in_bytes + size {
+        // hasRoomFor: the new record counted uncompressed, to be conservative.
+        if !self.records.is_empty() && self.write_limit < self.estimated_bytes_written() + size {
             return None;
         }
         self.records.push(BatchRecord {
@@ -113,7 +196,8 @@ impl ProducerBatch {
             data: Rc::clone(data),
             size,
         });
-        self.size_in_bytes += size;
+        self.records_size += size;
+        self.size_in_bytes = self.estimated_bytes_written();
         self.last_append_ms = now;
         Some(size)
     }
@@ -125,6 +209,8 @@ impl ProducerBatch {
 struct TopicInfo {
     batches: BTreeMap<u32, VecDeque<ProducerBatch>>,
     built_in: BuiltInPartitioner,
+    /// `CompressionRatioEstimator` for this topic and the producer's codec (starts at 1).
+    compression_ratio: f32,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -162,6 +248,7 @@ pub struct AccumulatorConfig {
     pub availability_timeout_ms: u64,
     pub retry_backoff: ExponentialBackoff,
     pub delivery_timeout_ms: u64,
+    pub compression: CompressionType,
 }
 
 impl AccumulatorConfig {
@@ -179,6 +266,7 @@ impl AccumulatorConfig {
                 config.retry_backoff_max_ms,
             ),
             delivery_timeout_ms: config.delivery_timeout_ms,
+            compression: config.compression,
         }
     }
 }
@@ -189,6 +277,7 @@ pub struct RecordAccumulator {
     linger_ms: u64,
     retry_backoff: ExponentialBackoff,
     delivery_timeout_ms: u64,
+    compression: CompressionType,
     /// Partitions with a request in flight while `max.in.flight.requests.per.connection`
     /// is 1 (`guaranteeMessageOrder`): not drained until it is answered.
     muted: BTreeSet<TopicPartition>,
@@ -212,6 +301,7 @@ impl RecordAccumulator {
             linger_ms: config.linger_ms,
             retry_backoff: config.retry_backoff,
             delivery_timeout_ms: config.delivery_timeout_ms,
+            compression: config.compression,
             muted: BTreeSet::new(),
             adaptive: config.adaptive && version.at_least(3, 3),
             availability_timeout_ms: config.availability_timeout_ms,
@@ -221,6 +311,7 @@ impl RecordAccumulator {
                 .map(|_| TopicInfo {
                     batches: BTreeMap::new(),
                     built_in: BuiltInPartitioner::new(config.sticky_batch_size),
+                    compression_ratio: 1.0,
                 })
                 .collect(),
             drain_index: BTreeMap::new(),
@@ -354,6 +445,8 @@ impl RecordAccumulator {
                 },
                 capacity,
                 now,
+                self.compression,
+                info.compression_ratio,
             );
             batch.try_append(index, data, now);
             let appended = batch.size_in_bytes;
@@ -532,7 +625,10 @@ impl RecordAccumulator {
                                         tm.assign_sequence(tp, batch.records.len() as u32);
                                 }
                             }
-                            batch.closed = true;
+                            let ratio = batch.close();
+                            let info = &mut self.topics[tp.topic as usize];
+                            info.compression_ratio =
+                                update_estimation(info.compression_ratio, ratio);
                             size += batch.size_in_bytes;
                             ready.push(batch);
                         }
@@ -620,4 +716,19 @@ struct NodeLatencyStats {
 
 fn all_batches_full(dq: &VecDeque<ProducerBatch>) -> bool {
     dq.back().is_none_or(ProducerBatch::is_full)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compression_ratio_estimation_deteriorates_fast_and_improves_slowly() {
+        // CompressionRatioEstimator: +0.05 at least towards a worse ratio, −0.005 at most
+        // towards a better one.
+        assert_eq!(update_estimation(1.0, 0.5), 0.995);
+        assert_eq!(update_estimation(0.5, 0.52), 0.55);
+        assert_eq!(update_estimation(0.5, 0.9), 0.9);
+        assert_eq!(update_estimation(0.5, 0.5), 0.5);
+    }
 }

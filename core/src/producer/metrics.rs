@@ -15,6 +15,8 @@ pub struct ProducerMetrics {
     pub queue_time_ms: u64,
     pub responses: u64,
     pub latency_ms: u64,
+    /// Σ compression ratios of drained batches (f64 sum of Java floats).
+    pub compression_ratios: f64,
 }
 
 /// The metrics as the result JSON reports them.
@@ -60,7 +62,14 @@ fn avg(sum: u64, n: u64) -> f64 {
 
 impl ProducerMetrics {
     /// `updateProduceRequestMetrics`: recorded when batches are drained into a request.
-    pub fn record_request(&mut self, records: u64, batch_bytes: &[u32], queue_times: &[u64]) {
+    pub fn record_request(
+        &mut self,
+        records: u64,
+        batch_bytes: &[u32],
+        queue_times: &[u64],
+        compression_ratios: &[f32],
+    ) {
+        self.compression_ratios += compression_ratios.iter().map(|&r| r as f64).sum::<f64>();
         self.request_total += 1;
         self.record_send_total += records;
         self.batches += batch_bytes.len() as u64;
@@ -83,8 +92,11 @@ impl ProducerMetrics {
             request_total: self.request_total,
             request_latency_avg: avg(self.latency_ms, self.responses),
             record_queue_time_avg: avg(self.queue_time_ms, self.batches),
-            // Compression is not modelled yet: every batch goes uncompressed.
-            compression_rate_avg: 1.0,
+            compression_rate_avg: if self.batches == 0 {
+                0.0
+            } else {
+                self.compression_ratios / self.batches as f64
+            },
             buffer_total_bytes: pool.total_memory(),
             buffer_available_bytes: pool.available_memory(),
             waiting_threads: pool.queued() as u64,

@@ -546,7 +546,14 @@ impl KafkaProducer {
         let mut bytes = 0;
         let mut sizes = Vec::with_capacity(batches.len());
         let mut queue_times = Vec::with_capacity(batches.len());
+        let mut ratios = Vec::with_capacity(batches.len());
         for batch in batches.iter() {
+            ratios.push(
+                batch
+                    .encoded
+                    .as_ref()
+                    .map_or(1.0, |e| e.compression_ratio()),
+            );
             for r in &batch.records {
                 let s = &mut self.sends[r.index as usize];
                 s.sent_ms = Some(now);
@@ -567,7 +574,7 @@ impl KafkaProducer {
             });
         }
         self.metrics
-            .record_request(records as u64, &sizes, &queue_times);
+            .record_request(records as u64, &sizes, &queue_times, &ratios);
         out.events.push(TraceEvent::RequestSent {
             producer: self.id,
             broker,
