@@ -2,11 +2,13 @@
 //! the animation clock. `view` only reads; `update` is the one place state changes.
 
 use crate::facts::{mode_fact, moved_keys, partitioner_facts, MovedKeys};
+use crate::inspector::{find_batch, inspector};
 use crate::painter::paint;
 use crate::panel::producer_panel;
 use crate::stage::stage;
 use crate::workload::{KeyPattern, Setting, Workload, MODES};
 use gloo_render::{request_animation_frame, AnimationFrame};
+use kafka_lab::producer::accumulator::{BatchId, ProducerBatch};
 use kafka_lab::scenario::SendMode;
 use kafka_lab::serializer::Serializer;
 use kafka_lab::trace::TraceEvent;
@@ -33,6 +35,8 @@ pub enum Msg {
     Restart,
     Speed(String),
     Set(Setting),
+    Inspect(BatchId),
+    CloseInspector,
 }
 
 pub struct App {
@@ -49,6 +53,8 @@ pub struct App {
     /// Which keys hash elsewhere since the user last changed the partition count; worked
     /// out once on the change, not on every frame.
     moved: Option<MovedKeys>,
+    /// The batch in the inspector, as last seen while the producer held it.
+    inspected: Option<ProducerBatch>,
 }
 
 fn build(workload: &Workload) -> Result<Simulation, String> {
@@ -263,33 +269,32 @@ impl App {
         };
         (format!("{:>7.3}s", at as f64 / 1000.0), text)
     }
-}
 
-impl Component for App {
-    type Message = Msg;
-    type Properties = ();
-
-    fn create(ctx: &Context<Self>) -> Self {
-        let workload = Workload::default();
-        let sim = build(&workload).expect("the default workload is valid");
-        let mut app = App {
-            workload,
-            sim,
-            display_ms: 0.0,
-            playing: true,
-            speed: 0.05,
-            last_frame: None,
-            frame: None,
-            canvas: NodeRef::default(),
-            error: None,
-            moved: None,
+    /// Keeps the inspected batch current while the producer still holds it.
+    fn refresh_inspected(&mut self) {
+        let Some(id) = self.inspected.as_ref().map(|b| b.id) else {
+            return;
         };
-        app.schedule_frame(ctx);
-        app
+        if let Some(b) = self.sim.producers().first().and_then(|p| find_batch(p, id)) {
+            self.inspected = Some(b.clone());
+        }
     }
 
-    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+    fn apply(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
+            Msg::Inspect(id) => {
+                self.inspected = self
+                    .sim
+                    .producers()
+                    .first()
+                    .and_then(|p| find_batch(p, id))
+                    .cloned();
+                true
+            }
+            Msg::CloseInspector => {
+                self.inspected = None;
+                true
+            }
             Msg::Frame(ts) => {
                 self.frame = None;
                 if !self.playing {
@@ -335,6 +340,7 @@ impl Component for App {
                 if let Ok(sim) = build(&self.workload) {
                     self.sim = sim;
                     self.display_ms = 0.0;
+                    self.inspected = None;
                 }
                 true
             }
@@ -367,12 +373,45 @@ impl Component for App {
                         self.workload = workload;
                         self.sim = sim;
                         self.error = None;
+                        // Batch ids of the replay name other batches once settings differ.
+                        self.inspected = None;
                     }
                     Err(e) => self.error = Some(e),
                 }
                 true
             }
         }
+    }
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let workload = Workload::default();
+        let sim = build(&workload).expect("the default workload is valid");
+        let mut app = App {
+            workload,
+            sim,
+            display_ms: 0.0,
+            playing: true,
+            speed: 0.05,
+            last_frame: None,
+            frame: None,
+            canvas: NodeRef::default(),
+            error: None,
+            moved: None,
+            inspected: None,
+        };
+        app.schedule_frame(ctx);
+        app
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        let changed = self.apply(ctx, msg);
+        self.refresh_inspected();
+        changed
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
@@ -466,9 +505,14 @@ impl Component for App {
                     </div>
                 </header>
                 <main class="main">
-                    <div class="stage">
-                        { stage(&self.sim, w, self.display_ms) }
-                        <canvas ref={self.canvas.clone()} class="particles" aria-hidden="true"></canvas>
+                    <div class="work">
+                        <div class="stage">
+                            { stage(&self.sim, w, self.display_ms, &link.callback(Msg::Inspect)) }
+                            <canvas ref={self.canvas.clone()} class="particles" aria-hidden="true"></canvas>
+                        </div>
+                        if let (Some(b), Some(p)) = (&self.inspected, producer) {
+                            { inspector(&self.sim, p, b, link.callback(|_| Msg::CloseInspector)) }
+                        }
                     </div>
                     <aside class="controls" aria-label="producer and workload settings">
                         { select("kafka-version", "kafka_version", "defaults & behaviour of that release", w.kafka_version.clone(),

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod facts;
+pub mod inspector;
 pub mod layout;
 pub mod painter;
 pub mod panel;

@@ -6,6 +6,7 @@ use crate::layout::*;
 use crate::workload::Workload;
 use kafka_lab::config::Acks;
 use kafka_lab::config::PartitionerClass;
+use kafka_lab::producer::accumulator::BatchId;
 use kafka_lab::producer::partitioner::fixes_kafka_9965;
 use kafka_lab::producer::KafkaProducer;
 use kafka_lab::scenario::SendMode;
@@ -130,7 +131,12 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation) -> H
     }
 }
 
-fn accumulator(p: &KafkaProducer, sim: &Simulation, t: f64) -> Html {
+fn accumulator(
+    p: &KafkaProducer,
+    sim: &Simulation,
+    t: f64,
+    on_inspect: &Callback<BatchId>,
+) -> Html {
     let n = sim.cluster().num_partitions(0);
     let linger = p.config.linger_ms as f64;
     let batch_size = p.config.batch_size;
@@ -171,8 +177,10 @@ fn accumulator(p: &KafkaProducer, sim: &Simulation, t: f64) -> Html {
                 } else {
                     html! {}
                 };
+                let id = b.id;
+                let onclick = on_inspect.reform(move |_: MouseEvent| id);
                 html! {
-                    <g class="batch">
+                    <g class="batch" data-batch={b.id.to_string()} {onclick}>
                         <title>{ format!("batch {} · {} records · {} / {} bytes{}", b.id, b.records.len(), b.size_in_bytes, b.write_limit, if full { " · full" } else { "" }) }</title>
                         <rect x={x.to_string()} y={by.to_string()} width={bw.to_string()} height={bh.to_string()} rx="4" class={if full { "batch-bg full" } else { "batch-bg" }}/>
                         <rect x={x.to_string()} y={by.to_string()} width={(bw * fill).to_string()} height={bh.to_string()} rx="4" fill={color} class="batch-fill"/>
@@ -283,7 +291,13 @@ fn brokers(sim: &Simulation, t: f64) -> Html {
 }
 
 /// The whole stage at virtual time `t`.
-pub fn stage(sim: &Simulation, workload: &Workload, t: f64) -> Html {
+/// Clicking a batch in the accumulator opens it in the inspector (`on_inspect`).
+pub fn stage(
+    sim: &Simulation,
+    workload: &Workload,
+    t: f64,
+    on_inspect: &Callback<BatchId>,
+) -> Html {
     let Some(p) = sim.producers().first() else {
         return html! {};
     };
@@ -303,7 +317,7 @@ pub fn stage(sim: &Simulation, workload: &Workload, t: f64) -> Html {
             { column_title(NET_X0, BROKER_X - NET_X0, "Network", acks) }
             { column_title(BROKER_X, BROKER_W, "Brokers", "브로커 · 파티션 로그") }
             { producer_boxes(p, workload, sim) }
-            { accumulator(p, sim, t) }
+            { accumulator(p, sim, t, on_inspect) }
             { sender(p, sim) }
             { brokers(sim, t) }
         </svg>

@@ -203,3 +203,73 @@ async fn sync_sends_block_the_caller() {
     }
     assert!(seen, "get() is seen waiting");
 }
+
+#[wasm_bindgen_test]
+async fn clicking_a_batch_opens_the_inspector_and_shows_its_bytes_once_drained() {
+    let root = mount();
+    settle().await;
+    let click = |sel: &str| {
+        let el: web_sys::HtmlElement = root
+            .query_selector(sel)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no {sel}"))
+            .dyn_into()
+            .unwrap();
+        el.click();
+    };
+    click("#play"); // pause
+    settle().await;
+    choose(&root, "compression-type", "gzip");
+    settle().await;
+    // Step until a batch sits in the accumulator, then open it.
+    for _ in 0..50 {
+        if count(&root, "g.batch") > 0 {
+            break;
+        }
+        click("#step");
+        settle().await;
+    }
+    let batch = root
+        .query_selector("g.batch")
+        .unwrap()
+        .expect("a batch to click");
+    // Yew listens at the root, so the click must bubble up to it.
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    batch
+        .dispatch_event(&Event::new_with_event_init_dict("click", &init).unwrap())
+        .unwrap();
+    settle().await;
+    let inspector = root
+        .query_selector("#inspector")
+        .unwrap()
+        .expect("inspector open");
+    let text = inspector.text_content().unwrap_or_default();
+    assert!(
+        text.contains("compression.type") && text.contains("gzip"),
+        "{text}"
+    );
+    assert!(
+        count(&root, "#batch-hex-pending") == 1,
+        "not written while open"
+    );
+    // Step on until the sender has drained it: its v2 bytes appear, magic byte 02 at 16.
+    for _ in 0..200 {
+        if count(&root, "#batch-hex") > 0 {
+            break;
+        }
+        click("#step");
+        settle().await;
+    }
+    let hex = root
+        .query_selector("#batch-hex")
+        .unwrap()
+        .expect("bytes shown");
+    assert!(hex
+        .query_selector("span[title=magic]")
+        .unwrap()
+        .is_some_and(|m| m.text_content().unwrap_or_default() == "02"));
+    click(".inspector .close");
+    settle().await;
+    assert_eq!(count(&root, "#inspector"), 0);
+}

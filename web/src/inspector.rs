@@ -1,0 +1,200 @@
+//! The batch inspector: one `ProducerBatch` as the producer sees it now — where it is,
+//! its records, its size against `batch.size`, its codec and ratio, and, once drained,
+//! its bytes in Kafka's v2 format with the header fields labelled.
+
+use kafka_lab::compression::CompressionType;
+use kafka_lab::producer::accumulator::{BatchId, ProducerBatch};
+use kafka_lab::producer::{KafkaProducer, Outcome};
+use kafka_lab::record_batch::field_ranges;
+use kafka_lab::Simulation;
+use yew::prelude::*;
+
+/// How many bytes of a batch the hex view shows.
+const HEX_LIMIT: usize = 512;
+
+/// The batch with this id, wherever the producer holds it: queued in the accumulator
+/// or in a request in flight. `None` once it has completed.
+pub fn find_batch(p: &KafkaProducer, id: BatchId) -> Option<&ProducerBatch> {
+    p.accumulator
+        .deques()
+        .flat_map(|(_, dq)| dq.iter())
+        .chain(
+            p.sender
+                .in_flight
+                .values()
+                .flat_map(|q| q.iter())
+                .flat_map(|r| r.batches.iter()),
+        )
+        .find(|b| b.id == id)
+}
+
+/// Where the batch is in its life, in English and Korean.
+fn state(p: &KafkaProducer, b: &ProducerBatch, now: u64) -> (String, &'static str) {
+    let queued = p
+        .accumulator
+        .deques()
+        .any(|(_, dq)| dq.iter().any(|x| x.id == b.id));
+    if queued && !b.closed {
+        let waited = now.saturating_sub(b.created_ms);
+        return (
+            format!(
+                "open in the accumulator: {} ms of linger.ms {} waited, {}",
+                waited,
+                p.config.linger_ms,
+                if b.is_full() { "full" } else { "room left" }
+            ),
+            "어큐뮬레이터에서 채워지는 중",
+        );
+    }
+    if queued {
+        return (
+            format!(
+                "back in the accumulator after {} failed attempt(s), waiting out retry.backoff.ms",
+                b.attempts
+            ),
+            "재시도 대기 중 (retry.backoff.ms)",
+        );
+    }
+    if find_batch(p, b.id).is_some() {
+        return (
+            "in flight: written to a ProduceRequest, waiting for the broker's answer".into(),
+            "요청 전송됨 · 응답 대기",
+        );
+    }
+    let first = b.records.first().map(|r| &p.sends[r.index as usize]);
+    match first {
+        Some(s) if s.outcome == Outcome::Acked && s.offset >= 0 => (
+            format!(
+                "acknowledged: offsets {}–{}",
+                s.offset,
+                s.offset + b.records.len() as i64 - 1
+            ),
+            "브로커가 기록하고 응답함",
+        ),
+        Some(s) if s.outcome == Outcome::Acked => (
+            "completed without a response (acks=0, offset −1)".into(),
+            "acks=0: 응답 없이 완료",
+        ),
+        Some(s) => (
+            format!(
+                "failed: {}",
+                s.error.as_ref().map_or("?".to_string(), |e| e.to_string())
+            ),
+            "실패",
+        ),
+        None => (String::new(), ""),
+    }
+}
+
+fn hex_view(bytes: &[u8]) -> Html {
+    let ranges = field_ranges(bytes.len());
+    let field_of = |i: usize| {
+        ranges
+            .iter()
+            .position(|r| i >= r.start && i < r.start + r.len)
+    };
+    let shown = &bytes[..bytes.len().min(HEX_LIMIT)];
+    let rows = shown.chunks(16).enumerate().map(|(row, chunk)| {
+        let cells = chunk.iter().enumerate().map(|(j, byte)| {
+            let i = row * 16 + j;
+            let f = field_of(i);
+            let class = f.map_or("hx".to_string(), |f| format!("hx f{}", f % 7));
+            let title = f.map_or(String::new(), |f| ranges[f].name.to_string());
+            html! { <span class={class} title={title}>{ format!("{byte:02x}") }</span> }
+        });
+        html! { <div class="hexrow"><span class="off">{ format!("{:04x}", row * 16) }</span>{ for cells }</div> }
+    });
+    let legend = ranges.iter().enumerate().map(|(f, r)| {
+        html! { <span class={format!("hx f{}", f % 7)}>{ format!("{} ({} B)", r.name, r.len) }</span> }
+    });
+    html! {
+        <>
+            <div class="hex mono" id="batch-hex">{ for rows }</div>
+            if bytes.len() > HEX_LIMIT {
+                <p class="small">{ format!("… {} more bytes", bytes.len() - HEX_LIMIT) }</p>
+            }
+            <div class="legend mono">{ for legend }</div>
+        </>
+    }
+}
+
+/// The inspector panel for `batch` (the latest view of it the app kept).
+pub fn inspector(
+    sim: &Simulation,
+    p: &KafkaProducer,
+    batch: &ProducerBatch,
+    on_close: Callback<MouseEvent>,
+) -> Html {
+    let (state_en, state_ko) = state(p, batch, sim.now());
+    let topic = &sim.cluster().topics[batch.tp.topic as usize].name;
+    let ratio = batch.encoded.as_ref().map(|e| e.compression_ratio());
+    let field = |name: &'static str, value: String| {
+        html! { <><dt class="mono">{ name }</dt><dd>{ value }</dd></> }
+    };
+    let records = batch.records.iter().take(50).map(|r| {
+        let s = &p.sends[r.index as usize];
+        let text = |t: Option<&str>| {
+            t.map_or("null".to_string(), |t| {
+                let short: String = t.chars().take(24).collect();
+                if short.len() < t.len() {
+                    format!("{short}…")
+                } else {
+                    short
+                }
+            })
+        };
+        html! {
+            <tr>
+                <td>{ format!("#{}", r.index) }</td>
+                <td class="mono">{ text(s.data.key_text()) }</td>
+                <td class="mono">{ text(s.data.value_text()) }</td>
+                <td>{ format!("{} B", r.size) }</td>
+                <td>{ match s.outcome {
+                    Outcome::Acked if s.offset >= 0 => format!("@{}", s.offset),
+                    Outcome::Acked => "acked".to_string(),
+                    Outcome::Failed => "failed".to_string(),
+                    Outcome::Pending => "…".to_string(),
+                } }</td>
+            </tr>
+        }
+    });
+    html! {
+        <section class="inspector" id="inspector" aria-label="batch inspector">
+            <header>
+                <h3>{ format!("Batch {} · {topic}-{}", batch.id, batch.tp.partition) }</h3>
+                <button class="close" onclick={on_close} aria-label="close the inspector">{ "×" }</button>
+            </header>
+            <p class="state" id="batch-state">{ state_en }<br/><span class="ko" lang="ko">{ state_ko }</span></p>
+            <dl class="fields">
+                { field("records", batch.records.len().to_string()) }
+                { field(if batch.encoded.is_some() { "size (written)" } else { "size (estimated)" },
+                    format!("{} B of batch.size {} (buffer {} B)", batch.size_in_bytes, p.config.batch_size, batch.buffer_size)) }
+                { field("uncompressed records", format!("{} B + 61 B header", batch.records_size)) }
+                { field("compression.type", batch.compression.name().to_string()) }
+                { field("compression ratio", match (ratio, batch.compression) {
+                    (Some(r), _) => format!("{r:.3} (written ÷ uncompressed records)"),
+                    (None, CompressionType::None) => "1.000".to_string(),
+                    (None, _) => "known once written at drain".to_string(),
+                }) }
+                { field("created", format!("{} ms", batch.created_ms)) }
+                { field("attempts", batch.attempts.to_string()) }
+                { field("producerId / epoch / baseSequence", format!("{} / {} / {}", batch.producer_id, batch.producer_epoch, batch.base_sequence)) }
+            </dl>
+            <table class="records">
+                <thead><tr><th>{ "send" }</th><th>{ "key" }</th><th>{ "value" }</th><th>{ "size" }</th><th>{ "offset" }</th></tr></thead>
+                <tbody>{ for records }</tbody>
+            </table>
+            if batch.records.len() > 50 {
+                <p class="small">{ format!("… and {} more records", batch.records.len() - 50) }</p>
+            }
+            <h4>{ "Bytes (record batch v2)" }</h4>
+            { match &batch.encoded {
+                Some(e) => hex_view(&e.bytes),
+                None => html! { <p class="small" id="batch-hex-pending">
+                    { "Not written yet: the batch is encoded (and compressed) when the sender drains it; until then its size is Kafka's estimate." }
+                    <br/><span class="ko" lang="ko">{ "배치는 sender가 drain할 때 v2 형식으로 인코딩·압축됨. 그 전에는 추정 크기." }</span>
+                </p> },
+            } }
+        </section>
+    }
+}
