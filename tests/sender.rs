@@ -543,3 +543,24 @@ fn batch_size_counts_estimated_compressed_bytes() {
         per_batch(&gzip)
     );
 }
+
+#[test]
+fn flush_makes_lingering_batches_sendable_until_they_complete() {
+    // RecordAccumulator.beginFlush/awaitFlushCompletion: during a flush every batch is
+    // ready, linger.ms or not; once the batches incomplete at the call have completed,
+    // lingering is back.
+    let config = r#"{"linger.ms":"10000"}"#;
+    let flush = r#"{"at_ms":100,"action":"flush","producer":"p"}"#.to_string();
+    let s = scenario(1, config, &[send(0, 5, 0), flush, send(200, 1, 0)], 20_000);
+    let mut sim = Simulation::new(&Scenario::from_json(&s).unwrap()).unwrap();
+    sim.run_until(100);
+    assert!(sim.producers()[0].flush_in_progress());
+    sim.run();
+    let p = &sim.producers()[0];
+    assert!(!p.flush_in_progress());
+    assert!(p.sends[..5].iter().all(|r| r.sent_ms == Some(100)));
+    assert_eq!(p.sends[5].sent_ms, Some(10_200));
+    let result = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
+    assert_eq!(result["action_results"][0]["action"], "flush");
+    assert_eq!(result["action_results"][0]["error"], Value::Null);
+}

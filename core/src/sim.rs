@@ -35,7 +35,7 @@ enum Event {
         i: u32,
     },
     /// A non-`send` action of the scenario.
-    Fault {
+    Action {
         action: u32,
     },
     ProducerWake {
@@ -350,6 +350,15 @@ impl Simulation {
             let at = |f: &str| format!("actions[{i}].{f}");
             let s = match action {
                 Action::Send(s) => s,
+                Action::Flush(a) => {
+                    if !scenario.producers.iter().any(|p| p.name == a.producer) {
+                        errors.push(err(
+                            at("producer"),
+                            format!("unknown producer '{}'", a.producer),
+                        ));
+                    }
+                    continue;
+                }
                 Action::DropRequests(a) | Action::DropResponses(a) => {
                     if a.broker >= scenario.brokers {
                         errors.push(err(
@@ -496,7 +505,7 @@ impl Simulation {
                     action: action_index,
                     i: 0,
                 },
-                _ => Event::Fault {
+                _ => Event::Action {
                     action: action_index,
                 },
             };
@@ -610,7 +619,7 @@ impl Simulation {
         let mut out = Effects::default();
         match next.event {
             Event::SendRecord { action, i } => self.send_record(action, i, &mut out),
-            Event::Fault { action } => self.fault(action),
+            Event::Action { action } => self.action(action),
             Event::ProducerWake { producer } => {
                 let p = producer as usize;
                 if self.wake_at[p] == Some(at) {
@@ -681,10 +690,15 @@ impl Simulation {
         }
     }
 
-    /// Arms a fault: the next `count` produce requests to the broker, or responses from
-    /// it, are lost.
-    fn fault(&mut self, action: u32) {
+    /// A non-`send` action: a producer's `flush()`, or a fault that makes the next `count`
+    /// produce requests to a broker, or responses from it, get lost.
+    fn action(&mut self, action: u32) {
         match &self.scenario.actions[action as usize] {
+            Action::Flush(a) => {
+                if let Some(p) = self.producers.iter_mut().find(|p| p.name == a.producer) {
+                    p.flush();
+                }
+            }
             Action::DropRequests(a) => {
                 *self.drop_requests.entry(a.broker).or_default() += a.count.unwrap_or(0)
             }

@@ -186,7 +186,6 @@ const NOT_YET: &[&str] = &[
     "compression.gzip.level",
     "compression.lz4.level",
     "compression.zstd.level",
-    "transactional.id",
     "transaction.timeout.ms",
     "metadata.max.age.ms",
     "interceptor.classes",
@@ -221,6 +220,8 @@ fn default_of(key: &str, v: KafkaVersion) -> Option<&'static str> {
         "partitioner.class" if since_3_3 => "",
         "partitioner.class" => "org.apache.kafka.clients.producer.internals.DefaultPartitioner",
         "key.serializer" | "value.serializer" => STRING_SERIALIZER,
+        // null: not transactional.
+        "transactional.id" => "",
         _ => return None,
     })
 }
@@ -393,10 +394,15 @@ impl ProducerConfig {
         }
 
         let mut notes = Vec::new();
+        // A transactional.id asks for idempotence unless enable.idempotence is set; up to the
+        // KAFKA-13598 fix it counted as asking explicitly (conflicts threw, never disabled).
+        let transactional =
+            explicit("transactional.id") && !get("transactional.id").trim().is_empty();
+        let strict_transactions = transactional && !honours_default_idempotence(version);
         let idempotence = resolve_idempotence(
             version,
-            idempotence_requested,
-            explicit("enable.idempotence"),
+            idempotence_requested || (transactional && !explicit("enable.idempotence")),
+            explicit("enable.idempotence") || strict_transactions,
             explicit("acks"),
             acks,
             retries,
@@ -404,6 +410,16 @@ impl ProducerConfig {
             &mut notes,
         )
         .map_err(|e| vec![e])?;
+        // postProcessAndValidateIdempotenceConfigs, last: after a silent disable too.
+        if transactional && !idempotence {
+            return Err(vec![ConfigError {
+                key: Some("transactional.id".into()),
+                message: "Cannot set a transactional.id without also enabling idempotence.".into(),
+            }]);
+        }
+        if transactional {
+            return Err(vec![not_modelled("transactional.id", "transactions")]);
+        }
         // 2.x: enabling idempotence without setting acks made acks default to all.
         let acks = if idempotence && !explicit("acks") {
             Acks::All
@@ -470,6 +486,12 @@ impl ProducerConfig {
     }
 }
 
+/// KAFKA-13598: 2.x (default off) and 3.0.0/3.1.0 only honoured idempotence, and so only
+/// relaxed its conflicts, when it was asked for explicitly.
+fn honours_default_idempotence(v: KafkaVersion) -> bool {
+    v.at_least(3, 0) && !matches!((v.major, v.minor, v.patch), (3, 0, 0) | (3, 1, 0))
+}
+
 /// `ProducerConfig.postProcessAndValidateIdempotenceConfigs` and its history (`producer.md` §6.1).
 #[allow(clippy::too_many_arguments)]
 fn resolve_idempotence(
@@ -485,9 +507,7 @@ fn resolve_idempotence(
     if !requested {
         return Ok(false);
     }
-    // KAFKA-13598: 3.0.0 and 3.1.0 only honoured idempotence when set explicitly.
-    let honours_default = !matches!((v.major, v.minor, v.patch), (3, 0, 0) | (3, 1, 0));
-    if !explicit && !honours_default {
+    if !explicit && !honours_default_idempotence(v) {
         notes.push(format!(
             "Kafka {v}: enable.idempotence defaults to true but is only honoured when set explicitly (KAFKA-13598, fixed in 3.0.1/3.1.1/3.2.0): this producer is not idempotent"
         ));
@@ -632,6 +652,39 @@ mod tests {
         // 2.8: explicit idempotence with acks unset forces acks to all.
         let c = parse("2.8", &[("enable.idempotence", "true")]).unwrap();
         assert_eq!((c.acks, c.idempotence), (Acks::All, true));
+    }
+
+    #[test]
+    fn transactional_id_requires_idempotence() {
+        // KafkaProducerTest.testAcksAndIdempotenceForIdempotentProducers and friends
+        // (producer.md §9 case 23): a transactional.id with a conflict that silently
+        // disables default idempotence, or with idempotence off, is a ConfigException.
+        let no_idem = "Cannot set a transactional.id without also enabling idempotence.";
+        for kv in [
+            &[("transactional.id", "t"), ("acks", "1")][..],
+            &[("transactional.id", "t"), ("retries", "0")],
+            &[("transactional.id", "t"), ("enable.idempotence", "false")],
+        ] {
+            let e = parse("3.9", kv).unwrap_err();
+            assert_eq!(e[0].message, no_idem, "{kv:?}");
+            assert_eq!(e[0].key.as_deref(), Some("transactional.id"));
+        }
+        let e = parse(
+            "3.9",
+            &[
+                ("transactional.id", "t"),
+                ("enable.idempotence", "true"),
+                ("acks", "1"),
+            ],
+        )
+        .unwrap_err();
+        assert!(e[0].message.starts_with("Must set acks to all"));
+        // 2.8: a transactional.id turned idempotence on as if asked explicitly.
+        let e = parse("2.8", &[("transactional.id", "t"), ("acks", "1")]).unwrap_err();
+        assert!(e[0].message.starts_with("Must set acks to all"));
+        // A valid one passes the rule and meets the transactions still to come.
+        let e = parse("3.9", &[("transactional.id", "t")]).unwrap_err();
+        assert!(e[0].message.contains("not modelled"));
     }
 
     #[test]

@@ -338,6 +338,14 @@ impl RecordAccumulator {
         &self.topics[topic as usize].built_in
     }
 
+    /// Every batch not yet drained, for `flush()` to wait on.
+    pub fn batch_ids(&self) -> impl Iterator<Item = BatchId> + '_ {
+        self.topics
+            .iter()
+            .flat_map(|t| t.batches.values())
+            .flat_map(|dq| dq.iter().map(|b| b.id))
+    }
+
     pub fn has_undrained(&self) -> bool {
         self.topics
             .iter()
@@ -473,12 +481,13 @@ impl RecordAccumulator {
     /// `RecordAccumulator.ready` → `partitionReady` per topic: leaders with a sendable
     /// batch, and when to look again. Also feeds adaptive partitioning with the deque
     /// lengths of partitions that have a leader, once every partition has a deque.
-    /// `exhausted`: someone waits in the `BufferPool`, so every batch is sendable.
+    /// `all_sendable`: someone waits in the `BufferPool` or a `flush()` is in progress,
+    /// so every batch is sendable without lingering.
     pub fn ready(
         &mut self,
         cluster: &Cluster,
         now: u64,
-        exhausted: bool,
+        all_sendable: bool,
         rng: &mut Rng,
     ) -> ReadyCheckResult {
         let mut ready_nodes = BTreeSet::new();
@@ -531,7 +540,7 @@ impl RecordAccumulator {
                     self.linger_ms
                 };
                 let full = dq.len() > 1 || first.is_full();
-                let sendable = full || waited >= time_to_wait || exhausted;
+                let sendable = full || waited >= time_to_wait || all_sendable;
                 if sendable && !backing_off {
                     ready_nodes.insert(leader);
                 } else {

@@ -23,7 +23,7 @@ use buffer_pool::{Allocation, BufferPool, Grant, WaiterId};
 use metrics::ProducerMetrics;
 use partitioner::{partition_for_key, Partitioner};
 use sender::{Drained, InFlightRequest, Sender};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use transaction_manager::TransactionManager;
 
@@ -81,6 +81,8 @@ pub struct KafkaProducer {
     blocked: BTreeMap<WaiterId, BlockedAppend>,
     /// Waiters whose memory came, to resume.
     grants: Vec<Grant>,
+    /// Per `flush()` call still waiting: the batches incomplete when it was called.
+    flushes: Vec<BTreeSet<BatchId>>,
     /// Responses delivered and not yet handled by the sender thread's `poll`.
     inbox: Vec<(u32, ProduceResponse)>,
     wake_requested: bool,
@@ -122,6 +124,7 @@ impl KafkaProducer {
             pool,
             blocked: BTreeMap::new(),
             grants: Vec::new(),
+            flushes: Vec::new(),
             inbox: Vec::new(),
             wake_requested: false,
             next_ready_check_ms: None,
@@ -399,6 +402,33 @@ impl KafkaProducer {
         }
     }
 
+    /// `flush()` (`beginFlush` … `awaitFlushCompletion`): every batch is sendable at once,
+    /// until all batches incomplete at the call have completed.
+    pub fn flush(&mut self) {
+        let pending: BTreeSet<BatchId> = self
+            .accumulator
+            .batch_ids()
+            .chain(self.sender.batch_ids())
+            .collect();
+        if !pending.is_empty() {
+            self.flushes.push(pending);
+            self.wake_requested = true;
+        }
+    }
+
+    /// Whether a `flush()` is waiting for batches to complete.
+    pub fn flush_in_progress(&self) -> bool {
+        !self.flushes.is_empty()
+    }
+
+    /// A batch completed or failed for good: flushes waiting on it may be done.
+    fn batch_done(&mut self, id: BatchId) {
+        for pending in &mut self.flushes {
+            pending.remove(&id);
+        }
+        self.flushes.retain(|p| !p.is_empty());
+    }
+
     /// The record whose `send()` is blocked waiting for `buffer.memory`, if any.
     pub fn blocked_in_send(&self) -> Option<u32> {
         self.blocked.values().map(|b| b.index).next()
@@ -443,7 +473,7 @@ impl KafkaProducer {
             let (mut drained, next) = self.sender.send_producer_data(
                 &mut self.accumulator,
                 self.tm.as_mut(),
-                self.pool.queued() > 0,
+                self.pool.queued() > 0 || !self.flushes.is_empty(),
                 cluster,
                 now,
                 rng,
@@ -670,6 +700,7 @@ impl KafkaProducer {
         out: &mut Effects,
     ) {
         self.free(batch.buffer_size, now);
+        self.batch_done(batch.id);
         for (i, r) in batch.records.iter().enumerate() {
             let s = &mut self.sends[r.index as usize];
             s.outcome = Outcome::Acked;
@@ -709,6 +740,7 @@ impl KafkaProducer {
         }
         self.sender.remove_in_flight_batch(batch.tp, batch.id);
         self.free(batch.buffer_size, now);
+        self.batch_done(batch.id);
         out.events.push(TraceEvent::BatchFailed {
             producer: self.id,
             batch: batch.id,

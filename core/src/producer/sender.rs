@@ -73,12 +73,12 @@ impl Sender {
         &mut self,
         accumulator: &mut RecordAccumulator,
         tm: Option<&mut TransactionManager>,
-        exhausted: bool,
+        all_sendable: bool,
         cluster: &Cluster,
         now: u64,
         rng: &mut Rng,
     ) -> (Vec<Drained>, Option<u64>) {
-        let ready = accumulator.ready(cluster, now, exhausted, rng);
+        let ready = accumulator.ready(cluster, now, all_sendable, rng);
         let mut next = ready.next_ready_check_delay_ms.map(|d| now + d);
         let mut nodes = BTreeSet::new();
         for node in ready.ready_nodes {
@@ -164,6 +164,14 @@ impl Sender {
             .filter_map(|l| l.first())
             .map(|&(_, created)| created + delivery_timeout_ms)
             .min()
+    }
+
+    /// Every batch in a request in flight.
+    pub fn batch_ids(&self) -> impl Iterator<Item = BatchId> + '_ {
+        self.in_flight
+            .values()
+            .flat_map(|q| q.iter())
+            .flat_map(|r| r.batches.iter().map(|b| b.id))
     }
 
     pub fn batch_mut(&mut self, tp: TopicPartition, batch: BatchId) -> Option<&mut ProducerBatch> {
