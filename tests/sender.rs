@@ -85,12 +85,19 @@ fn a_lost_response_reorders_without_idempotence_and_never_with_it() {
         "acknowledged offsets run backwards without idempotence"
     );
     assert!(log_len(&plain) > 40, "the retried batch is stored twice");
+    // The ledger: the retried copy lands after younger records — a reader applying the
+    // log in order applies it twice, the second time out of order.
+    assert!(plain["ledger"]["duplicated"].as_u64().unwrap() >= 1);
+    assert!(plain["ledger"]["reordered"].as_u64().unwrap() >= 1);
+    assert_eq!(plain["ledger"]["lost"], 0);
     assert!(metric(&plain, "record-retry-total") >= 1.0);
     assert!(sends(&plain).iter().all(|s| s["outcome"] == "acked"));
 
     let idempotent = run_json(&scenario(1, IDEMPOTENT, &actions, 6000));
     assert_eq!(reordered(&idempotent), 0);
     assert_eq!(log_len(&idempotent), 40, "one copy of every record");
+    assert_eq!(idempotent["ledger"]["duplicated"], 0);
+    assert_eq!(idempotent["ledger"]["reordered"], 0);
     assert!(sends(&idempotent).iter().all(|s| s["outcome"] == "acked"));
     assert!(metric(&idempotent, "record-retry-total") >= 1.0);
 }
@@ -104,6 +111,11 @@ fn a_lost_request_reorders_without_idempotence_and_never_with_it() {
     let plain = run_json(&scenario(1, NO_IDEMPOTENCE, &actions, 6000));
     assert!(reordered(&plain) > 0);
     assert!(sends(&plain).iter().all(|s| s["outcome"] == "acked"));
+    let lost_one = sends(&plain).iter().find(|s| s["reordered"] == true);
+    assert!(
+        lost_one.is_some(),
+        "the lost request's record lands after younger ones"
+    );
 
     let idempotent = run_json(&scenario(1, IDEMPOTENT, &actions, 6000));
     assert_eq!(reordered(&idempotent), 0);
@@ -133,6 +145,10 @@ fn a_retry_older_than_five_batches_is_out_of_order_until_it_expires() {
     let result = run_json(&scenario(1, config, &actions, 8000));
     assert_eq!(log_len(&result), 400, "no duplicate");
     assert_eq!(reordered(&result), 0);
+    assert_eq!(
+        result["ledger"]["failed_but_written"], 1,
+        "the TimeoutException is for a record the log holds"
+    );
     let failed: Vec<&Value> = sends(&result)
         .iter()
         .filter(|s| s["outcome"] == "failed")

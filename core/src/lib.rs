@@ -11,6 +11,7 @@ pub mod compression;
 pub mod config;
 pub mod effects;
 pub mod errors;
+pub mod ledger;
 pub mod metadata;
 pub mod net;
 pub mod producer;

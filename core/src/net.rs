@@ -24,6 +24,9 @@ pub struct WireBatch {
     pub producer_epoch: i16,
     pub base_sequence: i32,
     pub records: Vec<Rc<RecordData>>,
+    /// The producer's send index of each record: the simulation's ground truth for the
+    /// delivery ledger (Kafka's bytes carry no such thing).
+    pub send_indices: Vec<u32>,
     pub size_in_bytes: u32,
 }
 

@@ -1,5 +1,6 @@
 //! The result JSON of `kafka-lab run` (`shared/SCENARIO.md`, "Result JSON").
 
+use crate::ledger::{self, Ledger};
 use crate::producer::metrics::ProducerMetricsReport;
 use crate::producer::Outcome;
 use crate::sim::Simulation;
@@ -17,6 +18,8 @@ pub struct RunResult {
     pub action_results: Vec<ActionResult>,
     pub consumers: Vec<ConsumerResult>,
     pub metrics: Metrics,
+    /// What became of every record sent: lost, duplicated, reordered, with totals.
+    pub ledger: Ledger,
 }
 
 #[derive(Debug, Serialize)]
@@ -62,6 +65,10 @@ pub struct SendResult {
     pub offset: i64,
     pub error: Option<String>,
     pub attempts: u32,
+    /// Copies of the record in the committed log (0 when lost or never written).
+    pub copies: u32,
+    /// A copy of it comes after a record its producer sent later to that partition.
+    pub reordered: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -139,8 +146,13 @@ impl RunResult {
         }
         let mut sends = Vec::new();
         let mut producers = BTreeMap::new();
+        let fates = ledger::fates(sim);
         for producer in sim.producers() {
             for (i, s) in producer.sends.iter().enumerate() {
+                let fate = fates
+                    .get(&(producer.id, i as u32))
+                    .copied()
+                    .unwrap_or_default();
                 sends.push(SendResult {
                     producer: producer.name.clone(),
                     index: i as u32,
@@ -156,6 +168,8 @@ impl RunResult {
                     offset: s.offset,
                     error: s.error.as_ref().map(|e| e.exception_name().to_string()),
                     attempts: s.attempts,
+                    copies: fate.copies,
+                    reordered: fate.reordered,
                 });
             }
             producers.insert(
@@ -187,6 +201,7 @@ impl RunResult {
                 .collect(),
             consumers: Vec::new(),
             metrics: Metrics { producers },
+            ledger: Ledger::of(sim),
         }
     }
 }

@@ -85,3 +85,29 @@ test('KAFKA-9965: RoundRobinPartitioner in 3.8 starves every other partition', a
     assert.deepEqual(errors, []);
   });
 });
+
+test('a lost response duplicates and reorders without idempotence, never with it', async () => {
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.waitForSelector('#app-root .stage-svg');
+    await page.click('#play'); // pause at the start
+    await page.selectOption('#enable-idempotence', 'false');
+    await page.selectOption('#request-timeout-ms', '1000');
+    await page.click('#drop-response-0');
+    await page.waitForSelector('#fault-list li');
+    await page.selectOption('#speed', '5');
+    await page.click('#play');
+    await page.waitForFunction(() => {
+      const [dup, reord] = document.querySelector('#ledger .value').textContent.split('·').map(Number);
+      return dup > 0 && reord > 0;
+    }, null, { timeout: 20000 });
+    await page.click('#play');
+    await page.screenshot({ path: `${ARTIFACTS}app-lost-response.png` });
+    // Same run, same fault, idempotent producer: the leader drops the retried copy.
+    await page.selectOption('#enable-idempotence', 'true');
+    assert.equal((await page.locator('#ledger .value').innerText()).replace(/\s/g, ''), '0·0·0');
+    assert.ok(Number(await page.locator('.metric:has(.mname:text-is("record-retry-total")) .value').innerText()) > 0,
+      'the batch was still retried');
+    assert.deepEqual(errors, []);
+  });
+});

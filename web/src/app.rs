@@ -6,8 +6,9 @@ use crate::inspector::{find_batch, inspector};
 use crate::painter::paint;
 use crate::panel::producer_panel;
 use crate::stage::stage;
-use crate::workload::{KeyPattern, Setting, Workload, MODES};
+use crate::workload::{Fault, FaultKind, KeyPattern, Setting, Workload, BROKERS, MODES};
 use gloo_render::{request_animation_frame, AnimationFrame};
+use kafka_lab::ledger::Ledger;
 use kafka_lab::producer::accumulator::{BatchId, ProducerBatch};
 use kafka_lab::scenario::SendMode;
 use kafka_lab::serializer::Serializer;
@@ -37,6 +38,9 @@ pub enum Msg {
     Set(Setting),
     Inspect(BatchId),
     CloseInspector,
+    /// Lose the next request to, or response from, a broker, from the moment on screen.
+    Fault(FaultKind, u32),
+    ClearFaults,
 }
 
 pub struct App {
@@ -270,6 +274,21 @@ impl App {
         (format!("{:>7.3}s", at as f64 / 1000.0), text)
     }
 
+    /// Rebuilds the run with `workload` and replays it to the moment on screen; an invalid
+    /// workload keeps the last good one and says why.
+    fn replay(&mut self, workload: Workload) {
+        match build(&workload) {
+            Ok(mut sim) => {
+                sim.run_until(self.display_ms.floor() as u64);
+                self.workload = workload;
+                self.sim = sim;
+                self.error = None;
+                self.inspected = None;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
     /// Keeps the inspected batch current while the producer still holds it.
     fn refresh_inspected(&mut self) {
         let Some(id) = self.inspected.as_ref().map(|b| b.id) else {
@@ -293,6 +312,22 @@ impl App {
             }
             Msg::CloseInspector => {
                 self.inspected = None;
+                true
+            }
+            Msg::Fault(kind, broker) => {
+                let mut workload = self.workload.clone();
+                workload.faults.push(Fault {
+                    at_ms: self.display_ms.floor() as u64,
+                    kind,
+                    broker,
+                });
+                self.replay(workload);
+                true
+            }
+            Msg::ClearFaults => {
+                let mut workload = self.workload.clone();
+                workload.faults.clear();
+                self.replay(workload);
                 true
             }
             Msg::Frame(ts) => {
@@ -454,6 +489,7 @@ impl Component for App {
                 .count()
         });
         let sent = producer.map_or(0, |p| p.sends.len());
+        let ledger = Ledger::of(&self.sim);
         let notes = producer.map(|p| p.config.notes.clone()).unwrap_or_default();
         let idempotent = producer.is_some_and(|p| p.config.idempotence);
         let facts = producer
@@ -533,6 +569,27 @@ impl Component for App {
                         if let Some(e) = &self.error {
                             <p class="error" role="alert" id="config-error">{ e }<br/><small>{ "Kept the last valid settings." }</small></p>
                         }
+                        <h2>{ "Faults" }<span class="ko" lang="ko">{ " · 장애 주입" }</span></h2>
+                        <div class="faults" id="faults">
+                            { for (0..BROKERS).map(|b| html! {
+                                <div class="fault-row">
+                                    <span class="mono small">{ format!("broker {b}") }</span>
+                                    <button id={format!("drop-request-{b}")} title="the next produce request to this broker is lost on the way"
+                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::DropRequest, b))}>{ "lose request" }</button>
+                                    <button id={format!("drop-response-{b}")} title="the broker writes the next produce request, but its response is lost"
+                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::DropResponse, b))}>{ "lose response" }</button>
+                                </div>
+                            }) }
+                            <span class="hint">{ "The producer waits request.timeout.ms, then retries: watch duplicates and reordering with enable.idempotence=false and max.in.flight > 1." }
+                                <br/><span class="ko" lang="ko">{ "request.timeout.ms 후 재시도 — 멱등성을 끄면 중복·순서 뒤바뀜이 보임." }</span></span>
+                            if !w.faults.is_empty() {
+                                <ul class="fault-list mono small" id="fault-list">
+                                    { for w.faults.iter().map(|f| html! { <li>{ format!("{:.3} s · broker {} · {}", f.at_ms as f64 / 1000.0, f.broker,
+                                        match f.kind { FaultKind::DropRequest => "request lost", FaultKind::DropResponse => "response lost" }) }</li> }) }
+                                </ul>
+                                <button id="clear-faults" onclick={link.callback(|_| Msg::ClearFaults)}>{ "clear faults" }</button>
+                            }
+                        </div>
                         <h2>{ "Producer config" }<span class="ko" lang="ko">{ " · 프로듀서 설정" }</span></h2>
                         { producer_panel(w, &link.callback(Msg::Set)) }
                     </aside>
@@ -545,6 +602,12 @@ impl Component for App {
                         { metric("batch-size-avg", format!("{:.0} B", metrics.as_ref().map_or(0.0, |m| m.batch_size_avg))) }
                         { metric("request-latency-avg", format!("{:.1} ms", metrics.as_ref().map_or(0.0, |m| m.request_latency_avg))) }
                         { metric("acked / sent", format!("{acked} / {sent}")) }
+                        { metric("record-retry-total", metrics.as_ref().map_or(0, |m| m.record_retry_total).to_string()) }
+                        { metric("compression-rate-avg", format!("{:.3}", metrics.as_ref().map_or(0.0, |m| m.compression_rate_avg))) }
+                        <div class="metric ledger" id="ledger" title="from the committed logs: extra copies, records out of send order, acknowledged but missing">
+                            <span class="value">{ format!("{} · {} · {}", ledger.duplicated, ledger.reordered, ledger.lost) }</span>
+                            <span class="mname">{ "duplicated · reordered · lost" }</span>
+                        </div>
                     </div>
                     <div class="events" aria-live="off">
                         <h3>{ "Events" }</h3>

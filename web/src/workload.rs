@@ -4,8 +4,8 @@
 
 use kafka_lab::config::{partitioner_class_available, producer_default, CUSTOM_PARTITIONER};
 use kafka_lab::scenario::{
-    Action, CustomPartitionerSpec, NetworkSpec, NullKeyRule, OtherKeys, PartitionRule,
-    ProducerSpec, Scenario, Send, SendMode, TopicSpec,
+    Action, BrokerAction, CustomPartitionerSpec, NetworkSpec, NullKeyRule, OtherKeys,
+    PartitionRule, ProducerSpec, Scenario, Send, SendMode, TopicSpec,
 };
 use kafka_lab::serializer::{Serialized, Serializer};
 use kafka_lab::version::KafkaVersion;
@@ -99,6 +99,26 @@ pub struct Workload {
     pub latency_ms: u64,
     /// How the application calls `send()` (seed §3).
     pub mode: SendMode,
+    /// Lost messages the user injected, in the order they were asked for.
+    pub faults: Vec<Fault>,
+}
+
+/// Which message a fault loses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The next produce request to the broker never reaches it (`drop_requests`).
+    DropRequest,
+    /// The broker handles the next produce request but its response is lost
+    /// (`drop_responses`).
+    DropResponse,
+}
+
+/// A fault injected at a moment of the run; it replays with the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fault {
+    pub at_ms: u64,
+    pub kind: FaultKind,
+    pub broker: u32,
 }
 
 /// Virtual length of the demo run.
@@ -135,6 +155,7 @@ impl Default for Workload {
             value_bytes: 100,
             latency_ms: 10,
             mode: SendMode::Async,
+            faults: Vec::new(),
         }
     }
 }
@@ -269,7 +290,7 @@ impl Workload {
                 custom_partitioner: custom.then(seed_custom_partitioner),
             }],
             consumers: vec![],
-            actions: vec![Action::Send(Send {
+            actions: std::iter::once(Action::Send(Send {
                 at_ms: 0,
                 producer: "producer-1".into(),
                 topic: TOPIC.into(),
@@ -281,7 +302,20 @@ impl Workload {
                 count,
                 interval_ms,
                 mode: self.mode,
-            })],
+            }))
+            .chain(self.faults.iter().map(|f| {
+                let a = BrokerAction {
+                    at_ms: f.at_ms,
+                    broker: f.broker,
+                    extra_latency_ms: None,
+                    count: Some(1),
+                };
+                match f.kind {
+                    FaultKind::DropRequest => Action::DropRequests(a),
+                    FaultKind::DropResponse => Action::DropResponses(a),
+                }
+            }))
+            .collect(),
             until_ms: RUN_MS,
             network: Some(NetworkSpec {
                 latency_ms: self.latency_ms,

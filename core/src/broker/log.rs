@@ -14,6 +14,8 @@ pub struct LogRecord {
     pub sequence: i32,
     pub leader_epoch: u32,
     pub append_ms: u64,
+    /// Which `send()` this copy came from: (producer, send index).
+    pub origin: (u16, u32),
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -49,7 +49,7 @@ impl Broker {
                 .get_mut(&batch.tp)
                 .expect("the producer only sends to the leader named by metadata");
             let (base_offset, error, error_message) =
-                match partition.append_records_to_leader(batch, now) {
+                match partition.append_records_to_leader(producer, batch, now) {
                     LeaderAppend::Appended { base_offset } => {
                         events.push(TraceEvent::Appended {
                             broker: self.id,

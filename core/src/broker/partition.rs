@@ -39,7 +39,12 @@ impl Partition {
 
     /// `appendRecordsToLeader`: an idempotent batch is checked against the producer's
     /// state first; then the records take consecutive offsets from the log end offset.
-    pub fn append_records_to_leader(&mut self, batch: &WireBatch, now: u64) -> LeaderAppend {
+    pub fn append_records_to_leader(
+        &mut self,
+        producer: u16,
+        batch: &WireBatch,
+        now: u64,
+    ) -> LeaderAppend {
         let base = self.log.log_end_offset();
         let last_seq = batch
             .base_sequence
@@ -88,6 +93,7 @@ impl Partition {
                 sequence,
                 leader_epoch: self.leader_epoch,
                 append_ms: now,
+                origin: (producer, batch.send_indices[i]),
             });
         }
         LeaderAppend::Appended { base_offset: base }

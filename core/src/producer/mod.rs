@@ -600,6 +600,7 @@ impl KafkaProducer {
                 producer_epoch: batch.producer_epoch,
                 base_sequence: batch.base_sequence,
                 records: batch.records.iter().map(|r| r.data.clone()).collect(),
+                send_indices: batch.records.iter().map(|r| r.index).collect(),
                 size_in_bytes: batch.size_in_bytes,
             });
         }
