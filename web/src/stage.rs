@@ -92,6 +92,37 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation) -> H
             (None, None) => String::new(),
         })
         .unwrap_or_default();
+    // The last choices, oldest first: sticky runs read as blocks of one colour, round
+    // robin as a rainbow, keys as their hash pattern.
+    const RECENT: usize = 14;
+    let recent: Vec<u32> = p
+        .sends
+        .iter()
+        .rev()
+        .filter_map(|s| s.partition)
+        .take(RECENT)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let run = recent
+        .iter()
+        .rev()
+        .take_while(|&&x| Some(&x) == recent.last())
+        .count();
+    let chips = recent.iter().enumerate().map(|(i, &part)| {
+        let x = PART_X + 7.0 + i as f64 * 7.5;
+        html! { <rect x={x.to_string()} y={(MID_Y - BOX_H / 2.0 + 98.0).to_string()} width="6" height="10" rx="1.5" fill={partition_color(part)}/> }
+    });
+    let run_text = match recent.last() {
+        Some(last) if run > 1 => format!("run of {run} on p{last}"),
+        Some(last) => format!("p{last}, then elsewhere"),
+        None => String::new(),
+    };
+    // The built-in partitioner's sticky partition for records without a key.
+    let sticky = (p.partitioner.is_none() && !keyed || p.config.partitioner_ignore_keys)
+        .then(|| p.accumulator.built_in_partitioner(0))
+        .and_then(|b| b.current().map(|c| (c, b.progress())));
     let serializer = p.config.key_serializer;
     let blocked = sim.blocked_in_get(p.id);
     let blocked_in_send = p.blocked_in_send();
@@ -127,6 +158,19 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation) -> H
             <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small">{ partitioner_name }</text>
             <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 58.0).to_string()} text-anchor="middle" class="mono tiny">{ rule }</text>
             <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 88.0).to_string()} text-anchor="middle" class="mono tiny" id="last-decision">{ decision }</text>
+            <g class="recent-choices" id="recent-choices">
+                <title>{ "the partitions of the last records, oldest first" }</title>
+                { for chips }
+            </g>
+            <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 122.0).to_string()} text-anchor="middle" class="tiny" id="run">{ run_text }</text>
+            if let Some((current, (produced, limit))) = sticky {
+                <g id="sticky-progress">
+                    <title>{ "KIP-794: the built-in partitioner stays on one partition until batch.size bytes went to it" }</title>
+                    <rect x={(PART_X + 8.0).to_string()} y={(y + 130.0).to_string()} width={(PART_W - 16.0).to_string()} height="4" rx="2" class="ring-bg"/>
+                    <rect x={(PART_X + 8.0).to_string()} y={(y + 130.0).to_string()} width={((PART_W - 16.0) * (produced as f64 / limit.max(1) as f64).min(1.0)).to_string()} height="4" rx="2" fill={partition_color(current)}/>
+                    <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 145.0).to_string()} text-anchor="middle" class="tiny">{ format!("sticky p{current}: {produced}/{limit} B") }</text>
+                </g>
+            }
         </g>
     }
 }

@@ -49,6 +49,17 @@ impl BuiltInPartitioner {
         }
     }
 
+    /// The sticky partition records without a partition go to now, if one was chosen.
+    pub fn current(&self) -> Option<u32> {
+        self.current
+    }
+
+    /// Bytes produced to the sticky partition since it was chosen, and the limit
+    /// (`batch.size`) after which the next record picks another.
+    pub fn progress(&self) -> (u32, u32) {
+        (self.produced_bytes, self.sticky_batch_size)
+    }
+
     pub fn load_stats(&self) -> Option<&PartitionLoadStats> {
         self.load_stats.as_ref()
     }
