@@ -275,3 +275,30 @@ fn test_adaptive_built_in_partitioner() {
         assert_eq!(p, 2);
     }
 }
+
+#[test]
+fn test_built_in_partitioner_fractional_batches() {
+    // RecordAccumulatorTest.testBuiltInPartitionerFractionalBatches: batch.size 512 (also
+    // the sticky limit), linger 10. Each round appends about 2/3 of a batch (ten 32-byte
+    // null-key records) and waits 10 ms: exactly one batch is ready, more than half and
+    // less than batch.size — the partitioner did not switch mid-batch and leave fractions.
+    let (c, mut rng) = (cluster(), Rng::new(5));
+    let mut acc = accumulator(512, 10);
+    let value = unkeyed(32);
+    let mut index = 0;
+    for round in 0..10u64 {
+        let now = round * 10;
+        for _ in 0..10 {
+            append(&mut acc, 0, None, index, &value, false, now, &mut rng, &c);
+            index += 1;
+        }
+        let nodes = acc.ready(&c, now + 10, false, &mut rng).ready_nodes;
+        assert_eq!(nodes.len(), 1, "round {round}: one leader ready");
+        let drained = acc.drain(&c, &nodes, i32::MAX as u32, now + 10, &mut rng, None);
+        let batches: Vec<_> = drained.into_values().flatten().collect();
+        assert_eq!(batches.len(), 1, "round {round}: one batch ready");
+        let size = batches[0].size_in_bytes;
+        assert!(size > 256 && size < 512, "round {round}: {size} bytes");
+        assert_eq!(size, 61 + 10 * 39);
+    }
+}

@@ -172,10 +172,7 @@ impl RunResult {
                     reordered: fate.reordered,
                 });
             }
-            producers.insert(
-                producer.name.clone(),
-                producer.metrics.report(&producer.pool),
-            );
+            producers.insert(producer.name.clone(), producer.metrics_report());
         }
         RunResult {
             ended_at_ms: sim.now(),

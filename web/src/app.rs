@@ -481,7 +481,7 @@ impl Component for App {
                 .collect()
         };
         let producer = self.sim.producers().first();
-        let metrics = producer.map(|p| p.metrics.report(&p.pool));
+        let metrics = producer.map(|p| p.metrics_report());
         let acked = producer.map_or(0, |p| {
             p.sends
                 .iter()

@@ -37,6 +37,8 @@ pub struct ProducerBatch {
     pub size_in_bytes: u32,
     /// Σ record sizes before compression (`uncompressedRecordsSizeInBytes`).
     pub records_size: u32,
+    /// The largest record's upper-bound size (`maxRecordSize`, for `record-size-avg`).
+    pub max_record_size: u32,
     pub compression: CompressionType,
     /// The topic's `CompressionRatioEstimator` value when the batch was created.
     ratio_estimate: f32,
@@ -92,6 +94,7 @@ impl ProducerBatch {
             write_limit,
             size_in_bytes: RECORD_BATCH_OVERHEAD as u32,
             records_size: 0,
+            max_record_size: 0,
             compression,
             ratio_estimate,
             encoded: None,
@@ -197,6 +200,9 @@ impl ProducerBatch {
             size,
         });
         self.records_size += size;
+        self.max_record_size = self
+            .max_record_size
+            .max(estimate_size_upper_bound(data.key_len(), data.value_len()) as u32);
         self.size_in_bytes = self.estimated_bytes_written();
         self.last_append_ms = now;
         Some(size)

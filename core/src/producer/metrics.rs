@@ -1,5 +1,8 @@
-//! Producer metrics under Kafka's names (`SenderMetricsRegistry`, `Sender.SenderMetrics`).
+//! Producer metrics under Kafka's names (`SenderMetricsRegistry`, `Sender.SenderMetrics`,
+//! `BufferPool`, `producer.md` §7). `-avg`/`-max` are over the whole run here, where Kafka
+//! keeps a 30-second window.
 
+use super::accumulator::ProducerBatch;
 use super::buffer_pool::BufferPool;
 use serde::Serialize;
 
@@ -12,9 +15,15 @@ pub struct ProducerMetrics {
     pub request_total: u64,
     pub batches: u64,
     pub batch_bytes: u64,
+    pub batch_bytes_max: u64,
     pub queue_time_ms: u64,
+    pub queue_time_max_ms: u64,
+    /// Σ over batches of the largest record's upper-bound size (`maxRecordSize`).
+    pub record_size_sum: u64,
+    pub record_size_max: u64,
     pub responses: u64,
     pub latency_ms: u64,
+    pub latency_max_ms: u64,
     /// Σ compression ratios of drained batches (f64 sum of Java floats).
     pub compression_ratios: f64,
 }
@@ -30,14 +39,28 @@ pub struct ProducerMetricsReport {
     pub record_error_total: u64,
     #[serde(rename = "batch-size-avg")]
     pub batch_size_avg: f64,
+    #[serde(rename = "batch-size-max")]
+    pub batch_size_max: u64,
     #[serde(rename = "records-per-request-avg")]
     pub records_per_request_avg: f64,
     #[serde(rename = "request-total")]
     pub request_total: u64,
+    #[serde(rename = "response-total")]
+    pub response_total: u64,
+    #[serde(rename = "requests-in-flight")]
+    pub requests_in_flight: u64,
     #[serde(rename = "request-latency-avg")]
     pub request_latency_avg: f64,
+    #[serde(rename = "request-latency-max")]
+    pub request_latency_max: u64,
     #[serde(rename = "record-queue-time-avg")]
     pub record_queue_time_avg: f64,
+    #[serde(rename = "record-queue-time-max")]
+    pub record_queue_time_max: u64,
+    #[serde(rename = "record-size-avg")]
+    pub record_size_avg: f64,
+    #[serde(rename = "record-size-max")]
+    pub record_size_max: u64,
     #[serde(rename = "compression-rate-avg")]
     pub compression_rate_avg: f64,
     #[serde(rename = "buffer-total-bytes")]
@@ -50,58 +73,74 @@ pub struct ProducerMetricsReport {
     pub buffer_exhausted_total: u64,
     #[serde(rename = "bufferpool-wait-time-ns-total")]
     pub bufferpool_wait_time_ns_total: u64,
+    /// The deprecated twin Kafka still registers, also in nanoseconds.
+    #[serde(rename = "bufferpool-wait-time-total")]
+    pub bufferpool_wait_time_total: u64,
 }
 
-fn avg(sum: u64, n: u64) -> f64 {
+fn avg(sum: f64, n: u64) -> f64 {
     if n == 0 {
         0.0
     } else {
-        sum as f64 / n as f64
+        sum / n as f64
     }
 }
 
 impl ProducerMetrics {
-    /// `updateProduceRequestMetrics`: recorded when batches are drained into a request.
-    pub fn record_request(
+    /// `updateProduceRequestMetrics`: recorded for each request as its batches are
+    /// drained (a retried batch counts again).
+    pub fn record_request<'a>(
         &mut self,
-        records: u64,
-        batch_bytes: &[u32],
-        queue_times: &[u64],
-        compression_ratios: &[f32],
+        now: u64,
+        batches: impl IntoIterator<Item = &'a ProducerBatch>,
     ) {
-        self.compression_ratios += compression_ratios.iter().map(|&r| r as f64).sum::<f64>();
         self.request_total += 1;
-        self.record_send_total += records;
-        self.batches += batch_bytes.len() as u64;
-        self.batch_bytes += batch_bytes.iter().map(|&b| b as u64).sum::<u64>();
-        self.queue_time_ms += queue_times.iter().sum::<u64>();
+        for b in batches {
+            let bytes = b.size_in_bytes as u64;
+            let queued = now.saturating_sub(b.created_ms);
+            self.record_send_total += b.records.len() as u64;
+            self.batches += 1;
+            self.batch_bytes += bytes;
+            self.batch_bytes_max = self.batch_bytes_max.max(bytes);
+            self.queue_time_ms += queued;
+            self.queue_time_max_ms = self.queue_time_max_ms.max(queued);
+            self.record_size_sum += b.max_record_size as u64;
+            self.record_size_max = self.record_size_max.max(b.max_record_size as u64);
+            self.compression_ratios +=
+                b.encoded.as_ref().map_or(1.0, |e| e.compression_ratio()) as f64;
+        }
     }
 
     pub fn record_response(&mut self, latency_ms: u64) {
         self.responses += 1;
         self.latency_ms += latency_ms;
+        self.latency_max_ms = self.latency_max_ms.max(latency_ms);
     }
 
-    pub fn report(&self, pool: &BufferPool) -> ProducerMetricsReport {
+    pub fn report(&self, pool: &BufferPool, requests_in_flight: usize) -> ProducerMetricsReport {
         ProducerMetricsReport {
             record_send_total: self.record_send_total,
             record_retry_total: self.record_retry_total,
             record_error_total: self.record_error_total,
-            batch_size_avg: avg(self.batch_bytes, self.batches),
-            records_per_request_avg: avg(self.record_send_total, self.request_total),
+            batch_size_avg: avg(self.batch_bytes as f64, self.batches),
+            batch_size_max: self.batch_bytes_max,
+            records_per_request_avg: avg(self.record_send_total as f64, self.request_total),
             request_total: self.request_total,
-            request_latency_avg: avg(self.latency_ms, self.responses),
-            record_queue_time_avg: avg(self.queue_time_ms, self.batches),
-            compression_rate_avg: if self.batches == 0 {
-                0.0
-            } else {
-                self.compression_ratios / self.batches as f64
-            },
+            response_total: self.responses,
+            requests_in_flight: requests_in_flight as u64,
+            request_latency_avg: avg(self.latency_ms as f64, self.responses),
+            request_latency_max: self.latency_max_ms,
+            record_queue_time_avg: avg(self.queue_time_ms as f64, self.batches),
+            record_queue_time_max: self.queue_time_max_ms,
+            record_size_avg: avg(self.record_size_sum as f64, self.batches),
+            record_size_max: self.record_size_max,
+            compression_rate_avg: avg(self.compression_ratios, self.batches),
             buffer_total_bytes: pool.total_memory(),
             buffer_available_bytes: pool.available_memory(),
             waiting_threads: pool.queued() as u64,
             buffer_exhausted_total: pool.exhausted_total(),
             bufferpool_wait_time_ns_total: pool.wait_time_ns_total(),
+            bufferpool_wait_time_total: pool.wait_time_ns_total(),
         }
     }
 }

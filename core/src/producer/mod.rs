@@ -437,6 +437,12 @@ impl KafkaProducer {
     /// When the sender thread next has work: now if woken, else the earliest of a
     /// lingering or backing-off batch becoming sendable, a delivery timeout, a request
     /// timeout.
+    /// The metrics as Kafka names them, with the buffer pool's and the in-flight count.
+    pub fn metrics_report(&self) -> metrics::ProducerMetricsReport {
+        let in_flight = self.sender.in_flight.values().map(|q| q.len()).sum();
+        self.metrics.report(&self.pool, in_flight)
+    }
+
     pub fn poll_timeout(&self, now: u64) -> Option<u64> {
         if self.wake_requested {
             return Some(now);
@@ -574,16 +580,7 @@ impl KafkaProducer {
         let mut wire = Vec::with_capacity(batches.len());
         let mut records = 0;
         let mut bytes = 0;
-        let mut sizes = Vec::with_capacity(batches.len());
-        let mut queue_times = Vec::with_capacity(batches.len());
-        let mut ratios = Vec::with_capacity(batches.len());
         for batch in batches.iter() {
-            ratios.push(
-                batch
-                    .encoded
-                    .as_ref()
-                    .map_or(1.0, |e| e.compression_ratio()),
-            );
             for r in &batch.records {
                 let s = &mut self.sends[r.index as usize];
                 s.sent_ms = Some(now);
@@ -591,8 +588,6 @@ impl KafkaProducer {
             }
             records += batch.records.len() as u32;
             bytes += batch.size_in_bytes;
-            sizes.push(batch.size_in_bytes);
-            queue_times.push(now - batch.created_ms);
             wire.push(WireBatch {
                 tp: batch.tp,
                 batch: batch.id,
@@ -604,8 +599,7 @@ impl KafkaProducer {
                 size_in_bytes: batch.size_in_bytes,
             });
         }
-        self.metrics
-            .record_request(records as u64, &sizes, &queue_times, &ratios);
+        self.metrics.record_request(now, batches.iter());
         out.events.push(TraceEvent::RequestSent {
             producer: self.id,
             broker,
