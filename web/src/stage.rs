@@ -229,6 +229,9 @@ fn accumulator(
                         <rect x={x.to_string()} y={by.to_string()} width={bw.to_string()} height={bh.to_string()} rx="4" class={if full { "batch-bg full" } else { "batch-bg" }}/>
                         <rect x={x.to_string()} y={by.to_string()} width={(bw * fill).to_string()} height={bh.to_string()} rx="4" fill={color} class="batch-fill"/>
                         <text x={(x + bw / 2.0).to_string()} y={(by + bh / 2.0 + 4.0).to_string()} text-anchor="middle" class="tiny strong batch-label">{ format!("{}/{}", fmt_bytes(b.size_in_bytes), fmt_bytes(batch_size.max(1))) }</text>
+                        if b.attempts > 0 {
+                            <text x={(x + 2.0).to_string()} y={(by + bh + 9.0).to_string()} class="tiny warn retry">{ format!("↻ retry {}", b.attempts) }</text>
+                        }
                         { ring }
                     </g>
                 }
@@ -263,20 +266,37 @@ fn accumulator(
     }
 }
 
-fn sender(p: &KafkaProducer, sim: &Simulation) -> Html {
+fn sender(p: &KafkaProducer, sim: &Simulation, t: f64) -> Html {
     let nb = sim.cluster().brokers;
     let slots = p.config.max_in_flight.min(5);
+    let timeout = p.config.request_timeout_ms as f64;
     let conns = (0..nb).map(|b| {
         let y = broker_y(b, nb);
-        let used = p.sender.in_flight.get(&b).map_or(0, |q| q.len()) as u32;
+        let queue = p.sender.in_flight.get(&b);
+        let used = queue.map_or(0, |q| q.len()) as u32;
         let dots = (0..slots).map(|i| {
             let cx = SENDER_X + 18.0 + i as f64 * 15.0;
             html! { <circle cx={cx.to_string()} cy={(y + 14.0).to_string()} r="5" class={if i < used { "slot used" } else { "slot" }}/> }
         });
+        // The oldest request's wait against request.timeout.ms: a lost one fills the bar.
+        let oldest = queue
+            .and_then(|q| q.iter().map(|r| r.sent_ms).min())
+            .map(|sent| ((t - sent as f64).max(0.0) / timeout.max(1.0)).min(1.0));
+        let reconnecting = p.sender.reconnecting_until(b).filter(|&u| (u as f64) > t);
         html! {
-            <g class="conn">
+            <g class="conn" data-broker={b.to_string()}>
                 <text x={(SENDER_X + 10.0).to_string()} y={(y - 4.0).to_string()} class="tiny">{ format!("→ broker {b}") }</text>
                 { for dots }
+                if let Some(f) = oldest.filter(|&f| f > 0.05) {
+                    <g class="timeout-bar">
+                        <title>{ format!("oldest request has waited {:.0} of request.timeout.ms {}", f * timeout, p.config.request_timeout_ms) }</title>
+                        <rect x={(SENDER_X + 12.0).to_string()} y={(y + 24.0).to_string()} width={(SENDER_W - 24.0).to_string()} height="3" rx="1.5" class="ring-bg"/>
+                        <rect x={(SENDER_X + 12.0).to_string()} y={(y + 24.0).to_string()} width={((SENDER_W - 24.0) * f).to_string()} height="3" rx="1.5" class={if f > 0.5 { "timeout late" } else { "timeout" }}/>
+                    </g>
+                }
+                if let Some(until) = reconnecting {
+                    <text x={(SENDER_X + 10.0).to_string()} y={(y + 38.0).to_string()} class="tiny warn">{ format!("timed out · reconnect {:.0} ms", until as f64 - t) }</text>
+                }
                 <line x1={NET_X0.to_string()} x2={BROKER_X.to_string()} y1={y.to_string()} y2={y.to_string()} class="wire"/>
             </g>
         }
@@ -362,7 +382,7 @@ pub fn stage(
             { column_title(BROKER_X, BROKER_W, "Brokers", "브로커 · 파티션 로그") }
             { producer_boxes(p, workload, sim) }
             { accumulator(p, sim, t, on_inspect) }
-            { sender(p, sim) }
+            { sender(p, sim, t) }
             { brokers(sim, t) }
         </svg>
     }

@@ -205,6 +205,11 @@ impl Sender {
             .min()
     }
 
+    /// When a connection closed by a request timeout may be used again.
+    pub fn reconnecting_until(&self, broker: u32) -> Option<u64> {
+        self.reconnect_at.get(&broker).copied()
+    }
+
     /// Closes the connection: every request in flight on it is returned to be failed.
     pub fn disconnect(&mut self, broker: u32, now: u64) -> Vec<InFlightRequest> {
         self.reconnect_at.insert(broker, now + RECONNECT_BACKOFF_MS);
