@@ -1,7 +1,7 @@
 //! The app: owns the simulation and the controls; messages are the user's intent and
 //! the animation clock. `view` only reads; `update` is the one place state changes.
 
-use crate::facts::{mode_fact, moved_keys, partitioner_facts, MovedKeys};
+use crate::facts::{delivery_facts, mode_fact, moved_keys, partitioner_facts, MovedKeys};
 use crate::inspector::{find_batch, inspector};
 use crate::painter::paint;
 use crate::panel::producer_panel;
@@ -497,6 +497,7 @@ impl Component for App {
                 let keyed = w.keys != KeyPattern::Null && w.key_serializer() != Serializer::Void;
                 let mut facts = partitioner_facts(p, self.sim.version(), keyed);
                 facts.extend(mode_fact(w.mode));
+                facts.extend(delivery_facts(p));
                 facts
             })
             .unwrap_or_default();

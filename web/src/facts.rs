@@ -1,7 +1,8 @@
 //! "What Kafka does here": what the chosen version and config really do, in English and
 //! Korean, where the course notes say otherwise or a Kafka defect shows.
 
-use kafka_lab::config::PartitionerClass;
+use kafka_lab::compression::CompressionType;
+use kafka_lab::config::{Acks, PartitionerClass};
 use kafka_lab::producer::partitioner::{fixes_kafka_9965, partition_for_key};
 use kafka_lab::producer::KafkaProducer;
 use kafka_lab::scenario::SendMode;
@@ -82,6 +83,62 @@ pub fn mode_fact(mode: SendMode) -> Option<Fact> {
     }
 }
 
+/// What acks, in-flight requests, retries and idempotence mean for delivery here, where
+/// the notes say otherwise (`seed-corrections.md`: §2.2, §2.3.3, §6, §7).
+pub fn delivery_facts(p: &KafkaProducer) -> Vec<Fact> {
+    let c = &p.config;
+    let mut facts = vec![(
+        format!(
+            "max.in.flight.requests.per.connection = {}: unanswered produce requests per broker connection, all from the producer's one Sender thread (not threads or connections, as the notes say).",
+            c.max_in_flight
+        ),
+        "요청 수 한도는 브로커 연결당 응답 대기 중인 요청 수. Sender 스레드는 프로듀서당 하나.",
+    )];
+    if c.acks == Acks::None {
+        facts.push((
+            "acks=0: the broker sends no response; send() completes when the request is written, offset −1, and retries never happen.".into(),
+            "acks=0: 응답이 없어 오프셋은 −1, 재시도도 일어나지 않음.",
+        ));
+    } else if c.idempotence {
+        facts.push((
+            "Idempotent: the leader keeps the last 5 batches per producer id; a retry is answered with its first offset, so a lost response neither duplicates nor reorders (in-flight ≤ 5).".into(),
+            "멱등성: 리더가 프로듀서별 최근 5개 배치를 기억해 재시도를 원래 오프셋으로 응답 — 중복·순서 뒤바뀜 없음.",
+        ));
+    } else if c.max_in_flight > 1 && c.retries > 0 {
+        facts.push((
+            format!(
+                "No idempotence and {} requests in flight: a retried batch lands after younger ones of its partition, and after a lost response it lands twice (try the fault buttons).",
+                c.max_in_flight
+            ),
+            "멱등성 없이 in-flight > 1이면 재시도된 배치가 뒤 배치보다 늦게 기록되고, 응답 유실 시 두 번 기록됨.",
+        ));
+    } else if c.max_in_flight == 1 {
+        facts.push((
+            "max.in.flight=1: the sender mutes a partition until its request is answered, so retries keep order — at one request at a time.".into(),
+            "in-flight=1: 응답이 올 때까지 파티션을 잠가 순서를 지키지만 처리량이 낮음.",
+        ));
+    }
+    if c.retries == i32::MAX as u32 {
+        facts.push((
+            format!(
+                "retries defaults to 2147483647 (since 2.1): delivery.timeout.ms ({} ms) is what bounds retrying, not a count like the notes' 5.",
+                c.delivery_timeout_ms
+            ),
+            "retries 기본값은 MAX — 실제 한계는 delivery.timeout.ms (노트의 retries=5 권장은 옛 방식).",
+        ));
+    }
+    if c.compression != CompressionType::None {
+        facts.push((
+            format!(
+                "compression.type={}: batch.size counts estimated compressed bytes (uncompressed × ratio estimate × 1.05), so batches take more records as the estimate improves.",
+                c.compression
+            ),
+            "압축 시 batch.size는 추정 압축 크기로 계산 — 압축률 추정이 좋아질수록 배치에 더 많은 레코드가 담김.",
+        ));
+    }
+    facts
+}
+
 /// Keys whose partition changes with the partition count (`producer.md` §2.2: a key moves
 /// iff `h % old ≠ h % new`).
 #[derive(Clone, Debug, PartialEq)]
@@ -132,5 +189,30 @@ mod tests {
             assert_eq!(m.moved.iter().any(|(t, _, _)| **t == *k.text), a != b);
         }
         assert!(moved_keys(&keys, 3, 3).moved.is_empty());
+    }
+
+    fn producer(props: &[(&str, &str)]) -> KafkaProducer {
+        let props = props
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let config =
+            kafka_lab::config::ProducerConfig::parse(&props, KafkaVersion::latest()).unwrap();
+        KafkaProducer::new(0, "p".into(), config, 0, 1, None)
+    }
+
+    #[test]
+    fn delivery_facts_follow_the_config() {
+        let text = |p: &KafkaProducer| {
+            delivery_facts(p)
+                .into_iter()
+                .map(|(en, _)| en)
+                .collect::<String>()
+        };
+        assert!(text(&producer(&[])).contains("Idempotent"));
+        let plain = text(&producer(&[("enable.idempotence", "false")]));
+        assert!(plain.contains("lands twice"), "{plain}");
+        assert!(text(&producer(&[("acks", "0")])).contains("offset −1"));
+        assert!(text(&producer(&[("compression.type", "lz4")])).contains("compressed bytes"));
     }
 }
