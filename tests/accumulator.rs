@@ -27,9 +27,7 @@ fn cluster() -> Cluster {
         topics: vec![TopicMeta {
             name: "test".into(),
             partitions: vec![part(0), part(0), part(1)],
-            config: TopicConfig {
-                min_insync_replicas: 1,
-            },
+            config: TopicConfig::default(),
         }],
     }
 }

@@ -102,9 +102,7 @@ fn cluster(topics: &[&[Option<u32>]]) -> Cluster {
                         leader_epoch: 0,
                     })
                     .collect(),
-                config: TopicConfig {
-                    min_insync_replicas: 1,
-                },
+                config: TopicConfig::default(),
             })
             .collect(),
     }

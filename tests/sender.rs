@@ -256,9 +256,7 @@ fn one_partition() -> Cluster {
                 leader: Some(0),
                 leader_epoch: 0,
             }],
-            config: TopicConfig {
-                min_insync_replicas: 1,
-            },
+            config: TopicConfig::default(),
         }],
     }
 }
@@ -579,4 +577,38 @@ fn flush_makes_lingering_batches_sendable_until_they_complete() {
     let result = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
     assert_eq!(result["action_results"][0]["action"], "flush");
     assert_eq!(result["action_results"][0]["error"], Value::Null);
+}
+
+#[test]
+fn a_batch_over_max_message_bytes_is_split_and_sent_again() {
+    // producer.md §3.7: MESSAGE_TOO_LARGE on a batch of several records splits it
+    // (ProducerBatch.split) instead of failing, without spending a retry. Here the codec's
+    // ratio estimate, trained on very compressible values, lets a batch of random values
+    // grow far past batch.size; compressed it is over the topic's max.message.bytes.
+    let config = r#"{"compression.type":"gzip","batch.size":"1024","linger.ms":"5"}"#;
+    let compressible = format!(
+        r#"{{"at_ms":0,"action":"send","producer":"p","topic":"t","value":"{}","count":3000,"interval_ms":1}}"#,
+        "a".repeat(200)
+    );
+    let random = r#"{"at_ms":4000,"action":"send","producer":"p","topic":"t","value_bytes":200,"count":300,"interval_ms":0}"#;
+    let s = scenario(1, config, &[compressible, random.to_string()], 8000).replace(
+        r#""partitions":1}"#,
+        r#""partitions":1,"config":{"max.message.bytes":"2048"}}"#,
+    );
+    let result = run_json(&s);
+    assert!(metric(&result, "batch-split-total") >= 1.0);
+    assert!(sends(&result).iter().all(|s| s["outcome"] == "acked"));
+    assert_eq!(log_len(&result), 3300);
+    assert_eq!(result["ledger"]["reordered"], 0);
+    assert_eq!(result["ledger"]["duplicated"], 0);
+
+    // A lone record over max.message.bytes cannot be split: RecordTooLargeException.
+    let big = r#"{"at_ms":0,"action":"send","producer":"p","topic":"t","value_bytes":3000}"#;
+    let s = scenario(1, r#"{}"#, &[big.to_string()], 1000).replace(
+        r#""partitions":1}"#,
+        r#""partitions":1,"config":{"max.message.bytes":"2048"}}"#,
+    );
+    let result = run_json(&s);
+    assert_eq!(sends(&result)[0]["error"], "RecordTooLargeException");
+    assert_eq!(metric(&result, "batch-split-total"), 0.0);
 }

@@ -64,6 +64,8 @@ impl fmt::Display for KafkaError {
 pub enum Errors {
     None,
     OutOfOrderSequenceNumber,
+    /// The batch exceeds the topic's `max.message.bytes`: split, or `RecordTooLargeException`.
+    MessageTooLarge,
     RequestTimedOut,
     NetworkException,
 }
@@ -83,6 +85,9 @@ impl Errors {
             Errors::OutOfOrderSequenceNumber => KafkaError::OutOfOrderSequence(text(
                 "The broker received an out of order sequence number.",
             )),
+            Errors::MessageTooLarge => KafkaError::RecordTooLarge(text(
+                "The request included a message larger than the max message size the server will accept.",
+            )),
             Errors::RequestTimedOut => KafkaError::Timeout(text("The request timed out.")),
             Errors::NetworkException => KafkaError::Network(text(
                 "The server disconnected before a response was received.",
@@ -95,6 +100,7 @@ impl Errors {
         match self {
             Errors::None => "NONE",
             Errors::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            Errors::MessageTooLarge => "MESSAGE_TOO_LARGE",
             Errors::RequestTimedOut => "REQUEST_TIMED_OUT",
             Errors::NetworkException => "NETWORK_EXCEPTION",
         }

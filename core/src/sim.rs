@@ -215,9 +215,7 @@ impl Simulation {
                         let key = e.key.unwrap_or_default();
                         errors.push(err(at(&format!("config.{key}")), e.message));
                     }
-                    TopicConfig {
-                        min_insync_replicas: 1,
-                    }
+                    TopicConfig::default()
                 }
             };
             if config.min_insync_replicas > 1 {

@@ -90,6 +90,14 @@ pub enum TraceEvent {
         attempts: u32,
         error: &'static str,
     },
+    /// The broker found a batch too large (`MESSAGE_TOO_LARGE`): it goes back as `into`
+    /// smaller batches.
+    BatchSplit {
+        producer: u16,
+        batch: BatchId,
+        tp: TopicPartition,
+        into: u32,
+    },
     /// A batch failed for good: its records' callbacks get the error.
     BatchFailed {
         producer: u16,
@@ -208,6 +216,16 @@ impl fmt::Display for TraceEvent {
             } => write!(
                 f,
                 "retry p{producer} batch {batch} t{}p{} (attempt {attempts} failed: {error})",
+                tp.topic, tp.partition
+            ),
+            TraceEvent::BatchSplit {
+                producer,
+                batch,
+                tp,
+                into,
+            } => write!(
+                f,
+                "split p{producer} batch {batch} t{}p{} into {into}",
                 tp.topic, tp.partition
             ),
             TraceEvent::BatchFailed {

@@ -248,6 +248,16 @@ impl App {
                 names(*producer),
                 cluster.display(*tp)
             ),
+            TraceEvent::BatchSplit {
+                producer,
+                batch,
+                tp,
+                into,
+            } => format!(
+                "{}: batch {batch} for {} is over the topic's max.message.bytes (MESSAGE_TOO_LARGE) — split into {into} and sent again",
+                names(*producer),
+                cluster.display(*tp)
+            ),
             TraceEvent::BatchFailed {
                 producer,
                 batch,

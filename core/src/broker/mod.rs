@@ -26,8 +26,12 @@ impl Broker {
             .partitions_for_node(id)
             .into_iter()
             .map(|tp| {
-                let epoch = cluster.topic(tp).partitions[tp.partition as usize].leader_epoch;
-                (tp, Partition::new(tp, epoch))
+                let topic = cluster.topic(tp);
+                let epoch = topic.partitions[tp.partition as usize].leader_epoch;
+                (
+                    tp,
+                    Partition::new(tp, epoch, topic.config.max_message_bytes),
+                )
             })
             .collect();
         Broker { id, partitions }
@@ -70,6 +74,17 @@ impl Broker {
                             base_offset,
                         });
                         (base_offset as i64, Errors::None, None)
+                    }
+                    LeaderAppend::MessageTooLarge(message) => {
+                        events.push(TraceEvent::BatchRejected {
+                            broker: self.id,
+                            producer,
+                            batch: batch.batch,
+                            tp: batch.tp,
+                            error: Errors::MessageTooLarge.name(),
+                            reason: message,
+                        });
+                        (-1, Errors::MessageTooLarge, None)
                     }
                     LeaderAppend::OutOfOrderSequence(message) => {
                         events.push(TraceEvent::BatchRejected {

@@ -17,21 +17,26 @@ pub enum LeaderAppend {
         base_offset: u64,
     },
     OutOfOrderSequence(String),
+    /// The batch is larger than `max.message.bytes` (`MESSAGE_TOO_LARGE`).
+    MessageTooLarge(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Partition {
     pub tp: TopicPartition,
     pub leader_epoch: u32,
+    /// The topic's `max.message.bytes`.
+    pub max_message_bytes: u32,
     pub log: Log,
     pub producer_state: ProducerStateManager,
 }
 
 impl Partition {
-    pub fn new(tp: TopicPartition, leader_epoch: u32) -> Self {
+    pub fn new(tp: TopicPartition, leader_epoch: u32, max_message_bytes: u32) -> Self {
         Partition {
             tp,
             leader_epoch,
+            max_message_bytes,
             log: Log::default(),
             producer_state: ProducerStateManager::default(),
         }
@@ -46,6 +51,13 @@ impl Partition {
         now: u64,
     ) -> LeaderAppend {
         let base = self.log.log_end_offset();
+        // UnifiedLog.analyzeAndValidateRecords, before any producer state is looked at.
+        if batch.size_in_bytes > self.max_message_bytes {
+            return LeaderAppend::MessageTooLarge(format!(
+                "The record batch size in the append to t{}-{} is {} bytes which exceeds the maximum configured value of {}.",
+                self.tp.topic, self.tp.partition, batch.size_in_bytes, self.max_message_bytes
+            ));
+        }
         let last_seq = batch
             .base_sequence
             .wrapping_add(batch.records.len() as i32 - 1);

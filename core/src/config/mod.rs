@@ -559,16 +559,34 @@ fn resolve_idempotence(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TopicConfig {
     pub min_insync_replicas: u32,
+    /// `max.message.bytes`: the largest record batch the log accepts (after compression).
+    pub max_message_bytes: u32,
+}
+
+/// `TopicConfig.DEFAULT_MAX_MESSAGE_BYTES`: 1 MiB plus the 12-byte log overhead.
+pub const DEFAULT_MAX_MESSAGE_BYTES: u32 = 1_048_588;
+
+impl Default for TopicConfig {
+    fn default() -> Self {
+        TopicConfig {
+            min_insync_replicas: 1,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+        }
+    }
 }
 
 impl TopicConfig {
     pub fn parse(props: &BTreeMap<String, String>) -> Result<Self, Vec<ConfigError>> {
         let mut errors = Vec::new();
-        let mut min_insync_replicas = 1;
+        let mut config = TopicConfig::default();
         for (key, raw) in props {
             match key.as_str() {
                 "min.insync.replicas" => match parse_int(key, raw, 1, i32::MAX as i64) {
-                    Ok(n) => min_insync_replicas = n as u32,
+                    Ok(n) => config.min_insync_replicas = n as u32,
+                    Err(e) => errors.push(e),
+                },
+                "max.message.bytes" => match parse_int(key, raw, 0, i32::MAX as i64) {
+                    Ok(n) => config.max_message_bytes = n as u32,
                     Err(e) => errors.push(e),
                 },
                 _ => errors.push(ConfigError {
@@ -580,9 +598,7 @@ impl TopicConfig {
             }
         }
         if errors.is_empty() {
-            Ok(TopicConfig {
-                min_insync_replicas,
-            })
+            Ok(config)
         } else {
             Err(errors)
         }

@@ -344,6 +344,16 @@ impl RecordAccumulator {
         &self.topics[topic as usize].built_in
     }
 
+    /// The send indices of the records of a queued batch.
+    pub fn batch_records(&self, tp: TopicPartition, id: BatchId) -> Vec<u32> {
+        self.topics[tp.topic as usize]
+            .batches
+            .get(&tp.partition)
+            .and_then(|dq| dq.iter().find(|b| b.id == id))
+            .map(|b| b.records.iter().map(|r| r.index).collect())
+            .unwrap_or_default()
+    }
+
     /// Every batch not yet drained, for `flush()` to wait on.
     pub fn batch_ids(&self) -> impl Iterator<Item = BatchId> + '_ {
         self.topics
@@ -667,6 +677,71 @@ impl RecordAccumulator {
     pub fn reenqueue(&mut self, mut batch: ProducerBatch, now: u64) {
         batch.attempts += 1;
         batch.last_attempt_ms = batch.last_append_ms.max(now);
+        self.insert_front(batch);
+    }
+
+    /// `splitAndReenqueue` (`ProducerBatch.split`): a batch the broker found too large is
+    /// re-packed, records in order, into batches of `max(batch.size, first record's upper
+    /// bound)` made outside the `BufferPool` (`buffer_size` 0), keeping its creation time;
+    /// an idempotent one's sequences are handed out again consecutively. They go to the
+    /// front of the deque as if never tried. The topic's ratio estimate restarts at
+    /// `max(1, the big batch's ratio)`. Returns the new batches' ids.
+    pub fn split_and_reenqueue(
+        &mut self,
+        big: &ProducerBatch,
+        mut tm: Option<&mut TransactionManager>,
+    ) -> Vec<BatchId> {
+        let tp = big.tp;
+        let ratio = big
+            .encoded
+            .as_ref()
+            .map_or(1.0, |e| e.compression_ratio())
+            .max(1.0);
+        self.topics[tp.topic as usize].compression_ratio = ratio;
+        let mut split: Vec<ProducerBatch> = Vec::new();
+        for r in &big.records {
+            let fits = split
+                .last_mut()
+                .is_some_and(|b| b.try_append(r.index, &r.data, big.last_append_ms).is_some());
+            if !fits {
+                let upper = estimate_size_upper_bound(r.data.key_len(), r.data.value_len()) as u32;
+                let id = self.next_batch_id;
+                self.next_batch_id += 1;
+                let mut batch = ProducerBatch::new(
+                    id,
+                    tp,
+                    self.batch_size.max(upper),
+                    big.created_ms,
+                    self.compression,
+                    ratio,
+                );
+                batch.buffer_size = 0;
+                batch.try_append(r.index, &r.data, big.last_append_ms);
+                split.push(batch);
+            }
+        }
+        let mut sequence = big.base_sequence;
+        for b in &mut split {
+            b.closed = true;
+            if sequence >= 0 {
+                b.producer_id = big.producer_id;
+                b.producer_epoch = big.producer_epoch;
+                b.base_sequence = sequence;
+                if let Some(tm) = tm.as_deref_mut() {
+                    tm.add_in_flight(tp, sequence);
+                }
+                sequence = sequence.wrapping_add(b.records.len() as i32);
+            }
+        }
+        let ids = split.iter().map(|b| b.id).collect();
+        for b in split.into_iter().rev() {
+            self.insert_front(b);
+        }
+        ids
+    }
+
+    /// `addFirst`, or for a sequenced batch `insertInSequenceOrder`.
+    fn insert_front(&mut self, batch: ProducerBatch) {
         let dq = self.topics[batch.tp.topic as usize]
             .batches
             .entry(batch.tp.partition)

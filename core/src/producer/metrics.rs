@@ -12,6 +12,7 @@ pub struct ProducerMetrics {
     pub record_send_total: u64,
     pub record_retry_total: u64,
     pub record_error_total: u64,
+    pub batch_split_total: u64,
     pub request_total: u64,
     pub batches: u64,
     pub batch_bytes: u64,
@@ -37,6 +38,8 @@ pub struct ProducerMetricsReport {
     pub record_retry_total: u64,
     #[serde(rename = "record-error-total")]
     pub record_error_total: u64,
+    #[serde(rename = "batch-split-total")]
+    pub batch_split_total: u64,
     #[serde(rename = "batch-size-avg")]
     pub batch_size_avg: f64,
     #[serde(rename = "batch-size-max")]
@@ -122,6 +125,7 @@ impl ProducerMetrics {
             record_send_total: self.record_send_total,
             record_retry_total: self.record_retry_total,
             record_error_total: self.record_error_total,
+            batch_split_total: self.batch_split_total,
             batch_size_avg: avg(self.batch_bytes as f64, self.batches),
             batch_size_max: self.batch_bytes_max,
             records_per_request_avg: avg(self.record_send_total as f64, self.request_total),

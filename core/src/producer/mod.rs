@@ -361,6 +361,10 @@ impl KafkaProducer {
 
     /// Gives memory back to the pool; waiters it completes resume in `resume_granted`.
     fn free(&mut self, size: u32, now: u64) {
+        // Split batches were made outside the pool (`isSplitBatch`): nothing to give back.
+        if size == 0 {
+            return;
+        }
         let grants = self.pool.deallocate(size, now);
         self.grants.extend(grants);
     }
@@ -662,6 +666,10 @@ impl KafkaProducer {
             }
             return;
         }
+        if error == Errors::MessageTooLarge && batch.records.len() > 1 && !batch.done {
+            self.split(now, batch, out);
+            return;
+        }
         let retriable = match &self.tm {
             Some(tm) => tm.can_retry(error),
             None => error.is_retriable(),
@@ -685,6 +693,35 @@ impl KafkaProducer {
         } else {
             self.fail_batch(now, batch, error.exception(message), out);
         }
+    }
+
+    /// `MESSAGE_TOO_LARGE` on a batch of several records: split it and send the parts,
+    /// without spending a retry (`Sender.completeBatch`, `batch-split-total`).
+    fn split(&mut self, now: u64, batch: &accumulator::ProducerBatch, out: &mut Effects) {
+        if let Some(tm) = &mut self.tm {
+            if batch.base_sequence >= 0 {
+                tm.handle_failed_batch(batch.tp, batch.base_sequence);
+            }
+        }
+        let ids = self
+            .accumulator
+            .split_and_reenqueue(batch, self.tm.as_mut());
+        self.sender.remove_in_flight_batch(batch.tp, batch.id);
+        self.free(batch.buffer_size, now);
+        self.metrics.batch_split_total += 1;
+        // The records' futures now follow the new batches.
+        for &id in &ids {
+            for r in self.accumulator.batch_records(batch.tp, id) {
+                self.sends[r as usize].batch = id;
+            }
+        }
+        out.events.push(TraceEvent::BatchSplit {
+            producer: self.id,
+            batch: batch.id,
+            tp: batch.tp,
+            into: ids.len() as u32,
+        });
+        self.wake_requested = true;
     }
 
     fn succeed_batch(

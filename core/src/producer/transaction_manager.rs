@@ -50,6 +50,11 @@ impl TransactionManager {
         base
     }
 
+    /// `addInFlightBatch` for a batch that already has its sequence (a split's parts).
+    pub fn add_in_flight(&mut self, tp: TopicPartition, base_sequence: i32) {
+        self.entry(tp).in_flight.insert(base_sequence);
+    }
+
     /// `firstInFlightSequence`: while a partition has batches in flight, only the lowest
     /// of them may be drained when it is retried (`shouldStopDrainBatchesForPartition`).
     pub fn first_in_flight_sequence(&self, tp: TopicPartition) -> Option<i32> {
