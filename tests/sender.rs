@@ -612,3 +612,21 @@ fn a_batch_over_max_message_bytes_is_split_and_sent_again() {
     assert_eq!(sends(&result)[0]["error"], "RecordTooLargeException");
     assert_eq!(metric(&result, "batch-split-total"), 0.0);
 }
+
+#[test]
+fn close_sends_what_is_queued_and_refuses_later_sends() {
+    // KafkaProducer.close(): initiateClose makes every batch sendable (no lingering); the
+    // sender finishes them; a send() after close throws IllegalStateException.
+    let config = r#"{"linger.ms":"10000"}"#;
+    let close = r#"{"at_ms":100,"action":"close","producer":"p"}"#.to_string();
+    let s = scenario(1, config, &[send(0, 3, 0), close, send(200, 1, 0)], 20_000);
+    let mut sim = Simulation::new(&Scenario::from_json(&s).unwrap()).unwrap();
+    sim.run();
+    let p = &sim.producers()[0];
+    assert!(p.is_closed());
+    assert!(p.sends[..3].iter().all(|r| r.sent_ms == Some(100)));
+    assert_eq!(
+        p.sends[3].error.as_ref().map(|e| e.exception_name()),
+        Some("IllegalStateException")
+    );
+}

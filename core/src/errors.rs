@@ -11,6 +11,8 @@ pub enum KafkaError {
     Timeout(String),
     /// `NetworkException`: the connection closed under an in-flight request.
     Network(String),
+    /// `IllegalStateException`, e.g. `send()` after `close()`.
+    IllegalState(String),
     /// `RecordTooLargeException`: larger than `max.request.size` or `buffer.memory`.
     RecordTooLarge(String),
     /// `OutOfOrderSequenceException`: the broker saw a gap in an idempotent producer's
@@ -30,6 +32,7 @@ impl KafkaError {
         match self {
             KafkaError::InvalidRecord(_) => "InvalidRecordException",
             KafkaError::Timeout(_) => "TimeoutException",
+            KafkaError::IllegalState(_) => "IllegalStateException",
             KafkaError::RecordTooLarge(_) => "RecordTooLargeException",
             KafkaError::Network(_) => "NetworkException",
             KafkaError::OutOfOrderSequence(_) => "OutOfOrderSequenceException",
@@ -42,6 +45,7 @@ impl KafkaError {
         match self {
             KafkaError::InvalidRecord(m)
             | KafkaError::Timeout(m)
+            | KafkaError::IllegalState(m)
             | KafkaError::RecordTooLarge(m)
             | KafkaError::Network(m)
             | KafkaError::OutOfOrderSequence(m)

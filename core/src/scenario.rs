@@ -225,6 +225,8 @@ pub enum Action {
     CommitTransaction(ProducerAction),
     AbortTransaction(ProducerAction),
     Flush(ProducerAction),
+    /// `producer.close()`: sends what is queued, waits for it, refuses later sends.
+    Close(ProducerAction),
     RestartProducer(ProducerAction),
     CrashBroker(BrokerAction),
     RestartBroker(BrokerAction),
@@ -246,6 +248,7 @@ impl Action {
             | Action::CommitTransaction(a)
             | Action::AbortTransaction(a)
             | Action::Flush(a)
+            | Action::Close(a)
             | Action::RestartProducer(a) => a.at_ms,
             Action::CrashBroker(a)
             | Action::RestartBroker(a)
@@ -267,6 +270,7 @@ impl Action {
             Action::CommitTransaction(_) => "commit_transaction",
             Action::AbortTransaction(_) => "abort_transaction",
             Action::Flush(_) => "flush",
+            Action::Close(_) => "close",
             Action::RestartProducer(_) => "restart_producer",
             Action::CrashBroker(_) => "crash_broker",
             Action::RestartBroker(_) => "restart_broker",

@@ -348,7 +348,7 @@ impl Simulation {
             let at = |f: &str| format!("actions[{i}].{f}");
             let s = match action {
                 Action::Send(s) => s,
-                Action::Flush(a) => {
+                Action::Flush(a) | Action::Close(a) => {
                     if !scenario.producers.iter().any(|p| p.name == a.producer) {
                         errors.push(err(
                             at("producer"),
@@ -695,6 +695,11 @@ impl Simulation {
             Action::Flush(a) => {
                 if let Some(p) = self.producers.iter_mut().find(|p| p.name == a.producer) {
                     p.flush();
+                }
+            }
+            Action::Close(a) => {
+                if let Some(p) = self.producers.iter_mut().find(|p| p.name == a.producer) {
+                    p.close();
                 }
             }
             Action::DropRequests(a) => {

@@ -83,6 +83,8 @@ pub struct KafkaProducer {
     grants: Vec<Grant>,
     /// Per `flush()` call still waiting: the batches incomplete when it was called.
     flushes: Vec<BTreeSet<BatchId>>,
+    /// `close()` was called.
+    closed: bool,
     /// Responses delivered and not yet handled by the sender thread's `poll`.
     inbox: Vec<(u32, ProduceResponse)>,
     wake_requested: bool,
@@ -125,6 +127,7 @@ impl KafkaProducer {
             blocked: BTreeMap::new(),
             grants: Vec::new(),
             flushes: Vec::new(),
+            closed: false,
             inbox: Vec::new(),
             wake_requested: false,
             next_ready_check_ms: None,
@@ -282,6 +285,12 @@ impl KafkaProducer {
         rng: &mut Rng,
         cluster: &Cluster,
     ) -> Result<Option<AppendResult>, KafkaError> {
+        // throwIfProducerClosed: thrown from send() itself.
+        if self.closed {
+            return Err(KafkaError::IllegalState(
+                "Cannot perform operation after producer has been closed".into(),
+            ));
+        }
         self.check_record_size(data)?;
         // 2.4–3.2 always have a partitioner.class (DefaultPartitioner by default); 3.3+
         // abort on a new batch only for one that is set (KIP-794).
@@ -420,6 +429,17 @@ impl KafkaProducer {
         }
     }
 
+    /// `close()` (without a timeout): `initiateClose` makes every batch sendable at once; the
+    /// sender finishes what is queued and in flight; `send()` is refused from now on.
+    pub fn close(&mut self) {
+        self.closed = true;
+        self.wake_requested = true;
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
     /// Whether a `flush()` is waiting for batches to complete.
     pub fn flush_in_progress(&self) -> bool {
         !self.flushes.is_empty()
@@ -483,7 +503,7 @@ impl KafkaProducer {
             let (mut drained, next) = self.sender.send_producer_data(
                 &mut self.accumulator,
                 self.tm.as_mut(),
-                self.pool.queued() > 0 || !self.flushes.is_empty(),
+                self.pool.queued() > 0 || !self.flushes.is_empty() || self.closed,
                 cluster,
                 now,
                 rng,
