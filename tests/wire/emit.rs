@@ -1,10 +1,16 @@
 //! Prints every `wire_cases` batch as one JSON line for `crosscheck.py`:
-//! `{"name", "hex", "expect": {header fields, "records": [...]}}`. The expected values
-//! come from the case's inputs, never from the encoded bytes.
+//! `{"name", "hex", "expect": {header fields, "records": [...]}}`, then the batches an
+//! idempotent producer actually wrote in a simulation, one run per codec. The expected
+//! values come from the inputs (the case, or the producer's batch and records), never
+//! from the encoded bytes.
 
+use kafka_lab::compression::CompressionType;
+use kafka_lab::producer::accumulator::ProducerBatch;
 use kafka_lab::record_batch::encode;
+use kafka_lab::{Scenario, Simulation};
 use kafka_lab_tests::wire_cases::{cases, CaseRecord};
-use serde_json::json;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
 use std::io::Write;
 
 fn hex(bytes: &[u8]) -> String {
@@ -55,4 +61,79 @@ fn main() {
         });
         writeln!(out, "{line}").expect("stdout is writable");
     }
+    for codec in CompressionType::ALL {
+        for line in simulated(codec) {
+            writeln!(out, "{line}").expect("stdout is writable");
+        }
+    }
+}
+
+/// Every batch an idempotent producer drains in a short keyed run with `codec`, caught
+/// in flight, as a cross-check line.
+fn simulated(codec: CompressionType) -> Vec<Value> {
+    let scenario = format!(
+        r#"{{"seed":5,"kafka_version":"4.0","brokers":2,"topics":[{{"name":"t","partitions":2}}],
+            "producers":[{{"name":"p","config":{{"compression.type":"{codec}","linger.ms":"20","batch.size":"4096"}}}}],
+            "actions":[{{"at_ms":0,"action":"send","producer":"p","topic":"t","keys":["서울","Busan",null],"value_bytes":150,"count":120,"interval_ms":1}}],
+            "until_ms":1000}}"#
+    );
+    let mut sim = Simulation::new(&Scenario::from_json(&scenario).expect("valid JSON"))
+        .expect("a valid scenario");
+    let mut seen = BTreeSet::new();
+    let mut lines = Vec::new();
+    while sim.step() {
+        let p = &sim.producers()[0];
+        let batches = p
+            .sender
+            .in_flight
+            .values()
+            .flat_map(|q| q.iter())
+            .flat_map(|r| r.batches.iter());
+        for b in batches {
+            if seen.insert(b.id) {
+                lines.push(batch_line(codec, b));
+            }
+        }
+    }
+    assert!(lines.len() > 3, "{codec}: the run drained batches");
+    lines
+}
+
+fn batch_line(codec: CompressionType, b: &ProducerBatch) -> Value {
+    let encoded = b.encoded.as_ref().expect("a drained batch is written");
+    let records: Vec<_> = b
+        .records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            json!({
+                "offset": i,
+                "timestamp": r.data.timestamp,
+                "key": r.data.key_bytes().map(hex),
+                "value": r.data.value.as_ref().map(|v| hex(&v.bytes)),
+            })
+        })
+        .collect();
+    json!({
+        "name": format!("simulated {codec} batch {} of t-{}", b.id, b.tp.partition),
+        "hex": hex(&encoded.bytes),
+        "expect": {
+            "base_offset": 0,
+            "leader_epoch": -1,
+            "magic": 2,
+            "compression_type": codec.id(),
+            "timestamp_type": 0,
+            "is_transactional": false,
+            "is_control_batch": false,
+            "last_offset_delta": b.records.len() - 1,
+            "first_timestamp": b.records[0].data.timestamp,
+            "max_timestamp": b.records.iter().map(|r| r.data.timestamp).max(),
+            "producer_id": b.producer_id,
+            "producer_epoch": b.producer_epoch,
+            "base_sequence": b.base_sequence,
+            "records_count": b.records.len(),
+            "size_in_bytes": b.size_in_bytes,
+            "records": records,
+        },
+    })
 }
