@@ -279,6 +279,21 @@ fn accumulator(linger_ms: u64, delivery_timeout_ms: u64) -> RecordAccumulator {
     )
 }
 
+/// One "key"/"value" record to partition 0 at t = 0.
+fn append_one(acc: &mut RecordAccumulator, c: &Cluster) {
+    append(
+        acc,
+        0,
+        Some(0),
+        0,
+        &record(),
+        false,
+        0,
+        &mut Counter::default(),
+        c,
+    );
+}
+
 fn record() -> Rc<RecordData> {
     Rc::new(RecordData {
         key: Serializer::String.serialize(Some("key")).unwrap(),
@@ -296,17 +311,7 @@ fn exponential_retry_backoff() {
     let c = one_partition();
     let mut rng = Rng::new(9);
     let mut acc = accumulator(0, 1_000_000);
-    append(
-        &mut acc,
-        0,
-        Some(0),
-        0,
-        &record(),
-        false,
-        0,
-        &mut Counter::default(),
-        &c,
-    );
+    append_one(&mut acc, &c);
     let nodes = acc.ready(&c, 0, false, &mut rng).ready_nodes;
     let mut batch = acc
         .drain(&c, &nodes, 1 << 20, 0, &mut rng, None)
@@ -361,17 +366,7 @@ fn constant_retry_backoff_before_3_7() {
         },
         1,
     );
-    append(
-        &mut acc,
-        0,
-        Some(0),
-        0,
-        &record(),
-        false,
-        0,
-        &mut Counter::default(),
-        &c,
-    );
+    append_one(&mut acc, &c);
     assert!(acc.ready(&c, 10, false, &mut rng).ready_nodes.contains(&0));
     let batch = acc
         .drain(&c, &[0].into(), 1 << 20, 11, &mut rng, None)
@@ -397,17 +392,7 @@ fn expired_batch_single() {
     let c = one_partition();
     let mut rng = Rng::new(9);
     let mut acc = accumulator(300, 3200);
-    append(
-        &mut acc,
-        0,
-        Some(0),
-        0,
-        &record(),
-        false,
-        0,
-        &mut Counter::default(),
-        &c,
-    );
+    append_one(&mut acc, &c);
     assert!(acc.ready(&c, 300, false, &mut rng).ready_nodes.contains(&0));
     assert!(acc.expired_batches(300).is_empty());
     assert!(acc.expired_batches(3199).is_empty());

@@ -44,8 +44,6 @@ pub struct PartitionResponse {
     pub batch: BatchId,
     pub base_offset: i64,
     pub error: Errors,
-    /// The broker's text for the error, when it sends one.
-    pub error_message: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

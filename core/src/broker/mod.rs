@@ -52,7 +52,7 @@ impl Broker {
                 .partitions
                 .get_mut(&batch.tp)
                 .expect("the producer only sends to the leader named by metadata");
-            let (base_offset, error, error_message) =
+            let (base_offset, error) =
                 match partition.append_records_to_leader(producer, batch, now) {
                     LeaderAppend::Appended { base_offset } => {
                         events.push(TraceEvent::Appended {
@@ -63,7 +63,7 @@ impl Broker {
                             base_offset,
                             records: batch.records.len() as u32,
                         });
-                        (base_offset as i64, Errors::None, None)
+                        (base_offset as i64, Errors::None)
                     }
                     LeaderAppend::Duplicate { base_offset } => {
                         events.push(TraceEvent::DuplicateBatch {
@@ -73,31 +73,20 @@ impl Broker {
                             tp: batch.tp,
                             base_offset,
                         });
-                        (base_offset as i64, Errors::None, None)
+                        (base_offset as i64, Errors::None)
                     }
-                    LeaderAppend::MessageTooLarge(message) => {
+                    LeaderAppend::Rejected { error, reason } => {
                         events.push(TraceEvent::BatchRejected {
                             broker: self.id,
                             producer,
                             batch: batch.batch,
                             tp: batch.tp,
-                            error: Errors::MessageTooLarge.name(),
-                            reason: message,
+                            error: error.name(),
+                            reason,
                         });
-                        (-1, Errors::MessageTooLarge, None)
-                    }
-                    LeaderAppend::OutOfOrderSequence(message) => {
-                        events.push(TraceEvent::BatchRejected {
-                            broker: self.id,
-                            producer,
-                            batch: batch.batch,
-                            tp: batch.tp,
-                            error: Errors::OutOfOrderSequenceNumber.name(),
-                            reason: message,
-                        });
-                        // The broker's log line stays on the broker: the response
-                        // carries the bare code (`LogAppendResult` has no message).
-                        (-1, Errors::OutOfOrderSequenceNumber, None)
+                        // The broker's reason stays in its log: the response carries the
+                        // bare code (`LogAppendResult` has no custom message for these).
+                        (-1, error)
                     }
                 };
             partitions.push(PartitionResponse {
@@ -105,7 +94,6 @@ impl Broker {
                 batch: batch.batch,
                 base_offset,
                 error,
-                error_message,
             });
         }
         // With one replica the ISR is the leader alone, so acks=all is answered at once.

@@ -3,6 +3,7 @@
 
 use super::log::{Log, LogRecord};
 use super::producer_state::{BatchMetadata, ProducerStateManager, SequenceCheck};
+use crate::errors::Errors;
 use crate::metadata::TopicPartition;
 use crate::net::WireBatch;
 
@@ -16,9 +17,11 @@ pub enum LeaderAppend {
     Duplicate {
         base_offset: u64,
     },
-    OutOfOrderSequence(String),
-    /// The batch is larger than `max.message.bytes` (`MESSAGE_TOO_LARGE`).
-    MessageTooLarge(String),
+    /// Refused with an error code, and the broker's reason for its log.
+    Rejected {
+        error: Errors,
+        reason: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -53,10 +56,13 @@ impl Partition {
         let base = self.log.log_end_offset();
         // UnifiedLog.analyzeAndValidateRecords, before any producer state is looked at.
         if batch.size_in_bytes > self.max_message_bytes {
-            return LeaderAppend::MessageTooLarge(format!(
-                "The record batch size in the append to t{}-{} is {} bytes which exceeds the maximum configured value of {}.",
-                self.tp.topic, self.tp.partition, batch.size_in_bytes, self.max_message_bytes
-            ));
+            return LeaderAppend::Rejected {
+                error: Errors::MessageTooLarge,
+                reason: format!(
+                    "The record batch size in the append to t{}-{} is {} bytes which exceeds the maximum configured value of {}.",
+                    self.tp.topic, self.tp.partition, batch.size_in_bytes, self.max_message_bytes
+                ),
+            };
         }
         let last_seq = batch
             .base_sequence
@@ -77,8 +83,11 @@ impl Partition {
                         base_offset: first_offset,
                     }
                 }
-                SequenceCheck::OutOfOrder(message) => {
-                    return LeaderAppend::OutOfOrderSequence(message)
+                SequenceCheck::OutOfOrder(reason) => {
+                    return LeaderAppend::Rejected {
+                        error: Errors::OutOfOrderSequenceNumber,
+                        reason,
+                    }
                 }
             }
             self.producer_state.update(

@@ -115,12 +115,6 @@ impl ProducerBatch {
         now.saturating_sub(self.created_ms) >= delivery_timeout_ms
     }
 
-    /// The sequence of the batch's last record.
-    pub fn last_sequence(&self) -> i32 {
-        self.base_sequence
-            .wrapping_add(self.records.len() as i32 - 1)
-    }
-
     /// `shouldBackoff` (no leader changes yet): retried and not waited long enough.
     /// Kafka draws a fresh backoff at each call.
     fn backing_off(&self, backoff: &ExponentialBackoff, now: u64, rng: &mut Rng) -> bool {

@@ -678,7 +678,7 @@ impl KafkaProducer {
         }
         if error == Errors::None {
             if let Some(tm) = &mut self.tm {
-                tm.handle_completed_batch(batch.tp, batch.base_sequence, batch.last_sequence());
+                tm.remove_in_flight_batch(batch.tp, batch.base_sequence);
             }
             self.sender.remove_in_flight_batch(batch.tp, batch.id);
             if !batch.done {
@@ -720,7 +720,7 @@ impl KafkaProducer {
     fn split(&mut self, now: u64, batch: &accumulator::ProducerBatch, out: &mut Effects) {
         if let Some(tm) = &mut self.tm {
             if batch.base_sequence >= 0 {
-                tm.handle_failed_batch(batch.tp, batch.base_sequence);
+                tm.remove_in_flight_batch(batch.tp, batch.base_sequence);
             }
         }
         let ids = self
@@ -787,7 +787,7 @@ impl KafkaProducer {
         }
         if let Some(tm) = &mut self.tm {
             if batch.base_sequence >= 0 {
-                tm.handle_failed_batch(batch.tp, batch.base_sequence);
+                tm.remove_in_flight_batch(batch.tp, batch.base_sequence);
             }
         }
         self.sender.remove_in_flight_batch(batch.tp, batch.id);
@@ -823,14 +823,7 @@ impl KafkaProducer {
         self.metrics.record_response(now - request.sent_ms);
         for batch in &request.batches {
             match response.partitions.iter().find(|p| p.batch == batch.id) {
-                Some(p) => self.complete_batch(
-                    now,
-                    batch,
-                    p.error,
-                    p.error_message.as_deref(),
-                    p.base_offset,
-                    out,
-                ),
+                Some(p) => self.complete_batch(now, batch, p.error, None, p.base_offset, out),
                 None => unreachable!("a response answers every batch of its request"),
             }
         }

@@ -1,7 +1,7 @@
 //! The idempotent half of `TransactionManager` (`exactly-once.md` §2, §4): the producer id
-//! and epoch, and per partition the next sequence, the last acknowledged sequence and the
-//! batches in flight in sequence order (`TxnPartitionMap`/`TxnPartitionEntry`).
-//! Transactions and the epoch bump of KIP-360 come with issue 5.
+//! and epoch, and per partition the next sequence and the batches in flight in sequence
+//! order (`TxnPartitionMap`/`TxnPartitionEntry`). Transactions, the last acknowledged
+//! sequence and the epoch bump of KIP-360 come with issue 5.
 
 use crate::errors::Errors;
 use crate::metadata::TopicPartition;
@@ -10,8 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct TxnPartitionEntry {
     next_sequence: i32,
-    /// -1 until the first acknowledgement (`NO_LAST_ACKED_SEQUENCE_NUMBER`).
-    last_acked_sequence: i32,
     /// Base sequences of batches sent and not yet completed, retried ones included.
     in_flight: BTreeSet<i32>,
 }
@@ -35,7 +33,6 @@ impl TransactionManager {
     fn entry(&mut self, tp: TopicPartition) -> &mut TxnPartitionEntry {
         self.partitions.entry(tp).or_insert(TxnPartitionEntry {
             next_sequence: 0,
-            last_acked_sequence: -1,
             in_flight: BTreeSet::new(),
         })
     }
@@ -63,15 +60,8 @@ impl TransactionManager {
             .and_then(|e| e.in_flight.first().copied())
     }
 
-    /// `handleCompletedBatch`: the last acknowledged sequence only moves forward.
-    pub fn handle_completed_batch(&mut self, tp: TopicPartition, base_sequence: i32, last: i32) {
-        let entry = self.entry(tp);
-        entry.last_acked_sequence = entry.last_acked_sequence.max(last);
-        entry.in_flight.remove(&base_sequence);
-    }
-
-    /// `handleFailedBatch`, without the sequence adjustments and epoch bumps of issue 5.
-    pub fn handle_failed_batch(&mut self, tp: TopicPartition, base_sequence: i32) {
+    /// `removeInFlightBatch`: the batch completed, failed for good or was split.
+    pub fn remove_in_flight_batch(&mut self, tp: TopicPartition, base_sequence: i32) {
         self.entry(tp).in_flight.remove(&base_sequence);
     }
 
