@@ -181,8 +181,8 @@ impl RunResult {
             events: sim.events_traced(),
             partitions,
             sends,
-            // Only `send` actions run in this build, and they report per record in `sends`.
-            // Faults raise nothing; the producer's transactional calls will (issue 5).
+            // `send` actions report per record in `sends`. flush, close and the lost-message
+            // faults raise nothing; the producer's transactional calls will (issue 5).
             action_results: sim
                 .scenario()
                 .actions

@@ -633,7 +633,7 @@ impl Simulation {
 
     fn send_record(&mut self, action: u32, i: u32, out: &mut Effects) {
         let Action::Send(send) = &self.scenario.actions[action as usize] else {
-            unreachable!("only send actions are scheduled");
+            unreachable!("SendRecord events come from send actions");
         };
         let Some(plan) = self.plans.get(&action) else {
             return;
