@@ -1,6 +1,6 @@
-//! Seeded random runs of the producer against lost requests and responses: no panic, every
-//! record accounted for, and the idempotent producer never duplicates or reorders
-//! (issue 3's check, over many configurations rather than one).
+//! Seeded random runs of the producer against lost requests and responses and slow
+//! followers: no panic, every record accounted for, HW ≤ LEO everywhere, and the idempotent
+//! producer never duplicates or reorders (issue 3's check, over many configurations).
 
 use kafka_lab::config::Acks;
 use kafka_lab::ledger::Ledger;
@@ -16,6 +16,8 @@ fn random_scenario(seed: u64, idempotent: bool) -> String {
     let mut rng = Rng::new(seed);
     let brokers = 1 + rng.below(3);
     let partitions = 1 + rng.below(4);
+    let rf = 1 + rng.below(brokers);
+    let min_isr = 1 + rng.below(rf);
     let in_flight = pick(&mut rng, &["1", "2", "5"]);
     let config = format!(
         r#"{{"enable.idempotence":"{idempotent}","acks":"{}","linger.ms":"{}","batch.size":"{}","max.in.flight.requests.per.connection":"{in_flight}","request.timeout.ms":"{}","delivery.timeout.ms":"{}","retries":"{}","compression.type":"{}","buffer.memory":"{}","max.block.ms":"{}","retry.backoff.ms":"{}"}}"#,
@@ -61,7 +63,7 @@ fn random_scenario(seed: u64, idempotent: bool) -> String {
     }
     format!(
         r#"{{"seed":{seed},"kafka_version":"{}","brokers":{brokers},"network":{{"latency_ms":{}}},
-            "topics":[{{"name":"t","partitions":{partitions}}}],
+            "topics":[{{"name":"t","partitions":{partitions},"replication_factor":{rf},"config":{{"min.insync.replicas":"{min_isr}"}}}}],
             "producers":[{{"name":"p","config":{config}}}],
             "actions":[{}],"until_ms":40000}}"#,
         pick(&mut rng, &["2.8", "3.2", "3.6", "3.9", "4.0"]),
@@ -105,6 +107,17 @@ fn random_runs_under_lost_messages() {
         }
         if !p.config.idempotence && ledger.duplicated > 0 {
             plain_duplicated += 1;
+        }
+        // HW ≤ LEO on every replica; a follower never has more than its leader.
+        for broker in sim.brokers() {
+            for r in broker.partitions.values() {
+                assert!(r.high_watermark() <= r.log.log_end_offset(), "seed {seed}");
+                let leader = r.leader.expect("no elections yet");
+                let leader_leo = sim.brokers()[leader as usize].partitions[&r.tp]
+                    .log
+                    .log_end_offset();
+                assert!(r.log.log_end_offset() <= leader_leo, "seed {seed}");
+            }
         }
         // The pool gets every byte back once nothing is pending.
         if ledger.pending == 0 {

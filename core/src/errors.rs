@@ -15,6 +15,10 @@ pub enum KafkaError {
     IllegalState(String),
     /// `RecordTooLargeException`: larger than `max.request.size` or `buffer.memory`.
     RecordTooLarge(String),
+    /// `NotEnoughReplicasException`: `acks=all` and the ISR under `min.insync.replicas`.
+    NotEnoughReplicas(String),
+    /// `NotEnoughReplicasAfterAppendException`: written, but the ISR shrank under min ISR.
+    NotEnoughReplicasAfterAppend(String),
     /// `OutOfOrderSequenceException`: the broker saw a gap in an idempotent producer's
     /// sequence numbers.
     OutOfOrderSequence(String),
@@ -32,6 +36,8 @@ impl KafkaError {
         match self {
             KafkaError::InvalidRecord(_) => "InvalidRecordException",
             KafkaError::Timeout(_) => "TimeoutException",
+            KafkaError::NotEnoughReplicas(_) => "NotEnoughReplicasException",
+            KafkaError::NotEnoughReplicasAfterAppend(_) => "NotEnoughReplicasAfterAppendException",
             KafkaError::IllegalState(_) => "IllegalStateException",
             KafkaError::RecordTooLarge(_) => "RecordTooLargeException",
             KafkaError::Network(_) => "NetworkException",
@@ -45,6 +51,8 @@ impl KafkaError {
         match self {
             KafkaError::InvalidRecord(m)
             | KafkaError::Timeout(m)
+            | KafkaError::NotEnoughReplicas(m)
+            | KafkaError::NotEnoughReplicasAfterAppend(m)
             | KafkaError::IllegalState(m)
             | KafkaError::RecordTooLarge(m)
             | KafkaError::Network(m)
@@ -68,6 +76,8 @@ impl fmt::Display for KafkaError {
 pub enum Errors {
     None,
     OutOfOrderSequenceNumber,
+    NotEnoughReplicas,
+    NotEnoughReplicasAfterAppend,
     /// The batch exceeds the topic's `max.message.bytes`: split, or `RecordTooLargeException`.
     MessageTooLarge,
     RequestTimedOut,
@@ -78,7 +88,13 @@ impl Errors {
     /// Whether the error's exception extends `RetriableException`
     /// (`OutOfOrderSequenceException` does not).
     pub fn is_retriable(self) -> bool {
-        matches!(self, Errors::RequestTimedOut | Errors::NetworkException)
+        matches!(
+            self,
+            Errors::RequestTimedOut
+                | Errors::NetworkException
+                | Errors::NotEnoughReplicas
+                | Errors::NotEnoughReplicasAfterAppend
+        )
     }
 
     /// `Errors.exception(message)`; Kafka's default text when the response has none.
@@ -88,6 +104,12 @@ impl Errors {
             Errors::None => unreachable!("NONE is not an error"),
             Errors::OutOfOrderSequenceNumber => KafkaError::OutOfOrderSequence(text(
                 "The broker received an out of order sequence number.",
+            )),
+            Errors::NotEnoughReplicas => KafkaError::NotEnoughReplicas(text(
+                "Messages are rejected since there are fewer in-sync replicas than required.",
+            )),
+            Errors::NotEnoughReplicasAfterAppend => KafkaError::NotEnoughReplicasAfterAppend(text(
+                "Messages are written to the log, but to fewer in-sync replicas than required.",
             )),
             Errors::MessageTooLarge => KafkaError::RecordTooLarge(text(
                 "The request included a message larger than the max message size the server will accept.",
@@ -105,6 +127,8 @@ impl Errors {
             Errors::None => "NONE",
             Errors::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
             Errors::MessageTooLarge => "MESSAGE_TOO_LARGE",
+            Errors::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS",
+            Errors::NotEnoughReplicasAfterAppend => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
             Errors::RequestTimedOut => "REQUEST_TIMED_OUT",
             Errors::NetworkException => "NETWORK_EXCEPTION",
         }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 /// What one record's copies in the log say.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RecordFate {
-    /// Copies of the record below the high watermark.
+    /// Copies of the record below the leader's high watermark.
     pub copies: u32,
     /// Some copy comes after a copy of a record its producer sent later to the same
     /// partition: a reader applying the log in order applies them out of order.
@@ -38,7 +38,8 @@ pub struct Ledger {
 pub fn fates(sim: &Simulation) -> BTreeMap<(u16, u32), RecordFate> {
     let mut fates: BTreeMap<(u16, u32), RecordFate> = BTreeMap::new();
     for broker in sim.brokers() {
-        for partition in broker.partitions.values() {
+        // The partition's log is its leader's; followers hold copies of the same records.
+        for partition in broker.partitions.values().filter(|p| p.is_leader()) {
             let hw = partition.high_watermark();
             // Per producer, the highest send index seen so far in this log.
             let mut newest: BTreeMap<u16, u32> = BTreeMap::new();

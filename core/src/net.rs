@@ -1,6 +1,7 @@
 //! The wire between nodes: messages with a delivery time. Requests and responses are
 //! data, so the UI can draw every one in flight and the trace can name them.
 
+use crate::broker::log::LogRecord;
 use crate::config::Acks;
 use crate::errors::Errors;
 use crate::metadata::TopicPartition;
@@ -46,16 +47,60 @@ pub struct PartitionResponse {
     pub error: Errors,
 }
 
+impl PartitionResponse {
+    pub fn ok(tp: TopicPartition, batch: BatchId, base_offset: u64) -> Self {
+        PartitionResponse {
+            tp,
+            batch,
+            base_offset: base_offset as i64,
+            error: Errors::None,
+        }
+    }
+
+    pub fn error(tp: TopicPartition, batch: BatchId, error: Errors) -> Self {
+        PartitionResponse {
+            tp,
+            batch,
+            base_offset: -1,
+            error,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProduceResponse {
     pub id: u64,
     pub partitions: Vec<PartitionResponse>,
 }
 
+/// A follower's `Fetch`: for each partition it follows on that leader, its log end offset.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FetchRequest {
+    pub id: u64,
+    pub partitions: Vec<(TopicPartition, u64)>,
+}
+
+/// What the leader returns for one partition: the records from the fetch offset and its
+/// high watermark.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FetchedPartition {
+    pub tp: TopicPartition,
+    pub high_watermark: u64,
+    pub records: Vec<LogRecord>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FetchResponse {
+    pub id: u64,
+    pub partitions: Vec<FetchedPartition>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Payload {
     Produce(ProduceRequest),
     ProduceResponse(ProduceResponse),
+    Fetch(FetchRequest),
+    FetchResponse(FetchResponse),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -85,11 +130,19 @@ impl Network {
         }
     }
 
-    /// Puts a message on the wire; returns its id and delivery time.
-    pub fn send(&mut self, now: u64, from: Node, to: Node, payload: Payload) -> (u64, u64) {
+    /// Puts a message on the wire, `extra_ms` slower than usual; returns its id and
+    /// delivery time.
+    pub fn send(
+        &mut self,
+        now: u64,
+        from: Node,
+        to: Node,
+        payload: Payload,
+        extra_ms: u64,
+    ) -> (u64, u64) {
         let id = self.next_id;
         self.next_id += 1;
-        let deliver_ms = now + self.latency_ms;
+        let deliver_ms = now + self.latency_ms + extra_ms;
         self.in_flight.insert(
             id,
             Message {

@@ -102,9 +102,9 @@ impl RunResult {
                 };
                 let leader = meta.leader;
                 let replica = leader.and_then(|b| sim.brokers()[b as usize].partitions.get(&tp));
-                let (leo, hw, log) = match replica {
+                let (isr, hw, log) = match replica {
                     Some(r) => (
-                        r.log.log_end_offset(),
+                        r.isr.clone(),
                         r.high_watermark(),
                         r.log
                             .records()
@@ -121,14 +121,14 @@ impl RunResult {
                             })
                             .collect(),
                     ),
-                    None => (0, 0, Vec::new()),
+                    None => (Vec::new(), 0, Vec::new()),
                 };
                 partitions.push(PartitionResult {
                     topic: topic.name.clone(),
                     partition: p as u32,
                     leader,
                     leader_epoch: meta.leader_epoch,
-                    isr: leader.into_iter().collect(),
+                    isr,
                     high_watermark: hw,
                     last_stable_offset: hw,
                     replicas: meta
@@ -136,7 +136,10 @@ impl RunResult {
                         .iter()
                         .map(|&b| ReplicaResult {
                             broker: b,
-                            log_end_offset: leo,
+                            log_end_offset: sim.brokers()[b as usize]
+                                .partitions
+                                .get(&tp)
+                                .map_or(0, |r| r.log.log_end_offset()),
                             online: true,
                         })
                         .collect(),

@@ -41,6 +41,9 @@ enum Event {
     ProducerWake {
         producer: u16,
     },
+    BrokerWake {
+        broker: u32,
+    },
     Deliver {
         message: u64,
     },
@@ -99,6 +102,9 @@ pub struct Simulation {
     sync_waits: BTreeMap<(u16, u32), (u32, u32)>,
     /// `send()` calls blocked for `buffer.memory`: (producer, index) → (action, i).
     blocked_sends: BTreeMap<(u16, u32), (u32, u32)>,
+    broker_wake_at: Vec<Option<u64>>,
+    /// `slow_follower`: extra latency of each slowed broker's fetches.
+    slow_followers: BTreeMap<u32, u64>,
     /// Per broker: produce requests still to lose on their way in (`drop_requests`).
     drop_requests: BTreeMap<u32, u32>,
     /// Per broker: responses to produce requests still to lose (`drop_responses`).
@@ -202,11 +208,6 @@ impl Simulation {
                         t.replication_factor, scenario.brokers
                     ),
                 ));
-            } else if t.replication_factor > 1 {
-                errors.push(not_modelled(
-                    at("replication_factor"),
-                    "replication (replication_factor > 1)",
-                ));
             }
             let config = match TopicConfig::parse(&t.config) {
                 Ok(c) => c,
@@ -218,12 +219,6 @@ impl Simulation {
                     TopicConfig::default()
                 }
             };
-            if config.min_insync_replicas > 1 {
-                errors.push(not_modelled(
-                    at("config.min.insync.replicas"),
-                    "min.insync.replicas above 1 (it needs replication)",
-                ));
-            }
             let partitions = t.partitions.clamp(1, MAX_PARTITIONS);
             let rf = t.replication_factor.clamp(1, brokers);
             let assignment = match &t.replica_assignment {
@@ -357,6 +352,30 @@ impl Simulation {
                     }
                     continue;
                 }
+                Action::SlowFollower(a) => {
+                    if a.broker >= scenario.brokers {
+                        errors.push(err(
+                            at("broker"),
+                            format!(
+                                "unknown broker {} (broker ids are 0..{})",
+                                a.broker, scenario.brokers
+                            ),
+                        ));
+                    }
+                    if a.extra_latency_ms.is_none() {
+                        errors.push(err(
+                            at("extra_latency_ms"),
+                            "slow_follower needs extra_latency_ms (0 restores the broker)",
+                        ));
+                    }
+                    if a.count.is_some() {
+                        errors.push(err(
+                            at("count"),
+                            "slow_follower takes broker and extra_latency_ms only",
+                        ));
+                    }
+                    continue;
+                }
                 Action::DropRequests(a) | Action::DropResponses(a) => {
                     if a.broker >= scenario.brokers {
                         errors.push(err(
@@ -482,7 +501,11 @@ impl Simulation {
             seq: 0,
             queue: BinaryHeap::new(),
             rng,
-            brokers: (0..brokers).map(|b| Broker::new(b, &cluster)).collect(),
+            brokers: (0..brokers)
+                .map(|b| Broker::new(b, &cluster, version))
+                .collect(),
+            broker_wake_at: vec![None; brokers as usize],
+            slow_followers: BTreeMap::new(),
             cluster,
             wake_at: vec![None; producers.len()],
             producers,
@@ -509,6 +532,12 @@ impl Simulation {
             };
             sim.schedule(action.at_ms(), event);
         }
+        // Every follower's fetcher sends its first Fetch at time 0.
+        let mut out = Effects::default();
+        for broker in &mut sim.brokers {
+            broker.start(&mut out);
+        }
+        sim.apply(out);
         Ok(sim)
     }
 
@@ -618,6 +647,13 @@ impl Simulation {
         match next.event {
             Event::SendRecord { action, i } => self.send_record(action, i, &mut out),
             Event::Action { action } => self.action(action),
+            Event::BrokerWake { broker } => {
+                let b = broker as usize;
+                if self.broker_wake_at[b] == Some(at) {
+                    self.broker_wake_at[b] = None;
+                    self.brokers[b].on_timer(at, &mut out);
+                }
+            }
             Event::ProducerWake { producer } => {
                 let p = producer as usize;
                 if self.wake_at[p] == Some(at) {
@@ -697,6 +733,12 @@ impl Simulation {
                     p.flush();
                 }
             }
+            Action::SlowFollower(a) => {
+                match a.extra_latency_ms.unwrap_or(0) {
+                    0 => self.slow_followers.remove(&a.broker),
+                    ms => self.slow_followers.insert(a.broker, ms),
+                };
+            }
             Action::Close(a) => {
                 if let Some(p) = self.producers.iter_mut().find(|p| p.name == a.producer) {
                     p.close();
@@ -737,31 +779,40 @@ impl Simulation {
                     });
                     return;
                 }
-                let broker = &mut self.brokers[b as usize];
-                if let Some(resp) = broker.handle_produce(self.now, p, &req, &mut out.events) {
-                    if Self::take(&mut self.drop_responses, b) {
-                        out.events.push(TraceEvent::ResponseDropped {
-                            broker: b,
-                            producer: p,
-                            request: req.id,
-                        });
-                        return;
-                    }
-                    out.messages.push((
-                        Node::Broker(b),
-                        Node::Producer(p),
-                        Payload::ProduceResponse(resp),
-                    ));
-                }
+                self.brokers[b as usize].handle_produce(self.now, p, &req, out);
             }
             (Node::Broker(b), Node::Producer(p), Payload::ProduceResponse(resp)) => {
                 self.producers[p as usize].receive(b, resp);
+            }
+            (Node::Broker(follower), Node::Broker(leader), Payload::Fetch(req)) => {
+                self.brokers[leader as usize].handle_fetch(self.now, follower, req, out);
+            }
+            (Node::Broker(leader), Node::Broker(follower), Payload::FetchResponse(resp)) => {
+                self.brokers[follower as usize].handle_fetch_response(self.now, leader, resp, out);
             }
             _ => unreachable!("no other message kinds are sent"),
         }
     }
 
-    fn apply(&mut self, out: Effects) {
+    fn apply(&mut self, mut out: Effects) {
+        // drop_responses: the broker answered (now or after waiting for the ISR), and the
+        // answer is lost on the way.
+        let mut messages = Vec::with_capacity(out.messages.len());
+        for (from, to, payload) in std::mem::take(&mut out.messages) {
+            if let (Node::Broker(b), Node::Producer(p), Payload::ProduceResponse(resp)) =
+                (from, to, &payload)
+            {
+                if Self::take(&mut self.drop_responses, b) {
+                    out.events.push(TraceEvent::ResponseDropped {
+                        broker: b,
+                        producer: p,
+                        request: resp.id,
+                    });
+                    continue;
+                }
+            }
+            messages.push((from, to, payload));
+        }
         for event in out.events {
             self.hasher.record(self.now, &event);
             if let Some(trace) = &mut self.trace {
@@ -772,8 +823,15 @@ impl Simulation {
             }
             self.recent.push_back((self.now, event));
         }
-        for (from, to, payload) in out.messages {
-            let (id, at) = self.network.send(self.now, from, to, payload);
+        for (from, to, payload) in messages {
+            // slow_follower: only that broker's fetches to its leaders take longer.
+            let extra = match (&from, &payload) {
+                (Node::Broker(b), Payload::Fetch(_)) => {
+                    self.slow_followers.get(b).copied().unwrap_or(0)
+                }
+                _ => 0,
+            };
+            let (id, at) = self.network.send(self.now, from, to, payload, extra);
             self.schedule(at, Event::Deliver { message: id });
         }
         for key in out.returned {
@@ -788,6 +846,14 @@ impl Simulation {
                 };
                 let at = self.now + send.interval_ms;
                 self.schedule(at, Event::SendRecord { action, i });
+            }
+        }
+        for b in 0..self.brokers.len() {
+            if let Some(t) = self.brokers[b].next_timeout() {
+                if self.broker_wake_at[b].is_none_or(|w| t < w) {
+                    self.broker_wake_at[b] = Some(t);
+                    self.schedule(t, Event::BrokerWake { broker: b as u32 });
+                }
             }
         }
         for p in 0..self.producers.len() {

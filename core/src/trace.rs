@@ -45,6 +45,25 @@ pub enum TraceEvent {
         base_offset: u64,
         records: u32,
     },
+    /// A leader's high watermark moved: offsets below it are committed.
+    HighWatermark {
+        broker: u32,
+        tp: TopicPartition,
+        high_watermark: u64,
+    },
+    /// A leader changed a partition's ISR (a follower caught up, or fell behind).
+    IsrChanged {
+        broker: u32,
+        tp: TopicPartition,
+        isr: Vec<u32>,
+        expanded: bool,
+    },
+    /// A follower appended what it fetched.
+    Replicated {
+        broker: u32,
+        tp: TopicPartition,
+        log_end_offset: u64,
+    },
     /// The leader recognised a retried idempotent batch it already has: nothing appended,
     /// the original offset answered.
     DuplicateBatch {
@@ -164,6 +183,36 @@ impl fmt::Display for TraceEvent {
             } => write!(
                 f,
                 "append b{broker} t{}p{} p{producer} batch {batch} @{base_offset} +{records}",
+                tp.topic, tp.partition
+            ),
+            TraceEvent::HighWatermark {
+                broker,
+                tp,
+                high_watermark,
+            } => write!(
+                f,
+                "hw b{broker} t{}p{} = {high_watermark}",
+                tp.topic, tp.partition
+            ),
+            TraceEvent::IsrChanged {
+                broker,
+                tp,
+                isr,
+                expanded,
+            } => write!(
+                f,
+                "isr b{broker} t{}p{} {} {isr:?}",
+                tp.topic,
+                tp.partition,
+                if *expanded { "expand" } else { "shrink" }
+            ),
+            TraceEvent::Replicated {
+                broker,
+                tp,
+                log_end_offset,
+            } => write!(
+                f,
+                "replicate b{broker} t{}p{} leo {log_end_offset}",
                 tp.topic, tp.partition
             ),
             TraceEvent::DuplicateBatch {

@@ -202,6 +202,32 @@ impl App {
                 cluster.display(*tp),
                 base_offset + *records as u64 - 1
             ),
+            TraceEvent::HighWatermark {
+                broker,
+                tp,
+                high_watermark,
+            } => format!(
+                "broker {broker}: high watermark of {} is {high_watermark} — offsets below it are committed",
+                cluster.display(*tp)
+            ),
+            TraceEvent::IsrChanged {
+                broker,
+                tp,
+                isr,
+                expanded,
+            } => format!(
+                "broker {broker}: ISR of {} {} to {isr:?}",
+                cluster.display(*tp),
+                if *expanded { "grows (a follower caught up)" } else { "shrinks (a follower lagged past replica.lag.time.max.ms)" }
+            ),
+            TraceEvent::Replicated {
+                broker,
+                tp,
+                log_end_offset,
+            } => format!(
+                "broker {broker} (follower) fetched {}: its log end offset is {log_end_offset}",
+                cluster.display(*tp)
+            ),
             TraceEvent::DuplicateBatch {
                 broker,
                 tp,

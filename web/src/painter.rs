@@ -57,6 +57,27 @@ pub fn paint(ctx: &CanvasRenderingContext2d, sim: &Simulation, t: f64, trail_ms:
     for msg in sim.network().in_flight() {
         let span = (msg.deliver_ms - msg.sent_ms).max(1) as f64;
         let progress = ease(((t - msg.sent_ms as f64) / span).clamp(0.0, 1.0));
+        if let (Node::Broker(a), Node::Broker(b)) = (msg.from, msg.to) {
+            // Replication: fetches and their answers travel between broker boxes, along
+            // the brokers' left edge.
+            let (ya, yb) = (broker_y(a, n_brokers), broker_y(b, n_brokers));
+            let y = ya + (yb - ya) * progress;
+            let x = BROKER_X - 8.0;
+            let (fill, r) = match &msg.payload {
+                Payload::FetchResponse(resp)
+                    if resp.partitions.iter().any(|p| !p.records.is_empty()) =>
+                {
+                    ("#7c3aed", 4.5)
+                }
+                Payload::FetchResponse(_) => ("#c4b5fd", 3.0),
+                _ => ("#94a3b8", 3.0),
+            };
+            ctx.set_fill_style_str(fill);
+            ctx.begin_path();
+            ctx.arc(x, y, r, 0.0, std::f64::consts::TAU).ok();
+            ctx.fill();
+            continue;
+        }
         let (broker, to_broker) = match (msg.from, msg.to) {
             (Node::Producer(_), Node::Broker(b)) => (b, true),
             (Node::Broker(b), _) => (b, false),
@@ -97,6 +118,7 @@ pub fn paint(ctx: &CanvasRenderingContext2d, sim: &Simulation, t: f64, trail_ms:
                 ctx.set_text_align("center");
                 ctx.fill_text("ack", x, y + 16.0).ok();
             }
+            Payload::Fetch(_) | Payload::FetchResponse(_) => {}
         }
     }
 }

@@ -1,0 +1,119 @@
+//! Replication (`shared/kafka/broker.md` §2–§5): followers fetch, the leader's high
+//! watermark follows the ISR, `acks=all` waits for it, `min.insync.replicas` refuses
+//! writes when the ISR is too small, and a lagging follower leaves the ISR after
+//! `replica.lag.time.max.ms`.
+
+use kafka_lab::{Scenario, Simulation};
+use kafka_lab_tests::run_json;
+use serde_json::Value;
+
+fn scenario(rf: u32, min_isr: u32, acks: &str, extra_actions: &str, until_ms: u64) -> String {
+    format!(
+        r#"{{"seed":1,"kafka_version":"4.0","brokers":3,"network":{{"latency_ms":5}},
+            "topics":[{{"name":"t","partitions":1,"replication_factor":{rf},"replica_assignment":[{}],
+                        "config":{{"min.insync.replicas":"{min_isr}"}}}}],
+            "producers":[{{"name":"p","config":{{"acks":"{acks}","linger.ms":"0","enable.idempotence":"false"}}}}],
+            "actions":[{{"at_ms":0,"action":"send","producer":"p","topic":"t","value":"v","count":50,"interval_ms":100}}{extra_actions}],
+            "until_ms":{until_ms}}}"#,
+        serde_json::to_string(&(0..rf).collect::<Vec<_>>()).unwrap()
+    )
+}
+
+fn metric(r: &Value, name: &str) -> f64 {
+    r["metrics"]["producers"]["p"][name].as_f64().unwrap()
+}
+
+fn partition(r: &Value) -> &Value {
+    &r["partitions"][0]
+}
+
+#[test]
+fn followers_copy_the_log_and_acks_all_waits_for_them() {
+    // Leader 0, followers 1 and 2. acks=all is answered once the high watermark passes the
+    // batch: a follower fetch carries the records, and its next fetch tells the leader it
+    // has them — two more round trips than acks=1 (10 ms each here).
+    let all = run_json(&scenario(3, 1, "all", "", 10_000));
+    let one = run_json(&scenario(3, 1, "1", "", 10_000));
+    for r in [&all, &one] {
+        let p = partition(r);
+        assert_eq!(p["isr"], serde_json::json!([0, 1, 2]));
+        assert_eq!(p["high_watermark"], 50);
+        for replica in p["replicas"].as_array().unwrap() {
+            assert_eq!(
+                replica["log_end_offset"], 50,
+                "every replica has every record"
+            );
+        }
+    }
+    assert_eq!(metric(&one, "request-latency-avg"), 10.0);
+    assert_eq!(metric(&all, "request-latency-avg"), 20.0);
+}
+
+#[test]
+fn a_lagging_follower_holds_acks_all_until_it_leaves_the_isr() {
+    // broker.md §2, §5 and seed-corrections §2.3.5: acks=all waits for every ISR member,
+    // not min.insync.replicas of them. Follower 2's fetches take 60 s from t=1000: every
+    // acks=all write waits (HW stalls) until the leader drops it from the ISR — not caught
+    // up for more than replica.lag.time.max.ms (30 s), seen by the isr-expiration task that
+    // runs every 15 s, so at t=45000 — and then completes at once with ISR [0, 1].
+    let slow = r#",{"at_ms":1000,"action":"slow_follower","broker":2,"extra_latency_ms":60000}"#;
+    let s = scenario(3, 2, "all", slow, 50_000);
+    let mut sim = Simulation::new(&Scenario::from_json(&s).unwrap()).unwrap();
+    sim.run_until(44_999);
+    let leader = &sim.brokers()[0].partitions.values().next().unwrap();
+    assert_eq!(leader.isr, vec![0, 1, 2]);
+    let stalled_hw = leader.high_watermark();
+    assert!(
+        stalled_hw < leader.log.log_end_offset(),
+        "HW waits for broker 2"
+    );
+    sim.run_until(45_000);
+    let leader = &sim.brokers()[0].partitions.values().next().unwrap();
+    assert_eq!(leader.isr, vec![0, 1]);
+    assert_eq!(sim.brokers()[0].isr_shrinks, 1);
+    assert!(
+        leader.high_watermark() > stalled_hw,
+        "HW moves on without broker 2"
+    );
+}
+
+#[test]
+fn min_insync_replicas_refuses_acks_all_but_not_acks_1() {
+    // RF 2, min.insync.replicas 2: once follower 1 has left the ISR, acks=all gets
+    // NOT_ENOUGH_REPLICAS (retriable: retried until delivery.timeout.ms), acks=1 goes on.
+    let slow = r#",{"at_ms":1000,"action":"slow_follower","broker":1,"extra_latency_ms":600000}"#;
+    let all = run_json(&scenario(2, 2, "all", slow, 200_000));
+    let failed: Vec<&Value> = all["sends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["outcome"] == "failed")
+        .collect();
+    assert!(!failed.is_empty());
+    assert!(failed.iter().all(|s| s["error"] == "TimeoutException"));
+    assert_eq!(partition(&all)["isr"], serde_json::json!([0]));
+    assert!(
+        metric(&all, "record-retry-total") > 10.0,
+        "NOT_ENOUGH_REPLICAS is retried"
+    );
+
+    let one = run_json(&scenario(2, 2, "1", slow, 200_000));
+    assert!(one["sends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["outcome"] == "acked"));
+}
+
+#[test]
+fn a_follower_that_catches_up_rejoins_the_isr() {
+    // broker.md §5: expansion on a fetch that reaches the leader's HW.
+    let slow = r#",{"at_ms":1000,"action":"slow_follower","broker":2,"extra_latency_ms":60000},{"at_ms":50000,"action":"slow_follower","broker":2,"extra_latency_ms":0}"#;
+    let s = scenario(3, 1, "1", slow, 120_000);
+    let mut sim = Simulation::new(&Scenario::from_json(&s).unwrap()).unwrap();
+    sim.run();
+    let b0 = &sim.brokers()[0];
+    assert_eq!(b0.isr_shrinks, 1);
+    assert_eq!(b0.isr_expands, 1);
+    assert_eq!(b0.partitions.values().next().unwrap().isr, vec![0, 1, 2]);
+}
