@@ -591,8 +591,12 @@ impl Component for App {
                         { select("kafka-version", "kafka_version", "defaults & behaviour of that release", w.kafka_version.clone(),
                             KafkaVersion::supported_lines().map(|v| (v.clone(), v)).collect(), Setting::KafkaVersion) }
                         <h2>{ "Topic & workload" }</h2>
-                        { select("partitions", "partitions", "of topic orders (RF 1)", w.partitions.to_string(),
+                        { select("partitions", "partitions", "of topic orders", w.partitions.to_string(),
                             (1..=12u64).map(|v| (v.to_string(), v.to_string())).collect(), Setting::Partitions) }
+                        { select("replication-factor", "replication factor", "replicas of each partition (brokers hold followers)", w.replication_factor.to_string(),
+                            (1..=BROKERS as u64).map(|v| (v.to_string(), v.to_string())).collect(), Setting::ReplicationFactor) }
+                        { select("min-insync-replicas", "min.insync.replicas", "acks=all needs an ISR this big · 최소 ISR", w.min_insync_replicas.to_string(),
+                            opts(&[1, 2, 3]), Setting::MinInsyncReplicas) }
                         { select("keys", "keys", "which keys send() uses", w.keys.id().to_string(),
                             KeyPattern::ALL.iter().map(|k| (k.id().to_string(), k.label().to_string())).collect(), Setting::Keys) }
                         { select("rate", "records/s", "send() calls per second", w.rate.to_string(),
@@ -612,17 +616,19 @@ impl Component for App {
                                 <div class="fault-row">
                                     <span class="mono small">{ format!("broker {b}") }</span>
                                     <button id={format!("drop-request-{b}")} title="the next produce request to this broker is lost on the way"
-                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::DropRequest, b))}>{ "lose request" }</button>
+                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::DropRequest, b))}>{ "lose req" }</button>
                                     <button id={format!("drop-response-{b}")} title="the broker writes the next produce request, but its response is lost"
-                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::DropResponse, b))}>{ "lose response" }</button>
+                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::DropResponse, b))}>{ "lose resp" }</button>
+                                    <button id={format!("slow-follower-{b}")} title="this broker's fetches to its leaders take 60 s longer: as a follower it falls out of the ISR"
+                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::SlowFollower, b))}>{ "slow fetch" }</button>
                                 </div>
                             }) }
-                            <span class="hint">{ "The producer waits request.timeout.ms, then retries: watch duplicates and reordering with enable.idempotence=false and max.in.flight > 1." }
-                                <br/><span class="ko" lang="ko">{ "request.timeout.ms 후 재시도 — 멱등성을 끄면 중복·순서 뒤바뀜이 보임." }</span></span>
+                            <span class="hint">{ "Lost request/response: the producer waits request.timeout.ms, then retries — duplicates and reordering with enable.idempotence=false and max.in.flight > 1. Slow fetch: with replication, that follower leaves the ISR after replica.lag.time.max.ms." }
+                                <br/><span class="ko" lang="ko">{ "요청/응답 유실: request.timeout.ms 후 재시도 — 멱등성을 끄면 중복·순서 뒤바뀜. 느린 fetch: 팔로워가 ISR에서 빠짐." }</span></span>
                             if !w.faults.is_empty() {
                                 <ul class="fault-list mono small" id="fault-list">
                                     { for w.faults.iter().map(|f| html! { <li>{ format!("{:.3} s · broker {} · {}", f.at_ms as f64 / 1000.0, f.broker,
-                                        match f.kind { FaultKind::DropRequest => "request lost", FaultKind::DropResponse => "response lost" }) }</li> }) }
+                                        match f.kind { FaultKind::DropRequest => "request lost", FaultKind::DropResponse => "response lost", FaultKind::SlowFollower => "fetches 60 s slower" }) }</li> }) }
                                 </ul>
                                 <button id="clear-faults" onclick={link.callback(|_| Msg::ClearFaults)}>{ "clear faults" }</button>
                             }

@@ -319,25 +319,39 @@ fn brokers(sim: &Simulation, t: f64) -> Html {
             if y > top + h - 6.0 {
                 return html! {};
             }
+            let leader = part.is_leader();
+            let hw = part.high_watermark();
             let records = part.log.records();
-            let cells = records.iter().rev().take(12).enumerate().map(|(j, r)| {
+            let cells = records.iter().rev().take(10).enumerate().map(|(j, r)| {
                 let x = BROKER_X + BROKER_W - 16.0 - j as f64 * 11.0;
                 let fresh = (t - r.append_ms as f64) < 40.0;
+                let class = match (fresh, r.offset < hw) {
+                    (true, _) => "cell fresh",
+                    (false, true) => "cell",
+                    (false, false) => "cell uncommitted",
+                };
                 html! {
                     <rect x={x.to_string()} y={(y - 9.0).to_string()} width="9" height="12" rx="2"
-                        fill={partition_color(part.tp.partition)} class={if fresh { "cell fresh" } else { "cell" }}>
-                        <title>{ format!("offset {} · key {}", r.offset, r.data.key_text().unwrap_or("null")) }</title>
+                        fill={partition_color(part.tp.partition)} class={class}>
+                        <title>{ format!("offset {} · key {}{}", r.offset, r.data.key_text().unwrap_or("null"), if r.offset < hw { "" } else { " · above the high watermark: not committed yet" }) }</title>
                     </rect>
                 }
             });
+            let role = if leader {
+                format!("L · ISR {}", part.isr.iter().map(u32::to_string).collect::<Vec<_>>().join(","))
+            } else {
+                "F".to_string()
+            };
             html! {
-                <g class="log" data-partition={part.tp.partition.to_string()}>
-                    <text x={(BROKER_X + 10.0).to_string()} y={y.to_string()} class="small mono">
+                <g class={if leader { "log leader" } else { "log follower" }} data-partition={part.tp.partition.to_string()} data-role={if leader { "leader" } else { "follower" }}>
+                    <title>{ if leader { "leader replica: takes produce requests, keeps the ISR, moves the high watermark" } else { "follower replica: fetches from the leader" } }</title>
+                    <text x={(BROKER_X + 10.0).to_string()} y={y.to_string()} class={if leader { "small mono strong" } else { "small mono" }}>
                         { format!("{}-{}", sim.cluster().topics[part.tp.topic as usize].name, part.tp.partition) }
                     </text>
-                    <text x={(BROKER_X + 74.0).to_string()} y={y.to_string()} class="tiny mono leo">
-                        { format!("LEO {}", part.log.log_end_offset()) }
+                    <text x={(BROKER_X + 66.0).to_string()} y={(y - 5.0).to_string()} class="tiny mono leo">
+                        { format!("LEO {} · HW {}", part.log.log_end_offset(), hw) }
                     </text>
+                    <text x={(BROKER_X + 66.0).to_string()} y={(y + 5.0).to_string()} class="tiny mono role">{ role }</text>
                     { for cells }
                 </g>
             }
@@ -346,7 +360,7 @@ fn brokers(sim: &Simulation, t: f64) -> Html {
             <g class="broker" data-broker={broker.id.to_string()}>
                 <rect x={BROKER_X.to_string()} y={top.to_string()} width={BROKER_W.to_string()} height={h.to_string()} rx="10" class="box broker-box"/>
                 <text x={(BROKER_X + 10.0).to_string()} y={(top + 20.0).to_string()} class="strong small">{ format!("Broker {}", broker.id) }</text>
-                <text x={(BROKER_X + BROKER_W - 10.0).to_string()} y={(top + 20.0).to_string()} text-anchor="end" class="tiny">{ "leader replicas" }</text>
+                <text x={(BROKER_X + BROKER_W - 10.0).to_string()} y={(top + 20.0).to_string()} text-anchor="end" class="tiny">{ "replicas · L leader, F follower" }</text>
                 { for parts }
             </g>
         }

@@ -92,6 +92,9 @@ pub struct Workload {
     /// take the version's defaults, exactly as an unset property in a `.properties` file.
     pub producer: BTreeMap<String, String>,
     pub partitions: u32,
+    pub replication_factor: u32,
+    /// The topic's `min.insync.replicas`.
+    pub min_insync_replicas: u32,
     pub keys: KeyPattern,
     /// Records per second.
     pub rate: u32,
@@ -103,9 +106,12 @@ pub struct Workload {
     pub faults: Vec<Fault>,
 }
 
-/// Which message a fault loses.
+/// Which fault the user injected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultKind {
+    /// The broker's fetches to its leaders take 60 s longer from then on
+    /// (`slow_follower`), enough to fall out of the ISR.
+    SlowFollower,
     /// The next produce request to the broker never reaches it (`drop_requests`).
     DropRequest,
     /// The broker handles the next produce request but its response is lost
@@ -125,6 +131,8 @@ pub struct Fault {
 pub const RUN_MS: u64 = 60_000;
 pub const BROKERS: u32 = 3;
 pub const TOPIC: &str = "orders";
+/// How much slower a "slow follower" fetches: longer than `replica.lag.time.max.ms`.
+pub const SLOW_FOLLOWER_MS: u64 = 60_000;
 
 /// The seed's `CustomPartitioner` (§4.2): "Pangyo" → 0, other keys by hash, no key fails.
 pub fn seed_custom_partitioner() -> CustomPartitionerSpec {
@@ -150,6 +158,8 @@ impl Default for Workload {
             kafka_version: "4.0".into(),
             producer,
             partitions: 3,
+            replication_factor: 1,
+            min_insync_replicas: 1,
             keys: KeyPattern::Cities,
             rate: 100,
             value_bytes: 100,
@@ -167,6 +177,8 @@ pub enum Setting {
     /// A producer property; an empty value unsets it (back to the default).
     Producer(String, String),
     Partitions(String),
+    ReplicationFactor(String),
+    MinInsyncReplicas(String),
     Keys(String),
     Rate(String),
     ValueBytes(String),
@@ -241,6 +253,22 @@ impl Workload {
                 }
                 w.partitions = n;
             }
+            Setting::ReplicationFactor(v) => {
+                let n: u32 = num("replication factor", v)?;
+                if !(1..=BROKERS).contains(&n) {
+                    return Err(format!(
+                        "replication factor: Replication factor: {n} larger than available brokers: {BROKERS}."
+                    ));
+                }
+                w.replication_factor = n;
+            }
+            Setting::MinInsyncReplicas(v) => {
+                let n: u32 = num("min.insync.replicas", v)?;
+                if n == 0 {
+                    return Err("min.insync.replicas: Value must be at least 1".into());
+                }
+                w.min_insync_replicas = n;
+            }
             Setting::Keys(v) => {
                 w.keys =
                     KeyPattern::parse(v).ok_or_else(|| format!("keys: unknown pattern '{v}'"))?
@@ -280,9 +308,12 @@ impl Workload {
             topics: vec![TopicSpec {
                 name: TOPIC.into(),
                 partitions: self.partitions,
-                replication_factor: 1,
+                replication_factor: self.replication_factor,
                 replica_assignment: None,
-                config: BTreeMap::new(),
+                config: BTreeMap::from([(
+                    "min.insync.replicas".to_string(),
+                    self.min_insync_replicas.to_string(),
+                )]),
             }],
             producers: vec![ProducerSpec {
                 name: "producer-1".into(),
@@ -313,6 +344,11 @@ impl Workload {
                 match f.kind {
                     FaultKind::DropRequest => Action::DropRequests(a),
                     FaultKind::DropResponse => Action::DropResponses(a),
+                    FaultKind::SlowFollower => Action::SlowFollower(BrokerAction {
+                        extra_latency_ms: Some(SLOW_FOLLOWER_MS),
+                        count: None,
+                        ..a
+                    }),
                 }
             }))
             .collect(),

@@ -273,3 +273,26 @@ async fn clicking_a_batch_opens_the_inspector_and_shows_its_bytes_once_drained()
     settle().await;
     assert_eq!(count(&root, "#inspector"), 0);
 }
+
+#[wasm_bindgen_test]
+async fn replication_factor_adds_follower_replicas() {
+    let root = mount();
+    settle().await;
+    choose(&root, "replication-factor", "3");
+    settle().await;
+    assert_eq!(count(&root, ".broker .log"), 9, "3 partitions × 3 replicas");
+    assert_eq!(count(&root, ".broker .log.leader"), 3);
+    assert_eq!(count(&root, ".broker .log.follower"), 6);
+    let roles = root.query_selector_all(".log.leader .role").unwrap();
+    for i in 0..roles.length() {
+        let text = roles.get(i).unwrap().text_content().unwrap_or_default();
+        let isr = text
+            .strip_prefix("L · ISR ")
+            .unwrap_or_else(|| panic!("{text}"));
+        assert_eq!(
+            isr.split(',').count(),
+            3,
+            "all three replicas in sync: {text}"
+        );
+    }
+}
