@@ -92,6 +92,11 @@ fn min_insync_replicas_refuses_acks_all_but_not_acks_1() {
     assert!(!failed.is_empty());
     assert!(failed.iter().all(|s| s["error"] == "TimeoutException"));
     assert_eq!(partition(&all)["isr"], serde_json::json!([0]));
+    let b0 = &all["metrics"]["brokers"]["0"];
+    assert_eq!(b0["UnderReplicatedPartitions"], 1);
+    assert_eq!(b0["UnderMinIsrPartitionCount"], 1);
+    assert_eq!(b0["IsrShrinksPerSec"], 1);
+    assert_eq!(b0["LeaderCount"], 1);
     assert!(
         metric(&all, "record-retry-total") > 10.0,
         "NOT_ENOUGH_REPLICAS is retried"

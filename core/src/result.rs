@@ -88,6 +88,27 @@ pub struct ConsumerResult {
 #[derive(Debug, Serialize)]
 pub struct Metrics {
     pub producers: BTreeMap<String, ProducerMetricsReport>,
+    /// Per broker id, Kafka's JMX names (`ReplicaManager`): gauges at the end, rates as
+    /// counts.
+    pub brokers: BTreeMap<String, BrokerMetrics>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BrokerMetrics {
+    #[serde(rename = "LeaderCount")]
+    pub leader_count: u64,
+    #[serde(rename = "PartitionCount")]
+    pub partition_count: u64,
+    /// Partitions this broker leads whose ISR is smaller than their replica set.
+    #[serde(rename = "UnderReplicatedPartitions")]
+    pub under_replicated_partitions: u64,
+    /// Led partitions whose ISR is under `min.insync.replicas`.
+    #[serde(rename = "UnderMinIsrPartitionCount")]
+    pub under_min_isr_partition_count: u64,
+    #[serde(rename = "IsrShrinksPerSec")]
+    pub isr_shrinks: u64,
+    #[serde(rename = "IsrExpandsPerSec")]
+    pub isr_expands: u64,
 }
 
 impl RunResult {
@@ -200,7 +221,31 @@ impl RunResult {
                 })
                 .collect(),
             consumers: Vec::new(),
-            metrics: Metrics { producers },
+            metrics: Metrics {
+                producers,
+                brokers: sim
+                    .brokers()
+                    .iter()
+                    .map(|b| {
+                        let led = || b.partitions.values().filter(|p| p.is_leader());
+                        let metrics = BrokerMetrics {
+                            leader_count: led().count() as u64,
+                            partition_count: b.partitions.len() as u64,
+                            under_replicated_partitions: led()
+                                .filter(|p| p.isr.len() < p.replicas.len())
+                                .count()
+                                as u64,
+                            under_min_isr_partition_count: led()
+                                .filter(|p| (p.isr.len() as u32) < p.min_insync_replicas)
+                                .count()
+                                as u64,
+                            isr_shrinks: b.isr_shrinks,
+                            isr_expands: b.isr_expands,
+                        };
+                        (b.id.to_string(), metrics)
+                    })
+                    .collect(),
+            },
             ledger: Ledger::of(sim),
         }
     }

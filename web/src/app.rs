@@ -1,7 +1,9 @@
 //! The app: owns the simulation and the controls; messages are the user's intent and
 //! the animation clock. `view` only reads; `update` is the one place state changes.
 
-use crate::facts::{delivery_facts, mode_fact, moved_keys, partitioner_facts, MovedKeys};
+use crate::facts::{
+    delivery_facts, mode_fact, moved_keys, partitioner_facts, replication_facts, MovedKeys,
+};
 use crate::inspector::{find_batch, inspector};
 use crate::painter::paint;
 use crate::panel::producer_panel;
@@ -534,6 +536,11 @@ impl Component for App {
                 let mut facts = partitioner_facts(p, self.sim.version(), keyed);
                 facts.extend(mode_fact(w.mode));
                 facts.extend(delivery_facts(p));
+                facts.extend(replication_facts(
+                    w.replication_factor,
+                    w.min_insync_replicas,
+                    p.config.acks,
+                ));
                 facts
             })
             .unwrap_or_default();

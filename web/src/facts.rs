@@ -145,6 +145,27 @@ pub fn delivery_facts(p: &KafkaProducer) -> Vec<Fact> {
     facts
 }
 
+/// What `acks` waits for with this replication (`seed-corrections.md` §2.3.5, §2.3.6).
+pub fn replication_facts(rf: u32, min_isr: u32, acks: Acks) -> Vec<Fact> {
+    match (acks, rf) {
+        (Acks::All, 1) => vec![(
+            "One replica: the ISR is the leader alone, so acks=all is answered as soon as acks=1 would be.".into(),
+            "복제본이 하나면 ISR은 리더뿐이라 acks=all도 acks=1처럼 바로 응답함.",
+        )],
+        (Acks::All, _) => vec![(
+            format!(
+                "acks=all waits until every replica in the ISR (now up to {rf}) has the batch, not {min_isr} of them: min.insync.replicas={min_isr} only refuses writes (NotEnoughReplicas) when the ISR is smaller. A slow follower delays every ack until it leaves the ISR."
+            ),
+            "acks=all은 ISR의 모든 복제본을 기다림 (min.insync.replicas 개수만이 아님). min.insync.replicas는 ISR이 그보다 작을 때 쓰기를 거부하는 기준.",
+        )],
+        (Acks::Leader, r) if r > 1 => vec![(
+            "acks=1: answered after the leader's append; if the leader dies before a follower fetched it, the acknowledged record can be lost.".into(),
+            "acks=1: 리더 기록 후 응답 — 팔로워가 복제하기 전에 리더가 죽으면 확인된 레코드도 유실될 수 있음.",
+        )],
+        _ => Vec::new(),
+    }
+}
+
 /// Keys whose partition changes with the partition count (`producer.md` §2.2: a key moves
 /// iff `h % old ≠ h % new`).
 #[derive(Clone, Debug, PartialEq)]
