@@ -5,7 +5,6 @@
 use crate::producer::Outcome;
 use crate::sim::Simulation;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// What one record's copies in the log say.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -34,20 +33,24 @@ pub struct Ledger {
     pub failed_but_written: u64,
 }
 
-/// Per (producer, send index), the record's copies in the committed logs.
-pub fn fates(sim: &Simulation) -> BTreeMap<(u16, u32), RecordFate> {
-    let mut fates: BTreeMap<(u16, u32), RecordFate> = BTreeMap::new();
+/// Per producer, per send index, the record's copies in the committed logs.
+pub fn fates(sim: &Simulation) -> Vec<Vec<RecordFate>> {
+    let mut fates: Vec<Vec<RecordFate>> = sim
+        .producers()
+        .iter()
+        .map(|p| vec![RecordFate::default(); p.sends.len()])
+        .collect();
     for broker in sim.brokers() {
         // The partition's log is its leader's; followers hold copies of the same records.
         for partition in broker.partitions.values().filter(|p| p.is_leader()) {
             let hw = partition.high_watermark();
             // Per producer, the highest send index seen so far in this log.
-            let mut newest: BTreeMap<u16, u32> = BTreeMap::new();
+            let mut newest: Vec<Option<u32>> = vec![None; fates.len()];
             for r in partition.log.records().iter().take(hw as usize) {
-                let (producer, index) = r.origin;
-                let fate = fates.entry(r.origin).or_default();
+                let (producer, index) = (r.origin.0 as usize, r.origin.1);
+                let fate = &mut fates[producer][index as usize];
                 fate.copies += 1;
-                let seen = newest.entry(producer).or_insert(index);
+                let seen = newest[producer].get_or_insert(index);
                 if index < *seen {
                     fate.reordered = true;
                 }
@@ -62,12 +65,8 @@ impl Ledger {
     pub fn of(sim: &Simulation) -> Ledger {
         let fates = fates(sim);
         let mut ledger = Ledger::default();
-        for p in sim.producers() {
-            for (index, s) in p.sends.iter().enumerate() {
-                let fate = fates
-                    .get(&(p.id, index as u32))
-                    .copied()
-                    .unwrap_or_default();
+        for (p, fates) in sim.producers().iter().zip(&fates) {
+            for (s, &fate) in p.sends.iter().zip(fates) {
                 ledger.records += 1;
                 match s.outcome {
                     Outcome::Acked => {

@@ -173,10 +173,7 @@ impl RunResult {
         let fates = ledger::fates(sim);
         for producer in sim.producers() {
             for (i, s) in producer.sends.iter().enumerate() {
-                let fate = fates
-                    .get(&(producer.id, i as u32))
-                    .copied()
-                    .unwrap_or_default();
+                let fate = fates[producer.id as usize][i];
                 sends.push(SendResult {
                     producer: producer.name.clone(),
                     index: i as u32,

@@ -61,7 +61,13 @@ pub struct App {
     moved: Option<MovedKeys>,
     /// The batch in the inspector, as last seen while the producer held it.
     inspected: Option<ProducerBatch>,
+    /// The delivery ledger, and the frame time it was worked out at.
+    ledger: Ledger,
+    ledger_at: f64,
 }
+
+/// How often, in wall-clock ms, a playing app works out the ledger again.
+const LEDGER_EVERY_MS: f64 = 250.0;
 
 fn build(workload: &Workload) -> Result<Simulation, String> {
     Simulation::new(&workload.scenario()).map_err(|errors| {
@@ -476,14 +482,26 @@ impl Component for App {
             error: None,
             moved: None,
             inspected: None,
+            ledger: Ledger::default(),
+            ledger_at: 0.0,
         };
         app.schedule_frame(ctx);
         app
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        // The ledger reads every committed log: while playing, once per LEDGER_EVERY_MS of
+        // wall time, not on every frame; after anything else, at once.
+        let frame = match msg {
+            Msg::Frame(ts) => Some(ts),
+            _ => None,
+        };
         let changed = self.apply(ctx, msg);
         self.refresh_inspected();
+        if frame.is_none_or(|ts| ts - self.ledger_at >= LEDGER_EVERY_MS) {
+            self.ledger = Ledger::of(&self.sim);
+            self.ledger_at = frame.unwrap_or(self.ledger_at);
+        }
         changed
     }
 
@@ -520,14 +538,8 @@ impl Component for App {
         };
         let producer = self.sim.producers().first();
         let metrics = producer.map(|p| p.metrics_report());
-        let acked = producer.map_or(0, |p| {
-            p.sends
-                .iter()
-                .filter(|s| s.outcome == kafka_lab::producer::Outcome::Acked)
-                .count()
-        });
-        let sent = producer.map_or(0, |p| p.sends.len());
-        let ledger = Ledger::of(&self.sim);
+        let ledger = &self.ledger;
+        let (acked, sent) = (ledger.acked, ledger.records);
         let notes = producer.map(|p| p.config.notes.clone()).unwrap_or_default();
         let idempotent = producer.is_some_and(|p| p.config.idempotence);
         let facts = producer
