@@ -122,3 +122,16 @@ fn a_follower_that_catches_up_rejoins_the_isr() {
     assert_eq!(b0.isr_expands, 1);
     assert_eq!(b0.partitions.values().next().unwrap().isr, vec![0, 1, 2]);
 }
+
+#[test]
+fn a_slow_broker_slows_every_message_to_and_from_it() {
+    // slow_broker: +100 ms each way on every message to or from broker 0, the leader.
+    let slow = r#",{"at_ms":0,"action":"slow_broker","broker":0,"extra_latency_ms":100}"#;
+    let r = run_json(&scenario(1, 1, "1", slow, 10_000));
+    assert_eq!(metric(&r, "request-latency-avg"), 210.0);
+    // Restored with 0: back to 10 ms for requests sent after it.
+    let restore = r#",{"at_ms":0,"action":"slow_broker","broker":0,"extra_latency_ms":100},{"at_ms":2450,"action":"slow_broker","broker":0,"extra_latency_ms":0}"#;
+    let r = run_json(&scenario(1, 1, "1", restore, 10_000));
+    assert_eq!(metric(&r, "request-latency-max"), 210.0);
+    assert!(metric(&r, "request-latency-avg") < 210.0);
+}

@@ -105,6 +105,8 @@ pub struct Simulation {
     broker_wake_at: Vec<Option<u64>>,
     /// `slow_follower`: extra latency of each slowed broker's fetches.
     slow_followers: BTreeMap<u32, u64>,
+    /// `slow_broker`: extra latency of every message to or from the broker.
+    slow_brokers: BTreeMap<u32, u64>,
     /// Per broker: produce requests still to lose on their way in (`drop_requests`).
     drop_requests: BTreeMap<u32, u32>,
     /// Per broker: responses to produce requests still to lose (`drop_responses`).
@@ -352,7 +354,7 @@ impl Simulation {
                     }
                     continue;
                 }
-                Action::SlowFollower(a) => {
+                Action::SlowFollower(a) | Action::SlowBroker(a) => {
                     if a.broker >= scenario.brokers {
                         errors.push(err(
                             at("broker"),
@@ -365,13 +367,16 @@ impl Simulation {
                     if a.extra_latency_ms.is_none() {
                         errors.push(err(
                             at("extra_latency_ms"),
-                            "slow_follower needs extra_latency_ms (0 restores the broker)",
+                            format!(
+                                "{} needs extra_latency_ms (0 restores the broker)",
+                                action.name()
+                            ),
                         ));
                     }
                     if a.count.is_some() {
                         errors.push(err(
                             at("count"),
-                            "slow_follower takes broker and extra_latency_ms only",
+                            format!("{} takes broker and extra_latency_ms only", action.name()),
                         ));
                     }
                     continue;
@@ -506,6 +511,7 @@ impl Simulation {
                 .collect(),
             broker_wake_at: vec![None; brokers as usize],
             slow_followers: BTreeMap::new(),
+            slow_brokers: BTreeMap::new(),
             cluster,
             wake_at: vec![None; producers.len()],
             producers,
@@ -739,6 +745,12 @@ impl Simulation {
                     ms => self.slow_followers.insert(a.broker, ms),
                 };
             }
+            Action::SlowBroker(a) => {
+                match a.extra_latency_ms.unwrap_or(0) {
+                    0 => self.slow_brokers.remove(&a.broker),
+                    ms => self.slow_brokers.insert(a.broker, ms),
+                };
+            }
             Action::Close(a) => {
                 if let Some(p) = self.producers.iter_mut().find(|p| p.name == a.producer) {
                     p.close();
@@ -824,13 +836,16 @@ impl Simulation {
             self.recent.push_back((self.now, event));
         }
         for (from, to, payload) in messages {
-            // slow_follower: only that broker's fetches to its leaders take longer.
-            let extra = match (&from, &payload) {
-                (Node::Broker(b), Payload::Fetch(_)) => {
-                    self.slow_followers.get(b).copied().unwrap_or(0)
-                }
-                _ => 0,
+            // slow_follower: only that broker's fetches to its leaders take longer;
+            // slow_broker: every message to or from it.
+            let slowed = |node: &Node| match node {
+                Node::Broker(b) => self.slow_brokers.get(b).copied().unwrap_or(0),
+                Node::Producer(_) => 0,
             };
+            let mut extra = slowed(&from) + slowed(&to);
+            if let (Node::Broker(b), Payload::Fetch(_)) = (&from, &payload) {
+                extra += self.slow_followers.get(b).copied().unwrap_or(0);
+            }
             let (id, at) = self.network.send(self.now, from, to, payload, extra);
             self.schedule(at, Event::Deliver { message: id });
         }
