@@ -249,3 +249,21 @@ fn sync_sends_wait_for_each_ack_and_so_never_batch() {
         "async: all in one lingering batch"
     );
 }
+
+#[test]
+fn every_example_scenario_runs() {
+    // The files in scenarios/ are what course authors copy: each must validate and run.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let mut ran = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let result = kafka_lab::run_scenario(&text)
+                .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+            assert!(result.events > 0, "{}", path.display());
+            ran += 1;
+        }
+    }
+    assert!(ran >= 3);
+}
