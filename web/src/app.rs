@@ -4,14 +4,15 @@
 use crate::facts::{
     delivery_facts, mode_fact, moved_keys, partitioner_facts, replication_facts, MovedKeys,
 };
-use crate::inspector::{find_batch, inspector};
+use crate::inspector::{find_batch, inspector, replica_inspector, Inspect};
 use crate::painter::paint;
 use crate::panel::producer_panel;
 use crate::stage::stage;
 use crate::workload::{Fault, FaultKind, KeyPattern, Setting, Workload, BROKERS, MODES};
 use gloo_render::{request_animation_frame, AnimationFrame};
 use kafka_lab::ledger::Ledger;
-use kafka_lab::producer::accumulator::{BatchId, ProducerBatch};
+use kafka_lab::metadata::TopicPartition;
+use kafka_lab::producer::accumulator::ProducerBatch;
 use kafka_lab::scenario::SendMode;
 use kafka_lab::serializer::Serializer;
 use kafka_lab::trace::TraceEvent;
@@ -38,7 +39,7 @@ pub enum Msg {
     Restart,
     Speed(String),
     Set(Setting),
-    Inspect(BatchId),
+    Inspect(Inspect),
     CloseInspector,
     /// Lose the next request to, or response from, a broker, from the moment on screen.
     Fault(FaultKind, u32),
@@ -61,6 +62,8 @@ pub struct App {
     moved: Option<MovedKeys>,
     /// The batch in the inspector, as last seen while the producer held it.
     inspected: Option<ProducerBatch>,
+    /// The replica in the inspector: (broker, partition), shown live.
+    inspected_replica: Option<(u32, TopicPartition)>,
     /// The delivery ledger, and the frame time it was worked out at.
     ledger: Ledger,
     ledger_at: f64,
@@ -345,7 +348,8 @@ impl App {
 
     fn apply(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
-            Msg::Inspect(id) => {
+            Msg::Inspect(Inspect::Batch(id)) => {
+                self.inspected_replica = None;
                 self.inspected = self
                     .sim
                     .producers()
@@ -354,8 +358,14 @@ impl App {
                     .cloned();
                 true
             }
+            Msg::Inspect(Inspect::Replica(broker, tp)) => {
+                self.inspected = None;
+                self.inspected_replica = Some((broker, tp));
+                true
+            }
             Msg::CloseInspector => {
                 self.inspected = None;
+                self.inspected_replica = None;
                 true
             }
             Msg::Fault(kind, broker) => {
@@ -482,6 +492,7 @@ impl Component for App {
             error: None,
             moved: None,
             inspected: None,
+            inspected_replica: None,
             ledger: Ledger::default(),
             ledger_at: 0.0,
         };
@@ -604,6 +615,9 @@ impl Component for App {
                         </div>
                         if let (Some(b), Some(p)) = (&self.inspected, producer) {
                             { inspector(&self.sim, p, b, link.callback(|_| Msg::CloseInspector)) }
+                        }
+                        if let Some((broker, tp)) = self.inspected_replica {
+                            { replica_inspector(&self.sim, broker, tp, link.callback(|_| Msg::CloseInspector)) }
                         }
                     </div>
                     <aside class="controls" aria-label="producer and workload settings">

@@ -1,13 +1,25 @@
-//! The batch inspector: one `ProducerBatch` as the producer sees it now — where it is,
-//! its records, its size against `batch.size`, its codec and ratio, and, once drained,
-//! its bytes in Kafka's v2 format with the header fields labelled.
+//! The inspector: one `ProducerBatch` as the producer sees it now — where it is, its
+//! records, its size against `batch.size`, its codec and ratio, and, once drained, its
+//! bytes in Kafka's v2 format with the header fields labelled — or one replica: its LEO
+//! and high watermark, and on a leader every follower's state and why the high watermark
+//! is where it is.
 
+use kafka_lab::broker::REPLICA_LAG_TIME_MAX_MS;
 use kafka_lab::compression::CompressionType;
+use kafka_lab::metadata::TopicPartition;
 use kafka_lab::producer::accumulator::{BatchId, ProducerBatch};
 use kafka_lab::producer::{KafkaProducer, Outcome};
 use kafka_lab::record_batch::field_ranges;
 use kafka_lab::Simulation;
 use yew::prelude::*;
+
+/// What a click on the stage asks to inspect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inspect {
+    Batch(BatchId),
+    /// The replica of a partition on a broker.
+    Replica(u32, TopicPartition),
+}
 
 /// How many bytes of a batch the hex view shows.
 const HEX_LIMIT: usize = 512;
@@ -195,6 +207,95 @@ pub fn inspector(
                     <br/><span class="ko" lang="ko">{ "배치는 sender가 drain할 때 v2 형식으로 인코딩·압축됨. 그 전에는 추정 크기." }</span>
                 </p> },
             } }
+        </section>
+    }
+}
+
+/// The replica inspector: the replica of `tp` on `broker`.
+pub fn replica_inspector(
+    sim: &Simulation,
+    broker: u32,
+    tp: TopicPartition,
+    on_close: Callback<MouseEvent>,
+) -> Html {
+    let Some(r) = sim
+        .brokers()
+        .get(broker as usize)
+        .and_then(|b| b.partitions.get(&tp))
+    else {
+        return html! {};
+    };
+    let now = sim.now();
+    let leo = r.log.log_end_offset();
+    let name = format!(
+        "{}-{}",
+        sim.cluster().topics[tp.topic as usize].name,
+        tp.partition
+    );
+    let body = if r.is_leader() {
+        let mut holds = vec![format!("leader {leo}")];
+        let rows = r.followers.iter().map(|(&id, f)| {
+            let in_isr = r.isr.contains(&id);
+            let caught_up = f.log_end_offset == leo
+                || now.saturating_sub(f.last_caught_up_ms) <= REPLICA_LAG_TIME_MAX_MS;
+            let counts = in_isr || caught_up;
+            html! {
+                <tr>
+                    <td>{ format!("broker {id}") }</td>
+                    <td>{ f.log_end_offset }</td>
+                    <td>{ format!("{} ms ago", now.saturating_sub(f.last_caught_up_ms)) }</td>
+                    <td>{ if in_isr { "yes" } else { "no" } }</td>
+                    <td>{ if counts { "yes" } else { "no" } }</td>
+                </tr>
+            }
+        });
+        for (id, f) in &r.followers {
+            let caught_up = f.log_end_offset == leo
+                || now.saturating_sub(f.last_caught_up_ms) <= REPLICA_LAG_TIME_MAX_MS;
+            if r.isr.contains(id) || caught_up {
+                holds.push(format!("broker {id} {}", f.log_end_offset));
+            }
+        }
+        html! {
+            <>
+                <dl class="fields">
+                    <dt class="mono">{ "ISR" }</dt><dd>{ format!("{:?} of replicas {:?}", r.isr, r.replicas) }</dd>
+                    <dt class="mono">{ "min.insync.replicas" }</dt>
+                    <dd>{ format!("{} (effective {}): acks=all is {}", r.min_insync_replicas, r.effective_min_isr(sim.version()),
+                        if r.not_enough_replicas(sim.version()) { "refused — NotEnoughReplicas" } else { "accepted" }) }</dd>
+                    <dt class="mono">{ "high watermark" }</dt>
+                    <dd id="hw-why">{ format!("{} — the smallest LEO of {} (never goes back)", r.high_watermark(), holds.join(", ")) }</dd>
+                </dl>
+                <table class="records">
+                    <thead><tr><th>{ "follower" }</th><th>{ "LEO" }</th><th>{ "caught up" }</th><th>{ "in ISR" }</th><th>{ "holds HW" }</th></tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+                <p class="small">{ format!("A follower leaves the ISR when it is behind and has not caught up for more than replica.lag.time.max.ms ({REPLICA_LAG_TIME_MAX_MS} ms); it rejoins once a fetch reaches the high watermark.") }
+                    <br/><span class="ko" lang="ko">{ "팔로워가 replica.lag.time.max.ms 동안 따라잡지 못하면 ISR에서 빠지고, fetch가 HW에 도달하면 다시 들어옴." }</span></p>
+            </>
+        }
+    } else {
+        let leader_leo = r
+            .leader
+            .and_then(|l| sim.brokers().get(l as usize))
+            .and_then(|b| b.partitions.get(&tp))
+            .map_or(0, |l| l.log.log_end_offset());
+        html! {
+            <dl class="fields">
+                <dt class="mono">{ "leader" }</dt><dd>{ r.leader.map_or("none".to_string(), |l| format!("broker {l} (LEO {leader_leo})")) }</dd>
+                <dt class="mono">{ "behind" }</dt><dd>{ format!("{} records", leader_leo.saturating_sub(leo)) }</dd>
+                <dt class="mono">{ "high watermark" }</dt><dd>{ format!("{} — taken from the leader's fetch response, capped at its own LEO", r.high_watermark()) }</dd>
+            </dl>
+        }
+    };
+    html! {
+        <section class="inspector" id="replica-inspector" aria-label="replica inspector">
+            <header>
+                <h3>{ format!("{name} on broker {broker} · {}", if r.is_leader() { "leader" } else { "follower" }) }</h3>
+                <button class="close" onclick={on_close} aria-label="close the inspector">{ "×" }</button>
+            </header>
+            <p class="state">{ format!("LEO {leo} · high watermark {} · leader epoch {}", r.high_watermark(), r.leader_epoch) }</p>
+            { body }
         </section>
     }
 }

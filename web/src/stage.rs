@@ -2,11 +2,11 @@
 //! brokers, as SVG in the fixed layout space. Only structure that changes with the
 //! model's state lives here; moving particles are painted by `painter`.
 
+use crate::inspector::Inspect;
 use crate::layout::*;
 use crate::workload::Workload;
 use kafka_lab::config::Acks;
 use kafka_lab::config::PartitionerClass;
-use kafka_lab::producer::accumulator::BatchId;
 use kafka_lab::producer::partitioner::fixes_kafka_9965;
 use kafka_lab::producer::KafkaProducer;
 use kafka_lab::scenario::SendMode;
@@ -179,7 +179,7 @@ fn accumulator(
     p: &KafkaProducer,
     sim: &Simulation,
     t: f64,
-    on_inspect: &Callback<BatchId>,
+    on_inspect: &Callback<Inspect>,
 ) -> Html {
     let n = sim.cluster().num_partitions(0);
     let linger = p.config.linger_ms as f64;
@@ -222,7 +222,7 @@ fn accumulator(
                     html! {}
                 };
                 let id = b.id;
-                let onclick = on_inspect.reform(move |_: MouseEvent| id);
+                let onclick = on_inspect.reform(move |_: MouseEvent| Inspect::Batch(id));
                 html! {
                     <g class="batch" data-batch={b.id.to_string()} {onclick}>
                         <title>{ format!("batch {} · {} records · {} / {} bytes{}", b.id, b.records.len(), b.size_in_bytes, b.write_limit, if full { " · full" } else { "" }) }</title>
@@ -310,7 +310,7 @@ fn sender(p: &KafkaProducer, sim: &Simulation, t: f64) -> Html {
     }
 }
 
-fn brokers(sim: &Simulation, t: f64) -> Html {
+fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
     let nb = sim.cluster().brokers;
     let boxes = sim.brokers().iter().map(|broker| {
         let (top, h) = broker_box(broker.id, nb);
@@ -322,7 +322,7 @@ fn brokers(sim: &Simulation, t: f64) -> Html {
             let leader = part.is_leader();
             let hw = part.high_watermark();
             let records = part.log.records();
-            let cells = records.iter().rev().take(10).enumerate().map(|(j, r)| {
+            let cells = records.iter().rev().take(6).enumerate().map(|(j, r)| {
                 let x = BROKER_X + BROKER_W - 16.0 - j as f64 * 11.0;
                 let fresh = (t - r.append_ms as f64) < 40.0;
                 let class = match (fresh, r.offset < hw) {
@@ -342,8 +342,10 @@ fn brokers(sim: &Simulation, t: f64) -> Html {
             } else {
                 "F".to_string()
             };
+            let (b, tp) = (broker.id, part.tp);
+            let onclick = on_inspect.reform(move |_: MouseEvent| Inspect::Replica(b, tp));
             html! {
-                <g class={if leader { "log leader" } else { "log follower" }} data-partition={part.tp.partition.to_string()} data-role={if leader { "leader" } else { "follower" }}>
+                <g class={if leader { "log leader" } else { "log follower" }} {onclick} data-partition={part.tp.partition.to_string()} data-role={if leader { "leader" } else { "follower" }}>
                     <title>{ if leader { "leader replica: takes produce requests, keeps the ISR, moves the high watermark" } else { "follower replica: fetches from the leader" } }</title>
                     <text x={(BROKER_X + 10.0).to_string()} y={y.to_string()} class={if leader { "small mono strong" } else { "small mono" }}>
                         { format!("{}-{}", sim.cluster().topics[part.tp.topic as usize].name, part.tp.partition) }
@@ -369,12 +371,13 @@ fn brokers(sim: &Simulation, t: f64) -> Html {
 }
 
 /// The whole stage at virtual time `t`.
-/// Clicking a batch in the accumulator opens it in the inspector (`on_inspect`).
+/// Clicking a batch in the accumulator, or a replica in a broker, opens it in the
+/// inspector (`on_inspect`).
 pub fn stage(
     sim: &Simulation,
     workload: &Workload,
     t: f64,
-    on_inspect: &Callback<BatchId>,
+    on_inspect: &Callback<Inspect>,
 ) -> Html {
     let Some(p) = sim.producers().first() else {
         return html! {};
@@ -397,7 +400,7 @@ pub fn stage(
             { producer_boxes(p, workload, sim) }
             { accumulator(p, sim, t, on_inspect) }
             { sender(p, sim, t) }
-            { brokers(sim, t) }
+            { brokers(sim, t, on_inspect) }
         </svg>
     }
 }

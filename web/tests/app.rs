@@ -296,3 +296,36 @@ async fn replication_factor_adds_follower_replicas() {
         );
     }
 }
+
+#[wasm_bindgen_test]
+async fn clicking_a_replica_shows_its_followers_and_why_the_high_watermark_is_there() {
+    let root = mount();
+    settle().await;
+    choose(&root, "replication-factor", "3");
+    settle().await;
+    let leader = root
+        .query_selector(".log.leader")
+        .unwrap()
+        .expect("a leader replica");
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    leader
+        .dispatch_event(&Event::new_with_event_init_dict("click", &init).unwrap())
+        .unwrap();
+    settle().await;
+    let panel = root
+        .query_selector("#replica-inspector")
+        .unwrap()
+        .expect("replica inspector open");
+    let text = panel.text_content().unwrap_or_default();
+    assert!(text.contains("leader") && text.contains("ISR"), "{text}");
+    assert_eq!(
+        count(&root, "#replica-inspector tbody tr"),
+        2,
+        "two followers"
+    );
+    assert!(root.query_selector("#hw-why").unwrap().is_some_and(|e| e
+        .text_content()
+        .unwrap_or_default()
+        .contains("smallest LEO")));
+}
