@@ -52,6 +52,11 @@ pub struct Broker {
     pub partitions: BTreeMap<TopicPartition, Partition>,
     delayed_produce: Vec<DelayedProduce>,
     delayed_fetch: Vec<DelayedFetch>,
+    /// The leaders this broker fetches from, with the partitions it follows on each, and
+    /// whether it leads a partition with followers (which needs the ISR check). Fixed
+    /// while leaders cannot change.
+    followed: BTreeMap<u32, Vec<TopicPartition>>,
+    leads_replicated: bool,
     next_fetch_id: u64,
     /// The next run of the `isr-expiration` task (every lag time / 2).
     next_isr_check_ms: u64,
@@ -82,12 +87,23 @@ impl Broker {
                 }
             }
         }
+        let mut followed: BTreeMap<u32, Vec<TopicPartition>> = BTreeMap::new();
+        for (tp, p) in &partitions {
+            if let Some(leader) = p.leader.filter(|&l| l != id) {
+                followed.entry(leader).or_default().push(*tp);
+            }
+        }
+        let leads_replicated = partitions
+            .values()
+            .any(|p| p.is_leader() && !p.followers.is_empty());
         Broker {
             id,
             version,
             partitions,
             delayed_produce: Vec::new(),
             delayed_fetch: Vec::new(),
+            followed,
+            leads_replicated,
             next_fetch_id: 0,
             next_isr_check_ms: 0,
             isr_shrinks: 0,
@@ -95,20 +111,10 @@ impl Broker {
         }
     }
 
-    /// The leaders this broker fetches from, with the partitions it follows on each.
-    fn followed(&self) -> BTreeMap<u32, Vec<TopicPartition>> {
-        let mut by_leader: BTreeMap<u32, Vec<TopicPartition>> = BTreeMap::new();
-        for (tp, p) in &self.partitions {
-            if let Some(leader) = p.leader.filter(|&l| l != self.id) {
-                by_leader.entry(leader).or_default().push(*tp);
-            }
-        }
-        by_leader
-    }
-
     /// Starts one fetcher per leader it follows (`ReplicaFetcherManager`).
     pub fn start(&mut self, out: &mut Effects) {
-        for leader in self.followed().into_keys() {
+        let leaders: Vec<u32> = self.followed.keys().copied().collect();
+        for leader in leaders {
             self.send_fetch(leader, out);
         }
     }
@@ -117,11 +123,11 @@ impl Broker {
     /// its log end offset.
     fn send_fetch(&mut self, leader: u32, out: &mut Effects) {
         let partitions: Vec<(TopicPartition, u64)> = self
-            .followed()
-            .remove(&leader)
-            .unwrap_or_default()
+            .followed
+            .get(&leader)
             .into_iter()
-            .map(|tp| (tp, self.partitions[&tp].log.log_end_offset()))
+            .flatten()
+            .map(|tp| (*tp, self.partitions[tp].log.log_end_offset()))
             .collect();
         if partitions.is_empty() {
             return;
@@ -311,12 +317,7 @@ impl Broker {
             };
             if p.update_follower_fetch_state(follower, offset, now) {
                 self.isr_expands += 1;
-                out.events.push(TraceEvent::IsrChanged {
-                    broker: self.id,
-                    tp,
-                    isr: p.isr.clone(),
-                    expanded: true,
-                });
+                out.events.push(isr_changed(self.id, p, true));
             }
             self.advance_high_watermark(tp, now, out);
         }
@@ -410,12 +411,7 @@ impl Broker {
                 let p = self.partitions.get_mut(&tp).expect("hosted");
                 if !p.maybe_shrink_isr(now, REPLICA_LAG_TIME_MAX_MS).is_empty() {
                     self.isr_shrinks += 1;
-                    out.events.push(TraceEvent::IsrChanged {
-                        broker: self.id,
-                        tp,
-                        isr: p.isr.clone(),
-                        expanded: false,
-                    });
+                    out.events.push(isr_changed(self.id, p, false));
                     self.advance_high_watermark(tp, now, out);
                 }
             }
@@ -426,15 +422,20 @@ impl Broker {
 
     /// When this broker next has something to do on its own.
     pub fn next_timeout(&self) -> Option<u64> {
-        let leads_replicated = self
-            .partitions
-            .values()
-            .any(|p| p.is_leader() && !p.followers.is_empty());
         self.delayed_produce
             .iter()
             .map(|d| d.deadline)
             .chain(self.delayed_fetch.iter().map(|d| d.deadline))
-            .chain(leads_replicated.then_some(self.next_isr_check_ms))
+            .chain(self.leads_replicated.then_some(self.next_isr_check_ms))
             .min()
+    }
+}
+
+fn isr_changed(broker: u32, p: &Partition, expanded: bool) -> TraceEvent {
+    TraceEvent::IsrChanged {
+        broker,
+        tp: p.tp,
+        isr: p.isr.clone(),
+        expanded,
     }
 }
