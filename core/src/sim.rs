@@ -343,6 +343,17 @@ impl Simulation {
         let mut total_records = 0u64;
         for (i, action) in scenario.actions.iter().enumerate() {
             let at = |f: &str| format!("actions[{i}].{f}");
+            let check_broker = |broker: u32, errors: &mut Vec<ScenarioError>| {
+                if broker >= scenario.brokers {
+                    errors.push(err(
+                        at("broker"),
+                        format!(
+                            "unknown broker {broker} (broker ids are 0..{})",
+                            scenario.brokers
+                        ),
+                    ));
+                }
+            };
             let s = match action {
                 Action::Send(s) => s,
                 Action::Flush(a) | Action::Close(a) => {
@@ -355,15 +366,7 @@ impl Simulation {
                     continue;
                 }
                 Action::SlowFollower(a) | Action::SlowBroker(a) => {
-                    if a.broker >= scenario.brokers {
-                        errors.push(err(
-                            at("broker"),
-                            format!(
-                                "unknown broker {} (broker ids are 0..{})",
-                                a.broker, scenario.brokers
-                            ),
-                        ));
-                    }
+                    check_broker(a.broker, &mut errors);
                     if a.extra_latency_ms.is_none() {
                         errors.push(err(
                             at("extra_latency_ms"),
@@ -382,15 +385,7 @@ impl Simulation {
                     continue;
                 }
                 Action::DropRequests(a) | Action::DropResponses(a) => {
-                    if a.broker >= scenario.brokers {
-                        errors.push(err(
-                            at("broker"),
-                            format!(
-                                "unknown broker {} (broker ids are 0..{})",
-                                a.broker, scenario.brokers
-                            ),
-                        ));
-                    }
+                    check_broker(a.broker, &mut errors);
                     match a.count {
                         None | Some(0) => errors.push(err(
                             at("count"),

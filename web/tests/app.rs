@@ -37,6 +37,15 @@ fn choose(root: &Element, id: &str, value: &str) {
         .unwrap();
 }
 
+/// Clicks an SVG element (which has no `click()`): Yew listens at the root, so the
+/// event must bubble up to it.
+fn click_svg(el: &Element) {
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    el.dispatch_event(&Event::new_with_event_init_dict("click", &init).unwrap())
+        .unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn renders_every_stage_of_the_pipeline() {
     let root = mount();
@@ -233,12 +242,7 @@ async fn clicking_a_batch_opens_the_inspector_and_shows_its_bytes_once_drained()
         .query_selector("g.batch")
         .unwrap()
         .expect("a batch to click");
-    // Yew listens at the root, so the click must bubble up to it.
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    batch
-        .dispatch_event(&Event::new_with_event_init_dict("click", &init).unwrap())
-        .unwrap();
+    click_svg(&batch);
     settle().await;
     let inspector = root
         .query_selector("#inspector")
@@ -307,11 +311,7 @@ async fn clicking_a_replica_shows_its_followers_and_why_the_high_watermark_is_th
         .query_selector(".log.leader")
         .unwrap()
         .expect("a leader replica");
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    leader
-        .dispatch_event(&Event::new_with_event_init_dict("click", &init).unwrap())
-        .unwrap();
+    click_svg(&leader);
     settle().await;
     let panel = root
         .query_selector("#replica-inspector")
