@@ -96,8 +96,8 @@ pub fn delivery_facts(p: &KafkaProducer) -> Vec<Fact> {
     )];
     if c.acks == Acks::None {
         facts.push((
-            "acks=0: the broker sends no response; send() completes when the request is written, offset −1, and retries never happen.".into(),
-            "acks=0: 응답이 없어 오프셋은 −1, 재시도도 일어나지 않음.",
+            "acks=0: the broker sends no response; send() completes when the request is written, offset −1, and broker errors never come back, so retries cannot help.".into(),
+            "acks=0: 응답이 없어 오프셋은 −1, 브로커 오류가 돌아오지 않으니 재시도도 소용없음.",
         ));
     } else if c.idempotence {
         facts.push((
