@@ -1,12 +1,13 @@
 //! The leader's replica bookkeeping, case by case from Kafka's `PartitionTest`
-//! (`shared/kafka/broker.md` §13, cases 1–5, 8, 11): follower fetch state, ISR shrink and
-//! expansion, and the high watermark. ISR changes apply at once here (the AlterPartition
-//! round trip to the controller is not modelled yet), so Kafka's "pending" steps collapse
-//! into their committed outcome.
+//! (`shared/kafka/broker.md` §13, cases 1–5, 7–11): follower fetch state, ISR shrink and
+//! expansion proposed to the controller (pending until AlterPartition answers), and the
+//! high watermark.
 
 use kafka_lab::broker::partition::Partition;
 use kafka_lab::broker::REPLICA_LAG_TIME_MAX_MS as LAG;
 use kafka_lab::config::TopicConfig;
+use kafka_lab::controller::PartitionRegistration;
+use kafka_lab::errors::Errors;
 use kafka_lab::metadata::TopicPartition;
 use kafka_lab::net::WireBatch;
 use kafka_lab::record::RecordData;
@@ -19,13 +20,41 @@ const TP: TopicPartition = TopicPartition {
     partition: 0,
 };
 
-/// Broker 0 leading `replicas` (leader first), with `min.insync.replicas`.
-fn leader(replicas: &[u32], min_isr: u32) -> Partition {
+/// Broker 0 leading `replicas` (leader first) with that ISR, and `min.insync.replicas`.
+fn leader_with_isr(replicas: &[u32], isr: &[u32], min_isr: u32) -> Partition {
     let config = TopicConfig {
         min_insync_replicas: min_isr,
         ..TopicConfig::default()
     };
-    Partition::new(TP, 0, replicas.to_vec(), 0, &config)
+    let registration = PartitionRegistration {
+        replicas: replicas.to_vec(),
+        isr: isr.to_vec(),
+        leader: Some(0),
+        leader_epoch: 0,
+        partition_epoch: 0,
+    };
+    Partition::new(TP, 0, &registration, &config, 0)
+}
+
+fn leader(replicas: &[u32], min_isr: u32) -> Partition {
+    leader_with_isr(replicas, replicas, min_isr)
+}
+
+/// Proposes `isr` as the broker does.
+fn propose(p: &mut Partition, isr: Vec<u32>) {
+    p.pending_isr = Some(isr);
+}
+
+/// The controller commits the pending ISR (partition epoch + 1).
+fn commit(p: &mut Partition) -> Option<Vec<u32>> {
+    let registration = PartitionRegistration {
+        replicas: p.replicas.clone(),
+        isr: p.pending_isr.clone().expect("a change in flight"),
+        leader: p.leader,
+        leader_epoch: p.leader_epoch,
+        partition_epoch: p.partition_epoch + 1,
+    };
+    p.alter_partition_response(Ok(registration))
 }
 
 /// Appends `n` records to the leader's log.
@@ -63,10 +92,21 @@ fn maybe_shrink_isr() {
     let mut p = leader(&[0, 1, 2], 1);
     append(&mut p, 10, 0);
     p.update_follower_fetch_state(1, 10, 0);
-    assert!(p.maybe_shrink_isr(0, LAG).is_empty());
-    assert_eq!(hw(&mut p, 0), 0, "follower 2 is in the ISR at offset 0");
-    assert_eq!(p.maybe_shrink_isr(LAG + 1, LAG), vec![2]);
-    assert_eq!(p.isr, vec![0, 1]);
+    assert_eq!(p.maybe_shrink_isr(0, LAG), None);
+    assert_eq!(
+        hw(&mut p, 0),
+        0,
+        "follower 2 is in the ISR at an unknown offset"
+    );
+    let shrunk = p.maybe_shrink_isr(LAG + 1, LAG).expect("2 is out of sync");
+    assert_eq!(shrunk, vec![0, 1]);
+    propose(&mut p, shrunk);
+    // Pending: the ISR and the maximal ISR are still [0, 1, 2]; HW stays.
+    assert_eq!(p.isr, vec![0, 1, 2]);
+    assert_eq!(p.maximal_isr(), vec![0, 1, 2]);
+    assert_eq!(hw(&mut p, LAG + 1), 0);
+    assert_eq!(commit(&mut p), Some(vec![0, 1]));
+    assert_eq!(p.partition_epoch, 1);
     assert_eq!(hw(&mut p, LAG + 1), 10);
 }
 
@@ -78,7 +118,7 @@ fn should_not_shrink_isr_if_follower_caught_up_to_log_end() {
     append(&mut p, 10, 0);
     p.update_follower_fetch_state(1, 10, 0);
     assert_eq!(hw(&mut p, 0), 10);
-    assert!(p.maybe_shrink_isr(LAG + 1, LAG).is_empty());
+    assert_eq!(p.maybe_shrink_isr(LAG + 1, LAG), None);
 }
 
 #[test]
@@ -89,12 +129,12 @@ fn should_not_shrink_isr_if_previous_fetch_is_caught_up() {
     append(&mut p, 10, 0);
     p.update_follower_fetch_state(1, 5, 5000);
     assert_eq!(hw(&mut p, 5000), 5);
-    assert_eq!(p.followers[&1].last_caught_up_ms, 0);
+    assert_eq!(p.followers[&1].last_caught_up_ms, Some(0));
     append(&mut p, 5, 10_000);
     p.update_follower_fetch_state(1, 10, 10_001);
-    assert_eq!(p.followers[&1].last_caught_up_ms, 5000);
+    assert_eq!(p.followers[&1].last_caught_up_ms, Some(5000));
     assert_eq!(hw(&mut p, 10_001), 10);
-    assert!(p.maybe_shrink_isr(10_001, LAG).is_empty());
+    assert_eq!(p.maybe_shrink_isr(10_001, LAG), None);
 }
 
 #[test]
@@ -102,43 +142,78 @@ fn update_follower_fetch_state() {
     // PT.testUpdateFollowerFetchState.
     let mut p = leader(&[0, 1], 1);
     append(&mut p, 6, 0);
+    assert_eq!(
+        p.followers[&1].log_end_offset, None,
+        "unknown to a new leader"
+    );
     p.update_follower_fetch_state(1, 3, 500);
-    assert_eq!(p.followers[&1].log_end_offset, 3);
-    assert_eq!(p.followers[&1].last_caught_up_ms, 0);
+    assert_eq!(p.followers[&1].log_end_offset, Some(3));
+    assert_eq!(p.followers[&1].last_caught_up_ms, Some(0));
     p.update_follower_fetch_state(1, 6, 1000);
-    assert_eq!(p.followers[&1].last_caught_up_ms, 1000);
+    assert_eq!(p.followers[&1].last_caught_up_ms, Some(1000));
 }
 
 #[test]
 fn isr_expansion() {
-    // PT.testIsrExpansion: a follower rejoins once its fetch reaches the high watermark.
-    let mut p = leader(&[0, 1], 1);
-    p.isr = vec![0];
+    // PT.testIsrExpansion: a follower rejoins once its fetch reaches the high watermark;
+    // while pending it already counts (maximal ISR).
+    let mut p = leader_with_isr(&[0, 1], &[0], 1);
     append(&mut p, 10, T0);
     assert_eq!(hw(&mut p, T0), 10, "the ISR is the leader alone");
-    assert!(!p.update_follower_fetch_state(1, 3, T0 + 100));
+    assert_eq!(p.update_follower_fetch_state(1, 3, T0 + 100), None);
+    let expanded = p.update_follower_fetch_state(1, 10, T0 + 200);
+    assert_eq!(expanded, Some(vec![0, 1]));
+    propose(&mut p, expanded.unwrap());
     assert_eq!(p.isr, vec![0]);
-    assert!(p.update_follower_fetch_state(1, 10, T0 + 200));
+    assert_eq!(p.maximal_isr(), vec![0, 1]);
+    assert_eq!(commit(&mut p), Some(vec![0, 1]));
     assert_eq!(p.isr, vec![0, 1]);
+}
+
+#[test]
+fn retry_shrink_isr_and_no_expansion_when_update_fails() {
+    // PT.testIsrNotExpandedIfUpdateFails: INVALID_UPDATE_VERSION leaves the change pending
+    // until new metadata; INELIGIBLE_REPLICA returns to the committed state.
+    let mut p = leader_with_isr(&[0, 1], &[0], 1);
+    append(&mut p, 10, T0);
+    hw(&mut p, T0);
+    let expanded = p.update_follower_fetch_state(1, 10, T0 + 1).unwrap();
+    propose(&mut p, expanded);
+    assert_eq!(
+        p.alter_partition_response(Err(Errors::InvalidUpdateVersion)),
+        None
+    );
+    assert_eq!((p.isr.clone(), p.maximal_isr()), (vec![0], vec![0, 1]));
+    assert_eq!(
+        p.update_follower_fetch_state(1, 10, T0 + 2),
+        None,
+        "one change in flight at a time"
+    );
+    assert_eq!(
+        p.alter_partition_response(Err(Errors::IneligibleReplica)),
+        None
+    );
+    assert_eq!((p.isr.clone(), p.pending_isr.clone()), (vec![0], None));
 }
 
 #[test]
 fn high_watermark_does_not_advance_under_min_isr() {
     // PT.testHighWatermarkAdvanceShouldNotAdvanceWhenUnderMinISR (3.7+, KAFKA-15583):
-    // min ISR 3, ISR [0,1]. Follower 1 at the end changes nothing; follower 2 joining
-    // brings the ISR to 3 and the HW to 10.
-    let mut p = leader(&[0, 1, 2], 3);
-    p.isr = vec![0, 1];
+    // min ISR 3, ISR [0,1]. Both followers at the end leave HW at 0 while follower 2's
+    // expansion is pending (the committed ISR is under min ISR); the commit brings 10.
+    let mut p = leader_with_isr(&[0, 1, 2], &[0, 1], 3);
     append(&mut p, 10, T0);
     p.update_follower_fetch_state(1, 10, T0 + 100);
     assert_eq!(hw(&mut p, T0 + 100), 0);
-    p.update_follower_fetch_state(2, 10, T0 + 200);
+    let expanded = p.update_follower_fetch_state(2, 10, T0 + 200).unwrap();
+    propose(&mut p, expanded);
+    assert_eq!(hw(&mut p, T0 + 200), 0);
+    commit(&mut p);
     assert_eq!(p.isr, vec![0, 1, 2]);
     assert_eq!(hw(&mut p, T0 + 200), 10);
 
     // Before 3.7 the HW is not frozen: the ISR [0, 1] alone decides.
-    let mut old = leader(&[0, 1, 2], 3);
-    old.isr = vec![0, 1];
+    let mut old = leader_with_isr(&[0, 1, 2], &[0, 1], 3);
     append(&mut old, 10, T0);
     old.update_follower_fetch_state(1, 10, T0 + 100);
     old.maybe_increment_high_watermark(T0 + 100, LAG, KafkaVersion::parse("3.6").unwrap());
@@ -146,11 +221,34 @@ fn high_watermark_does_not_advance_under_min_isr() {
 }
 
 #[test]
+fn high_watermark_increases_when_the_controller_removes_a_follower() {
+    // PT.testHighWatermarkIncreasesWithFencedOrShutdownFollower: the controller takes a
+    // fenced follower out of the ISR (same leader epoch, new partition epoch) → HW moves.
+    let mut p = leader(&[0, 1], 1);
+    append(&mut p, 10, T0);
+    p.update_follower_fetch_state(1, 10, T0);
+    assert_eq!(hw(&mut p, T0), 10);
+    append(&mut p, 10, T0 + 1);
+    assert_eq!(hw(&mut p, T0 + 1), 10);
+    let registration = PartitionRegistration {
+        replicas: vec![0, 1],
+        isr: vec![0],
+        leader: Some(0),
+        leader_epoch: 0,
+        partition_epoch: 1,
+    };
+    assert!(!p.apply(&registration, T0 + 2), "same epoch: still leader");
+    // Follower 1 is still caught up within the lag: it holds HW until the lag passes.
+    assert_eq!(hw(&mut p, T0 + 2), 10);
+    assert_eq!(hw(&mut p, T0 + LAG + 1), 20);
+}
+
+#[test]
 fn under_min_isr() {
     // PT.testIsUnderMinIsr; and min ISR above RF, capped from 3.7 (KAFKA-15583).
-    let mut p = leader(&[0, 1], 2);
+    let p = leader(&[0, 1], 2);
     assert!(!p.not_enough_replicas(KafkaVersion::latest()));
-    p.isr = vec![0];
+    let p = leader_with_isr(&[0, 1], &[0], 2);
     assert!(p.not_enough_replicas(KafkaVersion::latest()));
     let big = leader(&[0, 1], 3);
     assert!(
@@ -164,11 +262,10 @@ fn under_min_isr() {
 fn a_caught_up_follower_outside_the_isr_still_holds_the_high_watermark() {
     // broker.md §4 (KAFKA-4485): HW counts followers that are caught up within
     // replica.lag.time.max.ms, in the ISR or not.
-    let mut p = leader(&[0, 1], 1);
-    p.isr = vec![0];
+    let mut p = leader_with_isr(&[0, 1], &[0], 1);
     append(&mut p, 10, 0);
     p.update_follower_fetch_state(1, 10, 0);
-    p.isr = vec![0];
+    p.pending_isr = None;
     append(&mut p, 10, 1000);
     assert_eq!(
         hw(&mut p, 1000),
@@ -179,5 +276,28 @@ fn a_caught_up_follower_outside_the_isr_still_holds_the_high_watermark() {
         hw(&mut p, LAG + 1),
         20,
         "no longer caught up: the leader alone decides"
+    );
+}
+
+#[test]
+fn a_new_leader_waits_for_its_followers_and_the_epoch_start() {
+    // PT.testFollowerDoesNotJoinISRUntilCaughtUpToOffsetWithinCurrentLeaderEpoch, reduced:
+    // a follower at the HW but below the leader epoch start offset stays out of the ISR.
+    let mut p = leader_with_isr(&[0, 1, 2], &[0, 2], 1);
+    append(&mut p, 5, T0);
+    let registration = PartitionRegistration {
+        replicas: vec![0, 1, 2],
+        isr: vec![0, 2],
+        leader: Some(0),
+        leader_epoch: 2,
+        partition_epoch: 2,
+    };
+    assert!(p.apply(&registration, T0 + 1), "a new epoch: leader again");
+    assert_eq!(p.leader_epoch_start_offset, 5);
+    append(&mut p, 2, T0 + 2);
+    assert_eq!(p.update_follower_fetch_state(1, 1, T0 + 3), None);
+    assert_eq!(
+        p.update_follower_fetch_state(1, 5, T0 + 4),
+        Some(vec![0, 1, 2])
     );
 }

@@ -55,7 +55,8 @@ fn a_lagging_follower_holds_acks_all_until_it_leaves_the_isr() {
     // not min.insync.replicas of them. Follower 2's fetches take 60 s from t=1000: every
     // acks=all write waits (HW stalls) until the leader drops it from the ISR — not caught
     // up for more than replica.lag.time.max.ms (30 s), seen by the isr-expiration task that
-    // runs every 15 s, so at t=45000 — and then completes at once with ISR [0, 1].
+    // runs every 15 s, so at t=45000 — and, once the controller has committed the
+    // AlterPartition (one round trip, 10 ms), completes at once with ISR [0, 1].
     let slow = r#",{"at_ms":1000,"action":"slow_follower","broker":2,"extra_latency_ms":60000}"#;
     let s = scenario(3, 2, "all", slow, 50_000);
     let mut sim = Simulation::new(&Scenario::from_json(&s).unwrap()).unwrap();
@@ -67,7 +68,15 @@ fn a_lagging_follower_holds_acks_all_until_it_leaves_the_isr() {
         stalled_hw < leader.log.log_end_offset(),
         "HW waits for broker 2"
     );
-    sim.run_until(45_000);
+    sim.run_until(45_009);
+    let leader = &sim.brokers()[0].partitions.values().next().unwrap();
+    assert_eq!(leader.pending_isr, Some(vec![0, 1]), "proposed at 45000");
+    assert_eq!(
+        leader.high_watermark(),
+        stalled_hw,
+        "no benefit until committed"
+    );
+    sim.run_until(45_010);
     let leader = &sim.brokers()[0].partitions.values().next().unwrap();
     assert_eq!(leader.isr, vec![0, 1]);
     assert_eq!(sim.brokers()[0].isr_shrinks, 1);

@@ -11,6 +11,9 @@ pub enum KafkaError {
     Timeout(String),
     /// `NetworkException`: the connection closed under an in-flight request.
     Network(String),
+    /// `NotLeaderOrFollowerException` (`NotLeaderForPartitionException` before 2.7): the
+    /// broker does not lead the partition; retried after a metadata refresh.
+    NotLeaderOrFollower(String),
     /// `IllegalStateException`, e.g. `send()` after `close()`.
     IllegalState(String),
     /// `RecordTooLargeException`: larger than `max.request.size` or `buffer.memory`.
@@ -41,6 +44,7 @@ impl KafkaError {
             KafkaError::IllegalState(_) => "IllegalStateException",
             KafkaError::RecordTooLarge(_) => "RecordTooLargeException",
             KafkaError::Network(_) => "NetworkException",
+            KafkaError::NotLeaderOrFollower(_) => "NotLeaderOrFollowerException",
             KafkaError::OutOfOrderSequence(_) => "OutOfOrderSequenceException",
             KafkaError::BufferExhausted(_) => "BufferExhaustedException",
             KafkaError::IllegalArgument(_) => "IllegalArgumentException",
@@ -56,6 +60,7 @@ impl KafkaError {
             | KafkaError::IllegalState(m)
             | KafkaError::RecordTooLarge(m)
             | KafkaError::Network(m)
+            | KafkaError::NotLeaderOrFollower(m)
             | KafkaError::OutOfOrderSequence(m)
             | KafkaError::BufferExhausted(m)
             | KafkaError::IllegalArgument(m) => m,
@@ -82,6 +87,15 @@ pub enum Errors {
     MessageTooLarge,
     RequestTimedOut,
     NetworkException,
+    NotLeaderOrFollower,
+    /// AlterPartition from a leader whose epoch the controller has moved past.
+    FencedLeaderEpoch,
+    /// AlterPartition based on a stale partition epoch.
+    InvalidUpdateVersion,
+    /// AlterPartition adding a replica the controller will not take (fenced, shutting down).
+    IneligibleReplica,
+    /// A follower's fetch the leader cannot place in its log.
+    OffsetOutOfRange,
 }
 
 impl Errors {
@@ -94,6 +108,8 @@ impl Errors {
                 | Errors::NetworkException
                 | Errors::NotEnoughReplicas
                 | Errors::NotEnoughReplicasAfterAppend
+                | Errors::NotLeaderOrFollower
+                | Errors::FencedLeaderEpoch
         )
     }
 
@@ -118,6 +134,15 @@ impl Errors {
             Errors::NetworkException => KafkaError::Network(text(
                 "The server disconnected before a response was received.",
             )),
+            Errors::NotLeaderOrFollower => KafkaError::NotLeaderOrFollower(text(
+                "For requests intended only for the leader, this error indicates that the broker is not the current leader. For requests intended for any replica, this error indicates that the broker is not a replica of the topic partition.",
+            )),
+            Errors::FencedLeaderEpoch
+            | Errors::InvalidUpdateVersion
+            | Errors::IneligibleReplica
+            | Errors::OffsetOutOfRange => {
+                unreachable!("replication errors never reach a producer")
+            }
         }
     }
 
@@ -131,6 +156,11 @@ impl Errors {
             Errors::NotEnoughReplicasAfterAppend => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
             Errors::RequestTimedOut => "REQUEST_TIMED_OUT",
             Errors::NetworkException => "NETWORK_EXCEPTION",
+            Errors::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
+            Errors::FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
+            Errors::InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
+            Errors::IneligibleReplica => "INELIGIBLE_REPLICA",
+            Errors::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
         }
     }
 }

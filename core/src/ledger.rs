@@ -9,7 +9,7 @@ use serde::Serialize;
 /// What one record's copies in the log say.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RecordFate {
-    /// Copies of the record below the leader's high watermark.
+    /// Copies of the record in the partition's log (the current leader's).
     pub copies: u32,
     /// Some copy comes after a copy of a record its producer sent later to the same
     /// partition: a reader applying the log in order applies them out of order.
@@ -33,20 +33,24 @@ pub struct Ledger {
     pub failed_but_written: u64,
 }
 
-/// Per producer, per send index, the record's copies in the committed logs.
+/// Per producer, per send index, the record's copies in the partitions' logs.
 pub fn fates(sim: &Simulation) -> Vec<Vec<RecordFate>> {
     let mut fates: Vec<Vec<RecordFate>> = sim
         .producers()
         .iter()
         .map(|p| vec![RecordFate::default(); p.sends.len()])
         .collect();
-    for broker in sim.brokers() {
-        // The partition's log is its leader's; followers hold copies of the same records.
-        for partition in broker.partitions.values().filter(|p| p.is_leader()) {
-            let hw = partition.high_watermark();
+    // The partition's log is the one its current leader (as the controller has it) holds;
+    // followers hold copies of it, and a deposed or isolated leader's tail is not in it.
+    // Its whole log counts: a record past the high watermark there is not lost — a leader
+    // elected from the ISR has every committed record, its high watermark catching up
+    // (or frozen under min.insync.replicas) — and it is the records a leader did not get
+    // that are gone.
+    for (tp, _) in sim.controller().partitions.iter() {
+        if let Some(partition) = sim.committed_replica(*tp) {
             // Per producer, the highest send index seen so far in this log.
             let mut newest: Vec<Option<u32>> = vec![None; fates.len()];
-            for r in partition.log.records().iter().take(hw as usize) {
+            for r in partition.log.records() {
                 let (producer, index) = (r.origin.0 as usize, r.origin.1);
                 let fate = &mut fates[producer][index as usize];
                 fate.copies += 1;

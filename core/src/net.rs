@@ -3,8 +3,9 @@
 
 use crate::broker::log::LogRecord;
 use crate::config::Acks;
+use crate::controller::{PartitionChange, PartitionRegistration};
 use crate::errors::Errors;
-use crate::metadata::TopicPartition;
+use crate::metadata::{Cluster, TopicPartition};
 use crate::producer::accumulator::BatchId;
 use crate::record::RecordData;
 use std::collections::BTreeMap;
@@ -14,6 +15,8 @@ use std::rc::Rc;
 pub enum Node {
     Producer(u16),
     Broker(u32),
+    /// The controller quorum: never fails in this model.
+    Controller,
 }
 
 /// A batch as it travels in a `ProduceRequest` (the bytes of `MemoryRecords`).
@@ -73,20 +76,35 @@ pub struct ProduceResponse {
     pub partitions: Vec<PartitionResponse>,
 }
 
-/// A follower's `Fetch`: for each partition it follows on that leader, its log end offset.
+/// One partition of a follower's `Fetch`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FetchPartition {
+    pub tp: TopicPartition,
+    /// The follower's log end offset.
+    pub fetch_offset: u64,
+    /// The epoch of its last record (KIP-320): how the leader spots a diverging tail.
+    pub last_fetched_epoch: Option<u32>,
+    /// The leader epoch the follower believes current.
+    pub current_leader_epoch: u32,
+}
+
+/// A follower's `Fetch`: every partition it follows on that leader.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FetchRequest {
     pub id: u64,
-    pub partitions: Vec<(TopicPartition, u64)>,
+    pub partitions: Vec<FetchPartition>,
 }
 
 /// What the leader returns for one partition: the records from the fetch offset and its
-/// high watermark.
+/// high watermark, or where the follower's log diverges from its own, or an error.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FetchedPartition {
     pub tp: TopicPartition,
+    pub error: Errors,
     pub high_watermark: u64,
     pub records: Vec<LogRecord>,
+    /// (epoch, end offset): truncate there before fetching again (KAFKA-10554, 2.8+).
+    pub diverging_epoch: Option<(u32, u64)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -95,12 +113,30 @@ pub struct FetchResponse {
     pub partitions: Vec<FetchedPartition>,
 }
 
+/// A leader asks the controller to change a partition's ISR.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlterPartition {
+    pub tp: TopicPartition,
+    pub leader_epoch: u32,
+    pub partition_epoch: u32,
+    pub new_isr: Vec<u32>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Payload {
     Produce(ProduceRequest),
     ProduceResponse(ProduceResponse),
     Fetch(FetchRequest),
     FetchResponse(FetchResponse),
+    AlterPartition(AlterPartition),
+    AlterPartitionResponse(TopicPartition, Result<PartitionRegistration, Errors>),
+    /// Partition changes from the controller's metadata log, as a broker replays them.
+    MetadataUpdate(Vec<PartitionChange>),
+    /// A producer asks a broker for the cluster metadata (leaders of every partition).
+    MetadataRequest,
+    MetadataResponse(Rc<Cluster>),
+    /// The peer's operating system closed (or refused) the connection: its process died.
+    ConnectionClosed,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -91,6 +91,23 @@ pub struct Metrics {
     /// Per broker id, Kafka's JMX names (`ReplicaManager`): gauges at the end, rates as
     /// counts.
     pub brokers: BTreeMap<String, BrokerMetrics>,
+    /// The controller's (`KafkaController` / `ControllerStats` JMX names).
+    pub controller: ControllerMetrics,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ControllerMetrics {
+    #[serde(rename = "OfflinePartitionsCount")]
+    pub offline_partitions_count: u64,
+    #[serde(rename = "FencedBrokerCount")]
+    pub fenced_broker_count: u64,
+    #[serde(rename = "ActiveBrokerCount")]
+    pub active_broker_count: u64,
+    /// Leader elections, as a count (`LeaderElectionRateAndTimeMs`).
+    #[serde(rename = "LeaderElectionRateAndTimeMs")]
+    pub leader_elections: u64,
+    #[serde(rename = "UncleanLeaderElectionsPerSec")]
+    pub unclean_leader_elections: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -122,10 +139,20 @@ impl RunResult {
                     partition: p as u32,
                 };
                 let leader = meta.leader;
-                let replica = leader.and_then(|b| sim.brokers()[b as usize].partitions.get(&tp));
-                let (isr, hw, log) = match replica {
+                let registration = &sim.controller().partitions[&tp];
+                let hosted = |b: u32| sim.brokers()[b as usize].partitions.get(&tp);
+                // The leader's log; with no leader, the replica with the highest log end.
+                let replica = match leader {
+                    Some(b) => hosted(b),
+                    None => meta
+                        .replicas
+                        .iter()
+                        .filter_map(|&b| hosted(b))
+                        .max_by_key(|r| r.log.log_end_offset()),
+                };
+                let isr = registration.isr.clone();
+                let (hw, log) = match replica {
                     Some(r) => (
-                        r.isr.clone(),
                         r.high_watermark(),
                         r.log
                             .records()
@@ -142,7 +169,7 @@ impl RunResult {
                             })
                             .collect(),
                     ),
-                    None => (Vec::new(), 0, Vec::new()),
+                    None => (0, Vec::new()),
                 };
                 partitions.push(PartitionResult {
                     topic: topic.name.clone(),
@@ -161,7 +188,7 @@ impl RunResult {
                                 .partitions
                                 .get(&tp)
                                 .map_or(0, |r| r.log.log_end_offset()),
-                            online: true,
+                            online: sim.broker_down(b) == (false, false),
                         })
                         .collect(),
                     log,
@@ -242,6 +269,17 @@ impl RunResult {
                         (b.id.to_string(), metrics)
                     })
                     .collect(),
+                controller: {
+                    let c = sim.controller();
+                    let fenced = c.fenced_brokers() as u64;
+                    ControllerMetrics {
+                        offline_partitions_count: c.offline_partitions() as u64,
+                        fenced_broker_count: fenced,
+                        active_broker_count: cluster.brokers as u64 - fenced,
+                        leader_elections: c.leader_elections,
+                        unclean_leader_elections: c.unclean_leader_elections,
+                    }
+                },
             },
             ledger: Ledger::of(sim),
         }

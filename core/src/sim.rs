@@ -2,10 +2,12 @@
 //! rng, and the routing of effects between components. Nothing else moves data between
 //! the producer, the network and the brokers.
 
+use crate::broker::partition::Partition;
 use crate::broker::Broker;
 use crate::config::{PartitionerClass, ProducerConfig, TopicConfig};
+use crate::controller::{BrokerChange, Controller, Election, PartitionChange};
 use crate::effects::Effects;
-use crate::metadata::{place_replicas, Cluster, PartitionMeta, TopicMeta};
+use crate::metadata::{place_replicas, Cluster, PartitionMeta, TopicMeta, TopicPartition};
 use crate::net::{Network, Node, Payload};
 use crate::producer::KafkaProducer;
 use crate::record::RecordData;
@@ -44,6 +46,7 @@ enum Event {
     BrokerWake {
         broker: u32,
     },
+    ControllerWake,
     Deliver {
         message: u64,
     },
@@ -88,9 +91,16 @@ pub struct Simulation {
     seq: u64,
     queue: BinaryHeap<Reverse<Scheduled>>,
     rng: Rng,
-    cluster: Cluster,
+    /// The controller's view: the truth about leaders, which brokers and producers learn
+    /// with a delay.
+    cluster: Rc<Cluster>,
+    controller: Controller,
+    controller_wake_at: Option<u64>,
     producers: Vec<KafkaProducer>,
     brokers: Vec<Broker>,
+    /// Brokers whose process is down, and brokers cut off from the network.
+    crashed: Vec<bool>,
+    isolated: Vec<bool>,
     network: Network,
     hasher: TraceHasher,
     recent: VecDeque<(u64, TraceEvent)>,
@@ -272,7 +282,7 @@ impl Simulation {
                 config,
             });
         }
-        let cluster = Cluster { brokers, topics };
+        let cluster = Rc::new(Cluster { brokers, topics });
 
         let mut producers = Vec::new();
         for (i, p) in scenario.producers.iter().enumerate() {
@@ -320,7 +330,7 @@ impl Simulation {
                         p.name.clone(),
                         config,
                         pid,
-                        cluster.topics.len(),
+                        Rc::clone(&cluster),
                         p.custom_partitioner.as_ref(),
                     ));
                 }
@@ -381,6 +391,35 @@ impl Simulation {
                             at("count"),
                             format!("{} takes broker and extra_latency_ms only", action.name()),
                         ));
+                    }
+                    continue;
+                }
+                Action::CrashBroker(a)
+                | Action::RestartBroker(a)
+                | Action::IsolateBroker(a)
+                | Action::HealBroker(a) => {
+                    check_broker(a.broker, &mut errors);
+                    if a.count.is_some() || a.extra_latency_ms.is_some() {
+                        errors.push(err(
+                            at("broker"),
+                            format!("{} takes broker only", action.name()),
+                        ));
+                    }
+                    continue;
+                }
+                Action::CrashLeader(a) => {
+                    match scenario.topics.iter().find(|t| t.name == a.topic) {
+                        None => {
+                            errors.push(err(at("topic"), format!("unknown topic '{}'", a.topic)))
+                        }
+                        Some(t) if a.partition >= t.partitions => errors.push(err(
+                            at("partition"),
+                            format!(
+                                "topic '{}' has {} partitions; there is no partition {}",
+                                a.topic, t.partitions, a.partition
+                            ),
+                        )),
+                        Some(_) => {}
                     }
                     continue;
                 }
@@ -490,6 +529,7 @@ impl Simulation {
             return Err(errors);
         }
 
+        let controller = Controller::new(version, &cluster);
         let latency = scenario
             .network
             .as_ref()
@@ -502,8 +542,12 @@ impl Simulation {
             queue: BinaryHeap::new(),
             rng,
             brokers: (0..brokers)
-                .map(|b| Broker::new(b, &cluster, version))
+                .map(|b| Broker::new(b, &cluster, &controller, version))
                 .collect(),
+            crashed: vec![false; brokers as usize],
+            isolated: vec![false; brokers as usize],
+            controller,
+            controller_wake_at: None,
             broker_wake_at: vec![None; brokers as usize],
             slow_followers: BTreeMap::new(),
             slow_brokers: BTreeMap::new(),
@@ -536,7 +580,7 @@ impl Simulation {
         // Every follower's fetcher sends its first Fetch at time 0.
         let mut out = Effects::default();
         for broker in &mut sim.brokers {
-            broker.start(&mut out);
+            broker.start(0, &mut out);
         }
         sim.apply(out);
         Ok(sim)
@@ -569,6 +613,27 @@ impl Simulation {
 
     pub fn cluster(&self) -> &Cluster {
         &self.cluster
+    }
+
+    pub fn controller(&self) -> &Controller {
+        &self.controller
+    }
+
+    /// Whether a broker's process is down, and whether it is cut off from the network.
+    pub fn broker_down(&self, broker: u32) -> (bool, bool) {
+        (
+            self.crashed[broker as usize],
+            self.isolated[broker as usize],
+        )
+    }
+
+    /// The replica whose log is the partition's committed log: the current leader's, or
+    /// while it is offline, that of the last in-sync replica (which has every committed
+    /// record).
+    pub fn committed_replica(&self, tp: TopicPartition) -> Option<&Partition> {
+        let registration = self.controller.partitions.get(&tp)?;
+        let broker = registration.leader.or(registration.isr.first().copied())?;
+        self.brokers[broker as usize].partitions.get(&tp)
     }
 
     pub fn producers(&self) -> &[KafkaProducer] {
@@ -647,19 +712,29 @@ impl Simulation {
         let mut out = Effects::default();
         match next.event {
             Event::SendRecord { action, i } => self.send_record(action, i, &mut out),
-            Event::Action { action } => self.action(action),
+            Event::Action { action } => self.action(action, &mut out),
             Event::BrokerWake { broker } => {
                 let b = broker as usize;
                 if self.broker_wake_at[b] == Some(at) {
                     self.broker_wake_at[b] = None;
-                    self.brokers[b].on_timer(at, &mut out);
+                    if !self.crashed[b] {
+                        self.brokers[b].on_timer(at, &mut out);
+                    }
                 }
             }
             Event::ProducerWake { producer } => {
                 let p = producer as usize;
                 if self.wake_at[p] == Some(at) {
                     self.wake_at[p] = None;
-                    self.producers[p].run_once(at, &self.cluster, &mut self.rng, &mut out);
+                    self.producers[p].run_once(at, &mut self.rng, &mut out);
+                }
+            }
+            Event::ControllerWake => {
+                if self.controller_wake_at == Some(at) {
+                    self.controller_wake_at = None;
+                    let mut changes = Vec::new();
+                    let brokers = self.controller.on_timer(at, &mut changes);
+                    self.controller_changed(changes, brokers, &mut out);
                 }
             }
             Event::Deliver { message } => self.deliver(message, &mut out),
@@ -698,7 +773,6 @@ impl Simulation {
             data,
             mode,
             &mut self.rng,
-            &self.cluster,
             out,
         );
         let index = self.producers[producer as usize].sends.len() as u32 - 1;
@@ -727,8 +801,42 @@ impl Simulation {
 
     /// A non-`send` action: a producer's `flush()`, or a fault that makes the next `count`
     /// produce requests to a broker, or responses from it, get lost.
-    fn action(&mut self, action: u32) {
+    fn action(&mut self, action: u32, out: &mut Effects) {
         match &self.scenario.actions[action as usize] {
+            Action::CrashBroker(a) => self.crash(a.broker, out),
+            Action::CrashLeader(a) => {
+                let t = self.cluster.topics.iter().position(|t| t.name == a.topic);
+                let tp = TopicPartition {
+                    topic: t.expect("validated") as u32,
+                    partition: a.partition,
+                };
+                if let Some(leader) = self.cluster.leader_for(tp) {
+                    self.crash(leader, out);
+                }
+            }
+            Action::RestartBroker(a) => self.restart(a.broker, out),
+            Action::IsolateBroker(a) => {
+                let b = a.broker as usize;
+                if !self.isolated[b] {
+                    self.isolated[b] = true;
+                    if !self.crashed[b] {
+                        self.controller.lose_contact(a.broker, self.now);
+                    }
+                    out.events
+                        .push(TraceEvent::BrokerIsolated { broker: a.broker });
+                }
+            }
+            Action::HealBroker(a) => {
+                let b = a.broker as usize;
+                if self.isolated[b] {
+                    self.isolated[b] = false;
+                    out.events
+                        .push(TraceEvent::BrokerHealed { broker: a.broker });
+                    if !self.crashed[b] {
+                        self.regain_contact(a.broker, false, out);
+                    }
+                }
+            }
             Action::Flush(a) => {
                 if let Some(p) = self.producers.iter_mut().find(|p| p.name == a.producer) {
                     p.flush();
@@ -772,10 +880,151 @@ impl Simulation {
         }
     }
 
+    /// The broker's process dies: the controller stops hearing from it, and every peer's
+    /// connection to it closes.
+    fn crash(&mut self, broker: u32, out: &mut Effects) {
+        let b = broker as usize;
+        if self.crashed[b] {
+            return;
+        }
+        self.crashed[b] = true;
+        self.brokers[b].crash();
+        if !self.isolated[b] {
+            self.controller.lose_contact(broker, self.now);
+            for p in 0..self.producers.len() {
+                let to = Node::Producer(p as u16);
+                out.messages
+                    .push((Node::Broker(broker), to, Payload::ConnectionClosed));
+            }
+            for peer in (0..self.brokers.len() as u32).filter(|&o| o != broker) {
+                let to = Node::Broker(peer);
+                out.messages
+                    .push((Node::Broker(broker), to, Payload::ConnectionClosed));
+            }
+        }
+        out.events.push(TraceEvent::BrokerCrashed { broker });
+    }
+
+    /// A new process on the broker's disk: it registers with the controller again.
+    fn restart(&mut self, broker: u32, out: &mut Effects) {
+        let b = broker as usize;
+        if !self.crashed[b] {
+            return;
+        }
+        self.crashed[b] = false;
+        out.events.push(TraceEvent::BrokerRestarted { broker });
+        if !self.isolated[b] {
+            self.regain_contact(broker, true, out);
+        }
+    }
+
+    fn regain_contact(&mut self, broker: u32, restarted: bool, out: &mut Effects) {
+        let mut changes = Vec::new();
+        let unfenced = self
+            .controller
+            .regain_contact(broker, restarted, &mut changes);
+        self.controller_changed(changes, unfenced.into_iter().collect(), out);
+        if !restarted {
+            // Back on the network, the broker replays the metadata it missed.
+            self.send_snapshot(broker, out);
+        }
+    }
+
+    /// The whole current metadata, as a broker catching up on the log replays it.
+    fn send_snapshot(&mut self, broker: u32, out: &mut Effects) {
+        let all: Vec<PartitionChange> = self
+            .controller
+            .partitions
+            .iter()
+            .map(|(tp, r)| PartitionChange {
+                tp: *tp,
+                registration: r.clone(),
+                election: None,
+            })
+            .collect();
+        out.messages.push((
+            Node::Controller,
+            Node::Broker(broker),
+            Payload::MetadataUpdate(all),
+        ));
+    }
+
+    /// Publishes the controller's changes: the true cluster metadata, the event log, and
+    /// a metadata update to every broker that is up, reachable and registered; a broker
+    /// unfenced after a restart replays the whole metadata.
+    fn controller_changed(
+        &mut self,
+        changes: Vec<PartitionChange>,
+        brokers: Vec<BrokerChange>,
+        out: &mut Effects,
+    ) {
+        for change in &brokers {
+            out.events.push(match *change {
+                BrokerChange::Fenced(broker) => TraceEvent::BrokerFenced { broker },
+                BrokerChange::Unfenced(broker) => TraceEvent::BrokerUnfenced { broker },
+            });
+        }
+        if !changes.is_empty() {
+            let cluster = Rc::make_mut(&mut self.cluster);
+            for c in &changes {
+                let meta =
+                    &mut cluster.topics[c.tp.topic as usize].partitions[c.tp.partition as usize];
+                meta.leader = c.registration.leader;
+                meta.leader_epoch = c.registration.leader_epoch;
+                if let Some(election) = c.election {
+                    out.events.push(TraceEvent::LeaderElected {
+                        tp: c.tp,
+                        leader: c.registration.leader,
+                        leader_epoch: c.registration.leader_epoch,
+                        isr: c.registration.isr.clone(),
+                        unclean: election == Election::Unclean,
+                    });
+                }
+            }
+            for b in 0..self.brokers.len() {
+                if !self.crashed[b] && !self.isolated[b] && self.brokers[b].online {
+                    out.messages.push((
+                        Node::Controller,
+                        Node::Broker(b as u32),
+                        Payload::MetadataUpdate(changes.clone()),
+                    ));
+                }
+            }
+        }
+        for change in brokers {
+            if let BrokerChange::Unfenced(broker) = change {
+                if !self.brokers[broker as usize].online {
+                    self.send_snapshot(broker, out);
+                }
+            }
+        }
+    }
+
     fn deliver(&mut self, message: u64, out: &mut Effects) {
         let Some(msg) = self.network.deliver(message) else {
             return;
         };
+        let cut_off = |node: Node| match node {
+            Node::Broker(b) => self.isolated[b as usize],
+            _ => false,
+        };
+        if cut_off(msg.from) || cut_off(msg.to) {
+            return;
+        }
+        if let Node::Broker(b) = msg.to {
+            if self.crashed[b as usize] {
+                // Nobody listens: a request's sender sees its connection closed.
+                let request = matches!(
+                    msg.payload,
+                    Payload::Produce(_) | Payload::Fetch(_) | Payload::MetadataRequest
+                );
+                if request {
+                    out.messages
+                        .push((msg.to, msg.from, Payload::ConnectionClosed));
+                }
+                return;
+            }
+        }
         match (msg.from, msg.to, msg.payload) {
             (Node::Producer(p), Node::Broker(b), Payload::Produce(req)) => {
                 if Self::take(&mut self.drop_requests, b) {
@@ -796,6 +1045,46 @@ impl Simulation {
             }
             (Node::Broker(leader), Node::Broker(follower), Payload::FetchResponse(resp)) => {
                 self.brokers[follower as usize].handle_fetch_response(self.now, leader, resp, out);
+            }
+            (Node::Broker(b), Node::Controller, Payload::AlterPartition(req)) => {
+                let mut changes = Vec::new();
+                let result = self.controller.alter_partition(
+                    b,
+                    req.tp,
+                    req.leader_epoch,
+                    req.partition_epoch,
+                    req.new_isr,
+                    &mut changes,
+                );
+                out.messages.push((
+                    Node::Controller,
+                    Node::Broker(b),
+                    Payload::AlterPartitionResponse(req.tp, result),
+                ));
+                self.controller_changed(changes, Vec::new(), out);
+            }
+            (Node::Controller, Node::Broker(b), Payload::AlterPartitionResponse(tp, result)) => {
+                self.brokers[b as usize].handle_alter_partition_response(self.now, tp, result, out);
+            }
+            (Node::Controller, Node::Broker(b), Payload::MetadataUpdate(changes)) => {
+                self.brokers[b as usize].apply_metadata(self.now, &changes, out);
+            }
+            (Node::Producer(p), Node::Broker(b), Payload::MetadataRequest) => {
+                let metadata = Rc::clone(&self.brokers[b as usize].metadata);
+                out.messages.push((
+                    Node::Broker(b),
+                    Node::Producer(p),
+                    Payload::MetadataResponse(metadata),
+                ));
+            }
+            (Node::Broker(b), Node::Producer(p), Payload::MetadataResponse(metadata)) => {
+                self.producers[p as usize].receive_metadata(b, metadata);
+            }
+            (Node::Broker(b), Node::Producer(p), Payload::ConnectionClosed) => {
+                self.producers[p as usize].connection_closed(b);
+            }
+            (Node::Broker(b), Node::Broker(peer), Payload::ConnectionClosed) => {
+                self.brokers[peer as usize].connection_closed(b, self.now);
             }
             _ => unreachable!("no other message kinds are sent"),
         }
@@ -835,7 +1124,7 @@ impl Simulation {
             // slow_broker: every message to or from it.
             let slowed = |node: &Node| match node {
                 Node::Broker(b) => self.slow_brokers.get(b).copied().unwrap_or(0),
-                Node::Producer(_) => 0,
+                Node::Producer(_) | Node::Controller => 0,
             };
             let mut extra = slowed(&from) + slowed(&to);
             if let (Node::Broker(b), Payload::Fetch(_)) = (&from, &payload) {
@@ -864,6 +1153,12 @@ impl Simulation {
                     self.broker_wake_at[b] = Some(t);
                     self.schedule(t, Event::BrokerWake { broker: b as u32 });
                 }
+            }
+        }
+        if let Some(t) = self.controller.next_timeout() {
+            if self.controller_wake_at.is_none_or(|w| t < w) {
+                self.controller_wake_at = Some(t);
+                self.schedule(t, Event::ControllerWake);
             }
         }
         for p in 0..self.producers.len() {

@@ -131,6 +131,73 @@ pub enum TraceEvent {
         tp: TopicPartition,
         base_offset: i64,
     },
+    /// A leader asked the controller for a new ISR (AlterPartition); pending until answered.
+    IsrProposed {
+        broker: u32,
+        tp: TopicPartition,
+        isr: Vec<u32>,
+    },
+    /// A replica took the role the controller's metadata gives it.
+    BecameLeaderOrFollower {
+        broker: u32,
+        tp: TopicPartition,
+        leader: bool,
+        leader_epoch: u32,
+        log_end_offset: u64,
+    },
+    /// A follower cut its log back to where it agrees with the leader's (leader epochs).
+    Truncated {
+        broker: u32,
+        tp: TopicPartition,
+        from: u64,
+        to: u64,
+    },
+    /// A scripted or clicked fault, or its repair.
+    BrokerCrashed {
+        broker: u32,
+    },
+    BrokerRestarted {
+        broker: u32,
+    },
+    BrokerIsolated {
+        broker: u32,
+    },
+    BrokerHealed {
+        broker: u32,
+    },
+    /// The controller's session for the broker ran out: out of every ISR, leaders moved.
+    BrokerFenced {
+        broker: u32,
+    },
+    /// The broker (re)registered and caught up: it may lead and rejoin ISRs.
+    BrokerUnfenced {
+        broker: u32,
+    },
+    /// The controller changed a partition's leader (`None`: offline).
+    LeaderElected {
+        tp: TopicPartition,
+        leader: Option<u32>,
+        leader_epoch: u32,
+        isr: Vec<u32>,
+        unclean: bool,
+    },
+    /// The peer's process died under a connection: requests in flight on it fail with
+    /// `NETWORK_EXCEPTION`.
+    ConnectionClosed {
+        producer: u16,
+        broker: u32,
+        requests: u32,
+    },
+    /// A producer asked a broker for fresh metadata.
+    MetadataRequested {
+        producer: u16,
+        broker: u32,
+    },
+    /// A producer's metadata arrived: the leaders it now knows.
+    MetadataUpdated {
+        producer: u16,
+        broker: u32,
+    },
 }
 
 impl fmt::Display for TraceEvent {
@@ -297,6 +364,68 @@ impl fmt::Display for TraceEvent {
                 "ack p{producer} batch {batch} t{}p{} @{base_offset}",
                 tp.topic, tp.partition
             ),
+            TraceEvent::IsrProposed { broker, tp, isr } => write!(
+                f,
+                "alter-partition b{broker} t{}p{} {isr:?}",
+                tp.topic, tp.partition
+            ),
+            TraceEvent::BecameLeaderOrFollower {
+                broker,
+                tp,
+                leader,
+                leader_epoch,
+                log_end_offset,
+            } => write!(
+                f,
+                "become b{broker} t{}p{} {} epoch {leader_epoch} leo {log_end_offset}",
+                tp.topic,
+                tp.partition,
+                if *leader { "leader" } else { "follower" }
+            ),
+            TraceEvent::Truncated {
+                broker,
+                tp,
+                from,
+                to,
+            } => write!(
+                f,
+                "truncate b{broker} t{}p{} {from} -> {to}",
+                tp.topic, tp.partition
+            ),
+            TraceEvent::BrokerCrashed { broker } => write!(f, "crash b{broker}"),
+            TraceEvent::BrokerRestarted { broker } => write!(f, "restart b{broker}"),
+            TraceEvent::BrokerIsolated { broker } => write!(f, "isolate b{broker}"),
+            TraceEvent::BrokerHealed { broker } => write!(f, "heal b{broker}"),
+            TraceEvent::BrokerFenced { broker } => write!(f, "fence b{broker}"),
+            TraceEvent::BrokerUnfenced { broker } => write!(f, "unfence b{broker}"),
+            TraceEvent::LeaderElected {
+                tp,
+                leader,
+                leader_epoch,
+                isr,
+                unclean,
+            } => write!(
+                f,
+                "elect t{}p{} leader {} epoch {leader_epoch} isr {isr:?}{}",
+                tp.topic,
+                tp.partition,
+                leader.map_or("none".to_string(), |l| format!("b{l}")),
+                if *unclean { " (unclean)" } else { "" }
+            ),
+            TraceEvent::ConnectionClosed {
+                producer,
+                broker,
+                requests,
+            } => write!(
+                f,
+                "connection closed p{producer} -/- b{broker}: {requests} in flight fail"
+            ),
+            TraceEvent::MetadataRequested { producer, broker } => {
+                write!(f, "metadata p{producer} -> b{broker}")
+            }
+            TraceEvent::MetadataUpdated { producer, broker } => {
+                write!(f, "metadata p{producer} <- b{broker}")
+            }
         }
     }
 }

@@ -151,7 +151,9 @@ impl App {
         );
     }
 
-    fn describe(&self, at: u64, event: &TraceEvent) -> (String, String) {
+    /// One sentence for the event log, in English, and in Korean for the failure and
+    /// election events the replication lesson turns on.
+    fn describe(&self, at: u64, event: &TraceEvent) -> (String, String, Option<String>) {
         let cluster = self.sim.cluster();
         let names = |p: u16| {
             self.sim
@@ -159,6 +161,7 @@ impl App {
                 .get(p as usize)
                 .map_or("?".to_string(), |p| p.name.clone())
         };
+        let ko = korean(event, cluster);
         let text = match event {
             TraceEvent::Send {
                 producer,
@@ -317,8 +320,50 @@ impl App {
                     format!("{} batch {batch} acknowledged: {} offset {base_offset}", names(*producer), cluster.display(*tp))
                 }
             }
+            TraceEvent::IsrProposed { broker, tp, isr } => format!(
+                "broker {broker} asks the controller to set the ISR of {} to {isr:?} (AlterPartition; pending until answered)",
+                cluster.display(*tp)
+            ),
+            TraceEvent::BecameLeaderOrFollower { broker, tp, leader, leader_epoch, log_end_offset } => format!(
+                "broker {broker} becomes {} of {} in leader epoch {leader_epoch} (its log ends at {log_end_offset})",
+                if *leader { "leader" } else { "follower" },
+                cluster.display(*tp)
+            ),
+            TraceEvent::Truncated { broker, tp, from, to } => format!(
+                "broker {broker} truncates {} from {from} to {to}: records past where its log and the leader's agree (leader epochs) are dropped",
+                cluster.display(*tp)
+            ),
+            TraceEvent::BrokerCrashed { broker } => format!("fault: broker {broker} crashes — its log stays on disk, its connections close"),
+            TraceEvent::BrokerRestarted { broker } => format!("broker {broker} restarts, recovers its log and registers with the controller"),
+            TraceEvent::BrokerIsolated { broker } => format!("fault: broker {broker} is cut off from the network — it keeps running, unaware"),
+            TraceEvent::BrokerHealed { broker } => format!("broker {broker} is reachable again and replays the metadata it missed"),
+            TraceEvent::BrokerFenced { broker } => format!("controller: no heartbeat from broker {broker} within the session timeout — fenced, out of every ISR, its partitions get new leaders"),
+            TraceEvent::BrokerUnfenced { broker } => format!("controller: broker {broker} is registered and caught up — unfenced"),
+            TraceEvent::LeaderElected { tp, leader, leader_epoch, isr, unclean } => match leader {
+                Some(l) => format!(
+                    "controller elects broker {l} leader of {} (epoch {leader_epoch}, ISR {isr:?}){}",
+                    cluster.display(*tp),
+                    if *unclean { " — UNCLEAN: it was not in sync, committed records past its log end are lost" } else { "" }
+                ),
+                None => format!(
+                    "controller: {} has no in-sync replica left alive — offline (epoch {leader_epoch}); unclean.leader.election.enable is off",
+                    cluster.display(*tp)
+                ),
+            },
+            TraceEvent::ConnectionClosed { producer, broker, requests } => format!(
+                "{}: connection to broker {broker} closed (its process died) — {requests} request(s) in flight fail with NETWORK_EXCEPTION",
+                names(*producer)
+            ),
+            TraceEvent::MetadataRequested { producer, broker } => format!(
+                "{} asks broker {broker} for fresh metadata (a leader failed it)",
+                names(*producer)
+            ),
+            TraceEvent::MetadataUpdated { producer, broker } => format!(
+                "{} has new metadata from broker {broker}: it sends to the leaders named there",
+                names(*producer)
+            ),
         };
-        (format!("{:>7.3}s", at as f64 / 1000.0), text)
+        (format!("{:>7.3}s", at as f64 / 1000.0), text, ko)
     }
 
     /// Rebuilds the run with `workload` and replays it to the moment on screen; an invalid
@@ -567,7 +612,7 @@ impl Component for App {
                 facts
             })
             .unwrap_or_default();
-        let events: Vec<(String, String)> = self
+        let events: Vec<(String, String, Option<String>)> = self
             .sim
             .recent_events()
             .rev()
@@ -688,7 +733,10 @@ impl Component for App {
                     <div class="events" aria-live="off">
                         <h3>{ "Events" }</h3>
                         <ol>
-                            { for events.into_iter().map(|(t, text)| html! { <li><span class="mono t">{ t }</span>{ text }</li> }) }
+                            { for events.into_iter().map(|(t, text, ko)| html! {
+                                <li><span class="mono t">{ t }</span>{ text }
+                                    { for ko.map(|ko| html! { <><br/><span class="ko" lang="ko">{ ko }</span></> }) }</li>
+                            }) }
                         </ol>
                     </div>
                     <div class="facts">
@@ -711,4 +759,30 @@ impl Component for App {
     fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
         self.paint();
     }
+}
+
+/// The Korean sentence for the failure, election and truncation events.
+fn korean(event: &TraceEvent, cluster: &kafka_lab::metadata::Cluster) -> Option<String> {
+    Some(match event {
+        TraceEvent::BrokerCrashed { broker } => format!("장애: 브로커 {broker} 다운 — 로그는 디스크에 남고 연결은 끊김"),
+        TraceEvent::BrokerRestarted { broker } => format!("브로커 {broker} 재시작: 로그 복구 후 컨트롤러에 등록"),
+        TraceEvent::BrokerIsolated { broker } => format!("장애: 브로커 {broker} 네트워크 격리 — 프로세스는 살아 있고 모름"),
+        TraceEvent::BrokerHealed { broker } => format!("브로커 {broker} 네트워크 복구: 놓친 메타데이터를 따라잡음"),
+        TraceEvent::BrokerFenced { broker } => format!("컨트롤러: 브로커 {broker} 세션 만료 — 펜싱, 모든 ISR에서 제외, 새 리더 선출"),
+        TraceEvent::BrokerUnfenced { broker } => format!("컨트롤러: 브로커 {broker} 등록 완료 — 펜싱 해제"),
+        TraceEvent::LeaderElected { tp, leader: Some(l), unclean, .. } => format!(
+            "컨트롤러가 {}의 새 리더로 브로커 {l} 선출{}",
+            cluster.display(*tp),
+            if *unclean { " — 언클린: ISR 밖 복제본이라 커밋된 레코드가 유실됨" } else { " (ISR에서, 복제본 순서대로)" }
+        ),
+        TraceEvent::LeaderElected { tp, leader: None, .. } => format!("{}: 살아 있는 ISR 복제본 없음 — 오프라인", cluster.display(*tp)),
+        TraceEvent::Truncated { broker, tp, from, to } => format!(
+            "브로커 {broker}가 {}를 {from}에서 {to}로 잘라냄: 리더와 어긋난 꼬리(리더 에포크 기준) 삭제",
+            cluster.display(*tp)
+        ),
+        TraceEvent::ConnectionClosed { broker, requests, .. } => format!("브로커 {broker} 연결 끊김 — 진행 중 요청 {requests}개 NETWORK_EXCEPTION"),
+        TraceEvent::BatchRejected { error: "NOT_LEADER_OR_FOLLOWER", broker, .. } => format!("브로커 {broker}는 리더가 아님 — 메타데이터 갱신 후 재시도"),
+        TraceEvent::BatchRejected { error: "NOT_ENOUGH_REPLICAS", .. } => "ISR이 min.insync.replicas보다 작아 acks=all 쓰기 거부 (NotEnoughReplicas)".to_string(),
+        _ => return None,
+    })
 }

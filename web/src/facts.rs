@@ -225,7 +225,11 @@ mod tests {
             .collect();
         let config =
             kafka_lab::config::ProducerConfig::parse(&props, KafkaVersion::latest()).unwrap();
-        KafkaProducer::new(0, "p".into(), config, 0, 1, None)
+        let cluster = kafka_lab::metadata::Cluster {
+            brokers: 1,
+            topics: Vec::new(),
+        };
+        KafkaProducer::new(0, "p".into(), config, 0, std::rc::Rc::new(cluster), None)
     }
 
     #[test]

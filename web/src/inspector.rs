@@ -236,30 +236,29 @@ pub fn replica_inspector(
         let mut holds = vec![format!("leader {leo}")];
         let rows = r.followers.iter().map(|(&id, f)| {
             let in_isr = r.isr.contains(&id);
-            let caught_up = f.log_end_offset == leo
-                || now.saturating_sub(f.last_caught_up_ms) <= REPLICA_LAG_TIME_MAX_MS;
-            let counts = in_isr || caught_up;
+            let caught_up = r.caught_up(f, now, REPLICA_LAG_TIME_MAX_MS);
+            let counts = r.maximal_isr().contains(&id) || caught_up;
             html! {
                 <tr>
                     <td>{ format!("broker {id}") }</td>
-                    <td>{ f.log_end_offset }</td>
-                    <td>{ format!("{} ms ago", now.saturating_sub(f.last_caught_up_ms)) }</td>
+                    <td>{ leo_text(f.log_end_offset) }</td>
+                    <td>{ f.last_caught_up_ms.map_or("never".to_string(), |t| format!("{} ms ago", now.saturating_sub(t))) }</td>
                     <td>{ if in_isr { "yes" } else { "no" } }</td>
                     <td>{ if counts { "yes" } else { "no" } }</td>
                 </tr>
             }
         });
         for (id, f) in &r.followers {
-            let caught_up = f.log_end_offset == leo
-                || now.saturating_sub(f.last_caught_up_ms) <= REPLICA_LAG_TIME_MAX_MS;
-            if r.isr.contains(id) || caught_up {
-                holds.push(format!("broker {id} {}", f.log_end_offset));
+            let caught_up = r.caught_up(f, now, REPLICA_LAG_TIME_MAX_MS);
+            if r.maximal_isr().contains(id) || caught_up {
+                holds.push(format!("broker {id} {}", leo_text(f.log_end_offset)));
             }
         }
         html! {
             <>
                 <dl class="fields">
-                    <dt class="mono">{ "ISR" }</dt><dd>{ format!("{:?} of replicas {:?}", r.isr, r.replicas) }</dd>
+                    <dt class="mono">{ "ISR" }</dt><dd>{ format!("{:?} of replicas {:?}", r.isr, r.replicas) }
+                        { for r.pending_isr.as_ref().map(|p| format!(" — AlterPartition to {p:?} awaits the controller")) }</dd>
                     <dt class="mono">{ "min.insync.replicas" }</dt>
                     <dd>{ format!("{} (effective {}): acks=all is {}", r.min_insync_replicas, r.effective_min_isr(sim.version()),
                         if r.not_enough_replicas(sim.version()) { "refused — NotEnoughReplicas" } else { "accepted" }) }</dd>
@@ -298,4 +297,10 @@ pub fn replica_inspector(
             { body }
         </section>
     }
+}
+
+/// A follower's position as the leader knows it: unknown until its first fetch in this
+/// leader epoch.
+fn leo_text(leo: Option<u64>) -> String {
+    leo.map_or("unknown (no fetch yet)".to_string(), |o| o.to_string())
 }

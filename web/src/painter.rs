@@ -80,7 +80,8 @@ pub fn paint(ctx: &CanvasRenderingContext2d, sim: &Simulation, t: f64, trail_ms:
         }
         let (broker, to_broker) = match (msg.from, msg.to) {
             (Node::Producer(_), Node::Broker(b)) => (b, true),
-            (Node::Broker(b), _) => (b, false),
+            (Node::Broker(b), Node::Producer(_)) => (b, false),
+            // Controller traffic is drawn by its effects (crowns, ISR), not in flight.
             _ => continue,
         };
         let y = broker_y(broker, n_brokers);
@@ -118,7 +119,23 @@ pub fn paint(ctx: &CanvasRenderingContext2d, sim: &Simulation, t: f64, trail_ms:
                 ctx.set_text_align("center");
                 ctx.fill_text("ack", x, y + 16.0).ok();
             }
-            Payload::Fetch(_) | Payload::FetchResponse(_) => {}
+            Payload::MetadataRequest | Payload::MetadataResponse(_) => {
+                ctx.set_fill_style_str("#2563eb");
+                ctx.begin_path();
+                ctx.arc(x, y + 26.0, 4.0, 0.0, std::f64::consts::TAU).ok();
+                ctx.fill();
+            }
+            Payload::ConnectionClosed => {
+                ctx.set_stroke_style_str("#dc2626");
+                ctx.set_line_width(2.0);
+                ctx.begin_path();
+                ctx.move_to(x - 5.0, y - 5.0);
+                ctx.line_to(x + 5.0, y + 5.0);
+                ctx.move_to(x + 5.0, y - 5.0);
+                ctx.line_to(x - 5.0, y + 5.0);
+                ctx.stroke();
+            }
+            _ => {}
         }
     }
 }

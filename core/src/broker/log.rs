@@ -14,6 +14,9 @@ pub struct LogRecord {
     pub sequence: i32,
     pub leader_epoch: u32,
     pub append_ms: u64,
+    /// The first offset of the record's batch, and how many records the batch has.
+    pub batch_offset: u64,
+    pub batch_records: u32,
     /// Which `send()` this copy came from: (producer, send index).
     pub origin: (u16, u32),
 }
@@ -36,5 +39,13 @@ impl Log {
     pub fn append(&mut self, record: LogRecord) {
         debug_assert_eq!(record.offset, self.log_end_offset());
         self.records.push(record);
+    }
+
+    /// `UnifiedLog.truncateTo`: drops the records at and above `offset`, as a follower does
+    /// when its log diverges from the leader's. Nothing to drop at or past the end.
+    pub fn truncate_to(&mut self, offset: u64) {
+        if offset < self.log_end_offset() {
+            self.records.truncate(offset as usize);
+        }
     }
 }

@@ -1,24 +1,29 @@
 //! A broker: the partition replicas it hosts, its produce path (`KafkaApis.handleProduceRequest`
 //! → `ReplicaManager.appendRecords`, with `DelayedProduce` for `acks=all`), the leader's
 //! side of follower fetches (`DelayedFetch`), its own fetchers for the partitions it
-//! follows, and the `isr-expiration` task (`broker.md` §2–§5).
+//! follows, the `isr-expiration` task, and the roles the controller's metadata gives it
+//! (`broker.md` §2–§8).
 
+pub mod epoch_cache;
 pub mod log;
 pub mod partition;
 pub mod producer_state;
 
 use crate::config::Acks;
+use crate::controller::{Controller, PartitionChange, PartitionRegistration};
 use crate::effects::Effects;
 use crate::errors::Errors;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::net::{
-    FetchRequest, FetchResponse, FetchedPartition, Node, PartitionResponse, Payload,
-    ProduceRequest, ProduceResponse,
+    AlterPartition, FetchPartition, FetchRequest, FetchResponse, FetchedPartition, Node,
+    PartitionResponse, Payload, ProduceRequest, ProduceResponse,
 };
 use crate::trace::TraceEvent;
 use crate::version::KafkaVersion;
+use epoch_cache::{diverging_epoch, truncation_for_divergence, OffsetOutOfRange, Truncation};
 use partition::{LeaderAppend, Partition};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 /// `replica.lag.time.max.ms` (30000 since 2.5, KIP-537): how long a follower may go
 /// without catching up before it leaves the ISR.
@@ -44,18 +49,39 @@ struct DelayedFetch {
     deadline: u64,
 }
 
+/// A fetcher's state for one leader (`AbstractFetcherThread`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fetcher {
+    /// A fetch is out; the connection is given up on at the deadline.
+    InFlight { id: u64, deadline: u64 },
+    /// After an error or a lost connection: fetch again at this time.
+    Backoff { until: u64 },
+}
+
+/// `replica.socket.timeout.ms`: how long a fetcher waits on a silent leader.
+pub const REPLICA_SOCKET_TIMEOUT_MS: u64 = 30_000;
+/// `replica.fetch.backoff.ms`: the pause after a failed fetch.
+pub const REPLICA_FETCH_BACKOFF_MS: u64 = 1_000;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Broker {
     pub id: u32,
     version: KafkaVersion,
     /// Every replica hosted here, leader or follower.
     pub partitions: BTreeMap<TopicPartition, Partition>,
+    /// What this broker knows of the cluster (its `MetadataCache`): what producers get.
+    pub metadata: Rc<Cluster>,
+    /// Restarted and waiting to be registered and to replay the metadata: serves nothing.
+    pub online: bool,
     delayed_produce: Vec<DelayedProduce>,
     delayed_fetch: Vec<DelayedFetch>,
     /// The leaders this broker fetches from, with the partitions it follows on each, and
-    /// whether it leads a partition with followers (which needs the ISR check). Fixed
-    /// while leaders cannot change.
+    /// whether it leads a partition with followers (which needs the ISR check). Worked
+    /// out again whenever the metadata changes.
     followed: BTreeMap<u32, Vec<TopicPartition>>,
+    fetchers: BTreeMap<u32, Fetcher>,
+    /// Partitions whose leader answered with an error: not fetched until new metadata.
+    stalled: BTreeSet<TopicPartition>,
     leads_replicated: bool,
     next_fetch_id: u64,
     /// The next run of the `isr-expiration` task (every lag time / 2).
@@ -66,79 +92,174 @@ pub struct Broker {
 }
 
 impl Broker {
-    /// A broker hosting every replica the cluster metadata assigns to it.
-    pub fn new(id: u32, cluster: &Cluster, version: KafkaVersion) -> Self {
+    /// A broker hosting every replica the controller assigns to it.
+    pub fn new(
+        id: u32,
+        cluster: &Rc<Cluster>,
+        controller: &Controller,
+        version: KafkaVersion,
+    ) -> Self {
         let mut partitions = BTreeMap::new();
-        for (t, topic) in cluster.topics.iter().enumerate() {
-            for (p, meta) in topic.partitions.iter().enumerate() {
-                if meta.replicas.contains(&id) {
-                    let tp = TopicPartition {
-                        topic: t as u32,
-                        partition: p as u32,
-                    };
-                    let replica = Partition::new(
-                        tp,
-                        id,
-                        meta.replicas.clone(),
-                        meta.leader_epoch,
-                        &topic.config,
-                    );
-                    partitions.insert(tp, replica);
-                }
+        for (tp, registration) in &controller.partitions {
+            if registration.replicas.contains(&id) {
+                let config = &cluster.topic(*tp).config;
+                partitions.insert(*tp, Partition::new(*tp, id, registration, config, 0));
             }
         }
-        let mut followed: BTreeMap<u32, Vec<TopicPartition>> = BTreeMap::new();
-        for (tp, p) in &partitions {
-            if let Some(leader) = p.leader.filter(|&l| l != id) {
-                followed.entry(leader).or_default().push(*tp);
-            }
-        }
-        let leads_replicated = partitions
-            .values()
-            .any(|p| p.is_leader() && !p.followers.is_empty());
-        Broker {
+        let mut broker = Broker {
             id,
             version,
             partitions,
+            metadata: Rc::clone(cluster),
+            online: true,
             delayed_produce: Vec::new(),
             delayed_fetch: Vec::new(),
-            followed,
-            leads_replicated,
+            followed: BTreeMap::new(),
+            fetchers: BTreeMap::new(),
+            stalled: BTreeSet::new(),
+            leads_replicated: false,
             next_fetch_id: 0,
             next_isr_check_ms: 0,
             isr_shrinks: 0,
             isr_expands: 0,
-        }
+        };
+        broker.update_roles();
+        broker
     }
 
-    /// Starts one fetcher per leader it follows (`ReplicaFetcherManager`).
-    pub fn start(&mut self, out: &mut Effects) {
+    /// Which leaders to fetch from and whether the ISR check has work.
+    fn update_roles(&mut self) {
+        self.followed.clear();
+        for (tp, p) in &self.partitions {
+            if let Some(leader) = p.leader.filter(|&l| l != self.id) {
+                self.followed.entry(leader).or_default().push(*tp);
+            }
+        }
+        self.leads_replicated = self
+            .partitions
+            .values()
+            .any(|p| p.is_leader() && !p.followers.is_empty());
+        self.fetchers.retain(|l, _| self.followed.contains_key(l));
+    }
+
+    /// Starts a fetcher for every leader followed that has none (`ReplicaFetcherManager`).
+    pub fn start(&mut self, now: u64, out: &mut Effects) {
         let leaders: Vec<u32> = self.followed.keys().copied().collect();
         for leader in leaders {
-            self.send_fetch(leader, out);
+            if !self.fetchers.contains_key(&leader) {
+                self.send_fetch(leader, now, out);
+            }
         }
     }
 
     /// The fetcher's next `Fetch` to `leader`: every partition it follows there, from
-    /// its log end offset.
-    fn send_fetch(&mut self, leader: u32, out: &mut Effects) {
-        let partitions: Vec<(TopicPartition, u64)> = self
+    /// its log end offset, with the epoch of its last record.
+    fn send_fetch(&mut self, leader: u32, now: u64, out: &mut Effects) {
+        let partitions: Vec<FetchPartition> = self
             .followed
             .get(&leader)
             .into_iter()
             .flatten()
-            .map(|tp| (*tp, self.partitions[tp].log.log_end_offset()))
+            .filter(|tp| !self.stalled.contains(tp))
+            .map(|tp| {
+                let p = &self.partitions[tp];
+                FetchPartition {
+                    tp: *tp,
+                    fetch_offset: p.log.log_end_offset(),
+                    last_fetched_epoch: p.last_fetched_epoch(),
+                    current_leader_epoch: p.leader_epoch,
+                }
+            })
             .collect();
         if partitions.is_empty() {
+            self.fetchers.remove(&leader);
             return;
         }
         let id = self.next_fetch_id;
         self.next_fetch_id += 1;
+        self.fetchers.insert(
+            leader,
+            Fetcher::InFlight {
+                id,
+                deadline: now + REPLICA_SOCKET_TIMEOUT_MS,
+            },
+        );
         out.messages.push((
             Node::Broker(self.id),
             Node::Broker(leader),
             Payload::Fetch(FetchRequest { id, partitions }),
         ));
+    }
+
+    /// The process dies: requests waiting in purgatory, fetchers and ISR changes in flight
+    /// are gone; the logs (and their high watermark checkpoints) stay on disk. The next
+    /// process leads and follows nothing until it has registered and replayed the metadata.
+    pub fn crash(&mut self) {
+        self.online = false;
+        self.delayed_produce.clear();
+        self.delayed_fetch.clear();
+        self.stalled.clear();
+        for p in self.partitions.values_mut() {
+            p.leader = None;
+            p.pending_isr = None;
+            p.followers.clear();
+        }
+        self.update_roles();
+    }
+
+    /// Partition changes from the controller, as this broker's metadata replay delivers
+    /// them: each replica becomes leader or follower (`ReplicaManager.applyDelta`);
+    /// produces waiting on a partition it no longer leads are answered
+    /// `NOT_LEADER_OR_FOLLOWER`; fetchers follow the new leaders.
+    pub fn apply_metadata(&mut self, now: u64, changes: &[PartitionChange], out: &mut Effects) {
+        self.online = true;
+        let metadata = Rc::make_mut(&mut self.metadata);
+        for c in changes {
+            let meta =
+                &mut metadata.topics[c.tp.topic as usize].partitions[c.tp.partition as usize];
+            meta.leader = c.registration.leader;
+            meta.leader_epoch = c.registration.leader_epoch;
+        }
+        for c in changes {
+            let Some(p) = self.partitions.get_mut(&c.tp) else {
+                continue;
+            };
+            self.stalled.remove(&c.tp);
+            if p.apply(&c.registration, now) {
+                out.events.push(TraceEvent::BecameLeaderOrFollower {
+                    broker: self.id,
+                    tp: c.tp,
+                    leader: p.is_leader(),
+                    leader_epoch: p.leader_epoch,
+                    log_end_offset: p.log.log_end_offset(),
+                });
+                if !p.is_leader() {
+                    self.fail_delayed_produce(c.tp);
+                }
+            }
+        }
+        self.update_roles();
+        for c in changes {
+            if self.partitions.get(&c.tp).is_some_and(Partition::is_leader) {
+                self.advance_high_watermark(c.tp, now, out);
+            }
+        }
+        self.complete_delayed_produce(now, out);
+        self.complete_delayed_fetch(now, true, out);
+        self.start(now, out);
+    }
+
+    /// `testClearPurgatoryOnBecomingFollower`: an acks=all produce can no longer complete.
+    fn fail_delayed_produce(&mut self, tp: TopicPartition) {
+        for d in &mut self.delayed_produce {
+            for (response, required) in &mut d.partitions {
+                if response.tp == tp && required.is_some() {
+                    *response =
+                        PartitionResponse::error(tp, response.batch, Errors::NotLeaderOrFollower);
+                    *required = None;
+                }
+            }
+        }
     }
 
     /// Appends every batch to its partition's log. `acks=0` gets no response, `acks=1` one
@@ -154,10 +275,7 @@ impl Broker {
         let mut partitions = Vec::with_capacity(request.batches.len());
         for batch in &request.batches {
             let version = self.version;
-            let partition = self
-                .partitions
-                .get_mut(&batch.tp)
-                .expect("the producer only sends to the leader named by metadata");
+            let id = self.id;
             let mut reject = |error: Errors, reason: String| {
                 out.events.push(TraceEvent::BatchRejected {
                     broker: self.id,
@@ -170,6 +288,19 @@ impl Broker {
                 // The broker's reason stays in its log: the response carries the bare code
                 // (`LogAppendResult` has no custom message for these).
                 (PartitionResponse::error(batch.tp, batch.batch, error), None)
+            };
+            // A producer's metadata may be stale: the leader moved, or this broker has not
+            // replayed the metadata since it restarted.
+            let partition = match self.partitions.get_mut(&batch.tp) {
+                Some(p) if p.is_leader() && self.online => p,
+                _ => {
+                    let reason = format!(
+                        "Broker {id} is not the leader of t{}-{}",
+                        batch.tp.topic, batch.tp.partition
+                    );
+                    partitions.push(reject(Errors::NotLeaderOrFollower, reason));
+                    continue;
+                }
             };
             if request.acks == Acks::All && partition.not_enough_replicas(version) {
                 let reason = format!(
@@ -218,7 +349,7 @@ impl Broker {
             self.advance_high_watermark(batch.tp, now, out);
         }
         // Held follower fetches now have data.
-        self.complete_delayed_fetch(now, out);
+        self.complete_delayed_fetch(now, false, out);
         match request.acks {
             Acks::None => {}
             Acks::Leader => out.messages.push((
@@ -266,7 +397,7 @@ impl Broker {
                 let Some(end) = *required else { continue };
                 let p = &self.partitions[&response.tp];
                 if p.high_watermark() >= end {
-                    if p.not_enough_replicas(version) {
+                    if (p.maximal_isr().len() as u32) < p.effective_min_isr(version) {
                         *response = PartitionResponse::error(
                             response.tp,
                             response.batch,
@@ -299,9 +430,11 @@ impl Broker {
         self.delayed_produce = waiting;
     }
 
-    /// The leader's side of a follower's `Fetch` (`ReplicaManager.fetchMessages`): record
-    /// each follower position (ISR expansion, HW), then answer at once if there is data,
-    /// else hold the fetch up to `replica.fetch.wait.max.ms`.
+    /// The leader's side of a follower's `Fetch` (`ReplicaManager.fetchMessages`): per
+    /// partition, refuse it if this is not the leader at the follower's epoch, or tell
+    /// the follower where its log diverges; else record its position (ISR expansion, HW)
+    /// and read from it. Answer at once if there is data or an error, else hold the fetch
+    /// up to `replica.fetch.wait.max.ms`.
     pub fn handle_fetch(
         &mut self,
         now: u64,
@@ -311,18 +444,21 @@ impl Broker {
     ) {
         // The HW a response carries is read before the fetch moves it (`readRecords`).
         let response = self.read_fetch(&request);
-        for &(tp, offset) in &request.partitions {
-            let Some(p) = self.partitions.get_mut(&tp) else {
+        for (fp, answer) in request.partitions.iter().zip(&response.partitions) {
+            if answer.error != Errors::None || answer.diverging_epoch.is_some() {
                 continue;
-            };
-            if p.update_follower_fetch_state(follower, offset, now) {
-                self.isr_expands += 1;
-                out.events.push(isr_changed(self.id, p, true));
             }
-            self.advance_high_watermark(tp, now, out);
+            let p = self.partitions.get_mut(&fp.tp).expect("read above");
+            if let Some(isr) = p.update_follower_fetch_state(follower, fp.fetch_offset, now) {
+                self.propose_isr(fp.tp, isr, out);
+            }
+            self.advance_high_watermark(fp.tp, now, out);
         }
         self.complete_delayed_produce(now, out);
-        if response.partitions.iter().any(|p| !p.records.is_empty()) {
+        let answer_now = response.partitions.iter().any(|p| {
+            !p.records.is_empty() || p.error != Errors::None || p.diverging_epoch.is_some()
+        });
+        if answer_now {
             self.respond_fetch(follower, response, out);
         } else {
             self.delayed_fetch.push(DelayedFetch {
@@ -334,20 +470,44 @@ impl Broker {
     }
 
     fn read_fetch(&self, request: &FetchRequest) -> FetchResponse {
+        let answer = |fp: &FetchPartition| {
+            let mut out = FetchedPartition {
+                tp: fp.tp,
+                error: Errors::None,
+                high_watermark: 0,
+                records: Vec::new(),
+                diverging_epoch: None,
+            };
+            let p = match self.partitions.get(&fp.tp) {
+                Some(p) if p.is_leader() && self.online => p,
+                _ => {
+                    out.error = Errors::NotLeaderOrFollower;
+                    return out;
+                }
+            };
+            // A follower behind on the leader epoch must catch up on metadata first; one
+            // ahead of this leader means this leader is stale.
+            if fp.current_leader_epoch != p.leader_epoch {
+                out.error = if fp.current_leader_epoch < p.leader_epoch {
+                    Errors::FencedLeaderEpoch
+                } else {
+                    Errors::NotLeaderOrFollower
+                };
+                return out;
+            }
+            out.high_watermark = p.high_watermark();
+            let leo = p.log.log_end_offset();
+            match diverging_epoch(&p.epoch_cache, leo, fp.fetch_offset, fp.last_fetched_epoch) {
+                Ok(Some(d)) => out.diverging_epoch = Some(d),
+                Ok(None) if fp.fetch_offset > leo => out.error = Errors::OffsetOutOfRange,
+                Ok(None) => out.records = p.read_from(fp.fetch_offset).to_vec(),
+                Err(OffsetOutOfRange) => out.error = Errors::OffsetOutOfRange,
+            }
+            out
+        };
         FetchResponse {
             id: request.id,
-            partitions: request
-                .partitions
-                .iter()
-                .filter_map(|&(tp, offset)| {
-                    let p = self.partitions.get(&tp)?;
-                    Some(FetchedPartition {
-                        tp,
-                        high_watermark: p.high_watermark(),
-                        records: p.read_from(offset).to_vec(),
-                    })
-                })
-                .collect(),
+            partitions: request.partitions.iter().map(answer).collect(),
         }
     }
 
@@ -360,11 +520,16 @@ impl Broker {
     }
 
     /// `DelayedFetch.tryComplete`: held fetches answer once new data is there (an append),
-    /// or at their deadline with whatever there is. An HW change alone does not.
-    fn complete_delayed_fetch(&mut self, now: u64, out: &mut Effects) {
+    /// at their deadline with whatever there is, or when the leadership changed (`force`).
+    /// An HW change alone does not.
+    fn complete_delayed_fetch(&mut self, now: u64, force: bool, out: &mut Effects) {
         for d in std::mem::take(&mut self.delayed_fetch) {
             let response = self.read_fetch(&d.request);
-            if response.partitions.iter().any(|p| !p.records.is_empty()) || now >= d.deadline {
+            let ready = response
+                .partitions
+                .iter()
+                .any(|p| !p.records.is_empty() || p.error != Errors::None);
+            if ready || force || now >= d.deadline {
                 self.respond_fetch(d.follower, response, out);
             } else {
                 self.delayed_fetch.push(d);
@@ -372,7 +537,61 @@ impl Broker {
         }
     }
 
-    /// The follower's fetcher gets its answer: append, take the HW, fetch again at once.
+    /// Sends the controller an AlterPartition for a new ISR; until it answers, the change
+    /// is pending (`Partition.prepareIsrExpand` / `prepareIsrShrink`).
+    fn propose_isr(&mut self, tp: TopicPartition, isr: Vec<u32>, out: &mut Effects) {
+        let p = self.partitions.get_mut(&tp).expect("hosted");
+        p.pending_isr = Some(isr.clone());
+        out.events.push(TraceEvent::IsrProposed {
+            broker: self.id,
+            tp,
+            isr: isr.clone(),
+        });
+        out.messages.push((
+            Node::Broker(self.id),
+            Node::Controller,
+            Payload::AlterPartition(AlterPartition {
+                tp,
+                leader_epoch: p.leader_epoch,
+                partition_epoch: p.partition_epoch,
+                new_isr: isr,
+            }),
+        ));
+    }
+
+    /// The controller's answer to an AlterPartition: a committed ISR change counts as a
+    /// shrink or expansion and may move the high watermark.
+    pub fn handle_alter_partition_response(
+        &mut self,
+        now: u64,
+        tp: TopicPartition,
+        result: Result<PartitionRegistration, Errors>,
+        out: &mut Effects,
+    ) {
+        let Some(p) = self.partitions.get_mut(&tp) else {
+            return;
+        };
+        let before = p.isr.len();
+        if let Some(isr) = p.alter_partition_response(result) {
+            let expanded = isr.len() > before;
+            if expanded {
+                self.isr_expands += 1;
+            } else {
+                self.isr_shrinks += 1;
+            }
+            out.events.push(TraceEvent::IsrChanged {
+                broker: self.id,
+                tp,
+                isr,
+                expanded,
+            });
+            self.advance_high_watermark(tp, now, out);
+            self.complete_delayed_produce(now, out);
+        }
+    }
+
+    /// The follower's fetcher gets its answer: truncate a diverging tail, or append and
+    /// take the HW; then fetch again at once (after a backoff if a partition failed).
     pub fn handle_fetch_response(
         &mut self,
         now: u64,
@@ -380,26 +599,92 @@ impl Broker {
         response: FetchResponse,
         out: &mut Effects,
     ) {
+        if !matches!(self.fetchers.get(&leader), Some(Fetcher::InFlight { id, .. }) if *id == response.id)
+        {
+            // An answer to a fetcher given up on, or from a leader no longer followed.
+            return;
+        }
+        let mut failed = false;
         for fetched in &response.partitions {
-            if let Some(p) = self.partitions.get_mut(&fetched.tp) {
-                let before = p.log.log_end_offset();
-                p.append_as_follower(&fetched.records, fetched.high_watermark, now);
-                let after = p.log.log_end_offset();
-                if after > before {
-                    out.events.push(TraceEvent::Replicated {
+            let Some(p) = self
+                .partitions
+                .get_mut(&fetched.tp)
+                .filter(|p| p.leader == Some(leader))
+            else {
+                continue;
+            };
+            if let Some(diverging) = fetched.diverging_epoch {
+                let leo = p.log.log_end_offset();
+                let to = match truncation_for_divergence(&p.epoch_cache, leo, diverging) {
+                    Truncation::To(o) | Truncation::ToAndRetry(o) => o,
+                };
+                p.truncate_to(to);
+                out.events.push(TraceEvent::Truncated {
+                    broker: self.id,
+                    tp: fetched.tp,
+                    from: leo,
+                    to,
+                });
+                continue;
+            }
+            match fetched.error {
+                Errors::None => {}
+                // Kafka asks the leader for its log end; its high watermark, which every
+                // in-sync replica has, is the safe point here.
+                Errors::OffsetOutOfRange => {
+                    let leo = p.log.log_end_offset();
+                    let to = fetched.high_watermark.min(leo);
+                    p.truncate_to(to);
+                    out.events.push(TraceEvent::Truncated {
                         broker: self.id,
                         tp: fetched.tp,
-                        log_end_offset: after,
+                        from: leo,
+                        to,
                     });
+                    continue;
+                }
+                _ => {
+                    self.stalled.insert(fetched.tp);
+                    failed = true;
+                    continue;
                 }
             }
+            let before = p.log.log_end_offset();
+            p.append_as_follower(&fetched.records, fetched.high_watermark, now);
+            let after = p.log.log_end_offset();
+            if after > before {
+                out.events.push(TraceEvent::Replicated {
+                    broker: self.id,
+                    tp: fetched.tp,
+                    log_end_offset: after,
+                });
+            }
         }
-        self.send_fetch(leader, out);
+        if failed {
+            self.fetchers.insert(
+                leader,
+                Fetcher::Backoff {
+                    until: now + REPLICA_FETCH_BACKOFF_MS,
+                },
+            );
+        } else {
+            self.send_fetch(leader, now, out);
+        }
     }
 
-    /// Held requests whose time came, and the `isr-expiration` task.
+    /// A peer's process died: the fetch in flight to it is lost; try again after the
+    /// backoff (by then the metadata may name a new leader).
+    pub fn connection_closed(&mut self, peer: u32, now: u64) {
+        if let Some(f) = self.fetchers.get_mut(&peer) {
+            *f = Fetcher::Backoff {
+                until: now + REPLICA_FETCH_BACKOFF_MS,
+            };
+        }
+    }
+
+    /// Held requests whose time came, fetchers to restart, and the `isr-expiration` task.
     pub fn on_timer(&mut self, now: u64, out: &mut Effects) {
-        if now >= self.next_isr_check_ms {
+        if self.leads_replicated && now >= self.next_isr_check_ms {
             self.next_isr_check_ms = now + REPLICA_LAG_TIME_MAX_MS / 2;
             let led: Vec<TopicPartition> = self
                 .partitions
@@ -408,16 +693,39 @@ impl Broker {
                 .map(|(tp, _)| *tp)
                 .collect();
             for tp in led {
-                let p = self.partitions.get_mut(&tp).expect("hosted");
-                if !p.maybe_shrink_isr(now, REPLICA_LAG_TIME_MAX_MS).is_empty() {
-                    self.isr_shrinks += 1;
-                    out.events.push(isr_changed(self.id, p, false));
-                    self.advance_high_watermark(tp, now, out);
+                if let Some(isr) =
+                    self.partitions[&tp].maybe_shrink_isr(now, REPLICA_LAG_TIME_MAX_MS)
+                {
+                    self.propose_isr(tp, isr, out);
                 }
             }
         }
+        let due: Vec<u32> = self
+            .fetchers
+            .iter()
+            .filter(|(_, f)| match f {
+                Fetcher::InFlight { deadline, .. } => now >= *deadline,
+                Fetcher::Backoff { until } => now >= *until,
+            })
+            .map(|(&l, _)| l)
+            .collect();
+        for leader in due {
+            match self.fetchers[&leader] {
+                // `replica.socket.timeout.ms` passed without an answer: the connection is
+                // dropped and the fetch retried after the backoff.
+                Fetcher::InFlight { .. } => {
+                    self.fetchers.insert(
+                        leader,
+                        Fetcher::Backoff {
+                            until: now + REPLICA_FETCH_BACKOFF_MS,
+                        },
+                    );
+                }
+                Fetcher::Backoff { .. } => self.send_fetch(leader, now, out),
+            }
+        }
         self.complete_delayed_produce(now, out);
-        self.complete_delayed_fetch(now, out);
+        self.complete_delayed_fetch(now, false, out);
     }
 
     /// When this broker next has something to do on its own.
@@ -426,16 +734,11 @@ impl Broker {
             .iter()
             .map(|d| d.deadline)
             .chain(self.delayed_fetch.iter().map(|d| d.deadline))
+            .chain(self.fetchers.values().map(|f| match f {
+                Fetcher::InFlight { deadline, .. } => *deadline,
+                Fetcher::Backoff { until } => *until,
+            }))
             .chain(self.leads_replicated.then_some(self.next_isr_check_ms))
             .min()
-    }
-}
-
-fn isr_changed(broker: u32, p: &Partition, expanded: bool) -> TraceEvent {
-    TraceEvent::IsrChanged {
-        broker,
-        tp: p.tp,
-        isr: p.isr.clone(),
-        expanded,
     }
 }

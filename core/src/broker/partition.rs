@@ -1,11 +1,13 @@
 //! `Partition`: one replica of a topic partition on a broker. The leader appends produced
-//! batches, tracks each follower's fetch position, keeps the ISR and advances the high
-//! watermark (`broker.md` §2–§5); a follower appends what it fetched and takes the
-//! leader's high watermark.
+//! batches, tracks each follower's fetch position, proposes ISR changes to the controller
+//! and advances the high watermark (`broker.md` §2–§5); a follower appends what it
+//! fetched, takes the leader's high watermark and truncates a diverging tail (§8).
 
+use super::epoch_cache::LeaderEpochFileCache;
 use super::log::{Log, LogRecord};
 use super::producer_state::{BatchMetadata, ProducerStateManager, SequenceCheck};
 use crate::config::TopicConfig;
+use crate::controller::PartitionRegistration;
 use crate::errors::Errors;
 use crate::metadata::TopicPartition;
 use crate::net::WireBatch;
@@ -32,12 +34,13 @@ pub enum LeaderAppend {
 /// What the leader knows of one follower (`Replica.ReplicaState`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FollowerState {
-    /// The offset of its latest fetch.
-    pub log_end_offset: u64,
-    pub last_caught_up_ms: u64,
+    /// The offset of its latest fetch; unknown to a new leader until the first one.
+    pub log_end_offset: Option<u64>,
+    /// When it last had everything the leader had; `None`: never (Kafka's 0, in 1970).
+    pub last_caught_up_ms: Option<u64>,
     /// The leader's LEO at the follower's previous fetch, and when that was.
     last_fetch_leader_leo: u64,
-    last_fetch_ms: u64,
+    last_fetch_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -49,59 +52,97 @@ pub struct Partition {
     pub replicas: Vec<u32>,
     pub leader: Option<u32>,
     pub leader_epoch: u32,
-    /// The in-sync replicas, as the leader has them (committed: no controller round trip).
+    pub partition_epoch: u32,
+    /// The in-sync replicas the controller has committed.
     pub isr: Vec<u32>,
+    /// Leader only: the ISR proposed in an AlterPartition not yet answered (one at a time).
+    pub pending_isr: Option<Vec<u32>>,
     high_watermark: u64,
     /// Leader only: every other assigned replica's fetch state.
     pub followers: BTreeMap<u32, FollowerState>,
+    /// Leader only: its log end offset when it became leader in this epoch. A follower
+    /// must reach it to rejoin the ISR (KAFKA-7128).
+    pub leader_epoch_start_offset: u64,
     /// The topic's `max.message.bytes` and `min.insync.replicas`.
     pub max_message_bytes: u32,
     pub min_insync_replicas: u32,
     pub log: Log,
+    pub epoch_cache: LeaderEpochFileCache,
     pub producer_state: ProducerStateManager,
 }
 
 impl Partition {
-    /// A replica at topic creation: ISR = all assigned replicas, leader the first
-    /// (`ReplicationControlManager.createTopic`).
+    /// A replica at topic creation, with the controller's registration (ISR = all assigned
+    /// replicas, leader the first, epoch 0: `ReplicationControlManager.createTopic`).
     pub fn new(
         tp: TopicPartition,
         broker: u32,
-        replicas: Vec<u32>,
-        leader_epoch: u32,
+        registration: &PartitionRegistration,
         config: &TopicConfig,
+        now: u64,
     ) -> Self {
-        let leader = replicas.first().copied();
-        let followers = if leader == Some(broker) {
-            replicas[1..]
-                .iter()
-                .map(|&f| {
-                    let state = FollowerState {
-                        log_end_offset: 0,
-                        last_caught_up_ms: 0,
-                        last_fetch_leader_leo: 0,
-                        last_fetch_ms: 0,
-                    };
-                    (f, state)
-                })
-                .collect()
-        } else {
-            BTreeMap::new()
-        };
-        Partition {
+        let mut p = Partition {
             tp,
             broker,
-            isr: replicas.clone(),
-            replicas,
-            leader,
-            leader_epoch,
+            replicas: registration.replicas.clone(),
+            leader: None,
+            leader_epoch: 0,
+            partition_epoch: 0,
+            isr: Vec::new(),
+            pending_isr: None,
             high_watermark: 0,
-            followers,
+            followers: BTreeMap::new(),
+            leader_epoch_start_offset: 0,
             max_message_bytes: config.max_message_bytes,
             min_insync_replicas: config.min_insync_replicas,
             log: Log::default(),
+            epoch_cache: LeaderEpochFileCache::default(),
             producer_state: ProducerStateManager::default(),
+        };
+        p.apply(registration, now);
+        p
+    }
+
+    /// Takes the controller's latest registration (`Partition.makeLeader` /
+    /// `makeFollower`). Returns whether this replica's role or leader epoch changed.
+    pub fn apply(&mut self, registration: &PartitionRegistration, now: u64) -> bool {
+        let new_epoch = registration.leader_epoch > self.leader_epoch || self.leader.is_none();
+        let was_leader = self.is_leader();
+        self.leader = registration.leader;
+        self.isr = registration.isr.clone();
+        self.partition_epoch = registration.partition_epoch;
+        self.pending_isr = None;
+        let became = (self.is_leader() && (!was_leader || new_epoch))
+            || (!self.is_leader() && (was_leader || new_epoch));
+        self.leader_epoch = registration.leader_epoch;
+        if !became {
+            return false;
         }
+        if self.is_leader() {
+            // A new leader knows nothing of its followers' positions: ISR members count as
+            // caught up now, the rest as never (`Replica.resetReplicaState`).
+            let leo = self.log.log_end_offset();
+            self.leader_epoch_start_offset = leo;
+            self.epoch_cache.assign(self.leader_epoch, leo);
+            self.followers = self
+                .replicas
+                .iter()
+                .filter(|&&r| r != self.broker)
+                .map(|&r| {
+                    let caught_up = self.isr.contains(&r).then_some(now);
+                    let state = FollowerState {
+                        log_end_offset: None,
+                        last_caught_up_ms: caught_up,
+                        last_fetch_leader_leo: 0,
+                        last_fetch_ms: None,
+                    };
+                    (r, state)
+                })
+                .collect();
+        } else {
+            self.followers.clear();
+        }
+        true
     }
 
     pub fn is_leader(&self) -> bool {
@@ -124,14 +165,29 @@ impl Partition {
         (self.isr.len() as u32) < self.effective_min_isr(version)
     }
 
-    fn caught_up(&self, f: &FollowerState, now: u64, lag_ms: u64) -> bool {
-        f.log_end_offset == self.log.log_end_offset()
-            || now.saturating_sub(f.last_caught_up_ms) <= lag_ms
+    /// The ISR as far as HW and acks=all may count on it: the committed ISR plus a member
+    /// being added (a pending removal brings no benefit until confirmed).
+    pub fn maximal_isr(&self) -> Vec<u32> {
+        let mut isr = self.isr.clone();
+        for &b in self.pending_isr.iter().flatten() {
+            if !isr.contains(&b) {
+                isr.push(b);
+            }
+        }
+        isr
     }
 
-    /// `maybeIncrementLeaderHW`: the smallest LEO over the leader, the ISR and followers
-    /// that are caught up; it only grows, and from 3.7 stands still while the ISR is under
-    /// the effective min ISR. Returns whether it moved.
+    /// `ReplicaState.isCaughtUp`: at the leader's log end, or there within the lag.
+    pub fn caught_up(&self, f: &FollowerState, now: u64, lag_ms: u64) -> bool {
+        f.log_end_offset == Some(self.log.log_end_offset())
+            || f.last_caught_up_ms
+                .is_some_and(|t| now.saturating_sub(t) <= lag_ms)
+    }
+
+    /// `maybeIncrementLeaderHW`: the smallest LEO over the leader, the maximal ISR and
+    /// followers that are caught up (one of unknown position holds it still); it only
+    /// grows, and from 3.7 stands still while the ISR is under the effective min ISR.
+    /// Returns whether it moved.
     pub fn maybe_increment_high_watermark(
         &mut self,
         now: u64,
@@ -141,12 +197,11 @@ impl Partition {
         if version.at_least(3, 7) && self.not_enough_replicas(version) {
             return false;
         }
+        let maximal = self.maximal_isr();
         let mut candidate = self.log.log_end_offset();
         for (id, f) in &self.followers {
-            if f.log_end_offset < candidate
-                && (self.isr.contains(id) || self.caught_up(f, now, lag_ms))
-            {
-                candidate = f.log_end_offset;
+            if maximal.contains(id) || self.caught_up(f, now, lag_ms) {
+                candidate = candidate.min(f.log_end_offset.unwrap_or(0));
             }
         }
         if candidate > self.high_watermark {
@@ -157,53 +212,89 @@ impl Partition {
         }
     }
 
-    /// `updateFollowerFetchState` and `maybeExpandIsr` for a follower's fetch at
-    /// `fetch_offset`. Returns whether the follower joined the ISR.
+    /// `updateFollowerFetchState` for a follower's fetch at `fetch_offset`, then
+    /// `maybeExpandIsr`: returns the ISR to propose when the follower has caught up to the
+    /// high watermark and to this epoch's start, and no other change is in flight.
     pub fn update_follower_fetch_state(
         &mut self,
         follower: u32,
         fetch_offset: u64,
         now: u64,
-    ) -> bool {
+    ) -> Option<Vec<u32>> {
         let leader_leo = self.log.log_end_offset();
-        let Some(f) = self.followers.get_mut(&follower) else {
-            return false;
-        };
+        let f = self.followers.get_mut(&follower)?;
         if fetch_offset >= leader_leo {
-            f.last_caught_up_ms = f.last_caught_up_ms.max(now);
+            f.last_caught_up_ms = f.last_caught_up_ms.max(Some(now));
         } else if fetch_offset >= f.last_fetch_leader_leo {
             f.last_caught_up_ms = f.last_caught_up_ms.max(f.last_fetch_ms);
         }
-        f.log_end_offset = fetch_offset;
+        f.log_end_offset = Some(fetch_offset);
         f.last_fetch_leader_leo = leader_leo.max(f.last_fetch_leader_leo);
-        f.last_fetch_ms = now;
-        // isFollowerInSync: caught up to the high watermark (the epoch start offset is 0
-        // until leaders change).
-        if !self.isr.contains(&follower) && fetch_offset >= self.high_watermark {
-            self.isr.push(follower);
-            let order = self.replicas.clone();
-            self.isr.sort_by_key(|b| order.iter().position(|r| r == b));
-            return true;
+        f.last_fetch_ms = Some(now);
+        let in_sync =
+            fetch_offset >= self.high_watermark && fetch_offset >= self.leader_epoch_start_offset;
+        if self.pending_isr.is_none() && !self.isr.contains(&follower) && in_sync {
+            let mut isr = self.isr.clone();
+            isr.push(follower);
+            let order = &self.replicas;
+            isr.sort_by_key(|b| order.iter().position(|r| r == b));
+            return Some(isr);
         }
-        false
+        None
     }
 
-    /// `maybeShrinkIsr`: followers behind the leader's LEO and not caught up for more
-    /// than `replica.lag.time.max.ms` leave the ISR. Returns those removed.
-    pub fn maybe_shrink_isr(&mut self, now: u64, lag_ms: u64) -> Vec<u32> {
+    /// `maybeShrinkIsr`: the ISR to propose without the followers behind the leader's LEO
+    /// and not caught up for more than `replica.lag.time.max.ms`, if any.
+    pub fn maybe_shrink_isr(&self, now: u64, lag_ms: u64) -> Option<Vec<u32>> {
+        if self.pending_isr.is_some() {
+            return None;
+        }
         let leader_leo = self.log.log_end_offset();
         let out: Vec<u32> = self
             .followers
             .iter()
             .filter(|(id, f)| {
                 self.isr.contains(id)
-                    && f.log_end_offset != leader_leo
-                    && now.saturating_sub(f.last_caught_up_ms) > lag_ms
+                    && f.log_end_offset != Some(leader_leo)
+                    && f.last_caught_up_ms
+                        .is_none_or(|t| now.saturating_sub(t) > lag_ms)
             })
             .map(|(&id, _)| id)
             .collect();
-        self.isr.retain(|b| !out.contains(b));
-        out
+        (!out.is_empty()).then(|| {
+            self.isr
+                .iter()
+                .copied()
+                .filter(|b| !out.contains(b))
+                .collect()
+        })
+    }
+
+    /// The controller's answer to this leader's AlterPartition
+    /// (`handleAlterPartitionUpdate` / `handleAlterPartitionError`). Returns the committed
+    /// ISR when it changed.
+    pub fn alter_partition_response(
+        &mut self,
+        result: Result<PartitionRegistration, Errors>,
+    ) -> Option<Vec<u32>> {
+        self.pending_isr.as_ref()?;
+        match result {
+            // A new leader epoch (KRaft before 3.6 bumps it on shrinks) arrives as metadata.
+            Ok(r) if r.leader_epoch == self.leader_epoch && r.leader == self.leader => {
+                self.pending_isr = None;
+                self.partition_epoch = r.partition_epoch;
+                let changed = r.isr != self.isr;
+                self.isr = r.isr;
+                changed.then(|| self.isr.clone())
+            }
+            Ok(_) => None,
+            Err(Errors::IneligibleReplica) => {
+                self.pending_isr = None;
+                None
+            }
+            // FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION: wait for new metadata.
+            Err(_) => None,
+        }
     }
 
     /// The records from `offset` to the log end (what a follower's fetch returns).
@@ -212,11 +303,16 @@ impl Partition {
         &records[(offset as usize).min(records.len())..]
     }
 
-    /// A follower appends what it fetched and takes the leader's high watermark, capped at
-    /// its own log end (`ReplicaFetcherThread.processPartitionData`).
+    /// A follower appends what it fetched, learns the epochs it carries, keeps producer
+    /// state as the leader does, and takes the leader's high watermark, capped at its own
+    /// log end (`ReplicaFetcherThread.processPartitionData`).
     pub fn append_as_follower(&mut self, records: &[LogRecord], leader_hw: u64, now: u64) {
         for r in records {
             if r.offset == self.log.log_end_offset() {
+                if self.epoch_cache.latest_epoch() < Some(r.leader_epoch) {
+                    self.epoch_cache.assign(r.leader_epoch, r.offset);
+                }
+                self.track_producer(r);
                 self.log.append(LogRecord {
                     append_ms: now,
                     ..r.clone()
@@ -224,6 +320,40 @@ impl Partition {
             }
         }
         self.high_watermark = leader_hw.min(self.log.log_end_offset());
+    }
+
+    /// The producer state a batch's first record implies (a follower's and a recovering
+    /// log's `ProducerAppendInfo`).
+    fn track_producer(&mut self, r: &LogRecord) {
+        if r.producer_id >= 0 && r.offset == r.batch_offset {
+            self.producer_state.update(
+                r.producer_id,
+                r.producer_epoch,
+                BatchMetadata {
+                    first_seq: r.sequence,
+                    last_seq: r.sequence.wrapping_add(r.batch_records as i32 - 1),
+                    first_offset: r.offset,
+                },
+            );
+        }
+    }
+
+    /// Drops the log from `offset` (a diverging tail), with the epochs and producer state
+    /// it carried (`UnifiedLog.truncateTo`, which reloads producer state from the log).
+    pub fn truncate_to(&mut self, offset: u64) {
+        self.log.truncate_to(offset);
+        self.epoch_cache.truncate_from_end(offset);
+        self.high_watermark = self.high_watermark.min(offset);
+        self.producer_state = ProducerStateManager::default();
+        let records = self.log.records().to_vec();
+        for r in &records {
+            self.track_producer(r);
+        }
+    }
+
+    /// The epoch of the last record, sent with each fetch.
+    pub fn last_fetched_epoch(&self) -> Option<u32> {
+        self.epoch_cache.latest_epoch()
     }
 
     /// `appendRecordsToLeader`: an idempotent batch is checked against the producer's
@@ -295,6 +425,8 @@ impl Partition {
                 sequence,
                 leader_epoch: self.leader_epoch,
                 append_ms: now,
+                batch_offset: base,
+                batch_records: batch.records.len() as u32,
                 origin: (producer, batch.send_indices[i]),
             });
         }

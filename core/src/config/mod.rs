@@ -561,6 +561,9 @@ pub struct TopicConfig {
     pub min_insync_replicas: u32,
     /// `max.message.bytes`: the largest record batch the log accepts (after compression).
     pub max_message_bytes: u32,
+    /// `unclean.leader.election.enable` (false since 0.11, KIP-106): may the controller
+    /// elect a replica outside the ISR when no in-sync one is left?
+    pub unclean_leader_election: bool,
 }
 
 /// `TopicConfig.DEFAULT_MAX_MESSAGE_BYTES`: 1 MiB plus the 12-byte log overhead.
@@ -571,6 +574,7 @@ impl Default for TopicConfig {
         TopicConfig {
             min_insync_replicas: 1,
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            unclean_leader_election: false,
         }
     }
 }
@@ -587,6 +591,10 @@ impl TopicConfig {
                 },
                 "max.message.bytes" => match parse_int(key, raw, 0, i32::MAX as i64) {
                     Ok(n) => config.max_message_bytes = n as u32,
+                    Err(e) => errors.push(e),
+                },
+                "unclean.leader.election.enable" => match parse_bool(key, raw) {
+                    Ok(b) => config.unclean_leader_election = b,
                     Err(e) => errors.push(e),
                 },
                 _ => errors.push(ConfigError {

@@ -52,6 +52,15 @@ pub struct SendRecord {
     pub error: Option<KafkaError>,
 }
 
+/// What the network hands the client between two polls.
+#[derive(Clone, Debug, PartialEq)]
+enum Incoming {
+    Produce(u32, ProduceResponse),
+    Metadata(u32, Rc<Cluster>),
+    /// The broker's process died under the connection.
+    Closed(u32),
+}
+
 /// Where a blocked `send()` resumes once its memory comes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct BlockedAppend {
@@ -85,8 +94,15 @@ pub struct KafkaProducer {
     flushes: Vec<BTreeSet<BatchId>>,
     /// `close()` was called.
     closed: bool,
-    /// Responses delivered and not yet handled by the sender thread's `poll`.
-    inbox: Vec<(u32, ProduceResponse)>,
+    /// What this producer knows of the cluster: the leaders it sends to. Fetched again
+    /// when a leader fails it (`Metadata.requestUpdate`).
+    pub metadata: Rc<Cluster>,
+    metadata_requested: bool,
+    /// The broker asked for metadata, and when.
+    metadata_in_flight: Option<(u32, u64)>,
+    /// Responses and connection events delivered and not yet handled by the sender
+    /// thread's `poll`.
+    inbox: Vec<Incoming>,
     wake_requested: bool,
     next_ready_check_ms: Option<u64>,
 }
@@ -97,10 +113,11 @@ impl KafkaProducer {
         name: String,
         config: ProducerConfig,
         producer_id: i64,
-        topics: usize,
+        metadata: Rc<Cluster>,
         custom: Option<&CustomPartitionerSpec>,
     ) -> Self {
-        let accumulator = RecordAccumulator::new(AccumulatorConfig::of(&config), topics);
+        let accumulator =
+            RecordAccumulator::new(AccumulatorConfig::of(&config), metadata.topics.len());
         let partitioner = config
             .partitioner_class
             .map(|c| Partitioner::new(c, config.version, custom));
@@ -128,6 +145,9 @@ impl KafkaProducer {
             grants: Vec::new(),
             flushes: Vec::new(),
             closed: false,
+            metadata,
+            metadata_requested: false,
+            metadata_in_flight: None,
             inbox: Vec::new(),
             wake_requested: false,
             next_ready_check_ms: None,
@@ -178,9 +198,10 @@ impl KafkaProducer {
         data: RecordData,
         mode: SendMode,
         rng: &mut Rng,
-        cluster: &Cluster,
         out: &mut Effects,
     ) -> bool {
+        let metadata = Rc::clone(&self.metadata);
+        let cluster = &*metadata;
         self.expire_waiters(now, rng, cluster, out);
         let index = self.sends.len() as u32;
         let data = Rc::new(data);
@@ -471,6 +492,12 @@ impl KafkaProducer {
         if self.wake_requested {
             return Some(now);
         }
+        let metadata = if self.metadata_requested && self.metadata_in_flight.is_none() {
+            Some(self.sender.next_connectable_ms(self.metadata.brokers, now))
+        } else {
+            self.metadata_in_flight
+                .map(|(_, sent)| sent + self.config.request_timeout_ms + 1)
+        };
         let delivery = self.accumulator.delivery_timeout_ms();
         [
             self.next_ready_check_ms
@@ -479,6 +506,7 @@ impl KafkaProducer {
             self.sender.next_in_flight_expiry_ms(delivery),
             self.sender.next_request_timeout_ms(),
             self.pool.next_timeout(),
+            metadata,
         ]
         .into_iter()
         .flatten()
@@ -488,7 +516,19 @@ impl KafkaProducer {
 
     /// A produce response reached the client: the sender thread handles it in its poll.
     pub fn receive(&mut self, broker: u32, response: ProduceResponse) {
-        self.inbox.push((broker, response));
+        self.inbox.push(Incoming::Produce(broker, response));
+        self.wake_requested = true;
+    }
+
+    /// A metadata response reached the client.
+    pub fn receive_metadata(&mut self, broker: u32, metadata: Rc<Cluster>) {
+        self.inbox.push(Incoming::Metadata(broker, metadata));
+        self.wake_requested = true;
+    }
+
+    /// The broker's end of a connection closed: its process died.
+    pub fn connection_closed(&mut self, broker: u32) {
+        self.inbox.push(Incoming::Closed(broker));
         self.wake_requested = true;
     }
 
@@ -496,8 +536,10 @@ impl KafkaProducer {
     /// ready leaders, expire batches past `delivery.timeout.ms`, write the requests — then
     /// `client.poll` — handle responses, then requests past `request.timeout.ms`. Again
     /// while anything happened (Kafka polls with timeout 0 then).
-    pub fn run_once(&mut self, now: u64, cluster: &Cluster, rng: &mut Rng, out: &mut Effects) {
+    pub fn run_once(&mut self, now: u64, rng: &mut Rng, out: &mut Effects) {
         self.wake_requested = false;
+        let metadata = Rc::clone(&self.metadata);
+        let cluster = &*metadata;
         self.expire_waiters(now, rng, cluster, out);
         loop {
             let (mut drained, next) = self.sender.send_producer_data(
@@ -515,11 +557,46 @@ impl KafkaProducer {
                 self.write_request(now, broker, &mut batches, out);
             }
             let polled = self.poll(now, out);
+            self.maybe_update_metadata(now, rng, out);
             self.resume_granted(now, rng, cluster, out);
+            if !Rc::ptr_eq(&metadata, &self.metadata) {
+                // New leaders: the next pass drains with them.
+                self.wake_requested = true;
+                return;
+            }
             if !drained_any && !expired && !polled {
                 return;
             }
         }
+    }
+
+    /// `DefaultMetadataUpdater.maybeUpdate`: when an update is wanted and none is in
+    /// flight, ask the least loaded broker that can be reached (fewest requests in flight,
+    /// starting from a random one, as `leastLoadedNode` does).
+    fn maybe_update_metadata(&mut self, now: u64, rng: &mut Rng, out: &mut Effects) {
+        if !self.metadata_requested || self.metadata_in_flight.is_some() {
+            return;
+        }
+        let n = self.metadata.brokers;
+        let start = rng.below(n);
+        let node = (0..n)
+            .map(|i| (start + i) % n)
+            .filter(|&b| self.sender.connectable(b, now))
+            .min_by_key(|&b| self.sender.in_flight.get(&b).map_or(0, |q| q.len()));
+        let Some(broker) = node else {
+            return;
+        };
+        self.metadata_in_flight = Some((broker, now));
+        self.metadata_requested = false;
+        out.events.push(TraceEvent::MetadataRequested {
+            producer: self.id,
+            broker,
+        });
+        out.messages.push((
+            Node::Producer(self.id),
+            Node::Broker(broker),
+            Payload::MetadataRequest,
+        ));
     }
 
     /// Fails every batch whose delivery timeout has run out: those in flight (just drained
@@ -560,37 +637,80 @@ impl KafkaProducer {
         any
     }
 
-    /// `client.poll`: the responses that arrived, then the connections whose oldest
-    /// request has waited past `request.timeout.ms`. Returns whether anything was handled.
+    /// `client.poll`: what arrived (responses, closed connections), then the connections
+    /// whose oldest request has waited past `request.timeout.ms`. Every disconnection asks
+    /// for new metadata (`handleServerDisconnect`). Returns whether anything was handled.
     fn poll(&mut self, now: u64, out: &mut Effects) -> bool {
         let inbox = std::mem::take(&mut self.inbox);
         let mut handled = !inbox.is_empty();
-        for (broker, response) in inbox {
-            self.handle_produce_response(now, broker, &response, out);
+        for incoming in inbox {
+            match incoming {
+                Incoming::Produce(broker, response) => {
+                    self.handle_produce_response(now, broker, &response, out)
+                }
+                Incoming::Metadata(broker, metadata) => {
+                    self.metadata_in_flight = None;
+                    self.metadata = metadata;
+                    out.events.push(TraceEvent::MetadataUpdated {
+                        producer: self.id,
+                        broker,
+                    });
+                }
+                Incoming::Closed(broker) => {
+                    let requests = self.disconnect(broker, now);
+                    out.events.push(TraceEvent::ConnectionClosed {
+                        producer: self.id,
+                        broker,
+                        requests: requests.len() as u32,
+                    });
+                    self.fail_requests(now, requests, Errors::NetworkException, None, out);
+                }
+            }
         }
-        for broker in self.sender.nodes_with_timed_out_requests(now) {
+        let mut timed_out = self.sender.nodes_with_timed_out_requests(now);
+        if let Some((b, sent)) = self.metadata_in_flight {
+            if now.saturating_sub(sent) > self.config.request_timeout_ms && !timed_out.contains(&b)
+            {
+                timed_out.push(b);
+            }
+        }
+        for broker in timed_out {
             handled = true;
-            let requests = self.sender.disconnect(broker, now);
+            let requests = self.disconnect(broker, now);
             out.events.push(TraceEvent::Disconnected {
                 producer: self.id,
                 broker,
                 requests: requests.len() as u32,
             });
             let message = format!("Disconnected from node {broker} due to timeout");
-            for request in requests {
-                for batch in &request.batches {
-                    self.complete_batch(
-                        now,
-                        batch,
-                        Errors::RequestTimedOut,
-                        Some(&message),
-                        -1,
-                        out,
-                    );
-                }
-            }
+            self.fail_requests(now, requests, Errors::RequestTimedOut, Some(&message), out);
         }
         handled
+    }
+
+    /// Closes the connection to `broker`: its requests are returned to be failed, a
+    /// metadata request on it is lost, and new metadata is wanted.
+    fn disconnect(&mut self, broker: u32, now: u64) -> Vec<InFlightRequest> {
+        if self.metadata_in_flight.is_some_and(|(b, _)| b == broker) {
+            self.metadata_in_flight = None;
+        }
+        self.metadata_requested = true;
+        self.sender.disconnect(broker, now)
+    }
+
+    fn fail_requests(
+        &mut self,
+        now: u64,
+        requests: Vec<InFlightRequest>,
+        error: Errors,
+        message: Option<&str>,
+        out: &mut Effects,
+    ) {
+        for request in requests {
+            for batch in &request.batches {
+                self.complete_batch(now, batch, error, message, -1, out);
+            }
+        }
     }
 
     fn write_request(
@@ -694,6 +814,13 @@ impl KafkaProducer {
             Some(tm) => tm.can_retry(error),
             None => error.is_retriable(),
         };
+        // An InvalidMetadataException: the leader may have moved.
+        if matches!(
+            error,
+            Errors::NotLeaderOrFollower | Errors::NetworkException
+        ) {
+            self.metadata_requested = true;
+        }
         let can_retry = !batch
             .has_reached_delivery_timeout(self.accumulator.delivery_timeout_ms(), now)
             && batch.attempts < self.config.retries

@@ -8,8 +8,10 @@ use crate::metadata::{Cluster, TopicPartition};
 use crate::rng::Rng;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-/// `reconnect.backoff.ms` (default 50): after the client closes a connection it waits this
-/// long before connecting again. Connecting itself is instant in this model.
+/// `reconnect.backoff.ms` (default 50): after a connection closes the client waits this
+/// long before connecting again. Connecting itself is instant in this model, so a request
+/// to a dead broker is written and fails on the closed connection (spending an attempt,
+/// where Kafka's refused connect would not).
 pub const RECONNECT_BACKOFF_MS: u64 = 50;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -32,7 +34,7 @@ pub struct Sender {
     /// Per partition, batches sent and not completed, in drain order
     /// (`Sender.inFlightBatches`): where in-flight delivery timeouts are found.
     in_flight_batches: BTreeMap<TopicPartition, Vec<(BatchId, u64)>>,
-    /// Connections closed by a request timeout, usable again from this time.
+    /// Closed connections, usable again from this time.
     reconnect_at: BTreeMap<u32, u64>,
     next_request_id: u64,
 }
@@ -203,6 +205,19 @@ impl Sender {
             .flat_map(|q| q.iter())
             .map(|r| r.sent_ms + self.request_timeout_ms + 1)
             .min()
+    }
+
+    /// Not waiting out a reconnect backoff.
+    pub fn connectable(&self, broker: u32, now: u64) -> bool {
+        self.reconnect_at.get(&broker).is_none_or(|&t| now >= t)
+    }
+
+    /// The first moment some broker is connectable.
+    pub fn next_connectable_ms(&self, brokers: u32, now: u64) -> u64 {
+        (0..brokers)
+            .map(|b| self.reconnect_at.get(&b).map_or(now, |&t| t.max(now)))
+            .min()
+            .unwrap_or(now)
     }
 
     /// When a connection closed by a request timeout may be used again.

@@ -1,0 +1,377 @@
+//! Broker failures (`shared/kafka/broker.md` §6–§8, issue 4's checks): the controller
+//! fences a silent broker and elects new leaders from the ISR, producers find them through
+//! metadata, `min.insync.replicas` refuses writes once too few replicas are left, and a
+//! deposed `acks=1` leader truncates the records it acknowledged alone.
+
+use kafka_lab::controller::{
+    Controller, Election, PartitionChange, BROKER_HEARTBEAT_INTERVAL_MS, BROKER_SESSION_TIMEOUT_MS,
+};
+use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta, TopicPartition};
+use kafka_lab::trace::TraceEvent;
+use kafka_lab::version::KafkaVersion;
+use kafka_lab::{Scenario, Simulation};
+use kafka_lab_tests::run_json;
+use serde_json::Value;
+
+fn scenario(acks: &str, extra: &str, actions: &str, until_ms: u64) -> String {
+    format!(
+        r#"{{"seed":7,"kafka_version":"4.0","brokers":3,"network":{{"latency_ms":5}},
+            "topics":[{{"name":"t","partitions":1,"replication_factor":3,"replica_assignment":[[0,1,2]],
+                        "config":{{"min.insync.replicas":"2"}}}}],
+            "producers":[{{"name":"p","config":{{"acks":"{acks}","linger.ms":"0"{extra}}}}}],
+            "actions":[{{"at_ms":0,"action":"send","producer":"p","topic":"t","value":"v","count":300,"interval_ms":100}}{actions}],
+            "until_ms":{until_ms}}}"#
+    )
+}
+
+fn sends(r: &Value) -> &Vec<Value> {
+    r["sends"].as_array().unwrap()
+}
+
+fn run_sim(json: &str) -> Simulation {
+    let mut sim = Simulation::new(&Scenario::from_json(json).unwrap()).unwrap();
+    sim.record_trace();
+    sim.run();
+    sim
+}
+
+#[test]
+fn acks_all_survives_one_crash_and_refuses_writes_after_two() {
+    // RF 3, min.insync.replicas 2, acks=all. Leader 0 crashes at 5 s: fenced 9 s after its
+    // last heartbeat, broker 1 (first of [0,1,2] in the ISR) leads, the producer finds it
+    // through metadata and every record is written. Broker 1 crashing at 20 s leaves the
+    // ISR [2]: NOT_ENOUGH_REPLICAS, retried until delivery.timeout.ms. Nothing acknowledged
+    // is ever lost.
+    let one = r#",{"at_ms":5000,"action":"crash_broker","broker":0}"#;
+    let r = run_json(&scenario("all", "", one, 60_000));
+    assert!(
+        sends(&r).iter().all(|s| s["outcome"] == "acked"),
+        "one crash: all written"
+    );
+    assert_eq!(r["partitions"][0]["leader"], 1);
+    assert_eq!(r["partitions"][0]["isr"], serde_json::json!([1, 2]));
+    assert_eq!(r["ledger"]["lost"], 0);
+    assert_eq!(
+        r["ledger"]["duplicated"], 0,
+        "idempotence (the default) dedups retries"
+    );
+    assert_eq!(r["metrics"]["controller"]["LeaderElectionRateAndTimeMs"], 1);
+    assert_eq!(r["metrics"]["controller"]["FencedBrokerCount"], 1);
+
+    let two = r#",{"at_ms":5000,"action":"crash_broker","broker":0},{"at_ms":20000,"action":"crash_broker","broker":1}"#;
+    let json = scenario("all", r#","delivery.timeout.ms":"30000""#, two, 90_000);
+    let r = run_json(&json);
+    assert_eq!(r["partitions"][0]["leader"], 2);
+    assert_eq!(r["partitions"][0]["isr"], serde_json::json!([2]));
+    assert_eq!(r["ledger"]["lost"], 0);
+    let failed: Vec<&Value> = sends(&r)
+        .iter()
+        .filter(|s| s["outcome"] == "failed")
+        .collect();
+    assert!(
+        !failed.is_empty(),
+        "writes stop once the ISR is under min.insync.replicas"
+    );
+    let sim = run_sim(&json);
+    let refused = sim.trace().iter().any(|(_, e)| {
+        matches!(
+            e,
+            TraceEvent::BatchRejected {
+                error: "NOT_ENOUGH_REPLICAS",
+                broker: 2,
+                ..
+            }
+        )
+    });
+    assert!(
+        refused,
+        "broker 2 refuses acks=all with NOT_ENOUGH_REPLICAS"
+    );
+
+    // Without retries the producer sees the broker's exception itself.
+    let no_retries = r#","retries":"0","enable.idempotence":"false""#;
+    let r = run_json(&scenario("all", no_retries, two, 90_000));
+    assert!(sends(&r)
+        .iter()
+        .any(|s| s["error"] == "NotEnoughReplicasException"));
+    assert_eq!(r["ledger"]["lost"], 0);
+}
+
+#[test]
+fn acks_one_loses_what_only_the_crashed_leader_had() {
+    // broker.md §8's worked example. Both followers' fetches are slowed to 1 s from the
+    // start, so leader 0 acknowledges records (acks=1) that no follower has yet when it
+    // crashes at 2.95 s. Broker 1 is elected; broker 0 restarts as a follower, fetches with
+    // its last epoch, is told where the logs diverge, and truncates: the acknowledged
+    // records are gone, and the ledger says so.
+    let actions = r#",{"at_ms":0,"action":"slow_follower","broker":1,"extra_latency_ms":1000},
+                     {"at_ms":0,"action":"slow_follower","broker":2,"extra_latency_ms":1000},
+                     {"at_ms":2950,"action":"crash_broker","broker":0},
+                     {"at_ms":20000,"action":"restart_broker","broker":0}"#;
+    let json = scenario("1", r#","enable.idempotence":"false""#, actions, 40_000);
+    let r = run_json(&json);
+    let lost = r["ledger"]["lost"].as_u64().unwrap();
+    assert!(lost > 0, "acknowledged records are gone: {}", r["ledger"]);
+    assert_eq!(r["partitions"][0]["leader"], 1);
+    let sim = run_sim(&json);
+    let truncated = sim.trace().iter().find_map(|(_, e)| match e {
+        TraceEvent::Truncated {
+            broker: 0,
+            from,
+            to,
+            ..
+        } => Some((*from, *to)),
+        _ => None,
+    });
+    let (from, to) = truncated.expect("broker 0 truncates its diverging tail");
+    assert!(from > to);
+    // Everything acknowledged at offsets ≥ `to` by the old leader before the crash is lost.
+    let acked_on_0: u64 = sim.producers()[0]
+        .sends
+        .iter()
+        .filter(|s| s.offset >= to as i64 && s.completed_ms.is_some_and(|t| t <= 2950))
+        .count() as u64;
+    assert_eq!(lost, acked_on_0);
+    // Broker 0 came back, caught up and rejoined the ISR.
+    assert_eq!(r["partitions"][0]["isr"], serde_json::json!([0, 1, 2]));
+    let leo: Vec<u64> = r["partitions"][0]["replicas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["log_end_offset"].as_u64().unwrap())
+        .collect();
+    assert!(
+        leo.windows(2).all(|w| w[0] == w[1]),
+        "replicas agree: {leo:?}"
+    );
+
+    // The same with acks=all: nothing acknowledged is lost.
+    let json = scenario("all", "", actions, 40_000);
+    assert_eq!(run_json(&json)["ledger"]["lost"], 0);
+}
+
+#[test]
+fn an_isolated_leader_is_replaced_and_truncates_on_heal() {
+    // Isolation: the broker keeps running, unaware. The controller hears nothing and
+    // fences it; the producer's requests to it time out (request.timeout.ms) rather than
+    // fail fast, then go to the new leader. Healed, the old leader learns it was deposed.
+    let actions = r#",{"at_ms":3000,"action":"isolate_broker","broker":0},
+                     {"at_ms":30000,"action":"heal_broker","broker":0}"#;
+    let json = scenario("all", r#","request.timeout.ms":"5000""#, actions, 60_000);
+    let sim = run_sim(&json);
+    let events: Vec<&TraceEvent> = sim.trace().iter().map(|(_, e)| e).collect();
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, TraceEvent::BrokerFenced { broker: 0 })));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, TraceEvent::Disconnected { broker: 0, .. })));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        TraceEvent::BecameLeaderOrFollower {
+            broker: 0,
+            leader: false,
+            ..
+        }
+    )));
+    let r = run_json(&json);
+    assert!(sends(&r).iter().all(|s| s["outcome"] == "acked"));
+    assert_eq!(r["ledger"]["lost"], 0);
+    assert_eq!(r["ledger"]["duplicated"], 0);
+    assert_eq!(r["partitions"][0]["isr"], serde_json::json!([0, 1, 2]));
+}
+
+#[test]
+fn a_restart_before_the_session_expires_still_moves_leadership() {
+    // A restarted broker's new registration is refused while its old session is valid
+    // (DuplicateBrokerRegistrationException): it is fenced first, leaders move, and only
+    // then is it unfenced — as a follower.
+    let actions = r#",{"at_ms":4100,"action":"crash_broker","broker":0},
+                     {"at_ms":5000,"action":"restart_broker","broker":0}"#;
+    let sim = run_sim(&scenario("all", "", actions, 30_000));
+    let at =
+        |f: &dyn Fn(&TraceEvent) -> bool| sim.trace().iter().find(|(_, e)| f(e)).map(|(t, _)| *t);
+    let fenced = at(&|e| matches!(e, TraceEvent::BrokerFenced { broker: 0 })).unwrap();
+    let unfenced = at(&|e| matches!(e, TraceEvent::BrokerUnfenced { broker: 0 })).unwrap();
+    // Last heartbeat at 4000 (every 2 s from 0): session ends after 4000 + 9000.
+    assert_eq!(fenced, 4000 + BROKER_SESSION_TIMEOUT_MS + 1);
+    assert_eq!(unfenced, fenced);
+    assert_eq!(sim.cluster().topics[0].partitions[0].leader, Some(1));
+    assert_eq!(4000 % BROKER_HEARTBEAT_INTERVAL_MS, 0);
+}
+
+fn cluster(brokers: u32, assignment: &[&[u32]]) -> Cluster {
+    Cluster {
+        brokers,
+        topics: vec![TopicMeta {
+            name: "t".into(),
+            partitions: assignment
+                .iter()
+                .map(|r| PartitionMeta {
+                    replicas: r.to_vec(),
+                    leader: Some(r[0]),
+                    leader_epoch: 0,
+                })
+                .collect(),
+            config: Default::default(),
+        }],
+    }
+}
+
+fn tp(p: u32) -> TopicPartition {
+    TopicPartition {
+        topic: 0,
+        partition: p,
+    }
+}
+
+/// Fences `broker` through its session timing out.
+fn fence(c: &mut Controller, broker: u32, out: &mut Vec<PartitionChange>) {
+    c.lose_contact(broker, 0);
+    let at = c.fence_at(broker).unwrap();
+    c.on_timer(at, out);
+}
+
+#[test]
+fn fence_multiple_brokers() {
+    // RCMT.testFenceMultipleBrokers: p0 [1,2,3], p1 [2,3,4], p2 [0,2,1]; fence 2 and 3.
+    let mut c = Controller::new(
+        KafkaVersion::latest(),
+        &cluster(5, &[&[1, 2, 3], &[2, 3, 4], &[0, 2, 1]]),
+    );
+    let mut out = Vec::new();
+    fence(&mut c, 2, &mut out);
+    fence(&mut c, 3, &mut out);
+    let p = |i: u32| {
+        (
+            c.partitions[&tp(i)].leader,
+            c.partitions[&tp(i)].isr.clone(),
+        )
+    };
+    assert_eq!(p(0), (Some(1), vec![1]));
+    assert_eq!(p(1), (Some(4), vec![4]));
+    assert_eq!(p(2), (Some(0), vec![0, 1]));
+    assert_eq!(c.partitions[&tp(1)].leader_epoch, 2, "leader 2 → 3 → 4");
+}
+
+#[test]
+fn elect_unclean_leaders_without_elr() {
+    // RCMT.testElectUncleanLeaders_WithoutElr, with the automatic unclean election of 3.9+
+    // (KAFKA-12670) standing in for the explicit request: fence 2, 3, then 1 → p0 offline
+    // with ISR [1] (never emptied); unfencing 2 elects it only where unclean election is on.
+    let assignment: &[&[u32]] = &[&[1, 2, 3], &[2, 3, 4], &[0, 2, 1]];
+    let mut c = Controller::new(KafkaVersion::latest(), &cluster(5, assignment));
+    let mut out = Vec::new();
+    for b in [2, 3, 1] {
+        fence(&mut c, b, &mut out);
+    }
+    let p = |c: &Controller, i: u32| {
+        (
+            c.partitions[&tp(i)].leader,
+            c.partitions[&tp(i)].isr.clone(),
+        )
+    };
+    assert_eq!(p(&c, 0), (None, vec![1]));
+    assert_eq!(p(&c, 1), (Some(4), vec![4]));
+    assert_eq!(p(&c, 2), (Some(0), vec![0]));
+    assert_eq!(c.offline_partitions(), 1);
+    out.clear();
+    c.regain_contact(2, false, &mut out);
+    assert_eq!(p(&c, 0), (None, vec![1]), "clean only: 2 is not in the ISR");
+
+    let mut unclean = cluster(5, assignment);
+    unclean.topics[0].config.unclean_leader_election = true;
+    for (version, elects) in [("3.9", true), ("3.8", false), ("3.2", true)] {
+        let mut c = Controller::new(KafkaVersion::parse(version).unwrap(), &unclean);
+        let mut out = Vec::new();
+        for b in [2, 3, 1] {
+            fence(&mut c, b, &mut out);
+        }
+        out.clear();
+        c.regain_contact(2, false, &mut out);
+        if elects {
+            assert_eq!(p(&c, 0), (Some(2), vec![2]), "{version}");
+            assert_eq!(out[0].election, Some(Election::Unclean));
+            assert_eq!(c.unclean_leader_elections, 1);
+        } else {
+            assert_eq!(
+                p(&c, 0).0,
+                None,
+                "{version}: KRaft ignores the config before 3.9"
+            );
+        }
+    }
+}
+
+#[test]
+fn leader_epochs_bump_on_leader_changes_and_old_kraft_shrinks() {
+    // broker.md §7: leader 1/epoch 0 → fenced sole ISR member → −1/epoch 1 → back 1/epoch 2.
+    let mut c = Controller::new(KafkaVersion::latest(), &cluster(2, &[&[1]]));
+    let mut out = Vec::new();
+    fence(&mut c, 1, &mut out);
+    assert_eq!(
+        (
+            c.partitions[&tp(0)].leader,
+            c.partitions[&tp(0)].leader_epoch
+        ),
+        (None, 1)
+    );
+    c.regain_contact(1, false, &mut out);
+    assert_eq!(
+        (
+            c.partitions[&tp(0)].leader,
+            c.partitions[&tp(0)].leader_epoch
+        ),
+        (Some(1), 2)
+    );
+
+    // PCBT.testNoLeaderEpochBumpOnIsrShrink / testLeaderEpochBumpOnIsrShrink: an
+    // AlterPartition shrink [2,1,3] → [2,1] bumps the epoch in KRaft before 3.6 only, and an
+    // expansion never does.
+    for (version, bump) in [("3.5", true), ("3.6", false), ("4.0", false)] {
+        let mut c = Controller::new(
+            KafkaVersion::parse(version).unwrap(),
+            &cluster(4, &[&[2, 1, 3]]),
+        );
+        let mut out = Vec::new();
+        let r = c
+            .alter_partition(2, tp(0), 0, 0, vec![2, 1], &mut out)
+            .unwrap();
+        assert_eq!(
+            (r.leader_epoch, r.partition_epoch),
+            (bump as u32, 1),
+            "{version}"
+        );
+        let r = c
+            .alter_partition(2, tp(0), r.leader_epoch, 1, vec![2, 1, 3], &mut out)
+            .unwrap();
+        assert_eq!(
+            r.leader_epoch, bump as u32,
+            "{version}: expansion keeps the epoch"
+        );
+    }
+}
+
+#[test]
+fn alter_partition_is_refused_from_stale_or_fenced_views() {
+    let mut c = Controller::new(KafkaVersion::latest(), &cluster(3, &[&[0, 1, 2]]));
+    let mut out = Vec::new();
+    use kafka_lab::errors::Errors;
+    assert_eq!(
+        c.alter_partition(1, tp(0), 0, 0, vec![1, 2], &mut out),
+        Err(Errors::FencedLeaderEpoch),
+        "only the leader may change the ISR"
+    );
+    assert_eq!(
+        c.alter_partition(0, tp(0), 0, 5, vec![0, 1], &mut out),
+        Err(Errors::InvalidUpdateVersion)
+    );
+    c.alter_partition(0, tp(0), 0, 0, vec![0, 1], &mut out)
+        .unwrap();
+    fence(&mut c, 2, &mut out);
+    assert_eq!(
+        c.alter_partition(0, tp(0), 0, 1, vec![0, 1, 2], &mut out),
+        Err(Errors::IneligibleReplica),
+        "a fenced broker may not rejoin"
+    );
+}
