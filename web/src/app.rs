@@ -699,14 +699,15 @@ impl Component for App {
                                         onclick={link.callback(move |_| Msg::Fault(FaultKind::DropResponse, b))}>{ "lose resp" }</button>
                                     <button id={format!("slow-follower-{b}")} title="this broker's fetches to its leaders take 60 s longer: as a follower it falls out of the ISR"
                                         onclick={link.callback(move |_| Msg::Fault(FaultKind::SlowFollower, b))}>{ "slow fetch" }</button>
+                                    { fault_toggle(link, b, self.sim.broker_down(b)) }
                                 </div>
                             }) }
-                            <span class="hint">{ "Lost request/response: the producer waits request.timeout.ms, then retries — duplicates and reordering with enable.idempotence=false and max.in.flight > 1. Slow fetch: with replication, that follower leaves the ISR after replica.lag.time.max.ms." }
-                                <br/><span class="ko" lang="ko">{ "요청/응답 유실: request.timeout.ms 후 재시도 — 멱등성을 끄면 중복·순서 뒤바뀜. 느린 fetch: 팔로워가 ISR에서 빠짐." }</span></span>
+                            <span class="hint">{ "Lost request/response: the producer waits request.timeout.ms, then retries — duplicates and reordering with enable.idempotence=false and max.in.flight > 1. Slow fetch: with replication, that follower leaves the ISR after replica.lag.time.max.ms. Crash: connections close at once; the controller fences the broker 9 s after its last heartbeat and elects new leaders from the ISR. Cut off: the broker keeps running unaware; requests to it time out instead." }
+                                <br/><span class="ko" lang="ko">{ "요청/응답 유실: request.timeout.ms 후 재시도 — 멱등성을 끄면 중복·순서 뒤바뀜. 느린 fetch: 팔로워가 ISR에서 빠짐. 다운: 연결이 바로 끊기고, 마지막 하트비트 9초 뒤 펜싱·ISR에서 새 리더 선출. 격리: 브로커는 모른 채 계속 돌고, 요청은 타임아웃." }</span></span>
                             if !w.faults.is_empty() {
                                 <ul class="fault-list mono small" id="fault-list">
                                     { for w.faults.iter().map(|f| html! { <li>{ format!("{:.3} s · broker {} · {}", f.at_ms as f64 / 1000.0, f.broker,
-                                        match f.kind { FaultKind::DropRequest => "request lost", FaultKind::DropResponse => "response lost", FaultKind::SlowFollower => "fetches 60 s slower" }) }</li> }) }
+                                        f.kind.label()) }</li> }) }
                                 </ul>
                                 <button id="clear-faults" onclick={link.callback(|_| Msg::ClearFaults)}>{ "clear faults" }</button>
                             }
@@ -785,4 +786,30 @@ fn korean(event: &TraceEvent, cluster: &kafka_lab::metadata::Cluster) -> Option<
         TraceEvent::BatchRejected { error: "NOT_ENOUGH_REPLICAS", .. } => "ISR이 min.insync.replicas보다 작아 acks=all 쓰기 거부 (NotEnoughReplicas)".to_string(),
         _ => return None,
     })
+}
+
+/// Crash or restart, isolate or heal: whichever applies to the broker at this moment.
+fn fault_toggle(link: &yew::html::Scope<App>, b: u32, (crashed, isolated): (bool, bool)) -> Html {
+    let (crash, crash_text, crash_title) = if crashed {
+        (FaultKind::Restart, "restart", "start a new process on the broker's disk: it recovers its log, registers, and catches up as a follower")
+    } else {
+        (FaultKind::Crash, "crash", "kill the broker's process: its connections close, the controller fences it after the session timeout")
+    };
+    let (cut, cut_text, cut_title) = if isolated {
+        (FaultKind::Heal, "heal", "let the broker back onto the network: it learns what it missed and truncates a diverging tail")
+    } else {
+        (
+            FaultKind::Isolate,
+            "cut off",
+            "partition the broker from everyone: it keeps running and believes it still leads",
+        )
+    };
+    html! {
+        <>
+            <button id={format!("crash-{b}")} title={crash_title} class={if crashed { "down" } else { "" }}
+                onclick={link.callback(move |_| Msg::Fault(crash, b))}>{ crash_text }</button>
+            <button id={format!("isolate-{b}")} title={cut_title} class={if isolated { "down" } else { "" }}
+                onclick={link.callback(move |_| Msg::Fault(cut, b))}>{ cut_text }</button>
+        </>
+    }
 }

@@ -337,10 +337,15 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
                     </rect>
                 }
             });
-            let role = if leader {
-                format!("L · ISR {}", part.isr.iter().map(u32::to_string).collect::<Vec<_>>().join(","))
-            } else {
-                "F".to_string()
+            let role = match part.leader {
+                _ if leader => format!(
+                    "♛ e{} · ISR {}{}",
+                    part.leader_epoch,
+                    part.isr.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
+                    if part.pending_isr.is_some() { " …" } else { "" }
+                ),
+                Some(l) => format!("F ← b{l} · e{}", part.leader_epoch),
+                None => "— no leader known".to_string(),
             };
             let (b, tp) = (broker.id, part.tp);
             let onclick = on_inspect.reform(move |_: MouseEvent| Inspect::Replica(b, tp));
@@ -358,11 +363,27 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
                 </g>
             }
         });
+        let (crashed, isolated) = sim.broker_down(broker.id);
+        let fenced = sim.controller().is_fenced(broker.id);
+        let status = match (crashed, isolated, fenced) {
+            (true, _, true) => "DOWN · fenced by the controller",
+            (true, _, false) => "DOWN · controller still waiting for heartbeats",
+            (false, true, true) => "CUT OFF · fenced; still thinks it leads",
+            (false, true, false) => "CUT OFF · heartbeats lost",
+            (false, false, true) => "restarted · registering",
+            (false, false, false) if !broker.online => "restarted · replaying metadata",
+            _ => "replicas · ♛ leader, F follower",
+        };
+        let class = match (crashed, isolated) {
+            (true, _) => "broker down",
+            (false, true) => "broker isolated",
+            _ => "broker",
+        };
         html! {
-            <g class="broker" data-broker={broker.id.to_string()}>
+            <g class={class} data-broker={broker.id.to_string()} data-state={if crashed { "crashed" } else if isolated { "isolated" } else if fenced { "fenced" } else { "up" }}>
                 <rect x={BROKER_X.to_string()} y={top.to_string()} width={BROKER_W.to_string()} height={h.to_string()} rx="10" class="box broker-box"/>
                 <text x={(BROKER_X + 10.0).to_string()} y={(top + 20.0).to_string()} class="strong small">{ format!("Broker {}", broker.id) }</text>
-                <text x={(BROKER_X + BROKER_W - 10.0).to_string()} y={(top + 20.0).to_string()} text-anchor="end" class="tiny">{ "replicas · L leader, F follower" }</text>
+                <text x={(BROKER_X + BROKER_W - 10.0).to_string()} y={(top + 20.0).to_string()} text-anchor="end" class={if crashed || isolated { "tiny warn" } else { "tiny" }}>{ status }</text>
                 { for parts }
             </g>
         }

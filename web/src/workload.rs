@@ -102,7 +102,7 @@ pub struct Workload {
     pub latency_ms: u64,
     /// How the application calls `send()` (seed §3).
     pub mode: SendMode,
-    /// Lost messages the user injected, in the order they were asked for.
+    /// Faults the user injected, in the order they were asked for.
     pub faults: Vec<Fault>,
 }
 
@@ -117,6 +117,29 @@ pub enum FaultKind {
     /// The broker handles the next produce request but its response is lost
     /// (`drop_responses`).
     DropResponse,
+    /// The broker's process dies (`crash_broker`) / a new one starts on its disk
+    /// (`restart_broker`).
+    Crash,
+    Restart,
+    /// The network cuts the broker off from everyone (`isolate_broker`) / lets it back in
+    /// (`heal_broker`).
+    Isolate,
+    Heal,
+}
+
+impl FaultKind {
+    /// What the fault list says of it.
+    pub fn label(self) -> &'static str {
+        match self {
+            FaultKind::DropRequest => "request lost",
+            FaultKind::DropResponse => "response lost",
+            FaultKind::SlowFollower => "fetches 60 s slower",
+            FaultKind::Crash => "crashed",
+            FaultKind::Restart => "restarted",
+            FaultKind::Isolate => "cut off from the network",
+            FaultKind::Heal => "reachable again",
+        }
+    }
 }
 
 /// A fault injected at a moment of the run; it replays with the run.
@@ -341,9 +364,14 @@ impl Workload {
                     extra_latency_ms: None,
                     count: Some(1),
                 };
+                let bare = BrokerAction { count: None, ..a };
                 match f.kind {
                     FaultKind::DropRequest => Action::DropRequests(a),
                     FaultKind::DropResponse => Action::DropResponses(a),
+                    FaultKind::Crash => Action::CrashBroker(bare),
+                    FaultKind::Restart => Action::RestartBroker(bare),
+                    FaultKind::Isolate => Action::IsolateBroker(bare),
+                    FaultKind::Heal => Action::HealBroker(bare),
                     FaultKind::SlowFollower => Action::SlowFollower(BrokerAction {
                         extra_latency_ms: Some(SLOW_FOLLOWER_MS),
                         count: None,

@@ -291,7 +291,7 @@ async fn replication_factor_adds_follower_replicas() {
     for i in 0..roles.length() {
         let text = roles.get(i).unwrap().text_content().unwrap_or_default();
         let isr = text
-            .strip_prefix("L · ISR ")
+            .strip_prefix("♛ e0 · ISR ")
             .unwrap_or_else(|| panic!("{text}"));
         assert_eq!(
             isr.split(',').count(),

@@ -1,0 +1,43 @@
+// Broker failures in the browser: crash the leader of a replicated partition, watch the
+// controller fence it and elect another broker, restart it and see it come back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withPage, ARTIFACTS } from './helpers.mjs';
+
+const state = (page, b) => page.locator(`.broker[data-broker="${b}"]`).getAttribute('data-state');
+
+test('crash a leader, watch the election, restart it', async () => {
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.waitForSelector('#app-root .stage-svg');
+    await page.selectOption('#replication-factor', '3');
+    await page.selectOption('#speed', '20');
+    await page.waitForFunction(() => Number(document.querySelector('#send-count')?.textContent) > 20);
+    // Leaders of the three partitions sit on the three brokers: crash broker 0.
+    const ledBy0 = await page.locator('.broker[data-broker="0"] .log[data-role="leader"]').count();
+    assert.ok(ledBy0 >= 1, 'broker 0 leads a partition');
+    await page.click('#crash-0');
+    assert.equal(await state(page, 0), 'crashed');
+    assert.equal(await page.locator('#crash-0').innerText(), 'restart');
+    // 9 s of virtual time later (at most 11 s after a heartbeat) the controller has fenced it.
+    await page.waitForFunction(
+      () => document.querySelector('.broker[data-broker="0"]')?.textContent.includes('fenced'),
+      null, { timeout: 20000 });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('.events li')].some((li) => li.textContent.includes('controller elects')),
+      null, { timeout: 20000 });
+    await page.screenshot({ path: `${ARTIFACTS}failover-crashed.png` });
+    const leadersElsewhere = await page.locator('.broker:not([data-broker="0"]) .log[data-role="leader"]').count();
+    assert.equal(leadersElsewhere, 3, 'every partition is led by broker 1 or 2');
+
+    await page.click('#crash-0'); // restart
+    await page.waitForFunction(
+      () => document.querySelector('.broker[data-broker="0"]')?.getAttribute('data-state') === 'up',
+      null, { timeout: 20000 });
+    await page.waitForFunction(
+      () => document.querySelectorAll('.broker[data-broker="0"] .log[data-role="follower"]').length === 3,
+      null, { timeout: 20000 });
+    await page.screenshot({ path: `${ARTIFACTS}failover-restarted.png` });
+    assert.deepEqual(errors, []);
+  });
+});
