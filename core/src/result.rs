@@ -126,6 +126,10 @@ pub struct BrokerMetrics {
     pub isr_shrinks: u64,
     #[serde(rename = "IsrExpandsPerSec")]
     pub isr_expands: u64,
+    #[serde(rename = "TotalProduceRequestsPerSec")]
+    pub total_produce_requests: u64,
+    #[serde(rename = "FailedProduceRequestsPerSec")]
+    pub failed_produce_requests: u64,
 }
 
 impl RunResult {
@@ -265,6 +269,8 @@ impl RunResult {
                                 as u64,
                             isr_shrinks: b.isr_shrinks,
                             isr_expands: b.isr_expands,
+                            total_produce_requests: b.total_produce_requests,
+                            failed_produce_requests: b.failed_produce_requests,
                         };
                         (b.id.to_string(), metrics)
                     })

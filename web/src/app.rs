@@ -4,7 +4,7 @@
 use crate::facts::{
     delivery_facts, mode_fact, moved_keys, partitioner_facts, replication_facts, MovedKeys,
 };
-use crate::inspector::{find_batch, inspector, replica_inspector, Inspect};
+use crate::inspector::{broker_inspector, find_batch, inspector, replica_inspector, Inspect};
 use crate::painter::paint;
 use crate::panel::producer_panel;
 use crate::stage::stage;
@@ -64,6 +64,7 @@ pub struct App {
     inspected: Option<ProducerBatch>,
     /// The replica in the inspector: (broker, partition), shown live.
     inspected_replica: Option<(u32, TopicPartition)>,
+    inspected_broker: Option<u32>,
     /// The delivery ledger, and the frame time it was worked out at.
     ledger: Ledger,
     ledger_at: f64,
@@ -395,6 +396,7 @@ impl App {
         match msg {
             Msg::Inspect(Inspect::Batch(id)) => {
                 self.inspected_replica = None;
+                self.inspected_broker = None;
                 self.inspected = self
                     .sim
                     .producers()
@@ -405,12 +407,20 @@ impl App {
             }
             Msg::Inspect(Inspect::Replica(broker, tp)) => {
                 self.inspected = None;
+                self.inspected_broker = None;
                 self.inspected_replica = Some((broker, tp));
+                true
+            }
+            Msg::Inspect(Inspect::Broker(broker)) => {
+                self.inspected = None;
+                self.inspected_replica = None;
+                self.inspected_broker = Some(broker);
                 true
             }
             Msg::CloseInspector => {
                 self.inspected = None;
                 self.inspected_replica = None;
+                self.inspected_broker = None;
                 true
             }
             Msg::Fault(kind, broker) => {
@@ -538,6 +548,7 @@ impl Component for App {
             moved: None,
             inspected: None,
             inspected_replica: None,
+            inspected_broker: None,
             ledger: Ledger::default(),
             ledger_at: 0.0,
         };
@@ -664,6 +675,16 @@ impl Component for App {
                         if let Some((broker, tp)) = self.inspected_replica {
                             { replica_inspector(&self.sim, broker, tp, link.callback(|_| Msg::CloseInspector)) }
                         }
+                        if let Some(b) = self.inspected_broker {
+                            { broker_inspector(&self.sim, b, html! {
+                                <>
+                                    { fault_toggle(link, b, self.sim.broker_down(b), "inspector-") }
+                                    <button id={format!("inspector-slow-{b}")} onclick={link.callback(move |_| Msg::Fault(FaultKind::SlowFollower, b))}>{ "slow fetch" }</button>
+                                    <button onclick={link.callback(move |_| Msg::Fault(FaultKind::DropRequest, b))}>{ "lose req" }</button>
+                                    <button onclick={link.callback(move |_| Msg::Fault(FaultKind::DropResponse, b))}>{ "lose resp" }</button>
+                                </>
+                            }, link.callback(|_| Msg::CloseInspector)) }
+                        }
                     </div>
                     <aside class="controls" aria-label="producer and workload settings">
                         { select("kafka-version", "kafka_version", "defaults & behaviour of that release", w.kafka_version.clone(),
@@ -699,7 +720,7 @@ impl Component for App {
                                         onclick={link.callback(move |_| Msg::Fault(FaultKind::DropResponse, b))}>{ "lose resp" }</button>
                                     <button id={format!("slow-follower-{b}")} title="this broker's fetches to its leaders take 60 s longer: as a follower it falls out of the ISR"
                                         onclick={link.callback(move |_| Msg::Fault(FaultKind::SlowFollower, b))}>{ "slow fetch" }</button>
-                                    { fault_toggle(link, b, self.sim.broker_down(b)) }
+                                    { fault_toggle(link, b, self.sim.broker_down(b), "") }
                                 </div>
                             }) }
                             <span class="hint">{ "Lost request/response: the producer waits request.timeout.ms, then retries — duplicates and reordering with enable.idempotence=false and max.in.flight > 1. Slow fetch: with replication, that follower leaves the ISR after replica.lag.time.max.ms. Crash: connections close at once; the controller fences the broker 9 s after its last heartbeat and elects new leaders from the ISR. Cut off: the broker keeps running unaware; requests to it time out instead." }
@@ -789,7 +810,13 @@ fn korean(event: &TraceEvent, cluster: &kafka_lab::metadata::Cluster) -> Option<
 }
 
 /// Crash or restart, isolate or heal: whichever applies to the broker at this moment.
-fn fault_toggle(link: &yew::html::Scope<App>, b: u32, (crashed, isolated): (bool, bool)) -> Html {
+/// `prefix` keeps element ids unique when the broker inspector shows them too.
+fn fault_toggle(
+    link: &yew::html::Scope<App>,
+    b: u32,
+    (crashed, isolated): (bool, bool),
+    prefix: &str,
+) -> Html {
     let (crash, crash_text, crash_title) = if crashed {
         (FaultKind::Restart, "restart", "start a new process on the broker's disk: it recovers its log, registers, and catches up as a follower")
     } else {
@@ -806,9 +833,9 @@ fn fault_toggle(link: &yew::html::Scope<App>, b: u32, (crashed, isolated): (bool
     };
     html! {
         <>
-            <button id={format!("crash-{b}")} title={crash_title} class={if crashed { "down" } else { "" }}
+            <button id={format!("{prefix}crash-{b}")} title={crash_title} class={if crashed { "down" } else { "" }}
                 onclick={link.callback(move |_| Msg::Fault(crash, b))}>{ crash_text }</button>
-            <button id={format!("isolate-{b}")} title={cut_title} class={if isolated { "down" } else { "" }}
+            <button id={format!("{prefix}isolate-{b}")} title={cut_title} class={if isolated { "down" } else { "" }}
                 onclick={link.callback(move |_| Msg::Fault(cut, b))}>{ cut_text }</button>
         </>
     }

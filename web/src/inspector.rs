@@ -19,6 +19,8 @@ pub enum Inspect {
     Batch(BatchId),
     /// The replica of a partition on a broker.
     Replica(u32, TopicPartition),
+    /// A broker: its liveness, what the controller thinks of it, and faults to inject.
+    Broker(u32),
 }
 
 /// How many bytes of a batch the hex view shows.
@@ -303,4 +305,83 @@ pub fn replica_inspector(
 /// leader epoch.
 fn leo_text(leo: Option<u64>) -> String {
     leo.map_or("unknown (no fetch yet)".to_string(), |o| o.to_string())
+}
+
+/// A broker as the process and the controller see it, with `actions` (the fault buttons)
+/// to crash, restart, slow or cut it off.
+pub fn broker_inspector(
+    sim: &Simulation,
+    broker: u32,
+    actions: Html,
+    on_close: Callback<MouseEvent>,
+) -> Html {
+    let Some(b) = sim.brokers().get(broker as usize) else {
+        return html! {};
+    };
+    let (crashed, isolated) = sim.broker_down(broker);
+    let fenced = sim.controller().is_fenced(broker);
+    let (process, process_ko) = match (crashed, isolated) {
+        (true, _) => (
+            "down: its log waits on disk",
+            "다운: 로그는 디스크에 남아 있음",
+        ),
+        (false, true) => (
+            "running, cut off from the network",
+            "실행 중이지만 네트워크 격리",
+        ),
+        _ if !b.online => (
+            "restarted, not yet serving: registering and replaying metadata",
+            "재시작: 등록·메타데이터 재생 중",
+        ),
+        _ => ("running", "정상 동작"),
+    };
+    let controller = match (fenced, sim.controller().fence_at(broker)) {
+        (true, _) => "fenced: out of every ISR, leads nothing".to_string(),
+        (false, Some(t)) => format!(
+            "no heartbeats; fenced at {:.3} s unless heard from",
+            t as f64 / 1000.0
+        ),
+        (false, None) => "registered, heartbeating".to_string(),
+    };
+    let led: Vec<String> = b
+        .partitions
+        .values()
+        .filter(|p| p.is_leader())
+        .map(|p| sim.cluster().display(p.tp))
+        .collect();
+    let followed: Vec<String> = b
+        .partitions
+        .values()
+        .filter_map(|p| {
+            p.leader
+                .filter(|&l| l != broker)
+                .map(|l| format!("{} ← broker {l}", sim.cluster().display(p.tp)))
+        })
+        .collect();
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    html! {
+        <section class="inspector" id="broker-inspector" aria-label="broker inspector">
+            <header>
+                <h3>{ format!("Broker {broker}") }</h3>
+                <button class="close" onclick={on_close} aria-label="close the inspector">{ "×" }</button>
+            </header>
+            <p class="state">{ process }<br/><span class="ko" lang="ko">{ process_ko }</span></p>
+            <dl class="fields">
+                <dt class="mono">{ "controller" }</dt><dd id="broker-controller">{ controller }</dd>
+                <dt class="mono">{ "leads" }</dt><dd>{ list(&led) }</dd>
+                <dt class="mono">{ "follows" }</dt><dd>{ list(&followed) }</dd>
+                <dt class="mono">{ "IsrShrinks / Expands" }</dt><dd>{ format!("{} / {}", b.isr_shrinks, b.isr_expands) }</dd>
+                <dt class="mono">{ "Failed / Total produce" }</dt><dd>{ format!("{} / {}", b.failed_produce_requests, b.total_produce_requests) }</dd>
+            </dl>
+            <div class="fault-row">{ actions }</div>
+            <p class="small">{ "A crashed broker's connections close at once; the controller fences it 9 s after its last heartbeat (every 2 s) and elects the first in-sync replica. A cut-off broker keeps running and believes it leads until it hears otherwise." }
+                <br/><span class="ko" lang="ko">{ "다운된 브로커는 연결이 바로 끊기고, 마지막 하트비트(2초마다) 9초 뒤 펜싱되어 ISR의 첫 복제본이 리더가 됨. 격리된 브로커는 계속 돌며 자신이 리더라고 믿음." }</span></p>
+        </section>
+    }
 }

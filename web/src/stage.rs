@@ -344,7 +344,19 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
                     part.isr.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
                     if part.pending_isr.is_some() { " …" } else { "" }
                 ),
-                Some(l) => format!("F ← b{l} · e{}", part.leader_epoch),
+                Some(l) => {
+                    // ISR membership as the controller has it (followers do not track it).
+                    let in_sync = sim
+                        .controller()
+                        .partitions
+                        .get(&part.tp)
+                        .is_some_and(|r| r.isr.contains(&broker.id));
+                    format!(
+                        "F ← b{l} · e{} · {}",
+                        part.leader_epoch,
+                        if in_sync { "in ISR" } else { "out of ISR" }
+                    )
+                }
                 None => "— no leader known".to_string(),
             };
             let (b, tp) = (broker.id, part.tp);
@@ -365,6 +377,7 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
         });
         let (crashed, isolated) = sim.broker_down(broker.id);
         let fenced = sim.controller().is_fenced(broker.id);
+        let id = broker.id;
         let status = match (crashed, isolated, fenced) {
             (true, _, true) => "DOWN · fenced by the controller",
             (true, _, false) => "DOWN · controller still waiting for heartbeats",
@@ -382,8 +395,12 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
         html! {
             <g class={class} data-broker={broker.id.to_string()} data-state={if crashed { "crashed" } else if isolated { "isolated" } else if fenced { "fenced" } else { "up" }}>
                 <rect x={BROKER_X.to_string()} y={top.to_string()} width={BROKER_W.to_string()} height={h.to_string()} rx="10" class="box broker-box"/>
-                <text x={(BROKER_X + 10.0).to_string()} y={(top + 20.0).to_string()} class="strong small">{ format!("Broker {}", broker.id) }</text>
-                <text x={(BROKER_X + BROKER_W - 10.0).to_string()} y={(top + 20.0).to_string()} text-anchor="end" class={if crashed || isolated { "tiny warn" } else { "tiny" }}>{ status }</text>
+                <g class="broker-head" onclick={on_inspect.reform(move |_: MouseEvent| Inspect::Broker(id))}>
+                    <title>{ "click: this broker's state, and crash / restart / slow / cut it off" }</title>
+                    <rect x={BROKER_X.to_string()} y={top.to_string()} width={BROKER_W.to_string()} height="28" rx="10" class="hit"/>
+                    <text x={(BROKER_X + 10.0).to_string()} y={(top + 20.0).to_string()} class="strong small">{ format!("Broker {} ▾", broker.id) }</text>
+                    <text x={(BROKER_X + BROKER_W - 10.0).to_string()} y={(top + 20.0).to_string()} text-anchor="end" class={if crashed || isolated { "tiny warn" } else { "tiny" }}>{ status }</text>
+                </g>
                 { for parts }
             </g>
         }

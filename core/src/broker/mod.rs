@@ -89,6 +89,10 @@ pub struct Broker {
     /// `IsrShrinksPerSec` / `IsrExpandsPerSec`, as counts.
     pub isr_shrinks: u64,
     pub isr_expands: u64,
+    /// `TotalProduceRequestsPerSec` / `FailedProduceRequestsPerSec` (per partition append,
+    /// as counts; not-leader and too-large refusals are not failures there).
+    pub total_produce_requests: u64,
+    pub failed_produce_requests: u64,
 }
 
 impl Broker {
@@ -122,6 +126,8 @@ impl Broker {
             next_isr_check_ms: 0,
             isr_shrinks: 0,
             isr_expands: 0,
+            total_produce_requests: 0,
+            failed_produce_requests: 0,
         };
         broker.update_roles();
         broker
@@ -274,9 +280,14 @@ impl Broker {
     ) {
         let mut partitions = Vec::with_capacity(request.batches.len());
         for batch in &request.batches {
+            self.total_produce_requests += 1;
             let version = self.version;
             let id = self.id;
+            let failed = &mut self.failed_produce_requests;
             let mut reject = |error: Errors, reason: String| {
+                if !matches!(error, Errors::NotLeaderOrFollower | Errors::MessageTooLarge) {
+                    *failed += 1;
+                }
                 out.events.push(TraceEvent::BatchRejected {
                     broker: self.id,
                     producer,
