@@ -279,6 +279,7 @@ fn log_truncate_to_drops_records_at_and_above_the_offset() {
             append_ms: 0,
             batch_offset: offset,
             batch_records: 1,
+            batch_bytes: 70,
             origin: (0, offset as u32),
         });
     }

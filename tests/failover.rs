@@ -375,3 +375,58 @@ fn alter_partition_is_refused_from_stale_or_fenced_views() {
         "a fenced broker may not rejoin"
     );
 }
+
+#[test]
+fn a_restarted_follower_catches_up_a_fetch_size_at_a_time() {
+    // replica.fetch.max.bytes (1 MiB): broker 2, down while ~3 MB were written, copies them
+    // back in several fetches of whole batches, then rejoins the ISR.
+    let json = r#"{"seed":3,"kafka_version":"4.0","brokers":3,"network":{"latency_ms":5},
+        "topics":[{"name":"t","partitions":1,"replication_factor":3,"replica_assignment":[[0,1,2]]}],
+        "producers":[{"name":"p","config":{"acks":"1","linger.ms":"0"}}],
+        "actions":[{"at_ms":0,"action":"send","producer":"p","topic":"t","value_bytes":10000,"count":300,"interval_ms":10},
+                   {"at_ms":100,"action":"crash_broker","broker":2},
+                   {"at_ms":20000,"action":"restart_broker","broker":2}],
+        "until_ms":40000}"#;
+    let sim = run_sim(json);
+    let steps: Vec<u64> = sim
+        .trace()
+        .iter()
+        .filter_map(|(t, e)| match e {
+            TraceEvent::Replicated {
+                broker: 2,
+                log_end_offset,
+                ..
+            } if *t > 20_000 => Some(*log_end_offset),
+            _ => None,
+        })
+        .collect();
+    assert!(steps.len() >= 3, "several fetches: {steps:?}");
+    // About 10 KB a batch of one record: at most 1 MiB, about 104 of them, per fetch (it
+    // had about 10 records when it crashed).
+    assert!(steps[0] <= 10 + 105, "{steps:?}");
+    assert!(steps.windows(2).all(|w| w[1] - w[0] <= 105), "{steps:?}");
+    assert_eq!(*steps.last().unwrap(), 300);
+    let leader = &sim.brokers()[0].partitions.values().next().unwrap();
+    assert_eq!(leader.isr, vec![0, 1, 2]);
+}
+
+#[test]
+fn before_kraft_the_zookeeper_session_decides() {
+    // 2.8: the ZooKeeper session (18 s since 2.5, KIP-537; pings every 6 s) expires before
+    // the controller moves leaders, and every controller-made ISR change bumps the epoch.
+    let json = scenario(
+        "all",
+        "",
+        r#",{"at_ms":7000,"action":"crash_broker","broker":0}"#,
+        40_000,
+    )
+    .replace(r#""kafka_version":"4.0""#, r#""kafka_version":"2.8""#);
+    let sim = run_sim(&json);
+    let fenced = sim
+        .trace()
+        .iter()
+        .find(|(_, e)| matches!(e, TraceEvent::BrokerFenced { broker: 0 }))
+        .map(|(t, _)| *t);
+    assert_eq!(fenced, Some(6000 + 18_000 + 1));
+    assert_eq!(sim.cluster().topics[0].partitions[0].leader, Some(1));
+}

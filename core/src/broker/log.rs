@@ -17,6 +17,8 @@ pub struct LogRecord {
     /// The first offset of the record's batch, and how many records the batch has.
     pub batch_offset: u64,
     pub batch_records: u32,
+    /// The batch's size on the wire, what fetch size limits count.
+    pub batch_bytes: u32,
     /// Which `send()` this copy came from: (producer, send index).
     pub origin: (u16, u32),
 }

@@ -58,6 +58,8 @@ enum Fetcher {
     Backoff { until: u64 },
 }
 
+/// `replica.fetch.max.bytes`: how much of a partition one follower fetch takes.
+pub const REPLICA_FETCH_MAX_BYTES: u64 = 1_048_576;
 /// `replica.socket.timeout.ms`: how long a fetcher waits on a silent leader.
 pub const REPLICA_SOCKET_TIMEOUT_MS: u64 = 30_000;
 /// `replica.fetch.backoff.ms`: the pause after a failed fetch.
@@ -511,7 +513,11 @@ impl Broker {
             match diverging_epoch(&p.epoch_cache, leo, fp.fetch_offset, fp.last_fetched_epoch) {
                 Ok(Some(d)) => out.diverging_epoch = Some(d),
                 Ok(None) if fp.fetch_offset > leo => out.error = Errors::OffsetOutOfRange,
-                Ok(None) => out.records = p.read_from(fp.fetch_offset).to_vec(),
+                Ok(None) => {
+                    out.records = p
+                        .read_from(fp.fetch_offset, REPLICA_FETCH_MAX_BYTES)
+                        .to_vec()
+                }
                 Err(OffsetOutOfRange) => out.error = Errors::OffsetOutOfRange,
             }
             out

@@ -297,10 +297,22 @@ impl Partition {
         }
     }
 
-    /// The records from `offset` to the log end (what a follower's fetch returns).
-    pub fn read_from(&self, offset: u64) -> &[LogRecord] {
-        let records = self.log.records();
-        &records[(offset as usize).min(records.len())..]
+    /// What a fetch from `offset` returns: whole batches up to `max_bytes`, and always
+    /// the first one, however large (`replica.fetch.max.bytes`, KIP-74).
+    pub fn read_from(&self, offset: u64, max_bytes: u64) -> &[LogRecord] {
+        let records = &self.log.records()[(offset as usize).min(self.log.records().len())..];
+        let mut bytes = 0u64;
+        let mut end = records.len();
+        for (i, r) in records.iter().enumerate() {
+            if r.offset == r.batch_offset || i == 0 {
+                bytes += r.batch_bytes as u64;
+                if bytes > max_bytes && i > 0 {
+                    end = i;
+                    break;
+                }
+            }
+        }
+        &records[..end]
     }
 
     /// A follower appends what it fetched, learns the epochs it carries, keeps producer
@@ -427,6 +439,7 @@ impl Partition {
                 append_ms: now,
                 batch_offset: base,
                 batch_records: batch.records.len() as u32,
+                batch_bytes: batch.size_in_bytes,
                 origin: (producer, batch.send_indices[i]),
             });
         }
