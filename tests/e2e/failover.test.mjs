@@ -4,7 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withPage, ARTIFACTS } from './helpers.mjs';
 
-const state = (page, b) => page.locator(`.broker[data-broker="${b}"]`).getAttribute('data-state');
+/** Waits until broker `b` shows `want` (the click re-renders on Yew's next tick). */
+const waitState = (page, b, want) => page.waitForFunction(
+  ([b, want]) => document.querySelector(`.broker[data-broker="${b}"]`)?.getAttribute('data-state') === want,
+  [b, want], { timeout: 20000 });
 
 test('crash a leader, watch the election, restart it', async () => {
   await withPage(async ({ page, url, errors }) => {
@@ -17,7 +20,7 @@ test('crash a leader, watch the election, restart it', async () => {
     const ledBy0 = await page.locator('.broker[data-broker="0"] .log[data-role="leader"]').count();
     assert.ok(ledBy0 >= 1, 'broker 0 leads a partition');
     await page.click('#crash-0');
-    assert.equal(await state(page, 0), 'crashed');
+    await waitState(page, 0, 'crashed');
     assert.equal(await page.locator('#crash-0').innerText(), 'restart');
     // 9 s of virtual time later (at most 11 s after a heartbeat) the controller has fenced it.
     await page.waitForFunction(
@@ -30,9 +33,7 @@ test('crash a leader, watch the election, restart it', async () => {
     await page.screenshot({ path: `${ARTIFACTS}failover-crashed.png` });
 
     await page.click('#crash-0'); // restart
-    await page.waitForFunction(
-      () => document.querySelector('.broker[data-broker="0"]')?.getAttribute('data-state') === 'up',
-      null, { timeout: 20000 });
+    await waitState(page, 0, 'up');
     await page.waitForFunction(
       () => document.querySelectorAll('.broker[data-broker="0"] .log[data-role="follower"]').length === 3,
       null, { timeout: 20000 });
@@ -43,7 +44,7 @@ test('crash a leader, watch the election, restart it', async () => {
     await page.waitForSelector('#broker-inspector');
     assert.match(await page.locator('#broker-controller').innerText(), /registered, heartbeating/);
     await page.click('#inspector-isolate-1');
-    assert.equal(await state(page, 1), 'isolated');
+    await waitState(page, 1, 'isolated');
     await page.waitForFunction(
       () => document.querySelector('#broker-controller')?.textContent.includes('unless heard from'),
       null, { timeout: 20000 });

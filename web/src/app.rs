@@ -152,8 +152,7 @@ impl App {
         );
     }
 
-    /// One sentence for the event log, in English, and in Korean for the failure and
-    /// election events the replication lesson turns on.
+    /// One sentence for the event log, in English, and in Korean for the notable events.
     fn describe(&self, at: u64, event: &TraceEvent) -> (String, String, Option<String>) {
         let cluster = self.sim.cluster();
         let names = |p: u16| {
@@ -783,7 +782,7 @@ impl Component for App {
     }
 }
 
-/// The Korean sentence for the failure, election and truncation events.
+/// The Korean sentence for every notable event (not the per-record and per-offset ones).
 fn korean(event: &TraceEvent, cluster: &kafka_lab::metadata::Cluster) -> Option<String> {
     Some(match event {
         TraceEvent::BrokerCrashed { broker } => format!("장애: 브로커 {broker} 다운 — 로그는 디스크에 남고 연결은 끊김"),
@@ -805,6 +804,26 @@ fn korean(event: &TraceEvent, cluster: &kafka_lab::metadata::Cluster) -> Option<
         TraceEvent::ConnectionClosed { broker, requests, .. } => format!("브로커 {broker} 연결 끊김 — 진행 중 요청 {requests}개 NETWORK_EXCEPTION"),
         TraceEvent::BatchRejected { error: "NOT_LEADER_OR_FOLLOWER", broker, .. } => format!("브로커 {broker}는 리더가 아님 — 메타데이터 갱신 후 재시도"),
         TraceEvent::BatchRejected { error: "NOT_ENOUGH_REPLICAS", .. } => "ISR이 min.insync.replicas보다 작아 acks=all 쓰기 거부 (NotEnoughReplicas)".to_string(),
+        TraceEvent::BatchRejected { error, broker, .. } => format!("브로커 {broker}가 배치를 거부: {error}"),
+        TraceEvent::IsrProposed { broker, tp, isr } => format!("브로커 {broker}가 {}의 ISR을 {isr:?}로 바꾸자고 컨트롤러에 요청 (AlterPartition, 응답 전까지 보류)", cluster.display(*tp)),
+        TraceEvent::IsrChanged { tp, isr, expanded: true, .. } => format!("{}의 ISR 확장 → {isr:?}: 팔로워가 HW까지 따라잡음", cluster.display(*tp)),
+        TraceEvent::IsrChanged { tp, isr, expanded: false, .. } => format!("{}의 ISR 축소 → {isr:?}: 팔로워가 replica.lag.time.max.ms 넘게 뒤처짐", cluster.display(*tp)),
+        TraceEvent::BecameLeaderOrFollower { broker, tp, leader, leader_epoch, .. } => format!(
+            "브로커 {broker}가 {}의 {} (리더 에포크 {leader_epoch})",
+            cluster.display(*tp),
+            if *leader { "리더가 됨" } else { "팔로워가 됨" }
+        ),
+        TraceEvent::DuplicateBatch { batch, base_offset, .. } => format!("배치 {batch}는 중복(같은 PID·에포크·시퀀스): 한 번만 저장, 원래 오프셋 {base_offset}로 응답"),
+        TraceEvent::RequestDropped { broker, .. } => format!("장애: 브로커 {broker}로 가는 요청 유실"),
+        TraceEvent::ResponseDropped { broker, .. } => format!("장애: 브로커 {broker}는 기록했지만 응답 유실"),
+        TraceEvent::Disconnected { broker, requests, .. } => format!("request.timeout.ms 안에 브로커 {broker} 응답 없음 — 연결 종료, 진행 중 요청 {requests}개 실패"),
+        TraceEvent::BatchRetried { batch, error, attempts, .. } => format!("배치 {batch} 재시도 ({error} 후 {attempts}번째 시도 실패, 덱 맨 앞으로)"),
+        TraceEvent::BatchFailed { batch, error, .. } => format!("배치 {batch} 최종 실패: 콜백에 {error}"),
+        TraceEvent::BatchSplit { batch, into, .. } => format!("배치 {batch}가 max.message.bytes 초과 (MESSAGE_TOO_LARGE) — {into}개로 나눠 재전송"),
+        TraceEvent::MetadataRequested { broker, .. } => format!("브로커 {broker}에 메타데이터 요청 (리더가 실패를 알림)"),
+        TraceEvent::MetadataUpdated { broker, .. } => format!("브로커 {broker}에서 새 메타데이터 수신: 새 리더로 전송"),
+        TraceEvent::SendBlocked { index, .. } => format!("send #{index} 대기: buffer.memory 부족 (max.block.ms까지)"),
+        TraceEvent::SendFailed { index, error, .. } => format!("send #{index} 실패: {error}"),
         _ => return None,
     })
 }

@@ -82,7 +82,8 @@ pub struct Broker {
     /// out again whenever the metadata changes.
     followed: BTreeMap<u32, Vec<TopicPartition>>,
     fetchers: BTreeMap<u32, Fetcher>,
-    /// Partitions whose leader answered with an error: not fetched until new metadata.
+    /// Partitions whose leader has a newer epoch than this follower knows: not fetched
+    /// until the metadata catches up.
     stalled: BTreeSet<TopicPartition>,
     leads_replicated: bool,
     next_fetch_id: u64,
@@ -660,8 +661,15 @@ impl Broker {
                     });
                     continue;
                 }
-                _ => {
+                // Behind the leader's epoch: wait for the metadata that will say more.
+                Errors::FencedLeaderEpoch => {
                     self.stalled.insert(fetched.tp);
+                    failed = true;
+                    continue;
+                }
+                // The leader has not heard it leads yet (or no longer does): try again after
+                // the backoff (`partitionsWithError`).
+                _ => {
                     failed = true;
                     continue;
                 }

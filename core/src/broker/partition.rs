@@ -280,6 +280,8 @@ impl Partition {
         self.pending_isr.as_ref()?;
         match result {
             // A new leader epoch (KRaft before 3.6 bumps it on shrinks) arrives as metadata.
+            // An answer older than the metadata since applied changes nothing.
+            Ok(r) if r.partition_epoch <= self.partition_epoch => None,
             Ok(r) if r.leader_epoch == self.leader_epoch && r.leader == self.leader => {
                 self.pending_isr = None;
                 self.partition_epoch = r.partition_epoch;
