@@ -82,7 +82,7 @@ fn append(p: &mut Partition, n: usize, now: u64) {
 const T0: u64 = 1_000_000;
 
 fn hw(p: &mut Partition, now: u64) -> u64 {
-    p.maybe_increment_high_watermark(now, LAG, KafkaVersion::latest());
+    p.maybe_increment_high_watermark(now, LAG, KafkaVersion::latest(), &[]);
     p.high_watermark()
 }
 
@@ -216,31 +216,37 @@ fn high_watermark_does_not_advance_under_min_isr() {
     let mut old = leader_with_isr(&[0, 1, 2], &[0, 1], 3);
     append(&mut old, 10, T0);
     old.update_follower_fetch_state(1, 10, T0 + 100);
-    old.maybe_increment_high_watermark(T0 + 100, LAG, KafkaVersion::parse("3.6").unwrap());
+    old.maybe_increment_high_watermark(T0 + 100, LAG, KafkaVersion::parse("3.6").unwrap(), &[]);
     assert_eq!(old.high_watermark(), 10);
 }
 
 #[test]
-fn high_watermark_increases_when_the_controller_removes_a_follower() {
+fn high_watermark_increases_with_fenced_follower() {
     // PT.testHighWatermarkIncreasesWithFencedOrShutdownFollower: the controller takes a
-    // fenced follower out of the ISR (same leader epoch, new partition epoch) → HW moves.
-    let mut p = leader(&[0, 1], 1);
-    append(&mut p, 10, T0);
-    p.update_follower_fetch_state(1, 10, T0);
-    assert_eq!(hw(&mut p, T0), 10);
-    append(&mut p, 10, T0 + 1);
-    assert_eq!(hw(&mut p, T0 + 1), 10);
-    let registration = PartitionRegistration {
-        replicas: vec![0, 1],
-        isr: vec![0],
-        leader: Some(0),
-        leader_epoch: 0,
-        partition_epoch: 1,
-    };
-    assert!(!p.apply(&registration, T0 + 2), "same epoch: still leader");
-    // Follower 1 is still caught up within the lag: it holds HW until the lag passes.
-    assert_eq!(hw(&mut p, T0 + 2), 10);
-    assert_eq!(hw(&mut p, T0 + LAG + 1), 20);
+    // fenced follower out of the ISR (same leader epoch, new partition epoch) → HW moves
+    // at once; an unfenced one, caught up within the lag, still holds it.
+    for fenced in [true, false] {
+        let mut p = leader(&[0, 1], 1);
+        append(&mut p, 10, T0);
+        p.update_follower_fetch_state(1, 10, T0);
+        assert_eq!(hw(&mut p, T0), 10);
+        append(&mut p, 10, T0 + 1);
+        let registration = PartitionRegistration {
+            replicas: vec![0, 1],
+            isr: vec![0],
+            leader: Some(0),
+            leader_epoch: 0,
+            partition_epoch: 1,
+        };
+        assert!(!p.apply(&registration, T0 + 2), "same epoch: still leader");
+        let ineligible: &[u32] = if fenced { &[1] } else { &[] };
+        p.maybe_increment_high_watermark(T0 + 2, LAG, KafkaVersion::latest(), ineligible);
+        assert_eq!(
+            p.high_watermark(),
+            if fenced { 20 } else { 10 },
+            "fenced: {fenced}"
+        );
+    }
 }
 
 #[test]

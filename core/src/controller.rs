@@ -142,9 +142,11 @@ impl Controller {
         self.brokers[broker as usize].fenced
     }
 
-    /// `FencedBrokerCount`.
-    pub fn fenced_brokers(&self) -> usize {
-        self.brokers.iter().filter(|b| b.fenced).count()
+    /// The fenced brokers' ids (their count is `FencedBrokerCount`).
+    pub fn fenced_brokers(&self) -> Vec<u32> {
+        (0..self.brokers.len() as u32)
+            .filter(|&b| self.brokers[b as usize].fenced)
+            .collect()
     }
 
     /// `OfflinePartitionsCount`.

@@ -130,8 +130,9 @@ pub enum Payload {
     FetchResponse(FetchResponse),
     AlterPartition(AlterPartition),
     AlterPartitionResponse(TopicPartition, Result<PartitionRegistration, Errors>),
-    /// Partition changes from the controller's metadata log, as a broker replays them.
-    MetadataUpdate(Vec<PartitionChange>),
+    /// Partition changes from the controller's metadata log, as a broker replays them,
+    /// with the brokers fenced at that point.
+    MetadataUpdate(Vec<PartitionChange>, Vec<u32>),
     /// A producer asks a broker for the cluster metadata (leaders of every partition).
     MetadataRequest,
     MetadataResponse(Rc<Cluster>),

@@ -277,7 +277,7 @@ impl RunResult {
                     .collect(),
                 controller: {
                     let c = sim.controller();
-                    let fenced = c.fenced_brokers() as u64;
+                    let fenced = c.fenced_brokers().len() as u64;
                     ControllerMetrics {
                         offline_partitions_count: c.offline_partitions() as u64,
                         fenced_broker_count: fenced,

@@ -945,7 +945,7 @@ impl Simulation {
         out.messages.push((
             Node::Controller,
             Node::Broker(broker),
-            Payload::MetadataUpdate(all),
+            Payload::MetadataUpdate(all, self.controller.fenced_brokers()),
         ));
     }
 
@@ -964,7 +964,7 @@ impl Simulation {
                 BrokerChange::Unfenced(broker) => TraceEvent::BrokerUnfenced { broker },
             });
         }
-        if !changes.is_empty() {
+        if !changes.is_empty() || !brokers.is_empty() {
             let cluster = Rc::make_mut(&mut self.cluster);
             for c in &changes {
                 let meta =
@@ -986,7 +986,7 @@ impl Simulation {
                     out.messages.push((
                         Node::Controller,
                         Node::Broker(b as u32),
-                        Payload::MetadataUpdate(changes.clone()),
+                        Payload::MetadataUpdate(changes.clone(), self.controller.fenced_brokers()),
                     ));
                 }
             }
@@ -1066,8 +1066,8 @@ impl Simulation {
             (Node::Controller, Node::Broker(b), Payload::AlterPartitionResponse(tp, result)) => {
                 self.brokers[b as usize].handle_alter_partition_response(self.now, tp, result, out);
             }
-            (Node::Controller, Node::Broker(b), Payload::MetadataUpdate(changes)) => {
-                self.brokers[b as usize].apply_metadata(self.now, &changes, out);
+            (Node::Controller, Node::Broker(b), Payload::MetadataUpdate(changes, fenced)) => {
+                self.brokers[b as usize].apply_metadata(self.now, &changes, fenced, out);
             }
             (Node::Producer(p), Node::Broker(b), Payload::MetadataRequest) => {
                 let metadata = Rc::clone(&self.brokers[b as usize].metadata);

@@ -665,7 +665,7 @@ impl Component for App {
                 <main class="main">
                     <div class="work">
                         <div class="stage">
-                            { stage(&self.sim, w, self.display_ms, &link.callback(Msg::Inspect)) }
+                            { stage(&self.sim, w, &self.ledger, self.display_ms, &link.callback(Msg::Inspect)) }
                             <canvas ref={self.canvas.clone()} class="particles" aria-hidden="true"></canvas>
                         </div>
                         if let (Some(b), Some(p)) = (&self.inspected, producer) {

@@ -7,6 +7,7 @@ use crate::layout::*;
 use crate::workload::Workload;
 use kafka_lab::config::Acks;
 use kafka_lab::config::PartitionerClass;
+use kafka_lab::ledger::Ledger;
 use kafka_lab::producer::partitioner::fixes_kafka_9965;
 use kafka_lab::producer::KafkaProducer;
 use kafka_lab::scenario::SendMode;
@@ -414,6 +415,7 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
 pub fn stage(
     sim: &Simulation,
     workload: &Workload,
+    ledger: &Ledger,
     t: f64,
     on_inspect: &Callback<Inspect>,
 ) -> Html {
@@ -439,6 +441,39 @@ pub fn stage(
             { accumulator(p, sim, t, on_inspect) }
             { sender(p, sim, t) }
             { brokers(sim, t, on_inspect) }
+            { ledger_box(ledger) }
         </svg>
+    }
+}
+
+/// The delivery ledger, always on the stage: what became of every record sent, counted
+/// in the partitions' logs (acks=0/1 lose, retries without idempotence duplicate).
+fn ledger_box(l: &Ledger) -> Html {
+    let (x, y, w, h) = (APP_X, 392.0, PART_X + PART_W - APP_X, 126.0);
+    let cells: [(&str, &str, u64, bool); 6] = [
+        ("acked", "성공", l.acked, false),
+        ("failed", "실패", l.failed, l.failed > 0),
+        ("pending", "대기", l.pending, false),
+        ("lost", "유실", l.lost, l.lost > 0),
+        ("duplicated", "중복", l.duplicated, l.duplicated > 0),
+        ("reordered", "순서", l.reordered, l.reordered > 0),
+    ];
+    let cell_w = (w - 16.0) / 3.0;
+    html! {
+        <g class="ledger-box" id="ledger-box" aria-label="delivery ledger">
+            <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="10" class="box"/>
+            <text x={(x + 10.0).to_string()} y={(y + 18.0).to_string()} class="strong small">{ "Delivery ledger" }</text>
+            <text x={(x + w - 10.0).to_string()} y={(y + 18.0).to_string()} text-anchor="end" class="tiny">{ format!("전달 결과 · {} records sent", l.records) }</text>
+            { for cells.iter().enumerate().map(|(i, (name, ko, n, bad))| {
+                let cx = x + 8.0 + (i % 3) as f64 * cell_w + cell_w / 2.0;
+                let cy = y + 50.0 + (i / 3) as f64 * 40.0;
+                html! {
+                    <g class={if *bad { "ledger-cell bad" } else { "ledger-cell" }} data-ledger={*name}>
+                        <text x={cx.to_string()} y={cy.to_string()} text-anchor="middle" class="ledger-n">{ n.to_string() }</text>
+                        <text x={cx.to_string()} y={(cy + 14.0).to_string()} text-anchor="middle" class="tiny">{ format!("{name} · {ko}") }</text>
+                    </g>
+                }
+            }) }
+        </g>
     }
 }

@@ -82,6 +82,9 @@ pub struct Broker {
     /// out again whenever the metadata changes.
     followed: BTreeMap<u32, Vec<TopicPartition>>,
     fetchers: BTreeMap<u32, Fetcher>,
+    /// Brokers the controller has fenced, as the metadata says: they do not hold the high
+    /// watermark back (`Partition.isReplicaIsrEligible`).
+    fenced: Vec<u32>,
     /// Partitions whose leader has a newer epoch than this follower knows: not fetched
     /// until the metadata catches up.
     stalled: BTreeSet<TopicPartition>,
@@ -124,6 +127,7 @@ impl Broker {
             followed: BTreeMap::new(),
             fetchers: BTreeMap::new(),
             stalled: BTreeSet::new(),
+            fenced: Vec::new(),
             leads_replicated: false,
             next_fetch_id: 0,
             next_isr_check_ms: 0,
@@ -220,8 +224,16 @@ impl Broker {
     /// them: each replica becomes leader or follower (`ReplicaManager.applyDelta`);
     /// produces waiting on a partition it no longer leads are answered
     /// `NOT_LEADER_OR_FOLLOWER`; fetchers follow the new leaders.
-    pub fn apply_metadata(&mut self, now: u64, changes: &[PartitionChange], out: &mut Effects) {
+    pub fn apply_metadata(
+        &mut self,
+        now: u64,
+        changes: &[PartitionChange],
+        fenced: Vec<u32>,
+        out: &mut Effects,
+    ) {
         self.online = true;
+        let newly_fenced = fenced.iter().any(|b| !self.fenced.contains(b));
+        self.fenced = fenced;
         let metadata = Rc::make_mut(&mut self.metadata);
         for c in changes {
             let meta =
@@ -248,10 +260,18 @@ impl Broker {
             }
         }
         self.update_roles();
-        for c in changes {
-            if self.partitions.get(&c.tp).is_some_and(Partition::is_leader) {
-                self.advance_high_watermark(c.tp, now, out);
-            }
+        let led: Vec<TopicPartition> = if newly_fenced {
+            // A fenced follower no longer holds any high watermark back.
+            let led = self.partitions.iter().filter(|(_, p)| p.is_leader());
+            led.map(|(tp, _)| *tp).collect()
+        } else {
+            let changed = changes.iter().map(|c| c.tp);
+            changed
+                .filter(|tp| self.partitions.get(tp).is_some_and(Partition::is_leader))
+                .collect()
+        };
+        for tp in led {
+            self.advance_high_watermark(tp, now, out);
         }
         self.complete_delayed_produce(now, out);
         self.complete_delayed_fetch(now, true, out);
@@ -390,7 +410,7 @@ impl Broker {
     fn advance_high_watermark(&mut self, tp: TopicPartition, now: u64, out: &mut Effects) {
         let version = self.version;
         let p = self.partitions.get_mut(&tp).expect("hosted");
-        if p.maybe_increment_high_watermark(now, REPLICA_LAG_TIME_MAX_MS, version) {
+        if p.maybe_increment_high_watermark(now, REPLICA_LAG_TIME_MAX_MS, version, &self.fenced) {
             out.events.push(TraceEvent::HighWatermark {
                 broker: self.id,
                 tp,

@@ -185,14 +185,15 @@ impl Partition {
     }
 
     /// `maybeIncrementLeaderHW`: the smallest LEO over the leader, the maximal ISR and
-    /// followers that are caught up (one of unknown position holds it still); it only
-    /// grows, and from 3.7 stands still while the ISR is under the effective min ISR.
-    /// Returns whether it moved.
+    /// followers that are caught up and not `fenced` (one of unknown position holds it
+    /// still); it only grows, and from 3.7 stands still while the ISR is under the
+    /// effective min ISR. Returns whether it moved.
     pub fn maybe_increment_high_watermark(
         &mut self,
         now: u64,
         lag_ms: u64,
         version: KafkaVersion,
+        fenced: &[u32],
     ) -> bool {
         if version.at_least(3, 7) && self.not_enough_replicas(version) {
             return false;
@@ -200,7 +201,8 @@ impl Partition {
         let maximal = self.maximal_isr();
         let mut candidate = self.log.log_end_offset();
         for (id, f) in &self.followers {
-            if maximal.contains(id) || self.caught_up(f, now, lag_ms) {
+            let waits_to_join = self.caught_up(f, now, lag_ms) && !fenced.contains(id);
+            if maximal.contains(id) || waits_to_join {
                 candidate = candidate.min(f.log_end_offset.unwrap_or(0));
             }
         }
