@@ -144,3 +144,43 @@ fn a_slow_broker_slows_every_message_to_and_from_it() {
     assert_eq!(metric(&r, "request-latency-max"), 210.0);
     assert!(metric(&r, "request-latency-avg") < 210.0);
 }
+
+#[test]
+fn a_connection_is_served_one_request_at_a_time() {
+    // The broker reads a connection's next request only after answering the previous one
+    // (SocketServer mutes the channel): with acks=all waiting ~200 ms for a slowed follower,
+    // five requests in flight do not mean five appends — each batch is appended only once
+    // the previous response is out (5 ms before the producer sees it here).
+    let slow = r#",{"at_ms":0,"action":"slow_follower","broker":1,"extra_latency_ms":200}"#;
+    let s =
+        scenario(2, 1, "all", slow, 10_000).replace(r#""interval_ms":100"#, r#""interval_ms":10"#);
+    let mut sim = Simulation::new(&Scenario::from_json(&s).unwrap()).unwrap();
+    sim.record_trace();
+    sim.run();
+    use kafka_lab::trace::TraceEvent;
+    let mut appended = std::collections::BTreeMap::new();
+    let mut acked = std::collections::BTreeMap::new();
+    for (t, e) in sim.trace() {
+        match e {
+            TraceEvent::Appended { batch, .. } => {
+                appended.insert(*batch, *t);
+            }
+            TraceEvent::BatchCompleted { batch, .. } => {
+                acked.insert(*batch, *t);
+            }
+            _ => {}
+        }
+    }
+    let batches: Vec<u32> = appended.keys().copied().collect();
+    assert!(batches.len() > 3, "{batches:?}");
+    for w in batches.windows(2) {
+        assert!(
+            appended[&w[1]] >= acked[&w[0]] - 5,
+            "batch {} appended at {} before batch {}'s response left at {}",
+            w[1],
+            appended[&w[1]],
+            w[0],
+            acked[&w[0]] - 5
+        );
+    }
+}

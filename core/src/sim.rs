@@ -1035,7 +1035,7 @@ impl Simulation {
                     });
                     return;
                 }
-                self.brokers[b as usize].handle_produce(self.now, p, &req, out);
+                self.brokers[b as usize].handle_produce(self.now, p, req, out);
             }
             (Node::Broker(b), Node::Producer(p), Payload::ProduceResponse(resp)) => {
                 self.producers[p as usize].receive(b, resp);

@@ -22,7 +22,7 @@ use crate::trace::TraceEvent;
 use crate::version::KafkaVersion;
 use epoch_cache::{diverging_epoch, truncation_for_divergence, OffsetOutOfRange, Truncation};
 use partition::{LeaderAppend, Partition};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 /// `replica.lag.time.max.ms` (30000 since 2.5, KIP-537): how long a follower may go
@@ -77,6 +77,10 @@ pub struct Broker {
     pub online: bool,
     delayed_produce: Vec<DelayedProduce>,
     delayed_fetch: Vec<DelayedFetch>,
+    /// Per producer connection: requests read off the socket, not yet handled, and
+    /// whether the connection waits on the response to one in purgatory.
+    produce_queue: BTreeMap<u16, VecDeque<ProduceRequest>>,
+    waiting_on: BTreeSet<u16>,
     /// The leaders this broker fetches from, with the partitions it follows on each, and
     /// whether it leads a partition with followers (which needs the ISR check). Worked
     /// out again whenever the metadata changes.
@@ -124,6 +128,8 @@ impl Broker {
             online: true,
             delayed_produce: Vec::new(),
             delayed_fetch: Vec::new(),
+            produce_queue: BTreeMap::new(),
+            waiting_on: BTreeSet::new(),
             followed: BTreeMap::new(),
             fetchers: BTreeMap::new(),
             stalled: BTreeSet::new(),
@@ -211,6 +217,8 @@ impl Broker {
         self.online = false;
         self.delayed_produce.clear();
         self.delayed_fetch.clear();
+        self.produce_queue.clear();
+        self.waiting_on.clear();
         self.stalled.clear();
         for p in self.partitions.values_mut() {
             p.leader = None;
@@ -291,10 +299,42 @@ impl Broker {
         }
     }
 
+    /// A produce request arrives on a producer's connection. The socket server reads one
+    /// request per connection at a time: the next waits until this one's response is sent
+    /// (`SocketServer.Processor` mutes the channel), so an `acks=all` request waiting for
+    /// the ISR holds back the requests pipelined behind it.
+    pub fn handle_produce(
+        &mut self,
+        now: u64,
+        producer: u16,
+        request: ProduceRequest,
+        out: &mut Effects,
+    ) {
+        self.produce_queue
+            .entry(producer)
+            .or_default()
+            .push_back(request);
+        self.serve(now, producer, out);
+    }
+
+    /// Handles the producer's queued requests while its connection is not waiting on one.
+    fn serve(&mut self, now: u64, producer: u16, out: &mut Effects) {
+        while !self.waiting_on.contains(&producer) {
+            let Some(request) = self
+                .produce_queue
+                .get_mut(&producer)
+                .and_then(VecDeque::pop_front)
+            else {
+                return;
+            };
+            self.process_produce(now, producer, &request, out);
+        }
+    }
+
     /// Appends every batch to its partition's log. `acks=0` gets no response, `acks=1` one
     /// at once, `acks=all` one when the high watermark has passed every batch (or with
     /// `NOT_ENOUGH_REPLICAS` when the ISR is under `min.insync.replicas` before the append).
-    pub fn handle_produce(
+    fn process_produce(
         &mut self,
         now: u64,
         producer: u16,
@@ -395,6 +435,7 @@ impl Broker {
                 }),
             )),
             Acks::All => {
+                self.waiting_on.insert(producer);
                 self.delayed_produce.push(DelayedProduce {
                     producer,
                     request: request.id,
@@ -426,6 +467,7 @@ impl Broker {
     fn complete_delayed_produce(&mut self, now: u64, out: &mut Effects) {
         let version = self.version;
         let mut waiting = Vec::new();
+        let mut freed = Vec::new();
         for mut d in std::mem::take(&mut self.delayed_produce) {
             for (response, required) in &mut d.partitions {
                 let Some(end) = *required else { continue };
@@ -457,11 +499,17 @@ impl Broker {
                         partitions: d.partitions.into_iter().map(|(r, _)| r).collect(),
                     }),
                 ));
+                freed.push(d.producer);
             } else {
                 waiting.push(d);
             }
         }
         self.delayed_produce = waiting;
+        // The response is out: the connection reads its next request.
+        for producer in freed {
+            self.waiting_on.remove(&producer);
+            self.serve(now, producer, out);
+        }
     }
 
     /// The leader's side of a follower's `Fetch` (`ReplicaManager.fetchMessages`): per
