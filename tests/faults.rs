@@ -8,6 +8,17 @@ use kafka_lab::metadata::TopicPartition;
 use kafka_lab::rng::Rng;
 use kafka_lab::{Scenario, Simulation};
 
+/// The run's ledger, once every record is checked to be acked, failed or pending.
+fn accounted(sim: &Simulation, seed: u64) -> Ledger {
+    let ledger = Ledger::of(sim);
+    assert_eq!(
+        ledger.records,
+        ledger.acked + ledger.failed + ledger.pending,
+        "seed {seed}: every record is acked, failed or pending"
+    );
+    ledger
+}
+
 fn pick<'a>(rng: &mut Rng, xs: &[&'a str]) -> &'a str {
     xs[rng.below(xs.len() as u32) as usize]
 }
@@ -87,12 +98,7 @@ fn random_runs_under_lost_messages() {
         };
         sim.run();
         cases += 1;
-        let ledger = Ledger::of(&sim);
-        assert_eq!(
-            ledger.records,
-            ledger.acked + ledger.failed + ledger.pending,
-            "seed {seed}: every record is acked, failed or pending"
-        );
+        let ledger = accounted(&sim, seed);
         let p = &sim.producers()[0];
         // acks=0 "acknowledges" what was written to the socket: a lost request is lost.
         if p.config.acks != Acks::None {
@@ -246,12 +252,7 @@ fn random_runs_under_broker_failures() {
         }
         cases += 1;
         elections += sim.controller().leader_elections;
-        let ledger = Ledger::of(&sim);
-        assert_eq!(
-            ledger.records,
-            ledger.acked + ledger.failed + ledger.pending,
-            "seed {seed}"
-        );
+        let ledger = accounted(&sim, seed);
         // Liveness: delivery.timeout.ms bounds every record; and one broker down at a time
         // never stops the cluster for long — whatever was sent a minute before the end has
         // an answer. (A lost response is the exception: once more than five later batches

@@ -699,11 +699,21 @@ impl Broker {
             else {
                 continue;
             };
-            if let Some(diverging) = fetched.diverging_epoch {
-                let leo = p.log.log_end_offset();
-                let to = match truncation_for_divergence(&p.epoch_cache, leo, diverging) {
-                    Truncation::To(o) | Truncation::ToAndRetry(o) => o,
-                };
+            let leo = p.log.log_end_offset();
+            // Either way the next fetch, from the new end with its epoch, goes on from
+            // there (and a `ToAndRetry` learns the next divergence).
+            let truncate_to = match (fetched.diverging_epoch, fetched.error) {
+                (Some(diverging), _) => {
+                    match truncation_for_divergence(&p.epoch_cache, leo, diverging) {
+                        Truncation::To(o) | Truncation::ToAndRetry(o) => Some(o),
+                    }
+                }
+                // Kafka asks the leader for its log end; its high watermark, which every
+                // in-sync replica has, is the safe point here.
+                (None, Errors::OffsetOutOfRange) => Some(fetched.high_watermark.min(leo)),
+                _ => None,
+            };
+            if let Some(to) = truncate_to {
                 p.truncate_to(to);
                 out.events.push(TraceEvent::Truncated {
                     broker: self.id,
@@ -715,20 +725,6 @@ impl Broker {
             }
             match fetched.error {
                 Errors::None => {}
-                // Kafka asks the leader for its log end; its high watermark, which every
-                // in-sync replica has, is the safe point here.
-                Errors::OffsetOutOfRange => {
-                    let leo = p.log.log_end_offset();
-                    let to = fetched.high_watermark.min(leo);
-                    p.truncate_to(to);
-                    out.events.push(TraceEvent::Truncated {
-                        broker: self.id,
-                        tp: fetched.tp,
-                        from: leo,
-                        to,
-                    });
-                    continue;
-                }
                 // Behind the leader's epoch: wait for the metadata that will say more.
                 Errors::FencedLeaderEpoch => {
                     self.stalled.insert(fetched.tp);
