@@ -194,6 +194,7 @@ fn failure_scenario(seed: u64, acks: &str, idempotent: bool) -> String {
         r#"{{"seed":{seed},"kafka_version":"{version}","brokers":{brokers},"network":{{"latency_ms":{}}},
             "topics":[{{"name":"t","partitions":{partitions},"replication_factor":3,"config":{{"min.insync.replicas":"2"}}}}],
             "producers":[{{"name":"p","config":{{"acks":"{acks}","enable.idempotence":"{idempotent}","linger.ms":"{}","request.timeout.ms":"{}","delivery.timeout.ms":"{}"}}}}],
+            "consumers":[{{"name":"c","topics":["t"]}}],
             "actions":[{}],"until_ms":{}}}"#,
         1 + rng.below(10),
         pick(&mut rng, &["0", "5", "20"]),
@@ -269,6 +270,23 @@ fn random_runs_under_broker_failures() {
                 && s.created_ms + patience < sim.now()
         });
         assert!(stuck.is_none(), "seed {seed}: {stuck:?} {json}");
+        // What a consumer read was committed: it is still in the log at that offset (clean
+        // elections keep everything below the high watermark), and read once.
+        let mut seen = std::collections::BTreeSet::new();
+        for r in &sim.consumers()[0].records {
+            assert!(
+                seen.insert((r.tp, r.offset)),
+                "seed {seed}: read twice {:?} {json}",
+                (r.tp, r.offset, r.at_ms)
+            );
+            let log = sim.committed_replica(r.tp).expect("a log").log.records();
+            let kept = log.get(r.offset as usize).map(|l| l.origin);
+            assert_eq!(
+                kept,
+                Some(r.origin),
+                "seed {seed}: consumed then lost: {json}"
+            );
+        }
         if acks == "all" {
             assert_eq!(ledger.lost, 0, "seed {seed}: {json}");
         } else if ledger.lost > 0 {

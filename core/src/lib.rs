@@ -9,6 +9,7 @@ pub mod backoff;
 pub mod broker;
 pub mod compression;
 pub mod config;
+pub mod consumer;
 pub mod controller;
 pub mod effects;
 pub mod errors;

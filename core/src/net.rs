@@ -2,7 +2,7 @@
 //! data, so the UI can draw every one in flight and the trace can name them.
 
 use crate::broker::log::LogRecord;
-use crate::config::Acks;
+use crate::config::{Acks, IsolationLevel};
 use crate::controller::{PartitionChange, PartitionRegistration};
 use crate::errors::Errors;
 use crate::metadata::{Cluster, TopicPartition};
@@ -17,6 +17,7 @@ pub enum Node {
     Broker(u32),
     /// The controller quorum: never fails in this model.
     Controller,
+    Consumer(u16),
 }
 
 /// A batch as it travels in a `ProduceRequest` (the bytes of `MemoryRecords`).
@@ -88,11 +89,22 @@ pub struct FetchPartition {
     pub current_leader_epoch: u32,
 }
 
-/// A follower's `Fetch`: every partition it follows on that leader.
+/// A consumer's fetch settings (a replica's fetch has none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConsumerFetch {
+    pub isolation_level: IsolationLevel,
+    pub max_wait_ms: u64,
+    pub min_bytes: u64,
+    pub max_partition_bytes: u64,
+}
+
+/// A `Fetch`: from a follower, every partition it follows on that leader; from a
+/// consumer, every partition it reads there.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FetchRequest {
     pub id: u64,
     pub partitions: Vec<FetchPartition>,
+    pub consumer: Option<ConsumerFetch>,
 }
 
 /// What the leader returns for one partition: the records from the fetch offset and its

@@ -82,7 +82,17 @@ pub struct ActionResult {
 #[derive(Debug, Serialize)]
 pub struct ConsumerResult {
     pub name: String,
-    pub records: Vec<serde_json::Value>,
+    /// Every record `poll()` returned, in the order it returned them.
+    pub records: Vec<ConsumedResult>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConsumedResult {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: u64,
+    pub key: Option<String>,
+    pub value: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -248,7 +258,24 @@ impl RunResult {
                     error: None,
                 })
                 .collect(),
-            consumers: Vec::new(),
+            consumers: sim
+                .consumers()
+                .iter()
+                .map(|c| ConsumerResult {
+                    name: c.name.clone(),
+                    records: c
+                        .records
+                        .iter()
+                        .map(|r| ConsumedResult {
+                            topic: cluster.topics[r.tp.topic as usize].name.clone(),
+                            partition: r.tp.partition,
+                            offset: r.offset,
+                            key: r.data.key_text().map(str::to_string),
+                            value: r.data.value_text().map(str::to_string),
+                        })
+                        .collect(),
+                })
+                .collect(),
             metrics: Metrics {
                 producers,
                 brokers: sim

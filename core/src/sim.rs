@@ -4,7 +4,8 @@
 
 use crate::broker::partition::Partition;
 use crate::broker::Broker;
-use crate::config::{PartitionerClass, ProducerConfig, TopicConfig};
+use crate::config::{ConsumerConfig, PartitionerClass, ProducerConfig, TopicConfig};
+use crate::consumer::KafkaConsumer;
 use crate::controller::{BrokerChange, Controller, Election, PartitionChange};
 use crate::effects::Effects;
 use crate::metadata::{place_replicas, Cluster, PartitionMeta, TopicMeta, TopicPartition};
@@ -45,6 +46,9 @@ enum Event {
     },
     BrokerWake {
         broker: u32,
+    },
+    ConsumerWake {
+        consumer: u16,
     },
     ControllerWake,
     Deliver {
@@ -97,6 +101,8 @@ pub struct Simulation {
     controller: Controller,
     controller_wake_at: Option<u64>,
     producers: Vec<KafkaProducer>,
+    consumers: Vec<KafkaConsumer>,
+    consumer_wake_at: Vec<Option<u64>>,
     brokers: Vec<Broker>,
     /// Brokers whose process is down, and brokers cut off from the network.
     crashed: Vec<bool>,
@@ -345,8 +351,46 @@ impl Simulation {
                 }
             }
         }
-        if !scenario.consumers.is_empty() {
-            errors.push(not_modelled("consumers".into(), "consumers"));
+        let mut consumers = Vec::new();
+        for (i, c) in scenario.consumers.iter().enumerate() {
+            let at = |f: &str| format!("consumers[{i}].{f}");
+            if c.name.is_empty() {
+                errors.push(err(at("name"), "a consumer needs a name"));
+            }
+            if scenario.consumers[..i].iter().any(|o| o.name == c.name) {
+                errors.push(err(
+                    at("name"),
+                    format!("duplicate consumer name '{}'", c.name),
+                ));
+            }
+            if c.topics.is_empty() {
+                errors.push(err(at("topics"), "a consumer reads at least one topic"));
+            }
+            let mut topics = Vec::new();
+            for (j, name) in c.topics.iter().enumerate() {
+                match scenario.topics.iter().position(|t| &t.name == name) {
+                    Some(t) => topics.push(t as u32),
+                    None => errors.push(err(
+                        format!("consumers[{i}].topics[{j}]"),
+                        format!("unknown topic '{name}'"),
+                    )),
+                }
+            }
+            match ConsumerConfig::parse(&c.config) {
+                Ok(config) => consumers.push(KafkaConsumer::new(
+                    consumers.len() as u16,
+                    c.name.clone(),
+                    config,
+                    &topics,
+                    Rc::clone(&cluster),
+                )),
+                Err(es) => {
+                    for e in es {
+                        let key = e.key.unwrap_or_default();
+                        errors.push(err(at(&format!("config.{key}")), e.message));
+                    }
+                }
+            }
         }
 
         let mut plans = BTreeMap::new();
@@ -554,6 +598,8 @@ impl Simulation {
             cluster,
             wake_at: vec![None; producers.len()],
             producers,
+            consumer_wake_at: vec![None; consumers.len()],
+            consumers,
             network: Network::new(latency),
             hasher: TraceHasher::default(),
             recent: VecDeque::new(),
@@ -634,6 +680,10 @@ impl Simulation {
         let registration = self.controller.partitions.get(&tp)?;
         let broker = registration.leader.or(registration.isr.first().copied())?;
         self.brokers[broker as usize].partitions.get(&tp)
+    }
+
+    pub fn consumers(&self) -> &[KafkaConsumer] {
+        &self.consumers
     }
 
     pub fn producers(&self) -> &[KafkaProducer] {
@@ -727,6 +777,13 @@ impl Simulation {
                 if self.wake_at[p] == Some(at) {
                     self.wake_at[p] = None;
                     self.producers[p].run_once(at, &mut self.rng, &mut out);
+                }
+            }
+            Event::ConsumerWake { consumer } => {
+                let c = consumer as usize;
+                if self.consumer_wake_at[c] == Some(at) {
+                    self.consumer_wake_at[c] = None;
+                    self.consumers[c].run_once(at, &mut self.rng, &mut out);
                 }
             }
             Event::ControllerWake => {
@@ -1040,8 +1097,29 @@ impl Simulation {
             (Node::Broker(b), Node::Producer(p), Payload::ProduceResponse(resp)) => {
                 self.producers[p as usize].receive(b, resp);
             }
-            (Node::Broker(follower), Node::Broker(leader), Payload::Fetch(req)) => {
-                self.brokers[leader as usize].handle_fetch(self.now, follower, req, out);
+            (
+                from @ (Node::Broker(_) | Node::Consumer(_)),
+                Node::Broker(leader),
+                Payload::Fetch(req),
+            ) => {
+                self.brokers[leader as usize].handle_fetch(self.now, from, req, out);
+            }
+            (Node::Broker(b), Node::Consumer(c), Payload::FetchResponse(resp)) => {
+                self.consumers[c as usize].receive_fetch(b, resp);
+            }
+            (Node::Consumer(c), Node::Broker(b), Payload::MetadataRequest) => {
+                let metadata = Rc::clone(&self.brokers[b as usize].metadata);
+                out.messages.push((
+                    Node::Broker(b),
+                    Node::Consumer(c),
+                    Payload::MetadataResponse(metadata),
+                ));
+            }
+            (Node::Broker(_), Node::Consumer(c), Payload::MetadataResponse(metadata)) => {
+                self.consumers[c as usize].receive_metadata(metadata);
+            }
+            (Node::Broker(b), Node::Consumer(c), Payload::ConnectionClosed) => {
+                self.consumers[c as usize].connection_closed(b);
             }
             (Node::Broker(leader), Node::Broker(follower), Payload::FetchResponse(resp)) => {
                 self.brokers[follower as usize].handle_fetch_response(self.now, leader, resp, out);
@@ -1124,7 +1202,7 @@ impl Simulation {
             // slow_broker: every message to or from it.
             let slowed = |node: &Node| match node {
                 Node::Broker(b) => self.slow_brokers.get(b).copied().unwrap_or(0),
-                Node::Producer(_) | Node::Controller => 0,
+                Node::Producer(_) | Node::Consumer(_) | Node::Controller => 0,
             };
             let mut extra = slowed(&from) + slowed(&to);
             if let (Node::Broker(b), Payload::Fetch(_)) = (&from, &payload) {
@@ -1159,6 +1237,14 @@ impl Simulation {
             if self.controller_wake_at.is_none_or(|w| t < w) {
                 self.controller_wake_at = Some(t);
                 self.schedule(t, Event::ControllerWake);
+            }
+        }
+        for c in 0..self.consumers.len() {
+            if let Some(t) = self.consumers[c].poll_timeout(self.now) {
+                if self.consumer_wake_at[c].is_none_or(|w| t < w) {
+                    self.consumer_wake_at[c] = Some(t);
+                    self.schedule(t, Event::ConsumerWake { consumer: c as u16 });
+                }
             }
         }
         for p in 0..self.producers.len() {

@@ -198,6 +198,20 @@ pub enum TraceEvent {
         producer: u16,
         broker: u32,
     },
+    /// A consumer's `poll()` returned records of a partition; its position moved on.
+    Consumed {
+        consumer: u16,
+        tp: TopicPartition,
+        records: u32,
+        position: u64,
+    },
+    /// A consumer's position was not in the log (truncated away): `auto.offset.reset`.
+    ConsumerOffsetReset {
+        consumer: u16,
+        tp: TopicPartition,
+        from: u64,
+        to: u64,
+    },
 }
 
 impl fmt::Display for TraceEvent {
@@ -426,6 +440,26 @@ impl fmt::Display for TraceEvent {
             TraceEvent::MetadataUpdated { producer, broker } => {
                 write!(f, "metadata p{producer} <- b{broker}")
             }
+            TraceEvent::Consumed {
+                consumer,
+                tp,
+                records,
+                position,
+            } => write!(
+                f,
+                "consume c{consumer} t{}p{} +{records} -> {position}",
+                tp.topic, tp.partition
+            ),
+            TraceEvent::ConsumerOffsetReset {
+                consumer,
+                tp,
+                from,
+                to,
+            } => write!(
+                f,
+                "reset c{consumer} t{}p{} {from} -> {to}",
+                tp.topic, tp.partition
+            ),
         }
     }
 }

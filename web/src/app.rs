@@ -362,6 +362,14 @@ impl App {
                 "{} has new metadata from broker {broker}: it sends to the leaders named there",
                 names(*producer)
             ),
+            TraceEvent::Consumed { consumer, tp, records, position } => format!(
+                "consumer {consumer} polls {records} record(s) of {} (up to the high watermark); next offset {position}",
+                cluster.display(*tp)
+            ),
+            TraceEvent::ConsumerOffsetReset { consumer, tp, from, to } => format!(
+                "consumer {consumer}: offset {from} of {} is no longer in the log (truncated) — auto.offset.reset moves it to {to}",
+                cluster.display(*tp)
+            ),
         };
         (format!("{:>7.3}s", at as f64 / 1000.0), text, ko)
     }
@@ -824,6 +832,7 @@ fn korean(event: &TraceEvent, cluster: &kafka_lab::metadata::Cluster) -> Option<
         TraceEvent::MetadataUpdated { broker, .. } => format!("브로커 {broker}에서 새 메타데이터 수신: 새 리더로 전송"),
         TraceEvent::SendBlocked { index, .. } => format!("send #{index} 대기: buffer.memory 부족 (max.block.ms까지)"),
         TraceEvent::SendFailed { index, error, .. } => format!("send #{index} 실패: {error}"),
+        TraceEvent::ConsumerOffsetReset { from, to, .. } => format!("컨슈머 오프셋 {from}이 로그에 없음(잘림) — auto.offset.reset으로 {to}부터"),
         _ => return None,
     })
 }

@@ -41,10 +41,11 @@ struct DelayedProduce {
     partitions: Vec<(PartitionResponse, Option<u64>)>,
 }
 
-/// A follower's fetch that found nothing new, held up to `replica.fetch.wait.max.ms`.
+/// A fetch that found nothing new, held up to `replica.fetch.wait.max.ms` (a follower's)
+/// or `fetch.max.wait.ms` (a consumer's).
 #[derive(Clone, Debug, PartialEq)]
 struct DelayedFetch {
-    follower: u32,
+    from: Node,
     request: FetchRequest,
     deadline: u64,
 }
@@ -206,7 +207,11 @@ impl Broker {
         out.messages.push((
             Node::Broker(self.id),
             Node::Broker(leader),
-            Payload::Fetch(FetchRequest { id, partitions }),
+            Payload::Fetch(FetchRequest {
+                id,
+                partitions,
+                consumer: None,
+            }),
         ));
     }
 
@@ -457,6 +462,14 @@ impl Broker {
                 tp,
                 high_watermark: p.high_watermark(),
             });
+            // Consumers waiting on this partition may now see more.
+            if self
+                .delayed_fetch
+                .iter()
+                .any(|d| d.request.consumer.is_some())
+            {
+                self.complete_delayed_fetch(now, false, out);
+            }
         }
     }
 
@@ -512,41 +525,36 @@ impl Broker {
         }
     }
 
-    /// The leader's side of a follower's `Fetch` (`ReplicaManager.fetchMessages`): per
-    /// partition, refuse it if this is not the leader at the follower's epoch, or tell
-    /// the follower where its log diverges; else record its position (ISR expansion, HW)
-    /// and read from it. Answer at once if there is data or an error, else hold the fetch
-    /// up to `replica.fetch.wait.max.ms`.
-    pub fn handle_fetch(
-        &mut self,
-        now: u64,
-        follower: u32,
-        request: FetchRequest,
-        out: &mut Effects,
-    ) {
+    /// The leader's side of a `Fetch` (`ReplicaManager.fetchMessages`): per partition,
+    /// refuse it if this is not the leader at the fetcher's epoch, or tell a follower where
+    /// its log diverges; else record a follower's position (ISR expansion, HW) and read.
+    /// Answer at once if there is enough data or an error, else hold the fetch.
+    pub fn handle_fetch(&mut self, now: u64, from: Node, request: FetchRequest, out: &mut Effects) {
         // The HW a response carries is read before the fetch moves it (`readRecords`).
         let response = self.read_fetch(&request);
-        for (fp, answer) in request.partitions.iter().zip(&response.partitions) {
-            if answer.error != Errors::None || answer.diverging_epoch.is_some() {
-                continue;
+        if let Node::Broker(follower) = from {
+            for (fp, answer) in request.partitions.iter().zip(&response.partitions) {
+                if answer.error != Errors::None || answer.diverging_epoch.is_some() {
+                    continue;
+                }
+                let p = self.partitions.get_mut(&fp.tp).expect("read above");
+                if let Some(isr) = p.update_follower_fetch_state(follower, fp.fetch_offset, now) {
+                    self.propose_isr(fp.tp, isr, out);
+                }
+                self.advance_high_watermark(fp.tp, now, out);
             }
-            let p = self.partitions.get_mut(&fp.tp).expect("read above");
-            if let Some(isr) = p.update_follower_fetch_state(follower, fp.fetch_offset, now) {
-                self.propose_isr(fp.tp, isr, out);
-            }
-            self.advance_high_watermark(fp.tp, now, out);
+            self.complete_delayed_produce(now, out);
         }
-        self.complete_delayed_produce(now, out);
-        let answer_now = response.partitions.iter().any(|p| {
-            !p.records.is_empty() || p.error != Errors::None || p.diverging_epoch.is_some()
-        });
-        if answer_now {
-            self.respond_fetch(follower, response, out);
+        let max_wait = request
+            .consumer
+            .map_or(REPLICA_FETCH_WAIT_MAX_MS, |c| c.max_wait_ms);
+        if fetch_satisfied(&request, &response) || max_wait == 0 {
+            self.respond_fetch(from, response, out);
         } else {
             self.delayed_fetch.push(DelayedFetch {
-                follower,
+                from,
                 request,
-                deadline: now + REPLICA_FETCH_WAIT_MAX_MS,
+                deadline: now + max_wait,
             });
         }
     }
@@ -567,7 +575,7 @@ impl Broker {
                     return out;
                 }
             };
-            // A follower behind on the leader epoch must catch up on metadata first; one
+            // A fetcher behind on the leader epoch must catch up on metadata first; one
             // ahead of this leader means this leader is stale.
             if fp.current_leader_epoch != p.leader_epoch {
                 out.error = if fp.current_leader_epoch < p.leader_epoch {
@@ -578,14 +586,23 @@ impl Broker {
                 return out;
             }
             out.high_watermark = p.high_watermark();
+            // A follower reads to the log end; a consumer to the high watermark (and,
+            // read_committed, to the last stable offset, which is the HW until
+            // transactions are modelled).
+            let (end, max_bytes) = match request.consumer {
+                None => (p.log.log_end_offset(), REPLICA_FETCH_MAX_BYTES),
+                Some(c) => (p.high_watermark(), c.max_partition_bytes),
+            };
             let leo = p.log.log_end_offset();
             match diverging_epoch(&p.epoch_cache, leo, fp.fetch_offset, fp.last_fetched_epoch) {
                 Ok(Some(d)) => out.diverging_epoch = Some(d),
+                // Out of range is past the log's end; a consumer between the high watermark
+                // and the end (a new leader's HW is a round behind) just gets nothing yet.
                 Ok(None) if fp.fetch_offset > leo => out.error = Errors::OffsetOutOfRange,
                 Ok(None) => {
-                    out.records = p
-                        .read_from(fp.fetch_offset, REPLICA_FETCH_MAX_BYTES)
-                        .to_vec()
+                    let records = p.read_from(fp.fetch_offset, max_bytes);
+                    let visible = records.iter().take_while(|r| r.offset < end);
+                    out.records = visible.cloned().collect();
                 }
                 Err(OffsetOutOfRange) => out.error = Errors::OffsetOutOfRange,
             }
@@ -597,26 +614,19 @@ impl Broker {
         }
     }
 
-    fn respond_fetch(&mut self, follower: u32, response: FetchResponse, out: &mut Effects) {
-        out.messages.push((
-            Node::Broker(self.id),
-            Node::Broker(follower),
-            Payload::FetchResponse(response),
-        ));
+    fn respond_fetch(&mut self, to: Node, response: FetchResponse, out: &mut Effects) {
+        out.messages
+            .push((Node::Broker(self.id), to, Payload::FetchResponse(response)));
     }
 
-    /// `DelayedFetch.tryComplete`: held fetches answer once new data is there (an append),
-    /// at their deadline with whatever there is, or when the leadership changed (`force`).
-    /// An HW change alone does not.
+    /// `DelayedFetch.tryComplete`: held fetches answer once there is enough new data (an
+    /// append for a follower, a high watermark move for a consumer), at their deadline
+    /// with whatever there is, or when the leadership changed (`force`).
     fn complete_delayed_fetch(&mut self, now: u64, force: bool, out: &mut Effects) {
         for d in std::mem::take(&mut self.delayed_fetch) {
             let response = self.read_fetch(&d.request);
-            let ready = response
-                .partitions
-                .iter()
-                .any(|p| !p.records.is_empty() || p.error != Errors::None);
-            if ready || force || now >= d.deadline {
-                self.respond_fetch(d.follower, response, out);
+            if fetch_satisfied(&d.request, &response) || force || now >= d.deadline {
+                self.respond_fetch(d.from, response, out);
             } else {
                 self.delayed_fetch.push(d);
             }
@@ -830,4 +840,24 @@ impl Broker {
             .chain(self.leads_replicated.then_some(self.next_isr_check_ms))
             .min()
     }
+}
+
+/// Whether a fetch has enough to answer now: an error or a divergence to report, or at
+/// least `fetch.min.bytes` of record batches (a follower: any).
+fn fetch_satisfied(request: &FetchRequest, response: &FetchResponse) -> bool {
+    let min_bytes = request.consumer.map_or(1, |c| c.min_bytes.max(1));
+    let mut bytes = 0u64;
+    for p in &response.partitions {
+        if p.error != Errors::None || p.diverging_epoch.is_some() {
+            return true;
+        }
+        let mut batch = None;
+        for r in &p.records {
+            if batch != Some(r.batch_offset) {
+                batch = Some(r.batch_offset);
+                bytes += r.batch_bytes as u64;
+            }
+        }
+    }
+    bytes >= min_bytes
 }

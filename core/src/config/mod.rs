@@ -613,6 +613,108 @@ impl TopicConfig {
     }
 }
 
+/// `isolation.level`: how far a consumer reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IsolationLevel {
+    /// Up to the high watermark, records of open and aborted transactions included.
+    ReadUncommitted,
+    /// Up to the last stable offset, aborted transactions' records dropped.
+    ReadCommitted,
+}
+
+/// The consumer properties Kafka Lab models (`ConsumerConfig`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConsumerConfig {
+    pub isolation_level: IsolationLevel,
+    /// `fetch.max.wait.ms`: how long the leader holds a fetch that finds too little.
+    pub fetch_max_wait_ms: u64,
+    /// `fetch.min.bytes`: how much a fetch waits for.
+    pub fetch_min_bytes: u64,
+    /// `max.partition.fetch.bytes`: how much of one partition a fetch takes.
+    pub max_partition_fetch_bytes: u64,
+    /// `auto.offset.reset`: where to go when the position is not in the log (`earliest`:
+    /// the start; otherwise the end).
+    pub reset_to_earliest: bool,
+    /// `retry.backoff.ms`: the pause before fetching again after an error.
+    pub retry_backoff_ms: u64,
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        ConsumerConfig {
+            isolation_level: IsolationLevel::ReadUncommitted,
+            fetch_max_wait_ms: 500,
+            fetch_min_bytes: 1,
+            max_partition_fetch_bytes: 1_048_576,
+            reset_to_earliest: false,
+            retry_backoff_ms: 100,
+        }
+    }
+}
+
+impl ConsumerConfig {
+    /// Parses a consumer's `config` map as `new KafkaConsumer(props)` would, for the
+    /// properties that matter to reading one log; group management is not modelled.
+    pub fn parse(props: &BTreeMap<String, String>) -> Result<Self, Vec<ConfigError>> {
+        let mut errors = Vec::new();
+        let mut c = ConsumerConfig::default();
+        for (key, raw) in props {
+            let int = |min: i64| parse_int(key, raw, min, i32::MAX as i64);
+            match key.as_str() {
+                "isolation.level" => match raw.trim() {
+                    "read_uncommitted" => c.isolation_level = IsolationLevel::ReadUncommitted,
+                    "read_committed" => c.isolation_level = IsolationLevel::ReadCommitted,
+                    _ => errors.push(invalid(
+                        key,
+                        raw,
+                        "String must be one of: read_committed, read_uncommitted",
+                    )),
+                },
+                "fetch.max.wait.ms" => match int(0) {
+                    Ok(n) => c.fetch_max_wait_ms = n as u64,
+                    Err(e) => errors.push(e),
+                },
+                "fetch.min.bytes" => match int(0) {
+                    Ok(n) => c.fetch_min_bytes = n as u64,
+                    Err(e) => errors.push(e),
+                },
+                "max.partition.fetch.bytes" => match int(0) {
+                    Ok(n) => c.max_partition_fetch_bytes = n as u64,
+                    Err(e) => errors.push(e),
+                },
+                "retry.backoff.ms" => match parse_int(key, raw, 0, i64::MAX) {
+                    Ok(n) => c.retry_backoff_ms = n as u64,
+                    Err(e) => errors.push(e),
+                },
+                "auto.offset.reset" => match raw.trim() {
+                    "earliest" => c.reset_to_earliest = true,
+                    "latest" => c.reset_to_earliest = false,
+                    _ => errors.push(invalid(
+                        key,
+                        raw,
+                        "Invalid value for auto.offset.reset: must be one of earliest, latest",
+                    )),
+                },
+                "group.id" | "enable.auto.commit" | "group.instance.id" => {
+                    errors.push(not_modelled(
+                        key,
+                        "consumer groups (each consumer is assigned every partition of its topics and reads from offset 0)",
+                    ))
+                }
+                _ => errors.push(ConfigError {
+                    key: Some(key.clone()),
+                    message: format!("{key} is not a consumer config this version of Kafka Lab models"),
+                }),
+            }
+        }
+        if errors.is_empty() {
+            Ok(c)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
