@@ -164,7 +164,9 @@ fn a_new_producers_lost_first_batch_is_kafka_15591() {
     // sequence. The first batch is lost, the second is appended at offset 0, and every
     // retry of the first is out of order until delivery.timeout.ms expires it: lost
     // despite idempotence, though never reordered.
-    let actions = [send(0, 2, 1), fault(0, "drop_requests", 1)];
+    // Records 5 ms apart: the first waits for InitProducerId (one round trip, 2 ms) and
+    // goes alone.
+    let actions = [send(0, 2, 5), fault(0, "drop_requests", 1)];
     let config = r#"{"linger.ms":"0","request.timeout.ms":"1000","delivery.timeout.ms":"3000","max.in.flight.requests.per.connection":"5"}"#;
     let mut sim =
         Simulation::new(&Scenario::from_json(&scenario(1, config, &actions, 10_000)).unwrap())
@@ -216,7 +218,8 @@ fn a_response_at_the_delivery_deadline_is_ignored() {
     // SenderTest.testInflightBatchesExpireOnDeliveryTimeout: delivery 1500, batch sent at
     // 0, its response processed at 1500. The sender expires in-flight batches before it
     // handles responses, so the record fails with TimeoutException and is not resent.
-    let config = r#"{"acks":"all","linger.ms":"0","request.timeout.ms":"1500","delivery.timeout.ms":"1500"}"#;
+    // Not idempotent: Kafka's test has no InitProducerId round trip before the send.
+    let config = r#"{"acks":"all","enable.idempotence":"false","linger.ms":"0","request.timeout.ms":"1500","delivery.timeout.ms":"1500"}"#;
     let result = run_json(&scenario(750, config, &[send(0, 1, 0)], 5000));
     let s = &sends(&result)[0];
     assert_eq!(s["outcome"], "failed");
@@ -231,7 +234,7 @@ fn with_one_in_flight_the_next_batch_waits_for_the_expired_ones_answer() {
     // delivery 1500. Batch 1 goes at 0; batch 2, appended at 750, stays (the partition is
     // muted); at 1500 batch 1 expires, then its response unmutes the partition and the same
     // sender pass sends batch 2.
-    let config = r#"{"max.in.flight.requests.per.connection":"1","linger.ms":"0","request.timeout.ms":"1500","delivery.timeout.ms":"1500"}"#;
+    let config = r#"{"enable.idempotence":"false","max.in.flight.requests.per.connection":"1","linger.ms":"0","request.timeout.ms":"1500","delivery.timeout.ms":"1500"}"#;
     let s = scenario(750, config, &[send(0, 1, 0), send(750, 1, 0)], 5000);
     let mut sim = Simulation::new(&Scenario::from_json(&s).unwrap()).unwrap();
     sim.run_until(1499);
@@ -406,7 +409,7 @@ fn pool_scenario(latency_ms: u64, max_block_ms: u64) -> String {
     format!(
         r#"{{"seed":3,"kafka_version":"4.0","brokers":1,"network":{{"latency_ms":{latency_ms}}},
             "topics":[{{"name":"t","partitions":3}}],
-            "producers":[{{"name":"p","config":{{"buffer.memory":"2048","batch.size":"1024","linger.ms":"1000","max.block.ms":"{max_block_ms}"}}}}],
+            "producers":[{{"name":"p","config":{{"enable.idempotence":"false","buffer.memory":"2048","batch.size":"1024","linger.ms":"1000","max.block.ms":"{max_block_ms}"}}}}],
             "actions":[{{"at_ms":0,"action":"send","producer":"p","topic":"t","keys":["a","b","c","d","e","f"],"value":"v","count":6,"interval_ms":0}}],
             "until_ms":5000}}"#
     )

@@ -78,7 +78,12 @@ pub struct Controller {
     /// as counts.
     pub leader_elections: u64,
     pub unclean_leader_elections: u64,
+    /// The first producer id of the next block handed to a broker.
+    next_producer_id_block: i64,
 }
+
+/// `ProducerIdControlManager`: producer ids go to brokers in blocks of this many.
+pub const PRODUCER_ID_BLOCK_SIZE: i64 = 1000;
 
 impl Controller {
     /// The controller at topic creation: ISR = all assigned replicas, leader the first,
@@ -119,6 +124,7 @@ impl Controller {
                 .collect(),
             leader_elections: 0,
             unclean_leader_elections: 0,
+            next_producer_id_block: 0,
         }
     }
 
@@ -338,6 +344,13 @@ impl Controller {
             registration: p.clone(),
             election,
         });
+    }
+
+    /// `AllocateProducerIds`: the next block of producer ids, as (first, end).
+    pub fn allocate_producer_ids(&mut self) -> (i64, i64) {
+        let first = self.next_producer_id_block;
+        self.next_producer_id_block += PRODUCER_ID_BLOCK_SIZE;
+        (first, first + PRODUCER_ID_BLOCK_SIZE)
     }
 
     /// A leader's AlterPartition (`ReplicationControlManager.alterPartition`): it must be

@@ -150,6 +150,12 @@ pub enum Payload {
     MetadataResponse(Rc<Cluster>),
     /// The peer's operating system closed (or refused) the connection: its process died.
     ConnectionClosed,
+    /// An idempotent producer asks for its producer id (no `transactional.id`: any broker).
+    InitProducerId,
+    InitProducerIdResponse {
+        producer_id: i64,
+        producer_epoch: i16,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

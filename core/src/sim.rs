@@ -329,13 +329,10 @@ impl Simulation {
                         }
                         None => {}
                     }
-                    // ProducerIdManager hands out ids in order; the first is 0.
-                    let pid = producers.len() as i64;
                     producers.push(KafkaProducer::new(
                         producers.len() as u16,
                         p.name.clone(),
                         config,
-                        pid,
                         Rc::clone(&cluster),
                         p.custom_partitioner.as_ref(),
                     ));
@@ -1073,7 +1070,10 @@ impl Simulation {
                 // Nobody listens: a request's sender sees its connection closed.
                 let request = matches!(
                     msg.payload,
-                    Payload::Produce(_) | Payload::Fetch(_) | Payload::MetadataRequest
+                    Payload::Produce(_)
+                        | Payload::Fetch(_)
+                        | Payload::MetadataRequest
+                        | Payload::InitProducerId
                 );
                 if request {
                     out.messages
@@ -1157,6 +1157,27 @@ impl Simulation {
             }
             (Node::Broker(b), Node::Producer(p), Payload::MetadataResponse(metadata)) => {
                 self.producers[p as usize].receive_metadata(b, metadata);
+            }
+            (Node::Producer(p), Node::Broker(b), Payload::InitProducerId) => {
+                let producer_id = self.brokers[b as usize].init_producer_id(&mut self.controller);
+                out.messages.push((
+                    Node::Broker(b),
+                    Node::Producer(p),
+                    Payload::InitProducerIdResponse {
+                        producer_id,
+                        producer_epoch: 0,
+                    },
+                ));
+            }
+            (
+                Node::Broker(b),
+                Node::Producer(p),
+                Payload::InitProducerIdResponse {
+                    producer_id,
+                    producer_epoch,
+                },
+            ) => {
+                self.producers[p as usize].receive_producer_id(b, producer_id, producer_epoch);
             }
             (Node::Broker(b), Node::Producer(p), Payload::ConnectionClosed) => {
                 self.producers[p as usize].connection_closed(b);

@@ -198,6 +198,13 @@ pub enum TraceEvent {
         producer: u16,
         broker: u32,
     },
+    /// An idempotent producer got its producer id and epoch (`InitProducerId`).
+    ProducerIdAssigned {
+        producer: u16,
+        broker: u32,
+        producer_id: i64,
+        producer_epoch: i16,
+    },
     /// A consumer's `poll()` returned records of a partition; its position moved on.
     Consumed {
         consumer: u16,
@@ -440,6 +447,15 @@ impl fmt::Display for TraceEvent {
             TraceEvent::MetadataUpdated { producer, broker } => {
                 write!(f, "metadata p{producer} <- b{broker}")
             }
+            TraceEvent::ProducerIdAssigned {
+                producer,
+                broker,
+                producer_id,
+                producer_epoch,
+            } => write!(
+                f,
+                "init-producer-id p{producer} <- b{broker}: pid {producer_id} epoch {producer_epoch}"
+            ),
             TraceEvent::Consumed {
                 consumer,
                 tp,

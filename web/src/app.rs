@@ -362,6 +362,10 @@ impl App {
                 "{} has new metadata from broker {broker}: it sends to the leaders named there",
                 names(*producer)
             ),
+            TraceEvent::ProducerIdAssigned { producer, broker, producer_id, producer_epoch } => format!(
+                "{} gets producer id {producer_id}, epoch {producer_epoch} from broker {broker} (InitProducerId): its batches carry them with per-partition sequence numbers",
+                names(*producer)
+            ),
             TraceEvent::Consumed { consumer, tp, records, position } => format!(
                 "consumer {consumer} polls {records} record(s) of {} (up to the high watermark); next offset {position}",
                 cluster.display(*tp)
@@ -832,6 +836,7 @@ fn korean(event: &TraceEvent, cluster: &kafka_lab::metadata::Cluster) -> Option<
         TraceEvent::MetadataUpdated { broker, .. } => format!("브로커 {broker}에서 새 메타데이터 수신: 새 리더로 전송"),
         TraceEvent::SendBlocked { index, .. } => format!("send #{index} 대기: buffer.memory 부족 (max.block.ms까지)"),
         TraceEvent::SendFailed { index, error, .. } => format!("send #{index} 실패: {error}"),
+        TraceEvent::ProducerIdAssigned { producer_id, producer_epoch, .. } => format!("프로듀서 ID {producer_id}, 에포크 {producer_epoch} 받음 (InitProducerId): 배치마다 PID·에포크·시퀀스를 붙임"),
         TraceEvent::ConsumerOffsetReset { from, to, .. } => format!("컨슈머 오프셋 {from}이 로그에 없음(잘림) — auto.offset.reset으로 {to}부터"),
         _ => return None,
     })

@@ -229,7 +229,7 @@ mod tests {
             brokers: 1,
             topics: Vec::new(),
         };
-        KafkaProducer::new(0, "p".into(), config, 0, std::rc::Rc::new(cluster), None)
+        KafkaProducer::new(0, "p".into(), config, std::rc::Rc::new(cluster), None)
     }
 
     #[test]

@@ -104,6 +104,8 @@ pub struct Broker {
     /// as counts; not-leader and too-large refusals are not failures there).
     pub total_produce_requests: u64,
     pub failed_produce_requests: u64,
+    /// The producer ids this broker may hand out (`RPCProducerIdManager`): next, end.
+    producer_ids: Option<(i64, i64)>,
 }
 
 impl Broker {
@@ -142,6 +144,7 @@ impl Broker {
             isr_expands: 0,
             total_produce_requests: 0,
             failed_produce_requests: 0,
+            producer_ids: None,
         };
         broker.update_roles();
         broker
@@ -224,6 +227,7 @@ impl Broker {
         self.delayed_fetch.clear();
         self.produce_queue.clear();
         self.waiting_on.clear();
+        self.producer_ids = None;
         self.stalled.clear();
         for p in self.partitions.values_mut() {
             p.leader = None;
@@ -523,6 +527,17 @@ impl Broker {
             self.waiting_on.remove(&producer);
             self.serve(now, producer, out);
         }
+    }
+
+    /// `InitProducerId` without a `transactional.id`: a fresh producer id from this
+    /// broker's block (a new block from the controller when it has none left) and epoch 0.
+    pub fn init_producer_id(&mut self, controller: &mut Controller) -> i64 {
+        let (next, end) = match self.producer_ids {
+            Some((next, end)) if next < end => (next, end),
+            _ => controller.allocate_producer_ids(),
+        };
+        self.producer_ids = Some((next + 1, end));
+        next
     }
 
     /// The leader's side of a `Fetch` (`ReplicaManager.fetchMessages`): per partition,

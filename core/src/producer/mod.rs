@@ -59,6 +59,7 @@ enum Incoming {
     Metadata(u32, Rc<Cluster>),
     /// The broker's process died under the connection.
     Closed(u32),
+    ProducerId(u32, i64, i16),
 }
 
 /// Where a blocked `send()` resumes once its memory comes.
@@ -77,8 +78,7 @@ pub struct KafkaProducer {
     pub accumulator: RecordAccumulator,
     pub sender: Sender,
     /// The idempotent producer's id, epoch and sequences; `None` when not idempotent.
-    /// The id is assigned when the producer is created (the `InitProducerId` round trip is
-    /// not modelled yet).
+    /// The id comes from a broker (`InitProducerId`) before the first batch is sent.
     pub tm: Option<TransactionManager>,
     /// The `partitioner.class` instance; `None` = the built-in partitioner (3.3+).
     pub partitioner: Option<Partitioner>,
@@ -100,6 +100,8 @@ pub struct KafkaProducer {
     metadata_requested: bool,
     /// The broker asked for metadata, and when.
     metadata_in_flight: Option<(u32, u64)>,
+    /// The broker asked for a producer id, and when.
+    init_in_flight: Option<(u32, u64)>,
     /// Responses and connection events delivered and not yet handled by the sender
     /// thread's `poll`.
     inbox: Vec<Incoming>,
@@ -112,7 +114,6 @@ impl KafkaProducer {
         id: u16,
         name: String,
         config: ProducerConfig,
-        producer_id: i64,
         metadata: Rc<Cluster>,
         custom: Option<&CustomPartitionerSpec>,
     ) -> Self {
@@ -126,9 +127,7 @@ impl KafkaProducer {
             config.max_request_size,
             config.request_timeout_ms,
         );
-        let tm = config
-            .idempotence
-            .then(|| TransactionManager::new(producer_id));
+        let tm = config.idempotence.then(TransactionManager::default);
         let pool = BufferPool::new(config.version, config.buffer_memory, config.poolable_size());
         KafkaProducer {
             id,
@@ -148,6 +147,7 @@ impl KafkaProducer {
             metadata,
             metadata_requested: false,
             metadata_in_flight: None,
+            init_in_flight: None,
             inbox: Vec::new(),
             wake_requested: false,
             next_ready_check_ms: None,
@@ -498,6 +498,12 @@ impl KafkaProducer {
             self.metadata_in_flight
                 .map(|(_, sent)| sent + self.config.request_timeout_ms + 1)
         };
+        let needs_id = self.tm.as_ref().is_some_and(|tm| !tm.has_producer_id());
+        let init = match self.init_in_flight {
+            Some((_, sent)) => Some(sent + self.config.request_timeout_ms + 1),
+            None if needs_id => Some(self.sender.next_connectable_ms(self.metadata.brokers, now)),
+            None => None,
+        };
         let delivery = self.accumulator.delivery_timeout_ms();
         [
             self.next_ready_check_ms
@@ -507,6 +513,7 @@ impl KafkaProducer {
             self.sender.next_request_timeout_ms(),
             self.pool.next_timeout(),
             metadata,
+            init,
         ]
         .into_iter()
         .flatten()
@@ -526,6 +533,13 @@ impl KafkaProducer {
         self.wake_requested = true;
     }
 
+    /// A broker's answer to `InitProducerId`.
+    pub fn receive_producer_id(&mut self, broker: u32, producer_id: i64, producer_epoch: i16) {
+        self.inbox
+            .push(Incoming::ProducerId(broker, producer_id, producer_epoch));
+        self.wake_requested = true;
+    }
+
     /// The broker's end of a connection closed: its process died.
     pub fn connection_closed(&mut self, broker: u32) {
         self.inbox.push(Incoming::Closed(broker));
@@ -542,14 +556,22 @@ impl KafkaProducer {
         let cluster = &*metadata;
         self.expire_waiters(now, rng, cluster, out);
         loop {
-            let (mut drained, next) = self.sender.send_producer_data(
-                &mut self.accumulator,
-                self.tm.as_mut(),
-                self.pool.queued() > 0 || !self.flushes.is_empty() || self.closed,
-                cluster,
-                now,
-                rng,
-            );
+            // An idempotent producer sends nothing before it has its producer id
+            // (`Sender.maybeSendAndPollTransactionalRequest` returns first).
+            let can_produce = self.tm.as_ref().is_none_or(|tm| tm.has_producer_id());
+            let (mut drained, next) = if can_produce {
+                self.sender.send_producer_data(
+                    &mut self.accumulator,
+                    self.tm.as_mut(),
+                    self.pool.queued() > 0 || !self.flushes.is_empty() || self.closed,
+                    cluster,
+                    now,
+                    rng,
+                )
+            } else {
+                self.maybe_init_producer_id(now, rng, out);
+                (Vec::new(), None)
+            };
             self.next_ready_check_ms = next;
             let expired = self.expire_batches(now, &mut drained, out);
             let drained_any = !drained.is_empty();
@@ -570,20 +592,39 @@ impl KafkaProducer {
         }
     }
 
+    /// `NetworkClient.leastLoadedNode`: the reachable broker with the fewest requests in
+    /// flight, starting from a random one.
+    fn least_loaded_node(&self, now: u64, rng: &mut Rng) -> Option<u32> {
+        let n = self.metadata.brokers;
+        let start = rng.below(n);
+        (0..n)
+            .map(|i| (start + i) % n)
+            .filter(|&b| self.sender.connectable(b, now))
+            .min_by_key(|&b| self.sender.in_flight.get(&b).map_or(0, |q| q.len()))
+    }
+
+    /// The idempotent producer's `InitProducerId`, to the least loaded broker.
+    fn maybe_init_producer_id(&mut self, now: u64, rng: &mut Rng, out: &mut Effects) {
+        if self.init_in_flight.is_some() {
+            return;
+        }
+        if let Some(broker) = self.least_loaded_node(now, rng) {
+            self.init_in_flight = Some((broker, now));
+            out.messages.push((
+                Node::Producer(self.id),
+                Node::Broker(broker),
+                Payload::InitProducerId,
+            ));
+        }
+    }
+
     /// `DefaultMetadataUpdater.maybeUpdate`: when an update is wanted and none is in
-    /// flight, ask the least loaded broker that can be reached (fewest requests in flight,
-    /// starting from a random one, as `leastLoadedNode` does).
+    /// flight, ask the least loaded broker.
     fn maybe_update_metadata(&mut self, now: u64, rng: &mut Rng, out: &mut Effects) {
         if !self.metadata_requested || self.metadata_in_flight.is_some() {
             return;
         }
-        let n = self.metadata.brokers;
-        let start = rng.below(n);
-        let node = (0..n)
-            .map(|i| (start + i) % n)
-            .filter(|&b| self.sender.connectable(b, now))
-            .min_by_key(|&b| self.sender.in_flight.get(&b).map_or(0, |q| q.len()));
-        let Some(broker) = node else {
+        let Some(broker) = self.least_loaded_node(now, rng) else {
             return;
         };
         self.metadata_in_flight = Some((broker, now));
@@ -656,6 +697,18 @@ impl KafkaProducer {
                         broker,
                     });
                 }
+                Incoming::ProducerId(broker, producer_id, producer_epoch) => {
+                    self.init_in_flight = None;
+                    if let Some(tm) = &mut self.tm {
+                        tm.set_producer_id(producer_id, producer_epoch);
+                    }
+                    out.events.push(TraceEvent::ProducerIdAssigned {
+                        producer: self.id,
+                        broker,
+                        producer_id,
+                        producer_epoch,
+                    });
+                }
                 Incoming::Closed(broker) => {
                     let requests = self.disconnect(broker, now);
                     out.events.push(TraceEvent::ConnectionClosed {
@@ -693,6 +746,9 @@ impl KafkaProducer {
     fn disconnect(&mut self, broker: u32, now: u64) -> Vec<InFlightRequest> {
         if self.metadata_in_flight.is_some_and(|(b, _)| b == broker) {
             self.metadata_in_flight = None;
+        }
+        if self.init_in_flight.is_some_and(|(b, _)| b == broker) {
+            self.init_in_flight = None;
         }
         self.metadata_requested = true;
         self.sender.disconnect(broker, now)

@@ -1,7 +1,8 @@
-//! The idempotent half of `TransactionManager` (`exactly-once.md` §2, §4): the producer id
-//! and epoch, and per partition the next sequence and the batches in flight in sequence
-//! order (`TxnPartitionMap`/`TxnPartitionEntry`). Transactions, the last acknowledged
-//! sequence and the epoch bump of KIP-360 come with issue 5.
+//! The idempotent half of `TransactionManager` (`exactly-once.md` §1, §2, §4): the
+//! producer id and epoch (from `InitProducerId`), and per partition the next sequence and
+//! the batches in flight in sequence order (`TxnPartitionMap`/`TxnPartitionEntry`).
+//! Transactions, the last acknowledged sequence and the epoch bump of KIP-360 are still
+//! to come.
 
 use crate::errors::Errors;
 use crate::metadata::TopicPartition;
@@ -21,13 +22,25 @@ pub struct TransactionManager {
     partitions: BTreeMap<TopicPartition, TxnPartitionEntry>,
 }
 
-impl TransactionManager {
-    pub fn new(producer_id: i64) -> Self {
+/// Without a producer id (`NO_PRODUCER_ID`) until `InitProducerId` answers.
+impl Default for TransactionManager {
+    fn default() -> Self {
         TransactionManager {
-            producer_id,
-            producer_epoch: 0,
+            producer_id: -1,
+            producer_epoch: -1,
             partitions: BTreeMap::new(),
         }
+    }
+}
+
+impl TransactionManager {
+    pub fn has_producer_id(&self) -> bool {
+        self.producer_id >= 0
+    }
+
+    pub fn set_producer_id(&mut self, producer_id: i64, producer_epoch: i16) {
+        self.producer_id = producer_id;
+        self.producer_epoch = producer_epoch;
     }
 
     fn entry(&mut self, tp: TopicPartition) -> &mut TxnPartitionEntry {
