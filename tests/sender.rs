@@ -618,3 +618,32 @@ fn close_sends_what_is_queued_and_refuses_later_sends() {
         Some("IllegalStateException")
     );
 }
+
+#[test]
+fn a_restarted_producer_duplicates_what_the_old_one_wrote() {
+    // exactly-once.md §1 and the notes' §7.5: the broker appended the record but its
+    // answer was lost; the application restarts its producer before the retry and re-sends
+    // what it never saw acknowledged. The new instance has a new producer id, so the broker
+    // cannot tell: two copies. Without the restart, the retry is deduplicated.
+    let config = r#"{"linger.ms":"0"}"#;
+    let restart = r#"{"at_ms":100,"action":"restart_producer","producer":"p"}"#.to_string();
+    let actions = [send(0, 1, 0), fault(0, "drop_responses", 1), restart];
+    let r = run_json(&scenario(5, config, &actions, 60_000));
+    assert_eq!(log_len(&r), 2);
+    let log = r["partitions"][0]["log"].as_array().unwrap();
+    assert_ne!(
+        log[0]["producer_id"], log[1]["producer_id"],
+        "a new producer id"
+    );
+    assert_eq!(
+        log[1]["sequence"], 0,
+        "the new producer starts at sequence 0"
+    );
+    assert_eq!(r["ledger"]["duplicated"], 1);
+    assert_eq!(sends(&r)[0]["outcome"], "acked");
+    assert_eq!(sends(&r)[0]["offset"], 1, "the re-send's offset");
+
+    let no_restart = run_json(&scenario(5, config, &actions[..2], 60_000));
+    assert_eq!(log_len(&no_restart), 1);
+    assert_eq!(no_restart["ledger"]["duplicated"], 0);
+}

@@ -178,7 +178,7 @@ fn validation_names_every_problem() {
         "topics":[{"name":"bad topic","partitions":0}],
         "producers":[{"name":"p1","config":{"acks":"2","enable.idempotence":"true"}}],
         "actions":[{"at_ms":0,"action":"send","producer":"nobody","topic":"orders","value":"v"},
-                   {"at_ms":5,"action":"restart_producer","producer":"p1"}],
+                   {"at_ms":5,"action":"begin_transaction","producer":"p1"}],
         "until_ms":10}"#;
     let scenario = Scenario::from_json(bad).unwrap();
     let errors = Simulation::new(&scenario).unwrap_err();

@@ -217,6 +217,11 @@ impl Network {
         self.in_flight.remove(&id)
     }
 
+    /// Loses every message to or from `node` (its connections died with it).
+    pub fn drop_node(&mut self, node: Node) {
+        self.in_flight.retain(|_, m| m.from != node && m.to != node);
+    }
+
     pub fn in_flight(&self) -> impl Iterator<Item = &Message> {
         self.in_flight.values()
     }

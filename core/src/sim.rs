@@ -10,7 +10,7 @@ use crate::controller::{BrokerChange, Controller, Election, PartitionChange};
 use crate::effects::Effects;
 use crate::metadata::{place_replicas, Cluster, PartitionMeta, TopicMeta, TopicPartition};
 use crate::net::{Network, Node, Payload};
-use crate::producer::KafkaProducer;
+use crate::producer::{KafkaProducer, Outcome};
 use crate::record::RecordData;
 use crate::rng::Rng;
 use crate::scenario::{Action, Scenario, ScenarioError, Send, SendMode};
@@ -407,6 +407,22 @@ impl Simulation {
             };
             let s = match action {
                 Action::Send(s) => s,
+                Action::RestartProducer(a) => {
+                    match scenario.producers.iter().find(|p| p.name == a.producer) {
+                        None => errors.push(err(
+                            at("producer"),
+                            format!("unknown producer '{}'", a.producer),
+                        )),
+                        Some(p) if p.config.contains_key("transactional.id") => {
+                            errors.push(not_modelled(
+                                at("producer"),
+                                "restarting a transactional producer (same producer id, epoch bumped by initTransactions)",
+                            ))
+                        }
+                        Some(_) => {}
+                    }
+                    continue;
+                }
                 Action::Flush(a) | Action::Close(a) => {
                     if !scenario.producers.iter().any(|p| p.name == a.producer) {
                         errors.push(err(
@@ -869,6 +885,14 @@ impl Simulation {
                 }
             }
             Action::RestartBroker(a) => self.restart(a.broker, out),
+            Action::RestartProducer(a) => {
+                let p = self
+                    .producers
+                    .iter()
+                    .position(|p| p.name == a.producer)
+                    .expect("validated");
+                self.restart_producer(p, out);
+            }
             Action::IsolateBroker(a) => {
                 let b = a.broker as usize;
                 if !self.isolated[b] {
@@ -931,6 +955,38 @@ impl Simulation {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// `restart_producer`: the old instance and its connections are gone (brokers drop what
+    /// they had not answered); a new one, with a new producer id, takes over and the
+    /// application re-sends every record it never saw acknowledged — which is how a
+    /// restart duplicates what the old instance had written (the notes' §7.5).
+    fn restart_producer(&mut self, p: usize, out: &mut Effects) {
+        let node = Node::Producer(p as u16);
+        self.network.drop_node(node);
+        for broker in &mut self.brokers {
+            broker.client_gone(p as u16);
+        }
+        let custom = self.scenario.producers[p].custom_partitioner.as_ref();
+        let mut producer = self.producers[p].restarted(custom);
+        producer.metadata = Rc::clone(&self.cluster);
+        self.producers[p] = producer;
+        let pending: Vec<u32> = (0..self.producers[p].sends.len() as u32)
+            .filter(|&i| self.producers[p].sends[i as usize].outcome == Outcome::Pending)
+            .collect();
+        out.events.push(TraceEvent::ProducerRestarted {
+            producer: p as u16,
+            resent: pending.len() as u32,
+        });
+        for index in pending {
+            let key = (p as u16, index);
+            let returned = self.producers[p].resend(self.now, index, &mut self.rng, out);
+            if returned {
+                if let Some((action, i)) = self.blocked_sends.remove(&key) {
+                    self.next_record(key.0, key.1, action, i);
+                }
+            }
         }
     }
 

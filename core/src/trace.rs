@@ -198,6 +198,12 @@ pub enum TraceEvent {
         producer: u16,
         broker: u32,
     },
+    /// The application restarted its producer: a new instance, which re-sends the records
+    /// the old one never had acknowledged.
+    ProducerRestarted {
+        producer: u16,
+        resent: u32,
+    },
     /// An idempotent producer got its producer id and epoch (`InitProducerId`).
     ProducerIdAssigned {
         producer: u16,
@@ -446,6 +452,9 @@ impl fmt::Display for TraceEvent {
             }
             TraceEvent::MetadataUpdated { producer, broker } => {
                 write!(f, "metadata p{producer} <- b{broker}")
+            }
+            TraceEvent::ProducerRestarted { producer, resent } => {
+                write!(f, "restart p{producer}: {resent} re-sent")
             }
             TraceEvent::ProducerIdAssigned {
                 producer,

@@ -529,6 +529,14 @@ impl Broker {
         }
     }
 
+    /// A producer's connection closed (its process restarted): requests read and not yet
+    /// handled are dropped, and answers still owed go nowhere.
+    pub fn client_gone(&mut self, producer: u16) {
+        self.produce_queue.remove(&producer);
+        self.waiting_on.remove(&producer);
+        self.delayed_produce.retain(|d| d.producer != producer);
+    }
+
     /// `InitProducerId` without a `transactional.id`: a fresh producer id from this
     /// broker's block (a new block from the controller when it has none left) and epoch 0.
     pub fn init_producer_id(&mut self, controller: &mut Controller) -> i64 {

@@ -39,6 +39,8 @@ pub enum Outcome {
 pub struct SendRecord {
     pub data: Rc<RecordData>,
     pub topic: u32,
+    /// The partition the application asked for, if it did.
+    pub explicit_partition: Option<u32>,
     /// `None` when `send()` failed before a partition was chosen.
     pub partition: Option<u32>,
     pub mode: SendMode,
@@ -200,14 +202,11 @@ impl KafkaProducer {
         rng: &mut Rng,
         out: &mut Effects,
     ) -> bool {
-        let metadata = Rc::clone(&self.metadata);
-        let cluster = &*metadata;
-        self.expire_waiters(now, rng, cluster, out);
         let index = self.sends.len() as u32;
-        let data = Rc::new(data);
         self.sends.push(SendRecord {
-            data: Rc::clone(&data),
+            data: Rc::new(data),
             topic,
+            explicit_partition: explicit,
             partition: None,
             mode,
             created_ms: now,
@@ -219,6 +218,35 @@ impl KafkaProducer {
             attempts: 0,
             error: None,
         });
+        self.do_send(now, index, rng, out)
+    }
+
+    /// `send()` again, by a restarted application, for a record it never saw
+    /// acknowledged: the same record (same index), a fresh attempt.
+    pub fn resend(&mut self, now: u64, index: u32, rng: &mut Rng, out: &mut Effects) -> bool {
+        let s = &mut self.sends[index as usize];
+        *s = SendRecord {
+            created_ms: now,
+            partition: None,
+            batch: 0,
+            sent_ms: None,
+            completed_ms: None,
+            outcome: Outcome::Pending,
+            offset: -1,
+            attempts: 0,
+            error: None,
+            data: Rc::clone(&s.data),
+            ..*s
+        };
+        self.do_send(now, index, rng, out)
+    }
+
+    fn do_send(&mut self, now: u64, index: u32, rng: &mut Rng, out: &mut Effects) -> bool {
+        let metadata = Rc::clone(&self.metadata);
+        let cluster = &*metadata;
+        self.expire_waiters(now, rng, cluster, out);
+        let s = &self.sends[index as usize];
+        let (topic, explicit, data) = (s.topic, s.explicit_partition, Rc::clone(&s.data));
         let returned = match self.append(now, index, topic, explicit, &data, rng, cluster) {
             Ok(Some(result)) => {
                 self.appended(index, topic, &result, out);
@@ -239,6 +267,23 @@ impl KafkaProducer {
         };
         self.resume_granted(now, rng, cluster, out);
         returned
+    }
+
+    /// A new instance after the application restarted (`restart_producer`): nothing of
+    /// this one survives — batches, connections, producer id, metrics — except the
+    /// application's own record of what it sent, and request ids go on from here so that
+    /// an answer meant for the old instance is not taken for a new request's.
+    pub fn restarted(&self, custom: Option<&CustomPartitionerSpec>) -> KafkaProducer {
+        let mut new = KafkaProducer::new(
+            self.id,
+            self.name.clone(),
+            self.config.clone(),
+            Rc::clone(&self.metadata),
+            custom,
+        );
+        new.sends = self.sends.clone();
+        new.sender.continue_request_ids(&self.sender);
+        new
     }
 
     /// `ensureValidRecordSize`: a record that could never fit a request or the buffer.
@@ -721,7 +766,11 @@ impl KafkaProducer {
             }
         }
         let mut timed_out = self.sender.nodes_with_timed_out_requests(now);
-        if let Some((b, sent)) = self.metadata_in_flight {
+        for (b, sent) in self
+            .metadata_in_flight
+            .into_iter()
+            .chain(self.init_in_flight)
+        {
             if now.saturating_sub(sent) > self.config.request_timeout_ms && !timed_out.contains(&b)
             {
                 timed_out.push(b);

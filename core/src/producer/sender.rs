@@ -118,6 +118,11 @@ impl Sender {
         id
     }
 
+    /// A new instance numbers its requests on from an old one's.
+    pub fn continue_request_ids(&mut self, old: &Sender) {
+        self.next_request_id = old.next_request_id;
+    }
+
     pub fn add_in_flight(&mut self, broker: u32, request: InFlightRequest) {
         self.in_flight.entry(broker).or_default().push_back(request);
     }
