@@ -111,3 +111,24 @@ test('a lost response duplicates and reorders without idempotence, never with it
     assert.deepEqual(errors, []);
   });
 });
+
+test('restarting the producer after a lost response duplicates, even with idempotence', async () => {
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.waitForSelector('#app-root .stage-svg');
+    await page.click('#play'); // pause at the start
+    await page.click('#drop-response-0');
+    await page.waitForSelector('#fault-list li');
+    // Step a little so the request whose answer is lost is on its way, then restart.
+    for (let i = 0; i < 40; i++) await page.click('#step');
+    await page.click('#restart-producer');
+    await page.waitForFunction(() => document.querySelectorAll('#fault-list li').length === 2);
+    await page.selectOption('#speed', '5');
+    await page.click('#play');
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-ledger="duplicated"] .ledger-n')?.textContent) > 0,
+      null, { timeout: 20000 });
+    await page.screenshot({ path: `${ARTIFACTS}app-restart-producer.png` });
+    assert.deepEqual(errors, []);
+  });
+});

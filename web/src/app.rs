@@ -726,6 +726,11 @@ impl Component for App {
                         }
                         <h2>{ "Faults" }<span class="ko" lang="ko">{ " · 장애 주입" }</span></h2>
                         <div class="faults" id="faults">
+                            <div class="fault-row">
+                                <button id="restart-producer" title="the application restarts: a new producer instance with a new producer id re-sends every record it never saw acknowledged"
+                                    onclick={link.callback(|_| Msg::Fault(FaultKind::RestartProducer, 0))}>{ "restart producer" }</button>
+                                <span class="hint small">{ "new PID: a written record whose ack was lost lands twice" }</span>
+                            </div>
                             { for (0..BROKERS).map(|b| html! {
                                 <div class="fault-row">
                                     <span class="mono small">{ format!("broker {b}") }</span>
@@ -742,8 +747,10 @@ impl Component for App {
                                 <br/><span class="ko" lang="ko">{ "요청/응답 유실: request.timeout.ms 후 재시도 — 멱등성을 끄면 중복·순서 뒤바뀜. 느린 fetch: 팔로워가 ISR에서 빠짐. 다운: 연결이 바로 끊기고, 마지막 하트비트 9초 뒤 펜싱·ISR에서 새 리더 선출. 격리: 브로커는 모른 채 계속 돌고, 요청은 타임아웃." }</span></span>
                             if !w.faults.is_empty() {
                                 <ul class="fault-list mono small" id="fault-list">
-                                    { for w.faults.iter().map(|f| html! { <li>{ format!("{:.3} s · broker {} · {}", f.at_ms as f64 / 1000.0, f.broker,
-                                        f.kind.label()) }</li> }) }
+                                    { for w.faults.iter().map(|f| html! { <li>{ match f.kind {
+                                        FaultKind::RestartProducer => format!("{:.3} s · {}", f.at_ms as f64 / 1000.0, f.kind.label()),
+                                        _ => format!("{:.3} s · broker {} · {}", f.at_ms as f64 / 1000.0, f.broker, f.kind.label()),
+                                    } }</li> }) }
                                 </ul>
                                 <button id="clear-faults" onclick={link.callback(|_| Msg::ClearFaults)}>{ "clear faults" }</button>
                             }

@@ -5,7 +5,7 @@
 use kafka_lab::config::{partitioner_class_available, producer_default, CUSTOM_PARTITIONER};
 use kafka_lab::scenario::{
     Action, BrokerAction, CustomPartitionerSpec, NetworkSpec, NullKeyRule, OtherKeys,
-    PartitionRule, ProducerSpec, Scenario, Send, SendMode, TopicSpec,
+    PartitionRule, ProducerAction, ProducerSpec, Scenario, Send, SendMode, TopicSpec,
 };
 use kafka_lab::serializer::{Serialized, Serializer};
 use kafka_lab::version::KafkaVersion;
@@ -125,6 +125,8 @@ pub enum FaultKind {
     /// (`heal_broker`).
     Isolate,
     Heal,
+    /// The application restarts its producer (`restart_producer`; the broker is unused).
+    RestartProducer,
 }
 
 impl FaultKind {
@@ -138,6 +140,9 @@ impl FaultKind {
             FaultKind::Restart => "restarted",
             FaultKind::Isolate => "cut off from the network",
             FaultKind::Heal => "reachable again",
+            FaultKind::RestartProducer => {
+                "producer restarted: new producer id, unacknowledged records re-sent"
+            }
         }
     }
 }
@@ -372,6 +377,10 @@ impl Workload {
                     FaultKind::Restart => Action::RestartBroker(bare),
                     FaultKind::Isolate => Action::IsolateBroker(bare),
                     FaultKind::Heal => Action::HealBroker(bare),
+                    FaultKind::RestartProducer => Action::RestartProducer(ProducerAction {
+                        at_ms: f.at_ms,
+                        producer: "producer-1".into(),
+                    }),
                     FaultKind::SlowFollower => Action::SlowFollower(BrokerAction {
                         extra_latency_ms: Some(SLOW_FOLLOWER_MS),
                         count: None,
