@@ -25,6 +25,9 @@ pub enum KafkaError {
     /// `OutOfOrderSequenceException`: the broker saw a gap in an idempotent producer's
     /// sequence numbers.
     OutOfOrderSequence(String),
+    /// `InvalidProducerEpochException`: the partition has seen a newer epoch of this
+    /// producer id (since 2.7 the produce path's answer to a fenced instance).
+    InvalidProducerEpoch(String),
     /// `BufferExhaustedException`: `buffer.memory` had no room within the blocking time
     /// (`BufferPool.allocate`). A `TimeoutException`, so it reaches the callback.
     BufferExhausted(String),
@@ -46,6 +49,7 @@ impl KafkaError {
             KafkaError::Network(_) => "NetworkException",
             KafkaError::NotLeaderOrFollower(_) => "NotLeaderOrFollowerException",
             KafkaError::OutOfOrderSequence(_) => "OutOfOrderSequenceException",
+            KafkaError::InvalidProducerEpoch(_) => "InvalidProducerEpochException",
             KafkaError::BufferExhausted(_) => "BufferExhaustedException",
             KafkaError::IllegalArgument(_) => "IllegalArgumentException",
         }
@@ -62,6 +66,7 @@ impl KafkaError {
             | KafkaError::Network(m)
             | KafkaError::NotLeaderOrFollower(m)
             | KafkaError::OutOfOrderSequence(m)
+            | KafkaError::InvalidProducerEpoch(m)
             | KafkaError::BufferExhausted(m)
             | KafkaError::IllegalArgument(m) => m,
         }
@@ -96,6 +101,7 @@ pub enum Errors {
     IneligibleReplica,
     /// A follower's fetch the leader cannot place in its log.
     OffsetOutOfRange,
+    InvalidProducerEpoch,
 }
 
 impl Errors {
@@ -134,6 +140,9 @@ impl Errors {
             Errors::NetworkException => KafkaError::Network(text(
                 "The server disconnected before a response was received.",
             )),
+            Errors::InvalidProducerEpoch => KafkaError::InvalidProducerEpoch(text(
+                "Producer attempted to produce with an old epoch.",
+            )),
             Errors::NotLeaderOrFollower => KafkaError::NotLeaderOrFollower(text(
                 "For requests intended only for the leader, this error indicates that the broker is not the current leader. For requests intended for any replica, this error indicates that the broker is not a replica of the topic partition.",
             )),
@@ -161,6 +170,7 @@ impl Errors {
             Errors::InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
             Errors::IneligibleReplica => "INELIGIBLE_REPLICA",
             Errors::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
+            Errors::InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
         }
     }
 }

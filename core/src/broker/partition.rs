@@ -416,6 +416,12 @@ impl Partition {
                         reason,
                     }
                 }
+                SequenceCheck::InvalidEpoch(reason) => {
+                    return LeaderAppend::Rejected {
+                        error: Errors::InvalidProducerEpoch,
+                        reason,
+                    }
+                }
             }
             self.producer_state.update(
                 batch.producer_id,

@@ -32,6 +32,8 @@ pub enum SequenceCheck {
     },
     /// `OUT_OF_ORDER_SEQUENCE_NUMBER`, with the broker's log line.
     OutOfOrder(String),
+    /// `INVALID_PRODUCER_EPOCH`: an epoch older than the producer's latest here (a zombie).
+    InvalidEpoch(String),
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -70,6 +72,13 @@ impl ProducerStateManager {
         let Some(entry) = self.producers.get(&producer_id) else {
             return SequenceCheck::Append;
         };
+        // ProducerAppendInfo.checkProducerEpoch.
+        if epoch < entry.epoch {
+            return SequenceCheck::InvalidEpoch(format!(
+                "Epoch of producer {producer_id} at offset {offset} in {partition} is {epoch}, which is smaller than the last seen epoch {}",
+                entry.epoch
+            ));
+        }
         if entry.epoch == epoch {
             if let Some(b) = entry
                 .batches
@@ -112,6 +121,23 @@ impl ProducerStateManager {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn basic_id_mapping() {
+        // ProducerStateManagerTest.testBasicIdMapping (exactly-once.md §11 case 1): in
+        // sequence is accepted, a gap is out of order, a new epoch starts at 0, and the old
+        // epoch is then fenced.
+        let mut m = ProducerStateManager::default();
+        let check = |m: &ProducerStateManager, epoch, seq| m.check(1, epoch, seq, seq, 9, "t-0");
+        assert_eq!(check(&m, 0, 0), SequenceCheck::Append);
+        m.update(1, 0, meta(0, 0, 0));
+        assert_eq!(check(&m, 0, 1), SequenceCheck::Append);
+        m.update(1, 0, meta(1, 1, 1));
+        assert!(matches!(check(&m, 0, 5), SequenceCheck::OutOfOrder(_)));
+        assert_eq!(check(&m, 1, 0), SequenceCheck::Append);
+        m.update(1, 1, meta(0, 0, 2));
+        assert!(matches!(check(&m, 0, 2), SequenceCheck::InvalidEpoch(_)));
+    }
 
     fn meta(first_seq: i32, last_seq: i32, first_offset: u64) -> BatchMetadata {
         BatchMetadata {
