@@ -98,6 +98,11 @@ fn random_runs_under_lost_messages() {
         };
         sim.run();
         cases += 1;
+        assert_eq!(
+            sim.stalled_at(),
+            None,
+            "seed {seed}: caught in a loop: {json}"
+        );
         let ledger = accounted(&sim, seed);
         let p = &sim.producers()[0];
         // acks=0 "acknowledges" what was written to the socket: a lost request is lost.
@@ -259,6 +264,11 @@ fn random_runs_under_broker_failures() {
             }
         }
         cases += 1;
+        assert_eq!(
+            sim.stalled_at(),
+            None,
+            "seed {seed}: caught in a loop: {json}"
+        );
         elections += sim.controller().leader_elections;
         let ledger = accounted(&sim, seed);
         // Liveness: delivery.timeout.ms bounds every record; and one broker down at a time

@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Serialize)]
 pub struct RunResult {
+    /// Set if the run stopped early, caught in a loop at this instant (a bug to report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stalled_at_ms: Option<u64>,
     pub ended_at_ms: u64,
     pub trace_hash: String,
     pub kafka_version: String,
@@ -237,6 +240,7 @@ impl RunResult {
             producers.insert(producer.name.clone(), producer.metrics_report());
         }
         RunResult {
+            stalled_at_ms: sim.stalled_at(),
             ended_at_ms: sim.now(),
             trace_hash: sim.trace_hash(),
             kafka_version: sim.version().to_string(),

@@ -28,6 +28,9 @@ pub const MAX_UNTIL_MS: u64 = 24 * 3600 * 1000;
 pub const MAX_RECORDS: u64 = 10_000_000;
 pub const MAX_VALUE_BYTES: u32 = 1 << 20;
 pub const DEFAULT_LATENCY_MS: u64 = 1;
+/// Wake-ups in a row, at one instant, that change nothing observable: past this the run
+/// is caught in a loop (a bug) and stops rather than freezing the page.
+const MAX_IDLE_WAKES: u32 = 10_000;
 /// How many recent trace events the app's event log can show.
 const RECENT_EVENTS: usize = 256;
 
@@ -127,6 +130,9 @@ pub struct Simulation {
     drop_requests: BTreeMap<u32, u32>,
     /// Per broker: responses to produce requests still to lose (`drop_responses`).
     drop_responses: BTreeMap<u32, u32>,
+    /// Consecutive wake-ups at `now` with no effect, and when the run stopped on a loop.
+    idle_wakes: u32,
+    stalled_at: Option<u64>,
 }
 
 fn err(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
@@ -622,6 +628,8 @@ impl Simulation {
             blocked_sends: BTreeMap::new(),
             drop_requests: BTreeMap::new(),
             drop_responses: BTreeMap::new(),
+            idle_wakes: 0,
+            stalled_at: None,
         };
         for (i, action) in scenario.actions.iter().enumerate() {
             let action_index = i as u32;
@@ -757,7 +765,9 @@ impl Simulation {
         while self.next_event_at().is_some_and(|at| at <= t) {
             self.step();
         }
-        self.now = self.now.max(t);
+        if self.stalled_at.is_none() {
+            self.now = self.now.max(t);
+        }
     }
 
     /// Runs to the end of the scenario.
@@ -771,8 +781,15 @@ impl Simulation {
             return false;
         };
         let Reverse(next) = self.queue.pop().expect("peeked");
+        if at != self.now {
+            self.idle_wakes = 0;
+        }
         self.now = at;
         let mut out = Effects::default();
+        let wake = !matches!(
+            next.event,
+            Event::SendRecord { .. } | Event::Action { .. } | Event::Deliver { .. }
+        );
         match next.event {
             Event::SendRecord { action, i } => self.send_record(action, i, &mut out),
             Event::Action { action } => self.action(action, &mut out),
@@ -809,8 +826,24 @@ impl Simulation {
             }
             Event::Deliver { message } => self.deliver(message, &mut out),
         }
+        if wake && out.events.is_empty() && out.messages.is_empty() {
+            self.idle_wakes += 1;
+            if self.idle_wakes > MAX_IDLE_WAKES {
+                self.stalled_at = Some(at);
+                self.queue.clear();
+                return false;
+            }
+        } else {
+            self.idle_wakes = 0;
+        }
         self.apply(out);
         true
+    }
+
+    /// When the run stopped because components kept waking at one instant to no effect
+    /// (always a bug; the tests check it never happens).
+    pub fn stalled_at(&self) -> Option<u64> {
+        self.stalled_at
     }
 
     fn send_record(&mut self, action: u32, i: u32, out: &mut Effects) {

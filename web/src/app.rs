@@ -678,6 +678,9 @@ impl Component for App {
                         </span>
                     </div>
                 </header>
+                if let Some(t) = self.sim.stalled_at() {
+                    <p class="error" role="alert" id="stalled">{ format!("The simulation stopped at {:.3} s: components kept waking at one instant to no effect. This is a Kafka Lab bug — please report the link.", t as f64 / 1000.0) }</p>
+                }
                 <main class="main">
                     <div class="work">
                         <div class="stage">
