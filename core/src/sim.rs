@@ -1196,14 +1196,6 @@ impl Simulation {
             (Node::Broker(b), Node::Consumer(c), Payload::FetchResponse(resp)) => {
                 self.consumers[c as usize].receive_fetch(b, resp);
             }
-            (Node::Consumer(c), Node::Broker(b), Payload::MetadataRequest) => {
-                let metadata = Rc::clone(&self.brokers[b as usize].metadata);
-                out.messages.push((
-                    Node::Broker(b),
-                    Node::Consumer(c),
-                    Payload::MetadataResponse(metadata),
-                ));
-            }
             (Node::Broker(_), Node::Consumer(c), Payload::MetadataResponse(metadata)) => {
                 self.consumers[c as usize].receive_metadata(metadata);
             }
@@ -1236,13 +1228,14 @@ impl Simulation {
             (Node::Controller, Node::Broker(b), Payload::MetadataUpdate(changes, fenced)) => {
                 self.brokers[b as usize].apply_metadata(self.now, &changes, fenced, out);
             }
-            (Node::Producer(p), Node::Broker(b), Payload::MetadataRequest) => {
+            (
+                from @ (Node::Producer(_) | Node::Consumer(_)),
+                Node::Broker(b),
+                Payload::MetadataRequest,
+            ) => {
                 let metadata = Rc::clone(&self.brokers[b as usize].metadata);
-                out.messages.push((
-                    Node::Broker(b),
-                    Node::Producer(p),
-                    Payload::MetadataResponse(metadata),
-                ));
+                out.messages
+                    .push((Node::Broker(b), from, Payload::MetadataResponse(metadata)));
             }
             (Node::Broker(b), Node::Producer(p), Payload::MetadataResponse(metadata)) => {
                 self.producers[p as usize].receive_metadata(b, metadata);

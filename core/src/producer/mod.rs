@@ -64,6 +64,33 @@ enum Incoming {
     ProducerId(u32, i64, i16),
 }
 
+impl SendRecord {
+    /// A record just handed to `send()`.
+    fn new(
+        data: Rc<RecordData>,
+        topic: u32,
+        explicit_partition: Option<u32>,
+        mode: SendMode,
+        now: u64,
+    ) -> Self {
+        SendRecord {
+            data,
+            topic,
+            explicit_partition,
+            partition: None,
+            mode,
+            created_ms: now,
+            batch: 0,
+            sent_ms: None,
+            completed_ms: None,
+            outcome: Outcome::Pending,
+            offset: -1,
+            attempts: 0,
+            error: None,
+        }
+    }
+}
+
 /// Where a blocked `send()` resumes once its memory comes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct BlockedAppend {
@@ -203,21 +230,8 @@ impl KafkaProducer {
         out: &mut Effects,
     ) -> bool {
         let index = self.sends.len() as u32;
-        self.sends.push(SendRecord {
-            data: Rc::new(data),
-            topic,
-            explicit_partition: explicit,
-            partition: None,
-            mode,
-            created_ms: now,
-            batch: 0,
-            sent_ms: None,
-            completed_ms: None,
-            outcome: Outcome::Pending,
-            offset: -1,
-            attempts: 0,
-            error: None,
-        });
+        let record = SendRecord::new(Rc::new(data), topic, explicit, mode, now);
+        self.sends.push(record);
         self.do_send(now, index, rng, out)
     }
 
@@ -225,19 +239,13 @@ impl KafkaProducer {
     /// acknowledged: the same record (same index), a fresh attempt.
     pub fn resend(&mut self, now: u64, index: u32, rng: &mut Rng, out: &mut Effects) -> bool {
         let s = &mut self.sends[index as usize];
-        *s = SendRecord {
-            created_ms: now,
-            partition: None,
-            batch: 0,
-            sent_ms: None,
-            completed_ms: None,
-            outcome: Outcome::Pending,
-            offset: -1,
-            attempts: 0,
-            error: None,
-            data: Rc::clone(&s.data),
-            ..*s
-        };
+        *s = SendRecord::new(
+            Rc::clone(&s.data),
+            s.topic,
+            s.explicit_partition,
+            s.mode,
+            now,
+        );
         self.do_send(now, index, rng, out)
     }
 
