@@ -271,11 +271,10 @@ fn random_runs_under_broker_failures() {
         );
         elections += sim.controller().leader_elections;
         let ledger = accounted(&sim, seed);
-        // Liveness: delivery.timeout.ms bounds every record; and one broker down at a time
-        // never stops the cluster for long — whatever was sent a minute before the end has
-        // an answer. (A lost response is the exception: once more than five later batches
-        // are in, the retry is out of sequence and retried until delivery.timeout.ms, as
-        // Kafka's producer does before KIP-360's epoch bump.)
+        // Liveness: one broker down at a time never stops the cluster for long — whatever
+        // was sent a minute before the end has an answer. Each lost response costs a
+        // request.timeout.ms on top (its connection is dead until then), so with those only
+        // delivery.timeout.ms bounds it.
         let p = &sim.producers()[0];
         let patience = if json.contains("drop_responses") {
             p.accumulator.delivery_timeout_ms()

@@ -18,7 +18,7 @@ use crate::serializer::{Serialized, Serializer};
 use crate::trace::{TraceEvent, TraceHasher};
 use crate::version::KafkaVersion;
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 use std::rc::Rc;
 
 /// Bounds that keep any accepted scenario runnable in a browser tab.
@@ -130,6 +130,9 @@ pub struct Simulation {
     drop_requests: BTreeMap<u32, u32>,
     /// Per broker: responses to produce requests still to lose (`drop_responses`).
     drop_responses: BTreeMap<u32, u32>,
+    /// Connections (broker, producer) that lost a response: nothing more gets through on
+    /// them until the producer reconnects.
+    broken: BTreeSet<(u32, u16)>,
     /// Consecutive wake-ups at `now` with no effect, and when the run stopped on a loop.
     idle_wakes: u32,
     stalled_at: Option<u64>,
@@ -628,6 +631,7 @@ impl Simulation {
             blocked_sends: BTreeMap::new(),
             drop_requests: BTreeMap::new(),
             drop_responses: BTreeMap::new(),
+            broken: BTreeSet::new(),
             idle_wakes: 0,
             stalled_at: None,
         };
@@ -998,6 +1002,7 @@ impl Simulation {
     fn restart_producer(&mut self, p: usize, out: &mut Effects) {
         let node = Node::Producer(p as u16);
         self.network.drop_node(node);
+        self.broken.retain(|&(_, q)| q != p as u16);
         for broker in &mut self.brokers {
             broker.client_gone(p as u16);
         }
@@ -1032,6 +1037,7 @@ impl Simulation {
         }
         self.crashed[b] = true;
         self.brokers[b].crash();
+        self.broken.retain(|&(c, _)| c != broker);
         if !self.isolated[b] {
             self.controller.lose_contact(broker, self.now);
             for p in 0..self.producers.len() {
@@ -1272,14 +1278,31 @@ impl Simulation {
     }
 
     fn apply(&mut self, mut out: Effects) {
+        // A client that gave up on a connection (request timeout) opens a new one: the
+        // broker drops what it had not answered on the old one.
+        for event in &out.events {
+            if let TraceEvent::Disconnected {
+                producer, broker, ..
+            } = *event
+            {
+                if self.broken.remove(&(broker, producer)) {
+                    self.brokers[broker as usize].client_gone(producer);
+                }
+            }
+        }
         // drop_responses: the broker answered (now or after waiting for the ISR), and the
-        // answer is lost on the way.
+        // answer is lost on the way. Over TCP nothing after it on that connection gets
+        // through either, until the client times out and reconnects.
         let mut messages = Vec::with_capacity(out.messages.len());
         for (from, to, payload) in std::mem::take(&mut out.messages) {
             if let (Node::Broker(b), Node::Producer(p), Payload::ProduceResponse(resp)) =
                 (from, to, &payload)
             {
+                if self.broken.contains(&(b, p)) {
+                    continue;
+                }
                 if Self::take(&mut self.drop_responses, b) {
+                    self.broken.insert((b, p));
                     out.events.push(TraceEvent::ResponseDropped {
                         broker: b,
                         producer: p,
