@@ -430,3 +430,40 @@ fn before_kraft_the_zookeeper_session_decides() {
     assert_eq!(fenced, Some(6000 + 18_000 + 1));
     assert_eq!(sim.cluster().topics[0].partitions[0].leader, Some(1));
 }
+
+#[test]
+fn an_idempotent_producer_bumps_its_epoch_after_an_unclean_election() {
+    // KIP-360 (exactly-once.md §4): the uncleanly elected leader has no state past its
+    // short log, so the producer's next sequence is OUT_OF_ORDER, and it is the next one
+    // after the last acknowledged: no retry can close that gap. The batch fails with
+    // OutOfOrderSequenceException, the producer bumps its epoch, the partition's
+    // sequences start again at 0, and writing goes on.
+    let json = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/unclean-election.json"),
+    )
+    .unwrap()
+    .replace(
+        r#""enable.idempotence": "false""#,
+        r#""enable.idempotence": "true""#,
+    );
+    let sim = run_sim(&json);
+    let bump = sim.trace().iter().find_map(|(t, e)| match e {
+        TraceEvent::EpochBumped { producer_epoch, .. } => Some((*t, *producer_epoch)),
+        _ => None,
+    });
+    let (at, epoch) = bump.expect("the epoch moves on");
+    assert_eq!(epoch, 1);
+    let sends = &sim.producers()[0].sends;
+    assert!(sends.iter().any(|s| s
+        .error
+        .as_ref()
+        .is_some_and(|e| e.exception_name() == "OutOfOrderSequenceException")));
+    let after: Vec<_> = sends.iter().filter(|s| s.created_ms > at).collect();
+    assert!(!after.is_empty());
+    assert!(
+        after.iter().all(|s| s.offset >= 0),
+        "records sent after the bump are written"
+    );
+    let ledger = kafka_lab::ledger::Ledger::of(&sim);
+    assert_eq!((ledger.duplicated, ledger.pending), (0, 0));
+}

@@ -204,6 +204,13 @@ pub enum TraceEvent {
         producer: u16,
         resent: u32,
     },
+    /// An idempotent producer moved to a new epoch after a sequence gap it could not
+    /// close (KIP-360): the partitions with the gap start again at sequence 0.
+    EpochBumped {
+        producer: u16,
+        producer_id: i64,
+        producer_epoch: i16,
+    },
     /// An idempotent producer got its producer id and epoch (`InitProducerId`).
     ProducerIdAssigned {
         producer: u16,
@@ -453,6 +460,14 @@ impl fmt::Display for TraceEvent {
             TraceEvent::MetadataUpdated { producer, broker } => {
                 write!(f, "metadata p{producer} <- b{broker}")
             }
+            TraceEvent::EpochBumped {
+                producer,
+                producer_id,
+                producer_epoch,
+            } => write!(
+                f,
+                "epoch-bump p{producer}: pid {producer_id} epoch {producer_epoch}"
+            ),
             TraceEvent::ProducerRestarted { producer, resent } => {
                 write!(f, "restart p{producer}: {resent} re-sent")
             }

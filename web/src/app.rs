@@ -362,6 +362,10 @@ impl App {
                 "{} has new metadata from broker {broker}: it sends to the leaders named there",
                 names(*producer)
             ),
+            TraceEvent::EpochBumped { producer, producer_id, producer_epoch } => format!(
+                "{} bumps its epoch to {producer_epoch} (producer id {producer_id}): a gap in its sequences could not be closed, so that partition's sequences start again at 0 (KIP-360)",
+                names(*producer)
+            ),
             TraceEvent::ProducerRestarted { producer, resent } => format!(
                 "{} restarts: a new instance with a new producer id re-sends the {resent} record(s) never acknowledged — the broker cannot tell them from the old ones",
                 names(*producer)
@@ -850,6 +854,7 @@ fn korean(event: &TraceEvent, cluster: &kafka_lab::metadata::Cluster) -> Option<
         TraceEvent::MetadataUpdated { broker, .. } => format!("브로커 {broker}에서 새 메타데이터 수신: 새 리더로 전송"),
         TraceEvent::SendBlocked { index, .. } => format!("send #{index} 대기: buffer.memory 부족 (max.block.ms까지)"),
         TraceEvent::SendFailed { index, error, .. } => format!("send #{index} 실패: {error}"),
+        TraceEvent::EpochBumped { producer_epoch, .. } => format!("에포크를 {producer_epoch}(으)로 올림: 시퀀스 공백을 메울 수 없어 그 파티션의 시퀀스를 0부터 다시 (KIP-360)"),
         TraceEvent::ProducerRestarted { resent, .. } => format!("프로듀서 재시작: 새 PID로 확인 못 받은 레코드 {resent}개 재전송 — 브로커는 중복을 알 수 없음"),
         TraceEvent::ProducerIdAssigned { producer_id, producer_epoch, .. } => format!("프로듀서 ID {producer_id}, 에포크 {producer_epoch} 받음 (InitProducerId): 배치마다 PID·에포크·시퀀스를 붙임"),
         TraceEvent::ConsumerOffsetReset { from, to, .. } => format!("컨슈머 오프셋 {from}이 로그에 없음(잘림) — auto.offset.reset으로 {to}부터"),

@@ -172,6 +172,15 @@ impl ProducerBatch {
         ratio
     }
 
+    /// A new epoch and base sequence for a batch waiting to be retried (KIP-360's
+    /// `startSequencesAtBeginning`): written anew at its next drain.
+    fn resequence(&mut self, producer_id: i64, epoch: i16, base_sequence: i32) {
+        self.producer_id = producer_id;
+        self.producer_epoch = epoch;
+        self.base_sequence = base_sequence;
+        self.encoded = None;
+    }
+
     /// `ProducerBatch.tryAppend` / `hasRoomFor`: appends if there is room and returns the
     /// bytes added. One record always fits an empty batch.
     fn try_append(&mut self, index: u32, data: &Rc<RecordData>, now: u64) -> Option<u32> {
@@ -488,6 +497,21 @@ impl RecordAccumulator {
         }
     }
 
+    /// After an epoch bump: the batches of `tp` that already had sequences (retries, at
+    /// the front) take new ones from 0 under the new epoch, in the order they wait.
+    pub fn resequence(&mut self, tp: TopicPartition, tm: &mut TransactionManager) {
+        let Some(dq) = self.topics[tp.topic as usize]
+            .batches
+            .get_mut(&tp.partition)
+        else {
+            return;
+        };
+        for b in dq.iter_mut().filter(|b| b.base_sequence >= 0) {
+            let (epoch, base) = tm.resequence(tp, b.records.len() as u32);
+            b.resequence(tm.producer_id, epoch, base);
+        }
+    }
+
     /// `RecordAccumulator.ready` → `partitionReady` per topic: leaders with a sendable
     /// batch, and when to look again. Also feeds adaptive partitioning with the deque
     /// lengths of partitions that have a leader, once every partition has a deque.
@@ -639,7 +663,7 @@ impl RecordAccumulator {
                             if let Some(tm) = tm.as_deref_mut() {
                                 if batch.base_sequence < 0 {
                                     batch.producer_id = tm.producer_id;
-                                    batch.producer_epoch = tm.producer_epoch;
+                                    batch.producer_epoch = tm.epoch_for(tp);
                                     batch.base_sequence =
                                         tm.assign_sequence(tp, batch.records.len() as u32);
                                 }

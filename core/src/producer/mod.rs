@@ -611,7 +611,14 @@ impl KafkaProducer {
         loop {
             // An idempotent producer sends nothing before it has its producer id
             // (`Sender.maybeSendAndPollTransactionalRequest` returns first).
-            let can_produce = self.tm.as_ref().is_none_or(|tm| tm.has_producer_id());
+            // Nor while an epoch bump waits for the requests in flight to come back.
+            if let Some(tm) = &mut self.tm {
+                tm.maybe_resolve_sequences();
+            }
+            let can_produce = self
+                .tm
+                .as_ref()
+                .is_none_or(|tm| tm.has_producer_id() && !tm.epoch_bump_required());
             let (mut drained, next) = if can_produce {
                 self.sender.send_producer_data(
                     &mut self.accumulator,
@@ -622,7 +629,9 @@ impl KafkaProducer {
                     rng,
                 )
             } else {
-                self.maybe_init_producer_id(now, rng, out);
+                if self.tm.as_ref().is_some_and(|tm| !tm.has_producer_id()) {
+                    self.maybe_init_producer_id(now, rng, out);
+                }
                 (Vec::new(), None)
             };
             self.next_ready_check_ms = next;
@@ -632,6 +641,7 @@ impl KafkaProducer {
                 self.write_request(now, broker, &mut batches, out);
             }
             let polled = self.poll(now, out);
+            let bumped = self.maybe_bump_epoch(out);
             self.maybe_update_metadata(now, rng, out);
             self.resume_granted(now, rng, cluster, out);
             if !Rc::ptr_eq(&metadata, &self.metadata) {
@@ -639,10 +649,31 @@ impl KafkaProducer {
                 self.wake_requested = true;
                 return;
             }
-            if !drained_any && !expired && !polled {
+            if !drained_any && !expired && !polled && !bumped {
                 return;
             }
         }
+    }
+
+    /// KIP-360 (`bumpIdempotentEpochAndResetIdIfNeeded`), once no request is in flight
+    /// (Kafka rewrites in-flight batches in place; waiting keeps every rewritten batch in
+    /// the accumulator): the next epoch, and the partitions with a gap renumbered from 0.
+    fn maybe_bump_epoch(&mut self, out: &mut Effects) -> bool {
+        let Some(tm) = &mut self.tm else {
+            return false;
+        };
+        if !tm.epoch_bump_required() || self.sender.in_flight.values().any(|q| !q.is_empty()) {
+            return false;
+        }
+        for tp in tm.bump_epoch() {
+            self.accumulator.resequence(tp, tm);
+        }
+        out.events.push(TraceEvent::EpochBumped {
+            producer: self.id,
+            producer_id: tm.producer_id,
+            producer_epoch: tm.producer_epoch,
+        });
+        true
     }
 
     /// `NetworkClient.leastLoadedNode`: the reachable broker with the fewest requests in
@@ -911,7 +942,8 @@ impl KafkaProducer {
         }
         if error == Errors::None {
             if let Some(tm) = &mut self.tm {
-                tm.remove_in_flight_batch(batch.tp, batch.base_sequence);
+                let n = batch.records.len() as u32;
+                tm.handle_completed_batch(batch.tp, batch.base_sequence, n);
             }
             self.sender.remove_in_flight_batch(batch.tp, batch.id);
             if !batch.done {
@@ -924,7 +956,7 @@ impl KafkaProducer {
             return;
         }
         let retriable = match &self.tm {
-            Some(tm) => tm.can_retry(error),
+            Some(tm) => tm.can_retry(error, batch.tp, batch.base_sequence),
             None => error.is_retriable(),
         };
         // An InvalidMetadataException: the leader may have moved.
@@ -1027,7 +1059,9 @@ impl KafkaProducer {
         }
         if let Some(tm) = &mut self.tm {
             if batch.base_sequence >= 0 {
-                tm.remove_in_flight_batch(batch.tp, batch.base_sequence);
+                let out_of_order = matches!(error, KafkaError::OutOfOrderSequence(_));
+                let expired = matches!(error, KafkaError::Timeout(_));
+                tm.handle_failed_batch(batch.tp, batch.base_sequence, out_of_order, expired);
             }
         }
         self.sender.remove_in_flight_batch(batch.tp, batch.id);
