@@ -267,7 +267,7 @@ pub fn replica_inspector(
                     <dt class="mono">{ "high watermark" }</dt>
                     <dd id="hw-why">{ format!("{} — the smallest LEO of {} (never goes back)", r.high_watermark(), holds.join(", ")) }</dd>
                 </dl>
-                <table class="records">
+                <table class="records" id="followers">
                     <thead><tr><th>{ "follower" }</th><th>{ "LEO" }</th><th>{ "caught up" }</th><th>{ "in ISR" }</th><th>{ "holds HW" }</th></tr></thead>
                     <tbody>{ for rows }</tbody>
                 </table>
@@ -297,6 +297,7 @@ pub fn replica_inspector(
             </header>
             <p class="state">{ format!("LEO {leo} · high watermark {} · leader epoch {}", r.high_watermark(), r.leader_epoch) }</p>
             { body }
+            { producer_state(r) }
         </section>
     }
 }
@@ -383,5 +384,38 @@ pub fn broker_inspector(
             <p class="small">{ "A crashed broker's connections close at once; the controller fences it 9 s after its last heartbeat (every 2 s) and elects the first in-sync replica. A cut-off broker keeps running and believes it leads until it hears otherwise." }
                 <br/><span class="ko" lang="ko">{ "다운된 브로커는 연결이 바로 끊기고, 마지막 하트비트(2초마다) 9초 뒤 펜싱되어 ISR의 첫 복제본이 리더가 됨. 격리된 브로커는 계속 돌며 자신이 리더라고 믿음." }</span></p>
         </section>
+    }
+}
+
+/// The replica's `ProducerStateManager`: per producer id, its epoch and the last five
+/// batches it wrote here — what a retried duplicate is recognised by.
+fn producer_state(r: &kafka_lab::broker::partition::Partition) -> Html {
+    let rows: Vec<Html> = r
+        .producer_state
+        .producers()
+        .map(|(pid, e)| {
+            let batches = e
+                .batches
+                .iter()
+                .map(|b| format!("{}–{} @{}", b.first_seq, b.last_seq, b.first_offset))
+                .collect::<Vec<_>>()
+                .join(", ");
+            html! { <tr><td>{ pid }</td><td>{ e.epoch }</td><td class="mono">{ batches }</td></tr> }
+        })
+        .collect();
+    if rows.is_empty() {
+        return html! {
+            <p class="small" id="producer-state">{ "No idempotent producer has written here (producer id −1 batches carry no sequences)." }</p>
+        };
+    }
+    html! {
+        <>
+            <table class="records" id="producer-state">
+                <thead><tr><th>{ "producer id" }</th><th>{ "epoch" }</th><th>{ "last batches (sequences @ first offset)" }</th></tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+            <p class="small">{ "The leader keeps each producer's last five batches: a retry with the same sequences is answered with its original offset and not written again; a gap is OUT_OF_ORDER_SEQUENCE_NUMBER; an older epoch is INVALID_PRODUCER_EPOCH. Followers keep the same table from what they copy, so a new leader can tell too." }
+                <br/><span class="ko" lang="ko">{ "리더는 프로듀서별 최근 5개 배치를 기억: 같은 시퀀스의 재시도는 원래 오프셋으로 응답하고 다시 쓰지 않음. 팔로워도 복제하며 같은 표를 유지해 새 리더도 중복을 알아봄." }</span></p>
+        </>
     }
 }

@@ -319,10 +319,11 @@ async fn clicking_a_replica_shows_its_followers_and_why_the_high_watermark_is_th
         .expect("replica inspector open");
     let text = panel.text_content().unwrap_or_default();
     assert!(text.contains("leader") && text.contains("ISR"), "{text}");
+    assert_eq!(count(&root, "#followers tbody tr"), 2, "two followers");
     assert_eq!(
-        count(&root, "#replica-inspector tbody tr"),
-        2,
-        "two followers"
+        count(&root, "#producer-state"),
+        1,
+        "the producer-state table"
     );
     assert!(root.query_selector("#hw-why").unwrap().is_some_and(|e| e
         .text_content()
