@@ -239,7 +239,7 @@ pub fn replica_inspector(
         let rows = r.followers.iter().map(|(&id, f)| {
             let in_isr = r.isr.contains(&id);
             let caught_up = r.caught_up(f, now, REPLICA_LAG_TIME_MAX_MS);
-            let counts = r.maximal_isr().contains(&id) || caught_up;
+            let counts = r.in_maximal_isr(id) || caught_up;
             html! {
                 <tr>
                     <td>{ format!("broker {id}") }</td>
@@ -252,7 +252,7 @@ pub fn replica_inspector(
         });
         for (id, f) in &r.followers {
             let caught_up = r.caught_up(f, now, REPLICA_LAG_TIME_MAX_MS);
-            if r.maximal_isr().contains(id) || caught_up {
+            if r.in_maximal_isr(*id) || caught_up {
                 holds.push(format!("broker {id} {}", leo_text(f.log_end_offset)));
             }
         }

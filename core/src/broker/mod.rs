@@ -490,7 +490,7 @@ impl Broker {
                 let Some(end) = *required else { continue };
                 let p = &self.partitions[&response.tp];
                 if p.high_watermark() >= end {
-                    if (p.maximal_isr().len() as u32) < p.effective_min_isr(version) {
+                    if (p.maximal_isr_len() as u32) < p.effective_min_isr(version) {
                         *response = PartitionResponse::error(
                             response.tp,
                             response.batch,

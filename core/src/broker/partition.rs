@@ -177,6 +177,21 @@ impl Partition {
         isr
     }
 
+    /// Membership of the maximal ISR, without building it (asked per append and fetch).
+    pub fn in_maximal_isr(&self, broker: u32) -> bool {
+        self.isr.contains(&broker)
+            || self
+                .pending_isr
+                .as_ref()
+                .is_some_and(|p| p.contains(&broker))
+    }
+
+    /// The maximal ISR's size: NOT_ENOUGH_REPLICAS_AFTER_APPEND counts it.
+    pub fn maximal_isr_len(&self) -> usize {
+        let added = self.pending_isr.iter().flatten();
+        self.isr.len() + added.filter(|b| !self.isr.contains(b)).count()
+    }
+
     /// `ReplicaState.isCaughtUp`: at the leader's log end, or there within the lag.
     pub fn caught_up(&self, f: &FollowerState, now: u64, lag_ms: u64) -> bool {
         f.log_end_offset == Some(self.log.log_end_offset())
@@ -198,11 +213,10 @@ impl Partition {
         if version.at_least(3, 7) && self.not_enough_replicas(version) {
             return false;
         }
-        let maximal = self.maximal_isr();
         let mut candidate = self.log.log_end_offset();
-        for (id, f) in &self.followers {
-            let waits_to_join = self.caught_up(f, now, lag_ms) && !fenced.contains(id);
-            if maximal.contains(id) || waits_to_join {
+        for (&id, f) in &self.followers {
+            let waits_to_join = self.caught_up(f, now, lag_ms) && !fenced.contains(&id);
+            if self.in_maximal_isr(id) || waits_to_join {
                 candidate = candidate.min(f.log_end_offset.unwrap_or(0));
             }
         }
