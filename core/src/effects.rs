@@ -13,4 +13,6 @@ pub struct Effects {
     pub completed: Vec<(u16, u32)>,
     /// `send()` calls that came back after blocking for memory: (producer, send index).
     pub returned: Vec<(u16, u32)>,
+    /// Connections a producer gave up on after `request.timeout.ms`: (producer, broker).
+    pub timed_out: Vec<(u16, u32)>,
 }

@@ -1280,14 +1280,9 @@ impl Simulation {
     fn apply(&mut self, mut out: Effects) {
         // A client that gave up on a connection (request timeout) opens a new one: the
         // broker drops what it had not answered on the old one.
-        for event in &out.events {
-            if let TraceEvent::Disconnected {
-                producer, broker, ..
-            } = *event
-            {
-                if self.broken.remove(&(broker, producer)) {
-                    self.brokers[broker as usize].client_gone(producer);
-                }
+        for &(producer, broker) in &out.timed_out {
+            if self.broken.remove(&(broker, producer)) {
+                self.brokers[broker as usize].client_gone(producer);
             }
         }
         // drop_responses: the broker answered (now or after waiting for the ISR), and the

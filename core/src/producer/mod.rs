@@ -817,6 +817,7 @@ impl KafkaProducer {
         }
         for broker in timed_out {
             handled = true;
+            out.timed_out.push((self.id, broker));
             let requests = self.disconnect(broker, now);
             out.events.push(TraceEvent::Disconnected {
                 producer: self.id,
