@@ -467,3 +467,30 @@ fn an_idempotent_producer_bumps_its_epoch_after_an_unclean_election() {
     let ledger = kafka_lab::ledger::Ledger::of(&sim);
     assert_eq!((ledger.duplicated, ledger.pending), (0, 0));
 }
+
+#[test]
+fn followers_keep_copying_when_the_leader_epoch_moves_under_a_fetch() {
+    // 2.8 (ZooKeeper): fencing broker 0 bumps the leader epoch of every partition it was in,
+    // led by someone else or not. A follower's fetch sent under the old epoch comes back
+    // FENCED_LEADER_EPOCH after the new metadata has arrived; it must fetch again, not wait
+    // for metadata it already has.
+    let json = r#"{"seed":1,"kafka_version":"2.8","brokers":3,"network":{"latency_ms":10},
+        "topics":[{"name":"orders","partitions":3,"replication_factor":3}],
+        "producers":[{"name":"p","config":{"batch.size":"1024","linger.ms":"20"}}],
+        "actions":[{"at_ms":0,"action":"send","producer":"p","topic":"orders","keys":["Seoul","Busan","Pangyo","Jeju","Daejeon","Gwangju"],"value_bytes":100,"count":4000,"interval_ms":10},
+                   {"at_ms":20000,"action":"crash_broker","broker":0}],
+        "until_ms":60000}"#;
+    let sim = run_sim(json);
+    for (tp, registration) in &sim.controller().partitions {
+        let leader = registration.leader.expect("a leader");
+        let leo = sim.brokers()[leader as usize].partitions[tp]
+            .log
+            .log_end_offset();
+        for &b in registration.isr.iter().filter(|&&b| b != leader) {
+            let f = sim.brokers()[b as usize].partitions[tp]
+                .log
+                .log_end_offset();
+            assert_eq!(f, leo, "{tp:?}: in-sync follower {b} caught up");
+        }
+    }
+}

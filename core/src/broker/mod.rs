@@ -90,9 +90,6 @@ pub struct Broker {
     /// Brokers the controller has fenced, as the metadata says: they do not hold the high
     /// watermark back (`Partition.isReplicaIsrEligible`).
     fenced: Vec<u32>,
-    /// Partitions whose leader has a newer epoch than this follower knows: not fetched
-    /// until the metadata catches up.
-    stalled: BTreeSet<TopicPartition>,
     leads_replicated: bool,
     next_fetch_id: u64,
     /// The next run of the `isr-expiration` task (every lag time / 2).
@@ -135,7 +132,6 @@ impl Broker {
             waiting_on: BTreeSet::new(),
             followed: BTreeMap::new(),
             fetchers: BTreeMap::new(),
-            stalled: BTreeSet::new(),
             fenced: Vec::new(),
             leads_replicated: false,
             next_fetch_id: 0,
@@ -183,7 +179,6 @@ impl Broker {
             .get(&leader)
             .into_iter()
             .flatten()
-            .filter(|tp| !self.stalled.contains(tp))
             .map(|tp| {
                 let p = &self.partitions[tp];
                 FetchPartition {
@@ -228,7 +223,6 @@ impl Broker {
         self.produce_queue.clear();
         self.waiting_on.clear();
         self.producer_ids = None;
-        self.stalled.clear();
         for p in self.partitions.values_mut() {
             p.leader = None;
             p.pending_isr = None;
@@ -262,7 +256,6 @@ impl Broker {
             let Some(p) = self.partitions.get_mut(&c.tp) else {
                 continue;
             };
-            self.stalled.remove(&c.tp);
             if p.apply(&c.registration, now) {
                 out.events.push(TraceEvent::BecameLeaderOrFollower {
                     broker: self.id,
@@ -758,14 +751,10 @@ impl Broker {
             }
             match fetched.error {
                 Errors::None => {}
-                // Behind the leader's epoch: wait for the metadata that will say more.
-                Errors::FencedLeaderEpoch => {
-                    self.stalled.insert(fetched.tp);
-                    failed = true;
-                    continue;
-                }
-                // The leader has not heard it leads yet (or no longer does): try again after
-                // the backoff (`partitionsWithError`).
+                // The leader has not heard it leads yet (or no longer does), or the fetch went
+                // out under an epoch the metadata has since moved past (FENCED_LEADER_EPOCH
+                // for a request older than the update): try again after the backoff
+                // (`partitionsWithError`), with the epoch known by then.
                 _ => {
                     failed = true;
                     continue;
