@@ -132,8 +132,9 @@ impl Controller {
         self.version.at_least(3, 3)
     }
 
-    /// How long a silent broker stays registered, and how often a live one checks in.
-    fn session(&self) -> (u64, u64) {
+    /// How long a silent broker stays registered, and how often a live one checks in
+    /// (KRaft heartbeats, or ZooKeeper's session and pings before 3.3).
+    pub fn session(&self) -> (u64, u64) {
         if self.kraft() {
             (BROKER_SESSION_TIMEOUT_MS, BROKER_HEARTBEAT_INTERVAL_MS)
         } else {

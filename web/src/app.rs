@@ -346,8 +346,15 @@ impl App {
                     if *unclean { " — UNCLEAN: it was not in sync, committed records past its log end are lost" } else { "" }
                 ),
                 None => format!(
-                    "controller: {} has no in-sync replica left alive — offline (epoch {leader_epoch}); unclean.leader.election.enable is off",
-                    cluster.display(*tp)
+                    "controller: {} has no in-sync replica left alive — offline (epoch {leader_epoch}); {}",
+                    cluster.display(*tp),
+                    if !cluster.topic(*tp).config.unclean_leader_election {
+                        "unclean.leader.election.enable is off"
+                    } else if !self.sim.controller().unclean_allowed(tp.topic) {
+                        "KRaft before 3.9 ignores unclean.leader.election.enable (KAFKA-12670)"
+                    } else {
+                        "no other replica is alive to elect"
+                    }
                 ),
             },
             TraceEvent::ConnectionClosed { producer, broker, requests } => format!(
@@ -642,6 +649,7 @@ impl Component for App {
                 facts
             })
             .unwrap_or_default();
+        let session_s = self.sim.controller().session().0 / 1000;
         let events: Vec<(String, String, Option<String>)> = self
             .sim
             .recent_events()
@@ -750,8 +758,8 @@ impl Component for App {
                                     { fault_toggle(link, b, self.sim.broker_down(b), "") }
                                 </div>
                             }) }
-                            <span class="hint">{ "Lost request/response: the producer waits request.timeout.ms, then retries — duplicates and reordering with enable.idempotence=false and max.in.flight > 1. Slow fetch: with replication, that follower leaves the ISR after replica.lag.time.max.ms. Crash: connections close at once; the controller fences the broker 9 s after its last heartbeat and elects new leaders from the ISR. Cut off: the broker keeps running unaware; requests to it time out instead." }
-                                <br/><span class="ko" lang="ko">{ "요청/응답 유실: request.timeout.ms 후 재시도 — 멱등성을 끄면 중복·순서 뒤바뀜. 느린 fetch: 팔로워가 ISR에서 빠짐. 다운: 연결이 바로 끊기고, 마지막 하트비트 9초 뒤 펜싱·ISR에서 새 리더 선출. 격리: 브로커는 모른 채 계속 돌고, 요청은 타임아웃." }</span></span>
+                            <span class="hint">{ format!("Lost request/response: the producer waits request.timeout.ms, then retries — duplicates and reordering with enable.idempotence=false and max.in.flight > 1. Slow fetch: with replication, that follower leaves the ISR after replica.lag.time.max.ms. Crash: connections close at once; the controller fences the broker {} s after it last heard from it and elects new leaders from the ISR. Cut off: the broker keeps running unaware; requests to it time out instead.", session_s) }
+                                <br/><span class="ko" lang="ko">{ format!("요청/응답 유실: request.timeout.ms 후 재시도 — 멱등성을 끄면 중복·순서 뒤바뀜. 느린 fetch: 팔로워가 ISR에서 빠짐. 다운: 연결이 바로 끊기고, 마지막 연락 {session_s}초 뒤 펜싱·ISR에서 새 리더 선출. 격리: 브로커는 모른 채 계속 돌고, 요청은 타임아웃.") }</span></span>
                             if !w.faults.is_empty() {
                                 <ul class="fault-list mono small" id="fault-list">
                                     { for w.faults.iter().map(|f| html! { <li>{ match f.kind {

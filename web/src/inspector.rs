@@ -359,6 +359,13 @@ pub fn broker_inspector(
                 .map(|l| format!("{} ← broker {l}", sim.cluster().display(p.tp)))
         })
         .collect();
+    let (timeout, every) = sim.controller().session();
+    let (timeout_s, every_s) = (timeout / 1000, every / 1000);
+    let how = if sim.version().at_least(3, 3) {
+        "KRaft broker heartbeats"
+    } else {
+        "ZooKeeper session pings"
+    };
     let list = |v: &[String]| {
         if v.is_empty() {
             "none".to_string()
@@ -381,8 +388,8 @@ pub fn broker_inspector(
                 <dt class="mono">{ "Failed / Total produce" }</dt><dd>{ format!("{} / {}", b.failed_produce_requests, b.total_produce_requests) }</dd>
             </dl>
             <div class="fault-row">{ actions }</div>
-            <p class="small">{ "A crashed broker's connections close at once; the controller fences it 9 s after its last heartbeat (every 2 s) and elects the first in-sync replica. A cut-off broker keeps running and believes it leads until it hears otherwise." }
-                <br/><span class="ko" lang="ko">{ "다운된 브로커는 연결이 바로 끊기고, 마지막 하트비트(2초마다) 9초 뒤 펜싱되어 ISR의 첫 복제본이 리더가 됨. 격리된 브로커는 계속 돌며 자신이 리더라고 믿음." }</span></p>
+            <p class="small">{ format!("A crashed broker's connections close at once; the controller fences it {timeout_s} s after it last heard from it ({how}, every {every_s} s) and elects the first in-sync replica. A cut-off broker keeps running and believes it leads until it hears otherwise.") }
+                <br/><span class="ko" lang="ko">{ format!("다운된 브로커는 연결이 바로 끊기고, 마지막 연락({every_s}초마다) {timeout_s}초 뒤 펜싱되어 ISR의 첫 복제본이 리더가 됨. 격리된 브로커는 계속 돌며 자신이 리더라고 믿음.") }</span></p>
         </section>
     }
 }
