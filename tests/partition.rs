@@ -73,6 +73,7 @@ fn append(p: &mut Partition, n: usize, now: u64) {
         records: vec![data; n],
         send_indices: (0..n as u32).collect(),
         size_in_bytes: 100,
+        transactional: false,
     };
     p.append_records_to_leader(0, &batch, now);
 }

@@ -34,6 +34,23 @@ pub enum KafkaError {
     /// `IllegalArgumentException`, e.g. an allocation larger than all of `buffer.memory`
     /// (`BufferPool.allocate`). Thrown from `send()` itself, not passed to the callback.
     IllegalArgument(String),
+    /// `ProducerFencedException`: a newer instance with the same `transactional.id` called
+    /// `initTransactions()`; fatal, the producer must be closed.
+    ProducerFenced(String),
+    /// `InvalidTxnStateException`: a non-transactional write while the producer id has a
+    /// transaction open, or `EndTxn` with the opposite result of a completed one.
+    InvalidTxnState(String),
+    /// `TransactionAbortedException`: a record still unsent when its transaction aborted.
+    TransactionAborted(String),
+    /// `InvalidTxnTimeoutException`: `transaction.timeout.ms` above the broker's
+    /// `transaction.max.timeout.ms`.
+    InvalidTxnTimeout(String),
+    /// `TransactionCoordinatorFencedException`: a marker from a coordinator older than the
+    /// one the partition knows.
+    TransactionCoordinatorFenced(String),
+    /// `KafkaException`, e.g. a transactional call in an error state, or a commit whose
+    /// sends failed.
+    Kafka(String),
 }
 
 impl KafkaError {
@@ -52,6 +69,12 @@ impl KafkaError {
             KafkaError::InvalidProducerEpoch(_) => "InvalidProducerEpochException",
             KafkaError::BufferExhausted(_) => "BufferExhaustedException",
             KafkaError::IllegalArgument(_) => "IllegalArgumentException",
+            KafkaError::ProducerFenced(_) => "ProducerFencedException",
+            KafkaError::InvalidTxnState(_) => "InvalidTxnStateException",
+            KafkaError::TransactionAborted(_) => "TransactionAbortedException",
+            KafkaError::InvalidTxnTimeout(_) => "InvalidTxnTimeoutException",
+            KafkaError::TransactionCoordinatorFenced(_) => "TransactionCoordinatorFencedException",
+            KafkaError::Kafka(_) => "KafkaException",
         }
     }
 
@@ -68,7 +91,13 @@ impl KafkaError {
             | KafkaError::OutOfOrderSequence(m)
             | KafkaError::InvalidProducerEpoch(m)
             | KafkaError::BufferExhausted(m)
-            | KafkaError::IllegalArgument(m) => m,
+            | KafkaError::IllegalArgument(m)
+            | KafkaError::ProducerFenced(m)
+            | KafkaError::InvalidTxnState(m)
+            | KafkaError::TransactionAborted(m)
+            | KafkaError::InvalidTxnTimeout(m)
+            | KafkaError::TransactionCoordinatorFenced(m)
+            | KafkaError::Kafka(m) => m,
         }
     }
 }
@@ -102,6 +131,20 @@ pub enum Errors {
     /// A follower's fetch the leader cannot place in its log.
     OffsetOutOfRange,
     InvalidProducerEpoch,
+    /// A non-transactional write from a producer id with an open transaction; an `EndTxn`
+    /// contradicting the completed one.
+    InvalidTxnState,
+    /// A coordinator call with an epoch older than the transactional id's.
+    ProducerFenced,
+    /// The coordinator is still writing the previous transaction's markers: retried.
+    ConcurrentTransactions,
+    /// The broker asked is not (or no longer) the transactional id's coordinator.
+    NotCoordinator,
+    /// No coordinator can serve now (its `__transaction_state` partition has no leader).
+    CoordinatorNotAvailable,
+    InvalidTransactionTimeout,
+    /// A marker from a coordinator epoch older than the partition's.
+    TransactionCoordinatorFenced,
 }
 
 impl Errors {
@@ -116,6 +159,9 @@ impl Errors {
                 | Errors::NotEnoughReplicasAfterAppend
                 | Errors::NotLeaderOrFollower
                 | Errors::FencedLeaderEpoch
+                | Errors::ConcurrentTransactions
+                | Errors::NotCoordinator
+                | Errors::CoordinatorNotAvailable
         )
     }
 
@@ -146,6 +192,24 @@ impl Errors {
             Errors::NotLeaderOrFollower => KafkaError::NotLeaderOrFollower(text(
                 "For requests intended only for the leader, this error indicates that the broker is not the current leader. For requests intended for any replica, this error indicates that the broker is not a replica of the topic partition.",
             )),
+            Errors::InvalidTxnState => KafkaError::InvalidTxnState(text(
+                "The producer attempted a transactional operation in an invalid state.",
+            )),
+            Errors::ProducerFenced => KafkaError::ProducerFenced(text(
+                "There is a newer producer with the same transactionalId which fences the current one.",
+            )),
+            Errors::InvalidTransactionTimeout => KafkaError::InvalidTxnTimeout(text(
+                "The transaction timeout is larger than the maximum value allowed by the broker (as configured by transaction.max.timeout.ms).",
+            )),
+            Errors::TransactionCoordinatorFenced => KafkaError::TransactionCoordinatorFenced(text(
+                "Indicates that the transaction coordinator sending a WriteTxnMarker is no longer the current coordinator for a given producer",
+            )),
+            Errors::ConcurrentTransactions => KafkaError::Kafka(text(
+                "The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing.",
+            )),
+            Errors::NotCoordinator | Errors::CoordinatorNotAvailable => KafkaError::Kafka(text(
+                "This is not the correct coordinator.",
+            )),
             Errors::FencedLeaderEpoch
             | Errors::InvalidUpdateVersion
             | Errors::IneligibleReplica
@@ -171,6 +235,13 @@ impl Errors {
             Errors::IneligibleReplica => "INELIGIBLE_REPLICA",
             Errors::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
             Errors::InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
+            Errors::InvalidTxnState => "INVALID_TXN_STATE",
+            Errors::ProducerFenced => "PRODUCER_FENCED",
+            Errors::ConcurrentTransactions => "CONCURRENT_TRANSACTIONS",
+            Errors::NotCoordinator => "NOT_COORDINATOR",
+            Errors::CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
+            Errors::InvalidTransactionTimeout => "INVALID_TRANSACTION_TIMEOUT",
+            Errors::TransactionCoordinatorFenced => "TRANSACTION_COORDINATOR_FENCED",
         }
     }
 }

@@ -33,6 +33,40 @@ pub struct WireBatch {
     /// delivery ledger (Kafka's bytes carry no such thing).
     pub send_indices: Vec<u32>,
     pub size_in_bytes: u32,
+    /// Written inside a transaction (the batch header's transactional flag).
+    pub transactional: bool,
+}
+
+/// `TransactionResult`: how a transaction ends, and which control record marks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TransactionResult {
+    Commit,
+    Abort,
+}
+
+/// One producer's marker for the partitions of its transaction (`TxnMarkerEntry`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TxnMarkerEntry {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub coordinator_epoch: i32,
+    pub result: TransactionResult,
+    pub partitions: Vec<TopicPartition>,
+}
+
+/// The coordinator asks a partition leader to write control records (`WriteTxnMarkers`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WriteTxnMarkersRequest {
+    pub id: u64,
+    pub markers: Vec<TxnMarkerEntry>,
+}
+
+/// Per producer id and partition: NONE once the marker is written and replicated
+/// (markers are appended with acks=all), else the error.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WriteTxnMarkersResponse {
+    pub id: u64,
+    pub results: Vec<(i64, TopicPartition, Errors)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -156,6 +190,9 @@ pub enum Payload {
         producer_id: i64,
         producer_epoch: i16,
     },
+    /// From a transaction coordinator to a partition leader, and back.
+    WriteTxnMarkers(WriteTxnMarkersRequest),
+    WriteTxnMarkersResponse(WriteTxnMarkersResponse),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -886,6 +886,7 @@ impl KafkaProducer {
                 records: batch.records.iter().map(|r| r.data.clone()).collect(),
                 send_indices: batch.records.iter().map(|r| r.index).collect(),
                 size_in_bytes: batch.size_in_bytes,
+                transactional: false,
             });
         }
         self.metrics.record_request(now, batches.iter());
