@@ -281,6 +281,9 @@ fn log_truncate_to_drops_records_at_and_above_the_offset() {
             batch_records: 1,
             batch_bytes: 70,
             origin: (0, offset as u32),
+            transactional: false,
+            control: None,
+            coordinator_epoch: -1,
         });
     }
     log.truncate_to(7);

@@ -50,7 +50,13 @@ pub fn fates(sim: &Simulation) -> Vec<Vec<RecordFate>> {
         if let Some(partition) = sim.committed_replica(*tp) {
             // Per producer, the highest send index seen so far in this log.
             let mut newest: Vec<Option<u32>> = vec![None; fates.len()];
-            for r in partition.log.records() {
+            // A control record (a transaction marker) came from no `send()`.
+            for r in partition
+                .log
+                .records()
+                .iter()
+                .filter(|r| r.control.is_none())
+            {
                 let (producer, index) = (r.origin.0 as usize, r.origin.1);
                 let fate = &mut fates[producer][index as usize];
                 fate.copies += 1;

@@ -1,6 +1,7 @@
 //! The result JSON of `kafka-lab run` (`shared/SCENARIO.md`, "Result JSON").
 
 use crate::ledger::{self, Ledger};
+use crate::net::TransactionResult;
 use crate::producer::metrics::ProducerMetricsReport;
 use crate::producer::Outcome;
 use crate::sim::Simulation;
@@ -168,9 +169,10 @@ impl RunResult {
                         .max_by_key(|r| r.log.log_end_offset()),
                 };
                 let isr = registration.isr.clone();
-                let (hw, log) = match replica {
+                let (hw, lso, log) = match replica {
                     Some(r) => (
                         r.high_watermark(),
+                        r.last_stable_offset(),
                         r.log
                             .records()
                             .iter()
@@ -181,12 +183,15 @@ impl RunResult {
                                 producer_id: rec.producer_id,
                                 producer_epoch: rec.producer_epoch,
                                 sequence: rec.sequence,
-                                transactional: false,
-                                control: None,
+                                transactional: rec.transactional,
+                                control: rec.control.map(|c| match c {
+                                    TransactionResult::Commit => "commit".to_string(),
+                                    TransactionResult::Abort => "abort".to_string(),
+                                }),
                             })
                             .collect(),
                     ),
-                    None => (0, Vec::new()),
+                    None => (0, 0, Vec::new()),
                 };
                 partitions.push(PartitionResult {
                     topic: topic.name.clone(),
@@ -195,7 +200,7 @@ impl RunResult {
                     leader_epoch: meta.leader_epoch,
                     isr,
                     high_watermark: hw,
-                    last_stable_offset: hw,
+                    last_stable_offset: lso,
                     replicas: meta
                         .replicas
                         .iter()

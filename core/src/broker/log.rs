@@ -1,6 +1,7 @@
 //! `UnifiedLog`, reduced to what one replica needs so far: an append-only sequence of
 //! records, each given the next offset.
 
+use crate::net::TransactionResult;
 use crate::record::RecordData;
 use std::rc::Rc;
 
@@ -19,8 +20,17 @@ pub struct LogRecord {
     pub batch_records: u32,
     /// The batch's size on the wire, what fetch size limits count.
     pub batch_bytes: u32,
-    /// Which `send()` this copy came from: (producer, send index).
+    /// Which `send()` this copy came from: (producer, send index). Meaningless for a
+    /// control record, which no `send()` made.
     pub origin: (u16, u32),
+    /// The batch header's transactional flag (a marker's batch has it too).
+    pub transactional: bool,
+    /// A control record: the transaction marker (`EndTransactionMarker`) ending this
+    /// producer's transaction here. It is a batch of its own, taking one offset.
+    pub control: Option<TransactionResult>,
+    /// A marker's coordinator epoch (the control record's value), which a follower or a
+    /// reloaded log needs to fence an older coordinator later; -1 for data.
+    pub coordinator_epoch: i32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -1,7 +1,10 @@
 //! `Partition`: one replica of a topic partition on a broker. The leader appends produced
 //! batches, tracks each follower's fetch position, proposes ISR changes to the controller
 //! and advances the high watermark (`broker.md` §2–§5); a follower appends what it
-//! fetched, takes the leader's high watermark and truncates a diverging tail (§8).
+//! fetched, takes the leader's high watermark and truncates a diverging tail (§8). Both
+//! keep the partition's transactions from the batches and markers in the log, for the last
+//! stable offset and the aborted transactions a `read_committed` fetch needs
+//! (`exactly-once.md` §7–§8).
 
 use super::epoch_cache::LeaderEpochFileCache;
 use super::log::{Log, LogRecord};
@@ -10,9 +13,18 @@ use crate::config::TopicConfig;
 use crate::controller::PartitionRegistration;
 use crate::errors::Errors;
 use crate::metadata::TopicPartition;
-use crate::net::WireBatch;
+use crate::net::{TxnMarkerEntry, WireBatch};
+use crate::record::{record_size, RecordData, RECORD_BATCH_OVERHEAD};
 use crate::version::KafkaVersion;
 use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// `ControlRecordType.CURRENT_CONTROL_RECORD_KEY_SIZE`: a control record's key (version,
+/// type).
+const CONTROL_RECORD_KEY_SIZE: usize = 4;
+/// `EndTransactionMarker.CURRENT_END_TXN_MARKER_VALUE_SIZE`: a marker's value (version,
+/// coordinator epoch).
+const END_TXN_MARKER_VALUE_SIZE: usize = 6;
 
 /// What the leader did with one batch of a produce request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -222,10 +234,31 @@ impl Partition {
         }
         if candidate > self.high_watermark {
             self.high_watermark = candidate;
+            self.producer_state.on_high_watermark_updated(candidate);
             true
         } else {
             false
         }
+    }
+
+    /// `UnifiedLog.lastStableOffset`: the first offset of a transaction not yet decided or
+    /// whose marker is not yet committed, else the high watermark. Never above it.
+    pub fn last_stable_offset(&self) -> u64 {
+        let hw = self.high_watermark;
+        self.producer_state
+            .first_unstable_offset(hw)
+            .map_or(hw, |o| o.min(hw))
+    }
+
+    /// The aborted transactions (producer id, first offset) overlapping `[from, to)`, which
+    /// a `read_committed` fetch of that range carries (`TransactionIndex.collectAbortedTxns`).
+    pub fn aborted_transactions(&self, from: u64, to: u64) -> Vec<(i64, u64)> {
+        self.producer_state
+            .aborted_txns()
+            .iter()
+            .filter(|t| t.last_offset >= from && t.first_offset < to)
+            .map(|t| (t.producer_id, t.first_offset))
+            .collect()
     }
 
     /// `updateFollowerFetchState` for a follower's fetch at `fetch_offset`, then
@@ -342,7 +375,7 @@ impl Partition {
                 if self.epoch_cache.latest_epoch() < Some(r.leader_epoch) {
                     self.epoch_cache.assign(r.leader_epoch, r.offset);
                 }
-                self.track_producer(r);
+                track_producer(&mut self.producer_state, r);
                 self.log.append(LogRecord {
                     append_ms: now,
                     ..r.clone()
@@ -350,35 +383,23 @@ impl Partition {
             }
         }
         self.high_watermark = leader_hw.min(self.log.log_end_offset());
+        self.producer_state
+            .on_high_watermark_updated(self.high_watermark);
     }
 
-    /// The producer state a batch's first record implies (a follower's and a recovering
-    /// log's `ProducerAppendInfo`).
-    fn track_producer(&mut self, r: &LogRecord) {
-        if r.producer_id >= 0 && r.offset == r.batch_offset {
-            self.producer_state.update(
-                r.producer_id,
-                r.producer_epoch,
-                BatchMetadata {
-                    first_seq: r.sequence,
-                    last_seq: r.sequence.wrapping_add(r.batch_records as i32 - 1),
-                    first_offset: r.offset,
-                },
-            );
-        }
-    }
-
-    /// Drops the log from `offset` (a diverging tail), with the epochs and producer state
-    /// it carried (`UnifiedLog.truncateTo`, which reloads producer state from the log).
+    /// Drops the log from `offset` (a diverging tail), with the epochs, producer state and
+    /// transactions it carried (`UnifiedLog.truncateTo`, which reloads producer state from
+    /// the log; the transaction index loses the entries past the cut).
     pub fn truncate_to(&mut self, offset: u64) {
         self.log.truncate_to(offset);
         self.epoch_cache.truncate_from_end(offset);
         self.high_watermark = self.high_watermark.min(offset);
         self.producer_state = ProducerStateManager::default();
-        let records = self.log.records().to_vec();
-        for r in &records {
-            self.track_producer(r);
+        for r in self.log.records() {
+            track_producer(&mut self.producer_state, r);
         }
+        self.producer_state
+            .on_high_watermark_updated(self.high_watermark);
     }
 
     /// The epoch of the last record, sent with each fetch.
@@ -387,7 +408,8 @@ impl Partition {
     }
 
     /// `appendRecordsToLeader`: an idempotent batch is checked against the producer's
-    /// state first; then the records take consecutive offsets from the log end offset.
+    /// state first (a transactional one may open a transaction); then the records take
+    /// consecutive offsets from the log end offset.
     pub fn append_records_to_leader(
         &mut self,
         producer: u16,
@@ -410,12 +432,16 @@ impl Partition {
             .wrapping_add(batch.records.len() as i32 - 1);
         if batch.producer_id >= 0 {
             let name = format!("t{}-{}", self.tp.topic, self.tp.partition);
+            let metadata = BatchMetadata {
+                first_seq: batch.base_sequence,
+                last_seq,
+                first_offset: base,
+            };
             match self.producer_state.check(
                 batch.producer_id,
                 batch.producer_epoch,
-                batch.base_sequence,
-                last_seq,
-                base,
+                metadata,
+                batch.transactional,
                 &name,
             ) {
                 SequenceCheck::Append => {}
@@ -436,16 +462,13 @@ impl Partition {
                         reason,
                     }
                 }
+                SequenceCheck::InvalidTxnState(reason) => {
+                    return LeaderAppend::Rejected {
+                        error: Errors::InvalidTxnState,
+                        reason,
+                    }
+                }
             }
-            self.producer_state.update(
-                batch.producer_id,
-                batch.producer_epoch,
-                BatchMetadata {
-                    first_seq: batch.base_sequence,
-                    last_seq,
-                    first_offset: base,
-                },
-            );
         }
         for (i, data) in batch.records.iter().enumerate() {
             let sequence = if batch.base_sequence < 0 {
@@ -465,13 +488,96 @@ impl Partition {
                 batch_records: batch.records.len() as u32,
                 batch_bytes: batch.size_in_bytes,
                 origin: (producer, batch.send_indices[i]),
+                transactional: batch.transactional,
+                control: None,
+                coordinator_epoch: -1,
             });
         }
+        track_producer(&mut self.producer_state, &self.log.records()[base as usize]);
         LeaderAppend::Appended { base_offset: base }
+    }
+
+    /// A coordinator's marker for this partition (`WriteTxnMarkers` → `appendRecords` with
+    /// origin COORDINATOR): refused with `INVALID_PRODUCER_EPOCH` or
+    /// `TRANSACTION_COORDINATOR_FENCED` when a newer producer or coordinator epoch was seen
+    /// here; else a control batch of one record at the log end, with the producer's id and
+    /// epoch and no sequence. Returns its offset.
+    pub fn append_marker_as_leader(
+        &mut self,
+        entry: &TxnMarkerEntry,
+        now: u64,
+    ) -> Result<u64, Errors> {
+        self.producer_state.check_end_txn_marker(
+            entry.producer_id,
+            entry.producer_epoch,
+            entry.coordinator_epoch,
+        )?;
+        let offset = self.log.log_end_offset();
+        let size = RECORD_BATCH_OVERHEAD
+            + record_size(
+                0,
+                0,
+                Some(CONTROL_RECORD_KEY_SIZE),
+                Some(END_TXN_MARKER_VALUE_SIZE),
+            );
+        self.log.append(LogRecord {
+            offset,
+            // The marker's key and value are binary control data, not the application's.
+            data: Rc::new(RecordData {
+                key: None,
+                value: None,
+                timestamp: now,
+            }),
+            producer_id: entry.producer_id,
+            producer_epoch: entry.producer_epoch,
+            sequence: -1,
+            leader_epoch: self.leader_epoch,
+            append_ms: now,
+            batch_offset: offset,
+            batch_records: 1,
+            batch_bytes: size as u32,
+            origin: (u16::MAX, u32::MAX),
+            transactional: true,
+            control: Some(entry.result),
+            coordinator_epoch: entry.coordinator_epoch,
+        });
+        track_producer(
+            &mut self.producer_state,
+            &self.log.records()[offset as usize],
+        );
+        Ok(offset)
     }
 
     /// Offsets below the high watermark are committed.
     pub fn high_watermark(&self) -> u64 {
         self.high_watermark
+    }
+}
+
+/// The producer state a batch's first record implies, unchecked: what the leader records
+/// after its checks, and what a follower or a reloaded log replays (`ProducerAppendInfo`
+/// with origin REPLICATION).
+fn track_producer(state: &mut ProducerStateManager, r: &LogRecord) {
+    if r.producer_id < 0 || r.offset != r.batch_offset {
+        return;
+    }
+    match r.control {
+        Some(result) => state.append_end_txn_marker(
+            r.producer_id,
+            r.producer_epoch,
+            r.coordinator_epoch,
+            result,
+            r.offset,
+        ),
+        None => state.append_data_batch(
+            r.producer_id,
+            r.producer_epoch,
+            BatchMetadata {
+                first_seq: r.sequence,
+                last_seq: r.sequence.wrapping_add(r.batch_records as i32 - 1),
+                first_offset: r.offset,
+            },
+            r.transactional,
+        ),
     }
 }

@@ -1,8 +1,13 @@
 //! `ProducerStateManager`: per partition, what the leader remembers of each idempotent
 //! producer — its epoch and the metadata of its last five batches — to drop retried
 //! duplicates and refuse gaps (`exactly-once.md` §3; `ProducerStateEntry`,
-//! `ProducerAppendInfo.checkSequence`, `UnifiedLog.analyzeAndValidateProducerState`).
+//! `ProducerAppendInfo.checkSequence`, `UnifiedLog.analyzeAndValidateProducerState`); and
+//! its transactions here: which are open, which ended but are not yet below the high
+//! watermark (together they hold the last stable offset back, §8), and the aborted ones
+//! a `read_committed` fetch must name (`AbortedTxn`, §7).
 
+use crate::errors::Errors;
+use crate::net::TransactionResult;
 use std::collections::{BTreeMap, VecDeque};
 
 /// `ProducerStateEntry.NUM_BATCHES_TO_RETAIN`: why `max.in.flight.requests.per.connection`
@@ -16,10 +21,44 @@ pub struct BatchMetadata {
     pub first_offset: u64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProducerStateEntry {
     pub epoch: i16,
     pub batches: VecDeque<BatchMetadata>,
+    /// The epoch of the coordinator whose marker this partition saw last; -1 before any.
+    pub coordinator_epoch: i32,
+    /// `currentTxnFirstOffset`: where the producer's open transaction here began.
+    pub current_txn_first_offset: Option<u64>,
+}
+
+impl ProducerStateEntry {
+    fn new(epoch: i16) -> Self {
+        ProducerStateEntry {
+            epoch,
+            batches: VecDeque::new(),
+            coordinator_epoch: -1,
+            current_txn_first_offset: None,
+        }
+    }
+
+    /// `maybeUpdateProducerEpoch`: a new epoch forgets the old one's batches, so its
+    /// first batch must have sequence 0.
+    fn maybe_update_epoch(&mut self, epoch: i16) {
+        if self.epoch != epoch {
+            self.epoch = epoch;
+            self.batches.clear();
+        }
+    }
+}
+
+/// One entry of the aborted transaction index (`AbortedTxn`): the producer, its
+/// transaction's first offset and marker offset, and the LSO once the marker was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AbortedTxn {
+    pub producer_id: i64,
+    pub first_offset: u64,
+    pub last_offset: u64,
+    pub last_stable_offset: u64,
 }
 
 /// What the leader does with an idempotent batch.
@@ -34,11 +73,22 @@ pub enum SequenceCheck {
     OutOfOrder(String),
     /// `INVALID_PRODUCER_EPOCH`: an epoch older than the producer's latest here (a zombie).
     InvalidEpoch(String),
+    /// `INVALID_TXN_STATE`: a non-transactional batch while the producer has a transaction
+    /// open here.
+    InvalidTxnState(String),
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProducerStateManager {
     producers: BTreeMap<i64, ProducerStateEntry>,
+    /// `ongoingTxns`: open transactions by first offset, with their producer.
+    ongoing_txns: BTreeMap<u64, i64>,
+    /// `unreplicatedTxns`: ended transactions by first offset, with their marker's offset,
+    /// until the high watermark passes the marker.
+    unreplicated_txns: BTreeMap<u64, u64>,
+    /// The aborted transaction index (the log segments' `TransactionIndex`), in marker
+    /// order.
+    aborted_txns: Vec<AbortedTxn>,
 }
 
 /// `ProducerAppendInfo.inSequence`: the next sequence, wrapping after `i32::MAX` to 0.
@@ -55,7 +105,13 @@ impl ProducerStateManager {
         self.producers.iter()
     }
 
-    /// Duplicate first (`findDuplicateBatch`), then the sequence rule of `checkSequence`.
+    pub fn aborted_txns(&self) -> &[AbortedTxn] {
+        &self.aborted_txns
+    }
+
+    /// Duplicate first (`findDuplicateBatch`), then the checks of
+    /// `ProducerAppendInfo.appendDataBatch`: epoch, sequence, transaction state. `batch`
+    /// is the batch as it would be appended (its first offset the log end).
     /// A producer the leader has no state for is accepted at any sequence: since 2.5
     /// (KIP-360) the broker no longer answers `UnknownProducerId` there. This is
     /// KAFKA-15591: when the first batch of a new producer is lost and a later one arrives
@@ -64,11 +120,15 @@ impl ProducerStateManager {
         &self,
         producer_id: i64,
         epoch: i16,
-        first_seq: i32,
-        last_seq: i32,
-        offset: u64,
+        batch: BatchMetadata,
+        transactional: bool,
         partition: &str,
     ) -> SequenceCheck {
+        let BatchMetadata {
+            first_seq,
+            last_seq,
+            first_offset: offset,
+        } = batch;
         let Some(entry) = self.producers.get(&producer_id) else {
             return SequenceCheck::Append;
         };
@@ -101,43 +161,128 @@ impl ProducerStateManager {
                 entry.epoch
             ));
         }
+        if entry.current_txn_first_offset.is_some() && !transactional {
+            return SequenceCheck::InvalidTxnState(format!(
+                "Expected transactional write from producer {producer_id} at offset {offset} in partition {partition}"
+            ));
+        }
         SequenceCheck::Append
     }
 
-    /// Records an appended batch, keeping the newest five (a new epoch starts afresh).
-    pub fn update(&mut self, producer_id: i64, epoch: i16, batch: BatchMetadata) {
-        let entry = self.producers.entry(producer_id).or_default();
-        if entry.epoch != epoch {
-            entry.epoch = epoch;
-            entry.batches.clear();
-        }
+    /// Records an appended batch, keeping the newest five (a new epoch starts afresh); a
+    /// transactional one opens the producer's transaction here if none is open
+    /// (`ProducerAppendInfo.appendDataBatch`).
+    pub fn append_data_batch(
+        &mut self,
+        producer_id: i64,
+        epoch: i16,
+        batch: BatchMetadata,
+        transactional: bool,
+    ) {
+        let entry = self
+            .producers
+            .entry(producer_id)
+            .or_insert_with(|| ProducerStateEntry::new(epoch));
+        entry.maybe_update_epoch(epoch);
         if entry.batches.len() == NUM_BATCHES_TO_RETAIN {
             entry.batches.pop_front();
         }
         entry.batches.push_back(batch);
+        if transactional && entry.current_txn_first_offset.is_none() {
+            entry.current_txn_first_offset = Some(batch.first_offset);
+            self.ongoing_txns.insert(batch.first_offset, producer_id);
+        }
+    }
+
+    /// `ProducerAppendInfo.checkProducerEpoch` and `checkCoordinatorEpoch` for a marker a
+    /// coordinator asks the leader to write (a follower copies markers unchecked).
+    pub fn check_end_txn_marker(
+        &self,
+        producer_id: i64,
+        producer_epoch: i16,
+        coordinator_epoch: i32,
+    ) -> Result<(), Errors> {
+        let Some(entry) = self.producers.get(&producer_id) else {
+            return Ok(());
+        };
+        if producer_epoch < entry.epoch {
+            Err(Errors::InvalidProducerEpoch)
+        } else if coordinator_epoch < entry.coordinator_epoch {
+            Err(Errors::TransactionCoordinatorFenced)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A marker at `offset` ends the producer's open transaction here, if any
+    /// (`ProducerAppendInfo.appendEndTxnMarker`, then `completeTxn`): it stays unstable
+    /// until the high watermark passes the marker, and an abort enters the index. The
+    /// marker's epoch becomes the producer's (a new one clears its batches: the next must
+    /// be sequence 0); an unknown producer gets an entry with that epoch and no sequences.
+    pub fn append_end_txn_marker(
+        &mut self,
+        producer_id: i64,
+        producer_epoch: i16,
+        coordinator_epoch: i32,
+        result: TransactionResult,
+        offset: u64,
+    ) {
+        let entry = self
+            .producers
+            .entry(producer_id)
+            .or_insert_with(|| ProducerStateEntry::new(producer_epoch));
+        entry.maybe_update_epoch(producer_epoch);
+        entry.coordinator_epoch = coordinator_epoch;
+        // A marker with no data before it changes neither the LSO nor the index.
+        let Some(first_offset) = entry.current_txn_first_offset.take() else {
+            return;
+        };
+        if result == TransactionResult::Abort {
+            // `ProducerStateManager.lastStableOffset(completedTxn)`: where another
+            // producer's open transaction holds it, else just past the marker.
+            let last_stable_offset = self
+                .ongoing_txns
+                .iter()
+                .find(|(_, &p)| p != producer_id)
+                .map_or(offset + 1, |(&o, _)| o);
+            self.aborted_txns.push(AbortedTxn {
+                producer_id,
+                first_offset,
+                last_offset: offset,
+                last_stable_offset,
+            });
+        }
+        self.ongoing_txns.remove(&first_offset);
+        self.unreplicated_txns.insert(first_offset, offset);
+    }
+
+    /// `firstUnstableOffset`: the first offset of a transaction still open, or ended with
+    /// its marker not yet below `high_watermark`; `None` when every transaction is stable.
+    pub fn first_unstable_offset(&self, high_watermark: u64) -> Option<u64> {
+        let undecided = self.ongoing_txns.keys().next().copied();
+        let unreplicated = self
+            .unreplicated_txns
+            .iter()
+            .find(|(_, &marker)| marker >= high_watermark)
+            .map(|(&first, _)| first);
+        match (undecided, unreplicated) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// `onHighWatermarkUpdated`: ended transactions whose marker is below the high
+    /// watermark are stable for good.
+    pub fn on_high_watermark_updated(&mut self, high_watermark: u64) {
+        self.unreplicated_txns
+            .retain(|_, &mut marker| marker >= high_watermark);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn basic_id_mapping() {
-        // ProducerStateManagerTest.testBasicIdMapping (exactly-once.md §11 case 1): in
-        // sequence is accepted, a gap is out of order, a new epoch starts at 0, and the old
-        // epoch is then fenced.
-        let mut m = ProducerStateManager::default();
-        let check = |m: &ProducerStateManager, epoch, seq| m.check(1, epoch, seq, seq, 9, "t-0");
-        assert_eq!(check(&m, 0, 0), SequenceCheck::Append);
-        m.update(1, 0, meta(0, 0, 0));
-        assert_eq!(check(&m, 0, 1), SequenceCheck::Append);
-        m.update(1, 0, meta(1, 1, 1));
-        assert!(matches!(check(&m, 0, 5), SequenceCheck::OutOfOrder(_)));
-        assert_eq!(check(&m, 1, 0), SequenceCheck::Append);
-        m.update(1, 1, meta(0, 0, 2));
-        assert!(matches!(check(&m, 0, 2), SequenceCheck::InvalidEpoch(_)));
-    }
+    use TransactionResult::{Abort, Commit};
 
     fn meta(first_seq: i32, last_seq: i32, first_offset: u64) -> BatchMetadata {
         BatchMetadata {
@@ -147,44 +292,237 @@ mod tests {
         }
     }
 
+    /// A one-record batch of sequence `seq` at `offset`, as the leader checks it.
+    fn check(
+        m: &ProducerStateManager,
+        pid: i64,
+        epoch: i16,
+        seq: i32,
+        offset: u64,
+    ) -> SequenceCheck {
+        m.check(pid, epoch, meta(seq, seq, offset), false, "t-0")
+    }
+
+    /// Checks and, if accepted, appends a one-record batch (the test helper
+    /// `appendClientEntry`).
+    fn append(
+        m: &mut ProducerStateManager,
+        pid: i64,
+        epoch: i16,
+        seq: i32,
+        offset: u64,
+        transactional: bool,
+    ) -> SequenceCheck {
+        let batch = meta(seq, seq, offset);
+        let check = m.check(pid, epoch, batch, transactional, "t-0");
+        if check == SequenceCheck::Append {
+            m.append_data_batch(pid, epoch, batch, transactional);
+        }
+        check
+    }
+
+    /// A coordinator's marker, checked as the leader does (coordinator epoch 0).
+    fn marker(
+        m: &mut ProducerStateManager,
+        pid: i64,
+        epoch: i16,
+        result: TransactionResult,
+        offset: u64,
+    ) -> Result<(), Errors> {
+        m.check_end_txn_marker(pid, epoch, 0)?;
+        m.append_end_txn_marker(pid, epoch, 0, result, offset);
+        Ok(())
+    }
+
+    #[test]
+    fn basic_id_mapping() {
+        // ProducerStateManagerTest.testBasicIdMapping (exactly-once.md §11 case 1): in
+        // sequence is accepted, a gap is out of order, a new epoch starts at 0, and the old
+        // epoch is then fenced.
+        let mut m = ProducerStateManager::default();
+        assert_eq!(append(&mut m, 1, 0, 0, 0, false), SequenceCheck::Append);
+        assert_eq!(append(&mut m, 1, 0, 1, 1, false), SequenceCheck::Append);
+        assert!(matches!(
+            check(&m, 1, 0, 5, 2),
+            SequenceCheck::OutOfOrder(_)
+        ));
+        assert_eq!(append(&mut m, 1, 1, 0, 2, false), SequenceCheck::Append);
+        assert!(matches!(
+            check(&m, 1, 0, 2, 3),
+            SequenceCheck::InvalidEpoch(_)
+        ));
+    }
+
     #[test]
     fn duplicates_within_five_batches_keep_their_offset() {
         let mut m = ProducerStateManager::default();
         for i in 0..5 {
-            m.update(7, 0, meta(i * 2, i * 2 + 1, i as u64 * 2));
+            m.append_data_batch(7, 0, meta(i * 2, i * 2 + 1, i as u64 * 2), false);
         }
         assert_eq!(
-            m.check(7, 0, 0, 1, 10, "t-0"),
+            m.check(7, 0, meta(0, 1, 10), false, "t-0"),
             SequenceCheck::Duplicate { first_offset: 0 }
         );
-        m.update(7, 0, meta(10, 11, 10));
+        m.append_data_batch(7, 0, meta(10, 11, 10), false);
         // Batch 0-1 has left the window: its re-send is now a gap.
         assert!(matches!(
-            m.check(7, 0, 0, 1, 12, "t-0"),
+            m.check(7, 0, meta(0, 1, 12), false, "t-0"),
             SequenceCheck::OutOfOrder(_)
         ));
-        assert_eq!(m.check(7, 0, 12, 12, 12, "t-0"), SequenceCheck::Append);
+        assert_eq!(check(&m, 7, 0, 12, 12), SequenceCheck::Append);
     }
 
     #[test]
     fn unknown_producer_takes_any_sequence_kafka_15591() {
         let m = ProducerStateManager::default();
-        assert_eq!(m.check(7, 0, 5, 9, 0, "t-0"), SequenceCheck::Append);
+        assert_eq!(
+            m.check(7, 0, meta(5, 9, 0), false, "t-0"),
+            SequenceCheck::Append
+        );
     }
 
     #[test]
     fn gap_and_new_epoch_rules() {
         let mut m = ProducerStateManager::default();
-        m.update(7, 0, meta(0, 4, 0));
-        let SequenceCheck::OutOfOrder(msg) = m.check(7, 0, 6, 6, 5, "t-0") else {
+        m.append_data_batch(7, 0, meta(0, 4, 0), false);
+        let SequenceCheck::OutOfOrder(msg) = check(&m, 7, 0, 6, 5) else {
             panic!("gap accepted");
         };
         assert!(msg.contains("6 (incoming seq. number), 4 (current end sequence number)"));
         assert!(matches!(
-            m.check(7, 1, 3, 3, 5, "t-0"),
+            check(&m, 7, 1, 3, 5),
             SequenceCheck::OutOfOrder(_)
         ));
-        assert_eq!(m.check(7, 1, 0, 0, 5, "t-0"), SequenceCheck::Append);
+        assert_eq!(check(&m, 7, 1, 0, 5), SequenceCheck::Append);
         assert!(in_sequence(i32::MAX, 0));
+    }
+
+    #[test]
+    fn append_txn_marker_with_no_producer_state() {
+        // PSMT.testAppendTxnMarkerWithNoProducerState (case 2): a marker for an unknown
+        // producer leaves its epoch and no sequence; fencing and the sequence rule hold.
+        let mut m = ProducerStateManager::default();
+        marker(&mut m, 1, 2, Commit, 27).unwrap();
+        let entry = m.entry(1).unwrap();
+        assert_eq!(entry.epoch, 2);
+        assert!(entry.batches.is_empty());
+        assert!(matches!(
+            check(&m, 1, 0, 0, 28),
+            SequenceCheck::InvalidEpoch(_)
+        ));
+        assert!(matches!(
+            check(&m, 1, 2, 17, 28),
+            SequenceCheck::OutOfOrder(_)
+        ));
+        assert_eq!(append(&mut m, 1, 2, 0, 39, false), SequenceCheck::Append);
+        assert_eq!(m.entry(1).unwrap().batches.back().unwrap().last_seq, 0);
+    }
+
+    #[test]
+    fn out_of_sequence_after_control_record_epoch_bump() {
+        // PSMT.testOutOfSequenceAfterControlRecordEpochBump (case 4): an ABORT marker with a
+        // new epoch clears the batches, so only sequence 0 may follow, in that epoch.
+        let mut m = ProducerStateManager::default();
+        append(&mut m, 1, 0, 0, 0, true);
+        append(&mut m, 1, 0, 1, 1, true);
+        marker(&mut m, 1, 1, Abort, 2).unwrap();
+        assert!(matches!(
+            append(&mut m, 1, 1, 2, 3, true),
+            SequenceCheck::OutOfOrder(_)
+        ));
+        assert!(matches!(
+            append(&mut m, 1, 2, 2, 3, true),
+            SequenceCheck::OutOfOrder(_)
+        ));
+        assert_eq!(append(&mut m, 1, 1, 0, 3, true), SequenceCheck::Append);
+        let entry = m.entry(1).unwrap();
+        assert_eq!(
+            (entry.epoch, entry.batches.back().unwrap().last_seq),
+            (1, 0)
+        );
+    }
+
+    #[test]
+    fn non_transactional_append_with_ongoing_transaction() {
+        // PSMT.testNonTransactionalAppendWithOngoingTransaction (case 5).
+        let mut m = ProducerStateManager::default();
+        append(&mut m, 1, 0, 0, 0, true);
+        let SequenceCheck::InvalidTxnState(msg) = append(&mut m, 1, 0, 1, 1, false) else {
+            panic!("non-transactional write inside a transaction accepted");
+        };
+        assert_eq!(
+            msg,
+            "Expected transactional write from producer 1 at offset 1 in partition t-0"
+        );
+        assert_eq!(m.entry(1).unwrap().batches.len(), 1, "nothing recorded");
+    }
+
+    #[test]
+    fn first_unstable_offset() {
+        // PSMT.testFirstUnstableOffset (case 8). The first undecided offset is the first
+        // unstable one once every marker is replicated (a high watermark past them all).
+        let mut m = ProducerStateManager::default();
+        let undecided = |m: &ProducerStateManager| m.first_unstable_offset(u64::MAX);
+        assert_eq!(undecided(&m), None);
+        append(&mut m, 1, 5, 0, 99, true);
+        assert_eq!(undecided(&m), Some(99));
+        assert_eq!(m.first_unstable_offset(0), Some(99));
+        append(&mut m, 2, 5, 0, 105, true);
+        assert_eq!(undecided(&m), Some(99));
+        assert_eq!(m.first_unstable_offset(0), Some(99));
+        marker(&mut m, 1, 5, Commit, 109).unwrap();
+        assert_eq!(undecided(&m), Some(105));
+        assert_eq!(m.first_unstable_offset(0), Some(99));
+        m.on_high_watermark_updated(100);
+        assert_eq!(m.first_unstable_offset(100), Some(99));
+        m.on_high_watermark_updated(110);
+        assert_eq!(m.first_unstable_offset(110), Some(105));
+        marker(&mut m, 2, 5, Abort, 112).unwrap();
+        assert_eq!(undecided(&m), None);
+        assert_eq!(m.first_unstable_offset(110), Some(105));
+        m.on_high_watermark_updated(113);
+        assert_eq!(m.first_unstable_offset(113), None);
+        // Pruned for good: an older high watermark no longer brings it back.
+        assert_eq!(m.first_unstable_offset(0), None);
+    }
+
+    #[test]
+    fn markers_are_fenced_by_producer_and_coordinator_epochs() {
+        // PAI.checkProducerEpoch, PAI.checkCoordinatorEpoch (exactly-once.md §7).
+        let mut m = ProducerStateManager::default();
+        append(&mut m, 1, 3, 0, 0, true);
+        assert_eq!(
+            m.check_end_txn_marker(1, 2, 0),
+            Err(Errors::InvalidProducerEpoch)
+        );
+        m.append_end_txn_marker(1, 3, 7, Commit, 1);
+        assert_eq!(
+            m.check_end_txn_marker(1, 3, 6),
+            Err(Errors::TransactionCoordinatorFenced)
+        );
+        assert_eq!(m.check_end_txn_marker(1, 3, 7), Ok(()));
+        assert_eq!(m.check_end_txn_marker(2, 0, 0), Ok(()), "unknown producer");
+    }
+
+    #[test]
+    fn aborts_enter_the_index_with_their_last_stable_offset() {
+        // UnifiedLog.append → producerStateManager.lastStableOffset(completedTxn): the LSO
+        // is another producer's open transaction, else the offset after the marker.
+        let mut m = ProducerStateManager::default();
+        append(&mut m, 1, 0, 0, 0, true);
+        append(&mut m, 2, 0, 0, 1, true);
+        marker(&mut m, 1, 0, Abort, 2).unwrap();
+        marker(&mut m, 2, 0, Commit, 3).unwrap();
+        append(&mut m, 1, 0, 1, 4, true);
+        marker(&mut m, 1, 0, Abort, 5).unwrap();
+        // A marker with no transaction open indexes nothing.
+        marker(&mut m, 1, 0, Abort, 6).unwrap();
+        let txn = |producer_id, first_offset, last_offset, last_stable_offset| AbortedTxn {
+            producer_id,
+            first_offset,
+            last_offset,
+            last_stable_offset,
+        };
+        assert_eq!(m.aborted_txns(), [txn(1, 0, 2, 1), txn(1, 4, 5, 6)]);
     }
 }
