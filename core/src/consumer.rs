@@ -2,17 +2,22 @@
 //! (`assign()`, no group), each read from offset 0 (consumers start with the run, when
 //! every log is empty), with one fetch in flight per leader (`Fetcher`), held there up to
 //! `fetch.max.wait.ms`, and records up to the high watermark (`read_uncommitted`) or the
-//! last stable offset (`read_committed`) (`exactly-once.md` §8).
+//! last stable offset (`read_committed`, which also drops aborted transactions) — never
+//! the transaction markers (`exactly-once.md` §8).
 
-use crate::config::ConsumerConfig;
+use crate::config::{ConsumerConfig, IsolationLevel};
 use crate::effects::Effects;
 use crate::errors::Errors;
 use crate::metadata::{Cluster, TopicPartition};
-use crate::net::{ConsumerFetch, FetchPartition, FetchRequest, FetchResponse, Node, Payload};
+use crate::net::{
+    ConsumerFetch, FetchPartition, FetchRequest, FetchResponse, FetchedPartition, Node, Payload,
+    TransactionResult,
+};
 use crate::record::RecordData;
 use crate::rng::Rng;
 use crate::trace::TraceEvent;
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::rc::Rc;
 
 /// How long a consumer waits on a fetch before giving up on the connection
@@ -240,9 +245,10 @@ impl KafkaConsumer {
         }
     }
 
-    /// `CompletedFetch`: records from the position on go to the application; a leader that
-    /// moved sends the consumer to the metadata; a position past the log's end (after an
-    /// unclean election) is reset by `auto.offset.reset`.
+    /// `CompletedFetch`: records from the position on go to the application (but no
+    /// control record, and under `read_committed` no aborted one); a leader that moved
+    /// sends the consumer to the metadata; a position past the log's end (after an unclean
+    /// election) is reset by `auto.offset.reset`.
     fn handle_fetch(&mut self, now: u64, broker: u32, response: FetchResponse, out: &mut Effects) {
         if self.in_flight.get(&broker).map(|&(id, _)| id) != Some(response.id) {
             return;
@@ -278,7 +284,17 @@ impl KafkaConsumer {
             }
             let mut got = 0u32;
             let from = *position;
-            for r in p.records.iter().filter(|r| r.offset >= from) {
+            let read_committed = self.config.isolation_level == IsolationLevel::ReadCommitted;
+            let returned = returned_records(&p, read_committed);
+            for (r, returned) in p.records.iter().zip(returned) {
+                if r.offset < from {
+                    continue;
+                }
+                // Skipped records still move the position: the application sees gaps.
+                *position = r.offset + 1;
+                if !returned {
+                    continue;
+                }
                 self.records.push(ConsumedRecord {
                     tp: p.tp,
                     offset: r.offset,
@@ -286,7 +302,6 @@ impl KafkaConsumer {
                     at_ms: now,
                     origin: r.origin,
                 });
-                *position = r.offset + 1;
                 got += 1;
             }
             if got > 0 {
@@ -304,4 +319,46 @@ impl KafkaConsumer {
         }
         self.wake_requested = true;
     }
+}
+
+/// Per record of a fetched partition, whether `poll()` returns it
+/// (`CompletedFetch.nextFetchedRecord`): never a control record; under `read_committed`, not
+/// a transactional batch of a producer whose aborted transaction has begun at or before the
+/// batch (the response's aborted transactions, taken in first-offset order) until that
+/// producer's ABORT marker.
+fn returned_records(p: &FetchedPartition, read_committed: bool) -> Vec<bool> {
+    let mut aborted: BinaryHeap<Reverse<(u64, i64)>> = p
+        .aborted_transactions
+        .iter()
+        .map(|&(pid, first)| Reverse((first, pid)))
+        .collect();
+    let mut aborted_producers = BTreeSet::new();
+    let mut batch = None;
+    let mut skip_batch = false;
+    p.records
+        .iter()
+        .map(|r| {
+            if batch != Some(r.batch_offset) {
+                batch = Some(r.batch_offset);
+                skip_batch = false;
+                if read_committed && r.producer_id >= 0 {
+                    // consumeAbortedTransactionsUpTo(batch.lastOffset).
+                    let last = r.batch_offset + r.batch_records as u64 - 1;
+                    while let Some(&Reverse((first, pid))) = aborted.peek() {
+                        if first > last {
+                            break;
+                        }
+                        aborted.pop();
+                        aborted_producers.insert(pid);
+                    }
+                    if r.control == Some(TransactionResult::Abort) {
+                        aborted_producers.remove(&r.producer_id);
+                    } else {
+                        skip_batch = r.transactional && aborted_producers.contains(&r.producer_id);
+                    }
+                }
+            }
+            r.control.is_none() && !skip_batch
+        })
+        .collect()
 }

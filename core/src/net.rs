@@ -148,9 +148,13 @@ pub struct FetchedPartition {
     pub tp: TopicPartition,
     pub error: Errors,
     pub high_watermark: u64,
+    pub last_stable_offset: u64,
     pub records: Vec<LogRecord>,
     /// (epoch, end offset): truncate there before fetching again (KAFKA-10554, 2.8+).
     pub diverging_epoch: Option<(u32, u64)>,
+    /// `read_committed` only: (producer id, first offset) of the aborted transactions
+    /// overlapping the records, for the consumer to drop.
+    pub aborted_transactions: Vec<(i64, u64)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

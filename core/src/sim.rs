@@ -1169,6 +1169,7 @@ impl Simulation {
                         | Payload::Fetch(_)
                         | Payload::MetadataRequest
                         | Payload::InitProducerId
+                        | Payload::WriteTxnMarkers(_)
                 );
                 if request {
                     out.messages
@@ -1270,6 +1271,11 @@ impl Simulation {
             (Node::Broker(b), Node::Producer(p), Payload::ConnectionClosed) => {
                 self.producers[p as usize].connection_closed(b);
             }
+            (Node::Broker(coordinator), Node::Broker(b), Payload::WriteTxnMarkers(req)) => {
+                self.brokers[b as usize].handle_write_txn_markers(self.now, coordinator, req, out);
+            }
+            // coordinator: routed on main
+            (Node::Broker(_), Node::Broker(_), Payload::WriteTxnMarkersResponse(_)) => {}
             (Node::Broker(b), Node::Broker(peer), Payload::ConnectionClosed) => {
                 self.brokers[peer as usize].connection_closed(b, self.now);
             }

@@ -2,6 +2,7 @@
 //! is the determinism check; its tail is the app's event log.
 
 use crate::metadata::TopicPartition;
+use crate::net::TransactionResult;
 use crate::producer::accumulator::BatchId;
 use std::fmt::{self, Write};
 
@@ -45,11 +46,13 @@ pub enum TraceEvent {
         base_offset: u64,
         records: u32,
     },
-    /// A leader's high watermark moved: offsets below it are committed.
+    /// A leader's high watermark moved: offsets below it are committed. With it the last
+    /// stable offset, which an open transaction holds back: what `read_committed` reads to.
     HighWatermark {
         broker: u32,
         tp: TopicPartition,
         high_watermark: u64,
+        last_stable_offset: u64,
     },
     /// A leader changed a partition's ISR (a follower caught up, or fell behind).
     IsrChanged {
@@ -57,6 +60,15 @@ pub enum TraceEvent {
         tp: TopicPartition,
         isr: Vec<u32>,
         expanded: bool,
+    },
+    /// A leader wrote a coordinator's transaction marker (a control record) at `offset`.
+    MarkerWritten {
+        broker: u32,
+        tp: TopicPartition,
+        producer_id: i64,
+        producer_epoch: i16,
+        result: TransactionResult,
+        offset: u64,
     },
     /// A follower appended what it fetched.
     Replicated {
@@ -290,10 +302,35 @@ impl fmt::Display for TraceEvent {
                 broker,
                 tp,
                 high_watermark,
+                last_stable_offset,
+            } => {
+                write!(
+                    f,
+                    "hw b{broker} t{}p{} = {high_watermark}",
+                    tp.topic, tp.partition
+                )?;
+                // Only when a transaction holds it back: runs without one hash as before.
+                if last_stable_offset < high_watermark {
+                    write!(f, " lso {last_stable_offset}")?;
+                }
+                Ok(())
+            }
+            TraceEvent::MarkerWritten {
+                broker,
+                tp,
+                producer_id,
+                producer_epoch,
+                result,
+                offset,
             } => write!(
                 f,
-                "hw b{broker} t{}p{} = {high_watermark}",
-                tp.topic, tp.partition
+                "marker b{broker} t{}p{} pid {producer_id} epoch {producer_epoch} {} @{offset}",
+                tp.topic,
+                tp.partition,
+                match result {
+                    TransactionResult::Commit => "COMMIT",
+                    TransactionResult::Abort => "ABORT",
+                }
             ),
             TraceEvent::IsrChanged {
                 broker,

@@ -220,8 +220,20 @@ impl App {
                 broker,
                 tp,
                 high_watermark,
+                ..
             } => format!(
                 "broker {broker}: high watermark of {} is {high_watermark} — offsets below it are committed",
+                cluster.display(*tp)
+            ),
+            TraceEvent::MarkerWritten {
+                broker,
+                tp,
+                producer_id,
+                result,
+                offset,
+                ..
+            } => format!(
+                "broker {broker} writes producer {producer_id}'s {result:?} marker to {} at offset {offset}",
                 cluster.display(*tp)
             ),
             TraceEvent::IsrChanged {

@@ -1,22 +1,25 @@
 //! A broker: the partition replicas it hosts, its produce path (`KafkaApis.handleProduceRequest`
-//! → `ReplicaManager.appendRecords`, with `DelayedProduce` for `acks=all`), the leader's
-//! side of follower fetches (`DelayedFetch`), its own fetchers for the partitions it
+//! → `ReplicaManager.appendRecords`, with `DelayedProduce` for `acks=all`), the transaction
+//! markers coordinators ask it to write (`KafkaApis.handleWriteTxnMarkersRequest`, the same
+//! path with acks=all), the leader's side of follower and consumer fetches (`DelayedFetch`;
+//! `read_committed` reads to the last stable offset), its own fetchers for the partitions it
 //! follows, the `isr-expiration` task, and the roles the controller's metadata gives it
-//! (`broker.md` §2–§8).
+//! (`broker.md` §2–§8, `exactly-once.md` §7–§8).
 
 pub mod epoch_cache;
 pub mod log;
 pub mod partition;
 pub mod producer_state;
 
-use crate::config::Acks;
+use crate::config::{Acks, IsolationLevel};
 use crate::controller::{Controller, PartitionChange, PartitionRegistration};
 use crate::effects::Effects;
 use crate::errors::Errors;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::net::{
     AlterPartition, FetchPartition, FetchRequest, FetchResponse, FetchedPartition, Node,
-    PartitionResponse, Payload, ProduceRequest, ProduceResponse,
+    PartitionResponse, Payload, ProduceRequest, ProduceResponse, WriteTxnMarkersRequest,
+    WriteTxnMarkersResponse,
 };
 use crate::trace::TraceEvent;
 use crate::version::KafkaVersion;
@@ -31,14 +34,53 @@ pub const REPLICA_LAG_TIME_MAX_MS: u64 = 30_000;
 /// `replica.fetch.wait.max.ms`: how long the leader holds a fetch that finds no new data.
 pub const REPLICA_FETCH_WAIT_MAX_MS: u64 = 500;
 
-/// An `acks=all` produce waiting for the high watermark (`DelayedProduce`).
+/// The broker's `request.timeout.ms`: how long markers wait for the ISR
+/// (`handleWriteTxnMarkersRequest` appends them with it as the timeout).
+pub const REQUEST_TIMEOUT_MS: u64 = 30_000;
+
+/// An `acks=all` append waiting for the high watermark (`DelayedProduce`).
 #[derive(Clone, Debug, PartialEq)]
 struct DelayedProduce {
-    producer: u16,
+    reply: DelayedReply,
     request: u64,
     deadline: u64,
-    /// Per batch: its answer so far and, while waiting, the offset HW must reach.
-    partitions: Vec<(PartitionResponse, Option<u64>)>,
+    /// Per entry of the reply, in order: while waiting, the offset HW must reach.
+    required: Vec<Option<u64>>,
+}
+
+/// Who waits on a `DelayedProduce`, with its answer so far per partition.
+#[derive(Clone, Debug, PartialEq)]
+enum DelayedReply {
+    /// A producer's `ProduceResponse`, per batch; its connection reads nothing more until
+    /// it is sent.
+    Produce {
+        producer: u16,
+        partitions: Vec<PartitionResponse>,
+    },
+    /// A coordinator's `WriteTxnMarkersResponse`, per producer id and partition.
+    WriteTxnMarkers {
+        coordinator: u32,
+        results: Vec<(i64, TopicPartition, Errors)>,
+    },
+}
+
+impl DelayedReply {
+    fn tp(&self, i: usize) -> TopicPartition {
+        match self {
+            DelayedReply::Produce { partitions, .. } => partitions[i].tp,
+            DelayedReply::WriteTxnMarkers { results, .. } => results[i].1,
+        }
+    }
+
+    fn fail(&mut self, i: usize, error: Errors) {
+        match self {
+            DelayedReply::Produce { partitions, .. } => {
+                let r = &mut partitions[i];
+                *r = PartitionResponse::error(r.tp, r.batch, error);
+            }
+            DelayedReply::WriteTxnMarkers { results, .. } => results[i].2 = error,
+        }
+    }
 }
 
 /// A fetch that found nothing new, held up to `replica.fetch.wait.max.ms` (a follower's)
@@ -288,13 +330,13 @@ impl Broker {
         self.start(now, out);
     }
 
-    /// `testClearPurgatoryOnBecomingFollower`: an acks=all produce can no longer complete.
+    /// `testClearPurgatoryOnBecomingFollower`: an acks=all produce (or marker) can no
+    /// longer complete.
     fn fail_delayed_produce(&mut self, tp: TopicPartition) {
         for d in &mut self.delayed_produce {
-            for (response, required) in &mut d.partitions {
-                if response.tp == tp && required.is_some() {
-                    *response =
-                        PartitionResponse::error(tp, response.batch, Errors::NotLeaderOrFollower);
+            for (i, required) in d.required.iter_mut().enumerate() {
+                if d.reply.tp(i) == tp && required.is_some() {
+                    d.reply.fail(i, Errors::NotLeaderOrFollower);
                     *required = None;
                 }
             }
@@ -438,15 +480,83 @@ impl Broker {
             )),
             Acks::All => {
                 self.waiting_on.insert(producer);
+                let (partitions, required) = partitions.into_iter().unzip();
                 self.delayed_produce.push(DelayedProduce {
-                    producer,
+                    reply: DelayedReply::Produce {
+                        producer,
+                        partitions,
+                    },
                     request: request.id,
                     deadline: now + request.timeout_ms,
-                    partitions,
+                    required,
                 });
                 self.complete_delayed_produce(now, out);
             }
         }
+    }
+
+    /// A coordinator's `WriteTxnMarkers` (`KafkaApis.handleWriteTxnMarkersRequest`): per
+    /// producer and partition, a control record appended as a produce with acks=all would
+    /// be — `NOT_LEADER_OR_FOLLOWER` off the leader, `NOT_ENOUGH_REPLICAS` under min ISR
+    /// before the append (`Partition.appendRecordsToLeader`), the producer state's epoch
+    /// checks — answered once the high watermark has passed every marker written, or at
+    /// the broker's request timeout. The answer goes to the coordinator, not through any
+    /// producer's connection.
+    pub fn handle_write_txn_markers(
+        &mut self,
+        now: u64,
+        coordinator: u32,
+        request: WriteTxnMarkersRequest,
+        out: &mut Effects,
+    ) {
+        let version = self.version;
+        let mut results = Vec::new();
+        let mut required = Vec::new();
+        for entry in &request.markers {
+            for &tp in &entry.partitions {
+                let answer = match self.partitions.get_mut(&tp) {
+                    Some(p) if p.is_leader() && self.online => {
+                        if p.not_enough_replicas(version) {
+                            Err(Errors::NotEnoughReplicas)
+                        } else {
+                            p.append_marker_as_leader(entry, now)
+                        }
+                    }
+                    _ => Err(Errors::NotLeaderOrFollower),
+                };
+                match answer {
+                    Ok(offset) => {
+                        out.events.push(TraceEvent::MarkerWritten {
+                            broker: self.id,
+                            tp,
+                            producer_id: entry.producer_id,
+                            producer_epoch: entry.producer_epoch,
+                            result: entry.result,
+                            offset,
+                        });
+                        results.push((entry.producer_id, tp, Errors::None));
+                        required.push(Some(offset + 1));
+                        self.advance_high_watermark(tp, now, out);
+                    }
+                    Err(error) => {
+                        results.push((entry.producer_id, tp, error));
+                        required.push(None);
+                    }
+                }
+            }
+        }
+        // Held follower fetches now have data.
+        self.complete_delayed_fetch(now, false, out);
+        self.delayed_produce.push(DelayedProduce {
+            reply: DelayedReply::WriteTxnMarkers {
+                coordinator,
+                results,
+            },
+            request: request.id,
+            deadline: now + REQUEST_TIMEOUT_MS,
+            required,
+        });
+        self.complete_delayed_produce(now, out);
     }
 
     /// The leader's high watermark may move: trace it when it does.
@@ -454,10 +564,13 @@ impl Broker {
         let version = self.version;
         let p = self.partitions.get_mut(&tp).expect("hosted");
         if p.maybe_increment_high_watermark(now, REPLICA_LAG_TIME_MAX_MS, version, &self.fenced) {
+            // The last stable offset moves only with it: a marker is written past the HW,
+            // and its transaction turns stable when the HW passes it.
             out.events.push(TraceEvent::HighWatermark {
                 broker: self.id,
                 tp,
                 high_watermark: p.high_watermark(),
+                last_stable_offset: p.last_stable_offset(),
             });
             // Consumers waiting on this partition may now see more.
             if self
@@ -479,39 +592,50 @@ impl Broker {
         let mut waiting = Vec::new();
         let mut freed = Vec::new();
         for mut d in std::mem::take(&mut self.delayed_produce) {
-            for (response, required) in &mut d.partitions {
+            for (i, required) in d.required.iter_mut().enumerate() {
                 let Some(end) = *required else { continue };
-                let p = &self.partitions[&response.tp];
+                let p = &self.partitions[&d.reply.tp(i)];
                 if p.high_watermark() >= end {
                     if (p.maximal_isr_len() as u32) < p.effective_min_isr(version) {
-                        *response = PartitionResponse::error(
-                            response.tp,
-                            response.batch,
-                            Errors::NotEnoughReplicasAfterAppend,
-                        );
+                        d.reply.fail(i, Errors::NotEnoughReplicasAfterAppend);
                     }
                     *required = None;
                 } else if now >= d.deadline {
-                    *response = PartitionResponse::error(
-                        response.tp,
-                        response.batch,
-                        Errors::RequestTimedOut,
-                    );
+                    d.reply.fail(i, Errors::RequestTimedOut);
                     *required = None;
                 }
             }
-            if d.partitions.iter().all(|(_, r)| r.is_none()) {
-                out.messages.push((
-                    Node::Broker(self.id),
-                    Node::Producer(d.producer),
-                    Payload::ProduceResponse(ProduceResponse {
-                        id: d.request,
-                        partitions: d.partitions.into_iter().map(|(r, _)| r).collect(),
-                    }),
-                ));
-                freed.push(d.producer);
-            } else {
+            if d.required.iter().any(Option::is_some) {
                 waiting.push(d);
+                continue;
+            }
+            let from = Node::Broker(self.id);
+            match d.reply {
+                DelayedReply::Produce {
+                    producer,
+                    partitions,
+                } => {
+                    out.messages.push((
+                        from,
+                        Node::Producer(producer),
+                        Payload::ProduceResponse(ProduceResponse {
+                            id: d.request,
+                            partitions,
+                        }),
+                    ));
+                    freed.push(producer);
+                }
+                DelayedReply::WriteTxnMarkers {
+                    coordinator,
+                    results,
+                } => out.messages.push((
+                    from,
+                    Node::Broker(coordinator),
+                    Payload::WriteTxnMarkersResponse(WriteTxnMarkersResponse {
+                        id: d.request,
+                        results,
+                    }),
+                )),
             }
         }
         self.delayed_produce = waiting;
@@ -527,7 +651,9 @@ impl Broker {
     pub fn client_gone(&mut self, producer: u16) {
         self.produce_queue.remove(&producer);
         self.waiting_on.remove(&producer);
-        self.delayed_produce.retain(|d| d.producer != producer);
+        self.delayed_produce.retain(
+            |d| !matches!(d.reply, DelayedReply::Produce { producer: p, .. } if p == producer),
+        );
     }
 
     /// `InitProducerId` without a `transactional.id`: a fresh producer id from this
@@ -581,8 +707,10 @@ impl Broker {
                 tp: fp.tp,
                 error: Errors::None,
                 high_watermark: 0,
+                last_stable_offset: 0,
                 records: Vec::new(),
                 diverging_epoch: None,
+                aborted_transactions: Vec::new(),
             };
             let p = match self.partitions.get(&fp.tp) {
                 Some(p) if p.is_leader() && self.online => p,
@@ -602,11 +730,15 @@ impl Broker {
                 return out;
             }
             out.high_watermark = p.high_watermark();
-            // A follower reads to the log end; a consumer to the high watermark (and,
-            // read_committed, to the last stable offset, which is the HW until
-            // transactions are modelled).
+            out.last_stable_offset = p.last_stable_offset();
+            // A follower reads to the log end; a consumer to the high watermark, or,
+            // read_committed, to the last stable offset (`FetchIsolation`).
+            let read_committed = request
+                .consumer
+                .is_some_and(|c| c.isolation_level == IsolationLevel::ReadCommitted);
             let (end, max_bytes) = match request.consumer {
                 None => (p.log.log_end_offset(), REPLICA_FETCH_MAX_BYTES),
+                Some(c) if read_committed => (out.last_stable_offset, c.max_partition_bytes),
                 Some(c) => (p.high_watermark(), c.max_partition_bytes),
             };
             let leo = p.log.log_end_offset();
@@ -619,6 +751,12 @@ impl Broker {
                     let records = p.read_from(fp.fetch_offset, max_bytes);
                     let visible = records.iter().take_while(|r| r.offset < end);
                     out.records = visible.cloned().collect();
+                    // The aborted transactions the consumer must drop within what it got
+                    // (`LocalLog.addAbortedTransactions`).
+                    if let (true, Some(last)) = (read_committed, out.records.last()) {
+                        out.aborted_transactions =
+                            p.aborted_transactions(fp.fetch_offset, last.offset + 1);
+                    }
                 }
                 Err(OffsetOutOfRange) => out.error = Errors::OffsetOutOfRange,
             }
