@@ -178,7 +178,7 @@ fn validation_names_every_problem() {
         "topics":[{"name":"bad topic","partitions":0}],
         "producers":[{"name":"p1","config":{"acks":"2","enable.idempotence":"true"}}],
         "actions":[{"at_ms":0,"action":"send","producer":"nobody","topic":"orders","value":"v"},
-                   {"at_ms":5,"action":"begin_transaction","producer":"p1"}],
+                   {"at_ms":5,"action":"begin_transaction","producer":"ghost"}],
         "until_ms":10}"#;
     let scenario = Scenario::from_json(bad).unwrap();
     let errors = Simulation::new(&scenario).unwrap_err();
@@ -191,7 +191,7 @@ fn validation_names_every_problem() {
         "producers[0].config.acks",
         "actions[0].producer",
         "actions[0].topic",
-        "actions[1].action",
+        "actions[1].producer",
     ] {
         assert!(paths.contains(&expected), "missing {expected} in {paths:?}");
     }

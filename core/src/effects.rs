@@ -1,6 +1,7 @@
 //! What a component's handler asks the world to do. Handlers push here; only the
 //! `Simulation` applies effects, in the order they were pushed.
 
+use crate::errors::KafkaError;
 use crate::net::{Node, Payload};
 use crate::trace::TraceEvent;
 
@@ -15,4 +16,6 @@ pub struct Effects {
     pub returned: Vec<(u16, u32)>,
     /// Connections a producer gave up on after `request.timeout.ms`: (producer, broker).
     pub timed_out: Vec<(u16, u32)>,
+    /// Transactional API calls that returned: (producer, action index, what they threw).
+    pub txn_returned: Vec<(u16, u32, Option<KafkaError>)>,
 }

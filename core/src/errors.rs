@@ -145,6 +145,8 @@ pub enum Errors {
     InvalidTransactionTimeout,
     /// A marker from a coordinator epoch older than the partition's.
     TransactionCoordinatorFenced,
+    /// The producer id is not the one the coordinator has for the transactional id.
+    InvalidProducerIdMapping,
 }
 
 impl Errors {
@@ -207,6 +209,9 @@ impl Errors {
             Errors::ConcurrentTransactions => KafkaError::Kafka(text(
                 "The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing.",
             )),
+            Errors::InvalidProducerIdMapping => KafkaError::Kafka(text(
+                "The producer attempted to use a producer id which is not currently assigned to its transactional id.",
+            )),
             Errors::NotCoordinator | Errors::CoordinatorNotAvailable => KafkaError::Kafka(text(
                 "This is not the correct coordinator.",
             )),
@@ -242,6 +247,7 @@ impl Errors {
             Errors::CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
             Errors::InvalidTransactionTimeout => "INVALID_TRANSACTION_TIMEOUT",
             Errors::TransactionCoordinatorFenced => "TRANSACTION_COORDINATOR_FENCED",
+            Errors::InvalidProducerIdMapping => "INVALID_PRODUCER_ID_MAPPING",
         }
     }
 }

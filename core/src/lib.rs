@@ -11,6 +11,7 @@ pub mod compression;
 pub mod config;
 pub mod consumer;
 pub mod controller;
+pub mod coordinator;
 pub mod effects;
 pub mod errors;
 pub mod ledger;

@@ -4,6 +4,7 @@
 use crate::broker::log::LogRecord;
 use crate::config::{Acks, IsolationLevel};
 use crate::controller::{PartitionChange, PartitionRegistration};
+use crate::coordinator::{TxnRequest, TxnResponse};
 use crate::errors::Errors;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::producer::accumulator::BatchId;
@@ -194,6 +195,10 @@ pub enum Payload {
         producer_id: i64,
         producer_epoch: i16,
     },
+    /// A transactional producer's request to a broker (FindCoordinator to any, the rest
+    /// to its transaction coordinator), and the answer.
+    TxnRequest(TxnRequest),
+    TxnResponse(TxnResponse),
     /// From a transaction coordinator to a partition leader, and back.
     WriteTxnMarkers(WriteTxnMarkersRequest),
     WriteTxnMarkersResponse(WriteTxnMarkersResponse),

@@ -81,6 +81,8 @@ pub struct ActionResult {
     pub action: String,
     pub producer: Option<String>,
     pub error: Option<String>,
+    /// A blocking transactional call (init, commit, abort) still waiting at the end.
+    pub pending: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -252,19 +254,26 @@ impl RunResult {
             events: sim.events_traced(),
             partitions,
             sends,
-            // `send` actions report per record in `sends`. flush, close and the lost-message
-            // faults raise nothing; the producer's transactional calls will (issue 5).
+            // `send` actions report per record in `sends`; flush, close and faults raise
+            // nothing; transactional calls report what they threw, once they returned.
             action_results: sim
                 .scenario()
                 .actions
                 .iter()
                 .enumerate()
                 .filter(|(_, a)| !matches!(a, crate::scenario::Action::Send(_)))
-                .map(|(i, a)| ActionResult {
-                    index: i as u32,
-                    action: a.name().to_string(),
-                    producer: None,
-                    error: None,
+                .map(|(i, a)| {
+                    let call = sim.call_result(i as u32);
+                    ActionResult {
+                        index: i as u32,
+                        action: a.name().to_string(),
+                        producer: a.producer().map(str::to_string),
+                        error: call
+                            .and_then(|c| c.as_ref())
+                            .and_then(|e| e.as_ref())
+                            .map(|e| e.exception_name().to_string()),
+                        pending: call.is_some_and(Option::is_none),
+                    }
                 })
                 .collect(),
             consumers: sim

@@ -262,6 +262,21 @@ impl Action {
         }
     }
 
+    /// The producer an action is about, if any.
+    pub fn producer(&self) -> Option<&str> {
+        match self {
+            Action::Send(s) => Some(&s.producer),
+            Action::InitTransactions(a)
+            | Action::BeginTransaction(a)
+            | Action::CommitTransaction(a)
+            | Action::AbortTransaction(a)
+            | Action::Flush(a)
+            | Action::Close(a)
+            | Action::RestartProducer(a) => Some(&a.producer),
+            _ => None,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Action::Send(_) => "send",

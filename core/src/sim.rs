@@ -7,10 +7,12 @@ use crate::broker::Broker;
 use crate::config::{ConsumerConfig, PartitionerClass, ProducerConfig, TopicConfig};
 use crate::consumer::KafkaConsumer;
 use crate::controller::{BrokerChange, Controller, Election, PartitionChange};
+use crate::coordinator::{TransactionCoordinator, TxnResponse};
 use crate::effects::Effects;
+use crate::errors::{Errors, KafkaError};
 use crate::metadata::{place_replicas, Cluster, PartitionMeta, TopicMeta, TopicPartition};
 use crate::net::{Network, Node, Payload};
-use crate::producer::{KafkaProducer, Outcome};
+use crate::producer::{KafkaProducer, Outcome, TransactionalCall};
 use crate::record::RecordData;
 use crate::rng::Rng;
 use crate::scenario::{Action, Scenario, ScenarioError, Send, SendMode};
@@ -54,6 +56,7 @@ enum Event {
         consumer: u16,
     },
     ControllerWake,
+    CoordinatorWake,
     Deliver {
         message: u64,
     },
@@ -103,6 +106,11 @@ pub struct Simulation {
     cluster: Rc<Cluster>,
     controller: Controller,
     controller_wake_at: Option<u64>,
+    coordinator: TransactionCoordinator,
+    coordinator_wake_at: Option<u64>,
+    /// What each transactional call threw: `None` while it blocks, `Some(None)` once it
+    /// returned normally (by action index).
+    call_results: BTreeMap<u32, Option<Option<KafkaError>>>,
     producers: Vec<KafkaProducer>,
     consumers: Vec<KafkaConsumer>,
     consumer_wake_at: Vec<Option<u64>>,
@@ -140,13 +148,6 @@ pub struct Simulation {
 
 fn err(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
     ScenarioError::new(path, message)
-}
-
-fn not_modelled(path: String, what: &str) -> ScenarioError {
-    err(
-        path,
-        format!("{what} is not modelled by this version of Kafka Lab yet"),
-    )
 }
 
 /// Kafka's legal topic names (`Topic.validate`).
@@ -416,23 +417,13 @@ impl Simulation {
             };
             let s = match action {
                 Action::Send(s) => s,
-                Action::RestartProducer(a) => {
-                    match scenario.producers.iter().find(|p| p.name == a.producer) {
-                        None => errors.push(err(
-                            at("producer"),
-                            format!("unknown producer '{}'", a.producer),
-                        )),
-                        Some(p) if p.config.contains_key("transactional.id") => {
-                            errors.push(not_modelled(
-                                at("producer"),
-                                "restarting a transactional producer (same producer id, epoch bumped by initTransactions)",
-                            ))
-                        }
-                        Some(_) => {}
-                    }
-                    continue;
-                }
-                Action::Flush(a) | Action::Close(a) => {
+                Action::Flush(a)
+                | Action::Close(a)
+                | Action::RestartProducer(a)
+                | Action::InitTransactions(a)
+                | Action::BeginTransaction(a)
+                | Action::CommitTransaction(a)
+                | Action::AbortTransaction(a) => {
                     if !scenario.producers.iter().any(|p| p.name == a.producer) {
                         errors.push(err(
                             at("producer"),
@@ -504,10 +495,6 @@ impl Simulation {
                             format!("{} takes broker and count only", action.name()),
                         ));
                     }
-                    continue;
-                }
-                _ => {
-                    errors.push(not_modelled(at("action"), &format!("'{}'", action.name())));
                     continue;
                 }
             };
@@ -612,6 +599,9 @@ impl Simulation {
                 .collect(),
             crashed: vec![false; brokers as usize],
             isolated: vec![false; brokers as usize],
+            coordinator: TransactionCoordinator::new(brokers, latency),
+            coordinator_wake_at: None,
+            call_results: BTreeMap::new(),
             controller,
             controller_wake_at: None,
             broker_wake_at: vec![None; brokers as usize],
@@ -705,6 +695,16 @@ impl Simulation {
         let registration = self.controller.partitions.get(&tp)?;
         let broker = registration.leader.or(registration.isr.first().copied())?;
         self.brokers[broker as usize].partitions.get(&tp)
+    }
+
+    /// A transactional call's result by action index: `None` if not made (yet),
+    /// `Some(None)` while it blocks, `Some(Some(error))` once it returned.
+    pub fn call_result(&self, action: u32) -> Option<&Option<Option<KafkaError>>> {
+        self.call_results.get(&action)
+    }
+
+    pub fn coordinator(&self) -> &TransactionCoordinator {
+        &self.coordinator
     }
 
     pub fn consumers(&self) -> &[KafkaConsumer] {
@@ -826,6 +826,17 @@ impl Simulation {
                     let mut changes = Vec::new();
                     let brokers = self.controller.on_timer(at, &mut changes);
                     self.controller_changed(changes, brokers, &mut out);
+                }
+            }
+            Event::CoordinatorWake => {
+                if self.coordinator_wake_at == Some(at) {
+                    self.coordinator_wake_at = None;
+                    self.coordinator.on_timer(
+                        at,
+                        &mut self.brokers,
+                        &mut self.controller,
+                        &mut out,
+                    );
                 }
             }
             Event::Deliver { message } => self.deliver(message, &mut out),
@@ -974,6 +985,36 @@ impl Simulation {
                     p.close();
                 }
             }
+            Action::InitTransactions(a)
+            | Action::BeginTransaction(a)
+            | Action::CommitTransaction(a)
+            | Action::AbortTransaction(a) => {
+                let call = match &self.scenario.actions[action as usize] {
+                    Action::InitTransactions(_) => TransactionalCall::Init,
+                    Action::BeginTransaction(_) => TransactionalCall::Begin,
+                    Action::CommitTransaction(_) => TransactionalCall::Commit,
+                    _ => TransactionalCall::Abort,
+                };
+                let p = self
+                    .producers
+                    .iter()
+                    .position(|p| p.name == a.producer)
+                    .expect("validated");
+                let result = self.producers[p].transactional_call(self.now, action, call, out);
+                let outcome = match result {
+                    Ok(true) => None,
+                    Ok(false) => Some(None),
+                    Err(e) => {
+                        out.events.push(TraceEvent::TxnCallReturned {
+                            producer: p as u16,
+                            action,
+                            error: Some(e.exception_name()),
+                        });
+                        Some(Some(e))
+                    }
+                };
+                self.call_results.insert(action, outcome);
+            }
             Action::DropRequests(a) => {
                 *self.drop_requests.entry(a.broker).or_default() += a.count.unwrap_or(0)
             }
@@ -1010,8 +1051,12 @@ impl Simulation {
         let mut producer = self.producers[p].restarted(custom);
         producer.metadata = Rc::clone(&self.cluster);
         self.producers[p] = producer;
+        // A transactional application must call initTransactions() (fencing its previous
+        // instance) and begin a transaction before it can send again: nothing is re-sent.
+        let transactional = self.producers[p].config.transactional_id.is_some();
         let pending: Vec<u32> = (0..self.producers[p].sends.len() as u32)
             .filter(|&i| self.producers[p].sends[i as usize].outcome == Outcome::Pending)
+            .filter(|_| !transactional)
             .collect();
         out.events.push(TraceEvent::ProducerRestarted {
             producer: p as u16,
@@ -1113,6 +1158,9 @@ impl Simulation {
                 BrokerChange::Unfenced(broker) => TraceEvent::BrokerUnfenced { broker },
             });
         }
+        if !brokers.is_empty() {
+            self.coordinator.elect(&self.controller, self.now, out);
+        }
         if !changes.is_empty() || !brokers.is_empty() {
             let cluster = Rc::make_mut(&mut self.cluster);
             for c in &changes {
@@ -1169,6 +1217,7 @@ impl Simulation {
                         | Payload::Fetch(_)
                         | Payload::MetadataRequest
                         | Payload::InitProducerId
+                        | Payload::TxnRequest(_)
                         | Payload::WriteTxnMarkers(_)
                 );
                 if request {
@@ -1274,10 +1323,34 @@ impl Simulation {
             (Node::Broker(coordinator), Node::Broker(b), Payload::WriteTxnMarkers(req)) => {
                 self.brokers[b as usize].handle_write_txn_markers(self.now, coordinator, req, out);
             }
-            // coordinator: routed on main
-            (Node::Broker(_), Node::Broker(_), Payload::WriteTxnMarkersResponse(_)) => {}
             (Node::Broker(b), Node::Broker(peer), Payload::ConnectionClosed) => {
                 self.brokers[peer as usize].connection_closed(b, self.now);
+                self.coordinator.connection_closed(self.now, b);
+            }
+            (Node::Producer(p), Node::Broker(b), Payload::TxnRequest(req)) => {
+                if self.brokers[b as usize].online {
+                    self.coordinator.handle(self.now, b, p, req, out);
+                } else {
+                    // Restarted, not yet serving: not the coordinator of anything yet.
+                    out.messages.push((
+                        Node::Broker(b),
+                        Node::Producer(p),
+                        Payload::TxnResponse(TxnResponse {
+                            request: req.name(),
+                            error: Errors::NotCoordinator,
+                            coordinator: None,
+                            producer_id: -1,
+                            producer_epoch: -1,
+                        }),
+                    ));
+                }
+            }
+            (Node::Broker(b), Node::Producer(p), Payload::TxnResponse(resp)) => {
+                self.producers[p as usize].receive_txn(b, resp);
+            }
+            (Node::Broker(_), Node::Broker(_), Payload::WriteTxnMarkersResponse(resp)) => {
+                self.coordinator
+                    .handle_markers_response(self.now, resp, out);
             }
             _ => unreachable!("no other message kinds are sent"),
         }
@@ -1296,6 +1369,13 @@ impl Simulation {
         // through either, until the client times out and reconnects.
         let mut messages = Vec::with_capacity(out.messages.len());
         for (from, to, payload) in std::mem::take(&mut out.messages) {
+            if let (Node::Broker(b), Node::Producer(p), Payload::TxnResponse(_)) =
+                (from, to, &payload)
+            {
+                if self.broken.contains(&(b, p)) {
+                    continue;
+                }
+            }
             if let (Node::Broker(b), Node::Producer(p), Payload::ProduceResponse(resp)) =
                 (from, to, &payload)
             {
@@ -1365,6 +1445,16 @@ impl Simulation {
                 self.controller_wake_at = Some(t);
                 self.schedule(t, Event::ControllerWake);
             }
+        }
+        if let Some(t) = self.coordinator.next_timeout() {
+            let t = t.max(self.now);
+            if self.coordinator_wake_at.is_none_or(|w| t < w) {
+                self.coordinator_wake_at = Some(t);
+                self.schedule(t, Event::CoordinatorWake);
+            }
+        }
+        for (_, action, error) in out.txn_returned {
+            self.call_results.insert(action, Some(error));
         }
         for c in 0..self.consumers.len() {
             if let Some(t) = self.consumers[c].poll_timeout(self.now) {

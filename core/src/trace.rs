@@ -1,10 +1,13 @@
 //! The event trace: every observable step of a run, in order. Its hash (`trace_hash`)
 //! is the determinism check; its tail is the app's event log.
 
+use crate::coordinator::TransactionState;
 use crate::metadata::TopicPartition;
 use crate::net::TransactionResult;
 use crate::producer::accumulator::BatchId;
+use crate::producer::transaction_manager::TxnState;
 use std::fmt::{self, Write};
+use std::rc::Rc;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum TraceEvent {
@@ -229,6 +232,60 @@ pub enum TraceEvent {
         broker: u32,
         producer_id: i64,
         producer_epoch: i16,
+    },
+    /// A transactional producer's client state moved (`TransactionManager.transitionTo`).
+    TxnClientState {
+        producer: u16,
+        from: TxnState,
+        to: TxnState,
+    },
+    /// A transactional producer sent a request to a broker (FindCoordinator, InitProducerId,
+    /// AddPartitionsToTxn, EndTxn).
+    TxnRequestSent {
+        producer: u16,
+        broker: u32,
+        request: &'static str,
+    },
+    /// Its answer came back.
+    TxnResponseReceived {
+        producer: u16,
+        broker: u32,
+        request: &'static str,
+        error: &'static str,
+    },
+    /// A transactional API call (initTransactions, commitTransaction, …) returned, or
+    /// threw the named exception.
+    TxnCallReturned {
+        producer: u16,
+        action: u32,
+        error: Option<&'static str>,
+    },
+    /// The coordinator started writing a transition to `__transaction_state`.
+    TxnLogAppend {
+        broker: u32,
+        transactional_id: Rc<str>,
+        state: TransactionState,
+        producer_epoch: i16,
+    },
+    /// The coordinator's state of a transactional id changed (the write completed, or a
+    /// fence began).
+    TxnStateChanged {
+        broker: u32,
+        transactional_id: Rc<str>,
+        state: TransactionState,
+        producer_epoch: i16,
+    },
+    /// The coordinator aborts a transaction open longer than `transaction.timeout.ms`.
+    TxnTimedOut {
+        broker: u32,
+        transactional_id: Rc<str>,
+        producer_epoch: i16,
+    },
+    /// A `__transaction_state` partition has a new leader: the coordinator of its ids.
+    CoordinatorMoved {
+        partition: u32,
+        broker: u32,
+        coordinator_epoch: i32,
     },
     /// A consumer's `poll()` returned records of a partition; its position moved on.
     Consumed {
@@ -516,6 +573,65 @@ impl fmt::Display for TraceEvent {
             } => write!(
                 f,
                 "init-producer-id p{producer} <- b{broker}: pid {producer_id} epoch {producer_epoch}"
+            ),
+            TraceEvent::TxnClientState { producer, from, to } => {
+                write!(f, "txn p{producer}: {} -> {}", from.name(), to.name())
+            }
+            TraceEvent::TxnRequestSent {
+                producer,
+                broker,
+                request,
+            } => write!(f, "txn-request p{producer} -> b{broker}: {request}"),
+            TraceEvent::TxnResponseReceived {
+                producer,
+                broker,
+                request,
+                error,
+            } => write!(f, "txn-response p{producer} <- b{broker}: {request} {error}"),
+            TraceEvent::TxnCallReturned {
+                producer,
+                action,
+                error,
+            } => write!(
+                f,
+                "txn-call p{producer} #{action}: {}",
+                error.unwrap_or("ok")
+            ),
+            TraceEvent::TxnLogAppend {
+                broker,
+                transactional_id,
+                state,
+                producer_epoch,
+            } => write!(
+                f,
+                "txn-log b{broker} {transactional_id}: write {} epoch {producer_epoch}",
+                state.name()
+            ),
+            TraceEvent::TxnStateChanged {
+                broker,
+                transactional_id,
+                state,
+                producer_epoch,
+            } => write!(
+                f,
+                "txn-state b{broker} {transactional_id}: {} epoch {producer_epoch}",
+                state.name()
+            ),
+            TraceEvent::TxnTimedOut {
+                broker,
+                transactional_id,
+                producer_epoch,
+            } => write!(
+                f,
+                "txn-timeout b{broker} {transactional_id}: abort epoch {producer_epoch}"
+            ),
+            TraceEvent::CoordinatorMoved {
+                partition,
+                broker,
+                coordinator_epoch,
+            } => write!(
+                f,
+                "coordinator __transaction_state-{partition} -> b{broker} epoch {coordinator_epoch}"
             ),
             TraceEvent::Consumed {
                 consumer,

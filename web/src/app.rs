@@ -393,6 +393,46 @@ impl App {
                 "{} gets producer id {producer_id}, epoch {producer_epoch} from broker {broker} (InitProducerId): its batches carry them with per-partition sequence numbers",
                 names(*producer)
             ),
+            TraceEvent::TxnClientState { producer, from, to } => format!(
+                "{}: transaction manager {} → {}",
+                names(*producer),
+                from.name(),
+                to.name()
+            ),
+            TraceEvent::TxnRequestSent { producer, broker, request } => format!(
+                "{} sends {request} to broker {broker}{}",
+                names(*producer),
+                match *request {
+                    "FindCoordinator" => " (which broker coordinates my transactional.id?)",
+                    "InitProducerId" => " (the id's producer id and a new epoch; fences older instances)",
+                    "AddPartitionsToTxn" => " (partitions join the transaction before any record goes there)",
+                    "EndTxn" => " (commit or abort: the coordinator writes the markers)",
+                    _ => "",
+                }
+            ),
+            TraceEvent::TxnResponseReceived { producer, broker, request, error } => format!(
+                "{}: {request} answered by broker {broker}: {error}",
+                names(*producer)
+            ),
+            TraceEvent::TxnCallReturned { producer, action, error } => format!(
+                "{}: transactional call #{action} returned{}",
+                names(*producer),
+                error.map_or(String::new(), |e| format!(" — threw {e}"))
+            ),
+            TraceEvent::TxnLogAppend { broker, transactional_id, state, producer_epoch } => format!(
+                "coordinator (broker {broker}) writes {transactional_id} → {} (epoch {producer_epoch}) to __transaction_state",
+                state.name()
+            ),
+            TraceEvent::TxnStateChanged { broker, transactional_id, state, producer_epoch } => format!(
+                "coordinator (broker {broker}): {transactional_id} is {} (epoch {producer_epoch})",
+                state.name()
+            ),
+            TraceEvent::TxnTimedOut { broker, transactional_id, producer_epoch } => format!(
+                "coordinator (broker {broker}): {transactional_id}'s transaction is older than transaction.timeout.ms — aborted under epoch {producer_epoch}"
+            ),
+            TraceEvent::CoordinatorMoved { partition, broker, coordinator_epoch } => format!(
+                "broker {broker} now leads __transaction_state-{partition}: it coordinates those transactional ids (coordinator epoch {coordinator_epoch})"
+            ),
             TraceEvent::Consumed { consumer, tp, records, position } => format!(
                 "consumer {consumer} polls {records} record(s) of {} (up to the high watermark); next offset {position}",
                 cluster.display(*tp)
@@ -878,6 +918,16 @@ fn korean(event: &TraceEvent, cluster: &kafka_lab::metadata::Cluster) -> Option<
         TraceEvent::ProducerRestarted { resent, .. } => format!("프로듀서 재시작: 새 PID로 확인 못 받은 레코드 {resent}개 재전송 — 브로커는 중복을 알 수 없음"),
         TraceEvent::ProducerIdAssigned { producer_id, producer_epoch, .. } => format!("프로듀서 ID {producer_id}, 에포크 {producer_epoch} 받음 (InitProducerId): 배치마다 PID·에포크·시퀀스를 붙임"),
         TraceEvent::ConsumerOffsetReset { from, to, .. } => format!("컨슈머 오프셋 {from}이 로그에 없음(잘림) — auto.offset.reset으로 {to}부터"),
+        TraceEvent::TxnClientState { from, to, .. } => format!("트랜잭션 매니저 상태 {} → {}", from.name(), to.name()),
+        TraceEvent::TxnRequestSent { broker, request, .. } => format!("브로커 {broker}에 {request} 요청"),
+        TraceEvent::TxnCallReturned { error: Some(e), .. } => format!("트랜잭션 호출 실패: {e}"),
+        TraceEvent::TxnStateChanged { transactional_id, state, producer_epoch, .. } => format!("코디네이터: {transactional_id} 상태 {} (에포크 {producer_epoch})", state.name()),
+        TraceEvent::TxnTimedOut { transactional_id, .. } => format!("코디네이터: {transactional_id} 트랜잭션이 transaction.timeout.ms 초과 — 에포크를 올려 중단(abort)"),
+        TraceEvent::MarkerWritten { tp, result, offset, .. } => format!(
+            "{}에 {} 마커 기록 (오프셋 {offset}): 마커도 오프셋 하나를 차지함",
+            cluster.display(*tp),
+            if *result == kafka_lab::net::TransactionResult::Commit { "커밋" } else { "중단(abort)" }
+        ),
         _ => return None,
     })
 }

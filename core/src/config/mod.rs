@@ -172,6 +172,10 @@ pub struct ProducerConfig {
     pub adaptive_partitioning: bool,
     /// `partitioner.availability.timeout.ms`; 0 = off.
     pub partitioner_availability_timeout_ms: u64,
+    /// `transactional.id`: `None` = not transactional.
+    pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms`: how long the coordinator lets a transaction stay open.
+    pub transaction_timeout_ms: u64,
     /// What Kafka would log while post-processing (INFO/WARN lines), in order.
     pub notes: Vec<String>,
 }
@@ -186,7 +190,6 @@ const NOT_YET: &[&str] = &[
     "compression.gzip.level",
     "compression.lz4.level",
     "compression.zstd.level",
-    "transaction.timeout.ms",
     "metadata.max.age.ms",
     "interceptor.classes",
 ];
@@ -222,6 +225,7 @@ fn default_of(key: &str, v: KafkaVersion) -> Option<&'static str> {
         "key.serializer" | "value.serializer" => STRING_SERIALIZER,
         // null: not transactional.
         "transactional.id" => "",
+        "transaction.timeout.ms" => "60000",
         _ => return None,
     })
 }
@@ -329,6 +333,7 @@ impl ProducerConfig {
         let delivery_timeout_ms = int("delivery.timeout.ms", 0, i32::MAX as i64) as u64;
         let max_request_size = int("max.request.size", 0, i32::MAX as i64) as u32;
         let retry_backoff_ms = int("retry.backoff.ms", 0, i64::MAX) as u64;
+        let transaction_timeout_ms = int("transaction.timeout.ms", 0, i32::MAX as i64) as u64;
         // KIP-580 (3.7): before, the backoff is retry.backoff.ms every time.
         let retry_backoff_max_ms = match default_of("retry.backoff.max.ms", version) {
             Some(_) => int("retry.backoff.max.ms", 0, i64::MAX) as u64,
@@ -417,9 +422,6 @@ impl ProducerConfig {
                 message: "Cannot set a transactional.id without also enabling idempotence.".into(),
             }]);
         }
-        if transactional {
-            return Err(vec![not_modelled("transactional.id", "transactions")]);
-        }
         // 2.x: enabling idempotence without setting acks made acks default to all.
         let acks = if idempotence && !explicit("acks") {
             Acks::All
@@ -467,6 +469,8 @@ impl ProducerConfig {
             // KafkaProducer: adaptive only for the built-in partitioner.
             adaptive_partitioning: adaptive_partitioning && partitioner_class.is_none(),
             partitioner_availability_timeout_ms,
+            transactional_id: transactional.then(|| get("transactional.id").to_string()),
+            transaction_timeout_ms,
             notes,
         })
     }
@@ -808,9 +812,11 @@ mod tests {
         // 2.8: a transactional.id turned idempotence on as if asked explicitly.
         let e = parse("2.8", &[("transactional.id", "t"), ("acks", "1")]).unwrap_err();
         assert!(e[0].message.starts_with("Must set acks to all"));
-        // A valid one passes the rule and meets the transactions still to come.
-        let e = parse("3.9", &[("transactional.id", "t")]).unwrap_err();
-        assert!(e[0].message.contains("not modelled"));
+        // A valid one: idempotent, acks=all, the default transaction timeout.
+        let c = parse("3.9", &[("transactional.id", "t")]).unwrap();
+        assert_eq!(c.transactional_id.as_deref(), Some("t"));
+        assert!(c.idempotence && c.acks == Acks::All);
+        assert_eq!(c.transaction_timeout_ms, 60_000);
     }
 
     #[test]

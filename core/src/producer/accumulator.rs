@@ -652,6 +652,10 @@ impl RecordAccumulator {
                                 break;
                             }
                             if let Some(tm) = tm.as_deref() {
+                                // Not yet in the transaction: wait for AddPartitionsToTxn.
+                                if !tm.is_send_to_partition_allowed(tp) {
+                                    break;
+                                }
                                 let first_in_flight = tm.first_in_flight_sequence(tp);
                                 if first.base_sequence >= 0
                                     && first_in_flight.is_some_and(|s| s != first.base_sequence)
@@ -790,6 +794,24 @@ impl RecordAccumulator {
             }
         }
         expired
+    }
+
+    /// `abortUndrainedBatches`: an aborted transaction's batches never sent are taken out
+    /// (to fail with `TransactionAbortedException`); retried ones stay, since they may be
+    /// in the log already and must be resolved.
+    pub fn abort_undrained_batches(&mut self) -> Vec<ProducerBatch> {
+        let mut aborted = Vec::new();
+        for info in &mut self.topics {
+            for dq in info.batches.values_mut() {
+                let (never_sent, kept): (VecDeque<ProducerBatch>, VecDeque<ProducerBatch>) =
+                    std::mem::take(dq)
+                        .into_iter()
+                        .partition(|b| b.base_sequence < 0);
+                *dq = kept;
+                aborted.extend(never_sent);
+            }
+        }
+        aborted
     }
 
     /// The earliest moment a queued batch expires.

@@ -9,6 +9,7 @@ pub mod sender;
 pub mod transaction_manager;
 
 use crate::config::{Acks, ProducerConfig};
+use crate::coordinator::TxnResponse;
 use crate::effects::Effects;
 use crate::errors::{Errors, KafkaError};
 use crate::metadata::{Cluster, TopicPartition};
@@ -25,7 +26,7 @@ use partitioner::{partition_for_key, Partitioner};
 use sender::{Drained, InFlightRequest, Sender};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-use transaction_manager::TransactionManager;
+use transaction_manager::{TransactionManager, TxnOutcome};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -62,6 +63,7 @@ enum Incoming {
     /// The broker's process died under the connection.
     Closed(u32),
     ProducerId(u32, i64, i16),
+    Txn(u32, TxnResponse),
 }
 
 impl SendRecord {
@@ -89,6 +91,15 @@ impl SendRecord {
             error: None,
         }
     }
+}
+
+/// The transactional API (`KafkaProducer.initTransactions` …).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransactionalCall {
+    Init,
+    Begin,
+    Commit,
+    Abort,
 }
 
 /// Where a blocked `send()` resumes once its memory comes.
@@ -156,7 +167,13 @@ impl KafkaProducer {
             config.max_request_size,
             config.request_timeout_ms,
         );
-        let tm = config.idempotence.then(TransactionManager::default);
+        let tm = match &config.transactional_id {
+            Some(id) => Some(TransactionManager::transactional(
+                id,
+                config.transaction_timeout_ms,
+            )),
+            None => config.idempotence.then(TransactionManager::default),
+        };
         let pool = BufferPool::new(config.version, config.buffer_memory, config.poolable_size());
         KafkaProducer {
             id,
@@ -311,7 +328,8 @@ impl KafkaProducer {
         Ok(())
     }
 
-    /// The record is in a batch: trace it, wake the sender if a batch filled or opened.
+    /// The record is in a batch: trace it, wake the sender if a batch filled or opened,
+    /// and add its partition to the transaction.
     fn appended(&mut self, index: u32, topic: u32, result: &AppendResult, out: &mut Effects) {
         if result.batch_is_full || result.new_batch_created {
             self.wake_requested = true;
@@ -320,6 +338,12 @@ impl KafkaProducer {
             topic,
             partition: result.partition,
         };
+        if let Some(tm) = &mut self.tm {
+            tm.add_partition(tp);
+            if tm.is_transactional() {
+                self.wake_requested = true;
+            }
+        }
         out.events.push(TraceEvent::Send {
             producer: self.id,
             index,
@@ -366,6 +390,11 @@ impl KafkaProducer {
             ));
         }
         self.check_record_size(data)?;
+        // `maybeAddPartition`'s checks, made before the append here so that a refused
+        // record does not stay behind in a batch.
+        if let Some(tm) = &self.tm {
+            tm.check_ready_for_send()?;
+        }
         // 2.4–3.2 always have a partitioner.class (DefaultPartitioner by default); 3.3+
         // abort on a new batch only for one that is set (KIP-794).
         let abort_on_new_batch = self.partitioner.is_some();
@@ -514,6 +543,56 @@ impl KafkaProducer {
         self.closed
     }
 
+    /// A transactional API call by scenario action `action`: `initTransactions`,
+    /// `beginTransaction`, `commitTransaction` or `abortTransaction`. Returns `Ok(true)` when
+    /// it blocks until the sender thread completes it (reported in `txn_returned`), or
+    /// what it threw at once.
+    pub fn transactional_call(
+        &mut self,
+        now: u64,
+        action: u32,
+        call: TransactionalCall,
+        out: &mut Effects,
+    ) -> Result<bool, KafkaError> {
+        if self.closed {
+            return Err(KafkaError::IllegalState(
+                "Cannot perform operation after producer has been closed".into(),
+            ));
+        }
+        let tm = self.tm.as_mut().ok_or_else(|| {
+            KafkaError::IllegalState(
+                "Cannot use transactional methods without enabling transactions by setting the transactional.id configuration property".into(),
+            )
+        })?;
+        let (from, to) = match call {
+            TransactionalCall::Init => tm.initialize_transactions()?,
+            TransactionalCall::Begin => tm.begin_transaction()?,
+            TransactionalCall::Commit => tm.begin_commit()?,
+            TransactionalCall::Abort => tm.begin_abort()?,
+        };
+        out.events.push(TraceEvent::TxnClientState {
+            producer: self.id,
+            from,
+            to,
+        });
+        if call == TransactionalCall::Begin {
+            return Ok(false);
+        }
+        if call == TransactionalCall::Abort {
+            // Batches never sent fail now; the abort waits only for those in flight.
+            for batch in self.accumulator.abort_undrained_batches() {
+                let error = KafkaError::TransactionAborted(
+                    "Failing batch since transaction was aborted".into(),
+                );
+                self.fail_batch(now, &batch, error, out);
+            }
+        }
+        let tm = self.tm.as_mut().expect("checked");
+        tm.block(action, now + self.config.max_block_ms);
+        self.wake_requested = true;
+        Ok(true)
+    }
+
     /// Whether a `flush()` is waiting for batches to complete.
     pub fn flush_in_progress(&self) -> bool {
         !self.flushes.is_empty()
@@ -551,14 +630,31 @@ impl KafkaProducer {
             self.metadata_in_flight
                 .map(|(_, sent)| sent + self.config.request_timeout_ms + 1)
         };
-        let needs_id = self.tm.as_ref().is_some_and(|tm| !tm.has_producer_id());
+        let needs_id = self
+            .tm
+            .as_ref()
+            .is_some_and(|tm| !tm.has_producer_id() && !tm.is_transactional());
         let init = match self.init_in_flight {
             Some((_, sent)) => Some(sent + self.config.request_timeout_ms + 1),
             None if needs_id => Some(self.sender.next_connectable_ms(self.metadata.brokers, now)),
             None => None,
         };
         let delivery = self.accumulator.delivery_timeout_ms();
+        let has_incomplete =
+            self.accumulator.has_undrained() || self.sender.batch_ids().next().is_some();
+        let txn = self.tm.as_ref().and_then(|tm| tm.txn.as_ref());
+        let txn_request = self
+            .tm
+            .as_ref()
+            .and_then(|tm| tm.next_request_at(has_incomplete));
+        let txn_timeout = txn
+            .and_then(|t| t.in_flight)
+            .map(|(_, _, sent)| sent + self.config.request_timeout_ms + 1);
+        let blocked = txn.and_then(|t| t.blocked).map(|b| b.deadline);
         [
+            txn_request,
+            txn_timeout,
+            blocked,
             self.next_ready_check_ms
                 .filter(|_| self.accumulator.has_undrained()),
             self.accumulator.next_expiry_ms(),
@@ -593,6 +689,12 @@ impl KafkaProducer {
         self.wake_requested = true;
     }
 
+    /// A broker's answer to a transactional request.
+    pub fn receive_txn(&mut self, broker: u32, response: TxnResponse) {
+        self.inbox.push(Incoming::Txn(broker, response));
+        self.wake_requested = true;
+    }
+
     /// The broker's end of a connection closed: its process died.
     pub fn connection_closed(&mut self, broker: u32) {
         self.inbox.push(Incoming::Closed(broker));
@@ -605,6 +707,18 @@ impl KafkaProducer {
     /// while anything happened (Kafka polls with timeout 0 then).
     pub fn run_once(&mut self, now: u64, rng: &mut Rng, out: &mut Effects) {
         self.wake_requested = false;
+        if let Some(action) = self.tm.as_mut().and_then(|tm| tm.expire_blocked(now)) {
+            let error = KafkaError::Timeout(format!(
+                "Timeout expired after {}ms while awaiting the transactional request",
+                self.config.max_block_ms
+            ));
+            out.events.push(TraceEvent::TxnCallReturned {
+                producer: self.id,
+                action,
+                error: Some(error.exception_name()),
+            });
+            out.txn_returned.push((self.id, action, Some(error)));
+        }
         let metadata = Rc::clone(&self.metadata);
         let cluster = &*metadata;
         self.expire_waiters(now, rng, cluster, out);
@@ -615,21 +729,29 @@ impl KafkaProducer {
             if let Some(tm) = &mut self.tm {
                 tm.maybe_resolve_sequences();
             }
-            let can_produce = self
+            let txn_busy = self.maybe_send_transactional_request(now, rng, out);
+            let can_produce = !txn_busy
+                && self
+                    .tm
+                    .as_ref()
+                    .is_none_or(|tm| tm.has_producer_id() && !tm.epoch_bump_required());
+            let completing = self
                 .tm
                 .as_ref()
-                .is_none_or(|tm| tm.has_producer_id() && !tm.epoch_bump_required());
+                .is_some_and(TransactionManager::is_completing);
             let (mut drained, next) = if can_produce {
                 self.sender.send_producer_data(
                     &mut self.accumulator,
                     self.tm.as_mut(),
-                    self.pool.queued() > 0 || !self.flushes.is_empty() || self.closed,
+                    self.pool.queued() > 0 || !self.flushes.is_empty() || self.closed || completing,
                     cluster,
                     now,
                     rng,
                 )
             } else {
-                if self.tm.as_ref().is_some_and(|tm| !tm.has_producer_id()) {
+                let needs_id =
+                    |tm: &TransactionManager| !tm.has_producer_id() && !tm.is_transactional();
+                if self.tm.as_ref().is_some_and(needs_id) {
                     self.maybe_init_producer_id(now, rng, out);
                 }
                 (Vec::new(), None)
@@ -673,6 +795,93 @@ impl KafkaProducer {
             producer_id: tm.producer_id,
             producer_epoch: tm.producer_epoch,
         });
+        true
+    }
+
+    /// What a transactional response or failure changed: trace the client's transition,
+    /// take a new producer id, report a returned call.
+    fn txn_outcome(&mut self, outcome: TxnOutcome, out: &mut Effects) {
+        if let Some((from, to)) = outcome.transition {
+            out.events.push(TraceEvent::TxnClientState {
+                producer: self.id,
+                from,
+                to,
+            });
+        }
+        if let Some((producer_id, producer_epoch)) = outcome.producer_id {
+            out.events.push(TraceEvent::ProducerIdAssigned {
+                producer: self.id,
+                broker: self.tm_coordinator().unwrap_or(0),
+                producer_id,
+                producer_epoch,
+            });
+        }
+        if let Some((action, error)) = outcome.returned {
+            out.events.push(TraceEvent::TxnCallReturned {
+                producer: self.id,
+                action,
+                error: error.as_ref().map(KafkaError::exception_name),
+            });
+            out.txn_returned.push((self.id, action, error));
+        }
+    }
+
+    fn tm_coordinator(&self) -> Option<u32> {
+        self.tm.as_ref()?.txn.as_ref()?.coordinator
+    }
+
+    /// `maybeSendAndPollTransactionalRequest`: while completing a transaction, flush (and
+    /// when aborting, drop what was never sent); send the next coordinator request if one
+    /// may go. Returns whether a coordinator request is out: produce data waits then.
+    fn maybe_send_transactional_request(
+        &mut self,
+        now: u64,
+        rng: &mut Rng,
+        out: &mut Effects,
+    ) -> bool {
+        let Some(tm) = &mut self.tm else { return false };
+        if !tm.is_transactional() {
+            return false;
+        }
+        if tm.has_in_flight_request() {
+            return true;
+        }
+        if tm.is_aborting() {
+            for batch in self.accumulator.abort_undrained_batches() {
+                let error = KafkaError::TransactionAborted(
+                    "Failing batch since transaction was aborted".into(),
+                );
+                self.fail_batch(now, &batch, error, out);
+            }
+        }
+        let has_incomplete =
+            self.accumulator.has_undrained() || self.sender.batch_ids().next().is_some();
+        let mut outcome = TxnOutcome::default();
+        let tm = self.tm.as_mut().expect("checked");
+        let next = tm.next_request(now, has_incomplete, &mut outcome);
+        self.txn_outcome(outcome, out);
+        let Some((call, to, request)) = next else {
+            return false;
+        };
+        let broker = match to {
+            Some(b) => b,
+            None => match self.least_loaded_node(now, rng) {
+                Some(b) => b,
+                None => return false,
+            },
+        };
+        let tm = self.tm.as_mut().expect("checked");
+        tm.request_sent(call, broker, now);
+        out.events.push(TraceEvent::TxnRequestSent {
+            producer: self.id,
+            broker,
+            request: request.name(),
+        });
+        out.messages.push((
+            Node::Producer(self.id),
+            Node::Broker(broker),
+            Payload::TxnRequest(request),
+        ));
         true
     }
 
@@ -793,6 +1002,19 @@ impl KafkaProducer {
                         producer_epoch,
                     });
                 }
+                Incoming::Txn(broker, response) => {
+                    out.events.push(TraceEvent::TxnResponseReceived {
+                        producer: self.id,
+                        broker,
+                        request: response.request,
+                        error: response.error.name(),
+                    });
+                    if let Some(tm) = &mut self.tm {
+                        let backoff = self.config.retry_backoff_ms;
+                        let outcome = tm.handle_response(now, &response, backoff);
+                        self.txn_outcome(outcome, out);
+                    }
+                }
                 Incoming::Closed(broker) => {
                     let requests = self.disconnect(broker, now);
                     out.events.push(TraceEvent::ConnectionClosed {
@@ -805,10 +1027,16 @@ impl KafkaProducer {
             }
         }
         let mut timed_out = self.sender.nodes_with_timed_out_requests(now);
+        let txn_in_flight = self
+            .tm
+            .as_ref()
+            .and_then(|tm| tm.txn.as_ref()?.in_flight)
+            .map(|(_, b, sent)| (b, sent));
         for (b, sent) in self
             .metadata_in_flight
             .into_iter()
             .chain(self.init_in_flight)
+            .chain(txn_in_flight)
         {
             if now.saturating_sub(sent) > self.config.request_timeout_ms && !timed_out.contains(&b)
             {
@@ -839,6 +1067,12 @@ impl KafkaProducer {
         if self.init_in_flight.is_some_and(|(b, _)| b == broker) {
             self.init_in_flight = None;
         }
+        if let Some(tm) = &mut self.tm {
+            let lost = tm.txn.as_ref().and_then(|t| t.in_flight);
+            if lost.is_some_and(|(_, b, _)| b == broker) {
+                tm.request_failed(now, self.config.retry_backoff_ms);
+            }
+        }
         self.metadata_requested = true;
         self.sender.disconnect(broker, now)
     }
@@ -866,6 +1100,10 @@ impl KafkaProducer {
         out: &mut Effects,
     ) {
         let id = self.sender.next_request_id();
+        let transactional = self
+            .tm
+            .as_ref()
+            .is_some_and(TransactionManager::is_transactional);
         let mut wire = Vec::with_capacity(batches.len());
         let mut records = 0;
         let mut bytes = 0;
@@ -886,7 +1124,7 @@ impl KafkaProducer {
                 records: batch.records.iter().map(|r| r.data.clone()).collect(),
                 send_indices: batch.records.iter().map(|r| r.index).collect(),
                 size_in_bytes: batch.size_in_bytes,
-                transactional: false,
+                transactional,
             });
         }
         self.metrics.record_request(now, batches.iter());
@@ -1081,6 +1319,10 @@ impl KafkaProducer {
             s.completed_ms = Some(now);
             s.error = Some(error.clone());
             out.completed.push((self.id, r.index));
+        }
+        if let Some(tm) = &mut self.tm {
+            let outcome = tm.batch_failed(&error);
+            self.txn_outcome(outcome, out);
         }
     }
 

@@ -1,12 +1,122 @@
-//! The idempotent half of `TransactionManager` (`exactly-once.md` §1, §2, §4): the
-//! producer id and epoch (from `InitProducerId`), and per partition the next sequence and
-//! the batches in flight in sequence order (`TxnPartitionMap`/`TxnPartitionEntry`).
-//! the last acknowledged sequence, and the epoch bump of KIP-360 for a sequence gap no
-//! retry can close. Transactions are still to come.
+//! `TransactionManager` (`exactly-once.md` §1, §2, §4, §5). The idempotent half: the
+//! producer id and epoch (from `InitProducerId`), per partition the next sequence, the
+//! batches in flight in sequence order and the last acknowledged sequence
+//! (`TxnPartitionMap`/`TxnPartitionEntry`), and the epoch bump of KIP-360 for a sequence gap
+//! no retry can close. The transactional half: the client's state machine, the partitions
+//! added to the transaction, and the queue of coordinator requests the sender sends one at
+//! a time (FindCoordinator, InitProducerId, AddPartitionsToTxn, EndTxn).
 
-use crate::errors::Errors;
+use crate::coordinator::{TxnRequest, TxnResponse};
+use crate::errors::{Errors, KafkaError};
 use crate::metadata::TopicPartition;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::net::TransactionResult;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
+
+/// `TransactionManager.State`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TxnState {
+    Uninitialized,
+    Initializing,
+    Ready,
+    InTransaction,
+    CommittingTransaction,
+    AbortingTransaction,
+    AbortableError,
+    FatalError,
+}
+
+impl TxnState {
+    pub fn name(self) -> &'static str {
+        match self {
+            TxnState::Uninitialized => "UNINITIALIZED",
+            TxnState::Initializing => "INITIALIZING",
+            TxnState::Ready => "READY",
+            TxnState::InTransaction => "IN_TRANSACTION",
+            TxnState::CommittingTransaction => "COMMITTING_TRANSACTION",
+            TxnState::AbortingTransaction => "ABORTING_TRANSACTION",
+            TxnState::AbortableError => "ABORTABLE_ERROR",
+            TxnState::FatalError => "FATAL_ERROR",
+        }
+    }
+
+    /// `State.isTransitionValid`.
+    pub fn can_become(self, target: TxnState) -> bool {
+        use TxnState::*;
+        match target {
+            Initializing => matches!(self, Uninitialized | AbortingTransaction),
+            Ready => matches!(
+                self,
+                Initializing | CommittingTransaction | AbortingTransaction
+            ),
+            InTransaction => self == Ready,
+            CommittingTransaction => self == InTransaction,
+            AbortingTransaction => matches!(self, InTransaction | AbortableError),
+            AbortableError => matches!(
+                self,
+                InTransaction | CommittingTransaction | AbortableError | Initializing
+            ),
+            Uninitialized => matches!(self, Ready | AbortableError),
+            FatalError => true,
+        }
+    }
+}
+
+/// A coordinator request waiting in the client's queue (`TxnRequestHandler`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxnCall {
+    FindCoordinator,
+    /// `bump`: the epoch bump that follows an abort after an abortable error.
+    InitProducerId {
+        bump: bool,
+    },
+    AddPartitions,
+    EndTxn(TransactionResult),
+}
+
+/// An application call blocked until the sender thread finishes it
+/// (`TransactionalRequestResult.await`): the scenario action that made it, and which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockedCall {
+    pub action: u32,
+    pub deadline: u64,
+}
+
+/// The transactional half's state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transactional {
+    pub transactional_id: Rc<str>,
+    pub timeout_ms: u64,
+    pub state: TxnState,
+    pub last_error: Option<KafkaError>,
+    pub coordinator: Option<u32>,
+    /// Partitions the coordinator has recorded, and those still to add (the ones in an
+    /// `AddPartitionsToTxn` in flight included).
+    pub partitions_in_transaction: BTreeSet<TopicPartition>,
+    pub new_partitions: BTreeSet<TopicPartition>,
+    pending_partitions: BTreeSet<TopicPartition>,
+    /// Some partition was added: an `EndTxn` is needed (`transactionStarted`).
+    transaction_started: bool,
+    pending: VecDeque<TxnCall>,
+    /// The request out, to which broker, since when.
+    pub in_flight: Option<(TxnCall, u32, u64)>,
+    /// No request before this time (after a retriable error).
+    retry_at: u64,
+    /// After an abortable error, the abort ends with an `InitProducerId` epoch bump.
+    bump_after_abort: bool,
+    pub blocked: Option<BlockedCall>,
+}
+
+/// What a transactional response changed, for the producer to act on.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TxnOutcome {
+    /// The state before and after, when it changed.
+    pub transition: Option<(TxnState, TxnState)>,
+    /// The blocked call finished: its action and error.
+    pub returned: Option<(u32, Option<KafkaError>)>,
+    /// A new producer id / epoch arrived.
+    pub producer_id: Option<(i64, i16)>,
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct TxnPartitionEntry {
@@ -20,7 +130,7 @@ struct TxnPartitionEntry {
     last_acked_sequence: i32,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TransactionManager {
     pub producer_id: i64,
     pub producer_epoch: i16,
@@ -31,6 +141,8 @@ pub struct TransactionManager {
     /// Partitions where a batch expired with its sequence used: once nothing is in flight
     /// there, either later batches covered the gap or the epoch must move on.
     unresolved: BTreeSet<TopicPartition>,
+    /// `Some` with a `transactional.id`.
+    pub txn: Option<Transactional>,
 }
 
 /// Without a producer id (`NO_PRODUCER_ID`) until `InitProducerId` answers.
@@ -42,6 +154,7 @@ impl Default for TransactionManager {
             partitions: BTreeMap::new(),
             rewrite: BTreeSet::new(),
             unresolved: BTreeSet::new(),
+            txn: None,
         }
     }
 }
@@ -118,6 +231,10 @@ impl TransactionManager {
         expired: bool,
     ) {
         self.entry(tp).in_flight.remove(&base_sequence);
+        // A transactional producer recovers by aborting (and bumping the epoch then).
+        if self.txn.is_some() {
+            return;
+        }
         if out_of_order {
             self.rewrite.insert(tp);
         } else if expired {
@@ -194,5 +311,679 @@ impl TransactionManager {
             return base_sequence != last.wrapping_add(1);
         }
         error.is_retriable()
+    }
+}
+
+/// The transactional API and its requests.
+impl TransactionManager {
+    pub fn transactional(transactional_id: &str, timeout_ms: u64) -> Self {
+        TransactionManager {
+            txn: Some(Transactional {
+                transactional_id: Rc::from(transactional_id),
+                timeout_ms,
+                state: TxnState::Uninitialized,
+                last_error: None,
+                coordinator: None,
+                partitions_in_transaction: BTreeSet::new(),
+                new_partitions: BTreeSet::new(),
+                pending_partitions: BTreeSet::new(),
+                transaction_started: false,
+                pending: VecDeque::new(),
+                in_flight: None,
+                retry_at: 0,
+                bump_after_abort: false,
+                blocked: None,
+            }),
+            ..TransactionManager::default()
+        }
+    }
+
+    pub fn is_transactional(&self) -> bool {
+        self.txn.is_some()
+    }
+
+    /// `ensureTransactional`.
+    fn txn_mut(&mut self) -> Result<&mut Transactional, KafkaError> {
+        self.txn.as_mut().ok_or_else(|| {
+            KafkaError::IllegalState(
+                "Transactional method invoked on a non-transactional producer.".into(),
+            )
+        })
+    }
+
+    /// `maybeFailWithError`: in an error state every transactional call rethrows.
+    fn maybe_fail_with_error(&self) -> Result<(), KafkaError> {
+        let Some(t) = &self.txn else { return Ok(()) };
+        let Some(error) = &t.last_error else {
+            return Ok(());
+        };
+        let who = format!(
+            "Producer with transactionalId '{}' and ProducerIdAndEpoch(producerId={}, epoch={})",
+            t.transactional_id, self.producer_id, self.producer_epoch
+        );
+        Err(match error {
+            KafkaError::ProducerFenced(_) => KafkaError::ProducerFenced(format!(
+                "{who} has been fenced by another producer with the same transactionalId"
+            )),
+            KafkaError::InvalidProducerEpoch(_) => KafkaError::InvalidProducerEpoch(format!(
+                "{who} attempted to produce with an old epoch"
+            )),
+            e => KafkaError::Kafka(format!(
+                "Cannot execute transactional method because we are in an error state: {e}"
+            )),
+        })
+    }
+
+    /// `transitionTo`: refused with Kafka's message when the table does not allow it.
+    fn transition(&mut self, to: TxnState) -> Result<(TxnState, TxnState), KafkaError> {
+        let t = self.txn_mut()?;
+        if !t.state.can_become(to) {
+            return Err(KafkaError::IllegalState(format!(
+                "TransactionalId {}: Invalid transition attempted from state {} to state {}",
+                t.transactional_id,
+                t.state.name(),
+                to.name()
+            )));
+        }
+        let from = t.state;
+        t.state = to;
+        if !matches!(to, TxnState::AbortableError | TxnState::FatalError) {
+            t.last_error = None;
+        }
+        Ok((from, to))
+    }
+
+    /// `initTransactions()`: ask the coordinator for the id's producer id and epoch
+    /// (fencing any previous instance). Blocks until READY.
+    pub fn initialize_transactions(&mut self) -> Result<(TxnState, TxnState), KafkaError> {
+        self.txn_mut()?;
+        self.maybe_fail_with_error()?;
+        let change = self.transition(TxnState::Initializing)?;
+        let t = self.txn.as_mut().expect("checked");
+        t.pending.push_back(TxnCall::InitProducerId { bump: false });
+        Ok(change)
+    }
+
+    /// `beginTransaction()`: local only, no request.
+    pub fn begin_transaction(&mut self) -> Result<(TxnState, TxnState), KafkaError> {
+        self.txn_mut()?;
+        self.maybe_fail_with_error()?;
+        self.transition(TxnState::InTransaction)
+    }
+
+    /// `commitTransaction()`: EndTxn(COMMIT) once every batch is acknowledged.
+    pub fn begin_commit(&mut self) -> Result<(TxnState, TxnState), KafkaError> {
+        self.txn_mut()?;
+        self.maybe_fail_with_error()?;
+        let change = self.transition(TxnState::CommittingTransaction)?;
+        self.begin_completing(TransactionResult::Commit);
+        Ok(change)
+    }
+
+    /// `abortTransaction()`: allowed after an abortable error, which it clears.
+    pub fn begin_abort(&mut self) -> Result<(TxnState, TxnState), KafkaError> {
+        let state = self.txn_mut()?.state;
+        if state != TxnState::AbortableError {
+            self.maybe_fail_with_error()?;
+        }
+        let change = self.transition(TxnState::AbortingTransaction)?;
+        self.txn.as_mut().expect("checked").new_partitions.clear();
+        self.begin_completing(TransactionResult::Abort);
+        Ok(change)
+    }
+
+    fn begin_completing(&mut self, result: TransactionResult) {
+        let t = self.txn.as_mut().expect("transactional");
+        t.pending.push_back(TxnCall::EndTxn(result));
+    }
+
+    /// Whether `send()` may add a record now (`failIfNotReadyForSend`, the checks of
+    /// `maybeAddPartition`): not in an error state, and inside a transaction.
+    pub fn check_ready_for_send(&self) -> Result<(), KafkaError> {
+        let Some(t) = &self.txn else { return Ok(()) };
+        self.maybe_fail_with_error()?;
+        if !self.has_producer_id() {
+            return Err(KafkaError::IllegalState(
+                "Cannot perform a 'send' before completing a call to initTransactions when transactions are enabled.".into(),
+            ));
+        }
+        if t.state != TxnState::InTransaction {
+            return Err(KafkaError::IllegalState(format!(
+                "Cannot call send in state {}",
+                t.state.name()
+            )));
+        }
+        Ok(())
+    }
+
+    /// `maybeAddPartition`, once the record is in a batch: a partition new to the
+    /// transaction is added before anything is sent to it.
+    pub fn add_partition(&mut self, tp: TopicPartition) {
+        if let Some(t) = &mut self.txn {
+            if !t.partitions_in_transaction.contains(&tp) && !t.pending_partitions.contains(&tp) {
+                t.new_partitions.insert(tp);
+            }
+        }
+    }
+
+    /// `isSendToPartitionAllowed`: a transactional batch waits until its partition is in
+    /// the transaction; nothing goes after a fatal error.
+    pub fn is_send_to_partition_allowed(&self, tp: TopicPartition) -> bool {
+        match &self.txn {
+            None => true,
+            Some(t) => t.state != TxnState::FatalError && t.partitions_in_transaction.contains(&tp),
+        }
+    }
+
+    /// Whether a coordinator request is out (the sender then sends no produce data).
+    pub fn has_in_flight_request(&self) -> bool {
+        self.txn.as_ref().is_some_and(|t| t.in_flight.is_some())
+    }
+
+    pub fn is_aborting(&self) -> bool {
+        self.txn
+            .as_ref()
+            .is_some_and(|t| t.state == TxnState::AbortingTransaction)
+    }
+
+    pub fn is_completing(&self) -> bool {
+        self.txn.as_ref().is_some_and(|t| {
+            matches!(
+                t.state,
+                TxnState::CommittingTransaction | TxnState::AbortingTransaction
+            )
+        })
+    }
+
+    /// When the next coordinator request may go, if one waits.
+    pub fn next_request_at(&self, has_incomplete: bool) -> Option<u64> {
+        let t = self.txn.as_ref()?;
+        if t.in_flight.is_some() {
+            return None;
+        }
+        let waiting = !t.new_partitions.is_empty()
+            || t.pending
+                .front()
+                .is_some_and(|c| !matches!(c, TxnCall::EndTxn(_)) || !has_incomplete);
+        waiting.then_some(t.retry_at)
+    }
+
+    /// `nextRequest`: the next coordinator request, and the broker to send it to — the
+    /// coordinator, or for `FindCoordinator` the caller's choice (`None`). An `EndTxn`
+    /// waits for every batch; one for a transaction that added no partition completes
+    /// at once, without a request. Returns the request only; `outcome` reports a
+    /// transaction so completed.
+    pub fn next_request(
+        &mut self,
+        now: u64,
+        has_incomplete: bool,
+        outcome: &mut TxnOutcome,
+    ) -> Option<(TxnCall, Option<u32>, TxnRequest)> {
+        let (producer_id, producer_epoch) = (self.producer_id, self.producer_epoch);
+        let t = self.txn.as_mut()?;
+        if t.in_flight.is_some() || now < t.retry_at {
+            return None;
+        }
+        if !t.new_partitions.is_empty()
+            && !t.pending.contains(&TxnCall::AddPartitions)
+            && t.state != TxnState::FatalError
+        {
+            // Before an EndTxn already queued, so that the commit covers them.
+            let at = t
+                .pending
+                .iter()
+                .position(|c| matches!(c, TxnCall::EndTxn(_)))
+                .unwrap_or(t.pending.len());
+            t.pending.insert(at, TxnCall::AddPartitions);
+        }
+        loop {
+            let call = *t.pending.front()?;
+            if matches!(call, TxnCall::EndTxn(_)) && has_incomplete {
+                return None;
+            }
+            if t.last_error.is_some()
+                && !matches!(
+                    call,
+                    TxnCall::EndTxn(TransactionResult::Abort)
+                        | TxnCall::InitProducerId { bump: true }
+                )
+            {
+                // `maybeTerminateRequestWithError`: the call fails with the error.
+                t.pending.pop_front();
+                if let Some(b) = t.blocked.take() {
+                    outcome.returned = Some((b.action, t.last_error.clone()));
+                }
+                continue;
+            }
+            if let TxnCall::EndTxn(result) = call {
+                if !t.transaction_started {
+                    t.pending.pop_front();
+                    self.complete_transaction(result, outcome);
+                    return None;
+                }
+            }
+            break;
+        }
+        let t = self.txn.as_mut().expect("transactional");
+        let call = *t.pending.front().expect("peeked");
+        let Some(coordinator) = t.coordinator else {
+            let request = TxnRequest::FindCoordinator {
+                transactional_id: Rc::clone(&t.transactional_id),
+            };
+            return Some((TxnCall::FindCoordinator, None, request));
+        };
+        t.pending.pop_front();
+        let transactional_id = Rc::clone(&t.transactional_id);
+        let request = match call {
+            TxnCall::FindCoordinator => unreachable!("never queued"),
+            TxnCall::InitProducerId { bump } => TxnRequest::InitProducerId {
+                transactional_id,
+                timeout_ms: t.timeout_ms,
+                producer_id: if bump { producer_id } else { -1 },
+                producer_epoch: if bump { producer_epoch } else { -1 },
+            },
+            TxnCall::AddPartitions => {
+                t.pending_partitions = std::mem::take(&mut t.new_partitions);
+                TxnRequest::AddPartitionsToTxn {
+                    transactional_id,
+                    producer_id,
+                    producer_epoch,
+                    partitions: t.pending_partitions.iter().copied().collect(),
+                }
+            }
+            TxnCall::EndTxn(result) => TxnRequest::EndTxn {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                result,
+            },
+        };
+        Some((call, Some(coordinator), request))
+    }
+
+    /// The request went to `broker`.
+    pub fn request_sent(&mut self, call: TxnCall, broker: u32, now: u64) {
+        if let Some(t) = &mut self.txn {
+            t.in_flight = Some((call, broker, now));
+        }
+    }
+
+    /// `completeTransaction`: READY again, the next transaction starts empty.
+    fn complete_transaction(&mut self, result: TransactionResult, outcome: &mut TxnOutcome) {
+        let bump = self.txn.as_ref().is_some_and(|t| t.bump_after_abort)
+            && result == TransactionResult::Abort;
+        let t = self.txn.as_mut().expect("transactional");
+        t.partitions_in_transaction.clear();
+        t.new_partitions.clear();
+        t.pending_partitions.clear();
+        t.transaction_started = false;
+        if bump {
+            // KIP-360 for transactions: a new epoch before the next transaction.
+            t.bump_after_abort = false;
+            t.pending.push_front(TxnCall::InitProducerId { bump: true });
+            outcome.transition = self.transition(TxnState::Initializing).ok();
+            return;
+        }
+        outcome.transition = self.transition(TxnState::Ready).ok();
+        let t = self.txn.as_mut().expect("transactional");
+        if let Some(b) = t.blocked.take() {
+            outcome.returned = Some((b.action, None));
+        }
+    }
+
+    /// The request in flight is lost (connection closed, timed out): find the coordinator
+    /// again and resend it.
+    pub fn request_failed(&mut self, now: u64, backoff_ms: u64) {
+        let Some(t) = &mut self.txn else { return };
+        if let Some((call, _, _)) = t.in_flight.take() {
+            if call == TxnCall::AddPartitions {
+                let pending = std::mem::take(&mut t.pending_partitions);
+                t.new_partitions.extend(pending);
+            } else if call != TxnCall::FindCoordinator {
+                t.pending.push_front(call);
+            }
+            t.coordinator = None;
+            t.retry_at = now + backoff_ms;
+        }
+    }
+
+    /// The coordinator's answer to the request in flight (`TxnRequestHandler.handleResponse`
+    /// of each request).
+    pub fn handle_response(
+        &mut self,
+        now: u64,
+        response: &TxnResponse,
+        backoff_ms: u64,
+    ) -> TxnOutcome {
+        let mut outcome = TxnOutcome::default();
+        let Some(t) = &mut self.txn else {
+            return outcome;
+        };
+        let Some((call, _, _)) = t.in_flight.take() else {
+            return outcome;
+        };
+        if call == TxnCall::FindCoordinator {
+            t.coordinator = response.coordinator;
+            if response.coordinator.is_none() {
+                t.retry_at = now + backoff_ms;
+            }
+            return outcome;
+        }
+        let retry = |t: &mut Transactional, lookup: bool, backoff: u64| {
+            if call == TxnCall::AddPartitions {
+                let pending = std::mem::take(&mut t.pending_partitions);
+                t.new_partitions.extend(pending);
+            } else {
+                t.pending.push_front(call);
+            }
+            if lookup {
+                t.coordinator = None;
+            }
+            t.retry_at = now + backoff;
+        };
+        match response.error {
+            Errors::NotCoordinator | Errors::CoordinatorNotAvailable => {
+                retry(t, true, 0);
+                return outcome;
+            }
+            Errors::ConcurrentTransactions => {
+                // `ADD_PARTITIONS_RETRY_BACKOFF_MS` for the first AddPartitions of a
+                // transaction: the previous one is still completing.
+                let backoff =
+                    if call == TxnCall::AddPartitions && t.partitions_in_transaction.is_empty() {
+                        20.min(backoff_ms)
+                    } else {
+                        backoff_ms
+                    };
+                retry(t, false, backoff);
+                return outcome;
+            }
+            Errors::ProducerFenced | Errors::InvalidProducerEpoch => {
+                self.fatal(Errors::ProducerFenced.exception(None), &mut outcome);
+                return outcome;
+            }
+            Errors::None => {}
+            error => {
+                let e = error.exception(None);
+                if call == TxnCall::EndTxn(TransactionResult::Abort)
+                    || matches!(call, TxnCall::InitProducerId { .. })
+                {
+                    self.fatal(e, &mut outcome);
+                } else {
+                    self.abortable(e, &mut outcome);
+                }
+                return outcome;
+            }
+        }
+        match call {
+            TxnCall::FindCoordinator => unreachable!("answered above"),
+            TxnCall::InitProducerId { .. } => {
+                self.set_producer_id(response.producer_id, response.producer_epoch);
+                self.partitions.clear();
+                self.rewrite.clear();
+                self.unresolved.clear();
+                outcome.producer_id = Some((response.producer_id, response.producer_epoch));
+                outcome.transition = self.transition(TxnState::Ready).ok();
+                let t = self.txn.as_mut().expect("transactional");
+                if let Some(b) = t.blocked.take() {
+                    outcome.returned = Some((b.action, None));
+                }
+            }
+            TxnCall::AddPartitions => {
+                let added = std::mem::take(&mut t.pending_partitions);
+                t.partitions_in_transaction.extend(added);
+                t.transaction_started = true;
+            }
+            TxnCall::EndTxn(result) => self.complete_transaction(result, &mut outcome),
+        }
+        outcome
+    }
+
+    /// `transitionToFatalError`: every later call fails with `error`.
+    fn fatal(&mut self, error: KafkaError, outcome: &mut TxnOutcome) {
+        let t = self.txn.as_mut().expect("transactional");
+        let from = t.state;
+        t.state = TxnState::FatalError;
+        t.last_error = Some(error.clone());
+        t.pending.clear();
+        outcome.transition = Some((from, TxnState::FatalError));
+        if let Some(b) = t.blocked.take() {
+            outcome.returned = Some((b.action, Some(error)));
+        }
+    }
+
+    /// `transitionToAbortableError`: commit is refused from now on, abort works (and
+    /// bumps the epoch). Nothing changes while already aborting.
+    fn abortable(&mut self, error: KafkaError, outcome: &mut TxnOutcome) {
+        let t = self.txn.as_mut().expect("transactional");
+        if t.state == TxnState::AbortingTransaction || t.state == TxnState::FatalError {
+            return;
+        }
+        let from = t.state;
+        t.state = TxnState::AbortableError;
+        t.last_error = Some(error.clone());
+        outcome.transition = Some((from, TxnState::AbortableError));
+        // A commit waiting on this transaction fails with the error.
+        if from == TxnState::CommittingTransaction {
+            t.pending.retain(|c| !matches!(c, TxnCall::EndTxn(_)));
+            if let Some(b) = t.blocked.take() {
+                outcome.returned = Some((b.action, Some(error)));
+            }
+        }
+    }
+
+    /// `maybeTransitionToErrorState` for a batch that failed: a fenced producer is done;
+    /// any other failure makes a transactional producer's transaction abortable, with an
+    /// epoch bump when it is aborted.
+    pub fn batch_failed(&mut self, error: &KafkaError) -> TxnOutcome {
+        let mut outcome = TxnOutcome::default();
+        if self.txn.is_none() {
+            return outcome;
+        }
+        if matches!(error, KafkaError::ProducerFenced(_)) {
+            self.fatal(error.clone(), &mut outcome);
+        } else if !matches!(error, KafkaError::TransactionAborted(_)) {
+            // The abort will ask for a new epoch (`epochBumpRequired`).
+            if !self.is_completing() {
+                self.txn.as_mut().expect("transactional").bump_after_abort = true;
+            }
+            self.abortable(error.clone(), &mut outcome);
+        }
+        outcome
+    }
+
+    /// The application blocks in an API call until the sender thread completes it.
+    pub fn block(&mut self, action: u32, deadline: u64) {
+        if let Some(t) = &mut self.txn {
+            t.blocked = Some(BlockedCall { action, deadline });
+        }
+    }
+
+    /// `max.block.ms` ran out on the blocked call: it throws `TimeoutException`, the work
+    /// goes on.
+    pub fn expire_blocked(&mut self, now: u64) -> Option<u32> {
+        let t = self.txn.as_mut()?;
+        let b = t.blocked.filter(|b| now >= b.deadline)?;
+        t.blocked = None;
+        Some(b.action)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TP: TopicPartition = TopicPartition {
+        topic: 0,
+        partition: 0,
+    };
+
+    fn ok(pid: i64, epoch: i16) -> TxnResponse {
+        TxnResponse {
+            request: "",
+            error: Errors::None,
+            coordinator: Some(0),
+            producer_id: pid,
+            producer_epoch: epoch,
+        }
+    }
+
+    fn error(e: Errors) -> TxnResponse {
+        TxnResponse {
+            error: e,
+            ..ok(-1, -1)
+        }
+    }
+
+    /// Sends the next request and answers it.
+    fn exchange(tm: &mut TransactionManager, answer: TxnResponse) -> (TxnCall, TxnOutcome) {
+        let mut outcome = TxnOutcome::default();
+        let (call, _, _) = tm.next_request(0, false, &mut outcome).expect("a request");
+        tm.request_sent(call, 0, 0);
+        (call, tm.handle_response(0, &answer, 100))
+    }
+
+    fn ready() -> TransactionManager {
+        let mut tm = TransactionManager::transactional("t", 60_000);
+        tm.initialize_transactions().unwrap();
+        let (call, _) = exchange(&mut tm, ok(-1, -1));
+        assert_eq!(call, TxnCall::FindCoordinator);
+        let (call, outcome) = exchange(&mut tm, ok(7, 0));
+        assert_eq!(call, TxnCall::InitProducerId { bump: false });
+        assert_eq!(outcome.producer_id, Some((7, 0)));
+        assert_eq!(tm.txn.as_ref().unwrap().state, TxnState::Ready);
+        tm
+    }
+
+    #[test]
+    fn transition_table() {
+        // exactly-once.md §5: READY only from INITIALIZING or a completed transaction.
+        use TxnState::*;
+        assert!(Uninitialized.can_become(Initializing));
+        assert!(!Ready.can_become(CommittingTransaction));
+        assert!(AbortableError.can_become(AbortingTransaction));
+        assert!(!AbortableError.can_become(CommittingTransaction));
+        assert!(Initializing.can_become(AbortableError));
+        let mut tm = TransactionManager::transactional("t", 60_000);
+        let e = tm.begin_transaction().unwrap_err();
+        assert_eq!(
+            e.message(),
+            "TransactionalId t: Invalid transition attempted from state UNINITIALIZED to state IN_TRANSACTION"
+        );
+        let e = TransactionManager::default()
+            .begin_transaction()
+            .unwrap_err();
+        assert_eq!(
+            e.message(),
+            "Transactional method invoked on a non-transactional producer."
+        );
+    }
+
+    #[test]
+    fn partitions_are_added_before_their_batches_go() {
+        let mut tm = ready();
+        assert!(tm.check_ready_for_send().is_err(), "not in a transaction");
+        tm.begin_transaction().unwrap();
+        tm.check_ready_for_send().unwrap();
+        tm.add_partition(TP);
+        assert!(!tm.is_send_to_partition_allowed(TP));
+        let (call, _) = exchange(&mut tm, ok(7, 0));
+        assert_eq!(call, TxnCall::AddPartitions);
+        assert!(tm.is_send_to_partition_allowed(TP));
+        tm.begin_commit().unwrap();
+        // EndTxn waits for the batches still incomplete.
+        let mut outcome = TxnOutcome::default();
+        assert!(tm.next_request(0, true, &mut outcome).is_none());
+        tm.block(3, 60_000);
+        let (call, outcome) = exchange(&mut tm, ok(7, 0));
+        assert_eq!(call, TxnCall::EndTxn(TransactionResult::Commit));
+        assert_eq!(outcome.returned, Some((3, None)));
+        assert_eq!(tm.txn.as_ref().unwrap().state, TxnState::Ready);
+        assert!(!tm.is_send_to_partition_allowed(TP), "a new transaction");
+    }
+
+    #[test]
+    fn disallow_commit_on_produce_failure() {
+        // TransactionManagerTest.testDisallowCommitOnProduceFailure (case 10): the commit
+        // fails with the produce error, abort works, then READY. The test also prepares an
+        // InitProducerId answer, but `maybeTransitionToErrorState` asks for an epoch bump
+        // only when not already completing: failing during the commit, none is sent.
+        let mut tm = ready();
+        tm.begin_transaction().unwrap();
+        tm.add_partition(TP);
+        exchange(&mut tm, ok(7, 0));
+        tm.begin_commit().unwrap();
+        tm.block(5, 60_000);
+        let oos = Errors::OutOfOrderSequenceNumber.exception(None);
+        let outcome = tm.batch_failed(&oos);
+        assert_eq!(
+            outcome.transition,
+            Some((TxnState::CommittingTransaction, TxnState::AbortableError))
+        );
+        assert_eq!(outcome.returned, Some((5, Some(oos))));
+        assert!(tm.begin_commit().is_err());
+        tm.begin_abort().unwrap();
+        let (call, _) = exchange(&mut tm, ok(7, 0));
+        assert_eq!(call, TxnCall::EndTxn(TransactionResult::Abort));
+        assert_eq!(
+            (tm.producer_epoch, tm.txn.unwrap().state),
+            (0, TxnState::Ready)
+        );
+    }
+
+    #[test]
+    fn allow_abort_on_produce_failure() {
+        // Case 11: the failure without a commit → ABORTABLE_ERROR; abort → epoch + 1.
+        let mut tm = ready();
+        tm.begin_transaction().unwrap();
+        tm.add_partition(TP);
+        exchange(&mut tm, ok(7, 0));
+        tm.batch_failed(&Errors::OutOfOrderSequenceNumber.exception(None));
+        assert_eq!(tm.txn.as_ref().unwrap().state, TxnState::AbortableError);
+        assert!(tm.check_ready_for_send().is_err());
+        tm.begin_abort().unwrap();
+        exchange(&mut tm, ok(7, 0));
+        exchange(&mut tm, ok(7, 1));
+        assert_eq!(
+            (tm.producer_epoch, tm.txn.unwrap().state),
+            (1, TxnState::Ready)
+        );
+    }
+
+    #[test]
+    fn fenced_is_fatal_and_every_later_call_says_so() {
+        let mut tm = ready();
+        tm.begin_transaction().unwrap();
+        tm.add_partition(TP);
+        let (_, outcome) = exchange(&mut tm, error(Errors::ProducerFenced));
+        assert_eq!(
+            outcome.transition,
+            Some((TxnState::InTransaction, TxnState::FatalError))
+        );
+        let e = tm.begin_commit().unwrap_err();
+        assert_eq!(e.exception_name(), "ProducerFencedException");
+        assert!(e.message().contains("has been fenced by another producer"));
+        assert!(tm.begin_abort().is_err());
+    }
+
+    #[test]
+    fn retriable_answers_are_retried() {
+        let mut tm = ready();
+        tm.begin_transaction().unwrap();
+        tm.add_partition(TP);
+        let (_, _) = exchange(&mut tm, error(Errors::ConcurrentTransactions));
+        // The first AddPartitions of a transaction retries after 20 ms, not 100.
+        let mut outcome = TxnOutcome::default();
+        assert!(tm.next_request(19, false, &mut outcome).is_none());
+        let (call, _, _) = tm.next_request(20, false, &mut outcome).unwrap();
+        assert_eq!(call, TxnCall::AddPartitions);
+        tm.request_sent(call, 0, 20);
+        tm.handle_response(20, &error(Errors::NotCoordinator), 100);
+        let (call, _, _) = tm.next_request(20, false, &mut outcome).unwrap();
+        assert_eq!(
+            call,
+            TxnCall::FindCoordinator,
+            "looks the coordinator up again"
+        );
     }
 }

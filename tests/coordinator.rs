@@ -1,0 +1,340 @@
+//! The transaction coordinator alone (`shared/kafka/exactly-once.md` §6, §11 cases 13–18),
+//! driven request by request on a virtual clock: its state machine, fencing by epoch bump,
+//! markers, and the timeout abort. `TransactionCoordinatorTest` names each case.
+
+use kafka_lab::broker::Broker;
+use kafka_lab::config::TopicConfig;
+use kafka_lab::controller::Controller;
+use kafka_lab::coordinator::{
+    partition_for, TransactionCoordinator, TransactionState, TxnRequest, TxnResponse,
+    ABORT_TIMED_OUT_INTERVAL_MS,
+};
+use kafka_lab::effects::Effects;
+use kafka_lab::errors::Errors;
+use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta, TopicPartition};
+use kafka_lab::net::{Payload, TransactionResult, WriteTxnMarkersRequest, WriteTxnMarkersResponse};
+use kafka_lab::version::KafkaVersion;
+use std::rc::Rc;
+
+const ID: &str = "tx-1";
+const TP0: TopicPartition = TopicPartition {
+    topic: 0,
+    partition: 0,
+};
+const TP1: TopicPartition = TopicPartition {
+    topic: 0,
+    partition: 1,
+};
+
+/// Three brokers, one topic of two partitions, a coordinator with 1 ms latency (writes
+/// take 2 ms), and the virtual clock.
+struct World {
+    now: u64,
+    coordinator: TransactionCoordinator,
+    controller: Controller,
+    brokers: Vec<Broker>,
+    /// Markers sent and not yet answered, oldest first.
+    markers: Vec<WriteTxnMarkersRequest>,
+}
+
+impl World {
+    fn new() -> Self {
+        let cluster = Rc::new(Cluster {
+            brokers: 3,
+            topics: vec![TopicMeta {
+                name: "t".into(),
+                partitions: (0..2)
+                    .map(|p| PartitionMeta {
+                        replicas: vec![p, (p + 1) % 3, (p + 2) % 3],
+                        leader: Some(p),
+                        leader_epoch: 0,
+                    })
+                    .collect(),
+                config: TopicConfig::default(),
+            }],
+        });
+        let version = KafkaVersion::latest();
+        let controller = Controller::new(version, &cluster);
+        let brokers = (0..3)
+            .map(|b| Broker::new(b, &cluster, &controller, version))
+            .collect();
+        World {
+            now: 0,
+            coordinator: TransactionCoordinator::new(3, 1),
+            controller,
+            brokers,
+            markers: Vec::new(),
+        }
+    }
+
+    fn broker(&self) -> u32 {
+        self.coordinator.coordinator_for(ID).expect("a coordinator")
+    }
+
+    fn state(&self) -> (TransactionState, i16) {
+        let m = &self.coordinator.transactions[ID];
+        (m.state, m.producer_epoch)
+    }
+
+    fn producer_id(&self) -> i64 {
+        self.coordinator.transactions[ID].producer_id
+    }
+
+    /// Runs the coordinator's timers up to `until`, collecting answers and markers.
+    fn advance(&mut self, until: u64, answers: &mut Vec<TxnResponse>) {
+        loop {
+            let mut out = Effects::default();
+            self.coordinator
+                .on_timer(self.now, &mut self.brokers, &mut self.controller, &mut out);
+            self.collect(out, answers);
+            match self.coordinator.next_timeout() {
+                Some(t) if t <= until && t > self.now => self.now = t,
+                _ => break,
+            }
+        }
+        self.now = until;
+    }
+
+    fn collect(&mut self, out: Effects, answers: &mut Vec<TxnResponse>) {
+        for (_, _, payload) in out.messages {
+            match payload {
+                Payload::TxnResponse(r) => answers.push(r),
+                Payload::WriteTxnMarkers(req) => self.markers.push(req),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    /// Sends a request and lets 10 ms pass: the answer, and any made meanwhile.
+    fn call(&mut self, request: TxnRequest) -> Vec<TxnResponse> {
+        let mut answers = Vec::new();
+        let mut out = Effects::default();
+        let broker = self.broker();
+        self.coordinator
+            .handle(self.now, broker, 0, request, &mut out);
+        self.collect(out, &mut answers);
+        self.advance(self.now + 10, &mut answers);
+        answers
+    }
+
+    /// Every leader writes the markers it was sent.
+    fn write_markers(&mut self) {
+        for req in std::mem::take(&mut self.markers) {
+            let id = req.id;
+            let results = req
+                .markers
+                .iter()
+                .flat_map(|m| {
+                    m.partitions
+                        .iter()
+                        .map(|tp| (m.producer_id, *tp, Errors::None))
+                })
+                .collect();
+            let mut out = Effects::default();
+            self.coordinator.handle_markers_response(
+                self.now,
+                WriteTxnMarkersResponse { id, results },
+                &mut out,
+            );
+            let mut answers = Vec::new();
+            self.collect(out, &mut answers);
+            assert!(answers.is_empty());
+        }
+        let mut answers = Vec::new();
+        self.advance(self.now + 10, &mut answers);
+    }
+
+    fn init(&mut self) -> TxnResponse {
+        self.call(TxnRequest::InitProducerId {
+            transactional_id: ID.into(),
+            timeout_ms: 60_000,
+            producer_id: -1,
+            producer_epoch: -1,
+        })
+        .pop()
+        .expect("answered")
+    }
+
+    fn add(&mut self, epoch: i16, partitions: &[TopicPartition]) -> Errors {
+        let pid = self.producer_id();
+        self.call(TxnRequest::AddPartitionsToTxn {
+            transactional_id: ID.into(),
+            producer_id: pid,
+            producer_epoch: epoch,
+            partitions: partitions.to_vec(),
+        })
+        .pop()
+        .expect("answered")
+        .error
+    }
+
+    fn end(&mut self, epoch: i16, result: TransactionResult) -> Errors {
+        let pid = self.producer_id();
+        self.call(TxnRequest::EndTxn {
+            transactional_id: ID.into(),
+            producer_id: pid,
+            producer_epoch: epoch,
+            result,
+        })
+        .pop()
+        .expect("answered")
+        .error
+    }
+}
+
+#[test]
+fn the_coordinator_is_the_leader_of_the_ids_transaction_state_partition() {
+    // Utils.abs("tx-1".hashCode()) % 50, and partition i's replicas start at broker i % 3.
+    let w = World::new();
+    assert_eq!(w.broker(), partition_for(ID) % 3);
+    // Any broker answers FindCoordinator with it; another broker refuses the id's requests.
+    let mut out = Effects::default();
+    let mut w = w;
+    let other = (w.broker() + 1) % 3;
+    w.coordinator.handle(
+        0,
+        other,
+        0,
+        TxnRequest::FindCoordinator {
+            transactional_id: ID.into(),
+        },
+        &mut out,
+    );
+    w.coordinator.handle(
+        0,
+        other,
+        0,
+        TxnRequest::InitProducerId {
+            transactional_id: ID.into(),
+            timeout_ms: 60_000,
+            producer_id: -1,
+            producer_epoch: -1,
+        },
+        &mut out,
+    );
+    let answers: Vec<TxnResponse> = out
+        .messages
+        .into_iter()
+        .map(|(_, _, p)| match p {
+            Payload::TxnResponse(r) => r,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(answers[0].coordinator, Some(w.broker()));
+    assert_eq!(answers[1].error, Errors::NotCoordinator);
+}
+
+#[test]
+fn should_init_pid_with_epoch_zero_for_new_transactional_id() {
+    // Case 13: a new id gets a producer id at epoch 0, state Empty.
+    let mut w = World::new();
+    let r = w.init();
+    assert_eq!(r.error, Errors::None);
+    assert_eq!(r.producer_epoch, 0);
+    assert!(r.producer_id >= 0);
+    assert_eq!(w.state(), (TransactionState::Empty, 0));
+}
+
+#[test]
+fn should_increment_epoch_on_init_pid_when_existing_complete_transaction() {
+    // Case 14: CompleteCommit at epoch e → InitProducerId answers the same id at e + 1.
+    let mut w = World::new();
+    let first = w.init();
+    assert_eq!(w.add(0, &[TP0]), Errors::None);
+    assert_eq!(w.state().0, TransactionState::Ongoing);
+    assert_eq!(w.end(0, TransactionResult::Commit), Errors::None);
+    assert_eq!(w.state().0, TransactionState::PrepareCommit);
+    w.write_markers();
+    assert_eq!(w.state(), (TransactionState::CompleteCommit, 0));
+    let again = w.init();
+    assert_eq!(again.producer_id, first.producer_id);
+    assert_eq!(again.producer_epoch, 1);
+}
+
+#[test]
+fn should_abort_transaction_on_init_pid_when_existing_transaction_in_ongoing_state() {
+    // Case 15: Ongoing at epoch 0 → PrepareEpochFence, aborted under epoch 1 (markers
+    // carry it); the new instance is told CONCURRENT_TRANSACTIONS until the abort is
+    // complete, then gets epoch 2; the old instance's EndTxn is PRODUCER_FENCED.
+    let mut w = World::new();
+    w.init();
+    assert_eq!(w.add(0, &[TP0, TP1]), Errors::None);
+    assert_eq!(w.init().error, Errors::ConcurrentTransactions);
+    assert_eq!(w.state(), (TransactionState::PrepareAbort, 1));
+    // One WriteTxnMarkers per partition leader (brokers 0 and 1).
+    let entries: Vec<_> = w.markers.iter().flat_map(|r| r.markers.clone()).collect();
+    assert!(entries
+        .iter()
+        .all(|e| e.producer_epoch == 1 && e.result == TransactionResult::Abort));
+    let partitions: Vec<TopicPartition> =
+        entries.iter().flat_map(|e| e.partitions.clone()).collect();
+    assert_eq!(partitions, vec![TP0, TP1]);
+    assert_eq!(w.init().error, Errors::ConcurrentTransactions);
+    w.write_markers();
+    assert_eq!(w.state(), (TransactionState::CompleteAbort, 1));
+    let r = w.init();
+    assert_eq!((r.error, r.producer_epoch), (Errors::None, 2));
+    assert_eq!(w.end(0, TransactionResult::Commit), Errors::ProducerFenced);
+}
+
+#[test]
+fn should_respond_with_concurrent_transactions_on_add_partitions_when_preparing() {
+    // Case 16.
+    for result in [TransactionResult::Commit, TransactionResult::Abort] {
+        let mut w = World::new();
+        w.init();
+        w.add(0, &[TP0]);
+        w.end(0, result);
+        assert_eq!(w.add(0, &[TP1]), Errors::ConcurrentTransactions);
+    }
+}
+
+#[test]
+fn end_txn_after_complete_abort() {
+    // Case 17: COMMIT after CompleteAbort → INVALID_TXN_STATE; ABORT again → OK.
+    let mut w = World::new();
+    w.init();
+    w.add(0, &[TP0]);
+    w.end(0, TransactionResult::Abort);
+    w.write_markers();
+    assert_eq!(w.state().0, TransactionState::CompleteAbort);
+    assert_eq!(w.end(0, TransactionResult::Commit), Errors::InvalidTxnState);
+    assert_eq!(w.end(0, TransactionResult::Abort), Errors::None);
+}
+
+#[test]
+fn should_abort_expired_transactions_in_ongoing_state_and_bump_epoch() {
+    // Case 18: an Ongoing transaction older than its timeout is aborted at the next
+    // cleanup tick (every 10 s) under epoch + 1, with markers, then CompleteAbort.
+    let mut w = World::new();
+    w.init();
+    w.add(0, &[TP0]);
+    let mut answers = Vec::new();
+    w.advance(60_000, &mut answers);
+    assert_eq!(
+        w.state(),
+        (TransactionState::Ongoing, 0),
+        "not yet past 60 s"
+    );
+    // Opened a few ms after 0: past its timeout at the 70 s tick (the write then takes
+    // two latencies).
+    w.advance(60_000 + ABORT_TIMED_OUT_INTERVAL_MS + 5, &mut answers);
+    assert_eq!(w.state(), (TransactionState::PrepareAbort, 1));
+    w.write_markers();
+    assert_eq!(w.state(), (TransactionState::CompleteAbort, 1));
+    assert!(answers.is_empty(), "nobody is told");
+    assert_eq!(w.end(0, TransactionResult::Commit), Errors::ProducerFenced);
+}
+
+#[test]
+fn a_stale_epoch_is_fenced_and_the_next_transaction_starts_from_complete() {
+    let mut w = World::new();
+    w.init();
+    w.add(0, &[TP0]);
+    w.end(0, TransactionResult::Commit);
+    w.write_markers();
+    // From CompleteCommit the next AddPartitions opens a new transaction; one with
+    // another epoch is PRODUCER_FENCED.
+    assert_eq!(w.add(1, &[TP0]), Errors::ProducerFenced);
+    assert_eq!(w.add(0, &[TP1]), Errors::None);
+}

@@ -1,0 +1,248 @@
+//! Transactions end to end (`shared/kafka/exactly-once.md` §5–§8, §11 cases 19–20, and
+//! issue 5's checks): markers take offsets, aborted records never reach a read_committed
+//! consumer, a second instance with the same `transactional.id` fences the first, and
+//! `transaction.timeout.ms` aborts a transaction left open.
+
+use kafka_lab_tests::run_json;
+use serde_json::Value;
+
+/// Three brokers, topic `t` with two partitions, a transactional producer `p` (id
+/// `tx`), a read_committed consumer `rc` and a read_uncommitted one `ru`.
+fn scenario(producers: &str, actions: &str, until_ms: u64) -> String {
+    format!(
+        r#"{{"seed":3,"kafka_version":"4.0","brokers":3,"network":{{"latency_ms":2}},
+            "topics":[{{"name":"t","partitions":2,"replication_factor":3,
+                        "config":{{"min.insync.replicas":"2"}}}}],
+            "producers":[{producers}],
+            "consumers":[{{"name":"rc","topics":["t"],"config":{{"isolation.level":"read_committed"}}}},
+                         {{"name":"ru","topics":["t"],"config":{{"isolation.level":"read_uncommitted"}}}}],
+            "actions":[{actions}],
+            "until_ms":{until_ms}}}"#
+    )
+}
+
+const P: &str = r#"{"name":"p","config":{"transactional.id":"tx","linger.ms":"0"}}"#;
+
+fn act(at: u64, action: &str, producer: &str) -> String {
+    format!(r#"{{"at_ms":{at},"action":"{action}","producer":"{producer}"}}"#)
+}
+
+fn send(at: u64, producer: &str, value: &str, partition: u32) -> String {
+    format!(
+        r#"{{"at_ms":{at},"action":"send","producer":"{producer}","topic":"t","value":"{value}","partition":{partition}}}"#
+    )
+}
+
+/// (offset, value or control) of a partition's log.
+fn log(r: &Value, partition: usize) -> Vec<(u64, String)> {
+    r["partitions"][partition]["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let what = match e["control"].as_str() {
+                Some(c) => c.to_uppercase(),
+                None => e["value"].as_str().unwrap().to_string(),
+            };
+            (e["offset"].as_u64().unwrap(), what)
+        })
+        .collect()
+}
+
+/// (partition, offset, value) a consumer received.
+fn consumed(r: &Value, consumer: &str) -> Vec<(u64, u64, String)> {
+    let c = r["consumers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == consumer)
+        .unwrap();
+    let mut v: Vec<_> = c["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["partition"].as_u64().unwrap(),
+                x["offset"].as_u64().unwrap(),
+                x["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn action_error(r: &Value, index: usize) -> Value {
+    r["action_results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["index"] == index)
+        .unwrap()["error"]
+        .clone()
+}
+
+#[test]
+fn markers_take_offsets_and_read_committed_skips_the_aborted() {
+    // Case 19: "a" to partitions 0 and 1, abort; "b" to partition 0, commit.
+    let actions = [
+        act(0, "init_transactions", "p"),
+        act(100, "begin_transaction", "p"),
+        send(110, "p", "a", 0),
+        send(110, "p", "a", 1),
+        act(300, "abort_transaction", "p"),
+        act(600, "begin_transaction", "p"),
+        send(610, "p", "b", 0),
+        act(800, "commit_transaction", "p"),
+    ]
+    .join(",");
+    let r = run_json(&scenario(P, &actions, 3_000));
+    assert_eq!(
+        log(&r, 0),
+        vec![
+            (0, "a".into()),
+            (1, "ABORT".into()),
+            (2, "b".into()),
+            (3, "COMMIT".into())
+        ]
+    );
+    assert_eq!(log(&r, 1), vec![(0, "a".into()), (1, "ABORT".into())]);
+    assert_eq!(consumed(&r, "rc"), vec![(0, 2, "b".into())]);
+    assert_eq!(
+        consumed(&r, "ru"),
+        vec![(0, 0, "a".into()), (0, 2, "b".into()), (1, 0, "a".into())]
+    );
+    for p in r["partitions"].as_array().unwrap() {
+        assert_eq!(p["last_stable_offset"], p["high_watermark"], "all decided");
+    }
+    let sends = r["sends"].as_array().unwrap();
+    assert!(sends.iter().all(|s| s["outcome"] == "acked"));
+    assert!(r["action_results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["error"].is_null() && a["pending"] == false));
+}
+
+#[test]
+fn an_open_transaction_holds_read_committed_back() {
+    // Until the commit, the LSO stays at the transaction's first offset: read_committed
+    // sees nothing, read_uncommitted sees it at once.
+    let actions = [
+        act(0, "init_transactions", "p"),
+        act(100, "begin_transaction", "p"),
+        send(110, "p", "x", 0),
+    ]
+    .join(",");
+    let r = run_json(&scenario(P, &actions, 2_000));
+    let p0 = &r["partitions"][0];
+    assert_eq!(p0["high_watermark"], 1);
+    assert_eq!(p0["last_stable_offset"], 0);
+    assert!(consumed(&r, "rc").is_empty());
+    assert_eq!(consumed(&r, "ru"), vec![(0, 0, "x".into())]);
+}
+
+#[test]
+fn a_second_instance_fences_the_first() {
+    // Case 20: instance A opens a transaction and writes "z"; instance B with the same
+    // transactional.id calls initTransactions: A's transaction is aborted (a marker),
+    // B gets a higher epoch, A's commit throws ProducerFencedException, and read_committed
+    // never sees "z".
+    let producers =
+        format!(r#"{P},{{"name":"b","config":{{"transactional.id":"tx","linger.ms":"0"}}}}"#);
+    let actions = [
+        act(0, "init_transactions", "p"),
+        act(100, "begin_transaction", "p"),
+        send(110, "p", "z", 0),
+        act(300, "init_transactions", "b"),
+        act(600, "commit_transaction", "p"),
+        act(700, "begin_transaction", "b"),
+        send(710, "b", "ok", 0),
+        act(900, "commit_transaction", "b"),
+    ]
+    .join(",");
+    let r = run_json(&scenario(&producers, &actions, 3_000));
+    assert_eq!(action_error(&r, 3), Value::Null, "B's init succeeds");
+    assert_eq!(action_error(&r, 4), "ProducerFencedException");
+    assert_eq!(
+        log(&r, 0),
+        vec![
+            (0, "z".into()),
+            (1, "ABORT".into()),
+            (2, "ok".into()),
+            (3, "COMMIT".into())
+        ]
+    );
+    let epochs: Vec<i64> = r["partitions"][0]["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["producer_epoch"].as_i64().unwrap())
+        .collect();
+    assert_eq!(epochs[0], 0);
+    assert_eq!(epochs[1], 1, "the fencing abort carries the bumped epoch");
+    assert!(epochs[2] >= 1, "B writes under a higher epoch");
+    assert_eq!(consumed(&r, "rc"), vec![(0, 2, "ok".into())]);
+}
+
+#[test]
+fn transaction_timeout_aborts_a_hanging_transaction() {
+    // transaction.timeout.ms 5000: opened at ~110 ms, aborted at the first cleanup tick
+    // after 5.1 s (10 s); the producer learns at its next call.
+    let p = r#"{"name":"p","config":{"transactional.id":"tx","linger.ms":"0","transaction.timeout.ms":"5000"}}"#;
+    let actions = [
+        act(0, "init_transactions", "p"),
+        act(100, "begin_transaction", "p"),
+        send(110, "p", "late", 1),
+        act(12_000, "commit_transaction", "p"),
+    ]
+    .join(",");
+    let r = run_json(&scenario(p, &actions, 15_000));
+    assert_eq!(log(&r, 1), vec![(0, "late".into()), (1, "ABORT".into())]);
+    assert_eq!(action_error(&r, 3), "ProducerFencedException");
+    assert!(consumed(&r, "rc").is_empty());
+}
+
+#[test]
+fn transactional_calls_in_the_wrong_state_throw() {
+    let actions = [
+        act(0, "begin_transaction", "p"),
+        send(10, "p", "early", 0),
+        act(20, "init_transactions", "p"),
+        send(200, "p", "outside", 0),
+        act(210, "commit_transaction", "p"),
+    ]
+    .join(",");
+    let r = run_json(&scenario(P, &actions, 1_000));
+    assert_eq!(action_error(&r, 0), "IllegalStateException");
+    assert_eq!(action_error(&r, 2), Value::Null);
+    assert_eq!(action_error(&r, 4), "IllegalStateException");
+    let sends = r["sends"].as_array().unwrap();
+    assert!(sends
+        .iter()
+        .all(|s| s["outcome"] == "failed" && s["error"] == "IllegalStateException"));
+    // A non-transactional producer has no transactions at all.
+    let plain = r#"{"name":"p","config":{}}"#;
+    let r = run_json(&scenario(plain, &act(0, "init_transactions", "p"), 100));
+    assert_eq!(action_error(&r, 0), "IllegalStateException");
+}
+
+#[test]
+fn abort_fails_unsent_records_with_transaction_aborted() {
+    // linger.ms 1000 keeps the records in the accumulator: the abort fails them.
+    let p = r#"{"name":"p","config":{"transactional.id":"tx","linger.ms":"1000"}}"#;
+    let actions = [
+        act(0, "init_transactions", "p"),
+        act(100, "begin_transaction", "p"),
+        send(110, "p", "never", 0),
+        act(120, "abort_transaction", "p"),
+    ]
+    .join(",");
+    let r = run_json(&scenario(p, &actions, 2_000));
+    assert_eq!(r["sends"][0]["error"], "TransactionAbortedException");
+    assert_eq!(action_error(&r, 3), Value::Null);
+    // The partition was added to the transaction at send(): its abort marker is written
+    // though no record of the transaction ever was.
+    assert_eq!(log(&r, 0), vec![(0, "ABORT".into())]);
+}
