@@ -8,7 +8,10 @@ use crate::inspector::{broker_inspector, find_batch, inspector, replica_inspecto
 use crate::painter::paint;
 use crate::panel::producer_panel;
 use crate::stage::stage;
-use crate::workload::{Fault, FaultKind, KeyPattern, Setting, Workload, BROKERS, MODES};
+use crate::txn::{consumers_panel, transactions_panel};
+use crate::workload::{
+    Fault, FaultKind, KeyPattern, Setting, TxnKind, TxnStep, Workload, BROKERS, MODES,
+};
 use gloo_render::{request_animation_frame, AnimationFrame};
 use kafka_lab::ledger::Ledger;
 use kafka_lab::metadata::TopicPartition;
@@ -44,6 +47,8 @@ pub enum Msg {
     /// Lose the next request to, or response from, a broker, from the moment on screen.
     Fault(FaultKind, u32),
     ClearFaults,
+    /// A transactional call (or a second instance) at the moment on screen.
+    Txn(TxnKind),
 }
 
 pub struct App {
@@ -517,6 +522,20 @@ impl App {
                 self.replay(workload);
                 true
             }
+            Msg::Txn(kind) => {
+                let mut workload = self.workload.clone();
+                if let Some(steps) = &mut workload.transactions {
+                    steps.push(TxnStep {
+                        at_ms: self.display_ms.floor() as u64,
+                        kind,
+                    });
+                    // Same-moment steps keep their click order; a step is never earlier
+                    // than one already scripted after it.
+                    steps.sort_by_key(|s| s.at_ms);
+                }
+                self.replay(workload);
+                true
+            }
             Msg::Frame(ts) => {
                 self.frame = None;
                 if !self.playing {
@@ -751,6 +770,8 @@ impl Component for App {
                             { stage(&self.sim, w, &self.ledger, self.display_ms, &link.callback(Msg::Inspect)) }
                             <canvas ref={self.canvas.clone()} class="particles" aria-hidden="true"></canvas>
                         </div>
+                        { transactions_panel(&self.sim, w, &link.callback(Msg::Txn)) }
+                        { consumers_panel(&self.sim) }
                         if let (Some(b), Some(p)) = (&self.inspected, producer) {
                             { inspector(&self.sim, p, b, link.callback(|_| Msg::CloseInspector)) }
                         }
@@ -788,6 +809,10 @@ impl Component for App {
                             opts(&[1, 5, 10, 50]), Setting::LatencyMs) }
                         { select("send-mode", "send mode", "how the app calls send() · 전송 방식", mode_id(w.mode).to_string(),
                             MODES.iter().map(|(_, id, label)| (id.to_string(), label.to_string())).collect(), Setting::Mode) }
+                        { select("transactions", "transactions", "transactional.id: the app begins, sends, commits or aborts · 트랜잭션",
+                            if w.transactions.is_some() { "on" } else { "off" }.to_string(),
+                            vec![("off".into(), "off: a steady stream".into()), ("on".into(), "on: transactional.id set".into())],
+                            |v| Setting::Transactions(v == "on")) }
                         if let Some(e) = &self.error {
                             <p class="error" role="alert" id="config-error">{ e }<br/><small>{ "Kept the last valid settings." }</small></p>
                         }

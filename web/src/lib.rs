@@ -7,6 +7,7 @@ pub mod layout;
 pub mod painter;
 pub mod panel;
 pub mod stage;
+pub mod txn;
 pub mod workload;
 
 pub use app::App;

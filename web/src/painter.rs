@@ -3,6 +3,7 @@
 //! holds what stays put.
 
 use crate::layout::*;
+use kafka_lab::coordinator::TxnRequest;
 use kafka_lab::net::{Node, Payload};
 use kafka_lab::Simulation;
 use web_sys::CanvasRenderingContext2d;
@@ -70,6 +71,9 @@ pub fn paint(ctx: &CanvasRenderingContext2d, sim: &Simulation, t: f64, trail_ms:
                     ("#7c3aed", 4.5)
                 }
                 Payload::FetchResponse(_) => ("#c4b5fd", 3.0),
+                // A coordinator's transaction markers on their way to a leader, and back.
+                Payload::WriteTxnMarkers(_) => ("#ea580c", 5.0),
+                Payload::WriteTxnMarkersResponse(_) => ("#fdba74", 3.5),
                 _ => ("#94a3b8", 3.0),
             };
             ctx.set_fill_style_str(fill);
@@ -111,6 +115,33 @@ pub fn paint(ctx: &CanvasRenderingContext2d, sim: &Simulation, t: f64, trail_ms:
                 ctx.set_font("600 10px system-ui, sans-serif");
                 ctx.set_text_align("center");
                 ctx.fill_text(&records.to_string(), x, y - 12.0).ok();
+                // The idempotent producer's badge: producer id, epoch, first sequence.
+                if let Some(b) = req.batches.first().filter(|b| b.producer_id >= 0) {
+                    ctx.set_fill_style_str("#475569");
+                    ctx.set_font("9px ui-monospace, monospace");
+                    let txn = if b.transactional { " T" } else { "" };
+                    let badge = format!(
+                        "P{} e{} s{}{txn}",
+                        b.producer_id, b.producer_epoch, b.base_sequence
+                    );
+                    ctx.fill_text(&badge, x, y - 27.0).ok();
+                }
+            }
+            Payload::TxnRequest(req) => {
+                let label = match req {
+                    TxnRequest::FindCoordinator { .. } => "Find",
+                    TxnRequest::InitProducerId { .. } => "Init",
+                    TxnRequest::AddPartitionsToTxn { .. } => "AddP",
+                    TxnRequest::EndTxn { .. } => "End",
+                };
+                rounded(ctx, x - 15.0, y + 24.0, 30.0, 13.0, 3.0, "#f59e0b");
+                ctx.set_fill_style_str("#1f2937");
+                ctx.set_font("600 9px system-ui, sans-serif");
+                ctx.set_text_align("center");
+                ctx.fill_text(label, x, y + 34.0).ok();
+            }
+            Payload::TxnResponse(_) => {
+                rounded(ctx, x - 8.0, y + 24.0, 16.0, 13.0, 6.0, "#fcd34d");
             }
             Payload::ProduceResponse(_) => {
                 rounded(ctx, x - 12.0, y + 6.0, 24.0, 14.0, 7.0, "#16a34a");

@@ -8,10 +8,12 @@ use crate::workload::Workload;
 use kafka_lab::config::Acks;
 use kafka_lab::config::PartitionerClass;
 use kafka_lab::ledger::Ledger;
+use kafka_lab::net::TransactionResult;
 use kafka_lab::producer::partitioner::fixes_kafka_9965;
 use kafka_lab::producer::KafkaProducer;
 use kafka_lab::scenario::SendMode;
 use kafka_lab::serializer::Serializer;
+use kafka_lab::trace::TraceEvent;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab::Simulation;
 use yew::prelude::*;
@@ -322,22 +324,56 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
             }
             let leader = part.is_leader();
             let hw = part.high_watermark();
+            let lso = part.last_stable_offset();
             let records = part.log.records();
             let cells = records.iter().rev().take(6).enumerate().map(|(j, r)| {
                 let x = BROKER_X + BROKER_W - 16.0 - j as f64 * 11.0;
                 let fresh = (t - r.append_ms as f64) < 40.0;
+                let color = partition_color(part.tp.partition);
+                if let Some(result) = r.control {
+                    // A marker: an outlined cell with C or A, taking its own offset.
+                    let (letter, word) = match result {
+                        TransactionResult::Commit => ("C", "COMMIT"),
+                        TransactionResult::Abort => ("A", "ABORT"),
+                    };
+                    return html! {
+                        <g class={if result == TransactionResult::Commit { "marker commit" } else { "marker abort" }}>
+                            <rect x={x.to_string()} y={(y - 9.0).to_string()} width="9" height="12" rx="2" stroke={color} class="marker-cell"/>
+                            <text x={(x + 4.5).to_string()} y={(y + 0.5).to_string()} text-anchor="middle" class="marker-letter">{ letter }</text>
+                            <title>{ format!("offset {} · {word} marker of producer {} (epoch {}): a control record, never returned to applications", r.offset, r.producer_id, r.producer_epoch) }</title>
+                        </g>
+                    };
+                }
+                let aborted = r.transactional && part.producer_state.is_aborted(r.producer_id, r.offset);
                 let class = match (fresh, r.offset < hw) {
+                    _ if aborted => "cell aborted",
                     (true, _) => "cell fresh",
+                    (false, true) if r.transactional && r.offset >= lso => "cell open-txn",
                     (false, true) => "cell",
                     (false, false) => "cell uncommitted",
                 };
+                let badge = if r.producer_id >= 0 {
+                    format!(" · PID {} e{} seq {}", r.producer_id, r.producer_epoch, r.sequence)
+                } else {
+                    String::new()
+                };
                 html! {
                     <rect x={x.to_string()} y={(y - 9.0).to_string()} width="9" height="12" rx="2"
-                        fill={partition_color(part.tp.partition)} class={class}>
-                        <title>{ format!("offset {} · key {}{}", r.offset, r.data.key_text().unwrap_or("null"), if r.offset < hw { "" } else { " · above the high watermark: not committed yet" }) }</title>
+                        fill={color} class={class}>
+                        <title>{ format!("offset {} · key {}{badge}{}{}", r.offset, r.data.key_text().unwrap_or("null"),
+                            if r.transactional { " · transactional" } else { "" },
+                            if aborted { " · its transaction was aborted: read_committed skips it" }
+                            else if r.offset >= hw { " · above the high watermark: not committed yet" }
+                            else if r.transactional && r.offset >= lso { " · its transaction is still open: at or above the LSO" }
+                            else { "" }) }</title>
                     </rect>
                 }
             });
+            // The broker's last answer about this partition's producers, while it is fresh:
+            // a retry it recognised, or a sequence it refused.
+            let verdict = leader
+                .then(|| recent_verdict(sim, broker.id, part.tp, t))
+                .flatten();
             let role = match part.leader {
                 _ if leader => format!(
                     "♛ e{} · ISR {}{}",
@@ -370,7 +406,14 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
                     </text>
                     <text x={(BROKER_X + 66.0).to_string()} y={(y - 5.0).to_string()} class="tiny mono leo">
                         { format!("LEO {} · HW {}", part.log.log_end_offset(), hw) }
+                        if lso < hw {
+                            <tspan class="lso">{ format!(" · LSO {lso}") }</tspan>
+                        }
                     </text>
+                    if let Some((text, good)) = verdict {
+                        <text x={(BROKER_X + BROKER_W - 84.0).to_string()} y={(y + 1.0).to_string()} text-anchor="end"
+                            class={if good { "tiny verdict good" } else { "tiny verdict bad" }}>{ text }</text>
+                    }
                     <text x={(BROKER_X + 66.0).to_string()} y={(y + 5.0).to_string()} class="tiny mono role">{ role }</text>
                     { for cells }
                 </g>
@@ -379,15 +422,19 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
         let (crashed, isolated) = sim.broker_down(broker.id);
         let fenced = sim.controller().is_fenced(broker.id);
         let id = broker.id;
-        let status = match (crashed, isolated, fenced) {
-            (true, _, true) => "DOWN · fenced by the controller",
-            (true, _, false) => "DOWN · controller still waiting for heartbeats",
-            (false, true, true) => "CUT OFF · fenced; still thinks it leads",
-            (false, true, false) => "CUT OFF · heartbeats lost",
-            (false, false, true) => "restarted · registering",
-            (false, false, false) if !broker.online => "restarted · replaying metadata",
-            _ => "replicas · ♛ leader, F follower",
+        // Short enough not to reach the title at 1280×720; the tooltip says the rest.
+        let (status, status_title) = match (crashed, isolated, fenced) {
+            (true, _, true) => ("DOWN · fenced", "the process is dead and the controller has fenced it: out of every ISR"),
+            (true, _, false) => ("DOWN · not fenced yet", "the process is dead; the controller waits for the session timeout before fencing it"),
+            (false, true, true) => ("CUT OFF · fenced", "cut off from the network and fenced; it still thinks it leads"),
+            (false, true, false) => ("CUT OFF", "cut off from the network: its heartbeats are lost"),
+            (false, false, true) => ("registering", "restarted: waits to be registered (unfenced) by the controller"),
+            (false, false, false) if !broker.online => ("replaying", "restarted: replaying the metadata before it serves"),
+            _ => ("♛ leader · F follower", "each replica's role: ♛ leads the partition, F follows a leader"),
         };
+        let is_coordinator = sim.coordinator().coordinator_for(crate::workload::TRANSACTIONAL_ID)
+            == Some(broker.id)
+            && sim.producers().iter().any(|p| p.config.transactional_id.is_some());
         let class = match (crashed, isolated) {
             (true, _) => "broker down",
             (false, true) => "broker isolated",
@@ -400,13 +447,62 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
                     <title>{ "click: this broker's state, and crash / restart / slow / cut it off" }</title>
                     <rect x={BROKER_X.to_string()} y={top.to_string()} width={BROKER_W.to_string()} height="28" rx="10" class="hit"/>
                     <text x={(BROKER_X + 10.0).to_string()} y={(top + 20.0).to_string()} class="strong small">{ format!("Broker {} ▾", broker.id) }</text>
-                    <text x={(BROKER_X + BROKER_W - 10.0).to_string()} y={(top + 20.0).to_string()} text-anchor="end" class={if crashed || isolated { "tiny warn" } else { "tiny" }}>{ status }</text>
+                    if is_coordinator && !crashed && !isolated {
+                        <text x={(BROKER_X + BROKER_W - 10.0).to_string()} y={(top + 20.0).to_string()} text-anchor="end" class="tiny coord" id="coordinator-badge">
+                            { "⚑ transaction coordinator" }<title>{ "leads the __transaction_state partition of the transactional.id: the transaction coordinator" }</title>
+                        </text>
+                    } else {
+                        <text x={(BROKER_X + BROKER_W - 10.0).to_string()} y={(top + 20.0).to_string()} text-anchor="end" class={if crashed || isolated { "tiny warn" } else { "tiny" }}>
+                            { status }<title>{ status_title }</title>
+                        </text>
+                    }
                 </g>
                 { for parts }
             </g>
         }
     });
     html! { <g class="brokers">{ for boxes }</g> }
+}
+
+/// A leader's verdict on a producer's batch in the last 300 ms of virtual time: a
+/// deduplicated retry (good) or an out-of-order / fenced refusal (bad).
+fn recent_verdict(
+    sim: &Simulation,
+    broker: u32,
+    tp: kafka_lab::metadata::TopicPartition,
+    t: f64,
+) -> Option<(String, bool)> {
+    sim.recent_events()
+        .rev()
+        .take_while(|(at, _)| t - (*at as f64) < 300.0)
+        .find_map(|(_, e)| match e {
+            TraceEvent::DuplicateBatch {
+                broker: b,
+                tp: p,
+                base_offset,
+                ..
+            } if *b == broker && *p == tp => Some((format!("dup → @{base_offset}"), true)),
+            TraceEvent::BatchRejected {
+                broker: b,
+                tp: p,
+                error,
+                ..
+            } if *b == broker
+                && *p == tp
+                && matches!(
+                    *error,
+                    "OUT_OF_ORDER_SEQUENCE_NUMBER" | "INVALID_PRODUCER_EPOCH" | "INVALID_TXN_STATE"
+                ) =>
+            {
+                let short = match *error {
+                    "OUT_OF_ORDER_SEQUENCE_NUMBER" => "out of order",
+                    "INVALID_PRODUCER_EPOCH" => "old epoch",
+                    _ => "txn state",
+                };
+                Some((format!("✕ {short}"), false))
+            }
+            _ => None,
+        })
 }
 
 /// The whole stage at virtual time `t`.

@@ -4,7 +4,7 @@
 
 use kafka_lab::config::{partitioner_class_available, producer_default, CUSTOM_PARTITIONER};
 use kafka_lab::scenario::{
-    Action, BrokerAction, CustomPartitionerSpec, NetworkSpec, NullKeyRule, OtherKeys,
+    Action, BrokerAction, ConsumerSpec, CustomPartitionerSpec, NetworkSpec, NullKeyRule, OtherKeys,
     PartitionRule, ProducerAction, ProducerSpec, Scenario, Send, SendMode, TopicSpec,
 };
 use kafka_lab::serializer::{Serialized, Serializer};
@@ -104,6 +104,65 @@ pub struct Workload {
     pub mode: SendMode,
     /// Faults the user injected, in the order they were asked for.
     pub faults: Vec<Fault>,
+    /// `Some`: the producer is transactional and the application's calls are these steps
+    /// (a starter script, then what the user clicked), instead of the steady stream.
+    pub transactions: Option<Vec<TxnStep>>,
+}
+
+/// A transactional application's call, or a second instance starting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxnKind {
+    Begin,
+    /// Three records, to the workload's next keys.
+    Send,
+    Commit,
+    Abort,
+    /// A second instance with the same `transactional.id` calls `initTransactions()`.
+    Zombie,
+}
+
+impl TxnKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            TxnKind::Begin => "beginTransaction()",
+            TxnKind::Send => "send() × 3",
+            TxnKind::Commit => "commitTransaction()",
+            TxnKind::Abort => "abortTransaction()",
+            TxnKind::Zombie => "second instance: initTransactions()",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxnStep {
+    pub at_ms: u64,
+    pub kind: TxnKind,
+}
+
+/// The producers' `transactional.id` in transactional mode.
+pub const TRANSACTIONAL_ID: &str = "orders-app";
+pub const PRODUCER: &str = "producer-1";
+pub const ZOMBIE: &str = "producer-1-zombie";
+/// The two consumers every run has, side by side.
+pub const CONSUMERS: [(&str, &str); 2] = [
+    ("read_committed", "read_committed"),
+    ("read_uncommitted", "read_uncommitted"),
+];
+
+/// What transactional mode starts with: one committed transaction, then one aborted.
+pub fn starter_transactions() -> Vec<TxnStep> {
+    use TxnKind::*;
+    [
+        (300, Begin),
+        (400, Send),
+        (1_500, Commit),
+        (2_000, Begin),
+        (2_100, Send),
+        (3_200, Abort),
+    ]
+    .into_iter()
+    .map(|(at_ms, kind)| TxnStep { at_ms, kind })
+    .collect()
 }
 
 /// Which fault the user injected.
@@ -194,6 +253,7 @@ impl Default for Workload {
             latency_ms: 10,
             mode: SendMode::Async,
             faults: Vec::new(),
+            transactions: None,
         }
     }
 }
@@ -212,6 +272,8 @@ pub enum Setting {
     ValueBytes(String),
     LatencyMs(String),
     Mode(String),
+    /// Transactional mode on or off.
+    Transactions(bool),
 }
 
 /// The send modes of the seed, as the panel offers them.
@@ -310,6 +372,9 @@ impl Workload {
             }
             Setting::ValueBytes(v) => w.value_bytes = num("value size", v)?,
             Setting::LatencyMs(v) => w.latency_ms = num("latency", v)?,
+            Setting::Transactions(on) => {
+                w.transactions = on.then(starter_transactions);
+            }
             Setting::Mode(v) => {
                 w.mode = MODES
                     .iter()
@@ -321,14 +386,75 @@ impl Workload {
         Ok(w)
     }
 
-    /// The scenario these controls describe: one producer sending at `rate` for a minute.
+    /// The application's sends: the steady stream, or in transactional mode the calls
+    /// of the steps (each `send` three records, starting at the next unused key).
+    fn application_actions(&self) -> Vec<Action> {
+        let keys = self.keys.keys(self.key_serializer());
+        let send = |at_ms: u64, count: u32, interval_ms: u64, keys: Vec<Option<String>>| {
+            Action::Send(Send {
+                at_ms,
+                producer: PRODUCER.into(),
+                topic: TOPIC.into(),
+                key: None,
+                keys: Some(keys),
+                value: None,
+                value_bytes: Some(self.value_bytes),
+                partition: None,
+                count,
+                interval_ms,
+                mode: self.mode,
+            })
+        };
+        let Some(steps) = &self.transactions else {
+            let interval_ms = (1000 / self.rate.max(1)) as u64;
+            let count = (RUN_MS / interval_ms.max(1)) as u32;
+            return vec![send(0, count, interval_ms, keys)];
+        };
+        let call = |at_ms: u64, producer: &str| ProducerAction {
+            at_ms,
+            producer: producer.into(),
+        };
+        let mut actions = vec![Action::InitTransactions(call(0, PRODUCER))];
+        let mut next_key = 0;
+        for step in steps {
+            actions.push(match step.kind {
+                TxnKind::Begin => Action::BeginTransaction(call(step.at_ms, PRODUCER)),
+                TxnKind::Commit => Action::CommitTransaction(call(step.at_ms, PRODUCER)),
+                TxnKind::Abort => Action::AbortTransaction(call(step.at_ms, PRODUCER)),
+                TxnKind::Zombie => Action::InitTransactions(call(step.at_ms, ZOMBIE)),
+                TxnKind::Send => {
+                    let rotated = (0..keys.len())
+                        .map(|i| keys[(next_key + i) % keys.len()].clone())
+                        .collect();
+                    next_key += 3;
+                    send(step.at_ms, 3, 0, rotated)
+                }
+            });
+        }
+        actions
+    }
+
+    /// The scenario these controls describe: one producer sending at `rate` for a minute
+    /// (or making the transactional calls of the steps), two consumers reading.
     pub fn scenario(&self) -> Scenario {
-        let interval_ms = (1000 / self.rate.max(1)) as u64;
-        let count = (RUN_MS / interval_ms.max(1)) as u32;
         let custom = self
             .producer
             .get("partitioner.class")
             .is_some_and(|c| c == CUSTOM_PARTITIONER);
+        let mut config = self.producer.clone();
+        if self.transactions.is_some() {
+            config.insert("transactional.id".into(), TRANSACTIONAL_ID.into());
+        }
+        let producer = |name: &str| ProducerSpec {
+            name: name.into(),
+            config: config.clone(),
+            custom_partitioner: custom.then(seed_custom_partitioner),
+        };
+        let zombie = self
+            .transactions
+            .iter()
+            .flatten()
+            .any(|s| s.kind == TxnKind::Zombie);
         Scenario {
             seed: 7,
             kafka_version: Some(self.kafka_version.clone()),
@@ -343,52 +469,57 @@ impl Workload {
                     self.min_insync_replicas.to_string(),
                 )]),
             }],
-            producers: vec![ProducerSpec {
-                name: "producer-1".into(),
-                config: self.producer.clone(),
-                custom_partitioner: custom.then(seed_custom_partitioner),
-            }],
-            consumers: vec![],
-            actions: std::iter::once(Action::Send(Send {
-                at_ms: 0,
-                producer: "producer-1".into(),
-                topic: TOPIC.into(),
-                key: None,
-                keys: Some(self.keys.keys(self.key_serializer())),
-                value: None,
-                value_bytes: Some(self.value_bytes),
-                partition: None,
-                count,
-                interval_ms,
-                mode: self.mode,
-            }))
-            .chain(self.faults.iter().map(|f| {
-                let a = BrokerAction {
-                    at_ms: f.at_ms,
-                    broker: f.broker,
-                    extra_latency_ms: None,
-                    count: Some(1),
-                };
-                let bare = BrokerAction { count: None, ..a };
-                match f.kind {
-                    FaultKind::DropRequest => Action::DropRequests(a),
-                    FaultKind::DropResponse => Action::DropResponses(a),
-                    FaultKind::Crash => Action::CrashBroker(bare),
-                    FaultKind::Restart => Action::RestartBroker(bare),
-                    FaultKind::Isolate => Action::IsolateBroker(bare),
-                    FaultKind::Heal => Action::HealBroker(bare),
-                    FaultKind::RestartProducer => Action::RestartProducer(ProducerAction {
+            producers: std::iter::once(producer(PRODUCER))
+                .chain(zombie.then(|| producer(ZOMBIE)))
+                .collect(),
+            consumers: CONSUMERS
+                .iter()
+                .map(|(name, level)| ConsumerSpec {
+                    name: (*name).into(),
+                    topics: vec![TOPIC.into()],
+                    config: BTreeMap::from([("isolation.level".into(), (*level).into())]),
+                })
+                .collect(),
+            actions: self
+                .application_actions()
+                .into_iter()
+                .chain(self.faults.iter().flat_map(|f| {
+                    let a = BrokerAction {
                         at_ms: f.at_ms,
-                        producer: "producer-1".into(),
-                    }),
-                    FaultKind::SlowFollower => Action::SlowFollower(BrokerAction {
-                        extra_latency_ms: Some(SLOW_FOLLOWER_MS),
-                        count: None,
-                        ..a
-                    }),
-                }
-            }))
-            .collect(),
+                        broker: f.broker,
+                        extra_latency_ms: None,
+                        count: Some(1),
+                    };
+                    let bare = BrokerAction { count: None, ..a };
+                    let action = match f.kind {
+                        FaultKind::DropRequest => Action::DropRequests(a),
+                        FaultKind::DropResponse => Action::DropResponses(a),
+                        FaultKind::Crash => Action::CrashBroker(bare),
+                        FaultKind::Restart => Action::RestartBroker(bare),
+                        FaultKind::Isolate => Action::IsolateBroker(bare),
+                        FaultKind::Heal => Action::HealBroker(bare),
+                        FaultKind::RestartProducer => Action::RestartProducer(ProducerAction {
+                            at_ms: f.at_ms,
+                            producer: PRODUCER.into(),
+                        }),
+                        FaultKind::SlowFollower => Action::SlowFollower(BrokerAction {
+                            extra_latency_ms: Some(SLOW_FOLLOWER_MS),
+                            count: None,
+                            ..a
+                        }),
+                    };
+                    // A restarted transactional application calls initTransactions() first.
+                    let init = (f.kind == FaultKind::RestartProducer
+                        && self.transactions.is_some())
+                    .then(|| {
+                        Action::InitTransactions(ProducerAction {
+                            at_ms: f.at_ms,
+                            producer: PRODUCER.into(),
+                        })
+                    });
+                    std::iter::once(action).chain(init)
+                }))
+                .collect(),
             until_ms: RUN_MS,
             network: Some(NetworkSpec {
                 latency_ms: self.latency_ms,

@@ -109,6 +109,13 @@ impl ProducerStateManager {
         &self.aborted_txns
     }
 
+    /// Whether the record at `offset` of `producer_id` belongs to an aborted transaction.
+    pub fn is_aborted(&self, producer_id: i64, offset: u64) -> bool {
+        self.aborted_txns.iter().any(|a| {
+            a.producer_id == producer_id && a.first_offset <= offset && offset <= a.last_offset
+        })
+    }
+
     /// Duplicate first (`findDuplicateBatch`), then the checks of
     /// `ProducerAppendInfo.appendDataBatch`: epoch, sequence, transaction state. `batch`
     /// is the batch as it would be appended (its first offset the log end).
