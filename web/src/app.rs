@@ -2,7 +2,8 @@
 //! the animation clock. `view` only reads; `update` is the one place state changes.
 
 use crate::facts::{
-    delivery_facts, mode_fact, moved_keys, partitioner_facts, replication_facts, MovedKeys,
+    delivery_facts, mode_fact, moved_keys, partitioner_facts, replication_facts, transaction_facts,
+    MovedKeys,
 };
 use crate::inspector::{broker_inspector, find_batch, inspector, replica_inspector, Inspect};
 use crate::painter::paint;
@@ -717,6 +718,7 @@ impl Component for App {
                     w.min_insync_replicas,
                     p.config.acks,
                 ));
+                facts.extend(transaction_facts(p, self.sim.version()));
                 facts
             })
             .unwrap_or_default();

@@ -196,6 +196,35 @@ pub fn moved_keys(keys: &[Serialized], old: u32, new: u32) -> MovedKeys {
     }
 }
 
+/// Transactions as Kafka runs them, where the notes (§7.5, §8) say otherwise.
+pub fn transaction_facts(p: &KafkaProducer, v: KafkaVersion) -> Vec<Fact> {
+    if p.config.transactional_id.is_none() {
+        return Vec::new();
+    }
+    vec![
+        (
+            "commitTransaction() sends EndTxn to the transaction coordinator (the leader of the id's __transaction_state partition), which writes a COMMIT or ABORT control record to every partition of the transaction — one marker per partition, each taking an offset (the notes: one extra record from the producer).".into(),
+            "커밋은 프로듀서가 레코드를 하나 더 보내는 것이 아님: 트랜잭션 코디네이터가 참여한 모든 파티션에 커밋/중단 마커(컨트롤 레코드)를 쓰고, 마커마다 오프셋을 하나씩 차지함.",
+        ),
+        (
+            "read_committed reads up to the last stable offset (the first offset of the earliest open transaction) and drops aborted records with the fetch's aborted-transactions list; read_uncommitted, the default, reads up to the HW. Neither returns markers.".into(),
+            "read_committed는 LSO(가장 이른 열린 트랜잭션의 첫 오프셋)까지만 읽고 중단된 레코드는 버림. 기본값 read_uncommitted는 HW까지, 열린·중단된 트랜잭션의 레코드도 읽음.",
+        ),
+        (
+            "A stable transactional.id keeps its producer id across restarts: initTransactions() bumps the epoch, aborts the previous instance's open transaction and fences it (ProducerFencedException). A random id per start (the notes' UUID) defeats this.".into(),
+            "transactional.id가 고정이면 재시작해도 같은 PID: initTransactions()가 에포크를 올려 이전 인스턴스를 펜싱함. 시작할 때마다 UUID를 쓰면(노트의 예) 좀비를 막을 수 없음.",
+        ),
+        (
+            if v.at_least(4, 0) {
+                "Each partition joins the transaction before its first record (AddPartitionsToTxn); with transaction protocol v2 (KIP-890, 4.0+ clusters that enable it) the leader adds it during verification instead.".into()
+            } else {
+                format!("Each partition joins the transaction before its first record (AddPartitionsToTxn); in Kafka {v} the client sends it to the coordinator.")
+            },
+            "파티션은 첫 레코드 전에 트랜잭션에 등록됨 (AddPartitionsToTxn).",
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

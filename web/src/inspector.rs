@@ -407,7 +407,21 @@ fn producer_state(r: &kafka_lab::broker::partition::Partition) -> Html {
                 .map(|b| format!("{}–{} @{}", b.first_seq, b.last_seq, b.first_offset))
                 .collect::<Vec<_>>()
                 .join(", ");
-            html! { <tr><td>{ pid }</td><td>{ e.epoch }</td><td class="mono">{ batches }</td></tr> }
+            let txn = e
+                .current_txn_first_offset
+                .map_or("—".to_string(), |o| format!("open since @{o}"));
+            html! { <tr><td>{ pid }</td><td>{ e.epoch }</td><td class="mono">{ batches }</td><td class="mono">{ txn }</td></tr> }
+        })
+        .collect();
+    let aborted: Vec<String> = r
+        .producer_state
+        .aborted_txns()
+        .iter()
+        .map(|a| {
+            format!(
+                "PID {} @{}–{}",
+                a.producer_id, a.first_offset, a.last_offset
+            )
         })
         .collect();
     if rows.is_empty() {
@@ -418,9 +432,11 @@ fn producer_state(r: &kafka_lab::broker::partition::Partition) -> Html {
     html! {
         <>
             <table class="records" id="producer-state">
-                <thead><tr><th>{ "producer id" }</th><th>{ "epoch" }</th><th>{ "last batches (sequences @ first offset)" }</th></tr></thead>
+                <thead><tr><th>{ "producer id" }</th><th>{ "epoch" }</th><th>{ "last batches (sequences @ first offset)" }</th><th>{ "transaction" }</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
+            <p class="small mono" id="lso">{ format!("LSO {} · HW {} · aborted transactions: {}", r.last_stable_offset(), r.high_watermark(),
+                if aborted.is_empty() { "none".to_string() } else { aborted.join(", ") }) }</p>
             <p class="small">{ "The leader keeps each producer's last five batches: a retry with the same sequences is answered with its original offset and not written again; a gap is OUT_OF_ORDER_SEQUENCE_NUMBER; an older epoch is INVALID_PRODUCER_EPOCH. Followers keep the same table from what they copy, so a new leader can tell too." }
                 <br/><span class="ko" lang="ko">{ "리더는 프로듀서별 최근 5개 배치를 기억: 같은 시퀀스의 재시도는 원래 오프셋으로 응답하고 다시 쓰지 않음. 팔로워도 복제하며 같은 표를 유지해 새 리더도 중복을 알아봄." }</span></p>
         </>
