@@ -118,6 +118,9 @@ fn markers_take_offsets_and_read_committed_skips_the_aborted() {
     }
     let sends = r["sends"].as_array().unwrap();
     assert!(sends.iter().all(|s| s["outcome"] == "acked"));
+    // The ledger: both "a" were acknowledged and written, but only inside the abort.
+    assert_eq!(r["ledger"]["aborted"], 2);
+    assert_eq!(r["ledger"]["duplicated"], 0);
     assert!(r["action_results"]
         .as_array()
         .unwrap()

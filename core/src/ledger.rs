@@ -14,6 +14,8 @@ pub struct RecordFate {
     /// Some copy comes after a copy of a record its producer sent later to the same
     /// partition: a reader applying the log in order applies them out of order.
     pub reordered: bool,
+    /// Copies inside transactions that were aborted: in the log, never read committed.
+    pub aborted_copies: u32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -31,6 +33,8 @@ pub struct Ledger {
     pub reordered: u64,
     /// Failed to the application, yet written: the callback's error is not the whole story.
     pub failed_but_written: u64,
+    /// Written only inside aborted transactions: read_committed consumers never see them.
+    pub aborted: u64,
 }
 
 /// Per producer, per send index, the record's copies in the partitions' logs.
@@ -60,6 +64,9 @@ pub fn fates(sim: &Simulation) -> Vec<Vec<RecordFate>> {
                 let (producer, index) = (r.origin.0 as usize, r.origin.1);
                 let fate = &mut fates[producer][index as usize];
                 fate.copies += 1;
+                if r.transactional && partition.producer_state.is_aborted(r.producer_id, r.offset) {
+                    fate.aborted_copies += 1;
+                }
                 let seen = newest[producer].get_or_insert(index);
                 if index < *seen {
                     fate.reordered = true;
@@ -92,6 +99,9 @@ impl Ledger {
                         }
                     }
                     Outcome::Pending => ledger.pending += 1,
+                }
+                if fate.copies > 0 && fate.aborted_copies == fate.copies {
+                    ledger.aborted += 1;
                 }
                 ledger.duplicated += fate.copies.saturating_sub(1) as u64;
                 ledger.reordered += fate.reordered as u64;

@@ -559,7 +559,7 @@ fn ledger_box(l: &Ledger) -> Html {
         <g class="ledger-box" id="ledger-box" aria-label="delivery ledger">
             <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="10" class="box"/>
             <text x={(x + 10.0).to_string()} y={(y + 18.0).to_string()} class="strong small">{ "Delivery ledger" }</text>
-            <text x={(x + w - 10.0).to_string()} y={(y + 18.0).to_string()} text-anchor="end" class="tiny">{ format!("전달 결과 · {} records sent", l.records) }</text>
+            <text x={(x + w - 10.0).to_string()} y={(y + 18.0).to_string()} text-anchor="end" class="tiny">{ if l.aborted > 0 { format!("{} sent · {} aborted", l.records, l.aborted) } else { format!("전달 결과 · {} records sent", l.records) } }</text>
             { for cells.iter().enumerate().map(|(i, (name, ko, n, bad))| {
                 let cx = x + 8.0 + (i % 3) as f64 * cell_w + cell_w / 2.0;
                 let cy = y + 50.0 + (i / 3) as f64 * 40.0;
