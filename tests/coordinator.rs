@@ -6,8 +6,8 @@ use kafka_lab::broker::Broker;
 use kafka_lab::config::TopicConfig;
 use kafka_lab::controller::Controller;
 use kafka_lab::coordinator::{
-    partition_for, TransactionCoordinator, TransactionState, TxnRequest, TxnResponse,
-    ABORT_TIMED_OUT_INTERVAL_MS,
+    partition_for, TransactionCoordinator, TransactionState, TransactionVersion, TxnRequest,
+    TxnResponse, ABORT_TIMED_OUT_INTERVAL_MS,
 };
 use kafka_lab::effects::Effects;
 use kafka_lab::errors::Errors;
@@ -175,6 +175,7 @@ impl World {
             producer_id: pid,
             producer_epoch: epoch,
             result,
+            transaction_version: TransactionVersion::Tv0,
         })
         .pop()
         .expect("answered")

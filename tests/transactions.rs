@@ -13,9 +13,9 @@ use kafka_lab::effects::Effects;
 use kafka_lab::errors::Errors;
 use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta, TopicPartition};
 use kafka_lab::net::{
-    ConsumerFetch, FetchPartition, FetchRequest, FetchResponse, FetchedPartition, Node, Payload,
-    ProduceRequest, TransactionResult, TxnMarkerEntry, WireBatch, WriteTxnMarkersRequest,
-    WriteTxnMarkersResponse,
+    AddPartitionsToTxnResponse, ConsumerFetch, FetchPartition, FetchRequest, FetchResponse,
+    FetchedPartition, Node, Payload, ProduceRequest, TransactionResult, TxnMarkerEntry, WireBatch,
+    WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
 use kafka_lab::record::RecordData;
 use kafka_lab::rng::Rng;
@@ -528,13 +528,33 @@ fn a_held_read_committed_fetch_completes_when_the_marker_commits() {
         (0, batch(TP0, PID, 0, &["a"], true)),
         (1, batch(TP0, -1, 0, &["x", "y"], false)),
     ] {
+        let transactional_id = batch.transactional.then(|| Rc::from("tx"));
         let request = ProduceRequest {
             id: 0,
+            transactional_id,
             acks: Acks::All,
             timeout_ms: 30_000,
             batches: vec![batch],
         };
         b.handle_produce(0, producer, request, &mut out);
+        // Adapted for 3.6+ (KIP-890): the transaction's first write waits while the leader
+        // asks the coordinator (under 4.0's transactions V2, to add the partition); its
+        // answer lets it in.
+        let asked = out
+            .messages
+            .iter()
+            .find_map(|(_, _, payload)| match payload {
+                Payload::AddPartitionsToTxn(req) => Some(req.id),
+                _ => None,
+            });
+        if let Some(id) = asked.filter(|_| producer == 0) {
+            assert_eq!(b.partitions[&TP0].log.log_end_offset(), 0, "held");
+            let answer = AddPartitionsToTxnResponse {
+                id,
+                results: vec![(TP0, Errors::None)],
+            };
+            b.handle_add_partitions_response(0, answer, &mut out);
+        }
     }
     let p = &b.partitions[&TP0];
     assert_eq!((p.high_watermark(), p.last_stable_offset()), (3, 0));

@@ -8,6 +8,12 @@
 //! shared is who may serve: only the current leader, and a write it started applies only if
 //! it still leads when the write completes.
 //!
+//! Partition leaders ask it too (KIP-890, `handle_add_partitions_from_leader`): from 3.6 a
+//! leader verifies a producer's first transactional write to a partition
+//! (`handleVerifyPartitionsInTransaction`), and with transaction version 2 (4.0) the leader,
+//! not the client, adds the partition to the transaction; every `EndTxn` then bumps the
+//! producer epoch (`TransactionMetadata.prepareAbortOrCommit`).
+//!
 //! Simplifications, stated: `__transaction_state` is not drawn as a topic. Its replicas are
 //! placed round-robin (partition i on brokers i, i+1, i+2 mod n), its leader is the first
 //! replica the controller has not fenced, and a write takes one follower fetch round trip
@@ -19,10 +25,11 @@ use crate::effects::Effects;
 use crate::errors::Errors;
 use crate::metadata::TopicPartition;
 use crate::net::{
-    Node, Payload, TransactionResult, TxnMarkerEntry, WriteTxnMarkersRequest,
-    WriteTxnMarkersResponse,
+    AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, Node, Payload, TransactionResult,
+    TxnMarkerEntry, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
 use crate::trace::TraceEvent;
+use crate::version::KafkaVersion;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -36,6 +43,53 @@ pub const TRANSACTION_MAX_TIMEOUT_MS: u64 = 900_000;
 pub const ABORT_TIMED_OUT_INTERVAL_MS: u64 = 10_000;
 /// The inter-broker client's `retry.backoff.ms`, before a marker is sent again.
 pub const MARKER_RETRY_BACKOFF_MS: u64 = 100;
+
+/// `TransactionVersion`: the cluster's `transaction.version` feature (KIP-1022;
+/// `server-common/src/main/java/org/apache/kafka/server/common/TransactionVersion.java`).
+/// TV_1 writes flexible `__transaction_state` records; TV_2 is KIP-890 part 2
+/// (`supportsEpochBump`): every `EndTxn` bumps the producer epoch, and the client sends no
+/// `AddPartitionsToTxn` — the partition leader adds the partition when it verifies the
+/// first write. A client uses TV_2 only when the cluster has finalized it
+/// (`TransactionManager.maybeUpdateTransactionV2Enabled`, read at `beginTransaction`); the
+/// client and the cluster of a scenario are the same release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TransactionVersion {
+    Tv0,
+    Tv1,
+    Tv2,
+}
+
+impl TransactionVersion {
+    /// The level of a cluster of `version` formatted with the defaults. `kafka-storage
+    /// format` gives each feature `Features.defaultValue(release)`: the highest level whose
+    /// `bootstrapMetadataVersion` is not above the release's metadata version, which defaults
+    /// to `MetadataVersion.LATEST_PRODUCTION` (`metadata/.../storage/Formatter.java`). TV_1
+    /// and TV_2 bootstrap at 4.0-IV2, which no 3.x release reaches: 3.x clusters are TV_0.
+    /// Kafka 4.0's documentation (operations, "Transaction Protocol") says the protocol "is
+    /// automatically enabled on the server since Apache Kafka 4.0", so 4.0's
+    /// LATEST_PRODUCTION reaches 4.0-IV2: a new 4.0 cluster is TV_2. (A 3.x cluster upgraded
+    /// in place stays TV_0 until `kafka-features.sh upgrade`; scenarios are new clusters.)
+    pub fn of(version: KafkaVersion) -> Self {
+        if version.at_least(4, 0) {
+            TransactionVersion::Tv2
+        } else {
+            TransactionVersion::Tv0
+        }
+    }
+
+    /// `supportsEpochBump`: transactions V2.
+    pub fn supports_epoch_bump(self) -> bool {
+        self >= TransactionVersion::Tv2
+    }
+}
+
+/// `transaction.partition.verification.enable` (KIP-890 part 1, default true since 3.6):
+/// before a producer's first transactional write to a partition, the leader asks the
+/// coordinator whether the partition is in the producer's ongoing transaction
+/// (`ReplicaManager.appendRecords`, `AddPartitionsToTxnManager`).
+pub fn transaction_verification_enabled(version: KafkaVersion) -> bool {
+    version.at_least(3, 6)
+}
 
 /// Java's `String.hashCode`: over UTF-16 code units, `h = 31·h + c`, wrapping.
 pub fn java_string_hash(s: &str) -> i32 {
@@ -85,7 +139,15 @@ impl TransactionState {
             Empty => &[Empty, CompleteCommit, CompleteAbort],
             Ongoing => &[Ongoing, Empty, CompleteCommit, CompleteAbort],
             PrepareCommit => &[Ongoing],
-            PrepareAbort => &[Ongoing, PrepareEpochFence],
+            // Transactions V2 may abort a transaction the coordinator never saw start
+            // (apache/kafka#17698, 4.0): from Empty or a completed one, with an epoch bump.
+            PrepareAbort => &[
+                Ongoing,
+                PrepareEpochFence,
+                Empty,
+                CompleteCommit,
+                CompleteAbort,
+            ],
             CompleteCommit => &[PrepareCommit],
             CompleteAbort => &[PrepareAbort],
             PrepareEpochFence => &[Ongoing],
@@ -116,15 +178,34 @@ pub struct TransactionMetadata {
     pub last_update_ms: u64,
     /// Prepare*: the partitions whose marker is not yet written.
     pub markers_pending: BTreeSet<TopicPartition>,
+    /// `clientTransactionVersion`: the protocol the transaction runs under. With TV_2 an
+    /// `EndTxn` retry carries the epoch before the bump (`endTxnEpochBumped`); a fence or a
+    /// timeout abort is TV_0 ("transaction timeouts use FenceProducerEpoch").
+    pub transaction_version: TransactionVersion,
 }
 
 /// Who waits on a write to `__transaction_state`, and what to tell them.
 #[derive(Clone, Debug, PartialEq)]
 enum Reply {
     None,
-    InitProducerId { producer: u16 },
-    AddPartitions { producer: u16 },
-    EndTxn { producer: u16 },
+    InitProducerId {
+        producer: u16,
+    },
+    AddPartitions {
+        producer: u16,
+    },
+    /// `EndTxn` v5+ (transactions V2) carries the new producer id and epoch; older
+    /// versions none.
+    EndTxn {
+        producer: u16,
+        with_epoch: bool,
+    },
+    /// A partition leader's `AddPartitionsToTxn` (transactions V2: the leader adds them).
+    LeaderAddPartitions {
+        leader: u32,
+        request: u64,
+        partitions: Vec<TopicPartition>,
+    },
 }
 
 /// A transition being replicated: the state it leads to, applied at `at`.
@@ -174,11 +255,14 @@ pub enum TxnRequest {
         producer_epoch: i16,
         partitions: Vec<TopicPartition>,
     },
+    /// `transaction_version`: the client's (`EndTxnRequest` v5+ is TV_2), which decides
+    /// whether the end bumps the epoch.
     EndTxn {
         transactional_id: Rc<str>,
         producer_id: i64,
         producer_epoch: i16,
         result: TransactionResult,
+        transaction_version: TransactionVersion,
     },
 }
 
@@ -231,6 +315,8 @@ pub struct TransactionCoordinator {
     next_marker_request: u64,
     next_cleanup_ms: u64,
     write_latency_ms: u64,
+    /// The brokers' release: which error a failed verification answers.
+    version: KafkaVersion,
 }
 
 impl TransactionCoordinator {
@@ -255,7 +341,20 @@ impl TransactionCoordinator {
             next_marker_request: 0,
             next_cleanup_ms: ABORT_TIMED_OUT_INTERVAL_MS,
             write_latency_ms: 2 * latency_ms.max(1),
+            version: KafkaVersion::latest(),
         }
+    }
+
+    /// The coordinator of a cluster of `version` (the newest modelled by default).
+    pub fn with_version(mut self, version: KafkaVersion) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// Each `__transaction_state` partition's leader, as the brokers' metadata caches have
+    /// it: where a partition leader sends its `AddPartitionsToTxn`.
+    pub fn leaders(&self) -> Vec<Option<u32>> {
+        self.partitions.iter().map(|p| p.leader).collect()
     }
 
     /// The broker that coordinates `transactional_id` now, if any.
@@ -464,6 +563,7 @@ impl TransactionCoordinator {
                 let mut next = m.clone();
                 if next.state != TransactionState::Ongoing {
                     next.txn_start_ms = now;
+                    next.transaction_version = TransactionVersion::Tv0;
                 }
                 next.state = TransactionState::Ongoing;
                 next.partitions.extend(partitions);
@@ -474,37 +574,199 @@ impl TransactionCoordinator {
                 producer_id,
                 producer_epoch,
                 result,
+                transaction_version,
                 ..
-            } => {
-                let Some(m) = self.transactions.get(&id) else {
-                    let e = Errors::InvalidProducerIdMapping;
-                    return self.reply(broker, producer, name, e, None, out);
-                };
-                let error = if m.producer_id != producer_id {
-                    Some(Errors::InvalidProducerIdMapping)
-                } else if m.producer_epoch != producer_epoch {
-                    Some(Errors::ProducerFenced)
-                } else {
-                    match (m.state, result) {
-                        (TransactionState::Ongoing, _) => None,
-                        (TransactionState::CompleteCommit, TransactionResult::Commit)
-                        | (TransactionState::CompleteAbort, TransactionResult::Abort) => {
-                            Some(Errors::None)
-                        }
-                        (TransactionState::PrepareCommit, TransactionResult::Commit)
-                        | (TransactionState::PrepareAbort, TransactionResult::Abort) => {
-                            Some(Errors::ConcurrentTransactions)
-                        }
-                        _ => Some(Errors::InvalidTxnState),
-                    }
-                };
-                if let Some(e) = error {
-                    return self.reply(broker, producer, name, e, Some(m), out);
-                }
-                let next = prepare_complete(m, result, now);
-                self.write(now, broker, next, Reply::EndTxn { producer }, out);
-            }
+            } => self.end_transaction(
+                now,
+                broker,
+                producer,
+                id,
+                (producer_id, producer_epoch),
+                result,
+                transaction_version,
+                out,
+            ),
         }
+    }
+
+    /// `handleEndTransaction` (`TransactionCoordinator.endTransaction`). Under transactions
+    /// V2 (the metadata's `clientTransactionVersion`) every end bumped the epoch, so a
+    /// request one epoch behind is a retry of the end that did (`endTxnEpochBumped`): OK
+    /// once complete, CONCURRENT_TRANSACTIONS while the markers go out; any other epoch is
+    /// PRODUCER_FENCED. A V2 client may abort a transaction the coordinator never saw
+    /// start (its first write never reached the leader): from Empty (apache/kafka#17698)
+    /// or a completed one, a PrepareAbort with no partitions that bumps the epoch. The
+    /// end of a V2 client (`EndTxn` v5+) bumps the epoch (`prepareAbortOrCommit`); the
+    /// markers carry the new one and the response returns it.
+    #[allow(clippy::too_many_arguments)]
+    fn end_transaction(
+        &mut self,
+        now: u64,
+        broker: u32,
+        producer: u16,
+        id: Rc<str>,
+        (producer_id, producer_epoch): (i64, i16),
+        result: TransactionResult,
+        client_version: TransactionVersion,
+        out: &mut Effects,
+    ) {
+        use TransactionState::*;
+        const NAME: &str = "EndTxn";
+        let with_epoch = client_version.supports_epoch_bump();
+        let Some(m) = self.transactions.get(&id) else {
+            let e = Errors::InvalidProducerIdMapping;
+            return self.reply(broker, producer, NAME, e, None, out);
+        };
+        let v2 = m.transaction_version.supports_epoch_bump();
+        let retry = v2 && m.producer_epoch == producer_epoch.saturating_add(1);
+        let valid_epoch = match m.state {
+            PrepareCommit | PrepareAbort | CompleteCommit | CompleteAbort if v2 => retry,
+            _ => producer_epoch == m.producer_epoch,
+        };
+        let abort_unseen = with_epoch
+            && result == TransactionResult::Abort
+            && matches!(m.state, Empty | CompleteCommit | CompleteAbort)
+            && producer_epoch == m.producer_epoch;
+        let error = if m.producer_id != producer_id {
+            Some(Errors::InvalidProducerIdMapping)
+        } else if abort_unseen {
+            None
+        } else if !valid_epoch {
+            Some(Errors::ProducerFenced)
+        } else {
+            match (m.state, result) {
+                (Ongoing, _) => None,
+                (CompleteCommit, TransactionResult::Commit)
+                | (CompleteAbort, TransactionResult::Abort) => Some(Errors::None),
+                (PrepareCommit, TransactionResult::Commit)
+                | (PrepareAbort, TransactionResult::Abort) => Some(Errors::ConcurrentTransactions),
+                _ => Some(Errors::InvalidTxnState),
+            }
+        };
+        if let Some(e) = error {
+            let m = (e == Errors::None && with_epoch).then_some(m);
+            return self.reply(broker, producer, NAME, e, m, out);
+        }
+        let mut next = prepare_complete(m, result, now);
+        if with_epoch {
+            next.producer_epoch = next.producer_epoch.saturating_add(1);
+        }
+        next.transaction_version = client_version;
+        self.write(
+            now,
+            broker,
+            next,
+            Reply::EndTxn {
+                producer,
+                with_epoch,
+            },
+            out,
+        );
+    }
+
+    /// A partition leader's `AddPartitionsToTxn` (`KafkaApis.handleAddPartitionsToTxnRequest`
+    /// for a broker's v4+ request). `verify_only` (KIP-890 part 1,
+    /// `handleVerifyPartitionsInTransaction`): answered at once from what
+    /// `__transaction_state` holds — a pending write is not looked at, the append's guard
+    /// check covers it — INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED for another epoch,
+    /// CONCURRENT_TRANSACTIONS while the markers of the previous transaction go out, else
+    /// per partition NONE if in the transaction or INVALID_TXN_STATE (TRANSACTION_ABORTABLE
+    /// from 3.8, KAFKA-16314). Otherwise (transactions V2) the partitions are added as a
+    /// client's `AddPartitionsToTxn` would add them (`handleAddPartitionsToTransaction`)
+    /// and the leader is answered once the write completes.
+    pub fn handle_add_partitions_from_leader(
+        &mut self,
+        now: u64,
+        broker: u32,
+        leader: u32,
+        request: AddPartitionsToTxnRequest,
+        out: &mut Effects,
+    ) {
+        let answer = |error: Errors, out: &mut Effects| {
+            let results = request.partitions.iter().map(|&tp| (tp, error)).collect();
+            out.messages.push((
+                Node::Broker(broker),
+                Node::Broker(leader),
+                Payload::AddPartitionsToTxnResponse(AddPartitionsToTxnResponse {
+                    id: request.id,
+                    results,
+                }),
+            ));
+        };
+        let id = &request.transactional_id;
+        if self.coordinator_for(id) != Some(broker) {
+            return answer(Errors::NotCoordinator, out);
+        }
+        if !request.verify_only && self.write_in_flight(id) {
+            return answer(Errors::ConcurrentTransactions, out);
+        }
+        let Some(m) = self.transactions.get(id) else {
+            return answer(Errors::InvalidProducerIdMapping, out);
+        };
+        if m.producer_id != request.producer_id {
+            return answer(Errors::InvalidProducerIdMapping, out);
+        }
+        if m.producer_epoch != request.producer_epoch {
+            return answer(Errors::ProducerFenced, out);
+        }
+        if request.verify_only {
+            if matches!(
+                m.state,
+                TransactionState::PrepareCommit | TransactionState::PrepareAbort
+            ) {
+                return answer(Errors::ConcurrentTransactions, out);
+            }
+            let missing = if self.version.at_least(3, 8) {
+                Errors::TransactionAbortable
+            } else {
+                Errors::InvalidTxnState
+            };
+            let results = request
+                .partitions
+                .iter()
+                .map(|&tp| {
+                    let error = if m.partitions.contains(&tp) {
+                        Errors::None
+                    } else {
+                        missing
+                    };
+                    (tp, error)
+                })
+                .collect();
+            out.messages.push((
+                Node::Broker(broker),
+                Node::Broker(leader),
+                Payload::AddPartitionsToTxnResponse(AddPartitionsToTxnResponse {
+                    id: request.id,
+                    results,
+                }),
+            ));
+            return;
+        }
+        if m.state.completing() {
+            return answer(Errors::ConcurrentTransactions, out);
+        }
+        let present = request
+            .partitions
+            .iter()
+            .all(|tp| m.partitions.contains(tp));
+        if present && m.state == TransactionState::Ongoing {
+            return answer(Errors::None, out);
+        }
+        let mut next = m.clone();
+        if next.state != TransactionState::Ongoing {
+            next.txn_start_ms = now;
+        }
+        next.state = TransactionState::Ongoing;
+        next.transaction_version = TransactionVersion::Tv2;
+        next.partitions.extend(request.partitions.iter().copied());
+        next.last_update_ms = now;
+        let reply = Reply::LeaderAddPartitions {
+            leader,
+            request: request.id,
+            partitions: request.partitions.clone(),
+        };
+        self.write(now, broker, next, reply, out);
     }
 
     /// `handleInitProducerId` with a transactional id.
@@ -536,6 +798,7 @@ impl TransactionCoordinator {
                 txn_start_ms: now,
                 last_update_ms: now,
                 markers_pending: BTreeSet::new(),
+                transaction_version: TransactionVersion::Tv0,
             };
             self.write(now, broker, next, Reply::InitProducerId { producer }, out);
             return;
@@ -556,6 +819,7 @@ impl TransactionCoordinator {
             let mut fenced = m.clone();
             fenced.state = TransactionState::PrepareEpochFence;
             fenced.producer_epoch = fenced.producer_epoch.saturating_add(1);
+            fenced.transaction_version = TransactionVersion::Tv0;
             out.events.push(TraceEvent::TxnStateChanged {
                 broker,
                 transactional_id: Rc::clone(&id),
@@ -640,12 +904,34 @@ impl TransactionCoordinator {
         let prepared = next.state.completing() && next.markers_pending.is_empty();
         let reply = match w.reply {
             Reply::None => None,
-            Reply::InitProducerId { producer } => Some((producer, "InitProducerId")),
-            Reply::AddPartitions { producer } => Some((producer, "AddPartitionsToTxn")),
-            Reply::EndTxn { producer } => Some((producer, "EndTxn")),
+            Reply::InitProducerId { producer } => Some((producer, "InitProducerId", true)),
+            Reply::AddPartitions { producer } => Some((producer, "AddPartitionsToTxn", true)),
+            Reply::EndTxn {
+                producer,
+                with_epoch,
+            } => Some((producer, "EndTxn", with_epoch)),
+            Reply::LeaderAddPartitions {
+                leader,
+                request,
+                partitions,
+            } => {
+                out.messages.push((
+                    Node::Broker(w.broker),
+                    Node::Broker(leader),
+                    Payload::AddPartitionsToTxnResponse(AddPartitionsToTxnResponse {
+                        id: request,
+                        results: partitions
+                            .into_iter()
+                            .map(|tp| (tp, Errors::None))
+                            .collect(),
+                    }),
+                ));
+                None
+            }
         };
-        if let Some((producer, name)) = reply {
-            self.reply(w.broker, producer, name, Errors::None, Some(&next), out);
+        if let Some((producer, name, with_epoch)) = reply {
+            let m = with_epoch.then_some(&next);
+            self.reply(w.broker, producer, name, Errors::None, m, out);
         }
         self.transactions.insert(Rc::clone(&id), next);
         // A transaction with no partitions has no markers to wait for.
@@ -689,8 +975,10 @@ impl TransactionCoordinator {
                 transactional_id: Rc::clone(&id),
                 producer_epoch: m.producer_epoch,
             });
+            // `prepareFenceProducerEpoch`: one bump, under either protocol.
             let mut fenced = m.clone();
             fenced.producer_epoch = fenced.producer_epoch.saturating_add(1);
+            fenced.transaction_version = TransactionVersion::Tv0;
             let next = prepare_complete(&fenced, TransactionResult::Abort, now);
             self.write(now, broker, next, Reply::None, out);
         }
@@ -876,7 +1164,8 @@ mod tests {
     #[test]
     fn state_table() {
         use TransactionState::*;
-        assert_eq!(PrepareAbort.valid_previous(), &[Ongoing, PrepareEpochFence]);
+        assert!(PrepareAbort.valid_previous().contains(&PrepareEpochFence));
+        assert!(!PrepareCommit.valid_previous().contains(&Empty));
         assert!(Ongoing.valid_previous().contains(&CompleteAbort));
     }
 }

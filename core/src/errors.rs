@@ -48,6 +48,10 @@ pub enum KafkaError {
     /// `TransactionCoordinatorFencedException`: a marker from a coordinator older than the
     /// one the partition knows.
     TransactionCoordinatorFenced(String),
+    /// `TransactionAbortableException` (3.8+, error `TRANSACTION_ABORTABLE`): the partition
+    /// leader could not verify the write with the transaction coordinator (KIP-890); the
+    /// application aborts and goes on.
+    TransactionAbortable(String),
     /// `KafkaException`, e.g. a transactional call in an error state, or a commit whose
     /// sends failed.
     Kafka(String),
@@ -74,6 +78,7 @@ impl KafkaError {
             KafkaError::TransactionAborted(_) => "TransactionAbortedException",
             KafkaError::InvalidTxnTimeout(_) => "InvalidTxnTimeoutException",
             KafkaError::TransactionCoordinatorFenced(_) => "TransactionCoordinatorFencedException",
+            KafkaError::TransactionAbortable(_) => "TransactionAbortableException",
             KafkaError::Kafka(_) => "KafkaException",
         }
     }
@@ -97,6 +102,7 @@ impl KafkaError {
             | KafkaError::TransactionAborted(m)
             | KafkaError::InvalidTxnTimeout(m)
             | KafkaError::TransactionCoordinatorFenced(m)
+            | KafkaError::TransactionAbortable(m)
             | KafkaError::Kafka(m) => m,
         }
     }
@@ -147,6 +153,9 @@ pub enum Errors {
     TransactionCoordinatorFenced,
     /// The producer id is not the one the coordinator has for the transactional id.
     InvalidProducerIdMapping,
+    /// 3.8+ (KIP-890): a transactional write to a partition not in the producer's ongoing
+    /// transaction, as the coordinator answered the leader's verification. Abortable.
+    TransactionAbortable,
 }
 
 impl Errors {
@@ -215,6 +224,9 @@ impl Errors {
             Errors::NotCoordinator | Errors::CoordinatorNotAvailable => KafkaError::Kafka(text(
                 "This is not the correct coordinator.",
             )),
+            Errors::TransactionAbortable => KafkaError::TransactionAbortable(text(
+                "The server encountered an error with the transaction. The client can abort the transaction to continue using this transactional ID.",
+            )),
             Errors::FencedLeaderEpoch
             | Errors::InvalidUpdateVersion
             | Errors::IneligibleReplica
@@ -248,6 +260,7 @@ impl Errors {
             Errors::InvalidTransactionTimeout => "INVALID_TRANSACTION_TIMEOUT",
             Errors::TransactionCoordinatorFenced => "TRANSACTION_COORDINATOR_FENCED",
             Errors::InvalidProducerIdMapping => "INVALID_PRODUCER_ID_MAPPING",
+            Errors::TransactionAbortable => "TRANSACTION_ABORTABLE",
         }
     }
 }

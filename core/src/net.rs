@@ -73,9 +73,34 @@ pub struct WriteTxnMarkersResponse {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProduceRequest {
     pub id: u64,
+    /// The producer's `transactional.id` (ProduceRequest v3+): with it the leader verifies
+    /// a transaction's first write to a partition with the coordinator (KIP-890, 3.6+).
+    pub transactional_id: Option<Rc<str>>,
     pub acks: Acks,
     pub timeout_ms: u64,
     pub batches: Vec<WireBatch>,
+}
+
+/// `AddPartitionsToTxn` v4+ from a partition leader to the transactional id's coordinator
+/// (`AddPartitionsToTxnManager`, KIP-890), before a producer's first transactional write
+/// to the partitions: with `verify_only` (part 1, 3.6+) whether they are in its ongoing
+/// transaction; without (part 2, transaction version 2) to add them to it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AddPartitionsToTxnRequest {
+    pub id: u64,
+    pub transactional_id: Rc<str>,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub verify_only: bool,
+    pub partitions: Vec<TopicPartition>,
+}
+
+/// The coordinator's answer, per partition (`AddPartitionsToTxnResult`): NONE when the
+/// partition is (now) in the transaction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AddPartitionsToTxnResponse {
+    pub id: u64,
+    pub results: Vec<(TopicPartition, Errors)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -202,6 +227,9 @@ pub enum Payload {
     /// From a transaction coordinator to a partition leader, and back.
     WriteTxnMarkers(WriteTxnMarkersRequest),
     WriteTxnMarkersResponse(WriteTxnMarkersResponse),
+    /// From a partition leader to a transaction coordinator, and back (KIP-890).
+    AddPartitionsToTxn(AddPartitionsToTxnRequest),
+    AddPartitionsToTxnResponse(AddPartitionsToTxnResponse),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -11,7 +11,7 @@ use crate::coordinator::{TransactionCoordinator, TxnResponse};
 use crate::effects::Effects;
 use crate::errors::{Errors, KafkaError};
 use crate::metadata::{place_replicas, Cluster, PartitionMeta, TopicMeta, TopicPartition};
-use crate::net::{Network, Node, Payload};
+use crate::net::{AddPartitionsToTxnResponse, Network, Node, Payload};
 use crate::producer::{KafkaProducer, Outcome, TransactionalCall};
 use crate::record::RecordData;
 use crate::rng::Rng;
@@ -599,7 +599,7 @@ impl Simulation {
                 .collect(),
             crashed: vec![false; brokers as usize],
             isolated: vec![false; brokers as usize],
-            coordinator: TransactionCoordinator::new(brokers, latency),
+            coordinator: TransactionCoordinator::new(brokers, latency).with_version(version),
             coordinator_wake_at: None,
             call_results: BTreeMap::new(),
             controller,
@@ -1160,6 +1160,10 @@ impl Simulation {
         }
         if !brokers.is_empty() {
             self.coordinator.elect(&self.controller, self.now, out);
+            let leaders = self.coordinator.leaders();
+            for broker in &mut self.brokers {
+                broker.set_transaction_state_leaders(leaders.clone());
+            }
         }
         if !changes.is_empty() || !brokers.is_empty() {
             let cluster = Rc::make_mut(&mut self.cluster);
@@ -1219,6 +1223,7 @@ impl Simulation {
                         | Payload::InitProducerId
                         | Payload::TxnRequest(_)
                         | Payload::WriteTxnMarkers(_)
+                        | Payload::AddPartitionsToTxn(_)
                 );
                 if request {
                     out.messages
@@ -1351,6 +1356,30 @@ impl Simulation {
             (Node::Broker(_), Node::Broker(_), Payload::WriteTxnMarkersResponse(resp)) => {
                 self.coordinator
                     .handle_markers_response(self.now, resp, out);
+            }
+            (Node::Broker(leader), Node::Broker(b), Payload::AddPartitionsToTxn(req)) => {
+                if self.brokers[b as usize].online {
+                    self.coordinator
+                        .handle_add_partitions_from_leader(self.now, b, leader, req, out);
+                } else {
+                    // Restarted, not yet serving: not the coordinator of anything yet.
+                    let results = req
+                        .partitions
+                        .iter()
+                        .map(|&tp| (tp, Errors::NotCoordinator))
+                        .collect();
+                    out.messages.push((
+                        Node::Broker(b),
+                        Node::Broker(leader),
+                        Payload::AddPartitionsToTxnResponse(AddPartitionsToTxnResponse {
+                            id: req.id,
+                            results,
+                        }),
+                    ));
+                }
+            }
+            (Node::Broker(_), Node::Broker(leader), Payload::AddPartitionsToTxnResponse(resp)) => {
+                self.brokers[leader as usize].handle_add_partitions_response(self.now, resp, out);
             }
             _ => unreachable!("no other message kinds are sent"),
         }

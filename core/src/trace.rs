@@ -281,6 +281,26 @@ pub enum TraceEvent {
         transactional_id: Rc<str>,
         producer_epoch: i16,
     },
+    /// A partition leader holds a produce request and asks the transactional id's
+    /// coordinator about the producer's first transactional write to `partitions` (KIP-890,
+    /// `AddPartitionsToTxn` from `AddPartitionsToTxnManager`): whether they are in its
+    /// ongoing transaction (`verify_only`, 3.6+), or, under transactions V2, to add them.
+    TxnVerificationSent {
+        broker: u32,
+        coordinator: u32,
+        producer: u16,
+        producer_id: i64,
+        producer_epoch: i16,
+        partitions: Vec<TopicPartition>,
+        verify_only: bool,
+    },
+    /// The coordinator's answer reached the leader (or the leader gave up: NETWORK_EXCEPTION),
+    /// per partition; the held request goes on.
+    TxnVerificationAnswered {
+        broker: u32,
+        producer: u16,
+        results: Vec<(TopicPartition, &'static str)>,
+    },
     /// A `__transaction_state` partition has a new leader: the coordinator of its ids.
     CoordinatorMoved {
         partition: u32,
@@ -625,6 +645,36 @@ impl fmt::Display for TraceEvent {
                 f,
                 "txn-timeout b{broker} {transactional_id}: abort epoch {producer_epoch}"
             ),
+            TraceEvent::TxnVerificationSent {
+                broker,
+                coordinator,
+                producer,
+                producer_id,
+                producer_epoch,
+                partitions,
+                verify_only,
+            } => {
+                write!(
+                    f,
+                    "txn-verify b{broker} -> b{coordinator} p{producer} pid {producer_id} epoch {producer_epoch} {}:",
+                    if *verify_only { "verify" } else { "add" }
+                )?;
+                for tp in partitions {
+                    write!(f, " t{}p{}", tp.topic, tp.partition)?;
+                }
+                Ok(())
+            }
+            TraceEvent::TxnVerificationAnswered {
+                broker,
+                producer,
+                results,
+            } => {
+                write!(f, "txn-verified b{broker} p{producer}:")?;
+                for (tp, error) in results {
+                    write!(f, " t{}p{} {error}", tp.topic, tp.partition)?;
+                }
+                Ok(())
+            }
             TraceEvent::CoordinatorMoved {
                 partition,
                 broker,

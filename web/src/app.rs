@@ -436,6 +436,30 @@ impl App {
             TraceEvent::TxnTimedOut { broker, transactional_id, producer_epoch } => format!(
                 "coordinator (broker {broker}): {transactional_id}'s transaction is older than transaction.timeout.ms — aborted under epoch {producer_epoch}"
             ),
+            TraceEvent::TxnVerificationSent { broker, coordinator, producer, producer_epoch, partitions, verify_only, .. } => format!(
+                "broker {broker} holds {}'s first transactional write to {} and asks coordinator (broker {coordinator}) {} (epoch {producer_epoch}; KIP-890)",
+                names(*producer),
+                partitions.iter().map(|tp| cluster.display(*tp)).collect::<Vec<_>>().join(", "),
+                if *verify_only {
+                    "whether its transaction is ongoing there"
+                } else {
+                    "to add the partition to its transaction (transactions V2: the client sent no AddPartitionsToTxn)"
+                }
+            ),
+            TraceEvent::TxnVerificationAnswered { broker, producer, results } => format!(
+                "broker {broker}: the coordinator answers for {}: {} — {}",
+                names(*producer),
+                results
+                    .iter()
+                    .map(|(tp, e)| format!("{} {e}", cluster.display(*tp)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if results.iter().all(|(_, e)| *e == "NONE") {
+                    "the held request is appended"
+                } else {
+                    "those batches are refused, nothing of them reaches the log"
+                }
+            ),
             TraceEvent::CoordinatorMoved { partition, broker, coordinator_epoch } => format!(
                 "broker {broker} now leads __transaction_state-{partition}: it coordinates those transactional ids (coordinator epoch {coordinator_epoch})"
             ),
@@ -950,6 +974,13 @@ fn korean(event: &TraceEvent, cluster: &kafka_lab::metadata::Cluster) -> Option<
         TraceEvent::TxnCallReturned { error: Some(e), .. } => format!("트랜잭션 호출 실패: {e}"),
         TraceEvent::TxnStateChanged { transactional_id, state, producer_epoch, .. } => format!("코디네이터: {transactional_id} 상태 {} (에포크 {producer_epoch})", state.name()),
         TraceEvent::TxnTimedOut { transactional_id, .. } => format!("코디네이터: {transactional_id} 트랜잭션이 transaction.timeout.ms 초과 — 에포크를 올려 중단(abort)"),
+        TraceEvent::TxnVerificationSent { broker, partitions, .. } => format!(
+            "브로커 {broker}가 트랜잭션 첫 쓰기를 붙잡고 코디네이터에 확인 요청 ({}; KIP-890): 중단된 트랜잭션의 늦은 레코드가 매달린 트랜잭션을 만들지 못하게 함",
+            partitions.iter().map(|tp| cluster.display(*tp)).collect::<Vec<_>>().join(", ")
+        ),
+        TraceEvent::TxnVerificationAnswered { results, .. } if results.iter().any(|(_, e)| *e != "NONE") => {
+            "코디네이터가 진행 중인 트랜잭션이 아니라고 응답 — 배치 거부, 로그에 기록되지 않음".to_string()
+        }
         TraceEvent::MarkerWritten { tp, result, offset, .. } => format!(
             "{}에 {} 마커 기록 (오프셋 {offset}): 마커도 오프셋 하나를 차지함",
             cluster.display(*tp),

@@ -4,7 +4,9 @@
 //! path with acks=all), the leader's side of follower and consumer fetches (`DelayedFetch`;
 //! `read_committed` reads to the last stable offset), its own fetchers for the partitions it
 //! follows, the `isr-expiration` task, and the roles the controller's metadata gives it
-//! (`broker.md` §2–§8, `exactly-once.md` §7–§8).
+//! (`broker.md` §2–§8, `exactly-once.md` §7–§8). From 3.6 it verifies a producer's first
+//! transactional write to a partition with the transaction coordinator before appending it
+//! (KIP-890, `AddPartitionsToTxnManager`; see `Verification`).
 
 pub mod epoch_cache;
 pub mod log;
@@ -13,13 +15,17 @@ pub mod producer_state;
 
 use crate::config::{Acks, IsolationLevel};
 use crate::controller::{Controller, PartitionChange, PartitionRegistration};
+use crate::coordinator::{
+    partition_for, transaction_verification_enabled, TransactionVersion,
+    TRANSACTION_STATE_PARTITIONS,
+};
 use crate::effects::Effects;
 use crate::errors::Errors;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::net::{
-    AlterPartition, FetchPartition, FetchRequest, FetchResponse, FetchedPartition, Node,
-    PartitionResponse, Payload, ProduceRequest, ProduceResponse, WriteTxnMarkersRequest,
-    WriteTxnMarkersResponse,
+    AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, AlterPartition, FetchPartition,
+    FetchRequest, FetchResponse, FetchedPartition, Node, PartitionResponse, Payload,
+    ProduceRequest, ProduceResponse, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
 use crate::trace::TraceEvent;
 use crate::version::KafkaVersion;
@@ -37,6 +43,50 @@ pub const REPLICA_FETCH_WAIT_MAX_MS: u64 = 500;
 /// The broker's `request.timeout.ms`: how long markers wait for the ISR
 /// (`handleWriteTxnMarkersRequest` appends them with it as the timeout).
 pub const REQUEST_TIMEOUT_MS: u64 = 30_000;
+
+/// `add.partitions.to.txn.retry.backoff.ms` and `add.partitions.to.txn.retry.backoff.max.ms`
+/// (4.0, KAFKA-18654, `AddPartitionsToTxnConfig`): under transactions V2 a leader whose
+/// `AddPartitionsToTxn` meets CONCURRENT_TRANSACTIONS (the previous transaction's markers
+/// are still going out) asks again itself, every 20 ms for up to 100 ms, before it answers
+/// the producer.
+pub const ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MS: u64 = 20;
+pub const ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MAX_MS: u64 = 100;
+
+/// A produce request held while the transaction coordinator verifies the partitions its
+/// producer writes to for the first time in a transaction (KIP-890 part 1, 3.6+;
+/// `ReplicaManager.appendRecords` → `AddPartitionsToTxnManager.verifyTransaction`, the
+/// request going on in the callback `appendEntries`), or, under transactions V2 (4.0),
+/// adds them to the transaction. The producer's connection reads nothing more meanwhile.
+///
+/// Why: before 3.6 nothing tied a transactional append to the coordinator's view. A produce
+/// delayed in the network past its transaction's abort (the client gave up on it, aborted,
+/// the ABORT marker was written) is appended after the marker under the same epoch and
+/// opens a transaction the coordinator knows nothing of: no marker will ever end it, and
+/// the partition's last stable offset stays there — a "hanging transaction" that blocks
+/// `read_committed` consumers (and log compaction) until an operator aborts it
+/// (`kafka-transactions.sh abort`, KIP-664); the coordinator's `transaction.timeout.ms`
+/// abort does not see it. If the producer writes to that partition in a later transaction,
+/// that transaction's marker ends it instead, and the aborted record commits with it. With
+/// verification the coordinator answers that the transaction is not ongoing (or that the
+/// epoch is old) and the record is refused.
+#[derive(Clone, Debug, PartialEq)]
+struct Verification {
+    producer: u16,
+    request: ProduceRequest,
+    /// The guard each partition's append must carry (`VerificationGuard`).
+    guards: BTreeMap<TopicPartition, u64>,
+    add: AddPartitionsToTxnRequest,
+    coordinator: Option<u32>,
+    /// The inter-broker `request.timeout.ms` of the request out: NETWORK_EXCEPTION then.
+    deadline: u64,
+    /// Transactions V2: CONCURRENT_TRANSACTIONS is retried until this time, and the retry
+    /// waits until `retry_at`.
+    retry_until: u64,
+    retry_at: Option<u64>,
+    /// The producer's connection closed meanwhile: the append still happens, nobody is
+    /// answered (Kafka sends the response to a closed channel).
+    orphaned: bool,
+}
 
 /// An `acks=all` append waiting for the high watermark (`DelayedProduce`).
 #[derive(Clone, Debug, PartialEq)]
@@ -145,6 +195,12 @@ pub struct Broker {
     pub failed_produce_requests: u64,
     /// The producer ids this broker may hand out (`RPCProducerIdManager`): next, end.
     producer_ids: Option<(i64, i64)>,
+    /// Each `__transaction_state` partition's leader as this broker's metadata has it:
+    /// where its `AddPartitionsToTxnManager` sends.
+    transaction_state_leaders: Vec<Option<u32>>,
+    /// Produce requests waiting on the coordinator, by verification id.
+    verifying: BTreeMap<u64, Verification>,
+    next_verification_id: u64,
 }
 
 impl Broker {
@@ -159,7 +215,9 @@ impl Broker {
         for (tp, registration) in &controller.partitions {
             if registration.replicas.contains(&id) {
                 let config = &cluster.topic(*tp).config;
-                partitions.insert(*tp, Partition::new(*tp, id, registration, config, 0));
+                let mut p = Partition::new(*tp, id, registration, config, 0);
+                p.producer_state.verification_enabled = transaction_verification_enabled(version);
+                partitions.insert(*tp, p);
             }
         }
         let mut broker = Broker {
@@ -183,6 +241,12 @@ impl Broker {
             total_produce_requests: 0,
             failed_produce_requests: 0,
             producer_ids: None,
+            // The coordinator's initial placement: partition i led by broker i mod n.
+            transaction_state_leaders: (0..TRANSACTION_STATE_PARTITIONS)
+                .map(|i| Some(i % cluster.brokers.max(1)))
+                .collect(),
+            verifying: BTreeMap::new(),
+            next_verification_id: 0,
         };
         broker.update_roles();
         broker
@@ -265,6 +329,7 @@ impl Broker {
         self.produce_queue.clear();
         self.waiting_on.clear();
         self.producer_ids = None;
+        self.verifying.clear();
         for p in self.partitions.values_mut() {
             p.leader = None;
             p.pending_isr = None;
@@ -371,8 +436,199 @@ impl Broker {
             else {
                 return;
             };
-            self.process_produce(now, producer, &request, out);
+            let Some(request) = self.maybe_verify(now, producer, request, out) else {
+                continue;
+            };
+            self.process_produce(now, producer, &request, &Verified::default(), true, out);
         }
+    }
+
+    /// The coordinators' leaders changed (the simulation keeps every broker's view current).
+    pub fn set_transaction_state_leaders(&mut self, leaders: Vec<Option<u32>>) {
+        self.transaction_state_leaders = leaders;
+    }
+
+    /// `ReplicaManager.appendRecords` with a `transactionalId` and verification on
+    /// (`partitionEntriesForVerification`): the transactional batches whose producer has no
+    /// transaction open on their partition get a verification guard, and the whole request
+    /// waits for the coordinator's answer. Returns the request when nothing needs verifying.
+    fn maybe_verify(
+        &mut self,
+        now: u64,
+        producer: u16,
+        request: ProduceRequest,
+        out: &mut Effects,
+    ) -> Option<ProduceRequest> {
+        let Some(transactional_id) = request.transactional_id.clone() else {
+            return Some(request);
+        };
+        if !transaction_verification_enabled(self.version) || !self.online {
+            return Some(request);
+        }
+        let mut guards = BTreeMap::new();
+        let mut producer_id_and_epoch = None;
+        for batch in request
+            .batches
+            .iter()
+            .filter(|b| b.transactional && b.producer_id >= 0)
+        {
+            let Some(p) = self.partitions.get_mut(&batch.tp).filter(|p| p.is_leader()) else {
+                continue;
+            };
+            let (pid, epoch) = (batch.producer_id, batch.producer_epoch);
+            if let Some(guard) =
+                p.maybe_start_transaction_verification(pid, batch.base_sequence, epoch)
+            {
+                guards.insert(batch.tp, guard);
+                producer_id_and_epoch.get_or_insert((pid, epoch));
+            }
+        }
+        let Some((producer_id, producer_epoch)) = producer_id_and_epoch else {
+            return Some(request);
+        };
+        let id = self.next_verification_id;
+        self.next_verification_id += 1;
+        let coordinator = self.transaction_state_leaders[partition_for(&transactional_id) as usize];
+        let add = AddPartitionsToTxnRequest {
+            id,
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            // Transactions V2 (produce v12): the leader adds the partitions itself.
+            verify_only: !TransactionVersion::of(self.version).supports_epoch_bump(),
+            partitions: guards.keys().copied().collect(),
+        };
+        self.waiting_on.insert(producer);
+        self.verifying.insert(
+            id,
+            Verification {
+                producer,
+                request,
+                guards,
+                add,
+                coordinator,
+                deadline: now + REQUEST_TIMEOUT_MS,
+                retry_until: now + ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MAX_MS,
+                retry_at: None,
+                orphaned: false,
+            },
+        );
+        match coordinator {
+            Some(_) => self.send_verification(now, id, out),
+            // `getTransactionCoordinator` found no live leader.
+            None => {
+                let v = self.verifying.remove(&id).expect("just added");
+                let results = v
+                    .add
+                    .partitions
+                    .iter()
+                    .map(|&tp| (tp, Errors::CoordinatorNotAvailable))
+                    .collect();
+                self.finish_verification(now, v, results, out);
+            }
+        }
+        None
+    }
+
+    fn send_verification(&mut self, now: u64, id: u64, out: &mut Effects) {
+        let v = self.verifying.get_mut(&id).expect("verifying");
+        let coordinator = v.coordinator.expect("a coordinator to ask");
+        v.deadline = now + REQUEST_TIMEOUT_MS;
+        v.retry_at = None;
+        out.events.push(TraceEvent::TxnVerificationSent {
+            broker: self.id,
+            coordinator,
+            producer: v.producer,
+            producer_id: v.add.producer_id,
+            producer_epoch: v.add.producer_epoch,
+            partitions: v.add.partitions.clone(),
+            verify_only: v.add.verify_only,
+        });
+        out.messages.push((
+            Node::Broker(self.id),
+            Node::Broker(coordinator),
+            Payload::AddPartitionsToTxn(v.add.clone()),
+        ));
+    }
+
+    /// The coordinator's answer to a verification (`AddPartitionsToTxnHandler.onComplete`).
+    /// Under transactions V2, CONCURRENT_TRANSACTIONS is first retried here.
+    pub fn handle_add_partitions_response(
+        &mut self,
+        now: u64,
+        response: AddPartitionsToTxnResponse,
+        out: &mut Effects,
+    ) {
+        let Some(v) = self.verifying.get_mut(&response.id) else {
+            // Given up on (timed out, or the connection closed) already.
+            return;
+        };
+        let busy = response
+            .results
+            .iter()
+            .any(|(_, e)| *e == Errors::ConcurrentTransactions);
+        if !v.add.verify_only
+            && busy
+            && now + ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MS <= v.retry_until
+        {
+            v.retry_at = Some(now + ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MS);
+            return;
+        }
+        let v = self.verifying.remove(&response.id).expect("present");
+        let producer = v.producer;
+        let orphaned = v.orphaned;
+        self.finish_verification(now, v, response.results, out);
+        if !orphaned {
+            self.serve(now, producer, out);
+        }
+    }
+
+    /// The verification is over: the errors the coordinator gave become the producer's
+    /// answer for those partitions, as `AddPartitionsToTxnManager` and
+    /// `ReplicaManager.appendRecords` translate them for clients of this release
+    /// (PRODUCER_FENCED → INVALID_PRODUCER_EPOCH; INVALID_TXN_STATE "Partition was not added
+    /// to the transaction"; the coordinator's retriable errors → NOT_ENOUGH_REPLICAS,
+    /// KAFKA-15459, which old clients retry — NETWORK_EXCEPTION among them from 3.8 — or
+    /// CONCURRENT_TRANSACTIONS for a transactions V2 producer, KAFKA-18662); the rest of the
+    /// request is appended, the verified partitions with their guards.
+    fn finish_verification(
+        &mut self,
+        now: u64,
+        v: Verification,
+        results: Vec<(TopicPartition, Errors)>,
+        out: &mut Effects,
+    ) {
+        out.events.push(TraceEvent::TxnVerificationAnswered {
+            broker: self.id,
+            producer: v.producer,
+            results: results.iter().map(|(tp, e)| (*tp, e.name())).collect(),
+        });
+        let tv2 = !v.add.verify_only;
+        let mut errors = BTreeMap::new();
+        for (tp, error) in results {
+            let translated = match error {
+                Errors::None => continue,
+                Errors::ProducerFenced => (Errors::InvalidProducerEpoch, error.name().to_string()),
+                Errors::InvalidTxnState => (
+                    error,
+                    "Partition was not added to the transaction".to_string(),
+                ),
+                Errors::ConcurrentTransactions
+                | Errors::CoordinatorNotAvailable
+                | Errors::NotCoordinator => retriable(error, tv2),
+                Errors::NetworkException if self.version.at_least(3, 8) => retriable(error, tv2),
+                _ => (error, error.name().to_string()),
+            };
+            errors.insert(tp, translated);
+        }
+        if !v.orphaned {
+            self.waiting_on.remove(&v.producer);
+        }
+        let verified = Verified {
+            guards: v.guards,
+            errors,
+        };
+        self.process_produce(now, v.producer, &v.request, &verified, !v.orphaned, out);
     }
 
     /// Appends every batch to its partition's log. `acks=0` gets no response, `acks=1` one
@@ -383,6 +639,8 @@ impl Broker {
         now: u64,
         producer: u16,
         request: &ProduceRequest,
+        verified: &Verified,
+        respond: bool,
         out: &mut Effects,
     ) {
         let mut partitions = Vec::with_capacity(request.batches.len());
@@ -407,6 +665,12 @@ impl Broker {
                 // (`LogAppendResult` has no custom message for these).
                 (PartitionResponse::error(batch.tp, batch.batch, error), None)
             };
+            // A partition the coordinator did not verify is answered with its error: its
+            // batch never reaches the log (`appendEntries` leaves it out).
+            if let Some((error, reason)) = verified.errors.get(&batch.tp) {
+                partitions.push(reject(*error, reason.clone()));
+                continue;
+            }
             // A producer's metadata may be stale: the leader moved, or this broker has not
             // replayed the metadata since it restarted.
             let partition = match self.partitions.get_mut(&batch.tp) {
@@ -431,7 +695,9 @@ impl Broker {
                 partitions.push(reject(Errors::NotEnoughReplicas, reason));
                 continue;
             }
-            let response = match partition.append_records_to_leader(producer, batch, now) {
+            let guard = verified.guards.get(&batch.tp).copied();
+            let appended = partition.append_records_to_leader_verified(producer, batch, guard, now);
+            let response = match appended {
                 LeaderAppend::Appended { base_offset } => {
                     out.events.push(TraceEvent::Appended {
                         broker: self.id,
@@ -468,6 +734,9 @@ impl Broker {
         }
         // Held follower fetches now have data.
         self.complete_delayed_fetch(now, false, out);
+        if !respond {
+            return;
+        }
         match request.acks {
             Acks::None => {}
             Acks::Leader => out.messages.push((
@@ -651,6 +920,13 @@ impl Broker {
     pub fn client_gone(&mut self, producer: u16) {
         self.produce_queue.remove(&producer);
         self.waiting_on.remove(&producer);
+        for v in self
+            .verifying
+            .values_mut()
+            .filter(|v| v.producer == producer)
+        {
+            v.orphaned = true;
+        }
         self.delayed_produce.retain(
             |d| !matches!(d.reply, DelayedReply::Produce { producer: p, .. } if p == producer),
         );
@@ -929,6 +1205,12 @@ impl Broker {
                 until: now + REPLICA_FETCH_BACKOFF_MS,
             };
         }
+        // A verification out to it fails (`wasDisconnected`): at the next timer, now.
+        for v in self.verifying.values_mut() {
+            if v.coordinator == Some(peer) && v.retry_at.is_none() {
+                v.deadline = now;
+            }
+        }
     }
 
     /// Held requests whose time came, fetchers to restart, and the `isr-expiration` task.
@@ -975,6 +1257,36 @@ impl Broker {
         }
         self.complete_delayed_produce(now, out);
         self.complete_delayed_fetch(now, false, out);
+        self.verification_timers(now, out);
+    }
+
+    /// Verifications to send again (transactions V2 retries) or to give up on
+    /// (`request.timeout.ms`, or the coordinator's connection closed: NETWORK_EXCEPTION).
+    fn verification_timers(&mut self, now: u64, out: &mut Effects) {
+        let due: Vec<u64> = self
+            .verifying
+            .iter()
+            .filter(|(_, v)| v.retry_at.map_or(now >= v.deadline, |at| now >= at))
+            .map(|(&id, _)| id)
+            .collect();
+        for id in due {
+            if self.verifying[&id].retry_at.is_some() {
+                self.send_verification(now, id, out);
+                continue;
+            }
+            let v = self.verifying.remove(&id).expect("due");
+            let (producer, orphaned) = (v.producer, v.orphaned);
+            let results = v
+                .add
+                .partitions
+                .iter()
+                .map(|&tp| (tp, Errors::NetworkException))
+                .collect();
+            self.finish_verification(now, v, results, out);
+            if !orphaned {
+                self.serve(now, producer, out);
+            }
+        }
     }
 
     /// When this broker next has something to do on its own.
@@ -988,7 +1300,36 @@ impl Broker {
                 Fetcher::Backoff { until } => *until,
             }))
             .chain(self.leads_replicated.then_some(self.next_isr_check_ms))
+            .chain(
+                self.verifying
+                    .values()
+                    .map(|v| v.retry_at.unwrap_or(v.deadline)),
+            )
             .min()
+    }
+}
+
+/// What a verification decided for a produce request's partitions: the guard each
+/// verified partition's append carries, and the answer for those that failed.
+#[derive(Debug, Default)]
+struct Verified {
+    guards: BTreeMap<TopicPartition, u64>,
+    errors: BTreeMap<TopicPartition, (Errors, String)>,
+}
+
+/// The coordinator was busy or could not be reached: an error the producer retries.
+/// 3.6–3.9 clients do not all know the coordinator's codes on a produce, so the leader
+/// answers NOT_ENOUGH_REPLICAS (KAFKA-15459); a transactions V2 producer gets
+/// CONCURRENT_TRANSACTIONS (KAFKA-18662).
+fn retriable(error: Errors, tv2: bool) -> (Errors, String) {
+    let reason = format!(
+        "Unable to verify the partition has been added to the transaction. Underlying error: {}",
+        error.name()
+    );
+    if tv2 {
+        (Errors::ConcurrentTransactions, reason)
+    } else {
+        (Errors::NotEnoughReplicas, reason)
     }
 }
 

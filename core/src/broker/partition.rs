@@ -394,7 +394,7 @@ impl Partition {
         self.log.truncate_to(offset);
         self.epoch_cache.truncate_from_end(offset);
         self.high_watermark = self.high_watermark.min(offset);
-        self.producer_state = ProducerStateManager::default();
+        self.producer_state = ProducerStateManager::new(self.producer_state.verification_enabled);
         for r in self.log.records() {
             track_producer(&mut self.producer_state, r);
         }
@@ -409,11 +409,46 @@ impl Partition {
 
     /// `appendRecordsToLeader`: an idempotent batch is checked against the producer's
     /// state first (a transactional one may open a transaction); then the records take
-    /// consecutive offsets from the log end offset.
+    /// consecutive offsets from the log end offset. Without a verification guard: a
+    /// transactional batch that would open a transaction here is refused where
+    /// verification is on (3.6+).
     pub fn append_records_to_leader(
         &mut self,
         producer: u16,
         batch: &WireBatch,
+        now: u64,
+    ) -> LeaderAppend {
+        self.append_records_to_leader_verified(producer, batch, None, now)
+    }
+
+    /// `maybeStartTransactionVerification`: a transactional batch of a producer with no
+    /// transaction open here must be verified with the coordinator first; the guard the
+    /// append will have to carry, or `None` when the transaction is already open here.
+    pub fn maybe_start_transaction_verification(
+        &mut self,
+        producer_id: i64,
+        sequence: i32,
+        epoch: i16,
+    ) -> Option<u64> {
+        if self.producer_state.has_ongoing_transaction(producer_id) {
+            return None;
+        }
+        let state = &mut self.producer_state;
+        Some(state.maybe_create_verification_state_entry(producer_id, sequence, epoch))
+    }
+
+    /// `appendRecordsToLeader` with the `verificationGuard` the coordinator's answer
+    /// released (KIP-890). The checks, in `UnifiedLog.analyzeAndValidateProducerState`'s
+    /// order: a duplicate is answered first; then a transactional batch that would open a
+    /// transaction without the producer's current guard is refused with
+    /// `INVALID_TXN_STATE` (the transaction ended, or was never verified, since); then
+    /// epoch, the verification's lowest sequence (`ProducerAppendInfo.checkSequence`), and
+    /// sequence.
+    pub fn append_records_to_leader_verified(
+        &mut self,
+        producer: u16,
+        batch: &WireBatch,
+        verification_guard: Option<u64>,
         now: u64,
     ) -> LeaderAppend {
         let base = self.log.log_end_offset();
@@ -437,13 +472,42 @@ impl Partition {
                 last_seq,
                 first_offset: base,
             };
-            match self.producer_state.check(
+            let check = self.producer_state.check(
                 batch.producer_id,
                 batch.producer_epoch,
                 metadata,
                 batch.transactional,
                 &name,
-            ) {
+            );
+            if !matches!(check, SequenceCheck::Duplicate { .. }) {
+                let state = &self.producer_state;
+                let verified = state.check_verification(
+                    batch.producer_id,
+                    batch.transactional,
+                    verification_guard,
+                );
+                if let Err(reason) = verified {
+                    return LeaderAppend::Rejected {
+                        error: Errors::InvalidTxnState,
+                        reason,
+                    };
+                }
+            }
+            let lowest = self
+                .producer_state
+                .verification_state_entry(batch.producer_id)
+                .map(|e| e.lowest_sequence)
+                .filter(|&lowest| batch.base_sequence > lowest);
+            let check = match (check, lowest) {
+                (SequenceCheck::Append | SequenceCheck::OutOfOrder(_), Some(lowest)) => {
+                    SequenceCheck::OutOfOrder(format!(
+                        "Out of order sequence number for producer {} at offset {base} in partition {name}: {} (incoming seq. number), {lowest} (earliest seen sequence)",
+                        batch.producer_id, batch.base_sequence
+                    ))
+                }
+                (check, _) => check,
+            };
+            match check {
                 SequenceCheck::Append => {}
                 SequenceCheck::Duplicate { first_offset } => {
                     return LeaderAppend::Duplicate {

@@ -4,7 +4,9 @@
 //! `ProducerAppendInfo.checkSequence`, `UnifiedLog.analyzeAndValidateProducerState`); and
 //! its transactions here: which are open, which ended but are not yet below the high
 //! watermark (together they hold the last stable offset back, §8), and the aborted ones
-//! a `read_committed` fetch must name (`AbortedTxn`, §7).
+//! a `read_committed` fetch must name (`AbortedTxn`, §7). And, from 3.6 (KIP-890), the
+//! verification state of producers whose first transactional write here is being checked
+//! with the coordinator (`VerificationStateEntry`).
 
 use crate::errors::Errors;
 use crate::net::TransactionResult;
@@ -61,6 +63,20 @@ pub struct AbortedTxn {
     pub last_stable_offset: u64,
 }
 
+/// `VerificationStateEntry`: a producer's first transactional write here is being
+/// verified with the coordinator. The guard identifies this verification: it is dropped
+/// when a transactional batch or a marker of the producer is appended, so a verification
+/// answered after the transaction ended (an ABORT marker written meanwhile) no longer
+/// matches and the append is refused (the ABA race `UnifiedLog.analyzeAndValidateProducerState`
+/// describes). The lowest sequence seen keeps a higher one from being written while a
+/// lower one still waits (`maybeUpdateLowestSequenceAndEpoch`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerificationStateEntry {
+    pub guard: u64,
+    pub lowest_sequence: i32,
+    pub epoch: i16,
+}
+
 /// What the leader does with an idempotent batch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SequenceCheck {
@@ -89,6 +105,12 @@ pub struct ProducerStateManager {
     /// The aborted transaction index (the log segments' `TransactionIndex`), in marker
     /// order.
     aborted_txns: Vec<AbortedTxn>,
+    /// `transaction.partition.verification.enable` as this log has it
+    /// (`ProducerStateManagerConfig.transactionVerificationEnabled`): off before 3.6.
+    pub verification_enabled: bool,
+    /// `verificationStates`, by producer id, and the next guard to hand out.
+    verification: BTreeMap<i64, VerificationStateEntry>,
+    next_guard: u64,
 }
 
 /// `ProducerAppendInfo.inSequence`: the next sequence, wrapping after `i32::MAX` to 0.
@@ -97,6 +119,14 @@ fn in_sequence(last_seq: i32, next_seq: i32) -> bool {
 }
 
 impl ProducerStateManager {
+    /// An empty state, with `transaction.partition.verification.enable` as given.
+    pub fn new(verification_enabled: bool) -> Self {
+        ProducerStateManager {
+            verification_enabled,
+            ..ProducerStateManager::default()
+        }
+    }
+
     pub fn entry(&self, producer_id: i64) -> Option<&ProducerStateEntry> {
         self.producers.get(&producer_id)
     }
@@ -114,6 +144,66 @@ impl ProducerStateManager {
         self.aborted_txns.iter().any(|a| {
             a.producer_id == producer_id && a.first_offset <= offset && offset <= a.last_offset
         })
+    }
+
+    /// `UnifiedLog.hasOngoingTransaction`.
+    pub fn has_ongoing_transaction(&self, producer_id: i64) -> bool {
+        self.producers
+            .get(&producer_id)
+            .is_some_and(|e| e.current_txn_first_offset.is_some())
+    }
+
+    /// `maybeCreateVerificationStateEntry`: the producer's verification guard, a new one
+    /// unless a verification is already under way (a retry), whose lowest sequence and
+    /// epoch then follow the batch.
+    pub fn maybe_create_verification_state_entry(
+        &mut self,
+        producer_id: i64,
+        sequence: i32,
+        epoch: i16,
+    ) -> u64 {
+        let next_guard = &mut self.next_guard;
+        let entry = self.verification.entry(producer_id).or_insert_with(|| {
+            *next_guard += 1;
+            VerificationStateEntry {
+                guard: *next_guard,
+                lowest_sequence: sequence,
+                epoch,
+            }
+        });
+        // `maybeUpdateLowestSequenceAndEpoch`.
+        if epoch == entry.epoch && sequence < entry.lowest_sequence {
+            entry.lowest_sequence = sequence;
+        }
+        if epoch > entry.epoch {
+            entry.epoch = epoch;
+            entry.lowest_sequence = sequence;
+        }
+        entry.guard
+    }
+
+    pub fn verification_state_entry(&self, producer_id: i64) -> Option<&VerificationStateEntry> {
+        self.verification.get(&producer_id)
+    }
+
+    /// `batchMissingRequiredVerification` for a transactional batch of a producer with no
+    /// transaction open here: with verification on, the append must carry the producer's
+    /// current guard. Returns the refusal (`InvalidTxnStateException`).
+    pub fn check_verification(
+        &self,
+        producer_id: i64,
+        transactional: bool,
+        guard: Option<u64>,
+    ) -> Result<(), String> {
+        if !transactional || !self.verification_enabled || self.has_ongoing_transaction(producer_id)
+        {
+            return Ok(());
+        }
+        let current = self.verification.get(&producer_id).map(|e| e.guard);
+        if guard.is_none() || guard != current {
+            return Err("Record was not part of an ongoing transaction".into());
+        }
+        Ok(())
     }
 
     /// Duplicate first (`findDuplicateBatch`), then the checks of
@@ -199,6 +289,10 @@ impl ProducerStateManager {
             entry.current_txn_first_offset = Some(batch.first_offset);
             self.ongoing_txns.insert(batch.first_offset, producer_id);
         }
+        // `UnifiedLog.updateProducers`: the transaction has a first offset here now.
+        if transactional {
+            self.verification.remove(&producer_id);
+        }
     }
 
     /// `ProducerAppendInfo.checkProducerEpoch` and `checkCoordinatorEpoch` for a marker a
@@ -240,6 +334,8 @@ impl ProducerStateManager {
             .or_insert_with(|| ProducerStateEntry::new(producer_epoch));
         entry.maybe_update_epoch(producer_epoch);
         entry.coordinator_epoch = coordinator_epoch;
+        // The transaction ended: a verification begun for it no longer holds.
+        self.verification.remove(&producer_id);
         // A marker with no data before it changes neither the LSO nor the index.
         let Some(first_offset) = entry.current_txn_first_offset.take() else {
             return;

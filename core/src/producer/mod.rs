@@ -9,7 +9,7 @@ pub mod sender;
 pub mod transaction_manager;
 
 use crate::config::{Acks, ProducerConfig};
-use crate::coordinator::TxnResponse;
+use crate::coordinator::{TransactionVersion, TxnResponse};
 use crate::effects::Effects;
 use crate::errors::{Errors, KafkaError};
 use crate::metadata::{Cluster, TopicPartition};
@@ -168,10 +168,10 @@ impl KafkaProducer {
             config.request_timeout_ms,
         );
         let tm = match &config.transactional_id {
-            Some(id) => Some(TransactionManager::transactional(
-                id,
-                config.transaction_timeout_ms,
-            )),
+            Some(id) => Some(
+                TransactionManager::transactional(id, config.transaction_timeout_ms)
+                    .with_transaction_version(TransactionVersion::of(config.version)),
+            ),
             None => config.idempotence.then(TransactionManager::default),
         };
         let pool = BufferPool::new(config.version, config.buffer_memory, config.poolable_size());
@@ -816,6 +816,13 @@ impl KafkaProducer {
                 producer_epoch,
             });
         }
+        if let Some((producer_id, producer_epoch)) = outcome.epoch_bumped {
+            out.events.push(TraceEvent::EpochBumped {
+                producer: self.id,
+                producer_id,
+                producer_epoch,
+            });
+        }
         if let Some((action, error)) = outcome.returned {
             out.events.push(TraceEvent::TxnCallReturned {
                 producer: self.id,
@@ -1100,10 +1107,12 @@ impl KafkaProducer {
         out: &mut Effects,
     ) {
         let id = self.sender.next_request_id();
-        let transactional = self
+        let transactional_id = self
             .tm
             .as_ref()
-            .is_some_and(TransactionManager::is_transactional);
+            .and_then(|tm| tm.txn.as_ref())
+            .map(|t| Rc::clone(&t.transactional_id));
+        let transactional = transactional_id.is_some();
         let mut wire = Vec::with_capacity(batches.len());
         let mut records = 0;
         let mut bytes = 0;
@@ -1142,6 +1151,7 @@ impl KafkaProducer {
             Node::Broker(broker),
             Payload::Produce(ProduceRequest {
                 id,
+                transactional_id,
                 acks,
                 timeout_ms: self.config.request_timeout_ms,
                 batches: wire,

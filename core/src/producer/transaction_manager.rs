@@ -5,8 +5,17 @@
 //! no retry can close. The transactional half: the client's state machine, the partitions
 //! added to the transaction, and the queue of coordinator requests the sender sends one at
 //! a time (FindCoordinator, InitProducerId, AddPartitionsToTxn, EndTxn).
+//!
+//! Under transactions V2 (KIP-890 part 2, a 4.0 client of a cluster whose
+//! `transaction.version` is 2, `isTransactionV2Enabled`) the client sends no
+//! `AddPartitionsToTxn`: a partition is in the transaction as soon as a record is
+//! (`maybeAddPartition`), the leader adds it when it verifies the first write; and every
+//! `EndTxn` bumps the epoch, which its response carries (`EndTxnHandler.handleResponse`):
+//! the client takes it and starts its sequences over. The epoch bump after an abortable
+//! error is then the coordinator's, never an `InitProducerId` of the client's
+//! (`needToTriggerEpochBumpFromClient`, KAFKA-17898).
 
-use crate::coordinator::{TxnRequest, TxnResponse};
+use crate::coordinator::{TransactionVersion, TxnRequest, TxnResponse};
 use crate::errors::{Errors, KafkaError};
 use crate::metadata::TopicPartition;
 use crate::net::TransactionResult;
@@ -105,6 +114,8 @@ pub struct Transactional {
     /// After an abortable error, the abort ends with an `InitProducerId` epoch bump.
     bump_after_abort: bool,
     pub blocked: Option<BlockedCall>,
+    /// The protocol: TV_2 when the cluster has finalized `transaction.version` 2.
+    pub transaction_version: TransactionVersion,
 }
 
 /// What a transactional response changed, for the producer to act on.
@@ -116,6 +127,8 @@ pub struct TxnOutcome {
     pub returned: Option<(u32, Option<KafkaError>)>,
     /// A new producer id / epoch arrived.
     pub producer_id: Option<(i64, i16)>,
+    /// Transactions V2: the `EndTxn` response bumped the epoch.
+    pub epoch_bumped: Option<(i64, i16)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -333,9 +346,25 @@ impl TransactionManager {
                 retry_at: 0,
                 bump_after_abort: false,
                 blocked: None,
+                transaction_version: TransactionVersion::Tv0,
             }),
             ..TransactionManager::default()
         }
+    }
+
+    /// The protocol the cluster has finalized (`maybeUpdateTransactionV2Enabled`).
+    pub fn with_transaction_version(mut self, version: TransactionVersion) -> Self {
+        if let Some(t) = &mut self.txn {
+            t.transaction_version = version;
+        }
+        self
+    }
+
+    /// `isTransactionV2Enabled`.
+    pub fn is_transaction_v2(&self) -> bool {
+        self.txn
+            .as_ref()
+            .is_some_and(|t| t.transaction_version.supports_epoch_bump())
     }
 
     pub fn is_transactional(&self) -> bool {
@@ -458,9 +487,16 @@ impl TransactionManager {
 
     /// `maybeAddPartition`, once the record is in a batch: a partition new to the
     /// transaction is added before anything is sent to it.
+    /// Under transactions V2 the partition is in the transaction at once: the leader adds
+    /// it when the first batch comes.
     pub fn add_partition(&mut self, tp: TopicPartition) {
         if let Some(t) = &mut self.txn {
-            if !t.partitions_in_transaction.contains(&tp) && !t.pending_partitions.contains(&tp) {
+            if t.transaction_version.supports_epoch_bump() {
+                t.partitions_in_transaction.insert(tp);
+                t.transaction_started = true;
+            } else if !t.partitions_in_transaction.contains(&tp)
+                && !t.pending_partitions.contains(&tp)
+            {
                 t.new_partitions.insert(tp);
             }
         }
@@ -596,6 +632,7 @@ impl TransactionManager {
                 producer_id,
                 producer_epoch,
                 result,
+                transaction_version: t.transaction_version,
             },
         };
         Some((call, Some(coordinator), request))
@@ -734,7 +771,16 @@ impl TransactionManager {
                 t.partitions_in_transaction.extend(added);
                 t.transaction_started = true;
             }
-            TxnCall::EndTxn(result) => self.complete_transaction(result, &mut outcome),
+            TxnCall::EndTxn(result) => {
+                // EndTxn v5+ returns the bumped epoch (-1 before): new sequences under it.
+                let v2 = t.transaction_version.supports_epoch_bump();
+                if v2 && response.producer_id >= 0 {
+                    self.set_producer_id(response.producer_id, response.producer_epoch);
+                    self.partitions.clear();
+                    outcome.epoch_bumped = Some((response.producer_id, response.producer_epoch));
+                }
+                self.complete_transaction(result, &mut outcome)
+            }
         }
         outcome
     }
@@ -783,8 +829,9 @@ impl TransactionManager {
         if matches!(error, KafkaError::ProducerFenced(_)) {
             self.fatal(error.clone(), &mut outcome);
         } else if !matches!(error, KafkaError::TransactionAborted(_)) {
-            // The abort will ask for a new epoch (`epochBumpRequired`).
-            if !self.is_completing() {
+            // The abort will ask for a new epoch (`epochBumpRequired`) — unless under
+            // transactions V2, whose EndTxn bumps it anyway.
+            if !self.is_completing() && !self.is_transaction_v2() {
                 self.txn.as_mut().expect("transactional").bump_after_abort = true;
             }
             self.abortable(error.clone(), &mut outcome);
