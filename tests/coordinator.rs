@@ -12,7 +12,10 @@ use kafka_lab::coordinator::{
 use kafka_lab::effects::Effects;
 use kafka_lab::errors::Errors;
 use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta, TopicPartition};
-use kafka_lab::net::{Payload, TransactionResult, WriteTxnMarkersRequest, WriteTxnMarkersResponse};
+use kafka_lab::net::{
+    AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, Payload, TransactionResult,
+    WriteTxnMarkersRequest, WriteTxnMarkersResponse,
+};
 use kafka_lab::version::KafkaVersion;
 use std::rc::Rc;
 
@@ -35,6 +38,8 @@ struct World {
     brokers: Vec<Broker>,
     /// Markers sent and not yet answered, oldest first.
     markers: Vec<WriteTxnMarkersRequest>,
+    /// Answers to partition leaders' `AddPartitionsToTxn` (KIP-890), oldest first.
+    leader_answers: Vec<AddPartitionsToTxnResponse>,
 }
 
 impl World {
@@ -64,7 +69,16 @@ impl World {
             controller,
             brokers,
             markers: Vec::new(),
+            leader_answers: Vec::new(),
         }
+    }
+
+    /// The coordinator of a `version` cluster.
+    fn versioned(version: &str) -> Self {
+        let mut w = World::new();
+        let version = KafkaVersion::parse(version).unwrap();
+        w.coordinator = w.coordinator.with_version(version);
+        w
     }
 
     fn broker(&self) -> u32 {
@@ -100,6 +114,7 @@ impl World {
             match payload {
                 Payload::TxnResponse(r) => answers.push(r),
                 Payload::WriteTxnMarkers(req) => self.markers.push(req),
+                Payload::AddPartitionsToTxnResponse(r) => self.leader_answers.push(r),
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -169,17 +184,54 @@ impl World {
     }
 
     fn end(&mut self, epoch: i16, result: TransactionResult) -> Errors {
+        self.end_with(epoch, result, TransactionVersion::Tv0).error
+    }
+
+    /// `EndTxn` of a client running `version` (v5+ for TV_2).
+    fn end_with(
+        &mut self,
+        epoch: i16,
+        result: TransactionResult,
+        version: TransactionVersion,
+    ) -> TxnResponse {
         let pid = self.producer_id();
         self.call(TxnRequest::EndTxn {
             transactional_id: ID.into(),
             producer_id: pid,
             producer_epoch: epoch,
             result,
-            transaction_version: TransactionVersion::Tv0,
+            transaction_version: version,
         })
         .pop()
         .expect("answered")
-        .error
+    }
+
+    /// A partition leader's `AddPartitionsToTxn` (broker 2 asking), and 10 ms: the answer
+    /// per partition.
+    fn leader_asks(
+        &mut self,
+        pid: i64,
+        epoch: i16,
+        partitions: &[TopicPartition],
+        verify_only: bool,
+    ) -> Vec<(TopicPartition, Errors)> {
+        let mut out = Effects::default();
+        let broker = self.broker();
+        let request = AddPartitionsToTxnRequest {
+            id: 7,
+            transactional_id: ID.into(),
+            producer_id: pid,
+            producer_epoch: epoch,
+            verify_only,
+            partitions: partitions.to_vec(),
+        };
+        self.coordinator
+            .handle_add_partitions_from_leader(self.now, broker, 2, request, &mut out);
+        let mut answers = Vec::new();
+        self.collect(out, &mut answers);
+        self.advance(self.now + 10, &mut answers);
+        assert!(answers.is_empty());
+        self.leader_answers.pop().expect("answered").results
     }
 }
 
@@ -338,4 +390,177 @@ fn a_stale_epoch_is_fenced_and_the_next_transaction_starts_from_complete() {
     // another epoch is PRODUCER_FENCED.
     assert_eq!(w.add(1, &[TP0]), Errors::ProducerFenced);
     assert_eq!(w.add(0, &[TP1]), Errors::None);
+}
+
+// KIP-890: partition leaders ask the coordinator (3.6+), and transactions V2 (4.0).
+
+#[test]
+fn verify_partition_handling() {
+    // TransactionCoordinatorTest.testVerifyPartitionHandling: another producer id →
+    // INVALID_PRODUCER_ID_MAPPING; another epoch → PRODUCER_FENCED; markers going out
+    // (PrepareCommit) → CONCURRENT_TRANSACTIONS.
+    let mut w = World::versioned("3.9");
+    w.init();
+    w.add(0, &[TP0]);
+    let pid = w.producer_id();
+    let all = |e: Errors| vec![(TP0, e)];
+    assert_eq!(
+        w.leader_asks(pid + 1, 0, &[TP0], true),
+        all(Errors::InvalidProducerIdMapping)
+    );
+    assert_eq!(
+        w.leader_asks(pid, 1, &[TP0], true),
+        all(Errors::ProducerFenced)
+    );
+    assert_eq!(w.leader_asks(pid, 0, &[TP0], true), all(Errors::None));
+    w.end(0, TransactionResult::Commit);
+    assert_eq!(w.state().0, TransactionState::PrepareCommit);
+    assert_eq!(
+        w.leader_asks(pid, 0, &[TP0], true),
+        all(Errors::ConcurrentTransactions)
+    );
+}
+
+#[test]
+fn verify_only_answers_per_partition_and_by_release() {
+    // shouldRespondWithErrorsNoneOnAddPartitionWhenOngoingVerifyOnlyAndPartitionsTheSame and
+    // shouldRespondWithInvalidTxnStateWhenVerifyOnlyAndPartitionNotPresent: a partition in
+    // the transaction is NONE; one not in it INVALID_TXN_STATE (3.6, 3.7) or
+    // TRANSACTION_ABORTABLE (3.8+, KAFKA-16314). Verification adds nothing.
+    for (version, missing) in [
+        ("3.6", Errors::InvalidTxnState),
+        ("3.7", Errors::InvalidTxnState),
+        ("3.8", Errors::TransactionAbortable),
+        ("3.9", Errors::TransactionAbortable),
+    ] {
+        let mut w = World::versioned(version);
+        w.init();
+        w.add(0, &[TP0]);
+        let pid = w.producer_id();
+        let answer = w.leader_asks(pid, 0, &[TP0, TP1], true);
+        assert_eq!(
+            answer,
+            vec![(TP0, Errors::None), (TP1, missing)],
+            "{version}"
+        );
+        let partitions = &w.coordinator.transactions[ID].partitions;
+        assert_eq!(partitions.iter().copied().collect::<Vec<_>>(), [TP0]);
+    }
+}
+
+#[test]
+fn a_leader_adds_the_partition_under_transactions_v2() {
+    // 4.0: the leader's AddPartitionsToTxn (not verifyOnly) opens the transaction as the
+    // client's used to: Ongoing once the write completes, then answered NONE. A second one
+    // while that write is in flight is CONCURRENT_TRANSACTIONS (the leader retries it).
+    let mut w = World::versioned("4.0");
+    w.init();
+    let pid = w.producer_id();
+    let broker = w.broker();
+    let mut out = Effects::default();
+    let request = |partitions: Vec<TopicPartition>| AddPartitionsToTxnRequest {
+        id: 1,
+        transactional_id: ID.into(),
+        producer_id: pid,
+        producer_epoch: 0,
+        verify_only: false,
+        partitions,
+    };
+    w.coordinator
+        .handle_add_partitions_from_leader(0, broker, 2, request(vec![TP0]), &mut out);
+    w.coordinator
+        .handle_add_partitions_from_leader(0, broker, 1, request(vec![TP1]), &mut out);
+    let mut answers = Vec::new();
+    w.collect(out, &mut answers);
+    let busy = w.leader_answers.pop().unwrap();
+    assert_eq!(busy.results, [(TP1, Errors::ConcurrentTransactions)]);
+    w.advance(10, &mut answers);
+    assert_eq!(
+        w.leader_answers.pop().unwrap().results,
+        [(TP0, Errors::None)]
+    );
+    assert_eq!(w.state(), (TransactionState::Ongoing, 0));
+    assert_eq!(w.leader_asks(pid, 0, &[TP1], false), [(TP1, Errors::None)]);
+    let partitions = &w.coordinator.transactions[ID].partitions;
+    assert_eq!(partitions.iter().copied().collect::<Vec<_>>(), [TP0, TP1]);
+    // An old epoch is fenced.
+    assert_eq!(
+        w.leader_asks(pid, 1, &[TP0], false),
+        [(TP0, Errors::ProducerFenced)]
+    );
+}
+
+#[test]
+fn every_end_bumps_the_epoch_under_transactions_v2() {
+    // TransactionMetadata.prepareAbortOrCommit with a TV_2 client: PrepareCommit under
+    // epoch + 1, the markers carry it, the EndTxn response returns it (a TV_0 response
+    // carries none). A retry is the epoch before the bump (endTxnEpochBumped):
+    // CONCURRENT_TRANSACTIONS while the markers go out, NONE with the new epoch once
+    // complete, INVALID_TXN_STATE for the other result; any other epoch is fenced.
+    use TransactionVersion::Tv2;
+    let mut w = World::versioned("4.0");
+    w.init();
+    let pid = w.producer_id();
+    assert_eq!(w.leader_asks(pid, 0, &[TP0], false), [(TP0, Errors::None)]);
+    let r = w.end_with(0, TransactionResult::Commit, Tv2);
+    assert_eq!(
+        (r.error, r.producer_id, r.producer_epoch),
+        (Errors::None, pid, 1)
+    );
+    assert_eq!(w.state(), (TransactionState::PrepareCommit, 1));
+    let entries: Vec<_> = w.markers.iter().flat_map(|r| r.markers.clone()).collect();
+    assert!(entries.iter().all(|e| e.producer_epoch == 1));
+    let retry = w.end_with(0, TransactionResult::Commit, Tv2);
+    assert_eq!(retry.error, Errors::ConcurrentTransactions);
+    w.write_markers();
+    assert_eq!(w.state(), (TransactionState::CompleteCommit, 1));
+    let retry = w.end_with(0, TransactionResult::Commit, Tv2);
+    assert_eq!((retry.error, retry.producer_epoch), (Errors::None, 1));
+    let abort = w.end_with(0, TransactionResult::Abort, Tv2);
+    assert_eq!(abort.error, Errors::InvalidTxnState);
+    let stale = w.end_with(2, TransactionResult::Commit, Tv2);
+    assert_eq!(stale.error, Errors::ProducerFenced);
+    // A TV_0 EndTxn (v4 and older) neither bumps nor carries an epoch.
+    let mut w = World::versioned("4.0");
+    w.init();
+    w.add(0, &[TP0]);
+    let r = w.end_with(0, TransactionResult::Commit, TransactionVersion::Tv0);
+    assert_eq!((r.error, r.producer_epoch), (Errors::None, -1));
+    assert_eq!(w.state(), (TransactionState::PrepareCommit, 0));
+}
+
+#[test]
+fn a_v2_client_may_abort_a_transaction_the_coordinator_never_saw() {
+    // apache/kafka#17698: the client's records never reached a leader, so no partition was
+    // added; its EndTxn(ABORT) finds Empty (or the previous transaction complete). Under
+    // TV_2 that is an empty abort that bumps the epoch, with no markers; a TV_0 client gets
+    // INVALID_TXN_STATE there (it never sends one: nothing was added).
+    let mut w = World::versioned("4.0");
+    w.init();
+    let r = w.end_with(0, TransactionResult::Abort, TransactionVersion::Tv2);
+    assert_eq!((r.error, r.producer_epoch), (Errors::None, 1));
+    assert_eq!(w.state(), (TransactionState::CompleteAbort, 1));
+    assert!(w.markers.is_empty());
+    let again = w.end_with(1, TransactionResult::Abort, TransactionVersion::Tv2);
+    assert_eq!((again.error, again.producer_epoch), (Errors::None, 2));
+    let mut w = World::versioned("3.9");
+    w.init();
+    assert_eq!(w.end(0, TransactionResult::Abort), Errors::InvalidTxnState);
+}
+
+#[test]
+fn a_timeout_abort_bumps_once_and_fences_a_v2_client() {
+    // prepareFenceProducerEpoch: the timeout abort bumps the epoch once under either
+    // protocol (its metadata is TV_0: "transaction timeouts use FenceProducerEpoch"), so
+    // the client's later EndTxn with its old epoch is PRODUCER_FENCED, not a retry.
+    let mut w = World::versioned("4.0");
+    w.init();
+    let pid = w.producer_id();
+    w.leader_asks(pid, 0, &[TP0], false);
+    let mut answers = Vec::new();
+    w.advance(60_000 + ABORT_TIMED_OUT_INTERVAL_MS + 5, &mut answers);
+    assert_eq!(w.state(), (TransactionState::PrepareAbort, 1));
+    w.write_markers();
+    let late = w.end_with(0, TransactionResult::Commit, TransactionVersion::Tv2);
+    assert_eq!(late.error, Errors::ProducerFenced);
 }

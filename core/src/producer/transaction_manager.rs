@@ -1014,6 +1014,52 @@ mod tests {
     }
 
     #[test]
+    fn transactions_v2_add_no_partitions_and_take_the_epoch_from_end_txn() {
+        // KIP-890 part 2: no AddPartitionsToTxn (the partition is in the transaction at
+        // once); the EndTxn response carries the bumped epoch, which the client takes with
+        // new sequences; an abortable error asks for no InitProducerId bump.
+        let mut tm = ready().with_transaction_version(TransactionVersion::Tv2);
+        tm.begin_transaction().unwrap();
+        tm.add_partition(TP);
+        assert!(tm.is_send_to_partition_allowed(TP));
+        assert_eq!(tm.assign_sequence(TP, 1), 0);
+        tm.begin_commit().unwrap();
+        let mut outcome = TxnOutcome::default();
+        let (call, _, request) = tm.next_request(0, false, &mut outcome).unwrap();
+        assert_eq!(
+            call,
+            TxnCall::EndTxn(TransactionResult::Commit),
+            "no AddPartitions"
+        );
+        let TxnRequest::EndTxn {
+            transaction_version,
+            ..
+        } = request
+        else {
+            panic!("{request:?}");
+        };
+        assert_eq!(transaction_version, TransactionVersion::Tv2);
+        tm.request_sent(call, 0, 0);
+        let outcome = tm.handle_response(0, &ok(7, 1), 100);
+        assert_eq!(outcome.epoch_bumped, Some((7, 1)));
+        assert_eq!(tm.producer_epoch, 1);
+        assert_eq!(tm.epoch_for(TP), 1);
+        assert_eq!(tm.assign_sequence(TP, 1), 0, "sequences start over");
+        tm.begin_transaction().unwrap();
+        tm.add_partition(TP);
+        tm.batch_failed(&Errors::InvalidProducerEpoch.exception(None));
+        tm.begin_abort().unwrap();
+        let (call, _) = exchange(&mut tm, ok(7, 2));
+        assert_eq!(call, TxnCall::EndTxn(TransactionResult::Abort));
+        let t = tm.txn.as_ref().unwrap();
+        assert_eq!((tm.producer_epoch, t.state), (2, TxnState::Ready));
+        assert!(
+            t.in_flight.is_none() && tm.next_request_at(false).is_none(),
+            "no bump"
+        );
+    }
+
+    #[test]
     fn retriable_answers_are_retried() {
         let mut tm = ready();
         tm.begin_transaction().unwrap();
