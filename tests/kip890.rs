@@ -281,7 +281,7 @@ fn transactions_v2_abort_bumps_the_epoch_and_fences_the_late_produce() {
     let bumped = sim.trace().iter().any(|(_, e)| {
         matches!(
             e,
-            TraceEvent::EpochBumped {
+            TraceEvent::TxnEpochBumped {
                 producer_epoch: 1,
                 ..
             }

@@ -294,6 +294,13 @@ pub enum TraceEvent {
         partitions: Vec<TopicPartition>,
         verify_only: bool,
     },
+    /// Transactions V2 (KIP-890 part 2): the `EndTxn` response carried the epoch the end
+    /// bumped; the producer's next transaction runs under it, sequences from 0.
+    TxnEpochBumped {
+        producer: u16,
+        producer_id: i64,
+        producer_epoch: i16,
+    },
     /// The coordinator's answer reached the leader (or the leader gave up: NETWORK_EXCEPTION),
     /// per partition; the held request goes on.
     TxnVerificationAnswered {
@@ -664,6 +671,14 @@ impl fmt::Display for TraceEvent {
                 }
                 Ok(())
             }
+            TraceEvent::TxnEpochBumped {
+                producer,
+                producer_id,
+                producer_epoch,
+            } => write!(
+                f,
+                "txn-epoch p{producer}: pid {producer_id} epoch {producer_epoch}"
+            ),
             TraceEvent::TxnVerificationAnswered {
                 broker,
                 producer,

@@ -446,6 +446,10 @@ impl App {
                     "to add the partition to its transaction (transactions V2: the client sent no AddPartitionsToTxn)"
                 }
             ),
+            TraceEvent::TxnEpochBumped { producer, producer_epoch, .. } => format!(
+                "{}: EndTxn returned epoch {producer_epoch} — under transactions V2 every transaction ends with a new epoch, so a late write of the old one is fenced (KIP-890)",
+                names(*producer)
+            ),
             TraceEvent::TxnVerificationAnswered { broker, producer, results } => format!(
                 "broker {broker}: the coordinator answers for {}: {} — {}",
                 names(*producer),
@@ -974,6 +978,7 @@ fn korean(event: &TraceEvent, cluster: &kafka_lab::metadata::Cluster) -> Option<
         TraceEvent::TxnCallReturned { error: Some(e), .. } => format!("트랜잭션 호출 실패: {e}"),
         TraceEvent::TxnStateChanged { transactional_id, state, producer_epoch, .. } => format!("코디네이터: {transactional_id} 상태 {} (에포크 {producer_epoch})", state.name()),
         TraceEvent::TxnTimedOut { transactional_id, .. } => format!("코디네이터: {transactional_id} 트랜잭션이 transaction.timeout.ms 초과 — 에포크를 올려 중단(abort)"),
+        TraceEvent::TxnEpochBumped { producer_epoch, .. } => format!("EndTxn 응답으로 에포크 {producer_epoch} 받음: 트랜잭션 V2에서는 트랜잭션마다 에포크가 오름 (KIP-890)"),
         TraceEvent::TxnVerificationSent { broker, partitions, .. } => format!(
             "브로커 {broker}가 트랜잭션 첫 쓰기를 붙잡고 코디네이터에 확인 요청 ({}; KIP-890): 중단된 트랜잭션의 늦은 레코드가 매달린 트랜잭션을 만들지 못하게 함",
             partitions.iter().map(|tp| cluster.display(*tp)).collect::<Vec<_>>().join(", ")

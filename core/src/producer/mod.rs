@@ -817,7 +817,7 @@ impl KafkaProducer {
             });
         }
         if let Some((producer_id, producer_epoch)) = outcome.epoch_bumped {
-            out.events.push(TraceEvent::EpochBumped {
+            out.events.push(TraceEvent::TxnEpochBumped {
                 producer: self.id,
                 producer_id,
                 producer_epoch,
