@@ -216,11 +216,13 @@ pub fn transaction_facts(p: &KafkaProducer, v: KafkaVersion) -> Vec<Fact> {
         ),
         (
             if v.at_least(4, 0) {
-                "Each partition joins the transaction before its first record (AddPartitionsToTxn); with transaction protocol v2 (KIP-890, 4.0+ clusters that enable it) the leader adds it during verification instead.".into()
+                "Transactions V2 (KIP-890, a new 4.0 cluster): the client sends no AddPartitionsToTxn — the partition's leader adds it while verifying the first write — and every EndTxn bumps the epoch, so a late write of an ended transaction is fenced.".into()
+            } else if v.at_least(3, 6) {
+                format!("Each partition joins the transaction before its first record (AddPartitionsToTxn), and in Kafka {v} the leader checks with the coordinator before taking a transaction's first write (KIP-890 part 1), so a write arriving after its abort is refused.")
             } else {
-                format!("Each partition joins the transaction before its first record (AddPartitionsToTxn); in Kafka {v} the client sends it to the coordinator.")
+                format!("Each partition joins the transaction before its first record (AddPartitionsToTxn). Kafka {v} does not verify: a write delayed past its transaction's abort lands after the ABORT marker and hangs the LSO (fixed in 3.6 by KIP-890).")
             },
-            "파티션은 첫 레코드 전에 트랜잭션에 등록됨 (AddPartitionsToTxn).",
+            "파티션은 첫 레코드 전에 트랜잭션에 등록됨. 3.6부터 리더가 코디네이터에 확인하고, 4.0(트랜잭션 V2)은 EndTxn마다 에포크를 올림. 3.6 이전에는 중단 뒤 늦게 도착한 쓰기가 LSO를 멈추게 할 수 있음.",
         ),
     ]
 }
