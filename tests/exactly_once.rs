@@ -261,3 +261,49 @@ fn abort_fails_unsent_records_with_transaction_aborted() {
     assert_eq!(action_error(&r, 3), Value::Null);
     assert_eq!(log(&r, 0), vec![]);
 }
+
+fn offsets(at: u64, producer: &str, partition: u32, offset: u64) -> String {
+    format!(
+        r#"{{"at_ms":{at},"action":"send_offsets_to_transaction","producer":"{producer}","group_id":"g","offsets":[{{"topic":"t","partition":{partition},"offset":{offset}}}]}}"#
+    )
+}
+
+#[test]
+fn send_offsets_to_transaction_commits_with_the_transaction() {
+    // Read-process-write: the consumed position goes into the transaction
+    // (AddOffsetsToTxn, then TxnOffsetCommit to the group coordinator) and becomes the
+    // group's committed offset only with the COMMIT marker; an aborted transaction's
+    // offsets are dropped. Outside a transaction the call throws.
+    for version in ["3.9", "4.0"] {
+        let actions = [
+            act(0, "init_transactions", "p"),
+            offsets(50, "p", 0, 1),
+            act(100, "begin_transaction", "p"),
+            send(110, "p", "out", 1),
+            offsets(120, "p", 0, 5),
+            // At the same moment: both calls block, each returns on its own.
+            act(120, "commit_transaction", "p"),
+            act(800, "begin_transaction", "p"),
+            offsets(810, "p", 0, 9),
+            act(1_200, "abort_transaction", "p"),
+        ]
+        .join(",");
+        let json = scenario(P, &actions, 3_000).replace("\"4.0\"", &format!("\"{version}\""));
+        let r = run_json(&json);
+        assert_eq!(action_error(&r, 1), "IllegalStateException", "{version}");
+        for i in [4, 5, 7, 8] {
+            assert_eq!(action_error(&r, i), Value::Null, "{version}: action {i}");
+        }
+        assert!(r["action_results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["pending"] == false));
+        assert_eq!(
+            r["group_offsets"],
+            serde_json::json!([{"group_id": "g", "topic": "t", "partition": 0, "offset": 5}]),
+            "{version}: committed with the first transaction, the aborted one's dropped"
+        );
+        assert_eq!(consumed(&r, "rc"), vec![(1, 0, "out".into())], "{version}");
+    }
+}

@@ -23,6 +23,7 @@ use crate::broker::Broker;
 use crate::controller::Controller;
 use crate::effects::Effects;
 use crate::errors::Errors;
+use crate::group_coordinator::{offsets_partition_for, GroupCoordinator, CONSUMER_OFFSETS};
 use crate::metadata::TopicPartition;
 use crate::net::{
     AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, Node, Payload, TransactionResult,
@@ -191,8 +192,10 @@ enum Reply {
     InitProducerId {
         producer: u16,
     },
+    /// `AddPartitionsToTxn`, or `AddOffsetsToTxn` (`offsets`) for a group's offsets partition.
     AddPartitions {
         producer: u16,
+        offsets: bool,
     },
     /// `EndTxn` v5+ (transactions V2) carries the new producer id and epoch; older
     /// versions none.
@@ -255,6 +258,27 @@ pub enum TxnRequest {
         producer_epoch: i16,
         partitions: Vec<TopicPartition>,
     },
+    /// `sendOffsetsToTransaction`'s first step: the group's offsets partition joins the
+    /// transaction.
+    AddOffsetsToTxn {
+        transactional_id: Rc<str>,
+        producer_id: i64,
+        producer_epoch: i16,
+        group_id: Rc<str>,
+    },
+    /// `FindCoordinator` (key type GROUP): any broker names the group's coordinator.
+    FindGroupCoordinator {
+        transactional_id: Rc<str>,
+        group_id: Rc<str>,
+    },
+    /// The offsets, to the group coordinator, pending until the transaction's marker.
+    TxnOffsetCommit {
+        transactional_id: Rc<str>,
+        group_id: Rc<str>,
+        producer_id: i64,
+        producer_epoch: i16,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
     /// `transaction_version`: the client's (`EndTxnRequest` v5+ is TV_2), which decides
     /// whether the end bumps the epoch.
     EndTxn {
@@ -276,6 +300,15 @@ impl TxnRequest {
             | TxnRequest::AddPartitionsToTxn {
                 transactional_id, ..
             }
+            | TxnRequest::AddOffsetsToTxn {
+                transactional_id, ..
+            }
+            | TxnRequest::FindGroupCoordinator {
+                transactional_id, ..
+            }
+            | TxnRequest::TxnOffsetCommit {
+                transactional_id, ..
+            }
             | TxnRequest::EndTxn {
                 transactional_id, ..
             } => transactional_id,
@@ -287,6 +320,9 @@ impl TxnRequest {
             TxnRequest::FindCoordinator { .. } => "FindCoordinator",
             TxnRequest::InitProducerId { .. } => "InitProducerId",
             TxnRequest::AddPartitionsToTxn { .. } => "AddPartitionsToTxn",
+            TxnRequest::AddOffsetsToTxn { .. } => "AddOffsetsToTxn",
+            TxnRequest::FindGroupCoordinator { .. } => "FindCoordinator(GROUP)",
+            TxnRequest::TxnOffsetCommit { .. } => "TxnOffsetCommit",
             TxnRequest::EndTxn { .. } => "EndTxn",
         }
     }
@@ -539,36 +575,30 @@ impl TransactionCoordinator {
                 partitions,
                 ..
             } => {
-                let Some(m) = self.transactions.get(&id) else {
-                    let e = Errors::InvalidProducerIdMapping;
-                    return self.reply(broker, producer, name, e, None, out);
-                };
-                let error = if m.producer_id != producer_id {
-                    Some(Errors::InvalidProducerIdMapping)
-                } else if m.producer_epoch != producer_epoch {
-                    Some(Errors::ProducerFenced)
-                } else if m.state.completing() {
-                    Some(Errors::ConcurrentTransactions)
-                } else if partitions.iter().all(|tp| m.partitions.contains(tp))
-                    && m.state == TransactionState::Ongoing
-                {
-                    // Nothing new to write.
-                    Some(Errors::None)
-                } else {
-                    None
-                };
-                if let Some(e) = error {
-                    return self.reply(broker, producer, name, e, Some(m), out);
-                }
-                let mut next = m.clone();
-                if next.state != TransactionState::Ongoing {
-                    next.txn_start_ms = now;
-                    next.transaction_version = TransactionVersion::Tv0;
-                }
-                next.state = TransactionState::Ongoing;
-                next.partitions.extend(partitions);
-                next.last_update_ms = now;
-                self.write(now, broker, next, Reply::AddPartitions { producer }, out);
+                // Only clients of transactions V0 send it (V2 leaves it to the leaders).
+                let add = (
+                    producer_id,
+                    producer_epoch,
+                    partitions,
+                    TransactionVersion::Tv0,
+                );
+                self.add_partitions(now, broker, producer, id, add, false, out)
+            }
+            // `handleAddOffsetsToTxnRequest`: the group's `__consumer_offsets` partition joins
+            // the transaction, so that the markers reach the group coordinator too.
+            TxnRequest::AddOffsetsToTxn {
+                producer_id,
+                producer_epoch,
+                group_id,
+                ..
+            } => {
+                let partitions = vec![offsets_partition_for(&group_id)];
+                let tv = TransactionVersion::of(self.version);
+                let add = (producer_id, producer_epoch, partitions, tv);
+                self.add_partitions(now, broker, producer, id, add, true, out)
+            }
+            TxnRequest::FindGroupCoordinator { .. } | TxnRequest::TxnOffsetCommit { .. } => {
+                unreachable!("group requests go to the group coordinator")
             }
             TxnRequest::EndTxn {
                 producer_id,
@@ -587,6 +617,62 @@ impl TransactionCoordinator {
                 out,
             ),
         }
+    }
+
+    /// `handleAddPartitionsToTransaction`: Empty or complete → Ongoing (a new
+    /// transaction, of protocol version `tv`), the partitions recorded once written.
+    #[allow(clippy::too_many_arguments)]
+    fn add_partitions(
+        &mut self,
+        now: u64,
+        broker: u32,
+        producer: u16,
+        id: Rc<str>,
+        (producer_id, producer_epoch, partitions, tv): (
+            i64,
+            i16,
+            Vec<TopicPartition>,
+            TransactionVersion,
+        ),
+        offsets: bool,
+        out: &mut Effects,
+    ) {
+        let name = if offsets {
+            "AddOffsetsToTxn"
+        } else {
+            "AddPartitionsToTxn"
+        };
+        let Some(m) = self.transactions.get(&id) else {
+            let e = Errors::InvalidProducerIdMapping;
+            return self.reply(broker, producer, name, e, None, out);
+        };
+        let error = if m.producer_id != producer_id {
+            Some(Errors::InvalidProducerIdMapping)
+        } else if m.producer_epoch != producer_epoch {
+            Some(Errors::ProducerFenced)
+        } else if m.state.completing() {
+            Some(Errors::ConcurrentTransactions)
+        } else if partitions.iter().all(|tp| m.partitions.contains(tp))
+            && m.state == TransactionState::Ongoing
+        {
+            // Nothing new to write.
+            Some(Errors::None)
+        } else {
+            None
+        };
+        if let Some(e) = error {
+            return self.reply(broker, producer, name, e, Some(m), out);
+        }
+        let mut next = m.clone();
+        if next.state != TransactionState::Ongoing {
+            next.txn_start_ms = now;
+            next.transaction_version = tv;
+        }
+        next.state = TransactionState::Ongoing;
+        next.partitions.extend(partitions);
+        next.last_update_ms = now;
+        let reply = Reply::AddPartitions { producer, offsets };
+        self.write(now, broker, next, reply, out);
     }
 
     /// `handleEndTransaction` (`TransactionCoordinator.endTransaction`). Under transactions
@@ -870,7 +956,7 @@ impl TransactionCoordinator {
                 (now / ABORT_TIMED_OUT_INTERVAL_MS + 1) * ABORT_TIMED_OUT_INTERVAL_MS;
             self.abort_timed_out(now, out);
         }
-        self.send_markers(now, brokers, out);
+        self.send_markers(now, brokers, controller, out);
     }
 
     fn complete_write(
@@ -905,7 +991,15 @@ impl TransactionCoordinator {
         let reply = match w.reply {
             Reply::None => None,
             Reply::InitProducerId { producer } => Some((producer, "InitProducerId", true)),
-            Reply::AddPartitions { producer } => Some((producer, "AddPartitionsToTxn", true)),
+            Reply::AddPartitions { producer, offsets } => Some((
+                producer,
+                if offsets {
+                    "AddOffsetsToTxn"
+                } else {
+                    "AddPartitionsToTxn"
+                },
+                true,
+            )),
             Reply::EndTxn {
                 producer,
                 with_epoch,
@@ -986,14 +1080,22 @@ impl TransactionCoordinator {
 
     /// `TransactionMarkerChannelManager`: the due markers, grouped per partition leader
     /// (as the coordinator's metadata names it) into one `WriteTxnMarkers` each.
-    fn send_markers(&mut self, now: u64, brokers: &[Broker], out: &mut Effects) {
+    fn send_markers(
+        &mut self,
+        now: u64,
+        brokers: &[Broker],
+        controller: &Controller,
+        out: &mut Effects,
+    ) {
         let due: Vec<MarkerKey> = self
             .marker_queue
             .iter()
             .filter(|(_, &at)| at <= now)
             .map(|(k, _)| k.clone())
             .collect();
-        let mut per_leader: BTreeMap<(u32, u32), Vec<MarkerKey>> = BTreeMap::new();
+        // Per (coordinator, leader, whether `__consumer_offsets`): the group coordinator's
+        // markers travel apart from the data partitions'.
+        let mut per_leader: BTreeMap<(u32, u32, bool), Vec<MarkerKey>> = BTreeMap::new();
         for (id, tp) in due {
             let Some(coordinator) = self.coordinator_for(&id) else {
                 continue;
@@ -1006,11 +1108,17 @@ impl TransactionCoordinator {
                 self.marker_queue.remove(&(id, tp));
                 continue;
             }
-            match brokers[coordinator as usize].metadata.leader_for(tp) {
+            let offsets = tp.topic == CONSUMER_OFFSETS;
+            let leader = if offsets {
+                GroupCoordinator::offsets_leader(tp.partition, brokers.len() as u32, controller)
+            } else {
+                brokers[coordinator as usize].metadata.leader_for(tp)
+            };
+            match leader {
                 Some(leader) => {
                     self.marker_queue.remove(&(Rc::clone(&id), tp));
                     per_leader
-                        .entry((coordinator, leader))
+                        .entry((coordinator, leader, offsets))
                         .or_default()
                         .push((id, tp));
                 }
@@ -1020,7 +1128,7 @@ impl TransactionCoordinator {
                 }
             }
         }
-        for ((coordinator, leader), entries) in per_leader {
+        for ((coordinator, leader, _), entries) in per_leader {
             let id = self.next_marker_request;
             self.next_marker_request += 1;
             let mut markers: Vec<TxnMarkerEntry> = Vec::new();

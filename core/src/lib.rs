@@ -14,6 +14,7 @@ pub mod controller;
 pub mod coordinator;
 pub mod effects;
 pub mod errors;
+pub mod group_coordinator;
 pub mod ledger;
 pub mod metadata;
 pub mod net;

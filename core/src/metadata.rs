@@ -73,7 +73,11 @@ impl Cluster {
         out
     }
 
+    /// `topic-partition`; a transaction's group offsets partition is `__consumer_offsets-p`.
     pub fn display(&self, tp: TopicPartition) -> String {
+        if tp.topic == crate::group_coordinator::CONSUMER_OFFSETS {
+            return format!("__consumer_offsets-{}", tp.partition);
+        }
         format!("{}-{}", self.topic(tp).name, tp.partition)
     }
 }

@@ -21,9 +21,20 @@ pub struct RunResult {
     pub sends: Vec<SendResult>,
     pub action_results: Vec<ActionResult>,
     pub consumers: Vec<ConsumerResult>,
+    /// Offsets committed through `sendOffsetsToTransaction` (only when some were).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_offsets: Vec<GroupOffsetResult>,
     pub metrics: Metrics,
     /// What became of every record sent: lost, duplicated, reordered, with totals.
     pub ledger: Ledger,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GroupOffsetResult {
+    pub group_id: String,
+    pub topic: String,
+    pub partition: u32,
+    pub offset: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -274,6 +285,17 @@ impl RunResult {
                             .map(|e| e.exception_name().to_string()),
                         pending: call.is_some_and(Option::is_none),
                     }
+                })
+                .collect(),
+            group_offsets: sim
+                .groups()
+                .committed
+                .iter()
+                .map(|((group, tp), &offset)| GroupOffsetResult {
+                    group_id: group.to_string(),
+                    topic: cluster.topics[tp.topic as usize].name.clone(),
+                    partition: tp.partition,
+                    offset,
                 })
                 .collect(),
             consumers: sim

@@ -195,6 +195,25 @@ pub struct ProducerAction {
     pub producer: String,
 }
 
+/// `sendOffsetsToTransaction(offsets, new ConsumerGroupMetadata(group_id))`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SendOffsets {
+    pub at_ms: u64,
+    pub producer: String,
+    pub group_id: String,
+    pub offsets: Vec<OffsetSpec>,
+}
+
+/// The next offset a group should read of a partition.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OffsetSpec {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: u64,
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BrokerAction {
@@ -224,6 +243,7 @@ pub enum Action {
     BeginTransaction(ProducerAction),
     CommitTransaction(ProducerAction),
     AbortTransaction(ProducerAction),
+    SendOffsetsToTransaction(SendOffsets),
     Flush(ProducerAction),
     /// `producer.close()`: sends what is queued, waits for it, refuses later sends.
     Close(ProducerAction),
@@ -243,6 +263,7 @@ impl Action {
     pub fn at_ms(&self) -> u64 {
         match self {
             Action::Send(s) => s.at_ms,
+            Action::SendOffsetsToTransaction(a) => a.at_ms,
             Action::InitTransactions(a)
             | Action::BeginTransaction(a)
             | Action::CommitTransaction(a)
@@ -266,6 +287,7 @@ impl Action {
     pub fn producer(&self) -> Option<&str> {
         match self {
             Action::Send(s) => Some(&s.producer),
+            Action::SendOffsetsToTransaction(a) => Some(&a.producer),
             Action::InitTransactions(a)
             | Action::BeginTransaction(a)
             | Action::CommitTransaction(a)
@@ -284,6 +306,7 @@ impl Action {
             Action::BeginTransaction(_) => "begin_transaction",
             Action::CommitTransaction(_) => "commit_transaction",
             Action::AbortTransaction(_) => "abort_transaction",
+            Action::SendOffsetsToTransaction(_) => "send_offsets_to_transaction",
             Action::Flush(_) => "flush",
             Action::Close(_) => "close",
             Action::RestartProducer(_) => "restart_producer",

@@ -7,11 +7,14 @@ use crate::broker::Broker;
 use crate::config::{ConsumerConfig, PartitionerClass, ProducerConfig, TopicConfig};
 use crate::consumer::KafkaConsumer;
 use crate::controller::{BrokerChange, Controller, Election, PartitionChange};
-use crate::coordinator::{TransactionCoordinator, TxnResponse};
+use crate::coordinator::{TransactionCoordinator, TxnRequest, TxnResponse};
 use crate::effects::Effects;
 use crate::errors::{Errors, KafkaError};
+use crate::group_coordinator::{GroupCoordinator, CONSUMER_OFFSETS};
 use crate::metadata::{place_replicas, Cluster, PartitionMeta, TopicMeta, TopicPartition};
-use crate::net::{AddPartitionsToTxnResponse, Network, Node, Payload};
+use crate::net::{
+    AddPartitionsToTxnResponse, Network, Node, Payload, TransactionResult, WriteTxnMarkersResponse,
+};
 use crate::producer::{KafkaProducer, Outcome, TransactionalCall};
 use crate::record::RecordData;
 use crate::rng::Rng;
@@ -108,6 +111,8 @@ pub struct Simulation {
     controller_wake_at: Option<u64>,
     coordinator: TransactionCoordinator,
     coordinator_wake_at: Option<u64>,
+    /// The group coordinators' offsets (`sendOffsetsToTransaction`).
+    groups: GroupCoordinator,
     /// What each transactional call threw: `None` while it blocks, `Some(None)` once it
     /// returned normally (by action index).
     call_results: BTreeMap<u32, Option<Option<KafkaError>>>,
@@ -417,6 +422,37 @@ impl Simulation {
             };
             let s = match action {
                 Action::Send(s) => s,
+                Action::SendOffsetsToTransaction(a) => {
+                    if !scenario.producers.iter().any(|p| p.name == a.producer) {
+                        errors.push(err(
+                            at("producer"),
+                            format!("unknown producer '{}'", a.producer),
+                        ));
+                    }
+                    if a.group_id.is_empty() {
+                        errors.push(err(
+                            at("group_id"),
+                            "a group id is needed (ConsumerGroupMetadata)",
+                        ));
+                    }
+                    for (j, o) in a.offsets.iter().enumerate() {
+                        match scenario.topics.iter().find(|t| t.name == o.topic) {
+                            None => errors.push(err(
+                                format!("actions[{i}].offsets[{j}].topic"),
+                                format!("unknown topic '{}'", o.topic),
+                            )),
+                            Some(t) if o.partition >= t.partitions => errors.push(err(
+                                format!("actions[{i}].offsets[{j}].partition"),
+                                format!(
+                                    "topic '{}' has {} partitions; there is no partition {}",
+                                    o.topic, t.partitions, o.partition
+                                ),
+                            )),
+                            Some(_) => {}
+                        }
+                    }
+                    continue;
+                }
                 Action::Flush(a)
                 | Action::Close(a)
                 | Action::RestartProducer(a)
@@ -601,6 +637,7 @@ impl Simulation {
             isolated: vec![false; brokers as usize],
             coordinator: TransactionCoordinator::new(brokers, latency).with_version(version),
             coordinator_wake_at: None,
+            groups: GroupCoordinator::new(brokers),
             call_results: BTreeMap::new(),
             controller,
             controller_wake_at: None,
@@ -705,6 +742,10 @@ impl Simulation {
 
     pub fn coordinator(&self) -> &TransactionCoordinator {
         &self.coordinator
+    }
+
+    pub fn groups(&self) -> &GroupCoordinator {
+        &self.groups
     }
 
     pub fn consumers(&self) -> &[KafkaConsumer] {
@@ -1004,6 +1045,43 @@ impl Simulation {
                 let outcome = match result {
                     Ok(true) => None,
                     Ok(false) => Some(None),
+                    Err(e) => {
+                        out.events.push(TraceEvent::TxnCallReturned {
+                            producer: p as u16,
+                            action,
+                            error: Some(e.exception_name()),
+                        });
+                        Some(Some(e))
+                    }
+                };
+                self.call_results.insert(action, outcome);
+            }
+            Action::SendOffsetsToTransaction(a) => {
+                let p = self
+                    .producers
+                    .iter()
+                    .position(|p| p.name == a.producer)
+                    .expect("validated");
+                let offsets = a
+                    .offsets
+                    .iter()
+                    .map(|o| {
+                        let topic = self.cluster.topics.iter().position(|t| t.name == o.topic);
+                        let tp = TopicPartition {
+                            topic: topic.expect("validated") as u32,
+                            partition: o.partition,
+                        };
+                        (tp, o.offset)
+                    })
+                    .collect();
+                let result = self.producers[p].send_offsets_to_transaction(
+                    self.now,
+                    action,
+                    &a.group_id,
+                    offsets,
+                );
+                let outcome = match result {
+                    Ok(()) => None,
                     Err(e) => {
                         out.events.push(TraceEvent::TxnCallReturned {
                             producer: p as u16,
@@ -1325,12 +1403,54 @@ impl Simulation {
             (Node::Broker(b), Node::Producer(p), Payload::ConnectionClosed) => {
                 self.producers[p as usize].connection_closed(b);
             }
+            (Node::Broker(coordinator), Node::Broker(b), Payload::WriteTxnMarkers(req))
+                if req
+                    .markers
+                    .iter()
+                    .all(|m| m.partitions.iter().all(|tp| tp.topic == CONSUMER_OFFSETS)) =>
+            {
+                // The group coordinator's part: pending offsets committed or dropped.
+                let results = self.groups.write_txn_markers(b, &self.controller, &req);
+                for &(producer_id, tp, error) in &results {
+                    let marker = req.markers.iter().find(|m| m.producer_id == producer_id);
+                    if let (Errors::None, Some(m)) = (error, marker) {
+                        out.events.push(TraceEvent::GroupOffsetsCompleted {
+                            broker: b,
+                            producer_id,
+                            partition: tp.partition,
+                            commit: m.result == TransactionResult::Commit,
+                        });
+                    }
+                }
+                out.messages.push((
+                    Node::Broker(b),
+                    Node::Broker(coordinator),
+                    Payload::WriteTxnMarkersResponse(WriteTxnMarkersResponse {
+                        id: req.id,
+                        results,
+                    }),
+                ));
+            }
             (Node::Broker(coordinator), Node::Broker(b), Payload::WriteTxnMarkers(req)) => {
                 self.brokers[b as usize].handle_write_txn_markers(self.now, coordinator, req, out);
             }
             (Node::Broker(b), Node::Broker(peer), Payload::ConnectionClosed) => {
                 self.brokers[peer as usize].connection_closed(b, self.now);
                 self.coordinator.connection_closed(self.now, b);
+            }
+            (Node::Producer(p), Node::Broker(b), Payload::TxnRequest(req))
+                if matches!(
+                    req,
+                    TxnRequest::FindGroupCoordinator { .. } | TxnRequest::TxnOffsetCommit { .. }
+                ) =>
+            {
+                let online = self.brokers[b as usize].online;
+                let response = self.groups.handle(b, online, &self.controller, req);
+                out.messages.push((
+                    Node::Broker(b),
+                    Node::Producer(p),
+                    Payload::TxnResponse(response),
+                ));
             }
             (Node::Producer(p), Node::Broker(b), Payload::TxnRequest(req)) => {
                 if self.brokers[b as usize].online {

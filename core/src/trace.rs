@@ -308,6 +308,14 @@ pub enum TraceEvent {
         producer: u16,
         results: Vec<(TopicPartition, &'static str)>,
     },
+    /// A transaction's marker reached a group's `__consumer_offsets` partition: the
+    /// offsets it sent with `sendOffsetsToTransaction` are committed (or dropped).
+    GroupOffsetsCompleted {
+        broker: u32,
+        producer_id: i64,
+        partition: u32,
+        commit: bool,
+    },
     /// A `__transaction_state` partition has a new leader: the coordinator of its ids.
     CoordinatorMoved {
         partition: u32,
@@ -690,6 +698,16 @@ impl fmt::Display for TraceEvent {
                 }
                 Ok(())
             }
+            TraceEvent::GroupOffsetsCompleted {
+                broker,
+                producer_id,
+                partition,
+                commit,
+            } => write!(
+                f,
+                "group-offsets b{broker} __consumer_offsets-{partition} pid {producer_id}: {}",
+                if *commit { "committed" } else { "dropped" }
+            ),
             TraceEvent::CoordinatorMoved {
                 partition,
                 broker,

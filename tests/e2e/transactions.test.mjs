@@ -26,6 +26,15 @@ test('commit, abort, and a zombie fenced', async () => {
     assert.ok(await page.locator('.marker').count() >= 2, 'markers are drawn in the logs');
     await page.screenshot({ path: `${ARTIFACTS}transactions.png` });
 
+    // Read-process-write: the consumer's positions committed with a transaction.
+    await page.click('#txn-begin');
+    await page.click('#txn-offsets');
+    await page.click('#txn-commit');
+    await page.click('#play');
+    await page.waitForFunction((t0) => Number(document.querySelector('#clock').textContent.match(/t = ([\d.]+)/)[1]) > t0 + 0.3, await clock(page));
+    await page.click('#play');
+    assert.match(await page.locator('#group-offsets').innerText(), /orders-processor orders-\d → \d/);
+
     // A transaction left open, a second instance, then the first one commits.
     await page.click('#txn-begin');
     await page.click('#txn-send');

@@ -14,6 +14,7 @@ use crate::workload::{
     Fault, FaultKind, KeyPattern, Setting, TxnKind, TxnStep, Workload, BROKERS, MODES,
 };
 use gloo_render::{request_animation_frame, AnimationFrame};
+use kafka_lab::config::IsolationLevel;
 use kafka_lab::ledger::Ledger;
 use kafka_lab::metadata::TopicPartition;
 use kafka_lab::producer::accumulator::ProducerBatch;
@@ -464,6 +465,10 @@ impl App {
                     "those batches are refused, nothing of them reaches the log"
                 }
             ),
+            TraceEvent::GroupOffsetsCompleted { broker, producer_id, partition, commit } => format!(
+                "group coordinator (broker {broker}, __consumer_offsets-{partition}): producer {producer_id}'s transactional offsets {}",
+                if *commit { "are committed with the transaction" } else { "are dropped: the transaction aborted" }
+            ),
             TraceEvent::CoordinatorMoved { partition, broker, coordinator_epoch } => format!(
                 "broker {broker} now leads __transaction_state-{partition}: it coordinates those transactional ids (coordinator epoch {coordinator_epoch})"
             ),
@@ -553,10 +558,27 @@ impl App {
             }
             Msg::Txn(kind) => {
                 let mut workload = self.workload.clone();
+                // The offsets to send are the read_committed consumer's positions now.
+                let offsets = match kind {
+                    TxnKind::SendOffsets => self
+                        .sim
+                        .consumers()
+                        .iter()
+                        .find(|c| c.config.isolation_level == IsolationLevel::ReadCommitted)
+                        .map(|c| {
+                            c.positions
+                                .iter()
+                                .map(|(tp, &o)| (tp.partition, o))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
                 if let Some(steps) = &mut workload.transactions {
                     steps.push(TxnStep {
                         at_ms: self.display_ms.floor() as u64,
                         kind,
+                        offsets,
                     });
                     // Same-moment steps keep their click order; a step is never earlier
                     // than one already scripted after it.

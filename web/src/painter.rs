@@ -132,6 +132,9 @@ pub fn paint(ctx: &CanvasRenderingContext2d, sim: &Simulation, t: f64, trail_ms:
                     TxnRequest::FindCoordinator { .. } => "Find",
                     TxnRequest::InitProducerId { .. } => "Init",
                     TxnRequest::AddPartitionsToTxn { .. } => "AddP",
+                    TxnRequest::AddOffsetsToTxn { .. } => "AddO",
+                    TxnRequest::FindGroupCoordinator { .. } => "FindG",
+                    TxnRequest::TxnOffsetCommit { .. } => "Offs",
                     TxnRequest::EndTxn { .. } => "End",
                 };
                 rounded(ctx, x - 15.0, y + 24.0, 30.0, 13.0, 3.0, "#f59e0b");

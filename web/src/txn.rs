@@ -63,10 +63,10 @@ fn client_row(sim: &Simulation, p: &KafkaProducer) -> Html {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let waiting = match (t.in_flight, t.blocked) {
-        (Some((call, broker, _)), _) => format!("waiting on {call:?} at broker {broker}"),
-        (None, Some(_)) => "the application is blocked in its call".into(),
-        _ => String::new(),
+    let waiting = match t.in_flight {
+        Some((call, broker, _)) => format!("waiting on {call:?} at broker {broker}"),
+        None if !t.blocked.is_empty() => "the application is blocked in its call".into(),
+        None => String::new(),
     };
     html! {
         <div class="txn-client" data-producer={p.name.clone()} data-state={t.state.name()}>
@@ -119,6 +119,28 @@ fn coordinator_row(sim: &Simulation) -> Html {
     }
 }
 
+/// What the group coordinator has committed through transactions, and what waits.
+fn group_offsets(sim: &Simulation) -> Html {
+    let g = sim.groups();
+    let committed: Vec<String> = g
+        .committed
+        .iter()
+        .map(|((group, tp), o)| format!("{group} {} → {o}", sim.cluster().display(*tp)))
+        .collect();
+    let pending: usize = g.pending.values().map(Vec::len).sum();
+    if committed.is_empty() && pending == 0 {
+        return html! {};
+    }
+    html! {
+        <div class="small mono" id="group-offsets">
+            { format!("group offsets committed: {}", if committed.is_empty() { "none".into() } else { committed.join(", ") }) }
+            if pending > 0 {
+                { format!(" · {pending} waiting for the transaction's end") }
+            }
+        </div>
+    }
+}
+
 /// The transactional producer's panel, when the workload is transactional.
 pub fn transactions_panel(sim: &Simulation, workload: &Workload, on: &Callback<TxnKind>) -> Html {
     let Some(steps) = &workload.transactions else {
@@ -156,6 +178,7 @@ pub fn transactions_panel(sim: &Simulation, workload: &Workload, on: &Callback<T
                 { button(TxnKind::Begin, "txn-begin", "Begin", "producer.beginTransaction(): local only, no request") }
                 { button(TxnKind::Send, "txn-send", "Send ×3", "three send() calls: new partitions are added to the transaction (AddPartitionsToTxn) before their records go") }
                 { button(TxnKind::Commit, "txn-commit", "Commit", "producer.commitTransaction(): flush, then EndTxn(COMMIT); the coordinator writes a COMMIT marker to every partition") }
+                { button(TxnKind::SendOffsets, "txn-offsets", "Send offsets", "producer.sendOffsetsToTransaction(): the read_committed consumer's positions become group orders-processor's committed offsets only if this transaction commits (read-process-write)") }
                 { button(TxnKind::Abort, "txn-abort", "Abort", "producer.abortTransaction(): unsent records fail, EndTxn(ABORT), ABORT markers") }
                 { button(TxnKind::Zombie, "txn-zombie", "Zombie: start a 2nd instance", "a second producer with the same transactional.id calls initTransactions(): the coordinator bumps the epoch and aborts the first one's open transaction — the first is fenced") }
             </div>
@@ -169,6 +192,7 @@ pub fn transactions_panel(sim: &Simulation, workload: &Workload, on: &Callback<T
             { for producer(PRODUCER).map(|p| client_row(sim, p)) }
             { for producer(ZOMBIE).map(|p| client_row(sim, p)) }
             { coordinator_row(sim) }
+            { group_offsets(sim) }
             <p class="hint small">{ "Markers (C = commit, A = abort) take an offset each. The LSO stops at the first open transaction: read_committed reads only below it and drops aborted records; read_uncommitted reads up to the HW." }
                 <br/><span class="ko" lang="ko">{ "마커(C 커밋, A 중단)도 오프셋을 하나씩 차지함. LSO는 열린 트랜잭션의 첫 오프셋에서 멈춤: read_committed는 그 아래만 읽고 중단된 레코드는 버림, read_uncommitted는 HW까지 읽음." }</span></p>
         </section>

@@ -4,8 +4,9 @@
 
 use kafka_lab::config::{partitioner_class_available, producer_default, CUSTOM_PARTITIONER};
 use kafka_lab::scenario::{
-    Action, BrokerAction, ConsumerSpec, CustomPartitionerSpec, NetworkSpec, NullKeyRule, OtherKeys,
-    PartitionRule, ProducerAction, ProducerSpec, Scenario, Send, SendMode, TopicSpec,
+    Action, BrokerAction, ConsumerSpec, CustomPartitionerSpec, NetworkSpec, NullKeyRule,
+    OffsetSpec, OtherKeys, PartitionRule, ProducerAction, ProducerSpec, Scenario, Send, SendMode,
+    SendOffsets, TopicSpec,
 };
 use kafka_lab::serializer::{Serialized, Serializer};
 use kafka_lab::version::KafkaVersion;
@@ -119,6 +120,9 @@ pub enum TxnKind {
     Abort,
     /// A second instance with the same `transactional.id` calls `initTransactions()`.
     Zombie,
+    /// `sendOffsetsToTransaction`: the read_committed consumer's positions, for group
+    /// `GROUP` (read-process-write).
+    SendOffsets,
 }
 
 impl TxnKind {
@@ -129,15 +133,21 @@ impl TxnKind {
             TxnKind::Commit => "commitTransaction()",
             TxnKind::Abort => "abortTransaction()",
             TxnKind::Zombie => "second instance: initTransactions()",
+            TxnKind::SendOffsets => "sendOffsetsToTransaction()",
         }
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TxnStep {
     pub at_ms: u64,
     pub kind: TxnKind,
+    /// For `SendOffsets`: (partition, next offset), as the consumer had them at the click.
+    pub offsets: Vec<(u32, u64)>,
 }
+
+/// The group the read-process-write demo commits its offsets for.
+pub const GROUP: &str = "orders-processor";
 
 /// The producers' `transactional.id` in transactional mode.
 pub const TRANSACTIONAL_ID: &str = "orders-app";
@@ -161,7 +171,11 @@ pub fn starter_transactions() -> Vec<TxnStep> {
         (3_200, Abort),
     ]
     .into_iter()
-    .map(|(at_ms, kind)| TxnStep { at_ms, kind })
+    .map(|(at_ms, kind)| TxnStep {
+        at_ms,
+        kind,
+        offsets: Vec::new(),
+    })
     .collect()
 }
 
@@ -422,6 +436,20 @@ impl Workload {
                 TxnKind::Commit => Action::CommitTransaction(call(step.at_ms, PRODUCER)),
                 TxnKind::Abort => Action::AbortTransaction(call(step.at_ms, PRODUCER)),
                 TxnKind::Zombie => Action::InitTransactions(call(step.at_ms, ZOMBIE)),
+                TxnKind::SendOffsets => Action::SendOffsetsToTransaction(SendOffsets {
+                    at_ms: step.at_ms,
+                    producer: PRODUCER.into(),
+                    group_id: GROUP.into(),
+                    offsets: step
+                        .offsets
+                        .iter()
+                        .map(|&(partition, offset)| OffsetSpec {
+                            topic: TOPIC.into(),
+                            partition,
+                            offset,
+                        })
+                        .collect(),
+                }),
                 TxnKind::Send => {
                     let rotated = (0..keys.len())
                         .map(|i| keys[(next_key + i) % keys.len()].clone())

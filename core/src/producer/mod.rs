@@ -588,9 +588,34 @@ impl KafkaProducer {
             }
         }
         let tm = self.tm.as_mut().expect("checked");
-        tm.block(action, now + self.config.max_block_ms);
+        tm.block(action, now + self.config.max_block_ms, false);
         self.wake_requested = true;
         Ok(true)
+    }
+
+    /// `sendOffsetsToTransaction(offsets, new ConsumerGroupMetadata(group_id))` by scenario
+    /// action `action`: blocks until the group coordinator has the offsets.
+    pub fn send_offsets_to_transaction(
+        &mut self,
+        now: u64,
+        action: u32,
+        group_id: &str,
+        offsets: Vec<(TopicPartition, u64)>,
+    ) -> Result<(), KafkaError> {
+        if self.closed {
+            return Err(KafkaError::IllegalState(
+                "Cannot perform operation after producer has been closed".into(),
+            ));
+        }
+        let tm = self.tm.as_mut().ok_or_else(|| {
+            KafkaError::IllegalState(
+                "Cannot use transactional methods without enabling transactions by setting the transactional.id configuration property".into(),
+            )
+        })?;
+        tm.send_offsets_to_transaction(group_id, offsets)?;
+        tm.block(action, now + self.config.max_block_ms, true);
+        self.wake_requested = true;
+        Ok(())
     }
 
     /// Whether a `flush()` is waiting for batches to complete.
@@ -650,7 +675,7 @@ impl KafkaProducer {
         let txn_timeout = txn
             .and_then(|t| t.in_flight)
             .map(|(_, _, sent)| sent + self.config.request_timeout_ms + 1);
-        let blocked = txn.and_then(|t| t.blocked).map(|b| b.deadline);
+        let blocked = txn.and_then(|t| t.blocked.iter().map(|b| b.deadline).min());
         [
             txn_request,
             txn_timeout,
@@ -707,7 +732,11 @@ impl KafkaProducer {
     /// while anything happened (Kafka polls with timeout 0 then).
     pub fn run_once(&mut self, now: u64, rng: &mut Rng, out: &mut Effects) {
         self.wake_requested = false;
-        if let Some(action) = self.tm.as_mut().and_then(|tm| tm.expire_blocked(now)) {
+        let expired = self
+            .tm
+            .as_mut()
+            .map_or_else(Vec::new, |tm| tm.expire_blocked(now));
+        for action in expired {
             let error = KafkaError::Timeout(format!(
                 "Timeout expired after {}ms while awaiting the transactional request",
                 self.config.max_block_ms
@@ -823,7 +852,7 @@ impl KafkaProducer {
                 producer_epoch,
             });
         }
-        if let Some((action, error)) = outcome.returned {
+        for (action, error) in outcome.returned {
             out.events.push(TraceEvent::TxnCallReturned {
                 producer: self.id,
                 action,

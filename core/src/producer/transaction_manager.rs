@@ -71,6 +71,9 @@ impl TxnState {
     }
 }
 
+/// Offsets for a group: the next offset to read, per partition.
+pub type Offsets = Vec<(TopicPartition, u64)>;
+
 /// A coordinator request waiting in the client's queue (`TxnRequestHandler`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TxnCall {
@@ -80,6 +83,11 @@ pub enum TxnCall {
         bump: bool,
     },
     AddPartitions,
+    /// `sendOffsetsToTransaction`: the group's offsets partition joins the transaction,
+    /// then the offsets go to the group coordinator (found first if unknown).
+    AddOffsets,
+    FindGroupCoordinator,
+    TxnOffsetCommit,
     EndTxn(TransactionResult),
 }
 
@@ -89,6 +97,27 @@ pub enum TxnCall {
 pub struct BlockedCall {
     pub action: u32,
     pub deadline: u64,
+    /// A `sendOffsetsToTransaction`, released when the group coordinator has the offsets;
+    /// the others when the state machine is ready again.
+    pub offsets: bool,
+}
+
+impl Transactional {
+    /// Returns the blocked calls of a kind (`None`: all) with what they return.
+    fn release(
+        &mut self,
+        offsets: Option<bool>,
+        error: Option<KafkaError>,
+        outcome: &mut TxnOutcome,
+    ) {
+        let (done, kept): (Vec<BlockedCall>, Vec<BlockedCall>) = std::mem::take(&mut self.blocked)
+            .into_iter()
+            .partition(|b| offsets.is_none_or(|o| b.offsets == o));
+        self.blocked = kept;
+        outcome
+            .returned
+            .extend(done.into_iter().map(|b| (b.action, error.clone())));
+    }
 }
 
 /// The transactional half's state.
@@ -113,9 +142,15 @@ pub struct Transactional {
     retry_at: u64,
     /// After an abortable error, the abort ends with an `InitProducerId` epoch bump.
     bump_after_abort: bool,
-    pub blocked: Option<BlockedCall>,
+    /// The application's calls blocked until the sender thread finishes them (a
+    /// `sendOffsetsToTransaction` and a `commitTransaction` may both wait).
+    pub blocked: Vec<BlockedCall>,
     /// The protocol: TV_2 when the cluster has finalized `transaction.version` 2.
     pub transaction_version: TransactionVersion,
+    /// `sendOffsetsToTransaction` under way: the group and the offsets, and the group's
+    /// coordinator once found.
+    pub pending_offsets: Option<(Rc<str>, Offsets)>,
+    pub group_coordinator: Option<u32>,
 }
 
 /// What a transactional response changed, for the producer to act on.
@@ -123,8 +158,8 @@ pub struct Transactional {
 pub struct TxnOutcome {
     /// The state before and after, when it changed.
     pub transition: Option<(TxnState, TxnState)>,
-    /// The blocked call finished: its action and error.
-    pub returned: Option<(u32, Option<KafkaError>)>,
+    /// Blocked calls that finished: their actions and errors.
+    pub returned: Vec<(u32, Option<KafkaError>)>,
     /// A new producer id / epoch arrived.
     pub producer_id: Option<(i64, i16)>,
     /// Transactions V2: the `EndTxn` response bumped the epoch.
@@ -345,8 +380,10 @@ impl TransactionManager {
                 in_flight: None,
                 retry_at: 0,
                 bump_after_abort: false,
-                blocked: None,
+                blocked: Vec::new(),
                 transaction_version: TransactionVersion::Tv0,
+                pending_offsets: None,
+                group_coordinator: None,
             }),
             ..TransactionManager::default()
         }
@@ -464,6 +501,27 @@ impl TransactionManager {
     fn begin_completing(&mut self, result: TransactionResult) {
         let t = self.txn.as_mut().expect("transactional");
         t.pending.push_back(TxnCall::EndTxn(result));
+    }
+
+    /// `sendOffsetsToTransaction()`: only inside a transaction; blocks until the group
+    /// coordinator has the offsets (they count once the transaction commits).
+    pub fn send_offsets_to_transaction(
+        &mut self,
+        group_id: &str,
+        offsets: Vec<(TopicPartition, u64)>,
+    ) -> Result<(), KafkaError> {
+        self.txn_mut()?;
+        self.maybe_fail_with_error()?;
+        let t = self.txn.as_mut().expect("checked");
+        if t.state != TxnState::InTransaction {
+            return Err(KafkaError::IllegalState(format!(
+                "Cannot send offsets if a transaction is not in progress (currentState= {})",
+                t.state.name()
+            )));
+        }
+        t.pending_offsets = Some((Rc::from(group_id), offsets));
+        t.pending.push_back(TxnCall::AddOffsets);
+        Ok(())
     }
 
     /// Whether `send()` may add a record now (`failIfNotReadyForSend`, the checks of
@@ -586,9 +644,9 @@ impl TransactionManager {
             {
                 // `maybeTerminateRequestWithError`: the call fails with the error.
                 t.pending.pop_front();
-                if let Some(b) = t.blocked.take() {
-                    outcome.returned = Some((b.action, t.last_error.clone()));
-                }
+                let offsets = matches!(call, TxnCall::AddOffsets | TxnCall::TxnOffsetCommit);
+                let error = t.last_error.clone();
+                t.release(Some(offsets), error, outcome);
                 continue;
             }
             if let TxnCall::EndTxn(result) = call {
@@ -602,6 +660,26 @@ impl TransactionManager {
         }
         let t = self.txn.as_mut().expect("transactional");
         let call = *t.pending.front().expect("peeked");
+        if call == TxnCall::TxnOffsetCommit {
+            let (group_id, offsets) = t.pending_offsets.clone().expect("offsets to send");
+            let transactional_id = Rc::clone(&t.transactional_id);
+            let Some(group_coordinator) = t.group_coordinator else {
+                let request = TxnRequest::FindGroupCoordinator {
+                    transactional_id,
+                    group_id,
+                };
+                return Some((TxnCall::FindGroupCoordinator, None, request));
+            };
+            t.pending.pop_front();
+            let request = TxnRequest::TxnOffsetCommit {
+                transactional_id,
+                group_id,
+                producer_id,
+                producer_epoch,
+                offsets,
+            };
+            return Some((call, Some(group_coordinator), request));
+        }
         let Some(coordinator) = t.coordinator else {
             let request = TxnRequest::FindCoordinator {
                 transactional_id: Rc::clone(&t.transactional_id),
@@ -611,7 +689,15 @@ impl TransactionManager {
         t.pending.pop_front();
         let transactional_id = Rc::clone(&t.transactional_id);
         let request = match call {
-            TxnCall::FindCoordinator => unreachable!("never queued"),
+            TxnCall::FindCoordinator | TxnCall::FindGroupCoordinator | TxnCall::TxnOffsetCommit => {
+                unreachable!("never queued, or handled above")
+            }
+            TxnCall::AddOffsets => TxnRequest::AddOffsetsToTxn {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                group_id: Rc::clone(&t.pending_offsets.as_ref().expect("offsets to send").0),
+            },
             TxnCall::InitProducerId { bump } => TxnRequest::InitProducerId {
                 transactional_id,
                 timeout_ms: t.timeout_ms,
@@ -653,6 +739,7 @@ impl TransactionManager {
         t.partitions_in_transaction.clear();
         t.new_partitions.clear();
         t.pending_partitions.clear();
+        t.pending_offsets = None;
         t.transaction_started = false;
         if bump {
             // KIP-360 for transactions: a new epoch before the next transaction.
@@ -663,9 +750,7 @@ impl TransactionManager {
         }
         outcome.transition = self.transition(TxnState::Ready).ok();
         let t = self.txn.as_mut().expect("transactional");
-        if let Some(b) = t.blocked.take() {
-            outcome.returned = Some((b.action, None));
-        }
+        t.release(Some(false), None, outcome);
     }
 
     /// The request in flight is lost (connection closed, timed out): find the coordinator
@@ -673,13 +758,22 @@ impl TransactionManager {
     pub fn request_failed(&mut self, now: u64, backoff_ms: u64) {
         let Some(t) = &mut self.txn else { return };
         if let Some((call, _, _)) = t.in_flight.take() {
-            if call == TxnCall::AddPartitions {
-                let pending = std::mem::take(&mut t.pending_partitions);
-                t.new_partitions.extend(pending);
-            } else if call != TxnCall::FindCoordinator {
-                t.pending.push_front(call);
+            match call {
+                TxnCall::AddPartitions => {
+                    let pending = std::mem::take(&mut t.pending_partitions);
+                    t.new_partitions.extend(pending);
+                }
+                TxnCall::FindCoordinator | TxnCall::FindGroupCoordinator => {}
+                _ => t.pending.push_front(call),
             }
-            t.coordinator = None;
+            if matches!(
+                call,
+                TxnCall::TxnOffsetCommit | TxnCall::FindGroupCoordinator
+            ) {
+                t.group_coordinator = None;
+            } else {
+                t.coordinator = None;
+            }
             t.retry_at = now + backoff_ms;
         }
     }
@@ -706,6 +800,13 @@ impl TransactionManager {
             }
             return outcome;
         }
+        if call == TxnCall::FindGroupCoordinator {
+            t.group_coordinator = response.coordinator;
+            if response.coordinator.is_none() {
+                t.retry_at = now + backoff_ms;
+            }
+            return outcome;
+        }
         let retry = |t: &mut Transactional, lookup: bool, backoff: u64| {
             if call == TxnCall::AddPartitions {
                 let pending = std::mem::take(&mut t.pending_partitions);
@@ -713,7 +814,9 @@ impl TransactionManager {
             } else {
                 t.pending.push_front(call);
             }
-            if lookup {
+            if lookup && call == TxnCall::TxnOffsetCommit {
+                t.group_coordinator = None;
+            } else if lookup {
                 t.coordinator = None;
             }
             t.retry_at = now + backoff;
@@ -753,7 +856,18 @@ impl TransactionManager {
             }
         }
         match call {
-            TxnCall::FindCoordinator => unreachable!("answered above"),
+            TxnCall::FindCoordinator | TxnCall::FindGroupCoordinator => {
+                unreachable!("answered above")
+            }
+            // The offsets partition is in the transaction: the offsets go next.
+            TxnCall::AddOffsets => {
+                t.transaction_started = true;
+                t.pending.push_front(TxnCall::TxnOffsetCommit);
+            }
+            TxnCall::TxnOffsetCommit => {
+                t.pending_offsets = None;
+                t.release(Some(true), None, &mut outcome);
+            }
             TxnCall::InitProducerId { .. } => {
                 self.set_producer_id(response.producer_id, response.producer_epoch);
                 self.partitions.clear();
@@ -762,9 +876,7 @@ impl TransactionManager {
                 outcome.producer_id = Some((response.producer_id, response.producer_epoch));
                 outcome.transition = self.transition(TxnState::Ready).ok();
                 let t = self.txn.as_mut().expect("transactional");
-                if let Some(b) = t.blocked.take() {
-                    outcome.returned = Some((b.action, None));
-                }
+                t.release(Some(false), None, &mut outcome);
             }
             TxnCall::AddPartitions => {
                 let added = std::mem::take(&mut t.pending_partitions);
@@ -793,9 +905,7 @@ impl TransactionManager {
         t.last_error = Some(error.clone());
         t.pending.clear();
         outcome.transition = Some((from, TxnState::FatalError));
-        if let Some(b) = t.blocked.take() {
-            outcome.returned = Some((b.action, Some(error)));
-        }
+        t.release(None, Some(error), outcome);
     }
 
     /// `transitionToAbortableError`: commit is refused from now on, abort works (and
@@ -812,9 +922,7 @@ impl TransactionManager {
         // A commit waiting on this transaction fails with the error.
         if from == TxnState::CommittingTransaction {
             t.pending.retain(|c| !matches!(c, TxnCall::EndTxn(_)));
-            if let Some(b) = t.blocked.take() {
-                outcome.returned = Some((b.action, Some(error)));
-            }
+            t.release(Some(false), Some(error), outcome);
         }
     }
 
@@ -840,19 +948,28 @@ impl TransactionManager {
     }
 
     /// The application blocks in an API call until the sender thread completes it.
-    pub fn block(&mut self, action: u32, deadline: u64) {
+    /// `offsets`: a `sendOffsetsToTransaction`.
+    pub fn block(&mut self, action: u32, deadline: u64, offsets: bool) {
         if let Some(t) = &mut self.txn {
-            t.blocked = Some(BlockedCall { action, deadline });
+            t.blocked.push(BlockedCall {
+                action,
+                deadline,
+                offsets,
+            });
         }
     }
 
-    /// `max.block.ms` ran out on the blocked call: it throws `TimeoutException`, the work
-    /// goes on.
-    pub fn expire_blocked(&mut self, now: u64) -> Option<u32> {
-        let t = self.txn.as_mut()?;
-        let b = t.blocked.filter(|b| now >= b.deadline)?;
-        t.blocked = None;
-        Some(b.action)
+    /// `max.block.ms` ran out on blocked calls: they throw `TimeoutException`, the work
+    /// goes on. Returns their actions.
+    pub fn expire_blocked(&mut self, now: u64) -> Vec<u32> {
+        let Some(t) = self.txn.as_mut() else {
+            return Vec::new();
+        };
+        let (expired, kept) = std::mem::take(&mut t.blocked)
+            .into_iter()
+            .partition::<Vec<BlockedCall>, _>(|b| now >= b.deadline);
+        t.blocked = kept;
+        expired.into_iter().map(|b| b.action).collect()
     }
 }
 
@@ -941,10 +1058,10 @@ mod tests {
         // EndTxn waits for the batches still incomplete.
         let mut outcome = TxnOutcome::default();
         assert!(tm.next_request(0, true, &mut outcome).is_none());
-        tm.block(3, 60_000);
+        tm.block(3, 60_000, false);
         let (call, outcome) = exchange(&mut tm, ok(7, 0));
         assert_eq!(call, TxnCall::EndTxn(TransactionResult::Commit));
-        assert_eq!(outcome.returned, Some((3, None)));
+        assert_eq!(outcome.returned, vec![(3, None)]);
         assert_eq!(tm.txn.as_ref().unwrap().state, TxnState::Ready);
         assert!(!tm.is_send_to_partition_allowed(TP), "a new transaction");
     }
@@ -960,14 +1077,14 @@ mod tests {
         tm.add_partition(TP);
         exchange(&mut tm, ok(7, 0));
         tm.begin_commit().unwrap();
-        tm.block(5, 60_000);
+        tm.block(5, 60_000, false);
         let oos = Errors::OutOfOrderSequenceNumber.exception(None);
         let outcome = tm.batch_failed(&oos);
         assert_eq!(
             outcome.transition,
             Some((TxnState::CommittingTransaction, TxnState::AbortableError))
         );
-        assert_eq!(outcome.returned, Some((5, Some(oos))));
+        assert_eq!(outcome.returned, vec![(5, Some(oos))]);
         assert!(tm.begin_commit().is_err());
         tm.begin_abort().unwrap();
         let (call, _) = exchange(&mut tm, ok(7, 0));
