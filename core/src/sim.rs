@@ -146,6 +146,9 @@ pub struct Simulation {
     /// Connections (broker, producer) that lost a response: nothing more gets through on
     /// them until the producer reconnects.
     broken: BTreeSet<(u32, u16)>,
+    /// Events processed so far: a replay of this many `step()`s reaches the same state
+    /// (how the app steps back).
+    steps: u64,
     /// Consecutive wake-ups at `now` with no effect, and when the run stopped on a loop.
     idle_wakes: u32,
     stalled_at: Option<u64>,
@@ -660,6 +663,7 @@ impl Simulation {
             drop_responses: BTreeMap::new(),
             broken: BTreeSet::new(),
             idle_wakes: 0,
+            steps: 0,
             stalled_at: None,
         };
         for (i, action) in scenario.actions.iter().enumerate() {
@@ -791,6 +795,11 @@ impl Simulation {
         self.hasher.hex()
     }
 
+    /// How many events `step()` has processed.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
     pub fn events_traced(&self) -> u64 {
         self.hasher.events()
     }
@@ -826,6 +835,7 @@ impl Simulation {
             return false;
         };
         let Reverse(next) = self.queue.pop().expect("peeked");
+        self.steps += 1;
         if at != self.now {
             self.idle_wakes = 0;
         }

@@ -41,6 +41,10 @@ pub enum Msg {
     Frame(f64),
     TogglePlay,
     Step,
+    /// Back to the moment before the last event (a replay from t = 0, exact).
+    StepBack,
+    /// The scrubber moved: the run as it was at this virtual time.
+    Seek(String),
     Restart,
     Speed(String),
     Set(Setting),
@@ -75,6 +79,34 @@ pub struct App {
     /// The delivery ledger, and the frame time it was worked out at.
     ledger: Ledger,
     ledger_at: f64,
+    /// Where each Step ▸ started: (events processed, time on screen), so that ◂ Step
+    /// returns to exactly that picture.
+    history: Vec<(u64, f64)>,
+}
+
+/// A fresh run of `workload` after exactly `steps` events.
+fn replay_steps(workload: &Workload, steps: u64) -> Option<Simulation> {
+    let mut sim = build(workload).ok()?;
+    while sim.steps() < steps && sim.step() {}
+    Some(sim)
+}
+
+/// The moment before the last traced event of `sim`, found by replaying: the number of
+/// events after which a fresh run last had fewer traced events than `sim` has now.
+fn previous_event(workload: &Workload, sim: &Simulation) -> Option<u64> {
+    let target = sim.events_traced();
+    let mut fresh = build(workload).ok()?;
+    let mut before = 0;
+    while fresh.steps() < sim.steps() {
+        let traced = fresh.events_traced();
+        if !fresh.step() {
+            break;
+        }
+        if fresh.events_traced() > traced && fresh.events_traced() < target {
+            before = fresh.steps();
+        }
+    }
+    Some(before)
 }
 
 /// How often, in wall-clock ms, a playing app works out the ledger again.
@@ -487,6 +519,7 @@ impl App {
     /// Rebuilds the run with `workload` and replays it to the moment on screen; an invalid
     /// workload keeps the last good one and says why.
     fn replay(&mut self, workload: Workload) {
+        self.history.clear();
         match build(&workload) {
             Ok(mut sim) => {
                 sim.run_until(self.display_ms.floor() as u64);
@@ -609,6 +642,7 @@ impl App {
                 true
             }
             Msg::TogglePlay => {
+                self.history.clear();
                 self.playing = !self.playing;
                 self.last_frame = None;
                 if self.playing {
@@ -623,12 +657,45 @@ impl App {
                 // One step = up to the next traced event (some queue entries, like a
                 // superseded sender wake-up, change nothing visible).
                 self.playing = false;
+                self.history.push((self.sim.steps(), self.display_ms));
                 let traced = self.sim.events_traced();
                 while self.sim.events_traced() == traced && self.sim.step() {}
                 self.display_ms = self.display_ms.max(self.sim.now() as f64);
                 true
             }
+            Msg::StepBack => {
+                self.playing = false;
+                let back = match self.history.pop() {
+                    Some((steps, shown)) => Some((steps, Some(shown))),
+                    None => previous_event(&self.workload, &self.sim).map(|s| (s, None)),
+                };
+                if let Some((steps, shown)) = back {
+                    if let Some(sim) = replay_steps(&self.workload, steps) {
+                        self.display_ms = shown.unwrap_or(sim.now() as f64);
+                        self.sim = sim;
+                    }
+                }
+                true
+            }
+            Msg::Seek(raw) => {
+                let Ok(t) = raw.parse::<f64>() else {
+                    return false;
+                };
+                let t = t.clamp(0.0, self.sim.until_ms() as f64);
+                self.playing = false;
+                self.history.clear();
+                if t < self.sim.now() as f64 {
+                    match build(&self.workload) {
+                        Ok(sim) => self.sim = sim,
+                        Err(_) => return false,
+                    }
+                }
+                self.display_ms = t;
+                self.sim.run_until(t.floor() as u64);
+                true
+            }
             Msg::Restart => {
+                self.history.clear();
                 if let Ok(sim) = build(&self.workload) {
                     self.sim = sim;
                     self.display_ms = 0.0;
@@ -699,6 +766,7 @@ impl Component for App {
             inspected_broker: None,
             ledger: Ledger::default(),
             ledger_at: 0.0,
+            history: Vec::new(),
         };
         app.schedule_frame(ctx);
         app
@@ -798,6 +866,7 @@ impl Component for App {
                         <button id="play" onclick={link.callback(|_| Msg::TogglePlay)} aria-label={if self.playing { "pause" } else { "play" }}>
                             { if self.playing { "❚❚ Pause" } else { "▶ Play" } }
                         </button>
+                        <button id="step-back" onclick={link.callback(|_| Msg::StepBack)} title="back to the moment before the last event (an exact replay)" aria-label="step back">{ "◂ Step" }</button>
                         <button id="step" onclick={link.callback(|_| Msg::Step)} title="process the next event">{ "Step ▸" }</button>
                         <button id="restart" onclick={link.callback(|_| Msg::Restart)}>{ "↺ Restart" }</button>
                         <label class="speed">
@@ -808,6 +877,13 @@ impl Component for App {
                                 }) }
                             </select>
                         </label>
+                        <input type="range" id="scrubber" class="scrubber" aria-label="time"
+                            min="0" max={self.sim.until_ms().to_string()} step="1"
+                            value={(self.display_ms.floor() as u64).to_string()}
+                            oninput={link.callback(|e: InputEvent| {
+                                let input: HtmlInputElement = e.target_unchecked_into();
+                                Msg::Seek(input.value())
+                            })}/>
                         <span class="clock mono" id="clock">
                             { format!("t = {:.3} s / {} s", self.display_ms / 1000.0, self.sim.until_ms() / 1000) }
                         </span>
