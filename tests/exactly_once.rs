@@ -307,3 +307,42 @@ fn send_offsets_to_transaction_commits_with_the_transaction() {
         assert_eq!(consumed(&r, "rc"), vec![(1, 0, "out".into())], "{version}");
     }
 }
+
+#[test]
+fn a_transaction_failing_while_its_partition_waits_to_be_added_does_not_stall() {
+    // Found by the transactions property (seed 15): the first transaction's commit is
+    // prepared, but partition 0's leader (broker 2) is cut off, so its marker cannot be
+    // written and the coordinator answers the next transaction's AddPartitionsToTxn with
+    // CONCURRENT_TRANSACTIONS, retried every 20 ms. The record waiting for that partition
+    // expires (delivery.timeout.ms 1500): ABORTABLE_ERROR. The queued AddPartitionsToTxn is
+    // then dropped unsent (`maybeTerminateRequestWithError`), but its partition stayed
+    // "new", so the client kept waking at the retry time to send nothing — the run stopped
+    // as caught in a loop. Kafka moves the partitions out of `newPartitionsInTransaction`
+    // when it queues the request; they wait as pending until the abort clears them.
+    let p = r#"{"name":"p","config":{"transactional.id":"tx","linger.ms":"0","request.timeout.ms":"1000","delivery.timeout.ms":"1500"}}"#;
+    let actions = [
+        act(0, "init_transactions", "p"),
+        act(100, "begin_transaction", "p"),
+        send(110, "p", "first", 0),
+        r#"{"at_ms":200,"action":"isolate_broker","broker":2}"#.to_string(),
+        act(210, "commit_transaction", "p"),
+        act(300, "begin_transaction", "p"),
+        send(310, "p", "second", 0),
+        act(2_500, "abort_transaction", "p"),
+    ]
+    .join(",");
+    let json = format!(
+        r#"{{"seed":3,"kafka_version":"4.0","brokers":3,"network":{{"latency_ms":2}},
+            "topics":[{{"name":"t","partitions":1,"replication_factor":3,
+                        "replica_assignment":[[2,0,1]],"config":{{"min.insync.replicas":"2"}}}}],
+            "producers":[{p}],"actions":[{actions}],"until_ms":20000}}"#
+    );
+    let mut sim =
+        kafka_lab::Simulation::new(&kafka_lab::Scenario::from_json(&json).unwrap()).unwrap();
+    sim.run();
+    assert_eq!(sim.stalled_at(), None);
+    let r = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
+    assert_eq!(r["sends"][1]["error"], "TimeoutException");
+    assert_eq!(action_error(&r, 4), Value::Null, "the first commit");
+    assert_eq!(action_error(&r, 7), Value::Null, "the abort works");
+}

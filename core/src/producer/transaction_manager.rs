@@ -642,7 +642,14 @@ impl TransactionManager {
                         | TxnCall::InitProducerId { bump: true }
                 )
             {
-                // `maybeTerminateRequestWithError`: the call fails with the error.
+                // `maybeTerminateRequestWithError`: the call fails with the error. Kafka
+                // took an AddPartitions' partitions out of the new ones when it queued it
+                // (`addPartitionsToTransactionHandler`): they stay pending, not new, until
+                // the abort clears them — else they would ask for a request forever.
+                if call == TxnCall::AddPartitions {
+                    let new = std::mem::take(&mut t.new_partitions);
+                    t.pending_partitions.extend(new);
+                }
                 t.pending.pop_front();
                 let offsets = matches!(call, TxnCall::AddOffsets | TxnCall::TxnOffsetCommit);
                 let error = t.last_error.clone();
