@@ -2,12 +2,12 @@
 //! driven request by request on a virtual clock: its state machine, fencing by epoch bump,
 //! markers, and the timeout abort. `TransactionCoordinatorTest` names each case.
 
-use kafka_lab::broker::Broker;
+use kafka_lab::broker::{Broker, REQUEST_TIMEOUT_MS};
 use kafka_lab::config::TopicConfig;
 use kafka_lab::controller::Controller;
 use kafka_lab::coordinator::{
     partition_for, TransactionCoordinator, TransactionState, TransactionVersion, TxnRequest,
-    TxnResponse, ABORT_TIMED_OUT_INTERVAL_MS,
+    TxnResponse, ABORT_TIMED_OUT_INTERVAL_MS, MARKER_RETRY_BACKOFF_MS,
 };
 use kafka_lab::effects::Effects;
 use kafka_lab::errors::Errors;
@@ -563,4 +563,31 @@ fn a_timeout_abort_bumps_once_and_fences_a_v2_client() {
     w.write_markers();
     let late = w.end_with(0, TransactionResult::Commit, TransactionVersion::Tv2);
     assert_eq!(late.error, Errors::ProducerFenced);
+}
+
+#[test]
+fn markers_lost_on_the_way_are_sent_again_after_the_request_timeout() {
+    // Found by the transactions property (seed 23): a WriteTxnMarkers to a leader cut off
+    // from the network is lost, and nothing answers it. Kafka's marker sender thread times
+    // the request out after the broker's request.timeout.ms, handles it as a disconnection
+    // and queues its markers again (`TransactionMarkerRequestCompletionHandler`,
+    // `wasDisconnected`); the coordinator waited forever in PrepareCommit instead, telling
+    // every InitProducerId and AddPartitionsToTxn CONCURRENT_TRANSACTIONS.
+    let mut w = World::new();
+    w.init();
+    w.add(0, &[TP0]);
+    w.end(0, TransactionResult::Commit);
+    assert_eq!(w.markers.len(), 1);
+    w.markers.clear(); // lost: no answer, no closed connection
+    let mut answers = Vec::new();
+    let sent = w.now;
+    w.advance(sent + REQUEST_TIMEOUT_MS - 20, &mut answers);
+    assert!(w.markers.is_empty(), "not before the request timeout");
+    w.advance(
+        sent + REQUEST_TIMEOUT_MS + MARKER_RETRY_BACKOFF_MS + 10,
+        &mut answers,
+    );
+    assert_eq!(w.markers.len(), 1, "sent again");
+    w.write_markers();
+    assert_eq!(w.state().0, TransactionState::CompleteCommit);
 }

@@ -19,7 +19,7 @@
 //! replica the controller has not fenced, and a write takes one follower fetch round trip
 //! (two network latencies) to be replicated.
 
-use crate::broker::Broker;
+use crate::broker::{Broker, REQUEST_TIMEOUT_MS};
 use crate::controller::Controller;
 use crate::effects::Effects;
 use crate::errors::Errors;
@@ -232,11 +232,12 @@ struct StatePartition {
 /// One marker to write: a transactional id's partition.
 type MarkerKey = (Rc<str>, TopicPartition);
 
-/// A `WriteTxnMarkers` in flight: the markers it carries.
+/// A `WriteTxnMarkers` in flight: the markers it carries, and when it went.
 #[derive(Clone, Debug, PartialEq)]
 struct MarkerRequest {
     to: u32,
     entries: Vec<MarkerKey>,
+    sent_ms: u64,
 }
 
 /// A coordinator request, as the network carries it (the id is in each).
@@ -950,6 +951,15 @@ impl TransactionCoordinator {
         for w in done {
             self.complete_write(now, w, brokers, controller, out);
         }
+        // The marker sender's NetworkClient times a request out after the broker's
+        // request.timeout.ms and handles it as a disconnection: its markers go again.
+        let timed_out: Vec<u64> = self
+            .marker_requests
+            .iter()
+            .filter(|(_, r)| now > r.sent_ms + REQUEST_TIMEOUT_MS)
+            .map(|(&id, _)| id)
+            .collect();
+        self.requeue(now, timed_out);
         if now >= self.next_cleanup_ms {
             // A fixed-rate task since the coordinator started.
             self.next_cleanup_ms =
@@ -1160,6 +1170,7 @@ impl TransactionCoordinator {
                 MarkerRequest {
                     to: leader,
                     entries,
+                    sent_ms: now,
                 },
             );
         }
@@ -1213,6 +1224,12 @@ impl TransactionCoordinator {
             .filter(|(_, r)| r.to == broker)
             .map(|(&id, _)| id)
             .collect();
+        self.requeue(now, lost);
+    }
+
+    /// Marker requests given up on (`wasDisconnected`): their markers go again after the
+    /// backoff, to whichever broker leads then.
+    fn requeue(&mut self, now: u64, lost: Vec<u64>) {
         for id in lost {
             let r = self.marker_requests.remove(&id).expect("listed");
             for key in r.entries {
@@ -1230,6 +1247,11 @@ impl TransactionCoordinator {
             .iter()
             .map(|w| w.at)
             .chain(self.marker_queue.values().copied())
+            .chain(
+                self.marker_requests
+                    .values()
+                    .map(|r| r.sent_ms + REQUEST_TIMEOUT_MS + 1),
+            )
             .chain(active.then_some(self.next_cleanup_ms))
             .min()
     }
