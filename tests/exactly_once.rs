@@ -346,3 +346,31 @@ fn a_transaction_failing_while_its_partition_waits_to_be_added_does_not_stall() 
     assert_eq!(action_error(&r, 4), Value::Null, "the first commit");
     assert_eq!(action_error(&r, 7), Value::Null, "the abort works");
 }
+
+#[test]
+fn a_producer_fenced_with_a_partition_still_to_add_does_not_stall() {
+    // Found by the transactions property (seed 207): instance p sends to partition 0 after
+    // instance b of the same id bumped the epoch; while p's AddPartitionsToTxn is out, it
+    // sends to partition 1 too. The answer is PRODUCER_FENCED: FATAL_ERROR, in which Kafka's
+    // sender sends no transactional request at all (`Sender.runOnce` returns first). The
+    // client still counted partition 1 as waiting for a request and woke for it forever.
+    let producers =
+        format!(r#"{P},{{"name":"b","config":{{"transactional.id":"tx","linger.ms":"0"}}}}"#);
+    let actions = [
+        act(0, "init_transactions", "p"),
+        act(100, "begin_transaction", "p"),
+        act(150, "init_transactions", "b"),
+        send(300, "p", "x", 0),
+        send(301, "p", "y", 1),
+        act(400, "commit_transaction", "p"),
+    ]
+    .join(",");
+    let json = scenario(&producers, &actions, 5_000);
+    let mut sim =
+        kafka_lab::Simulation::new(&kafka_lab::Scenario::from_json(&json).unwrap()).unwrap();
+    sim.run();
+    assert_eq!(sim.stalled_at(), None);
+    let r = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
+    assert_eq!(action_error(&r, 5), "ProducerFencedException");
+    assert!(consumed(&r, "rc").is_empty());
+}

@@ -592,7 +592,9 @@ impl TransactionManager {
     /// When the next coordinator request may go, if one waits.
     pub fn next_request_at(&self, has_incomplete: bool) -> Option<u64> {
         let t = self.txn.as_ref()?;
-        if t.in_flight.is_some() {
+        // After a fatal error the sender sends no transactional request at all
+        // (`Sender.runOnce` returns before `maybeSendAndPollTransactionalRequest`).
+        if t.in_flight.is_some() || t.state == TxnState::FatalError {
             return None;
         }
         let waiting = !t.new_partitions.is_empty()
