@@ -4,7 +4,8 @@
 //! deposed `acks=1` leader truncates the records it acknowledged alone.
 
 use kafka_lab::controller::{
-    Controller, Election, PartitionChange, BROKER_HEARTBEAT_INTERVAL_MS, BROKER_SESSION_TIMEOUT_MS,
+    BrokerChange, Controller, Election, PartitionChange, BROKER_HEARTBEAT_INTERVAL_MS,
+    BROKER_SESSION_TIMEOUT_MS,
 };
 use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta, TopicPartition};
 use kafka_lab::trace::TraceEvent;
@@ -493,4 +494,85 @@ fn followers_keep_copying_when_the_leader_epoch_moves_under_a_fetch() {
             assert_eq!(f, leo, "{tp:?}: in-sync follower {b} caught up");
         }
     }
+}
+
+#[test]
+fn a_restarted_broker_that_dies_before_registering_stays_fenced() {
+    // Found by the transactions property (seed 520): broker 1 crashes, restarts while its
+    // old session is still valid (its registration waits for that session to be fenced),
+    // and crashes again. The new incarnation died unregistered, yet the controller unfenced
+    // it when the old session ran out, and, with no session left to expire, never fenced
+    // it again: a dead broker counted as alive for good, and on its next restart it never
+    // registered (no metadata, never online), a transaction coordinator stuck on it.
+    let mut c = Controller::new(KafkaVersion::latest(), &cluster(3, &[&[1, 2, 0]]));
+    let mut out = Vec::new();
+    c.lose_contact(1, 1000);
+    c.crashed(1);
+    assert_eq!(
+        c.regain_contact(1, true, &mut out),
+        None,
+        "waits for its old session"
+    );
+    c.lose_contact(1, 3000);
+    c.crashed(1);
+    let at = c.fence_at(1).expect("the old session still runs out");
+    assert_eq!(c.on_timer(at, &mut out), vec![BrokerChange::Fenced(1)]);
+    assert!(c.is_fenced(1), "nothing registered: fenced");
+    assert_eq!(c.partitions[&tp(0)].leader, Some(2));
+    assert_eq!(
+        c.regain_contact(1, true, &mut out),
+        Some(BrokerChange::Unfenced(1)),
+        "the next incarnation registers at once"
+    );
+
+    // Cut off instead of crashing: it registers when it is heard again — after the old
+    // session ran out if it was still cut off then, or at that moment if healed before.
+    for heal_before in [true, false] {
+        let mut c = Controller::new(KafkaVersion::latest(), &cluster(3, &[&[1, 2, 0]]));
+        c.lose_contact(1, 1000);
+        c.crashed(1);
+        c.regain_contact(1, true, &mut out);
+        c.lose_contact(1, 3000);
+        let at = c.fence_at(1).unwrap();
+        if heal_before {
+            assert_eq!(c.regain_contact(1, false, &mut out), None);
+            let changes = c.on_timer(at, &mut out);
+            assert_eq!(
+                changes,
+                vec![BrokerChange::Fenced(1), BrokerChange::Unfenced(1)]
+            );
+        } else {
+            assert_eq!(c.on_timer(at, &mut out), vec![BrokerChange::Fenced(1)]);
+            assert_eq!(
+                c.regain_contact(1, false, &mut out),
+                Some(BrokerChange::Unfenced(1))
+            );
+        }
+        assert!(!c.is_fenced(1));
+    }
+}
+
+#[test]
+fn a_broker_crashing_twice_comes_back_for_good() {
+    // The same at scenario level: leader 0 crashes at 1 s, restarts at 3 s (its old session
+    // runs to 9 s), crashes again at 5 s and restarts at 20 s: it is fenced once, comes back
+    // as a follower, catches up and rejoins the ISR; nothing acknowledged is lost.
+    let actions = r#",{"at_ms":1000,"action":"crash_broker","broker":0},
+        {"at_ms":3000,"action":"restart_broker","broker":0},
+        {"at_ms":5000,"action":"crash_broker","broker":0},
+        {"at_ms":20000,"action":"restart_broker","broker":0}"#;
+    let sim = run_sim(&scenario("all", "", actions, 40_000));
+    let b0 = &sim.brokers()[0];
+    assert!(b0.online);
+    assert!(!sim.controller().is_fenced(0));
+    let tp0 = tp(0);
+    assert!(sim.controller().partitions[&tp0].isr.contains(&0));
+    let leader = sim.controller().partitions[&tp0].leader.unwrap();
+    assert_eq!(
+        b0.partitions[&tp0].log.log_end_offset(),
+        sim.brokers()[leader as usize].partitions[&tp0]
+            .log
+            .log_end_offset()
+    );
+    assert_eq!(kafka_lab::ledger::Ledger::of(&sim).lost, 0);
 }

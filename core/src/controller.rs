@@ -58,6 +58,8 @@ struct BrokerRegistration {
     /// It came back while its old session was still valid: its new registration is
     /// refused until the old one is fenced (`DuplicateBrokerRegistrationException`).
     returning: bool,
+    /// Returning, but cut off from the controller since: it registers once heard again.
+    returning_unheard: bool,
 }
 
 /// The controller's side of a liveness change, for the event log.
@@ -112,6 +114,7 @@ impl Controller {
             fenced: false,
             silent_since: None,
             returning: false,
+            returning_unheard: false,
         };
         Controller {
             version,
@@ -181,6 +184,19 @@ impl Controller {
         if b.silent_since.is_none() {
             b.silent_since = Some(now - now % interval);
         }
+        // A new incarnation waiting to register can no longer reach the controller.
+        if b.returning {
+            b.returning = false;
+            b.returning_unheard = true;
+        }
+    }
+
+    /// The broker's process died: an incarnation waiting to register died unregistered,
+    /// so when its old session runs out it stays fenced (until it restarts again).
+    pub fn crashed(&mut self, broker: u32) {
+        let b = &mut self.brokers[broker as usize];
+        b.returning = false;
+        b.returning_unheard = false;
     }
 
     /// A broker is heard from again: restarted (a new incarnation that must register) or
@@ -195,10 +211,13 @@ impl Controller {
         let b = &mut self.brokers[broker as usize];
         if b.fenced {
             b.silent_since = None;
+            b.returning_unheard = false;
             self.unfence(broker, out);
             Some(BrokerChange::Unfenced(broker))
-        } else if restarted {
+        } else if restarted || b.returning_unheard {
+            // Its old session still runs out; the new registration waits for that.
             b.returning = true;
+            b.returning_unheard = false;
             None
         } else {
             b.silent_since = None;

@@ -1171,6 +1171,7 @@ impl Simulation {
         self.crashed[b] = true;
         self.brokers[b].crash();
         self.broken.retain(|&(c, _)| c != broker);
+        self.controller.crashed(broker);
         if !self.isolated[b] {
             self.controller.lose_contact(broker, self.now);
             for p in 0..self.producers.len() {
