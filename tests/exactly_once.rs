@@ -374,3 +374,47 @@ fn a_producer_fenced_with_a_partition_still_to_add_does_not_stall() {
     assert_eq!(action_error(&r, 5), "ProducerFencedException");
     assert!(consumed(&r, "rc").is_empty());
 }
+
+#[test]
+fn a_late_answer_on_a_timed_out_connection_is_not_taken_for_the_next_request() {
+    // Found by the transactions property (seed 736): FindCoordinator goes to broker 1,
+    // which is slow; the request times out (request.timeout.ms 1000) and the client closes
+    // the connection, finds the coordinator through broker 0 and sends InitProducerId. The
+    // first FindCoordinator's answer then arrives on the closed connection — and was taken
+    // for the InitProducerId's: producer id -1, READY, every send() refused with
+    // IllegalStateException. Over TCP nothing arrives on a connection the client closed.
+    let p = r#"{"name":"p","config":{"transactional.id":"tx","linger.ms":"0","request.timeout.ms":"1000"}}"#;
+    let actions = [
+        r#"{"at_ms":0,"action":"slow_broker","broker":1,"extra_latency_ms":555}"#.to_string(),
+        act(100, "init_transactions", "p"),
+        act(1_500, "begin_transaction", "p"),
+        send(1_510, "p", "x", 0),
+        act(1_600, "commit_transaction", "p"),
+    ]
+    .join(",");
+    let json = format!(
+        r#"{{"seed":1,"kafka_version":"4.0","brokers":2,"network":{{"latency_ms":5}},
+            "topics":[{{"name":"t","partitions":1,"replication_factor":2,"replica_assignment":[[0,1]]}}],
+            "producers":[{p}],"actions":[{actions}],"until_ms":5000}}"#
+    );
+    let mut sim =
+        kafka_lab::Simulation::new(&kafka_lab::Scenario::from_json(&json).unwrap()).unwrap();
+    sim.record_trace();
+    sim.run();
+    let first = sim.trace().iter().find_map(|(_, e)| match e {
+        kafka_lab::trace::TraceEvent::TxnRequestSent {
+            broker, request, ..
+        } => Some((*broker, *request)),
+        _ => None,
+    });
+    assert_eq!(
+        first,
+        Some((1, "FindCoordinator")),
+        "the case needs the slow broker first"
+    );
+    let r = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
+    assert_eq!(action_error(&r, 1), Value::Null);
+    assert_eq!(r["sends"][0]["outcome"], "acked");
+    assert_eq!(action_error(&r, 4), Value::Null);
+    assert_eq!(log(&r, 0), vec![(0, "x".into()), (1, "COMMIT".into())]);
+}

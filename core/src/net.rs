@@ -296,6 +296,12 @@ impl Network {
         self.in_flight.retain(|_, m| m.from != node && m.to != node);
     }
 
+    /// Loses every message on its way from `from` to `to` (the connection between them
+    /// was closed at the receiving end: what was still coming is discarded).
+    pub fn drop_between(&mut self, from: Node, to: Node) {
+        self.in_flight.retain(|_, m| m.from != from || m.to != to);
+    }
+
     pub fn in_flight(&self) -> impl Iterator<Item = &Message> {
         self.in_flight.values()
     }

@@ -1518,11 +1518,16 @@ impl Simulation {
 
     fn apply(&mut self, mut out: Effects) {
         // A client that gave up on a connection (request timeout) opens a new one: the
-        // broker drops what it had not answered on the old one.
+        // broker drops what it had not answered on the old one, and answers still on their
+        // way over the old one are never read (else a late answer would be taken for the
+        // next request's, as a transactional producer took a FindCoordinator's for its
+        // InitProducerId's).
         for &(producer, broker) in &out.timed_out {
             if self.broken.remove(&(broker, producer)) {
                 self.brokers[broker as usize].client_gone(producer);
             }
+            self.network
+                .drop_between(Node::Broker(broker), Node::Producer(producer));
         }
         // drop_responses: the broker answered (now or after waiting for the ISR), and the
         // answer is lost on the way. Over TCP nothing after it on that connection gets
