@@ -93,6 +93,13 @@ fn a_lost_response_reorders_without_idempotence_and_never_with_it() {
     assert!(metric(&plain, "record-retry-total") >= 1.0);
     assert!(sends(&plain).iter().all(|s| s["outcome"] == "acked"));
 
+    // The retried record is the one written twice, its acknowledgement the second copy's.
+    let retried: Vec<&Value> = sends(&plain)
+        .iter()
+        .filter(|s| s["attempts"].as_u64() > Some(1))
+        .collect();
+    assert!(retried.iter().any(|s| s["copies"] == 2));
+
     let idempotent = run_json(&scenario(1, IDEMPOTENT, &actions, 6000));
     assert_eq!(reordered(&idempotent), 0);
     assert_eq!(log_len(&idempotent), 40, "one copy of every record");
@@ -100,6 +107,19 @@ fn a_lost_response_reorders_without_idempotence_and_never_with_it() {
     assert_eq!(idempotent["ledger"]["reordered"], 0);
     assert!(sends(&idempotent).iter().all(|s| s["outcome"] == "acked"));
     assert!(metric(&idempotent, "record-retry-total") >= 1.0);
+    // Issue 5's first check: the retry of the record whose answer was lost is acknowledged
+    // with the offset of its first (and only) copy — the leader's duplicate answer.
+    let log = idempotent["partitions"][0]["log"].as_array().unwrap();
+    let mut retried = 0;
+    for (i, s) in sends(&idempotent).iter().enumerate() {
+        assert_eq!(s["offset"], i, "send order is log order");
+        assert_eq!(log[i]["sequence"], i, "the copy at its offset is its own");
+        if s["attempts"].as_u64() > Some(1) {
+            assert_eq!(s["copies"], 1);
+            retried += 1;
+        }
+    }
+    assert!(retried >= 1, "the lost answer's record was retried");
 }
 
 #[test]
