@@ -591,3 +591,60 @@ fn markers_lost_on_the_way_are_sent_again_after_the_request_timeout() {
     w.write_markers();
     assert_eq!(w.state().0, TransactionState::CompleteCommit);
 }
+
+#[test]
+fn a_new_coordinator_finishes_a_transaction_whose_completion_write_was_lost() {
+    // Found by the transactions property (seed 4673): every marker of a PrepareCommit is
+    // written, and the coordinator starts writing CompleteCommit — but loses leadership of
+    // the id's __transaction_state partition before that write completes. The new leader
+    // loads PrepareCommit and, as Kafka's `loadTransactionsForTxnTopicPartition` does, sends
+    // the markers of every partition of the transaction again, then completes it. It found
+    // no marker pending and did nothing: PrepareCommit for good, CONCURRENT_TRANSACTIONS
+    // to every later request of the id.
+    let mut w = World::new();
+    w.init();
+    w.add(0, &[TP0, TP1]);
+    w.end(0, TransactionResult::Commit);
+    for req in std::mem::take(&mut w.markers) {
+        let results = req
+            .markers
+            .iter()
+            .flat_map(|m| {
+                m.partitions
+                    .iter()
+                    .map(|tp| (m.producer_id, *tp, Errors::None))
+            })
+            .collect();
+        let mut out = Effects::default();
+        let response = WriteTxnMarkersResponse {
+            id: req.id,
+            results,
+        };
+        w.coordinator
+            .handle_markers_response(w.now, response, &mut out);
+    }
+    assert_eq!(
+        w.state().0,
+        TransactionState::PrepareCommit,
+        "CompleteCommit being written"
+    );
+    // Its broker is fenced before the write completes: the partition moves.
+    let old = w.broker();
+    w.controller.lose_contact(old, 0);
+    let at = w.controller.fence_at(old).unwrap();
+    w.controller.on_timer(at, &mut Vec::new());
+    let mut out = Effects::default();
+    w.coordinator.elect(&w.controller, w.now, &mut out);
+    assert_ne!(w.broker(), old);
+    let mut answers = Vec::new();
+    w.advance(w.now + 100, &mut answers);
+    let mut resent: Vec<TopicPartition> = w
+        .markers
+        .iter()
+        .flat_map(|r| r.markers.iter().flat_map(|m| m.partitions.clone()))
+        .collect();
+    resent.sort();
+    assert_eq!(resent, vec![TP0, TP1], "every partition's marker again");
+    w.write_markers();
+    assert_eq!(w.state().0, TransactionState::CompleteCommit);
+}

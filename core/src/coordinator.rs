@@ -432,12 +432,36 @@ impl TransactionCoordinator {
             let p = &partitions[partition_for(&w.next.transactional_id) as usize];
             p.coordinator_epoch == w.coordinator_epoch
         });
-        for m in self.transactions.values() {
-            if moved.contains(&partition_for(&m.transactional_id)) {
-                for tp in &m.markers_pending {
-                    self.marker_queue
-                        .insert((Rc::clone(&m.transactional_id), *tp), now);
+        // The new leader loads what the log holds (`loadTransactionsForTxnTopicPartition`):
+        // a fence that was only in the old leader's memory is gone, and a transaction
+        // prepared to complete sends the markers of all its partitions again — its
+        // completion may have been the write just lost.
+        let mut empty = Vec::new();
+        for m in self.transactions.values_mut() {
+            if !moved.contains(&partition_for(&m.transactional_id)) {
+                continue;
+            }
+            match m.state {
+                TransactionState::PrepareEpochFence => {
+                    m.state = TransactionState::Ongoing;
+                    m.producer_epoch -= 1;
                 }
+                TransactionState::PrepareCommit | TransactionState::PrepareAbort => {
+                    m.markers_pending = m.partitions.clone();
+                    for tp in &m.markers_pending {
+                        self.marker_queue
+                            .insert((Rc::clone(&m.transactional_id), *tp), now);
+                    }
+                    if m.partitions.is_empty() {
+                        empty.push(Rc::clone(&m.transactional_id));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for id in empty {
+            if let Some(broker) = self.coordinator_for(&id) {
+                self.complete_transaction(now, &id, broker, out);
             }
         }
     }
