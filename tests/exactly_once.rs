@@ -418,3 +418,36 @@ fn a_late_answer_on_a_timed_out_connection_is_not_taken_for_the_next_request() {
     assert_eq!(action_error(&r, 4), Value::Null);
     assert_eq!(log(&r, 0), vec![(0, "x".into()), (1, "COMMIT".into())]);
 }
+
+#[test]
+fn a_transactional_request_waits_for_a_broker_to_reconnect_to() {
+    // Found while checking a fix for the transactions property: the only broker crashes
+    // while an EndTxn is out. The client must find the coordinator again, but no broker is
+    // connectable before the reconnect backoff ends; it kept asking to wake at the retry
+    // time, found nowhere to send FindCoordinator, and woke again at the same instant — the
+    // run stopped as caught in a loop. It now wakes when a broker becomes connectable.
+    let p = r#"{"name":"p","config":{"transactional.id":"tx","linger.ms":"0"}}"#;
+    let actions = [
+        act(0, "init_transactions", "p"),
+        act(100, "begin_transaction", "p"),
+        send(110, "p", "x", 0),
+        act(300, "commit_transaction", "p"),
+        r#"{"at_ms":302,"action":"crash_broker","broker":0}"#.to_string(),
+        r#"{"at_ms":30000,"action":"restart_broker","broker":0}"#.to_string(),
+    ]
+    .join(",");
+    let json = format!(
+        r#"{{"seed":1,"kafka_version":"4.0","brokers":1,"network":{{"latency_ms":1}},
+            "topics":[{{"name":"t","partitions":1,"replication_factor":1}}],
+            "producers":[{p}],"actions":[{actions}],"until_ms":60000}}"#
+    );
+    let mut sim =
+        kafka_lab::Simulation::new(&kafka_lab::Scenario::from_json(&json).unwrap()).unwrap();
+    sim.run();
+    assert_eq!(sim.stalled_at(), None);
+    // Back at 30 s, the coordinator finishes the commit and the client's EndTxn, sent again,
+    // is answered: the commit returns.
+    let r = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
+    assert_eq!(action_error(&r, 3), Value::Null);
+    assert_eq!(log(&r, 0), vec![(0, "x".into()), (1, "COMMIT".into())]);
+}

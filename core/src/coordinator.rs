@@ -1132,6 +1132,10 @@ impl TransactionCoordinator {
         let mut per_leader: BTreeMap<(u32, u32, bool), Vec<MarkerKey>> = BTreeMap::new();
         for (id, tp) in due {
             let Some(coordinator) = self.coordinator_for(&id) else {
+                // No coordinator: the next one elected loads the transaction and sends
+                // its markers (`elect`). Waiting here would wake the coordinator for
+                // nothing at this same instant, over and over.
+                self.marker_queue.remove(&(id, tp));
                 continue;
             };
             let Some(m) = self.transactions.get(&id) else {

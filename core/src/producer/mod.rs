@@ -668,10 +668,16 @@ impl KafkaProducer {
         let has_incomplete =
             self.accumulator.has_undrained() || self.sender.batch_ids().next().is_some();
         let txn = self.tm.as_ref().and_then(|tm| tm.txn.as_ref());
-        let txn_request = self
-            .tm
-            .as_ref()
-            .and_then(|tm| tm.next_request_at(has_incomplete));
+        // A FindCoordinator goes to any broker: not before one is connectable.
+        let txn_request = self.tm.as_ref().and_then(|tm| {
+            let at = tm.next_request_at(has_incomplete)?;
+            let lookup = tm.txn.as_ref().is_some_and(|t| t.coordinator.is_none());
+            Some(if lookup {
+                at.max(self.sender.next_connectable_ms(self.metadata.brokers, now))
+            } else {
+                at
+            })
+        });
         let txn_timeout = txn
             .and_then(|t| t.in_flight)
             .map(|(_, _, sent)| sent + self.config.request_timeout_ms + 1);
