@@ -71,6 +71,7 @@ enum Call {
 
 /// A generated scenario, with what the checks need to know of its plan.
 struct Planned {
+    seed: u64,
     json: String,
     /// Per transactional producer (by index): its calls in time order, each with its
     /// index in `actions`.
@@ -277,6 +278,7 @@ fn txn_scenario(seed: u64) -> Planned {
         actions.join(",")
     );
     Planned {
+        seed,
         json,
         calls,
         restarted,
@@ -376,6 +378,8 @@ struct Seen {
     broker_down: u32,
     kafka_15591: u32,
     hanging: u32,
+    /// The seeds of the first few runs that left a transaction hanging, to look at.
+    hanging_seeds: Vec<u64>,
 }
 
 impl Seen {
@@ -390,6 +394,9 @@ impl Seen {
         self.broker_down += o.broker_down;
         self.kafka_15591 += o.kafka_15591;
         self.hanging += o.hanging;
+        self.hanging_seeds.extend(&o.hanging_seeds);
+        self.hanging_seeds.sort();
+        self.hanging_seeds.truncate(HANGING_SEEDS);
     }
 }
 
@@ -445,6 +452,9 @@ fn run_seed(seed: u64, seen: &mut Seen) -> Result<(), String> {
         format!("{violation}\n  last events:\n{tail}")
     })
 }
+
+/// How many seeds of runs with a hanging transaction the summary lists.
+const HANGING_SEEDS: usize = 10;
 
 /// How many of a failing run's last trace events its report shows.
 const TRACE_TAIL: usize = 40;
@@ -790,6 +800,9 @@ fn check_run(planned: &Planned, sim: &mut Simulation, seen: &mut Seen) -> Result
             .any(|(r, &f)| f == Fate::Open && !going.contains(&r.producer_id))
     });
     seen.hanging += hanging as u32;
+    if hanging && seen.hanging_seeds.len() < HANGING_SEEDS {
+        seen.hanging_seeds.push(planned.seed);
+    }
     if decided.values().flatten().any(|&f| f == Fate::Aborted) {
         seen.aborted_in_log += 1;
     }
