@@ -485,7 +485,7 @@ fn transaction_verification_flow() {
     let appended = p.append_records_to_leader_verified(0, &txn_batch(TP0, 6), Some(guard), 0);
     assert_eq!(appended, LeaderAppend::Appended { base_offset: 0 });
     assert!(p.producer_state.verification_state_entry(PID).is_none());
-    assert!(p.producer_state.has_ongoing_transaction(PID));
+    assert!(p.producer_state.has_ongoing_transaction(PID, EPOCH));
     assert_eq!(p.maybe_start_transaction_verification(PID, 7, EPOCH), None);
     let next = p.append_records_to_leader(0, &txn_batch(TP0, 7), 0);
     assert_eq!(next, LeaderAppend::Appended { base_offset: 1 });
@@ -730,4 +730,37 @@ fn a_transactional_batch_without_a_transactional_id() {
         assert!(asked(&out).is_empty());
         assert_eq!(answered(&out)[0].partitions[0].error, error, "{version}");
     }
+}
+
+#[test]
+fn a_write_of_the_next_epoch_is_verified_though_the_last_transaction_is_still_open_here() {
+    // Found by the transactions property (seed 11728, 4.0): under transactions V2 each
+    // EndTxn bumps the epoch and is answered before its markers are written, so the next
+    // transaction's first write can reach a leader still holding the last transaction open.
+    // 4.0 counts a transaction ongoing only at the batch's epoch
+    // (`hasOngoingTransaction(producerId, producerEpoch)`, KAFKA-18575): the write is
+    // verified and waits for the coordinator, instead of joining — and being committed or
+    // aborted with — the previous transaction. Before 4.0 the producer id alone counts.
+    let mut state = kafka_lab::broker::producer_state::ProducerStateManager::default();
+    state.append_data_batch(
+        PID,
+        EPOCH,
+        kafka_lab::broker::producer_state::BatchMetadata {
+            first_seq: 0,
+            last_seq: 0,
+            first_offset: 0,
+        },
+        true,
+    );
+    assert!(state.has_ongoing_transaction(PID, EPOCH));
+    assert!(
+        state.has_ongoing_transaction(PID, EPOCH + 1),
+        "3.x: by producer id"
+    );
+    state.ongoing_by_epoch = true;
+    assert!(state.has_ongoing_transaction(PID, EPOCH));
+    assert!(
+        !state.has_ongoing_transaction(PID, EPOCH + 1),
+        "4.0: by epoch too"
+    );
 }

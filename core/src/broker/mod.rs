@@ -217,6 +217,7 @@ impl Broker {
                 let config = &cluster.topic(*tp).config;
                 let mut p = Partition::new(*tp, id, registration, config, 0);
                 p.producer_state.verification_enabled = transaction_verification_enabled(version);
+                p.producer_state.ongoing_by_epoch = version.at_least(4, 0);
                 partitions.insert(*tp, p);
             }
         }

@@ -394,7 +394,7 @@ impl Partition {
         self.log.truncate_to(offset);
         self.epoch_cache.truncate_from_end(offset);
         self.high_watermark = self.high_watermark.min(offset);
-        self.producer_state = ProducerStateManager::new(self.producer_state.verification_enabled);
+        self.producer_state = self.producer_state.emptied();
         for r in self.log.records() {
             track_producer(&mut self.producer_state, r);
         }
@@ -430,7 +430,10 @@ impl Partition {
         sequence: i32,
         epoch: i16,
     ) -> Option<u64> {
-        if self.producer_state.has_ongoing_transaction(producer_id) {
+        if self
+            .producer_state
+            .has_ongoing_transaction(producer_id, epoch)
+        {
             return None;
         }
         let state = &mut self.producer_state;
@@ -483,6 +486,7 @@ impl Partition {
                 let state = &self.producer_state;
                 let verified = state.check_verification(
                     batch.producer_id,
+                    batch.producer_epoch,
                     batch.transactional,
                     verification_guard,
                 );

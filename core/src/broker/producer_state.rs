@@ -108,6 +108,12 @@ pub struct ProducerStateManager {
     /// `transaction.partition.verification.enable` as this log has it
     /// (`ProducerStateManagerConfig.transactionVerificationEnabled`): off before 3.6.
     pub verification_enabled: bool,
+    /// 4.0+: a transaction is ongoing for a batch only at the batch's epoch. Under
+    /// transactions V2 every end bumps the epoch, so the next transaction's first write may
+    /// reach a leader before the previous one's marker: it must be verified (and wait),
+    /// not slip into the old transaction (`UnifiedLog.hasOngoingTransaction(producerId,
+    /// producerEpoch)`, KAFKA-18575).
+    pub ongoing_by_epoch: bool,
     /// `verificationStates`, by producer id, and the next guard to hand out.
     verification: BTreeMap<i64, VerificationStateEntry>,
     next_guard: u64,
@@ -119,10 +125,11 @@ fn in_sequence(last_seq: i32, next_seq: i32) -> bool {
 }
 
 impl ProducerStateManager {
-    /// An empty state, with `transaction.partition.verification.enable` as given.
-    pub fn new(verification_enabled: bool) -> Self {
+    /// An empty state with the same verification rules as `self`.
+    pub fn emptied(&self) -> Self {
         ProducerStateManager {
-            verification_enabled,
+            verification_enabled: self.verification_enabled,
+            ongoing_by_epoch: self.ongoing_by_epoch,
             ..ProducerStateManager::default()
         }
     }
@@ -146,11 +153,11 @@ impl ProducerStateManager {
         })
     }
 
-    /// `UnifiedLog.hasOngoingTransaction`.
-    pub fn has_ongoing_transaction(&self, producer_id: i64) -> bool {
-        self.producers
-            .get(&producer_id)
-            .is_some_and(|e| e.current_txn_first_offset.is_some())
+    /// `UnifiedLog.hasOngoingTransaction`: before 4.0 by producer id alone.
+    pub fn has_ongoing_transaction(&self, producer_id: i64, epoch: i16) -> bool {
+        self.producers.get(&producer_id).is_some_and(|e| {
+            e.current_txn_first_offset.is_some() && (!self.ongoing_by_epoch || e.epoch == epoch)
+        })
     }
 
     /// `maybeCreateVerificationStateEntry`: the producer's verification guard, a new one
@@ -192,10 +199,13 @@ impl ProducerStateManager {
     pub fn check_verification(
         &self,
         producer_id: i64,
+        epoch: i16,
         transactional: bool,
         guard: Option<u64>,
     ) -> Result<(), String> {
-        if !transactional || !self.verification_enabled || self.has_ongoing_transaction(producer_id)
+        if !transactional
+            || !self.verification_enabled
+            || self.has_ongoing_transaction(producer_id, epoch)
         {
             return Ok(());
         }
