@@ -226,7 +226,7 @@ impl World {
             partitions: partitions.to_vec(),
         };
         self.coordinator
-            .handle_add_partitions_from_leader(self.now, broker, 2, request, &mut out);
+            .handle_add_partitions_from_leader(self.now, broker, true, 2, request, &mut out);
         let mut answers = Vec::new();
         self.collect(out, &mut answers);
         self.advance(self.now + 10, &mut answers);
@@ -466,10 +466,22 @@ fn a_leader_adds_the_partition_under_transactions_v2() {
         verify_only: false,
         partitions,
     };
-    w.coordinator
-        .handle_add_partitions_from_leader(0, broker, 2, request(vec![TP0]), &mut out);
-    w.coordinator
-        .handle_add_partitions_from_leader(0, broker, 1, request(vec![TP1]), &mut out);
+    w.coordinator.handle_add_partitions_from_leader(
+        0,
+        broker,
+        true,
+        2,
+        request(vec![TP0]),
+        &mut out,
+    );
+    w.coordinator.handle_add_partitions_from_leader(
+        0,
+        broker,
+        true,
+        1,
+        request(vec![TP1]),
+        &mut out,
+    );
     let mut answers = Vec::new();
     w.collect(out, &mut answers);
     let busy = w.leader_answers.pop().unwrap();

@@ -784,11 +784,13 @@ impl TransactionCoordinator {
     /// per partition NONE if in the transaction or INVALID_TXN_STATE (TRANSACTION_ABORTABLE
     /// from 3.8, KAFKA-16314). Otherwise (transactions V2) the partitions are added as a
     /// client's `AddPartitionsToTxn` would add them (`handleAddPartitionsToTransaction`)
-    /// and the leader is answered once the write completes.
+    /// and the leader is answered once the write completes. A broker not yet serving
+    /// (`online` false: restarted, replaying metadata) coordinates nothing.
     pub fn handle_add_partitions_from_leader(
         &mut self,
         now: u64,
         broker: u32,
+        online: bool,
         leader: u32,
         request: AddPartitionsToTxnRequest,
         out: &mut Effects,
@@ -805,7 +807,7 @@ impl TransactionCoordinator {
             ));
         };
         let id = &request.transactional_id;
-        if self.coordinator_for(id) != Some(broker) {
+        if !online || self.coordinator_for(id) != Some(broker) {
             return answer(Errors::NotCoordinator, out);
         }
         if !request.verify_only && self.write_in_flight(id) {

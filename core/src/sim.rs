@@ -12,9 +12,7 @@ use crate::effects::Effects;
 use crate::errors::{Errors, KafkaError};
 use crate::group_coordinator::{GroupCoordinator, CONSUMER_OFFSETS};
 use crate::metadata::{place_replicas, Cluster, PartitionMeta, TopicMeta, TopicPartition};
-use crate::net::{
-    AddPartitionsToTxnResponse, Network, Node, Payload, TransactionResult, WriteTxnMarkersResponse,
-};
+use crate::net::{Network, Node, Payload, TransactionResult, WriteTxnMarkersResponse};
 use crate::producer::{KafkaProducer, Outcome, TransactionalCall};
 use crate::record::RecordData;
 use crate::rng::Rng;
@@ -1036,62 +1034,45 @@ impl Simulation {
                     p.close();
                 }
             }
-            Action::InitTransactions(a)
-            | Action::BeginTransaction(a)
-            | Action::CommitTransaction(a)
-            | Action::AbortTransaction(a) => {
-                let call = match &self.scenario.actions[action as usize] {
+            Action::InitTransactions(_)
+            | Action::BeginTransaction(_)
+            | Action::CommitTransaction(_)
+            | Action::AbortTransaction(_)
+            | Action::SendOffsetsToTransaction(_) => {
+                let scenario_action = &self.scenario.actions[action as usize];
+                let call = match scenario_action {
                     Action::InitTransactions(_) => TransactionalCall::Init,
                     Action::BeginTransaction(_) => TransactionalCall::Begin,
                     Action::CommitTransaction(_) => TransactionalCall::Commit,
-                    _ => TransactionalCall::Abort,
+                    Action::AbortTransaction(_) => TransactionalCall::Abort,
+                    Action::SendOffsetsToTransaction(a) => TransactionalCall::SendOffsets {
+                        group_id: a.group_id.clone(),
+                        offsets: a
+                            .offsets
+                            .iter()
+                            .map(|o| {
+                                let topic =
+                                    self.cluster.topics.iter().position(|t| t.name == o.topic);
+                                let tp = TopicPartition {
+                                    topic: topic.expect("validated") as u32,
+                                    partition: o.partition,
+                                };
+                                (tp, o.offset)
+                            })
+                            .collect(),
+                    },
+                    _ => unreachable!("matched above"),
                 };
+                let name = scenario_action.producer().expect("a producer's call");
                 let p = self
                     .producers
                     .iter()
-                    .position(|p| p.name == a.producer)
+                    .position(|p| p.name == name)
                     .expect("validated");
                 let result = self.producers[p].transactional_call(self.now, action, call, out);
                 let outcome = match result {
                     Ok(true) => None,
                     Ok(false) => Some(None),
-                    Err(e) => {
-                        out.events.push(TraceEvent::TxnCallReturned {
-                            producer: p as u16,
-                            action,
-                            error: Some(e.exception_name()),
-                        });
-                        Some(Some(e))
-                    }
-                };
-                self.call_results.insert(action, outcome);
-            }
-            Action::SendOffsetsToTransaction(a) => {
-                let p = self
-                    .producers
-                    .iter()
-                    .position(|p| p.name == a.producer)
-                    .expect("validated");
-                let offsets = a
-                    .offsets
-                    .iter()
-                    .map(|o| {
-                        let topic = self.cluster.topics.iter().position(|t| t.name == o.topic);
-                        let tp = TopicPartition {
-                            topic: topic.expect("validated") as u32,
-                            partition: o.partition,
-                        };
-                        (tp, o.offset)
-                    })
-                    .collect();
-                let result = self.producers[p].send_offsets_to_transaction(
-                    self.now,
-                    action,
-                    &a.group_id,
-                    offsets,
-                );
-                let outcome = match result {
-                    Ok(()) => None,
                     Err(e) => {
                         out.events.push(TraceEvent::TxnCallReturned {
                             producer: p as u16,
@@ -1489,25 +1470,9 @@ impl Simulation {
                     .handle_markers_response(self.now, resp, out);
             }
             (Node::Broker(leader), Node::Broker(b), Payload::AddPartitionsToTxn(req)) => {
-                if self.brokers[b as usize].online {
-                    self.coordinator
-                        .handle_add_partitions_from_leader(self.now, b, leader, req, out);
-                } else {
-                    // Restarted, not yet serving: not the coordinator of anything yet.
-                    let results = req
-                        .partitions
-                        .iter()
-                        .map(|&tp| (tp, Errors::NotCoordinator))
-                        .collect();
-                    out.messages.push((
-                        Node::Broker(b),
-                        Node::Broker(leader),
-                        Payload::AddPartitionsToTxnResponse(AddPartitionsToTxnResponse {
-                            id: req.id,
-                            results,
-                        }),
-                    ));
-                }
+                let online = self.brokers[b as usize].online;
+                self.coordinator
+                    .handle_add_partitions_from_leader(self.now, b, online, leader, req, out);
             }
             (Node::Broker(_), Node::Broker(leader), Payload::AddPartitionsToTxnResponse(resp)) => {
                 self.brokers[leader as usize].handle_add_partitions_response(self.now, resp, out);

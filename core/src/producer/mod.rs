@@ -26,7 +26,7 @@ use partitioner::{partition_for_key, Partitioner};
 use sender::{Drained, InFlightRequest, Sender};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-use transaction_manager::{TransactionManager, TxnOutcome};
+use transaction_manager::{Offsets, TransactionManager, TxnOutcome};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -94,12 +94,18 @@ impl SendRecord {
 }
 
 /// The transactional API (`KafkaProducer.initTransactions` …).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TransactionalCall {
     Init,
     Begin,
     Commit,
     Abort,
+    /// `sendOffsetsToTransaction(offsets, new ConsumerGroupMetadata(group_id))`: blocks
+    /// until the group coordinator has the offsets.
+    SendOffsets {
+        group_id: String,
+        offsets: Offsets,
+    },
 }
 
 /// Where a blocked `send()` resumes once its memory comes.
@@ -564,17 +570,23 @@ impl KafkaProducer {
                 "Cannot use transactional methods without enabling transactions by setting the transactional.id configuration property".into(),
             )
         })?;
-        let (from, to) = match call {
-            TransactionalCall::Init => tm.initialize_transactions()?,
-            TransactionalCall::Begin => tm.begin_transaction()?,
-            TransactionalCall::Commit => tm.begin_commit()?,
-            TransactionalCall::Abort => tm.begin_abort()?,
+        let transition = match &call {
+            TransactionalCall::Init => Some(tm.initialize_transactions()?),
+            TransactionalCall::Begin => Some(tm.begin_transaction()?),
+            TransactionalCall::Commit => Some(tm.begin_commit()?),
+            TransactionalCall::Abort => Some(tm.begin_abort()?),
+            TransactionalCall::SendOffsets { group_id, offsets } => {
+                tm.send_offsets_to_transaction(group_id, offsets.clone())?;
+                None
+            }
         };
-        out.events.push(TraceEvent::TxnClientState {
-            producer: self.id,
-            from,
-            to,
-        });
+        if let Some((from, to)) = transition {
+            out.events.push(TraceEvent::TxnClientState {
+                producer: self.id,
+                from,
+                to,
+            });
+        }
         if call == TransactionalCall::Begin {
             return Ok(false);
         }
@@ -587,35 +599,11 @@ impl KafkaProducer {
                 self.fail_batch(now, &batch, error, out);
             }
         }
+        let offsets = matches!(call, TransactionalCall::SendOffsets { .. });
         let tm = self.tm.as_mut().expect("checked");
-        tm.block(action, now + self.config.max_block_ms, false);
+        tm.block(action, now + self.config.max_block_ms, offsets);
         self.wake_requested = true;
         Ok(true)
-    }
-
-    /// `sendOffsetsToTransaction(offsets, new ConsumerGroupMetadata(group_id))` by scenario
-    /// action `action`: blocks until the group coordinator has the offsets.
-    pub fn send_offsets_to_transaction(
-        &mut self,
-        now: u64,
-        action: u32,
-        group_id: &str,
-        offsets: Vec<(TopicPartition, u64)>,
-    ) -> Result<(), KafkaError> {
-        if self.closed {
-            return Err(KafkaError::IllegalState(
-                "Cannot perform operation after producer has been closed".into(),
-            ));
-        }
-        let tm = self.tm.as_mut().ok_or_else(|| {
-            KafkaError::IllegalState(
-                "Cannot use transactional methods without enabling transactions by setting the transactional.id configuration property".into(),
-            )
-        })?;
-        tm.send_offsets_to_transaction(group_id, offsets)?;
-        tm.block(action, now + self.config.max_block_ms, true);
-        self.wake_requested = true;
-        Ok(())
     }
 
     /// Whether a `flush()` is waiting for batches to complete.
