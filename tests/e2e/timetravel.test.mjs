@@ -54,6 +54,17 @@ test('step back undoes step forward; scrubbing is exact', async () => {
     assert.equal(fromLater.html, fresh.html);
     assert.equal(fromLater.events, fresh.events);
     assert.equal(fromLater.canvas, fresh.canvas);
+
+    // The keys: → steps, ← steps back, space plays and pauses.
+    const k0 = await snapshot(page);
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    assert.notEqual((await snapshot(page)).events, k0.events, '→ steps');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowLeft');
+    await page.waitForTimeout(50);
+    assert.equal((await snapshot(page)).html, k0.html, '← undoes →');
+    await page.locator('body').focus();
+    await page.keyboard.press(' ');
+    await page.waitForFunction(() => document.querySelector('#play').textContent.includes('Pause'));
     await page.screenshot({ path: `${ARTIFACTS}timetravel.png` });
     assert.deepEqual(errors, []);
   });

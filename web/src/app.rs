@@ -13,6 +13,7 @@ use crate::txn::{consumers_panel, transactions_panel};
 use crate::workload::{
     Fault, FaultKind, KeyPattern, Setting, TxnKind, TxnStep, Workload, BROKERS, MODES,
 };
+use gloo_events::{EventListener, EventListenerOptions};
 use gloo_render::{request_animation_frame, AnimationFrame};
 use kafka_lab::config::IsolationLevel;
 use kafka_lab::ledger::Ledger;
@@ -24,7 +25,7 @@ use kafka_lab::trace::TraceEvent;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab::Simulation;
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
 
 pub const SPEEDS: [(f64, &str); 7] = [
@@ -82,6 +83,29 @@ pub struct App {
     /// Where each Step ▸ started: (events processed, time on screen), so that ◂ Step
     /// returns to exactly that picture.
     history: Vec<(u64, f64)>,
+    /// Space plays or pauses, → steps, ← steps back, from anywhere but a form field
+    /// (and a slide clicker's keys work the same way).
+    _keys: Option<EventListener>,
+}
+
+/// The transport message a key stands for, unless typing in a form field.
+fn key_message(e: &KeyboardEvent) -> Option<Msg> {
+    let tag = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .map(|el| el.tag_name());
+    // Form fields use arrows and space themselves; a focused button uses space.
+    let field = matches!(tag.as_deref(), Some("INPUT" | "SELECT" | "TEXTAREA"));
+    let button = tag.as_deref() == Some("BUTTON");
+    if field || e.ctrl_key() || e.meta_key() || e.alt_key() {
+        return None;
+    }
+    match e.key().as_str() {
+        " " if !button => Some(Msg::TogglePlay),
+        "ArrowRight" => Some(Msg::Step),
+        "ArrowLeft" => Some(Msg::StepBack),
+        _ => None,
+    }
 }
 
 /// A fresh run of `workload` after exactly `steps` events.
@@ -767,6 +791,19 @@ impl Component for App {
             ledger: Ledger::default(),
             ledger_at: 0.0,
             history: Vec::new(),
+            _keys: web_sys::window().and_then(|w| w.document()).map(|d| {
+                let link = ctx.link().clone();
+                let options = EventListenerOptions::enable_prevent_default();
+                EventListener::new_with_options(&d, "keydown", options, move |e| {
+                    let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                        return;
+                    };
+                    if let Some(msg) = key_message(e) {
+                        e.prevent_default();
+                        link.send_message(msg);
+                    }
+                })
+            }),
         };
         app.schedule_frame(ctx);
         app
