@@ -795,8 +795,8 @@ impl TransactionCoordinator {
         request: AddPartitionsToTxnRequest,
         out: &mut Effects,
     ) {
-        let answer = |error: Errors, out: &mut Effects| {
-            let results = request.partitions.iter().map(|&tp| (tp, error)).collect();
+        // Per partition (`results`), or one error for all of them.
+        let respond = |results: Vec<(TopicPartition, Errors)>, out: &mut Effects| {
             out.messages.push((
                 Node::Broker(broker),
                 Node::Broker(leader),
@@ -805,6 +805,12 @@ impl TransactionCoordinator {
                     results,
                 }),
             ));
+        };
+        let answer = |error: Errors, out: &mut Effects| {
+            respond(
+                request.partitions.iter().map(|&tp| (tp, error)).collect(),
+                out,
+            );
         };
         let id = &request.transactional_id;
         if !online || self.coordinator_for(id) != Some(broker) {
@@ -846,15 +852,7 @@ impl TransactionCoordinator {
                     (tp, error)
                 })
                 .collect();
-            out.messages.push((
-                Node::Broker(broker),
-                Node::Broker(leader),
-                Payload::AddPartitionsToTxnResponse(AddPartitionsToTxnResponse {
-                    id: request.id,
-                    results,
-                }),
-            ));
-            return;
+            return respond(results, out);
         }
         if m.state.completing() {
             return answer(Errors::ConcurrentTransactions, out);
