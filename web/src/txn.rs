@@ -6,7 +6,7 @@ use crate::layout::partition_color;
 use crate::workload::{TxnKind, Workload, PRODUCER, TRANSACTIONAL_ID, ZOMBIE};
 use kafka_lab::config::IsolationLevel;
 use kafka_lab::consumer::KafkaConsumer;
-use kafka_lab::coordinator::TransactionState;
+use kafka_lab::coordinator::{TransactionState, TransactionVersion};
 use kafka_lab::metadata::TopicPartition;
 use kafka_lab::producer::transaction_manager::TxnState;
 use kafka_lab::producer::KafkaProducer;
@@ -152,6 +152,12 @@ pub fn transactions_panel(sim: &Simulation, workload: &Workload, on: &Callback<T
             <button id={id.to_string()} title={title.to_string()} onclick={on.reform(move |_| kind)}>{ text }</button>
         }
     };
+    // How a partition joins the transaction depends on the protocol of the version.
+    let send_title = if TransactionVersion::of(sim.version()).supports_epoch_bump() {
+        "three send() calls: under transactions V2 (4.0) the partition's leader adds each new partition to the transaction while verifying the first write"
+    } else {
+        "three send() calls: the producer adds each new partition to the transaction (AddPartitionsToTxn) before its records go"
+    };
     // The latest calls and what they threw (step i is scenario action i + 1).
     let results = steps
         .iter()
@@ -176,7 +182,7 @@ pub fn transactions_panel(sim: &Simulation, workload: &Workload, on: &Callback<T
             <h3>{ "Transactions" }<span class="ko" lang="ko">{ " · 트랜잭션 (transactional.id = " }{ TRANSACTIONAL_ID }{ ")" }</span></h3>
             <div class="txn-buttons" role="toolbar" aria-label="transactional calls">
                 { button(TxnKind::Begin, "txn-begin", "Begin", "producer.beginTransaction(): local only, no request") }
-                { button(TxnKind::Send, "txn-send", "Send ×3", "three send() calls: new partitions are added to the transaction (AddPartitionsToTxn) before their records go") }
+                { button(TxnKind::Send, "txn-send", "Send ×3", send_title) }
                 { button(TxnKind::Commit, "txn-commit", "Commit", "producer.commitTransaction(): flush, then EndTxn(COMMIT); the coordinator writes a COMMIT marker to every partition") }
                 { button(TxnKind::SendOffsets, "txn-offsets", "Send offsets", "producer.sendOffsetsToTransaction(): the read_committed consumer's positions become group orders-processor's committed offsets only if this transaction commits (read-process-write)") }
                 { button(TxnKind::Abort, "txn-abort", "Abort", "producer.abortTransaction(): unsent records fail, EndTxn(ABORT), ABORT markers") }
