@@ -5,6 +5,7 @@ use crate::facts::{
     delivery_facts, mode_fact, moved_keys, partitioner_facts, replication_facts, transaction_facts,
     MovedKeys,
 };
+use crate::i18n::Lang;
 use crate::inspector::{broker_inspector, find_batch, inspector, replica_inspector, Inspect};
 use crate::painter::paint;
 use crate::panel::producer_panel;
@@ -56,6 +57,8 @@ pub enum Msg {
     ClearFaults,
     /// A transactional call (or a second instance) at the moment on screen.
     Txn(TxnKind),
+    /// Switch every label, explanation and event message to this language.
+    Lang(Lang),
 }
 
 pub struct App {
@@ -86,6 +89,7 @@ pub struct App {
     /// Space plays or pauses, → steps, ← steps back, from anywhere but a form field
     /// (and a slide clicker's keys work the same way).
     _keys: Option<EventListener>,
+    lang: Lang,
 }
 
 /// The transport message a key stands for, unless typing in a form field.
@@ -607,6 +611,11 @@ impl App {
                 self.replay(workload);
                 true
             }
+            Msg::Lang(lang) => {
+                lang.save();
+                self.lang = lang;
+                true
+            }
             Msg::ClearFaults => {
                 let mut workload = self.workload.clone();
                 workload.faults.clear();
@@ -774,7 +783,10 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let workload = Workload::default();
         let sim = build(&workload).expect("the default workload is valid");
+        let lang = Lang::load();
+        lang.apply_to_document();
         let mut app = App {
+            lang,
             workload,
             sim,
             display_ms: 0.0,
@@ -898,6 +910,11 @@ impl Component for App {
                     <div class="brand">
                         <h1>{ "Kafka Lab" }</h1>
                         <span class="tagline">{ "프로듀서 내부를 눈으로 · watch a Kafka producer send" }</span>
+                        <button id="lang" class="lang" lang={self.lang.other().code()}
+                            aria-label={self.lang.pick("Switch to Korean", "영어로 전환")}
+                            onclick={link.callback({ let other = self.lang.other(); move |_| Msg::Lang(other) })}>
+                            { self.lang.pick("한국어", "English") }
+                        </button>
                     </div>
                     <div class="transport" role="toolbar" aria-label="playback">
                         <button id="play" onclick={link.callback(|_| Msg::TogglePlay)} aria-label={if self.playing { "pause" } else { "play" }}>

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod facts;
+pub mod i18n;
 pub mod inspector;
 pub mod layout;
 pub mod painter;
