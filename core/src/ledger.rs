@@ -2,9 +2,12 @@
 //! committed logs — the numbers that tell at-most-once, at-least-once and exactly-once
 //! apart (issue 4 §6; the seed's §6).
 
-use crate::producer::Outcome;
+use crate::metadata::TopicPartition;
+use crate::metrics::LedgerCounts;
+use crate::producer::{KafkaProducer, Outcome};
 use crate::sim::Simulation;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// What one record's copies in the log say.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -108,5 +111,153 @@ impl Ledger {
             }
         }
         ledger
+    }
+}
+
+/// What has been read of one partition's committed log.
+#[derive(Clone, Debug, Default)]
+struct Scan {
+    /// Whose log it was, how far it was read, and the last record read (its leader epoch
+    /// and append time): a log that still has that record at that offset is the same log
+    /// grown (leader epochs guarantee the records before it agree), else it is read again.
+    broker: u32,
+    len: usize,
+    last: Option<(u32, u64)>,
+    /// Per producer, the highest send index seen in this log so far.
+    newest: BTreeMap<u16, u32>,
+    /// The data records read, and those of them out of send order.
+    copies: Vec<(u16, u32)>,
+    out_of_order: Vec<(u16, u32)>,
+}
+
+/// The ledger's lost, duplicated and reordered counts, kept up to date as the run goes
+/// (the charts read them every window): `Ledger::of` reads every committed log each time,
+/// this reads only the records appended since it last looked, and a partition's whole
+/// log only when another replica's log became the committed one or the log was cut back.
+#[derive(Clone, Debug, Default)]
+pub struct LedgerTracker {
+    /// Per producer, per send index: copies in the committed logs, copies out of order,
+    /// and whether the record was acknowledged.
+    copies: Vec<Vec<u32>>,
+    out_of_order: Vec<Vec<u32>>,
+    acked: Vec<Vec<bool>>,
+    scans: BTreeMap<TopicPartition, Scan>,
+    counts: LedgerCounts,
+}
+
+fn slot<T: Default + Clone>(v: &mut Vec<Vec<T>>, (p, i): (u16, u32)) -> &mut T {
+    let (p, i) = (p as usize, i as usize);
+    if v.len() <= p {
+        v.resize(p + 1, Vec::new());
+    }
+    if v[p].len() <= i {
+        v[p].resize(i + 1, T::default());
+    }
+    &mut v[p][i]
+}
+
+impl LedgerTracker {
+    pub fn counts(&self) -> LedgerCounts {
+        self.counts
+    }
+
+    /// A record's `send()` completed.
+    pub fn completed(&mut self, producers: &[KafkaProducer], key: (u16, u32)) {
+        let acked = producers[key.0 as usize].sends[key.1 as usize].outcome == Outcome::Acked;
+        if acked
+            && !std::mem::replace(slot(&mut self.acked, key), true)
+            && *slot(&mut self.copies, key) == 0
+        {
+            self.counts.lost += 1;
+        }
+    }
+
+    fn add_copy(&mut self, key: (u16, u32), delta: i32) {
+        let acked = *slot(&mut self.acked, key);
+        let copies = slot(&mut self.copies, key);
+        let before = *copies;
+        *copies = before.saturating_add_signed(delta);
+        let after = *copies;
+        let c = &mut self.counts;
+        c.duplicated =
+            c.duplicated + after.saturating_sub(1) as u64 - before.saturating_sub(1) as u64;
+        if acked && (before == 0) != (after == 0) {
+            if after == 0 {
+                c.lost += 1;
+            } else {
+                c.lost -= 1;
+            }
+        }
+    }
+
+    fn add_out_of_order(&mut self, key: (u16, u32), delta: i32) {
+        let n = slot(&mut self.out_of_order, key);
+        let before = *n;
+        *n = before.saturating_add_signed(delta);
+        if (before == 0) != (*n == 0) {
+            if *n == 0 {
+                self.counts.reordered -= 1;
+            } else {
+                self.counts.reordered += 1;
+            }
+        }
+    }
+
+    /// Takes back what a scan of a log that is no longer the committed one counted.
+    fn forget(&mut self, scan: Scan) {
+        for key in scan.copies {
+            self.add_copy(key, -1);
+        }
+        for key in scan.out_of_order {
+            self.add_out_of_order(key, -1);
+        }
+    }
+
+    /// Reads what changed in the committed logs since the last call.
+    pub fn update(&mut self, sim: &Simulation) {
+        for (tp, reg) in sim.controller().partitions.iter() {
+            // The same replica as `Simulation::committed_replica` picks.
+            let committed = reg.leader.or(reg.isr.first().copied()).and_then(|b| {
+                let partition = sim.brokers()[b as usize].partitions.get(tp)?;
+                Some((b, partition.log.records()))
+            });
+            let mut scan = self.scans.remove(tp).unwrap_or_default();
+            let Some((broker, records)) = committed else {
+                // No committed log: none of its copies count.
+                self.forget(scan);
+                continue;
+            };
+            let same = scan.broker == broker
+                && records.len() >= scan.len
+                && scan.last
+                    == scan
+                        .len
+                        .checked_sub(1)
+                        .map(|i| (records[i].leader_epoch, records[i].append_ms));
+            if !same {
+                self.forget(scan);
+                scan = Scan {
+                    broker,
+                    ..Scan::default()
+                };
+            }
+            for r in &records[scan.len..] {
+                if r.control.is_some() {
+                    continue;
+                }
+                let key = r.origin;
+                self.add_copy(key, 1);
+                scan.copies.push(key);
+                let newest = scan.newest.entry(key.0).or_insert(key.1);
+                if key.1 < *newest {
+                    self.add_out_of_order(key, 1);
+                    scan.out_of_order.push(key);
+                }
+                *newest = (*newest).max(key.1);
+            }
+            scan.len = records.len();
+            scan.last = records.last().map(|r| (r.leader_epoch, r.append_ms));
+            self.scans.insert(*tp, scan);
+        }
     }
 }

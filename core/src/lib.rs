@@ -17,6 +17,7 @@ pub mod errors;
 pub mod group_coordinator;
 pub mod ledger;
 pub mod metadata;
+pub mod metrics;
 pub mod net;
 pub mod producer;
 pub mod record;

@@ -12,6 +12,7 @@ use crate::effects::Effects;
 use crate::errors::{Errors, KafkaError};
 use crate::group_coordinator::{GroupCoordinator, CONSUMER_OFFSETS};
 use crate::metadata::{place_replicas, Cluster, PartitionMeta, TopicMeta, TopicPartition};
+use crate::metrics::Sampler;
 use crate::net::{Network, Node, Payload, TransactionResult, WriteTxnMarkersResponse};
 use crate::producer::{KafkaProducer, Outcome, TransactionalCall};
 use crate::record::RecordData;
@@ -150,6 +151,8 @@ pub struct Simulation {
     /// Consecutive wake-ups at `now` with no effect, and when the run stopped on a loop.
     idle_wakes: u32,
     stalled_at: Option<u64>,
+    /// The gauges read at every window's end, for the charts.
+    sampler: Sampler,
 }
 
 fn err(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
@@ -663,6 +666,7 @@ impl Simulation {
             idle_wakes: 0,
             steps: 0,
             stalled_at: None,
+            sampler: Sampler::default(),
         };
         for (i, action) in scenario.actions.iter().enumerate() {
             let action_index = i as u32;
@@ -793,6 +797,25 @@ impl Simulation {
         self.hasher.hex()
     }
 
+    /// The cluster's gauges and the delivery ledger per metrics window (the producers'
+    /// sensors are in their `metrics`).
+    pub fn sampler(&self) -> &Sampler {
+        &self.sampler
+    }
+
+    /// Closes every metrics window that ends at or before `t`, reading the gauges as the
+    /// events before its end left them.
+    fn close_windows(&mut self, t: u64) {
+        if self.sampler.next_close() > t {
+            return;
+        }
+        let mut sampler = std::mem::take(&mut self.sampler);
+        while sampler.next_close() <= t {
+            sampler.close(self);
+        }
+        self.sampler = sampler;
+    }
+
     /// How many events `step()` has processed.
     pub fn steps(&self) -> u64 {
         self.steps
@@ -819,6 +842,7 @@ impl Simulation {
         }
         if self.stalled_at.is_none() {
             self.now = self.now.max(t);
+            self.close_windows(t);
         }
     }
 
@@ -832,6 +856,9 @@ impl Simulation {
         let Some(at) = self.next_event_at() else {
             return false;
         };
+        // The windows this event comes after close first: the same windows, the same
+        // readings, whether the run gets here by steps or by `run_until`.
+        self.close_windows(at);
         let Reverse(next) = self.queue.pop().expect("peeked");
         self.steps += 1;
         if at != self.now {
@@ -1554,6 +1581,7 @@ impl Simulation {
             }
         }
         for key in out.completed {
+            self.sampler.completed(&self.producers, key);
             if let Some((action, i)) = self.sync_waits.remove(&key) {
                 let Action::Send(send) = &self.scenario.actions[action as usize] else {
                     unreachable!("only send actions wait");

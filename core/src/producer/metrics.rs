@@ -1,10 +1,27 @@
 //! Producer metrics under Kafka's names (`SenderMetricsRegistry`, `Sender.SenderMetrics`,
-//! `BufferPool`, `producer.md` §7). `-avg`/`-max` are over the whole run here, where Kafka
-//! keeps a 30-second window.
+//! `BufferPool`, `producer.md` §7). The report's `-avg`/`-max` are over the whole run;
+//! the sensors keep them per window too, for the charts (`crate::metrics`).
 
 use super::accumulator::ProducerBatch;
 use super::buffer_pool::BufferPool;
+use crate::metrics::SampledStat;
 use serde::Serialize;
+
+/// The sensors behind the windowed `-rate`, `-avg` and `-max` metrics (`Sender.SenderMetrics`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProducerSensors {
+    /// Records per produce request (`records-per-request`): `records-per-request-avg`, and
+    /// as a meter `record-send-rate`.
+    pub records_per_request: SampledStat,
+    /// Bytes per drained batch: `batch-size-avg`, and as a meter the topic's `byte-rate`.
+    pub batch_size: SampledStat,
+    /// Milliseconds from a produce request's send to its response: `request-latency-avg/max`.
+    pub request_latency: SampledStat,
+    /// Records re-enqueued: `record-retry-rate`.
+    pub record_retries: SampledStat,
+    /// Records failed: `record-error-rate`.
+    pub record_errors: SampledStat,
+}
 
 /// Running sums from which the `-avg` metrics are derived.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -27,6 +44,7 @@ pub struct ProducerMetrics {
     pub latency_max_ms: u64,
     /// Σ compression ratios of drained batches (f64 sum of Java floats).
     pub compression_ratios: f64,
+    pub sensors: ProducerSensors,
 }
 
 /// The metrics as the result JSON reports them.
@@ -98,7 +116,10 @@ impl ProducerMetrics {
         batches: impl IntoIterator<Item = &'a ProducerBatch>,
     ) {
         self.request_total += 1;
+        let mut records = 0;
         for b in batches {
+            records += b.records.len();
+            self.sensors.batch_size.record(b.size_in_bytes as f64, now);
             let bytes = b.size_in_bytes as u64;
             let queued = now.saturating_sub(b.created_ms);
             self.record_send_total += b.records.len() as u64;
@@ -112,12 +133,24 @@ impl ProducerMetrics {
             self.compression_ratios +=
                 b.encoded.as_ref().map_or(1.0, |e| e.compression_ratio()) as f64;
         }
+        self.sensors.records_per_request.record(records as f64, now);
     }
 
-    pub fn record_response(&mut self, latency_ms: u64) {
+    pub fn record_response(&mut self, now: u64, latency_ms: u64) {
+        self.sensors.request_latency.record(latency_ms as f64, now);
         self.responses += 1;
         self.latency_ms += latency_ms;
         self.latency_max_ms = self.latency_max_ms.max(latency_ms);
+    }
+
+    pub fn record_retries(&mut self, now: u64, records: usize) {
+        self.record_retry_total += records as u64;
+        self.sensors.record_retries.record(records as f64, now);
+    }
+
+    pub fn record_errors(&mut self, now: u64, records: usize) {
+        self.record_error_total += records as u64;
+        self.sensors.record_errors.record(records as f64, now);
     }
 
     pub fn report(&self, pool: &BufferPool, requests_in_flight: usize) -> ProducerMetricsReport {

@@ -313,6 +313,9 @@ impl KafkaProducer {
             custom,
         );
         new.sends = self.sends.clone();
+        // One client id's series goes on, as a monitoring system shows it; the totals
+        // start again with the new instance.
+        new.metrics.sensors = self.metrics.sensors.clone();
         new.sender.continue_request_ids(&self.sender);
         new
     }
@@ -369,7 +372,7 @@ impl KafkaProducer {
             index,
             error: error.exception_name(),
         });
-        self.metrics.record_error_total += 1;
+        self.metrics.record_errors(now, 1);
         let record = &mut self.sends[index as usize];
         record.outcome = Outcome::Failed;
         record.completed_ms = Some(now);
@@ -1246,7 +1249,7 @@ impl KafkaProducer {
             && retriable;
         if can_retry {
             self.sender.remove_in_flight_batch(batch.tp, batch.id);
-            self.metrics.record_retry_total += batch.records.len() as u64;
+            self.metrics.record_retries(now, batch.records.len());
             out.events.push(TraceEvent::BatchRetried {
                 producer: self.id,
                 batch: batch.id,
@@ -1326,7 +1329,7 @@ impl KafkaProducer {
         error: KafkaError,
         out: &mut Effects,
     ) {
-        self.metrics.record_error_total += batch.records.len() as u64;
+        self.metrics.record_errors(now, batch.records.len());
         if batch.done {
             return;
         }
@@ -1371,7 +1374,7 @@ impl KafkaProducer {
             // The connection was closed under it: the request already failed.
             return;
         };
-        self.metrics.record_response(now - request.sent_ms);
+        self.metrics.record_response(now, now - request.sent_ms);
         for batch in &request.batches {
             match response.partitions.iter().find(|p| p.batch == batch.id) {
                 Some(p) => self.complete_batch(now, batch, p.error, None, p.base_offset, out),
