@@ -1,6 +1,7 @@
 //! The app: owns the simulation and the controls; messages are the user's intent and
 //! the animation clock. `view` only reads; `update` is the one place state changes.
 
+use crate::events::describe;
 use crate::facts::{
     delivery_facts, mode_fact, moved_keys, partitioner_facts, replication_facts, transaction_facts,
     MovedKeys,
@@ -12,7 +13,7 @@ use crate::panel::producer_panel;
 use crate::stage::stage;
 use crate::txn::{consumers_panel, transactions_panel};
 use crate::workload::{
-    Fault, FaultKind, KeyPattern, Setting, TxnKind, TxnStep, Workload, BROKERS, MODES,
+    Fault, FaultKind, KeyPattern, Setting, SettingError, TxnKind, TxnStep, Workload, BROKERS, MODES,
 };
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_render::{request_animation_frame, AnimationFrame};
@@ -22,21 +23,21 @@ use kafka_lab::metadata::TopicPartition;
 use kafka_lab::producer::accumulator::ProducerBatch;
 use kafka_lab::scenario::SendMode;
 use kafka_lab::serializer::Serializer;
-use kafka_lab::trace::TraceEvent;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab::Simulation;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
 
-pub const SPEEDS: [(f64, &str); 7] = [
-    (0.01, "0.01×"),
-    (0.05, "0.05×"),
-    (0.1, "0.1×"),
-    (0.25, "0.25×"),
-    (1.0, "1× real time"),
-    (5.0, "5×"),
-    (20.0, "20×"),
+/// Playback speeds: factor, English, Korean.
+pub const SPEEDS: [(f64, &str, &str); 7] = [
+    (0.01, "0.01×", "0.01×"),
+    (0.05, "0.05×", "0.05×"),
+    (0.1, "0.1×", "0.1×"),
+    (0.25, "0.25×", "0.25×"),
+    (1.0, "1× real time", "1× 실시간"),
+    (5.0, "5×", "5×"),
+    (20.0, "20×", "20×"),
 ];
 
 pub enum Msg {
@@ -71,7 +72,7 @@ pub struct App {
     last_frame: Option<f64>,
     frame: Option<AnimationFrame>,
     canvas: NodeRef,
-    error: Option<String>,
+    error: Option<SettingError>,
     /// Which keys hash elsewhere since the user last changed the partition count; worked
     /// out once on the change, not on every frame.
     moved: Option<MovedKeys>,
@@ -140,34 +141,38 @@ fn previous_event(workload: &Workload, sim: &Simulation) -> Option<u64> {
 /// How often, in wall-clock ms, a playing app works out the ledger again.
 const LEDGER_EVERY_MS: f64 = 250.0;
 
-fn build(workload: &Workload) -> Result<Simulation, String> {
+fn build(workload: &Workload) -> Result<Simulation, SettingError> {
     Simulation::new(&workload.scenario()).map_err(|errors| {
-        errors
-            .iter()
-            .map(|e| format!("{}: {}", e.path, e.message))
-            .collect::<Vec<_>>()
-            .join("\n")
+        SettingError::Kafka(
+            errors
+                .iter()
+                .map(|e| format!("{}: {}", e.path, e.message))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
     })
 }
 
 fn mode_id(mode: SendMode) -> &'static str {
     MODES
         .iter()
-        .find(|(m, _, _)| *m == mode)
-        .map_or("async", |(_, id, _)| id)
+        .find(|(m, _, _, _)| *m == mode)
+        .map_or("async", |(_, id, _, _)| id)
 }
 
 /// Which of the workload's keys hash elsewhere after the partition count changed.
-fn moved_view(m: &MovedKeys) -> Html {
+fn moved_view(m: &MovedKeys, lang: Lang) -> Html {
+    let (old, new, moved, total) = (m.old, m.new, m.moved.len(), m.total);
     html! {
         <li id="moved-keys">
-            { format!("{} → {} partitions: {} of {} keys now go elsewhere (h % {} ≠ h % {}); records already written stay put.",
-                m.old, m.new, m.moved.len(), m.total, m.old, m.new) }
+            { match lang {
+                Lang::En => format!("{old} → {new} partitions: {moved} of {total} keys now go elsewhere (h % {old} ≠ h % {new}); records already written stay put."),
+                Lang::Ko => format!("파티션 {old} → {new}개: 키 {total}개 중 {moved}개가 이제 다른 파티션으로 감 (h % {old} ≠ h % {new}). 이미 기록된 레코드는 그대로라 같은 키의 순서 보장이 깨질 수 있음."),
+            } }
             if !m.moved.is_empty() {
                 <br/><span class="mono small">{ m.moved.iter().take(6).map(|(k, a, b)| format!("{k}: {a}→{b}")).collect::<Vec<_>>().join(" · ") }
                 { if m.moved.len() > 6 { " …" } else { "" } }</span>
             }
-            <br/><span class="ko" lang="ko">{ "파티션을 늘리면 해시 결과가 바뀌어 같은 키가 다른 파티션으로 감 — 키 순서 보장이 깨질 수 있음." }</span>
         </li>
     }
 }
@@ -217,331 +222,6 @@ impl App {
             self.trail_ms(),
             pw as f64 / crate::layout::WIDTH,
         );
-    }
-
-    /// One sentence for the event log, in English, and in Korean for the notable events.
-    fn describe(&self, at: u64, event: &TraceEvent) -> (String, String, Option<String>) {
-        let cluster = self.sim.cluster();
-        let names = |p: u16| {
-            self.sim
-                .producers()
-                .get(p as usize)
-                .map_or("?".to_string(), |p| p.name.clone())
-        };
-        let ko = korean(event, cluster);
-        let text = match event {
-            TraceEvent::Send {
-                producer,
-                index,
-                tp,
-                batch,
-                new_batch,
-            } => {
-                let key = self.sim.producers()[*producer as usize].sends[*index as usize]
-                    .data
-                    .key_text()
-                    .map_or("null".to_string(), |k| format!("\"{k}\""));
-                format!(
-                    "{} send #{index} key={key} → {} {} batch {batch}",
-                    names(*producer),
-                    cluster.display(*tp),
-                    if *new_batch { "opens" } else { "joins" }
-                )
-            }
-            TraceEvent::SendFailed {
-                producer,
-                index,
-                error,
-            } => format!("{} send #{index} failed: {error}", names(*producer)),
-            TraceEvent::SendBlocked {
-                producer,
-                index,
-                available,
-            } => format!(
-                "{} send #{index} blocks: a new batch needs memory and buffer.memory has {available} B free (waits up to max.block.ms)",
-                names(*producer)
-            ),
-            TraceEvent::RequestSent {
-                producer,
-                broker,
-                batches,
-                records,
-                bytes,
-                ..
-            } => format!(
-                "{} → broker {broker}: ProduceRequest, {batches} batch(es), {records} records, {bytes} B",
-                names(*producer)
-            ),
-            TraceEvent::Appended {
-                broker,
-                tp,
-                base_offset,
-                records,
-                ..
-            } => format!(
-                "broker {broker} appends {records} to {} at offsets {base_offset}–{}",
-                cluster.display(*tp),
-                base_offset + *records as u64 - 1
-            ),
-            TraceEvent::HighWatermark {
-                broker,
-                tp,
-                high_watermark,
-                ..
-            } => format!(
-                "broker {broker}: high watermark of {} is {high_watermark} — offsets below it are committed",
-                cluster.display(*tp)
-            ),
-            TraceEvent::MarkerWritten {
-                broker,
-                tp,
-                producer_id,
-                result,
-                offset,
-                ..
-            } => format!(
-                "broker {broker} writes producer {producer_id}'s {result:?} marker to {} at offset {offset}",
-                cluster.display(*tp)
-            ),
-            TraceEvent::IsrChanged {
-                broker,
-                tp,
-                isr,
-                expanded,
-            } => format!(
-                "broker {broker}: ISR of {} {} to {isr:?}",
-                cluster.display(*tp),
-                if *expanded { "grows (a follower caught up)" } else { "shrinks (a follower lagged past replica.lag.time.max.ms)" }
-            ),
-            TraceEvent::Replicated {
-                broker,
-                tp,
-                log_end_offset,
-            } => format!(
-                "broker {broker} (follower) fetched {}: its log end offset is {log_end_offset}",
-                cluster.display(*tp)
-            ),
-            TraceEvent::DuplicateBatch {
-                broker,
-                tp,
-                base_offset,
-                batch,
-                ..
-            } => format!(
-                "broker {broker}: batch {batch} is a duplicate (same producer id, epoch and sequences); {} keeps it once, at offset {base_offset}",
-                cluster.display(*tp)
-            ),
-            TraceEvent::BatchRejected {
-                broker,
-                tp,
-                batch,
-                error,
-                reason,
-                ..
-            } => format!(
-                "broker {broker} rejects batch {batch} for {}: {error} — {reason}",
-                cluster.display(*tp)
-            ),
-            TraceEvent::RequestDropped {
-                broker, request, ..
-            } => format!("fault: ProduceRequest {request} to broker {broker} is lost on the way"),
-            TraceEvent::ResponseDropped {
-                broker, request, ..
-            } => format!("fault: broker {broker} handled request {request}, but its response is lost"),
-            TraceEvent::Disconnected {
-                producer,
-                broker,
-                requests,
-            } => format!(
-                "{}: no answer from broker {broker} within request.timeout.ms — connection closed, {requests} request(s) in flight fail",
-                names(*producer)
-            ),
-            TraceEvent::BatchRetried {
-                producer,
-                batch,
-                tp,
-                attempts,
-                error,
-            } => format!(
-                "{} retries batch {batch} for {} after {error} (attempt {attempts} failed; back to the front of the deque)",
-                names(*producer),
-                cluster.display(*tp)
-            ),
-            TraceEvent::BatchSplit {
-                producer,
-                batch,
-                tp,
-                into,
-            } => format!(
-                "{}: batch {batch} for {} is over the topic's max.message.bytes (MESSAGE_TOO_LARGE) — split into {into} and sent again",
-                names(*producer),
-                cluster.display(*tp)
-            ),
-            TraceEvent::BatchFailed {
-                producer,
-                batch,
-                tp,
-                error,
-            } => format!(
-                "{} batch {batch} for {} failed: {error}",
-                names(*producer),
-                cluster.display(*tp)
-            ),
-            TraceEvent::BatchCompleted {
-                producer,
-                batch,
-                tp,
-                base_offset,
-            } => {
-                if *base_offset < 0 {
-                    format!("{} batch {batch} to {} done without a response (acks=0, offset -1)", names(*producer), cluster.display(*tp))
-                } else {
-                    format!("{} batch {batch} acknowledged: {} offset {base_offset}", names(*producer), cluster.display(*tp))
-                }
-            }
-            TraceEvent::IsrProposed { broker, tp, isr } => format!(
-                "broker {broker} asks the controller to set the ISR of {} to {isr:?} (AlterPartition; pending until answered)",
-                cluster.display(*tp)
-            ),
-            TraceEvent::BecameLeaderOrFollower { broker, tp, leader, leader_epoch, log_end_offset } => format!(
-                "broker {broker} becomes {} of {} in leader epoch {leader_epoch} (its log ends at {log_end_offset})",
-                if *leader { "leader" } else { "follower" },
-                cluster.display(*tp)
-            ),
-            TraceEvent::Truncated { broker, tp, from, to } => format!(
-                "broker {broker} truncates {} from {from} to {to}: records past where its log and the leader's agree (leader epochs) are dropped",
-                cluster.display(*tp)
-            ),
-            TraceEvent::BrokerCrashed { broker } => format!("fault: broker {broker} crashes — its log stays on disk, its connections close"),
-            TraceEvent::BrokerRestarted { broker } => format!("broker {broker} restarts, recovers its log and registers with the controller"),
-            TraceEvent::BrokerIsolated { broker } => format!("fault: broker {broker} is cut off from the network — it keeps running, unaware"),
-            TraceEvent::BrokerHealed { broker } => format!("broker {broker} is reachable again and replays the metadata it missed"),
-            TraceEvent::BrokerFenced { broker } => format!("controller: no heartbeat from broker {broker} within the session timeout — fenced, out of every ISR, its partitions get new leaders"),
-            TraceEvent::BrokerUnfenced { broker } => format!("controller: broker {broker} is registered and caught up — unfenced"),
-            TraceEvent::LeaderElected { tp, leader, leader_epoch, isr, unclean } => match leader {
-                Some(l) => format!(
-                    "controller elects broker {l} leader of {} (epoch {leader_epoch}, ISR {isr:?}){}",
-                    cluster.display(*tp),
-                    if *unclean { " — UNCLEAN: it was not in sync, committed records past its log end are lost" } else { "" }
-                ),
-                None => format!(
-                    "controller: {} has no in-sync replica left alive — offline (epoch {leader_epoch}); {}",
-                    cluster.display(*tp),
-                    if !cluster.topic(*tp).config.unclean_leader_election {
-                        "unclean.leader.election.enable is off"
-                    } else if !self.sim.controller().unclean_allowed(tp.topic) {
-                        "KRaft before 3.9 ignores unclean.leader.election.enable (KAFKA-12670)"
-                    } else {
-                        "no other replica is alive to elect"
-                    }
-                ),
-            },
-            TraceEvent::ConnectionClosed { producer, broker, requests } => format!(
-                "{}: connection to broker {broker} closed (its process died) — {requests} request(s) in flight fail with NETWORK_EXCEPTION",
-                names(*producer)
-            ),
-            TraceEvent::MetadataRequested { producer, broker } => format!(
-                "{} asks broker {broker} for fresh metadata (a leader failed it)",
-                names(*producer)
-            ),
-            TraceEvent::MetadataUpdated { producer, broker } => format!(
-                "{} has new metadata from broker {broker}: it sends to the leaders named there",
-                names(*producer)
-            ),
-            TraceEvent::EpochBumped { producer, producer_id, producer_epoch } => format!(
-                "{} bumps its epoch to {producer_epoch} (producer id {producer_id}): a gap in its sequences could not be closed, so that partition's sequences start again at 0 (KIP-360)",
-                names(*producer)
-            ),
-            TraceEvent::ProducerRestarted { producer, resent } => format!(
-                "{} restarts: a new instance with a new producer id re-sends the {resent} record(s) never acknowledged — the broker cannot tell them from the old ones",
-                names(*producer)
-            ),
-            TraceEvent::ProducerIdAssigned { producer, broker, producer_id, producer_epoch } => format!(
-                "{} gets producer id {producer_id}, epoch {producer_epoch} from broker {broker} (InitProducerId): its batches carry them with per-partition sequence numbers",
-                names(*producer)
-            ),
-            TraceEvent::TxnClientState { producer, from, to } => format!(
-                "{}: transaction manager {} → {}",
-                names(*producer),
-                from.name(),
-                to.name()
-            ),
-            TraceEvent::TxnRequestSent { producer, broker, request } => format!(
-                "{} sends {request} to broker {broker}{}",
-                names(*producer),
-                match *request {
-                    "FindCoordinator" => " (which broker coordinates my transactional.id?)",
-                    "InitProducerId" => " (the id's producer id and a new epoch; fences older instances)",
-                    "AddPartitionsToTxn" => " (partitions join the transaction before any record goes there)",
-                    "EndTxn" => " (commit or abort: the coordinator writes the markers)",
-                    _ => "",
-                }
-            ),
-            TraceEvent::TxnResponseReceived { producer, broker, request, error } => format!(
-                "{}: {request} answered by broker {broker}: {error}",
-                names(*producer)
-            ),
-            TraceEvent::TxnCallReturned { producer, action, error } => format!(
-                "{}: transactional call #{action} returned{}",
-                names(*producer),
-                error.map_or(String::new(), |e| format!(" — threw {e}"))
-            ),
-            TraceEvent::TxnLogAppend { broker, transactional_id, state, producer_epoch } => format!(
-                "coordinator (broker {broker}) writes {transactional_id} → {} (epoch {producer_epoch}) to __transaction_state",
-                state.name()
-            ),
-            TraceEvent::TxnStateChanged { broker, transactional_id, state, producer_epoch } => format!(
-                "coordinator (broker {broker}): {transactional_id} is {} (epoch {producer_epoch})",
-                state.name()
-            ),
-            TraceEvent::TxnTimedOut { broker, transactional_id, producer_epoch } => format!(
-                "coordinator (broker {broker}): {transactional_id}'s transaction is older than transaction.timeout.ms — aborted under epoch {producer_epoch}"
-            ),
-            TraceEvent::TxnVerificationSent { broker, coordinator, producer, producer_epoch, partitions, verify_only, .. } => format!(
-                "broker {broker} holds {}'s first transactional write to {} and asks coordinator (broker {coordinator}) {} (epoch {producer_epoch}; KIP-890)",
-                names(*producer),
-                partitions.iter().map(|tp| cluster.display(*tp)).collect::<Vec<_>>().join(", "),
-                if *verify_only {
-                    "whether its transaction is ongoing there"
-                } else {
-                    "to add the partition to its transaction (transactions V2: the client sent no AddPartitionsToTxn)"
-                }
-            ),
-            TraceEvent::TxnEpochBumped { producer, producer_epoch, .. } => format!(
-                "{}: EndTxn returned epoch {producer_epoch} — under transactions V2 every transaction ends with a new epoch, so a late write of the old one is fenced (KIP-890)",
-                names(*producer)
-            ),
-            TraceEvent::TxnVerificationAnswered { broker, producer, results } => format!(
-                "broker {broker}: the coordinator answers for {}: {} — {}",
-                names(*producer),
-                results
-                    .iter()
-                    .map(|(tp, e)| format!("{} {e}", cluster.display(*tp)))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if results.iter().all(|(_, e)| *e == "NONE") {
-                    "the held request is appended"
-                } else {
-                    "those batches are refused, nothing of them reaches the log"
-                }
-            ),
-            TraceEvent::GroupOffsetsCompleted { broker, producer_id, partition, commit } => format!(
-                "group coordinator (broker {broker}, __consumer_offsets-{partition}): producer {producer_id}'s transactional offsets {}",
-                if *commit { "are committed with the transaction" } else { "are dropped: the transaction aborted" }
-            ),
-            TraceEvent::CoordinatorMoved { partition, broker, coordinator_epoch } => format!(
-                "broker {broker} now leads __transaction_state-{partition}: it coordinates those transactional ids (coordinator epoch {coordinator_epoch})"
-            ),
-            TraceEvent::Consumed { consumer, tp, records, position } => format!(
-                "consumer {consumer} polls {records} record(s) of {} (up to the high watermark); next offset {position}",
-                cluster.display(*tp)
-            ),
-            TraceEvent::ConsumerOffsetReset { consumer, tp, from, to } => format!(
-                "consumer {consumer}: offset {from} of {} is no longer in the log (truncated) — auto.offset.reset moves it to {to}",
-                cluster.display(*tp)
-            ),
-        };
-        (format!("{:>7.3}s", at as f64 / 1000.0), text, ko)
     }
 
     /// Rebuilds the run with `workload` and replays it to the moment on screen; an invalid
@@ -738,7 +418,7 @@ impl App {
             }
             Msg::Speed(raw) => {
                 if let Ok(s) = raw.parse::<f64>() {
-                    if SPEEDS.iter().any(|(v, _)| *v == s) {
+                    if SPEEDS.iter().any(|(v, _, _)| *v == s) {
                         self.speed = s;
                     }
                 }
@@ -840,9 +520,11 @@ impl Component for App {
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let w = &self.workload;
+        let lang = self.lang;
+        // A control's name: Kafka's identifier as Kafka spells it (`ident`), or a label.
         let select = |id: &'static str,
-                      label: &'static str,
-                      hint: &'static str,
+                      (name, ident): (&str, bool),
+                      hint: &str,
                       value: String,
                       options: Vec<(String, String)>,
                       make: fn(String) -> Setting| {
@@ -852,13 +534,13 @@ impl Component for App {
             });
             html! {
                 <label class="control" for={id}>
-                    <span class="name mono">{ label }</span>
+                    <span class={if ident { "name mono" } else { "name" }}>{ name.to_string() }</span>
                     <select id={id} {onchange}>
                         { for options.into_iter().map(|(v, text)| html! {
                             <option value={v.clone()} selected={v == value}>{ text }</option>
                         }) }
                     </select>
-                    <span class="hint">{ hint }</span>
+                    <span class="hint">{ hint.to_string() }</span>
                 </label>
             }
         };
@@ -890,12 +572,17 @@ impl Component for App {
             })
             .unwrap_or_default();
         let session_s = self.sim.controller().session().0 / 1000;
-        let events: Vec<(String, String, Option<String>)> = self
+        let events: Vec<(String, String)> = self
             .sim
             .recent_events()
             .rev()
             .take(7)
-            .map(|(at, e)| self.describe(*at, e))
+            .map(|(at, e)| {
+                (
+                    format!("{:>7.3}s", *at as f64 / 1000.0),
+                    describe(&self.sim, e, lang),
+                )
+            })
             .collect();
         let metric = |name: &'static str, value: String| {
             html! { <div class="metric"><span class="value">{ value }</span><span class="mname mono">{ name }</span></div> }
@@ -904,34 +591,42 @@ impl Component for App {
             let input: HtmlInputElement = e.target_unchecked_into();
             Msg::Speed(input.value())
         });
+        let version = self.sim.version();
         html! {
             <div class="app" id="app-root">
                 <header class="top">
                     <div class="brand">
-                        <h1>{ "Kafka Lab" }</h1>
-                        <span class="tagline">{ "프로듀서 내부를 눈으로 · watch a Kafka producer send" }</span>
-                        <button id="lang" class="lang" lang={self.lang.other().code()}
-                            aria-label={self.lang.pick("Switch to Korean", "영어로 전환")}
-                            onclick={link.callback({ let other = self.lang.other(); move |_| Msg::Lang(other) })}>
-                            { self.lang.pick("한국어", "English") }
+                        <h1 translate="no">{ "Kafka Lab" }</h1>
+                        <span class="tagline">{ lang.pick("watch a Kafka producer send", "프로듀서 내부를 눈으로 보기") }</span>
+                        <button id="lang" class="lang" lang={lang.other().code()}
+                            aria-label={lang.pick("한국어로 보기 (Korean)", "English (영어로 보기)")}
+                            onclick={link.callback({ let other = lang.other(); move |_| Msg::Lang(other) })}>
+                            { lang.pick("한국어", "English") }
                         </button>
                     </div>
-                    <div class="transport" role="toolbar" aria-label="playback">
-                        <button id="play" onclick={link.callback(|_| Msg::TogglePlay)} aria-label={if self.playing { "pause" } else { "play" }}>
-                            { if self.playing { "❚❚ Pause" } else { "▶ Play" } }
+                    <div class="transport" role="toolbar" aria-label={lang.pick("playback", "재생 제어")}>
+                        <button id="play" onclick={link.callback(|_| Msg::TogglePlay)}
+                            aria-label={if self.playing { lang.pick("pause", "일시정지") } else { lang.pick("play", "재생") }}
+                            title={lang.pick("play or pause (space)", "재생·일시정지 (스페이스)")}>
+                            { if self.playing { lang.pick("❚❚ Pause", "❚❚ 일시정지") } else { lang.pick("▶ Play", "▶ 재생") } }
                         </button>
-                        <button id="step-back" onclick={link.callback(|_| Msg::StepBack)} title="back to the moment before the last event (an exact replay)" aria-label="step back">{ "◂ Step" }</button>
-                        <button id="step" onclick={link.callback(|_| Msg::Step)} title="process the next event">{ "Step ▸" }</button>
-                        <button id="restart" onclick={link.callback(|_| Msg::Restart)}>{ "↺ Restart" }</button>
+                        <button id="step-back" onclick={link.callback(|_| Msg::StepBack)}
+                            title={lang.pick("back to the moment before the last event, by an exact replay (←)", "마지막 이벤트 직전으로 되돌아감 — 처음부터 똑같이 다시 재생 (←)")}
+                            aria-label={lang.pick("step back", "한 단계 뒤로")}>{ lang.pick("◂ Step", "◂ 이전") }</button>
+                        <button id="step" onclick={link.callback(|_| Msg::Step)}
+                            title={lang.pick("process the next event (→)", "다음 이벤트 하나 처리 (→)")}
+                            aria-label={lang.pick("step forward", "한 단계 앞으로")}>{ lang.pick("Step ▸", "다음 ▸") }</button>
+                        <button id="restart" onclick={link.callback(|_| Msg::Restart)}
+                            title={lang.pick("run again from t = 0", "t = 0부터 다시 실행")}>{ lang.pick("↺ Restart", "↺ 처음부터") }</button>
                         <label class="speed">
-                            <span>{ "speed" }</span>
+                            <span>{ lang.pick("speed", "속도") }</span>
                             <select id="speed" onchange={speed_change}>
-                                { for SPEEDS.iter().map(|(v, text)| html! {
-                                    <option value={v.to_string()} selected={*v == self.speed}>{ *text }</option>
+                                { for SPEEDS.iter().map(|(v, en, ko)| html! {
+                                    <option value={v.to_string()} selected={*v == self.speed}>{ lang.pick(en, ko) }</option>
                                 }) }
                             </select>
                         </label>
-                        <input type="range" id="scrubber" class="scrubber" aria-label="time"
+                        <input type="range" id="scrubber" class="scrubber" aria-label={lang.pick("time in the run", "시뮬레이션 시각")}
                             min="0" max={self.sim.until_ms().to_string()} step="1"
                             value={(self.display_ms.floor() as u64).to_string()}
                             oninput={link.callback(|e: InputEvent| {
@@ -944,129 +639,168 @@ impl Component for App {
                     </div>
                 </header>
                 if let Some(t) = self.sim.stalled_at() {
-                    <p class="error" role="alert" id="stalled">{ format!("The simulation stopped at {:.3} s: components kept waking at one instant to no effect. This is a Kafka Lab bug — please report the link.", t as f64 / 1000.0) }</p>
+                    <p class="error" role="alert" id="stalled">{ match lang {
+                        Lang::En => format!("The simulation stopped at {:.3} s: components kept waking at one instant to no effect. This is a Kafka Lab bug — please report the link.", t as f64 / 1000.0),
+                        Lang::Ko => format!("시뮬레이션이 {:.3}초에서 멈춤: 구성 요소가 같은 시각에 아무 효과 없이 계속 깨어남. Kafka Lab의 버그이니 링크와 함께 알려 주세요.", t as f64 / 1000.0),
+                    } }</p>
                 }
                 <main class="main">
                     <div class="work">
                         <div class="stage">
-                            { stage(&self.sim, w, &self.ledger, self.display_ms, &link.callback(Msg::Inspect)) }
+                            { stage(&self.sim, w, &self.ledger, self.display_ms, &link.callback(Msg::Inspect), lang) }
                             <canvas ref={self.canvas.clone()} class="particles" aria-hidden="true"></canvas>
                         </div>
-                        { transactions_panel(&self.sim, w, &link.callback(Msg::Txn)) }
-                        { consumers_panel(&self.sim) }
+                        { transactions_panel(&self.sim, w, &link.callback(Msg::Txn), lang) }
+                        { consumers_panel(&self.sim, lang) }
                         if let (Some(b), Some(p)) = (&self.inspected, producer) {
-                            { inspector(&self.sim, p, b, link.callback(|_| Msg::CloseInspector)) }
+                            { inspector(&self.sim, p, b, link.callback(|_| Msg::CloseInspector), lang) }
                         }
                         if let Some((broker, tp)) = self.inspected_replica {
-                            { replica_inspector(&self.sim, broker, tp, link.callback(|_| Msg::CloseInspector)) }
+                            { replica_inspector(&self.sim, broker, tp, link.callback(|_| Msg::CloseInspector), lang) }
                         }
                         if let Some(b) = self.inspected_broker {
                             { broker_inspector(&self.sim, b, html! {
                                 <>
-                                    { fault_toggle(link, b, self.sim.broker_down(b), "inspector-") }
-                                    <button id={format!("inspector-slow-{b}")} onclick={link.callback(move |_| Msg::Fault(FaultKind::SlowFollower, b))}>{ "slow fetch" }</button>
-                                    <button onclick={link.callback(move |_| Msg::Fault(FaultKind::DropRequest, b))}>{ "lose req" }</button>
-                                    <button onclick={link.callback(move |_| Msg::Fault(FaultKind::DropResponse, b))}>{ "lose resp" }</button>
+                                    { fault_toggle(link, b, self.sim.broker_down(b), "inspector-", lang) }
+                                    <button id={format!("inspector-slow-{b}")} title={lang.pick(SLOW_TITLE.0, SLOW_TITLE.1)}
+                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::SlowFollower, b))}>{ lang.pick("slow fetch", "느린 fetch") }</button>
+                                    <button title={lang.pick(LOSE_REQ_TITLE.0, LOSE_REQ_TITLE.1)}
+                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::DropRequest, b))}>{ lang.pick("lose req", "요청 유실") }</button>
+                                    <button title={lang.pick(LOSE_RESP_TITLE.0, LOSE_RESP_TITLE.1)}
+                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::DropResponse, b))}>{ lang.pick("lose resp", "응답 유실") }</button>
                                 </>
-                            }, link.callback(|_| Msg::CloseInspector)) }
+                            }, link.callback(|_| Msg::CloseInspector), lang) }
                         }
                     </div>
-                    <aside class="controls" aria-label="producer and workload settings">
-                        { select("kafka-version", "kafka_version", "defaults & behaviour of that release", w.kafka_version.clone(),
+                    <aside class="controls" aria-label={lang.pick("producer and workload settings", "프로듀서·워크로드 설정")}>
+                        { select("kafka-version", (lang.pick("Kafka version", "Kafka 버전"), false),
+                            lang.pick("defaults & behaviour of that release", "그 릴리스의 기본값과 동작"), w.kafka_version.clone(),
                             KafkaVersion::supported_lines().map(|v| (v.clone(), v)).collect(), Setting::KafkaVersion) }
-                        <h2>{ "Topic & workload" }</h2>
-                        { select("partitions", "partitions", "of topic orders", w.partitions.to_string(),
+                        <h2>{ lang.pick("Topic & workload", "토픽과 워크로드") }</h2>
+                        { select("partitions", (lang.pick("partitions", "파티션 수"), false),
+                            lang.pick("of topic orders", "orders 토픽의 파티션 개수"), w.partitions.to_string(),
                             (1..=12u64).map(|v| (v.to_string(), v.to_string())).collect(), Setting::Partitions) }
-                        { select("replication-factor", "replication factor", "replicas of each partition (brokers hold followers)", w.replication_factor.to_string(),
+                        { select("replication-factor", (lang.pick("replication factor", "복제 계수"), false),
+                            lang.pick("replicas of each partition (brokers hold followers)", "파티션마다 둘 복제본 수 (다른 브로커가 팔로워를 가짐)"), w.replication_factor.to_string(),
                             (1..=BROKERS as u64).map(|v| (v.to_string(), v.to_string())).collect(), Setting::ReplicationFactor) }
-                        { select("min-insync-replicas", "min.insync.replicas", "acks=all needs an ISR this big · 최소 ISR", w.min_insync_replicas.to_string(),
+                        { select("min-insync-replicas", ("min.insync.replicas", true),
+                            lang.pick("acks=all needs an ISR this big", "acks=all 쓰기에 필요한 최소 ISR 크기"), w.min_insync_replicas.to_string(),
                             opts(&[1, 2, 3]), Setting::MinInsyncReplicas) }
-                        { select("keys", "keys", "which keys send() uses", w.keys.id().to_string(),
-                            KeyPattern::ALL.iter().map(|k| (k.id().to_string(), k.label().to_string())).collect(), Setting::Keys) }
-                        { select("rate", "records/s", "send() calls per second", w.rate.to_string(),
+                        { select("keys", (lang.pick("keys", "키"), false), lang.pick("which keys send() uses", "send()에 넘기는 키"), w.keys.id().to_string(),
+                            KeyPattern::ALL.iter().map(|k| (k.id().to_string(), k.label(lang).to_string())).collect(), Setting::Keys) }
+                        { select("rate", (lang.pick("records/s", "초당 레코드"), false), lang.pick("send() calls per second", "초당 send() 호출 수"), w.rate.to_string(),
                             opts(&[10, 50, 100, 200, 500, 1000]), Setting::Rate) }
-                        { select("value-bytes", "value bytes", "size of each value", w.value_bytes.to_string(),
+                        { select("value-bytes", (lang.pick("value bytes", "값 크기 (바이트)"), false), lang.pick("size of each value", "레코드 값 하나의 크기"), w.value_bytes.to_string(),
                             opts(&[10, 100, 1000]), Setting::ValueBytes) }
-                        { select("latency", "latency ms", "one way, every message", w.latency_ms.to_string(),
+                        { select("latency", (lang.pick("latency ms", "네트워크 지연 (ms)"), false), lang.pick("one way, every message", "메시지마다 한 방향 지연"), w.latency_ms.to_string(),
                             opts(&[1, 5, 10, 50]), Setting::LatencyMs) }
-                        { select("send-mode", "send mode", "how the app calls send() · 전송 방식", mode_id(w.mode).to_string(),
-                            MODES.iter().map(|(_, id, label)| (id.to_string(), label.to_string())).collect(), Setting::Mode) }
-                        { select("transactions", "transactions", "transactional.id: the app begins, sends, commits or aborts · 트랜잭션",
+                        { select("send-mode", (lang.pick("send mode", "전송 방식"), false), lang.pick("how the app calls send()", "애플리케이션이 send()를 호출하는 방식"), mode_id(w.mode).to_string(),
+                            MODES.iter().map(|(_, id, en, ko)| (id.to_string(), lang.pick(en, ko).to_string())).collect(), Setting::Mode) }
+                        { select("transactions", (lang.pick("transactions", "트랜잭션"), false),
+                            lang.pick("transactional.id: the app begins, sends, commits or aborts", "transactional.id 설정: 애플리케이션이 시작·전송·커밋·중단을 직접 호출"),
                             if w.transactions.is_some() { "on" } else { "off" }.to_string(),
-                            vec![("off".into(), "off: a steady stream".into()), ("on".into(), "on: transactional.id set".into())],
+                            vec![("off".into(), lang.pick("off: a steady stream", "끔: 일정한 전송 흐름").into()),
+                                 ("on".into(), lang.pick("on: transactional.id set", "켬: transactional.id 설정").into())],
                             |v| Setting::Transactions(v == "on")) }
                         if let Some(e) = &self.error {
-                            <p class="error" role="alert" id="config-error">{ e }<br/><small>{ "Kept the last valid settings." }</small></p>
+                            <p class="error" role="alert" id="config-error">
+                                { match e.text(lang) {
+                                    Some(text) => html! { { text } },
+                                    None => html! { <>
+                                        { lang.pick("Kafka refuses these settings:", "Kafka가 이 설정을 거부함:") }<br/>
+                                        <code translate="no">{ match e { SettingError::Kafka(m) => m.clone(), _ => String::new() } }</code>
+                                    </> },
+                                } }
+                                <br/><small>{ lang.pick("Kept the last valid settings.", "마지막으로 유효했던 설정을 유지함.") }</small>
+                            </p>
                         }
-                        <h2>{ "Faults" }<span class="ko" lang="ko">{ " · 장애 주입" }</span></h2>
+                        <h2>{ lang.pick("Faults", "장애 주입") }</h2>
                         <div class="faults" id="faults">
                             <div class="fault-row">
-                                <button id="restart-producer" title="the application restarts: a new producer instance with a new producer id re-sends every record it never saw acknowledged"
-                                    onclick={link.callback(|_| Msg::Fault(FaultKind::RestartProducer, 0))}>{ "restart producer" }</button>
-                                <span class="hint small">{ "new PID: a written record whose ack was lost lands twice" }</span>
+                                <button id="restart-producer"
+                                    title={lang.pick("the application restarts: a new producer instance with a new producer id re-sends every record it never saw acknowledged",
+                                        "애플리케이션 재시작: 새 프로듀서 인스턴스가 새 프로듀서 ID로, 확인(ack)을 못 받은 레코드를 모두 다시 보냄")}
+                                    onclick={link.callback(|_| Msg::Fault(FaultKind::RestartProducer, 0))}>{ lang.pick("restart producer", "프로듀서 재시작") }</button>
+                                <span class="hint small">{ lang.pick("new PID: a written record whose ack was lost lands twice", "새 PID: 기록됐지만 ack를 잃은 레코드가 두 번 저장됨") }</span>
                             </div>
                             { for (0..BROKERS).map(|b| html! {
                                 <div class="fault-row">
-                                    <span class="mono small">{ format!("broker {b}") }</span>
-                                    <button id={format!("drop-request-{b}")} title="the next produce request to this broker is lost on the way"
-                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::DropRequest, b))}>{ "lose req" }</button>
-                                    <button id={format!("drop-response-{b}")} title="the broker writes the next produce request, but its response is lost"
-                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::DropResponse, b))}>{ "lose resp" }</button>
-                                    <button id={format!("slow-follower-{b}")} title="this broker's fetches to its leaders take 60 s longer: as a follower it falls out of the ISR"
-                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::SlowFollower, b))}>{ "slow fetch" }</button>
-                                    { fault_toggle(link, b, self.sim.broker_down(b), "") }
+                                    <span class="small">{ match lang { Lang::En => format!("broker {b}"), Lang::Ko => format!("브로커 {b}") } }</span>
+                                    <button id={format!("drop-request-{b}")} title={lang.pick(LOSE_REQ_TITLE.0, LOSE_REQ_TITLE.1)}
+                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::DropRequest, b))}>{ lang.pick("lose req", "요청 유실") }</button>
+                                    <button id={format!("drop-response-{b}")} title={lang.pick(LOSE_RESP_TITLE.0, LOSE_RESP_TITLE.1)}
+                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::DropResponse, b))}>{ lang.pick("lose resp", "응답 유실") }</button>
+                                    <button id={format!("slow-follower-{b}")} title={lang.pick(SLOW_TITLE.0, SLOW_TITLE.1)}
+                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::SlowFollower, b))}>{ lang.pick("slow fetch", "느린 fetch") }</button>
+                                    { fault_toggle(link, b, self.sim.broker_down(b), "", lang) }
                                 </div>
                             }) }
-                            <span class="hint">{ format!("Lost request/response: the producer waits request.timeout.ms, then retries — duplicates and reordering with enable.idempotence=false and max.in.flight > 1. Slow fetch: with replication, that follower leaves the ISR after replica.lag.time.max.ms. Crash: connections close at once; the controller fences the broker {} s after it last heard from it and elects new leaders from the ISR. Cut off: the broker keeps running unaware; requests to it time out instead.", session_s) }
-                                <br/><span class="ko" lang="ko">{ format!("요청/응답 유실: request.timeout.ms 후 재시도 — 멱등성을 끄면 중복·순서 뒤바뀜. 느린 fetch: 팔로워가 ISR에서 빠짐. 다운: 연결이 바로 끊기고, 마지막 연락 {session_s}초 뒤 펜싱·ISR에서 새 리더 선출. 격리: 브로커는 모른 채 계속 돌고, 요청은 타임아웃.") }</span></span>
+                            <span class="hint">{ match lang {
+                                Lang::En => format!("Lost request/response: the producer waits request.timeout.ms, then retries — duplicates and reordering with enable.idempotence=false and max.in.flight > 1. Slow fetch: with replication, that follower leaves the ISR after replica.lag.time.max.ms. Crash: connections close at once; the controller fences the broker {session_s} s after it last heard from it and elects new leaders from the ISR. Cut off: the broker keeps running unaware; requests to it time out instead."),
+                                Lang::Ko => format!("요청/응답 유실: 프로듀서는 request.timeout.ms만큼 기다린 뒤 재시도 — enable.idempotence=false이고 max.in.flight > 1이면 중복·순서 뒤바뀜이 생김. 느린 fetch: 복제 중이면 그 팔로워가 replica.lag.time.max.ms 뒤 ISR에서 빠짐. 다운: 연결이 바로 끊기고, 컨트롤러는 마지막 연락 {session_s}초 뒤 브로커를 펜싱하고 ISR에서 새 리더를 뽑음. 격리: 브로커는 모른 채 계속 돌고, 그리로 가는 요청은 타임아웃됨."),
+                            } }</span>
                             if !w.faults.is_empty() {
-                                <ul class="fault-list mono small" id="fault-list">
-                                    { for w.faults.iter().map(|f| html! { <li>{ match f.kind {
-                                        FaultKind::RestartProducer => format!("{:.3} s · {}", f.at_ms as f64 / 1000.0, f.kind.label()),
-                                        _ => format!("{:.3} s · broker {} · {}", f.at_ms as f64 / 1000.0, f.broker, f.kind.label()),
-                                    } }</li> }) }
+                                <ul class="fault-list small" id="fault-list">
+                                    { for w.faults.iter().map(|f| {
+                                        let at = f.at_ms as f64 / 1000.0;
+                                        let (b, label) = (f.broker, f.kind.label(lang));
+                                        html! { <li>{ match (f.kind, lang) {
+                                            (FaultKind::RestartProducer, _) => format!("{at:.3} s · {label}"),
+                                            (_, Lang::En) => format!("{at:.3} s · broker {b} · {label}"),
+                                            (_, Lang::Ko) => format!("{at:.3} s · 브로커 {b} · {label}"),
+                                        } }</li> }
+                                    }) }
                                 </ul>
-                                <button id="clear-faults" onclick={link.callback(|_| Msg::ClearFaults)}>{ "clear faults" }</button>
+                                <button id="clear-faults" onclick={link.callback(|_| Msg::ClearFaults)}>{ lang.pick("clear faults", "장애 모두 지우기") }</button>
                             }
                         </div>
-                        <h2>{ "Producer config" }<span class="ko" lang="ko">{ " · 프로듀서 설정" }</span></h2>
-                        { producer_panel(w, &link.callback(Msg::Set)) }
+                        <h2>{ lang.pick("Producer config", "프로듀서 설정") }</h2>
+                        { producer_panel(w, &link.callback(Msg::Set), lang) }
                     </aside>
                 </main>
-                <section class="bottom">
-                    <div class="metrics" aria-label="producer metrics">
+                <section class="bottom" aria-label={lang.pick("metrics, events and facts", "메트릭·이벤트·설명")}>
+                    <div class="metrics" role="group" aria-label={lang.pick("producer metrics", "프로듀서 메트릭")}>
                         { metric("record-send-total", metrics.as_ref().map_or(0, |m| m.record_send_total).to_string()) }
                         { metric("request-total", metrics.as_ref().map_or(0, |m| m.request_total).to_string()) }
                         { metric("records-per-request-avg", format!("{:.2}", metrics.as_ref().map_or(0.0, |m| m.records_per_request_avg))) }
                         { metric("batch-size-avg", format!("{:.0} B", metrics.as_ref().map_or(0.0, |m| m.batch_size_avg))) }
                         { metric("request-latency-avg", format!("{:.1} ms", metrics.as_ref().map_or(0.0, |m| m.request_latency_avg))) }
-                        { metric("acked / sent", format!("{acked} / {sent}")) }
+                        <div class="metric">
+                            <span class="value">{ format!("{acked} / {sent}") }</span>
+                            <span class="mname">{ lang.pick("acked / sent", "확인 / 전송") }</span>
+                        </div>
                         { metric("record-retry-total", metrics.as_ref().map_or(0, |m| m.record_retry_total).to_string()) }
                         { metric("compression-rate-avg", format!("{:.3}", metrics.as_ref().map_or(0.0, |m| m.compression_rate_avg))) }
-                        <div class="metric ledger" id="ledger" title="from the committed logs: extra copies, records out of send order, acknowledged but missing">
+                        <div class="metric ledger" id="ledger"
+                            title={lang.pick("from the committed logs: extra copies, records out of send order, acknowledged but missing",
+                                "커밋된 로그 기준: 여분의 복사본, 보낸 순서와 다르게 저장된 레코드, 확인받았지만 사라진 레코드")}>
                             <span class="value">{ format!("{} · {} · {}", ledger.duplicated, ledger.reordered, ledger.lost) }</span>
-                            <span class="mname">{ "duplicated · reordered · lost" }</span>
+                            <span class="mname">{ lang.pick("duplicated · reordered · lost", "중복 · 순서 뒤바뀜 · 유실") }</span>
                         </div>
                     </div>
                     <div class="events" aria-live="off">
-                        <h3>{ "Events" }</h3>
+                        <h3>{ lang.pick("Events", "이벤트") }</h3>
                         <ol>
-                            { for events.into_iter().map(|(t, text, ko)| html! {
-                                <li><span class="mono t">{ t }</span>{ text }
-                                    { for ko.map(|ko| html! { <><br/><span class="ko" lang="ko">{ ko }</span></> }) }</li>
+                            { for events.into_iter().map(|(t, text)| html! {
+                                <li><span class="mono t">{ t }</span>{ text }</li>
                             }) }
                         </ol>
                     </div>
                     <div class="facts">
-                        <h3>{ "What Kafka does here" }</h3>
+                        <h3>{ lang.pick("What Kafka does here", "여기서 Kafka가 실제로 하는 일") }</h3>
                         <ul>
-                            <li>{ format!("enable.idempotence: {} in {}", if idempotent { "on" } else { "off" }, self.sim.version()) }
-                                { " — on by default since 3.0 (the notes say false)." }</li>
-                            { for facts.iter().map(|(en, ko)| html! { <li>{ en.clone() }<br/><span class="ko" lang="ko">{ *ko }</span></li> }) }
-                            if let Some(m) = &self.moved { { moved_view(m) } }
-                            <li>{ "linger.ms defaults to 0 up to 3.9 and to 5 since 4.0." }</li>
-                            <li>{ "A setting change replays the run from t = 0: a producer's config is fixed when it is created." }</li>
-                            { for notes.iter().map(|n| html! { <li class="mono small">{ n.clone() }</li> }) }
+                            <li>{ match (lang, idempotent) {
+                                (Lang::En, true) => format!("enable.idempotence: on in {version} — on by default since 3.0 (the notes say false)."),
+                                (Lang::En, false) => format!("enable.idempotence: off in {version} — on by default since 3.0 (the notes say false)."),
+                                (Lang::Ko, true) => format!("enable.idempotence: {version}에서 켜짐 — 3.0부터 기본값이 true (노트에는 false로 나옴)."),
+                                (Lang::Ko, false) => format!("enable.idempotence: {version}에서 꺼짐 — 3.0부터 기본값은 true (노트에는 false로 나옴)."),
+                            } }</li>
+                            { for facts.iter().map(|f| html! { <li>{ f.text(lang) }</li> }) }
+                            if let Some(m) = &self.moved { { moved_view(m, lang) } }
+                            <li>{ lang.pick("linger.ms defaults to 0 up to 3.9 and to 5 since 4.0.", "linger.ms 기본값은 3.9까지 0, 4.0부터 5.") }</li>
+                            <li>{ lang.pick("A setting change replays the run from t = 0: a producer's config is fixed when it is created.",
+                                "설정을 바꾸면 t = 0부터 다시 재생함: 프로듀서 설정은 생성될 때 고정되기 때문.") }</li>
+                            { for notes.iter().map(|n| html! { <li class="mono small" translate="no">{ n.clone() }</li> }) }
                         </ul>
                     </div>
                 </section>
@@ -1079,74 +813,6 @@ impl Component for App {
     }
 }
 
-/// The Korean sentence for every notable event (not the per-record and per-offset ones).
-fn korean(event: &TraceEvent, cluster: &kafka_lab::metadata::Cluster) -> Option<String> {
-    Some(match event {
-        TraceEvent::BrokerCrashed { broker } => format!("장애: 브로커 {broker} 다운 — 로그는 디스크에 남고 연결은 끊김"),
-        TraceEvent::BrokerRestarted { broker } => format!("브로커 {broker} 재시작: 로그 복구 후 컨트롤러에 등록"),
-        TraceEvent::BrokerIsolated { broker } => format!("장애: 브로커 {broker} 네트워크 격리 — 프로세스는 살아 있고 모름"),
-        TraceEvent::BrokerHealed { broker } => format!("브로커 {broker} 네트워크 복구: 놓친 메타데이터를 따라잡음"),
-        TraceEvent::BrokerFenced { broker } => format!("컨트롤러: 브로커 {broker} 세션 만료 — 펜싱, 모든 ISR에서 제외, 새 리더 선출"),
-        TraceEvent::BrokerUnfenced { broker } => format!("컨트롤러: 브로커 {broker} 등록 완료 — 펜싱 해제"),
-        TraceEvent::LeaderElected { tp, leader: Some(l), unclean, .. } => format!(
-            "컨트롤러가 {}의 새 리더로 브로커 {l} 선출{}",
-            cluster.display(*tp),
-            if *unclean { " — 언클린: ISR 밖 복제본이라 커밋된 레코드가 유실됨" } else { " (ISR에서, 복제본 순서대로)" }
-        ),
-        TraceEvent::LeaderElected { tp, leader: None, .. } => format!("{}: 살아 있는 ISR 복제본 없음 — 오프라인", cluster.display(*tp)),
-        TraceEvent::Truncated { broker, tp, from, to } => format!(
-            "브로커 {broker}가 {}를 {from}에서 {to}로 잘라냄: 리더와 어긋난 꼬리(리더 에포크 기준) 삭제",
-            cluster.display(*tp)
-        ),
-        TraceEvent::ConnectionClosed { broker, requests, .. } => format!("브로커 {broker} 연결 끊김 — 진행 중 요청 {requests}개 NETWORK_EXCEPTION"),
-        TraceEvent::BatchRejected { error: "NOT_LEADER_OR_FOLLOWER", broker, .. } => format!("브로커 {broker}는 리더가 아님 — 메타데이터 갱신 후 재시도"),
-        TraceEvent::BatchRejected { error: "NOT_ENOUGH_REPLICAS", .. } => "ISR이 min.insync.replicas보다 작아 acks=all 쓰기 거부 (NotEnoughReplicas)".to_string(),
-        TraceEvent::BatchRejected { error, broker, .. } => format!("브로커 {broker}가 배치를 거부: {error}"),
-        TraceEvent::IsrProposed { broker, tp, isr } => format!("브로커 {broker}가 {}의 ISR을 {isr:?}로 바꾸자고 컨트롤러에 요청 (AlterPartition, 응답 전까지 보류)", cluster.display(*tp)),
-        TraceEvent::IsrChanged { tp, isr, expanded: true, .. } => format!("{}의 ISR 확장 → {isr:?}: 팔로워가 HW까지 따라잡음", cluster.display(*tp)),
-        TraceEvent::IsrChanged { tp, isr, expanded: false, .. } => format!("{}의 ISR 축소 → {isr:?}: 팔로워가 replica.lag.time.max.ms 넘게 뒤처짐", cluster.display(*tp)),
-        TraceEvent::BecameLeaderOrFollower { broker, tp, leader, leader_epoch, .. } => format!(
-            "브로커 {broker}가 {}의 {} (리더 에포크 {leader_epoch})",
-            cluster.display(*tp),
-            if *leader { "리더가 됨" } else { "팔로워가 됨" }
-        ),
-        TraceEvent::DuplicateBatch { batch, base_offset, .. } => format!("배치 {batch}는 중복(같은 PID·에포크·시퀀스): 한 번만 저장, 원래 오프셋 {base_offset}로 응답"),
-        TraceEvent::RequestDropped { broker, .. } => format!("장애: 브로커 {broker}로 가는 요청 유실"),
-        TraceEvent::ResponseDropped { broker, .. } => format!("장애: 브로커 {broker}는 기록했지만 응답 유실"),
-        TraceEvent::Disconnected { broker, requests, .. } => format!("request.timeout.ms 안에 브로커 {broker} 응답 없음 — 연결 종료, 진행 중 요청 {requests}개 실패"),
-        TraceEvent::BatchRetried { batch, error, attempts, .. } => format!("배치 {batch} 재시도 ({error} 후 {attempts}번째 시도 실패, 덱 맨 앞으로)"),
-        TraceEvent::BatchFailed { batch, error, .. } => format!("배치 {batch} 최종 실패: 콜백에 {error}"),
-        TraceEvent::BatchSplit { batch, into, .. } => format!("배치 {batch}가 max.message.bytes 초과 (MESSAGE_TOO_LARGE) — {into}개로 나눠 재전송"),
-        TraceEvent::MetadataRequested { broker, .. } => format!("브로커 {broker}에 메타데이터 요청 (리더가 실패를 알림)"),
-        TraceEvent::MetadataUpdated { broker, .. } => format!("브로커 {broker}에서 새 메타데이터 수신: 새 리더로 전송"),
-        TraceEvent::SendBlocked { index, .. } => format!("send #{index} 대기: buffer.memory 부족 (max.block.ms까지)"),
-        TraceEvent::SendFailed { index, error, .. } => format!("send #{index} 실패: {error}"),
-        TraceEvent::EpochBumped { producer_epoch, .. } => format!("에포크를 {producer_epoch}(으)로 올림: 시퀀스 공백을 메울 수 없어 그 파티션의 시퀀스를 0부터 다시 (KIP-360)"),
-        TraceEvent::ProducerRestarted { resent, .. } => format!("프로듀서 재시작: 새 PID로 확인 못 받은 레코드 {resent}개 재전송 — 브로커는 중복을 알 수 없음"),
-        TraceEvent::ProducerIdAssigned { producer_id, producer_epoch, .. } => format!("프로듀서 ID {producer_id}, 에포크 {producer_epoch} 받음 (InitProducerId): 배치마다 PID·에포크·시퀀스를 붙임"),
-        TraceEvent::ConsumerOffsetReset { from, to, .. } => format!("컨슈머 오프셋 {from}이 로그에 없음(잘림) — auto.offset.reset으로 {to}부터"),
-        TraceEvent::TxnClientState { from, to, .. } => format!("트랜잭션 매니저 상태 {} → {}", from.name(), to.name()),
-        TraceEvent::TxnRequestSent { broker, request, .. } => format!("브로커 {broker}에 {request} 요청"),
-        TraceEvent::TxnCallReturned { error: Some(e), .. } => format!("트랜잭션 호출 실패: {e}"),
-        TraceEvent::TxnStateChanged { transactional_id, state, producer_epoch, .. } => format!("코디네이터: {transactional_id} 상태 {} (에포크 {producer_epoch})", state.name()),
-        TraceEvent::TxnTimedOut { transactional_id, .. } => format!("코디네이터: {transactional_id} 트랜잭션이 transaction.timeout.ms 초과 — 에포크를 올려 중단(abort)"),
-        TraceEvent::TxnEpochBumped { producer_epoch, .. } => format!("EndTxn 응답으로 에포크 {producer_epoch} 받음: 트랜잭션 V2에서는 트랜잭션마다 에포크가 오름 (KIP-890)"),
-        TraceEvent::TxnVerificationSent { broker, partitions, .. } => format!(
-            "브로커 {broker}가 트랜잭션 첫 쓰기를 붙잡고 코디네이터에 확인 요청 ({}; KIP-890): 중단된 트랜잭션의 늦은 레코드가 매달린 트랜잭션을 만들지 못하게 함",
-            partitions.iter().map(|tp| cluster.display(*tp)).collect::<Vec<_>>().join(", ")
-        ),
-        TraceEvent::TxnVerificationAnswered { results, .. } if results.iter().any(|(_, e)| *e != "NONE") => {
-            "코디네이터가 진행 중인 트랜잭션이 아니라고 응답 — 배치 거부, 로그에 기록되지 않음".to_string()
-        }
-        TraceEvent::MarkerWritten { tp, result, offset, .. } => format!(
-            "{}에 {} 마커 기록 (오프셋 {offset}): 마커도 오프셋 하나를 차지함",
-            cluster.display(*tp),
-            if *result == kafka_lab::net::TransactionResult::Commit { "커밋" } else { "중단(abort)" }
-        ),
-        _ => return None,
-    })
-}
-
 /// Crash or restart, isolate or heal: whichever applies to the broker at this moment.
 /// `prefix` keeps element ids unique when the broker inspector shows them too.
 fn fault_toggle(
@@ -1154,19 +820,44 @@ fn fault_toggle(
     b: u32,
     (crashed, isolated): (bool, bool),
     prefix: &str,
+    lang: Lang,
 ) -> Html {
     let (crash, crash_text, crash_title) = if crashed {
-        (FaultKind::Restart, "restart", "start a new process on the broker's disk: it recovers its log, registers, and catches up as a follower")
+        (
+            FaultKind::Restart,
+            lang.pick("restart", "재시작"),
+            lang.pick(
+                "start a new process on the broker's disk: it recovers its log, registers, and catches up as a follower",
+                "브로커 디스크 위에서 새 프로세스를 시작: 로그를 복구하고 등록한 뒤 팔로워로 따라잡음",
+            ),
+        )
     } else {
-        (FaultKind::Crash, "crash", "kill the broker's process: its connections close, the controller fences it after the session timeout")
+        (
+            FaultKind::Crash,
+            lang.pick("crash", "다운"),
+            lang.pick(
+                "kill the broker's process: its connections close, the controller fences it after the session timeout",
+                "브로커 프로세스를 죽임: 연결이 끊기고, 세션 타임아웃 뒤 컨트롤러가 펜싱함",
+            ),
+        )
     };
     let (cut, cut_text, cut_title) = if isolated {
-        (FaultKind::Heal, "heal", "let the broker back onto the network: it learns what it missed and truncates a diverging tail")
+        (
+            FaultKind::Heal,
+            lang.pick("heal", "복구"),
+            lang.pick(
+                "let the broker back onto the network: it learns what it missed and truncates a diverging tail",
+                "브로커를 네트워크에 다시 연결: 놓친 메타데이터를 받고 리더와 어긋난 꼬리를 잘라냄",
+            ),
+        )
     } else {
         (
             FaultKind::Isolate,
-            "cut off",
-            "partition the broker from everyone: it keeps running and believes it still leads",
+            lang.pick("cut off", "격리"),
+            lang.pick(
+                "partition the broker from everyone: it keeps running and believes it still leads",
+                "브로커를 네트워크에서 떼어냄: 계속 돌면서 자신이 아직 리더라고 믿음",
+            ),
         )
     };
     html! {
@@ -1178,3 +869,17 @@ fn fault_toggle(
         </>
     }
 }
+
+/// What the per-broker fault buttons do, in English and Korean.
+const LOSE_REQ_TITLE: (&str, &str) = (
+    "the next produce request to this broker is lost on the way",
+    "이 브로커로 가는 다음 produce 요청이 도중에 유실됨",
+);
+const LOSE_RESP_TITLE: (&str, &str) = (
+    "the broker writes the next produce request, but its response is lost",
+    "브로커는 다음 produce 요청을 기록하지만 응답이 유실됨",
+);
+const SLOW_TITLE: (&str, &str) = (
+    "this broker's fetches to its leaders take 60 s longer: as a follower it falls out of the ISR",
+    "이 브로커가 리더에게 보내는 fetch가 60초 더 걸림: 팔로워로서 ISR에서 빠짐",
+);

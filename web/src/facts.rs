@@ -1,6 +1,7 @@
 //! "What Kafka does here": what the chosen version and config really do, in English and
 //! Korean, where the course notes say otherwise or a Kafka defect shows.
 
+use crate::i18n::Lang;
 use kafka_lab::compression::CompressionType;
 use kafka_lab::config::{Acks, PartitionerClass};
 use kafka_lab::producer::partitioner::{fixes_kafka_9965, partition_for_key};
@@ -9,60 +10,85 @@ use kafka_lab::scenario::SendMode;
 use kafka_lab::serializer::{Serialized, Serializer};
 use kafka_lab::version::KafkaVersion;
 
-/// One fact: English, then Korean.
-pub type Fact = (String, &'static str);
+/// One fact, in English and in Korean.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fact {
+    pub en: String,
+    pub ko: String,
+}
+
+impl Fact {
+    fn new(en: impl Into<String>, ko: impl Into<String>) -> Fact {
+        Fact {
+            en: en.into(),
+            ko: ko.into(),
+        }
+    }
+
+    pub fn text(&self, lang: Lang) -> &str {
+        lang.pick(&self.en, &self.ko)
+    }
+}
 
 /// How this producer picks partitions, and what the notes get wrong about it.
 pub fn partitioner_facts(p: &KafkaProducer, v: KafkaVersion, keyed: bool) -> Vec<Fact> {
     let mut facts = Vec::new();
     match p.partitioner.as_ref().map(|part| part.class()) {
         None => {
-            facts.push((
-                if keyed && !p.config.partitioner_ignore_keys {
-                    "Keys: toPositive(murmur2(key bytes)) % partitions — adding partitions moves keys.".into()
-                } else {
-                    "Null keys (3.3+, KIP-794): the built-in partitioner sticks to one partition until batch.size bytes went there, then picks again.".into()
-                },
-                "3.3+ 기본 파티셔너는 내장(BuiltInPartitioner): partitioner.class 기본값은 null이며 DefaultPartitioner가 아님.",
-            ));
+            facts.push(if keyed && !p.config.partitioner_ignore_keys {
+                Fact::new(
+                    "Keys: toPositive(murmur2(key bytes)) % partitions — adding partitions moves keys.",
+                    "키가 있으면 toPositive(murmur2(키 바이트)) % 파티션 수 — 파티션을 늘리면 키가 다른 파티션으로 옮겨감. (3.3+ 기본은 내장 파티셔너: partitioner.class 기본값은 null이며 DefaultPartitioner가 아님)",
+                )
+            } else {
+                Fact::new(
+                    "Null keys (3.3+, KIP-794): the built-in partitioner sticks to one partition until batch.size bytes went there, then picks again.",
+                    "null 키 (3.3+, KIP-794): 내장 파티셔너는 한 파티션에 batch.size 바이트가 갈 때까지 붙어 있다가 다시 고름. partitioner.class 기본값은 null이며 DefaultPartitioner가 아님.",
+                )
+            });
             if p.config.adaptive_partitioning {
-                facts.push((
-                    "Adaptive partitioning: the next sticky partition is drawn with weights favouring brokers with shorter queues.".into(),
-                    "적응형 파티셔닝: 큐가 짧은 브로커의 파티션일수록 더 자주 선택됨.",
+                facts.push(Fact::new(
+                    "Adaptive partitioning: the next sticky partition is drawn with weights favouring brokers with shorter queues.",
+                    "적응형 파티셔닝: 다음 스티키 파티션을 고를 때 큐가 짧은 브로커의 파티션에 가중치를 더 줌.",
                 ));
             }
         }
-        Some(PartitionerClass::Default) => facts.push((
+        Some(PartitionerClass::Default) => facts.push(Fact::new(
             format!(
                 "DefaultPartitioner (KIP-480): keys by murmur2; null keys stay on one partition until a record needs a new batch (onNewBatch).{}",
                 if v.at_least(3, 3) { " Deprecated since 3.3, removed in 4.0." } else { "" }
             ),
-            "2.4–3.2 기본값은 DefaultPartitioner (노트의 UniformStickyPartitioner가 아님). 키는 해시, null 키만 스티키.",
+            format!(
+                "DefaultPartitioner (KIP-480, 2.4–3.2의 기본값이며 노트의 UniformStickyPartitioner가 아님): 키는 murmur2 해시, null 키만 새 배치가 필요할 때까지(onNewBatch) 한 파티션에 머묾.{}",
+                if v.at_least(3, 3) { " 3.3부터 deprecated, 4.0에서 제거됨." } else { "" }
+            ),
         )),
-        Some(PartitionerClass::UniformSticky) => facts.push((
-            "UniformStickyPartitioner ignores keys: one sticky partition for every record until a new batch is needed. Removed in 4.0.".into(),
-            "UniformStickyPartitioner는 키를 보지 않음 (노트와 다름): 같은 키도 다른 파티션으로 갈 수 있음.",
+        Some(PartitionerClass::UniformSticky) => facts.push(Fact::new(
+            "UniformStickyPartitioner ignores keys: one sticky partition for every record until a new batch is needed. Removed in 4.0.",
+            "UniformStickyPartitioner는 키를 보지 않음 (노트와 다름): 새 배치가 필요할 때까지 모든 레코드가 한 파티션으로 가므로 같은 키도 다른 파티션으로 갈 수 있음. 4.0에서 제거됨.",
         )),
-        Some(PartitionerClass::RoundRobin) if fixes_kafka_9965(v) => facts.push((
-            "RoundRobinPartitioner ignores keys. Since 4.0 / 3.9.2 (KAFKA-17632) the second partition() call on a new batch returns the same partition, so the spread is even.".into(),
-            "RoundRobinPartitioner는 키를 무시함. 4.0·3.9.2부터 KAFKA-9965가 수정되어 고르게 분배됨.",
+        Some(PartitionerClass::RoundRobin) if fixes_kafka_9965(v) => facts.push(Fact::new(
+            "RoundRobinPartitioner ignores keys. Since 4.0 / 3.9.2 (KAFKA-17632) the second partition() call on a new batch returns the same partition, so the spread is even.",
+            "RoundRobinPartitioner는 키를 무시함. 4.0·3.9.2부터(KAFKA-17632) 새 배치에서 두 번째 partition() 호출이 같은 파티션을 돌려주어 고르게 분배됨.",
         )),
-        Some(PartitionerClass::RoundRobin) => facts.push((
+        Some(PartitionerClass::RoundRobin) => facts.push(Fact::new(
             format!(
                 "KAFKA-9965 in Kafka {v}: a record that opens a new batch calls partition() twice, so the round-robin counter skips one. With linger.ms=0 and an even partition count, half the partitions get nothing. Fixed in 4.0 and 3.9.2."
             ),
-            "KAFKA-9965: 새 배치를 여는 레코드마다 partition()이 두 번 호출되어 카운터가 건너뜀. 파티션 수가 짝수면 절반에만 데이터가 감 (노트의 '균등 분배'와 다름).",
+            format!(
+                "Kafka {v}의 KAFKA-9965: 새 배치를 여는 레코드마다 partition()이 두 번 호출되어 라운드 로빈 카운터가 하나씩 건너뜀. linger.ms=0이고 파티션 수가 짝수면 절반에만 데이터가 감 (노트의 '균등 분배'와 다름). 4.0과 3.9.2에서 수정."
+            ),
         )),
-        Some(PartitionerClass::Custom) => facts.push((
-            "CustomPartitioner (seed §4.2): \"Pangyo\" → 0, other keys by murmur2, no key → InvalidRecordException; send() fails at once and the callback gets offset -1.".into(),
-            "커스텀 파티셔너: 키가 없으면 InvalidRecordException으로 send()가 즉시 실패함 (콜백에 offset -1).",
+        Some(PartitionerClass::Custom) => facts.push(Fact::new(
+            "CustomPartitioner (seed §4.2): \"Pangyo\" → 0, other keys by murmur2, no key → InvalidRecordException; send() fails at once and the callback gets offset -1.",
+            "CustomPartitioner (시드 §4.2): \"Pangyo\" → 0, 나머지 키는 murmur2, 키가 없으면 InvalidRecordException — send()가 즉시 실패하고 콜백은 offset -1을 받음.",
         )),
     }
     let ks = p.config.key_serializer;
     if keyed && ks != Serializer::String {
-        facts.push((
+        facts.push(Fact::new(
             format!("{ks}: the key's bytes are what murmur2 hashes, so the key 7 lands elsewhere than the string \"7\"."),
-            "파티션은 직렬화된 바이트로 정해짐: 정수 7과 문자열 \"7\"은 다른 파티션으로 갈 수 있음.",
+            format!("{ks}: murmur2가 해시하는 것은 직렬화된 키 바이트라서, 키 7과 문자열 \"7\"은 다른 파티션으로 갈 수 있음."),
         ));
     }
     facts
@@ -72,13 +98,13 @@ pub fn partitioner_facts(p: &KafkaProducer, v: KafkaVersion, keyed: bool) -> Vec
 pub fn mode_fact(mode: SendMode) -> Option<Fact> {
     match mode {
         SendMode::Async => None,
-        SendMode::Sync => Some((
-            "send().get() blocks the caller until the broker answers: the next record waits for linger.ms plus a round trip, so batches hold one record.".into(),
-            "동기 전송: get()이 응답까지 스레드를 막으므로 배치에 레코드가 하나씩만 담김.",
+        SendMode::Sync => Some(Fact::new(
+            "send().get() blocks the caller until the broker answers: the next record waits for linger.ms plus a round trip, so batches hold one record.",
+            "send().get()은 브로커가 응답할 때까지 호출한 스레드를 막음: 다음 레코드는 linger.ms와 왕복 시간을 기다리므로 배치에 레코드가 하나씩만 담김.",
         )),
-        SendMode::FireAndForget => Some((
-            "Fire-and-forget: the producer still sends, retries and acks the same way; only the application never looks at the result, so failures go unnoticed.".into(),
-            "보내고 잊기: 프로듀서 동작은 같고, 애플리케이션이 결과를 보지 않아 실패를 알 수 없음.",
+        SendMode::FireAndForget => Some(Fact::new(
+            "Fire-and-forget: the producer still sends, retries and acks the same way; only the application never looks at the result, so failures go unnoticed.",
+            "보내고 잊기(fire-and-forget): 프로듀서는 똑같이 보내고 재시도하고 ack를 받음. 애플리케이션만 결과를 보지 않아 실패를 알아채지 못함.",
         )),
     }
 }
@@ -87,58 +113,70 @@ pub fn mode_fact(mode: SendMode) -> Option<Fact> {
 /// the notes say otherwise (`seed-corrections.md`: §2.2, §2.3.3, §6, §7).
 pub fn delivery_facts(p: &KafkaProducer) -> Vec<Fact> {
     let c = &p.config;
-    let mut facts = vec![(
+    let mut facts = vec![Fact::new(
         format!(
             "max.in.flight.requests.per.connection = {}: unanswered produce requests per broker connection, all from the producer's one Sender thread (not threads or connections, as the notes say).",
             c.max_in_flight
         ),
-        "요청 수 한도는 브로커 연결당 응답 대기 중인 요청 수. Sender 스레드는 프로듀서당 하나.",
+        format!(
+            "max.in.flight.requests.per.connection = {}: 브로커 연결마다 응답을 기다리는 produce 요청 수. 모두 프로듀서의 Sender 스레드 하나가 보냄 (노트처럼 스레드 수나 연결 수가 아님).",
+            c.max_in_flight
+        ),
     )];
     if c.acks == Acks::None {
-        facts.push((
-            "acks=0: the broker sends no response; send() completes when the request is written, offset −1, and broker errors never come back, so retries cannot help.".into(),
-            "acks=0: 응답이 없어 오프셋은 −1, 브로커 오류가 돌아오지 않으니 재시도도 소용없음.",
+        facts.push(Fact::new(
+            "acks=0: the broker sends no response; send() completes when the request is written, offset −1, and broker errors never come back, so retries cannot help.",
+            "acks=0: 브로커가 응답하지 않음. 요청을 쓰는 순간 send()가 완료되고 오프셋은 −1, 브로커 오류가 돌아오지 않으니 재시도도 소용없음.",
         ));
     } else if c.idempotence {
-        facts.push((
-            "Idempotent: the leader keeps the last 5 batches per producer id; a retry is answered with its first offset, so a lost response neither duplicates nor reorders (in-flight ≤ 5).".into(),
-            "멱등성: 리더가 프로듀서별 최근 5개 배치를 기억해 재시도를 원래 오프셋으로 응답 — 중복·순서 뒤바뀜 없음.",
+        facts.push(Fact::new(
+            "Idempotent: the leader keeps the last 5 batches per producer id; a retry is answered with its first offset, so a lost response neither duplicates nor reorders (in-flight ≤ 5).",
+            "멱등성: 리더가 프로듀서 ID별로 최근 5개 배치를 기억해 재시도를 원래 오프셋으로 응답 — 응답이 유실돼도 중복·순서 뒤바뀜이 없음 (in-flight ≤ 5).",
         ));
     } else if c.max_in_flight > 1 && c.retries > 0 {
-        facts.push((
+        facts.push(Fact::new(
             format!(
                 "No idempotence and {} requests in flight: a retried batch lands after younger ones of its partition, and after a lost response it lands twice (try the fault buttons).",
                 c.max_in_flight
             ),
-            "멱등성 없이 in-flight > 1이면 재시도된 배치가 뒤 배치보다 늦게 기록되고, 응답 유실 시 두 번 기록됨.",
+            format!(
+                "멱등성 없이 요청 {}개가 동시에 날아가면: 재시도된 배치가 같은 파티션의 뒤 배치보다 늦게 기록되고, 응답이 유실되면 두 번 기록됨 (장애 버튼으로 확인해 보세요).",
+                c.max_in_flight
+            ),
         ));
     } else if c.max_in_flight == 1 {
-        facts.push((
-            "max.in.flight=1: the sender mutes a partition until its request is answered, so retries keep order — at one request at a time.".into(),
-            "in-flight=1: 응답이 올 때까지 파티션을 잠가 순서를 지키지만 처리량이 낮음.",
+        facts.push(Fact::new(
+            "max.in.flight=1: the sender mutes a partition until its request is answered, so retries keep order — at one request at a time.",
+            "max.in.flight=1: 응답이 올 때까지 Sender가 파티션을 잠가 재시도해도 순서가 지켜짐 — 대신 한 번에 요청 하나.",
         ));
     }
     if c.retries == i32::MAX as u32 {
-        facts.push((
+        facts.push(Fact::new(
             format!(
                 "retries defaults to 2147483647 (since 2.1): delivery.timeout.ms ({} ms) is what bounds retrying, not a count like the notes' 5.",
                 c.delivery_timeout_ms
             ),
-            "retries 기본값은 MAX — 실제 한계는 delivery.timeout.ms (노트의 retries=5 권장은 옛 방식).",
+            format!(
+                "retries 기본값은 2147483647 (2.1부터): 재시도를 끝내는 것은 delivery.timeout.ms ({} ms)이지 노트의 5 같은 횟수가 아님.",
+                c.delivery_timeout_ms
+            ),
         ));
     }
     if c.compression != CompressionType::None {
-        facts.push((
+        facts.push(Fact::new(
             format!(
                 "compression.type={}: batch.size counts estimated compressed bytes (uncompressed × ratio estimate × 1.05), so batches take more records as the estimate improves.",
                 c.compression
             ),
-            "압축 시 batch.size는 추정 압축 크기로 계산 — 압축률 추정이 좋아질수록 배치에 더 많은 레코드가 담김.",
+            format!(
+                "compression.type={}: batch.size는 추정 압축 크기(비압축 × 압축률 추정 × 1.05)로 계산 — 추정이 좋아질수록 배치에 더 많은 레코드가 담김.",
+                c.compression
+            ),
         ));
         if c.compression == CompressionType::Zstd {
-            facts.push((
-                "zstd here is a pure-Rust encoder with one fast level: its output is up to 60 % larger than Kafka's zstd at level 3, so sizes and ratios are pessimistic.".into(),
-                "이 시뮬레이터의 zstd는 순수 Rust 구현(단일 레벨)이라 Kafka의 zstd(레벨 3)보다 최대 60% 큼.",
+            facts.push(Fact::new(
+                "zstd here is a pure-Rust encoder with one fast level: its output is up to 60 % larger than Kafka's zstd at level 3, so sizes and ratios are pessimistic.",
+                "이 시뮬레이터의 zstd는 빠른 레벨 하나뿐인 순수 Rust 구현이라 Kafka의 zstd(레벨 3)보다 결과가 최대 60% 큼 — 크기와 압축률은 비관적인 값.",
             ));
         }
     }
@@ -148,19 +186,21 @@ pub fn delivery_facts(p: &KafkaProducer) -> Vec<Fact> {
 /// What `acks` waits for with this replication (`seed-corrections.md` §2.3.5, §2.3.6).
 pub fn replication_facts(rf: u32, min_isr: u32, acks: Acks) -> Vec<Fact> {
     match (acks, rf) {
-        (Acks::All, 1) => vec![(
-            "One replica: the ISR is the leader alone, so acks=all is answered as soon as acks=1 would be.".into(),
-            "복제본이 하나면 ISR은 리더뿐이라 acks=all도 acks=1처럼 바로 응답함.",
+        (Acks::All, 1) => vec![Fact::new(
+            "One replica: the ISR is the leader alone, so acks=all is answered as soon as acks=1 would be.",
+            "복제본이 하나면 ISR은 리더뿐이라 acks=all도 acks=1과 똑같이 바로 응답함.",
         )],
-        (Acks::All, _) => vec![(
+        (Acks::All, _) => vec![Fact::new(
             format!(
                 "acks=all waits until every replica in the ISR (now up to {rf}) has the batch, not {min_isr} of them: min.insync.replicas={min_isr} only refuses writes (NotEnoughReplicas) when the ISR is smaller. A slow follower delays every ack until it leaves the ISR."
             ),
-            "acks=all은 ISR의 모든 복제본을 기다림 (min.insync.replicas 개수만이 아님). min.insync.replicas는 ISR이 그보다 작을 때 쓰기를 거부하는 기준.",
+            format!(
+                "acks=all은 ISR의 모든 복제본(지금 최대 {rf}개)이 배치를 가질 때까지 기다림 — {min_isr}개만이 아님. min.insync.replicas={min_isr}은 ISR이 그보다 작을 때 쓰기를 거부(NotEnoughReplicas)하는 기준일 뿐. 느린 팔로워는 ISR에서 빠질 때까지 모든 ack를 늦춤."
+            ),
         )],
-        (Acks::Leader, r) if r > 1 => vec![(
-            "acks=1: answered after the leader's append; if the leader dies before a follower fetched it, the acknowledged record can be lost.".into(),
-            "acks=1: 리더 기록 후 응답 — 팔로워가 복제하기 전에 리더가 죽으면 확인된 레코드도 유실될 수 있음.",
+        (Acks::Leader, r) if r > 1 => vec![Fact::new(
+            "acks=1: answered after the leader's append; if the leader dies before a follower fetched it, the acknowledged record can be lost.",
+            "acks=1: 리더가 기록하면 바로 응답 — 팔로워가 가져가기 전에 리더가 죽으면 확인받은 레코드도 유실될 수 있음.",
         )],
         _ => Vec::new(),
     }
@@ -202,27 +242,33 @@ pub fn transaction_facts(p: &KafkaProducer, v: KafkaVersion) -> Vec<Fact> {
         return Vec::new();
     }
     vec![
-        (
-            "commitTransaction() sends EndTxn to the transaction coordinator (the leader of the id's __transaction_state partition), which writes a COMMIT or ABORT control record to every partition of the transaction — one marker per partition, each taking an offset (the notes: one extra record from the producer).".into(),
-            "커밋은 프로듀서가 레코드를 하나 더 보내는 것이 아님: 트랜잭션 코디네이터가 참여한 모든 파티션에 커밋/중단 마커(컨트롤 레코드)를 쓰고, 마커마다 오프셋을 하나씩 차지함.",
+        Fact::new(
+            "commitTransaction() sends EndTxn to the transaction coordinator (the leader of the id's __transaction_state partition), which writes a COMMIT or ABORT control record to every partition of the transaction — one marker per partition, each taking an offset (the notes: one extra record from the producer).",
+            "commitTransaction()은 트랜잭션 코디네이터(transactional.id의 __transaction_state 파티션 리더)에 EndTxn을 보내고, 코디네이터가 트랜잭션의 모든 파티션에 COMMIT 또는 ABORT 컨트롤 레코드를 씀 — 파티션마다 마커 하나, 마커마다 오프셋 하나 (노트처럼 프로듀서가 레코드를 하나 더 보내는 것이 아님).",
         ),
-        (
-            "read_committed reads up to the last stable offset (the first offset of the earliest open transaction) and drops aborted records with the fetch's aborted-transactions list; read_uncommitted, the default, reads up to the HW. Neither returns markers.".into(),
-            "read_committed는 LSO(가장 이른 열린 트랜잭션의 첫 오프셋)까지만 읽고 중단된 레코드는 버림. 기본값 read_uncommitted는 HW까지, 열린·중단된 트랜잭션의 레코드도 읽음.",
+        Fact::new(
+            "read_committed reads up to the last stable offset (the first offset of the earliest open transaction) and drops aborted records with the fetch's aborted-transactions list; read_uncommitted, the default, reads up to the HW. Neither returns markers.",
+            "read_committed는 LSO(가장 이른 열린 트랜잭션의 첫 오프셋)까지만 읽고, fetch 응답의 중단된 트랜잭션 목록으로 중단된 레코드를 버림. 기본값 read_uncommitted는 HW까지 읽음. 둘 다 마커는 돌려주지 않음.",
         ),
-        (
-            "A stable transactional.id keeps its producer id across restarts: initTransactions() bumps the epoch, aborts the previous instance's open transaction and fences it (ProducerFencedException). A random id per start (the notes' UUID) defeats this.".into(),
-            "transactional.id가 고정이면 재시작해도 같은 PID: initTransactions()가 에포크를 올려 이전 인스턴스를 펜싱함. 시작할 때마다 UUID를 쓰면(노트의 예) 좀비를 막을 수 없음.",
+        Fact::new(
+            "A stable transactional.id keeps its producer id across restarts: initTransactions() bumps the epoch, aborts the previous instance's open transaction and fences it (ProducerFencedException). A random id per start (the notes' UUID) defeats this.",
+            "transactional.id가 고정이면 재시작해도 같은 프로듀서 ID: initTransactions()가 에포크를 올리고, 이전 인스턴스의 열린 트랜잭션을 중단한 뒤 펜싱함 (ProducerFencedException). 시작할 때마다 무작위 ID(노트의 UUID)를 쓰면 이 보호가 사라짐.",
         ),
-        (
+        Fact::new(
             if v.at_least(4, 0) {
-                "Transactions V2 (KIP-890, a new 4.0 cluster): the client sends no AddPartitionsToTxn — the partition's leader adds it while verifying the first write — and every EndTxn bumps the epoch, so a late write of an ended transaction is fenced.".into()
+                "Transactions V2 (KIP-890, a new 4.0 cluster): the client sends no AddPartitionsToTxn — the partition's leader adds it while verifying the first write — and every EndTxn bumps the epoch, so a late write of an ended transaction is fenced.".to_string()
             } else if v.at_least(3, 6) {
                 format!("Each partition joins the transaction before its first record (AddPartitionsToTxn), and in Kafka {v} the leader checks with the coordinator before taking a transaction's first write (KIP-890 part 1), so a write arriving after its abort is refused.")
             } else {
                 format!("Each partition joins the transaction before its first record (AddPartitionsToTxn). Kafka {v} does not verify: a write delayed past its transaction's abort lands after the ABORT marker and hangs the LSO (fixed in 3.6 by KIP-890).")
             },
-            "파티션은 첫 레코드 전에 트랜잭션에 등록됨. 3.6부터 리더가 코디네이터에 확인하고, 4.0(트랜잭션 V2)은 EndTxn마다 에포크를 올림. 3.6 이전에는 중단 뒤 늦게 도착한 쓰기가 LSO를 멈추게 할 수 있음.",
+            if v.at_least(4, 0) {
+                "트랜잭션 V2 (KIP-890, 새 4.0 클러스터): 클라이언트는 AddPartitionsToTxn을 보내지 않음 — 파티션 리더가 첫 쓰기를 확인하면서 파티션을 추가함 — 그리고 EndTxn마다 에포크가 올라 끝난 트랜잭션의 늦은 쓰기는 펜싱됨.".to_string()
+            } else if v.at_least(3, 6) {
+                format!("각 파티션은 첫 레코드 전에 트랜잭션에 등록됨 (AddPartitionsToTxn). Kafka {v}에서는 리더가 트랜잭션의 첫 쓰기를 받기 전에 코디네이터에 확인하므로(KIP-890 1부) 중단 뒤에 도착한 쓰기는 거부됨.")
+            } else {
+                format!("각 파티션은 첫 레코드 전에 트랜잭션에 등록됨 (AddPartitionsToTxn). Kafka {v}는 확인하지 않음: 트랜잭션 중단보다 늦게 도착한 쓰기가 ABORT 마커 뒤에 기록되어 LSO를 멈춰 세움 (3.6에서 KIP-890으로 수정).")
+            },
         ),
     ]
 }
@@ -268,7 +314,7 @@ mod tests {
         let text = |p: &KafkaProducer| {
             delivery_facts(p)
                 .into_iter()
-                .map(|(en, _)| en)
+                .map(|f| f.en)
                 .collect::<String>()
         };
         assert!(text(&producer(&[])).contains("Idempotent"));

@@ -76,14 +76,18 @@ impl Lang {
         self.apply_to_document();
     }
 
-    /// Sets `<html lang>` to this language.
+    /// Sets `<html lang>` and the page title to this language.
     pub fn apply_to_document(self) {
-        if let Some(root) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.document_element())
-        {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        if let Some(root) = document.document_element() {
             let _ = root.set_attribute("lang", self.code());
         }
+        document.set_title(self.pick(
+            "Kafka Lab — watch a Kafka producer send",
+            "Kafka Lab — 카프카 프로듀서 내부를 눈으로",
+        ));
     }
 }
 

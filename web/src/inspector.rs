@@ -4,6 +4,7 @@
 //! and high watermark, and on a leader every follower's state and why the high watermark
 //! is where it is.
 
+use crate::i18n::Lang;
 use kafka_lab::broker::REPLICA_LAG_TIME_MAX_MS;
 use kafka_lab::compression::CompressionType;
 use kafka_lab::metadata::TopicPartition;
@@ -42,65 +43,71 @@ pub fn find_batch(p: &KafkaProducer, id: BatchId) -> Option<&ProducerBatch> {
         .find(|b| b.id == id)
 }
 
-/// Where the batch is in its life, in English and Korean.
-fn state(p: &KafkaProducer, b: &ProducerBatch, now: u64) -> (String, &'static str) {
+/// Where the batch is in its life.
+fn state(p: &KafkaProducer, b: &ProducerBatch, now: u64, lang: Lang) -> String {
     let queued = p
         .accumulator
         .deques()
         .any(|(_, dq)| dq.iter().any(|x| x.id == b.id));
     if queued && !b.closed {
-        let waited = now.saturating_sub(b.created_ms);
-        return (
-            format!(
-                "open in the accumulator: {} ms of linger.ms {} waited, {}",
-                waited,
-                p.config.linger_ms,
-                if b.is_full() { "full" } else { "room left" }
+        let (waited, linger) = (now.saturating_sub(b.created_ms), p.config.linger_ms);
+        return match (lang, b.is_full()) {
+            (Lang::En, true) => {
+                format!("open in the accumulator: {waited} ms of linger.ms {linger} waited, full")
+            }
+            (Lang::En, false) => format!(
+                "open in the accumulator: {waited} ms of linger.ms {linger} waited, room left"
             ),
-            "어큐뮬레이터에서 채워지는 중",
-        );
+            (Lang::Ko, true) => format!(
+                "어큐뮬레이터에서 열려 있음: linger.ms {linger} 중 {waited} ms 기다림, 가득 참"
+            ),
+            (Lang::Ko, false) => format!(
+                "어큐뮬레이터에서 채워지는 중: linger.ms {linger} 중 {waited} ms 기다림, 자리 남음"
+            ),
+        };
     }
+    let attempts = b.attempts;
     if queued {
-        return (
-            format!(
-                "back in the accumulator after {} failed attempt(s), waiting out retry.backoff.ms",
-                b.attempts
-            ),
-            "재시도 대기 중 (retry.backoff.ms)",
-        );
+        return match lang {
+            Lang::En => format!("back in the accumulator after {attempts} failed attempt(s), waiting out retry.backoff.ms"),
+            Lang::Ko => format!("{attempts}번 실패한 뒤 어큐뮬레이터로 돌아와 retry.backoff.ms를 기다리는 중"),
+        };
     }
     if find_batch(p, b.id).is_some() {
-        return (
-            "in flight: written to a ProduceRequest, waiting for the broker's answer".into(),
-            "요청 전송됨 · 응답 대기",
-        );
+        return lang
+            .pick(
+                "in flight: written to a ProduceRequest, waiting for the broker's answer",
+                "전송 중: ProduceRequest에 담겨 브로커의 응답을 기다림",
+            )
+            .into();
     }
     let first = b.records.first().map(|r| &p.sends[r.index as usize]);
     match first {
-        Some(s) if s.outcome == Outcome::Acked && s.offset >= 0 => (
-            format!(
-                "acknowledged: offsets {}–{}",
-                s.offset,
-                s.offset + b.records.len() as i64 - 1
-            ),
-            "브로커가 기록하고 응답함",
-        ),
-        Some(s) if s.outcome == Outcome::Acked => (
-            "completed without a response (acks=0, offset −1)".into(),
-            "acks=0: 응답 없이 완료",
-        ),
-        Some(s) => (
-            format!(
-                "failed: {}",
-                s.error.as_ref().map_or("?".to_string(), |e| e.to_string())
-            ),
-            "실패",
-        ),
-        None => (String::new(), ""),
+        Some(s) if s.outcome == Outcome::Acked && s.offset >= 0 => {
+            let (from, to) = (s.offset, s.offset + b.records.len() as i64 - 1);
+            match lang {
+                Lang::En => format!("acknowledged: offsets {from}–{to}"),
+                Lang::Ko => format!("확인(ack) 받음: 브로커가 오프셋 {from}–{to}에 기록"),
+            }
+        }
+        Some(s) if s.outcome == Outcome::Acked => lang
+            .pick(
+                "completed without a response (acks=0, offset −1)",
+                "응답 없이 완료 (acks=0, 오프셋 −1)",
+            )
+            .into(),
+        Some(s) => {
+            let e = s.error.as_ref().map_or("?".to_string(), |e| e.to_string());
+            match lang {
+                Lang::En => format!("failed: {e}"),
+                Lang::Ko => format!("실패: {e}"),
+            }
+        }
+        None => String::new(),
     }
 }
 
-fn hex_view(bytes: &[u8]) -> Html {
+fn hex_view(bytes: &[u8], lang: Lang) -> Html {
     let ranges = field_ranges(bytes.len());
     let field_of = |i: usize| {
         ranges
@@ -125,7 +132,10 @@ fn hex_view(bytes: &[u8]) -> Html {
         <>
             <div class="hex mono" id="batch-hex">{ for rows }</div>
             if bytes.len() > HEX_LIMIT {
-                <p class="small">{ format!("… {} more bytes", bytes.len() - HEX_LIMIT) }</p>
+                <p class="small">{ match lang {
+                    Lang::En => format!("… {} more bytes", bytes.len() - HEX_LIMIT),
+                    Lang::Ko => format!("… {}바이트 더 있음", bytes.len() - HEX_LIMIT),
+                } }</p>
             }
             <div class="legend mono">{ for legend }</div>
         </>
@@ -138,12 +148,14 @@ pub fn inspector(
     p: &KafkaProducer,
     batch: &ProducerBatch,
     on_close: Callback<MouseEvent>,
+    lang: Lang,
 ) -> Html {
-    let (state_en, state_ko) = state(p, batch, sim.now());
     let topic = &sim.cluster().topics[batch.tp.topic as usize].name;
     let ratio = batch.encoded.as_ref().map(|e| e.compression_ratio());
-    let field = |name: &'static str, value: String| {
-        html! { <><dt class="mono">{ name }</dt><dd>{ value }</dd></> }
+    // A field: Kafka's own name and value (`mono`), or a label in the language on screen.
+    let field = |name: &str, ident: bool, value: String| {
+        let class = if ident { "mono" } else { "" };
+        html! { <><dt {class}>{ name.to_string() }</dt><dd {class}>{ value }</dd></> }
     };
     let records = batch.records.iter().take(50).map(|r| {
         let s = &p.sends[r.index as usize];
@@ -165,48 +177,70 @@ pub fn inspector(
                 <td>{ format!("{} B", r.size) }</td>
                 <td>{ match s.outcome {
                     Outcome::Acked if s.offset >= 0 => format!("@{}", s.offset),
-                    Outcome::Acked => "acked".to_string(),
-                    Outcome::Failed => "failed".to_string(),
+                    Outcome::Acked => lang.pick("acked", "확인됨").to_string(),
+                    Outcome::Failed => lang.pick("failed", "실패").to_string(),
                     Outcome::Pending => "…".to_string(),
                 } }</td>
             </tr>
         }
     });
     html! {
-        <section class="inspector" id="inspector" aria-label="batch inspector">
+        <section class="inspector" id="inspector" aria-label={lang.pick("batch inspector", "배치 인스펙터")}>
             <header>
-                <h3>{ format!("Batch {} · {topic}-{}", batch.id, batch.tp.partition) }</h3>
-                <button class="close" onclick={on_close} aria-label="close the inspector">{ "×" }</button>
+                <h3>{ match lang {
+                    Lang::En => format!("Batch {} · {topic}-{}", batch.id, batch.tp.partition),
+                    Lang::Ko => format!("배치 {} · {topic}-{}", batch.id, batch.tp.partition),
+                } }</h3>
+                { close_button(on_close, lang) }
             </header>
-            <p class="state" id="batch-state">{ state_en }<br/><span class="ko" lang="ko">{ state_ko }</span></p>
+            <p class="state" id="batch-state">{ state(p, batch, sim.now(), lang) }</p>
             <dl class="fields">
-                { field("records", batch.records.len().to_string()) }
-                { field(if batch.encoded.is_some() { "size (written)" } else { "size (estimated)" },
-                    format!("{} B of batch.size {} (buffer {} B)", batch.size_in_bytes, p.config.batch_size, batch.buffer_size)) }
-                { field("uncompressed records", format!("{} B + 61 B header", batch.records_size)) }
-                { field("compression.type", batch.compression.name().to_string()) }
-                { field("compression ratio", match (ratio, batch.compression) {
-                    (Some(r), _) => format!("{r:.3} (written ÷ uncompressed records)"),
-                    (None, CompressionType::None) => "1.000".to_string(),
-                    (None, _) => "known once written at drain".to_string(),
+                { field(lang.pick("records", "레코드 수"), false, batch.records.len().to_string()) }
+                { field(match (batch.encoded.is_some(), lang) {
+                    (true, Lang::En) => "size (written)",
+                    (true, Lang::Ko) => "크기 (기록됨)",
+                    (false, Lang::En) => "size (estimated)",
+                    (false, Lang::Ko) => "크기 (추정)",
+                }, false, match lang {
+                    Lang::En => format!("{} B of batch.size {} (buffer {} B)", batch.size_in_bytes, p.config.batch_size, batch.buffer_size),
+                    Lang::Ko => format!("batch.size {} 중 {} B (버퍼 {} B)", p.config.batch_size, batch.size_in_bytes, batch.buffer_size),
                 }) }
-                { field("created", format!("{} ms", batch.created_ms)) }
-                { field("attempts", batch.attempts.to_string()) }
-                { field("producerId / epoch / baseSequence", format!("{} / {} / {}", batch.producer_id, batch.producer_epoch, batch.base_sequence)) }
+                { field(lang.pick("uncompressed records", "압축 전 레코드"), false, match lang {
+                    Lang::En => format!("{} B + 61 B header", batch.records_size),
+                    Lang::Ko => format!("{} B + 헤더 61 B", batch.records_size),
+                }) }
+                { field("compression.type", true, batch.compression.name().to_string()) }
+                { field(lang.pick("compression ratio", "압축률"), false, match (ratio, batch.compression) {
+                    (Some(r), _) => format!("{r:.3} ({})", lang.pick("written ÷ uncompressed records", "기록된 크기 ÷ 압축 전 레코드")),
+                    (None, CompressionType::None) => "1.000".to_string(),
+                    (None, _) => lang.pick("known once written at drain", "drain 때 기록되어야 알 수 있음").to_string(),
+                }) }
+                { field(lang.pick("created", "생성 시각"), false, format!("{} ms", batch.created_ms)) }
+                { field(lang.pick("attempts", "시도 횟수"), false, batch.attempts.to_string()) }
+                { field("producerId / epoch / baseSequence", true, format!("{} / {} / {}", batch.producer_id, batch.producer_epoch, batch.base_sequence)) }
             </dl>
             <table class="records">
-                <thead><tr><th>{ "send" }</th><th>{ "key" }</th><th>{ "value" }</th><th>{ "size" }</th><th>{ "offset" }</th></tr></thead>
+                <thead><tr>
+                    <th>{ lang.pick("send", "send 번호") }</th>
+                    <th>{ lang.pick("key", "키") }</th>
+                    <th>{ lang.pick("value", "값") }</th>
+                    <th>{ lang.pick("size", "크기") }</th>
+                    <th>{ lang.pick("offset", "오프셋") }</th>
+                </tr></thead>
                 <tbody>{ for records }</tbody>
             </table>
             if batch.records.len() > 50 {
-                <p class="small">{ format!("… and {} more records", batch.records.len() - 50) }</p>
+                <p class="small">{ match lang {
+                    Lang::En => format!("… and {} more records", batch.records.len() - 50),
+                    Lang::Ko => format!("… 레코드 {}개 더 있음", batch.records.len() - 50),
+                } }</p>
             }
-            <h4>{ "Bytes (record batch v2)" }</h4>
+            <h4>{ lang.pick("Bytes (record batch v2)", "바이트 (레코드 배치 v2 형식)") }</h4>
             { match &batch.encoded {
-                Some(e) => hex_view(&e.bytes),
+                Some(e) => hex_view(&e.bytes, lang),
                 None => html! { <p class="small" id="batch-hex-pending">
-                    { "Not written yet: the batch is encoded (and compressed) when the sender drains it; until then its size is Kafka's estimate." }
-                    <br/><span class="ko" lang="ko">{ "배치는 sender가 drain할 때 v2 형식으로 인코딩·압축됨. 그 전에는 추정 크기." }</span>
+                    { lang.pick("Not written yet: the batch is encoded (and compressed) when the sender drains it; until then its size is Kafka's estimate.",
+                        "아직 기록 전: 배치는 Sender가 drain할 때 v2 형식으로 인코딩(과 압축)됨. 그 전의 크기는 Kafka의 추정값.") }
                 </p> },
             } }
         </section>
@@ -219,6 +253,7 @@ pub fn replica_inspector(
     broker: u32,
     tp: TopicPartition,
     on_close: Callback<MouseEvent>,
+    lang: Lang,
 ) -> Html {
     let Some(r) = sim
         .brokers()
@@ -235,44 +270,75 @@ pub fn replica_inspector(
         tp.partition
     );
     let body = if r.is_leader() {
-        let mut holds = vec![format!("leader {leo}")];
+        let mut holds = vec![format!("{} {leo}", lang.pick("leader", "리더"))];
         let rows = r.followers.iter().map(|(&id, f)| {
             let in_isr = r.isr.contains(&id);
             let caught_up = r.caught_up(f, now, REPLICA_LAG_TIME_MAX_MS);
             let counts = r.in_maximal_isr(id) || caught_up;
             html! {
                 <tr>
-                    <td>{ format!("broker {id}") }</td>
-                    <td>{ leo_text(f.log_end_offset) }</td>
-                    <td>{ f.last_caught_up_ms.map_or("never".to_string(), |t| format!("{} ms ago", now.saturating_sub(t))) }</td>
-                    <td>{ if in_isr { "yes" } else { "no" } }</td>
-                    <td>{ if counts { "yes" } else { "no" } }</td>
+                    <td>{ format!("{} {id}", lang.pick("broker", "브로커")) }</td>
+                    <td>{ leo_text(f.log_end_offset, lang) }</td>
+                    <td>{ f.last_caught_up_ms.map_or(lang.pick("never", "한 번도 없음").to_string(), |t| match lang {
+                        Lang::En => format!("{} ms ago", now.saturating_sub(t)),
+                        Lang::Ko => format!("{} ms 전", now.saturating_sub(t)),
+                    }) }</td>
+                    <td>{ yes_no(in_isr, lang) }</td>
+                    <td>{ yes_no(counts, lang) }</td>
                 </tr>
             }
         });
         for (id, f) in &r.followers {
             let caught_up = r.caught_up(f, now, REPLICA_LAG_TIME_MAX_MS);
             if r.in_maximal_isr(*id) || caught_up {
-                holds.push(format!("broker {id} {}", leo_text(f.log_end_offset)));
+                holds.push(format!(
+                    "{} {id} {}",
+                    lang.pick("broker", "브로커"),
+                    leo_text(f.log_end_offset, lang)
+                ));
             }
         }
         html! {
             <>
                 <dl class="fields">
-                    <dt class="mono">{ "ISR" }</dt><dd>{ format!("{:?} of replicas {:?}", r.isr, r.replicas) }
-                        { for r.pending_isr.as_ref().map(|p| format!(" — AlterPartition to {p:?} awaits the controller")) }</dd>
+                    <dt class="mono">{ "ISR" }</dt><dd>{ match lang {
+                        Lang::En => format!("{:?} of replicas {:?}", r.isr, r.replicas),
+                        Lang::Ko => format!("복제본 {:?} 중 {:?}", r.replicas, r.isr),
+                    } }
+                        { for r.pending_isr.as_ref().map(|p| match lang {
+                            Lang::En => format!(" — AlterPartition to {p:?} awaits the controller"),
+                            Lang::Ko => format!(" — {p:?}로 바꾸는 AlterPartition이 컨트롤러 응답을 기다림"),
+                        }) }</dd>
                     <dt class="mono">{ "min.insync.replicas" }</dt>
-                    <dd>{ format!("{} (effective {}): acks=all is {}", r.min_insync_replicas, r.effective_min_isr(sim.version()),
-                        if r.not_enough_replicas(sim.version()) { "refused — NotEnoughReplicas" } else { "accepted" }) }</dd>
-                    <dt class="mono">{ "high watermark" }</dt>
-                    <dd id="hw-why">{ format!("{} — the smallest LEO of {} (never goes back)", r.high_watermark(), holds.join(", ")) }</dd>
+                    <dd>{ {
+                        let (min, effective) = (r.min_insync_replicas, r.effective_min_isr(sim.version()));
+                        match (lang, r.not_enough_replicas(sim.version())) {
+                            (Lang::En, true) => format!("{min} (effective {effective}): acks=all is refused — NotEnoughReplicas"),
+                            (Lang::En, false) => format!("{min} (effective {effective}): acks=all is accepted"),
+                            (Lang::Ko, true) => format!("{min} (실제 적용 {effective}): acks=all 쓰기 거부 — NotEnoughReplicas"),
+                            (Lang::Ko, false) => format!("{min} (실제 적용 {effective}): acks=all 쓰기 받아들임"),
+                        }
+                    } }</dd>
+                    <dt>{ lang.pick("high watermark", "하이 워터마크") }</dt>
+                    <dd id="hw-why">{ match lang {
+                        Lang::En => format!("{} — the smallest LEO of {} (never goes back)", r.high_watermark(), holds.join(", ")),
+                        Lang::Ko => format!("{} — {} 가운데 가장 작은 LEO (뒤로 가지 않음)", r.high_watermark(), holds.join(", ")),
+                    } }</dd>
                 </dl>
                 <table class="records" id="followers">
-                    <thead><tr><th>{ "follower" }</th><th>{ "LEO" }</th><th>{ "caught up" }</th><th>{ "in ISR" }</th><th>{ "holds HW" }</th></tr></thead>
+                    <thead><tr>
+                        <th>{ lang.pick("follower", "팔로워") }</th>
+                        <th class="mono">{ "LEO" }</th>
+                        <th>{ lang.pick("caught up", "마지막으로 따라잡음") }</th>
+                        <th>{ lang.pick("in ISR", "ISR 포함") }</th>
+                        <th>{ lang.pick("holds HW", "HW 결정에 참여") }</th>
+                    </tr></thead>
                     <tbody>{ for rows }</tbody>
                 </table>
-                <p class="small">{ format!("A follower leaves the ISR when it is behind and has not caught up for more than replica.lag.time.max.ms ({REPLICA_LAG_TIME_MAX_MS} ms); it rejoins once a fetch reaches the high watermark.") }
-                    <br/><span class="ko" lang="ko">{ "팔로워가 replica.lag.time.max.ms 동안 따라잡지 못하면 ISR에서 빠지고, fetch가 HW에 도달하면 다시 들어옴." }</span></p>
+                <p class="small">{ match lang {
+                    Lang::En => format!("A follower leaves the ISR when it is behind and has not caught up for more than replica.lag.time.max.ms ({REPLICA_LAG_TIME_MAX_MS} ms); it rejoins once a fetch reaches the high watermark."),
+                    Lang::Ko => format!("팔로워가 뒤처진 채 replica.lag.time.max.ms({REPLICA_LAG_TIME_MAX_MS} ms)보다 오래 따라잡지 못하면 ISR에서 빠지고, fetch가 하이 워터마크에 닿으면 다시 들어옴."),
+                } }</p>
             </>
         }
     } else {
@@ -283,29 +349,67 @@ pub fn replica_inspector(
             .map_or(0, |l| l.log.log_end_offset());
         html! {
             <dl class="fields">
-                <dt class="mono">{ "leader" }</dt><dd>{ r.leader.map_or("none".to_string(), |l| format!("broker {l} (LEO {leader_leo})")) }</dd>
-                <dt class="mono">{ "behind" }</dt><dd>{ format!("{} records", leader_leo.saturating_sub(leo)) }</dd>
-                <dt class="mono">{ "high watermark" }</dt><dd>{ format!("{} — taken from the leader's fetch response, capped at its own LEO", r.high_watermark()) }</dd>
+                <dt>{ lang.pick("leader", "리더") }</dt><dd>{ r.leader.map_or(lang.pick("none", "없음").to_string(), |l| match lang {
+                    Lang::En => format!("broker {l} (LEO {leader_leo})"),
+                    Lang::Ko => format!("브로커 {l} (LEO {leader_leo})"),
+                }) }</dd>
+                <dt>{ lang.pick("behind", "뒤처짐") }</dt><dd>{ match lang {
+                    Lang::En => format!("{} records", leader_leo.saturating_sub(leo)),
+                    Lang::Ko => format!("레코드 {}개", leader_leo.saturating_sub(leo)),
+                } }</dd>
+                <dt>{ lang.pick("high watermark", "하이 워터마크") }</dt><dd>{ match lang {
+                    Lang::En => format!("{} — taken from the leader's fetch response, capped at its own LEO", r.high_watermark()),
+                    Lang::Ko => format!("{} — 리더의 fetch 응답에서 받되 자기 LEO를 넘지 않음", r.high_watermark()),
+                } }</dd>
             </dl>
         }
     };
     html! {
-        <section class="inspector" id="replica-inspector" aria-label="replica inspector">
+        <section class="inspector" id="replica-inspector" aria-label={lang.pick("replica inspector", "복제본 인스펙터")}>
             <header>
-                <h3>{ format!("{name} on broker {broker} · {}", if r.is_leader() { "leader" } else { "follower" }) }</h3>
-                <button class="close" onclick={on_close} aria-label="close the inspector">{ "×" }</button>
+                <h3>{ match (lang, r.is_leader()) {
+                    (Lang::En, true) => format!("{name} on broker {broker} · leader"),
+                    (Lang::En, false) => format!("{name} on broker {broker} · follower"),
+                    (Lang::Ko, true) => format!("브로커 {broker}의 {name} · 리더"),
+                    (Lang::Ko, false) => format!("브로커 {broker}의 {name} · 팔로워"),
+                } }</h3>
+                { close_button(on_close, lang) }
             </header>
-            <p class="state">{ format!("LEO {leo} · high watermark {} · leader epoch {}", r.high_watermark(), r.leader_epoch) }</p>
+            <p class="state">{ match lang {
+                Lang::En => format!("LEO {leo} · high watermark {} · leader epoch {}", r.high_watermark(), r.leader_epoch),
+                Lang::Ko => format!("LEO {leo} · 하이 워터마크 {} · 리더 에포크 {}", r.high_watermark(), r.leader_epoch),
+            } }</p>
             { body }
-            { producer_state(r) }
+            { producer_state(r, lang) }
         </section>
     }
 }
 
 /// A follower's position as the leader knows it: unknown until its first fetch in this
 /// leader epoch.
-fn leo_text(leo: Option<u64>) -> String {
-    leo.map_or("unknown (no fetch yet)".to_string(), |o| o.to_string())
+fn leo_text(leo: Option<u64>, lang: Lang) -> String {
+    leo.map_or(
+        lang.pick("unknown (no fetch yet)", "모름 (아직 fetch 없음)")
+            .to_string(),
+        |o| o.to_string(),
+    )
+}
+
+fn yes_no(yes: bool, lang: Lang) -> &'static str {
+    match (yes, lang) {
+        (true, Lang::En) => "yes",
+        (true, Lang::Ko) => "예",
+        (false, Lang::En) => "no",
+        (false, Lang::Ko) => "아니오",
+    }
+}
+
+/// The × that closes an inspector (Escape does the same).
+fn close_button(on_close: Callback<MouseEvent>, lang: Lang) -> Html {
+    html! {
+        <button class="close" onclick={on_close} aria-label={lang.pick("close the inspector", "인스펙터 닫기")}
+            title={lang.pick("close (Esc)", "닫기 (Esc)")}>{ "×" }</button>
+    }
 }
 
 /// A broker as the process and the controller see it, with `actions` (the fault buttons)
@@ -315,34 +419,46 @@ pub fn broker_inspector(
     broker: u32,
     actions: Html,
     on_close: Callback<MouseEvent>,
+    lang: Lang,
 ) -> Html {
     let Some(b) = sim.brokers().get(broker as usize) else {
         return html! {};
     };
     let (crashed, isolated) = sim.broker_down(broker);
     let fenced = sim.controller().is_fenced(broker);
-    let (process, process_ko) = match (crashed, isolated) {
-        (true, _) => (
+    let process = match (crashed, isolated) {
+        (true, _) => lang.pick(
             "down: its log waits on disk",
             "다운: 로그는 디스크에 남아 있음",
         ),
-        (false, true) => (
+        (false, true) => lang.pick(
             "running, cut off from the network",
-            "실행 중이지만 네트워크 격리",
+            "실행 중이지만 네트워크에서 격리됨",
         ),
-        _ if !b.online => (
+        _ if !b.online => lang.pick(
             "restarted, not yet serving: registering and replaying metadata",
-            "재시작: 등록·메타데이터 재생 중",
+            "재시작함, 아직 요청을 받지 않음: 등록하고 메타데이터를 재생하는 중",
         ),
-        _ => ("running", "정상 동작"),
+        _ => lang.pick("running", "정상 동작 중"),
     };
-    let controller = match (fenced, sim.controller().fence_at(broker)) {
-        (true, _) => "fenced: out of every ISR, leads nothing".to_string(),
-        (false, Some(t)) => format!(
+    let controller = match (fenced, sim.controller().fence_at(broker), lang) {
+        (true, _, _) => lang
+            .pick(
+                "fenced: out of every ISR, leads nothing",
+                "펜싱됨: 모든 ISR에서 빠지고 어떤 파티션도 이끌지 않음",
+            )
+            .to_string(),
+        (false, Some(t), Lang::En) => format!(
             "no heartbeats; fenced at {:.3} s unless heard from",
             t as f64 / 1000.0
         ),
-        (false, None) => "registered, heartbeating".to_string(),
+        (false, Some(t), Lang::Ko) => format!(
+            "하트비트 없음: 그때까지 연락이 없으면 {:.3}초에 펜싱됨",
+            t as f64 / 1000.0
+        ),
+        (false, None, _) => lang
+            .pick("registered, heartbeating", "등록됨, 하트비트 정상")
+            .to_string(),
     };
     let led: Vec<String> = b
         .partitions
@@ -354,49 +470,53 @@ pub fn broker_inspector(
         .partitions
         .values()
         .filter_map(|p| {
-            p.leader
-                .filter(|&l| l != broker)
-                .map(|l| format!("{} ← broker {l}", sim.cluster().display(p.tp)))
+            p.leader.filter(|&l| l != broker).map(|l| {
+                let b = lang.pick("broker", "브로커");
+                format!("{} ← {b} {l}", sim.cluster().display(p.tp))
+            })
         })
         .collect();
     let (timeout, every) = sim.controller().session();
     let (timeout_s, every_s) = (timeout / 1000, every / 1000);
-    let how = if sim.version().at_least(3, 3) {
-        "KRaft broker heartbeats"
-    } else {
-        "ZooKeeper session pings"
+    let how = match (sim.version().at_least(3, 3), lang) {
+        (true, Lang::En) => "KRaft broker heartbeats",
+        (true, Lang::Ko) => "KRaft 브로커 하트비트",
+        (false, Lang::En) => "ZooKeeper session pings",
+        (false, Lang::Ko) => "ZooKeeper 세션 핑",
     };
     let list = |v: &[String]| {
         if v.is_empty() {
-            "none".to_string()
+            lang.pick("none", "없음").to_string()
         } else {
             v.join(", ")
         }
     };
     html! {
-        <section class="inspector" id="broker-inspector" aria-label="broker inspector">
+        <section class="inspector" id="broker-inspector" aria-label={lang.pick("broker inspector", "브로커 인스펙터")}>
             <header>
-                <h3>{ format!("Broker {broker}") }</h3>
-                <button class="close" onclick={on_close} aria-label="close the inspector">{ "×" }</button>
+                <h3>{ format!("{} {broker}", lang.pick("Broker", "브로커")) }</h3>
+                { close_button(on_close, lang) }
             </header>
-            <p class="state">{ process }<br/><span class="ko" lang="ko">{ process_ko }</span></p>
+            <p class="state">{ process }</p>
             <dl class="fields">
-                <dt class="mono">{ "controller" }</dt><dd id="broker-controller">{ controller }</dd>
-                <dt class="mono">{ "leads" }</dt><dd>{ list(&led) }</dd>
-                <dt class="mono">{ "follows" }</dt><dd>{ list(&followed) }</dd>
-                <dt class="mono">{ "IsrShrinks / Expands" }</dt><dd>{ format!("{} / {}", b.isr_shrinks, b.isr_expands) }</dd>
-                <dt class="mono">{ "Failed / Total produce" }</dt><dd>{ format!("{} / {}", b.failed_produce_requests, b.total_produce_requests) }</dd>
+                <dt>{ lang.pick("controller", "컨트롤러") }</dt><dd id="broker-controller">{ controller }</dd>
+                <dt>{ lang.pick("leads", "리더인 파티션") }</dt><dd>{ list(&led) }</dd>
+                <dt>{ lang.pick("follows", "팔로워인 파티션") }</dt><dd>{ list(&followed) }</dd>
+                <dt class="mono">{ "IsrShrinks / IsrExpands" }</dt><dd>{ format!("{} / {}", b.isr_shrinks, b.isr_expands) }</dd>
+                <dt class="mono">{ "FailedProduceRequests / TotalProduceRequests" }</dt><dd>{ format!("{} / {}", b.failed_produce_requests, b.total_produce_requests) }</dd>
             </dl>
             <div class="fault-row">{ actions }</div>
-            <p class="small">{ format!("A crashed broker's connections close at once; the controller fences it {timeout_s} s after it last heard from it ({how}, every {every_s} s) and elects the first in-sync replica. A cut-off broker keeps running and believes it leads until it hears otherwise.") }
-                <br/><span class="ko" lang="ko">{ format!("다운된 브로커는 연결이 바로 끊기고, 마지막 연락({every_s}초마다) {timeout_s}초 뒤 펜싱되어 ISR의 첫 복제본이 리더가 됨. 격리된 브로커는 계속 돌며 자신이 리더라고 믿음.") }</span></p>
+            <p class="small">{ match lang {
+                Lang::En => format!("A crashed broker's connections close at once; the controller fences it {timeout_s} s after it last heard from it ({how}, every {every_s} s) and elects the first in-sync replica. A cut-off broker keeps running and believes it leads until it hears otherwise."),
+                Lang::Ko => format!("다운된 브로커는 연결이 바로 끊기고, 컨트롤러는 마지막 연락({how}, {every_s}초마다) {timeout_s}초 뒤 펜싱하고 ISR의 첫 복제본을 리더로 뽑음. 격리된 브로커는 계속 돌면서 다른 소식을 들을 때까지 자신이 리더라고 믿음."),
+            } }</p>
         </section>
     }
 }
 
 /// The replica's `ProducerStateManager`: per producer id, its epoch and the last five
 /// batches it wrote here — what a retried duplicate is recognised by.
-fn producer_state(r: &kafka_lab::broker::partition::Partition) -> Html {
+fn producer_state(r: &kafka_lab::broker::partition::Partition, lang: Lang) -> Html {
     let rows: Vec<Html> = r
         .producer_state
         .producers()
@@ -409,7 +529,10 @@ fn producer_state(r: &kafka_lab::broker::partition::Partition) -> Html {
                 .join(", ");
             let txn = e
                 .current_txn_first_offset
-                .map_or("—".to_string(), |o| format!("open since @{o}"));
+                .map_or("—".to_string(), |o| match lang {
+                    Lang::En => format!("open since @{o}"),
+                    Lang::Ko => format!("@{o}부터 열려 있음"),
+                });
             html! { <tr><td>{ pid }</td><td>{ e.epoch }</td><td class="mono">{ batches }</td><td class="mono">{ txn }</td></tr> }
         })
         .collect();
@@ -426,19 +549,29 @@ fn producer_state(r: &kafka_lab::broker::partition::Partition) -> Html {
         .collect();
     if rows.is_empty() {
         return html! {
-            <p class="small" id="producer-state">{ "No idempotent producer has written here (producer id −1 batches carry no sequences)." }</p>
+            <p class="small" id="producer-state">{ lang.pick("No idempotent producer has written here (producer id −1 batches carry no sequences).",
+                "멱등성 프로듀서가 여기에 쓴 적 없음 (프로듀서 ID −1 배치에는 시퀀스가 없음).") }</p>
         };
     }
     html! {
         <>
             <table class="records" id="producer-state">
-                <thead><tr><th>{ "producer id" }</th><th>{ "epoch" }</th><th>{ "last batches (sequences @ first offset)" }</th><th>{ "transaction" }</th></tr></thead>
+                <thead><tr>
+                    <th>{ lang.pick("producer id", "프로듀서 ID") }</th>
+                    <th>{ lang.pick("epoch", "에포크") }</th>
+                    <th>{ lang.pick("last batches (sequences @ first offset)", "최근 배치 (시퀀스 @ 첫 오프셋)") }</th>
+                    <th>{ lang.pick("transaction", "트랜잭션") }</th>
+                </tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
-            <p class="small mono" id="lso">{ format!("LSO {} · HW {} · aborted transactions: {}", r.last_stable_offset(), r.high_watermark(),
-                if aborted.is_empty() { "none".to_string() } else { aborted.join(", ") }) }</p>
-            <p class="small">{ "The leader keeps each producer's last five batches: a retry with the same sequences is answered with its original offset and not written again; a gap is OUT_OF_ORDER_SEQUENCE_NUMBER; an older epoch is INVALID_PRODUCER_EPOCH. Followers keep the same table from what they copy, so a new leader can tell too." }
-                <br/><span class="ko" lang="ko">{ "리더는 프로듀서별 최근 5개 배치를 기억: 같은 시퀀스의 재시도는 원래 오프셋으로 응답하고 다시 쓰지 않음. 팔로워도 복제하며 같은 표를 유지해 새 리더도 중복을 알아봄." }</span></p>
+            <p class="small" id="lso">{ match lang {
+                Lang::En => format!("LSO {} · HW {} · aborted transactions: {}", r.last_stable_offset(), r.high_watermark(),
+                    if aborted.is_empty() { "none".to_string() } else { aborted.join(", ") }),
+                Lang::Ko => format!("LSO {} · HW {} · 중단된 트랜잭션: {}", r.last_stable_offset(), r.high_watermark(),
+                    if aborted.is_empty() { "없음".to_string() } else { aborted.join(", ") }),
+            } }</p>
+            <p class="small">{ lang.pick("The leader keeps each producer's last five batches: a retry with the same sequences is answered with its original offset and not written again; a gap is OUT_OF_ORDER_SEQUENCE_NUMBER; an older epoch is INVALID_PRODUCER_EPOCH. Followers keep the same table from what they copy, so a new leader can tell too.",
+                "리더는 프로듀서마다 최근 5개 배치를 기억함: 같은 시퀀스의 재시도는 원래 오프셋으로 응답하고 다시 쓰지 않음. 시퀀스 공백은 OUT_OF_ORDER_SEQUENCE_NUMBER, 옛 에포크는 INVALID_PRODUCER_EPOCH. 팔로워도 복제하면서 같은 표를 유지하므로 새 리더도 중복을 알아봄.") }</p>
         </>
     }
 }

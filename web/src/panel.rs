@@ -3,6 +3,7 @@
 //! "default" leaves the property unset, which matters: Kafka treats an explicitly set
 //! `enable.idempotence` differently from its default.
 
+use crate::i18n::Lang;
 use crate::workload::{Setting, Workload};
 use kafka_lab::config::{
     partitioner_class_available, producer_default, Importance, PropertyDoc, PRODUCER_DOCS,
@@ -12,9 +13,9 @@ use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 /// A value as the panel shows it: class names by their simple name, null as null.
-fn pretty(value: &str) -> String {
+fn pretty(value: &str, lang: Lang) -> String {
     match value {
-        "" => "null (built-in)".into(),
+        "" => lang.pick("null (built-in)", "null (내장)").into(),
         v => v.rsplit('.').next().unwrap_or(v).to_string(),
     }
 }
@@ -29,33 +30,43 @@ fn property_row(
     w: &Workload,
     v: KafkaVersion,
     on_set: &Callback<Setting>,
+    lang: Lang,
 ) -> Html {
     let id = control_id(doc.name);
+    let hint = lang.pick(doc.en, doc.ko);
     let Some(default) = producer_default(doc.name, v) else {
-        let since = if doc.name.starts_with("partitioner.") {
-            " (since 3.3)"
-        } else {
-            ""
+        let since = doc.name.starts_with("partitioner.");
+        let absent = match (lang, since) {
+            (Lang::En, true) => format!("not in Kafka {v} (since 3.3)"),
+            (Lang::En, false) => format!("not in Kafka {v}"),
+            (Lang::Ko, true) => format!("Kafka {v}에는 없음 (3.3부터)"),
+            (Lang::Ko, false) => format!("Kafka {v}에는 없음"),
         };
         return html! {
             <label class="control absent" for={id.clone()}>
                 <span class="name mono">{ doc.name }</span>
-                <select id={id} disabled=true><option>{ format!("not in Kafka {v}{since}") }</option></select>
-                <span class="hint">{ doc.en }</span>
+                <select id={id} disabled=true><option>{ absent }</option></select>
+                <span class="hint">{ hint }</span>
             </label>
         };
     };
     let current = w.producer.get(doc.name).cloned().unwrap_or_default();
-    let mut options: Vec<(String, String)> =
-        vec![(String::new(), format!("default · {}", pretty(default)))];
+    let mut options: Vec<(String, String)> = vec![(
+        String::new(),
+        format!(
+            "{} · {}",
+            lang.pick("default", "기본값"),
+            pretty(default, lang)
+        ),
+    )];
     for choice in doc.choices {
         if doc.name == "partitioner.class" && !partitioner_class_available(choice, v) {
             continue;
         }
-        options.push((choice.to_string(), pretty(choice)));
+        options.push((choice.to_string(), pretty(choice, lang)));
     }
     if !current.is_empty() && !options.iter().any(|(value, _)| *value == current) {
-        options.push((current.clone(), pretty(&current)));
+        options.push((current.clone(), pretty(&current, lang)));
     }
     let name = doc.name.to_string();
     let onchange = on_set.reform(move |e: Event| {
@@ -66,23 +77,25 @@ fn property_row(
         <label class={if current.is_empty() { "control" } else { "control set" }} for={id.clone()}>
             <span class="name mono">{ doc.name }</span>
             <select {id} {onchange}>
+                // A chosen value is Kafka's own (a class name, a codec, a number); only the
+                // default's label is translated.
                 { for options.into_iter().map(|(value, text)| html! {
-                    <option selected={value == current} value={value.clone()}>{ text }</option>
+                    <option selected={value == current} translate={if value.is_empty() { "yes" } else { "no" }}
+                        value={value.clone()}>{ text }</option>
                 }) }
             </select>
-            <span class="hint">{ doc.en }</span>
-            <span class="hint ko" lang="ko">{ doc.ko }</span>
+            <span class="hint">{ hint }</span>
         </label>
     }
 }
 
-pub fn producer_panel(w: &Workload, on_set: &Callback<Setting>) -> Html {
+pub fn producer_panel(w: &Workload, on_set: &Callback<Setting>, lang: Lang) -> Html {
     let v = w.version();
     let group = |importance: Importance, ko: &'static str| {
         html! {
             <div class="group">
-                <h3>{ importance.label() }<span class="ko" lang="ko">{ format!(" · {ko}") }</span></h3>
-                { for PRODUCER_DOCS.iter().filter(|d| d.importance == importance).map(|d| property_row(d, w, v, on_set)) }
+                <h3>{ lang.pick(importance.label(), ko) }</h3>
+                { for PRODUCER_DOCS.iter().filter(|d| d.importance == importance).map(|d| property_row(d, w, v, on_set, lang)) }
             </div>
         }
     };

@@ -2,6 +2,7 @@
 //! brokers, as SVG in the fixed layout space. Only structure that changes with the
 //! model's state lives here; moving particles are painted by `painter`.
 
+use crate::i18n::Lang;
 use crate::inspector::Inspect;
 use crate::layout::*;
 use crate::workload::Workload;
@@ -28,23 +29,25 @@ fn fmt_bytes(b: u32) -> String {
     }
 }
 
-fn column_title(x: f64, w: f64, title: &str, sub: &str) -> Html {
+/// A column's heading; `class_name` when the title is Kafka's class name, kept as spelt.
+fn column_title(x: f64, w: f64, title: &str, sub: &str, class_name: bool) -> Html {
     html! {
         <g class="col-title">
-            <text x={(x + w / 2.0).to_string()} y="28" text-anchor="middle" class="title">{ title }</text>
-            <text x={(x + w / 2.0).to_string()} y="46" text-anchor="middle" class="sub">{ sub }</text>
+            <text x={(x + w / 2.0).to_string()} y="28" text-anchor="middle" class="title"
+                translate={if class_name { "no" } else { "yes" }}>{ title.to_string() }</text>
+            <text x={(x + w / 2.0).to_string()} y="46" text-anchor="middle" class="sub">{ sub.to_string() }</text>
         </g>
     }
 }
 
-fn serializer_encoding(s: Serializer) -> &'static str {
+fn serializer_encoding(s: Serializer, lang: Lang) -> &'static str {
     match s {
-        Serializer::String => "↓ UTF-8",
-        Serializer::Integer => "↓ 4 bytes, big-endian",
-        Serializer::Long => "↓ 8 bytes, big-endian",
-        Serializer::Double => "↓ IEEE 754, 8 bytes",
-        Serializer::ByteArray => "↓ bytes as given",
-        Serializer::Void => "↓ always null",
+        Serializer::String => lang.pick("↓ UTF-8", "↓ UTF-8 인코딩"),
+        Serializer::Integer => lang.pick("↓ 4 bytes, big-endian", "↓ 4바이트, 빅 엔디언"),
+        Serializer::Long => lang.pick("↓ 8 bytes, big-endian", "↓ 8바이트, 빅 엔디언"),
+        Serializer::Double => lang.pick("↓ IEEE 754, 8 bytes", "↓ IEEE 754, 8바이트"),
+        Serializer::ByteArray => lang.pick("↓ bytes as given", "↓ 받은 바이트 그대로"),
+        Serializer::Void => lang.pick("↓ always null", "↓ 항상 null"),
     }
 }
 
@@ -57,22 +60,24 @@ fn hex_preview(bytes: &[u8]) -> String {
 }
 
 /// What the partitioner box says it does for the last record.
-fn partitioner_rule(p: &KafkaProducer, keyed: bool, n: u32, v: KafkaVersion) -> String {
+fn partitioner_rule(p: &KafkaProducer, keyed: bool, n: u32, v: KafkaVersion, lang: Lang) -> String {
     use PartitionerClass::*;
     let murmur2 = format!("murmur2(key) % {n}");
     match p.partitioner.as_ref().map(|part| part.class()) {
-        Some(Custom) => "rule table".into(),
-        Some(RoundRobin) if fixes_kafka_9965(v) => "round robin".into(),
-        Some(RoundRobin) => "round robin (KAFKA-9965)".into(),
-        Some(UniformSticky) => "sticky, keys ignored".into(),
+        Some(Custom) => lang.pick("rule table", "규칙 표").into(),
+        Some(RoundRobin) if fixes_kafka_9965(v) => lang.pick("round robin", "라운드 로빈").into(),
+        Some(RoundRobin) => lang
+            .pick("round robin (KAFKA-9965)", "라운드 로빈 (KAFKA-9965)")
+            .into(),
+        Some(UniformSticky) => lang.pick("sticky, keys ignored", "스티키, 키 무시").into(),
         Some(Default) if keyed => murmur2,
-        Some(Default) => "sticky (KIP-480)".into(),
+        Some(Default) => lang.pick("sticky (KIP-480)", "스티키 (KIP-480)").into(),
         None if keyed && !p.config.partitioner_ignore_keys => murmur2,
-        None => "sticky (KIP-794)".into(),
+        None => lang.pick("sticky (KIP-794)", "스티키 (KIP-794)").into(),
     }
 }
 
-fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation) -> Html {
+fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation, lang: Lang) -> Html {
     let last = p.sends.last();
     let key_text = match last.and_then(|s| s.data.key_text()) {
         Some(k) => format!("\"{k}\""),
@@ -80,14 +85,16 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation) -> H
     };
     let key_hex = last
         .and_then(|s| s.data.key_bytes().map(hex_preview))
-        .unwrap_or_else(|| "(no key bytes)".into());
+        .unwrap_or_else(|| lang.pick("(no key bytes)", "(키 바이트 없음)").into());
     let n = sim.cluster().num_partitions(0);
     let keyed = last.is_some_and(|s| s.data.key.is_some());
-    let rule = partitioner_rule(p, keyed, n, sim.version());
-    let partitioner_name = p
-        .partitioner
-        .as_ref()
-        .map_or("built-in partitioner", |part| part.class().simple_name());
+    let rule = partitioner_rule(p, keyed, n, sim.version(), lang);
+    // The built-in partitioner has no class name to show (partitioner.class is null);
+    // a class name is Kafka's and stays untranslated.
+    let (partitioner_name, partitioner_translate) = match p.partitioner.as_ref() {
+        Some(part) => (part.class().simple_name(), "no"),
+        None => (lang.pick("built-in partitioner", "내장 파티셔너"), "yes"),
+    };
     let decision = last
         .map(|s| match (&s.partition, &s.error) {
             (Some(part), _) => format!("{key_text} → {}-{part}", sim.cluster().topics[0].name),
@@ -117,10 +124,12 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation) -> H
         let x = PART_X + 7.0 + i as f64 * 7.5;
         html! { <rect x={x.to_string()} y={(MID_Y - BOX_H / 2.0 + 98.0).to_string()} width="6" height="10" rx="1.5" fill={partition_color(part)}/> }
     });
-    let run_text = match recent.last() {
-        Some(last) if run > 1 => format!("run of {run} on p{last}"),
-        Some(last) => format!("p{last}, then elsewhere"),
-        None => String::new(),
+    let run_text = match (recent.last(), lang) {
+        (Some(last), Lang::En) if run > 1 => format!("run of {run} on p{last}"),
+        (Some(last), Lang::Ko) if run > 1 => format!("p{last}에 연속 {run}개"),
+        (Some(last), Lang::En) => format!("p{last}, then elsewhere"),
+        (Some(last), Lang::Ko) => format!("p{last} 다음엔 다른 곳"),
+        (None, _) => String::new(),
     };
     // The built-in partitioner's sticky partition for records without a key.
     let sticky = (p.partitioner.is_none() && !keyed || p.config.partitioner_ignore_keys)
@@ -141,37 +150,50 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation) -> H
                 SendMode::FireAndForget => "send(r)",
             } }</text>
             <text x={(APP_X + 12.0).to_string()} y={(y + 56.0).to_string()} class="big" id="send-count">{ p.sends.len().to_string() }</text>
-            <text x={(APP_X + 12.0).to_string()} y={(y + 74.0).to_string()} class="small">{ "records sent" }</text>
-            <text x={(APP_X + 12.0).to_string()} y={(y + 100.0).to_string()} class="small">{ format!("{} rec/s", workload.rate) }</text>
-            <text x={(APP_X + 12.0).to_string()} y={(y + 118.0).to_string()} class="small">{ format!("keys: {}", workload.keys.label()) }</text>
-            <text x={(APP_X + 12.0).to_string()} y={(y + 136.0).to_string()} class="small">{ format!("value: {} B", workload.value_bytes) }</text>
+            <text x={(APP_X + 12.0).to_string()} y={(y + 74.0).to_string()} class="small">{ lang.pick("records sent", "보낸 레코드") }</text>
+            <text x={(APP_X + 12.0).to_string()} y={(y + 100.0).to_string()} class="small">{ match lang {
+                Lang::En => format!("{} rec/s", workload.rate),
+                Lang::Ko => format!("초당 {}개", workload.rate),
+            } }</text>
+            <text x={(APP_X + 12.0).to_string()} y={(y + 118.0).to_string()} class="small">{ format!("{}: {}", lang.pick("keys", "키"), workload.keys.label(lang)) }</text>
+            <text x={(APP_X + 12.0).to_string()} y={(y + 136.0).to_string()} class="small">{ format!("{}: {} B", lang.pick("value", "값"), workload.value_bytes) }</text>
             if let Some(index) = blocked_in_send {
-                <text x={(APP_X + 12.0).to_string()} y={(y + h + 18.0).to_string()} class="small warn" id="blocked">{ format!("send() #{index} waits for buffer.memory") }</text>
+                <text x={(APP_X + 12.0).to_string()} y={(y + h + 18.0).to_string()} class="small warn" id="blocked">{ match lang {
+                    Lang::En => format!("send() #{index} waits for buffer.memory"),
+                    Lang::Ko => format!("send() #{index}: buffer.memory 대기"),
+                } }</text>
             } else if let Some(index) = blocked {
-                <text x={(APP_X + 12.0).to_string()} y={(y + h + 18.0).to_string()} class="small warn" id="blocked">{ format!("get() waits for #{index}") }</text>
+                <text x={(APP_X + 12.0).to_string()} y={(y + h + 18.0).to_string()} class="small warn" id="blocked">{ match lang {
+                    Lang::En => format!("get() waits for #{index}"),
+                    Lang::Ko => format!("get()이 #{index}를 기다림"),
+                } }</text>
             }
 
             <rect x={SER_X.to_string()} y={y.to_string()} width={SER_W.to_string()} height={h.to_string()} rx="10" class="box"/>
-            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small">{ serializer.simple_name() }</text>
+            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small" translate="no">{ serializer.simple_name() }</text>
             <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 58.0).to_string()} text-anchor="middle" class="mono small">{ key_text.clone() }</text>
-            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 76.0).to_string()} text-anchor="middle" class="small">{ serializer_encoding(serializer) }</text>
+            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 76.0).to_string()} text-anchor="middle" class="small">{ serializer_encoding(serializer, lang) }</text>
             <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 94.0).to_string()} text-anchor="middle" class="mono tiny">{ key_hex }</text>
 
             <rect x={PART_X.to_string()} y={y.to_string()} width={PART_W.to_string()} height={h.to_string()} rx="10" class="box"/>
-            <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small">{ partitioner_name }</text>
+            <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small" translate={partitioner_translate}>{ partitioner_name }</text>
             <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 58.0).to_string()} text-anchor="middle" class="mono tiny">{ rule }</text>
             <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 88.0).to_string()} text-anchor="middle" class="mono tiny" id="last-decision">{ decision }</text>
             <g class="recent-choices" id="recent-choices">
-                <title>{ "the partitions of the last records, oldest first" }</title>
+                <title>{ lang.pick("the partitions of the last records, oldest first", "최근 레코드들이 간 파티션 (오래된 것부터)") }</title>
                 { for chips }
             </g>
             <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 122.0).to_string()} text-anchor="middle" class="tiny" id="run">{ run_text }</text>
             if let Some((current, (produced, limit))) = sticky {
                 <g id="sticky-progress">
-                    <title>{ "KIP-794: the built-in partitioner stays on one partition until batch.size bytes went to it" }</title>
+                    <title>{ lang.pick("KIP-794: the built-in partitioner stays on one partition until batch.size bytes went to it",
+                        "KIP-794: 내장 파티셔너는 한 파티션에 batch.size 바이트가 갈 때까지 그 파티션에 머묾") }</title>
                     <rect x={(PART_X + 8.0).to_string()} y={(y + 130.0).to_string()} width={(PART_W - 16.0).to_string()} height="4" rx="2" class="ring-bg"/>
                     <rect x={(PART_X + 8.0).to_string()} y={(y + 130.0).to_string()} width={((PART_W - 16.0) * (produced as f64 / limit.max(1) as f64).min(1.0)).to_string()} height="4" rx="2" fill={partition_color(current)}/>
-                    <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 145.0).to_string()} text-anchor="middle" class="tiny">{ format!("sticky p{current}: {produced}/{limit} B") }</text>
+                    <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 145.0).to_string()} text-anchor="middle" class="tiny">{ match lang {
+                        Lang::En => format!("sticky p{current}: {produced}/{limit} B"),
+                        Lang::Ko => format!("스티키 p{current}: {produced}/{limit} B"),
+                    } }</text>
                 </g>
             }
         </g>
@@ -183,6 +205,7 @@ fn accumulator(
     sim: &Simulation,
     t: f64,
     on_inspect: &Callback<Inspect>,
+    lang: Lang,
 ) -> Html {
     let n = sim.cluster().num_partitions(0);
     let linger = p.config.linger_ms as f64;
@@ -216,7 +239,10 @@ fn accumulator(
                     };
                     html! {
                         <g class="linger">
-                            <title>{ format!("linger.ms: waited {:.0} of {} ms", waited, p.config.linger_ms) }</title>
+                            <title>{ match lang {
+                                Lang::En => format!("linger.ms: waited {:.0} of {} ms", waited, p.config.linger_ms),
+                                Lang::Ko => format!("linger.ms: {} ms 중 {:.0} ms 기다림", p.config.linger_ms, waited),
+                            } }</title>
                             <circle cx={cx.to_string()} cy={cy.to_string()} r={r.to_string()} class="ring-bg"/>
                             <path d={path} class={if lingered >= 1.0 { "ring ready" } else { "ring" }}/>
                         </g>
@@ -228,12 +254,15 @@ fn accumulator(
                 let onclick = on_inspect.reform(move |_: MouseEvent| Inspect::Batch(id));
                 html! {
                     <g class="batch" data-batch={b.id.to_string()} {onclick}>
-                        <title>{ format!("batch {} · {} records · {} / {} bytes{}", b.id, b.records.len(), b.size_in_bytes, b.write_limit, if full { " · full" } else { "" }) }</title>
+                        <title>{ match lang {
+                            Lang::En => format!("batch {} · {} records · {} / {} bytes{}", b.id, b.records.len(), b.size_in_bytes, b.write_limit, if full { " · full" } else { "" }),
+                            Lang::Ko => format!("배치 {} · 레코드 {}개 · {} / {} 바이트{}", b.id, b.records.len(), b.size_in_bytes, b.write_limit, if full { " · 가득 참" } else { "" }),
+                        } }</title>
                         <rect x={x.to_string()} y={by.to_string()} width={bw.to_string()} height={bh.to_string()} rx="4" class={if full { "batch-bg full" } else { "batch-bg" }}/>
                         <rect x={x.to_string()} y={by.to_string()} width={(bw * fill).to_string()} height={bh.to_string()} rx="4" fill={color} class="batch-fill"/>
                         <text x={(x + bw / 2.0).to_string()} y={(by + bh / 2.0 + 4.0).to_string()} text-anchor="middle" class="tiny strong batch-label">{ format!("{}/{}", fmt_bytes(b.size_in_bytes), fmt_bytes(batch_size.max(1))) }</text>
                         if b.attempts > 0 {
-                            <text x={(x + 2.0).to_string()} y={(by + bh + 9.0).to_string()} class="tiny warn retry">{ format!("↻ retry {}", b.attempts) }</text>
+                            <text x={(x + 2.0).to_string()} y={(by + bh + 9.0).to_string()} class="tiny warn retry">{ format!("↻ {} {}", lang.pick("retry", "재시도"), b.attempts) }</text>
                         }
                         { ring }
                     </g>
@@ -258,18 +287,21 @@ fn accumulator(
     html! {
         <g class="accumulator">
             <rect x={ACC_X.to_string()} y={TOP.to_string()} width={ACC_W.to_string()} height={(BOTTOM - TOP).to_string()} rx="10" class="box"/>
-            <text x={(ACC_X + 12.0).to_string()} y={(TOP + 20.0).to_string()} class="small">
+            <text x={(ACC_X + 12.0).to_string()} y={(TOP + 20.0).to_string()} class="small" translate="no">
                 { format!("batch.size {} B · linger.ms {}", p.config.batch_size, p.config.linger_ms) }
             </text>
             <text x={(ACC_X + 12.0).to_string()} y={(BOTTOM - 10.0).to_string()} class="tiny" id="buffer-gauge">
-                { format!("buffer.memory {} / {} B free", p.pool.available_memory(), p.pool.total_memory()) }
+                { match lang {
+                    Lang::En => format!("buffer.memory {} / {} B free", p.pool.available_memory(), p.pool.total_memory()),
+                    Lang::Ko => format!("buffer.memory {} / {} B 남음", p.pool.available_memory(), p.pool.total_memory()),
+                } }
             </text>
             { for rows }
         </g>
     }
 }
 
-fn sender(p: &KafkaProducer, sim: &Simulation, t: f64) -> Html {
+fn sender(p: &KafkaProducer, sim: &Simulation, t: f64, lang: Lang) -> Html {
     let nb = sim.cluster().brokers;
     let slots = p.config.max_in_flight.min(5);
     let timeout = p.config.request_timeout_ms as f64;
@@ -288,17 +320,23 @@ fn sender(p: &KafkaProducer, sim: &Simulation, t: f64) -> Html {
         let reconnecting = p.sender.reconnecting_until(b).filter(|&u| (u as f64) > t);
         html! {
             <g class="conn" data-broker={b.to_string()}>
-                <text x={(SENDER_X + 10.0).to_string()} y={(y - 4.0).to_string()} class="tiny">{ format!("→ broker {b}") }</text>
+                <text x={(SENDER_X + 10.0).to_string()} y={(y - 4.0).to_string()} class="tiny">{ format!("→ {} {b}", lang.pick("broker", "브로커")) }</text>
                 { for dots }
                 if let Some(f) = oldest.filter(|&f| f > 0.05) {
                     <g class="timeout-bar">
-                        <title>{ format!("oldest request has waited {:.0} of request.timeout.ms {}", f * timeout, p.config.request_timeout_ms) }</title>
+                        <title>{ match lang {
+                            Lang::En => format!("oldest request has waited {:.0} of request.timeout.ms {}", f * timeout, p.config.request_timeout_ms),
+                            Lang::Ko => format!("가장 오래된 요청이 request.timeout.ms {} 중 {:.0} ms 기다림", p.config.request_timeout_ms, f * timeout),
+                        } }</title>
                         <rect x={(SENDER_X + 12.0).to_string()} y={(y + 24.0).to_string()} width={(SENDER_W - 24.0).to_string()} height="3" rx="1.5" class="ring-bg"/>
                         <rect x={(SENDER_X + 12.0).to_string()} y={(y + 24.0).to_string()} width={((SENDER_W - 24.0) * f).to_string()} height="3" rx="1.5" class={if f > 0.5 { "timeout late" } else { "timeout" }}/>
                     </g>
                 }
                 if let Some(until) = reconnecting {
-                    <text x={(SENDER_X + 10.0).to_string()} y={(y + 38.0).to_string()} class="tiny warn">{ format!("timed out · reconnect {:.0} ms", until as f64 - t) }</text>
+                    <text x={(SENDER_X + 10.0).to_string()} y={(y + 38.0).to_string()} class="tiny warn">{ match lang {
+                        Lang::En => format!("timed out · reconnect {:.0} ms", until as f64 - t),
+                        Lang::Ko => format!("타임아웃 · {:.0} ms 뒤 재연결", until as f64 - t),
+                    } }</text>
                 }
                 <line x1={NET_X0.to_string()} x2={BROKER_X.to_string()} y1={y.to_string()} y2={y.to_string()} class="wire"/>
             </g>
@@ -307,13 +345,16 @@ fn sender(p: &KafkaProducer, sim: &Simulation, t: f64) -> Html {
     html! {
         <g class="sender">
             <rect x={SENDER_X.to_string()} y={TOP.to_string()} width={SENDER_W.to_string()} height={(BOTTOM - TOP).to_string()} rx="10" class="box"/>
-            <text x={(SENDER_X + SENDER_W / 2.0).to_string()} y={(TOP + 20.0).to_string()} text-anchor="middle" class="tiny">{ format!("in-flight ≤ {}", p.config.max_in_flight) }</text>
+            <text x={(SENDER_X + SENDER_W / 2.0).to_string()} y={(TOP + 20.0).to_string()} text-anchor="middle" class="tiny">{ match lang {
+                Lang::En => format!("in-flight ≤ {}", p.config.max_in_flight),
+                Lang::Ko => format!("동시 요청 ≤ {}", p.config.max_in_flight),
+            } }</text>
             { for conns }
         </g>
     }
 }
 
-fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
+fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang) -> Html {
     let nb = sim.cluster().brokers;
     let boxes = sim.brokers().iter().map(|broker| {
         let (top, h) = broker_box(broker.id, nb);
@@ -336,11 +377,15 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
                         TransactionResult::Commit => ("C", "COMMIT"),
                         TransactionResult::Abort => ("A", "ABORT"),
                     };
+                    let (offset, pid, epoch) = (r.offset, r.producer_id, r.producer_epoch);
                     return html! {
                         <g class={if result == TransactionResult::Commit { "marker commit" } else { "marker abort" }}>
                             <rect x={x.to_string()} y={(y - 9.0).to_string()} width="9" height="12" rx="2" stroke={color} class="marker-cell"/>
                             <text x={(x + 4.5).to_string()} y={(y + 0.5).to_string()} text-anchor="middle" class="marker-letter">{ letter }</text>
-                            <title>{ format!("offset {} · {word} marker of producer {} (epoch {}): a control record, never returned to applications", r.offset, r.producer_id, r.producer_epoch) }</title>
+                            <title>{ match lang {
+                                Lang::En => format!("offset {offset} · {word} marker of producer {pid} (epoch {epoch}): a control record, never returned to applications"),
+                                Lang::Ko => format!("오프셋 {offset} · 프로듀서 {pid}(에포크 {epoch})의 {word} 마커: 애플리케이션에는 전달되지 않는 컨트롤 레코드"),
+                            } }</title>
                         </g>
                     };
                 }
@@ -357,22 +402,28 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
                 } else {
                     String::new()
                 };
+                let (offset, key) = (r.offset, r.data.key_text().unwrap_or("null"));
+                let why = match lang {
+                    _ if aborted => lang.pick(" · its transaction was aborted: read_committed skips it", " · 트랜잭션이 중단됨: read_committed는 건너뜀"),
+                    _ if r.offset >= hw => lang.pick(" · above the high watermark: not committed yet", " · 하이 워터마크 위: 아직 커밋되지 않음"),
+                    _ if r.transactional && r.offset >= lso => lang.pick(" · its transaction is still open: at or above the LSO", " · 트랜잭션이 아직 열려 있음: LSO 이상"),
+                    _ => "",
+                };
+                let txn = if r.transactional { lang.pick(" · transactional", " · 트랜잭션") } else { "" };
                 html! {
                     <rect x={x.to_string()} y={(y - 9.0).to_string()} width="9" height="12" rx="2"
                         fill={color} class={class}>
-                        <title>{ format!("offset {} · key {}{badge}{}{}", r.offset, r.data.key_text().unwrap_or("null"),
-                            if r.transactional { " · transactional" } else { "" },
-                            if aborted { " · its transaction was aborted: read_committed skips it" }
-                            else if r.offset >= hw { " · above the high watermark: not committed yet" }
-                            else if r.transactional && r.offset >= lso { " · its transaction is still open: at or above the LSO" }
-                            else { "" }) }</title>
+                        <title>{ match lang {
+                            Lang::En => format!("offset {offset} · key {key}{badge}{txn}{why}"),
+                            Lang::Ko => format!("오프셋 {offset} · 키 {key}{badge}{txn}{why}"),
+                        } }</title>
                     </rect>
                 }
             });
             // The broker's last answer about this partition's producers, while it is fresh:
             // a retry it recognised, or a sequence it refused.
             let verdict = leader
-                .then(|| recent_verdict(sim, broker.id, part.tp, t))
+                .then(|| recent_verdict(sim, broker.id, part.tp, t, lang))
                 .flatten();
             let role = match part.leader {
                 _ if leader => format!(
@@ -391,16 +442,26 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
                     format!(
                         "F ← b{l} · e{} · {}",
                         part.leader_epoch,
-                        if in_sync { "in ISR" } else { "out of ISR" }
+                        match (in_sync, lang) {
+                            (true, Lang::En) => "in ISR",
+                            (true, Lang::Ko) => "ISR 안",
+                            (false, Lang::En) => "out of ISR",
+                            (false, Lang::Ko) => "ISR 밖",
+                        }
                     )
                 }
-                None => "— no leader known".to_string(),
+                None => lang.pick("— no leader known", "— 아는 리더 없음").to_string(),
             };
             let (b, tp) = (broker.id, part.tp);
             let onclick = on_inspect.reform(move |_: MouseEvent| Inspect::Replica(b, tp));
             html! {
                 <g class={if leader { "log leader" } else { "log follower" }} {onclick} data-partition={part.tp.partition.to_string()} data-role={if leader { "leader" } else { "follower" }}>
-                    <title>{ if leader { "leader replica: takes produce requests, keeps the ISR, moves the high watermark" } else { "follower replica: fetches from the leader" } }</title>
+                    <title>{ match (leader, lang) {
+                        (true, Lang::En) => "leader replica: takes produce requests, keeps the ISR, moves the high watermark",
+                        (true, Lang::Ko) => "리더 복제본: produce 요청을 받고, ISR을 관리하고, 하이 워터마크를 올림",
+                        (false, Lang::En) => "follower replica: fetches from the leader",
+                        (false, Lang::Ko) => "팔로워 복제본: 리더에게서 fetch함",
+                    } }</title>
                     <text x={(BROKER_X + 10.0).to_string()} y={y.to_string()} class={if leader { "small mono strong" } else { "small mono" }}>
                         { format!("{}-{}", sim.cluster().topics[part.tp.topic as usize].name, part.tp.partition) }
                     </text>
@@ -424,13 +485,34 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
         let id = broker.id;
         // Short enough not to reach the title at 1280×720; the tooltip says the rest.
         let (status, status_title) = match (crashed, isolated, fenced) {
-            (true, _, true) => ("DOWN · fenced", "the process is dead and the controller has fenced it: out of every ISR"),
-            (true, _, false) => ("DOWN · not fenced yet", "the process is dead; the controller waits for the session timeout before fencing it"),
-            (false, true, true) => ("CUT OFF · fenced", "cut off from the network and fenced; it still thinks it leads"),
-            (false, true, false) => ("CUT OFF", "cut off from the network: its heartbeats are lost"),
-            (false, false, true) => ("registering", "restarted: waits to be registered (unfenced) by the controller"),
-            (false, false, false) if !broker.online => ("replaying", "restarted: replaying the metadata before it serves"),
-            _ => ("♛ leader · F follower", "each replica's role: ♛ leads the partition, F follows a leader"),
+            (true, _, true) => (
+                lang.pick("DOWN · fenced", "다운 · 펜싱됨"),
+                lang.pick("the process is dead and the controller has fenced it: out of every ISR", "프로세스가 죽었고 컨트롤러가 펜싱함: 모든 ISR에서 빠짐"),
+            ),
+            (true, _, false) => (
+                lang.pick("DOWN · not fenced yet", "다운 · 아직 펜싱 전"),
+                lang.pick("the process is dead; the controller waits for the session timeout before fencing it", "프로세스가 죽음. 컨트롤러는 세션 타임아웃까지 기다린 뒤 펜싱함"),
+            ),
+            (false, true, true) => (
+                lang.pick("CUT OFF · fenced", "격리 · 펜싱됨"),
+                lang.pick("cut off from the network and fenced; it still thinks it leads", "네트워크에서 격리되어 펜싱됨. 자신은 아직 리더라고 믿음"),
+            ),
+            (false, true, false) => (
+                lang.pick("CUT OFF", "격리됨"),
+                lang.pick("cut off from the network: its heartbeats are lost", "네트워크에서 격리됨: 하트비트가 유실됨"),
+            ),
+            (false, false, true) => (
+                lang.pick("registering", "등록 중"),
+                lang.pick("restarted: waits to be registered (unfenced) by the controller", "재시작함: 컨트롤러가 등록(펜싱 해제)해 주기를 기다림"),
+            ),
+            (false, false, false) if !broker.online => (
+                lang.pick("replaying", "메타데이터 재생 중"),
+                lang.pick("restarted: replaying the metadata before it serves", "재시작함: 요청을 받기 전에 메타데이터를 재생함"),
+            ),
+            _ => (
+                lang.pick("♛ leader · F follower", "♛ 리더 · F 팔로워"),
+                lang.pick("each replica's role: ♛ leads the partition, F follows a leader", "복제본의 역할: ♛는 파티션의 리더, F는 리더를 따르는 팔로워"),
+            ),
         };
         let is_coordinator = sim.coordinator().coordinator_for(crate::workload::TRANSACTIONAL_ID)
             == Some(broker.id)
@@ -444,12 +526,14 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>) -> Html {
             <g class={class} data-broker={broker.id.to_string()} data-state={if crashed { "crashed" } else if isolated { "isolated" } else if fenced { "fenced" } else { "up" }}>
                 <rect x={BROKER_X.to_string()} y={top.to_string()} width={BROKER_W.to_string()} height={h.to_string()} rx="10" class="box broker-box"/>
                 <g class="broker-head" onclick={on_inspect.reform(move |_: MouseEvent| Inspect::Broker(id))}>
-                    <title>{ "click: this broker's state, and crash / restart / slow / cut it off" }</title>
+                    <title>{ lang.pick("click: this broker's state, and crash / restart / slow / cut it off", "클릭: 이 브로커의 상태를 보고 다운·재시작·느린 fetch·격리를 일으킴") }</title>
                     <rect x={BROKER_X.to_string()} y={top.to_string()} width={BROKER_W.to_string()} height="28" rx="10" class="hit"/>
-                    <text x={(BROKER_X + 10.0).to_string()} y={(top + 20.0).to_string()} class="strong small">{ format!("Broker {} ▾", broker.id) }</text>
+                    <text x={(BROKER_X + 10.0).to_string()} y={(top + 20.0).to_string()} class="strong small">{ format!("{} {} ▾", lang.pick("Broker", "브로커"), broker.id) }</text>
                     if is_coordinator && !crashed && !isolated {
                         <text x={(BROKER_X + BROKER_W - 10.0).to_string()} y={(top + 20.0).to_string()} text-anchor="end" class="tiny coord" id="coordinator-badge">
-                            { "⚑ transaction coordinator" }<title>{ "leads the __transaction_state partition of the transactional.id: the transaction coordinator" }</title>
+                            { lang.pick("⚑ transaction coordinator", "⚑ 트랜잭션 코디네이터") }
+                            <title>{ lang.pick("leads the __transaction_state partition of the transactional.id: the transaction coordinator",
+                                "transactional.id의 __transaction_state 파티션 리더: 트랜잭션 코디네이터") }</title>
                         </text>
                     } else {
                         <text x={(BROKER_X + BROKER_W - 10.0).to_string()} y={(top + 20.0).to_string()} text-anchor="end" class={if crashed || isolated { "tiny warn" } else { "tiny" }}>
@@ -471,6 +555,7 @@ fn recent_verdict(
     broker: u32,
     tp: kafka_lab::metadata::TopicPartition,
     t: f64,
+    lang: Lang,
 ) -> Option<(String, bool)> {
     sim.recent_events()
         .rev()
@@ -481,7 +566,10 @@ fn recent_verdict(
                 tp: p,
                 base_offset,
                 ..
-            } if *b == broker && *p == tp => Some((format!("dup → @{base_offset}"), true)),
+            } if *b == broker && *p == tp => Some((
+                format!("{} → @{base_offset}", lang.pick("dup", "중복")),
+                true,
+            )),
             TraceEvent::BatchRejected {
                 broker: b,
                 tp: p,
@@ -495,9 +583,9 @@ fn recent_verdict(
                 ) =>
             {
                 let short = match *error {
-                    "OUT_OF_ORDER_SEQUENCE_NUMBER" => "out of order",
-                    "INVALID_PRODUCER_EPOCH" => "old epoch",
-                    _ => "txn state",
+                    "OUT_OF_ORDER_SEQUENCE_NUMBER" => lang.pick("out of order", "순서 어긋남"),
+                    "INVALID_PRODUCER_EPOCH" => lang.pick("old epoch", "옛 에포크"),
+                    _ => lang.pick("txn state", "트랜잭션 상태"),
                 };
                 Some((format!("✕ {short}"), false))
             }
@@ -514,59 +602,82 @@ pub fn stage(
     ledger: &Ledger,
     t: f64,
     on_inspect: &Callback<Inspect>,
+    lang: Lang,
 ) -> Html {
     let Some(p) = sim.producers().first() else {
         return html! {};
     };
     let acks = match p.config.acks {
-        Acks::None => "acks=0: no response",
-        Acks::Leader => "acks=1: leader append",
-        Acks::All => "acks=all: whole ISR",
+        Acks::None => lang.pick("acks=0: no response", "acks=0: 응답 없음"),
+        Acks::Leader => lang.pick("acks=1: leader append", "acks=1: 리더 기록"),
+        Acks::All => lang.pick("acks=all: whole ISR", "acks=all: ISR 전체"),
     };
+    // Titles and subtitles: Kafka's class names stay, the rest is translated.
+    let sub = |en, ko| lang.pick(en, ko);
     html! {
-        <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} class="stage-svg" role="img"
-            aria-label="Kafka producer pipeline: send, serializer, partitioner, record accumulator, sender, network, brokers">
-            { column_title(APP_X, APP_W, "Producer app", "애플리케이션") }
-            { column_title(SER_X, SER_W, "Serializer", "직렬화") }
-            { column_title(PART_X, PART_W, "Partitioner", "파티셔너") }
-            { column_title(ACC_X, ACC_W, "RecordAccumulator", "레코드 어큐뮬레이터 · 배치") }
-            { column_title(SENDER_X, SENDER_W, "Sender", "센더") }
-            { column_title(NET_X0, BROKER_X - NET_X0, "Network", acks) }
-            { column_title(BROKER_X, BROKER_W, "Brokers", "브로커 · 파티션 로그") }
-            { producer_boxes(p, workload, sim) }
-            { accumulator(p, sim, t, on_inspect) }
-            { sender(p, sim, t) }
-            { brokers(sim, t, on_inspect) }
-            { ledger_box(ledger) }
+        <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} class="stage-svg" role="group"
+            aria-label={lang.pick("Kafka producer pipeline: send, serializer, partitioner, record accumulator, sender, network, brokers",
+                "Kafka 프로듀서 파이프라인: send, 직렬화, 파티셔너, 레코드 어큐뮬레이터, 센더, 네트워크, 브로커")}>
+            { column_title(APP_X, APP_W, lang.pick("Producer app", "프로듀서 앱"), sub("the application", "애플리케이션"), false) }
+            { column_title(SER_X, SER_W, "Serializer", sub("key → bytes", "키 → 바이트 직렬화"), true) }
+            { column_title(PART_X, PART_W, "Partitioner", sub("picks the partition", "파티션 선택"), true) }
+            { column_title(ACC_X, ACC_W, "RecordAccumulator", sub("batches per partition", "파티션별 배치"), true) }
+            { column_title(SENDER_X, SENDER_W, "Sender", sub("requests", "요청 전송"), true) }
+            { column_title(NET_X0, BROKER_X - NET_X0, lang.pick("Network", "네트워크"), acks, false) }
+            { column_title(BROKER_X, BROKER_W, lang.pick("Brokers", "브로커"), sub("partition logs", "파티션 로그"), false) }
+            { producer_boxes(p, workload, sim, lang) }
+            { accumulator(p, sim, t, on_inspect, lang) }
+            { sender(p, sim, t, lang) }
+            { brokers(sim, t, on_inspect, lang) }
+            { ledger_box(ledger, lang) }
         </svg>
     }
 }
 
 /// The delivery ledger, always on the stage: what became of every record sent, counted
 /// in the partitions' logs (acks=0/1 lose, retries without idempotence duplicate).
-fn ledger_box(l: &Ledger) -> Html {
+fn ledger_box(l: &Ledger, lang: Lang) -> Html {
     let (x, y, w, h) = (APP_X, 392.0, PART_X + PART_W - APP_X, 126.0);
-    let cells: [(&str, &str, u64, bool); 6] = [
-        ("acked", "성공", l.acked, false),
-        ("failed", "실패", l.failed, l.failed > 0),
-        ("pending", "대기", l.pending, false),
-        ("lost", "유실", l.lost, l.lost > 0),
-        ("duplicated", "중복", l.duplicated, l.duplicated > 0),
-        ("reordered", "순서", l.reordered, l.reordered > 0),
+    // (id, English, Korean, count, worth a warning)
+    let cells: [(&str, &str, &str, u64, bool); 6] = [
+        ("acked", "acked", "성공", l.acked, false),
+        ("failed", "failed", "실패", l.failed, l.failed > 0),
+        ("pending", "pending", "대기", l.pending, false),
+        ("lost", "lost", "유실", l.lost, l.lost > 0),
+        (
+            "duplicated",
+            "duplicated",
+            "중복",
+            l.duplicated,
+            l.duplicated > 0,
+        ),
+        (
+            "reordered",
+            "reordered",
+            "순서 뒤바뀜",
+            l.reordered,
+            l.reordered > 0,
+        ),
     ];
+    let summary = match (lang, l.aborted > 0) {
+        (Lang::En, true) => format!("{} sent · {} aborted", l.records, l.aborted),
+        (Lang::En, false) => format!("{} records sent", l.records),
+        (Lang::Ko, true) => format!("{}개 전송 · {}개 중단", l.records, l.aborted),
+        (Lang::Ko, false) => format!("레코드 {}개 전송", l.records),
+    };
     let cell_w = (w - 16.0) / 3.0;
     html! {
-        <g class="ledger-box" id="ledger-box" aria-label="delivery ledger">
+        <g class="ledger-box" id="ledger-box" role="group" aria-label={lang.pick("delivery ledger", "전달 결과")}>
             <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="10" class="box"/>
-            <text x={(x + 10.0).to_string()} y={(y + 18.0).to_string()} class="strong small">{ "Delivery ledger" }</text>
-            <text x={(x + w - 10.0).to_string()} y={(y + 18.0).to_string()} text-anchor="end" class="tiny">{ if l.aborted > 0 { format!("{} sent · {} aborted", l.records, l.aborted) } else { format!("전달 결과 · {} records sent", l.records) } }</text>
-            { for cells.iter().enumerate().map(|(i, (name, ko, n, bad))| {
+            <text x={(x + 10.0).to_string()} y={(y + 18.0).to_string()} class="strong small">{ lang.pick("Delivery ledger", "전달 결과") }</text>
+            <text x={(x + w - 10.0).to_string()} y={(y + 18.0).to_string()} text-anchor="end" class="tiny">{ summary }</text>
+            { for cells.iter().enumerate().map(|(i, (name, en, ko, n, bad))| {
                 let cx = x + 8.0 + (i % 3) as f64 * cell_w + cell_w / 2.0;
                 let cy = y + 50.0 + (i / 3) as f64 * 40.0;
                 html! {
                     <g class={if *bad { "ledger-cell bad" } else { "ledger-cell" }} data-ledger={*name}>
                         <text x={cx.to_string()} y={cy.to_string()} text-anchor="middle" class="ledger-n">{ n.to_string() }</text>
-                        <text x={cx.to_string()} y={(cy + 14.0).to_string()} text-anchor="middle" class="tiny">{ format!("{name} · {ko}") }</text>
+                        <text x={cx.to_string()} y={(cy + 14.0).to_string()} text-anchor="middle" class="tiny">{ lang.pick(en, ko) }</text>
                     </g>
                 }
             }) }

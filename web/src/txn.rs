@@ -2,6 +2,7 @@
 //! client's and the coordinator's state machines advancing) and the two consumers side
 //! by side, read_committed and read_uncommitted, with the offset gaps markers leave.
 
+use crate::i18n::Lang;
 use crate::layout::partition_color;
 use crate::workload::{TxnKind, Workload, PRODUCER, TRANSACTIONAL_ID, ZOMBIE};
 use kafka_lab::config::IsolationLevel;
@@ -38,13 +39,14 @@ const COORDINATOR_STATES: [TransactionState; 7] = [
 /// One state machine as a row of states, the current one lit.
 fn machine<S: Copy + PartialEq>(
     id: &str,
+    label: &str,
     states: &[S],
     current: Option<S>,
     name: impl Fn(S) -> &'static str,
     bad: impl Fn(S) -> bool,
 ) -> Html {
     html! {
-        <ol class="machine" id={id.to_string()} aria-label={id.to_string()}>
+        <ol class="machine" id={id.to_string()} aria-label={label.to_string()} translate="no">
             { for states.iter().map(|&s| {
                 let lit = current == Some(s);
                 let class = classes!("state", lit.then_some("lit"), (lit && bad(s)).then_some("bad"));
@@ -54,7 +56,7 @@ fn machine<S: Copy + PartialEq>(
     }
 }
 
-fn client_row(sim: &Simulation, p: &KafkaProducer) -> Html {
+fn client_row(sim: &Simulation, p: &KafkaProducer, lang: Lang) -> Html {
     let Some(tm) = &p.tm else { return html! {} };
     let Some(t) = &tm.txn else { return html! {} };
     let parts = |set: &BTreeSet<TopicPartition>| {
@@ -63,34 +65,44 @@ fn client_row(sim: &Simulation, p: &KafkaProducer) -> Html {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let waiting = match t.in_flight {
-        Some((call, broker, _)) => format!("waiting on {call:?} at broker {broker}"),
-        None if !t.blocked.is_empty() => "the application is blocked in its call".into(),
-        None => String::new(),
+    let waiting = match (t.in_flight, lang) {
+        (Some((call, broker, _)), Lang::En) => format!("waiting on {call:?} at broker {broker}"),
+        (Some((call, broker, _)), Lang::Ko) => format!("브로커 {broker}의 {call:?} 응답 대기"),
+        (None, _) if !t.blocked.is_empty() => lang
+            .pick(
+                "the application is blocked in its call",
+                "애플리케이션이 호출 안에서 막혀 있음",
+            )
+            .into(),
+        (None, _) => String::new(),
+    };
+    let machine_label = match lang {
+        Lang::En => format!("{}: transaction manager states", p.name),
+        Lang::Ko => format!("{}: 트랜잭션 매니저 상태", p.name),
     };
     html! {
         <div class="txn-client" data-producer={p.name.clone()} data-state={t.state.name()}>
             <div class="txn-head">
-                <strong>{ format!("{} · TransactionManager", p.name) }</strong>
-                <span class="mono small">{ format!("PID {} · epoch {}", tm.producer_id, tm.producer_epoch) }</span>
+                <strong translate="no">{ format!("{} · TransactionManager", p.name) }</strong>
+                <span class="small">{ format!("PID {} · {} {}", tm.producer_id, lang.pick("epoch", "에포크"), tm.producer_epoch) }</span>
                 <span class="small muted">{ waiting }</span>
             </div>
-            { machine(&format!("client-{}", p.name), &CLIENT_STATES, Some(t.state), TxnState::name,
+            { machine(&format!("client-{}", p.name), &machine_label, &CLIENT_STATES, Some(t.state), TxnState::name,
                 |s| matches!(s, TxnState::AbortableError | TxnState::FatalError)) }
-            <div class="small mono">
-                { format!("in transaction: [{}]", parts(&t.partitions_in_transaction)) }
+            <div class="small">
+                { format!("{}: [{}]", lang.pick("in transaction", "트랜잭션에 포함"), parts(&t.partitions_in_transaction)) }
                 if !t.new_partitions.is_empty() {
-                    { format!(" · to add: [{}]", parts(&t.new_partitions)) }
+                    { format!(" · {}: [{}]", lang.pick("to add", "추가할 파티션"), parts(&t.new_partitions)) }
                 }
                 if let Some(e) = &t.last_error {
-                    <span class="warn">{ format!(" · {}", e.exception_name()) }</span>
+                    <span class="warn mono">{ format!(" · {}", e.exception_name()) }</span>
                 }
             </div>
         </div>
     }
 }
 
-fn coordinator_row(sim: &Simulation) -> Html {
+fn coordinator_row(sim: &Simulation, lang: Lang) -> Html {
     let c = sim.coordinator();
     let broker = c.coordinator_for(TRANSACTIONAL_ID);
     let m = c.transactions.get(TRANSACTIONAL_ID);
@@ -98,20 +110,22 @@ fn coordinator_row(sim: &Simulation) -> Html {
     html! {
         <div class="txn-coordinator" data-state={m.map_or("none", |m| m.state.name())}>
             <div class="txn-head">
-                <strong>{ "TransactionCoordinator" }</strong>
-                <span class="mono small">{ format!("{TRANSACTIONAL_ID} → __transaction_state-{partition} → broker {}",
-                    broker.map_or("none".into(), |b| b.to_string())) }</span>
+                <strong translate="no">{ "TransactionCoordinator" }</strong>
+                <span class="small">{ format!("{TRANSACTIONAL_ID} → __transaction_state-{partition} → {} {}",
+                    lang.pick("broker", "브로커"),
+                    broker.map_or(lang.pick("none", "없음").into(), |b| b.to_string())) }</span>
                 if let Some(m) = m {
-                    <span class="mono small">{ format!("PID {} · epoch {}", m.producer_id, m.producer_epoch) }</span>
+                    <span class="small">{ format!("PID {} · {} {}", m.producer_id, lang.pick("epoch", "에포크"), m.producer_epoch) }</span>
                 }
             </div>
-            { machine("coordinator-states", &COORDINATOR_STATES, m.map(|m| m.state), TransactionState::name,
+            { machine("coordinator-states", lang.pick("transaction coordinator states", "트랜잭션 코디네이터 상태"),
+                &COORDINATOR_STATES, m.map(|m| m.state), TransactionState::name,
                 |s| s == TransactionState::PrepareEpochFence) }
             if let Some(m) = m {
-                <div class="small mono">
-                    { format!("partitions: [{}]", m.partitions.iter().map(|tp| sim.cluster().display(*tp)).collect::<Vec<_>>().join(", ")) }
+                <div class="small">
+                    { format!("{}: [{}]", lang.pick("partitions", "파티션"), m.partitions.iter().map(|tp| sim.cluster().display(*tp)).collect::<Vec<_>>().join(", ")) }
                     if !m.markers_pending.is_empty() {
-                        { format!(" · markers to write: [{}]", m.markers_pending.iter().map(|tp| sim.cluster().display(*tp)).collect::<Vec<_>>().join(", ")) }
+                        { format!(" · {}: [{}]", lang.pick("markers to write", "써야 할 마커"), m.markers_pending.iter().map(|tp| sim.cluster().display(*tp)).collect::<Vec<_>>().join(", ")) }
                     }
                 </div>
             }
@@ -120,7 +134,7 @@ fn coordinator_row(sim: &Simulation) -> Html {
 }
 
 /// What the group coordinator has committed through transactions, and what waits.
-fn group_offsets(sim: &Simulation) -> Html {
+fn group_offsets(sim: &Simulation, lang: Lang) -> Html {
     let g = sim.groups();
     let committed: Vec<String> = g
         .committed
@@ -132,17 +146,26 @@ fn group_offsets(sim: &Simulation) -> Html {
         return html! {};
     }
     html! {
-        <div class="small mono" id="group-offsets">
-            { format!("group offsets committed: {}", if committed.is_empty() { "none".into() } else { committed.join(", ") }) }
+        <div class="small" id="group-offsets">
+            { format!("{}: {}", lang.pick("group offsets committed", "커밋된 그룹 오프셋"),
+                if committed.is_empty() { lang.pick("none", "없음").into() } else { committed.join(", ") }) }
             if pending > 0 {
-                { format!(" · {pending} waiting for the transaction's end") }
+                { match lang {
+                    Lang::En => format!(" · {pending} waiting for the transaction's end"),
+                    Lang::Ko => format!(" · {pending}개가 트랜잭션 종료를 기다림"),
+                } }
             }
         </div>
     }
 }
 
 /// The transactional producer's panel, when the workload is transactional.
-pub fn transactions_panel(sim: &Simulation, workload: &Workload, on: &Callback<TxnKind>) -> Html {
+pub fn transactions_panel(
+    sim: &Simulation,
+    workload: &Workload,
+    on: &Callback<TxnKind>,
+    lang: Lang,
+) -> Html {
     let Some(steps) = &workload.transactions else {
         return html! {};
     };
@@ -154,9 +177,15 @@ pub fn transactions_panel(sim: &Simulation, workload: &Workload, on: &Callback<T
     };
     // How a partition joins the transaction depends on the protocol of the version.
     let send_title = if TransactionVersion::of(sim.version()).supports_epoch_bump() {
-        "three send() calls: under transactions V2 (4.0) the partition's leader adds each new partition to the transaction while verifying the first write"
+        lang.pick(
+            "three send() calls: under transactions V2 (4.0) the partition's leader adds each new partition to the transaction while verifying the first write",
+            "send() 세 번: 트랜잭션 V2(4.0)에서는 파티션 리더가 첫 쓰기를 확인하면서 새 파티션을 트랜잭션에 추가함",
+        )
     } else {
-        "three send() calls: the producer adds each new partition to the transaction (AddPartitionsToTxn) before its records go"
+        lang.pick(
+            "three send() calls: the producer adds each new partition to the transaction (AddPartitionsToTxn) before its records go",
+            "send() 세 번: 레코드를 보내기 전에 프로듀서가 새 파티션을 트랜잭션에 추가함 (AddPartitionsToTxn)",
+        )
     };
     // The latest calls and what they threw (step i is scenario action i + 1).
     let results = steps
@@ -165,49 +194,57 @@ pub fn transactions_panel(sim: &Simulation, workload: &Workload, on: &Callback<T
         .rev()
         .filter_map(|(i, s)| {
             let call = sim.call_result(i as u32 + 1);
-            let text = match call {
+            let returned = lang.pick("returned", "반환");
+            let (text, threw) = match call {
                 None if s.kind == TxnKind::Send => {
-                    (s.at_ms as f64 <= sim.now() as f64).then(|| "returned".to_string())?
+                    (s.at_ms as f64 <= sim.now() as f64).then(|| (returned.to_string(), false))?
                 }
                 None => return None,
-                Some(None) => "blocked…".to_string(),
-                Some(Some(None)) => "returned".to_string(),
-                Some(Some(Some(e))) => format!("threw {}", e.exception_name()),
+                Some(None) => (lang.pick("blocked…", "막힘…").to_string(), false),
+                Some(Some(None)) => (returned.to_string(), false),
+                Some(Some(Some(e))) => match lang {
+                    Lang::En => (format!("threw {}", e.exception_name()), true),
+                    Lang::Ko => (format!("{} 발생", e.exception_name()), true),
+                },
             };
-            Some((s, text))
+            Some((s, text, threw))
         })
         .take(5);
     html! {
-        <section class="txn-panel" id="txn-panel" aria-label="transactions">
-            <h3>{ "Transactions" }<span class="ko" lang="ko">{ " · 트랜잭션 (transactional.id = " }{ TRANSACTIONAL_ID }{ ")" }</span></h3>
-            <div class="txn-buttons" role="toolbar" aria-label="transactional calls">
-                { button(TxnKind::Begin, "txn-begin", "Begin", "producer.beginTransaction(): local only, no request") }
-                { button(TxnKind::Send, "txn-send", "Send ×3", send_title) }
-                { button(TxnKind::Commit, "txn-commit", "Commit", "producer.commitTransaction(): flush, then EndTxn(COMMIT); the coordinator writes a COMMIT marker to every partition") }
-                { button(TxnKind::SendOffsets, "txn-offsets", "Send offsets", "producer.sendOffsetsToTransaction(): the read_committed consumer's positions become group orders-processor's committed offsets only if this transaction commits (read-process-write)") }
-                { button(TxnKind::Abort, "txn-abort", "Abort", "producer.abortTransaction(): unsent records fail, EndTxn(ABORT), ABORT markers") }
-                { button(TxnKind::Zombie, "txn-zombie", "Zombie: start a 2nd instance", "a second producer with the same transactional.id calls initTransactions(): the coordinator bumps the epoch and aborts the first one's open transaction — the first is fenced") }
+        <section class="txn-panel" id="txn-panel" aria-label={lang.pick("transactions", "트랜잭션")}>
+            <h3>{ lang.pick("Transactions", "트랜잭션") }<span class="mono">{ format!(" · transactional.id = {TRANSACTIONAL_ID}") }</span></h3>
+            <div class="txn-buttons" role="toolbar" aria-label={lang.pick("transactional calls", "트랜잭션 호출")}>
+                { button(TxnKind::Begin, "txn-begin", lang.pick("Begin", "시작"), lang.pick("producer.beginTransaction(): local only, no request", "producer.beginTransaction(): 클라이언트 안에서만 바뀌고 요청은 없음")) }
+                { button(TxnKind::Send, "txn-send", lang.pick("Send ×3", "3건 전송"), send_title) }
+                { button(TxnKind::Commit, "txn-commit", lang.pick("Commit", "커밋"), lang.pick("producer.commitTransaction(): flush, then EndTxn(COMMIT); the coordinator writes a COMMIT marker to every partition",
+                    "producer.commitTransaction(): flush 후 EndTxn(COMMIT). 코디네이터가 모든 파티션에 COMMIT 마커를 씀")) }
+                { button(TxnKind::SendOffsets, "txn-offsets", lang.pick("Send offsets", "오프셋 전송"), lang.pick("producer.sendOffsetsToTransaction(): the read_committed consumer's positions become group orders-processor's committed offsets only if this transaction commits (read-process-write)",
+                    "producer.sendOffsetsToTransaction(): 이 트랜잭션이 커밋될 때만 read_committed 컨슈머의 위치가 orders-processor 그룹의 커밋된 오프셋이 됨 (read-process-write)")) }
+                { button(TxnKind::Abort, "txn-abort", lang.pick("Abort", "중단"), lang.pick("producer.abortTransaction(): unsent records fail, EndTxn(ABORT), ABORT markers",
+                    "producer.abortTransaction(): 보내지 않은 레코드는 실패, EndTxn(ABORT), ABORT 마커")) }
+                { button(TxnKind::Zombie, "txn-zombie", lang.pick("Zombie: start a 2nd instance", "좀비: 두 번째 인스턴스 시작"), lang.pick("a second producer with the same transactional.id calls initTransactions(): the coordinator bumps the epoch and aborts the first one's open transaction — the first is fenced",
+                    "같은 transactional.id의 두 번째 프로듀서가 initTransactions() 호출: 코디네이터가 에포크를 올리고 첫 인스턴스의 열린 트랜잭션을 중단함 — 첫 인스턴스는 펜싱됨")) }
             </div>
-            <ol class="txn-results small mono" id="txn-results">
-                { for results.map(|(s, text)| html! {
-                    <li class={if text.starts_with("threw") { "warn" } else { "" }}>
-                        { format!("{:.3} s · {} → {}", s.at_ms as f64 / 1000.0, s.kind.label(), text) }
+            <ol class="txn-results small" id="txn-results">
+                { for results.map(|(s, text, threw)| html! {
+                    <li class={if threw { "warn" } else { "" }}>
+                        { format!("{:.3} s · {} → {}", s.at_ms as f64 / 1000.0, s.kind.label(lang), text) }
                     </li>
                 }) }
             </ol>
-            { for producer(PRODUCER).map(|p| client_row(sim, p)) }
-            { for producer(ZOMBIE).map(|p| client_row(sim, p)) }
-            { coordinator_row(sim) }
-            { group_offsets(sim) }
-            <p class="hint small">{ "Markers (C = commit, A = abort) take an offset each. The LSO stops at the first open transaction: read_committed reads only below it and drops aborted records; read_uncommitted reads up to the HW." }
-                <br/><span class="ko" lang="ko">{ "마커(C 커밋, A 중단)도 오프셋을 하나씩 차지함. LSO는 열린 트랜잭션의 첫 오프셋에서 멈춤: read_committed는 그 아래만 읽고 중단된 레코드는 버림, read_uncommitted는 HW까지 읽음." }</span></p>
+            { for producer(PRODUCER).map(|p| client_row(sim, p, lang)) }
+            { for producer(ZOMBIE).map(|p| client_row(sim, p, lang)) }
+            { coordinator_row(sim, lang) }
+            { group_offsets(sim, lang) }
+            <p class="hint small">{ lang.pick("Markers (C = commit, A = abort) take an offset each. The LSO stops at the first open transaction: read_committed reads only below it and drops aborted records; read_uncommitted reads up to the HW.",
+                "마커(C 커밋, A 중단)도 오프셋을 하나씩 차지함. LSO는 열린 트랜잭션의 첫 오프셋에서 멈춤: read_committed는 그 아래만 읽고 중단된 레코드는 버림, read_uncommitted는 HW까지 읽음.") }</p>
         </section>
     }
 }
 
 /// The last offsets of each partition as one consumer saw them: what it received, and
 /// the gaps (markers, aborted records) it skipped.
-fn consumer_column(sim: &Simulation, c: &KafkaConsumer) -> Html {
+fn consumer_column(sim: &Simulation, c: &KafkaConsumer, lang: Lang) -> Html {
     let level = match c.config.isolation_level {
         IsolationLevel::ReadCommitted => "read_committed",
         IsolationLevel::ReadUncommitted => "read_uncommitted",
@@ -230,20 +267,32 @@ fn consumer_column(sim: &Simulation, c: &KafkaConsumer) -> Html {
                 <span class="mono small name">{ sim.cluster().display(*tp) }</span>
                 <span class="cells">
                     { for (from..position).map(|o| if got.contains(&o) {
-                        html! { <span class="ccell" style={format!("background:{}", partition_color(tp.partition))} title={format!("offset {o}: returned by poll()")}>{ o % 100 }</span> }
+                        html! { <span class="ccell" style={format!("background:{}", partition_color(tp.partition))} title={match lang {
+                            Lang::En => format!("offset {o}: returned by poll()"),
+                            Lang::Ko => format!("오프셋 {o}: poll()이 돌려줌"),
+                        }}>{ o % 100 }</span> }
                     } else {
-                        html! { <span class="ccell gap" title={format!("offset {o}: not returned — a marker, or (read_committed) a record of an aborted transaction")}>{ "·" }</span> }
+                        html! { <span class="ccell gap" title={match lang {
+                            Lang::En => format!("offset {o}: not returned — a marker, or (read_committed) a record of an aborted transaction"),
+                            Lang::Ko => format!("오프셋 {o}: 돌려주지 않음 — 마커이거나 (read_committed에서) 중단된 트랜잭션의 레코드"),
+                        }}>{ "·" }</span> }
                     }) }
                 </span>
-                <span class="mono tiny muted">{ format!("next {position} · HW {hw} · LSO {lso}") }</span>
+                <span class="tiny muted">{ match lang {
+                    Lang::En => format!("next {position} · HW {hw} · LSO {lso}"),
+                    Lang::Ko => format!("다음 {position} · HW {hw} · LSO {lso}"),
+                } }</span>
             </div>
         }
     });
     html! {
         <div class="consumer" data-consumer={c.name.clone()} data-records={c.records.len().to_string()}>
             <div class="txn-head">
-                <strong>{ format!("Consumer · isolation.level={level}") }</strong>
-                <span class="mono small">{ format!("{} records", c.records.len()) }</span>
+                <strong>{ lang.pick("Consumer", "컨슈머") }<span class="mono">{ format!(" · isolation.level={level}") }</span></strong>
+                <span class="small">{ match lang {
+                    Lang::En => format!("{} records", c.records.len()),
+                    Lang::Ko => format!("레코드 {}개", c.records.len()),
+                } }</span>
             </div>
             { for rows }
         </div>
@@ -251,10 +300,10 @@ fn consumer_column(sim: &Simulation, c: &KafkaConsumer) -> Html {
 }
 
 /// The two consumers side by side.
-pub fn consumers_panel(sim: &Simulation) -> Html {
+pub fn consumers_panel(sim: &Simulation, lang: Lang) -> Html {
     html! {
-        <section class="consumers" id="consumers" aria-label="consumers">
-            { for sim.consumers().iter().map(|c| consumer_column(sim, c)) }
+        <section class="consumers" id="consumers" aria-label={lang.pick("consumers", "컨슈머")}>
+            { for sim.consumers().iter().map(|c| consumer_column(sim, c, lang)) }
         </section>
     }
 }

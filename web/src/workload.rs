@@ -2,6 +2,7 @@
 //! the simulation is then replayed from t=0 to the current moment, because a Kafka
 //! producer's config is fixed when it is constructed.
 
+use crate::i18n::Lang;
 use kafka_lab::config::{partitioner_class_available, producer_default, CUSTOM_PARTITIONER};
 use kafka_lab::scenario::{
     Action, BrokerAction, ConsumerSpec, CustomPartitionerSpec, NetworkSpec, NullKeyRule,
@@ -44,12 +45,12 @@ impl KeyPattern {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub fn label(self, lang: Lang) -> &'static str {
         match self {
-            KeyPattern::Null => "null (no key)",
-            KeyPattern::Single => "one key",
-            KeyPattern::Cities => "6 cities",
-            KeyPattern::Users => "1,000 user ids",
+            KeyPattern::Null => lang.pick("null (no key)", "null (키 없음)"),
+            KeyPattern::Single => lang.pick("one key", "키 하나"),
+            KeyPattern::Cities => lang.pick("6 cities", "도시 6개"),
+            KeyPattern::Users => lang.pick("1,000 user ids", "사용자 ID 1,000개"),
         }
     }
 
@@ -126,13 +127,17 @@ pub enum TxnKind {
 }
 
 impl TxnKind {
-    pub fn label(self) -> &'static str {
+    /// The call as the application writes it (Java method names stay as they are).
+    pub fn label(self, lang: Lang) -> &'static str {
         match self {
             TxnKind::Begin => "beginTransaction()",
-            TxnKind::Send => "send() × 3",
+            TxnKind::Send => lang.pick("send() × 3", "send() 3번"),
             TxnKind::Commit => "commitTransaction()",
             TxnKind::Abort => "abortTransaction()",
-            TxnKind::Zombie => "second instance: initTransactions()",
+            TxnKind::Zombie => lang.pick(
+                "second instance: initTransactions()",
+                "두 번째 인스턴스: initTransactions()",
+            ),
             TxnKind::SendOffsets => "sendOffsetsToTransaction()",
         }
     }
@@ -204,18 +209,19 @@ pub enum FaultKind {
 
 impl FaultKind {
     /// What the fault list says of it.
-    pub fn label(self) -> &'static str {
+    pub fn label(self, lang: Lang) -> &'static str {
         match self {
-            FaultKind::DropRequest => "request lost",
-            FaultKind::DropResponse => "response lost",
-            FaultKind::SlowFollower => "fetches 60 s slower",
-            FaultKind::Crash => "crashed",
-            FaultKind::Restart => "restarted",
-            FaultKind::Isolate => "cut off from the network",
-            FaultKind::Heal => "reachable again",
-            FaultKind::RestartProducer => {
-                "producer restarted: new producer id, unacknowledged records re-sent"
-            }
+            FaultKind::DropRequest => lang.pick("request lost", "요청 유실"),
+            FaultKind::DropResponse => lang.pick("response lost", "응답 유실"),
+            FaultKind::SlowFollower => lang.pick("fetches 60 s slower", "fetch가 60초 느려짐"),
+            FaultKind::Crash => lang.pick("crashed", "다운"),
+            FaultKind::Restart => lang.pick("restarted", "재시작"),
+            FaultKind::Isolate => lang.pick("cut off from the network", "네트워크에서 격리"),
+            FaultKind::Heal => lang.pick("reachable again", "네트워크 복구"),
+            FaultKind::RestartProducer => lang.pick(
+                "producer restarted: new producer id, unacknowledged records re-sent",
+                "프로듀서 재시작: 새 프로듀서 ID로 확인 못 받은 레코드를 다시 보냄",
+            ),
         }
     }
 }
@@ -290,14 +296,69 @@ pub enum Setting {
     Transactions(bool),
 }
 
-/// The send modes of the seed, as the panel offers them.
-pub const MODES: [(SendMode, &str, &str); 3] = [
-    (SendMode::Async, "async", "async + callback"),
-    (SendMode::Sync, "sync", "sync: send().get()"),
+/// Why a control's value was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SettingError {
+    /// The form sent something that is not a number.
+    NotANumber { field: &'static str, raw: String },
+    /// A number outside what the app shows.
+    OutOfRange {
+        field: &'static str,
+        min: u32,
+        max: u32,
+    },
+    /// A choice the app does not offer.
+    Unknown { field: &'static str, raw: String },
+    /// Kafka's own words (its validation messages stay as Kafka writes them).
+    Kafka(String),
+}
+
+impl SettingError {
+    /// The app's own explanation; `None` for Kafka's messages, which are shown verbatim.
+    pub fn text(&self, lang: Lang) -> Option<String> {
+        Some(match (self, lang) {
+            (SettingError::NotANumber { field, raw }, Lang::En) => {
+                format!("{field}: '{raw}' is not a number")
+            }
+            (SettingError::NotANumber { field, raw }, Lang::Ko) => {
+                format!("{field}: '{raw}'은(는) 숫자가 아님")
+            }
+            (SettingError::OutOfRange { field, min, max }, Lang::En) => {
+                format!("{field}: the app shows {min} to {max}")
+            }
+            (SettingError::OutOfRange { field, min, max }, Lang::Ko) => {
+                format!("{field}: 이 앱은 {min}부터 {max}까지만 보여줌")
+            }
+            (SettingError::Unknown { field, raw }, Lang::En) => {
+                format!("{field}: unknown choice '{raw}'")
+            }
+            (SettingError::Unknown { field, raw }, Lang::Ko) => {
+                format!("{field}: 알 수 없는 값 '{raw}'")
+            }
+            (SettingError::Kafka(_), _) => return None,
+        })
+    }
+}
+
+/// The send modes of the seed, as the panel offers them: mode, id, English, Korean.
+pub const MODES: [(SendMode, &str, &str, &str); 3] = [
+    (
+        SendMode::Async,
+        "async",
+        "async + callback",
+        "비동기 + 콜백",
+    ),
+    (
+        SendMode::Sync,
+        "sync",
+        "sync: send().get()",
+        "동기: send().get()",
+    ),
     (
         SendMode::FireAndForget,
         "fire_and_forget",
         "fire-and-forget",
+        "보내고 잊기 (fire-and-forget)",
     ),
 ];
 
@@ -326,16 +387,19 @@ impl Workload {
     }
 
     /// Applies one change, or says why the value is not acceptable.
-    pub fn with(&self, setting: &Setting) -> Result<Workload, String> {
-        fn num<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, String> {
-            raw.trim()
-                .parse()
-                .map_err(|_| format!("{field}: '{raw}' is not a number"))
+    pub fn with(&self, setting: &Setting) -> Result<Workload, SettingError> {
+        fn num<T: std::str::FromStr>(field: &'static str, raw: &str) -> Result<T, SettingError> {
+            raw.trim().parse().map_err(|_| SettingError::NotANumber {
+                field,
+                raw: raw.to_string(),
+            })
         }
+        let range = |field, min, max| SettingError::OutOfRange { field, min, max };
         let mut w = self.clone();
         match setting {
             Setting::KafkaVersion(v) => {
-                let version = KafkaVersion::parse(v).map_err(|e| format!("kafka_version: {e}"))?;
+                let version = KafkaVersion::parse(v)
+                    .map_err(|e| SettingError::Kafka(format!("kafka_version: {e}")))?;
                 w.kafka_version = v.clone();
                 // Properties the release does not have are dropped, not carried over.
                 w.producer.retain(|name, value| {
@@ -353,34 +417,38 @@ impl Workload {
             Setting::Partitions(v) => {
                 let n: u32 = num("partitions", v)?;
                 if !(1..=12).contains(&n) {
-                    return Err("partitions: the app shows 1 to 12 partitions".into());
+                    return Err(range("partitions", 1, 12));
                 }
                 w.partitions = n;
             }
             Setting::ReplicationFactor(v) => {
                 let n: u32 = num("replication factor", v)?;
                 if !(1..=BROKERS).contains(&n) {
-                    return Err(format!(
+                    return Err(SettingError::Kafka(format!(
                         "replication factor: Replication factor: {n} larger than available brokers: {BROKERS}."
-                    ));
+                    )));
                 }
                 w.replication_factor = n;
             }
             Setting::MinInsyncReplicas(v) => {
                 let n: u32 = num("min.insync.replicas", v)?;
                 if n == 0 {
-                    return Err("min.insync.replicas: Value must be at least 1".into());
+                    return Err(SettingError::Kafka(
+                        "min.insync.replicas: Value must be at least 1".into(),
+                    ));
                 }
                 w.min_insync_replicas = n;
             }
             Setting::Keys(v) => {
-                w.keys =
-                    KeyPattern::parse(v).ok_or_else(|| format!("keys: unknown pattern '{v}'"))?
+                w.keys = KeyPattern::parse(v).ok_or_else(|| SettingError::Unknown {
+                    field: "keys",
+                    raw: v.clone(),
+                })?
             }
             Setting::Rate(v) => {
                 let r: u32 = num("rate", v)?;
                 if !(1..=1000).contains(&r) {
-                    return Err("rate: 1 to 1000 records per second".into());
+                    return Err(range("rate", 1, 1000));
                 }
                 w.rate = r;
             }
@@ -392,9 +460,12 @@ impl Workload {
             Setting::Mode(v) => {
                 w.mode = MODES
                     .iter()
-                    .find(|(_, id, _)| id == v)
-                    .map(|(m, _, _)| *m)
-                    .ok_or_else(|| format!("send mode: unknown '{v}'"))?
+                    .find(|(_, id, _, _)| id == v)
+                    .map(|(m, _, _, _)| *m)
+                    .ok_or_else(|| SettingError::Unknown {
+                        field: "send mode",
+                        raw: v.clone(),
+                    })?
             }
         }
         Ok(w)
