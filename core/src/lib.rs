@@ -16,6 +16,7 @@ pub mod effects;
 pub mod errors;
 pub mod group_coordinator;
 pub mod ledger;
+pub mod lifecycle;
 pub mod metadata;
 pub mod metrics;
 pub mod net;

@@ -4,7 +4,7 @@
 use crate::coordinator::TransactionState;
 use crate::metadata::TopicPartition;
 use crate::net::TransactionResult;
-use crate::producer::accumulator::BatchId;
+use crate::producer::accumulator::{BatchId, SendReason};
 use crate::producer::transaction_manager::TxnState;
 use std::fmt::{self, Write};
 use std::rc::Rc;
@@ -39,11 +39,14 @@ pub enum TraceEvent {
         batches: u32,
         records: u32,
         bytes: u32,
+        /// Each batch, and why it was sent (`RecordAccumulator.ready`'s reason).
+        sent: Vec<(BatchId, SendReason)>,
     },
     /// The leader appended a batch to its log.
     Appended {
         broker: u32,
         producer: u16,
+        request: u64,
         batch: BatchId,
         tp: TopicPartition,
         base_offset: u64,
@@ -84,6 +87,7 @@ pub enum TraceEvent {
     DuplicateBatch {
         broker: u32,
         producer: u16,
+        request: u64,
         batch: BatchId,
         tp: TopicPartition,
         base_offset: u64,
@@ -92,6 +96,7 @@ pub enum TraceEvent {
     BatchRejected {
         broker: u32,
         producer: u16,
+        request: u64,
         batch: BatchId,
         tp: TopicPartition,
         error: &'static str,
@@ -131,6 +136,8 @@ pub enum TraceEvent {
         batch: BatchId,
         tp: TopicPartition,
         into: u32,
+        /// The new batches, with their record counts, in record order.
+        parts: Vec<(BatchId, u32)>,
     },
     /// A batch failed for good: its records' callbacks get the error.
     BatchFailed {
@@ -374,20 +381,28 @@ impl fmt::Display for TraceEvent {
                 batches,
                 records,
                 bytes,
-            } => write!(
-                f,
-                "produce p{producer} -> b{broker} req {request}: {batches} batches, {records} records, {bytes} B"
-            ),
+                sent,
+            } => {
+                write!(
+                    f,
+                    "produce p{producer} -> b{broker} req {request}: {batches} batches, {records} records, {bytes} B"
+                )?;
+                for (batch, reason) in sent {
+                    write!(f, " {batch}:{}", reason.name())?;
+                }
+                Ok(())
+            }
             TraceEvent::Appended {
                 broker,
                 producer,
+                request,
                 batch,
                 tp,
                 base_offset,
                 records,
             } => write!(
                 f,
-                "append b{broker} t{}p{} p{producer} batch {batch} @{base_offset} +{records}",
+                "append b{broker} t{}p{} p{producer} req {request} batch {batch} @{base_offset} +{records}",
                 tp.topic, tp.partition
             ),
             TraceEvent::HighWatermark {
@@ -448,24 +463,26 @@ impl fmt::Display for TraceEvent {
             TraceEvent::DuplicateBatch {
                 broker,
                 producer,
+                request,
                 batch,
                 tp,
                 base_offset,
             } => write!(
                 f,
-                "duplicate b{broker} t{}p{} p{producer} batch {batch} already @{base_offset}",
+                "duplicate b{broker} t{}p{} p{producer} req {request} batch {batch} already @{base_offset}",
                 tp.topic, tp.partition
             ),
             TraceEvent::BatchRejected {
                 broker,
                 producer,
+                request,
                 batch,
                 tp,
                 error,
                 reason,
             } => write!(
                 f,
-                "reject b{broker} t{}p{} p{producer} batch {batch}: {error} ({reason})",
+                "reject b{broker} t{}p{} p{producer} req {request} batch {batch}: {error} ({reason})",
                 tp.topic, tp.partition
             ),
             TraceEvent::RequestDropped {
@@ -502,11 +519,18 @@ impl fmt::Display for TraceEvent {
                 batch,
                 tp,
                 into,
-            } => write!(
-                f,
-                "split p{producer} batch {batch} t{}p{} into {into}",
-                tp.topic, tp.partition
-            ),
+                parts,
+            } => {
+                write!(
+                    f,
+                    "split p{producer} batch {batch} t{}p{} into {into}:",
+                    tp.topic, tp.partition
+                )?;
+                for (id, records) in parts {
+                    write!(f, " {id}+{records}")?;
+                }
+                Ok(())
+            }
             TraceEvent::BatchFailed {
                 producer,
                 batch,

@@ -259,6 +259,7 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
             batch,
             tp,
             into,
+            ..
         } => {
             let (p, tp) = (name(*producer), cluster.display(*tp));
             say!(

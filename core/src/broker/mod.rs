@@ -657,6 +657,7 @@ impl Broker {
                 out.events.push(TraceEvent::BatchRejected {
                     broker: self.id,
                     producer,
+                    request: request.id,
                     batch: batch.batch,
                     tp: batch.tp,
                     error: error.name(),
@@ -703,6 +704,7 @@ impl Broker {
                     out.events.push(TraceEvent::Appended {
                         broker: self.id,
                         producer,
+                        request: request.id,
                         batch: batch.batch,
                         tp: batch.tp,
                         base_offset,
@@ -718,6 +720,7 @@ impl Broker {
                     out.events.push(TraceEvent::DuplicateBatch {
                         broker: self.id,
                         producer,
+                        request: request.id,
                         batch: batch.batch,
                         tp: batch.tp,
                         base_offset,

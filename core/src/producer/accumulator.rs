@@ -58,6 +58,48 @@ pub struct ProducerBatch {
     last_append_ms: u64,
     /// Completed, failed or expired: a late response changes nothing (`isDone`).
     pub done: bool,
+    /// Why the batch was ready on its own at its last drain; `None` when it was not and
+    /// went because its leader was ready for another batch or everything was sendable.
+    pub ready_because: Option<SendReason>,
+}
+
+/// Why the sender took a batch: the condition of `RecordAccumulator.ready` (`batchReady`)
+/// that held for it when it was drained, or why the whole accumulator was sendable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendReason {
+    /// A retried batch whose `retry.backoff.ms` was over.
+    RetryBackoffOver,
+    /// `batch.size` reached, or a record did not fit and opened the next batch behind it.
+    Full,
+    /// It had waited `linger.ms`.
+    LingerExpired,
+    /// `flush()` was waiting: every batch is sendable at once (`flushInProgress`).
+    Flush,
+    /// `close()` drains what is left.
+    Close,
+    /// `commitTransaction()` / `abortTransaction()` flush the accumulator first.
+    EndTransaction,
+    /// A `send()` waits for `buffer.memory` (`exhausted`): everything goes, to free memory.
+    BufferExhausted,
+    /// Not ready itself: another partition's batch made the same leader ready, and the
+    /// drain takes the first batch of every partition that leader leads.
+    SameLeader,
+}
+
+impl SendReason {
+    /// Short, as the trace writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SendReason::RetryBackoffOver => "retry",
+            SendReason::Full => "full",
+            SendReason::LingerExpired => "linger",
+            SendReason::Flush => "flush",
+            SendReason::Close => "close",
+            SendReason::EndTransaction => "end-txn",
+            SendReason::BufferExhausted => "exhausted",
+            SendReason::SameLeader => "same-leader",
+        }
+    }
 }
 
 /// `MemoryRecordsBuilder.COMPRESSION_RATE_ESTIMATION_FACTOR`: estimates err on the large side.
@@ -107,6 +149,7 @@ impl ProducerBatch {
             last_attempt_ms: now,
             last_append_ms: now,
             done: false,
+            ready_because: None,
         }
     }
 
@@ -663,7 +706,18 @@ impl RecordAccumulator {
                                     break;
                                 }
                             }
+                            // batchReady's conditions, for the trace to say why it went.
+                            let ready_because = if first.attempts > 0 {
+                                Some(SendReason::RetryBackoffOver)
+                            } else if dq.len() > 1 || first.is_full() {
+                                Some(SendReason::Full)
+                            } else if now.saturating_sub(first.last_attempt_ms) >= self.linger_ms {
+                                Some(SendReason::LingerExpired)
+                            } else {
+                                None
+                            };
                             let mut batch = dq.pop_front().expect("front exists");
+                            batch.ready_because = ready_because;
                             if let Some(tm) = tm.as_deref_mut() {
                                 if batch.base_sequence < 0 {
                                     batch.producer_id = tm.producer_id;

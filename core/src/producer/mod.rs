@@ -19,7 +19,7 @@ use crate::record::RecordData;
 use crate::rng::Rng;
 use crate::scenario::{CustomPartitionerSpec, SendMode};
 use crate::trace::TraceEvent;
-use accumulator::{AccumulatorConfig, AppendResult, BatchId, RecordAccumulator};
+use accumulator::{AccumulatorConfig, AppendResult, BatchId, RecordAccumulator, SendReason};
 use buffer_pool::{Allocation, BufferPool, Grant, WaiterId};
 use metrics::ProducerMetrics;
 use partitioner::{partition_for_key, Partitioner};
@@ -765,11 +765,24 @@ impl KafkaProducer {
                 .tm
                 .as_ref()
                 .is_some_and(TransactionManager::is_completing);
+            // Why every batch is sendable now, if it is (`exhausted || flushInProgress() ||
+            // closed`; a completing transaction has begun a flush).
+            let expedite = if self.pool.queued() > 0 {
+                Some(SendReason::BufferExhausted)
+            } else if !self.flushes.is_empty() {
+                Some(SendReason::Flush)
+            } else if completing {
+                Some(SendReason::EndTransaction)
+            } else if self.closed {
+                Some(SendReason::Close)
+            } else {
+                None
+            };
             let (mut drained, next) = if can_produce {
                 self.sender.send_producer_data(
                     &mut self.accumulator,
                     self.tm.as_mut(),
-                    self.pool.queued() > 0 || !self.flushes.is_empty() || self.closed || completing,
+                    expedite.is_some(),
                     cluster,
                     now,
                     rng,
@@ -786,7 +799,7 @@ impl KafkaProducer {
             let expired = self.expire_batches(now, &mut drained, out);
             let drained_any = !drained.is_empty();
             for (broker, mut batches) in drained {
-                self.write_request(now, broker, &mut batches, out);
+                self.write_request(now, broker, &mut batches, expedite, out);
             }
             let polled = self.poll(now, out);
             let bumped = self.maybe_bump_epoch(out);
@@ -1130,6 +1143,7 @@ impl KafkaProducer {
         now: u64,
         broker: u32,
         batches: &mut Vec<accumulator::ProducerBatch>,
+        expedite: Option<SendReason>,
         out: &mut Effects,
     ) {
         let id = self.sender.next_request_id();
@@ -1163,6 +1177,16 @@ impl KafkaProducer {
             });
         }
         self.metrics.record_request(now, batches.iter());
+        let sent = batches
+            .iter()
+            .map(|b| {
+                let reason = b
+                    .ready_because
+                    .or(expedite)
+                    .unwrap_or(SendReason::SameLeader);
+                (b.id, reason)
+            })
+            .collect();
         out.events.push(TraceEvent::RequestSent {
             producer: self.id,
             broker,
@@ -1170,6 +1194,7 @@ impl KafkaProducer {
             batches: wire.len() as u32,
             records,
             bytes,
+            sent,
         });
         let acks = self.config.acks;
         out.messages.push((
@@ -1283,11 +1308,21 @@ impl KafkaProducer {
                 self.sends[r as usize].batch = id;
             }
         }
+        let parts = ids
+            .iter()
+            .map(|&id| {
+                (
+                    id,
+                    self.accumulator.batch_records(batch.tp, id).len() as u32,
+                )
+            })
+            .collect();
         out.events.push(TraceEvent::BatchSplit {
             producer: self.id,
             batch: batch.id,
             tp: batch.tp,
             into: ids.len() as u32,
+            parts,
         });
         self.wake_requested = true;
     }
