@@ -8,7 +8,7 @@ use crate::facts::{
 };
 use crate::i18n::Lang;
 use crate::inspector::{broker_inspector, find_batch, inspector, replica_inspector, Inspect};
-use crate::painter::paint;
+use crate::painter::{paint, Motion};
 use crate::panel::producer_panel;
 use crate::stage::stage;
 use crate::txn::{consumers_panel, transactions_panel};
@@ -25,12 +25,15 @@ use kafka_lab::scenario::SendMode;
 use kafka_lab::serializer::Serializer;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab::Simulation;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
 
-/// Playback speeds: factor, English, Korean.
-pub const SPEEDS: [(f64, &str, &str); 7] = [
+/// Playback speeds, from slow motion where one record at a time can be followed to
+/// fast-forward: factor, English, Korean.
+pub const SPEEDS: [(f64, &str, &str); 11] = [
+    (0.001, "0.001×", "0.001×"),
+    (0.005, "0.005×", "0.005×"),
     (0.01, "0.01×", "0.01×"),
     (0.05, "0.05×", "0.05×"),
     (0.1, "0.1×", "0.1×"),
@@ -38,6 +41,8 @@ pub const SPEEDS: [(f64, &str, &str); 7] = [
     (1.0, "1× real time", "1× 실시간"),
     (5.0, "5×", "5×"),
     (20.0, "20×", "20×"),
+    (50.0, "50×", "50×"),
+    (100.0, "100×", "100×"),
 ];
 
 pub enum Msg {
@@ -60,6 +65,8 @@ pub enum Msg {
     Txn(TxnKind),
     /// Switch every label, explanation and event message to this language.
     Lang(Lang),
+    /// `prefers-reduced-motion: reduce` turned on or off.
+    ReducedMotion(bool),
 }
 
 pub struct App {
@@ -91,6 +98,17 @@ pub struct App {
     /// (and a slide clicker's keys work the same way).
     _keys: Option<EventListener>,
     lang: Lang,
+    /// `prefers-reduced-motion: reduce`, kept current by `_motion_query`.
+    reduced_motion: bool,
+    _motion_query: Option<EventListener>,
+    /// The canvas already shows this frame (painted before the HTML re-render, while
+    /// the layout is clean): `rendered` need not paint it again.
+    painted: bool,
+    /// The frame being worked on, reported to `window.klFrameHook` once its HTML is
+    /// rendered.
+    frame_stats: Option<FrameStats>,
+    /// Wall time of the last HTML re-render while playing.
+    html_at: f64,
 }
 
 /// The transport message a key stands for, unless typing in a form field.
@@ -140,6 +158,60 @@ fn previous_event(workload: &Workload, sim: &Simulation) -> Option<u64> {
 
 /// How often, in wall-clock ms, a playing app works out the ledger again.
 const LEDGER_EVERY_MS: f64 = 250.0;
+/// Most wall-clock ms a frame spends running the simulation.
+const SIM_BUDGET_MS: f64 = 8.0;
+/// While playing, the HTML (stage SVG, panels, clock) is re-rendered at most this often
+/// in wall-clock ms; the canvas, which carries the motion, is painted every frame.
+const HTML_EVERY_MS: f64 = 50.0;
+
+/// The page's clock in ms, to budget work per frame (never fed to the simulation).
+fn wall_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// One animation frame's work, in wall-clock ms from its start.
+#[derive(Clone, Copy)]
+struct FrameStats {
+    started: f64,
+    /// When the simulation had caught up, and when the canvas was painted.
+    simulated: f64,
+    painted: f64,
+    drawn: usize,
+}
+
+impl FrameStats {
+    /// Hands the frame to `window.klFrameHook(workMs, drawn, simMs, paintMs)` when a page
+    /// defines it: the frame benchmark (bench/frame.mjs) does, nothing else. The rest of
+    /// the work is the HTML (and now and then the ledger).
+    fn report(self) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let hook = js_sys::Reflect::get(&window, &JsValue::from_str("klFrameHook"))
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let Some(hook) = hook {
+            let args = [
+                wall_ms() - self.started,
+                self.drawn as f64,
+                self.simulated - self.started,
+                self.painted - self.simulated,
+            ];
+            let args: js_sys::Array = args.iter().map(|&v| JsValue::from_f64(v)).collect();
+            hook.apply(&JsValue::NULL, &args).ok();
+        }
+    }
+}
+
+/// `prefers-reduced-motion: reduce`, if the browser can tell.
+fn reduced_motion_query() -> Option<web_sys::MediaQueryList> {
+    web_sys::window()?
+        .match_media("(prefers-reduced-motion: reduce)")
+        .ok()
+        .flatten()
+}
 
 fn build(workload: &Workload) -> Result<Simulation, SettingError> {
     Simulation::new(&workload.scenario()).map_err(|errors| {
@@ -190,13 +262,14 @@ impl App {
         (250.0 * self.speed).max(0.5)
     }
 
-    fn paint(&self) {
+    /// Paints the canvas at the moment on screen; returns the records drawn.
+    fn paint(&self) -> usize {
         let Some(canvas) = self.canvas.cast::<HtmlCanvasElement>() else {
-            return;
+            return 0;
         };
         let width = canvas.client_width() as f64;
         if width <= 0.0 {
-            return;
+            return 0;
         }
         let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
         let (pw, ph) = (
@@ -213,15 +286,34 @@ impl App {
             .flatten()
             .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
         else {
-            return;
+            return 0;
+        };
+        let motion = Motion {
+            trail_ms: self.trail_ms(),
+            reduced: self.reduced_motion,
         };
         paint(
             &ctx,
             &self.sim,
             self.display_ms,
-            self.trail_ms(),
+            motion,
             pw as f64 / crate::layout::WIDTH,
-        );
+        )
+    }
+
+    /// Runs the simulation towards `target` (virtual ms) for at most `SIM_BUDGET_MS` of
+    /// wall time, a whole millisecond of events at a time; returns the moment reached.
+    /// At fast-forward on a busy workload the picture slows down instead of the page.
+    fn advance(&mut self, target: f64) -> f64 {
+        let deadline = wall_ms() + SIM_BUDGET_MS;
+        while let Some(at) = self.sim.next_event_at().filter(|&at| at as f64 <= target) {
+            self.sim.run_until(at);
+            if wall_ms() > deadline {
+                return (at as f64).max(self.display_ms);
+            }
+        }
+        self.sim.run_until(target.floor() as u64);
+        target
     }
 
     /// Rebuilds the run with `workload` and replays it to the moment on screen; an invalid
@@ -291,6 +383,10 @@ impl App {
                 self.replay(workload);
                 true
             }
+            Msg::ReducedMotion(reduced) => {
+                self.reduced_motion = reduced;
+                true
+            }
             Msg::Lang(lang) => {
                 lang.save();
                 self.lang = lang;
@@ -339,20 +435,39 @@ impl App {
                     self.last_frame = None;
                     return false;
                 }
+                let started = wall_ms();
                 // Long pauses (a hidden tab) do not turn into a jump.
                 let dt = self
                     .last_frame
                     .map_or(0.0, |last| (ts - last).clamp(0.0, 100.0));
                 self.last_frame = Some(ts);
                 let end = self.sim.until_ms() as f64;
-                self.display_ms = (self.display_ms + dt * self.speed).min(end);
-                self.sim.run_until(self.display_ms.floor() as u64);
+                self.display_ms = self.advance((self.display_ms + dt * self.speed).min(end));
+                let simulated = wall_ms();
                 if self.display_ms >= end {
                     self.playing = false;
                 } else {
                     self.schedule_frame(ctx);
                 }
-                true
+                // The canvas carries the motion: painted now, before the HTML changes
+                // (reading its size then costs no layout). The HTML follows at its own
+                // pace, and when the run stops.
+                let drawn = self.paint();
+                self.painted = true;
+                let stats = FrameStats {
+                    started,
+                    simulated,
+                    painted: wall_ms(),
+                    drawn,
+                };
+                let render = !self.playing || ts - self.html_at >= HTML_EVERY_MS;
+                if render {
+                    self.html_at = ts;
+                    self.frame_stats = Some(stats);
+                } else {
+                    stats.report();
+                }
+                render
             }
             Msg::TogglePlay => {
                 self.history.clear();
@@ -483,6 +598,19 @@ impl Component for App {
             ledger: Ledger::default(),
             ledger_at: 0.0,
             history: Vec::new(),
+            reduced_motion: reduced_motion_query().is_some_and(|q| q.matches()),
+            _motion_query: reduced_motion_query().map(|q| {
+                let link = ctx.link().clone();
+                EventListener::new(&q, "change", move |e| {
+                    let reduced = e
+                        .dyn_ref::<web_sys::MediaQueryListEvent>()
+                        .is_some_and(|e| e.matches());
+                    link.send_message(Msg::ReducedMotion(reduced));
+                })
+            }),
+            painted: false,
+            frame_stats: None,
+            html_at: f64::NEG_INFINITY,
             _keys: web_sys::window().and_then(|w| w.document()).map(|d| {
                 let link = ctx.link().clone();
                 let options = EventListenerOptions::enable_prevent_default();
@@ -503,14 +631,16 @@ impl Component for App {
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         // The ledger reads every committed log: while playing, once per LEDGER_EVERY_MS of
-        // wall time, not on every frame; after anything else, at once.
+        // wall time, not on every frame; after anything else, at once. Only the HTML
+        // shows it, so only for a re-render.
         let frame = match msg {
             Msg::Frame(ts) => Some(ts),
             _ => None,
         };
+        self.painted = false;
         let changed = self.apply(ctx, msg);
         self.refresh_inspected();
-        if frame.is_none_or(|ts| ts - self.ledger_at >= LEDGER_EVERY_MS) {
+        if changed && frame.is_none_or(|ts| ts - self.ledger_at >= LEDGER_EVERY_MS) {
             self.ledger = Ledger::of(&self.sim);
             self.ledger_at = frame.unwrap_or(self.ledger_at);
         }
@@ -689,7 +819,7 @@ impl Component for App {
                         { select("keys", (lang.pick("keys", "키"), false), lang.pick("which keys send() uses", "send()에 넘기는 키"), w.keys.id().to_string(),
                             KeyPattern::ALL.iter().map(|k| (k.id().to_string(), k.label(lang).to_string())).collect(), Setting::Keys) }
                         { select("rate", (lang.pick("records/s", "초당 레코드"), false), lang.pick("send() calls per second", "초당 send() 호출 수"), w.rate.to_string(),
-                            opts(&[10, 50, 100, 200, 500, 1000]), Setting::Rate) }
+                            opts(&[10, 50, 100, 200, 500, 1000, 5000, 10_000]), Setting::Rate) }
                         { select("value-bytes", (lang.pick("value bytes", "값 크기 (바이트)"), false), lang.pick("size of each value", "레코드 값 하나의 크기"), w.value_bytes.to_string(),
                             opts(&[10, 100, 1000]), Setting::ValueBytes) }
                         { select("latency", (lang.pick("latency ms", "네트워크 지연 (ms)"), false), lang.pick("one way, every message", "메시지마다 한 방향 지연"), w.latency_ms.to_string(),
@@ -809,7 +939,12 @@ impl Component for App {
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
-        self.paint();
+        if !self.painted {
+            self.paint();
+        }
+        if let Some(stats) = self.frame_stats.take() {
+            stats.report();
+        }
     }
 }
 

@@ -45,13 +45,21 @@ pub fn broker_y(b: u32, n: u32) -> f64 {
     top + h / 2.0
 }
 
+/// How many partition colours there are before they repeat.
+pub const PALETTE_LEN: usize = 12;
+
 /// A colour per partition, readable on white and on a projector.
 pub fn partition_color(p: u32) -> &'static str {
-    const PALETTE: [&str; 12] = [
+    const PALETTE: [&str; PALETTE_LEN] = [
         "#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#dc2626", "#65a30d",
         "#9333ea", "#0d9488", "#ea580c", "#4f46e5",
     ];
-    PALETTE[p as usize % PALETTE.len()]
+    PALETTE[p as usize % PALETTE_LEN]
+}
+
+/// Baseline of the `i`-th replica row in a broker box whose top is `top`.
+pub fn log_row_y(top: f64, i: usize) -> f64 {
+    top + 38.0 + i as f64 * 22.0
 }
 
 /// Ease-in-out, so things leave and arrive gently.

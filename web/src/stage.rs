@@ -359,7 +359,7 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
     let boxes = sim.brokers().iter().map(|broker| {
         let (top, h) = broker_box(broker.id, nb);
         let parts = broker.partitions.values().enumerate().map(|(i, part)| {
-            let y = top + 38.0 + i as f64 * 22.0;
+            let y = log_row_y(top, i);
             if y > top + h - 6.0 {
                 return html! {};
             }

@@ -236,6 +236,8 @@ pub struct Fault {
 
 /// Virtual length of the demo run.
 pub const RUN_MS: u64 = 60_000;
+/// The fastest records/s the workload offers (a benchmark of the animation runs it).
+pub const MAX_RATE: u32 = 10_000;
 pub const BROKERS: u32 = 3;
 pub const TOPIC: &str = "orders";
 /// How much slower a "slow follower" fetches: longer than `replica.lag.time.max.ms`.
@@ -447,8 +449,15 @@ impl Workload {
             }
             Setting::Rate(v) => {
                 let r: u32 = num("rate", v)?;
-                if !(1..=1000).contains(&r) {
-                    return Err(range("rate", 1, 1000));
+                if !(1..=MAX_RATE).contains(&r) {
+                    return Err(range("rate", 1, MAX_RATE));
+                }
+                // Above 1,000/s only whole thousands (see `application_actions`).
+                if r > 1000 && r % 1000 != 0 {
+                    return Err(SettingError::Unknown {
+                        field: "rate",
+                        raw: v.clone(),
+                    });
                 }
                 w.rate = r;
             }
@@ -491,9 +500,23 @@ impl Workload {
             })
         };
         let Some(steps) = &self.transactions else {
-            let interval_ms = (1000 / self.rate.max(1)) as u64;
-            let count = (RUN_MS / interval_ms.max(1)) as u32;
-            return vec![send(0, count, interval_ms, keys)];
+            if self.rate <= 1000 {
+                let interval_ms = (1000 / self.rate.max(1)) as u64;
+                let count = (RUN_MS / interval_ms.max(1)) as u32;
+                return vec![send(0, count, interval_ms, keys)];
+            }
+            // Intervals are whole ms: above 1,000/s, `per_ms` senders each send one record
+            // a millisecond. Sender j's i-th record is the stream's (i·per_ms + j)-th, so it
+            // takes that key, and the keys interleave exactly as one fast sender's would.
+            let per_ms = (self.rate / 1000) as usize;
+            return (0..per_ms)
+                .map(|j| {
+                    let keys = (0..keys.len())
+                        .map(|i| keys[(i * per_ms + j) % keys.len()].clone())
+                        .collect();
+                    send(0, RUN_MS as u32, 1, keys)
+                })
+                .collect();
         };
         let call = |at_ms: u64, producer: &str| ProducerAction {
             at_ms,
@@ -636,6 +659,28 @@ mod tests {
     #[test]
     fn default_workload_is_a_valid_scenario() {
         assert!(Simulation::new(&Workload::default().scenario()).is_ok());
+    }
+
+    #[test]
+    fn fast_rates_interleave_keys_as_one_stream() {
+        let w = Workload::default()
+            .with(&Setting::Rate("5000".into()))
+            .unwrap();
+        assert!(w.with(&Setting::Rate("1500".into())).is_err());
+        assert!(w.with(&Setting::Rate("20000".into())).is_err());
+        let mut sim = Simulation::new(&w.scenario()).unwrap();
+        sim.run_until(9);
+        let sends = &sim.producers()[0].sends;
+        assert_eq!(sends.len(), 50, "five records a millisecond, 0 ms to 9 ms");
+        let keys = w.keys.keys(w.key_serializer());
+        for (n, s) in sends.iter().enumerate() {
+            assert_eq!(s.created_ms, n as u64 / 5);
+            assert_eq!(
+                s.data.key_text(),
+                keys[n % keys.len()].as_deref(),
+                "record {n}"
+            );
+        }
     }
 
     #[test]
