@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 cargo rustc -p kafka-lab-web --release --target wasm32-unknown-unknown --crate-type cdylib
 rm -rf www/pkg
 wasm-bindgen --target web --no-typescript --out-dir www/pkg \
-  target/wasm32-unknown-unknown/release/kafka_lab_web.wasm
+  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/kafka_lab_web.wasm"
 node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
   www/pkg/kafka_lab_web_bg.wasm -o www/pkg/kafka_lab_web_bg.wasm
 echo "built: $(du -b www/pkg/kafka_lab_web_bg.wasm | cut -f1) bytes of wasm," \

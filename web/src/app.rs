@@ -9,7 +9,7 @@ use crate::facts::{
 use crate::i18n::Lang;
 use crate::inspector::{broker_inspector, find_batch, inspector, replica_inspector, Inspect};
 use crate::painter::{paint, Motion};
-use crate::panel::producer_panel;
+use crate::panel::{consumer_panel as consumer_config_panel, producer_panel, topic_panel};
 use crate::stage::stage;
 use crate::txn::{consumers_panel, transactions_panel};
 use crate::workload::{
@@ -694,8 +694,9 @@ impl Component for App {
                 facts.extend(delivery_facts(p));
                 facts.extend(replication_facts(
                     w.replication_factor,
-                    w.min_insync_replicas,
+                    w.min_insync_replicas(),
                     p.config.acks,
+                    self.sim.version(),
                 ));
                 facts.extend(transaction_facts(p, self.sim.version()));
                 facts
@@ -806,16 +807,7 @@ impl Component for App {
                         { select("kafka-version", (lang.pick("Kafka version", "Kafka 버전"), false),
                             lang.pick("defaults & behaviour of that release", "그 릴리스의 기본값과 동작"), w.kafka_version.clone(),
                             KafkaVersion::supported_lines().map(|v| (v.clone(), v)).collect(), Setting::KafkaVersion) }
-                        <h2>{ lang.pick("Topic & workload", "토픽과 워크로드") }</h2>
-                        { select("partitions", (lang.pick("partitions", "파티션 수"), false),
-                            lang.pick("of topic orders", "orders 토픽의 파티션 개수"), w.partitions.to_string(),
-                            (1..=12u64).map(|v| (v.to_string(), v.to_string())).collect(), Setting::Partitions) }
-                        { select("replication-factor", (lang.pick("replication factor", "복제 계수"), false),
-                            lang.pick("replicas of each partition (brokers hold followers)", "파티션마다 둘 복제본 수 (다른 브로커가 팔로워를 가짐)"), w.replication_factor.to_string(),
-                            (1..=BROKERS as u64).map(|v| (v.to_string(), v.to_string())).collect(), Setting::ReplicationFactor) }
-                        { select("min-insync-replicas", ("min.insync.replicas", true),
-                            lang.pick("acks=all needs an ISR this big", "acks=all 쓰기에 필요한 최소 ISR 크기"), w.min_insync_replicas.to_string(),
-                            opts(&[1, 2, 3]), Setting::MinInsyncReplicas) }
+                        <h2>{ lang.pick("Workload", "워크로드") }<small class="hint">{ lang.pick(" · the application, not a Kafka config", " · 애플리케이션 쪽, Kafka 설정 아님") }</small></h2>
                         { select("keys", (lang.pick("keys", "키"), false), lang.pick("which keys send() uses", "send()에 넘기는 키"), w.keys.id().to_string(),
                             KeyPattern::ALL.iter().map(|k| (k.id().to_string(), k.label(lang).to_string())).collect(), Setting::Keys) }
                         { select("rate", (lang.pick("records/s", "초당 레코드"), false), lang.pick("send() calls per second", "초당 send() 호출 수"), w.rate.to_string(),
@@ -884,8 +876,22 @@ impl Component for App {
                                 <button id="clear-faults" onclick={link.callback(|_| Msg::ClearFaults)}>{ lang.pick("clear faults", "장애 모두 지우기") }</button>
                             }
                         </div>
-                        <h2>{ lang.pick("Producer config", "프로듀서 설정") }</h2>
+                        <h2>{ lang.pick("Topic configs", "토픽 설정") }</h2>
+                        { select("partitions", (lang.pick("partitions", "파티션 수"), false),
+                            lang.pick("of topic orders", "orders 토픽의 파티션 개수"), w.partitions.to_string(),
+                            (1..=12u64).map(|v| (v.to_string(), v.to_string())).collect(), Setting::Partitions) }
+                        { select("replication-factor", (lang.pick("replication factor", "복제 계수"), false),
+                            lang.pick("replicas of each partition (brokers hold followers)", "파티션마다 둘 복제본 수 (다른 브로커가 팔로워를 가짐)"), w.replication_factor.to_string(),
+                            (1..=BROKERS as u64).map(|v| (v.to_string(), v.to_string())).collect(), Setting::ReplicationFactor) }
+                        { topic_panel(w, &link.callback(Msg::Set), lang) }
+                        <h2>{ lang.pick("Producer configs", "프로듀서 설정") }</h2>
                         { producer_panel(w, &link.callback(Msg::Set), lang) }
+                        <h2>{ lang.pick("Consumer configs", "컨슈머 설정") }</h2>
+                        <p class="hint">{ lang.pick("Both consumers take these; ", "두 컨슈머 모두에 적용. ") }
+                            <code translate="no">{ "isolation.level" }</code>
+                            { lang.pick(" stays one of each: read_committed on the left, read_uncommitted on the right.",
+                                " 값만 다름: 왼쪽은 read_committed, 오른쪽은 read_uncommitted.") }</p>
+                        { consumer_config_panel(w, &link.callback(Msg::Set), lang) }
                     </aside>
                 </main>
                 <section class="bottom" aria-label={lang.pick("metrics, events and facts", "메트릭·이벤트·설명")}>

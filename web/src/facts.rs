@@ -184,7 +184,27 @@ pub fn delivery_facts(p: &KafkaProducer) -> Vec<Fact> {
 }
 
 /// What `acks` waits for with this replication (`seed-corrections.md` §2.3.5, §2.3.6).
-pub fn replication_facts(rf: u32, min_isr: u32, acks: Acks) -> Vec<Fact> {
+pub fn replication_facts(rf: u32, min_isr: u32, acks: Acks, v: KafkaVersion) -> Vec<Fact> {
+    // Kafka creates such a topic without complaint; the rule bites at write time.
+    if min_isr > rf && acks == Acks::All {
+        return vec![if v.at_least(3, 7) {
+            Fact::new(
+                format!("min.insync.replicas={min_isr} is above the replication factor {rf}: since 3.7 the leader caps it at {rf} (KAFKA-15583), so acks=all needs every replica in sync."),
+                format!("min.insync.replicas={min_isr}이 복제 계수 {rf}보다 큼: 3.7부터 리더가 {rf}로 낮춰 적용(KAFKA-15583) — acks=all은 모든 복제본이 ISR에 있어야 함."),
+            )
+        } else {
+            Fact::new(
+                format!("min.insync.replicas={min_isr} is above the replication factor {rf}: the ISR can never be that big, so every acks=all write fails with NOT_ENOUGH_REPLICAS in {v} (capped at the replication factor only since 3.7, KAFKA-15583)."),
+                format!("min.insync.replicas={min_isr}이 복제 계수 {rf}보다 큼: ISR이 그만큼 커질 수 없어 {v}에서는 acks=all 쓰기가 모두 NOT_ENOUGH_REPLICAS로 실패함 (복제 계수로 낮춰 주는 건 3.7부터, KAFKA-15583)."),
+            )
+        }];
+    }
+    if min_isr > 1 && acks != Acks::All {
+        return vec![Fact::new(
+            format!("min.insync.replicas={min_isr} does nothing for acks={}: only acks=all writes are checked against it.", if acks == Acks::Leader { "1" } else { "0" }),
+            format!("min.insync.replicas={min_isr}은 acks={}에는 영향 없음: acks=all 쓰기만 이 기준으로 검사함.", if acks == Acks::Leader { "1" } else { "0" }),
+        )];
+    }
     match (acks, rf) {
         (Acks::All, 1) => vec![Fact::new(
             "One replica: the ISR is the leader alone, so acks=all is answered as soon as acks=1 would be.",

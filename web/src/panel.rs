@@ -1,12 +1,14 @@
-//! The producer config panel: every property the core models, grouped by Kafka's own
-//! importance, each with the chosen version's default and a line in English and Korean.
-//! "default" leaves the property unset, which matters: Kafka treats an explicitly set
+//! The config panels: every topic, producer and consumer property the core models, in the
+//! sections of Kafka's own config docs, grouped by Kafka's importance, each with the chosen
+//! version's default, the changed ones marked, and a line in English and Korean. "default"
+//! leaves the property unset, which matters: Kafka treats an explicitly set
 //! `enable.idempotence` differently from its default.
 
 use crate::i18n::Lang;
 use crate::workload::{Setting, Workload};
 use kafka_lab::config::{
-    partitioner_class_available, producer_default, Importance, PropertyDoc, PRODUCER_DOCS,
+    consumer_default, partitioner_class_available, producer_default, topic_default, Importance,
+    PropertyDoc, CONSUMER_DOCS, PRODUCER_DOCS, TOPIC_DOCS,
 };
 use kafka_lab::version::KafkaVersion;
 use web_sys::HtmlSelectElement;
@@ -20,21 +22,70 @@ fn pretty(value: &str, lang: Lang) -> String {
     }
 }
 
+/// A property's name, allowed to wrap after its dots (never inside a word).
+fn wrapping_name(name: &str) -> Html {
+    let parts: Vec<&str> = name.split('.').collect();
+    let last = parts.len() - 1;
+    html! {
+        { for parts.iter().enumerate().map(|(i, part)| if i < last {
+            html! { <>{ *part }{ "." }<wbr/></> }
+        } else {
+            html! { { *part } }
+        }) }
+    }
+}
+
 /// The DOM id of a property's select: `batch.size` → `batch-size`.
 pub fn control_id(name: &str) -> String {
     name.replace('.', "-")
 }
 
+/// Which section of Kafka's config docs a property belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Topic,
+    Producer,
+    Consumer,
+}
+
+impl Section {
+    fn default(self, name: &str, v: KafkaVersion) -> Option<&'static str> {
+        match self {
+            Section::Topic => topic_default(name),
+            Section::Producer => producer_default(name, v),
+            Section::Consumer => consumer_default(name),
+        }
+    }
+
+    fn current(self, name: &str, w: &Workload) -> String {
+        let map = match self {
+            Section::Topic => &w.topic,
+            Section::Producer => &w.producer,
+            Section::Consumer => &w.consumer,
+        };
+        map.get(name).cloned().unwrap_or_default()
+    }
+
+    fn setting(self, name: String, value: String) -> Setting {
+        match self {
+            Section::Topic => Setting::Topic(name, value),
+            Section::Producer => Setting::Producer(name, value),
+            Section::Consumer => Setting::Consumer(name, value),
+        }
+    }
+}
+
 fn property_row(
+    section: Section,
     doc: &PropertyDoc,
     w: &Workload,
-    v: KafkaVersion,
     on_set: &Callback<Setting>,
     lang: Lang,
 ) -> Html {
+    let v = w.version();
     let id = control_id(doc.name);
     let hint = lang.pick(doc.en, doc.ko);
-    let Some(default) = producer_default(doc.name, v) else {
+    let Some(default) = section.default(doc.name, v) else {
         let since = doc.name.starts_with("partitioner.");
         let absent = match (lang, since) {
             (Lang::En, true) => format!("not in Kafka {v} (since 3.3)"),
@@ -50,7 +101,7 @@ fn property_row(
             </label>
         };
     };
-    let current = w.producer.get(doc.name).cloned().unwrap_or_default();
+    let current = section.current(doc.name, w);
     let mut options: Vec<(String, String)> = vec![(
         String::new(),
         format!(
@@ -71,11 +122,17 @@ fn property_row(
     let name = doc.name.to_string();
     let onchange = on_set.reform(move |e: Event| {
         let select: HtmlSelectElement = e.target_unchecked_into();
-        Setting::Producer(name.clone(), select.value())
+        section.setting(name.clone(), select.value())
     });
+    // A set value is marked even when it equals the default: Kafka sees it as set.
+    let changed = match lang {
+        Lang::En => format!("changed from the default {}", pretty(default, lang)),
+        Lang::Ko => format!("기본값 {}에서 바꿈", pretty(default, lang)),
+    };
     html! {
-        <label class={if current.is_empty() { "control" } else { "control set" }} for={id.clone()}>
-            <span class="name mono">{ doc.name }</span>
+        <label class={if current.is_empty() { "control" } else { "control set" }} for={id.clone()}
+            title={(!current.is_empty()).then_some(changed)}>
+            <span class="name mono">{ wrapping_name(doc.name) }</span>
             <select {id} {onchange}>
                 // A chosen value is Kafka's own (a class name, a codec, a number); only the
                 // default's label is translated.
@@ -89,13 +146,14 @@ fn property_row(
     }
 }
 
+/// The producer's properties, by Kafka's importance.
 pub fn producer_panel(w: &Workload, on_set: &Callback<Setting>, lang: Lang) -> Html {
-    let v = w.version();
     let group = |importance: Importance, ko: &'static str| {
         html! {
             <div class="group">
                 <h3>{ lang.pick(importance.label(), ko) }</h3>
-                { for PRODUCER_DOCS.iter().filter(|d| d.importance == importance).map(|d| property_row(d, w, v, on_set, lang)) }
+                { for PRODUCER_DOCS.iter().filter(|d| d.importance == importance)
+                    .map(|d| property_row(Section::Producer, d, w, on_set, lang)) }
             </div>
         }
     };
@@ -105,5 +163,19 @@ pub fn producer_panel(w: &Workload, on_set: &Callback<Setting>, lang: Lang) -> H
             { group(Importance::Medium, "중요도 중간") }
             { group(Importance::Low, "중요도 낮음") }
         </>
+    }
+}
+
+/// The topic's configs (the topic's creation parameters are the app's own controls).
+pub fn topic_panel(w: &Workload, on_set: &Callback<Setting>, lang: Lang) -> Html {
+    html! {
+        { for TOPIC_DOCS.iter().map(|d| property_row(Section::Topic, d, w, on_set, lang)) }
+    }
+}
+
+/// The consumers' configs: both consumers take them; each keeps its `isolation.level`.
+pub fn consumer_panel(w: &Workload, on_set: &Callback<Setting>, lang: Lang) -> Html {
+    html! {
+        { for CONSUMER_DOCS.iter().map(|d| property_row(Section::Consumer, d, w, on_set, lang)) }
     }
 }

@@ -95,8 +95,10 @@ pub struct Workload {
     pub producer: BTreeMap<String, String>,
     pub partitions: u32,
     pub replication_factor: u32,
-    /// The topic's `min.insync.replicas`.
-    pub min_insync_replicas: u32,
+    /// Topic configs the user set (`min.insync.replicas`, …); unset ones take Kafka's defaults.
+    pub topic: BTreeMap<String, String>,
+    /// Consumer configs the user set, for both consumers (each keeps its `isolation.level`).
+    pub consumer: BTreeMap<String, String>,
     pub keys: KeyPattern,
     /// Records per second.
     pub rate: u32,
@@ -268,7 +270,8 @@ impl Default for Workload {
             producer,
             partitions: 3,
             replication_factor: 1,
-            min_insync_replicas: 1,
+            topic: BTreeMap::new(),
+            consumer: BTreeMap::new(),
             keys: KeyPattern::Cities,
             rate: 100,
             value_bytes: 100,
@@ -288,7 +291,10 @@ pub enum Setting {
     Producer(String, String),
     Partitions(String),
     ReplicationFactor(String),
-    MinInsyncReplicas(String),
+    /// A topic config; an empty value unsets it.
+    Topic(String, String),
+    /// A consumer config for both consumers; an empty value unsets it.
+    Consumer(String, String),
     Keys(String),
     Rate(String),
     ValueBytes(String),
@@ -369,6 +375,14 @@ impl Workload {
         KafkaVersion::parse(&self.kafka_version).unwrap_or_else(|_| KafkaVersion::latest())
     }
 
+    /// The topic's `min.insync.replicas` (a value Kafka refuses never reaches a workload).
+    pub fn min_insync_replicas(&self) -> u32 {
+        self.topic
+            .get("min.insync.replicas")
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(1)
+    }
+
     /// The serializer the keys are written for (unknown names fall back to String; the
     /// core reports them).
     pub fn key_serializer(&self) -> Serializer {
@@ -432,14 +446,17 @@ impl Workload {
                 }
                 w.replication_factor = n;
             }
-            Setting::MinInsyncReplicas(v) => {
-                let n: u32 = num("min.insync.replicas", v)?;
-                if n == 0 {
-                    return Err(SettingError::Kafka(
-                        "min.insync.replicas: Value must be at least 1".into(),
-                    ));
+            // Kafka's own parsers judge these values when the run is built.
+            Setting::Topic(name, value) | Setting::Consumer(name, value) => {
+                let map = match setting {
+                    Setting::Topic(..) => &mut w.topic,
+                    _ => &mut w.consumer,
+                };
+                if value.is_empty() {
+                    map.remove(name);
+                } else {
+                    map.insert(name.clone(), value.clone());
                 }
-                w.min_insync_replicas = n;
             }
             Setting::Keys(v) => {
                 w.keys = KeyPattern::parse(v).ok_or_else(|| SettingError::Unknown {
@@ -586,10 +603,7 @@ impl Workload {
                 partitions: self.partitions,
                 replication_factor: self.replication_factor,
                 replica_assignment: None,
-                config: BTreeMap::from([(
-                    "min.insync.replicas".to_string(),
-                    self.min_insync_replicas.to_string(),
-                )]),
+                config: self.topic.clone(),
             }],
             producers: std::iter::once(producer(PRODUCER))
                 .chain(zombie.then(|| producer(ZOMBIE)))
@@ -599,7 +613,12 @@ impl Workload {
                 .map(|(name, level)| ConsumerSpec {
                     name: (*name).into(),
                     topics: vec![TOPIC.into()],
-                    config: BTreeMap::from([("isolation.level".into(), (*level).into())]),
+                    config: self
+                        .consumer
+                        .clone()
+                        .into_iter()
+                        .chain([("isolation.level".into(), (*level).into())])
+                        .collect(),
                 })
                 .collect(),
             actions: self
@@ -653,7 +672,7 @@ impl Workload {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kafka_lab::config::PRODUCER_DOCS;
+    use kafka_lab::config::{CONSUMER_DOCS, PRODUCER_DOCS, TOPIC_DOCS};
     use kafka_lab::Simulation;
 
     #[test]
@@ -705,6 +724,53 @@ mod tests {
             .with(&Setting::Producer("linger.ms".into(), String::new()))
             .unwrap();
         assert!(!unset.producer.contains_key("linger.ms"));
+    }
+
+    #[test]
+    fn every_topic_and_consumer_choice_builds_and_bad_values_name_kafkas_rule() {
+        let w = Workload::default();
+        for (docs, make) in [
+            (TOPIC_DOCS, Setting::Topic as fn(String, String) -> Setting),
+            (CONSUMER_DOCS, Setting::Consumer),
+        ] {
+            for doc in docs {
+                for choice in doc.choices {
+                    let w = w.with(&make(doc.name.into(), choice.to_string())).unwrap();
+                    assert!(
+                        Simulation::new(&w.scenario()).is_ok(),
+                        "{} = {choice}",
+                        doc.name
+                    );
+                }
+            }
+        }
+        let w = w
+            .with(&Setting::Topic("min.insync.replicas".into(), "2".into()))
+            .unwrap();
+        assert_eq!(w.min_insync_replicas(), 2);
+        let zero = w
+            .with(&Setting::Topic("min.insync.replicas".into(), "0".into()))
+            .unwrap();
+        let errors = Simulation::new(&zero.scenario()).unwrap_err();
+        assert!(errors[0].path.starts_with("topics[0].config"), "{errors:?}");
+        assert!(errors[0].message.contains("Value must be at least 1"));
+        let bad = w
+            .with(&Setting::Consumer(
+                "auto.offset.reset".into(),
+                "none".into(),
+            ))
+            .unwrap();
+        let errors = Simulation::new(&bad.scenario()).unwrap_err();
+        assert!(
+            errors
+                .iter()
+                .all(|e| e.message.contains("earliest, latest")),
+            "{errors:?}"
+        );
+        let unset = w
+            .with(&Setting::Topic("min.insync.replicas".into(), String::new()))
+            .unwrap();
+        assert_eq!(unset.min_insync_replicas(), 1);
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! What the app says about each producer property it lets you change: Kafka's importance
-//! (the order of Kafka's own config docs), the values offered, and a line in English and
-//! Korean. Defaults come from `producer_default`, per version.
+//! What the app says about each property it lets you change — producer, topic and consumer,
+//! the sections of Kafka's own config docs: Kafka's importance (the order within a
+//! section), the values offered, and a line in English and Korean. Defaults come from
+//! `producer_default` (per version), `topic_default` and `consumer_default`.
 
 /// `ConfigDef.Importance`, as `ProducerConfig` defines it today.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -205,11 +206,79 @@ pub const PRODUCER_DOCS: &[PropertyDoc] = &[
     ),
 ];
 
+/// The topic configs the app lets you change (`TopicConfig`; all medium importance).
+pub const TOPIC_DOCS: &[PropertyDoc] = &[
+    doc(
+        "max.message.bytes",
+        Medium,
+        &["1024", "16384", "65536"],
+        "Largest record batch the log accepts; a bigger one is refused (MESSAGE_TOO_LARGE) and the producer splits it.",
+        "로그가 받는 가장 큰 레코드 배치. 더 크면 거부(MESSAGE_TOO_LARGE)되고 프로듀서가 나눠 다시 보냄.",
+    ),
+    doc(
+        "min.insync.replicas",
+        Medium,
+        &["2", "3"],
+        "acks=all writes need an ISR at least this big, else NOT_ENOUGH_REPLICAS.",
+        "acks=all 쓰기에 필요한 최소 ISR 크기. 모자라면 NOT_ENOUGH_REPLICAS.",
+    ),
+    doc(
+        "unclean.leader.election.enable",
+        Medium,
+        &["true"],
+        "With no in-sync replica left, may an out-of-sync one lead? Yes loses committed records.",
+        "ISR에 살아 있는 복제본이 없을 때 ISR 밖 복제본을 리더로 뽑을지. 켜면 커밋된 레코드를 잃음.",
+    ),
+];
+
+/// The consumer configs the app lets you change, for both consumers (`ConsumerConfig`).
+/// `isolation.level` is not here: the app shows one consumer of each level side by side.
+pub const CONSUMER_DOCS: &[PropertyDoc] = &[
+    doc(
+        "fetch.min.bytes",
+        High,
+        &["1024", "16384"],
+        "The leader holds a fetch until this much data is there (or fetch.max.wait.ms passes).",
+        "리더가 이만큼 데이터가 쌓일 때까지 fetch 응답을 붙잡음 (또는 fetch.max.wait.ms까지).",
+    ),
+    doc(
+        "max.partition.fetch.bytes",
+        High,
+        &["1024", "16384"],
+        "Most data one fetch takes from one partition (at least one batch, however big).",
+        "한 번의 fetch가 파티션 하나에서 가져오는 최대 크기 (배치가 더 크면 그 배치 하나는 가져옴).",
+    ),
+    doc(
+        "auto.offset.reset",
+        Medium,
+        &["earliest"],
+        "Where to start when the position is not in the log (cut back by a new leader).",
+        "위치가 로그에 없을 때(새 리더가 잘라냈을 때) 어디서부터 읽을지.",
+    ),
+    doc(
+        "fetch.max.wait.ms",
+        Low,
+        &["0", "100", "1000"],
+        "How long the leader holds a fetch that finds less than fetch.min.bytes.",
+        "fetch.min.bytes보다 적으면 리더가 fetch 응답을 붙잡는 최대 시간.",
+    ),
+    doc(
+        "retry.backoff.ms",
+        Low,
+        &["0", "1000"],
+        "Pause before fetching again after an error.",
+        "오류 뒤 다시 fetch하기 전 대기 시간.",
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::producer_default;
+    use crate::config::{
+        consumer_default, producer_default, topic_default, ConsumerConfig, TopicConfig,
+    };
     use crate::version::KafkaVersion;
+    use std::collections::BTreeMap;
 
     #[test]
     fn sorted_as_kafka_docs_and_all_known() {
@@ -227,6 +296,47 @@ mod tests {
                 "{}",
                 d.name
             );
+        }
+    }
+
+    #[test]
+    fn topic_and_consumer_docs_sorted_with_defaults_that_parse_as_the_defaults() {
+        for docs in [TOPIC_DOCS, CONSUMER_DOCS] {
+            for w in docs.windows(2) {
+                assert!((w[0].importance, w[0].name) < (w[1].importance, w[1].name));
+            }
+        }
+        // Setting every property to its documented default changes nothing; every offered
+        // choice parses.
+        let defaults = |docs: &[PropertyDoc], default: fn(&str) -> Option<&'static str>| {
+            docs.iter()
+                .map(|d| {
+                    (
+                        d.name.to_string(),
+                        default(d.name).expect(d.name).to_string(),
+                    )
+                })
+                .collect::<BTreeMap<_, _>>()
+        };
+        assert_eq!(
+            TopicConfig::parse(&defaults(TOPIC_DOCS, topic_default)),
+            Ok(TopicConfig::default())
+        );
+        assert_eq!(
+            ConsumerConfig::parse(&defaults(CONSUMER_DOCS, consumer_default)),
+            Ok(ConsumerConfig::default())
+        );
+        for d in TOPIC_DOCS {
+            for c in d.choices {
+                let props = BTreeMap::from([(d.name.to_string(), c.to_string())]);
+                assert!(TopicConfig::parse(&props).is_ok(), "{} = {c}", d.name);
+            }
+        }
+        for d in CONSUMER_DOCS {
+            for c in d.choices {
+                let props = BTreeMap::from([(d.name.to_string(), c.to_string())]);
+                assert!(ConsumerConfig::parse(&props).is_ok(), "{} = {c}", d.name);
+            }
         }
     }
 }

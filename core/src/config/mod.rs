@@ -3,7 +3,7 @@
 
 mod docs;
 
-pub use docs::{Importance, PropertyDoc, PRODUCER_DOCS};
+pub use docs::{Importance, PropertyDoc, CONSUMER_DOCS, PRODUCER_DOCS, TOPIC_DOCS};
 
 use crate::compression::CompressionType;
 use crate::serializer::Serializer;
@@ -233,6 +233,29 @@ fn default_of(key: &str, v: KafkaVersion) -> Option<&'static str> {
 /// The default of `key` in `version`, as Kafka prints it, if the property exists there.
 pub fn producer_default(key: &str, version: KafkaVersion) -> Option<&'static str> {
     default_of(key, version)
+}
+
+/// A topic config's default (`LogConfig`; the same in every version the app models).
+pub fn topic_default(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "min.insync.replicas" => "1",
+        "max.message.bytes" => "1048588",
+        "unclean.leader.election.enable" => "false",
+        _ => return None,
+    })
+}
+
+/// A consumer config's default (`ConsumerConfig`; the same in every version the app models).
+pub fn consumer_default(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "isolation.level" => "read_uncommitted",
+        "fetch.min.bytes" => "1",
+        "fetch.max.wait.ms" => "500",
+        "max.partition.fetch.bytes" => "1048576",
+        "auto.offset.reset" => "latest",
+        "retry.backoff.ms" => "100",
+        _ => return None,
+    })
 }
 
 fn parse_int(key: &str, raw: &str, min: i64, max: i64) -> Result<i64, ConfigError> {

@@ -1,0 +1,63 @@
+// The config panels: topic, producer and consumer properties in Kafka's doc sections, with
+// the version's defaults, changed values marked, and an invalid combination refused with
+// Kafka's own rule while the run keeps its last valid settings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withPage, ARTIFACTS } from './helpers.mjs';
+
+const isSet = (page, id) => page.evaluate((id) =>
+  document.querySelector(`#${id}`).closest('label').classList.contains('set'), id);
+const optionText = (page, id) => page.evaluate((id) =>
+  document.querySelector(`#${id} option[value=""]`).textContent, id);
+
+test('sections, defaults per version, changes marked, Kafka rules enforced', async () => {
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.waitForSelector('#app-root .stage-svg');
+    await page.click('#play'); // pause: the run must stay where it is through the edits
+    const headings = await page.locator('.controls h2').allInnerTexts();
+    for (const h of ['TOPIC CONFIGS', 'PRODUCER CONFIGS', 'CONSUMER CONFIGS']) {
+      assert.ok(headings.some((t) => t.toUpperCase().includes(h)), `${h} in ${headings}`);
+    }
+
+    // Every section shows its defaults; the producer's follow the version.
+    assert.match(await optionText(page, 'min-insync-replicas'), /default · 1$/);
+    assert.match(await optionText(page, 'fetch-max-wait-ms'), /default · 500$/);
+    assert.match(await optionText(page, 'linger-ms'), /default · 5$/, '4.0: linger.ms 5');
+    await page.selectOption('#kafka-version', '3.9');
+    assert.match(await optionText(page, 'linger-ms'), /default · 0$/, '3.9: linger.ms 0');
+    await page.selectOption('#kafka-version', '2.8');
+    assert.match(await optionText(page, 'acks'), /default · 1$/, '2.8: acks=1');
+    await page.selectOption('#kafka-version', '4.0');
+
+    // A changed value is marked, in every section; back to default unmarks it.
+    // (The app starts with batch.size and linger.ms set, to make batches visible.)
+    assert.equal(await isSet(page, 'linger-ms'), true);
+    for (const [id, value] of [['min-insync-replicas', '2'], ['compression-type', 'lz4'], ['fetch-max-wait-ms', '100']]) {
+      assert.equal(await isSet(page, id), false, `${id} starts at its default`);
+      await page.selectOption(`#${id}`, value);
+      assert.equal(await isSet(page, id), true, `${id} marked once changed`);
+    }
+    await page.selectOption('#linger-ms', '');
+    assert.equal(await isSet(page, 'linger-ms'), false);
+
+    // min.insync.replicas above the replication factor: Kafka creates the topic; the
+    // facts say what acks=all does with it in this version.
+    await page.selectOption('#min-insync-replicas', '3');
+    await page.waitForSelector('.facts li:has-text("KAFKA-15583")');
+
+    // An invalid combination: Kafka's ConfigException, and the last valid run stays.
+    const clock = await page.locator('#clock').innerText();
+    await page.selectOption('#enable-idempotence', 'true');
+    await page.selectOption('#max-in-flight-requests-per-connection', '6');
+    const error = await page.locator('#config-error').innerText();
+    assert.match(error, /max\.in\.flight\.requests\.per\.connection to at most 5/);
+    assert.equal(await page.locator('#clock').innerText(), clock, 'the run is untouched');
+    assert.equal(await isSet(page, 'max-in-flight-requests-per-connection'), false,
+      'the panel shows the settings in force, not the refused one');
+    await page.selectOption('#enable-idempotence', '');
+    await page.waitForSelector('#config-error', { state: 'detached' });
+    await page.screenshot({ path: `${ARTIFACTS}controls.png` });
+    assert.deepEqual(errors, []);
+  });
+});
