@@ -31,7 +31,22 @@ const pct = (xs, p) => {
 const stats = (xs) => ({ p50: pct(xs, 50), p95: pct(xs, 95), p99: pct(xs, 99), max: Math.max(...xs) });
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : '–');
 
+/** requestAnimationFrame intervals over `seconds` in the page as it is. */
+const rafIntervals = (page, seconds) => page.evaluate((seconds) => new Promise((done) => {
+  const stamps = [];
+  const end = performance.now() + seconds * 1000;
+  const tick = (ts) => {
+    stamps.push(ts);
+    if (performance.now() < end) requestAnimationFrame(tick);
+    else done(stamps.slice(1).map((t, i) => t - stamps[i]));
+  };
+  requestAnimationFrame(tick);
+}), seconds);
+
 await withPage(async ({ page, url, errors }) => {
+  // The machine's own pace first: an empty page, nothing but the frame loop.
+  await page.setContent('<!doctype html><title>idle</title>');
+  const idle = await rafIntervals(page, 3);
   await page.addInitScript(() => {
     window.__klFrames = [];
     window.klFrameHook = (...frame) => window.__klFrames.push(frame);
@@ -92,6 +107,7 @@ await withPage(async ({ page, url, errors }) => {
   const muNodes = r.perFrame.map(([, n]) => n);
   const busy = stats(r.busy), iv = stats(intervals), w = stats(work), dr = stats(drawn);
   console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores (${cpus()[0].model})`);
+  console.log(`idle page first: ${(idle.length / (idle.reduce((a, b) => a + b, 0) / 1000)).toFixed(1)} fps, ${(100 * idle.filter((d) => d > 16.7 * 1.25).length / idle.length).toFixed(1)} % of frames late`);
   console.log(`chromium headless, ${RATE} records/s, speed ${SPEED}×${REDUCED ? ', reduced motion' : ''}, ${duration.toFixed(1)} s, ${r.clock}`);
   console.log(`frames: ${intervals.length}, ${fps.toFixed(1)} fps; interval p50 ${f1(iv.p50)} p95 ${f1(iv.p95)} p99 ${f1(iv.p99)} max ${f1(iv.max)} ms; ${(over * 100).toFixed(1)} % over 16.7 ms (+25 %)`);
   console.log(`main thread per frame (rAF start → after paint): p50 ${f1(busy.p50)} p95 ${f1(busy.p95)} p99 ${f1(busy.p99)} max ${f1(busy.max)} ms`);

@@ -88,9 +88,11 @@ pub struct App {
     /// The replica in the inspector: (broker, partition), shown live.
     inspected_replica: Option<(u32, TopicPartition)>,
     inspected_broker: Option<u32>,
-    /// The delivery ledger, and the frame time it was worked out at.
+    /// The delivery ledger, the frame time it was worked out at, and how many wall ms
+    /// that took.
     ledger: Ledger,
     ledger_at: f64,
+    ledger_cost: f64,
     /// Where each Step ▸ started: (events processed, time on screen), so that ◂ Step
     /// returns to exactly that picture.
     history: Vec<(u64, f64)>,
@@ -107,8 +109,9 @@ pub struct App {
     /// The frame being worked on, reported to `window.klFrameHook` once its HTML is
     /// rendered.
     frame_stats: Option<FrameStats>,
-    /// Wall time of the last HTML re-render while playing.
+    /// Wall time of the last HTML re-render while playing, and how many ms it took.
     html_at: f64,
+    html_cost: f64,
 }
 
 /// The transport message a key stands for, unless typing in a form field.
@@ -161,7 +164,8 @@ const LEDGER_EVERY_MS: f64 = 250.0;
 /// Most wall-clock ms a frame spends running the simulation.
 const SIM_BUDGET_MS: f64 = 8.0;
 /// While playing, the HTML (stage SVG, panels, clock) is re-rendered at most this often
-/// in wall-clock ms; the canvas, which carries the motion, is painted every frame.
+/// in wall-clock ms, and less often where a re-render is slow (at most a fifth of the
+/// time goes to it); the canvas, which carries the motion, is painted every frame.
 const HTML_EVERY_MS: f64 = 50.0;
 
 /// The page's clock in ms, to budget work per frame (never fed to the simulation).
@@ -460,7 +464,8 @@ impl App {
                     painted: wall_ms(),
                     drawn,
                 };
-                let render = !self.playing || ts - self.html_at >= HTML_EVERY_MS;
+                let every = HTML_EVERY_MS.max(5.0 * self.html_cost);
+                let render = !self.playing || ts - self.html_at >= every;
                 if render {
                     self.html_at = ts;
                     self.frame_stats = Some(stats);
@@ -597,6 +602,7 @@ impl Component for App {
             inspected_broker: None,
             ledger: Ledger::default(),
             ledger_at: 0.0,
+            ledger_cost: 0.0,
             history: Vec::new(),
             reduced_motion: reduced_motion_query().is_some_and(|q| q.matches()),
             _motion_query: reduced_motion_query().map(|q| {
@@ -611,6 +617,7 @@ impl Component for App {
             painted: false,
             frame_stats: None,
             html_at: f64::NEG_INFINITY,
+            html_cost: 0.0,
             _keys: web_sys::window().and_then(|w| w.document()).map(|d| {
                 let link = ctx.link().clone();
                 let options = EventListenerOptions::enable_prevent_default();
@@ -631,8 +638,9 @@ impl Component for App {
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         // The ledger reads every committed log: while playing, once per LEDGER_EVERY_MS of
-        // wall time, not on every frame; after anything else, at once. Only the HTML
-        // shows it, so only for a re-render.
+        // wall time (longer once the logs make it slow: at most a 20th of the time), not
+        // on every frame; after anything else, at once. Only the HTML shows it, so only
+        // for a re-render.
         let frame = match msg {
             Msg::Frame(ts) => Some(ts),
             _ => None,
@@ -640,8 +648,11 @@ impl Component for App {
         self.painted = false;
         let changed = self.apply(ctx, msg);
         self.refresh_inspected();
-        if changed && frame.is_none_or(|ts| ts - self.ledger_at >= LEDGER_EVERY_MS) {
+        let every = LEDGER_EVERY_MS.max(20.0 * self.ledger_cost);
+        if changed && frame.is_none_or(|ts| ts - self.ledger_at >= every) {
+            let started = wall_ms();
             self.ledger = Ledger::of(&self.sim);
+            self.ledger_cost = wall_ms() - started;
             self.ledger_at = frame.unwrap_or(self.ledger_at);
         }
         changed
@@ -949,6 +960,7 @@ impl Component for App {
             self.paint();
         }
         if let Some(stats) = self.frame_stats.take() {
+            self.html_cost = wall_ms() - stats.painted;
             stats.report();
         }
     }
