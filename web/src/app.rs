@@ -8,6 +8,7 @@ use crate::facts::{
 };
 use crate::i18n::Lang;
 use crate::inspector::{broker_inspector, find_batch, inspector, replica_inspector, Inspect};
+use crate::lifecycle::lifecycle_inspector;
 use crate::painter::{paint, Motion};
 use crate::panel::{consumer_panel as consumer_config_panel, producer_panel, topic_panel};
 use crate::stage::stage;
@@ -88,6 +89,9 @@ pub struct App {
     /// The replica in the inspector: (broker, partition), shown live.
     inspected_replica: Option<(u32, TopicPartition)>,
     inspected_broker: Option<u32>,
+    /// A record, request or producer-state entry: its lifecycle, worked out from the
+    /// trace each time it is drawn.
+    inspected_life: Option<Inspect>,
     /// The delivery ledger, the frame time it was worked out at, and how many wall ms
     /// that took.
     ledger: Ledger,
@@ -218,7 +222,7 @@ fn reduced_motion_query() -> Option<web_sys::MediaQueryList> {
 }
 
 fn build(workload: &Workload) -> Result<Simulation, SettingError> {
-    Simulation::new(&workload.scenario()).map_err(|errors| {
+    let mut sim = Simulation::new(&workload.scenario()).map_err(|errors| {
         SettingError::Kafka(
             errors
                 .iter()
@@ -226,7 +230,11 @@ fn build(workload: &Workload) -> Result<Simulation, SettingError> {
                 .collect::<Vec<_>>()
                 .join("\n"),
         )
-    })
+    })?;
+    // The lifecycle inspector reads the whole trace (about 27 MB at 1,000 records/s
+    // for the full minute).
+    sim.record_trace();
+    Ok(sim)
 }
 
 fn mode_id(mode: SendMode) -> &'static str {
@@ -349,6 +357,7 @@ impl App {
     fn apply(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         match msg {
             Msg::Inspect(Inspect::Batch(id)) => {
+                self.inspected_life = None;
                 self.inspected_replica = None;
                 self.inspected_broker = None;
                 self.inspected = self
@@ -360,18 +369,28 @@ impl App {
                 true
             }
             Msg::Inspect(Inspect::Replica(broker, tp)) => {
+                self.inspected_life = None;
                 self.inspected = None;
                 self.inspected_broker = None;
                 self.inspected_replica = Some((broker, tp));
                 true
             }
             Msg::Inspect(Inspect::Broker(broker)) => {
+                self.inspected_life = None;
                 self.inspected = None;
                 self.inspected_replica = None;
                 self.inspected_broker = Some(broker);
                 true
             }
+            Msg::Inspect(target) => {
+                self.inspected = None;
+                self.inspected_replica = None;
+                self.inspected_broker = None;
+                self.inspected_life = Some(target);
+                true
+            }
             Msg::CloseInspector => {
+                self.inspected_life = None;
                 self.inspected = None;
                 self.inspected_replica = None;
                 self.inspected_broker = None;
@@ -600,6 +619,7 @@ impl Component for App {
             inspected: None,
             inspected_replica: None,
             inspected_broker: None,
+            inspected_life: None,
             ledger: Ledger::default(),
             ledger_at: 0.0,
             ledger_cost: 0.0,
@@ -793,12 +813,15 @@ impl Component for App {
                             <canvas ref={self.canvas.clone()} class="particles" aria-hidden="true"></canvas>
                         </div>
                         { transactions_panel(&self.sim, w, &link.callback(Msg::Txn), lang) }
-                        { consumers_panel(&self.sim, lang) }
+                        { consumers_panel(&self.sim, &link.callback(Msg::Inspect), lang) }
                         if let (Some(b), Some(p)) = (&self.inspected, producer) {
-                            { inspector(&self.sim, p, b, link.callback(|_| Msg::CloseInspector), lang) }
+                            { inspector(&self.sim, p, b, link.callback(|_| Msg::CloseInspector), &link.callback(Msg::Inspect), lang) }
                         }
                         if let Some((broker, tp)) = self.inspected_replica {
-                            { replica_inspector(&self.sim, broker, tp, link.callback(|_| Msg::CloseInspector), lang) }
+                            { replica_inspector(&self.sim, broker, tp, link.callback(|_| Msg::CloseInspector), &link.callback(Msg::Inspect), lang) }
+                        }
+                        if let Some(target) = self.inspected_life {
+                            { lifecycle_inspector(&self.sim, target, link.callback(|_| Msg::CloseInspector), &link.callback(Msg::Inspect), lang) }
                         }
                         if let Some(b) = self.inspected_broker {
                             { broker_inspector(&self.sim, b, html! {

@@ -5,8 +5,10 @@
 //! is where it is.
 
 use crate::i18n::Lang;
+use crate::lifecycle::{opener, timeline};
 use kafka_lab::broker::REPLICA_LAG_TIME_MAX_MS;
 use kafka_lab::compression::CompressionType;
+use kafka_lab::lifecycle::batch_lifecycle;
 use kafka_lab::metadata::TopicPartition;
 use kafka_lab::producer::accumulator::{BatchId, ProducerBatch};
 use kafka_lab::producer::{KafkaProducer, Outcome};
@@ -14,7 +16,7 @@ use kafka_lab::record_batch::field_ranges;
 use kafka_lab::Simulation;
 use yew::prelude::*;
 
-/// What a click on the stage asks to inspect.
+/// What a click on the stage (or in an inspector) asks to inspect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Inspect {
     Batch(BatchId),
@@ -22,6 +24,23 @@ pub enum Inspect {
     Replica(u32, TopicPartition),
     /// A broker: its liveness, what the controller thinks of it, and faults to inject.
     Broker(u32),
+    /// One `send()` of a producer: its lifecycle.
+    Record {
+        producer: u16,
+        index: u32,
+    },
+    /// A produce request, sent at `sent_ms` (where its lifecycle starts in the trace).
+    Request {
+        producer: u16,
+        request: u64,
+        sent_ms: u64,
+    },
+    /// A producer id's entry in a replica's `ProducerStateManager`.
+    ProducerState {
+        broker: u32,
+        tp: TopicPartition,
+        producer_id: i64,
+    },
 }
 
 /// How many bytes of a batch the hex view shows.
@@ -148,6 +167,7 @@ pub fn inspector(
     p: &KafkaProducer,
     batch: &ProducerBatch,
     on_close: Callback<MouseEvent>,
+    on_inspect: &Callback<Inspect>,
     lang: Lang,
 ) -> Html {
     let topic = &sim.cluster().topics[batch.tp.topic as usize].name;
@@ -169,8 +189,17 @@ pub fn inspector(
                 }
             })
         };
+        let target = Inspect::Record {
+            producer: p.id,
+            index: r.index,
+        };
+        let (onclick, onkeydown) = opener(on_inspect, target);
+        let label = match lang {
+            Lang::En => format!("record #{}: its lifecycle", r.index),
+            Lang::Ko => format!("레코드 #{}: 생애 주기", r.index),
+        };
         html! {
-            <tr>
+            <tr class="clickable" tabindex="0" role="button" aria-label={label} data-index={r.index.to_string()} {onclick} {onkeydown}>
                 <td>{ format!("#{}", r.index) }</td>
                 <td class="mono">{ text(s.data.key_text()) }</td>
                 <td class="mono">{ text(s.data.value_text()) }</td>
@@ -235,6 +264,8 @@ pub fn inspector(
                     Lang::Ko => format!("… 레코드 {}개 더 있음", batch.records.len() - 50),
                 } }</p>
             }
+            <h4>{ lang.pick("Lifecycle", "생애 주기") }</h4>
+            { timeline(sim, p.id, &batch_lifecycle(sim, p.id, batch.id, batch.created_ms).steps, lang, on_inspect) }
             <h4>{ lang.pick("Bytes (record batch v2)", "바이트 (레코드 배치 v2 형식)") }</h4>
             { match &batch.encoded {
                 Some(e) => hex_view(&e.bytes, lang),
@@ -253,6 +284,7 @@ pub fn replica_inspector(
     broker: u32,
     tp: TopicPartition,
     on_close: Callback<MouseEvent>,
+    on_inspect: &Callback<Inspect>,
     lang: Lang,
 ) -> Html {
     let Some(r) = sim
@@ -380,7 +412,7 @@ pub fn replica_inspector(
                 Lang::Ko => format!("LEO {leo} · 하이 워터마크 {} · 리더 에포크 {}", r.high_watermark(), r.leader_epoch),
             } }</p>
             { body }
-            { producer_state(r, lang) }
+            { producer_state(r, broker, on_inspect, lang) }
         </section>
     }
 }
@@ -405,7 +437,7 @@ fn yes_no(yes: bool, lang: Lang) -> &'static str {
 }
 
 /// The × that closes an inspector (Escape does the same).
-fn close_button(on_close: Callback<MouseEvent>, lang: Lang) -> Html {
+pub(crate) fn close_button(on_close: Callback<MouseEvent>, lang: Lang) -> Html {
     html! {
         <button class="close" onclick={on_close} aria-label={lang.pick("close the inspector", "인스펙터 닫기")}
             title={lang.pick("close (Esc)", "닫기 (Esc)")}>{ "×" }</button>
@@ -516,7 +548,12 @@ pub fn broker_inspector(
 
 /// The replica's `ProducerStateManager`: per producer id, its epoch and the last five
 /// batches it wrote here — what a retried duplicate is recognised by.
-fn producer_state(r: &kafka_lab::broker::partition::Partition, lang: Lang) -> Html {
+fn producer_state(
+    r: &kafka_lab::broker::partition::Partition,
+    broker: u32,
+    on_inspect: &Callback<Inspect>,
+    lang: Lang,
+) -> Html {
     let rows: Vec<Html> = r
         .producer_state
         .producers()
@@ -533,7 +570,21 @@ fn producer_state(r: &kafka_lab::broker::partition::Partition, lang: Lang) -> Ht
                     Lang::En => format!("open since @{o}"),
                     Lang::Ko => format!("@{o}부터 열려 있음"),
                 });
-            html! { <tr><td>{ pid }</td><td>{ e.epoch }</td><td class="mono">{ batches }</td><td class="mono">{ txn }</td></tr> }
+            let target = Inspect::ProducerState {
+                broker,
+                tp: r.tp,
+                producer_id: *pid,
+            };
+            let (onclick, onkeydown) = opener(on_inspect, target);
+            let label = match lang {
+                Lang::En => format!("producer id {pid}: its entry's lifecycle"),
+                Lang::Ko => format!("producer id {pid}: 이 항목의 생애 주기"),
+            };
+            html! {
+                <tr class="clickable" tabindex="0" role="button" aria-label={label} data-pid={pid.to_string()} {onclick} {onkeydown}>
+                    <td>{ pid }</td><td>{ e.epoch }</td><td class="mono">{ batches }</td><td class="mono">{ txn }</td>
+                </tr>
+            }
         })
         .collect();
     let aborted: Vec<String> = r

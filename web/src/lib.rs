@@ -6,6 +6,7 @@ pub mod facts;
 pub mod i18n;
 pub mod inspector;
 pub mod layout;
+pub mod lifecycle;
 pub mod painter;
 pub mod panel;
 pub mod stage;

@@ -5,6 +5,7 @@
 use crate::i18n::Lang;
 use crate::inspector::Inspect;
 use crate::layout::*;
+use crate::lifecycle::opener;
 use crate::workload::Workload;
 use kafka_lab::config::Acks;
 use kafka_lab::config::PartitionerClass;
@@ -301,17 +302,43 @@ fn accumulator(
     }
 }
 
-fn sender(p: &KafkaProducer, sim: &Simulation, t: f64, lang: Lang) -> Html {
+fn sender(
+    p: &KafkaProducer,
+    sim: &Simulation,
+    t: f64,
+    on_inspect: &Callback<Inspect>,
+    lang: Lang,
+) -> Html {
     let nb = sim.cluster().brokers;
     let slots = p.config.max_in_flight.min(5);
     let timeout = p.config.request_timeout_ms as f64;
     let conns = (0..nb).map(|b| {
         let y = broker_y(b, nb);
         let queue = p.sender.in_flight.get(&b);
-        let used = queue.map_or(0, |q| q.len()) as u32;
         let dots = (0..slots).map(|i| {
             let cx = SENDER_X + 18.0 + i as f64 * 15.0;
-            html! { <circle cx={cx.to_string()} cy={(y + 14.0).to_string()} r="5" class={if i < used { "slot used" } else { "slot" }}/> }
+            let request = queue.and_then(|q| q.get(i as usize));
+            match request {
+                Some(r) => {
+                    let target = Inspect::Request {
+                        producer: p.id,
+                        request: r.id,
+                        sent_ms: r.sent_ms,
+                    };
+                    let (onclick, onkeydown) = opener(on_inspect, target);
+                    let label = match lang {
+                        Lang::En => format!("ProduceRequest {} in flight to broker {b}: its lifecycle", r.id),
+                        Lang::Ko => format!("브로커 {b}로 가는 중인 ProduceRequest {}: 생애 주기", r.id),
+                    };
+                    // Keyed apart from a free slot: patching one into the other would add the
+                    // attributes in an order that differs from a fresh render's.
+                    html! { <circle key={format!("r{}", r.id)} cx={cx.to_string()} cy={(y + 14.0).to_string()} r="5" class="slot used"
+                        tabindex="0" role="button" aria-label={label.clone()} data-request={r.id.to_string()} {onclick} {onkeydown}>
+                        <title>{ label }</title>
+                    </circle> }
+                }
+                None => html! { <circle key={format!("free{i}")} cx={cx.to_string()} cy={(y + 14.0).to_string()} r="5" class="slot"/> },
+            }
         });
         // The oldest request's wait against request.timeout.ms: a lost one fills the bar.
         let oldest = queue
@@ -410,9 +437,16 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
                     _ => "",
                 };
                 let txn = if r.transactional { lang.pick(" · transactional", " · 트랜잭션") } else { "" };
+                let (producer, index) = r.origin;
+                let (onclick, onkeydown) = opener(on_inspect, Inspect::Record { producer, index });
+                let label = match lang {
+                    Lang::En => format!("offset {offset}: record #{index}'s lifecycle"),
+                    Lang::Ko => format!("오프셋 {offset}: 레코드 #{index}의 생애 주기"),
+                };
                 html! {
                     <rect x={x.to_string()} y={(y - 9.0).to_string()} width="9" height="12" rx="2"
-                        fill={color} class={class}>
+                        fill={color} class={class} tabindex="0" role="button" aria-label={label}
+                        data-offset={offset.to_string()} {onclick} {onkeydown}>
                         <title>{ match lang {
                             Lang::En => format!("offset {offset} · key {key}{badge}{txn}{why}"),
                             Lang::Ko => format!("오프셋 {offset} · 키 {key}{badge}{txn}{why}"),
@@ -627,7 +661,7 @@ pub fn stage(
             { column_title(BROKER_X, BROKER_W, lang.pick("Brokers", "브로커"), sub("partition logs", "파티션 로그"), false) }
             { producer_boxes(p, workload, sim, lang) }
             { accumulator(p, sim, t, on_inspect, lang) }
-            { sender(p, sim, t, lang) }
+            { sender(p, sim, t, on_inspect, lang) }
             { brokers(sim, t, on_inspect, lang) }
             { ledger_box(ledger, lang) }
         </svg>

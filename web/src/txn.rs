@@ -3,7 +3,9 @@
 //! by side, read_committed and read_uncommitted, with the offset gaps markers leave.
 
 use crate::i18n::Lang;
+use crate::inspector::Inspect;
 use crate::layout::partition_color;
+use crate::lifecycle::opener;
 use crate::workload::{TxnKind, Workload, PRODUCER, TRANSACTIONAL_ID, ZOMBIE};
 use kafka_lab::config::IsolationLevel;
 use kafka_lab::consumer::KafkaConsumer;
@@ -12,7 +14,7 @@ use kafka_lab::metadata::TopicPartition;
 use kafka_lab::producer::transaction_manager::TxnState;
 use kafka_lab::producer::KafkaProducer;
 use kafka_lab::Simulation;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use yew::prelude::*;
 
 const CLIENT_STATES: [TxnState; 8] = [
@@ -244,19 +246,25 @@ pub fn transactions_panel(
 
 /// The last offsets of each partition as one consumer saw them: what it received, and
 /// the gaps (markers, aborted records) it skipped.
-fn consumer_column(sim: &Simulation, c: &KafkaConsumer, lang: Lang) -> Html {
+fn consumer_column(
+    sim: &Simulation,
+    c: &KafkaConsumer,
+    on_inspect: &Callback<Inspect>,
+    lang: Lang,
+) -> Html {
     let level = match c.config.isolation_level {
         IsolationLevel::ReadCommitted => "read_committed",
         IsolationLevel::ReadUncommitted => "read_uncommitted",
     };
     let rows = c.positions.iter().map(|(tp, &position)| {
-        let got: BTreeSet<u64> = c
+        // Offset → the send() it came from.
+        let got: BTreeMap<u64, (u16, u32)> = c
             .records
             .iter()
             .rev()
             .filter(|r| r.tp == *tp)
             .take(24)
-            .map(|r| r.offset)
+            .map(|r| (r.offset, r.origin))
             .collect();
         let from = position.saturating_sub(14);
         let (hw, lso) = sim
@@ -266,13 +274,18 @@ fn consumer_column(sim: &Simulation, c: &KafkaConsumer, lang: Lang) -> Html {
             <div class="consumer-row" data-partition={tp.partition.to_string()} data-position={position.to_string()}>
                 <span class="mono small name">{ sim.cluster().display(*tp) }</span>
                 <span class="cells">
-                    { for (from..position).map(|o| if got.contains(&o) {
-                        html! { <span class="ccell" style={format!("background:{}", partition_color(tp.partition))} title={match lang {
-                            Lang::En => format!("offset {o}: returned by poll()"),
-                            Lang::Ko => format!("오프셋 {o}: poll()이 돌려줌"),
-                        }}>{ o % 100 }</span> }
+                    { for (from..position).map(|o| if let Some(&(producer, index)) = got.get(&o) {
+                        let (onclick, onkeydown) = opener(on_inspect, Inspect::Record { producer, index });
+                        let label = match lang {
+                            Lang::En => format!("offset {o}: returned by poll() — record #{index}'s lifecycle"),
+                            Lang::Ko => format!("오프셋 {o}: poll()이 돌려줌 — 레코드 #{index}의 생애 주기"),
+                        };
+                        // Keyed apart from a gap, as a fresh render would build it.
+                        html! { <span key={format!("c{o}")} class="ccell" style={format!("background:{}", partition_color(tp.partition))}
+                            title={label.clone()} aria-label={label} tabindex="0" role="button" data-offset={o.to_string()}
+                            {onclick} {onkeydown}>{ o % 100 }</span> }
                     } else {
-                        html! { <span class="ccell gap" title={match lang {
+                        html! { <span key={format!("g{o}")} class="ccell gap" title={match lang {
                             Lang::En => format!("offset {o}: not returned — a marker, or (read_committed) a record of an aborted transaction"),
                             Lang::Ko => format!("오프셋 {o}: 돌려주지 않음 — 마커이거나 (read_committed에서) 중단된 트랜잭션의 레코드"),
                         }}>{ "·" }</span> }
@@ -300,10 +313,10 @@ fn consumer_column(sim: &Simulation, c: &KafkaConsumer, lang: Lang) -> Html {
 }
 
 /// The two consumers side by side.
-pub fn consumers_panel(sim: &Simulation, lang: Lang) -> Html {
+pub fn consumers_panel(sim: &Simulation, on_inspect: &Callback<Inspect>, lang: Lang) -> Html {
     html! {
         <section class="consumers" id="consumers" aria-label={lang.pick("consumers", "컨슈머")}>
-            { for sim.consumers().iter().map(|c| consumer_column(sim, c, lang)) }
+            { for sim.consumers().iter().map(|c| consumer_column(sim, c, on_inspect, lang)) }
         </section>
     }
 }
