@@ -1,7 +1,7 @@
 //! The app: owns the simulation and the controls; messages are the user's intent and
 //! the animation clock. `view` only reads; `update` is the one place state changes.
 
-use crate::events::describe;
+use crate::events::{describe, Narrator};
 use crate::facts::{
     delivery_facts, mode_fact, moved_keys, partitioner_facts, replication_facts, transaction_facts,
     MovedKeys,
@@ -68,6 +68,16 @@ pub enum Msg {
     Lang(Lang),
     /// `prefers-reduced-motion: reduce` turned on or off.
     ReducedMotion(bool),
+    /// Turn the narrated event list (an `aria-live` region) on or off.
+    Narrate,
+}
+
+/// Where keyboard focus goes once the page has rendered.
+enum Focus {
+    /// Into the inspector just opened from the keyboard.
+    Inspector,
+    /// Back to the stage element that opened the inspector just closed.
+    Opener(String),
 }
 
 pub struct App {
@@ -116,6 +126,10 @@ pub struct App {
     /// Wall time of the last HTML re-render while playing, and how many ms it took.
     html_at: f64,
     html_cost: f64,
+    narrator: Narrator,
+    /// The stage element (a selector) that opened the inspector now open.
+    opener: Option<String>,
+    focus: Option<Focus>,
 }
 
 /// The transport message a key stands for, unless typing in a form field.
@@ -124,9 +138,13 @@ fn key_message(e: &KeyboardEvent) -> Option<Msg> {
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .map(|el| el.tag_name());
-    // Form fields use arrows and space themselves; a focused button uses space.
+    // Form fields use arrows and space themselves; a focused button (or a stage element
+    // acting as one) uses space.
     let field = matches!(tag.as_deref(), Some("INPUT" | "SELECT" | "TEXTAREA"));
-    let button = tag.as_deref() == Some("BUTTON");
+    let button = tag.as_deref() == Some("BUTTON")
+        || e.target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| el.get_attribute("role").as_deref() == Some("button"));
     if field || e.ctrl_key() || e.meta_key() || e.alt_key() {
         return None;
     }
@@ -134,6 +152,7 @@ fn key_message(e: &KeyboardEvent) -> Option<Msg> {
         " " if !button => Some(Msg::TogglePlay),
         "ArrowRight" => Some(Msg::Step),
         "ArrowLeft" => Some(Msg::StepBack),
+        "Escape" => Some(Msg::CloseInspector),
         _ => None,
     }
 }
@@ -237,6 +256,21 @@ fn build(workload: &Workload) -> Result<Simulation, SettingError> {
     Ok(sim)
 }
 
+/// The stage element that opens `what` in the inspector, to return focus to (records,
+/// requests and producer-state rows are opened from places that change as the run moves:
+/// focus then stays where the page puts it).
+fn opener_selector(what: Inspect) -> Option<String> {
+    match what {
+        Inspect::Batch(id) => Some(format!(".batch[data-batch=\"{id}\"]")),
+        Inspect::Replica(b, tp) => Some(format!(
+            ".broker[data-broker=\"{b}\"] .log[data-partition=\"{}\"]",
+            tp.partition
+        )),
+        Inspect::Broker(b) => Some(format!(".broker[data-broker=\"{b}\"] .broker-head")),
+        Inspect::Record { .. } | Inspect::Request { .. } | Inspect::ProducerState { .. } => None,
+    }
+}
+
 fn mode_id(mode: SendMode) -> &'static str {
     MODES
         .iter()
@@ -267,6 +301,37 @@ impl App {
         self.frame = Some(request_animation_frame(move |ts| {
             link.send_message(Msg::Frame(ts))
         }));
+    }
+
+    /// Moves keyboard focus after an inspector opened or closed: into an inspector opened
+    /// from the keyboard (a mouse click leaves focus where it is), and back to the stage
+    /// element that opened it once it closes, if focus was inside it.
+    fn move_focus(&mut self) {
+        let Some(focus) = self.focus.take() else {
+            return;
+        };
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let active = document.active_element();
+        let target = match focus {
+            Focus::Inspector => active
+                .filter(|a| a.matches(":focus-visible").unwrap_or(false))
+                .and_then(|_| document.query_selector(".inspector").ok().flatten()),
+            Focus::Opener(selector) => active
+                .is_none_or(|a| {
+                    a.tag_name() == "BODY" || a.closest(".inspector").ok().flatten().is_some()
+                })
+                .then(|| document.query_selector(&selector).ok().flatten())
+                .flatten(),
+        };
+        if let Some(el) = target {
+            if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            } else if let Some(el) = el.dyn_ref::<web_sys::SvgElement>() {
+                let _ = el.focus();
+            }
+        }
     }
 
     /// Trail length in virtual ms: about a quarter second on screen at any speed.
@@ -355,6 +420,10 @@ impl App {
     }
 
     fn apply(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        if let Msg::Inspect(what) = &msg {
+            self.opener = opener_selector(*what);
+            self.focus = Some(Focus::Inspector);
+        }
         match msg {
             Msg::Inspect(Inspect::Batch(id)) => {
                 self.inspected_life = None;
@@ -390,10 +459,19 @@ impl App {
                 true
             }
             Msg::CloseInspector => {
+                let open = self.inspected.is_some()
+                    || self.inspected_replica.is_some()
+                    || self.inspected_broker.is_some()
+                    || self.inspected_life.is_some();
                 self.inspected_life = None;
                 self.inspected = None;
                 self.inspected_replica = None;
                 self.inspected_broker = None;
+                self.focus = self.opener.take().filter(|_| open).map(Focus::Opener);
+                open
+            }
+            Msg::Narrate => {
+                self.narrator.toggle(&self.sim);
                 true
             }
             Msg::Fault(kind, broker) => {
@@ -606,6 +684,9 @@ impl Component for App {
         lang.apply_to_document();
         let mut app = App {
             lang,
+            narrator: Narrator::default(),
+            opener: None,
+            focus: None,
             workload,
             sim,
             display_ms: 0.0,
@@ -665,9 +746,15 @@ impl Component for App {
             Msg::Frame(ts) => Some(ts),
             _ => None,
         };
+        let stepped = matches!(msg, Msg::Step);
         self.painted = false;
         let changed = self.apply(ctx, msg);
         self.refresh_inspected();
+        match frame {
+            Some(ts) => self.narrator.played(&self.sim, ts),
+            None if stepped => self.narrator.stepped(&self.sim),
+            None => self.narrator.skip(&self.sim),
+        }
         let every = LEDGER_EVERY_MS.max(20.0 * self.ledger_cost);
         if changed && frame.is_none_or(|ts| ts - self.ledger_at >= every) {
             let started = wall_ms();
@@ -828,10 +915,13 @@ impl Component for App {
                                 <>
                                     { fault_toggle(link, b, self.sim.broker_down(b), "inspector-", lang) }
                                     <button id={format!("inspector-slow-{b}")} title={lang.pick(SLOW_TITLE.0, SLOW_TITLE.1)}
+                                        aria-label={broker_action(b, "slow its fetches", "fetch 느리게", lang)}
                                         onclick={link.callback(move |_| Msg::Fault(FaultKind::SlowFollower, b))}>{ lang.pick("slow fetch", "느린 fetch") }</button>
                                     <button title={lang.pick(LOSE_REQ_TITLE.0, LOSE_REQ_TITLE.1)}
+                                        aria-label={broker_action(b, "lose the next request", "다음 요청 유실", lang)}
                                         onclick={link.callback(move |_| Msg::Fault(FaultKind::DropRequest, b))}>{ lang.pick("lose req", "요청 유실") }</button>
                                     <button title={lang.pick(LOSE_RESP_TITLE.0, LOSE_RESP_TITLE.1)}
+                                        aria-label={broker_action(b, "lose the next response", "다음 응답 유실", lang)}
                                         onclick={link.callback(move |_| Msg::Fault(FaultKind::DropResponse, b))}>{ lang.pick("lose resp", "응답 유실") }</button>
                                 </>
                             }, link.callback(|_| Msg::CloseInspector), lang) }
@@ -883,10 +973,13 @@ impl Component for App {
                                 <div class="fault-row">
                                     <span class="small">{ match lang { Lang::En => format!("broker {b}"), Lang::Ko => format!("브로커 {b}") } }</span>
                                     <button id={format!("drop-request-{b}")} title={lang.pick(LOSE_REQ_TITLE.0, LOSE_REQ_TITLE.1)}
+                                        aria-label={broker_action(b, "lose the next request", "다음 요청 유실", lang)}
                                         onclick={link.callback(move |_| Msg::Fault(FaultKind::DropRequest, b))}>{ lang.pick("lose req", "요청 유실") }</button>
                                     <button id={format!("drop-response-{b}")} title={lang.pick(LOSE_RESP_TITLE.0, LOSE_RESP_TITLE.1)}
+                                        aria-label={broker_action(b, "lose the next response", "다음 응답 유실", lang)}
                                         onclick={link.callback(move |_| Msg::Fault(FaultKind::DropResponse, b))}>{ lang.pick("lose resp", "응답 유실") }</button>
                                     <button id={format!("slow-follower-{b}")} title={lang.pick(SLOW_TITLE.0, SLOW_TITLE.1)}
+                                        aria-label={broker_action(b, "slow its fetches", "fetch 느리게", lang)}
                                         onclick={link.callback(move |_| Msg::Fault(FaultKind::SlowFollower, b))}>{ lang.pick("slow fetch", "느린 fetch") }</button>
                                     { fault_toggle(link, b, self.sim.broker_down(b), "", lang) }
                                 </div>
@@ -948,16 +1041,29 @@ impl Component for App {
                             <span class="mname">{ lang.pick("duplicated · reordered · lost", "중복 · 순서 뒤바뀜 · 유실") }</span>
                         </div>
                     </div>
-                    <div class="events" aria-live="off">
-                        <h3>{ lang.pick("Events", "이벤트") }</h3>
+                    <div class="events" role="region" aria-labelledby="events-title">
+                        <div class="events-head">
+                            <h3 id="events-title">{ lang.pick("Events", "이벤트") }</h3>
+                            <button id="narrate" class="narrate" aria-pressed={self.narrator.on.to_string()}
+                                title={lang.pick("read notable events aloud as they happen (a screen reader's live region): faults, elections, failures, transaction steps; every event when stepping",
+                                    "주요 이벤트를 일어날 때마다 읽어 줌 (스크린 리더의 라이브 영역): 장애, 리더 선출, 실패, 트랜잭션 단계. 한 단계씩 진행할 때는 모든 이벤트")}
+                                onclick={link.callback(|_| Msg::Narrate)}>{ lang.pick("narrate", "읽어 주기") }</button>
+                        </div>
                         <ol>
                             { for events.into_iter().map(|(t, text)| html! {
                                 <li><span class="mono t">{ t }</span>{ text }</li>
                             }) }
                         </ol>
+                        // Always in the page, so that a screen reader is already watching it
+                        // when the first line arrives.
+                        <ol id="narration" class="sr-only" aria-live="polite" aria-label={lang.pick("narrated events", "읽어 주는 이벤트")}>
+                            { for self.narrator.lines().map(|(at, e)| html! {
+                                <li>{ format!("{:.3} s: {}", *at as f64 / 1000.0, describe(&self.sim, e, lang)) }</li>
+                            }) }
+                        </ol>
                     </div>
-                    <div class="facts">
-                        <h3>{ lang.pick("What Kafka does here", "여기서 Kafka가 실제로 하는 일") }</h3>
+                    <div class="facts" role="region" aria-labelledby="facts-title">
+                        <h3 id="facts-title">{ lang.pick("What Kafka does here", "여기서 Kafka가 실제로 하는 일") }</h3>
                         <ul>
                             <li>{ match (lang, idempotent) {
                                 (Lang::En, true) => format!("enable.idempotence: on in {version} — on by default since 3.0 (the notes say false)."),
@@ -986,6 +1092,7 @@ impl Component for App {
             self.html_cost = wall_ms() - stats.painted;
             stats.report();
         }
+        self.move_focus();
     }
 }
 
@@ -1036,13 +1143,33 @@ fn fault_toggle(
             ),
         )
     };
+    let crash_name = if crashed {
+        ("restart", "재시작")
+    } else {
+        ("crash", "다운시키기")
+    };
+    let cut_name = if isolated {
+        ("heal: reconnect to the network", "네트워크 복구")
+    } else {
+        ("cut off from the network", "네트워크에서 격리")
+    };
     html! {
         <>
             <button id={format!("{prefix}crash-{b}")} title={crash_title} class={if crashed { "down" } else { "" }}
+                aria-label={broker_action(b, crash_name.0, crash_name.1, lang)}
                 onclick={link.callback(move |_| Msg::Fault(crash, b))}>{ crash_text }</button>
             <button id={format!("{prefix}isolate-{b}")} title={cut_title} class={if isolated { "down" } else { "" }}
+                aria-label={broker_action(b, cut_name.0, cut_name.1, lang)}
                 onclick={link.callback(move |_| Msg::Fault(cut, b))}>{ cut_text }</button>
         </>
+    }
+}
+
+/// A per-broker fault button's accessible name: the broker, then the action.
+fn broker_action(b: u32, en: &str, ko: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("broker {b}: {en}"),
+        Lang::Ko => format!("브로커 {b}: {ko}"),
     }
 }
 

@@ -1,9 +1,11 @@
-//! The event log: one sentence per trace event, in English and in Korean.
+//! The event log: one sentence per trace event, in English and in Korean; and the
+//! narrator, which hands a screen reader the notable ones at a pace it can follow.
 
 use crate::i18n::Lang;
 use kafka_lab::net::TransactionResult;
 use kafka_lab::trace::TraceEvent;
 use kafka_lab::Simulation;
+use std::collections::VecDeque;
 
 /// `say!(lang, "english {x}", "한국어 {x}")`: the sentence in the language on screen, with
 /// the values captured from the arm's bindings.
@@ -640,5 +642,106 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
                 "컨슈머 {c}: {tp}의 오프셋 {from}이 로그에 없음 (잘림) — auto.offset.reset으로 {to}부터 읽음"
             )
         }
+    }
+}
+/// Whether a screen reader should hear `event` while the run plays: faults, failures,
+/// elections, fencing and transaction steps, not the per-record stream (sends, appends,
+/// fetches, high watermarks, polls) nor the routine requests that follow each step
+/// (metadata, ISR proposals, role changes, the transaction manager's requests), which no
+/// one could follow aloud.
+pub fn notable(event: &TraceEvent) -> bool {
+    !matches!(
+        event,
+        TraceEvent::Send { .. }
+            | TraceEvent::RequestSent { .. }
+            | TraceEvent::Appended { .. }
+            | TraceEvent::HighWatermark { .. }
+            | TraceEvent::Replicated { .. }
+            | TraceEvent::BatchCompleted { .. }
+            | TraceEvent::Consumed { .. }
+            | TraceEvent::MetadataRequested { .. }
+            | TraceEvent::MetadataUpdated { .. }
+            | TraceEvent::IsrProposed { .. }
+            | TraceEvent::BecameLeaderOrFollower { .. }
+            | TraceEvent::TxnClientState { .. }
+            | TraceEvent::TxnRequestSent { .. }
+            | TraceEvent::TxnResponseReceived { .. }
+            | TraceEvent::TxnLogAppend { .. }
+            | TraceEvent::TxnVerificationSent { .. }
+            | TraceEvent::TxnVerificationAnswered { .. }
+    )
+}
+
+/// While playing, at most one announcement per this many ms of wall time.
+const NARRATE_EVERY_MS: f64 = 2000.0;
+/// How many announcements the live region keeps.
+const NARRATED: usize = 4;
+
+/// The narrated event list: what a screen reader is handed, in an `aria-live` region.
+#[derive(Default)]
+pub struct Narrator {
+    pub on: bool,
+    /// Events the simulation had traced when the narrator last looked.
+    seen: u64,
+    /// Wall time of the last announcement while playing.
+    spoken_at: Option<f64>,
+    /// The latest announcements, oldest first (rendered in the language on screen).
+    lines: VecDeque<(u64, TraceEvent)>,
+}
+
+impl Narrator {
+    pub fn toggle(&mut self, sim: &Simulation) {
+        self.on = !self.on;
+        self.lines.clear();
+        self.skip(sim);
+    }
+
+    /// The events traced since the narrator last looked, newest first.
+    fn new_events<'a>(&self, sim: &'a Simulation) -> impl Iterator<Item = &'a (u64, TraceEvent)> {
+        let new = sim.events_traced().saturating_sub(self.seen);
+        sim.recent_events().rev().take(new as usize)
+    }
+
+    fn say(&mut self, event: (u64, TraceEvent)) {
+        if self.lines.len() == NARRATED {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(event);
+    }
+
+    /// After a step: every event it traced, notable or not (the user is following closely).
+    pub fn stepped(&mut self, sim: &Simulation) {
+        if self.on {
+            let new: Vec<_> = self.new_events(sim).cloned().collect();
+            for event in new.into_iter().rev() {
+                self.say(event);
+            }
+        }
+        self.skip(sim);
+    }
+
+    /// While playing, at wall time `now`: the newest notable event since the last
+    /// announcement, once `NARRATE_EVERY_MS` have passed; the others are let go.
+    pub fn played(&mut self, sim: &Simulation, now: f64) {
+        if !self.on {
+            return self.skip(sim);
+        }
+        if self.spoken_at.is_some_and(|t| now - t < NARRATE_EVERY_MS) {
+            return;
+        }
+        if let Some(event) = self.new_events(sim).find(|(_, e)| notable(e)).cloned() {
+            self.say(event);
+            self.spoken_at = Some(now);
+        }
+        self.skip(sim);
+    }
+
+    /// After a jump (a replay, a seek, a step back): nothing to announce.
+    pub fn skip(&mut self, sim: &Simulation) {
+        self.seen = sim.events_traced();
+    }
+
+    pub fn lines(&self) -> impl Iterator<Item = &(u64, TraceEvent)> {
+        self.lines.iter()
     }
 }

@@ -214,7 +214,7 @@ pub fn inspector(
         }
     });
     html! {
-        <section class="inspector" id="inspector" aria-label={lang.pick("batch inspector", "배치 인스펙터")}>
+        <section class="inspector" id="inspector" tabindex="-1" aria-label={lang.pick("batch inspector", "배치 인스펙터")}>
             <header>
                 <h3>{ match lang {
                     Lang::En => format!("Batch {} · {topic}-{}", batch.id, batch.tp.partition),
@@ -397,7 +397,7 @@ pub fn replica_inspector(
         }
     };
     html! {
-        <section class="inspector" id="replica-inspector" aria-label={lang.pick("replica inspector", "복제본 인스펙터")}>
+        <section class="inspector" id="replica-inspector" tabindex="-1" aria-label={lang.pick("replica inspector", "복제본 인스펙터")}>
             <header>
                 <h3>{ match (lang, r.is_leader()) {
                     (Lang::En, true) => format!("{name} on broker {broker} · leader"),
@@ -524,7 +524,7 @@ pub fn broker_inspector(
         }
     };
     html! {
-        <section class="inspector" id="broker-inspector" aria-label={lang.pick("broker inspector", "브로커 인스펙터")}>
+        <section class="inspector" id="broker-inspector" tabindex="-1" aria-label={lang.pick("broker inspector", "브로커 인스펙터")}>
             <header>
                 <h3>{ format!("{} {broker}", lang.pick("Broker", "브로커")) }</h3>
                 { close_button(on_close, lang) }

@@ -253,8 +253,13 @@ fn accumulator(
                 };
                 let id = b.id;
                 let onclick = on_inspect.reform(move |_: MouseEvent| Inspect::Batch(id));
+                let label = match lang {
+                    Lang::En => format!("batch {id} of {topic}-{part}: {} records, {} of {} bytes — open in the inspector", b.records.len(), b.size_in_bytes, b.write_limit),
+                    Lang::Ko => format!("{topic}-{part}의 배치 {id}: 레코드 {}개, {} / {} 바이트 — 인스펙터에서 보기", b.records.len(), b.size_in_bytes, b.write_limit),
+                };
                 html! {
-                    <g class="batch" data-batch={b.id.to_string()} {onclick}>
+                    <g class="batch" data-batch={b.id.to_string()} {onclick} tabindex="0" role="button" aria-label={label}
+                        onkeydown={on_key(on_inspect, Inspect::Batch(id))}>
                         <title>{ match lang {
                             Lang::En => format!("batch {} · {} records · {} / {} bytes{}", b.id, b.records.len(), b.size_in_bytes, b.write_limit, if full { " · full" } else { "" }),
                             Lang::Ko => format!("배치 {} · 레코드 {}개 · {} / {} 바이트{}", b.id, b.records.len(), b.size_in_bytes, b.write_limit, if full { " · 가득 참" } else { "" }),
@@ -488,8 +493,19 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
             };
             let (b, tp) = (broker.id, part.tp);
             let onclick = on_inspect.reform(move |_: MouseEvent| Inspect::Replica(b, tp));
+            let name = sim.cluster().display(tp);
+            let leo = part.log.log_end_offset();
+            let label = match (lang, leader) {
+                (Lang::En, true) => format!("{name} on broker {b}, leader, LEO {leo}, high watermark {hw} — open in the inspector"),
+                (Lang::En, false) => format!("{name} on broker {b}, follower, LEO {leo}, high watermark {hw} — open in the inspector"),
+                (Lang::Ko, true) => format!("브로커 {b}의 {name}, 리더, LEO {leo}, 하이 워터마크 {hw} — 인스펙터에서 보기"),
+                (Lang::Ko, false) => format!("브로커 {b}의 {name}, 팔로워, LEO {leo}, 하이 워터마크 {hw} — 인스펙터에서 보기"),
+            };
             html! {
-                <g class={if leader { "log leader" } else { "log follower" }} {onclick} data-partition={part.tp.partition.to_string()} data-role={if leader { "leader" } else { "follower" }}>
+                <g class={if leader { "log leader" } else { "log follower" }} {onclick} data-partition={part.tp.partition.to_string()} data-role={if leader { "leader" } else { "follower" }}
+                    tabindex="0" role="button" aria-label={label} onkeydown={on_key(on_inspect, Inspect::Replica(b, tp))}>
+                    // The focus ring's outline: the whole row.
+                    <rect x={(BROKER_X + 4.0).to_string()} y={(y - 12.0).to_string()} width={(BROKER_W - 8.0).to_string()} height="20" rx="4" class="hit"/>
                     <title>{ match (leader, lang) {
                         (true, Lang::En) => "leader replica: takes produce requests, keeps the ISR, moves the high watermark",
                         (true, Lang::Ko) => "리더 복제본: produce 요청을 받고, ISR을 관리하고, 하이 워터마크를 올림",
@@ -559,7 +575,12 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
         html! {
             <g class={class} data-broker={broker.id.to_string()} data-state={if crashed { "crashed" } else if isolated { "isolated" } else if fenced { "fenced" } else { "up" }}>
                 <rect x={BROKER_X.to_string()} y={top.to_string()} width={BROKER_W.to_string()} height={h.to_string()} rx="10" class="box broker-box"/>
-                <g class="broker-head" onclick={on_inspect.reform(move |_: MouseEvent| Inspect::Broker(id))}>
+                <g class="broker-head" onclick={on_inspect.reform(move |_: MouseEvent| Inspect::Broker(id))}
+                    tabindex="0" role="button" onkeydown={on_key(on_inspect, Inspect::Broker(id))}
+                    aria-label={match lang {
+                        Lang::En => format!("Broker {id}: {status} — its state, and faults to inject"),
+                        Lang::Ko => format!("브로커 {id}: {status} — 상태 보기와 장애 주입"),
+                    }}>
                     <title>{ lang.pick("click: this broker's state, and crash / restart / slow / cut it off", "클릭: 이 브로커의 상태를 보고 다운·재시작·느린 fetch·격리를 일으킴") }</title>
                     <rect x={BROKER_X.to_string()} y={top.to_string()} width={BROKER_W.to_string()} height="28" rx="10" class="hit"/>
                     <text x={(BROKER_X + 10.0).to_string()} y={(top + 20.0).to_string()} class="strong small">{ format!("{} {} ▾", lang.pick("Broker", "브로커"), broker.id) }</text>
@@ -625,6 +646,19 @@ fn recent_verdict(
             }
             _ => None,
         })
+}
+
+/// Enter or Space on a focused stage element does what a click does.
+fn on_key(on_inspect: &Callback<Inspect>, what: Inspect) -> Callback<KeyboardEvent> {
+    let on_inspect = on_inspect.clone();
+    Callback::from(move |e: KeyboardEvent| {
+        if matches!(e.key().as_str(), "Enter" | " ") {
+            // Space would scroll the page, and the document's handler would play/pause.
+            e.prevent_default();
+            e.stop_propagation();
+            on_inspect.emit(what);
+        }
+    })
 }
 
 /// The whole stage at virtual time `t`.
