@@ -83,7 +83,14 @@ fn property_row(
     lang: Lang,
 ) -> Html {
     let v = w.version();
-    let id = control_id(doc.name);
+    // The consumer shares names with the producer (retry.backoff.ms): ids stay unique, so
+    // that each select keeps its label.
+    let id = match section {
+        Section::Consumer if PRODUCER_DOCS.iter().any(|d| d.name == doc.name) => {
+            format!("consumer-{}", control_id(doc.name))
+        }
+        _ => control_id(doc.name),
+    };
     let hint = lang.pick(doc.en, doc.ko);
     let Some(default) = section.default(doc.name, v) else {
         let since = doc.name.starts_with("partitioner.");
