@@ -74,7 +74,8 @@ pub enum Msg {
 
 /// Where keyboard focus goes once the page has rendered.
 enum Focus {
-    /// Into the inspector just opened from the keyboard.
+    /// Into the inspector just opened, if opened from the keyboard (either way, the
+    /// inspector is scrolled into view).
     Inspector,
     /// Back to the stage element that opened the inspector just closed.
     Opener(String),
@@ -313,6 +314,20 @@ impl App {
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };
+        // Wherever it was opened from, an inspector is brought on screen: at 1280×720 it
+        // renders below the stage, where a click would otherwise seem to do nothing.
+        if matches!(focus, Focus::Inspector) {
+            if let Some(inspector) = document.query_selector(".inspector").ok().flatten() {
+                let options = web_sys::ScrollIntoViewOptions::new();
+                options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                options.set_behavior(if self.reduced_motion {
+                    web_sys::ScrollBehavior::Instant
+                } else {
+                    web_sys::ScrollBehavior::Smooth
+                });
+                inspector.scroll_into_view_with_scroll_into_view_options(&options);
+            }
+        }
         let active = document.active_element();
         let target = match focus {
             Focus::Inspector => active
