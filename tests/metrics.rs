@@ -171,6 +171,23 @@ fn the_series_are_a_pure_function_of_the_run() {
                 stepped.step();
             }
         }
+        // A run replayed to a number of steps and paused later reads what a run paused
+        // there read (the app's step back).
+        let mut paused = sim(&json);
+        paused.run_until(1234);
+        let mut replayed = sim(&json);
+        while replayed.steps() < paused.steps() && replayed.step() {}
+        replayed.sample_until(1234);
+        assert_eq!(
+            replayed.sampler().closed(),
+            paused.sampler().closed(),
+            "{name}"
+        );
+        let k = paused.sampler().closed() - 1;
+        assert_eq!(
+            replayed.sampler().ledger.at(k),
+            paused.sampler().ledger.at(k)
+        );
         stepped.run();
         jumped.run();
         for other in [&stepped, &jumped] {

@@ -803,6 +803,16 @@ impl Simulation {
         &self.sampler
     }
 
+    /// Closes the metrics windows a run paused at `t` has closed, without processing any
+    /// event: those ending by `t` and by the next pending event. A run replayed to a
+    /// number of steps (the app's step back) then shows the charts of one paused at `t`.
+    pub fn sample_until(&mut self, t: u64) {
+        let next = self.next_event_at().unwrap_or(u64::MAX);
+        if self.stalled_at.is_none() {
+            self.close_windows(t.min(next).min(self.scenario.until_ms));
+        }
+    }
+
     /// Closes every metrics window that ends at or before `t`, reading the gauges as the
     /// events before its end left them.
     fn close_windows(&mut self, t: u64) {

@@ -5,8 +5,14 @@ import assert from 'node:assert/strict';
 import { withPage, ARTIFACTS } from './helpers.mjs';
 
 const count = (page, sel) => page.locator(sel).count();
+// A chart's current value (the last closed metrics window) or a total beside it.
 const metric = async (page, name) =>
-  Number((await page.locator(`.metric:has(.mname:text-is("${name}")) .value`).innerText()).replace(/[^\d.]/g, ''));
+  Number((await page.locator(`[data-metric="${name}"]`).innerText()).replace(/[^\d.]/g, ''));
+const seek = (page, t) => page.evaluate((t) => {
+  const s = document.querySelector('#scrubber');
+  s.value = String(t);
+  s.dispatchEvent(new Event('input', { bubbles: true }));
+}, t);
 
 test('loads, plays and reacts to partitions and linger.ms', async () => {
   await withPage(async ({ page, url, errors }) => {
@@ -31,6 +37,7 @@ test('loads, plays and reacts to partitions and linger.ms', async () => {
     await page.selectOption('#rate', '1000');
     await page.selectOption('#batch-size', '16384');
     await page.selectOption('#linger-ms', '0');
+    await seek(page, 3000); // the charts' measure: the last second's windows
     const eager = await metric(page, 'records-per-request-avg');
     await page.selectOption('#linger-ms', '500');
     const lazy = await metric(page, 'records-per-request-avg');
@@ -106,7 +113,7 @@ test('a lost response duplicates and reorders without idempotence, never with it
     // Same run, same fault, idempotent producer: the leader drops the retried copy.
     await page.selectOption('#enable-idempotence', 'true');
     assert.equal((await page.locator('#ledger .value').innerText()).replace(/\s/g, ''), '0·0·0');
-    assert.ok(Number(await page.locator('.metric:has(.mname:text-is("record-retry-total")) .value').innerText()) > 0,
+    assert.ok(await metric(page, 'record-retry-total') > 0,
       'the batch was still retried');
     assert.deepEqual(errors, []);
   });

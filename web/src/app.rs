@@ -1,6 +1,7 @@
 //! The app: owns the simulation and the controls; messages are the user's intent and
 //! the animation clock. `view` only reads; `update` is the one place state changes.
 
+use crate::charts::{ChartData, Charts};
 use crate::events::{describe, Narrator};
 use crate::facts::{
     delivery_facts, mode_fact, moved_keys, partitioner_facts, replication_facts, transaction_facts,
@@ -26,6 +27,7 @@ use kafka_lab::scenario::SendMode;
 use kafka_lab::serializer::Serializer;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab::Simulation;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
@@ -108,6 +110,8 @@ pub struct App {
     ledger: Ledger,
     ledger_at: f64,
     ledger_cost: f64,
+    /// The charts' series, read again when a metrics window closes or the run changes.
+    charts: Rc<ChartData>,
     /// Where each Step ▸ started: (events processed, time on screen), so that ◂ Step
     /// returns to exactly that picture.
     history: Vec<(u64, f64)>,
@@ -615,8 +619,9 @@ impl App {
                     None => previous_event(&self.workload, &self.sim).map(|s| (s, None)),
                 };
                 if let Some((steps, shown)) = back {
-                    if let Some(sim) = replay_steps(&self.workload, steps) {
+                    if let Some(mut sim) = replay_steps(&self.workload, steps) {
                         self.display_ms = shown.unwrap_or(sim.now() as f64);
+                        sim.sample_until(self.display_ms.floor() as u64);
                         self.sim = sim;
                     }
                 }
@@ -695,6 +700,7 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let workload = Workload::default();
         let sim = build(&workload).expect("the default workload is valid");
+        let charts = Rc::new(ChartData::of(&sim));
         let lang = Lang::load();
         lang.apply_to_document();
         let mut app = App {
@@ -719,6 +725,7 @@ impl Component for App {
             ledger: Ledger::default(),
             ledger_at: 0.0,
             ledger_cost: 0.0,
+            charts,
             history: Vec::new(),
             reduced_motion: reduced_motion_query().is_some_and(|q| q.matches()),
             _motion_query: reduced_motion_query().map(|q| {
@@ -777,6 +784,14 @@ impl Component for App {
             self.ledger_cost = wall_ms() - started;
             self.ledger_at = frame.unwrap_or(self.ledger_at);
         }
+        // A frame changes the charts only when it closes a window; anything else may have
+        // replaced the run.
+        if frame.is_none() || self.sim.sampler().closed() != self.charts.closed() {
+            let data = ChartData::of(&self.sim);
+            if data != *self.charts {
+                self.charts = Rc::new(data);
+            }
+        }
         changed
     }
 
@@ -814,9 +829,6 @@ impl Component for App {
                 .collect()
         };
         let producer = self.sim.producers().first();
-        let metrics = producer.map(|p| p.metrics_report());
-        let ledger = &self.ledger;
-        let (acked, sent) = (ledger.acked, ledger.records);
         let notes = producer.map(|p| p.config.notes.clone()).unwrap_or_default();
         let idempotent = producer.is_some_and(|p| p.config.idempotence);
         let facts = producer
@@ -848,9 +860,6 @@ impl Component for App {
                 )
             })
             .collect();
-        let metric = |name: &'static str, value: String| {
-            html! { <div class="metric"><span class="value">{ value }</span><span class="mname mono">{ name }</span></div> }
-        };
         let speed_change = link.callback(|e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             Msg::Speed(input.value())
@@ -1037,24 +1046,16 @@ impl Component for App {
                     </aside>
                 </main>
                 <section class="bottom" aria-label={lang.pick("metrics, events and facts", "메트릭·이벤트·설명")}>
-                    <div class="metrics" role="group" aria-label={lang.pick("producer metrics", "프로듀서 메트릭")}>
-                        { metric("record-send-total", metrics.as_ref().map_or(0, |m| m.record_send_total).to_string()) }
-                        { metric("request-total", metrics.as_ref().map_or(0, |m| m.request_total).to_string()) }
-                        { metric("records-per-request-avg", format!("{:.2}", metrics.as_ref().map_or(0.0, |m| m.records_per_request_avg))) }
-                        { metric("batch-size-avg", format!("{:.0} B", metrics.as_ref().map_or(0.0, |m| m.batch_size_avg))) }
-                        { metric("request-latency-avg", format!("{:.1} ms", metrics.as_ref().map_or(0.0, |m| m.request_latency_avg))) }
-                        <div class="metric">
-                            <span class="value">{ format!("{acked} / {sent}") }</span>
-                            <span class="mname">{ lang.pick("acked / sent", "확인 / 전송") }</span>
-                        </div>
-                        { metric("record-retry-total", metrics.as_ref().map_or(0, |m| m.record_retry_total).to_string()) }
-                        { metric("compression-rate-avg", format!("{:.3}", metrics.as_ref().map_or(0.0, |m| m.compression_rate_avg))) }
-                        <div class="metric ledger" id="ledger"
-                            title={lang.pick("from the committed logs: extra copies, records out of send order, acknowledged but missing",
-                                "커밋된 로그 기준: 여분의 복사본, 보낸 순서와 다르게 저장된 레코드, 확인받았지만 사라진 레코드")}>
-                            <span class="value">{ format!("{} · {} · {}", ledger.duplicated, ledger.reordered, ledger.lost) }</span>
-                            <span class="mname">{ lang.pick("duplicated · reordered · lost", "중복 · 순서 뒤바뀜 · 유실") }</span>
-                        </div>
+                    <div class="charts-wrap" role="group" aria-label={lang.pick("producer and broker metrics", "프로듀서·브로커 메트릭")}
+                        style={format!("--cursor: {:.4}", self.charts.cursor(self.display_ms))}>
+                        <h3>{ lang.pick("Metrics", "메트릭") }
+                            <span class="charts-about">{ match lang {
+                                Lang::En => "per 100 ms of virtual time, each over the last 10 windows — ",
+                                Lang::Ko => "가상 시간 100ms마다, 최근 10개 창으로 계산 — ",
+                            } }<span class="mono">{ "metrics.sample.window.ms=100, metrics.num.samples=10" }</span>
+                            { lang.pick(" (Kafka's defaults: 30000 × 2)", " (카프카 기본값 30000 × 2)") }</span>
+                        </h3>
+                        <Charts data={self.charts.clone()} lang={lang} />
                     </div>
                     <div class="events" role="region" aria-labelledby="events-title">
                         <div class="events-head">

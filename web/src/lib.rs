@@ -1,6 +1,7 @@
 //! Kafka Lab in the browser: renders the core's state and forwards the user's intent.
 
 pub mod app;
+pub mod charts;
 pub mod events;
 pub mod facts;
 pub mod i18n;
