@@ -2,6 +2,10 @@
 //! the animation clock. `view` only reads; `update` is the one place state changes.
 
 use crate::charts::{ChartData, Charts};
+use crate::controls::{
+    broker_action, fault_toggle, ControlCallbacks, Controls, LOSE_REQ_TITLE, LOSE_RESP_TITLE,
+    SLOW_TITLE,
+};
 use crate::events::{describe, Narrator};
 use crate::facts::{
     delivery_facts, mode_fact, moved_keys, partitioner_facts, replication_facts, transaction_facts,
@@ -11,11 +15,10 @@ use crate::i18n::Lang;
 use crate::inspector::{broker_inspector, find_batch, inspector, replica_inspector, Inspect};
 use crate::lifecycle::lifecycle_inspector;
 use crate::painter::{paint, Motion};
-use crate::panel::{consumer_panel as consumer_config_panel, producer_panel, topic_panel};
 use crate::stage::stage;
 use crate::txn::{consumers_panel, transactions_panel};
 use crate::workload::{
-    Fault, FaultKind, KeyPattern, Setting, SettingError, TxnKind, TxnStep, Workload, BROKERS, MODES,
+    Fault, FaultKind, KeyPattern, Setting, SettingError, TxnKind, TxnStep, Workload, BROKERS,
 };
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_render::{request_animation_frame, AnimationFrame};
@@ -23,9 +26,7 @@ use kafka_lab::config::IsolationLevel;
 use kafka_lab::ledger::Ledger;
 use kafka_lab::metadata::TopicPartition;
 use kafka_lab::producer::accumulator::ProducerBatch;
-use kafka_lab::scenario::SendMode;
 use kafka_lab::serializer::Serializer;
-use kafka_lab::version::KafkaVersion;
 use kafka_lab::Simulation;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -50,6 +51,9 @@ pub const SPEEDS: [(f64, &str, &str); 11] = [
 
 pub enum Msg {
     Frame(f64),
+    /// Re-render the HTML of a playing run, in a task of its own after the animation
+    /// frame that asked for it (with that frame's timestamp).
+    Html(f64),
     TogglePlay,
     Step,
     /// Back to the moment before the last event (a replay from t = 0, exact).
@@ -84,7 +88,9 @@ enum Focus {
 }
 
 pub struct App {
-    workload: Workload,
+    workload: Rc<Workload>,
+    /// The settings aside's callbacks, made once (see `ControlCallbacks`).
+    callbacks: ControlCallbacks,
     sim: Simulation,
     /// Virtual time on screen, in fractional ms; the simulation has run to its floor.
     display_ms: f64,
@@ -122,6 +128,9 @@ pub struct App {
     /// `prefers-reduced-motion: reduce`, kept current by `_motion_query`.
     reduced_motion: bool,
     _motion_query: Option<EventListener>,
+    /// The canvas's width in CSS pixels, as of the last re-render (a window resized
+    /// while playing shows within one HTML re-render).
+    canvas_width: f64,
     /// The canvas already shows this frame (painted before the HTML re-render, while
     /// the layout is clean): `rendered` need not paint it again.
     painted: bool,
@@ -206,6 +215,8 @@ fn wall_ms() -> f64 {
 /// One animation frame's work, in wall-clock ms from its start.
 #[derive(Clone, Copy)]
 struct FrameStats {
+    /// An HTML re-render between frames rather than an animation frame.
+    html: bool,
     started: f64,
     /// When the simulation had caught up, and when the canvas was painted.
     simulated: f64,
@@ -214,9 +225,10 @@ struct FrameStats {
 }
 
 impl FrameStats {
-    /// Hands the frame to `window.klFrameHook(workMs, drawn, simMs, paintMs)` when a page
-    /// defines it: the frame benchmark (bench/frame.mjs) does, nothing else. The rest of
-    /// the work is the HTML (and now and then the ledger).
+    /// Hands the frame to `window.klFrameHook(workMs, drawn, simMs, paintMs, html)` when a
+    /// page defines it: the frame benchmark (bench/frame.mjs) does, nothing else. Of a
+    /// frame the rest of the work is the Yew update; of an HTML re-render (`html` = 1),
+    /// all of it is (with now and then the ledger).
     fn report(self) {
         let Some(window) = web_sys::window() else {
             return;
@@ -230,6 +242,7 @@ impl FrameStats {
                 self.drawn as f64,
                 self.simulated - self.started,
                 self.painted - self.simulated,
+                if self.html { 1.0 } else { 0.0 },
             ];
             let args: js_sys::Array = args.iter().map(|&v| JsValue::from_f64(v)).collect();
             hook.apply(&JsValue::NULL, &args).ok();
@@ -274,13 +287,6 @@ fn opener_selector(what: Inspect) -> Option<String> {
         Inspect::Broker(b) => Some(format!(".broker[data-broker=\"{b}\"] .broker-head")),
         Inspect::Record { .. } | Inspect::Request { .. } | Inspect::ProducerState { .. } => None,
     }
-}
-
-fn mode_id(mode: SendMode) -> &'static str {
-    MODES
-        .iter()
-        .find(|(m, _, _, _)| *m == mode)
-        .map_or("async", |(_, id, _, _)| id)
 }
 
 /// Which of the workload's keys hash elsewhere after the partition count changed.
@@ -363,7 +369,7 @@ impl App {
         let Some(canvas) = self.canvas.cast::<HtmlCanvasElement>() else {
             return 0;
         };
-        let width = canvas.client_width() as f64;
+        let width = self.canvas_width;
         if width <= 0.0 {
             return 0;
         }
@@ -419,7 +425,7 @@ impl App {
         match build(&workload) {
             Ok(mut sim) => {
                 sim.run_until(self.display_ms.floor() as u64);
-                self.workload = workload;
+                self.workload = Rc::new(workload);
                 self.sim = sim;
                 self.error = None;
                 self.inspected = None;
@@ -494,7 +500,7 @@ impl App {
                 true
             }
             Msg::Fault(kind, broker) => {
-                let mut workload = self.workload.clone();
+                let mut workload = (*self.workload).clone();
                 workload.faults.push(Fault {
                     at_ms: self.display_ms.floor() as u64,
                     kind,
@@ -513,13 +519,13 @@ impl App {
                 true
             }
             Msg::ClearFaults => {
-                let mut workload = self.workload.clone();
+                let mut workload = (*self.workload).clone();
                 workload.faults.clear();
                 self.replay(workload);
                 true
             }
             Msg::Txn(kind) => {
-                let mut workload = self.workload.clone();
+                let mut workload = (*self.workload).clone();
                 // The offsets to send are the read_committed consumer's positions now.
                 let offsets = match kind {
                     TxnKind::SendOffsets => self
@@ -575,20 +581,43 @@ impl App {
                 let drawn = self.paint();
                 self.painted = true;
                 let stats = FrameStats {
+                    html: false,
                     started,
                     simulated,
                     painted: wall_ms(),
                     drawn,
                 };
-                let every = HTML_EVERY_MS.max(5.0 * self.html_cost);
-                let render = !self.playing || ts - self.html_at >= every;
-                if render {
-                    self.html_at = ts;
-                    self.frame_stats = Some(stats);
-                } else {
-                    stats.report();
+                stats.report();
+                if !self.playing {
+                    return true;
                 }
-                render
+                // While playing, the HTML re-renders in a task after this frame: the frame
+                // stays short (simulation and canvas), and the diff runs between frames
+                // (only its style and layout land in the next one).
+                let every = HTML_EVERY_MS.max(5.0 * self.html_cost);
+                if ts - self.html_at >= every {
+                    self.html_at = ts;
+                    let link = ctx.link().clone();
+                    let task = wasm_bindgen::closure::Closure::once_into_js(move || {
+                        link.send_message(Msg::Html(ts))
+                    });
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.set_timeout_with_callback(task.unchecked_ref());
+                    }
+                }
+                false
+            }
+            Msg::Html(_) => {
+                let now = wall_ms();
+                self.painted = true;
+                self.frame_stats = Some(FrameStats {
+                    html: true,
+                    started: now,
+                    simulated: now,
+                    painted: now,
+                    drawn: 0,
+                });
+                true
             }
             Msg::TogglePlay => {
                 self.history.clear();
@@ -679,7 +708,7 @@ impl App {
                         self.moved = old.filter(|&o| o != workload.partitions).map(|o| {
                             moved_keys(&workload.serialized_keys(), o, workload.partitions)
                         });
-                        self.workload = workload;
+                        self.workload = Rc::new(workload);
                         self.sim = sim;
                         self.error = None;
                         // Batch ids of the replay name other batches once settings differ.
@@ -703,12 +732,19 @@ impl Component for App {
         let charts = Rc::new(ChartData::of(&sim));
         let lang = Lang::load();
         lang.apply_to_document();
+        let link = ctx.link();
+        let callbacks = ControlCallbacks {
+            set: link.callback(Msg::Set),
+            fault: link.callback(|(kind, broker)| Msg::Fault(kind, broker)),
+            clear_faults: link.callback(|_| Msg::ClearFaults),
+        };
         let mut app = App {
+            callbacks,
             lang,
             narrator: Narrator::default(),
             opener: None,
             focus: None,
-            workload,
+            workload: Rc::new(workload),
             sim,
             display_ms: 0.0,
             playing: true,
@@ -738,6 +774,7 @@ impl Component for App {
                 })
             }),
             painted: false,
+            canvas_width: 0.0,
             frame_stats: None,
             html_at: f64::NEG_INFINITY,
             html_cost: 0.0,
@@ -765,14 +802,16 @@ impl Component for App {
         // on every frame; after anything else, at once. Only the HTML shows it, so only
         // for a re-render.
         let frame = match msg {
-            Msg::Frame(ts) => Some(ts),
+            Msg::Frame(ts) | Msg::Html(ts) => Some(ts),
             _ => None,
         };
-        let stepped = matches!(msg, Msg::Step);
+        let (stepped, html) = (matches!(msg, Msg::Step), matches!(msg, Msg::Html(_)));
         self.painted = false;
         let changed = self.apply(ctx, msg);
         self.refresh_inspected();
         match frame {
+            // The frame that asked for the re-render has narrated its events.
+            Some(_) if html => {}
             Some(ts) => self.narrator.played(&self.sim, ts),
             None if stepped => self.narrator.stepped(&self.sim),
             None => self.narrator.skip(&self.sim),
@@ -799,35 +838,6 @@ impl Component for App {
         let link = ctx.link();
         let w = &self.workload;
         let lang = self.lang;
-        // A control's name: Kafka's identifier as Kafka spells it (`ident`), or a label.
-        let select = |id: &'static str,
-                      (name, ident): (&str, bool),
-                      hint: &str,
-                      value: String,
-                      options: Vec<(String, String)>,
-                      make: fn(String) -> Setting| {
-            let onchange = link.callback(move |e: Event| {
-                let input: HtmlInputElement = e.target_unchecked_into();
-                Msg::Set(make(input.value()))
-            });
-            html! {
-                <label class="control" for={id}>
-                    <span class={if ident { "name mono" } else { "name" }}>{ name.to_string() }</span>
-                    <select id={id} {onchange}>
-                        { for options.into_iter().map(|(v, text)| html! {
-                            <option value={v.clone()} selected={v == value}>{ text }</option>
-                        }) }
-                    </select>
-                    <span class="hint">{ hint.to_string() }</span>
-                </label>
-            }
-        };
-        let opts = |values: &[u64]| -> Vec<(String, String)> {
-            values
-                .iter()
-                .map(|v| (v.to_string(), v.to_string()))
-                .collect()
-        };
         let producer = self.sim.producers().first();
         let notes = producer.map(|p| p.config.notes.clone()).unwrap_or_default();
         let idempotent = producer.is_some_and(|p| p.config.idempotence);
@@ -937,7 +947,7 @@ impl Component for App {
                         if let Some(b) = self.inspected_broker {
                             { broker_inspector(&self.sim, b, html! {
                                 <>
-                                    { fault_toggle(link, b, self.sim.broker_down(b), "inspector-", lang) }
+                                    { fault_toggle(&self.callbacks.fault, b, self.sim.broker_down(b), "inspector-", lang) }
                                     <button id={format!("inspector-slow-{b}")} title={lang.pick(SLOW_TITLE.0, SLOW_TITLE.1)}
                                         aria-label={broker_action(b, "slow its fetches", "fetch 느리게", lang)}
                                         onclick={link.callback(move |_| Msg::Fault(FaultKind::SlowFollower, b))}>{ lang.pick("slow fetch", "느린 fetch") }</button>
@@ -951,99 +961,9 @@ impl Component for App {
                             }, link.callback(|_| Msg::CloseInspector), lang) }
                         }
                     </div>
-                    <aside class="controls" aria-label={lang.pick("producer and workload settings", "프로듀서·워크로드 설정")}>
-                        { select("kafka-version", (lang.pick("Kafka version", "Kafka 버전"), false),
-                            lang.pick("defaults & behaviour of that release", "그 릴리스의 기본값과 동작"), w.kafka_version.clone(),
-                            KafkaVersion::supported_lines().map(|v| (v.clone(), v)).collect(), Setting::KafkaVersion) }
-                        <h2>{ lang.pick("Workload", "워크로드") }<small class="hint">{ lang.pick(" · the application, not a Kafka config", " · 애플리케이션 쪽, Kafka 설정 아님") }</small></h2>
-                        { select("keys", (lang.pick("keys", "키"), false), lang.pick("which keys send() uses", "send()에 넘기는 키"), w.keys.id().to_string(),
-                            KeyPattern::ALL.iter().map(|k| (k.id().to_string(), k.label(lang).to_string())).collect(), Setting::Keys) }
-                        { select("rate", (lang.pick("records/s", "초당 레코드"), false), lang.pick("send() calls per second", "초당 send() 호출 수"), w.rate.to_string(),
-                            opts(&[10, 50, 100, 200, 500, 1000, 5000, 10_000]), Setting::Rate) }
-                        { select("value-bytes", (lang.pick("value bytes", "값 크기 (바이트)"), false), lang.pick("size of each value", "레코드 값 하나의 크기"), w.value_bytes.to_string(),
-                            opts(&[10, 100, 1000]), Setting::ValueBytes) }
-                        { select("latency", (lang.pick("latency ms", "네트워크 지연 (ms)"), false), lang.pick("one way, every message", "메시지마다 한 방향 지연"), w.latency_ms.to_string(),
-                            opts(&[1, 5, 10, 50]), Setting::LatencyMs) }
-                        { select("send-mode", (lang.pick("send mode", "전송 방식"), false), lang.pick("how the app calls send()", "애플리케이션이 send()를 호출하는 방식"), mode_id(w.mode).to_string(),
-                            MODES.iter().map(|(_, id, en, ko)| (id.to_string(), lang.pick(en, ko).to_string())).collect(), Setting::Mode) }
-                        { select("transactions", (lang.pick("transactions", "트랜잭션"), false),
-                            lang.pick("transactional.id: the app begins, sends, commits or aborts", "transactional.id 설정: 애플리케이션이 시작·전송·커밋·중단을 직접 호출"),
-                            if w.transactions.is_some() { "on" } else { "off" }.to_string(),
-                            vec![("off".into(), lang.pick("off: a steady stream", "끔: 일정한 전송 흐름").into()),
-                                 ("on".into(), lang.pick("on: transactional.id set", "켬: transactional.id 설정").into())],
-                            |v| Setting::Transactions(v == "on")) }
-                        if let Some(e) = &self.error {
-                            <p class="error" role="alert" id="config-error">
-                                { match e.text(lang) {
-                                    Some(text) => html! { { text } },
-                                    None => html! { <>
-                                        { lang.pick("Kafka refuses these settings:", "Kafka가 이 설정을 거부함:") }<br/>
-                                        <code translate="no">{ match e { SettingError::Kafka(m) => m.clone(), _ => String::new() } }</code>
-                                    </> },
-                                } }
-                                <br/><small>{ lang.pick("Kept the last valid settings.", "마지막으로 유효했던 설정을 유지함.") }</small>
-                            </p>
-                        }
-                        <h2>{ lang.pick("Faults", "장애 주입") }</h2>
-                        <div class="faults" id="faults">
-                            <div class="fault-row">
-                                <button id="restart-producer"
-                                    title={lang.pick("the application restarts: a new producer instance with a new producer id re-sends every record it never saw acknowledged",
-                                        "애플리케이션 재시작: 새 프로듀서 인스턴스가 새 프로듀서 ID로, 확인(ack)을 못 받은 레코드를 모두 다시 보냄")}
-                                    onclick={link.callback(|_| Msg::Fault(FaultKind::RestartProducer, 0))}>{ lang.pick("restart producer", "프로듀서 재시작") }</button>
-                                <span class="hint small">{ lang.pick("new PID: a written record whose ack was lost lands twice", "새 PID: 기록됐지만 ack를 잃은 레코드가 두 번 저장됨") }</span>
-                            </div>
-                            { for (0..BROKERS).map(|b| html! {
-                                <div class="fault-row">
-                                    <span class="small">{ match lang { Lang::En => format!("broker {b}"), Lang::Ko => format!("브로커 {b}") } }</span>
-                                    <button id={format!("drop-request-{b}")} title={lang.pick(LOSE_REQ_TITLE.0, LOSE_REQ_TITLE.1)}
-                                        aria-label={broker_action(b, "lose the next request", "다음 요청 유실", lang)}
-                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::DropRequest, b))}>{ lang.pick("lose req", "요청 유실") }</button>
-                                    <button id={format!("drop-response-{b}")} title={lang.pick(LOSE_RESP_TITLE.0, LOSE_RESP_TITLE.1)}
-                                        aria-label={broker_action(b, "lose the next response", "다음 응답 유실", lang)}
-                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::DropResponse, b))}>{ lang.pick("lose resp", "응답 유실") }</button>
-                                    <button id={format!("slow-follower-{b}")} title={lang.pick(SLOW_TITLE.0, SLOW_TITLE.1)}
-                                        aria-label={broker_action(b, "slow its fetches", "fetch 느리게", lang)}
-                                        onclick={link.callback(move |_| Msg::Fault(FaultKind::SlowFollower, b))}>{ lang.pick("slow fetch", "느린 fetch") }</button>
-                                    { fault_toggle(link, b, self.sim.broker_down(b), "", lang) }
-                                </div>
-                            }) }
-                            <span class="hint">{ match lang {
-                                Lang::En => format!("Lost request/response: the producer waits request.timeout.ms, then retries — duplicates and reordering with enable.idempotence=false and max.in.flight > 1. Slow fetch: with replication, that follower leaves the ISR after replica.lag.time.max.ms. Crash: connections close at once; the controller fences the broker {session_s} s after it last heard from it and elects new leaders from the ISR. Cut off: the broker keeps running unaware; requests to it time out instead."),
-                                Lang::Ko => format!("요청/응답 유실: 프로듀서는 request.timeout.ms만큼 기다린 뒤 재시도 — enable.idempotence=false이고 max.in.flight > 1이면 중복·순서 뒤바뀜이 생김. 느린 fetch: 복제 중이면 그 팔로워가 replica.lag.time.max.ms 뒤 ISR에서 빠짐. 다운: 연결이 바로 끊기고, 컨트롤러는 마지막 연락 {session_s}초 뒤 브로커를 펜싱하고 ISR에서 새 리더를 뽑음. 격리: 브로커는 모른 채 계속 돌고, 그리로 가는 요청은 타임아웃됨."),
-                            } }</span>
-                            if !w.faults.is_empty() {
-                                <ul class="fault-list small" id="fault-list">
-                                    { for w.faults.iter().map(|f| {
-                                        let at = f.at_ms as f64 / 1000.0;
-                                        let (b, label) = (f.broker, f.kind.label(lang));
-                                        html! { <li>{ match (f.kind, lang) {
-                                            (FaultKind::RestartProducer, _) => format!("{at:.3} s · {label}"),
-                                            (_, Lang::En) => format!("{at:.3} s · broker {b} · {label}"),
-                                            (_, Lang::Ko) => format!("{at:.3} s · 브로커 {b} · {label}"),
-                                        } }</li> }
-                                    }) }
-                                </ul>
-                                <button id="clear-faults" onclick={link.callback(|_| Msg::ClearFaults)}>{ lang.pick("clear faults", "장애 모두 지우기") }</button>
-                            }
-                        </div>
-                        <h2>{ lang.pick("Topic configs", "토픽 설정") }</h2>
-                        { select("partitions", (lang.pick("partitions", "파티션 수"), false),
-                            lang.pick("of topic orders", "orders 토픽의 파티션 개수"), w.partitions.to_string(),
-                            (1..=12u64).map(|v| (v.to_string(), v.to_string())).collect(), Setting::Partitions) }
-                        { select("replication-factor", (lang.pick("replication factor", "복제 계수"), false),
-                            lang.pick("replicas of each partition (brokers hold followers)", "파티션마다 둘 복제본 수 (다른 브로커가 팔로워를 가짐)"), w.replication_factor.to_string(),
-                            (1..=BROKERS as u64).map(|v| (v.to_string(), v.to_string())).collect(), Setting::ReplicationFactor) }
-                        { topic_panel(w, &link.callback(Msg::Set), lang) }
-                        <h2>{ lang.pick("Producer configs", "프로듀서 설정") }</h2>
-                        { producer_panel(w, &link.callback(Msg::Set), lang) }
-                        <h2>{ lang.pick("Consumer configs", "컨슈머 설정") }</h2>
-                        <p class="hint">{ lang.pick("Both consumers take these; ", "두 컨슈머 모두에 적용. ") }
-                            <code translate="no">{ "isolation.level" }</code>
-                            { lang.pick(" stays one of each: read_committed on the left, read_uncommitted on the right.",
-                                " 값만 다름: 왼쪽은 read_committed, 오른쪽은 read_uncommitted.") }</p>
-                        { consumer_config_panel(w, &link.callback(Msg::Set), lang) }
-                    </aside>
+                    <Controls workload={self.workload.clone()} error={self.error.clone()}
+                        down={(0..BROKERS).map(|b| self.sim.broker_down(b)).collect::<Vec<_>>()}
+                        session_s={session_s} lang={lang} callbacks={self.callbacks.clone()} />
                 </main>
                 <section class="bottom" aria-label={lang.pick("metrics, events and facts", "메트릭·이벤트·설명")}>
                     <div class="charts-wrap" role="group" aria-label={lang.pick("producer and broker metrics", "프로듀서·브로커 메트릭")}
@@ -1101,6 +1021,11 @@ impl Component for App {
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
+        // Read after each re-render, where the layout is being done anyway, never in an
+        // animation frame: there it would force the layout of the HTML changed since.
+        if let Some(canvas) = self.canvas.cast::<HtmlCanvasElement>() {
+            self.canvas_width = canvas.client_width() as f64;
+        }
         if !self.painted {
             self.paint();
         }
@@ -1111,94 +1036,3 @@ impl Component for App {
         self.move_focus();
     }
 }
-
-/// Crash or restart, isolate or heal: whichever applies to the broker at this moment.
-/// `prefix` keeps element ids unique when the broker inspector shows them too.
-fn fault_toggle(
-    link: &yew::html::Scope<App>,
-    b: u32,
-    (crashed, isolated): (bool, bool),
-    prefix: &str,
-    lang: Lang,
-) -> Html {
-    let (crash, crash_text, crash_title) = if crashed {
-        (
-            FaultKind::Restart,
-            lang.pick("restart", "재시작"),
-            lang.pick(
-                "start a new process on the broker's disk: it recovers its log, registers, and catches up as a follower",
-                "브로커 디스크 위에서 새 프로세스를 시작: 로그를 복구하고 등록한 뒤 팔로워로 따라잡음",
-            ),
-        )
-    } else {
-        (
-            FaultKind::Crash,
-            lang.pick("crash", "다운"),
-            lang.pick(
-                "kill the broker's process: its connections close, the controller fences it after the session timeout",
-                "브로커 프로세스를 죽임: 연결이 끊기고, 세션 타임아웃 뒤 컨트롤러가 펜싱함",
-            ),
-        )
-    };
-    let (cut, cut_text, cut_title) = if isolated {
-        (
-            FaultKind::Heal,
-            lang.pick("heal", "복구"),
-            lang.pick(
-                "let the broker back onto the network: it learns what it missed and truncates a diverging tail",
-                "브로커를 네트워크에 다시 연결: 놓친 메타데이터를 받고 리더와 어긋난 꼬리를 잘라냄",
-            ),
-        )
-    } else {
-        (
-            FaultKind::Isolate,
-            lang.pick("cut off", "격리"),
-            lang.pick(
-                "partition the broker from everyone: it keeps running and believes it still leads",
-                "브로커를 네트워크에서 떼어냄: 계속 돌면서 자신이 아직 리더라고 믿음",
-            ),
-        )
-    };
-    let crash_name = if crashed {
-        ("restart", "재시작")
-    } else {
-        ("crash", "다운시키기")
-    };
-    let cut_name = if isolated {
-        ("heal: reconnect to the network", "네트워크 복구")
-    } else {
-        ("cut off from the network", "네트워크에서 격리")
-    };
-    html! {
-        <>
-            <button id={format!("{prefix}crash-{b}")} title={crash_title} class={if crashed { "down" } else { "" }}
-                aria-label={broker_action(b, crash_name.0, crash_name.1, lang)}
-                onclick={link.callback(move |_| Msg::Fault(crash, b))}>{ crash_text }</button>
-            <button id={format!("{prefix}isolate-{b}")} title={cut_title} class={if isolated { "down" } else { "" }}
-                aria-label={broker_action(b, cut_name.0, cut_name.1, lang)}
-                onclick={link.callback(move |_| Msg::Fault(cut, b))}>{ cut_text }</button>
-        </>
-    }
-}
-
-/// A per-broker fault button's accessible name: the broker, then the action.
-fn broker_action(b: u32, en: &str, ko: &str, lang: Lang) -> String {
-    match lang {
-        Lang::En => format!("broker {b}: {en}"),
-        Lang::Ko => format!("브로커 {b}: {ko}"),
-    }
-}
-
-/// What the per-broker fault buttons do, in English and Korean.
-const LOSE_REQ_TITLE: (&str, &str) = (
-    "the next produce request to this broker is lost on the way",
-    "이 브로커로 가는 다음 produce 요청이 도중에 유실됨",
-);
-const LOSE_RESP_TITLE: (&str, &str) = (
-    "the broker writes the next produce request, but its response is lost",
-    "브로커는 다음 produce 요청을 기록하지만 응답이 유실됨",
-);
-const SLOW_TITLE: (&str, &str) = (
-    "this broker's fetches to its leaders take 60 s longer: as a follower it falls out of the ISR",
-    "이 브로커가 리더에게 보내는 fetch가 60초 더 걸림: 팔로워로서 ISR에서 빠짐",
-);

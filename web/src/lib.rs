@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod charts;
+pub mod controls;
 pub mod events;
 pub mod facts;
 pub mod i18n;

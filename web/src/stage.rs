@@ -335,9 +335,10 @@ fn sender(
                         Lang::En => format!("ProduceRequest {} in flight to broker {b}: its lifecycle", r.id),
                         Lang::Ko => format!("브로커 {b}로 가는 중인 ProduceRequest {}: 생애 주기", r.id),
                     };
-                    // Keyed apart from a free slot: patching one into the other would add the
-                    // attributes in an order that differs from a fresh render's.
-                    html! { <circle key={format!("r{}", r.id)} cx={cx.to_string()} cy={(y + 14.0).to_string()} r="5" class="slot used"
+                    // Keyed by slot and kind: a slot taken by the next request is patched,
+                    // but never a free one, whose attributes differ (patching would add
+                    // them in an order unlike a fresh render's).
+                    html! { <circle key={format!("used{i}")} cx={cx.to_string()} cy={(y + 14.0).to_string()} r="5" class="slot used"
                         tabindex="0" role="button" aria-label={label.clone()} data-request={r.id.to_string()} {onclick} {onkeydown}>
                         <title>{ label }</title>
                     </circle> }

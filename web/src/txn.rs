@@ -280,12 +280,14 @@ fn consumer_column(
                             Lang::En => format!("offset {o}: returned by poll() — record #{index}'s lifecycle"),
                             Lang::Ko => format!("오프셋 {o}: poll()이 돌려줌 — 레코드 #{index}의 생애 주기"),
                         };
-                        // Keyed apart from a gap, as a fresh render would build it.
-                        html! { <span key={format!("c{o}")} class="ccell" style={format!("background:{}", partition_color(tp.partition))}
+                        // Keyed by place and kind: as the window slides a cell is patched
+                        // (not rebuilt), and never from a gap, whose attributes differ —
+                        // so it ends as a fresh render would build it.
+                        html! { <span key={format!("c{}", o - from)} class="ccell" style={format!("background:{}", partition_color(tp.partition))}
                             title={label.clone()} aria-label={label} tabindex="0" role="button" data-offset={o.to_string()}
                             {onclick} {onkeydown}>{ o % 100 }</span> }
                     } else {
-                        html! { <span key={format!("g{o}")} class="ccell gap" title={match lang {
+                        html! { <span key={format!("g{}", o - from)} class="ccell gap" title={match lang {
                             Lang::En => format!("offset {o}: not returned — a marker, or (read_committed) a record of an aborted transaction"),
                             Lang::Ko => format!("오프셋 {o}: 돌려주지 않음 — 마커이거나 (read_committed에서) 중단된 트랜잭션의 레코드"),
                         }}>{ "·" }</span> }
