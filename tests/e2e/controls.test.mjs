@@ -41,6 +41,15 @@ test('sections, defaults per version, changes marked, Kafka rules enforced', asy
     await page.selectOption('#linger-ms', '');
     assert.equal(await isSet(page, 'linger-ms'), false);
 
+    // The application's code on the stage follows: the properties set, the send() call.
+    const code = () => page.locator('#code-box').textContent();
+    assert.doesNotMatch(await code(), /linger\.ms/);
+    assert.match(await code(), /props\.put\("compression\.type", "lz4"\);/);
+    assert.match(await code(), /producer\.send\(record, callback\);/);
+    await page.selectOption('#send-mode', 'sync');
+    assert.match(await code(), /producer\.send\(record\)\.get\(\);/);
+    await page.selectOption('#send-mode', 'async');
+
     // min.insync.replicas above the replication factor: Kafka creates the topic; the
     // facts say what acks=all does with it in this version.
     await page.selectOption('#min-insync-replicas', '3');

@@ -694,12 +694,92 @@ pub fn stage(
             { column_title(SENDER_X, SENDER_W, "Sender", sub("requests", "요청 전송"), true) }
             { column_title(NET_X0, BROKER_X - NET_X0, lang.pick("Network", "네트워크"), acks, false) }
             { column_title(BROKER_X, BROKER_W, lang.pick("Brokers", "브로커"), sub("partition logs", "파티션 로그"), false) }
+            { code_box(workload, sim.version(), lang) }
             { producer_boxes(p, workload, sim, lang) }
             { accumulator(p, sim, t, on_inspect, lang) }
             { sender(p, sim, t, on_inspect, lang) }
             { brokers(sim, t, on_inspect, lang) }
             { ledger_box(ledger, lang) }
         </svg>
+    }
+}
+
+/// The application's code as the settings make it: the producer properties set (the rest
+/// are the version's defaults) and how it calls `send()` — the seed's §3 in one glance.
+fn code_box(workload: &Workload, version: KafkaVersion, lang: Lang) -> Html {
+    const SHOWN: usize = 4;
+    let (x, y, w) = (APP_X, TOP + 8.0, PART_X + PART_W - APP_X);
+    let mut props: Vec<(String, String)> = workload
+        .producer
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if workload.transactions.is_some() {
+        props.push((
+            "transactional.id".into(),
+            crate::workload::TRANSACTIONAL_ID.into(),
+        ));
+    }
+    let mut lines: Vec<(String, &str)> = vec![(
+        match (lang, props.is_empty()) {
+            (Lang::En, false) => format!("// Kafka {version}: its defaults, except"),
+            (Lang::En, true) => format!("// Kafka {version}: every property at its default"),
+            (Lang::Ko, false) => format!("// Kafka {version} 기본값에서 바꾼 것만"),
+            (Lang::Ko, true) => format!("// Kafka {version}: 모든 속성이 기본값"),
+        },
+        "code-comment",
+    )];
+    lines.extend(
+        props
+            .iter()
+            .take(SHOWN)
+            .map(|(k, v)| (format!("props.put(\"{k}\", \"{v}\");"), "")),
+    );
+    if props.len() > SHOWN {
+        let more = props.len() - SHOWN;
+        lines.push((
+            match lang {
+                Lang::En => format!("// … and {more} more (see the settings)"),
+                Lang::Ko => format!("// … 외 {more}개 (설정 패널 참고)"),
+            },
+            "code-comment",
+        ));
+    }
+    lines.push(("producer = new KafkaProducer<>(props);".into(), ""));
+    if workload.transactions.is_some() {
+        lines.push(("producer.initTransactions();".into(), ""));
+        lines.push((
+            "beginTransaction(); send(…); commitTransaction();".into(),
+            "",
+        ));
+    } else {
+        let (call, comment) = match workload.mode {
+            SendMode::Async => (
+                "producer.send(record, callback);",
+                lang.pick("// async", "// 비동기"),
+            ),
+            SendMode::Sync => (
+                "producer.send(record).get();",
+                lang.pick("// sync: waits", "// 동기: 응답 대기"),
+            ),
+            SendMode::FireAndForget => (
+                "producer.send(record);",
+                lang.pick("// fire-and-forget", "// 보내고 잊기"),
+            ),
+        };
+        lines.push((format!("{call}  {comment}"), ""));
+    }
+    // At most 9 lines: it ends above the send() box.
+    let h = 30.0 + lines.len() as f64 * 12.0;
+    html! {
+        <g class="code-box" id="code-box" role="group" aria-label={lang.pick("the application's code", "애플리케이션 코드")}>
+            <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="10" class="box code"/>
+            <text x={(x + 10.0).to_string()} y={(y + 18.0).to_string()} class="strong small">{ lang.pick("Application code", "애플리케이션 코드") }</text>
+            { for lines.iter().enumerate().map(|(i, (text, class))| html! {
+                <text x={(x + 10.0).to_string()} y={(y + 36.0 + i as f64 * 12.0).to_string()}
+                    class={classes!("code-line", "mono", *class)} translate="no">{ text.clone() }</text>
+            }) }
+        </g>
     }
 }
 
