@@ -304,7 +304,8 @@ impl KafkaConsumer {
                 });
                 got += 1;
             }
-            if got > 0 {
+            // Also a poll that returned nothing but moved past markers or aborted records.
+            if *position != from {
                 out.events.push(TraceEvent::Consumed {
                     consumer: self.id,
                     tp: p.tp,

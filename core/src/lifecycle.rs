@@ -140,6 +140,9 @@ pub enum Step {
         read_committed: bool,
         offset: u64,
     },
+    /// A `read_committed` consumer's position passed the copy at `offset` without
+    /// returning it: its transaction was aborted.
+    Skipped { consumer: u16, offset: u64 },
     /// The application restarted its producer before the record was acknowledged: it is
     /// sent again by the new instance.
     ProducerRestarted,
@@ -153,9 +156,6 @@ pub enum Step {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Lifecycle {
     pub steps: Vec<(u64, Step)>,
-    /// `read_committed` consumers whose position passed the record without returning it:
-    /// its transaction aborted.
-    pub skipped_by: Vec<u16>,
 }
 
 /// The partitioner's rule for `s`, sent by `p`.
@@ -742,10 +742,27 @@ fn follow(sim: &Simulation, producer: u16, subject: Subject, from_ms: u64) -> Li
                     && k.positions.get(&c.tp).is_some_and(|&pos| pos > c.offset)
                     && life.steps.iter().any(|(_, s)| {
                         matches!(s, Step::Marker { offset, result: TransactionResult::Abort, .. } if *offset == c.offset)
-                    })
-                    && !life.skipped_by.contains(&consumer) =>
+                    }) =>
                 {
-                    life.skipped_by.push(consumer)
+                    // The poll that moved the position past it.
+                    let passed = trace.iter().find_map(|(at, e)| match e {
+                        TraceEvent::Consumed {
+                            consumer: q,
+                            tp,
+                            position,
+                            ..
+                        } if *q == consumer && *tp == c.tp && *position > c.offset => Some(*at),
+                        _ => None,
+                    });
+                    if let Some(at) = passed {
+                        life.steps.push((
+                            at,
+                            Step::Skipped {
+                                consumer,
+                                offset: c.offset,
+                            },
+                        ));
+                    }
                 }
                 None => {}
             }
@@ -787,7 +804,8 @@ pub fn record_lifecycle(sim: &Simulation, producer: u16, index: u32) -> Lifecycl
     if !known {
         return Lifecycle::default();
     }
-    let from_ms = sim.producers()[producer as usize].sends[index as usize].created_ms;
+    // From the first send(): a record re-sent after a restart keeps its first life.
+    let from_ms = sim.producers()[producer as usize].sends[index as usize].first_created_ms;
     follow(sim, producer, Subject::Record { index }, from_ms)
 }
 
@@ -1394,7 +1412,25 @@ mod tests {
         let written = at(&life, |s| matches!(s, Step::Written { .. }));
         assert_eq!(marker.len(), 1, "{:?}", life.steps);
         assert!(written[0] < marker[0]);
-        assert_eq!(life.skipped_by, vec![0], "read_committed skips it");
+        let skipped: Vec<(u64, u16)> = life
+            .steps
+            .iter()
+            .filter_map(|(t, s)| match s {
+                Step::Skipped { consumer, .. } => Some((*t, *consumer)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            skipped.len(),
+            1,
+            "read_committed skips it: {:?}",
+            life.steps
+        );
+        assert_eq!(skipped[0].1, 0);
+        assert!(
+            skipped[0].0 > marker[0],
+            "once the abort marker is readable"
+        );
         let consumed: Vec<(u16, bool)> = life
             .steps
             .iter()
@@ -1434,7 +1470,10 @@ mod tests {
         });
         assert_eq!((marker.len(), consumed.len()), (1, 1));
         assert!(marker[0] < consumed[0]);
-        assert!(committed.skipped_by.is_empty());
+        assert!(!committed
+            .steps
+            .iter()
+            .any(|(_, s)| matches!(s, Step::Skipped { .. })));
         assert!(committed.steps.iter().any(|(_, s)| matches!(
             s,
             Step::Sent {
@@ -1442,6 +1481,41 @@ mod tests {
                 ..
             }
         )));
+    }
+
+    #[test]
+    fn a_record_resent_after_a_restart_keeps_its_first_life() {
+        // The first instance writes the record but its response is lost; the application
+        // restarts the producer before the timeout and the new instance sends it again.
+        let sim = run(
+            r#"{"seed":3,"kafka_version":"3.9","brokers":1,"network":{"latency_ms":2},
+            "topics":[{"name":"orders","partitions":1,"replication_factor":1}],
+            "producers":[{"name":"p","config":{"linger.ms":"0"}}],
+            "actions":[{"at_ms":5,"action":"drop_responses","broker":0,"count":1},
+                {"at_ms":10,"action":"send","producer":"p","topic":"orders","keys":["k"],"value":"v","count":1,"interval_ms":1},
+                {"at_ms":100,"action":"restart_producer","producer":"p"}],
+            "until_ms":3000}"#,
+        );
+        let life = record_lifecycle(&sim, 0, 0);
+        let created = at(&life, |s| matches!(s, Step::Created { .. }));
+        assert_eq!(created, vec![10, 100], "{:?}", life.steps);
+        let restarted = at(&life, |s| *s == Step::ProducerRestarted);
+        assert_eq!(restarted, vec![100]);
+        let written: Vec<(u64, u64)> = life
+            .steps
+            .iter()
+            .filter_map(|(t, s)| match s {
+                Step::Written { offset, .. } => Some((*t, *offset)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(written.len(), 2, "once by each instance: {:?}", life.steps);
+        assert!(written[0].0 < 100 && written[1].0 > 100);
+        assert_ne!(written[0].1, written[1].1, "two offsets: a duplicate");
+        assert!(life
+            .steps
+            .iter()
+            .any(|(_, s)| matches!(s, Step::Acked { .. })));
     }
 
     #[test]

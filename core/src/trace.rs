@@ -329,7 +329,9 @@ pub enum TraceEvent {
         broker: u32,
         coordinator_epoch: i32,
     },
-    /// A consumer's `poll()` returned records of a partition; its position moved on.
+    /// A consumer's `poll()` returned `records` records of a partition (none when all it
+    /// passed were markers or, under `read_committed`, aborted records); its position
+    /// moved on.
     Consumed {
         consumer: u16,
         tp: TopicPartition,

@@ -623,11 +623,19 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
             position,
         } => {
             let (c, tp) = (consumer(*c), cluster.display(*tp));
-            say!(
-                lang,
-                "consumer {c} polls {records} record(s) of {tp} (up to the high watermark); next offset {position}",
-                "컨슈머 {c}가 {tp}에서 레코드 {records}개를 poll (하이 워터마크까지); 다음 오프셋 {position}"
-            )
+            if *records == 0 {
+                say!(
+                    lang,
+                    "consumer {c} moves past offsets of {tp} that poll() never returns (transaction markers, aborted records); next offset {position}",
+                    "컨슈머 {c}가 {tp}에서 poll()이 돌려주지 않는 오프셋(트랜잭션 마커, 중단된 레코드)을 건너뜀; 다음 오프셋 {position}"
+                )
+            } else {
+                say!(
+                    lang,
+                    "consumer {c} polls {records} record(s) of {tp} (up to the high watermark); next offset {position}",
+                    "컨슈머 {c}가 {tp}에서 레코드 {records}개를 poll (하이 워터마크까지); 다음 오프셋 {position}"
+                )
+            }
         }
         TraceEvent::ConsumerOffsetReset {
             consumer: c,

@@ -173,6 +173,7 @@ fn kind(step: &Step) -> &'static str {
         Step::Failed { .. } => "failed",
         Step::Marker { .. } => "marker",
         Step::Consumed { .. } => "consumed",
+        Step::Skipped { .. } => "skipped",
         Step::ProducerRestarted => "restarted",
         Step::ProducerIdAssigned { .. } => "producer-id",
         Step::EpochBumped { .. } => "epoch",
@@ -465,6 +466,22 @@ fn describe(sim: &Simulation, producer: u16, step: &Step, lang: Lang) -> (Html, 
                 },
             )
         }
+        Step::Skipped { consumer, .. } => {
+            let name = sim
+                .consumers()
+                .get(*consumer as usize)
+                .map_or(String::new(), |c| c.name.clone());
+            (
+                html! { <>{ match lang {
+                    Lang::En => format!("consumer {name} passed over it ("),
+                    Lang::Ko => format!("컨슈머 {name}: 건너뜀 ("),
+                } }{ code("read_committed") }{ ")" }</> },
+                t(
+                    "its transaction was aborted: never returned to the application".into(),
+                    "트랜잭션이 중단되어 애플리케이션에 전달되지 않음".into(),
+                ),
+            )
+        }
         Step::ProducerRestarted => (
             t(
                 "the application restarted its producer before an answer".into(),
@@ -632,20 +649,6 @@ fn record_view(
             }
         })
     };
-    let skipped = life.skipped_by.iter().map(|c| {
-        let name = sim
-            .consumers()
-            .get(*c as usize)
-            .map_or(String::new(), |c| c.name.clone());
-        html! { <li class="step skipped" data-step="skipped">
-            <span class="at mono">{ "—" }</span>
-            <span class="what">{ match lang {
-                Lang::En => format!("consumer {name} passed over it ("),
-                Lang::Ko => format!("컨슈머 {name}: 건너뜀 ("),
-            } }{ code("read_committed") }{ ")" }</span>
-            <span class="why small">{ lang.pick("its transaction was aborted: never returned to the application", "트랜잭션이 중단되어 애플리케이션에 전달되지 않음") }</span>
-        </li> }
-    });
     let body = html! {
         <>
             <p class="state" id="lifecycle-state">{ state }</p>
@@ -657,9 +660,6 @@ fn record_view(
                 <dt>{ lang.pick("timestamp", "타임스탬프") }</dt><dd class="mono">{ s.data.timestamp.to_string() }</dd>
             </dl>
             { timeline(sim, producer, &life.steps, lang, on_inspect) }
-            if !life.skipped_by.is_empty() {
-                <ol class="timeline after">{ for skipped }</ol>
-            }
         </>
     };
     (title, body)

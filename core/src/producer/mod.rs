@@ -45,7 +45,11 @@ pub struct SendRecord {
     /// `None` when `send()` failed before a partition was chosen.
     pub partition: Option<u32>,
     pub mode: SendMode,
+    /// When this `send()` call was made (a re-send after a restart is a new call: its
+    /// delivery timeout starts again).
     pub created_ms: u64,
+    /// When the application first handed the record to `send()`, before any restart.
+    pub first_created_ms: u64,
     pub batch: BatchId,
     pub sent_ms: Option<u64>,
     pub completed_ms: Option<u64>,
@@ -82,6 +86,7 @@ impl SendRecord {
             partition: None,
             mode,
             created_ms: now,
+            first_created_ms: now,
             batch: 0,
             sent_ms: None,
             completed_ms: None,
@@ -262,6 +267,7 @@ impl KafkaProducer {
     /// acknowledged: the same record (same index), a fresh attempt.
     pub fn resend(&mut self, now: u64, index: u32, rng: &mut Rng, out: &mut Effects) -> bool {
         let s = &mut self.sends[index as usize];
+        let first = s.first_created_ms;
         *s = SendRecord::new(
             Rc::clone(&s.data),
             s.topic,
@@ -269,6 +275,7 @@ impl KafkaProducer {
             s.mode,
             now,
         );
+        s.first_created_ms = first;
         self.do_send(now, index, rng, out)
     }
 
