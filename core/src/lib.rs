@@ -17,6 +17,7 @@ pub mod errors;
 pub mod group_coordinator;
 pub mod ledger;
 pub mod lifecycle;
+pub mod link;
 pub mod metadata;
 pub mod metrics;
 pub mod net;

@@ -3,13 +3,7 @@
 // records and requests are drawn where they are, without trails or gliding.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, ARTIFACTS } from './helpers.mjs';
-
-const seek = (page, t) => page.evaluate((t) => {
-  const s = document.querySelector('#scrubber');
-  s.value = String(t);
-  s.dispatchEvent(new Event('input', { bubbles: true }));
-}, t);
+import { withPage, ARTIFACTS, seek } from './helpers.mjs';
 
 /** Painted pixels in a box of the stage's 1200×540 layout space: count and mean x. */
 const ink = (page, [x0, x1, y0, y1]) => page.evaluate(([x0, x1, y0, y1]) => {

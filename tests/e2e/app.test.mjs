@@ -2,18 +2,12 @@
 // changed option has a visible effect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, ARTIFACTS } from './helpers.mjs';
+import { withPage, ARTIFACTS, seek } from './helpers.mjs';
 
 const count = (page, sel) => page.locator(sel).count();
 // A chart's current value (the last closed metrics window) or a total beside it.
 const metric = async (page, name) =>
   Number((await page.locator(`[data-metric="${name}"]`).innerText()).replace(/[^\d.]/g, ''));
-const seek = (page, t) => page.evaluate((t) => {
-  const s = document.querySelector('#scrubber');
-  s.value = String(t);
-  s.dispatchEvent(new Event('input', { bubbles: true }));
-}, t);
-
 test('loads, plays and reacts to partitions and linger.ms', async () => {
   await withPage(async ({ page, url, errors }) => {
     await page.goto(url);

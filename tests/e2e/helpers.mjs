@@ -29,3 +29,30 @@ export async function withPage(fn, { width = 1280, height = 720 } = {}) {
     server.close();
   }
 }
+
+/**
+ * The rendered state: the stage, the panels, the event log, and the canvas pixels. The
+ * markup is compared with each element's attributes in name order: the order Yew happened
+ * to set them in (which depends on what the element showed before) is not the picture.
+ */
+export const snapshot = (page) => page.evaluate(() => ({
+  html: (() => {
+    const copy = document.querySelector('#app-root .main').cloneNode(true);
+    for (const el of [copy, ...copy.querySelectorAll('*')]) {
+      const attrs = [...el.attributes].map((a) => [a.name, a.value]).sort(([a], [b]) => (a < b ? -1 : 1));
+      for (const [name] of attrs) el.removeAttribute(name);
+      for (const [name, value] of attrs) el.setAttribute(name, value);
+    }
+    return copy.innerHTML;
+  })(),
+  events: document.querySelector('.events').innerHTML,
+  clock: document.querySelector('#clock').textContent,
+  canvas: document.querySelector('canvas.particles').toDataURL(),
+}));
+
+/** Moves the scrubber to virtual time `t` (ms), as dragging it does. */
+export const seek = (page, t) => page.evaluate((t) => {
+  const s = document.querySelector('#scrubber');
+  s.value = String(t);
+  s.dispatchEvent(new Event('input', { bubbles: true }));
+}, t);

@@ -2,7 +2,7 @@
 // choice survives a reload, <html lang> follows, and switching leaves the run alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, ARTIFACTS } from './helpers.mjs';
+import { withPage, ARTIFACTS, seek } from './helpers.mjs';
 
 /**
  * Every piece of text a person reads or hears: visible text nodes (and the options of a
@@ -52,12 +52,6 @@ async function assertAllIn(page, lang, state) {
     : all.filter((t) => ENGLISH.test(t.text) && !HANGUL.test(t.text));
   assert.deepEqual(wrong, [], `${state} (${lang}): text in the other language`);
 }
-
-const seek = (page, t) => page.evaluate((t) => {
-  const s = document.querySelector('#scrubber');
-  s.value = String(t);
-  s.dispatchEvent(new Event('input', { bubbles: true }));
-}, t);
 
 /** The main states of the page, each checked in the language on screen. */
 async function everyState(page, lang) {

@@ -3,13 +3,7 @@
 // after going back in time the record shows only what had happened by then.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, ARTIFACTS } from './helpers.mjs';
-
-const seek = (page, t) => page.evaluate((t) => {
-  const s = document.querySelector('#scrubber');
-  s.value = String(t);
-  s.dispatchEvent(new Event('input', { bubbles: true }));
-}, t);
+import { withPage, ARTIFACTS, seek } from './helpers.mjs';
 
 /** The lifecycle's steps: [{ step, at }] in the order shown. */
 const steps = (page) => page.$$eval('#lifecycle-steps li', (lis) =>

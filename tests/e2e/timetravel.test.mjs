@@ -2,33 +2,7 @@
 // to a moment shows exactly what a fresh run shows there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, ARTIFACTS } from './helpers.mjs';
-
-/**
- * The rendered state: the stage, the panels, the event log, and the canvas pixels. The
- * markup is compared with each element's attributes in name order: the order Yew happened
- * to set them in (which depends on what the element showed before) is not the picture.
- */
-const snapshot = (page) => page.evaluate(() => ({
-  html: (() => {
-    const copy = document.querySelector('#app-root .main').cloneNode(true);
-    for (const el of [copy, ...copy.querySelectorAll('*')]) {
-      const attrs = [...el.attributes].map((a) => [a.name, a.value]).sort(([a], [b]) => (a < b ? -1 : 1));
-      for (const [name] of attrs) el.removeAttribute(name);
-      for (const [name, value] of attrs) el.setAttribute(name, value);
-    }
-    return copy.innerHTML;
-  })(),
-  events: document.querySelector('.events').innerHTML,
-  clock: document.querySelector('#clock').textContent,
-  canvas: document.querySelector('canvas.particles').toDataURL(),
-}));
-
-const seek = (page, t) => page.evaluate((t) => {
-  const s = document.querySelector('#scrubber');
-  s.value = String(t);
-  s.dispatchEvent(new Event('input', { bubbles: true }));
-}, t);
+import { withPage, ARTIFACTS, snapshot, seek } from './helpers.mjs';
 
 test('step back undoes step forward; scrubbing is exact', async () => {
   await withPage(async ({ page, url, errors }) => {

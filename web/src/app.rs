@@ -15,6 +15,7 @@ use crate::i18n::Lang;
 use crate::inspector::{broker_inspector, find_batch, inspector, replica_inspector, Inspect};
 use crate::lifecycle::lifecycle_inspector;
 use crate::painter::{paint, Motion};
+use crate::share::{self, LinkError, View};
 use crate::stage::stage;
 use crate::txn::{consumers_panel, transactions_panel};
 use crate::workload::{
@@ -76,6 +77,10 @@ pub enum Msg {
     ReducedMotion(bool),
     /// Turn the narrated event list (an `aria-live` region) on or off.
     Narrate,
+    /// Open or close the link to this exact state.
+    Share,
+    CopyLink,
+    DismissLinkError,
 }
 
 /// Where keyboard focus goes once the page has rendered.
@@ -144,6 +149,14 @@ pub struct App {
     /// The stage element (a selector) that opened the inspector now open.
     opener: Option<String>,
     focus: Option<Focus>,
+    /// The link to the state on screen, while the share box is open, and whether it was
+    /// copied.
+    share: Option<String>,
+    copied: bool,
+    /// Why the link the page was opened with was refused (the default run shows instead).
+    link_error: Option<LinkError>,
+    /// The state last written to the address bar (`#s=…`).
+    url_state: String,
 }
 
 /// The transport message a key stands for, unless typing in a form field.
@@ -359,6 +372,47 @@ impl App {
         }
     }
 
+    fn view_state(&self) -> View {
+        View {
+            t_ms: self.display_ms,
+            steps: self.sim.steps(),
+            speed: self.speed,
+            lang: self.lang,
+        }
+    }
+
+    /// The page's address with the state on screen in its fragment.
+    fn link(&self) -> String {
+        let state = share::encode(&self.workload, self.view_state());
+        let here = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        let base = here.split('#').next().unwrap_or_default();
+        format!("{base}#{}{state}", share::KEY)
+    }
+
+    /// Keeps the address bar on the state on screen whenever the run is still (not
+    /// while playing: the moment changes every frame), so that the URL itself is the link.
+    fn sync_url(&mut self) {
+        if self.playing || self.link_error.is_some() {
+            return;
+        }
+        let state = share::encode(&self.workload, self.view_state());
+        if state == self.url_state {
+            return;
+        }
+        let history = web_sys::window().and_then(|w| w.history().ok());
+        if let Some(history) = history {
+            let url = format!("#{}{state}", share::KEY);
+            if history
+                .replace_state_with_url(&JsValue::NULL, "", Some(&url))
+                .is_ok()
+            {
+                self.url_state = state;
+            }
+        }
+    }
+
     /// Trail length in virtual ms: about a quarter second on screen at any speed.
     fn trail_ms(&self) -> f64 {
         (250.0 * self.speed).max(0.5)
@@ -494,6 +548,24 @@ impl App {
                 self.inspected_broker = None;
                 self.focus = self.opener.take().filter(|_| open).map(Focus::Opener);
                 open
+            }
+            Msg::Share => {
+                self.share = match self.share {
+                    Some(_) => None,
+                    None => Some(self.link()),
+                };
+                self.copied = false;
+                true
+            }
+            Msg::CopyLink => {
+                if let Some(link) = &self.share {
+                    self.copied = copy_to_clipboard(link);
+                }
+                true
+            }
+            Msg::DismissLinkError => {
+                self.link_error = None;
+                true
             }
             Msg::Narrate => {
                 self.narrator.toggle(&self.sim);
@@ -727,10 +799,38 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let workload = Workload::default();
-        let sim = build(&workload).expect("the default workload is valid");
+        // A link opens paused at its moment, with its settings, speed and language; a
+        // link that cannot be read (or whose settings Kafka refuses) says why, and the
+        // default run plays.
+        let from_link = web_sys::window()
+            .and_then(|w| w.location().hash().ok())
+            .and_then(|h| share::from_fragment(&h).map(share::decode))
+            .map(|decoded| {
+                decoded.and_then(|(w, view)| {
+                    build(&w).map(|sim| (w, sim, view)).map_err(|e| LinkError {
+                        field: "settings".into(),
+                        message: e.text(Lang::En).unwrap_or_else(|| match e {
+                            SettingError::Kafka(m) => m,
+                            _ => String::new(),
+                        }),
+                    })
+                })
+            });
+        let (workload, sim, view, link_error) = match from_link {
+            Some(Ok((w, mut sim, view))) => {
+                while sim.steps() < view.steps && sim.step() {}
+                sim.sample_until(view.t_ms.floor() as u64);
+                (w, sim, Some(view), None)
+            }
+            other => {
+                let w = Workload::default();
+                let sim = build(&w).expect("the default workload is valid");
+                (w, sim, None, other.and_then(Result::err))
+            }
+        };
         let charts = Rc::new(ChartData::of(&sim));
-        let lang = Lang::load();
+        let ledger = Ledger::of(&sim);
+        let lang = view.map_or_else(Lang::load, |v| v.lang);
         lang.apply_to_document();
         let link = ctx.link();
         let callbacks = ControlCallbacks {
@@ -746,9 +846,13 @@ impl Component for App {
             focus: None,
             workload: Rc::new(workload),
             sim,
-            display_ms: 0.0,
-            playing: true,
-            speed: 0.05,
+            display_ms: view.map_or(0.0, |v| v.t_ms),
+            playing: view.is_none(),
+            speed: view.map_or(0.05, |v| v.speed),
+            share: None,
+            copied: false,
+            link_error,
+            url_state: String::new(),
             last_frame: None,
             frame: None,
             canvas: NodeRef::default(),
@@ -758,7 +862,7 @@ impl Component for App {
             inspected_replica: None,
             inspected_broker: None,
             inspected_life: None,
-            ledger: Ledger::default(),
+            ledger,
             ledger_at: 0.0,
             ledger_cost: 0.0,
             charts,
@@ -919,8 +1023,34 @@ impl Component for App {
                         <span class="clock mono" id="clock">
                             { format!("t = {:.3} s / {} s", self.display_ms / 1000.0, self.sim.until_ms() / 1000) }
                         </span>
+                        <button id="share" aria-expanded={self.share.is_some().to_string()} aria-controls="share-box"
+                            title={lang.pick("a link to exactly this: settings, faults, moment, speed and language", "지금 화면 그대로(설정, 장애, 시각, 속도, 언어)를 여는 링크")}
+                            onclick={link.callback(|_| Msg::Share)}>{ lang.pick("Share link", "링크 공유") }</button>
                     </div>
+                    if let Some(url) = &self.share {
+                        <div class="share-box" id="share-box" role="group" aria-label={lang.pick("link to this state", "이 상태로 가는 링크")}>
+                            <label for="share-link">{ lang.pick("Opens paused at this moment, with these settings, faults, speed and language:",
+                                "이 시각에 멈춘 채로, 같은 설정·장애·속도·언어로 열림:") }</label>
+                            <input id="share-link" class="mono" readonly=true value={url.clone()}
+                                onfocus={Callback::from(|e: FocusEvent| {
+                                    let input: HtmlInputElement = e.target_unchecked_into();
+                                    input.select();
+                                })}/>
+                            <button id="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>
+                                { if self.copied { lang.pick("copied ✓", "복사됨 ✓") } else { lang.pick("copy", "복사") } }
+                            </button>
+                        </div>
+                    }
                 </header>
+                if let Some(e) = &self.link_error {
+                    <p class="error" role="alert" id="link-error">
+                        { lang.pick("This link could not be opened — ", "이 링크를 열 수 없음 — ") }
+                        <code translate="no">{ e.to_string() }</code>
+                        { lang.pick(". Showing the default run instead.", ". 대신 기본 실행을 보여 줌.") }
+                        <button class="dismiss" onclick={link.callback(|_| Msg::DismissLinkError)}
+                            aria-label={lang.pick("dismiss", "닫기")}>{ "×" }</button>
+                    </p>
+                }
                 if let Some(t) = self.sim.stalled_at() {
                     <p class="error" role="alert" id="stalled">{ match lang {
                         Lang::En => format!("The simulation stopped at {:.3} s: components kept waking at one instant to no effect. This is a Kafka Lab bug — please report the link.", t as f64 / 1000.0),
@@ -1034,5 +1164,26 @@ impl Component for App {
             stats.report();
         }
         self.move_focus();
+        self.sync_url();
+    }
+}
+
+/// Hands `text` to the clipboard (`navigator.clipboard.writeText`, where the browser
+/// offers it to this page); whether it was handed over.
+fn copy_to_clipboard(text: &str) -> bool {
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+        return false;
+    };
+    let clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+        .ok()
+        .filter(|c| !c.is_undefined());
+    let write = clipboard.as_ref().and_then(|c| {
+        js_sys::Reflect::get(c, &JsValue::from_str("writeText"))
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    });
+    match (clipboard, write) {
+        (Some(c), Some(write)) => write.call1(&c, &JsValue::from_str(text)).is_ok(),
+        _ => false,
     }
 }

@@ -11,6 +11,7 @@ pub mod layout;
 pub mod lifecycle;
 pub mod painter;
 pub mod panel;
+pub mod share;
 pub mod stage;
 pub mod txn;
 pub mod workload;

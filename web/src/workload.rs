@@ -241,6 +241,9 @@ pub const RUN_MS: u64 = 60_000;
 /// The fastest records/s the workload offers (a benchmark of the animation runs it).
 pub const MAX_RATE: u32 = 10_000;
 pub const BROKERS: u32 = 3;
+/// Largest value and one-way latency the app accepts (a link may ask for anything).
+pub const MAX_VALUE_BYTES: u32 = 10_000;
+pub const MAX_LATENCY_MS: u64 = 1_000;
 pub const TOPIC: &str = "orders";
 /// How much slower a "slow follower" fetches: longer than `replica.lag.time.max.ms`.
 pub const SLOW_FOLLOWER_MS: u64 = 60_000;
@@ -478,8 +481,20 @@ impl Workload {
                 }
                 w.rate = r;
             }
-            Setting::ValueBytes(v) => w.value_bytes = num("value size", v)?,
-            Setting::LatencyMs(v) => w.latency_ms = num("latency", v)?,
+            Setting::ValueBytes(v) => {
+                let n: u32 = num("value size", v)?;
+                if !(1..=MAX_VALUE_BYTES).contains(&n) {
+                    return Err(range("value size", 1, MAX_VALUE_BYTES));
+                }
+                w.value_bytes = n;
+            }
+            Setting::LatencyMs(v) => {
+                let n: u64 = num("latency", v)?;
+                if n > MAX_LATENCY_MS {
+                    return Err(range("latency", 0, MAX_LATENCY_MS as u32));
+                }
+                w.latency_ms = n;
+            }
             Setting::Transactions(on) => {
                 w.transactions = on.then(starter_transactions);
             }

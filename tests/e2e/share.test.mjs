@@ -1,0 +1,84 @@
+// Links: the app's state (settings, faults, moment, speed, language) in the URL, so that a
+// link copied after edits shows the same picture in a fresh browser; a broken or tampered
+// link is refused with its field named, and the default run plays.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { withPage, ARTIFACTS, snapshot, seek } from './helpers.mjs';
+
+const fragment = (link) => link.slice(link.indexOf('#'));
+const stateOf = (link) => JSON.parse(inflateRawSync(Buffer.from(fragment(link).slice(3), 'base64url')));
+const linkOf = (state) => `#s=${deflateRawSync(Buffer.from(JSON.stringify(state))).toString('base64url')}`;
+
+test('a link copied after edits reproduces the state in a fresh browser', async () => {
+  let link, before;
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.waitForSelector('#app-root .stage-svg');
+    await page.click('#play'); // pause
+    await page.selectOption('#acks', '1');
+    await page.selectOption('#partitions', '4');
+    await page.selectOption('#min-insync-replicas', '2');
+    await seek(page, 800);
+    await page.click('#crash-1');
+    await page.click('#lang');
+    await page.selectOption('#speed', '0.25');
+    for (let i = 0; i < 5; i++) await page.click('#step');
+    await page.click('#share');
+    link = await page.inputValue('#share-link');
+    before = await snapshot(page);
+    assert.equal(page.url(), link, 'the address bar holds the same state');
+    assert.ok(link.length < 400, `short enough for a slide: ${link.length} characters`);
+    const state = stateOf(link);
+    assert.equal(state.producer.acks, '1');
+    assert.equal(state.faults.length, 1);
+    assert.deepEqual(errors, []);
+  });
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url + fragment(link));
+    await page.waitForSelector('#app-root .stage-svg');
+    const after = await snapshot(page);
+    assert.equal(after.clock, before.clock);
+    const at = [...after.html].findIndex((c, i) => c !== before.html[i]);
+    assert.equal(after.html, before.html, `the same stage, panels and settings; first difference: ${before.html.slice(at - 300, at + 100)} || ${after.html.slice(at - 300, at + 100)}`);
+    assert.equal(after.events, before.events);
+    assert.equal(after.canvas, before.canvas, 'the same pixels');
+    assert.equal(await page.getAttribute('html', 'lang'), 'ko');
+    assert.equal(await page.inputValue('#speed'), '0.25');
+    assert.equal(await page.inputValue('#acks'), '1');
+    assert.match(await page.locator('#fault-list').innerText(), /브로커 1/);
+    // Opened paused: the moment stays.
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('#clock').textContent(), before.clock);
+    await page.screenshot({ path: `${ARTIFACTS}share.png` });
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('a broken or tampered link names its field; the default run plays', async () => {
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.waitForSelector('#app-root .stage-svg');
+    await page.click('#play');
+    await page.click('#share');
+    const good = stateOf(await page.inputValue('#share-link'));
+    const cases = [
+      ['#s=this-is-not-a-link', /link: /],
+      [linkOf({ ...good, rate: 20000 }), /rate: must be between 1 and 10000/],
+      [linkOf({ ...good, faults: [[100, 'crash', 9]] }), /faults\[0\]: broker 9/],
+      [linkOf({ ...good, producer: { acks: '1', 'enable.idempotence': 'true' } }), /acks to all in order to use the idempotent producer/],
+      [linkOf({ ...good, colour: 'red' }), /colour/],
+    ];
+    for (const [hash, message] of cases) {
+      await page.goto('about:blank');
+      await page.goto(url + hash);
+      await page.waitForSelector('#link-error');
+      assert.match(await page.locator('#link-error').innerText(), message, hash);
+      const t0 = await page.locator('#clock').textContent();
+      await page.waitForFunction((t0) => document.querySelector('#clock').textContent !== t0, t0);
+    }
+    await page.click('#link-error .dismiss');
+    await page.waitForSelector('#link-error', { state: 'detached' });
+    assert.deepEqual(errors.filter((e) => !e.includes('about:blank')), []);
+  });
+});

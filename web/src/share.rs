@@ -1,0 +1,411 @@
+//! The app's state in a link: the settings (every one the panels can change), the faults
+//! and transactional calls injected, the moment on screen, the speed and the language —
+//! as JSON, compressed into the URL's fragment (`#s=…`, `kafka_lab::link`). A link is
+//! untrusted input: it is read back through the same checks as the panels' own edits,
+//! and anything off is refused with the field named while the app keeps its state.
+
+use crate::app::SPEEDS;
+use crate::i18n::Lang;
+use crate::workload::{
+    Fault, FaultKind, Setting, SettingError, TxnKind, TxnStep, Workload, BROKERS, MODES, RUN_MS,
+};
+use kafka_lab::link;
+use kafka_lab::scenario::SendMode;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The fragment's key: `#s=<state>`.
+pub const KEY: &str = "s=";
+/// The format written; a link names its format so a later one can still read it.
+const FORMAT: u32 = 1;
+/// Most faults or transactional calls a link may carry (the panels make a handful).
+const MAX_STEPS: usize = 200;
+
+const FAULTS: [(FaultKind, &str); 8] = [
+    (FaultKind::SlowFollower, "slow_follower"),
+    (FaultKind::DropRequest, "drop_request"),
+    (FaultKind::DropResponse, "drop_response"),
+    (FaultKind::Crash, "crash"),
+    (FaultKind::Restart, "restart"),
+    (FaultKind::Isolate, "isolate"),
+    (FaultKind::Heal, "heal"),
+    (FaultKind::RestartProducer, "restart_producer"),
+];
+
+const CALLS: [(TxnKind, &str); 6] = [
+    (TxnKind::Begin, "begin"),
+    (TxnKind::Send, "send"),
+    (TxnKind::Commit, "commit"),
+    (TxnKind::Abort, "abort"),
+    (TxnKind::Zombie, "zombie"),
+    (TxnKind::SendOffsets, "send_offsets"),
+];
+
+/// What the screen shows besides the workload.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct View {
+    /// The moment on screen, in ms of virtual time (to the µs: the picture between two
+    /// events depends on it).
+    pub t_ms: f64,
+    /// Events the run had processed: stepping stops between two events of one
+    /// millisecond, which the moment alone cannot say.
+    pub steps: u64,
+    pub speed: f64,
+    pub lang: Lang,
+}
+
+/// A transactional call: (at_ms, call, offsets as (partition, offset)).
+type Call = (u64, String, Vec<(u32, u64)>);
+
+/// The JSON inside a link. Field names follow the panels (Kafka's property names in the
+/// maps); empty lists and maps are left out to keep links short.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct State {
+    v: u32,
+    kafka_version: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    producer: BTreeMap<String, String>,
+    partitions: u32,
+    replication_factor: u32,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    topic: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    consumer: BTreeMap<String, String>,
+    keys: String,
+    rate: u32,
+    value_bytes: u32,
+    latency_ms: u64,
+    mode: SendMode,
+    /// (at_ms, fault, broker)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    faults: Vec<(u64, String, u32)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    transactions: Option<Vec<Call>>,
+    t_ms: f64,
+    steps: u64,
+    speed: f64,
+    lang: String,
+}
+
+/// Why a link was refused: the field, and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkError {
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+fn refuse(field: impl Into<String>, message: impl Into<String>) -> LinkError {
+    LinkError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn id_of<K: PartialEq>(kind: K, table: &[(K, &str)]) -> String {
+    table
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(String::new(), |(_, id)| id.to_string())
+}
+
+/// The link text (after `#s=`) for this workload and view.
+pub fn encode(w: &Workload, view: View) -> String {
+    let state = State {
+        v: FORMAT,
+        kafka_version: w.kafka_version.clone(),
+        producer: w.producer.clone(),
+        partitions: w.partitions,
+        replication_factor: w.replication_factor,
+        topic: w.topic.clone(),
+        consumer: w.consumer.clone(),
+        keys: w.keys.id().into(),
+        rate: w.rate,
+        value_bytes: w.value_bytes,
+        latency_ms: w.latency_ms,
+        mode: w.mode,
+        faults: w
+            .faults
+            .iter()
+            .map(|f| (f.at_ms, id_of(f.kind, &FAULTS), f.broker))
+            .collect(),
+        transactions: w.transactions.as_ref().map(|steps| {
+            steps
+                .iter()
+                .map(|s| (s.at_ms, id_of(s.kind, &CALLS), s.offsets.clone()))
+                .collect()
+        }),
+        t_ms: (view.t_ms * 1000.0).round() / 1000.0,
+        steps: view.steps,
+        speed: view.speed,
+        lang: view.lang.code().into(),
+    };
+    let json = serde_json::to_vec(&state).expect("plain data serialises");
+    link::encode(&json)
+}
+
+/// The workload and view a link's text (after `#s=`) stands for.
+pub fn decode(text: &str) -> Result<(Workload, View), LinkError> {
+    let json = link::decode(text).map_err(|e| refuse("link", e.to_string()))?;
+    let mut de = serde_json::Deserializer::from_slice(&json);
+    let state: State = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        refuse(
+            if path == "." { "link".into() } else { path },
+            e.inner().to_string(),
+        )
+    })?;
+    if state.v != FORMAT {
+        return Err(refuse(
+            "v",
+            format!("format {} is not one this app reads ({FORMAT})", state.v),
+        ));
+    }
+    // Through the panels' own checks, in the order they depend on each other.
+    let setting = |e: SettingError| match e {
+        SettingError::NotANumber { field, raw } => {
+            refuse(field, format!("'{raw}' is not a number"))
+        }
+        SettingError::OutOfRange { field, min, max } => {
+            refuse(field, format!("must be between {min} and {max}"))
+        }
+        SettingError::Unknown { field, raw } => refuse(field, format!("'{raw}' is not a choice")),
+        SettingError::Kafka(message) => refuse("settings", message),
+    };
+    let mut w = Workload::default()
+        .with(&Setting::KafkaVersion(state.kafka_version))
+        .map_err(setting)?;
+    w.producer.clear();
+    let mode = MODES
+        .iter()
+        .find(|(m, _, _, _)| *m == state.mode)
+        .map_or("async", |(_, id, _, _)| id);
+    let settings = [
+        Setting::Partitions(state.partitions.to_string()),
+        Setting::ReplicationFactor(state.replication_factor.to_string()),
+        Setting::Keys(state.keys),
+        Setting::Rate(state.rate.to_string()),
+        Setting::ValueBytes(state.value_bytes.to_string()),
+        Setting::LatencyMs(state.latency_ms.to_string()),
+        Setting::Mode(mode.into()),
+    ]
+    .into_iter()
+    .chain(
+        state
+            .producer
+            .into_iter()
+            .map(|(k, v)| Setting::Producer(k, v)),
+    )
+    .chain(state.topic.into_iter().map(|(k, v)| Setting::Topic(k, v)))
+    .chain(
+        state
+            .consumer
+            .into_iter()
+            .map(|(k, v)| Setting::Consumer(k, v)),
+    );
+    for s in settings {
+        w = w.with(&s).map_err(setting)?;
+    }
+    let at = |field: String, at_ms: u64| {
+        if at_ms > RUN_MS {
+            Err(refuse(
+                field,
+                format!("{at_ms} ms is past the run's end ({RUN_MS} ms)"),
+            ))
+        } else {
+            Ok(at_ms)
+        }
+    };
+    if state.faults.len() > MAX_STEPS {
+        return Err(refuse("faults", format!("more than {MAX_STEPS}")));
+    }
+    w.faults = state
+        .faults
+        .into_iter()
+        .enumerate()
+        .map(|(i, (at_ms, kind, broker))| {
+            let kind = FAULTS
+                .iter()
+                .find(|(_, id)| *id == kind)
+                .map(|(k, _)| *k)
+                .ok_or_else(|| {
+                    refuse(format!("faults[{i}]"), format!("'{kind}' is not a fault"))
+                })?;
+            if broker >= BROKERS {
+                return Err(refuse(
+                    format!("faults[{i}]"),
+                    format!(
+                        "broker {broker}: the cluster has brokers 0 to {}",
+                        BROKERS - 1
+                    ),
+                ));
+            }
+            Ok(Fault {
+                at_ms: at(format!("faults[{i}]"), at_ms)?,
+                kind,
+                broker,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    if let Some(steps) = state.transactions {
+        if steps.len() > MAX_STEPS {
+            return Err(refuse("transactions", format!("more than {MAX_STEPS}")));
+        }
+        let mut steps = steps
+            .into_iter()
+            .enumerate()
+            .map(|(i, (at_ms, kind, offsets))| {
+                let field = format!("transactions[{i}]");
+                let kind = CALLS
+                    .iter()
+                    .find(|(_, id)| *id == kind)
+                    .map(|(k, _)| *k)
+                    .ok_or_else(|| refuse(field.clone(), format!("'{kind}' is not a call")))?;
+                if let Some((p, _)) = offsets.iter().find(|(p, _)| *p >= w.partitions) {
+                    return Err(refuse(
+                        field,
+                        format!("partition {p}: the topic has {}", w.partitions),
+                    ));
+                }
+                Ok(TxnStep {
+                    at_ms: at(field, at_ms)?,
+                    kind,
+                    offsets,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // As the app keeps them: in time order, same-moment calls in their order.
+        steps.sort_by_key(|s| s.at_ms);
+        w.transactions = Some(steps);
+    }
+    if !(0.0..=RUN_MS as f64).contains(&state.t_ms) {
+        return Err(refuse(
+            "t_ms",
+            format!("{} ms is not within the run (0 to {RUN_MS} ms)", state.t_ms),
+        ));
+    }
+    let view = View {
+        t_ms: state.t_ms,
+        steps: state.steps,
+        speed: SPEEDS
+            .iter()
+            .map(|(v, _, _)| *v)
+            .find(|v| *v == state.speed)
+            .ok_or_else(|| {
+                refuse(
+                    "speed",
+                    format!("{} is not one of the app's speeds", state.speed),
+                )
+            })?,
+        lang: Lang::parse(&state.lang)
+            .ok_or_else(|| refuse("lang", format!("'{}' is not en or ko", state.lang)))?,
+    };
+    Ok((w, view))
+}
+
+/// The state part of a URL fragment (`#s=…`), if it has one.
+pub fn from_fragment(hash: &str) -> Option<&str> {
+    hash.trim_start_matches('#')
+        .split('&')
+        .find_map(|part| part.strip_prefix(KEY))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view() -> View {
+        View {
+            t_ms: 1234.5,
+            steps: 4321,
+            speed: 0.25,
+            lang: Lang::Ko,
+        }
+    }
+
+    #[test]
+    fn a_link_gives_back_the_workload_and_view() {
+        let mut w = Workload::default()
+            .with(&Setting::KafkaVersion("3.9".into()))
+            .and_then(|w| w.with(&Setting::Producer("acks".into(), "1".into())))
+            .and_then(|w| w.with(&Setting::Partitions("5".into())))
+            .and_then(|w| w.with(&Setting::Topic("min.insync.replicas".into(), "2".into())))
+            .and_then(|w| w.with(&Setting::Consumer("fetch.min.bytes".into(), "100".into())))
+            .and_then(|w| w.with(&Setting::Mode("sync".into())))
+            .and_then(|w| w.with(&Setting::Transactions(true)))
+            .unwrap();
+        w.faults.push(Fault {
+            at_ms: 500,
+            kind: FaultKind::Crash,
+            broker: 2,
+        });
+        if let Some(steps) = &mut w.transactions {
+            steps.push(TxnStep {
+                at_ms: 4000,
+                kind: TxnKind::SendOffsets,
+                offsets: vec![(0, 3), (4, 1)],
+            });
+        }
+        let text = encode(&w, view());
+        assert!(text.len() < 400, "{} characters", text.len());
+        assert_eq!(decode(&text), Ok((w, view())));
+        let default = encode(&Workload::default(), view());
+        assert_eq!(decode(&default), Ok((Workload::default(), view())));
+    }
+
+    fn state_json(edit: impl Fn(&mut serde_json::Value)) -> String {
+        let text = encode(&Workload::default(), view());
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&link::decode(&text).unwrap()).unwrap();
+        edit(&mut json);
+        link::encode(json.to_string().as_bytes())
+    }
+
+    #[test]
+    fn a_bad_link_names_its_field() {
+        let field =
+            |edit: &dyn Fn(&mut serde_json::Value)| decode(&state_json(edit)).unwrap_err().field;
+        assert_eq!(decode("not a link!").unwrap_err().field, "link");
+        assert_eq!(field(&|j| j["rate"] = 20_000.into()), "rate");
+        assert_eq!(field(&|j| j["partitions"] = 0.into()), "partitions");
+        assert_eq!(field(&|j| j["partitions"] = "three".into()), "partitions");
+        assert_eq!(
+            field(&|j| j["value_bytes"] = 1_000_000_000u64.into()),
+            "value size"
+        );
+        assert_eq!(field(&|j| j["speed"] = 3.0.into()), "speed");
+        assert_eq!(field(&|j| j["lang"] = "fr".into()), "lang");
+        assert_eq!(field(&|j| j["t_ms"] = (RUN_MS + 1).into()), "t_ms");
+        assert_eq!(field(&|j| j["t_ms"] = (-1.0).into()), "t_ms");
+        assert_eq!(field(&|j| j["kafka_version"] = "9.9".into()), "settings");
+        assert_eq!(field(&|j| j["surprise"] = 1.into()), "surprise");
+        assert_eq!(
+            field(&|j| j["faults"] = serde_json::json!([[10, "crash", 7]])),
+            "faults[0]"
+        );
+        assert_eq!(
+            field(&|j| j["faults"] = serde_json::json!([[10, "meteor", 0]])),
+            "faults[0]"
+        );
+        assert_eq!(
+            field(&|j| j["transactions"] = serde_json::json!([[10, "send_offsets", [[99, 0]]]])),
+            "transactions[0]"
+        );
+        assert_eq!(field(&|j| j["v"] = 2.into()), "v");
+    }
+
+    #[test]
+    fn the_fragment_holds_the_state() {
+        assert_eq!(from_fragment("#s=abc"), Some("abc"));
+        assert_eq!(from_fragment("#embed&s=abc"), Some("abc"));
+        assert_eq!(from_fragment("#x=1"), None);
+        assert_eq!(from_fragment(""), None);
+    }
+}
