@@ -9,7 +9,16 @@ use web_sys::{Element, Event, HtmlSelectElement};
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn mount() -> Element {
-    let document = web_sys::window().unwrap().document().unwrap();
+    let window = web_sys::window().unwrap();
+    // The tests share one page, and a paused app writes its state into the address
+    // bar, which the next app would open: each starts from a bare address.
+    let bare = window.location().pathname().unwrap();
+    window
+        .history()
+        .unwrap()
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&bare))
+        .unwrap();
+    let document = window.document().unwrap();
     let div = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&div).unwrap();
     yew::Renderer::<kafka_lab_web::App>::with_root(div.clone()).render();
@@ -18,6 +27,18 @@ fn mount() -> Element {
 
 async fn settle() {
     yew::platform::time::sleep(Duration::from_millis(30)).await;
+}
+
+/// Waits until `ready` holds, up to two seconds: the apps of earlier tests keep playing
+/// in this page, so a component's re-render may come a few frames later.
+async fn eventually(ready: impl Fn() -> bool) -> bool {
+    for _ in 0..200 {
+        if ready() {
+            return true;
+        }
+        yew::platform::time::sleep(Duration::from_millis(10)).await;
+    }
+    ready()
 }
 
 fn count(root: &Element, selector: &str) -> u32 {
@@ -144,8 +165,7 @@ async fn partitioner_and_serializer_controls_reach_the_producer() {
     // 4.0 no longer ships DefaultPartitioner; 3.8 does, and has KAFKA-9965.
     assert!(!root.inner_html().contains(">DefaultPartitioner<"));
     choose(&root, "kafka-version", "3.8");
-    settle().await;
-    assert!(root.inner_html().contains(">DefaultPartitioner<"));
+    assert!(eventually(|| root.inner_html().contains(">DefaultPartitioner<")).await);
     choose(
         &root,
         "partitioner-class",
