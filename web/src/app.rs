@@ -680,8 +680,9 @@ impl App {
                 false
             }
             Msg::Html(_) => {
+                // The canvas is painted again too: another message handled with this one
+                // (a seek, a step) may have moved the run since the frame painted it.
                 let now = wall_ms();
-                self.painted = true;
                 self.frame_stats = Some(FrameStats {
                     html: true,
                     started: now,
