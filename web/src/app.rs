@@ -79,9 +79,19 @@ pub enum Msg {
     Narrate,
     /// Open or close the link to this exact state.
     Share,
-    CopyLink,
+    Copy(Shared),
     DismissLinkError,
 }
+
+/// What the share box offers to copy.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Shared {
+    Link,
+    Embed,
+}
+
+/// Size of the iframe the embed snippet asks for: 16:9, as a slide.
+const EMBED_SIZE: (u32, u32) = (960, 540);
 
 /// Where keyboard focus goes once the page has rendered.
 enum Focus {
@@ -149,10 +159,12 @@ pub struct App {
     /// The stage element (a selector) that opened the inspector now open.
     opener: Option<String>,
     focus: Option<Focus>,
-    /// The link to the state on screen, while the share box is open, and whether it was
-    /// copied.
-    share: Option<String>,
-    copied: bool,
+    /// The link to the state on screen and its iframe snippet, while the share box is
+    /// open, and which was copied.
+    share: Option<(String, String)>,
+    copied: Option<Shared>,
+    /// `?embed=1`: the stage and the transport only, to sit in a slide.
+    embed: bool,
     /// Why the link the page was opened with was refused (the default run shows instead).
     link_error: Option<LinkError>,
     /// The state last written to the address bar (`#s=…`).
@@ -179,6 +191,9 @@ fn key_message(e: &KeyboardEvent) -> Option<Msg> {
         " " if !button => Some(Msg::TogglePlay),
         "ArrowRight" => Some(Msg::Step),
         "ArrowLeft" => Some(Msg::StepBack),
+        // A slide clicker's buttons.
+        "PageDown" => Some(Msg::Step),
+        "PageUp" => Some(Msg::StepBack),
         "Escape" => Some(Msg::CloseInspector),
         _ => None,
     }
@@ -381,14 +396,65 @@ impl App {
         }
     }
 
-    /// The page's address with the state on screen in its fragment.
-    fn link(&self) -> String {
+    /// The page's address with the state on screen in its fragment, for the whole app
+    /// or (`embed`) for a slide.
+    fn link(&self, embed: bool) -> String {
         let state = share::encode(&self.workload, self.view_state());
-        let here = web_sys::window()
-            .and_then(|w| w.location().href().ok())
-            .unwrap_or_default();
-        let base = here.split('#').next().unwrap_or_default();
-        format!("{base}#{}{state}", share::KEY)
+        let location = web_sys::window().map(|w| w.location());
+        let part = |f: fn(&web_sys::Location) -> Result<String, JsValue>| {
+            location
+                .as_ref()
+                .and_then(|l| f(l).ok())
+                .unwrap_or_default()
+        };
+        let (origin, path, search) = (
+            part(|l| l.origin()),
+            part(|l| l.pathname()),
+            part(|l| l.search()),
+        );
+        // The query without embed=1, then with it if asked for.
+        let mut params: Vec<&str> = search
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|p| !p.is_empty() && *p != EMBED_PARAM)
+            .collect();
+        if embed {
+            params.push(EMBED_PARAM);
+        }
+        let query = if params.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", params.join("&"))
+        };
+        format!("{origin}{path}{query}#{}{state}", share::KEY)
+    }
+
+    /// One thing to copy in the share box: what it is, the text, and a copy button.
+    fn share_row(
+        &self,
+        link: &yew::html::Scope<Self>,
+        what: Shared,
+        text: &str,
+        label: &str,
+    ) -> Html {
+        let lang = self.lang;
+        let id = match what {
+            Shared::Link => "share-link",
+            Shared::Embed => "embed-code",
+        };
+        html! {
+            <div class="share-row">
+                <label for={id}>{ label.to_string() }</label>
+                <input id={id} class="mono" readonly=true value={text.to_string()}
+                    onfocus={Callback::from(|e: FocusEvent| {
+                        let input: HtmlInputElement = e.target_unchecked_into();
+                        input.select();
+                    })}/>
+                <button id={format!("copy-{id}")} onclick={link.callback(move |_| Msg::Copy(what))}>
+                    { if self.copied == Some(what) { lang.pick("copied ✓", "복사됨 ✓") } else { lang.pick("copy", "복사") } }
+                </button>
+            </div>
+        }
     }
 
     /// Keeps the address bar on the state on screen whenever the run is still (not
@@ -552,14 +618,22 @@ impl App {
             Msg::Share => {
                 self.share = match self.share {
                     Some(_) => None,
-                    None => Some(self.link()),
+                    None => {
+                        let (w, h) = EMBED_SIZE;
+                        let snippet = format!(
+                            "<iframe src=\"{}\" width=\"{w}\" height=\"{h}\" style=\"border:0\" title=\"Kafka Lab\" loading=\"lazy\"></iframe>",
+                            self.link(true)
+                        );
+                        Some((self.link(false), snippet))
+                    }
                 };
-                self.copied = false;
+                self.copied = None;
                 true
             }
-            Msg::CopyLink => {
-                if let Some(link) = &self.share {
-                    self.copied = copy_to_clipboard(link);
+            Msg::Copy(what) => {
+                if let Some((link, snippet)) = &self.share {
+                    let text = if what == Shared::Link { link } else { snippet };
+                    self.copied = copy_to_clipboard(text).then_some(what);
                 }
                 true
             }
@@ -851,7 +925,10 @@ impl Component for App {
             playing: view.is_none(),
             speed: view.map_or(0.05, |v| v.speed),
             share: None,
-            copied: false,
+            copied: None,
+            embed: web_sys::window()
+                .and_then(|w| w.location().search().ok())
+                .is_some_and(|q| embedded(&q)),
             link_error,
             url_state: String::new(),
             last_frame: None,
@@ -981,7 +1058,7 @@ impl Component for App {
         });
         let version = self.sim.version();
         html! {
-            <div class="app" id="app-root">
+            <div class={if self.embed { "app embed" } else { "app" }} id="app-root">
                 <header class="top">
                     <div class="brand">
                         <h1 translate="no">{ "Kafka Lab" }</h1>
@@ -1024,22 +1101,22 @@ impl Component for App {
                         <span class="clock mono" id="clock">
                             { format!("t = {:.3} s / {} s", self.display_ms / 1000.0, self.sim.until_ms() / 1000) }
                         </span>
+                        if self.embed {
+                            <a id="open-full" class="open-full" href={self.link(false)} target="_blank" rel="noopener"
+                                title={lang.pick("open this state in the whole app, with every setting", "모든 설정이 있는 전체 앱에서 이 상태 열기")}>
+                                { lang.pick("Kafka Lab ↗", "Kafka Lab ↗") }</a>
+                        } else {
                         <button id="share" aria-expanded={self.share.is_some().to_string()} aria-controls="share-box"
                             title={lang.pick("a link to exactly this: settings, faults, moment, speed and language", "지금 화면 그대로(설정, 장애, 시각, 속도, 언어)를 여는 링크")}
                             onclick={link.callback(|_| Msg::Share)}>{ lang.pick("Share link", "링크 공유") }</button>
+                        }
                     </div>
-                    if let Some(url) = &self.share {
+                    if let Some((url, snippet)) = &self.share {
                         <div class="share-box" id="share-box" role="group" aria-label={lang.pick("link to this state", "이 상태로 가는 링크")}>
-                            <label for="share-link">{ lang.pick("Opens paused at this moment, with these settings, faults, speed and language:",
-                                "이 시각에 멈춘 채로, 같은 설정·장애·속도·언어로 열림:") }</label>
-                            <input id="share-link" class="mono" readonly=true value={url.clone()}
-                                onfocus={Callback::from(|e: FocusEvent| {
-                                    let input: HtmlInputElement = e.target_unchecked_into();
-                                    input.select();
-                                })}/>
-                            <button id="copy-link" onclick={link.callback(|_| Msg::CopyLink)}>
-                                { if self.copied { lang.pick("copied ✓", "복사됨 ✓") } else { lang.pick("copy", "복사") } }
-                            </button>
+                            { self.share_row(link, Shared::Link, url, lang.pick("Opens paused at this moment, with these settings, faults, speed and language:",
+                                "이 시각에 멈춘 채로, 같은 설정·장애·속도·언어로 열림:")) }
+                            { self.share_row(link, Shared::Embed, snippet, lang.pick("For a slide (reveal.js, a web page): the stage and the transport only, 16:9; space plays, → ← or a clicker's PageDown / PageUp step:",
+                                "슬라이드용 (reveal.js, 웹 페이지): 무대와 재생 제어만, 16:9. 스페이스는 재생, → ← 또는 프레젠터 리모컨의 PageDown / PageUp은 한 단계씩:")) }
                         </div>
                     }
                 </header>
@@ -1064,8 +1141,14 @@ impl Component for App {
                             { stage(&self.sim, w, &self.ledger, self.display_ms, &link.callback(Msg::Inspect), lang) }
                             <canvas ref={self.canvas.clone()} class="particles" aria-hidden="true"></canvas>
                         </div>
-                        { transactions_panel(&self.sim, w, &link.callback(Msg::Txn), lang) }
-                        { consumers_panel(&self.sim, &link.callback(Msg::Inspect), lang) }
+                        if self.embed {
+                            <p class="embed-event" id="embed-event" aria-live="off">{ for events.first().map(|(t, text)| html! {
+                                <><span class="mono t">{ t.clone() }</span>{ text.clone() }</>
+                            }) }</p>
+                        } else {
+                            { transactions_panel(&self.sim, w, &link.callback(Msg::Txn), lang) }
+                            { consumers_panel(&self.sim, &link.callback(Msg::Inspect), lang) }
+                        }
                         if let (Some(b), Some(p)) = (&self.inspected, producer) {
                             { inspector(&self.sim, p, b, link.callback(|_| Msg::CloseInspector), &link.callback(Msg::Inspect), lang) }
                         }
@@ -1092,61 +1175,65 @@ impl Component for App {
                             }, link.callback(|_| Msg::CloseInspector), lang) }
                         }
                     </div>
-                    <Controls workload={self.workload.clone()} error={self.error.clone()}
-                        down={(0..BROKERS).map(|b| self.sim.broker_down(b)).collect::<Vec<_>>()}
-                        session_s={session_s} lang={lang} callbacks={self.callbacks.clone()} />
+                    if !self.embed {
+                        <Controls workload={self.workload.clone()} error={self.error.clone()}
+                            down={(0..BROKERS).map(|b| self.sim.broker_down(b)).collect::<Vec<_>>()}
+                            session_s={session_s} lang={lang} callbacks={self.callbacks.clone()} />
+                    }
                 </main>
-                <section class="bottom" aria-label={lang.pick("metrics, events and facts", "메트릭·이벤트·설명")}>
-                    <div class="charts-wrap" role="group" aria-label={lang.pick("producer and broker metrics", "프로듀서·브로커 메트릭")}
-                        style={format!("--cursor: {:.4}", self.charts.cursor(self.display_ms))}>
-                        <h3>{ lang.pick("Metrics", "메트릭") }
-                            <span class="charts-about">{ match lang {
-                                Lang::En => "per 100 ms of virtual time, each over the last 10 windows — ",
-                                Lang::Ko => "가상 시간 100ms마다, 최근 10개 창으로 계산 — ",
-                            } }<span class="mono">{ "metrics.sample.window.ms=100, metrics.num.samples=10" }</span>
-                            { lang.pick(" (Kafka's defaults: 30000 × 2)", " (카프카 기본값 30000 × 2)") }</span>
-                        </h3>
-                        <Charts data={self.charts.clone()} lang={lang} />
-                    </div>
-                    <div class="events" role="region" aria-labelledby="events-title">
-                        <div class="events-head">
-                            <h3 id="events-title">{ lang.pick("Events", "이벤트") }</h3>
-                            <button id="narrate" class="narrate" aria-pressed={self.narrator.on.to_string()}
-                                title={lang.pick("read notable events aloud as they happen (a screen reader's live region): faults, elections, failures, transaction steps; every event when stepping",
-                                    "주요 이벤트를 일어날 때마다 읽어 줌 (스크린 리더의 라이브 영역): 장애, 리더 선출, 실패, 트랜잭션 단계. 한 단계씩 진행할 때는 모든 이벤트")}
-                                onclick={link.callback(|_| Msg::Narrate)}>{ lang.pick("narrate", "읽어 주기") }</button>
+                if !self.embed {
+                    <section class="bottom" aria-label={lang.pick("metrics, events and facts", "메트릭·이벤트·설명")}>
+                        <div class="charts-wrap" role="group" aria-label={lang.pick("producer and broker metrics", "프로듀서·브로커 메트릭")}
+                            style={format!("--cursor: {:.4}", self.charts.cursor(self.display_ms))}>
+                            <h3>{ lang.pick("Metrics", "메트릭") }
+                                <span class="charts-about">{ match lang {
+                                    Lang::En => "per 100 ms of virtual time, each over the last 10 windows — ",
+                                    Lang::Ko => "가상 시간 100ms마다, 최근 10개 창으로 계산 — ",
+                                } }<span class="mono">{ "metrics.sample.window.ms=100, metrics.num.samples=10" }</span>
+                                { lang.pick(" (Kafka's defaults: 30000 × 2)", " (카프카 기본값 30000 × 2)") }</span>
+                            </h3>
+                            <Charts data={self.charts.clone()} lang={lang} />
                         </div>
-                        <ol>
-                            { for events.into_iter().map(|(t, text)| html! {
-                                <li><span class="mono t">{ t }</span>{ text }</li>
-                            }) }
-                        </ol>
-                        // Always in the page, so that a screen reader is already watching it
-                        // when the first line arrives.
-                        <ol id="narration" class="sr-only" aria-live="polite" aria-label={lang.pick("narrated events", "읽어 주는 이벤트")}>
-                            { for self.narrator.lines().map(|(at, e)| html! {
-                                <li>{ format!("{:.3} s: {}", *at as f64 / 1000.0, describe(&self.sim, e, lang)) }</li>
-                            }) }
-                        </ol>
-                    </div>
-                    <div class="facts" role="region" aria-labelledby="facts-title">
-                        <h3 id="facts-title">{ lang.pick("What Kafka does here", "여기서 Kafka가 실제로 하는 일") }</h3>
-                        <ul>
-                            <li>{ match (lang, idempotent) {
-                                (Lang::En, true) => format!("enable.idempotence: on in {version} — on by default since 3.0 (the notes say false)."),
-                                (Lang::En, false) => format!("enable.idempotence: off in {version} — on by default since 3.0 (the notes say false)."),
-                                (Lang::Ko, true) => format!("enable.idempotence: {version}에서 켜짐 — 3.0부터 기본값이 true (노트에는 false로 나옴)."),
-                                (Lang::Ko, false) => format!("enable.idempotence: {version}에서 꺼짐 — 3.0부터 기본값은 true (노트에는 false로 나옴)."),
-                            } }</li>
-                            { for facts.iter().map(|f| html! { <li>{ f.text(lang) }</li> }) }
-                            if let Some(m) = &self.moved { { moved_view(m, lang) } }
-                            <li>{ lang.pick("linger.ms defaults to 0 up to 3.9 and to 5 since 4.0.", "linger.ms 기본값은 3.9까지 0, 4.0부터 5.") }</li>
-                            <li>{ lang.pick("A setting change replays the run from t = 0: a producer's config is fixed when it is created.",
-                                "설정을 바꾸면 t = 0부터 다시 재생함: 프로듀서 설정은 생성될 때 고정되기 때문.") }</li>
-                            { for notes.iter().map(|n| html! { <li class="mono small" translate="no">{ n.clone() }</li> }) }
-                        </ul>
-                    </div>
-                </section>
+                        <div class="events" role="region" aria-labelledby="events-title">
+                            <div class="events-head">
+                                <h3 id="events-title">{ lang.pick("Events", "이벤트") }</h3>
+                                <button id="narrate" class="narrate" aria-pressed={self.narrator.on.to_string()}
+                                    title={lang.pick("read notable events aloud as they happen (a screen reader's live region): faults, elections, failures, transaction steps; every event when stepping",
+                                        "주요 이벤트를 일어날 때마다 읽어 줌 (스크린 리더의 라이브 영역): 장애, 리더 선출, 실패, 트랜잭션 단계. 한 단계씩 진행할 때는 모든 이벤트")}
+                                    onclick={link.callback(|_| Msg::Narrate)}>{ lang.pick("narrate", "읽어 주기") }</button>
+                            </div>
+                            <ol>
+                                { for events.into_iter().map(|(t, text)| html! {
+                                    <li><span class="mono t">{ t }</span>{ text }</li>
+                                }) }
+                            </ol>
+                            // Always in the page, so that a screen reader is already watching it
+                            // when the first line arrives.
+                            <ol id="narration" class="sr-only" aria-live="polite" aria-label={lang.pick("narrated events", "읽어 주는 이벤트")}>
+                                { for self.narrator.lines().map(|(at, e)| html! {
+                                    <li>{ format!("{:.3} s: {}", *at as f64 / 1000.0, describe(&self.sim, e, lang)) }</li>
+                                }) }
+                            </ol>
+                        </div>
+                        <div class="facts" role="region" aria-labelledby="facts-title">
+                            <h3 id="facts-title">{ lang.pick("What Kafka does here", "여기서 Kafka가 실제로 하는 일") }</h3>
+                            <ul>
+                                <li>{ match (lang, idempotent) {
+                                    (Lang::En, true) => format!("enable.idempotence: on in {version} — on by default since 3.0 (the notes say false)."),
+                                    (Lang::En, false) => format!("enable.idempotence: off in {version} — on by default since 3.0 (the notes say false)."),
+                                    (Lang::Ko, true) => format!("enable.idempotence: {version}에서 켜짐 — 3.0부터 기본값이 true (노트에는 false로 나옴)."),
+                                    (Lang::Ko, false) => format!("enable.idempotence: {version}에서 꺼짐 — 3.0부터 기본값은 true (노트에는 false로 나옴)."),
+                                } }</li>
+                                { for facts.iter().map(|f| html! { <li>{ f.text(lang) }</li> }) }
+                                if let Some(m) = &self.moved { { moved_view(m, lang) } }
+                                <li>{ lang.pick("linger.ms defaults to 0 up to 3.9 and to 5 since 4.0.", "linger.ms 기본값은 3.9까지 0, 4.0부터 5.") }</li>
+                                <li>{ lang.pick("A setting change replays the run from t = 0: a producer's config is fixed when it is created.",
+                                    "설정을 바꾸면 t = 0부터 다시 재생함: 프로듀서 설정은 생성될 때 고정되기 때문.") }</li>
+                                { for notes.iter().map(|n| html! { <li class="mono small" translate="no">{ n.clone() }</li> }) }
+                            </ul>
+                        </div>
+                    </section>
+                }
             </div>
         }
     }
@@ -1167,6 +1254,17 @@ impl Component for App {
         self.move_focus();
         self.sync_url();
     }
+}
+
+/// The query parameter of embed mode.
+const EMBED_PARAM: &str = "embed=1";
+
+/// Whether a page's query (`location.search`) asks for embed mode.
+fn embedded(search: &str) -> bool {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .any(|p| p == EMBED_PARAM)
 }
 
 /// Hands `text` to the clipboard (`navigator.clipboard.writeText`, where the browser
