@@ -30,8 +30,8 @@ test('a link copied after edits reproduces the state in a fresh browser', async 
     assert.equal(page.url(), link, 'the address bar holds the same state');
     assert.ok(link.length < 400, `short enough for a slide: ${link.length} characters`);
     const state = stateOf(link);
-    assert.equal(state.producer.acks, '1');
-    assert.equal(state.faults.length, 1);
+    assert.equal(state.w.producer.acks, '1');
+    assert.equal(state.w.faults.length, 1);
     assert.deepEqual(errors, []);
   });
   await withPage(async ({ page, url, errors }) => {
@@ -64,9 +64,9 @@ test('a broken or tampered link names its field; the default run plays', async (
     const good = stateOf(await page.inputValue('#share-link'));
     const cases = [
       ['#s=this-is-not-a-link', /link: /],
-      [linkOf({ ...good, rate: 20000 }), /rate: must be between 1 and 10000/],
-      [linkOf({ ...good, faults: [[100, 'crash', 9]] }), /faults\[0\]: broker 9/],
-      [linkOf({ ...good, producer: { acks: '1', 'enable.idempotence': 'true' } }), /acks to all in order to use the idempotent producer/],
+      [linkOf({ ...good, w: { ...good.w, rate: 20000 } }), /rate: must be between 1 and 10000/],
+      [linkOf({ ...good, w: { ...good.w, faults: [[100, 'crash', 9]] } }), /faults\[0\]: broker 9/],
+      [linkOf({ ...good, w: { ...good.w, producer: { acks: '1', 'enable.idempotence': 'true' } } }), /acks to all in order to use the idempotent producer/],
       [linkOf({ ...good, colour: 'red' }), /colour/],
     ];
     for (const [hash, message] of cases) {

@@ -58,12 +58,12 @@ pub struct View {
 /// A transactional call: (at_ms, call, offsets as (partition, offset)).
 type Call = (u64, String, Vec<(u32, u64)>);
 
-/// The JSON inside a link. Field names follow the panels (Kafka's property names in the
+/// Everything the panels set, the faults and the transactional calls, as JSON: in a link,
+/// and in a lesson file. Field names follow the panels (Kafka's property names in the
 /// maps); empty lists and maps are left out to keep links short.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-struct State {
-    v: u32,
+pub struct Settings {
     kafka_version: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     producer: BTreeMap<String, String>,
@@ -83,6 +83,14 @@ struct State {
     faults: Vec<(u64, String, u32)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     transactions: Option<Vec<Call>>,
+}
+
+/// The JSON inside a link: the settings and the view.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct State {
+    v: u32,
+    w: Settings,
     t_ms: f64,
     steps: u64,
     speed: f64,
@@ -120,28 +128,7 @@ fn id_of<K: PartialEq>(kind: K, table: &[(K, &str)]) -> String {
 pub fn encode(w: &Workload, view: View) -> String {
     let state = State {
         v: FORMAT,
-        kafka_version: w.kafka_version.clone(),
-        producer: w.producer.clone(),
-        partitions: w.partitions,
-        replication_factor: w.replication_factor,
-        topic: w.topic.clone(),
-        consumer: w.consumer.clone(),
-        keys: w.keys.id().into(),
-        rate: w.rate,
-        value_bytes: w.value_bytes,
-        latency_ms: w.latency_ms,
-        mode: w.mode,
-        faults: w
-            .faults
-            .iter()
-            .map(|f| (f.at_ms, id_of(f.kind, &FAULTS), f.broker))
-            .collect(),
-        transactions: w.transactions.as_ref().map(|steps| {
-            steps
-                .iter()
-                .map(|s| (s.at_ms, id_of(s.kind, &CALLS), s.offsets.clone()))
-                .collect()
-        }),
+        w: Settings::of(w),
         t_ms: (view.t_ms * 1000.0).round() / 1000.0,
         steps: view.steps,
         speed: view.speed,
@@ -151,16 +138,47 @@ pub fn encode(w: &Workload, view: View) -> String {
     link::encode(&json)
 }
 
+impl Settings {
+    pub fn of(w: &Workload) -> Settings {
+        Settings {
+            kafka_version: w.kafka_version.clone(),
+            producer: w.producer.clone(),
+            partitions: w.partitions,
+            replication_factor: w.replication_factor,
+            topic: w.topic.clone(),
+            consumer: w.consumer.clone(),
+            keys: w.keys.id().into(),
+            rate: w.rate,
+            value_bytes: w.value_bytes,
+            latency_ms: w.latency_ms,
+            mode: w.mode,
+            faults: w
+                .faults
+                .iter()
+                .map(|f| (f.at_ms, id_of(f.kind, &FAULTS), f.broker))
+                .collect(),
+            transactions: w.transactions.as_ref().map(|steps| {
+                steps
+                    .iter()
+                    .map(|s| (s.at_ms, id_of(s.kind, &CALLS), s.offsets.clone()))
+                    .collect()
+            }),
+        }
+    }
+}
+
 /// The workload and view a link's text (after `#s=`) stands for.
 pub fn decode(text: &str) -> Result<(Workload, View), LinkError> {
     let json = link::decode(text).map_err(|e| refuse("link", e.to_string()))?;
     let mut de = serde_json::Deserializer::from_slice(&json);
     let state: State = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        // Named as the panels name them: `rate`, not `w.rate`.
         let path = e.path().to_string();
-        refuse(
-            if path == "." { "link".into() } else { path },
-            e.inner().to_string(),
-        )
+        let field = match path.strip_prefix("w.").unwrap_or(&path) {
+            "." => "link",
+            field => field,
+        };
+        refuse(field, e.inner().to_string())
     })?;
     if state.v != FORMAT {
         return Err(refuse(
@@ -168,123 +186,7 @@ pub fn decode(text: &str) -> Result<(Workload, View), LinkError> {
             format!("format {} is not one this app reads ({FORMAT})", state.v),
         ));
     }
-    // Through the panels' own checks, in the order they depend on each other.
-    let setting = |e: SettingError| match e {
-        SettingError::NotANumber { field, raw } => {
-            refuse(field, format!("'{raw}' is not a number"))
-        }
-        SettingError::OutOfRange { field, min, max } => {
-            refuse(field, format!("must be between {min} and {max}"))
-        }
-        SettingError::Unknown { field, raw } => refuse(field, format!("'{raw}' is not a choice")),
-        SettingError::Kafka(message) => refuse("settings", message),
-    };
-    let mut w = Workload::default()
-        .with(&Setting::KafkaVersion(state.kafka_version))
-        .map_err(setting)?;
-    w.producer.clear();
-    let mode = MODES
-        .iter()
-        .find(|(m, _, _, _)| *m == state.mode)
-        .map_or("async", |(_, id, _, _)| id);
-    let settings = [
-        Setting::Partitions(state.partitions.to_string()),
-        Setting::ReplicationFactor(state.replication_factor.to_string()),
-        Setting::Keys(state.keys),
-        Setting::Rate(state.rate.to_string()),
-        Setting::ValueBytes(state.value_bytes.to_string()),
-        Setting::LatencyMs(state.latency_ms.to_string()),
-        Setting::Mode(mode.into()),
-    ]
-    .into_iter()
-    .chain(
-        state
-            .producer
-            .into_iter()
-            .map(|(k, v)| Setting::Producer(k, v)),
-    )
-    .chain(state.topic.into_iter().map(|(k, v)| Setting::Topic(k, v)))
-    .chain(
-        state
-            .consumer
-            .into_iter()
-            .map(|(k, v)| Setting::Consumer(k, v)),
-    );
-    for s in settings {
-        w = w.with(&s).map_err(setting)?;
-    }
-    let at = |field: String, at_ms: u64| {
-        if at_ms > RUN_MS {
-            Err(refuse(
-                field,
-                format!("{at_ms} ms is past the run's end ({RUN_MS} ms)"),
-            ))
-        } else {
-            Ok(at_ms)
-        }
-    };
-    if state.faults.len() > MAX_STEPS {
-        return Err(refuse("faults", format!("more than {MAX_STEPS}")));
-    }
-    w.faults = state
-        .faults
-        .into_iter()
-        .enumerate()
-        .map(|(i, (at_ms, kind, broker))| {
-            let kind = FAULTS
-                .iter()
-                .find(|(_, id)| *id == kind)
-                .map(|(k, _)| *k)
-                .ok_or_else(|| {
-                    refuse(format!("faults[{i}]"), format!("'{kind}' is not a fault"))
-                })?;
-            if broker >= BROKERS {
-                return Err(refuse(
-                    format!("faults[{i}]"),
-                    format!(
-                        "broker {broker}: the cluster has brokers 0 to {}",
-                        BROKERS - 1
-                    ),
-                ));
-            }
-            Ok(Fault {
-                at_ms: at(format!("faults[{i}]"), at_ms)?,
-                kind,
-                broker,
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    if let Some(steps) = state.transactions {
-        if steps.len() > MAX_STEPS {
-            return Err(refuse("transactions", format!("more than {MAX_STEPS}")));
-        }
-        let mut steps = steps
-            .into_iter()
-            .enumerate()
-            .map(|(i, (at_ms, kind, offsets))| {
-                let field = format!("transactions[{i}]");
-                let kind = CALLS
-                    .iter()
-                    .find(|(_, id)| *id == kind)
-                    .map(|(k, _)| *k)
-                    .ok_or_else(|| refuse(field.clone(), format!("'{kind}' is not a call")))?;
-                if let Some((p, _)) = offsets.iter().find(|(p, _)| *p >= w.partitions) {
-                    return Err(refuse(
-                        field,
-                        format!("partition {p}: the topic has {}", w.partitions),
-                    ));
-                }
-                Ok(TxnStep {
-                    at_ms: at(field, at_ms)?,
-                    kind,
-                    offsets,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        // As the app keeps them: in time order, same-moment calls in their order.
-        steps.sort_by_key(|s| s.at_ms);
-        w.transactions = Some(steps);
-    }
+    let w = state.w.workload()?;
     if !(0.0..=RUN_MS as f64).contains(&state.t_ms) {
         return Err(refuse(
             "t_ms",
@@ -308,6 +210,133 @@ pub fn decode(text: &str) -> Result<(Workload, View), LinkError> {
             .ok_or_else(|| refuse("lang", format!("'{}' is not en or ko", state.lang)))?,
     };
     Ok((w, view))
+}
+
+impl Settings {
+    /// The workload these settings describe, through the panels' own checks.
+    pub fn workload(self) -> Result<Workload, LinkError> {
+        let state = self;
+        // Through the panels' own checks, in the order they depend on each other.
+        let setting = |e: SettingError| match e {
+            SettingError::NotANumber { field, raw } => {
+                refuse(field, format!("'{raw}' is not a number"))
+            }
+            SettingError::OutOfRange { field, min, max } => {
+                refuse(field, format!("must be between {min} and {max}"))
+            }
+            SettingError::Unknown { field, raw } => {
+                refuse(field, format!("'{raw}' is not a choice"))
+            }
+            SettingError::Kafka(message) => refuse("settings", message),
+        };
+        let mut w = Workload::default()
+            .with(&Setting::KafkaVersion(state.kafka_version))
+            .map_err(setting)?;
+        w.producer.clear();
+        let mode = MODES
+            .iter()
+            .find(|(m, _, _, _)| *m == state.mode)
+            .map_or("async", |(_, id, _, _)| id);
+        let settings = [
+            Setting::Partitions(state.partitions.to_string()),
+            Setting::ReplicationFactor(state.replication_factor.to_string()),
+            Setting::Keys(state.keys),
+            Setting::Rate(state.rate.to_string()),
+            Setting::ValueBytes(state.value_bytes.to_string()),
+            Setting::LatencyMs(state.latency_ms.to_string()),
+            Setting::Mode(mode.into()),
+        ]
+        .into_iter()
+        .chain(
+            state
+                .producer
+                .into_iter()
+                .map(|(k, v)| Setting::Producer(k, v)),
+        )
+        .chain(state.topic.into_iter().map(|(k, v)| Setting::Topic(k, v)))
+        .chain(
+            state
+                .consumer
+                .into_iter()
+                .map(|(k, v)| Setting::Consumer(k, v)),
+        );
+        for s in settings {
+            w = w.with(&s).map_err(setting)?;
+        }
+        let at = |field: String, at_ms: u64| {
+            if at_ms > RUN_MS {
+                Err(refuse(
+                    field,
+                    format!("{at_ms} ms is past the run's end ({RUN_MS} ms)"),
+                ))
+            } else {
+                Ok(at_ms)
+            }
+        };
+        if state.faults.len() > MAX_STEPS {
+            return Err(refuse("faults", format!("more than {MAX_STEPS}")));
+        }
+        w.faults = state
+            .faults
+            .into_iter()
+            .enumerate()
+            .map(|(i, (at_ms, kind, broker))| {
+                let kind = FAULTS
+                    .iter()
+                    .find(|(_, id)| *id == kind)
+                    .map(|(k, _)| *k)
+                    .ok_or_else(|| {
+                        refuse(format!("faults[{i}]"), format!("'{kind}' is not a fault"))
+                    })?;
+                if broker >= BROKERS {
+                    return Err(refuse(
+                        format!("faults[{i}]"),
+                        format!(
+                            "broker {broker}: the cluster has brokers 0 to {}",
+                            BROKERS - 1
+                        ),
+                    ));
+                }
+                Ok(Fault {
+                    at_ms: at(format!("faults[{i}]"), at_ms)?,
+                    kind,
+                    broker,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        if let Some(steps) = state.transactions {
+            if steps.len() > MAX_STEPS {
+                return Err(refuse("transactions", format!("more than {MAX_STEPS}")));
+            }
+            let mut steps = steps
+                .into_iter()
+                .enumerate()
+                .map(|(i, (at_ms, kind, offsets))| {
+                    let field = format!("transactions[{i}]");
+                    let kind = CALLS
+                        .iter()
+                        .find(|(_, id)| *id == kind)
+                        .map(|(k, _)| *k)
+                        .ok_or_else(|| refuse(field.clone(), format!("'{kind}' is not a call")))?;
+                    if let Some((p, _)) = offsets.iter().find(|(p, _)| *p >= w.partitions) {
+                        return Err(refuse(
+                            field,
+                            format!("partition {p}: the topic has {}", w.partitions),
+                        ));
+                    }
+                    Ok(TxnStep {
+                        at_ms: at(field, at_ms)?,
+                        kind,
+                        offsets,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            // As the app keeps them: in time order, same-moment calls in their order.
+            steps.sort_by_key(|s| s.at_ms);
+            w.transactions = Some(steps);
+        }
+        Ok(w)
+    }
 }
 
 /// The state part of a URL fragment (`#s=…`), if it has one.
@@ -373,29 +402,37 @@ mod tests {
         let field =
             |edit: &dyn Fn(&mut serde_json::Value)| decode(&state_json(edit)).unwrap_err().field;
         assert_eq!(decode("not a link!").unwrap_err().field, "link");
-        assert_eq!(field(&|j| j["rate"] = 20_000.into()), "rate");
-        assert_eq!(field(&|j| j["partitions"] = 0.into()), "partitions");
-        assert_eq!(field(&|j| j["partitions"] = "three".into()), "partitions");
+        assert_eq!(field(&|j| j["w"]["rate"] = 20_000.into()), "rate");
+        assert_eq!(field(&|j| j["w"]["partitions"] = 0.into()), "partitions");
         assert_eq!(
-            field(&|j| j["value_bytes"] = 1_000_000_000u64.into()),
+            field(&|j| j["w"]["partitions"] = "three".into()),
+            "partitions"
+        );
+        assert_eq!(
+            field(&|j| j["w"]["value_bytes"] = 1_000_000_000u64.into()),
             "value size"
         );
         assert_eq!(field(&|j| j["speed"] = 3.0.into()), "speed");
         assert_eq!(field(&|j| j["lang"] = "fr".into()), "lang");
         assert_eq!(field(&|j| j["t_ms"] = (RUN_MS + 1).into()), "t_ms");
         assert_eq!(field(&|j| j["t_ms"] = (-1.0).into()), "t_ms");
-        assert_eq!(field(&|j| j["kafka_version"] = "9.9".into()), "settings");
+        assert_eq!(
+            field(&|j| j["w"]["kafka_version"] = "9.9".into()),
+            "settings"
+        );
         assert_eq!(field(&|j| j["surprise"] = 1.into()), "surprise");
         assert_eq!(
-            field(&|j| j["faults"] = serde_json::json!([[10, "crash", 7]])),
+            field(&|j| j["w"]["faults"] = serde_json::json!([[10, "crash", 7]])),
             "faults[0]"
         );
         assert_eq!(
-            field(&|j| j["faults"] = serde_json::json!([[10, "meteor", 0]])),
+            field(&|j| j["w"]["faults"] = serde_json::json!([[10, "meteor", 0]])),
             "faults[0]"
         );
         assert_eq!(
-            field(&|j| j["transactions"] = serde_json::json!([[10, "send_offsets", [[99, 0]]]])),
+            field(
+                &|j| j["w"]["transactions"] = serde_json::json!([[10, "send_offsets", [[99, 0]]]])
+            ),
             "transactions[0]"
         );
         assert_eq!(field(&|j| j["v"] = 2.into()), "v");
