@@ -13,6 +13,7 @@ use crate::facts::{
 };
 use crate::i18n::Lang;
 use crate::inspector::{broker_inspector, find_batch, inspector, replica_inspector, Inspect};
+use crate::lesson::{self, Lesson};
 use crate::lifecycle::lifecycle_inspector;
 use crate::painter::{paint, Motion};
 use crate::share::{self, LinkError, View};
@@ -80,6 +81,11 @@ pub enum Msg {
     /// Open or close the link to this exact state.
     Share,
     Copy(Shared),
+    /// Follow the lesson with this id ("" leaves it).
+    Lesson(String),
+    /// Next / previous: the lesson's steps while one is followed, else the run's events.
+    PageNext,
+    PagePrev,
     DismissLinkError,
 }
 
@@ -165,6 +171,14 @@ pub struct App {
     copied: Option<Shared>,
     /// `?embed=1`: the stage and the transport only, to sit in a slide.
     embed: bool,
+    lessons: Rc<Vec<Lesson>>,
+    /// The lesson followed (an index into `lessons`): its run, its captions.
+    lesson: Option<usize>,
+    /// Where a lesson's "next" stops playing (virtual ms).
+    stop_at: Option<f64>,
+    /// The element a lesson step points at now (its id), and the last one brought into view.
+    pointed: Option<String>,
+    pointed_last: Option<String>,
     /// Why the link the page was opened with was refused (the default run shows instead).
     link_error: Option<LinkError>,
     /// The state last written to the address bar (`#s=…`).
@@ -191,9 +205,9 @@ fn key_message(e: &KeyboardEvent) -> Option<Msg> {
         " " if !button => Some(Msg::TogglePlay),
         "ArrowRight" => Some(Msg::Step),
         "ArrowLeft" => Some(Msg::StepBack),
-        // A slide clicker's buttons.
-        "PageDown" => Some(Msg::Step),
-        "PageUp" => Some(Msg::StepBack),
+        // A slide clicker's buttons: the lesson's steps, or the run's.
+        "PageDown" => Some(Msg::PageNext),
+        "PageUp" => Some(Msg::PagePrev),
         "Escape" => Some(Msg::CloseInspector),
         _ => None,
     }
@@ -393,6 +407,7 @@ impl App {
             steps: self.sim.steps(),
             speed: self.speed,
             lang: self.lang,
+            lesson: self.lesson.map(|i| self.lessons[i].id.clone()),
         }
     }
 
@@ -427,6 +442,75 @@ impl App {
             format!("?{}", params.join("&"))
         };
         format!("{origin}{path}{query}#{}{state}", share::KEY)
+    }
+
+    /// The lesson's step on screen: where it is in the script, what it says, and the way
+    /// on (next plays to the next step's moment; back returns to the previous one).
+    fn lesson_caption(&self, link: &yew::html::Scope<Self>) -> Html {
+        let Some(lesson) = self.lesson.map(|i| &self.lessons[i]) else {
+            return html! {};
+        };
+        let lang = self.lang;
+        let i = lesson.step_at(self.display_ms);
+        let step = &lesson.steps[i];
+        let n = lesson.steps.len();
+        let has_next = lesson.next_after(self.display_ms).is_some();
+        let has_prev = lesson.previous_before(self.display_ms).is_some();
+        html! {
+            <section class="lesson-caption" id="lesson-caption" aria-label={lang.pick("lesson", "수업")}
+                data-step={i.to_string()} data-target={step.target.clone()}>
+                <div class="lesson-head">
+                    <strong>{ format!("§{} {}", lesson.chapter, lesson.title.get(lang)) }</strong>
+                    <span class="small muted" id="lesson-progress">{ match lang {
+                        Lang::En => format!("step {} of {n}", i + 1),
+                        Lang::Ko => format!("{n}단계 중 {}단계", i + 1),
+                    } }</span>
+                    <button id="lesson-prev" disabled={!has_prev} onclick={link.callback(|_| Msg::PagePrev)}
+                        title={lang.pick("previous step (PageUp)", "이전 단계 (PageUp)")}>{ lang.pick("◂ back", "◂ 이전") }</button>
+                    <button id="lesson-next" disabled={!has_next} onclick={link.callback(|_| Msg::PageNext)}
+                        title={lang.pick("play to the next step (PageDown)", "다음 단계까지 재생 (PageDown)")}>{ lang.pick("next ▸", "다음 ▸") }</button>
+                    <button id="lesson-close" class="dismiss" onclick={link.callback(|_| Msg::Lesson(String::new()))}
+                        aria-label={lang.pick("leave the lesson", "수업 나가기")}>{ "×" }</button>
+                </div>
+                <p id="lesson-text" aria-live="polite">{ step.text.get(lang) }</p>
+            </section>
+        }
+    }
+
+    /// Marks the element the lesson's step points at (and unmarks the last one): a class
+    /// on an element the stage renders anyway, so the view stays free of lesson logic.
+    fn point(&mut self) {
+        let target = self.lesson.map(|i| {
+            let lesson = &self.lessons[i];
+            lesson.steps[lesson.step_at(self.display_ms)].target.clone()
+        });
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        // Re-applied after every render: a re-rendered element keeps its classes only if
+        // Yew did not replace it.
+        if let Some(old) = self
+            .pointed
+            .take()
+            .filter(|old| Some(old) != target.as_ref())
+        {
+            if let Some(el) = document.get_element_by_id(&old) {
+                let _ = el.class_list().remove_1(POINTED);
+            }
+        }
+        if let Some(id) = target {
+            if let Some(el) = document.get_element_by_id(&id) {
+                let _ = el.class_list().add_1(POINTED);
+                // A step pointing below the fold brings its element into view, once.
+                if self.pointed_last.as_deref() != Some(id.as_str()) {
+                    let options = web_sys::ScrollIntoViewOptions::new();
+                    options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                    el.scroll_into_view_with_scroll_into_view_options(&options);
+                }
+            }
+            self.pointed_last = Some(id.clone());
+            self.pointed = Some(id);
+        }
     }
 
     /// One thing to copy in the share box: what it is, the text, and a copy button.
@@ -641,11 +725,58 @@ impl App {
                 self.link_error = None;
                 true
             }
+            Msg::Lesson(id) => {
+                self.stop_at = None;
+                let Some(i) = self.lessons.iter().position(|l| l.id == id) else {
+                    self.lesson = None;
+                    return true;
+                };
+                // Tested with the lessons: a failure here would be a bug, shown as one.
+                match self.lessons[i]
+                    .workload()
+                    .map_err(|e| SettingError::Kafka(e.to_string()))
+                {
+                    Ok(workload) => {
+                        self.display_ms = 0.0;
+                        self.playing = false;
+                        self.replay(workload);
+                        self.moved = None;
+                        self.lesson = self.error.is_none().then_some(i);
+                    }
+                    Err(e) => self.error = Some(e),
+                }
+                true
+            }
+            Msg::PageNext => match self.lesson {
+                Some(i) => {
+                    if let Some(at) = self.lessons[i].next_after(self.display_ms) {
+                        self.history.clear();
+                        self.stop_at = Some(at as f64);
+                        self.playing = true;
+                        self.last_frame = None;
+                        self.schedule_frame(ctx);
+                    }
+                    true
+                }
+                None => self.apply(ctx, Msg::Step),
+            },
+            Msg::PagePrev => match self.lesson {
+                Some(i) => match self.lessons[i].previous_before(self.display_ms) {
+                    Some(at) => {
+                        self.stop_at = None;
+                        self.apply(ctx, Msg::Seek(at.to_string()))
+                    }
+                    None => false,
+                },
+                None => self.apply(ctx, Msg::StepBack),
+            },
             Msg::Narrate => {
                 self.narrator.toggle(&self.sim);
                 true
             }
             Msg::Fault(kind, broker) => {
+                // The run no longer follows the lesson's script.
+                self.lesson = None;
                 let mut workload = (*self.workload).clone();
                 workload.faults.push(Fault {
                     at_ms: self.display_ms.floor() as u64,
@@ -665,12 +796,14 @@ impl App {
                 true
             }
             Msg::ClearFaults => {
+                self.lesson = None;
                 let mut workload = (*self.workload).clone();
                 workload.faults.clear();
                 self.replay(workload);
                 true
             }
             Msg::Txn(kind) => {
+                self.lesson = None;
                 let mut workload = (*self.workload).clone();
                 // The offsets to send are the read_committed consumer's positions now.
                 let offsets = match kind {
@@ -713,11 +846,13 @@ impl App {
                     .last_frame
                     .map_or(0.0, |last| (ts - last).clamp(0.0, 100.0));
                 self.last_frame = Some(ts);
-                let end = self.sim.until_ms() as f64;
+                // A lesson's "next" plays to its step's moment and stops exactly there.
+                let end = (self.sim.until_ms() as f64).min(self.stop_at.unwrap_or(f64::INFINITY));
                 self.display_ms = self.advance((self.display_ms + dt * self.speed).min(end));
                 let simulated = wall_ms();
                 if self.display_ms >= end {
                     self.playing = false;
+                    self.stop_at = None;
                 } else {
                     self.schedule_frame(ctx);
                 }
@@ -768,6 +903,7 @@ impl App {
             }
             Msg::TogglePlay => {
                 self.history.clear();
+                self.stop_at = None;
                 self.playing = !self.playing;
                 self.last_frame = None;
                 if self.playing {
@@ -822,6 +958,7 @@ impl App {
             }
             Msg::Restart => {
                 self.history.clear();
+                self.stop_at = None;
                 if let Ok(sim) = build(&self.workload) {
                     self.sim = sim;
                     self.display_ms = 0.0;
@@ -846,6 +983,9 @@ impl App {
                     .and_then(|w| build(&w).map(|sim| (w, sim)))
                 {
                     Ok((workload, mut sim)) => {
+                        // The run no longer follows the lesson's script.
+                        self.lesson = None;
+                        self.stop_at = None;
                         sim.run_until(self.display_ms.floor() as u64);
                         let old = if workload.partitions != self.workload.partitions {
                             Some(self.workload.partitions)
@@ -877,11 +1017,19 @@ impl Component for App {
         // A link opens paused at its moment, with its settings, speed and language; a
         // link that cannot be read (or whose settings Kafka refuses) says why, and the
         // default run plays.
+        let lessons = Rc::new(lesson::all());
         let from_link = web_sys::window()
             .and_then(|w| w.location().hash().ok())
             .and_then(|h| share::from_fragment(&h).map(share::decode))
             .map(|decoded| {
                 decoded.and_then(|(w, view)| {
+                    let known = |id: &String| lessons.iter().any(|l| &l.id == id);
+                    if let Some(id) = view.lesson.as_ref().filter(|id| !known(id)) {
+                        return Err(LinkError {
+                            field: "lesson".into(),
+                            message: format!("no lesson '{id}'"),
+                        });
+                    }
                     build(&w).map(|sim| (w, sim, view)).map_err(|e| LinkError {
                         field: "settings".into(),
                         message: e.text(Lang::En).unwrap_or_else(|| match e {
@@ -905,7 +1053,11 @@ impl Component for App {
         };
         let charts = Rc::new(ChartData::of(&sim));
         let ledger = Ledger::of(&sim);
-        let lang = view.map_or_else(Lang::load, |v| v.lang);
+        let lang = view.as_ref().map_or_else(Lang::load, |v| v.lang);
+        let lesson = view
+            .as_ref()
+            .and_then(|v| v.lesson.as_ref())
+            .and_then(|id| lessons.iter().position(|l| &l.id == id));
         lang.apply_to_document();
         let link = ctx.link();
         let callbacks = ControlCallbacks {
@@ -921,9 +1073,14 @@ impl Component for App {
             focus: None,
             workload: Rc::new(workload),
             sim,
-            display_ms: view.map_or(0.0, |v| v.t_ms),
+            display_ms: view.as_ref().map_or(0.0, |v| v.t_ms),
             playing: view.is_none(),
-            speed: view.map_or(0.05, |v| v.speed),
+            speed: view.as_ref().map_or(0.05, |v| v.speed),
+            lessons,
+            lesson,
+            stop_at: None,
+            pointed: None,
+            pointed_last: None,
             share: None,
             copied: None,
             embed: web_sys::window()
@@ -1068,6 +1225,22 @@ impl Component for App {
                             onclick={link.callback({ let other = lang.other(); move |_| Msg::Lang(other) })}>
                             { lang.pick("한국어", "English") }
                         </button>
+                        if !self.embed {
+                            <label class="lesson-pick">
+                                <span class="sr-only">{ lang.pick("lesson", "수업") }</span>
+                                <select id="lesson" onchange={link.callback(|e: Event| {
+                                    let input: HtmlInputElement = e.target_unchecked_into();
+                                    Msg::Lesson(input.value())
+                                })}>
+                                    <option value="" selected={self.lesson.is_none()}>{ lang.pick("Lessons…", "수업 고르기…") }</option>
+                                    { for self.lessons.iter().enumerate().map(|(i, l)| html! {
+                                        <option value={l.id.clone()} selected={self.lesson == Some(i)}>
+                                            { format!("§{} {}", l.chapter, l.title.get(lang)) }
+                                        </option>
+                                    }) }
+                                </select>
+                            </label>
+                        }
                     </div>
                     <div class="transport" role="toolbar" aria-label={lang.pick("playback", "재생 제어")}>
                         <button id="play" onclick={link.callback(|_| Msg::TogglePlay)}
@@ -1137,6 +1310,7 @@ impl Component for App {
                 }
                 <main class="main">
                     <div class="work">
+                        { self.lesson_caption(link) }
                         <div class="stage">
                             { stage(&self.sim, w, &self.ledger, self.display_ms, &link.callback(Msg::Inspect), lang) }
                             <canvas ref={self.canvas.clone()} class="particles" aria-hidden="true"></canvas>
@@ -1252,9 +1426,13 @@ impl Component for App {
             stats.report();
         }
         self.move_focus();
+        self.point();
         self.sync_url();
     }
 }
+
+/// The class of the element a lesson step points at.
+const POINTED: &str = "lesson-target";
 
 /// The query parameter of embed mode.
 const EMBED_PARAM: &str = "embed=1";

@@ -8,6 +8,7 @@ pub mod facts;
 pub mod i18n;
 pub mod inspector;
 pub mod layout;
+pub mod lesson;
 pub mod lifecycle;
 pub mod painter;
 pub mod panel;

@@ -43,7 +43,7 @@ const CALLS: [(TxnKind, &str); 6] = [
 ];
 
 /// What the screen shows besides the workload.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct View {
     /// The moment on screen, in ms of virtual time (to the µs: the picture between two
     /// events depends on it).
@@ -53,6 +53,8 @@ pub struct View {
     pub steps: u64,
     pub speed: f64,
     pub lang: Lang,
+    /// The lesson being followed, by id.
+    pub lesson: Option<String>,
 }
 
 /// A transactional call: (at_ms, call, offsets as (partition, offset)).
@@ -95,6 +97,8 @@ struct State {
     steps: u64,
     speed: f64,
     lang: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lesson: Option<String>,
 }
 
 /// Why a link was refused: the field, and what is wrong with it.
@@ -133,6 +137,7 @@ pub fn encode(w: &Workload, view: View) -> String {
         steps: view.steps,
         speed: view.speed,
         lang: view.lang.code().into(),
+        lesson: view.lesson,
     };
     let json = serde_json::to_vec(&state).expect("plain data serialises");
     link::encode(&json)
@@ -208,6 +213,7 @@ pub fn decode(text: &str) -> Result<(Workload, View), LinkError> {
             })?,
         lang: Lang::parse(&state.lang)
             .ok_or_else(|| refuse("lang", format!("'{}' is not en or ko", state.lang)))?,
+        lesson: state.lesson,
     };
     Ok((w, view))
 }
@@ -356,6 +362,7 @@ mod tests {
             steps: 4321,
             speed: 0.25,
             lang: Lang::Ko,
+            lesson: None,
         }
     }
 

@@ -142,7 +142,7 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation, lang
     let h = BOX_H;
     let y = MID_Y - h / 2.0;
     html! {
-        <g class="producer">
+        <g class="producer" id="producer">
             <line x1={(APP_X + APP_W - 10.0).to_string()} x2={(PART_X + PART_W).to_string()} y1={TRACK_Y.to_string()} y2={TRACK_Y.to_string()} class="track"/>
             <rect x={APP_X.to_string()} y={y.to_string()} width={APP_W.to_string()} height={h.to_string()} rx="10" class="box app"/>
             <text x={(APP_X + 12.0).to_string()} y={(y + 26.0).to_string()} class="mono strong">{ match workload.mode {
@@ -291,7 +291,7 @@ fn accumulator(
         }
     });
     html! {
-        <g class="accumulator">
+        <g class="accumulator" id="accumulator">
             <rect x={ACC_X.to_string()} y={TOP.to_string()} width={ACC_W.to_string()} height={(BOTTOM - TOP).to_string()} rx="10" class="box"/>
             <text x={(ACC_X + 12.0).to_string()} y={(TOP + 20.0).to_string()} class="small" translate="no">
                 { format!("batch.size {} B · linger.ms {}", p.config.batch_size, p.config.linger_ms) }
@@ -376,7 +376,7 @@ fn sender(
         }
     });
     html! {
-        <g class="sender">
+        <g class="sender" id="sender">
             <rect x={SENDER_X.to_string()} y={TOP.to_string()} width={SENDER_W.to_string()} height={(BOTTOM - TOP).to_string()} rx="10" class="box"/>
             <text x={(SENDER_X + SENDER_W / 2.0).to_string()} y={(TOP + 20.0).to_string()} text-anchor="middle" class="tiny">{ match lang {
                 Lang::En => format!("in-flight ≤ {}", p.config.max_in_flight),
@@ -574,7 +574,7 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
             _ => "broker",
         };
         html! {
-            <g class={class} data-broker={broker.id.to_string()} data-state={if crashed { "crashed" } else if isolated { "isolated" } else if fenced { "fenced" } else { "up" }}>
+            <g class={class} id={format!("broker-{}", broker.id)} data-broker={broker.id.to_string()} data-state={if crashed { "crashed" } else if isolated { "isolated" } else if fenced { "fenced" } else { "up" }}>
                 <rect x={BROKER_X.to_string()} y={top.to_string()} width={BROKER_W.to_string()} height={h.to_string()} rx="10" class="box broker-box"/>
                 <g class="broker-head" onclick={on_inspect.reform(move |_: MouseEvent| Inspect::Broker(id))}
                     tabindex="0" role="button" onkeydown={on_key(on_inspect, Inspect::Broker(id))}

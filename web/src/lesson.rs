@@ -1,0 +1,183 @@
+//! Lessons: one idea of the course notes each, as a file in `lessons/` — the settings
+//! (the same JSON as a link's, through the same checks) and a short narrated script whose
+//! steps pause the run at the teaching moment, point at an element of the stage and state
+//! the fact, in Korean and English, correcting the notes where Kafka has changed.
+
+use crate::i18n::Lang;
+use crate::share::{LinkError, Settings};
+use crate::workload::{Workload, RUN_MS};
+use serde::Deserialize;
+
+/// Every lesson, in the order of the notes' chapters.
+const FILES: [&str; 3] = [
+    include_str!("../../lessons/acks.json"),
+    include_str!("../../lessons/idempotence.json"),
+    include_str!("../../lessons/transactions.json"),
+];
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub en: String,
+    pub ko: String,
+}
+
+impl Text {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Ko => &self.ko,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// The moment the run pauses at (virtual ms).
+    pub at_ms: u64,
+    /// The id of the element the step points at.
+    pub target: String,
+    pub text: Text,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Lesson {
+    pub id: String,
+    /// The section of the notes it teaches (`2.3`, `8`, …).
+    pub chapter: String,
+    pub title: Text,
+    pub settings: Settings,
+    pub steps: Vec<Step>,
+}
+
+impl Lesson {
+    /// The run the lesson plays.
+    pub fn workload(&self) -> Result<Workload, LinkError> {
+        self.settings.clone().workload()
+    }
+
+    /// The step on screen at `t`: the last one whose moment has come.
+    pub fn step_at(&self, t: f64) -> usize {
+        self.steps
+            .iter()
+            .rposition(|s| s.at_ms as f64 <= t)
+            .unwrap_or(0)
+    }
+
+    /// The next step's moment after `t`, if any.
+    pub fn next_after(&self, t: f64) -> Option<u64> {
+        self.steps.iter().map(|s| s.at_ms).find(|&at| at as f64 > t)
+    }
+
+    /// The moment of the step before the one on screen at `t`.
+    pub fn previous_before(&self, t: f64) -> Option<u64> {
+        let i = self.step_at(t);
+        // Past a step's moment (played on by hand), back goes to that step first.
+        if self.steps.get(i).is_some_and(|s| (s.at_ms as f64) < t) {
+            return Some(self.steps[i].at_ms);
+        }
+        i.checked_sub(1).map(|j| self.steps[j].at_ms)
+    }
+}
+
+/// A lesson file, read and checked: steps in strictly increasing time within the run,
+/// text in both languages.
+pub fn parse(json: &str) -> Result<Lesson, LinkError> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let lesson: Lesson = serde_path_to_error::deserialize(&mut de).map_err(|e| LinkError {
+        field: e.path().to_string(),
+        message: e.inner().to_string(),
+    })?;
+    let bad = |i: usize, message: &str| LinkError {
+        field: format!("steps[{i}]"),
+        message: message.into(),
+    };
+    if lesson.steps.is_empty() {
+        return Err(bad(0, "a lesson has at least one step"));
+    }
+    for (i, s) in lesson.steps.iter().enumerate() {
+        if s.at_ms > RUN_MS {
+            return Err(bad(i, "after the run's end"));
+        }
+        if i > 0 && s.at_ms <= lesson.steps[i - 1].at_ms {
+            return Err(bad(i, "not after the step before it"));
+        }
+        if s.text.en.trim().is_empty() || s.text.ko.trim().is_empty() {
+            return Err(bad(i, "text missing in a language"));
+        }
+    }
+    Ok(lesson)
+}
+
+/// Every lesson.
+pub fn all() -> Vec<Lesson> {
+    FILES
+        .iter()
+        .map(|json| parse(json).expect("the lesson files are checked by the tests"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kafka_lab::Simulation;
+
+    /// Each lesson's trace hash, pinned: a change of behaviour under a lesson shows up as
+    /// a deliberate diff here (and its script is read again).
+    const GOLDEN: [(&str, &str); 3] = [
+        ("acks", "7db2f668dc8c3131"),
+        ("idempotence", "09dc112e8cb8b9ea"),
+        ("transactions", "69ae90b1296ef730"),
+    ];
+
+    #[test]
+    fn every_lesson_loads_runs_and_keeps_its_trace() {
+        let lessons = all();
+        assert_eq!(lessons.len(), GOLDEN.len());
+        let mut hashes = Vec::new();
+        for (lesson, (id, _)) in lessons.iter().zip(GOLDEN) {
+            assert_eq!(lesson.id, id);
+            assert!(
+                lesson
+                    .steps
+                    .iter()
+                    .all(|s| s.text.ko.chars().any(|c| ('가'..='힣').contains(&c))),
+                "{id}: Korean text in Korean"
+            );
+            let w = lesson.workload().unwrap_or_else(|e| panic!("{id}: {e}"));
+            let mut sim = Simulation::new(&w.scenario()).unwrap_or_else(|e| panic!("{id}: {e:?}"));
+            sim.run();
+            assert_eq!(sim.stalled_at(), None, "{id}");
+            hashes.push((id, sim.trace_hash()));
+        }
+        let golden: Vec<(&str, String)> =
+            GOLDEN.iter().map(|(id, h)| (*id, h.to_string())).collect();
+        assert_eq!(
+            hashes, golden,
+            "a lesson's run changed: read its script again"
+        );
+    }
+
+    #[test]
+    fn steps_go_forward_and_back_by_their_moments() {
+        let lesson = &all()[0];
+        let at: Vec<u64> = lesson.steps.iter().map(|s| s.at_ms).collect();
+        assert_eq!(lesson.step_at(0.0), 0);
+        assert_eq!(lesson.next_after(at[0] as f64), Some(at[1]));
+        assert_eq!(lesson.step_at(at[1] as f64), 1);
+        assert_eq!(lesson.previous_before(at[1] as f64), Some(at[0]));
+        assert_eq!(lesson.previous_before(at[1] as f64 + 5.0), Some(at[1]));
+        assert_eq!(lesson.next_after(*at.last().unwrap() as f64), None);
+    }
+
+    #[test]
+    fn a_broken_lesson_names_its_field() {
+        let e = parse(
+            r#"{"id":"x","chapter":"1","title":{"en":"a","ko":"가"},"settings":{},"steps":[]}"#,
+        )
+        .unwrap_err();
+        assert!(e.field.starts_with("settings"), "{e}");
+    }
+}
