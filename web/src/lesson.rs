@@ -128,7 +128,7 @@ mod tests {
     /// a deliberate diff here (and its script is read again).
     const GOLDEN: [(&str, &str); 3] = [
         ("acks", "7db2f668dc8c3131"),
-        ("idempotence", "09dc112e8cb8b9ea"),
+        ("idempotence", "4333add07466c331"),
         ("transactions", "69ae90b1296ef730"),
     ];
 

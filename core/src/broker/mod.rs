@@ -972,6 +972,16 @@ impl Broker {
             .map_or(REPLICA_FETCH_WAIT_MAX_MS, |c| c.max_wait_ms);
         if fetch_satisfied(&request, &response) || max_wait == 0 {
             self.respond_fetch(from, response, out);
+            return;
+        }
+        // `tryCompleteElseWatch`: read again before holding the fetch. Its own effects may
+        // have brought the data it waits for — a produce it completed freed that
+        // producer's connection, whose next request was appended just now — and an
+        // append after the read would otherwise find no fetch to complete until the
+        // 500-ms deadline (the follower, and every acks=all request, stalled).
+        let again = self.read_fetch(&request);
+        if fetch_satisfied(&request, &again) {
+            self.respond_fetch(from, again, out);
         } else {
             self.delayed_fetch.push(DelayedFetch {
                 from,
