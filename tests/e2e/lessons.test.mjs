@@ -14,6 +14,8 @@ const caption = (page) => page.evaluate(() => {
     next: !document.querySelector('#lesson-next').disabled,
     clock: document.querySelector('#clock').textContent,
     playing: document.querySelector('#play').textContent.includes('Pause'),
+    sent: Number(document.querySelector('#send-count').textContent),
+    ledger: Number(document.querySelector('#ledger-box text.tiny').textContent.match(/\d+/)[0]),
   };
 });
 
@@ -45,6 +47,7 @@ test('every lesson plays from its first step to its last', async () => {
         assert.equal(c.step, before + 1, `${id}: one step at a time`);
         assert.ok(c.pointed, `${id} step ${c.step} points at #${c.target}`);
         assert.ok(!c.playing, `${id} step ${c.step} pauses at its moment`);
+        assert.equal(c.ledger, c.sent, `${id} step ${c.step}: the ledger is current where the run paused`);
       }
       await page.screenshot({ path: `${ARTIFACTS}lesson-${id}.png` });
       // Back one step: the moment of the step before.

@@ -1156,7 +1156,8 @@ impl Component for App {
             None => self.narrator.skip(&self.sim),
         }
         let every = LEDGER_EVERY_MS.max(20.0 * self.ledger_cost);
-        if changed && frame.is_none_or(|ts| ts - self.ledger_at >= every) {
+        // A frame that stops the run (its end, a lesson step) shows it current.
+        if changed && (!self.playing || frame.is_none_or(|ts| ts - self.ledger_at >= every)) {
             let started = wall_ms();
             self.ledger = Ledger::of(&self.sim);
             self.ledger_cost = wall_ms() - started;

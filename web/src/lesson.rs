@@ -9,8 +9,13 @@ use crate::workload::{Workload, RUN_MS};
 use serde::Deserialize;
 
 /// Every lesson, in the order of the notes' chapters.
-const FILES: [&str; 3] = [
+const FILES: [&str; 8] = [
+    include_str!("../../lessons/design.json"),
     include_str!("../../lessons/acks.json"),
+    include_str!("../../lessons/send-modes.json"),
+    include_str!("../../lessons/partitioner.json"),
+    include_str!("../../lessons/batching.json"),
+    include_str!("../../lessons/delivery.json"),
     include_str!("../../lessons/idempotence.json"),
     include_str!("../../lessons/transactions.json"),
 ];
@@ -126,8 +131,13 @@ mod tests {
 
     /// Each lesson's trace hash, pinned: a change of behaviour under a lesson shows up as
     /// a deliberate diff here (and its script is read again).
-    const GOLDEN: [(&str, &str); 3] = [
+    const GOLDEN: [(&str, &str); 8] = [
+        ("design", "3668178abcee6b61"),
         ("acks", "7db2f668dc8c3131"),
+        ("send-modes", "31f3cf58f7193e40"),
+        ("partitioner", "dbd4c21626453f03"),
+        ("batching", "cb60c6b994ad18cb"),
+        ("delivery", "4e17edb13ec76252"),
         ("idempotence", "4333add07466c331"),
         ("transactions", "69ae90b1296ef730"),
     ];
