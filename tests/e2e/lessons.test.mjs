@@ -36,7 +36,6 @@ test('every lesson plays from its first step to its last', async () => {
     for (const id of ids) {
       await page.selectOption('#lesson', id);
       await page.waitForSelector('#lesson-caption');
-      await page.selectOption('#speed', '5');
       let c = await caption(page);
       assert.equal(c.step, 0, `${id} starts at its first step`);
       assert.ok(c.pointed, `${id} step 0 points at #${c.target}`);
@@ -66,7 +65,6 @@ test("a lesson's link opens at its step, and a clicker walks it in a slide", asy
     await page.goto(url);
     await page.waitForSelector('#lesson');
     await page.selectOption('#lesson', 'transactions');
-    await page.selectOption('#speed', '5');
     const first = await next(page, 0);
     await page.click('#share');
     const snippet = await page.inputValue('#embed-code');

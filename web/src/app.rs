@@ -749,9 +749,12 @@ impl App {
             }
             Msg::PageNext => match self.lesson {
                 Some(i) => {
-                    if let Some(at) = self.lessons[i].next_after(self.display_ms) {
+                    if let Some(step) = self.lessons[i].next_after(self.display_ms) {
                         self.history.clear();
-                        self.stop_at = Some(at as f64);
+                        self.stop_at = Some(step.at_ms as f64);
+                        if let Some(speed) = step.speed {
+                            self.speed = speed;
+                        }
                         self.playing = true;
                         self.last_frame = None;
                         self.schedule_frame(ctx);
@@ -1039,6 +1042,38 @@ impl Component for App {
                     })
                 })
             });
+        // `?lesson=<id>[&lang=ko]`, a readable address for a lesson at its first step (a
+        // slide deck links lessons this way); a full state in the fragment wins.
+        let search = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        let from_link = from_link.or_else(|| {
+            let id = query_param(&search, "lesson")?;
+            let found = lessons
+                .iter()
+                .find(|l| l.id == id)
+                .ok_or_else(|| LinkError {
+                    field: "lesson".into(),
+                    message: format!("no lesson '{id}'"),
+                });
+            Some(found.and_then(|l| {
+                let w = l.workload()?;
+                let sim = build(&w).map_err(|e| LinkError {
+                    field: "settings".into(),
+                    message: format!("{e:?}"),
+                })?;
+                let view = View {
+                    t_ms: 0.0,
+                    steps: 0,
+                    speed: 0.05,
+                    lang: query_param(&search, "lang")
+                        .and_then(Lang::parse)
+                        .unwrap_or_else(Lang::load),
+                    lesson: Some(l.id.clone()),
+                };
+                Ok((w, sim, view))
+            }))
+        });
         let (workload, sim, view, link_error) = match from_link {
             Some(Ok((w, mut sim, view))) => {
                 while sim.steps() < view.steps && sim.step() {}
@@ -1438,12 +1473,17 @@ const POINTED: &str = "lesson-target";
 /// The query parameter of embed mode.
 const EMBED_PARAM: &str = "embed=1";
 
-/// Whether a page's query (`location.search`) asks for embed mode.
-fn embedded(search: &str) -> bool {
+/// The value of query parameter `name` in `search` (`location.search`), if given.
+fn query_param<'a>(search: &'a str, name: &str) -> Option<&'a str> {
     search
         .trim_start_matches('?')
         .split('&')
-        .any(|p| p == EMBED_PARAM)
+        .find_map(|p| p.strip_prefix(name)?.strip_prefix('='))
+}
+
+/// Whether a page's query (`location.search`) asks for embed mode.
+fn embedded(search: &str) -> bool {
+    query_param(search, "embed") == Some("1")
 }
 
 /// Hands `text` to the clipboard (`navigator.clipboard.writeText`, where the browser

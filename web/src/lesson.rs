@@ -3,6 +3,7 @@
 //! steps pause the run at the teaching moment, point at an element of the stage and state
 //! the fact, in Korean and English, correcting the notes where Kafka has changed.
 
+use crate::app::SPEEDS;
 use crate::i18n::Lang;
 use crate::share::{LinkError, Settings};
 use crate::workload::{Workload, RUN_MS};
@@ -44,6 +45,10 @@ pub struct Step {
     /// The id of the element the step points at.
     pub target: String,
     pub text: Text,
+    /// The speed "next" plays to this step at: slow motion to follow one record,
+    /// fast-forward over a session timeout. Unset: the speed on screen.
+    #[serde(default)]
+    pub speed: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -71,9 +76,9 @@ impl Lesson {
             .unwrap_or(0)
     }
 
-    /// The next step's moment after `t`, if any.
-    pub fn next_after(&self, t: f64) -> Option<u64> {
-        self.steps.iter().map(|s| s.at_ms).find(|&at| at as f64 > t)
+    /// The next step after `t`, if any.
+    pub fn next_after(&self, t: f64) -> Option<&Step> {
+        self.steps.iter().find(|s| s.at_ms as f64 > t)
     }
 
     /// The moment of the step before the one on screen at `t`.
@@ -111,6 +116,11 @@ pub fn parse(json: &str) -> Result<Lesson, LinkError> {
         }
         if s.text.en.trim().is_empty() || s.text.ko.trim().is_empty() {
             return Err(bad(i, "text missing in a language"));
+        }
+        if s.speed
+            .is_some_and(|v| !SPEEDS.iter().any(|(speed, _, _)| *speed == v))
+        {
+            return Err(bad(i, "speed is not one of the app's speeds"));
         }
     }
     Ok(lesson)
@@ -175,11 +185,14 @@ mod tests {
         let lesson = &all()[0];
         let at: Vec<u64> = lesson.steps.iter().map(|s| s.at_ms).collect();
         assert_eq!(lesson.step_at(0.0), 0);
-        assert_eq!(lesson.next_after(at[0] as f64), Some(at[1]));
+        assert_eq!(
+            lesson.next_after(at[0] as f64).map(|s| s.at_ms),
+            Some(at[1])
+        );
         assert_eq!(lesson.step_at(at[1] as f64), 1);
         assert_eq!(lesson.previous_before(at[1] as f64), Some(at[0]));
         assert_eq!(lesson.previous_before(at[1] as f64 + 5.0), Some(at[1]));
-        assert_eq!(lesson.next_after(*at.last().unwrap() as f64), None);
+        assert!(lesson.next_after(*at.last().unwrap() as f64).is_none());
     }
 
     #[test]
