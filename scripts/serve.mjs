@@ -19,10 +19,14 @@ const TYPES = {
 
 const defaultRoot = resolve(fileURLToPath(new URL('../www', import.meta.url)));
 
-export function startServer({ port = 8080, host = '127.0.0.1', root = defaultRoot } = {}) {
+/** Serves `root` at `base` (a path prefix such as '/kafka-lab/', as GitHub Pages serves a
+ *  project site); anything outside it is not found. */
+export function startServer({ port = 8080, host = '127.0.0.1', root = defaultRoot, base = '/' } = {}) {
   const server = createServer(async (req, res) => {
     try {
-      const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      const full = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      if (!full.startsWith(base)) throw new Error('outside the site');
+      const path = full.slice(base.length - 1);
       let file = normalize(join(root, path));
       if (!file.startsWith(root)) {
         res.writeHead(403).end();

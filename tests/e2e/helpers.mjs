@@ -13,9 +13,9 @@ const ARGS = [
 ];
 
 /** Runs `fn({ page, url, errors })` against a fresh server and browser page. */
-export async function withPage(fn, { width = 1280, height = 720 } = {}) {
-  const server = await startServer({ port: 0 });
-  const url = `http://127.0.0.1:${server.address().port}/`;
+export async function withPage(fn, { width = 1280, height = 720, base = '/' } = {}) {
+  const server = await startServer({ port: 0, base });
+  const url = `http://127.0.0.1:${server.address().port}${base}`;
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
   try {
     const page = await browser.newPage({ viewport: { width, height } });

@@ -78,6 +78,10 @@ test("a lesson's link opens at its step, and a clicker walks it in a slide", asy
     await page.keyboard.press('PageUp');
     await frame.locator('#lesson-caption[data-step="1"]').waitFor();
     assert.match(await frame.locator('#lesson-text').textContent(), /beginTransaction|트랜잭션/);
+    // The panels this lesson points at are in the slide too (the step at 700 ms points at
+    // the transactions panel).
+    assert.equal(await frame.locator('#txn-panel.lesson-target').count(), 1);
+    assert.equal(await frame.locator('#consumers').count(), 1);
     assert.deepEqual(errors, []);
   }, { width: 1000, height: 600 });
 });

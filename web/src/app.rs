@@ -444,6 +444,12 @@ impl App {
         format!("{origin}{path}{query}#{}{state}", share::KEY)
     }
 
+    /// Whether a step of the lesson followed points at the element `id`.
+    fn lesson_points_at(&self, id: &str) -> bool {
+        self.lesson
+            .is_some_and(|i| self.lessons[i].steps.iter().any(|s| s.target == id))
+    }
+
     /// The lesson's step on screen: where it is in the script, what it says, and the way
     /// on (next plays to the next step's moment; back returns to the previous one).
     fn lesson_caption(&self, link: &yew::html::Scope<Self>) -> Html {
@@ -1355,6 +1361,14 @@ impl Component for App {
                             <p class="embed-event" id="embed-event" aria-live="off">{ for events.first().map(|(t, text)| html! {
                                 <><span class="mono t">{ t.clone() }</span>{ text.clone() }</>
                             }) }</p>
+                            // A slide shows the panels its lesson points at (below the stage;
+                            // a step pointing there scrolls them into view).
+                            if self.lesson_points_at("txn-panel") {
+                                { transactions_panel(&self.sim, w, &link.callback(Msg::Txn), lang) }
+                            }
+                            if self.lesson_points_at("consumers") {
+                                { consumers_panel(&self.sim, &link.callback(Msg::Inspect), lang) }
+                            }
                         } else {
                             { transactions_panel(&self.sim, w, &link.callback(Msg::Txn), lang) }
                             { consumers_panel(&self.sim, &link.callback(Msg::Inspect), lang) }
