@@ -20,7 +20,7 @@ use crate::share::{self, LinkError, View};
 use crate::stage::stage;
 use crate::txn::{consumers_panel, transactions_panel};
 use crate::workload::{
-    Fault, FaultKind, KeyPattern, Setting, SettingError, TxnKind, TxnStep, Workload, BROKERS,
+    Fault, FaultKind, KeyPattern, Setting, SettingError, TxnKind, TxnStep, Workload,
 };
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_render::{request_animation_frame, AnimationFrame};
@@ -28,6 +28,7 @@ use kafka_lab::config::IsolationLevel;
 use kafka_lab::ledger::Ledger;
 use kafka_lab::metadata::TopicPartition;
 use kafka_lab::producer::accumulator::ProducerBatch;
+use kafka_lab::scenario::Action;
 use kafka_lab::serializer::Serializer;
 use kafka_lab::Simulation;
 use std::rc::Rc;
@@ -87,6 +88,17 @@ pub enum Msg {
     PageNext,
     PagePrev,
     DismissLinkError,
+    /// A scenario file's text arrived (or why it could not be read): from the file
+    /// picker, or (`from_url`) fetched for `?scenario=<url>`.
+    Open {
+        name: String,
+        text: Result<String, String>,
+        from_url: bool,
+    },
+    /// Download the run as a scenario file.
+    SaveFile,
+    /// Back from a file to the panels' own workload.
+    CloseFile,
 }
 
 /// What the share box offers to copy.
@@ -644,6 +656,23 @@ impl App {
         }
     }
 
+    /// Another run altogether (a file opened or closed): paused at its start, nothing
+    /// inspected, no lesson.
+    fn start_over(&mut self, workload: Workload, sim: Simulation) {
+        self.workload = Rc::new(workload);
+        self.sim = sim;
+        self.display_ms = 0.0;
+        self.playing = false;
+        self.lesson = None;
+        self.stop_at = None;
+        self.history.clear();
+        self.moved = None;
+        self.inspected = None;
+        self.inspected_replica = None;
+        self.inspected_broker = None;
+        self.inspected_life = None;
+    }
+
     /// Keeps the inspected batch current while the producer still holds it.
     fn refresh_inspected(&mut self) {
         let Some(id) = self.inspected.as_ref().map(|b| b.id) else {
@@ -729,6 +758,63 @@ impl App {
             }
             Msg::DismissLinkError => {
                 self.link_error = None;
+                true
+            }
+            Msg::Open {
+                name,
+                text,
+                from_url,
+            } => {
+                let file_error = |problems: Vec<String>| SettingError::File {
+                    name: name.clone(),
+                    problems,
+                };
+                let opened = text
+                    .map_err(|why| file_error(vec![why]))
+                    .and_then(|text| Workload::from_file(&name, &text))
+                    .and_then(|w| {
+                        // Kafka's rules, path by path, as for the file in the CLI.
+                        let sim = build(&w).map_err(|e| match e {
+                            SettingError::Kafka(m) => {
+                                file_error(m.lines().map(String::from).collect())
+                            }
+                            e => e,
+                        })?;
+                        Ok((w, sim))
+                    });
+                match opened {
+                    Ok((workload, sim)) => {
+                        self.start_over(workload, sim);
+                        self.error = None;
+                    }
+                    Err(e) if from_url => {
+                        self.link_error = Some(LinkError {
+                            field: "scenario".into(),
+                            message: e.text(Lang::En).unwrap_or_default(),
+                        });
+                        // The default run plays instead, as for any link that cannot open.
+                        self.playing = true;
+                        self.schedule_frame(ctx);
+                    }
+                    Err(e) => self.error = Some(e),
+                }
+                true
+            }
+            Msg::SaveFile => {
+                let name = match (&self.workload.file, self.lesson) {
+                    (Some(f), _) => f.name.clone(),
+                    (None, Some(i)) => format!("{}.json", self.lessons[i].id),
+                    (None, None) => "kafka-lab-scenario.json".into(),
+                };
+                download(&name, &self.workload.scenario().to_json_pretty());
+                false
+            }
+            Msg::CloseFile => {
+                let workload = Workload::default();
+                match build(&workload) {
+                    Ok(sim) => self.start_over(workload, sim),
+                    Err(e) => self.error = Some(e),
+                }
                 true
             }
             Msg::Lesson(id) => {
@@ -1039,13 +1125,9 @@ impl Component for App {
                             message: format!("no lesson '{id}'"),
                         });
                     }
-                    build(&w).map(|sim| (w, sim, view)).map_err(|e| LinkError {
-                        field: "settings".into(),
-                        message: e.text(Lang::En).unwrap_or_else(|| match e {
-                            SettingError::Kafka(m) => m,
-                            _ => String::new(),
-                        }),
-                    })
+                    build(&w)
+                        .map(|sim| (w, sim, view))
+                        .map_err(share::link_error)
                 })
             });
         // `?lesson=<id>[&lang=ko]`, a readable address for a lesson at its first step (a
@@ -1053,7 +1135,32 @@ impl Component for App {
         let search = web_sys::window()
             .and_then(|w| w.location().search().ok())
             .unwrap_or_default();
+        // `?scenario=<url>`: a scenario file of this site, fetched, then opened paused at
+        // its start (the default run waits meanwhile).
+        let scenario_url = query_param(&search, "scenario")
+            .filter(|_| from_link.is_none())
+            .map(|url| {
+                js_sys::decode_uri_component(url)
+                    .ok()
+                    .and_then(|u| u.as_string())
+                    .unwrap_or_else(|| url.to_string())
+            });
+        if let Some(url) = scenario_url.clone() {
+            let link = ctx.link().clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let name = url.rsplit('/').next().unwrap_or(&url).to_string();
+                let text = fetch_text(&url).await;
+                link.send_message(Msg::Open {
+                    name,
+                    text,
+                    from_url: true,
+                });
+            });
+        }
         let from_link = from_link.or_else(|| {
+            if scenario_url.is_some() {
+                return None;
+            }
             let id = query_param(&search, "lesson")?;
             let found = lessons
                 .iter()
@@ -1064,10 +1171,7 @@ impl Component for App {
                 });
             Some(found.and_then(|l| {
                 let w = l.workload()?;
-                let sim = build(&w).map_err(|e| LinkError {
-                    field: "settings".into(),
-                    message: format!("{e:?}"),
-                })?;
+                let sim = build(&w).map_err(share::link_error)?;
                 let view = View {
                     t_ms: 0.0,
                     steps: 0,
@@ -1105,6 +1209,13 @@ impl Component for App {
             set: link.callback(Msg::Set),
             fault: link.callback(|(kind, broker)| Msg::Fault(kind, broker)),
             clear_faults: link.callback(|_| Msg::ClearFaults),
+            open: link.callback(|(name, text)| Msg::Open {
+                name,
+                text,
+                from_url: false,
+            }),
+            save: link.callback(|_| Msg::SaveFile),
+            close_file: link.callback(|_| Msg::CloseFile),
         };
         let mut app = App {
             callbacks,
@@ -1115,7 +1226,7 @@ impl Component for App {
             workload: Rc::new(workload),
             sim,
             display_ms: view.as_ref().map_or(0.0, |v| v.t_ms),
-            playing: view.is_none(),
+            playing: view.is_none() && scenario_url.is_none(),
             speed: view.as_ref().map_or(0.05, |v| v.speed),
             lessons,
             lesson,
@@ -1224,9 +1335,20 @@ impl Component for App {
         let idempotent = producer.is_some_and(|p| p.config.idempotence);
         let facts = producer
             .map(|p| {
-                let keyed = w.keys != KeyPattern::Null && w.key_serializer() != Serializer::Void;
+                let keyed = match &w.file {
+                    Some(f) => f.scenario.actions.iter().any(|a| match a {
+                        Action::Send(s) => {
+                            matches!(s.key, Some(Some(_)))
+                                || s.keys.iter().flatten().any(|k| k.is_some())
+                        }
+                        _ => false,
+                    }),
+                    None => w.keys != KeyPattern::Null && w.key_serializer() != Serializer::Void,
+                };
                 let mut facts = partitioner_facts(p, self.sim.version(), keyed);
-                facts.extend(mode_fact(w.mode));
+                if w.file.is_none() {
+                    facts.extend(mode_fact(w.mode));
+                }
                 facts.extend(delivery_facts(p));
                 facts.extend(replication_facts(
                     w.replication_factor,
@@ -1401,7 +1523,7 @@ impl Component for App {
                     </div>
                     if !self.embed {
                         <Controls workload={self.workload.clone()} error={self.error.clone()}
-                            down={(0..BROKERS).map(|b| self.sim.broker_down(b)).collect::<Vec<_>>()}
+                            down={(0..self.workload.brokers()).map(|b| self.sim.broker_down(b)).collect::<Vec<_>>()}
                             session_s={session_s} lang={lang} callbacks={self.callbacks.clone()} />
                     }
                 </main>
@@ -1498,6 +1620,58 @@ fn query_param<'a>(search: &'a str, name: &str) -> Option<&'a str> {
 /// Whether a page's query (`location.search`) asks for embed mode.
 fn embedded(search: &str) -> bool {
     query_param(search, "embed") == Some("1")
+}
+
+/// Offers `text` as a download named `name` (a Blob link clicked).
+fn download(name: &str, text: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Some(a) = document
+        .create_element("a")
+        .ok()
+        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    // Released once the download has had the blob.
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 10_000);
+    }
+}
+
+/// The text at `url` (same origin: the page's policy allows no other), or why not.
+async fn fetch_text(url: &str) -> Result<String, String> {
+    use wasm_bindgen_futures::JsFuture;
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|_| format!("{url} could not be fetched (only this site's own files can be)"))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "no response")?;
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    let text = response.text().map_err(|_| "no body")?;
+    JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| format!("{url}: not text"))
 }
 
 /// Hands `text` to the clipboard (`navigator.clipboard.writeText`, where the browser

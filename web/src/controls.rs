@@ -6,8 +6,9 @@
 
 use crate::i18n::Lang;
 use crate::panel::{consumer_panel, producer_panel, topic_panel};
-use crate::workload::{FaultKind, KeyPattern, Setting, SettingError, Workload, BROKERS, MODES};
+use crate::workload::{FaultKind, KeyPattern, Setting, SettingError, Workload, MODES, TOPIC};
 use kafka_lab::scenario::SendMode;
+use kafka_lab::scenario::MAX_SCENARIO_BYTES;
 use kafka_lab::version::KafkaVersion;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
@@ -21,6 +22,62 @@ pub struct ControlCallbacks {
     /// Inject a fault at the moment on screen.
     pub fault: Callback<(FaultKind, u32)>,
     pub clear_faults: Callback<()>,
+    /// A scenario file picked: its name and text (or why it could not be read).
+    pub open: Callback<(String, Result<String, String>)>,
+    /// Download the run as a scenario file.
+    pub save: Callback<()>,
+    /// Back from a file to the panels' own workload.
+    pub close_file: Callback<()>,
+}
+
+/// The controls a scenario file decides, by element id.
+const FILE_DECIDES: [&str; 7] = [
+    "keys",
+    "rate",
+    "value-bytes",
+    "send-mode",
+    "transactions",
+    "partitions",
+    "replication-factor",
+];
+
+/// The latencies offered, with a file's own among them.
+fn latencies(current: u64) -> Vec<u64> {
+    let mut offered = vec![1, 5, 10, 50];
+    if !offered.contains(&current) {
+        offered.push(current);
+        offered.sort_unstable();
+    }
+    offered
+}
+
+/// Reads the file picked in `input` and hands its text to `open`.
+fn read_picked(input: &HtmlInputElement, open: &Callback<(String, Result<String, String>)>) {
+    let Some(file) = input.files().and_then(|f| f.get(0)) else {
+        return;
+    };
+    // Picking the same file again is a change too.
+    input.set_value("");
+    let name = file.name();
+    if file.size() > MAX_SCENARIO_BYTES as f64 {
+        open.emit((
+            name,
+            Err(format!(
+                "{} bytes; the limit is {MAX_SCENARIO_BYTES}",
+                file.size()
+            )),
+        ));
+        return;
+    }
+    let open = open.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+        let text = text
+            .ok()
+            .and_then(|t| t.as_string())
+            .ok_or_else(|| "the browser could not read it".to_string());
+        open.emit((name, text));
+    });
 }
 
 #[derive(Properties, PartialEq)]
@@ -62,10 +119,12 @@ pub fn Controls(props: &ControlsProps) -> Html {
             let input: HtmlInputElement = e.target_unchecked_into();
             make(input.value())
         });
+        let decided = w.file.is_some() && FILE_DECIDES.contains(&id);
+        let title = decided.then(|| lang.pick("set by the scenario file", "시나리오 파일이 정함"));
         html! {
-            <label class="control" for={id}>
+            <label class="control" for={id} {title}>
                 <span class={if ident { "name mono" } else { "name" }}>{ name.to_string() }</span>
-                <select id={id} {onchange}>
+                <select id={id} {onchange} disabled={decided}>
                     { for options.into_iter().map(|(v, text)| html! {
                         <option value={v.clone()} selected={v == value}>{ text }</option>
                     }) }
@@ -74,6 +133,12 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </label>
         }
     };
+    let picker = use_node_ref();
+    let topic = w
+        .file
+        .as_ref()
+        .and_then(|f| f.scenario.topics.first())
+        .map_or(TOPIC, |t| t.name.as_str());
     let opts = |values: &[u64]| -> Vec<(String, String)> {
         values
             .iter()
@@ -86,6 +151,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 lang.pick("defaults & behaviour of that release", "그 릴리스의 기본값과 동작"), w.kafka_version.clone(),
                 KafkaVersion::supported_lines().map(|v| (v.clone(), v)).collect(), Setting::KafkaVersion) }
             <h2>{ lang.pick("Workload", "워크로드") }<small class="hint">{ lang.pick(" · the application, not a Kafka config", " · 애플리케이션 쪽, Kafka 설정 아님") }</small></h2>
+            { scenario_file(w, cb, &picker, lang) }
             { select("keys", (lang.pick("keys", "키"), false), lang.pick("which keys send() uses", "send()에 넘기는 키"), w.keys.id().to_string(),
                 KeyPattern::ALL.iter().map(|k| (k.id().to_string(), k.label(lang).to_string())).collect(), Setting::Keys) }
             { select("rate", (lang.pick("records/s", "초당 레코드"), false), lang.pick("send() calls per second", "초당 send() 호출 수"), w.rate.to_string(),
@@ -93,7 +159,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             { select("value-bytes", (lang.pick("value bytes", "값 크기 (바이트)"), false), lang.pick("size of each value", "레코드 값 하나의 크기"), w.value_bytes.to_string(),
                 opts(&[10, 100, 1000]), Setting::ValueBytes) }
             { select("latency", (lang.pick("latency ms", "네트워크 지연 (ms)"), false), lang.pick("one way, every message", "메시지마다 한 방향 지연"), w.latency_ms.to_string(),
-                opts(&[1, 5, 10, 50]), Setting::LatencyMs) }
+                opts(&latencies(w.latency_ms)), Setting::LatencyMs) }
             { select("send-mode", (lang.pick("send mode", "전송 방식"), false), lang.pick("how the app calls send()", "애플리케이션이 send()를 호출하는 방식"), mode_id(w.mode).to_string(),
                 MODES.iter().map(|(_, id, en, ko)| (id.to_string(), lang.pick(en, ko).to_string())).collect(), Setting::Mode) }
             { select("transactions", (lang.pick("transactions", "트랜잭션"), false),
@@ -123,7 +189,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                         onclick={cb.fault.reform(|_| (FaultKind::RestartProducer, 0))}>{ lang.pick("restart producer", "프로듀서 재시작") }</button>
                     <span class="hint small">{ lang.pick("new PID: a written record whose ack was lost lands twice", "새 PID: 기록됐지만 ack를 잃은 레코드가 두 번 저장됨") }</span>
                 </div>
-                { for (0..BROKERS).map(|b| html! {
+                { for (0..w.brokers()).map(|b| html! {
                     <div class="fault-row">
                         <span class="small">{ match lang { Lang::En => format!("broker {b}"), Lang::Ko => format!("브로커 {b}") } }</span>
                         <button id={format!("drop-request-{b}")} title={lang.pick(LOSE_REQ_TITLE.0, LOSE_REQ_TITLE.1)}
@@ -159,21 +225,80 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </div>
             <h2>{ lang.pick("Topic configs", "토픽 설정") }</h2>
             { select("partitions", (lang.pick("partitions", "파티션 수"), false),
-                lang.pick("of topic orders", "orders 토픽의 파티션 개수"), w.partitions.to_string(),
+                &match lang {
+                    Lang::En => format!("of topic {topic}"),
+                    Lang::Ko => format!("{topic} 토픽의 파티션 개수"),
+                }, w.partitions.to_string(),
                 (1..=12u64).map(|v| (v.to_string(), v.to_string())).collect(), Setting::Partitions) }
             { select("replication-factor", (lang.pick("replication factor", "복제 계수"), false),
                 lang.pick("replicas of each partition (brokers hold followers)", "파티션마다 둘 복제본 수 (다른 브로커가 팔로워를 가짐)"), w.replication_factor.to_string(),
-                (1..=BROKERS as u64).map(|v| (v.to_string(), v.to_string())).collect(), Setting::ReplicationFactor) }
+                (1..=w.brokers().max(w.replication_factor) as u64).map(|v| (v.to_string(), v.to_string())).collect(), Setting::ReplicationFactor) }
             { topic_panel(w, &cb.set, lang) }
             <h2>{ lang.pick("Producer configs", "프로듀서 설정") }</h2>
             { producer_panel(w, &cb.set, lang) }
             <h2>{ lang.pick("Consumer configs", "컨슈머 설정") }</h2>
+            if w.file.is_some() {
+                <p class="hint">{ lang.pick("These show the file's first consumer; a change applies to every consumer of the file, each keeping its own ",
+                    "파일의 첫 번째 컨슈머 설정을 보여 줌. 바꾸면 파일의 모든 컨슈머에 적용되고, 각자 ") }
+                    <code translate="no">{ "isolation.level, group.id" }</code>{ lang.pick(".", " 값은 유지.") }</p>
+            } else {
             <p class="hint">{ lang.pick("Both consumers take these; ", "두 컨슈머 모두에 적용. ") }
                 <code translate="no">{ "isolation.level" }</code>
                 { lang.pick(" stays one of each: read_committed on the left, read_uncommitted on the right.",
                     " 값만 다름: 왼쪽은 read_committed, 오른쪽은 read_uncommitted.") }</p>
+            }
             { consumer_panel(w, &cb.set, lang) }
         </aside>
+    }
+}
+
+/// Open a scenario file, save the run as one, and (with a file open) what it holds and
+/// the way back to the panels' workload.
+fn scenario_file(w: &Workload, cb: &ControlCallbacks, picker: &NodeRef, lang: Lang) -> Html {
+    let onchange = {
+        let open = cb.open.clone();
+        Callback::from(move |e: Event| read_picked(&e.target_unchecked_into(), &open))
+    };
+    let pick = {
+        let picker = picker.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(input) = picker.cast::<HtmlInputElement>() {
+                input.click();
+            }
+        })
+    };
+    html! {
+        <div class="scenario-file" id="scenario-file">
+            if let Some(f) = &w.file {
+                <p class="file-name"><span class="mono" translate="no">{ f.name.clone() }</span>
+                    <span class="hint small">{ {
+                        let s = &f.scenario;
+                        let sends = s.actions.iter().filter(|a| matches!(a, kafka_lab::scenario::Action::Send(_))).count();
+                        let n = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+                        match lang {
+                            Lang::En => format!(" · {} · {} · {} · {} actions ({sends} send) · {} s · seed {}",
+                                n(s.brokers as usize, "broker", "brokers"), n(s.producers.len(), "producer", "producers"),
+                                n(s.consumers.len(), "consumer", "consumers"), s.actions.len(), s.until_ms as f64 / 1000.0, s.seed),
+                            Lang::Ko => format!(" · 브로커 {} · 프로듀서 {} · 컨슈머 {} · 액션 {}개 (send {sends}) · {}초 · 시드 {}",
+                                s.brokers, s.producers.len(), s.consumers.len(), s.actions.len(), s.until_ms as f64 / 1000.0, s.seed),
+                        }
+                    } }</span></p>
+                <p class="hint">{ lang.pick("Its cluster, clients and actions run as written. The Kafka settings below show its first producer, topic and consumer; a change applies to all of them, and faults add to its actions.",
+                    "파일의 클러스터, 클라이언트, 액션이 그대로 실행됨. 아래 Kafka 설정은 첫 번째 프로듀서·토픽·컨슈머의 값이며, 바꾸면 모두에 적용되고 장애 주입은 액션에 더해짐.") }</p>
+            }
+            <div class="file-buttons">
+                <button id="open-file" onclick={pick}
+                    title={lang.pick("a scenario JSON file (as the kafka-lab CLI runs it)", "시나리오 JSON 파일 (kafka-lab CLI가 실행하는 형식)")}>
+                    { lang.pick("Open scenario file…", "시나리오 파일 열기…") }</button>
+                <input type="file" ref={picker.clone()} id="open-file-input" accept=".json,application/json" hidden=true {onchange}/>
+                <button id="save-file" onclick={cb.save.reform(|_| ())}
+                    title={lang.pick("this run, with every setting and fault, as a scenario file: the kafka-lab CLI gives the same trace", "설정과 장애를 모두 담은 이 실행을 시나리오 파일로: kafka-lab CLI로 돌려도 같은 트레이스")}>
+                    { lang.pick("Save as scenario", "시나리오로 저장") }</button>
+                if w.file.is_some() {
+                    <button id="close-file" onclick={cb.close_file.reform(|_| ())}>{ lang.pick("close the file", "파일 닫기") }</button>
+                }
+            </div>
+        </div>
     }
 }
 

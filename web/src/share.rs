@@ -6,11 +6,9 @@
 
 use crate::app::SPEEDS;
 use crate::i18n::Lang;
-use crate::workload::{
-    Fault, FaultKind, Setting, SettingError, TxnKind, TxnStep, Workload, BROKERS, MODES, RUN_MS,
-};
+use crate::workload::{Fault, FaultKind, Setting, SettingError, TxnKind, TxnStep, Workload, MODES};
 use kafka_lab::link;
-use kafka_lab::scenario::SendMode;
+use kafka_lab::scenario::{Scenario, SendMode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -85,6 +83,16 @@ pub struct Settings {
     faults: Vec<(u64, String, u32)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     transactions: Option<Vec<Call>>,
+    /// The scenario file the run is built on, whole: a link needs nothing else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    file: Option<FileSettings>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    name: String,
+    scenario: Scenario,
 }
 
 /// The JSON inside a link: the settings and the view.
@@ -168,6 +176,10 @@ impl Settings {
                     .map(|s| (s.at_ms, id_of(s.kind, &CALLS), s.offsets.clone()))
                     .collect()
             }),
+            file: w.file.as_ref().map(|f| FileSettings {
+                name: f.name.clone(),
+                scenario: f.scenario.clone(),
+            }),
         }
     }
 }
@@ -192,10 +204,11 @@ pub fn decode(text: &str) -> Result<(Workload, View), LinkError> {
         ));
     }
     let w = state.w.workload()?;
-    if !(0.0..=RUN_MS as f64).contains(&state.t_ms) {
+    let run_ms = w.until_ms();
+    if !(0.0..=run_ms as f64).contains(&state.t_ms) {
         return Err(refuse(
             "t_ms",
-            format!("{} ms is not within the run (0 to {RUN_MS} ms)", state.t_ms),
+            format!("{} ms is not within the run (0 to {run_ms} ms)", state.t_ms),
         ));
     }
     let view = View {
@@ -218,62 +231,78 @@ pub fn decode(text: &str) -> Result<(Workload, View), LinkError> {
     Ok((w, view))
 }
 
+/// A refused setting as a link names it: the field, and what is wrong with it.
+pub fn link_error(e: SettingError) -> LinkError {
+    match e {
+        SettingError::NotANumber { field, raw } => {
+            refuse(field, format!("'{raw}' is not a number"))
+        }
+        SettingError::OutOfRange { field, min, max } => {
+            refuse(field, format!("must be between {min} and {max}"))
+        }
+        SettingError::Unknown { field, raw } => refuse(field, format!("'{raw}' is not a choice")),
+        SettingError::SetByFile { field } => refuse(field, "set by the scenario file"),
+        SettingError::File { problems, .. } => refuse("file", problems.join("; ")),
+        SettingError::Kafka(message) => refuse("settings", message),
+    }
+}
+
 impl Settings {
     /// The workload these settings describe, through the panels' own checks.
     pub fn workload(self) -> Result<Workload, LinkError> {
         let state = self;
         // Through the panels' own checks, in the order they depend on each other.
-        let setting = |e: SettingError| match e {
-            SettingError::NotANumber { field, raw } => {
-                refuse(field, format!("'{raw}' is not a number"))
-            }
-            SettingError::OutOfRange { field, min, max } => {
-                refuse(field, format!("must be between {min} and {max}"))
-            }
-            SettingError::Unknown { field, raw } => {
-                refuse(field, format!("'{raw}' is not a choice"))
-            }
-            SettingError::Kafka(message) => refuse("settings", message),
+        let base = match state.file {
+            Some(f) => Workload::of_file(&f.name, f.scenario).map_err(link_error)?,
+            None => Workload::default(),
         };
-        let mut w = Workload::default()
+        let mut w = base
             .with(&Setting::KafkaVersion(state.kafka_version))
-            .map_err(setting)?;
+            .map_err(link_error)?;
+        // The maps below are the panels' whole maps.
         w.producer.clear();
+        w.topic.clear();
+        w.consumer.clear();
         let mode = MODES
             .iter()
             .find(|(m, _, _, _)| *m == state.mode)
             .map_or("async", |(_, id, _, _)| id);
-        let settings = [
+        // A file's workload is its own: the controls that set one are not read.
+        let workload = [
             Setting::Partitions(state.partitions.to_string()),
             Setting::ReplicationFactor(state.replication_factor.to_string()),
             Setting::Keys(state.keys),
             Setting::Rate(state.rate.to_string()),
             Setting::ValueBytes(state.value_bytes.to_string()),
-            Setting::LatencyMs(state.latency_ms.to_string()),
             Setting::Mode(mode.into()),
-        ]
-        .into_iter()
-        .chain(
-            state
-                .producer
-                .into_iter()
-                .map(|(k, v)| Setting::Producer(k, v)),
-        )
-        .chain(state.topic.into_iter().map(|(k, v)| Setting::Topic(k, v)))
-        .chain(
-            state
-                .consumer
-                .into_iter()
-                .map(|(k, v)| Setting::Consumer(k, v)),
-        );
+        ];
+        let from_file = w.file.is_some();
+        let settings = workload
+            .into_iter()
+            .filter(|_| !from_file)
+            .chain([Setting::LatencyMs(state.latency_ms.to_string())])
+            .chain(
+                state
+                    .producer
+                    .into_iter()
+                    .map(|(k, v)| Setting::Producer(k, v)),
+            )
+            .chain(state.topic.into_iter().map(|(k, v)| Setting::Topic(k, v)))
+            .chain(
+                state
+                    .consumer
+                    .into_iter()
+                    .map(|(k, v)| Setting::Consumer(k, v)),
+            );
         for s in settings {
-            w = w.with(&s).map_err(setting)?;
+            w = w.with(&s).map_err(link_error)?;
         }
+        let (run_ms, brokers) = (w.until_ms(), w.brokers());
         let at = |field: String, at_ms: u64| {
-            if at_ms > RUN_MS {
+            if at_ms > run_ms {
                 Err(refuse(
                     field,
-                    format!("{at_ms} ms is past the run's end ({RUN_MS} ms)"),
+                    format!("{at_ms} ms is past the run's end ({run_ms} ms)"),
                 ))
             } else {
                 Ok(at_ms)
@@ -294,12 +323,12 @@ impl Settings {
                     .ok_or_else(|| {
                         refuse(format!("faults[{i}]"), format!("'{kind}' is not a fault"))
                     })?;
-                if broker >= BROKERS {
+                if broker >= brokers {
                     return Err(refuse(
                         format!("faults[{i}]"),
                         format!(
                             "broker {broker}: the cluster has brokers 0 to {}",
-                            BROKERS - 1
+                            brokers - 1
                         ),
                     ));
                 }
@@ -311,6 +340,9 @@ impl Settings {
             })
             .collect::<Result<_, _>>()?;
         if let Some(steps) = state.transactions {
+            if w.file.is_some() {
+                return Err(refuse("transactions", "set by the scenario file"));
+            }
             if steps.len() > MAX_STEPS {
                 return Err(refuse("transactions", format!("more than {MAX_STEPS}")));
             }
@@ -355,6 +387,7 @@ pub fn from_fragment(hash: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workload::RUN_MS;
 
     fn view() -> View {
         View {
@@ -394,6 +427,37 @@ mod tests {
         assert_eq!(decode(&text), Ok((w, view())));
         let default = encode(&Workload::default(), view());
         assert_eq!(decode(&default), Ok((Workload::default(), view())));
+    }
+
+    #[test]
+    fn a_link_carries_a_scenario_file_and_the_edits_on_it() {
+        let saved = Workload::default()
+            .with(&Setting::Rate("200".into()))
+            .unwrap()
+            .scenario()
+            .to_json_pretty();
+        let mut w = Workload::from_file("two-hundred.json", &saved)
+            .and_then(|w| w.with(&Setting::Producer("acks".into(), "0".into())))
+            .and_then(|w| w.with(&Setting::LatencyMs("50".into())))
+            .unwrap();
+        w.faults.push(Fault {
+            at_ms: 700,
+            kind: FaultKind::DropResponse,
+            broker: 1,
+        });
+        let text = encode(&w, view());
+        assert!(text.len() < 1200, "{} characters", text.len());
+        assert_eq!(decode(&text), Ok((w.clone(), view())));
+        // The file decides the workload: a link cannot also carry transactional calls.
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&link::decode(&text).unwrap()).unwrap();
+        json["w"]["transactions"] = serde_json::json!([]);
+        let e = decode(&link::encode(json.to_string().as_bytes())).unwrap_err();
+        assert_eq!(e.field, "transactions");
+        json["w"]["transactions"] = serde_json::Value::Null;
+        json["w"]["faults"] = serde_json::json!([[10, "crash", 3]]);
+        let e = decode(&link::encode(json.to_string().as_bytes())).unwrap_err();
+        assert_eq!(e.field, "faults[0]");
     }
 
     fn state_json(edit: impl Fn(&mut serde_json::Value)) -> String {

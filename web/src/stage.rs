@@ -145,19 +145,32 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation, lang
         <g class="producer" id="producer">
             <line x1={(APP_X + APP_W - 10.0).to_string()} x2={(PART_X + PART_W).to_string()} y1={TRACK_Y.to_string()} y2={TRACK_Y.to_string()} class="track"/>
             <rect x={APP_X.to_string()} y={y.to_string()} width={APP_W.to_string()} height={h.to_string()} rx="10" class="box app"/>
-            <text x={(APP_X + 12.0).to_string()} y={(y + 26.0).to_string()} class="mono strong">{ match workload.mode {
-                SendMode::Async => "send(r, cb)",
-                SendMode::Sync => "send(r).get()",
-                SendMode::FireAndForget => "send(r)",
+            <text x={(APP_X + 12.0).to_string()} y={(y + 26.0).to_string()} class="mono strong">{ match (&workload.file, workload.mode) {
+                (Some(_), _) => "send(…)",
+                (None, SendMode::Async) => "send(r, cb)",
+                (None, SendMode::Sync) => "send(r).get()",
+                (None, SendMode::FireAndForget) => "send(r)",
             } }</text>
             <text x={(APP_X + 12.0).to_string()} y={(y + 56.0).to_string()} class="big" id="send-count">{ p.sends.len().to_string() }</text>
             <text x={(APP_X + 12.0).to_string()} y={(y + 74.0).to_string()} class="small">{ lang.pick("records sent", "보낸 레코드") }</text>
-            <text x={(APP_X + 12.0).to_string()} y={(y + 100.0).to_string()} class="small">{ match lang {
-                Lang::En => format!("{} rec/s", workload.rate),
-                Lang::Ko => format!("초당 {}개", workload.rate),
-            } }</text>
-            <text x={(APP_X + 12.0).to_string()} y={(y + 118.0).to_string()} class="small">{ format!("{}: {}", lang.pick("keys", "키"), workload.keys.label(lang)) }</text>
-            <text x={(APP_X + 12.0).to_string()} y={(y + 136.0).to_string()} class="small">{ format!("{}: {} B", lang.pick("value", "값"), workload.value_bytes) }</text>
+            if let Some(file) = &workload.file {
+                // A file's producers may be several: the stage follows the first.
+                <text x={(APP_X + 12.0).to_string()} y={(y + 100.0).to_string()} class="small mono" translate="no">{ p.name.clone() }</text>
+                <text x={(APP_X + 12.0).to_string()} y={(y + 118.0).to_string()} class="small">{ match (lang, file.scenario.producers.len()) {
+                    (Lang::En, 1) => "the file's producer".to_string(),
+                    (Lang::Ko, 1) => "파일의 프로듀서".to_string(),
+                    (Lang::En, n) => format!("first of {n} producers"),
+                    (Lang::Ko, n) => format!("프로듀서 {n}개 중 첫째"),
+                } }</text>
+                <text x={(APP_X + 12.0).to_string()} y={(y + 136.0).to_string()} class="small">{ lang.pick("as the file sends", "파일대로 전송") }</text>
+            } else {
+                <text x={(APP_X + 12.0).to_string()} y={(y + 100.0).to_string()} class="small">{ match lang {
+                    Lang::En => format!("{} rec/s", workload.rate),
+                    Lang::Ko => format!("초당 {}개", workload.rate),
+                } }</text>
+                <text x={(APP_X + 12.0).to_string()} y={(y + 118.0).to_string()} class="small">{ format!("{}: {}", lang.pick("keys", "키"), workload.keys.label(lang)) }</text>
+                <text x={(APP_X + 12.0).to_string()} y={(y + 136.0).to_string()} class="small">{ format!("{}: {} B", lang.pick("value", "값"), workload.value_bytes) }</text>
+            }
             if let Some(index) = blocked_in_send {
                 <text x={(APP_X + 12.0).to_string()} y={(y + h + 18.0).to_string()} class="small warn" id="blocked">{ match lang {
                     Lang::En => format!("send() #{index} waits for buffer.memory"),
@@ -714,11 +727,19 @@ fn code_box(workload: &Workload, version: KafkaVersion, lang: Lang) -> Html {
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    if workload.transactions.is_some() {
-        props.push((
-            "transactional.id".into(),
-            crate::workload::TRANSACTIONAL_ID.into(),
-        ));
+    let transactional_id = match &workload.file {
+        Some(f) => f
+            .scenario
+            .producers
+            .first()
+            .and_then(|p| p.config.get("transactional.id").cloned()),
+        None => workload
+            .transactions
+            .is_some()
+            .then(|| crate::workload::TRANSACTIONAL_ID.to_string()),
+    };
+    if let Some(id) = &transactional_id {
+        props.push(("transactional.id".into(), id.clone()));
     }
     let mut lines: Vec<(String, &str)> = vec![(
         match (lang, props.is_empty()) {
@@ -746,7 +767,23 @@ fn code_box(workload: &Workload, version: KafkaVersion, lang: Lang) -> Html {
         ));
     }
     lines.push(("producer = new KafkaProducer<>(props);".into(), ""));
-    if workload.transactions.is_some() {
+    if let Some(file) = &workload.file {
+        lines.push((
+            match lang {
+                Lang::En => format!(
+                    "// then the {} actions of {}",
+                    file.scenario.actions.len(),
+                    file.name
+                ),
+                Lang::Ko => format!(
+                    "// 이후 {}의 액션 {}개",
+                    file.name,
+                    file.scenario.actions.len()
+                ),
+            },
+            "code-comment",
+        ));
+    } else if workload.transactions.is_some() {
         lines.push(("producer.initTransactions();".into(), ""));
         lines.push((
             "beginTransaction(); send(…); commitTransaction();".into(),

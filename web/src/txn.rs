@@ -13,6 +13,7 @@ use kafka_lab::coordinator::{TransactionState, TransactionVersion};
 use kafka_lab::metadata::TopicPartition;
 use kafka_lab::producer::transaction_manager::TxnState;
 use kafka_lab::producer::KafkaProducer;
+use kafka_lab::scenario::Scenario;
 use kafka_lab::Simulation;
 use std::collections::{BTreeMap, BTreeSet};
 use yew::prelude::*;
@@ -168,6 +169,9 @@ pub fn transactions_panel(
     on: &Callback<TxnKind>,
     lang: Lang,
 ) -> Html {
+    if let Some(file) = &workload.file {
+        return file_transactions(sim, &file.scenario, lang);
+    }
     let Some(steps) = &workload.transactions else {
         return html! {};
     };
@@ -240,6 +244,52 @@ pub fn transactions_panel(
             { group_offsets(sim, lang) }
             <p class="hint small">{ lang.pick("Markers (C = commit, A = abort) take an offset each. The LSO stops at the first open transaction: read_committed reads only below it and drops aborted records; read_uncommitted reads up to the HW.",
                 "마커(C 커밋, A 중단)도 오프셋을 하나씩 차지함. LSO는 열린 트랜잭션의 첫 오프셋에서 멈춤: read_committed는 그 아래만 읽고 중단된 레코드는 버림, read_uncommitted는 HW까지 읽음.") }</p>
+        </section>
+    }
+}
+
+/// A scenario file's transactions: its transactional producers and their calls as the
+/// file makes them (the buttons are the panel workload's; a file has its own script).
+fn file_transactions(sim: &Simulation, scenario: &Scenario, lang: Lang) -> Html {
+    let transactional: Vec<&KafkaProducer> = sim
+        .producers()
+        .iter()
+        .filter(|p| p.tm.as_ref().is_some_and(|tm| tm.txn.is_some()))
+        .collect();
+    if transactional.is_empty() {
+        return html! {};
+    }
+    let calls = scenario
+        .actions
+        .iter()
+        .enumerate()
+        .rev()
+        .filter_map(|(i, a)| {
+            let text = match sim.call_result(i as u32)? {
+                None => lang.pick("blocked…", "막힘…").to_string(),
+                Some(None) => lang.pick("returned", "반환").to_string(),
+                Some(Some(e)) => match lang {
+                    Lang::En => format!("threw {}", e.exception_name()),
+                    Lang::Ko => format!("{} 발생", e.exception_name()),
+                },
+            };
+            let who = a.producer().unwrap_or_default();
+            Some(format!(
+                "{:.3} s · {who}: {} → {text}",
+                a.at_ms() as f64 / 1000.0,
+                a.name()
+            ))
+        })
+        .take(5);
+    html! {
+        <section class="txn-panel" id="txn-panel" aria-label={lang.pick("transactions", "트랜잭션")}>
+            <h3>{ lang.pick("Transactions", "트랜잭션") }<span class="small muted">{ lang.pick(" · the calls of the scenario file", " · 시나리오 파일의 호출") }</span></h3>
+            <ol class="txn-results small" id="txn-results">
+                { for calls.map(|text| html! { <li>{ text }</li> }) }
+            </ol>
+            { for transactional.into_iter().map(|p| client_row(sim, p, lang)) }
+            { coordinator_row(sim, lang) }
+            { group_offsets(sim, lang) }
         </section>
     }
 }

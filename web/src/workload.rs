@@ -12,6 +12,7 @@ use kafka_lab::scenario::{
 use kafka_lab::serializer::{Serialized, Serializer};
 use kafka_lab::version::KafkaVersion;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Which keys the demo producer sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,6 +112,49 @@ pub struct Workload {
     /// `Some`: the producer is transactional and the application's calls are these steps
     /// (a starter script, then what the user clicked), instead of the steady stream.
     pub transactions: Option<Vec<TxnStep>>,
+    /// `Some`: a scenario file (SCENARIO.md) the user opened. Its cluster, topics,
+    /// clients, actions, seed and length stand; the Kafka version, the producer, topic and
+    /// consumer configs, the latency and the faults of the panels apply on top (see
+    /// `scenario`); the workload controls do not.
+    pub file: Option<Rc<ScenarioFile>>,
+}
+
+/// A scenario file as opened: its name (shown, and offered again on save) and contents.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioFile {
+    pub name: String,
+    pub scenario: Scenario,
+}
+
+/// The longest run and the most records the app plays from a file: a replay from t = 0
+/// follows every edit and every step back, so it has to stay quick. The CLI runs anything.
+pub const MAX_FILE_RUN_MS: u64 = 600_000;
+pub const MAX_FILE_RECORDS: u64 = 600_000;
+/// Per-client identities a panel edit never copies from the first client to the others.
+const OWN_PRODUCER_PROPS: [&str; 2] = ["transactional.id", "client.id"];
+const OWN_CONSUMER_PROPS: [&str; 3] = ["isolation.level", "group.id", "client.id"];
+
+/// `config` with the panel's edits. The panel shows the first client's config (`first`,
+/// less `own`); what differs there from `first` was changed by the user, and is changed
+/// here too (set, or unset); everything else stays as the file has it.
+fn overlay(
+    config: &BTreeMap<String, String>,
+    first: &BTreeMap<String, String>,
+    panel: &BTreeMap<String, String>,
+    own: &[&str],
+) -> BTreeMap<String, String> {
+    let mut config = config.clone();
+    let names: std::collections::BTreeSet<&String> = first.keys().chain(panel.keys()).collect();
+    for name in names {
+        if own.contains(&name.as_str()) || first.get(name) == panel.get(name) {
+            continue;
+        }
+        match panel.get(name) {
+            Some(value) => config.insert(name.clone(), value.clone()),
+            None => config.remove(name),
+        };
+    }
+    config
 }
 
 /// A transactional application's call, or a second instance starting.
@@ -282,6 +326,7 @@ impl Default for Workload {
             mode: SendMode::Async,
             faults: Vec::new(),
             transactions: None,
+            file: None,
         }
     }
 }
@@ -322,6 +367,10 @@ pub enum SettingError {
     Unknown { field: &'static str, raw: String },
     /// Kafka's own words (its validation messages stay as Kafka writes them).
     Kafka(String),
+    /// A scenario file the app cannot open: its name and each problem, JSON path first.
+    File { name: String, problems: Vec<String> },
+    /// A workload control, while a scenario file decides the workload.
+    SetByFile { field: &'static str },
 }
 
 impl SettingError {
@@ -345,6 +394,18 @@ impl SettingError {
             }
             (SettingError::Unknown { field, raw }, Lang::Ko) => {
                 format!("{field}: 알 수 없는 값 '{raw}'")
+            }
+            (SettingError::File { name, problems }, Lang::En) => {
+                format!("{name} could not be opened: {}", problems.join("; "))
+            }
+            (SettingError::File { name, problems }, Lang::Ko) => {
+                format!("{name} 파일을 열 수 없음: {}", problems.join("; "))
+            }
+            (SettingError::SetByFile { field }, Lang::En) => {
+                format!("{field}: set by the scenario file")
+            }
+            (SettingError::SetByFile { field }, Lang::Ko) => {
+                format!("{field}: 시나리오 파일이 정함")
             }
             (SettingError::Kafka(_), _) => return None,
         })
@@ -374,6 +435,114 @@ pub const MODES: [(SendMode, &str, &str, &str); 3] = [
 ];
 
 impl Workload {
+    /// A scenario file's text, opened as the app runs it: its panels show the first
+    /// producer's, topic's and consumer's configs. Refused with every problem (JSON path
+    /// first) if it is not a scenario, or longer or bigger than the app plays; Kafka's
+    /// rules are checked when the run is built, as for any edit.
+    pub fn from_file(name: &str, text: &str) -> Result<Workload, SettingError> {
+        let refuse = |problems: Vec<String>| SettingError::File {
+            name: name.to_string(),
+            problems,
+        };
+        let scenario = Scenario::from_json(text)
+            .map_err(|e| refuse(vec![format!("{}: {}", e.path, e.message)]))?;
+        Workload::of_file(name, scenario)
+    }
+
+    /// A scenario, as a file named `name` (see `from_file`).
+    pub fn of_file(name: &str, scenario: Scenario) -> Result<Workload, SettingError> {
+        let refuse = |problems: Vec<String>| SettingError::File {
+            name: name.to_string(),
+            problems,
+        };
+        let mut problems = Vec::new();
+        if scenario.until_ms > MAX_FILE_RUN_MS {
+            problems.push(format!(
+                "until_ms: the app plays at most {MAX_FILE_RUN_MS} ms (run longer scenarios with the kafka-lab CLI)"
+            ));
+        }
+        let records: u64 = scenario
+            .actions
+            .iter()
+            .map(|a| match a {
+                Action::Send(s) => s.count as u64,
+                _ => 0,
+            })
+            .sum();
+        if records > MAX_FILE_RECORDS {
+            problems.push(format!(
+                "actions: {records} records; the app plays at most {MAX_FILE_RECORDS} (the kafka-lab CLI runs any number)"
+            ));
+        }
+        if let Some(n) = scenario
+            .network
+            .as_ref()
+            .filter(|n| n.latency_ms > MAX_LATENCY_MS)
+        {
+            problems.push(format!(
+                "network.latency_ms: the app shows 0 to {MAX_LATENCY_MS} ms, not {}",
+                n.latency_ms
+            ));
+        }
+        if scenario.topics.len() > 1 {
+            problems.push(format!(
+                "topics: the stage draws the producer side of one topic; this file has {} (the kafka-lab CLI runs it)",
+                scenario.topics.len()
+            ));
+        }
+        if scenario.producers.is_empty() {
+            problems.push("producers: the stage follows a producer; this file has none".into());
+        }
+        if !problems.is_empty() {
+            return Err(refuse(problems));
+        }
+        let first = |configs: Option<&BTreeMap<String, String>>, own: &[&str]| {
+            configs
+                .into_iter()
+                .flatten()
+                .filter(|(k, _)| !own.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        let topic = scenario.topics.first();
+        Ok(Workload {
+            kafka_version: scenario
+                .kafka_version
+                .clone()
+                .unwrap_or_else(|| KafkaVersion::latest().to_string()),
+            producer: first(
+                scenario.producers.first().map(|p| &p.config),
+                &OWN_PRODUCER_PROPS,
+            ),
+            partitions: topic.map_or(1, |t| t.partitions),
+            replication_factor: topic.map_or(1, |t| t.replication_factor),
+            topic: first(topic.map(|t| &t.config), &[]),
+            consumer: first(
+                scenario.consumers.first().map(|c| &c.config),
+                &OWN_CONSUMER_PROPS,
+            ),
+            latency_ms: scenario
+                .network
+                .as_ref()
+                .map_or(kafka_lab::sim::DEFAULT_LATENCY_MS, |n| n.latency_ms),
+            file: Some(Rc::new(ScenarioFile {
+                name: name.to_string(),
+                scenario,
+            })),
+            ..Workload::default()
+        })
+    }
+
+    /// How many brokers the run has.
+    pub fn brokers(&self) -> u32 {
+        self.file.as_ref().map_or(BROKERS, |f| f.scenario.brokers)
+    }
+
+    /// How long the run is, in virtual ms.
+    pub fn until_ms(&self) -> u64 {
+        self.file.as_ref().map_or(RUN_MS, |f| f.scenario.until_ms)
+    }
+
     pub fn version(&self) -> KafkaVersion {
         KafkaVersion::parse(&self.kafka_version).unwrap_or_else(|_| KafkaVersion::latest())
     }
@@ -414,6 +583,21 @@ impl Workload {
             })
         }
         let range = |field, min, max| SettingError::OutOfRange { field, min, max };
+        if self.file.is_some() {
+            let field = match setting {
+                Setting::Partitions(_) => Some("partitions"),
+                Setting::ReplicationFactor(_) => Some("replication factor"),
+                Setting::Keys(_) => Some("keys"),
+                Setting::Rate(_) => Some("rate"),
+                Setting::ValueBytes(_) => Some("value size"),
+                Setting::Mode(_) => Some("send mode"),
+                Setting::Transactions(_) => Some("transactions"),
+                _ => None,
+            };
+            if let Some(field) = field {
+                return Err(SettingError::SetByFile { field });
+            }
+        }
         let mut w = self.clone();
         match setting {
             Setting::KafkaVersion(v) => {
@@ -588,9 +772,83 @@ impl Workload {
         actions
     }
 
+    /// The injected faults as actions; a restart of `producer` (the stage's), which a
+    /// `transactional` application follows with `initTransactions()`.
+    fn fault_actions(&self, producer: Option<&str>, transactional: bool) -> Vec<Action> {
+        let mut actions = Vec::new();
+        for f in &self.faults {
+            let a = BrokerAction {
+                at_ms: f.at_ms,
+                broker: f.broker,
+                extra_latency_ms: None,
+                count: Some(1),
+            };
+            let bare = BrokerAction { count: None, ..a };
+            let call = |producer: &str| ProducerAction {
+                at_ms: f.at_ms,
+                producer: producer.into(),
+            };
+            let action = match f.kind {
+                FaultKind::DropRequest => Action::DropRequests(a),
+                FaultKind::DropResponse => Action::DropResponses(a),
+                FaultKind::Crash => Action::CrashBroker(bare),
+                FaultKind::Restart => Action::RestartBroker(bare),
+                FaultKind::Isolate => Action::IsolateBroker(bare),
+                FaultKind::Heal => Action::HealBroker(bare),
+                FaultKind::RestartProducer => {
+                    let Some(producer) = producer else { continue };
+                    if transactional {
+                        actions.push(Action::RestartProducer(call(producer)));
+                        Action::InitTransactions(call(producer))
+                    } else {
+                        Action::RestartProducer(call(producer))
+                    }
+                }
+                FaultKind::SlowFollower => Action::SlowFollower(BrokerAction {
+                    extra_latency_ms: Some(SLOW_FOLLOWER_MS),
+                    count: None,
+                    ..a
+                }),
+            };
+            actions.push(action);
+        }
+        actions
+    }
+
+    /// A file's scenario with the panels' edits: every producer, topic and consumer takes
+    /// what was changed on the panel showing the first one; faults follow its actions.
+    fn file_scenario(&self, base: &Scenario) -> Scenario {
+        let mut s = base.clone();
+        s.kafka_version = Some(self.kafka_version.clone());
+        let first = |c: Option<&BTreeMap<String, String>>| c.cloned().unwrap_or_default();
+        let p0 = first(base.producers.first().map(|p| &p.config));
+        for p in &mut s.producers {
+            p.config = overlay(&p.config, &p0, &self.producer, &OWN_PRODUCER_PROPS);
+        }
+        let t0 = first(base.topics.first().map(|t| &t.config));
+        for t in &mut s.topics {
+            t.config = overlay(&t.config, &t0, &self.topic, &[]);
+        }
+        let c0 = first(base.consumers.first().map(|c| &c.config));
+        for c in &mut s.consumers {
+            c.config = overlay(&c.config, &c0, &self.consumer, &OWN_CONSUMER_PROPS);
+        }
+        s.network = Some(NetworkSpec {
+            latency_ms: self.latency_ms,
+        });
+        let producer = s.producers.first();
+        let transactional = producer.is_some_and(|p| p.config.contains_key("transactional.id"));
+        let faults = self.fault_actions(producer.map(|p| p.name.as_str()), transactional);
+        s.actions.extend(faults);
+        s
+    }
+
     /// The scenario these controls describe: one producer sending at `rate` for a minute
     /// (or making the transactional calls of the steps), two consumers reading.
     pub fn scenario(&self) -> Scenario {
+        if let Some(file) = &self.file {
+            return self.file_scenario(&file.scenario);
+        }
         let custom = self
             .producer
             .get("partitioner.class")
@@ -639,42 +897,7 @@ impl Workload {
             actions: self
                 .application_actions()
                 .into_iter()
-                .chain(self.faults.iter().flat_map(|f| {
-                    let a = BrokerAction {
-                        at_ms: f.at_ms,
-                        broker: f.broker,
-                        extra_latency_ms: None,
-                        count: Some(1),
-                    };
-                    let bare = BrokerAction { count: None, ..a };
-                    let action = match f.kind {
-                        FaultKind::DropRequest => Action::DropRequests(a),
-                        FaultKind::DropResponse => Action::DropResponses(a),
-                        FaultKind::Crash => Action::CrashBroker(bare),
-                        FaultKind::Restart => Action::RestartBroker(bare),
-                        FaultKind::Isolate => Action::IsolateBroker(bare),
-                        FaultKind::Heal => Action::HealBroker(bare),
-                        FaultKind::RestartProducer => Action::RestartProducer(ProducerAction {
-                            at_ms: f.at_ms,
-                            producer: PRODUCER.into(),
-                        }),
-                        FaultKind::SlowFollower => Action::SlowFollower(BrokerAction {
-                            extra_latency_ms: Some(SLOW_FOLLOWER_MS),
-                            count: None,
-                            ..a
-                        }),
-                    };
-                    // A restarted transactional application calls initTransactions() first.
-                    let init = (f.kind == FaultKind::RestartProducer
-                        && self.transactions.is_some())
-                    .then(|| {
-                        Action::InitTransactions(ProducerAction {
-                            at_ms: f.at_ms,
-                            producer: PRODUCER.into(),
-                        })
-                    });
-                    std::iter::once(action).chain(init)
-                }))
+                .chain(self.fault_actions(Some(PRODUCER), self.transactions.is_some()))
                 .collect(),
             until_ms: RUN_MS,
             network: Some(NetworkSpec {
@@ -689,6 +912,137 @@ mod tests {
     use super::*;
     use kafka_lab::config::{CONSUMER_DOCS, PRODUCER_DOCS, TOPIC_DOCS};
     use kafka_lab::Simulation;
+
+    /// A two-producer file: a zombie pair sharing a transactional.id, and a consumer.
+    const FILE: &str = r#"{
+        "seed": 3, "kafka_version": "3.9", "brokers": 3,
+        "topics": [ { "name": "payments", "partitions": 2, "replication_factor": 3,
+                      "config": { "min.insync.replicas": "2" } } ],
+        "producers": [
+            { "name": "a", "config": { "transactional.id": "pay", "linger.ms": "5", "batch.size": "2048" } },
+            { "name": "b", "config": { "transactional.id": "pay", "linger.ms": "7" } } ],
+        "consumers": [ { "name": "c", "topics": ["payments"],
+                         "config": { "isolation.level": "read_committed", "fetch.min.bytes": "1" } } ],
+        "actions": [
+            { "at_ms": 0, "action": "init_transactions", "producer": "a" },
+            { "at_ms": 10, "action": "begin_transaction", "producer": "a" },
+            { "at_ms": 20, "action": "send", "producer": "a", "topic": "payments", "keys": ["k1", "k2"], "value": "v", "count": 4 },
+            { "at_ms": 300, "action": "init_transactions", "producer": "b" } ],
+        "until_ms": 3000
+    }"#;
+
+    #[test]
+    fn a_file_runs_as_written_and_saves_as_itself() {
+        // The panels' run, saved, opens as a file that gives the same run.
+        let w = Workload::default()
+            .with(&Setting::Producer("acks".into(), "1".into()))
+            .unwrap();
+        let mut w = w.clone();
+        w.faults.push(Fault {
+            at_ms: 1500,
+            kind: FaultKind::Crash,
+            broker: 0,
+        });
+        let saved = w.scenario().to_json_pretty();
+        let file = Workload::from_file("run.json", &saved).unwrap();
+        assert_eq!(file.scenario(), w.scenario());
+        let hash = |w: &Workload| {
+            let mut sim = Simulation::new(&w.scenario()).unwrap();
+            sim.run_until(5_000);
+            sim.trace_hash()
+        };
+        assert_eq!(hash(&file), hash(&w));
+        assert_eq!(file.until_ms(), RUN_MS);
+        assert_eq!(
+            file.with(&Setting::Rate("10".into())),
+            Err(SettingError::SetByFile { field: "rate" })
+        );
+    }
+
+    #[test]
+    fn panel_edits_apply_to_every_client_of_a_file_but_not_their_identities() {
+        let w = Workload::from_file("pay.json", FILE).unwrap();
+        assert_eq!(w.brokers(), 3);
+        assert_eq!(w.until_ms(), 3000);
+        assert_eq!(w.kafka_version, "3.9");
+        // The panels show the first producer, without its identity.
+        assert_eq!(w.producer.get("linger.ms").map(String::as_str), Some("5"));
+        assert!(!w.producer.contains_key("transactional.id"));
+        // Unedited, the file runs as written (the version and latency made explicit).
+        let s = w.scenario();
+        let original = Scenario::from_json(FILE).unwrap();
+        assert_eq!(s.producers, original.producers);
+        assert_eq!(s.actions, original.actions);
+        let w = w
+            .with(&Setting::Producer("compression.type".into(), "lz4".into()))
+            .and_then(|w| w.with(&Setting::Producer("batch.size".into(), String::new())))
+            .and_then(|w| w.with(&Setting::Consumer("fetch.min.bytes".into(), "10".into())))
+            .unwrap();
+        let mut w = w;
+        w.faults.push(Fault {
+            at_ms: 100,
+            kind: FaultKind::RestartProducer,
+            broker: 0,
+        });
+        let s = w.scenario();
+        let [a, b] = &s.producers[..] else { panic!() };
+        for p in [a, b] {
+            assert_eq!(
+                p.config.get("compression.type").map(String::as_str),
+                Some("lz4")
+            );
+            assert!(!p.config.contains_key("batch.size"));
+            assert_eq!(
+                p.config.get("transactional.id").map(String::as_str),
+                Some("pay")
+            );
+        }
+        // Each keeps what the panel does not show of it.
+        assert_eq!(b.config.get("linger.ms").map(String::as_str), Some("7"));
+        assert_eq!(
+            s.consumers[0]
+                .config
+                .get("isolation.level")
+                .map(String::as_str),
+            Some("read_committed")
+        );
+        assert_eq!(
+            s.consumers[0]
+                .config
+                .get("fetch.min.bytes")
+                .map(String::as_str),
+            Some("10")
+        );
+        // A transactional application restarts into initTransactions().
+        let tail: Vec<&str> = s.actions[4..].iter().map(|a| a.name()).collect();
+        assert_eq!(tail, ["restart_producer", "init_transactions"]);
+        let mut sim = Simulation::new(&s).unwrap();
+        sim.run();
+        assert_eq!(sim.stalled_at(), None);
+    }
+
+    #[test]
+    fn a_file_the_app_cannot_play_says_why() {
+        let problems = |text: &str| match Workload::from_file("f.json", text) {
+            Err(SettingError::File { name, problems }) => {
+                assert_eq!(name, "f.json");
+                problems
+            }
+            other => panic!("{other:?}"),
+        };
+        assert!(problems("{").join("").starts_with("$: "));
+        assert!(
+            problems(&FILE.replace("\"brokers\": 3", "\"brokers\": \"3\""))[0]
+                .starts_with("brokers: ")
+        );
+        let long = FILE.replace("\"until_ms\": 3000", "\"until_ms\": 3600000");
+        assert!(problems(&long)[0].starts_with("until_ms: the app plays at most"));
+        let two = FILE.replace(
+            "\"topics\": [ {",
+            "\"topics\": [ { \"name\": \"other\", \"partitions\": 1 }, {",
+        );
+        assert!(problems(&two)[0].starts_with("topics: "));
+    }
 
     #[test]
     fn default_workload_is_a_valid_scenario() {
