@@ -10,8 +10,9 @@ use crate::workload::{Workload, RUN_MS};
 use serde::Deserialize;
 
 /// Every lesson, in the order of the notes' chapters.
-const FILES: [&str; 8] = [
+const FILES: [&str; 9] = [
     include_str!("../../lessons/design.json"),
+    include_str!("../../lessons/options.json"),
     include_str!("../../lessons/acks.json"),
     include_str!("../../lessons/send-modes.json"),
     include_str!("../../lessons/partitioner.json"),
@@ -141,8 +142,9 @@ mod tests {
 
     /// Each lesson's trace hash, pinned: a change of behaviour under a lesson shows up as
     /// a deliberate diff here (and its script is read again).
-    const GOLDEN: [(&str, &str); 8] = [
+    const GOLDEN: [(&str, &str); 9] = [
         ("design", "3668178abcee6b61"),
+        ("options", "07f5e3306db1676d"),
         ("acks", "7db2f668dc8c3131"),
         ("send-modes", "31f3cf58f7193e40"),
         ("partitioner", "dbd4c21626453f03"),
