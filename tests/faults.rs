@@ -1,6 +1,7 @@
 //! Seeded random runs of the producer against lost requests and responses and slow
 //! followers: no panic, every record accounted for, HW ≤ LEO everywhere, and the idempotent
-//! producer never duplicates or reorders (issue 3's check, over many configurations).
+//! producer never duplicates, nor reorders while no batch expires (issue 3's check, over
+//! many configurations).
 
 use kafka_lab::config::Acks;
 use kafka_lab::ledger::Ledger;
@@ -115,7 +116,14 @@ fn random_runs_under_lost_messages() {
         if p.config.idempotence {
             idempotent_retried += (p.metrics.record_retry_total > 0) as u32;
             assert_eq!(ledger.duplicated, 0, "seed {seed}: {json}");
-            assert_eq!(ledger.reordered, 0, "seed {seed}: {json}");
+            // Order holds while no batch expires. Once one does, Kafka's own rules allow a
+            // reorder: a leader with no state for the producer takes any first sequence,
+            // so when the first requests are lost the later ones are written first, and
+            // the lost ones, retried until they expire, resolve by an epoch bump that
+            // writes what is left of them after (seed 88).
+            if ledger.failed == 0 {
+                assert_eq!(ledger.reordered, 0, "seed {seed}: {json}");
+            }
         }
         if !p.config.idempotence && ledger.duplicated > 0 {
             plain_duplicated += 1;

@@ -699,6 +699,9 @@ impl RecordAccumulator {
                                 if !tm.is_send_to_partition_allowed(tp) {
                                     break;
                                 }
+                                if first.base_sequence < 0 && tm.has_unresolved_sequence(tp) {
+                                    break;
+                                }
                                 let first_in_flight = tm.first_in_flight_sequence(tp);
                                 if first.base_sequence >= 0
                                     && first_in_flight.is_some_and(|s| s != first.base_sequence)

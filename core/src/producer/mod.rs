@@ -1263,7 +1263,7 @@ impl KafkaProducer {
             self.split(now, batch, out);
             return;
         }
-        let retriable = match &self.tm {
+        let retriable = match &mut self.tm {
             Some(tm) => tm.can_retry(error, batch.tp, batch.base_sequence),
             None => error.is_retriable(),
         };
@@ -1378,8 +1378,10 @@ impl KafkaProducer {
         if let Some(tm) = &mut self.tm {
             if batch.base_sequence >= 0 {
                 let out_of_order = matches!(error, KafkaError::OutOfOrderSequence(_));
-                let expired = matches!(error, KafkaError::Timeout(_));
-                tm.handle_failed_batch(batch.tp, batch.base_sequence, out_of_order, expired);
+                // Only a batch that was retried (`inRetry`) may have been written.
+                let expired = matches!(error, KafkaError::Timeout(_)) && batch.attempts > 0;
+                let n = batch.records.len() as u32;
+                tm.handle_failed_batch(batch.tp, batch.base_sequence, n, out_of_order, expired);
             }
         }
         self.sender.remove_in_flight_batch(batch.tp, batch.id);

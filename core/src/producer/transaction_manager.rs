@@ -186,9 +186,10 @@ pub struct TransactionManager {
     /// Partitions whose sequences must start again at 0 under the next epoch
     /// (`partitionsToRewriteSequences`; non-empty = `epochBumpRequired`).
     rewrite: BTreeSet<TopicPartition>,
-    /// Partitions where a batch expired with its sequence used: once nothing is in flight
-    /// there, either later batches covered the gap or the epoch must move on.
-    unresolved: BTreeSet<TopicPartition>,
+    /// Partitions where a retried batch expired with its sequence used, and the sequence
+    /// after it (`partitionsWithUnresolvedSequences`): new batches wait; once nothing is
+    /// in flight there, either later batches covered the gap or the epoch must move on.
+    unresolved: BTreeMap<TopicPartition, i32>,
     /// `Some` with a `transactional.id`.
     pub txn: Option<Transactional>,
 }
@@ -201,7 +202,7 @@ impl Default for TransactionManager {
             producer_epoch: -1,
             partitions: BTreeMap::new(),
             rewrite: BTreeSet::new(),
-            unresolved: BTreeSet::new(),
+            unresolved: BTreeMap::new(),
             txn: None,
         }
     }
@@ -269,14 +270,16 @@ impl TransactionManager {
     }
 
     /// `handleFailedBatch`: an `OutOfOrderSequenceException` means a gap in the log: bump
-    /// the epoch for that partition. A batch that expired with its sequence used leaves
-    /// its partition unresolved (`markSequenceUnresolved`).
+    /// the epoch for that partition. A batch that expired in retry, with its sequence
+    /// used, leaves its partition unresolved up to its last sequence
+    /// (`markSequenceUnresolved`).
     pub fn handle_failed_batch(
         &mut self,
         tp: TopicPartition,
         base_sequence: i32,
+        records: u32,
         out_of_order: bool,
-        expired: bool,
+        expired_in_retry: bool,
     ) {
         self.entry(tp).in_flight.remove(&base_sequence);
         // A transactional producer recovers by aborting (and bumping the epoch then).
@@ -285,16 +288,23 @@ impl TransactionManager {
         }
         if out_of_order {
             self.rewrite.insert(tp);
-        } else if expired {
-            self.unresolved.insert(tp);
+        } else if expired_in_retry {
+            let next = base_sequence.wrapping_add(records as i32);
+            let v = self.unresolved.entry(tp).or_insert(next);
+            *v = (*v).max(next);
         }
+    }
+
+    /// Whether new batches of `tp` must wait for an expired batch's sequence to resolve.
+    pub fn has_unresolved_sequence(&self, tp: TopicPartition) -> bool {
+        self.unresolved.contains_key(&tp)
     }
 
     /// `maybeResolveSequences`: an unresolved partition with nothing in flight is fine if
     /// its next sequence follows the last acknowledged one (later batches got through);
     /// otherwise its sequences must be rewritten under a new epoch.
     pub fn maybe_resolve_sequences(&mut self) {
-        let unresolved: Vec<TopicPartition> = self.unresolved.iter().copied().collect();
+        let unresolved: Vec<TopicPartition> = self.unresolved.keys().copied().collect();
         for tp in unresolved {
             let e = self.entry(tp);
             if !e.in_flight.is_empty() {
@@ -329,6 +339,7 @@ impl TransactionManager {
         let rewritten: Vec<TopicPartition> =
             std::mem::take(&mut self.rewrite).into_iter().collect();
         for tp in &rewritten {
+            self.unresolved.remove(tp);
             if let Some(e) = self.partitions.get_mut(tp) {
                 e.epoch = epoch;
                 e.next_sequence = 0;
@@ -346,17 +357,27 @@ impl TransactionManager {
         (self.entry(tp).epoch, base)
     }
 
-    /// `TransactionManager.canRetry` for the idempotent producer: an
-    /// `OUT_OF_ORDER_SEQUENCE_NUMBER` for a batch that is not the next after the last
-    /// acknowledged one is retried (the gap before it may still fill); for the next one
-    /// itself the broker has lost track, and the batch fails.
-    pub fn can_retry(&self, error: Errors, tp: TopicPartition, base_sequence: i32) -> bool {
+    /// `TransactionManager.canRetry`: an `OUT_OF_ORDER_SEQUENCE_NUMBER` for a batch that
+    /// is not the next after the last acknowledged one, with nothing unresolved, is
+    /// retried (the gap before it may still fill). Otherwise the idempotent producer
+    /// retries too, and if the gap is real — the batch is the next one, or the one right
+    /// after an expired batch — it bumps its epoch first, so the retry goes out from
+    /// sequence 0; a transactional producer fails the batch (and aborts).
+    pub fn can_retry(&mut self, error: Errors, tp: TopicPartition, base_sequence: i32) -> bool {
         if error == Errors::OutOfOrderSequenceNumber {
             let last = self
                 .partitions
                 .get(&tp)
                 .map_or(-1, |e| e.last_acked_sequence);
-            return base_sequence != last.wrapping_add(1);
+            let unresolved = self.unresolved.get(&tp).copied();
+            if unresolved.is_none() && base_sequence != last.wrapping_add(1) {
+                return true;
+            } else if self.txn.is_none() {
+                if unresolved.is_none() || unresolved == Some(base_sequence) {
+                    self.rewrite.insert(tp);
+                }
+                return true;
+            }
         }
         error.is_retriable()
     }
