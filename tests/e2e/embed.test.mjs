@@ -28,9 +28,10 @@ test('the embed snippet plays in an iframe, driven by presenter keys', async () 
     assert.equal(await frame.locator('#clock').textContent(), clock, 'opens paused at the moment shared');
     assert.match(await frame.locator('#embed-event').textContent(), /\d\.\d{3}s/);
     assert.match(await frame.locator('.code-box').textContent(), /props\.put\("acks", "1"\)/);
-    const full = await frame.locator('#open-full').getAttribute('href');
-    assert.doesNotMatch(full, /embed=1/, 'the whole app, same state');
-    assert.match(full, /#s=/);
+    const [full] = await Promise.all([page.waitForEvent('popup'), frame.locator('#open-full').click()]);
+    assert.doesNotMatch(full.url(), /embed=1/, 'the whole app, same state');
+    assert.match(full.url(), /#s=/);
+    await full.close();
     // The stage fills the 16:9 frame without scrolling.
     const fits = await frame.locator('body').evaluate(() =>
       document.documentElement.scrollHeight <= window.innerHeight);

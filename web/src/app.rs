@@ -97,6 +97,8 @@ pub enum Msg {
     },
     /// Download the run as a scenario file.
     SaveFile,
+    /// From a slide: this state in the whole app, in a new tab.
+    OpenFull,
     /// Back from a file to the panels' own workload.
     CloseFile,
 }
@@ -809,6 +811,12 @@ impl App {
                 download(&name, &self.workload.scenario().to_json_pretty());
                 false
             }
+            Msg::OpenFull => {
+                if let Some(window) = web_sys::window() {
+                    let _ = window.open_with_url_and_target(&self.link(false), "_blank");
+                }
+                false
+            }
             Msg::CloseFile => {
                 let workload = Workload::default();
                 match build(&workload) {
@@ -1439,7 +1447,10 @@ impl Component for App {
                             { format!("t = {:.3} s / {} s", self.display_ms / 1000.0, self.sim.until_ms() / 1000) }
                         </span>
                         if self.embed {
-                            <a id="open-full" class="open-full" href={self.link(false)} target="_blank" rel="noopener"
+                            // The state is encoded on the click, not at every re-render of a
+                            // playing run; the plain address is the fallback.
+                            <a id="open-full" class="open-full" href="./" target="_blank" rel="noopener"
+                                onclick={link.callback(|e: MouseEvent| { e.prevent_default(); Msg::OpenFull })}
                                 title={lang.pick("open this state in the whole app, with every setting", "모든 설정이 있는 전체 앱에서 이 상태 열기")}>
                                 { lang.pick("Kafka Lab ↗", "Kafka Lab ↗") }</a>
                         } else {
