@@ -10,12 +10,13 @@ use crate::workload::{Workload, RUN_MS};
 use serde::Deserialize;
 
 /// Every lesson, in the order of the notes' chapters.
-const FILES: [&str; 9] = [
+const FILES: [&str; 10] = [
     include_str!("../../lessons/design.json"),
     include_str!("../../lessons/options.json"),
     include_str!("../../lessons/acks.json"),
     include_str!("../../lessons/send-modes.json"),
     include_str!("../../lessons/partitioner.json"),
+    include_str!("../../lessons/custom-partitioner.json"),
     include_str!("../../lessons/batching.json"),
     include_str!("../../lessons/delivery.json"),
     include_str!("../../lessons/idempotence.json"),
@@ -142,12 +143,13 @@ mod tests {
 
     /// Each lesson's trace hash, pinned: a change of behaviour under a lesson shows up as
     /// a deliberate diff here (and its script is read again).
-    const GOLDEN: [(&str, &str); 9] = [
+    const GOLDEN: [(&str, &str); 10] = [
         ("design", "3668178abcee6b61"),
         ("options", "07f5e3306db1676d"),
         ("acks", "7db2f668dc8c3131"),
         ("send-modes", "31f3cf58f7193e40"),
         ("partitioner", "dbd4c21626453f03"),
+        ("custom-partitioner", "df365c3e254dd6c6"),
         ("batching", "cb60c6b994ad18cb"),
         ("delivery", "4e17edb13ec76252"),
         ("idempotence", "4333add07466c331"),
@@ -169,7 +171,20 @@ mod tests {
                 "{id}: Korean text in Korean"
             );
             let w = lesson.workload().unwrap_or_else(|e| panic!("{id}: {e}"));
-            let mut sim = Simulation::new(&w.scenario()).unwrap_or_else(|e| panic!("{id}: {e:?}"));
+            // Each lesson's run is also a scenario file of the site, for the CLI and for
+            // `?scenario=scenarios/lessons/<id>.json` (KAFKA_LAB_BLESS=1 writes them).
+            let path = format!(
+                "{}/../www/scenarios/lessons/{id}.json",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let json = w.scenario().to_json_pretty() + "\n";
+            if std::env::var_os("KAFKA_LAB_BLESS").is_some() {
+                std::fs::write(&path, &json).unwrap();
+            }
+            let file = std::fs::read_to_string(&path).unwrap_or_default();
+            assert_eq!(file, json, "{path}: run with KAFKA_LAB_BLESS=1 to write it");
+            let scenario = kafka_lab::Scenario::from_json(&file).unwrap();
+            let mut sim = Simulation::new(&scenario).unwrap_or_else(|e| panic!("{id}: {e:?}"));
             sim.run();
             assert_eq!(sim.stalled_at(), None, "{id}");
             hashes.push((id, sim.trace_hash()));
