@@ -20,16 +20,18 @@ use crate::share::{self, LinkError, View};
 use crate::stage::stage;
 use crate::txn::{consumers_panel, transactions_panel};
 use crate::workload::{
-    Fault, FaultKind, KeyPattern, Setting, SettingError, TxnKind, TxnStep, Workload,
+    seed_custom_partitioner, Fault, FaultKind, KeyPattern, Setting, SettingError, TxnKind, TxnStep,
+    Workload,
 };
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_render::{request_animation_frame, AnimationFrame};
 use kafka_lab::config::IsolationLevel;
+use kafka_lab::config::PartitionerClass;
 use kafka_lab::ledger::Ledger;
 use kafka_lab::metadata::TopicPartition;
 use kafka_lab::producer::accumulator::ProducerBatch;
 use kafka_lab::scenario::Action;
-use kafka_lab::serializer::Serializer;
+use kafka_lab::serializer::{Serialized, Serializer};
 use kafka_lab::Simulation;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -342,6 +344,29 @@ fn opener_selector(what: Inspect) -> Option<String> {
         )),
         Inspect::Broker(b) => Some(format!(".broker[data-broker=\"{b}\"] .broker-head")),
         Inspect::Record { .. } | Inspect::Request { .. } | Inspect::ProducerState { .. } => None,
+    }
+}
+
+/// The workload's keys whose partition the key's hash decides: none when the partitioner
+/// ignores keys (RoundRobinPartitioner, UniformStickyPartitioner, partitioner.ignore.keys),
+/// and not those a custom partitioner's rule pins.
+fn hashed_keys(workload: &Workload, sim: &Simulation) -> Vec<Serialized> {
+    let Some(p) = sim.producers().first() else {
+        return Vec::new();
+    };
+    let keys = workload.serialized_keys();
+    if p.config.partitioner_ignore_keys {
+        return Vec::new();
+    }
+    match p.partitioner.as_ref().map(|x| x.class()) {
+        Some(PartitionerClass::RoundRobin | PartitionerClass::UniformSticky) => Vec::new(),
+        Some(PartitionerClass::Custom) => {
+            let rules = seed_custom_partitioner().rules;
+            keys.into_iter()
+                .filter(|k| !rules.iter().any(|r| r.matches(&k.text)))
+                .collect()
+        }
+        Some(PartitionerClass::Default) | None => keys,
     }
 }
 
@@ -1095,9 +1120,10 @@ impl App {
                         } else {
                             self.moved.as_ref().map(|m| m.old)
                         };
-                        self.moved = old.filter(|&o| o != workload.partitions).map(|o| {
-                            moved_keys(&workload.serialized_keys(), o, workload.partitions)
-                        });
+                        let hashed = hashed_keys(&workload, &sim);
+                        self.moved = old
+                            .filter(|&o| o != workload.partitions && !hashed.is_empty())
+                            .map(|o| moved_keys(&hashed, o, workload.partitions));
                         self.workload = Rc::new(workload);
                         self.sim = sim;
                         self.error = None;
@@ -1576,10 +1602,10 @@ impl Component for App {
                             <h3 id="facts-title">{ lang.pick("What Kafka does here", "여기서 Kafka가 실제로 하는 일") }</h3>
                             <ul>
                                 <li>{ match (lang, idempotent) {
-                                    (Lang::En, true) => format!("enable.idempotence: on in {version} — on by default since 3.0 (the notes say false)."),
-                                    (Lang::En, false) => format!("enable.idempotence: off in {version} — on by default since 3.0 (the notes say false)."),
-                                    (Lang::Ko, true) => format!("enable.idempotence: {version}에서 켜짐 — 3.0부터 기본값이 true (노트에는 false로 나옴)."),
-                                    (Lang::Ko, false) => format!("enable.idempotence: {version}에서 꺼짐 — 3.0부터 기본값은 true (노트에는 false로 나옴)."),
+                                    (Lang::En, true) => format!("enable.idempotence: on in {version} — on by default since 3.0 (the notes' §6 table says false)."),
+                                    (Lang::En, false) => format!("enable.idempotence: off in {version} — on by default since 3.0 (the notes' §6 table says false)."),
+                                    (Lang::Ko, true) => format!("enable.idempotence: {version}에서 켜짐 — 3.0부터 기본값이 true (노트 6장의 표에는 false)."),
+                                    (Lang::Ko, false) => format!("enable.idempotence: {version}에서 꺼짐 — 3.0부터 기본값은 true (노트 6장의 표에는 false)."),
                                 } }</li>
                                 { for facts.iter().map(|f| html! { <li>{ f.text(lang) }</li> }) }
                                 if let Some(m) = &self.moved { { moved_view(m, lang) } }
@@ -1702,5 +1728,30 @@ fn copy_to_clipboard(text: &str) -> bool {
     match (clipboard, write) {
         (Some(c), Some(write)) => write.call1(&c, &JsValue::from_str(text)).is_ok(),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_keys_the_hash_places_can_move_with_the_partition_count() {
+        let hashed = |class: &str| {
+            let w = Workload::default()
+                .with(&Setting::Producer("partitioner.class".into(), class.into()))
+                .unwrap();
+            let sim = Simulation::new(&w.scenario()).unwrap();
+            hashed_keys(&w, &sim)
+                .iter()
+                .map(|k| k.text.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(hashed("").len(), 6);
+        // The seed's CustomPartitioner pins "Pangyo" to partition 0.
+        let custom = hashed("CustomPartitioner");
+        assert_eq!(custom.len(), 5);
+        assert!(!custom.contains(&"Pangyo".to_string()));
+        assert!(hashed("org.apache.kafka.clients.producer.RoundRobinPartitioner").is_empty());
     }
 }

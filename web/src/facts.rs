@@ -48,8 +48,8 @@ pub fn partitioner_facts(p: &KafkaProducer, v: KafkaVersion, keyed: bool) -> Vec
             });
             if p.config.adaptive_partitioning {
                 facts.push(Fact::new(
-                    "Adaptive partitioning: the next sticky partition is drawn with weights favouring brokers with shorter queues.",
-                    "적응형 파티셔닝: 다음 스티키 파티션을 고를 때 큐가 짧은 브로커의 파티션에 가중치를 더 줌.",
+                    "Adaptive partitioning: the next sticky partition is drawn with weights favouring partitions with shorter batch queues — those on faster brokers.",
+                    "적응형 파티셔닝: 다음 스티키 파티션을 고를 때 배치 대기열이 짧은 파티션(더 빠른 브로커의 파티션)에 가중치를 더 줌.",
                 ));
             }
         }
