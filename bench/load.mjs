@@ -1,0 +1,116 @@
+// Load and seek benchmark in headless Chromium (issue 8: first interactive render ≤ 1.0 s
+// from localhost; a seek to any moment of a 5-minute scenario ≤ 100 ms). Not a test: it
+// prints numbers for docs/perf.md.
+//
+//   node bench/load.mjs            (or: npm run bench:load; bash scripts/build.sh first)
+//   LOADS=20 SEEKS=10 RATE=1000 node bench/load.mjs
+//
+// Load: a fresh browser context per load (nothing cached), from navigation start to the
+// stage drawn and the transport answering (the play button toggles the run), read from
+// the page's own clock (performance.now() counts from navigation start).
+// Seek: a 5-minute scenario file (RATE records/s over 12 partitions, RF 3, acks=all),
+// opened with the file picker; the scrubber is moved to random moments, forward and
+// backward, and each seek is timed from the input event to the clock showing the new
+// moment (the simulation replayed or advanced, and the page re-rendered).
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir, loadavg, cpus } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startServer } from '../scripts/serve.mjs';
+
+const LOADS = Number(process.env.LOADS ?? 10);
+const SEEKS = Number(process.env.SEEKS ?? 10);
+const RATE = Number(process.env.RATE ?? 1000);
+const RUN_MS = 300_000;
+const ARGS = [
+  '--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+];
+
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const summary = (xs) => `p50 ${pct(xs, 50).toFixed(0)} ms, p95 ${pct(xs, 95).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms`;
+
+/** A 5-minute scenario: RATE records/s from RATE/1000 senders, one record a ms each. */
+function scenarioFile() {
+  const senders = Math.max(1, Math.round(RATE / 1000));
+  const interval = RATE >= 1000 ? 1 : Math.round(1000 / RATE);
+  const actions = Array.from({ length: senders }, () => ({
+    at_ms: 0, action: 'send', producer: 'p1', topic: 'orders', keys: ['a', 'b', 'c', null],
+    value_bytes: 100, count: Math.floor(RUN_MS / interval), interval_ms: interval,
+  }));
+  const scenario = {
+    seed: 7, kafka_version: '4.0', brokers: 3,
+    topics: [{ name: 'orders', partitions: 12, replication_factor: 3 }],
+    producers: [{ name: 'p1', config: { acks: 'all', 'linger.ms': '5' } }],
+    consumers: [{ name: 'c1', topics: ['orders'] }],
+    actions, until_ms: RUN_MS,
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'kafka-lab-bench-'));
+  const path = join(dir, 'five-minutes.json');
+  writeFileSync(path, JSON.stringify(scenario));
+  return path;
+}
+
+const server = await startServer({ port: 0 });
+const url = `http://127.0.0.1:${server.address().port}/`;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+try {
+  const loads = [];
+  const fetched = [];
+  for (let i = 0; i < LOADS; i++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const page = await context.newPage();
+    await page.goto(url, { waitUntil: 'commit' });
+    await page.waitForSelector('#app-root .stage-svg');
+    // Interactive: a click on the play button is handled (the label flips).
+    await page.click('#play');
+    await page.waitForFunction(() => /Play|재생/.test(document.querySelector('#play').textContent));
+    const [ready, wasm] = await page.evaluate(() => [
+      performance.now(),
+      performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'))?.responseEnd ?? NaN,
+    ]);
+    loads.push(ready);
+    fetched.push(wasm);
+    await context.close();
+  }
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForSelector('#app-root .stage-svg');
+  await page.click('#play');
+  const file = scenarioFile();
+  const opened = Date.now();
+  await page.setInputFiles('#open-file-input', file);
+  await page.waitForSelector('#scenario-file .file-name', { timeout: 120_000 });
+  const openMs = Date.now() - opened;
+  const seeks = { forward: [], backward: [] };
+  let at = 0;
+  let seed = 1;
+  const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  for (let i = 0; i < SEEKS * 2; i++) {
+    const target = Math.floor(random() * RUN_MS);
+    const ms = await page.evaluate((t) => new Promise((done) => {
+      const s = document.querySelector('#scrubber');
+      const want = `t = ${(t / 1000).toFixed(3)} s`;
+      const t0 = performance.now();
+      s.value = String(t);
+      s.dispatchEvent(new Event('input', { bubbles: true }));
+      const check = () => (document.querySelector('#clock').textContent.startsWith(want)
+        ? done(performance.now() - t0) : requestAnimationFrame(check));
+      check();
+    }), target);
+    (target >= at ? seeks.forward : seeks.backward).push(ms);
+    at = target;
+  }
+  await context.close();
+
+  console.log(`machine: ${cpus().length} × ${cpus()[0].model}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`first interactive render (${LOADS} fresh loads): ${summary(loads)}; wasm fetched by p50 ${pct(fetched, 50).toFixed(0)} ms`);
+  console.log(`5-minute scenario at ${RATE} records/s: opened in ${openMs} ms`);
+  console.log(`seek forward (${seeks.forward.length}): ${seeks.forward.length ? summary(seeks.forward) : '–'}`);
+  console.log(`seek backward (${seeks.backward.length}): ${seeks.backward.length ? summary(seeks.backward) : '–'}`);
+} finally {
+  await browser.close();
+  server.close();
+}
