@@ -187,7 +187,10 @@ impl Settings {
 /// The workload and view a link's text (after `#s=`) stands for.
 pub fn decode(text: &str) -> Result<(Workload, View), LinkError> {
     let json = link::decode(text).map_err(|e| refuse("link", e.to_string()))?;
-    let mut de = serde_json::Deserializer::from_slice(&json);
+    // Read as text, as scenarios and lessons are: one reader, so every Deserialize impl
+    // is in the bundle once (15 KB of gzipped wasm).
+    let json = String::from_utf8(json).map_err(|_| refuse("link", "not UTF-8 text"))?;
+    let mut de = serde_json::Deserializer::from_str(&json);
     let state: State = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         // Named as the panels name them: `rate`, not `w.rate`.
         let path = e.path().to_string();
