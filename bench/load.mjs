@@ -12,6 +12,10 @@
 // opened with the file picker; the scrubber is moved to random moments, forward and
 // backward, and each seek is timed from the input event to the clock showing the new
 // moment (the simulation replayed or advanced, and the page re-rendered).
+// Throughput in wasm: the core benchmark's budget scenario (benches/throughput.rs: 3
+// brokers, RF 3, 12 partitions, acks=all, linger.ms=5, 100-byte values, 20,000 records)
+// opened as a file and played to its end in one seek; records per second of wall time,
+// to set against `cargo bench -p kafka-lab-core --bench throughput`.
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir, loadavg, cpus } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +54,34 @@ function scenarioFile() {
   writeFileSync(path, JSON.stringify(scenario));
   return path;
 }
+
+/** benches/throughput.rs's budget scenario, as a file. */
+function budgetFile() {
+  const actions = Array.from({ length: 10 }, () => ({
+    at_ms: 0, action: 'send', producer: 'p', topic: 't', key: null, value_bytes: 100, count: 2000, interval_ms: 1,
+  }));
+  const scenario = {
+    seed: 1, kafka_version: '4.0', brokers: 3,
+    topics: [{ name: 't', partitions: 12, replication_factor: 3 }],
+    producers: [{ name: 'p', config: { acks: 'all', 'linger.ms': '5' } }],
+    actions, until_ms: 4000,
+  };
+  const path = join(mkdtempSync(join(tmpdir(), 'kafka-lab-bench-')), 'budget.json');
+  writeFileSync(path, JSON.stringify(scenario));
+  return path;
+}
+
+/** Moves the scrubber to `t` and resolves with the ms until the clock shows it. */
+const seekTimed = (page, t) => page.evaluate((t) => new Promise((done) => {
+  const s = document.querySelector('#scrubber');
+  const want = `t = ${(t / 1000).toFixed(3)} s`;
+  const t0 = performance.now();
+  s.value = String(t);
+  s.dispatchEvent(new Event('input', { bubbles: true }));
+  const check = () => (document.querySelector('#clock').textContent.startsWith(want)
+    ? done(performance.now() - t0) : requestAnimationFrame(check));
+  check();
+}), t);
 
 const server = await startServer({ port: 0 });
 const url = `http://127.0.0.1:${server.address().port}/`;
@@ -90,18 +122,17 @@ try {
   const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
   for (let i = 0; i < SEEKS * 2; i++) {
     const target = Math.floor(random() * RUN_MS);
-    const ms = await page.evaluate((t) => new Promise((done) => {
-      const s = document.querySelector('#scrubber');
-      const want = `t = ${(t / 1000).toFixed(3)} s`;
-      const t0 = performance.now();
-      s.value = String(t);
-      s.dispatchEvent(new Event('input', { bubbles: true }));
-      const check = () => (document.querySelector('#clock').textContent.startsWith(want)
-        ? done(performance.now() - t0) : requestAnimationFrame(check));
-      check();
-    }), target);
+    const ms = await seekTimed(page, target);
     (target >= at ? seeks.forward : seeks.backward).push(ms);
     at = target;
+  }
+  // The budget scenario, played to its end in one seek (three times, the best kept).
+  await page.setInputFiles('#open-file-input', budgetFile());
+  await page.waitForFunction(() => /budget\.json/.test(document.querySelector('#scenario-file')?.textContent));
+  const plays = [];
+  for (let i = 0; i < 3; i++) {
+    await seekTimed(page, 0);
+    plays.push(await seekTimed(page, 4000));
   }
   await context.close();
 
@@ -109,6 +140,7 @@ try {
   console.log(`first interactive render (${LOADS} fresh loads): ${summary(loads)}; wasm fetched by p50 ${pct(fetched, 50).toFixed(0)} ms`);
   console.log(`5-minute scenario at ${RATE} records/s: opened in ${openMs} ms`);
   console.log(`seek forward (${seeks.forward.length}): ${seeks.forward.length ? summary(seeks.forward) : '–'}`);
+  console.log(`wasm: the core benchmark's budget scenario (20,000 records) played in ${Math.min(...plays).toFixed(0)} ms = ${(20000 / (Math.min(...plays) / 1000)).toFixed(0)} records/s`);
   console.log(`seek backward (${seeks.backward.length}): ${seeks.backward.length ? summary(seeks.backward) : '–'}`);
 } finally {
   await browser.close();

@@ -1707,12 +1707,25 @@ fn random_value(rng: &mut Rng, serializer: Serializer, n: u32) -> Serialized {
             .map(|_| ALPHABET[rng.below(ALPHABET.len() as u32) as usize])
             .collect(),
     };
-    let text: String = match serializer {
-        Serializer::ByteArray => bytes.iter().map(|b| format!("{b:02x}")).collect(),
-        _ => bytes.iter().map(|&b| b as char).collect(),
+    let text: Rc<str> = match serializer {
+        Serializer::ByteArray => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let hex: String = bytes
+                .iter()
+                .flat_map(|&b| {
+                    [
+                        HEX[(b >> 4) as usize] as char,
+                        HEX[(b & 15) as usize] as char,
+                    ]
+                })
+                .collect();
+            Rc::from(hex)
+        }
+        // The alphabet is ASCII: the bytes are the text.
+        _ => Rc::from(String::from_utf8_lossy(&bytes)),
     };
     Serialized {
         bytes: Rc::from(bytes),
-        text: Rc::from(text),
+        text,
     }
 }
