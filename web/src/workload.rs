@@ -440,12 +440,10 @@ impl Workload {
     /// first) if it is not a scenario, or longer or bigger than the app plays; Kafka's
     /// rules are checked when the run is built, as for any edit.
     pub fn from_file(name: &str, text: &str) -> Result<Workload, SettingError> {
-        let refuse = |problems: Vec<String>| SettingError::File {
+        let scenario = Scenario::from_json(text).map_err(|e| SettingError::File {
             name: name.to_string(),
-            problems,
-        };
-        let scenario = Scenario::from_json(text)
-            .map_err(|e| refuse(vec![format!("{}: {}", e.path, e.message)]))?;
+            problems: vec![format!("{}: {}", e.path, e.message)],
+        })?;
         Workload::of_file(name, scenario)
     }
 
