@@ -144,15 +144,15 @@ mod tests {
     /// Each lesson's trace hash, pinned: a change of behaviour under a lesson shows up as
     /// a deliberate diff here (and its script is read again).
     const GOLDEN: [(&str, &str); 10] = [
-        ("design", "3668178abcee6b61"),
-        ("options", "07f5e3306db1676d"),
-        ("acks", "7db2f668dc8c3131"),
-        ("send-modes", "31f3cf58f7193e40"),
-        ("partitioner", "dbd4c21626453f03"),
-        ("custom-partitioner", "df365c3e254dd6c6"),
-        ("batching", "cb60c6b994ad18cb"),
-        ("delivery", "4e17edb13ec76252"),
-        ("idempotence", "4333add07466c331"),
+        ("design", "89bd5ac6a64727e7"),
+        ("options", "7c61f5ac1fdbc55c"),
+        ("acks", "395af7d6dff33d9a"),
+        ("send-modes", "fef985393dbb2516"),
+        ("partitioner", "96a2e611153eaa31"),
+        ("custom-partitioner", "a79cf430d5dc0118"),
+        ("batching", "5d1c4f1c9c9d04cd"),
+        ("delivery", "2812be9d1025fc16"),
+        ("idempotence", "7f049111224da1c3"),
         ("transactions", "69ae90b1296ef730"),
     ];
 
