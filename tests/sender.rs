@@ -579,7 +579,7 @@ fn flush_makes_lingering_batches_sendable_until_they_complete() {
     sim.run();
     let p = &sim.producers()[0];
     assert!(!p.flush_in_progress());
-    assert!(p.sends[..5].iter().all(|r| r.sent_ms == Some(100)));
+    assert!(p.sends.range(0, 5).all(|r| r.sent_ms == Some(100)));
     assert_eq!(p.sends[5].sent_ms, Some(10_200));
     let result = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
     assert_eq!(result["action_results"][0]["action"], "flush");
@@ -631,7 +631,7 @@ fn close_sends_what_is_queued_and_refuses_later_sends() {
     sim.run();
     let p = &sim.producers()[0];
     assert!(p.is_closed());
-    assert!(p.sends[..3].iter().all(|r| r.sent_ms == Some(100)));
+    assert!(p.sends.range(0, 3).all(|r| r.sent_ms == Some(100)));
     assert_eq!(
         p.sends[3].error.as_ref().map(|e| e.exception_name()),
         Some("IllegalStateException")

@@ -292,7 +292,8 @@ fn a_follower_rebuilds_transactions_from_the_log_and_after_truncation() {
     assert_eq!(leader.append_marker_as_leader(&abort, 0), Ok(1));
     send(&mut leader, 1, "b", 2);
     let mut follower = replica(TP0, 1, &[0, 1], 0);
-    follower.append_as_follower(leader.log.records(), 3, 0);
+    let records: Vec<_> = leader.log.records().iter().cloned().collect();
+    follower.append_as_follower(&records, 3, 0);
     let (f, l) = (&follower.producer_state, &leader.producer_state);
     assert_eq!(f.entry(PID), l.entry(PID));
     assert_eq!(f.aborted_txns(), l.aborted_txns());
@@ -355,7 +356,7 @@ fn fetched(p: &Partition, isolation_level: IsolationLevel) -> FetchedPartition {
     } else {
         p.high_watermark()
     };
-    let records: Vec<_> = p.log.records()[..end as usize].to_vec();
+    let records: Vec<_> = p.log.records().range(0, end as usize).cloned().collect();
     FetchedPartition {
         tp: p.tp,
         error: Errors::None,

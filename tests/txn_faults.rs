@@ -24,6 +24,7 @@
 //! 0..N (200 by default; the long run in the README).
 
 use kafka_lab::broker::log::LogRecord;
+use kafka_lab::chunked::Chunked;
 use kafka_lab::coordinator::TransactionState;
 use kafka_lab::errors::KafkaError;
 use kafka_lab::ledger;
@@ -308,7 +309,7 @@ enum Fate {
 }
 
 /// Per offset: a transactional record is decided by the next marker of its producer id.
-fn fates(log: &[LogRecord]) -> Vec<Fate> {
+fn fates(log: &Chunked<LogRecord>) -> Vec<Fate> {
     let mut next_marker: BTreeMap<i64, TransactionResult> = BTreeMap::new();
     let mut fates = vec![Fate::Plain; log.len()];
     for (i, r) in log.iter().enumerate().rev() {
@@ -334,7 +335,7 @@ fn fates(log: &[LogRecord]) -> Vec<Fate> {
 /// transaction once the HW passes its marker (`onHighWatermarkUpdated`), even if a follower's
 /// HW later moves back (taken from a new leader that is a round behind), so the LSO may sit
 /// above the lower bound then.
-fn lso_bounds(log: &[LogRecord], hw: u64) -> (u64, u64) {
+fn lso_bounds(log: &Chunked<LogRecord>, hw: u64) -> (u64, u64) {
     let mut open: BTreeMap<i64, u64> = BTreeMap::new();
     let mut low = hw;
     for r in log {
@@ -444,8 +445,8 @@ fn run_seed(seed: u64, seen: &mut Seen) -> Result<(), String> {
     sim.record_trace();
     check_run(&planned, &mut sim, seen).map_err(|violation| {
         let trace = sim.trace();
-        let tail = trace[trace.len().saturating_sub(TRACE_TAIL)..]
-            .iter()
+        let tail = trace
+            .iter_from(trace.len().saturating_sub(TRACE_TAIL))
             .map(|(at, e)| format!("    {at:>6} {e}"))
             .collect::<Vec<_>>()
             .join("\n");
@@ -480,12 +481,13 @@ fn check_run(planned: &Planned, sim: &mut Simulation, seen: &mut Seen) -> Result
     })?;
     let now = sim.now();
     let tps: Vec<TopicPartition> = sim.controller().partitions.keys().copied().collect();
-    let logs: BTreeMap<TopicPartition, &[LogRecord]> = tps
+    let empty = Chunked::new();
+    let logs: BTreeMap<TopicPartition, &Chunked<LogRecord>> = tps
         .iter()
         .map(|&tp| {
             let log = sim
                 .committed_replica(tp)
-                .map_or(&[][..], |r| r.log.records());
+                .map_or(&empty, |r| r.log.records());
             (tp, log)
         })
         .collect();

@@ -5,6 +5,7 @@
 //! last stable offset (`read_committed`, which also drops aborted transactions) — never
 //! the transaction markers (`exactly-once.md` §8).
 
+use crate::chunked::Chunked;
 use crate::config::{ConsumerConfig, IsolationLevel};
 use crate::effects::Effects;
 use crate::errors::Errors;
@@ -55,7 +56,7 @@ pub struct KafkaConsumer {
     in_flight: BTreeMap<u32, (u64, u64)>,
     /// Per broker: no fetch before this time (after an error).
     backoff_until: BTreeMap<u32, u64>,
-    pub records: Vec<ConsumedRecord>,
+    pub records: Chunked<ConsumedRecord>,
     metadata_requested: bool,
     metadata_in_flight: Option<(u32, u64)>,
     inbox: Vec<Incoming>,
@@ -85,7 +86,7 @@ impl KafkaConsumer {
             positions,
             in_flight: BTreeMap::new(),
             backoff_until: BTreeMap::new(),
-            records: Vec::new(),
+            records: Chunked::new(),
             metadata_requested: false,
             metadata_in_flight: None,
             inbox: Vec::new(),

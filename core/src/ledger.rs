@@ -2,6 +2,7 @@
 //! committed logs — the numbers that tell at-most-once, at-least-once and exactly-once
 //! apart (issue 4 §6; the seed's §6).
 
+use crate::chunked::Chunked;
 use crate::metadata::TopicPartition;
 use crate::metrics::LedgerCounts;
 use crate::producer::{KafkaProducer, Outcome};
@@ -126,8 +127,8 @@ struct Scan {
     /// Per producer, the highest send index seen in this log so far.
     newest: BTreeMap<u16, u32>,
     /// The data records read, and those of them out of send order.
-    copies: Vec<(u16, u32)>,
-    out_of_order: Vec<(u16, u32)>,
+    copies: Chunked<(u16, u32)>,
+    out_of_order: Chunked<(u16, u32)>,
 }
 
 /// The ledger's lost, duplicated and reordered counts, kept up to date as the run goes
@@ -138,20 +139,20 @@ struct Scan {
 pub struct LedgerTracker {
     /// Per producer, per send index: copies in the committed logs, copies out of order,
     /// and whether the record was acknowledged.
-    copies: Vec<Vec<u32>>,
-    out_of_order: Vec<Vec<u32>>,
-    acked: Vec<Vec<bool>>,
+    copies: Vec<Chunked<u32>>,
+    out_of_order: Vec<Chunked<u32>>,
+    acked: Vec<Chunked<bool>>,
     scans: BTreeMap<TopicPartition, Scan>,
     counts: LedgerCounts,
 }
 
-fn slot<T: Default + Clone>(v: &mut Vec<Vec<T>>, (p, i): (u16, u32)) -> &mut T {
+fn slot<T: Default + Clone>(v: &mut Vec<Chunked<T>>, (p, i): (u16, u32)) -> &mut T {
     let (p, i) = (p as usize, i as usize);
     if v.len() <= p {
-        v.resize(p + 1, Vec::new());
+        v.resize(p + 1, Chunked::new());
     }
-    if v[p].len() <= i {
-        v[p].resize(i + 1, T::default());
+    while v[p].len() <= i {
+        v[p].push(T::default());
     }
     &mut v[p][i]
 }
@@ -205,10 +206,10 @@ impl LedgerTracker {
 
     /// Takes back what a scan of a log that is no longer the committed one counted.
     fn forget(&mut self, scan: Scan) {
-        for key in scan.copies {
+        for &key in &scan.copies {
             self.add_copy(key, -1);
         }
-        for key in scan.out_of_order {
+        for &key in &scan.out_of_order {
             self.add_out_of_order(key, -1);
         }
     }
@@ -241,7 +242,7 @@ impl LedgerTracker {
                     ..Scan::default()
                 };
             }
-            for r in &records[scan.len..] {
+            for r in records.iter_from(scan.len) {
                 if r.control.is_some() {
                     continue;
                 }

@@ -7,6 +7,7 @@
 
 pub mod backoff;
 pub mod broker;
+pub mod chunked;
 pub mod compression;
 pub mod config;
 pub mod consumer;

@@ -7,6 +7,7 @@
 //! The steps are plain data; the app words them (in either language).
 
 use crate::broker::log::LogRecord;
+use crate::chunked::Chunked;
 use crate::config::{Acks, IsolationLevel, PartitionerClass};
 use crate::metadata::TopicPartition;
 use crate::net::TransactionResult;
@@ -238,12 +239,12 @@ enum Subject {
 
 /// How many records `producer`'s `Send` at `trace[k]` found in its batch: counted back to
 /// the `Send` that opened the batch.
-fn position_in_batch(trace: &[(u64, TraceEvent)], k: usize, producer: u16) -> u32 {
+fn position_in_batch(trace: &Chunked<(u64, TraceEvent)>, k: usize, producer: u16) -> u32 {
     let TraceEvent::Send { batch, .. } = &trace[k].1 else {
         return 0;
     };
     let mut position = 0;
-    for (_, e) in trace[..k].iter().rev() {
+    for (_, e) in trace.range(0, k).rev() {
         match e {
             TraceEvent::Send {
                 producer: q,
@@ -284,7 +285,7 @@ fn follow(sim: &Simulation, producer: u16, subject: Subject, from_ms: u64) -> Li
     let trace = sim.trace();
     // Nothing about the subject comes before it was created.
     let start = trace.partition_point(|(at, _)| *at < from_ms);
-    for (k, (at, event)) in trace.iter().enumerate().skip(start) {
+    for (k, (at, event)) in (start..).zip(trace.iter_from(start)) {
         let at = *at;
         match event {
             TraceEvent::ProducerRestarted { producer: q, .. } if *q == producer => {
@@ -830,7 +831,7 @@ pub fn request_lifecycle(sim: &Simulation, producer: u16, request: u64, sent_ms:
     let mut unwritten = 0;
     let trace = sim.trace();
     let start = trace.partition_point(|(at, _)| *at < sent_ms);
-    for (at, event) in &trace[start..] {
+    for (at, event) in trace.iter_from(start) {
         if broker_of.is_some() && open.is_empty() && (unwritten == 0 || !acks0) {
             break;
         }

@@ -4,6 +4,7 @@
 
 use crate::broker::partition::Partition;
 use crate::broker::Broker;
+use crate::chunked::Chunked;
 use crate::config::{ConsumerConfig, PartitionerClass, ProducerConfig, TopicConfig};
 use crate::consumer::KafkaConsumer;
 use crate::controller::{BrokerChange, Controller, Election, PartitionChange};
@@ -126,7 +127,8 @@ pub struct Simulation {
     hasher: TraceHasher,
     recent: VecDeque<(u64, TraceEvent)>,
     /// The whole trace, when asked for (`record_trace`); the hash never needs it.
-    trace: Option<Vec<(u64, TraceEvent)>>,
+    trace: Chunked<(u64, TraceEvent)>,
+    tracing: bool,
     wake_at: Vec<Option<u64>>,
     plans: BTreeMap<u32, SendPlan>,
     /// `mode: sync` sends waiting on a record's result: (producer, index) → (action, next i).
@@ -656,7 +658,8 @@ impl Simulation {
             network: Network::new(latency),
             hasher: TraceHasher::default(),
             recent: VecDeque::new(),
-            trace: None,
+            trace: Chunked::new(),
+            tracing: false,
             plans,
             sync_waits: BTreeMap::new(),
             blocked_sends: BTreeMap::new(),
@@ -780,12 +783,12 @@ impl Simulation {
 
     /// Keeps every trace event from now on, for `trace()`.
     pub fn record_trace(&mut self) {
-        self.trace.get_or_insert_with(Vec::new);
+        self.tracing = true;
     }
 
     /// Every event since `record_trace` was called, in order.
-    pub fn trace(&self) -> &[(u64, TraceEvent)] {
-        self.trace.as_deref().unwrap_or_default()
+    pub fn trace(&self) -> &Chunked<(u64, TraceEvent)> {
+        &self.trace
     }
 
     /// The most recent trace events, oldest first.
@@ -1563,8 +1566,8 @@ impl Simulation {
         }
         for event in out.events {
             self.hasher.record(self.now, &event);
-            if let Some(trace) = &mut self.trace {
-                trace.push((self.now, event.clone()));
+            if self.tracing {
+                self.trace.push((self.now, event.clone()));
             }
             if self.recent.len() == RECENT_EVENTS {
                 self.recent.pop_front();

@@ -1,6 +1,7 @@
 //! `UnifiedLog`, reduced to what one replica needs so far: an append-only sequence of
 //! records, each given the next offset.
 
+use crate::chunked::Chunked;
 use crate::net::TransactionResult;
 use crate::record::RecordData;
 use std::rc::Rc;
@@ -35,7 +36,7 @@ pub struct LogRecord {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Log {
-    records: Vec<LogRecord>,
+    records: Chunked<LogRecord>,
 }
 
 impl Log {
@@ -44,7 +45,7 @@ impl Log {
         self.records.len() as u64
     }
 
-    pub fn records(&self) -> &[LogRecord] {
+    pub fn records(&self) -> &Chunked<LogRecord> {
         &self.records
     }
 

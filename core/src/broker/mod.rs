@@ -1039,7 +1039,7 @@ impl Broker {
                 Ok(None) if fp.fetch_offset > leo => out.error = Errors::OffsetOutOfRange,
                 Ok(None) => {
                     let records = p.read_from(fp.fetch_offset, max_bytes);
-                    let visible = records.iter().take_while(|r| r.offset < end);
+                    let visible = records.take_while(|r| r.offset < end);
                     out.records = visible.cloned().collect();
                     // The aborted transactions the consumer must drop within what it got
                     // (`LocalLog.addAbortedTransactions`).

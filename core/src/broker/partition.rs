@@ -9,6 +9,7 @@
 use super::epoch_cache::LeaderEpochFileCache;
 use super::log::{Log, LogRecord};
 use super::producer_state::{BatchMetadata, ProducerStateManager, SequenceCheck};
+use crate::chunked::Iter;
 use crate::config::TopicConfig;
 use crate::controller::PartitionRegistration;
 use crate::errors::Errors;
@@ -17,6 +18,7 @@ use crate::net::{TxnMarkerEntry, WireBatch};
 use crate::record::{record_size, RecordData, RECORD_BATCH_OVERHEAD};
 use crate::version::KafkaVersion;
 use std::collections::BTreeMap;
+use std::iter::Take;
 use std::rc::Rc;
 
 /// `ControlRecordType.CURRENT_CONTROL_RECORD_KEY_SIZE`: a control record's key (version,
@@ -350,11 +352,11 @@ impl Partition {
 
     /// What a fetch from `offset` returns: whole batches up to `max_bytes`, and always
     /// the first one, however large (`replica.fetch.max.bytes`, KIP-74).
-    pub fn read_from(&self, offset: u64, max_bytes: u64) -> &[LogRecord] {
-        let records = &self.log.records()[(offset as usize).min(self.log.records().len())..];
+    pub fn read_from(&self, offset: u64, max_bytes: u64) -> Take<Iter<'_, LogRecord>> {
+        let records = self.log.records().iter_from(offset as usize);
         let mut bytes = 0u64;
         let mut end = records.len();
-        for (i, r) in records.iter().enumerate() {
+        for (i, r) in records.clone().enumerate() {
             if r.offset == r.batch_offset || i == 0 {
                 bytes += r.batch_bytes as u64;
                 if bytes > max_bytes && i > 0 {
@@ -363,7 +365,7 @@ impl Partition {
                 }
             }
         }
-        &records[..end]
+        records.take(end)
     }
 
     /// A follower appends what it fetched, learns the epochs it carries, keeps producer

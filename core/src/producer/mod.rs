@@ -8,6 +8,7 @@ pub mod partitioner;
 pub mod sender;
 pub mod transaction_manager;
 
+use crate::chunked::Chunked;
 use crate::config::{Acks, ProducerConfig};
 use crate::coordinator::{TransactionVersion, TxnResponse};
 use crate::effects::Effects;
@@ -133,7 +134,7 @@ pub struct KafkaProducer {
     pub tm: Option<TransactionManager>,
     /// The `partitioner.class` instance; `None` = the built-in partitioner (3.3+).
     pub partitioner: Option<Partitioner>,
-    pub sends: Vec<SendRecord>,
+    pub sends: Chunked<SendRecord>,
     pub metrics: ProducerMetrics,
     /// `buffer.memory`: every open or unfinished batch holds its capacity from it.
     pub pool: BufferPool,
@@ -194,7 +195,7 @@ impl KafkaProducer {
             sender,
             tm,
             partitioner,
-            sends: Vec::new(),
+            sends: Chunked::new(),
             metrics: ProducerMetrics::default(),
             pool,
             blocked: BTreeMap::new(),

@@ -1,0 +1,296 @@
+//! A growing sequence stored in shared chunks, for what a run accumulates (logs, sends,
+//! consumed records, the trace, metrics windows): cloning it copies one pointer per
+//! chunk, not the elements, so a snapshot of a whole simulation (the app's seek and step
+//! back) costs little whatever the run's length. A chunk shared with a snapshot is
+//! copied on its first write (`Rc::make_mut`), so the snapshot never changes.
+
+use std::ops::{Index, IndexMut};
+use std::rc::Rc;
+
+/// Elements per chunk: small enough that copying a shared chunk on write is cheap,
+/// large enough that a clone copies few pointers.
+const CHUNK: usize = 256;
+
+#[derive(Clone)]
+pub struct Chunked<T> {
+    chunks: Vec<Rc<Vec<T>>>,
+    len: usize,
+}
+
+impl<T> Default for Chunked<T> {
+    fn default() -> Self {
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T: Clone> Chunked<T> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, value: T) {
+        if self.len % CHUNK == 0 {
+            self.chunks.push(Rc::new(Vec::with_capacity(CHUNK)));
+        }
+        if let Some(last) = self.chunks.last_mut() {
+            Rc::make_mut(last).push(value);
+            self.len += 1;
+        }
+    }
+
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        if i >= self.len {
+            return None;
+        }
+        Rc::make_mut(&mut self.chunks[i / CHUNK]).get_mut(i % CHUNK)
+    }
+
+    pub fn last_mut(&mut self) -> Option<&mut T> {
+        self.len.checked_sub(1).and_then(|i| self.get_mut(i))
+    }
+
+    /// Keeps the first `len` elements.
+    pub fn truncate(&mut self, len: usize) {
+        if len >= self.len {
+            return;
+        }
+        self.chunks.truncate(len.div_ceil(CHUNK));
+        if len % CHUNK != 0 {
+            if let Some(last) = self.chunks.last_mut() {
+                Rc::make_mut(last).truncate(len % CHUNK);
+            }
+        }
+        self.len = len;
+    }
+}
+
+impl<T> Chunked<T> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.chunks.get(i / CHUNK).and_then(|c| c.get(i % CHUNK))
+    }
+
+    pub fn first(&self) -> Option<&T> {
+        self.get(0)
+    }
+
+    pub fn last(&self) -> Option<&T> {
+        self.chunks.last().and_then(|c| c.last())
+    }
+
+    pub fn iter(&self) -> Iter<'_, T> {
+        self.iter_from(0)
+    }
+
+    /// The elements from index `start` on, without walking the ones before.
+    pub fn iter_from(&self, start: usize) -> Iter<'_, T> {
+        self.range(start, self.len)
+    }
+
+    /// The elements `start..end`, without walking the others.
+    pub fn range(&self, start: usize, end: usize) -> Iter<'_, T> {
+        let end = end.min(self.len);
+        let start = start.min(end);
+        let mut iter = Iter {
+            front: [].iter(),
+            chunks: [].iter(),
+            back: [].iter(),
+            remaining: end - start,
+        };
+        if start == end {
+            return iter;
+        }
+        let (a, b) = (start / CHUNK, (end - 1) / CHUNK);
+        if a == b {
+            iter.front = self.chunks[a][start % CHUNK..end - a * CHUNK].iter();
+        } else {
+            iter.front = self.chunks[a][start % CHUNK..].iter();
+            iter.chunks = self.chunks[a + 1..b].iter();
+            iter.back = self.chunks[b][..end - b * CHUNK].iter();
+        }
+        iter
+    }
+
+    /// The index of the first element for which `pred` is false, the elements being
+    /// partitioned by it (as `slice::partition_point`).
+    pub fn partition_point(&self, mut pred: impl FnMut(&T) -> bool) -> usize {
+        let whole = self
+            .chunks
+            .partition_point(|c| c.last().is_some_and(&mut pred));
+        match self.chunks.get(whole) {
+            Some(c) => whole * CHUNK + c.partition_point(pred),
+            None => self.len,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Iter<'a, T> {
+    front: std::slice::Iter<'a, T>,
+    chunks: std::slice::Iter<'a, Rc<Vec<T>>>,
+    back: std::slice::Iter<'a, T>,
+    remaining: usize,
+}
+
+impl<'a, T> Iterator for Iter<'a, T> {
+    type Item = &'a T;
+
+    fn next(&mut self) -> Option<&'a T> {
+        loop {
+            if let Some(x) = self.front.next() {
+                self.remaining -= 1;
+                return Some(x);
+            }
+            match self.chunks.next() {
+                Some(c) => self.front = c.iter(),
+                None => {
+                    let x = self.back.next();
+                    self.remaining -= x.is_some() as usize;
+                    return x;
+                }
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl<T> DoubleEndedIterator for Iter<'_, T> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(x) = self.back.next_back() {
+                self.remaining -= 1;
+                return Some(x);
+            }
+            match self.chunks.next_back() {
+                Some(c) => self.back = c.iter(),
+                None => {
+                    let x = self.front.next_back();
+                    self.remaining -= x.is_some() as usize;
+                    return x;
+                }
+            }
+        }
+    }
+}
+
+impl<T> ExactSizeIterator for Iter<'_, T> {}
+
+impl<'a, T> IntoIterator for &'a Chunked<T> {
+    type Item = &'a T;
+    type IntoIter = Iter<'a, T>;
+
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
+impl<T> Index<usize> for Chunked<T> {
+    type Output = T;
+
+    fn index(&self, i: usize) -> &T {
+        &self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
+impl<T: Clone> IndexMut<usize> for Chunked<T> {
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut Rc::make_mut(&mut self.chunks[i / CHUNK])[i % CHUNK]
+    }
+}
+
+impl<T: PartialEq> PartialEq for Chunked<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Chunked<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<T: Clone> FromIterator<T> for Chunked<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut c = Chunked::new();
+        for x in iter {
+            c.push(x);
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn behaves_like_a_vec_across_chunk_boundaries() {
+        let mut c: Chunked<usize> = (0..1000).collect();
+        let v: Vec<usize> = (0..1000).collect();
+        assert_eq!(c.len(), 1000);
+        assert!(c.iter().eq(v.iter()));
+        assert!(c.iter().rev().eq(v.iter().rev()));
+        for (a, b) in [
+            (0, 0),
+            (0, 1),
+            (3, 256),
+            (255, 257),
+            (256, 512),
+            (10, 900),
+            (999, 1000),
+        ] {
+            assert!(c.range(a, b).eq(v[a..b].iter()), "{a}..{b}");
+            assert!(c.range(a, b).rev().eq(v[a..b].iter().rev()), "{a}..{b}");
+        }
+        let mut both = c.iter_from(200);
+        assert_eq!(
+            (both.next(), both.next_back(), both.len()),
+            (Some(&200), Some(&999), 798)
+        );
+        assert!(both.rev().eq(v[201..999].iter().rev()));
+        for start in [0, 1, 255, 256, 257, 999, 1000, 2000] {
+            assert!(c.iter_from(start).eq(v.iter().skip(start)), "{start}");
+        }
+        for x in [0, 1, 300, 511, 512, 999, 1000] {
+            assert_eq!(c.partition_point(|&e| e < x), x);
+        }
+        assert_eq!((c[0], c[256], c[999]), (0, 256, 999));
+        assert_eq!(c.last(), Some(&999));
+        for len in [1000, 700, 512, 300, 256, 1, 0] {
+            c.truncate(len);
+            assert_eq!(c.len(), len);
+            assert!(c.iter().eq(v[..len].iter()), "{len}");
+            assert_eq!(c.last(), v[..len].last());
+        }
+        c.push(7);
+        assert_eq!((c.len(), c[0]), (1, 7));
+    }
+
+    #[test]
+    fn a_clone_is_a_snapshot_the_original_cannot_change() {
+        let mut c: Chunked<u32> = (0..600).collect();
+        let snapshot = c.clone();
+        c[10] = 99;
+        c.push(600);
+        *c.last_mut().unwrap() += 1;
+        c.truncate(300);
+        c.push(5);
+        assert_eq!(snapshot.len(), 600);
+        assert!(snapshot.iter().copied().eq(0..600));
+        assert_eq!((c[10], c[300], c.len()), (99, 5, 301));
+    }
+}
