@@ -11,7 +11,9 @@
 // Seek: a 5-minute scenario file (RATE records/s over 12 partitions, RF 3, acks=all),
 // opened with the file picker; the scrubber is moved to random moments, forward and
 // backward, and each seek is timed from the input event to the clock showing the new
-// moment (the simulation replayed or advanced, and the page re-rendered).
+// moment (the simulation run on from the nearest snapshot, and the page re-rendered).
+// Twice: at once after opening ("cold": the snapshots reach only as far as the app has
+// run), and after FILL_WAIT_MS of idle time, in which the app snapshots the whole run.
 // Throughput in wasm: the core benchmark's budget scenario (benches/throughput.rs: 3
 // brokers, RF 3, 12 partitions, acks=all, linger.ms=5, 100-byte values, 20,000 records)
 // opened as a file and played to its end in one seek; records per second of wall time,
@@ -26,6 +28,7 @@ const LOADS = Number(process.env.LOADS ?? 10);
 const SEEKS = Number(process.env.SEEKS ?? 10);
 const RATE = Number(process.env.RATE ?? 1000);
 const RUN_MS = 300_000;
+const FILL_WAIT_MS = Number(process.env.FILL_WAIT_MS ?? 30_000);
 const ARGS = [
   '--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
@@ -116,32 +119,55 @@ try {
   await page.setInputFiles('#open-file-input', file);
   await page.waitForSelector('#scenario-file .file-name', { timeout: 120_000 });
   const openMs = Date.now() - opened;
-  const seeks = { forward: [], backward: [] };
-  let at = 0;
   let seed = 1;
   const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
-  for (let i = 0; i < SEEKS * 2; i++) {
-    const target = Math.floor(random() * RUN_MS);
-    const ms = await seekTimed(page, target);
-    (target >= at ? seeks.forward : seeks.backward).push(ms);
-    at = target;
-  }
-  // The budget scenario, played to its end in one seek (three times, the best kept).
-  await page.setInputFiles('#open-file-input', budgetFile());
-  await page.waitForFunction(() => /budget\.json/.test(document.querySelector('#scenario-file')?.textContent));
+  const seekAround = async () => {
+    const seeks = { forward: [], backward: [] };
+    let at = await page.evaluate(() => Number(document.querySelector('#scrubber').value));
+    for (let i = 0; i < SEEKS * 2; i++) {
+      const target = Math.floor(random() * RUN_MS);
+      const ms = await seekTimed(page, target);
+      (target >= at ? seeks.forward : seeks.backward).push(ms);
+      at = target;
+    }
+    return seeks;
+  };
+  const cold = await seekAround();
+  await page.waitForTimeout(FILL_WAIT_MS);
+  const warm = await seekAround();
+  // The budget scenario, played to its end in one seek the moment it is open (before
+  // any idle snapshotting runs); three times, the best kept.
   const plays = [];
   for (let i = 0; i < 3; i++) {
-    await seekTimed(page, 0);
-    plays.push(await seekTimed(page, 4000));
+    const played = page.evaluate(() => new Promise((done) => {
+      const observer = new MutationObserver(() => {
+        if (!/budget\.json/.test(document.querySelector('#scenario-file')?.textContent)) return;
+        observer.disconnect();
+        const s = document.querySelector('#scrubber');
+        const t0 = performance.now();
+        s.value = '4000';
+        s.dispatchEvent(new Event('input', { bubbles: true }));
+        const check = () => (document.querySelector('#clock').textContent.startsWith('t = 4.000 s')
+          ? done(performance.now() - t0) : requestAnimationFrame(check));
+        check();
+      });
+      observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+    }));
+    if (i > 0) await page.click('#close-file');
+    await page.setInputFiles('#open-file-input', budgetFile());
+    plays.push(await played);
   }
   await context.close();
 
   console.log(`machine: ${cpus().length} × ${cpus()[0].model}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`first interactive render (${LOADS} fresh loads): ${summary(loads)}; wasm fetched by p50 ${pct(fetched, 50).toFixed(0)} ms`);
   console.log(`5-minute scenario at ${RATE} records/s: opened in ${openMs} ms`);
-  console.log(`seek forward (${seeks.forward.length}): ${seeks.forward.length ? summary(seeks.forward) : '–'}`);
+  for (const [name, seeks] of [['at once', cold], [`after ${FILL_WAIT_MS / 1000} s idle`, warm]]) {
+    for (const way of ['forward', 'backward']) {
+      console.log(`seek ${way}, ${name} (${seeks[way].length}): ${seeks[way].length ? summary(seeks[way]) : '–'}`);
+    }
+  }
   console.log(`wasm: the core benchmark's budget scenario (20,000 records) played in ${Math.min(...plays).toFixed(0)} ms = ${(20000 / (Math.min(...plays) / 1000)).toFixed(0)} records/s`);
-  console.log(`seek backward (${seeks.backward.length}): ${seeks.backward.length ? summary(seeks.backward) : '–'}`);
 } finally {
   await browser.close();
   server.close();

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 /// Elements per chunk: small enough that copying a shared chunk on write is cheap,
 /// large enough that a clone copies few pointers.
-const CHUNK: usize = 256;
+const CHUNK: usize = 128;
 
 #[derive(Clone)]
 pub struct Chunked<T> {
@@ -248,6 +248,7 @@ mod tests {
             (0, 0),
             (0, 1),
             (3, 256),
+            (127, 129),
             (255, 257),
             (256, 512),
             (10, 900),

@@ -18,6 +18,7 @@ use crate::lifecycle::lifecycle_inspector;
 use crate::painter::{paint, Motion};
 use crate::share::{self, LinkError, View};
 use crate::stage::stage;
+use crate::timeline::Timeline;
 use crate::txn::{consumers_panel, transactions_panel};
 use crate::workload::{
     seed_custom_partitioner, Fault, FaultKind, KeyPattern, Setting, SettingError, TxnKind, TxnStep,
@@ -59,9 +60,11 @@ pub enum Msg {
     /// Re-render the HTML of a playing run, in a task of its own after the animation
     /// frame that asked for it (with that frame's timestamp).
     Html(f64),
+    /// Snapshot the rest of the run in idle time (`Timeline::fill`), a slice per task.
+    Fill,
     TogglePlay,
     Step,
-    /// Back to the moment before the last event (a replay from t = 0, exact).
+    /// Back to the moment before the last event (a replay from the nearest snapshot, exact).
     StepBack,
     /// The scrubber moved: the run as it was at this virtual time.
     Seek(String),
@@ -158,6 +161,10 @@ pub struct App {
     /// Where each Step ▸ started: (events processed, time on screen), so that ◂ Step
     /// returns to exactly that picture.
     history: Vec<(u64, f64)>,
+    /// Snapshots of this run, for seeking and stepping back without a replay from t = 0.
+    timeline: Timeline,
+    /// A `Msg::Fill` task is queued.
+    filling: bool,
     /// Space plays or pauses, → steps, ← steps back, from anywhere but a form field
     /// (and a slide clicker's keys work the same way).
     _keys: Option<EventListener>,
@@ -229,35 +236,13 @@ fn key_message(e: &KeyboardEvent) -> Option<Msg> {
     }
 }
 
-/// A fresh run of `workload` after exactly `steps` events.
-fn replay_steps(workload: &Workload, steps: u64) -> Option<Simulation> {
-    let mut sim = build(workload).ok()?;
-    while sim.steps() < steps && sim.step() {}
-    Some(sim)
-}
-
-/// The moment before the last traced event of `sim`, found by replaying: the number of
-/// events after which a fresh run last had fewer traced events than `sim` has now.
-fn previous_event(workload: &Workload, sim: &Simulation) -> Option<u64> {
-    let target = sim.events_traced();
-    let mut fresh = build(workload).ok()?;
-    let mut before = 0;
-    while fresh.steps() < sim.steps() {
-        let traced = fresh.events_traced();
-        if !fresh.step() {
-            break;
-        }
-        if fresh.events_traced() > traced && fresh.events_traced() < target {
-            before = fresh.steps();
-        }
-    }
-    Some(before)
-}
-
 /// How often, in wall-clock ms, a playing app works out the ledger again.
 const LEDGER_EVERY_MS: f64 = 250.0;
 /// Most wall-clock ms a frame spends running the simulation.
 const SIM_BUDGET_MS: f64 = 8.0;
+/// Wall-clock ms of each idle task that runs the timeline's scout ahead: short enough
+/// not to hold up an animation frame.
+const FILL_SLICE_MS: f64 = 4.0;
 /// While playing, the HTML (stage SVG, panels, clock) is re-rendered at most this often
 /// in wall-clock ms, and less often where a re-render is slow (at most a fifth of the
 /// time goes to it); the canvas, which carries the motion, is painted every frame.
@@ -388,6 +373,20 @@ fn moved_view(m: &MovedKeys, lang: Lang) -> Html {
 }
 
 impl App {
+    /// Queues a `Msg::Fill` task unless one is queued or the timeline is complete.
+    fn schedule_fill(&mut self, ctx: &Context<Self>) {
+        if self.filling || self.timeline.filled() {
+            return;
+        }
+        self.filling = true;
+        let link = ctx.link().clone();
+        let task =
+            wasm_bindgen::closure::Closure::once_into_js(move || link.send_message(Msg::Fill));
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback(task.unchecked_ref());
+        }
+    }
+
     fn schedule_frame(&mut self, ctx: &Context<Self>) {
         let link = ctx.link().clone();
         self.frame = Some(request_animation_frame(move |ts| {
@@ -659,6 +658,7 @@ impl App {
         let deadline = wall_ms() + SIM_BUDGET_MS;
         while let Some(at) = self.sim.next_event_at().filter(|&at| at as f64 <= target) {
             self.sim.run_until(at);
+            self.timeline.note(&self.sim);
             if wall_ms() > deadline {
                 return (at as f64).max(self.display_ms);
             }
@@ -673,7 +673,9 @@ impl App {
         self.history.clear();
         match build(&workload) {
             Ok(mut sim) => {
-                sim.run_until(self.display_ms.floor() as u64);
+                let mut timeline = Timeline::new(&sim);
+                timeline.run_until(&mut sim, self.display_ms.floor() as u64);
+                self.timeline = timeline;
                 self.workload = Rc::new(workload);
                 self.sim = sim;
                 self.error = None;
@@ -686,6 +688,7 @@ impl App {
     /// Another run altogether (a file opened or closed): paused at its start, nothing
     /// inspected, no lesson.
     fn start_over(&mut self, workload: Workload, sim: Simulation) {
+        self.timeline = Timeline::new(&sim);
         self.workload = Rc::new(workload);
         self.sim = sim;
         self.display_ms = 0.0;
@@ -1016,6 +1019,8 @@ impl App {
                 }
                 false
             }
+            // Handled in `update`: it changes nothing on screen.
+            Msg::Fill => false,
             Msg::Html(_) => {
                 // The canvas is painted again too: another message handled with this one
                 // (a seek, a step) may have moved the run since the frame painted it.
@@ -1054,17 +1059,14 @@ impl App {
             }
             Msg::StepBack => {
                 self.playing = false;
-                let back = match self.history.pop() {
-                    Some((steps, shown)) => Some((steps, Some(shown))),
-                    None => previous_event(&self.workload, &self.sim).map(|s| (s, None)),
+                let (steps, shown) = match self.history.pop() {
+                    Some((steps, shown)) => (steps, Some(shown)),
+                    None => (self.timeline.previous_event(&self.sim), None),
                 };
-                if let Some((steps, shown)) = back {
-                    if let Some(mut sim) = replay_steps(&self.workload, steps) {
-                        self.display_ms = shown.unwrap_or(sim.now() as f64);
-                        sim.sample_until(self.display_ms.floor() as u64);
-                        self.sim = sim;
-                    }
-                }
+                let mut sim = self.timeline.at_steps(steps);
+                self.display_ms = shown.unwrap_or(sim.now() as f64);
+                sim.sample_until(self.display_ms.floor() as u64);
+                self.sim = sim;
                 true
             }
             Msg::Seek(raw) => {
@@ -1074,14 +1076,8 @@ impl App {
                 let t = t.clamp(0.0, self.sim.until_ms() as f64);
                 self.playing = false;
                 self.history.clear();
-                if t < self.sim.now() as f64 {
-                    match build(&self.workload) {
-                        Ok(sim) => self.sim = sim,
-                        Err(_) => return false,
-                    }
-                }
                 self.display_ms = t;
-                self.sim.run_until(t.floor() as u64);
+                self.timeline.seek(&mut self.sim, t.floor() as u64);
                 true
             }
             Msg::Restart => {
@@ -1114,7 +1110,9 @@ impl App {
                         // The run no longer follows the lesson's script.
                         self.lesson = None;
                         self.stop_at = None;
-                        sim.run_until(self.display_ms.floor() as u64);
+                        let mut timeline = Timeline::new(&sim);
+                        timeline.run_until(&mut sim, self.display_ms.floor() as u64);
+                        self.timeline = timeline;
                         let old = if workload.partitions != self.workload.partitions {
                             Some(self.workload.partitions)
                         } else {
@@ -1218,16 +1216,18 @@ impl Component for App {
                 Ok((w, sim, view))
             }))
         });
-        let (workload, sim, view, link_error) = match from_link {
-            Some(Ok((w, mut sim, view))) => {
-                while sim.steps() < view.steps && sim.step() {}
+        let (workload, sim, timeline, view, link_error) = match from_link {
+            Some(Ok((w, sim, view))) => {
+                let mut timeline = Timeline::new(&sim);
+                let mut sim = timeline.at_steps(view.steps);
                 sim.sample_until(view.t_ms.floor() as u64);
-                (w, sim, Some(view), None)
+                (w, sim, timeline, Some(view), None)
             }
             other => {
                 let w = Workload::default();
                 let sim = build(&w).expect("the default workload is valid");
-                (w, sim, None, other.and_then(Result::err))
+                let timeline = Timeline::new(&sim);
+                (w, sim, timeline, None, other.and_then(Result::err))
             }
         };
         let charts = Rc::new(ChartData::of(&sim));
@@ -1288,6 +1288,8 @@ impl Component for App {
             ledger_cost: 0.0,
             charts,
             history: Vec::new(),
+            timeline,
+            filling: false,
             reduced_motion: reduced_motion_query().is_some_and(|q| q.matches()),
             _motion_query: reduced_motion_query().map(|q| {
                 let link = ctx.link().clone();
@@ -1332,7 +1334,16 @@ impl Component for App {
         };
         let (stepped, html) = (matches!(msg, Msg::Step), matches!(msg, Msg::Html(_)));
         self.painted = false;
+        if let Msg::Fill = msg {
+            self.filling = false;
+            let deadline = wall_ms() + FILL_SLICE_MS;
+            self.timeline.fill(|| wall_ms() > deadline);
+            self.schedule_fill(ctx);
+            return false;
+        }
         let changed = self.apply(ctx, msg);
+        // Any message may have started another run: its snapshots are filled in idle time.
+        self.schedule_fill(ctx);
         self.refresh_inspected();
         match frame {
             // The frame that asked for the re-render has narrated its events.

@@ -14,6 +14,7 @@ pub mod painter;
 pub mod panel;
 pub mod share;
 pub mod stage;
+pub mod timeline;
 pub mod txn;
 pub mod workload;
 

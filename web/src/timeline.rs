@@ -1,0 +1,252 @@
+//! Snapshots of the run on screen, taken as it goes, so that a seek back or a step back
+//! replays from the nearest one instead of from t = 0 (issue 8: any moment of a 5-minute
+//! scenario within 100 ms). A simulation keeps what it accumulates in shared chunks, so a
+//! snapshot costs a few hundred KB whatever the moment.
+
+use kafka_lab::Simulation;
+
+/// Snapshots kept at most: past it every other one goes and the spacing doubles, so
+/// memory stays bounded and a replay stays within 1/64 of the run so far.
+const MAX_SNAPSHOTS: usize = 128;
+/// Events between snapshots at first: about 10 ms of replay in wasm.
+const FIRST_SPACING: u64 = 10_000;
+
+pub struct Timeline {
+    /// Ascending by steps; the first is the run at t = 0.
+    snapshots: Vec<Simulation>,
+    spacing: u64,
+    /// The run furthest ahead, going on to the end in idle time (`fill`), so that a seek
+    /// forward to a moment not yet played also starts from a snapshot near it.
+    scout: Option<Simulation>,
+    filled: bool,
+}
+
+impl Timeline {
+    pub fn new(start: &Simulation) -> Timeline {
+        Timeline {
+            snapshots: vec![start.clone()],
+            spacing: FIRST_SPACING,
+            scout: None,
+            filled: false,
+        }
+    }
+
+    /// The snapshots reach the end of the run.
+    pub fn filled(&self) -> bool {
+        self.filled
+    }
+
+    /// Runs the scout on towards the end of the run, a millisecond of events at a time,
+    /// until `stop()`; true while the end is still ahead.
+    pub fn fill(&mut self, mut stop: impl FnMut() -> bool) -> bool {
+        if self.filled {
+            return false;
+        }
+        let mut scout = match self.scout.take() {
+            Some(scout) => scout,
+            None => self.snapshots[self.snapshots.len() - 1].clone(),
+        };
+        while let Some(at) = scout.next_event_at() {
+            scout.run_until(at);
+            self.note(&scout);
+            if stop() {
+                self.scout = Some(scout);
+                return true;
+            }
+        }
+        self.filled = true;
+        false
+    }
+
+    /// Keeps a snapshot of `sim` if it is `spacing` events past the last one.
+    pub fn note(&mut self, sim: &Simulation) {
+        let last = self.snapshots.last().map_or(0, Simulation::steps);
+        if sim.steps() < last + self.spacing {
+            return;
+        }
+        self.snapshots.push(sim.clone());
+        if self.snapshots.len() > MAX_SNAPSHOTS {
+            let mut i = 0;
+            self.snapshots.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            self.spacing *= 2;
+        }
+    }
+
+    /// Runs `sim` through every event due by `t`, keeping snapshots on the way.
+    pub fn run_until(&mut self, sim: &mut Simulation, t: u64) {
+        // A whole millisecond at a time, as a playing run goes: the same states.
+        while let Some(at) = sim.next_event_at().filter(|&at| at <= t) {
+            sim.run_until(at);
+            self.note(sim);
+        }
+        sim.run_until(t);
+    }
+
+    /// Moves `sim` to the moment `t`: on by running it when it is at most a snapshot
+    /// short of `t`, else from the latest snapshot not after `t`.
+    pub fn seek(&mut self, sim: &mut Simulation, t: u64) {
+        let i = self.snapshots.partition_point(|s| s.now() <= t).max(1) - 1;
+        if t < sim.now() || self.snapshots[i].steps() > sim.steps() {
+            *sim = self.snapshots[i].clone();
+        }
+        self.run_until(sim, t);
+    }
+
+    #[cfg(test)]
+    fn at_time(&mut self, t: u64) -> Simulation {
+        let mut sim = self.snapshots[0].clone();
+        self.seek(&mut sim, t);
+        sim
+    }
+
+    /// The run after its first `steps` events: from the latest snapshot not past them.
+    pub fn at_steps(&mut self, steps: u64) -> Simulation {
+        let mut sim = self.before_steps(steps).clone();
+        while sim.steps() < steps && sim.step() {
+            self.note(&sim);
+        }
+        sim
+    }
+
+    fn before_steps(&self, steps: u64) -> &Simulation {
+        let i = self
+            .snapshots
+            .partition_point(|s| s.steps() <= steps)
+            .max(1)
+            - 1;
+        &self.snapshots[i]
+    }
+
+    /// How many events the run had processed just after the traced event before the last
+    /// one `sim` has traced: where a step back lands. Searches back from the latest
+    /// snapshot before `sim`, one stretch between snapshots at a time.
+    pub fn previous_event(&self, sim: &Simulation) -> u64 {
+        let target = sim.events_traced();
+        let mut end = sim.steps();
+        loop {
+            let start = self.before_steps(end.saturating_sub(1));
+            let mut fresh = start.clone();
+            let mut found = None;
+            while fresh.steps() < end {
+                let traced = fresh.events_traced();
+                if !fresh.step() {
+                    break;
+                }
+                if fresh.events_traced() > traced && fresh.events_traced() < target {
+                    found = Some(fresh.steps());
+                }
+            }
+            match found {
+                Some(steps) => return steps,
+                None if start.steps() == 0 => return 0,
+                None => end = start.steps(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::Workload;
+
+    fn run() -> Simulation {
+        let mut sim = Simulation::new(&Workload::default().scenario()).unwrap();
+        sim.record_trace();
+        sim
+    }
+
+    /// Snapshots every `spacing` events, few enough for the default workload.
+    fn timeline(live: &Simulation, spacing: u64) -> Timeline {
+        Timeline {
+            spacing,
+            ..Timeline::new(live)
+        }
+    }
+
+    #[test]
+    fn a_moment_reached_from_a_snapshot_is_the_moment_reached_from_the_start() {
+        let mut live = run();
+        let mut timeline = timeline(&live, 500);
+        timeline.run_until(&mut live, 20_000);
+        assert!(timeline.snapshots.len() > 3, "{}", timeline.snapshots.len());
+        for t in [0, 1, 777, 5_000, 12_345, 19_999, 20_000] {
+            let mut fresh = run();
+            fresh.run_until(t);
+            let seeked = timeline.at_time(t);
+            assert_eq!(seeked.now(), fresh.now(), "{t}");
+            assert_eq!(seeked.steps(), fresh.steps(), "{t}");
+            assert_eq!(seeked.trace_hash(), fresh.trace_hash(), "{t}");
+            assert_eq!(seeked.trace(), fresh.trace(), "{t}");
+            assert_eq!(seeked.sampler().closed(), fresh.sampler().closed(), "{t}");
+        }
+        // The live run is not disturbed by the snapshots taken of it.
+        let mut fresh = run();
+        fresh.run_until(20_000);
+        live.run_until(30_000);
+        fresh.run_until(30_000);
+        assert_eq!(live.trace_hash(), fresh.trace_hash());
+    }
+
+    #[test]
+    fn steps_back_land_where_a_replay_from_the_start_does() {
+        let mut live = run();
+        let mut timeline = timeline(&live, 500);
+        timeline.run_until(&mut live, 8_000);
+        for steps in [0, 1, 499, 500, 501, 1234, live.steps() - 1] {
+            let mut fresh = run();
+            while fresh.steps() < steps && fresh.step() {}
+            let back = timeline.at_steps(steps);
+            assert_eq!(back.steps(), fresh.steps());
+            assert_eq!(back.trace_hash(), fresh.trace_hash());
+        }
+        // The step before the last traced event, found by a replay from t = 0.
+        let target = live.events_traced();
+        let mut fresh = run();
+        let mut before = 0;
+        while fresh.steps() < live.steps() {
+            let traced = fresh.events_traced();
+            fresh.step();
+            if fresh.events_traced() > traced && fresh.events_traced() < target {
+                before = fresh.steps();
+            }
+        }
+        assert_eq!(timeline.previous_event(&live), before);
+    }
+
+    #[test]
+    fn idle_filling_snapshots_the_run_to_its_end() {
+        let start = run();
+        let mut timeline = timeline(&start, 500);
+        let mut slices = 0;
+        while timeline.fill(|| true) {
+            slices += 1;
+        }
+        assert!(slices > 1000, "{slices}");
+        let last = timeline.snapshots.last().unwrap();
+        let mut whole = run();
+        whole.run();
+        assert!(last.steps() + timeline.spacing >= whole.steps());
+        // A seek far ahead of anything played starts near its moment.
+        let mut live = start.clone();
+        timeline.seek(&mut live, whole.now());
+        assert_eq!(live.trace_hash(), whole.trace_hash());
+        assert!(!timeline.fill(|| true));
+    }
+
+    #[test]
+    fn snapshots_stay_bounded_and_spread_out() {
+        let mut live = run();
+        let mut timeline = timeline(&live, 20);
+        timeline.run_until(&mut live, 60_000);
+        assert!(timeline.snapshots.len() <= MAX_SNAPSHOTS);
+        assert!(timeline.spacing > 20);
+        assert!(timeline
+            .snapshots
+            .windows(2)
+            .all(|w| w[1].steps() >= w[0].steps() + 20));
+    }
+}
