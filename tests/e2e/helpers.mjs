@@ -34,20 +34,30 @@ export async function withPage(fn, { width = 1280, height = 720, base = '/' } = 
  * The rendered state: the stage, the panels, the event log, and the canvas pixels. The
  * markup is compared with each element's attributes in name order: the order Yew happened
  * to set them in (which depends on what the element showed before) is not the picture.
+ * Taken once the page has painted (`painted`).
  */
-export const snapshot = (page) => page.evaluate(() => ({
-  html: (() => {
-    const copy = document.querySelector('#app-root .main').cloneNode(true);
-    for (const el of [copy, ...copy.querySelectorAll('*')]) {
-      const attrs = [...el.attributes].map((a) => [a.name, a.value]).sort(([a], [b]) => (a < b ? -1 : 1));
-      for (const [name] of attrs) el.removeAttribute(name);
-      for (const [name, value] of attrs) el.setAttribute(name, value);
-    }
-    return copy.innerHTML;
-  })(),
-  events: document.querySelector('.events').innerHTML,
-  clock: document.querySelector('#clock').textContent,
-  canvas: document.querySelector('canvas.particles').toDataURL(),
+export const snapshot = async (page) => {
+  await painted(page);
+  return page.evaluate(() => ({
+    html: (() => {
+      const copy = document.querySelector('#app-root .main').cloneNode(true);
+      for (const el of [copy, ...copy.querySelectorAll('*')]) {
+        const attrs = [...el.attributes].map((a) => [a.name, a.value]).sort(([a], [b]) => (a < b ? -1 : 1));
+        for (const [name] of attrs) el.removeAttribute(name);
+        for (const [name, value] of attrs) el.setAttribute(name, value);
+      }
+      return copy.innerHTML;
+    })(),
+    events: document.querySelector('.events').innerHTML,
+    clock: document.querySelector('#clock').textContent,
+    canvas: document.querySelector('canvas.particles').toDataURL(),
+  }));
+};
+
+/** Resolves once the page has caught up: after a long update Yew's scheduler may yield
+ * (a setTimeout) between patching the DOM and `rendered`, where the canvas is painted. */
+export const painted = (page) => page.evaluate(() => new Promise((done) => {
+  setTimeout(() => requestAnimationFrame(() => setTimeout(done, 0)), 0);
 }));
 
 /** Moves the scrubber to virtual time `t` (ms), as dragging it does. */

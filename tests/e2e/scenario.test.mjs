@@ -6,19 +6,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { withPage, ARTIFACTS, seek } from './helpers.mjs';
+import { withPage, ARTIFACTS, seek, painted } from './helpers.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 /** What the run shows at the moment on screen, independent of the panels around it. */
-const picture = (page) => page.evaluate(() => ({
+const picture = async (page) => (await painted(page), page.evaluate(() => ({
   clock: document.querySelector('#clock').textContent,
   sent: document.querySelector('#send-count').textContent,
   ledger: [...document.querySelectorAll('[data-ledger]')].map((c) => c.textContent).join(' '),
   brokers: [...document.querySelectorAll('.broker')].map((b) => b.textContent).join(' | '),
   consumers: document.querySelector('#consumers')?.textContent ?? '',
   canvas: document.querySelector('canvas.particles').toDataURL(),
-}));
+})));
 
 /** The kafka-lab CLI's result for a scenario file, run to `untilMs`. */
 const cli = (path, untilMs) => JSON.parse(execFileSync('cargo',
@@ -120,6 +120,7 @@ test('a broken file is refused with its path named; the run on screen stays', as
     await page.goto(`${url}?scenario=scenarios/example.json`);
     await page.waitForSelector('#scenario-file .file-name');
     await seek(page, 700);
+    await page.waitForFunction(() => document.querySelector('#clock').textContent.startsWith('t = 0.700 s'));
     const before = await picture(page);
     await page.setInputFiles('#open-file-input', broken);
     await page.waitForSelector('#config-error');

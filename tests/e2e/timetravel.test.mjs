@@ -2,7 +2,10 @@
 // to a moment shows exactly what a fresh run shows there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, ARTIFACTS, snapshot, seek } from './helpers.mjs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { withPage, ARTIFACTS, snapshot, seek, painted } from './helpers.mjs';
 
 test('step back undoes step forward; scrubbing is exact', async () => {
   await withPage(async ({ page, url, errors }) => {
@@ -52,6 +55,103 @@ test('step back undoes step forward; scrubbing is exact', async () => {
     await page.keyboard.press(' ');
     await page.waitForFunction(() => document.querySelector('#play').textContent.includes('Pause'));
     await page.screenshot({ path: `${ARTIFACTS}timetravel.png` });
+    assert.deepEqual(errors, []);
+  });
+});
+
+/** A `seconds`-long scenario file: 1,000 records/s over 12 partitions, RF 3, a consumer. */
+function longScenario(seconds) {
+  const dir = mkdtempSync(join(tmpdir(), 'kafka-lab-e2e-'));
+  const path = join(dir, 'long-run.json');
+  writeFileSync(path, JSON.stringify({
+    seed: 11, kafka_version: '4.0', brokers: 3,
+    topics: [{ name: 'orders', partitions: 12, replication_factor: 3 }],
+    producers: [{ name: 'p1', config: {} }],
+    consumers: [{ name: 'c1', topics: ['orders'] }],
+    actions: [{ at_ms: 0, action: 'send', producer: 'p1', topic: 'orders', keys: ['a', 'b', 'c', null], value_bytes: 100, count: seconds * 1000, interval_ms: 1 }],
+    until_ms: seconds * 1000,
+  }));
+  return path;
+}
+
+/** Waits until the run shows moment `t` with no replay pending, and its canvas is painted. */
+const at = async (page, t) => {
+  await page.waitForFunction(
+    (want) => document.querySelector('#clock').textContent.startsWith(want) && !document.querySelector('#catching-up')?.textContent,
+    `t = ${(t / 1000).toFixed(3)} s`, { timeout: 120_000 });
+  await painted(page);
+};
+
+test('seeks back and forth in a long run start from snapshots and show what a run played straight there shows', async () => {
+  const file = longScenario(60);
+  let direct;
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.setInputFiles('#open-file-input', file);
+    await page.waitForSelector('#scenario-file .file-name');
+    await seek(page, 31_500);
+    await at(page, 31_500);
+    direct = await snapshot(page);
+    assert.deepEqual(errors, []);
+  });
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.setInputFiles('#open-file-input', file);
+    await page.waitForSelector('#scenario-file .file-name');
+    // Far ahead, back near the start, then to the moment from the snapshots on either side.
+    for (const t of [55_000, 2_000, 40_000, 31_000, 31_500]) {
+      await seek(page, t);
+      await at(page, t);
+    }
+    const seeked = await snapshot(page);
+    assert.equal(seeked.clock, direct.clock);
+    assert.equal(seeked.events, direct.events);
+    assert.equal(seeked.html, direct.html);
+    assert.equal(seeked.canvas, direct.canvas);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('a setting changed late in a long run replays in slices while the picture waits, and lands on the same moment', async () => {
+  const file = longScenario(120);
+  let expected;
+  await withPage(async ({ page, url, errors }) => {
+    // The reference: the same two settings made at t = 0, then played to the moment.
+    await page.goto(url);
+    await page.setInputFiles('#open-file-input', file);
+    await page.waitForSelector('#scenario-file .file-name');
+    await page.selectOption('#enable-idempotence', 'false');
+    await page.selectOption('#acks', '1');
+    await seek(page, 100_000);
+    await at(page, 100_000);
+    expected = await snapshot(page);
+    assert.deepEqual(errors, []);
+  });
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.setInputFiles('#open-file-input', file);
+    await page.waitForSelector('#scenario-file .file-name');
+    await seek(page, 100_000);
+    await at(page, 100_000);
+    const before = await snapshot(page);
+    // A 100-second replay does not fit in one task: the old picture stays while the
+    // rebuilt run catches up in tasks of its own. A second change made meanwhile builds
+    // on the first (acks=1 alone would be refused with idempotence on).
+    await page.selectOption('#enable-idempotence', 'false');
+    await page.selectOption('#acks', '1');
+    await page.waitForFunction(() => /Replaying the run/.test(document.querySelector('#catching-up').textContent));
+    assert.equal(await page.inputValue('#enable-idempotence'), 'false');
+    assert.equal(await page.inputValue('#acks'), '1');
+    const waiting = await snapshot(page);
+    assert.equal(waiting.clock, before.clock);
+    assert.equal(waiting.events, before.events);
+    await at(page, 100_000);
+    assert.equal(await page.locator('#config-error').count(), 0);
+    const after = await snapshot(page);
+    assert.equal(after.clock, expected.clock);
+    assert.equal(after.events, expected.events);
+    assert.equal(after.canvas, expected.canvas);
+    assert.notEqual(after.canvas, before.canvas);
     assert.deepEqual(errors, []);
   });
 });

@@ -62,6 +62,8 @@ pub enum Msg {
     Html(f64),
     /// Snapshot the rest of the run in idle time (`Timeline::fill`), a slice per task.
     Fill,
+    /// Replay the run rebuilt with new settings a slice further (`Catchup`).
+    CatchUp,
     TogglePlay,
     Step,
     /// Back to the moment before the last event (a replay from the nearest snapshot, exact).
@@ -165,6 +167,8 @@ pub struct App {
     timeline: Timeline,
     /// A `Msg::Fill` task is queued.
     filling: bool,
+    /// The run rebuilt with new settings, on its way to the moment on screen.
+    catchup: Option<Catchup>,
     /// Space plays or pauses, → steps, ← steps back, from anywhere but a form field
     /// (and a slide clicker's keys work the same way).
     _keys: Option<EventListener>,
@@ -240,6 +244,19 @@ fn key_message(e: &KeyboardEvent) -> Option<Msg> {
 const LEDGER_EVERY_MS: f64 = 250.0;
 /// Most wall-clock ms a frame spends running the simulation.
 const SIM_BUDGET_MS: f64 = 8.0;
+/// Most wall-clock ms a settings change replays at once before the rest goes on in
+/// slices of `SIM_BUDGET_MS` (issue 8: no frame over 50 ms when an option is toggled).
+const REPLAY_AT_ONCE_MS: f64 = 25.0;
+
+/// A run rebuilt with other settings (a producer's config is fixed at construction, so a
+/// change is a new run), replayed towards the moment on screen in tasks of its own; the
+/// run on screen stays, paused, until it gets there.
+struct Catchup {
+    workload: Workload,
+    sim: Simulation,
+    timeline: Timeline,
+    target: u64,
+}
 /// Wall-clock ms of each idle task that runs the timeline's scout ahead: short enough
 /// not to hold up an animation frame.
 const FILL_SLICE_MS: f64 = 4.0;
@@ -290,6 +307,16 @@ impl FrameStats {
             let args: js_sys::Array = args.iter().map(|&v| JsValue::from_f64(v)).collect();
             hook.apply(&JsValue::NULL, &args).ok();
         }
+    }
+}
+
+/// Sends `msg` in a task of its own (`setTimeout` 0): after the current one, between
+/// animation frames.
+fn send_later(ctx: &Context<App>, msg: Msg) {
+    let link = ctx.link().clone();
+    let task = wasm_bindgen::closure::Closure::once_into_js(move || link.send_message(msg));
+    if let Some(window) = web_sys::window() {
+        let _ = window.set_timeout_with_callback(task.unchecked_ref());
     }
 }
 
@@ -379,12 +406,7 @@ impl App {
             return;
         }
         self.filling = true;
-        let link = ctx.link().clone();
-        let task =
-            wasm_bindgen::closure::Closure::once_into_js(move || link.send_message(Msg::Fill));
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback(task.unchecked_ref());
-        }
+        send_later(ctx, Msg::Fill);
     }
 
     fn schedule_frame(&mut self, ctx: &Context<Self>) {
@@ -669,20 +691,60 @@ impl App {
 
     /// Rebuilds the run with `workload` and replays it to the moment on screen; an invalid
     /// workload keeps the last good one and says why.
-    fn replay(&mut self, workload: Workload) {
-        self.history.clear();
+    fn replay(&mut self, ctx: &Context<Self>, workload: Workload) {
         match build(&workload) {
-            Ok(mut sim) => {
-                let mut timeline = Timeline::new(&sim);
-                timeline.run_until(&mut sim, self.display_ms.floor() as u64);
-                self.timeline = timeline;
-                self.workload = Rc::new(workload);
-                self.sim = sim;
-                self.error = None;
-                self.inspected = None;
-            }
+            Ok(sim) => self.rebuild(ctx, workload, sim),
             Err(e) => self.error = Some(e),
         }
+    }
+
+    /// Replays `sim`, the run of `workload`, to the moment on screen: at once if that
+    /// takes at most `REPLAY_AT_ONCE_MS`, else on in `Msg::CatchUp` tasks.
+    fn rebuild(&mut self, ctx: &Context<Self>, workload: Workload, mut sim: Simulation) {
+        let mut timeline = Timeline::new(&sim);
+        let target = self.display_ms.floor() as u64;
+        let deadline = wall_ms() + REPLAY_AT_ONCE_MS;
+        if timeline.run_until_or(&mut sim, target, || wall_ms() > deadline) {
+            self.catchup = None;
+            self.settle(workload, sim, timeline);
+        } else {
+            self.catchup = Some(Catchup {
+                workload,
+                sim,
+                timeline,
+                target,
+            });
+            send_later(ctx, Msg::CatchUp);
+        }
+    }
+
+    /// Replays the pending rebuilt run to its moment now (before anything else acts on
+    /// the run).
+    fn finish_catchup(&mut self) {
+        if let Some(mut c) = self.catchup.take() {
+            c.timeline.run_until(&mut c.sim, c.target);
+            self.settle(c.workload, c.sim, c.timeline);
+        }
+    }
+
+    /// The rebuilt run, at the moment on screen, takes the place of the old one.
+    fn settle(&mut self, workload: Workload, sim: Simulation, timeline: Timeline) {
+        let old = if workload.partitions != self.workload.partitions {
+            Some(self.workload.partitions)
+        } else {
+            self.moved.as_ref().map(|m| m.old)
+        };
+        let hashed = hashed_keys(&workload, &sim);
+        self.moved = old
+            .filter(|&o| o != workload.partitions && !hashed.is_empty())
+            .map(|o| moved_keys(&hashed, o, workload.partitions));
+        self.history.clear();
+        self.timeline = timeline;
+        self.workload = Rc::new(workload);
+        self.sim = sim;
+        self.error = None;
+        // Batch ids of the replay name other batches once settings differ.
+        self.inspected = None;
     }
 
     /// Another run altogether (a file opened or closed): paused at its start, nothing
@@ -714,6 +776,13 @@ impl App {
     }
 
     fn apply(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        // Whatever acts on the run acts on the rebuilt one, at its moment.
+        if !matches!(
+            msg,
+            Msg::Frame(_) | Msg::Html(_) | Msg::Fill | Msg::CatchUp | Msg::Set(_)
+        ) {
+            self.finish_catchup();
+        }
         if let Msg::Inspect(what) = &msg {
             self.opener = opener_selector(*what);
             self.focus = Some(Focus::Inspector);
@@ -867,7 +936,7 @@ impl App {
                     Ok(workload) => {
                         self.display_ms = 0.0;
                         self.playing = false;
-                        self.replay(workload);
+                        self.replay(ctx, workload);
                         self.moved = None;
                         self.lesson = self.error.is_none().then_some(i);
                     }
@@ -914,7 +983,7 @@ impl App {
                     kind,
                     broker,
                 });
-                self.replay(workload);
+                self.replay(ctx, workload);
                 true
             }
             Msg::ReducedMotion(reduced) => {
@@ -930,7 +999,7 @@ impl App {
                 self.lesson = None;
                 let mut workload = (*self.workload).clone();
                 workload.faults.clear();
-                self.replay(workload);
+                self.replay(ctx, workload);
                 true
             }
             Msg::Txn(kind) => {
@@ -962,12 +1031,13 @@ impl App {
                     // than one already scripted after it.
                     steps.sort_by_key(|s| s.at_ms);
                 }
-                self.replay(workload);
+                self.replay(ctx, workload);
                 true
             }
             Msg::Frame(ts) => {
                 self.frame = None;
-                if !self.playing {
+                // The picture waits for the rebuilt run (which schedules the next frame).
+                if !self.playing || self.catchup.is_some() {
                     self.last_frame = None;
                     return false;
                 }
@@ -1100,35 +1170,42 @@ impl App {
             }
             Msg::Set(setting) => {
                 // A producer's config is fixed at construction: replay the run from t=0
-                // with the new settings up to the moment on screen.
-                match self
-                    .workload
+                // with the new settings up to the moment on screen. A change made while
+                // the last one still replays applies to its settings.
+                let base = match self.catchup.take() {
+                    Some(c) => c.workload,
+                    None => (*self.workload).clone(),
+                };
+                match base
                     .with(&setting)
                     .and_then(|w| build(&w).map(|sim| (w, sim)))
                 {
-                    Ok((workload, mut sim)) => {
+                    Ok((workload, sim)) => {
                         // The run no longer follows the lesson's script.
                         self.lesson = None;
                         self.stop_at = None;
-                        let mut timeline = Timeline::new(&sim);
-                        timeline.run_until(&mut sim, self.display_ms.floor() as u64);
-                        self.timeline = timeline;
-                        let old = if workload.partitions != self.workload.partitions {
-                            Some(self.workload.partitions)
-                        } else {
-                            self.moved.as_ref().map(|m| m.old)
-                        };
-                        let hashed = hashed_keys(&workload, &sim);
-                        self.moved = old
-                            .filter(|&o| o != workload.partitions && !hashed.is_empty())
-                            .map(|o| moved_keys(&hashed, o, workload.partitions));
-                        self.workload = Rc::new(workload);
-                        self.sim = sim;
-                        self.error = None;
-                        // Batch ids of the replay name other batches once settings differ.
-                        self.inspected = None;
+                        self.rebuild(ctx, workload, sim);
                     }
                     Err(e) => self.error = Some(e),
+                }
+                true
+            }
+            Msg::CatchUp => {
+                let Some(c) = &mut self.catchup else {
+                    return false;
+                };
+                let deadline = wall_ms() + SIM_BUDGET_MS;
+                if !c
+                    .timeline
+                    .run_until_or(&mut c.sim, c.target, || wall_ms() > deadline)
+                {
+                    send_later(ctx, Msg::CatchUp);
+                    return false;
+                }
+                self.finish_catchup();
+                if self.playing {
+                    self.last_frame = None;
+                    self.schedule_frame(ctx);
                 }
                 true
             }
@@ -1290,6 +1367,7 @@ impl Component for App {
             history: Vec::new(),
             timeline,
             filling: false,
+            catchup: None,
             reduced_motion: reduced_motion_query().is_some_and(|q| q.matches()),
             _motion_query: reduced_motion_query().map(|q| {
                 let link = ctx.link().clone();
@@ -1336,6 +1414,10 @@ impl Component for App {
         self.painted = false;
         if let Msg::Fill = msg {
             self.filling = false;
+            // The rebuilt run has the machine first; its own snapshots follow it.
+            if self.catchup.is_some() {
+                return false;
+            }
             let deadline = wall_ms() + FILL_SLICE_MS;
             self.timeline.fill(|| wall_ms() > deadline);
             self.schedule_fill(ctx);
@@ -1483,6 +1565,7 @@ impl Component for App {
                         <span class="clock mono" id="clock">
                             { format!("t = {:.3} s / {} s", self.display_ms / 1000.0, self.sim.until_ms() / 1000) }
                         </span>
+
                         if self.embed {
                             // The state is encoded on the click, not at every re-render of a
                             // playing run; the plain address is the fallback.
@@ -1526,6 +1609,13 @@ impl Component for App {
                         <div class="stage">
                             { stage(&self.sim, w, &self.ledger, self.display_ms, &link.callback(Msg::Inspect), lang) }
                             <canvas ref={self.canvas.clone()} class="particles" aria-hidden="true"></canvas>
+                            // Over the stage, so the layout never moves; always there, so
+                            // screen readers hear it appear.
+                            <p class="catching-up" id="catching-up" role="status">
+                                if self.catchup.is_some() {
+                                    { lang.pick("Replaying the run with the new settings up to this moment…", "새 설정으로 이 시각까지 다시 실행하는 중…") }
+                                }
+                            </p>
                         </div>
                         if self.embed {
                             <p class="embed-event" id="embed-event" aria-live="off">{ for events.first().map(|(t, text)| html! {
@@ -1570,7 +1660,7 @@ impl Component for App {
                         }
                     </div>
                     if !self.embed {
-                        <Controls workload={self.workload.clone()} error={self.error.clone()}
+                        <Controls workload={self.catchup.as_ref().map_or_else(|| self.workload.clone(), |c| Rc::new(c.workload.clone()))} error={self.error.clone()}
                             down={(0..self.workload.brokers()).map(|b| self.sim.broker_down(b)).collect::<Vec<_>>()}
                             session_s={session_s} lang={lang} callbacks={self.callbacks.clone()} />
                     }

@@ -77,12 +77,27 @@ impl Timeline {
 
     /// Runs `sim` through every event due by `t`, keeping snapshots on the way.
     pub fn run_until(&mut self, sim: &mut Simulation, t: u64) {
+        self.run_until_or(sim, t, || false);
+    }
+
+    /// `run_until`, unless `stop()` says so first (checked after each millisecond of
+    /// events); true when `sim` got to `t`.
+    pub fn run_until_or(
+        &mut self,
+        sim: &mut Simulation,
+        t: u64,
+        mut stop: impl FnMut() -> bool,
+    ) -> bool {
         // A whole millisecond at a time, as a playing run goes: the same states.
         while let Some(at) = sim.next_event_at().filter(|&at| at <= t) {
             sim.run_until(at);
             self.note(sim);
+            if stop() {
+                return false;
+            }
         }
         sim.run_until(t);
+        true
     }
 
     /// Moves `sim` to the moment `t`: on by running it when it is at most a snapshot
