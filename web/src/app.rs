@@ -245,8 +245,10 @@ const LEDGER_EVERY_MS: f64 = 250.0;
 /// Most wall-clock ms a frame spends running the simulation.
 const SIM_BUDGET_MS: f64 = 8.0;
 /// Most wall-clock ms a settings change replays at once before the rest goes on in
-/// slices of `SIM_BUDGET_MS` (issue 8: no frame over 50 ms when an option is toggled).
+/// `Msg::CatchUp` tasks (issue 8: no frame over 50 ms when an option is toggled).
 const REPLAY_AT_ONCE_MS: f64 = 25.0;
+/// Wall-clock ms of each `Msg::CatchUp` task: animation frames run between them.
+const CATCHUP_SLICE_MS: f64 = 12.0;
 
 /// A run rebuilt with other settings (a producer's config is fixed at construction, so a
 /// change is a new run), replayed towards the moment on screen in tasks of its own; the
@@ -1190,18 +1192,8 @@ impl App {
                 }
                 true
             }
+            // `update` ran the last slice: the rebuilt run is at its moment.
             Msg::CatchUp => {
-                let Some(c) = &mut self.catchup else {
-                    return false;
-                };
-                let deadline = wall_ms() + SIM_BUDGET_MS;
-                if !c
-                    .timeline
-                    .run_until_or(&mut c.sim, c.target, || wall_ms() > deadline)
-                {
-                    send_later(ctx, Msg::CatchUp);
-                    return false;
-                }
                 self.finish_catchup();
                 if self.playing {
                     self.last_frame = None;
@@ -1422,6 +1414,20 @@ impl Component for App {
             self.timeline.fill(|| wall_ms() > deadline);
             self.schedule_fill(ctx);
             return false;
+        }
+        if let Msg::CatchUp = msg {
+            let Some(c) = &mut self.catchup else {
+                return false;
+            };
+            // A slice, and nothing else until the run is there (no charts, no ledger).
+            let deadline = wall_ms() + CATCHUP_SLICE_MS;
+            if !c
+                .timeline
+                .run_until_or(&mut c.sim, c.target, || wall_ms() > deadline)
+            {
+                send_later(ctx, Msg::CatchUp);
+                return false;
+            }
         }
         let changed = self.apply(ctx, msg);
         // Any message may have started another run: its snapshots are filled in idle time.
