@@ -167,6 +167,9 @@ pub struct App {
     timeline: Timeline,
     /// A `Msg::Fill` task is queued.
     filling: bool,
+    /// Runs replaced by others, freed one simulation per idle task, newest first: each
+    /// then frees only what no older snapshot shares, so no task frees a whole run.
+    retired: Vec<Simulation>,
     /// The run rebuilt with new settings, on its way to the moment on screen.
     catchup: Option<Catchup>,
     /// Space plays or pauses, → steps, ← steps back, from anywhere but a form field
@@ -404,7 +407,7 @@ fn moved_view(m: &MovedKeys, lang: Lang) -> Html {
 impl App {
     /// Queues a `Msg::Fill` task unless one is queued or the timeline is complete.
     fn schedule_fill(&mut self, ctx: &Context<Self>) {
-        if self.filling || self.timeline.filled() {
+        if self.filling || (self.timeline.filled() && self.retired.is_empty()) {
             return;
         }
         self.filling = true;
@@ -729,6 +732,16 @@ impl App {
         }
     }
 
+    /// Queues a replaced run (its simulation and snapshots) to be freed in idle tasks:
+    /// freeing a long run at once takes hundreds of ms.
+    fn retire(&mut self, sim: Simulation, timeline: Timeline) {
+        let mut sims = timeline.into_simulations();
+        sims.push(sim);
+        // Popped from the end: the newest go first.
+        sims.sort_by_key(Simulation::steps);
+        self.retired.splice(0..0, sims);
+    }
+
     /// The rebuilt run, at the moment on screen, takes the place of the old one.
     fn settle(&mut self, workload: Workload, sim: Simulation, timeline: Timeline) {
         let old = if workload.partitions != self.workload.partitions {
@@ -741,9 +754,10 @@ impl App {
             .filter(|&o| o != workload.partitions && !hashed.is_empty())
             .map(|o| moved_keys(&hashed, o, workload.partitions));
         self.history.clear();
-        self.timeline = timeline;
+        let old = std::mem::replace(&mut self.sim, sim);
+        let old_timeline = std::mem::replace(&mut self.timeline, timeline);
+        self.retire(old, old_timeline);
         self.workload = Rc::new(workload);
-        self.sim = sim;
         self.error = None;
         // Batch ids of the replay name other batches once settings differ.
         self.inspected = None;
@@ -752,9 +766,14 @@ impl App {
     /// Another run altogether (a file opened or closed): paused at its start, nothing
     /// inspected, no lesson.
     fn start_over(&mut self, workload: Workload, sim: Simulation) {
-        self.timeline = Timeline::new(&sim);
+        let timeline = Timeline::new(&sim);
+        let old = std::mem::replace(&mut self.sim, sim);
+        let old_timeline = std::mem::replace(&mut self.timeline, timeline);
+        self.retire(old, old_timeline);
+        if let Some(c) = self.catchup.take() {
+            self.retire(c.sim, c.timeline);
+        }
         self.workload = Rc::new(workload);
-        self.sim = sim;
         self.display_ms = 0.0;
         self.playing = false;
         self.lesson = None;
@@ -1175,7 +1194,10 @@ impl App {
                 // with the new settings up to the moment on screen. A change made while
                 // the last one still replays applies to its settings.
                 let base = match self.catchup.take() {
-                    Some(c) => c.workload,
+                    Some(c) => {
+                        self.retire(c.sim, c.timeline);
+                        c.workload
+                    }
                     None => (*self.workload).clone(),
                 };
                 match base
@@ -1359,6 +1381,7 @@ impl Component for App {
             history: Vec::new(),
             timeline,
             filling: false,
+            retired: Vec::new(),
             catchup: None,
             reduced_motion: reduced_motion_query().is_some_and(|q| q.matches()),
             _motion_query: reduced_motion_query().map(|q| {
@@ -1406,6 +1429,11 @@ impl Component for App {
         self.painted = false;
         if let Msg::Fill = msg {
             self.filling = false;
+            if let Some(old) = self.retired.pop() {
+                drop(old);
+                self.schedule_fill(ctx);
+                return false;
+            }
             // The rebuilt run has the machine first; its own snapshots follow it.
             if self.catchup.is_some() {
                 return false;

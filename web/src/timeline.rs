@@ -31,6 +31,13 @@ impl Timeline {
         }
     }
 
+    /// Every simulation held (snapshots and the scout), to free one at a time.
+    pub fn into_simulations(self) -> Vec<Simulation> {
+        let mut sims = self.snapshots;
+        sims.extend(self.scout);
+        sims
+    }
+
     /// The snapshots reach the end of the run.
     pub fn filled(&self) -> bool {
         self.filled
