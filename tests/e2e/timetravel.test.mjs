@@ -74,6 +74,13 @@ function longScenario(seconds) {
   return path;
 }
 
+/** Loads the app and opens scenario file `file` with the picker. */
+const open = async (page, url, file) => {
+  await page.goto(url);
+  await page.setInputFiles('#open-file-input', file);
+  await page.waitForSelector('#scenario-file .file-name');
+};
+
 /** Waits until the run shows moment `t` with no replay pending, and its canvas is painted. */
 const at = async (page, t) => {
   await page.waitForFunction(
@@ -86,18 +93,14 @@ test('seeks back and forth in a long run start from snapshots and show what a ru
   const file = longScenario(60);
   let direct;
   await withPage(async ({ page, url, errors }) => {
-    await page.goto(url);
-    await page.setInputFiles('#open-file-input', file);
-    await page.waitForSelector('#scenario-file .file-name');
+    await open(page, url, file);
     await seek(page, 31_500);
     await at(page, 31_500);
     direct = await snapshot(page);
     assert.deepEqual(errors, []);
   });
   await withPage(async ({ page, url, errors }) => {
-    await page.goto(url);
-    await page.setInputFiles('#open-file-input', file);
-    await page.waitForSelector('#scenario-file .file-name');
+    await open(page, url, file);
     // Far ahead, back near the start, then to the moment from the snapshots on either side.
     for (const t of [55_000, 2_000, 40_000, 31_000, 31_500]) {
       await seek(page, t);
@@ -117,9 +120,7 @@ test('a setting changed late in a long run replays in slices while the picture w
   let expected;
   await withPage(async ({ page, url, errors }) => {
     // The reference: the same two settings made at t = 0, then played to the moment.
-    await page.goto(url);
-    await page.setInputFiles('#open-file-input', file);
-    await page.waitForSelector('#scenario-file .file-name');
+    await open(page, url, file);
     await page.selectOption('#enable-idempotence', 'false');
     await page.selectOption('#acks', '1');
     await seek(page, 100_000);
@@ -128,9 +129,7 @@ test('a setting changed late in a long run replays in slices while the picture w
     assert.deepEqual(errors, []);
   });
   await withPage(async ({ page, url, errors }) => {
-    await page.goto(url);
-    await page.setInputFiles('#open-file-input', file);
-    await page.waitForSelector('#scenario-file .file-name');
+    await open(page, url, file);
     await seek(page, 100_000);
     await at(page, 100_000);
     const before = await snapshot(page);
