@@ -60,7 +60,8 @@ pub enum Msg {
     /// Re-render the HTML of a playing run, in a task of its own after the animation
     /// frame that asked for it (with that frame's timestamp).
     Html(f64),
-    /// Snapshot the rest of the run in idle time (`Timeline::fill`), a slice per task.
+    /// Idle work, a slice per task: free a replaced run, else snapshot the rest of this
+    /// one (`Timeline::fill`).
     Fill,
     /// Replay the run rebuilt with new settings a slice further (`Catchup`).
     CatchUp,
@@ -252,6 +253,9 @@ const SIM_BUDGET_MS: f64 = 8.0;
 const REPLAY_AT_ONCE_MS: f64 = 25.0;
 /// Wall-clock ms of each `Msg::CatchUp` task: animation frames run between them.
 const CATCHUP_SLICE_MS: f64 = 12.0;
+/// Wall-clock ms of each idle task that runs the timeline's scout ahead: short enough
+/// not to hold up an animation frame.
+const FILL_SLICE_MS: f64 = 4.0;
 
 /// A run rebuilt with other settings (a producer's config is fixed at construction, so a
 /// change is a new run), replayed towards the moment on screen in tasks of its own; the
@@ -262,9 +266,6 @@ struct Catchup {
     timeline: Timeline,
     target: u64,
 }
-/// Wall-clock ms of each idle task that runs the timeline's scout ahead: short enough
-/// not to hold up an animation frame.
-const FILL_SLICE_MS: f64 = 4.0;
 /// While playing, the HTML (stage SVG, panels, clock) is re-rendered at most this often
 /// in wall-clock ms, and less often where a re-render is slow (at most a fifth of the
 /// time goes to it); the canvas, which carries the motion, is painted every frame.
@@ -405,7 +406,8 @@ fn moved_view(m: &MovedKeys, lang: Lang) -> Html {
 }
 
 impl App {
-    /// Queues a `Msg::Fill` task unless one is queued or the timeline is complete.
+    /// Queues a `Msg::Fill` task unless one is queued or there is no idle work left (the
+    /// timeline complete, no replaced run to free).
     fn schedule_fill(&mut self, ctx: &Context<Self>) {
         if self.filling || (self.timeline.filled() && self.retired.is_empty()) {
             return;
@@ -710,7 +712,6 @@ impl App {
         let target = self.display_ms.floor() as u64;
         let deadline = wall_ms() + REPLAY_AT_ONCE_MS;
         if timeline.run_until_or(&mut sim, target, || wall_ms() > deadline) {
-            self.catchup = None;
             self.settle(workload, sim, timeline);
         } else {
             self.catchup = Some(Catchup {
