@@ -3,6 +3,10 @@
 //! chunk, not the elements, so a snapshot of a whole simulation (the app's seek and step
 //! back) costs little whatever the run's length. A chunk shared with a snapshot is
 //! copied on its first write (`Rc::make_mut`), so the snapshot never changes.
+//!
+//! What a run no longer needs can be forgotten from the front, a chunk at a time
+//! (`forget_before`): indices stay those of the whole sequence, so a record's offset or a
+//! send's index still names it, and the forgotten ones are simply no longer there.
 
 use std::ops::{Index, IndexMut};
 use std::rc::Rc;
@@ -14,6 +18,10 @@ const CHUNK: usize = 128;
 #[derive(Clone)]
 pub struct Chunked<T> {
     chunks: Vec<Rc<Vec<T>>>,
+    /// The index of the first element kept (of `chunks[0][0]`): those before it were
+    /// forgotten.
+    start: usize,
+    /// One past the last index.
     len: usize,
 }
 
@@ -21,6 +29,7 @@ impl<T> Default for Chunked<T> {
     fn default() -> Self {
         Chunked {
             chunks: Vec::new(),
+            start: 0,
             len: 0,
         }
     }
@@ -32,7 +41,7 @@ impl<T: Clone> Chunked<T> {
     }
 
     pub fn push(&mut self, value: T) {
-        if self.len % CHUNK == 0 {
+        if (self.len - self.start) % CHUNK == 0 {
             self.chunks.push(Rc::new(Vec::with_capacity(CHUNK)));
         }
         if let Some(last) = self.chunks.last_mut() {
@@ -42,25 +51,34 @@ impl<T: Clone> Chunked<T> {
     }
 
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
-        if i >= self.len {
+        if i >= self.len || i < self.start {
             return None;
         }
-        Rc::make_mut(&mut self.chunks[i / CHUNK]).get_mut(i % CHUNK)
+        let k = i - self.start;
+        Rc::make_mut(&mut self.chunks[k / CHUNK]).get_mut(k % CHUNK)
     }
 
     pub fn last_mut(&mut self) -> Option<&mut T> {
         self.len.checked_sub(1).and_then(|i| self.get_mut(i))
     }
 
-    /// Keeps the first `len` elements.
+    /// Keeps the elements before index `len` (what is kept of them). Cut below what is
+    /// kept, it is empty and grows again from `len`.
     pub fn truncate(&mut self, len: usize) {
         if len >= self.len {
             return;
         }
-        self.chunks.truncate(len.div_ceil(CHUNK));
-        if len % CHUNK != 0 {
+        if len <= self.start {
+            self.chunks.clear();
+            self.start = len;
+            self.len = len;
+            return;
+        }
+        let k = len - self.start;
+        self.chunks.truncate(k.div_ceil(CHUNK));
+        if k % CHUNK != 0 {
             if let Some(last) = self.chunks.last_mut() {
-                Rc::make_mut(last).truncate(len % CHUNK);
+                Rc::make_mut(last).truncate(k % CHUNK);
             }
         }
         self.len = len;
@@ -68,6 +86,8 @@ impl<T: Clone> Chunked<T> {
 }
 
 impl<T> Chunked<T> {
+    /// One past the last index: how many elements were pushed (and not truncated),
+    /// forgotten ones included.
     pub fn len(&self) -> usize {
         self.len
     }
@@ -76,12 +96,29 @@ impl<T> Chunked<T> {
         self.len == 0
     }
 
-    pub fn get(&self, i: usize) -> Option<&T> {
-        self.chunks.get(i / CHUNK).and_then(|c| c.get(i % CHUNK))
+    /// The index of the first element still kept.
+    pub fn start(&self) -> usize {
+        self.start
     }
 
+    /// Forgets the elements before index `i`, whole chunks only: fewer may go (up to a
+    /// chunk's worth stays), never more.
+    pub fn forget_before(&mut self, i: usize) {
+        let whole = (i.min(self.len).saturating_sub(self.start)) / CHUNK;
+        if whole > 0 {
+            self.chunks.drain(..whole);
+            self.start += whole * CHUNK;
+        }
+    }
+
+    pub fn get(&self, i: usize) -> Option<&T> {
+        let k = i.checked_sub(self.start)?;
+        self.chunks.get(k / CHUNK).and_then(|c| c.get(k % CHUNK))
+    }
+
+    /// The first element kept.
     pub fn first(&self) -> Option<&T> {
-        self.get(0)
+        self.get(self.start)
     }
 
     pub fn last(&self) -> Option<&T> {
@@ -92,15 +129,15 @@ impl<T> Chunked<T> {
         self.iter_from(0)
     }
 
-    /// The elements from index `start` on, without walking the ones before.
+    /// The elements from index `start` on (those kept), without walking the ones before.
     pub fn iter_from(&self, start: usize) -> Iter<'_, T> {
         self.range(start, self.len)
     }
 
-    /// The elements `start..end`, without walking the others.
+    /// The elements `start..end` (those kept), without walking the others.
     pub fn range(&self, start: usize, end: usize) -> Iter<'_, T> {
-        let end = end.min(self.len);
-        let start = start.min(end);
+        let end = end.min(self.len).saturating_sub(self.start);
+        let start = start.saturating_sub(self.start).min(end);
         let mut iter = Iter {
             front: [].iter(),
             chunks: [].iter(),
@@ -121,14 +158,14 @@ impl<T> Chunked<T> {
         iter
     }
 
-    /// The index of the first element for which `pred` is false, the elements being
+    /// The index of the first element kept for which `pred` is false, the elements being
     /// partitioned by it (as `slice::partition_point`).
     pub fn partition_point(&self, mut pred: impl FnMut(&T) -> bool) -> usize {
         let whole = self
             .chunks
             .partition_point(|c| c.last().is_some_and(&mut pred));
         match self.chunks.get(whole) {
-            Some(c) => whole * CHUNK + c.partition_point(pred),
+            Some(c) => self.start + whole * CHUNK + c.partition_point(pred),
             None => self.len,
         }
     }
@@ -201,19 +238,21 @@ impl<T> Index<usize> for Chunked<T> {
     type Output = T;
 
     fn index(&self, i: usize) -> &T {
-        &self.chunks[i / CHUNK][i % CHUNK]
+        let k = i - self.start;
+        &self.chunks[k / CHUNK][k % CHUNK]
     }
 }
 
 impl<T: Clone> IndexMut<usize> for Chunked<T> {
     fn index_mut(&mut self, i: usize) -> &mut T {
-        &mut Rc::make_mut(&mut self.chunks[i / CHUNK])[i % CHUNK]
+        let k = i - self.start;
+        &mut Rc::make_mut(&mut self.chunks[k / CHUNK])[k % CHUNK]
     }
 }
 
 impl<T: PartialEq> PartialEq for Chunked<T> {
     fn eq(&self, other: &Self) -> bool {
-        self.len == other.len && self.iter().eq(other.iter())
+        self.len == other.len && self.start == other.start && self.iter().eq(other.iter())
     }
 }
 
@@ -293,5 +332,41 @@ mod tests {
         assert_eq!(snapshot.len(), 600);
         assert!(snapshot.iter().copied().eq(0..600));
         assert_eq!((c[10], c[300], c.len()), (99, 5, 301));
+    }
+
+    #[test]
+    fn forgetting_the_front_keeps_every_index() {
+        let mut c: Chunked<usize> = (0..1000).collect();
+        let snapshot = c.clone();
+        c.forget_before(300);
+        // Whole chunks only: 256 is where the kept part starts.
+        assert_eq!((c.start(), c.len(), c.first()), (256, 1000, Some(&256)));
+        assert_eq!((c.get(255), c.get(256), c[999]), (None, Some(&256), 999));
+        assert!(c.iter().copied().eq(256..1000));
+        assert!(c.range(0, 300).copied().eq(256..300));
+        assert!(c.range(500, 700).rev().copied().eq((500..700).rev()));
+        assert_eq!(c.partition_point(|&e| e < 10), 256);
+        assert_eq!(c.partition_point(|&e| e < 600), 600);
+        c[300] = 7;
+        c.push(1000);
+        assert_eq!((c[300], c[1000], c.len()), (7, 1000, 1001));
+        c.forget_before(100);
+        assert_eq!(c.start(), 256);
+        c.truncate(400);
+        assert!(c
+            .iter()
+            .copied()
+            .eq((256..400).map(|i| if i == 300 { 7 } else { i })));
+        // Cut below what is kept: empty, and it grows again from there.
+        c.truncate(200);
+        assert_eq!((c.start(), c.len(), c.first()), (200, 200, None));
+        for i in 200..500 {
+            c.push(i);
+        }
+        assert!(c.iter().copied().eq(200..500));
+        assert_eq!((c[200], c[327], c[328], c[499]), (200, 327, 328, 499));
+        c.forget_before(450);
+        assert!(c.iter().copied().eq(328..500));
+        assert!(snapshot.iter().copied().eq(0..1000));
     }
 }

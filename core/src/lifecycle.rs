@@ -157,6 +157,18 @@ pub enum Step {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Lifecycle {
     pub steps: Vec<(u64, Step)>,
+    /// The subject began before the oldest event the trace still keeps (at this time):
+    /// its earlier steps are gone (`Simulation::record_recent_trace`).
+    pub forgotten_before: Option<u64>,
+}
+
+/// When the trace, having let older events go, starts at or after `from_ms`: the
+/// steps of a subject that began at `from_ms` are then incomplete.
+fn forgotten_before(trace: &Chunked<(u64, TraceEvent)>, from_ms: u64) -> Option<u64> {
+    if trace.start() == 0 {
+        return None;
+    }
+    trace.first().map(|(at, _)| *at).filter(|&at| at >= from_ms)
 }
 
 /// The partitioner's rule for `s`, sent by `p`.
@@ -283,6 +295,7 @@ fn follow(sim: &Simulation, producer: u16, subject: Subject, from_ms: u64) -> Li
     let mut copies: Vec<Copy> = Vec::new();
     let consumers = sim.consumers();
     let trace = sim.trace();
+    life.forgotten_before = forgotten_before(trace, from_ms);
     // Nothing about the subject comes before it was created.
     let start = trace.partition_point(|(at, _)| *at < from_ms);
     for (k, (at, event)) in (start..).zip(trace.iter_from(start)) {
@@ -830,6 +843,7 @@ pub fn request_lifecycle(sim: &Simulation, producer: u16, request: u64, sent_ms:
         .is_some_and(|p| p.config.acks == Acks::None);
     let mut unwritten = 0;
     let trace = sim.trace();
+    life.forgotten_before = forgotten_before(trace, sent_ms);
     let start = trace.partition_point(|(at, _)| *at < sent_ms);
     for (at, event) in trace.iter_from(start) {
         if broker_of.is_some() && open.is_empty() && (unwritten == 0 || !acks0) {
@@ -1018,6 +1032,8 @@ pub struct ProducerStateView {
     /// The entry's history on this replica: the id given out, the writes of the batches it
     /// remembers, duplicates caught, refusals, markers, truncations.
     pub steps: Vec<(u64, Step)>,
+    /// The trace let its older events go: the history before this time is gone.
+    pub forgotten_before: Option<u64>,
 }
 
 /// The producer-state entry of `producer_id` on `broker`'s replica of `tp`.
@@ -1158,6 +1174,7 @@ pub fn producer_state_lifecycle(
         batches,
         current_txn_first_offset: entry.current_txn_first_offset,
         steps,
+        forgotten_before: forgotten_before(sim.trace(), 0),
     })
 }
 
@@ -1188,6 +1205,32 @@ mod tests {
         "consumers":[{"name":"c","topics":["orders"]}],
         "actions":[{"at_ms":10,"action":"send","producer":"p","topic":"orders","keys":["k"],"value":"v","count":3,"interval_ms":1}],
         "until_ms":2000}"#;
+
+    #[test]
+    fn a_trace_that_keeps_only_recent_events_says_what_it_let_go() {
+        let json = REPLICATED.replace(
+            r#""count":3,"interval_ms":1"#,
+            r#""count":100,"interval_ms":10"#,
+        );
+        let whole = run(&json);
+        let mut recent = Simulation::new(&Scenario::from_json(&json).unwrap()).unwrap();
+        recent.record_recent_trace(200);
+        recent.run();
+        assert!(recent.trace().start() > 0);
+        // Let go in whole chunks of 128, once an eighth over.
+        assert!(recent.trace().len() - recent.trace().start() <= 200 + 25 + 128);
+        assert_eq!(recent.trace_hash(), whole.trace_hash());
+        // The last record's whole life is still in the window: the same steps.
+        let last = record_lifecycle(&recent, 0, 99);
+        assert_eq!(last, record_lifecycle(&whole, 0, 99));
+        assert_eq!(last.forgotten_before, None);
+        // The first record's is not, and it says from when the trace has it.
+        let first = record_lifecycle(&recent, 0, 0);
+        let oldest = recent.trace().first().unwrap().0;
+        assert_eq!(first.forgotten_before, Some(oldest));
+        assert!(first.steps.iter().all(|(at, _)| *at >= oldest));
+        assert!(first.steps.len() < record_lifecycle(&whole, 0, 0).steps.len());
+    }
 
     #[test]
     fn an_acks_all_record_is_replicated_then_committed_then_acknowledged() {

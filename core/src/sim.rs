@@ -126,9 +126,10 @@ pub struct Simulation {
     network: Network,
     hasher: TraceHasher,
     recent: VecDeque<(u64, TraceEvent)>,
-    /// The whole trace, when asked for (`record_trace`); the hash never needs it.
+    /// The trace, when asked for (`record_trace`); the hash never needs it.
     trace: Chunked<(u64, TraceEvent)>,
-    tracing: bool,
+    /// How many of the latest events `trace` keeps (`None`: not recording).
+    tracing: Option<usize>,
     wake_at: Vec<Option<u64>>,
     plans: BTreeMap<u32, SendPlan>,
     /// `mode: sync` sends waiting on a record's result: (producer, index) → (action, next i).
@@ -659,7 +660,7 @@ impl Simulation {
             hasher: TraceHasher::default(),
             recent: VecDeque::new(),
             trace: Chunked::new(),
-            tracing: false,
+            tracing: None,
             plans,
             sync_waits: BTreeMap::new(),
             blocked_sends: BTreeMap::new(),
@@ -783,10 +784,17 @@ impl Simulation {
 
     /// Keeps every trace event from now on, for `trace()`.
     pub fn record_trace(&mut self) {
-        self.tracing = true;
+        self.tracing = Some(usize::MAX);
     }
 
-    /// Every event since `record_trace` was called, in order.
+    /// Keeps the latest `keep` trace events from now on (and up to an eighth and 128 more), for
+    /// `trace()`: a run's memory then stays bounded however long it plays.
+    pub fn record_recent_trace(&mut self, keep: usize) {
+        self.tracing = Some(keep);
+    }
+
+    /// The events kept since `record_trace` was called, in order; `trace().start()` is
+    /// how many older ones were let go.
     pub fn trace(&self) -> &Chunked<(u64, TraceEvent)> {
         &self.trace
     }
@@ -1566,8 +1574,12 @@ impl Simulation {
         }
         for event in out.events {
             self.hasher.record(self.now, &event);
-            if self.tracing {
+            if let Some(keep) = self.tracing {
                 self.trace.push((self.now, event.clone()));
+                // Let go in bulk: forgetting moves the chunk list.
+                if self.trace.len() - self.trace.start() > keep.saturating_add(keep / 8) {
+                    self.trace.forget_before(self.trace.len() - keep);
+                }
             }
             if self.recent.len() == RECENT_EVENTS {
                 self.recent.pop_front();

@@ -344,9 +344,8 @@ fn build(workload: &Workload) -> Result<Simulation, SettingError> {
                 .join("\n"),
         )
     })?;
-    // The lifecycle inspector reads the whole trace (about 27 MB at 1,000 records/s
-    // for the full minute).
-    sim.record_trace();
+    // For the lifecycle inspector.
+    sim.record_recent_trace(crate::lifecycle::TRACE_KEPT);
     Ok(sim)
 }
 

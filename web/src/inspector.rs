@@ -172,6 +172,7 @@ pub fn inspector(
 ) -> Html {
     let topic = &sim.cluster().topics[batch.tp.topic as usize].name;
     let ratio = batch.encoded.as_ref().map(|e| e.compression_ratio());
+    let life = batch_lifecycle(sim, p.id, batch.id, batch.created_ms);
     // A field: Kafka's own name and value (`mono`), or a label in the language on screen.
     let field = |name: &str, ident: bool, value: String| {
         let class = if ident { "mono" } else { "" };
@@ -265,7 +266,7 @@ pub fn inspector(
                 } }</p>
             }
             <h4>{ lang.pick("Lifecycle", "생애 주기") }</h4>
-            { timeline(sim, p.id, &batch_lifecycle(sim, p.id, batch.id, batch.created_ms).steps, lang, on_inspect) }
+            { timeline(sim, p.id, &life.steps, life.forgotten_before, lang, on_inspect) }
             <h4>{ lang.pick("Bytes (record batch v2)", "바이트 (레코드 배치 v2 형식)") }</h4>
             { match &batch.encoded {
                 Some(e) => hex_view(&e.bytes, lang),

@@ -518,14 +518,36 @@ fn describe(sim: &Simulation, producer: u16, step: &Step, lang: Lang) -> (Html, 
     }
 }
 
-/// The steps as a vertical timeline. A step that names a produce request links to it.
+/// How many of the latest trace events the app keeps for the inspector (about 20 MB):
+/// a run's memory stays bounded however long it plays, and a subject older than that
+/// shows only the steps still kept.
+pub const TRACE_KEPT: usize = 1 << 18;
+
+/// The steps as a vertical timeline, after a note when its beginning is no longer kept
+/// (`forgotten`: from when the trace has it). A step that names a produce request links
+/// to it.
 pub fn timeline(
     sim: &Simulation,
     producer: u16,
     steps: &[(u64, kafka_lab::lifecycle::Step)],
+    forgotten: Option<u64>,
     lang: Lang,
     on_inspect: &Callback<Inspect>,
 ) -> Html {
+    let forgotten = forgotten.map(|at| {
+        let kept = TRACE_KEPT.to_string();
+        let at = seconds(at);
+        html! {
+            <li class="step forgotten" data-step="forgotten">
+                <span class="at mono">{ "…" }</span>
+                <span class="what">{ lang.pick("Earlier steps are no longer kept", "이전 단계는 더 이상 보관하지 않음") }</span>
+                <span class="why small">{ match lang {
+                    Lang::En => format!("The lab keeps the latest {kept} events of a run, so that a long run's memory stays bounded; this history starts at {at}."),
+                    Lang::Ko => format!("긴 실행에도 메모리가 한없이 늘지 않도록 실행의 최근 이벤트 {kept}개만 보관: 이 기록은 {at}부터."),
+                } }</span>
+            </li>
+        }
+    });
     let mut last = None;
     let items = steps.iter().map(|(at, step)| {
         let delta = last.map(|l: u64| at - l);
@@ -557,7 +579,7 @@ pub fn timeline(
             </li>
         }
     });
-    html! { <ol class="timeline" id="lifecycle-steps">{ for items }</ol> }
+    html! { <ol class="timeline" id="lifecycle-steps">{ for forgotten }{ for items }</ol> }
 }
 
 /// The lifecycle inspector for a record, a request or a producer-state entry.
@@ -659,7 +681,7 @@ fn record_view(
                 <dt>{ lang.pick("value bytes", "값 바이트") }</dt><dd class="mono hexline">{ s.data.value.as_ref().map_or("null".to_string(), |v| hex_line(&v.bytes, lang)) }</dd>
                 <dt>{ lang.pick("timestamp", "타임스탬프") }</dt><dd class="mono">{ s.data.timestamp.to_string() }</dd>
             </dl>
-            { timeline(sim, producer, &life.steps, lang, on_inspect) }
+            { timeline(sim, producer, &life.steps, life.forgotten_before, lang, on_inspect) }
         </>
     };
     (title, body)
@@ -695,7 +717,7 @@ fn request_view(
     let body = html! {
         <>
             <p class="state" id="lifecycle-state">{ state }</p>
-            { timeline(sim, producer, &life.steps, lang, on_inspect) }
+            { timeline(sim, producer, &life.steps, life.forgotten_before, lang, on_inspect) }
         </>
     };
     (title, body)
@@ -780,7 +802,7 @@ fn producer_state_view(
             <p class="small">{ lang.pick(
                 "The last five batches per producer id: a retry with the same sequences is answered with its original offset; the next batch must continue the last sequence (else OUT_OF_ORDER_SEQUENCE_NUMBER), under this epoch or a newer one (else INVALID_PRODUCER_EPOCH).",
                 "producer id마다 최근 5개 배치를 기억: 같은 시퀀스의 재시도는 원래 오프셋으로 응답하고, 다음 배치는 마지막 시퀀스에 이어져야 하며(아니면 OUT_OF_ORDER_SEQUENCE_NUMBER) 에포크는 같거나 더 새로워야 함(아니면 INVALID_PRODUCER_EPOCH).") }</p>
-            { timeline(sim, client, &view.steps, lang, on_inspect) }
+            { timeline(sim, client, &view.steps, view.forgotten_before, lang, on_inspect) }
         </>
     };
     (title, body)
