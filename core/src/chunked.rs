@@ -4,9 +4,10 @@
 //! back) costs little whatever the run's length. A chunk shared with a snapshot is
 //! copied on its first write (`Rc::make_mut`), so the snapshot never changes.
 //!
-//! What a run no longer needs can be forgotten from the front, a chunk at a time
-//! (`forget_before`): indices stay those of the whole sequence, so a record's offset or a
-//! send's index still names it, and the forgotten ones are simply no longer there.
+//! What a run no longer needs can be forgotten from the front (`forget_before`; the
+//! memory goes a whole chunk at a time): indices stay those of the whole sequence, so a
+//! record's offset or a send's index still names it, and the forgotten ones are simply no
+//! longer there.
 
 use std::ops::{Index, IndexMut};
 use std::rc::Rc;
@@ -18,8 +19,10 @@ const CHUNK: usize = 128;
 #[derive(Clone)]
 pub struct Chunked<T> {
     chunks: Vec<Rc<Vec<T>>>,
-    /// The index of the first element kept (of `chunks[0][0]`): those before it were
-    /// forgotten.
+    /// The index of `chunks[0][0]`.
+    base: usize,
+    /// The index of the first element kept: those before it were forgotten (the ones
+    /// still in the first chunk are only hidden).
     start: usize,
     /// One past the last index.
     len: usize,
@@ -29,6 +32,7 @@ impl<T> Default for Chunked<T> {
     fn default() -> Self {
         Chunked {
             chunks: Vec::new(),
+            base: 0,
             start: 0,
             len: 0,
         }
@@ -41,7 +45,7 @@ impl<T: Clone> Chunked<T> {
     }
 
     pub fn push(&mut self, value: T) {
-        if (self.len - self.start) % CHUNK == 0 {
+        if (self.len - self.base) % CHUNK == 0 {
             self.chunks.push(Rc::new(Vec::with_capacity(CHUNK)));
         }
         if let Some(last) = self.chunks.last_mut() {
@@ -54,7 +58,7 @@ impl<T: Clone> Chunked<T> {
         if i >= self.len || i < self.start {
             return None;
         }
-        let k = i - self.start;
+        let k = i - self.base;
         Rc::make_mut(&mut self.chunks[k / CHUNK]).get_mut(k % CHUNK)
     }
 
@@ -70,11 +74,10 @@ impl<T: Clone> Chunked<T> {
         }
         if len <= self.start {
             self.chunks.clear();
-            self.start = len;
-            self.len = len;
+            (self.base, self.start, self.len) = (len, len, len);
             return;
         }
-        let k = len - self.start;
+        let k = len - self.base;
         self.chunks.truncate(k.div_ceil(CHUNK));
         if k % CHUNK != 0 {
             if let Some(last) = self.chunks.last_mut() {
@@ -101,18 +104,26 @@ impl<T> Chunked<T> {
         self.start
     }
 
-    /// Forgets the elements before index `i`, whole chunks only: fewer may go (up to a
-    /// chunk's worth stays), never more.
+    /// Forgets the elements before index `i`. Their memory goes with their chunk: up to
+    /// a chunk's worth may stay, hidden.
     pub fn forget_before(&mut self, i: usize) {
-        let whole = (i.min(self.len).saturating_sub(self.start)) / CHUNK;
+        let i = i.min(self.len);
+        if i <= self.start {
+            return;
+        }
+        self.start = i;
+        let whole = (i - self.base) / CHUNK;
         if whole > 0 {
             self.chunks.drain(..whole);
-            self.start += whole * CHUNK;
+            self.base += whole * CHUNK;
         }
     }
 
     pub fn get(&self, i: usize) -> Option<&T> {
-        let k = i.checked_sub(self.start)?;
+        if i < self.start {
+            return None;
+        }
+        let k = i - self.base;
         self.chunks.get(k / CHUNK).and_then(|c| c.get(k % CHUNK))
     }
 
@@ -136,8 +147,8 @@ impl<T> Chunked<T> {
 
     /// The elements `start..end` (those kept), without walking the others.
     pub fn range(&self, start: usize, end: usize) -> Iter<'_, T> {
-        let end = end.min(self.len).saturating_sub(self.start);
-        let start = start.saturating_sub(self.start).min(end);
+        let end = end.min(self.len).saturating_sub(self.base);
+        let start = start.max(self.start).saturating_sub(self.base).min(end);
         let mut iter = Iter {
             front: [].iter(),
             chunks: [].iter(),
@@ -165,7 +176,7 @@ impl<T> Chunked<T> {
             .chunks
             .partition_point(|c| c.last().is_some_and(&mut pred));
         match self.chunks.get(whole) {
-            Some(c) => self.start + whole * CHUNK + c.partition_point(pred),
+            Some(c) => (self.base + whole * CHUNK + c.partition_point(pred)).max(self.start),
             None => self.len,
         }
     }
@@ -238,14 +249,24 @@ impl<T> Index<usize> for Chunked<T> {
     type Output = T;
 
     fn index(&self, i: usize) -> &T {
-        let k = i - self.start;
+        assert!(
+            i >= self.start,
+            "index {i} was forgotten (kept from {})",
+            self.start
+        );
+        let k = i - self.base;
         &self.chunks[k / CHUNK][k % CHUNK]
     }
 }
 
 impl<T: Clone> IndexMut<usize> for Chunked<T> {
     fn index_mut(&mut self, i: usize) -> &mut T {
-        let k = i - self.start;
+        assert!(
+            i >= self.start,
+            "index {i} was forgotten (kept from {})",
+            self.start
+        );
+        let k = i - self.base;
         &mut Rc::make_mut(&mut self.chunks[k / CHUNK])[k % CHUNK]
     }
 }
@@ -339,24 +360,24 @@ mod tests {
         let mut c: Chunked<usize> = (0..1000).collect();
         let snapshot = c.clone();
         c.forget_before(300);
-        // Whole chunks only: 256 is where the kept part starts.
-        assert_eq!((c.start(), c.len(), c.first()), (256, 1000, Some(&256)));
-        assert_eq!((c.get(255), c.get(256), c[999]), (None, Some(&256), 999));
-        assert!(c.iter().copied().eq(256..1000));
-        assert!(c.range(0, 300).copied().eq(256..300));
+        assert_eq!((c.start(), c.len(), c.first()), (300, 1000, Some(&300)));
+        assert_eq!((c.get(299), c.get(300), c[999]), (None, Some(&300), 999));
+        // The memory went with whole chunks: 256..300 are only hidden.
+        assert_eq!((c.base, c.chunks.len()), (256, 6));
+        assert!(c.iter().copied().eq(300..1000));
+        assert!(c.iter().rev().copied().eq((300..1000).rev()));
+        assert!(c.range(0, 310).copied().eq(300..310));
         assert!(c.range(500, 700).rev().copied().eq((500..700).rev()));
-        assert_eq!(c.partition_point(|&e| e < 10), 256);
+        assert_eq!(c.partition_point(|&e| e < 10), 300);
         assert_eq!(c.partition_point(|&e| e < 600), 600);
         c[300] = 7;
         c.push(1000);
         assert_eq!((c[300], c[1000], c.len()), (7, 1000, 1001));
         c.forget_before(100);
-        assert_eq!(c.start(), 256);
+        assert_eq!(c.start(), 300);
         c.truncate(400);
-        assert!(c
-            .iter()
-            .copied()
-            .eq((256..400).map(|i| if i == 300 { 7 } else { i })));
+        let expected = (300..400).map(|i| if i == 300 { 7 } else { i });
+        assert!(c.iter().copied().eq(expected));
         // Cut below what is kept: empty, and it grows again from there.
         c.truncate(200);
         assert_eq!((c.start(), c.len(), c.first()), (200, 200, None));
@@ -366,7 +387,8 @@ mod tests {
         assert!(c.iter().copied().eq(200..500));
         assert_eq!((c[200], c[327], c[328], c[499]), (200, 327, 328, 499));
         c.forget_before(450);
-        assert!(c.iter().copied().eq(328..500));
+        assert!(c.iter().copied().eq(450..500));
+        assert_eq!(c.base, 328);
         assert!(snapshot.iter().copied().eq(0..1000));
     }
 }

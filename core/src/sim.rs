@@ -787,7 +787,7 @@ impl Simulation {
         self.tracing = Some(usize::MAX);
     }
 
-    /// Keeps the latest `keep` trace events from now on (and up to an eighth and 128 more), for
+    /// Keeps the latest `keep` trace events from now on (and up to an eighth more), for
     /// `trace()`: a run's memory then stays bounded however long it plays.
     pub fn record_recent_trace(&mut self, keep: usize) {
         self.tracing = Some(keep);
