@@ -3,7 +3,7 @@
 //! markers, and the timeout abort. `TransactionCoordinatorTest` names each case.
 
 use kafka_lab::broker::{Broker, REQUEST_TIMEOUT_MS};
-use kafka_lab::config::TopicConfig;
+use kafka_lab::config::{BrokerConfig, TopicConfig};
 use kafka_lab::controller::Controller;
 use kafka_lab::coordinator::{
     partition_for, TransactionCoordinator, TransactionState, TransactionVersion, TxnRequest,
@@ -61,7 +61,7 @@ impl World {
         let version = KafkaVersion::latest();
         let controller = Controller::new(version, &cluster);
         let brokers = (0..3)
-            .map(|b| Broker::new(b, &cluster, &controller, version))
+            .map(|b| Broker::new(b, &cluster, &controller, version, BrokerConfig::default()))
             .collect();
         World {
             now: 0,

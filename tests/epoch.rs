@@ -269,7 +269,7 @@ fn log_truncate_to_drops_records_at_and_above_the_offset() {
     });
     let mut log = Log::default();
     for offset in 0..5 {
-        log.append(LogRecord {
+        let record = LogRecord {
             offset,
             data: data.clone(),
             producer_id: -1,
@@ -284,13 +284,16 @@ fn log_truncate_to_drops_records_at_and_above_the_offset() {
             transactional: false,
             control: None,
             coordinator_epoch: -1,
-        });
+        };
+        log.append_batch(0, [record], 0);
     }
-    log.truncate_to(7);
+    log.truncate_to(7, 0);
     assert_eq!(log.log_end_offset(), 5);
-    log.truncate_to(3);
+    log.truncate_to(3, 0);
     assert_eq!(log.log_end_offset(), 3);
     assert_eq!(log.records().last().map(|r| r.offset), Some(2));
+    // The segment keeps the size of the batches left in it.
+    assert_eq!(log.size_in_bytes(), 3 * 70);
 }
 
 /// A replica in the fetch tests: the leader epoch of each offset in its log, the epoch

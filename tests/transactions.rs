@@ -303,7 +303,7 @@ fn a_follower_rebuilds_transactions_from_the_log_and_after_truncation() {
         follower.producer_state.check_end_txn_marker(PID, EPOCH, 4),
         Err(Errors::TransactionCoordinatorFenced)
     );
-    follower.truncate_to(2);
+    follower.truncate_to(2, 0);
     let entry = follower.producer_state.entry(PID).unwrap();
     assert_eq!(entry.current_txn_first_offset, None);
     assert_eq!(follower.producer_state.aborted_txns().len(), 1);
@@ -311,7 +311,7 @@ fn a_follower_rebuilds_transactions_from_the_log_and_after_truncation() {
         (follower.high_watermark(), follower.last_stable_offset()),
         (2, 2)
     );
-    follower.truncate_to(1);
+    follower.truncate_to(1, 0);
     let entry = follower.producer_state.entry(PID).unwrap();
     assert_eq!(entry.current_txn_first_offset, Some(0), "open again");
     assert_eq!(follower.producer_state.aborted_txns(), []);
@@ -362,6 +362,7 @@ fn fetched(p: &Partition, isolation_level: IsolationLevel) -> FetchedPartition {
         error: Errors::None,
         high_watermark: p.high_watermark(),
         last_stable_offset: p.last_stable_offset(),
+        log_start_offset: p.log.log_start_offset(),
         aborted_transactions: if committed {
             p.aborted_transactions(0, end)
         } else {

@@ -66,6 +66,12 @@ impl<T: Clone> Chunked<T> {
         self.len.checked_sub(1).and_then(|i| self.get_mut(i))
     }
 
+    /// Empties it: the next element pushed has index `i`.
+    pub fn restart_at(&mut self, i: usize) {
+        self.chunks.clear();
+        (self.base, self.start, self.len) = (i, i, i);
+    }
+
     /// Keeps the elements before index `len` (what is kept of them). Cut below what is
     /// kept, it is empty and grows again from `len`.
     pub fn truncate(&mut self, len: usize) {
@@ -73,9 +79,7 @@ impl<T: Clone> Chunked<T> {
             return;
         }
         if len <= self.start {
-            self.chunks.clear();
-            (self.base, self.start, self.len) = (len, len, len);
-            return;
+            return self.restart_at(len);
         }
         let k = len - self.base;
         self.chunks.truncate(k.div_ceil(CHUNK));

@@ -248,8 +248,9 @@ impl KafkaConsumer {
 
     /// `CompletedFetch`: records from the position on go to the application (but no
     /// control record, and under `read_committed` no aborted one); a leader that moved
-    /// sends the consumer to the metadata; a position past the log's end (after an unclean
-    /// election) is reset by `auto.offset.reset`.
+    /// sends the consumer to the metadata; a position outside the log — past its end
+    /// after an unclean election, or below its start after retention deleted it — is
+    /// reset by `auto.offset.reset`.
     fn handle_fetch(&mut self, now: u64, broker: u32, response: FetchResponse, out: &mut Effects) {
         if self.in_flight.get(&broker).map(|&(id, _)| id) != Some(response.id) {
             return;
@@ -264,7 +265,7 @@ impl KafkaConsumer {
                 Errors::None => {}
                 Errors::OffsetOutOfRange => {
                     let to = if self.config.reset_to_earliest {
-                        0
+                        p.log_start_offset
                     } else {
                         p.high_watermark
                     };

@@ -18,6 +18,8 @@ pub enum KafkaError {
     IllegalState(String),
     /// `RecordTooLargeException`: larger than `max.request.size` or `buffer.memory`.
     RecordTooLarge(String),
+    /// `RecordBatchTooLargeException`: a batch larger than the topic's `segment.bytes`.
+    RecordBatchTooLarge(String),
     /// `NotEnoughReplicasException`: `acks=all` and the ISR under `min.insync.replicas`.
     NotEnoughReplicas(String),
     /// `NotEnoughReplicasAfterAppendException`: written, but the ISR shrank under min ISR.
@@ -67,6 +69,7 @@ impl KafkaError {
             KafkaError::NotEnoughReplicasAfterAppend(_) => "NotEnoughReplicasAfterAppendException",
             KafkaError::IllegalState(_) => "IllegalStateException",
             KafkaError::RecordTooLarge(_) => "RecordTooLargeException",
+            KafkaError::RecordBatchTooLarge(_) => "RecordBatchTooLargeException",
             KafkaError::Network(_) => "NetworkException",
             KafkaError::NotLeaderOrFollower(_) => "NotLeaderOrFollowerException",
             KafkaError::OutOfOrderSequence(_) => "OutOfOrderSequenceException",
@@ -91,6 +94,7 @@ impl KafkaError {
             | KafkaError::NotEnoughReplicasAfterAppend(m)
             | KafkaError::IllegalState(m)
             | KafkaError::RecordTooLarge(m)
+            | KafkaError::RecordBatchTooLarge(m)
             | KafkaError::Network(m)
             | KafkaError::NotLeaderOrFollower(m)
             | KafkaError::OutOfOrderSequence(m)
@@ -125,6 +129,8 @@ pub enum Errors {
     NotEnoughReplicasAfterAppend,
     /// The batch exceeds the topic's `max.message.bytes`: split, or `RecordTooLargeException`.
     MessageTooLarge,
+    /// The batch exceeds the topic's `segment.bytes`: not retriable, never split.
+    RecordListTooLarge,
     RequestTimedOut,
     NetworkException,
     NotLeaderOrFollower,
@@ -193,6 +199,9 @@ impl Errors {
             Errors::MessageTooLarge => KafkaError::RecordTooLarge(text(
                 "The request included a message larger than the max message size the server will accept.",
             )),
+            Errors::RecordListTooLarge => KafkaError::RecordBatchTooLarge(text(
+                "The request included message batch larger than the configured segment size on the server.",
+            )),
             Errors::RequestTimedOut => KafkaError::Timeout(text("The request timed out.")),
             Errors::NetworkException => KafkaError::Network(text(
                 "The server disconnected before a response was received.",
@@ -242,6 +251,7 @@ impl Errors {
             Errors::None => "NONE",
             Errors::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
             Errors::MessageTooLarge => "MESSAGE_TOO_LARGE",
+            Errors::RecordListTooLarge => "RECORD_LIST_TOO_LARGE",
             Errors::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS",
             Errors::NotEnoughReplicasAfterAppend => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
             Errors::RequestTimedOut => "REQUEST_TIMED_OUT",

@@ -31,6 +31,9 @@ pub struct Ledger {
     pub pending: u64,
     /// Acknowledged, yet in no committed log.
     pub lost: u64,
+    /// Acknowledged, and deleted since by retention (below the log start offset): gone
+    /// as Kafka meant, not lost. The other counts are over what the logs still hold.
+    pub expired: u64,
     /// Extra copies in the logs, beyond the first of each record.
     pub duplicated: u64,
     /// Records with a copy out of send order.
@@ -86,13 +89,32 @@ impl Ledger {
     pub fn of(sim: &Simulation) -> Ledger {
         let fates = fates(sim);
         let mut ledger = Ledger::default();
+        // Each partition's committed log start: an acknowledged offset below it was
+        // deleted by retention.
+        let starts: BTreeMap<TopicPartition, u64> = sim
+            .controller()
+            .partitions
+            .keys()
+            .filter_map(|tp| Some((*tp, sim.committed_replica(*tp)?.log.log_start_offset())))
+            .collect();
         for (p, fates) in sim.producers().iter().zip(&fates) {
             for (s, &fate) in p.sends.iter().zip(fates) {
                 ledger.records += 1;
                 match s.outcome {
                     Outcome::Acked => {
                         ledger.acked += 1;
-                        if fate.copies == 0 {
+                        let deleted = s.partition.is_some_and(|partition| {
+                            let tp = TopicPartition {
+                                topic: s.topic,
+                                partition,
+                            };
+                            starts
+                                .get(&tp)
+                                .is_some_and(|&start| (s.offset as u64) < start)
+                        });
+                        if fate.copies == 0 && deleted {
+                            ledger.expired += 1;
+                        } else if fate.copies == 0 {
                             ledger.lost += 1;
                         }
                     }
@@ -126,9 +148,10 @@ struct Scan {
     last: Option<(u32, u64)>,
     /// Per producer, the highest send index seen in this log so far.
     newest: BTreeMap<u16, u32>,
-    /// The data records read, and those of them out of send order.
-    copies: Chunked<(u16, u32)>,
-    out_of_order: Chunked<(u16, u32)>,
+    /// The data records read, and those of them out of send order, by offset, from the
+    /// log start on (below it retention deleted them: they stay counted).
+    copies: Chunked<(u64, (u16, u32))>,
+    out_of_order: Chunked<(u64, (u16, u32))>,
 }
 
 /// The ledger's lost, duplicated and reordered counts, kept up to date as the run goes
@@ -204,12 +227,15 @@ impl LedgerTracker {
         }
     }
 
-    /// Takes back what a scan of a log that is no longer the committed one counted.
-    fn forget(&mut self, scan: Scan) {
-        for &key in &scan.copies {
+    /// Takes back what a scan of a log that is no longer the committed one counted from
+    /// offset `from` (the new log's start: retention deleted what is below it there).
+    fn forget(&mut self, scan: Scan, from: u64) {
+        let i = scan.copies.partition_point(|(o, _)| *o < from);
+        for &(_, key) in scan.copies.iter_from(i) {
             self.add_copy(key, -1);
         }
-        for &key in &scan.out_of_order {
+        let i = scan.out_of_order.partition_point(|(o, _)| *o < from);
+        for &(_, key) in scan.out_of_order.iter_from(i) {
             self.add_out_of_order(key, -1);
         }
     }
@@ -225,18 +251,21 @@ impl LedgerTracker {
             let mut scan = self.scans.remove(tp).unwrap_or_default();
             let Some((broker, records)) = committed else {
                 // No committed log: none of its copies count.
-                self.forget(scan);
+                self.forget(scan, 0);
                 continue;
             };
+            // Retention only deletes from the front: a last record read that is gone
+            // from the same replica's grown log went that way.
+            let last = scan.len.checked_sub(1);
             let same = scan.broker == broker
                 && records.len() >= scan.len
-                && scan.last
-                    == scan
-                        .len
-                        .checked_sub(1)
-                        .map(|i| (records[i].leader_epoch, records[i].append_ms));
+                && (last.is_some_and(|i| i < records.start())
+                    || scan.last
+                        == last
+                            .and_then(|i| records.get(i))
+                            .map(|r| (r.leader_epoch, r.append_ms)));
             if !same {
-                self.forget(scan);
+                self.forget(scan, records.start() as u64);
                 scan = Scan {
                     broker,
                     ..Scan::default()
@@ -248,14 +277,20 @@ impl LedgerTracker {
                 }
                 let key = r.origin;
                 self.add_copy(key, 1);
-                scan.copies.push(key);
+                scan.copies.push((r.offset, key));
                 let newest = scan.newest.entry(key.0).or_insert(key.1);
                 if key.1 < *newest {
                     self.add_out_of_order(key, 1);
-                    scan.out_of_order.push(key);
+                    scan.out_of_order.push((r.offset, key));
                 }
                 *newest = (*newest).max(key.1);
             }
+            // What retention deleted stays counted, and need not be kept.
+            let start = records.start() as u64;
+            let i = scan.copies.partition_point(|(o, _)| *o < start);
+            scan.copies.forget_before(i);
+            let i = scan.out_of_order.partition_point(|(o, _)| *o < start);
+            scan.out_of_order.forget_before(i);
             scan.len = records.len();
             scan.last = records.last().map(|r| (r.leader_epoch, r.append_ms));
             self.scans.insert(*tp, scan);

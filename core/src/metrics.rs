@@ -191,6 +191,11 @@ impl Sampler {
         &self.partitions
     }
 
+    /// The ledger reads the committed logs now (before retention deletes from them).
+    pub(crate) fn read_logs(&mut self, sim: &Simulation) {
+        self.tracker.update(sim);
+    }
+
     /// A record's `send()` completed: the ledger learns whether it was acknowledged.
     pub(crate) fn completed(&mut self, producers: &[KafkaProducer], key: (u16, u32)) {
         self.tracker.completed(producers, key);

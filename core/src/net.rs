@@ -175,6 +175,9 @@ pub struct FetchedPartition {
     pub error: Errors,
     pub high_watermark: u64,
     pub last_stable_offset: u64,
+    /// The leader's log start offset: where `earliest` is, and where a follower's own
+    /// log start follows.
+    pub log_start_offset: u64,
     pub records: Vec<LogRecord>,
     /// (epoch, end offset): truncate there before fetching again (KAFKA-10554, 2.8+).
     pub diverging_epoch: Option<(u32, u64)>,

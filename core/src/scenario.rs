@@ -24,6 +24,10 @@ pub struct Scenario {
     /// Kafka Lab's own extension: the simulated network between every two nodes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<NetworkSpec>,
+    /// Kafka Lab's own extension: broker configs (`server.properties`, Kafka's names and
+    /// string values), the same on every broker.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub broker_config: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

@@ -5,7 +5,7 @@
 use crate::broker::partition::Partition;
 use crate::broker::Broker;
 use crate::chunked::Chunked;
-use crate::config::{ConsumerConfig, PartitionerClass, ProducerConfig, TopicConfig};
+use crate::config::{BrokerConfig, ConsumerConfig, PartitionerClass, ProducerConfig, TopicConfig};
 use crate::consumer::KafkaConsumer;
 use crate::controller::{BrokerChange, Controller, Election, PartitionChange};
 use crate::coordinator::{TransactionCoordinator, TxnRequest, TxnResponse};
@@ -209,6 +209,13 @@ impl Simulation {
                 format!("at most {MAX_UNTIL_MS} ms (24 h) of virtual time"),
             ));
         }
+        let broker_config = BrokerConfig::parse(&scenario.broker_config).unwrap_or_else(|es| {
+            for e in es {
+                let key = e.key.unwrap_or_default();
+                errors.push(err(format!("broker_config.{key}"), e.message));
+            }
+            BrokerConfig::default()
+        });
         if let Some(net) = &scenario.network {
             if net.latency_ms > 10_000 {
                 errors.push(err("network.latency_ms", "at most 10000 ms"));
@@ -249,7 +256,7 @@ impl Simulation {
                     ),
                 ));
             }
-            let config = match TopicConfig::parse(&t.config) {
+            let config = match TopicConfig::parse(&t.config, version) {
                 Ok(c) => c,
                 Err(es) => {
                     for e in es {
@@ -638,7 +645,7 @@ impl Simulation {
             queue: BinaryHeap::new(),
             rng,
             brokers: (0..brokers)
-                .map(|b| Broker::new(b, &cluster, &controller, version))
+                .map(|b| Broker::new(b, &cluster, &controller, version, broker_config))
                 .collect(),
             crashed: vec![false; brokers as usize],
             isolated: vec![false; brokers as usize],
@@ -899,6 +906,12 @@ impl Simulation {
                 if self.broker_wake_at[b] == Some(at) {
                     self.broker_wake_at[b] = None;
                     if !self.crashed[b] {
+                        if self.brokers[b].retention_due(at) {
+                            // The ledger reads what retention is about to delete.
+                            let mut sampler = std::mem::take(&mut self.sampler);
+                            sampler.read_logs(self);
+                            self.sampler = sampler;
+                        }
                         self.brokers[b].on_timer(at, &mut out);
                     }
                 }
@@ -1224,6 +1237,7 @@ impl Simulation {
             return;
         }
         self.crashed[b] = false;
+        self.brokers[b].start_process(self.now);
         out.events.push(TraceEvent::BrokerRestarted { broker });
         if !self.isolated[b] {
             self.regain_contact(broker, true, out);

@@ -1,6 +1,7 @@
 //! The event trace: every observable step of a run, in order. Its hash (`trace_hash`)
 //! is the determinism check; its tail is the app's event log.
 
+use crate::broker::log::Retention;
 use crate::coordinator::TransactionState;
 use crate::metadata::TopicPartition;
 use crate::net::TransactionResult;
@@ -174,6 +175,31 @@ pub enum TraceEvent {
         from: u64,
         to: u64,
     },
+    /// The `kafka-log-retention` task deleted a replica's oldest `segments` (why:
+    /// `retention.ms`, `retention.bytes`, or below the log start offset): the log now
+    /// starts at `log_start_offset`.
+    SegmentsDeleted {
+        broker: u32,
+        tp: TopicPartition,
+        segments: u32,
+        reason: Retention,
+        log_start_offset: u64,
+    },
+    /// A follower's log start offset followed its leader's (each fetch response carries
+    /// it): the records below are no longer readable there either.
+    LogStartOffsetIncremented {
+        broker: u32,
+        tp: TopicPartition,
+        log_start_offset: u64,
+    },
+    /// A follower whose log ends below its leader's log start offset (retention deleted
+    /// what it would fetch next) empties its log and starts over there.
+    LogRestarted {
+        broker: u32,
+        tp: TopicPartition,
+        from: u64,
+        log_start_offset: u64,
+    },
     /// A scripted or clicked fault, or its repair.
     BrokerCrashed {
         broker: u32,
@@ -338,7 +364,8 @@ pub enum TraceEvent {
         records: u32,
         position: u64,
     },
-    /// A consumer's position was not in the log (truncated away): `auto.offset.reset`.
+    /// A consumer's position was not in the log (truncated away, or deleted by retention):
+    /// `auto.offset.reset`.
     ConsumerOffsetReset {
         consumer: u16,
         tp: TopicPartition,
@@ -579,6 +606,38 @@ impl fmt::Display for TraceEvent {
             } => write!(
                 f,
                 "truncate b{broker} t{}p{} {from} -> {to}",
+                tp.topic, tp.partition
+            ),
+            TraceEvent::SegmentsDeleted {
+                broker,
+                tp,
+                segments,
+                reason,
+                log_start_offset,
+            } => write!(
+                f,
+                "delete-segments b{broker} t{}p{} {segments} {} -> {log_start_offset}",
+                tp.topic,
+                tp.partition,
+                reason.name()
+            ),
+            TraceEvent::LogStartOffsetIncremented {
+                broker,
+                tp,
+                log_start_offset,
+            } => write!(
+                f,
+                "log-start b{broker} t{}p{} {log_start_offset}",
+                tp.topic, tp.partition
+            ),
+            TraceEvent::LogRestarted {
+                broker,
+                tp,
+                from,
+                log_start_offset,
+            } => write!(
+                f,
+                "restart-log b{broker} t{}p{} {from} -> {log_start_offset}",
                 tp.topic, tp.partition
             ),
             TraceEvent::BrokerCrashed { broker } => write!(f, "crash b{broker}"),

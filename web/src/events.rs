@@ -333,6 +333,46 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
                 "브로커 {broker}가 {tp}를 {from}에서 {to}로 잘라냄: 리더의 로그와 어긋난 꼬리(리더 에포크 기준)를 버림"
             )
         }
+        TraceEvent::SegmentsDeleted {
+            broker,
+            tp,
+            segments,
+            reason,
+            log_start_offset,
+        } => {
+            let tp = cluster.display(*tp);
+            let reason = reason.name();
+            say!(
+                lang,
+                "broker {broker} deletes the {segments} oldest segment(s) of {tp} ({reason}): its log now starts at {log_start_offset}",
+                "브로커 {broker}가 {tp}의 가장 오래된 세그먼트 {segments}개를 삭제({reason}): 로그는 이제 {log_start_offset}부터 시작"
+            )
+        }
+        TraceEvent::LogStartOffsetIncremented {
+            broker,
+            tp,
+            log_start_offset,
+        } => {
+            let tp = cluster.display(*tp);
+            say!(
+                lang,
+                "broker {broker}'s copy of {tp} now starts at {log_start_offset}, as its leader's does",
+                "브로커 {broker}의 {tp} 복제본도 리더처럼 {log_start_offset}부터 시작"
+            )
+        }
+        TraceEvent::LogRestarted {
+            broker,
+            tp,
+            from,
+            log_start_offset,
+        } => {
+            let tp = cluster.display(*tp);
+            say!(
+                lang,
+                "broker {broker}'s copy of {tp} ends at {from}, below its leader's log start {log_start_offset}: it empties its log and fetches from there",
+                "브로커 {broker}의 {tp} 복제본은 {from}에서 끝나 리더의 로그 시작 {log_start_offset}보다 뒤처짐: 로그를 비우고 거기서부터 가져옴"
+            )
+        }
         TraceEvent::BrokerCrashed { broker } => say!(
             lang,
             "fault: broker {broker} crashes — its log stays on disk, its connections close",

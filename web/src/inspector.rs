@@ -6,6 +6,7 @@
 
 use crate::i18n::Lang;
 use crate::lifecycle::{opener, timeline};
+use kafka_lab::broker::partition::Partition;
 use kafka_lab::broker::REPLICA_LAG_TIME_MAX_MS;
 use kafka_lab::compression::CompressionType;
 use kafka_lab::lifecycle::batch_lifecycle;
@@ -413,6 +414,7 @@ pub fn replica_inspector(
                 Lang::Ko => format!("LEO {leo} · 하이 워터마크 {} · 리더 에포크 {}", r.high_watermark(), r.leader_epoch),
             } }</p>
             { body }
+            { segments(sim, broker, r, lang) }
             { producer_state(r, broker, on_inspect, lang) }
         </section>
     }
@@ -420,6 +422,81 @@ pub fn replica_inspector(
 
 /// A follower's position as the leader knows it: unknown until its first fetch in this
 /// leader epoch.
+/// The replica's log as segments: where it starts, and what retention will delete.
+fn segments(sim: &Simulation, broker: u32, r: &Partition, lang: Lang) -> Html {
+    let log = &r.log;
+    let config = log.config();
+    let last = log.segments().len() - 1;
+    let rows = log.segments().iter().enumerate().map(|(i, s)| {
+        let end = log
+            .segments()
+            .get(i + 1)
+            .map_or(log.log_end_offset(), |n| n.base_offset);
+        let newest = s
+            .largest_timestamp
+            .map_or("–".to_string(), |t| format!("{:.3} s", t as f64 / 1000.0));
+        html! {
+            <tr data-segment={s.base_offset.to_string()}>
+                <td class="mono">{ format!("{}–{}", s.base_offset, end.saturating_sub(1).max(s.base_offset)) }</td>
+                <td>{ s.bytes.to_string() }</td>
+                <td class="mono">{ newest }</td>
+                <td>{ if i == last { lang.pick("active", "활성") } else { "" } }</td>
+            </tr>
+        }
+    });
+    let never = lang.pick("never", "없음");
+    let retention_ms = if config.retention_ms < 0 {
+        never.to_string()
+    } else {
+        format!("{} ms", config.retention_ms)
+    };
+    let retention_bytes = if config.retention_bytes < 0 {
+        never.to_string()
+    } else {
+        config.retention_bytes.to_string()
+    };
+    let next = sim
+        .brokers()
+        .get(broker as usize)
+        .and_then(|b| b.next_retention_check_ms())
+        .map_or(
+            lang.pick(
+                "not while the broker is down",
+                "브로커가 다운된 동안은 없음",
+            )
+            .to_string(),
+            |t| format!("{:.3} s", t as f64 / 1000.0),
+        );
+    html! {
+        <>
+            <h4>{ lang.pick("Segments", "세그먼트") }</h4>
+            <dl class="fields" id="log-segments">
+                <dt>{ lang.pick("log start offset", "로그 시작 오프셋") }</dt>
+                <dd>{ match lang {
+                    Lang::En => format!("{} — below it retention deleted the records; a consumer there is reset by auto.offset.reset", log.log_start_offset()),
+                    Lang::Ko => format!("{} — 그 아래는 보존 정책으로 삭제됨. 그 아래를 읽던 컨슈머는 auto.offset.reset으로 위치를 옮김", log.log_start_offset()),
+                } }</dd>
+                <dt>{ lang.pick("retention", "보존") }</dt>
+                <dd>{ format!("retention.ms {retention_ms} · retention.bytes {retention_bytes} · segment.bytes {} · segment.ms {} ms", config.segment_bytes, config.segment_ms) }</dd>
+                <dt>{ lang.pick("next retention check", "다음 보존 점검") }</dt>
+                <dd>{ next }</dd>
+            </dl>
+            <table class="records">
+                <thead><tr>
+                    <th>{ lang.pick("offsets", "오프셋") }</th>
+                    <th>{ lang.pick("bytes", "바이트") }</th>
+                    <th>{ lang.pick("newest record", "가장 새 레코드") }</th>
+                    <th></th>
+                </tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+            <p class="small">{ lang.pick(
+                "Retention deletes whole segments, oldest first, and only below the high watermark: a segment goes once its newest record is older than retention.ms, or while the log is over retention.bytes by at least its size. The active segment goes only when all of it is old (a new one is rolled first). Followers delete their own segments and follow the leader's log start.",
+                "보존 정책은 세그먼트 단위로, 가장 오래된 것부터, 하이 워터마크 아래에서만 삭제함: 가장 새 레코드가 retention.ms보다 오래되었거나, 로그가 retention.bytes를 세그먼트 크기 이상 넘으면 삭제. 활성 세그먼트는 전부 오래되었을 때만(새 세그먼트를 먼저 만든 뒤) 삭제. 팔로워는 자기 세그먼트를 직접 지우고 리더의 로그 시작 오프셋을 따라감.") }</p>
+        </>
+    }
+}
+
 fn leo_text(leo: Option<u64>, lang: Lang) -> String {
     leo.map_or(
         lang.pick("unknown (no fetch yet)", "모름 (아직 fetch 없음)")

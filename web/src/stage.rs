@@ -845,12 +845,19 @@ fn ledger_box(l: &Ledger, lang: Lang) -> Html {
             l.reordered > 0,
         ),
     ];
-    let summary = match (lang, l.aborted > 0) {
+    let mut summary = match (lang, l.aborted > 0) {
         (Lang::En, true) => format!("{} sent · {} aborted", l.records, l.aborted),
         (Lang::En, false) => format!("{} records sent", l.records),
         (Lang::Ko, true) => format!("{}개 전송 · {}개 중단", l.records, l.aborted),
         (Lang::Ko, false) => format!("레코드 {}개 전송", l.records),
     };
+    // Acknowledged records retention deleted since: gone as meant, not lost.
+    if l.expired > 0 {
+        summary += &match lang {
+            Lang::En => format!(" · {} deleted by retention", l.expired),
+            Lang::Ko => format!(" · {}개 보존 기간 지나 삭제", l.expired),
+        };
+    }
     let cell_w = (w - 16.0) / 3.0;
     html! {
         <g class="ledger-box" id="ledger-box" role="group" aria-label={lang.pick("delivery ledger", "전달 결과")}>

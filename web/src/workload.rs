@@ -901,6 +901,7 @@ impl Workload {
             network: Some(NetworkSpec {
                 latency_ms: self.latency_ms,
             }),
+            broker_config: BTreeMap::new(),
         }
     }
 }

@@ -82,6 +82,27 @@ impl LeaderEpochFileCache {
         Some((epoch, end_offset))
     }
 
+    /// `truncateFromStart`: when the log now starts at `start_offset`, the entries
+    /// starting at or before it go, but the last of them stays, moved to start there.
+    pub fn truncate_from_start(&mut self, start_offset: u64) {
+        let before = self
+            .entries
+            .iter()
+            .take_while(|e| e.start_offset <= start_offset)
+            .count();
+        if before > 0 {
+            let epoch = self.entries[before - 1].epoch;
+            self.entries.drain(..before);
+            self.entries.insert(
+                0,
+                EpochEntry {
+                    epoch,
+                    start_offset,
+                },
+            );
+        }
+    }
+
     /// `truncateFromEnd`: forgets the epochs that start at or after `end_offset`, when
     /// the log is truncated there.
     pub fn truncate_from_end(&mut self, end_offset: u64) {

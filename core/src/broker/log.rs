@@ -1,7 +1,9 @@
-//! `UnifiedLog`, reduced to what one replica needs so far: an append-only sequence of
-//! records, each given the next offset.
+//! `UnifiedLog`, reduced to what one replica needs: an append-only sequence of records,
+//! each given the next offset, in segments of whole batches (`LogSegment`), the oldest of
+//! which retention deletes, moving the log start offset (`broker.md` §1).
 
 use crate::chunked::Chunked;
+use crate::config::LogConfig;
 use crate::net::TransactionResult;
 use crate::record::RecordData;
 use std::rc::Rc;
@@ -34,31 +36,280 @@ pub struct LogRecord {
     pub coordinator_epoch: i32,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+/// One segment: the batches from `base_offset` up to the next segment's (`LogSegment`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub base_offset: u64,
+    /// Its batches' bytes (`size`).
+    pub bytes: u64,
+    /// Its first batch's largest timestamp (`rollingBasedTimestamp`): `segment.ms` counts
+    /// from it.
+    pub first_batch_timestamp: Option<u64>,
+    /// Its newest record's timestamp (`maxTimestampSoFar`): `retention.ms` counts from it.
+    pub largest_timestamp: Option<u64>,
+    /// When it was created: the age of an empty segment (`created`, the file's time).
+    pub created_ms: u64,
+}
+
+impl Segment {
+    fn new(base_offset: u64, now: u64) -> Self {
+        Segment {
+            base_offset,
+            bytes: 0,
+            first_batch_timestamp: None,
+            largest_timestamp: None,
+            created_ms: now,
+        }
+    }
+
+    /// `LogSegment.largestTimestamp`.
+    pub fn largest_timestamp(&self) -> u64 {
+        self.largest_timestamp.unwrap_or(self.created_ms)
+    }
+}
+
+/// Why segments were deleted (`SegmentDeletionReason`), in the order Kafka checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retention {
+    /// Wholly below the log start offset (a follower's, moved by its leader's).
+    LogStartOffset,
+    /// `retention.bytes`.
+    Size,
+    /// `retention.ms`.
+    Time,
+}
+
+impl Retention {
+    pub fn name(self) -> &'static str {
+        match self {
+            Retention::LogStartOffset => "log start offset",
+            Retention::Size => "retention.bytes",
+            Retention::Time => "retention.ms",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct Log {
+    config: LogConfig,
     records: Chunked<LogRecord>,
+    /// Never empty: the last one is the active segment, which appends go to.
+    segments: Vec<Segment>,
+    /// The first offset still readable; the records below it are forgotten.
+    log_start_offset: u64,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log::new(LogConfig::default(), 0)
+    }
 }
 
 impl Log {
+    pub fn new(config: LogConfig, now: u64) -> Self {
+        Log {
+            config,
+            records: Chunked::new(),
+            segments: vec![Segment::new(0, now)],
+            log_start_offset: 0,
+        }
+    }
+
+    pub fn config(&self) -> &LogConfig {
+        &self.config
+    }
+
     /// Log end offset: the offset the next record will get.
     pub fn log_end_offset(&self) -> u64 {
         self.records.len() as u64
     }
 
+    pub fn log_start_offset(&self) -> u64 {
+        self.log_start_offset
+    }
+
+    /// The records from the log start offset to the end, by offset.
     pub fn records(&self) -> &Chunked<LogRecord> {
         &self.records
     }
 
-    pub fn append(&mut self, record: LogRecord) {
-        debug_assert_eq!(record.offset, self.log_end_offset());
-        self.records.push(record);
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// `UnifiedLog.size`: every segment's bytes.
+    pub fn size_in_bytes(&self) -> u64 {
+        self.segments.iter().map(|s| s.bytes).sum()
+    }
+
+    fn active(&mut self) -> &mut Segment {
+        self.segments
+            .last_mut()
+            .expect("a log always has a segment")
+    }
+
+    /// `LocalLog.roll`: a new active segment from the log end (an empty active segment is
+    /// only made anew).
+    fn roll(&mut self, now: u64) {
+        let leo = self.log_end_offset();
+        if self.active().bytes == 0 {
+            *self.active() = Segment::new(leo, now);
+        } else {
+            self.segments.push(Segment::new(leo, now));
+        }
+    }
+
+    /// `UnifiedLog.maybeRoll` before a batch of `bytes` whose newest record is
+    /// `max_timestamp` (`LogSegment.shouldRoll`): the active segment would grow past
+    /// `segment.bytes`, or it has data and the batch is more than `segment.ms` past its
+    /// first batch.
+    fn maybe_roll(&mut self, bytes: u64, max_timestamp: u64, now: u64) {
+        let LogConfig {
+            segment_bytes,
+            segment_ms,
+            ..
+        } = self.config;
+        let active = self.active();
+        let waited = match active.first_batch_timestamp {
+            Some(first) => max_timestamp as i64 - first as i64,
+            None => now as i64 - active.created_ms as i64,
+        };
+        if active.bytes + bytes > segment_bytes || (active.bytes > 0 && waited > segment_ms as i64)
+        {
+            self.roll(now);
+        }
+    }
+
+    /// Appends one batch, its records in offset order from the log end; `max_timestamp`
+    /// is its newest record's timestamp.
+    pub fn append_batch(
+        &mut self,
+        max_timestamp: u64,
+        records: impl IntoIterator<Item = LogRecord>,
+        now: u64,
+    ) {
+        let mut records = records.into_iter().peekable();
+        let Some(first) = records.peek() else {
+            return;
+        };
+        let bytes = first.batch_bytes as u64;
+        self.maybe_roll(bytes, max_timestamp, now);
+        let active = self.active();
+        active.bytes += bytes;
+        active.first_batch_timestamp.get_or_insert(max_timestamp);
+        active.largest_timestamp = active.largest_timestamp.max(Some(max_timestamp));
+        for record in records {
+            debug_assert_eq!(record.offset, self.log_end_offset());
+            self.records.push(record);
+        }
     }
 
     /// `UnifiedLog.truncateTo`: drops the records at and above `offset`, as a follower does
-    /// when its log diverges from the leader's. Nothing to drop at or past the end.
-    pub fn truncate_to(&mut self, offset: u64) {
-        if offset < self.log_end_offset() {
-            self.records.truncate(offset as usize);
+    /// when its log diverges from the leader's: the segments after it go, the one holding
+    /// it is cut. Nothing to drop at or past the end. Below the log start offset the log
+    /// is emptied and starts there (`truncateFullyAndStartAt`).
+    pub fn truncate_to(&mut self, offset: u64, now: u64) {
+        if offset >= self.log_end_offset() {
+            return;
         }
+        if offset < self.log_start_offset {
+            return self.truncate_fully_and_start_at(offset, now);
+        }
+        self.records.truncate(offset as usize);
+        self.segments.retain(|s| s.base_offset <= offset);
+        // The cut segment's size and timestamps, from the batches it keeps.
+        let active = self
+            .segments
+            .last_mut()
+            .expect("the first segment starts at or below");
+        let (mut bytes, mut first_batch, mut first, mut largest) = (0, None, None, None);
+        for r in self.records.iter_from(active.base_offset as usize) {
+            if r.offset == r.batch_offset {
+                bytes += r.batch_bytes as u64;
+                first_batch.get_or_insert(r.batch_offset);
+            }
+            if first_batch == Some(r.batch_offset) {
+                first = first.max(Some(r.data.timestamp));
+            }
+            largest = largest.max(Some(r.data.timestamp));
+        }
+        active.bytes = bytes;
+        active.first_batch_timestamp = first;
+        active.largest_timestamp = largest;
+    }
+
+    /// `truncateFullyAndStartAt`: no records, one empty segment at `offset`.
+    pub fn truncate_fully_and_start_at(&mut self, offset: u64, now: u64) {
+        self.records.restart_at(offset as usize);
+        self.segments = vec![Segment::new(offset, now)];
+        self.log_start_offset = offset;
+    }
+
+    /// Moves the log start offset up to `offset` (never down, never past the end): the
+    /// records below it are no longer readable, and forgotten.
+    pub fn increment_log_start_offset(&mut self, offset: u64) {
+        let offset = offset.min(self.log_end_offset());
+        if offset > self.log_start_offset {
+            self.log_start_offset = offset;
+            self.records.forget_before(offset as usize);
+        }
+    }
+
+    /// `UnifiedLog.deletableSegments` for `reason`: how many of the oldest segments may go
+    /// — each wholly below the high watermark, never an empty active segment, and each
+    /// breaching the policy, from the oldest until one does not.
+    pub fn deletable_segments(&self, reason: Retention, high_watermark: u64, now: u64) -> usize {
+        let leo = self.log_end_offset();
+        // retention.bytes: what the log is over the limit, which each deletion uses up.
+        let mut over = match reason {
+            Retention::Size if self.config.retention_bytes >= 0 => {
+                self.size_in_bytes() as i64 - self.config.retention_bytes
+            }
+            Retention::Size => return 0,
+            Retention::Time if self.config.retention_ms < 0 => return 0,
+            _ => 0,
+        };
+        if reason == Retention::Size && over < 0 {
+            return 0;
+        }
+        let mut n = 0;
+        for (i, segment) in self.segments.iter().enumerate() {
+            let next = self.segments.get(i + 1);
+            let upper = next.map_or(leo, |s| s.base_offset);
+            let last_and_empty = next.is_none() && segment.bytes == 0;
+            let breached = match reason {
+                Retention::LogStartOffset => {
+                    next.is_some_and(|s| s.base_offset <= self.log_start_offset)
+                }
+                Retention::Size => {
+                    let left = over - segment.bytes as i64;
+                    left >= 0 && {
+                        over = left;
+                        true
+                    }
+                }
+                Retention::Time => {
+                    now as i64 - segment.largest_timestamp() as i64 > self.config.retention_ms
+                }
+            };
+            if high_watermark >= upper && breached && !last_and_empty {
+                n += 1;
+            } else {
+                break;
+            }
+        }
+        n
+    }
+
+    /// `UnifiedLog.deleteSegments`: the oldest `n` segments go (all of them: a new active
+    /// segment is rolled first, a log always has one). Returns the base offset of the
+    /// first segment left, where the log start offset moves.
+    pub fn delete_segments(&mut self, n: usize, now: u64) -> u64 {
+        if n == self.segments.len() {
+            self.roll(now);
+        }
+        let n = n.min(self.segments.len() - 1);
+        self.segments.drain(..n);
+        self.segments[0].base_offset
     }
 }

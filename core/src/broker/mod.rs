@@ -13,7 +13,7 @@ pub mod log;
 pub mod partition;
 pub mod producer_state;
 
-use crate::config::{Acks, IsolationLevel};
+use crate::config::{Acks, BrokerConfig, IsolationLevel};
 use crate::controller::{Controller, PartitionChange, PartitionRegistration};
 use crate::coordinator::{
     partition_for, transaction_verification_enabled, TransactionVersion,
@@ -157,11 +157,17 @@ pub const REPLICA_FETCH_MAX_BYTES: u64 = 1_048_576;
 pub const REPLICA_SOCKET_TIMEOUT_MS: u64 = 30_000;
 /// `replica.fetch.backoff.ms`: the pause after a failed fetch.
 pub const REPLICA_FETCH_BACKOFF_MS: u64 = 1_000;
+/// `log.initial.task.delay.ms`: the `kafka-log-retention` task first runs this long after
+/// the broker starts.
+pub const LOG_INITIAL_TASK_DELAY_MS: u64 = 30_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Broker {
     pub id: u32,
     version: KafkaVersion,
+    config: BrokerConfig,
+    /// The next run of the `kafka-log-retention` task; none while the process is down.
+    next_retention_check_ms: Option<u64>,
     /// Every replica hosted here, leader or follower.
     pub partitions: BTreeMap<TopicPartition, Partition>,
     /// What this broker knows of the cluster (its `MetadataCache`): what producers get.
@@ -210,6 +216,7 @@ impl Broker {
         cluster: &Rc<Cluster>,
         controller: &Controller,
         version: KafkaVersion,
+        config: BrokerConfig,
     ) -> Self {
         let mut partitions = BTreeMap::new();
         for (tp, registration) in &controller.partitions {
@@ -224,6 +231,8 @@ impl Broker {
         let mut broker = Broker {
             id,
             version,
+            config,
+            next_retention_check_ms: Some(LOG_INITIAL_TASK_DELAY_MS),
             partitions,
             metadata: Rc::clone(cluster),
             online: true,
@@ -325,6 +334,7 @@ impl Broker {
     /// process leads and follows nothing until it has registered and replayed the metadata.
     pub fn crash(&mut self) {
         self.online = false;
+        self.next_retention_check_ms = None;
         self.delayed_produce.clear();
         self.delayed_fetch.clear();
         self.produce_queue.clear();
@@ -998,6 +1008,7 @@ impl Broker {
                 error: Errors::None,
                 high_watermark: 0,
                 last_stable_offset: 0,
+                log_start_offset: 0,
                 records: Vec::new(),
                 diverging_epoch: None,
                 aborted_transactions: Vec::new(),
@@ -1021,6 +1032,7 @@ impl Broker {
             }
             out.high_watermark = p.high_watermark();
             out.last_stable_offset = p.last_stable_offset();
+            out.log_start_offset = p.log.log_start_offset();
             // A follower reads to the log end; a consumer to the high watermark, or,
             // read_committed, to the last stable offset (`FetchIsolation`).
             let read_committed = request
@@ -1033,6 +1045,10 @@ impl Broker {
             };
             let leo = p.log.log_end_offset();
             match diverging_epoch(&p.epoch_cache, leo, fp.fetch_offset, fp.last_fetched_epoch) {
+                // Below the log start, out of range whether or not the epochs diverge.
+                Ok(_) if fp.fetch_offset < out.log_start_offset => {
+                    out.error = Errors::OffsetOutOfRange
+                }
                 Ok(Some(d)) => out.diverging_epoch = Some(d),
                 // Out of range is past the log's end; a consumer between the high watermark
                 // and the end (a new leader's HW is a round behind) just gets nothing yet.
@@ -1154,6 +1170,18 @@ impl Broker {
                 continue;
             };
             let leo = p.log.log_end_offset();
+            // `fetchOffsetAndTruncate`: behind the leader's log start, nothing of this
+            // log is worth keeping; start over at the leader's start.
+            if fetched.error == Errors::OffsetOutOfRange && fetched.log_start_offset > leo {
+                p.truncate_fully_and_start_at(fetched.log_start_offset, now);
+                out.events.push(TraceEvent::LogRestarted {
+                    broker: self.id,
+                    tp: fetched.tp,
+                    from: leo,
+                    log_start_offset: fetched.log_start_offset,
+                });
+                continue;
+            }
             // Either way the next fetch, from the new end with its epoch, goes on from
             // there (and a `ToAndRetry` learns the next divergence).
             let truncate_to = match (fetched.diverging_epoch, fetched.error) {
@@ -1168,7 +1196,7 @@ impl Broker {
                 _ => None,
             };
             if let Some(to) = truncate_to {
-                p.truncate_to(to);
+                p.truncate_to(to, now);
                 out.events.push(TraceEvent::Truncated {
                     broker: self.id,
                     tp: fetched.tp,
@@ -1196,6 +1224,14 @@ impl Broker {
                     broker: self.id,
                     tp: fetched.tp,
                     log_end_offset: after,
+                });
+            }
+            // `maybeIncrementLogStartOffset(leaderLogStartOffset)`, after the high watermark.
+            if p.increment_log_start_offset(fetched.log_start_offset) {
+                out.events.push(TraceEvent::LogStartOffsetIncremented {
+                    broker: self.id,
+                    tp: fetched.tp,
+                    log_start_offset: p.log.log_start_offset(),
                 });
             }
         }
@@ -1227,8 +1263,44 @@ impl Broker {
         }
     }
 
-    /// Held requests whose time came, fetchers to restart, and the `isr-expiration` task.
+    /// A new process starts: its tasks are scheduled from now.
+    pub fn start_process(&mut self, now: u64) {
+        self.next_retention_check_ms = Some(now + LOG_INITIAL_TASK_DELAY_MS);
+    }
+
+    /// When the `kafka-log-retention` task runs next (none while the process is down).
+    pub fn next_retention_check_ms(&self) -> Option<u64> {
+        self.next_retention_check_ms
+    }
+
+    /// Whether the `kafka-log-retention` task runs at `now`.
+    pub fn retention_due(&self, now: u64) -> bool {
+        self.next_retention_check_ms.is_some_and(|t| now >= t)
+    }
+
+    /// `LogManager.cleanupLogs`: every replica here, leader or follower, deletes the
+    /// segments retention lets go.
+    fn delete_old_segments(&mut self, now: u64, out: &mut Effects) {
+        for (tp, p) in self.partitions.iter_mut() {
+            for (reason, segments) in p.delete_old_segments(now) {
+                out.events.push(TraceEvent::SegmentsDeleted {
+                    broker: self.id,
+                    tp: *tp,
+                    segments: segments as u32,
+                    reason,
+                    log_start_offset: p.log.log_start_offset(),
+                });
+            }
+        }
+    }
+
+    /// Held requests whose time came, fetchers to restart, and the `isr-expiration` and
+    /// `kafka-log-retention` tasks.
     pub fn on_timer(&mut self, now: u64, out: &mut Effects) {
+        if self.retention_due(now) {
+            self.next_retention_check_ms = Some(now + self.config.retention_check_interval_ms);
+            self.delete_old_segments(now, out);
+        }
         if self.leads_replicated && now >= self.next_isr_check_ms {
             self.next_isr_check_ms = now + REPLICA_LAG_TIME_MAX_MS / 2;
             let led: Vec<TopicPartition> = self
@@ -1314,6 +1386,7 @@ impl Broker {
                 Fetcher::Backoff { until } => *until,
             }))
             .chain(self.leads_replicated.then_some(self.next_isr_check_ms))
+            .chain(self.next_retention_check_ms)
             .chain(
                 self.verifying
                     .values()

@@ -7,7 +7,7 @@
 //! (`exactly-once.md` §7–§8).
 
 use super::epoch_cache::LeaderEpochFileCache;
-use super::log::{Log, LogRecord};
+use super::log::{Log, LogRecord, Retention};
 use super::producer_state::{BatchMetadata, ProducerStateManager, SequenceCheck};
 use crate::chunked::Iter;
 use crate::config::TopicConfig;
@@ -83,6 +83,10 @@ pub struct Partition {
     pub log: Log,
     pub epoch_cache: LeaderEpochFileCache,
     pub producer_state: ProducerStateManager,
+    /// The producer state the records below the log start offset left (Kafka's snapshot
+    /// at the first segment): where a truncation reloads from, as the records it came
+    /// from are gone.
+    producer_state_at_log_start: ProducerStateManager,
 }
 
 impl Partition {
@@ -109,9 +113,10 @@ impl Partition {
             leader_epoch_start_offset: 0,
             max_message_bytes: config.max_message_bytes,
             min_insync_replicas: config.min_insync_replicas,
-            log: Log::default(),
+            log: Log::new(config.log, now),
             epoch_cache: LeaderEpochFileCache::default(),
             producer_state: ProducerStateManager::default(),
+            producer_state_at_log_start: ProducerStateManager::default(),
         };
         p.apply(registration, now);
         p
@@ -247,9 +252,12 @@ impl Partition {
     /// whose marker is not yet committed, else the high watermark. Never above it.
     pub fn last_stable_offset(&self) -> u64 {
         let hw = self.high_watermark;
+        // A transaction whose start retention deleted is unstable from the log start
+        // (`maybeIncrementFirstUnstableOffset`).
+        let start = self.log.log_start_offset();
         self.producer_state
             .first_unstable_offset(hw)
-            .map_or(hw, |o| o.min(hw))
+            .map_or(hw, |o| o.max(start).min(hw))
     }
 
     /// The aborted transactions (producer id, first offset) overlapping `[from, to)`, which
@@ -372,17 +380,22 @@ impl Partition {
     /// state as the leader does, and takes the leader's high watermark, capped at its own
     /// log end (`ReplicaFetcherThread.processPartitionData`).
     pub fn append_as_follower(&mut self, records: &[LogRecord], leader_hw: u64, now: u64) {
-        for r in records {
-            if r.offset == self.log.log_end_offset() {
-                if self.epoch_cache.latest_epoch() < Some(r.leader_epoch) {
-                    self.epoch_cache.assign(r.leader_epoch, r.offset);
-                }
-                track_producer(&mut self.producer_state, r);
-                self.log.append(LogRecord {
-                    append_ms: now,
-                    ..r.clone()
-                });
+        // Whole batches, as fetched: each is one append (and may roll a segment).
+        for batch in records.chunk_by(|a, b| a.batch_offset == b.batch_offset) {
+            let first = &batch[0];
+            if first.offset != self.log.log_end_offset() {
+                continue;
             }
+            if self.epoch_cache.latest_epoch() < Some(first.leader_epoch) {
+                self.epoch_cache.assign(first.leader_epoch, first.offset);
+            }
+            track_producer(&mut self.producer_state, first);
+            let max_timestamp = batch.iter().map(|r| r.data.timestamp).max().unwrap_or(0);
+            let copies = batch.iter().map(|r| LogRecord {
+                append_ms: now,
+                ..r.clone()
+            });
+            self.log.append_batch(max_timestamp, copies, now);
         }
         self.high_watermark = leader_hw.min(self.log.log_end_offset());
         self.producer_state
@@ -391,17 +404,74 @@ impl Partition {
 
     /// Drops the log from `offset` (a diverging tail), with the epochs, producer state and
     /// transactions it carried (`UnifiedLog.truncateTo`, which reloads producer state from
-    /// the log; the transaction index loses the entries past the cut).
-    pub fn truncate_to(&mut self, offset: u64) {
-        self.log.truncate_to(offset);
+    /// the snapshot at the log start and the records after it; the transaction index
+    /// loses the entries past the cut).
+    pub fn truncate_to(&mut self, offset: u64, now: u64) {
+        if offset < self.log.log_start_offset() {
+            return self.truncate_fully_and_start_at(offset, now);
+        }
+        self.log.truncate_to(offset, now);
         self.epoch_cache.truncate_from_end(offset);
         self.high_watermark = self.high_watermark.min(offset);
-        self.producer_state = self.producer_state.emptied();
+        let mut state = self.producer_state_at_log_start.clone();
+        state.verification_enabled = self.producer_state.verification_enabled;
+        state.ongoing_by_epoch = self.producer_state.ongoing_by_epoch;
+        self.producer_state = state;
         for r in self.log.records() {
             track_producer(&mut self.producer_state, r);
         }
         self.producer_state
             .on_high_watermark_updated(self.high_watermark);
+    }
+
+    /// `truncateFullyAndStartAt`: a follower too far behind its leader's log start
+    /// starts over from there with nothing (no records, epochs or producer state).
+    pub fn truncate_fully_and_start_at(&mut self, offset: u64, now: u64) {
+        self.log.truncate_fully_and_start_at(offset, now);
+        self.epoch_cache = LeaderEpochFileCache::default();
+        self.high_watermark = offset;
+        self.producer_state = self.producer_state.emptied();
+        self.producer_state_at_log_start = self.producer_state.emptied();
+    }
+
+    /// `maybeIncrementLogStartOffset`: the log start offset moves up to `offset`, never
+    /// past the high watermark. The producer state of the records left behind is kept (as
+    /// Kafka keeps producer entries, only dropping the transaction index of deleted
+    /// segments), and the epoch cache starts there. Returns whether it moved.
+    pub fn increment_log_start_offset(&mut self, offset: u64) -> bool {
+        let from = self.log.log_start_offset();
+        let to = offset.min(self.high_watermark);
+        if to <= from {
+            return false;
+        }
+        for r in self.log.records().range(from as usize, to as usize) {
+            track_producer(&mut self.producer_state_at_log_start, r);
+        }
+        self.producer_state_at_log_start
+            .on_log_start_offset_incremented(to);
+        self.producer_state.on_log_start_offset_incremented(to);
+        self.epoch_cache.truncate_from_start(to);
+        self.log.increment_log_start_offset(to);
+        true
+    }
+
+    /// `UnifiedLog.deleteOldSegments`, as the `kafka-log-retention` task runs it: the
+    /// segments wholly below the log start offset, then those over `retention.bytes`, then
+    /// those past `retention.ms`, each only below the high watermark. Returns what went,
+    /// and why.
+    pub fn delete_old_segments(&mut self, now: u64) -> Vec<(Retention, usize)> {
+        let mut deleted = Vec::new();
+        for reason in [Retention::LogStartOffset, Retention::Size, Retention::Time] {
+            let n = self
+                .log
+                .deletable_segments(reason, self.high_watermark, now);
+            if n > 0 {
+                let start = self.log.delete_segments(n, now);
+                self.increment_log_start_offset(start);
+                deleted.push((reason, n));
+            }
+        }
+        deleted
     }
 
     /// The epoch of the last record, sent with each fetch.
@@ -464,6 +534,17 @@ impl Partition {
                 reason: format!(
                     "The record batch size in the append to t{}-{} is {} bytes which exceeds the maximum configured value of {}.",
                     self.tp.topic, self.tp.partition, batch.size_in_bytes, self.max_message_bytes
+                ),
+            };
+        }
+        // `UnifiedLog.append`, after validation and before any producer state.
+        let segment_bytes = self.log.config().segment_bytes;
+        if batch.size_in_bytes as u64 > segment_bytes {
+            return LeaderAppend::Rejected {
+                error: Errors::RecordListTooLarge,
+                reason: format!(
+                    "Message batch size is {} bytes in append to partition t{}-{}, which exceeds the maximum configured segment size of {segment_bytes}.",
+                    batch.size_in_bytes, self.tp.topic, self.tp.partition
                 ),
             };
         }
@@ -540,29 +621,33 @@ impl Partition {
                 }
             }
         }
-        for (i, data) in batch.records.iter().enumerate() {
-            let sequence = if batch.base_sequence < 0 {
+        let records = batch.records.iter().enumerate().map(|(i, data)| LogRecord {
+            offset: base + i as u64,
+            data: data.clone(),
+            producer_id: batch.producer_id,
+            producer_epoch: batch.producer_epoch,
+            sequence: if batch.base_sequence < 0 {
                 -1
             } else {
                 batch.base_sequence.wrapping_add(i as i32)
-            };
-            self.log.append(LogRecord {
-                offset: base + i as u64,
-                data: data.clone(),
-                producer_id: batch.producer_id,
-                producer_epoch: batch.producer_epoch,
-                sequence,
-                leader_epoch: self.leader_epoch,
-                append_ms: now,
-                batch_offset: base,
-                batch_records: batch.records.len() as u32,
-                batch_bytes: batch.size_in_bytes,
-                origin: (producer, batch.send_indices[i]),
-                transactional: batch.transactional,
-                control: None,
-                coordinator_epoch: -1,
-            });
-        }
+            },
+            leader_epoch: self.leader_epoch,
+            append_ms: now,
+            batch_offset: base,
+            batch_records: batch.records.len() as u32,
+            batch_bytes: batch.size_in_bytes,
+            origin: (producer, batch.send_indices[i]),
+            transactional: batch.transactional,
+            control: None,
+            coordinator_epoch: -1,
+        });
+        let max_timestamp = batch
+            .records
+            .iter()
+            .map(|d| d.timestamp)
+            .max()
+            .unwrap_or(now);
+        self.log.append_batch(max_timestamp, records, now);
         track_producer(&mut self.producer_state, &self.log.records()[base as usize]);
         LeaderAppend::Appended { base_offset: base }
     }
@@ -590,7 +675,7 @@ impl Partition {
                 Some(CONTROL_RECORD_KEY_SIZE),
                 Some(END_TXN_MARKER_VALUE_SIZE),
             );
-        self.log.append(LogRecord {
+        let marker = LogRecord {
             offset,
             // The marker's key and value are binary control data, not the application's.
             data: Rc::new(RecordData {
@@ -610,7 +695,8 @@ impl Partition {
             transactional: true,
             control: Some(entry.result),
             coordinator_epoch: entry.coordinator_epoch,
-        });
+        };
+        self.log.append_batch(now, [marker], now);
         track_producer(
             &mut self.producer_state,
             &self.log.records()[offset as usize],

@@ -146,6 +146,16 @@ impl ProducerStateManager {
         &self.aborted_txns
     }
 
+    /// `onLogStartOffsetIncremented`: ended transactions wholly below the new log start
+    /// are forgotten, and the aborted ones with them (their segments' transaction index is
+    /// deleted). Producer entries stay.
+    pub fn on_log_start_offset_incremented(&mut self, log_start_offset: u64) {
+        self.unreplicated_txns
+            .retain(|_, last| *last >= log_start_offset);
+        self.aborted_txns
+            .retain(|t| t.last_offset >= log_start_offset);
+    }
+
     /// Whether the record at `offset` of `producer_id` belongs to an aborted transaction.
     pub fn is_aborted(&self, producer_id: i64, offset: u64) -> bool {
         self.aborted_txns.iter().any(|a| {

@@ -223,6 +223,34 @@ pub const TOPIC_DOCS: &[PropertyDoc] = &[
         "acks=all 쓰기에 필요한 최소 ISR 크기. 모자라면 NOT_ENOUGH_REPLICAS.",
     ),
     doc(
+        "retention.bytes",
+        Medium,
+        &["1048576", "10485760"],
+        "Per partition: the oldest segments are deleted while the log is bigger than this by a whole segment (-1: no limit).",
+        "파티션마다: 로그가 이 크기보다 세그먼트 하나 이상 크면 가장 오래된 세그먼트부터 삭제(-1: 제한 없음).",
+    ),
+    doc(
+        "retention.ms",
+        Medium,
+        &["10000", "60000"],
+        "A segment whose newest record is older than this is deleted at the next retention check (not before: the active segment must roll, or be all old, and be below the high watermark).",
+        "가장 새 레코드가 이보다 오래된 세그먼트는 다음 보존 점검 때 삭제(그 전엔 아님: 활성 세그먼트는 롤링되거나 전부 오래되어야 하고, 하이 워터마크 아래여야 함).",
+    ),
+    doc(
+        "segment.bytes",
+        Medium,
+        &["1048576", "4194304"],
+        "A log is files of whole batches; a new segment starts before a batch would take the active one past this size.",
+        "로그는 배치 단위로 채워지는 세그먼트 파일들. 배치가 활성 세그먼트를 이 크기보다 크게 만들기 전에 새 세그먼트를 시작.",
+    ),
+    doc(
+        "segment.ms",
+        Medium,
+        &["5000", "10000", "60000"],
+        "A new segment starts once a batch's timestamp is this far past the active segment's first batch: retention deletes whole segments only.",
+        "배치의 타임스탬프가 활성 세그먼트 첫 배치보다 이만큼 늦으면 새 세그먼트를 시작. 보존 정책은 세그먼트 단위로만 삭제함.",
+    ),
+    doc(
         "unclean.leader.election.enable",
         Medium,
         &["true"],
@@ -319,7 +347,7 @@ mod tests {
                 .collect::<BTreeMap<_, _>>()
         };
         assert_eq!(
-            TopicConfig::parse(&defaults(TOPIC_DOCS, topic_default)),
+            TopicConfig::parse(&defaults(TOPIC_DOCS, topic_default), KafkaVersion::latest()),
             Ok(TopicConfig::default())
         );
         assert_eq!(
@@ -329,7 +357,10 @@ mod tests {
         for d in TOPIC_DOCS {
             for c in d.choices {
                 let props = BTreeMap::from([(d.name.to_string(), c.to_string())]);
-                assert!(TopicConfig::parse(&props).is_ok(), "{} = {c}", d.name);
+                for v in KafkaVersion::supported_lines() {
+                    let v = KafkaVersion::parse(&v).unwrap();
+                    assert!(TopicConfig::parse(&props, v).is_ok(), "{} = {c}", d.name);
+                }
             }
         }
         for d in CONSUMER_DOCS {

@@ -241,6 +241,10 @@ pub fn topic_default(key: &str) -> Option<&'static str> {
         "min.insync.replicas" => "1",
         "max.message.bytes" => "1048588",
         "unclean.leader.election.enable" => "false",
+        "retention.ms" => "604800000",
+        "retention.bytes" => "-1",
+        "segment.bytes" => "1073741824",
+        "segment.ms" => "604800000",
         _ => return None,
     })
 }
@@ -591,6 +595,48 @@ pub struct TopicConfig {
     /// `unclean.leader.election.enable` (false since 0.11, KIP-106): may the controller
     /// elect a replica outside the ISR when no in-sync one is left?
     pub unclean_leader_election: bool,
+    /// How the log is cut into segments and when old ones are deleted.
+    pub log: LogConfig,
+}
+
+/// The topic configs of a log's segments and retention (`LogConfig`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogConfig {
+    /// `segment.bytes`: a segment is rolled before a batch would take it past this.
+    pub segment_bytes: u64,
+    /// `segment.ms`: a segment is rolled once a batch's timestamp is this far past its
+    /// first batch's.
+    pub segment_ms: u64,
+    /// `retention.ms`: a segment whose newest record is older than this is deleted (-1:
+    /// never).
+    pub retention_ms: i64,
+    /// `retention.bytes`: the oldest segments are deleted while the log is bigger than
+    /// this by at least their size (-1: no limit).
+    pub retention_bytes: i64,
+}
+
+/// Seven days, the default of `retention.ms` and `segment.ms`.
+const SEVEN_DAYS_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            segment_bytes: 1 << 30,
+            segment_ms: SEVEN_DAYS_MS as u64,
+            retention_ms: SEVEN_DAYS_MS,
+            retention_bytes: -1,
+        }
+    }
+}
+
+/// The least `segment.bytes` accepted: `LegacyRecord.RECORD_OVERHEAD_V0` (14 bytes) until
+/// 4.0 raised it to 1 MiB (KIP-1030).
+pub fn min_segment_bytes(version: KafkaVersion) -> i64 {
+    if version.at_least(4, 0) {
+        1 << 20
+    } else {
+        14
+    }
 }
 
 /// `TopicConfig.DEFAULT_MAX_MESSAGE_BYTES`: 1 MiB plus the 12-byte log overhead.
@@ -602,12 +648,16 @@ impl Default for TopicConfig {
             min_insync_replicas: 1,
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             unclean_leader_election: false,
+            log: LogConfig::default(),
         }
     }
 }
 
 impl TopicConfig {
-    pub fn parse(props: &BTreeMap<String, String>) -> Result<Self, Vec<ConfigError>> {
+    pub fn parse(
+        props: &BTreeMap<String, String>,
+        version: KafkaVersion,
+    ) -> Result<Self, Vec<ConfigError>> {
         let mut errors = Vec::new();
         let mut config = TopicConfig::default();
         for (key, raw) in props {
@@ -624,10 +674,80 @@ impl TopicConfig {
                     Ok(b) => config.unclean_leader_election = b,
                     Err(e) => errors.push(e),
                 },
+                "segment.bytes" => {
+                    match parse_int(key, raw, min_segment_bytes(version), i32::MAX as i64) {
+                        Ok(n) => config.log.segment_bytes = n as u64,
+                        Err(e) => errors.push(e),
+                    }
+                }
+                "segment.ms" => match parse_int(key, raw, 1, i64::MAX) {
+                    Ok(n) => config.log.segment_ms = n as u64,
+                    Err(e) => errors.push(e),
+                },
+                "retention.ms" => match parse_int(key, raw, -1, i64::MAX) {
+                    Ok(n) => config.log.retention_ms = n,
+                    Err(e) => errors.push(e),
+                },
+                // No lower bound in Kafka: any negative value is no limit.
+                "retention.bytes" => match parse_int(key, raw, i64::MIN, i64::MAX) {
+                    Ok(n) => config.log.retention_bytes = n,
+                    Err(e) => errors.push(e),
+                },
                 _ => errors.push(ConfigError {
                     key: Some(key.clone()),
                     message: format!(
                         "{key} is not a topic config this version of Kafka Lab models"
+                    ),
+                }),
+            }
+        }
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The broker configs the simulation models (`server.properties`, the same on every
+/// broker).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BrokerConfig {
+    /// `log.retention.check.interval.ms`: how often the `kafka-log-retention` task deletes
+    /// the segments retention lets go (first 30 s after start-up).
+    pub retention_check_interval_ms: u64,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            retention_check_interval_ms: 300_000,
+        }
+    }
+}
+
+/// A broker config's default (`KafkaConfig`; the same in every version the app models).
+pub fn broker_default(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "log.retention.check.interval.ms" => "300000",
+        _ => return None,
+    })
+}
+
+impl BrokerConfig {
+    pub fn parse(props: &BTreeMap<String, String>) -> Result<Self, Vec<ConfigError>> {
+        let mut errors = Vec::new();
+        let mut config = BrokerConfig::default();
+        for (key, raw) in props {
+            match key.as_str() {
+                "log.retention.check.interval.ms" => match parse_int(key, raw, 1, i64::MAX) {
+                    Ok(n) => config.retention_check_interval_ms = n as u64,
+                    Err(e) => errors.push(e),
+                },
+                _ => errors.push(ConfigError {
+                    key: Some(key.clone()),
+                    message: format!(
+                        "{key} is not a broker config this version of Kafka Lab models"
                     ),
                 }),
             }
