@@ -5,6 +5,7 @@
 use crate::chunked::Chunked;
 use crate::metadata::TopicPartition;
 use crate::metrics::LedgerCounts;
+use crate::net::TransactionResult;
 use crate::producer::{KafkaProducer, Outcome};
 use crate::sim::Simulation;
 use serde::Serialize;
@@ -44,13 +45,15 @@ pub struct Ledger {
     pub aborted: u64,
 }
 
-/// Per producer, per send index, the record's copies in the partitions' logs.
+/// Per producer, per send index from the first kept (`sends.start()`), the record's
+/// copies in the partitions' logs.
 pub fn fates(sim: &Simulation) -> Vec<Vec<RecordFate>> {
     let mut fates: Vec<Vec<RecordFate>> = sim
         .producers()
         .iter()
-        .map(|p| vec![RecordFate::default(); p.sends.len()])
+        .map(|p| vec![RecordFate::default(); p.sends.len() - p.sends.start()])
         .collect();
+    let starts: Vec<usize> = sim.producers().iter().map(|p| p.sends.start()).collect();
     // The partition's log is the one its current leader (as the controller has it) holds;
     // followers hold copies of it, and a deposed or isolated leader's tail is not in it.
     // Its whole log counts: a record past the high watermark there is not lost — a leader
@@ -69,7 +72,13 @@ pub fn fates(sim: &Simulation) -> Vec<Vec<RecordFate>> {
                 .filter(|r| r.control.is_none())
             {
                 let (producer, index) = (r.origin.0 as usize, r.origin.1);
-                let fate = &mut fates[producer][index as usize];
+                // A record let go (`Simulation::bound_history`) is settled.
+                let Some(fate) = (index as usize)
+                    .checked_sub(starts[producer])
+                    .and_then(|i| fates[producer].get_mut(i))
+                else {
+                    continue;
+                };
                 fate.copies += 1;
                 if r.transactional && partition.producer_state.is_aborted(r.producer_id, r.offset) {
                     fate.aborted_copies += 1;
@@ -86,6 +95,15 @@ pub fn fates(sim: &Simulation) -> Vec<Vec<RecordFate>> {
 }
 
 impl Ledger {
+    /// The ledger as the run keeps it (`LedgerTracker`): reads only what the logs gained
+    /// since the last metrics window.
+    pub fn tracked(sim: &Simulation) -> Ledger {
+        let mut tracker = sim.sampler().tracker().clone();
+        tracker.update(sim);
+        tracker.ledger(sim.producers())
+    }
+
+    /// The ledger counted afresh from every committed log and every send.
     pub fn of(sim: &Simulation) -> Ledger {
         let fates = fates(sim);
         let mut ledger = Ledger::default();
@@ -148,95 +166,180 @@ struct Scan {
     last: Option<(u32, u64)>,
     /// Per producer, the highest send index seen in this log so far.
     newest: BTreeMap<u16, u32>,
-    /// The data records read, and those of them out of send order, by offset, from the
-    /// log start on (below it retention deleted them: they stay counted).
-    copies: Chunked<(u64, (u16, u32))>,
-    out_of_order: Chunked<(u64, (u16, u32))>,
+    /// The data records read, those of them out of send order, and those in aborted
+    /// transactions, by offset, from the log start on (below it retention deleted them:
+    /// they stay counted).
+    copies: Chunked<(u64, Key)>,
+    out_of_order: Chunked<(u64, Key)>,
+    aborted: Chunked<(u64, Key)>,
+    /// Per producer id, its transactional records read since its last marker here.
+    open: BTreeMap<i64, Vec<(u64, Key)>>,
 }
 
-/// The ledger's lost, duplicated and reordered counts, kept up to date as the run goes
-/// (the charts read them every window): `Ledger::of` reads every committed log each time,
-/// this reads only the records appended since it last looked, and a partition's whole
-/// log only when another replica's log became the committed one or the log was cut back.
+/// (producer, send index).
+type Key = (u16, u32);
+
+/// One record's standing: its copies in the committed logs, how many of them are out of
+/// send order or in aborted transactions, how many retention deleted, how its `send()`
+/// ended, and where its partition's committed log ended then.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    copies: u32,
+    out_of_order: u32,
+    aborted: u32,
+    deleted: u32,
+    outcome: Outcome,
+    /// `None` until it completed; then `Some(None)` if it reached no partition.
+    settle: Option<Option<(TopicPartition, u64)>>,
+}
+
+impl Default for Slot {
+    fn default() -> Self {
+        Slot {
+            copies: 0,
+            out_of_order: 0,
+            aborted: 0,
+            deleted: 0,
+            outcome: Outcome::Pending,
+            settle: None,
+        }
+    }
+}
+
+/// What one record adds to the ledger's counts (`Ledger::of`'s rules).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Counts {
+    acked: u64,
+    failed: u64,
+    lost: u64,
+    expired: u64,
+    duplicated: u64,
+    reordered: u64,
+    failed_but_written: u64,
+    aborted: u64,
+}
+
+impl Counts {
+    fn of(s: &Slot) -> Counts {
+        let acked = s.outcome == Outcome::Acked;
+        let failed = s.outcome == Outcome::Failed;
+        Counts {
+            acked: acked as u64,
+            failed: failed as u64,
+            lost: (acked && s.copies == 0 && s.deleted == 0) as u64,
+            expired: (acked && s.copies == 0 && s.deleted > 0) as u64,
+            duplicated: s.copies.saturating_sub(1) as u64,
+            reordered: (s.out_of_order > 0) as u64,
+            failed_but_written: (failed && s.copies > 0) as u64,
+            aborted: (s.copies > 0 && s.aborted == s.copies) as u64,
+        }
+    }
+
+    fn add(&mut self, o: Counts, sign: i64) {
+        let f = |a: &mut u64, b: u64| *a = a.wrapping_add_signed(b as i64 * sign);
+        f(&mut self.acked, o.acked);
+        f(&mut self.failed, o.failed);
+        f(&mut self.lost, o.lost);
+        f(&mut self.expired, o.expired);
+        f(&mut self.duplicated, o.duplicated);
+        f(&mut self.reordered, o.reordered);
+        f(&mut self.failed_but_written, o.failed_but_written);
+        f(&mut self.aborted, o.aborted);
+    }
+}
+
+/// The ledger kept up to date as the run goes, for the charts (every window) and the
+/// app (every seek), by `Ledger::of`'s rules: `Ledger::of` reads every committed log each
+/// time, this reads only the records appended since it last looked, and a partition's
+/// whole log only when another replica's log became the committed one or the log was cut
+/// back. A record whose fate can no longer change — its send completed and its
+/// partition's log now starts past where it ended then — can be let go
+/// (`forget_settled`): its counts stay.
 #[derive(Clone, Debug, Default)]
 pub struct LedgerTracker {
-    /// Per producer, per send index: copies in the committed logs, copies out of order,
-    /// and whether the record was acknowledged.
-    copies: Vec<Chunked<u32>>,
-    out_of_order: Vec<Chunked<u32>>,
-    acked: Vec<Chunked<bool>>,
+    /// Per producer, per send index (from the first not let go).
+    slots: Vec<Chunked<Slot>>,
     scans: BTreeMap<TopicPartition, Scan>,
-    counts: LedgerCounts,
-}
-
-fn slot<T: Default + Clone>(v: &mut Vec<Chunked<T>>, (p, i): (u16, u32)) -> &mut T {
-    let (p, i) = (p as usize, i as usize);
-    if v.len() <= p {
-        v.resize(p + 1, Chunked::new());
-    }
-    while v[p].len() <= i {
-        v[p].push(T::default());
-    }
-    &mut v[p][i]
+    counts: Counts,
 }
 
 impl LedgerTracker {
     pub fn counts(&self) -> LedgerCounts {
-        self.counts
-    }
-
-    /// A record's `send()` completed.
-    pub fn completed(&mut self, producers: &[KafkaProducer], key: (u16, u32)) {
-        let acked = producers[key.0 as usize].sends[key.1 as usize].outcome == Outcome::Acked;
-        if acked
-            && !std::mem::replace(slot(&mut self.acked, key), true)
-            && *slot(&mut self.copies, key) == 0
-        {
-            self.counts.lost += 1;
+        LedgerCounts {
+            lost: self.counts.lost,
+            duplicated: self.counts.duplicated,
+            reordered: self.counts.reordered,
         }
     }
 
-    fn add_copy(&mut self, key: (u16, u32), delta: i32) {
-        let acked = *slot(&mut self.acked, key);
-        let copies = slot(&mut self.copies, key);
-        let before = *copies;
-        *copies = before.saturating_add_signed(delta);
-        let after = *copies;
-        let c = &mut self.counts;
-        c.duplicated =
-            c.duplicated + after.saturating_sub(1) as u64 - before.saturating_sub(1) as u64;
-        if acked && (before == 0) != (after == 0) {
-            if after == 0 {
-                c.lost += 1;
-            } else {
-                c.lost -= 1;
-            }
+    /// The whole ledger: `records` and `pending` from the producers' sends.
+    pub fn ledger(&self, producers: &[KafkaProducer]) -> Ledger {
+        let c = self.counts;
+        let records: u64 = producers.iter().map(|p| p.sends.len() as u64).sum();
+        Ledger {
+            records,
+            acked: c.acked,
+            failed: c.failed,
+            pending: records - c.acked - c.failed,
+            lost: c.lost,
+            expired: c.expired,
+            duplicated: c.duplicated,
+            reordered: c.reordered,
+            failed_but_written: c.failed_but_written,
+            aborted: c.aborted,
         }
     }
 
-    fn add_out_of_order(&mut self, key: (u16, u32), delta: i32) {
-        let n = slot(&mut self.out_of_order, key);
-        let before = *n;
-        *n = before.saturating_add_signed(delta);
-        if (before == 0) != (*n == 0) {
-            if *n == 0 {
-                self.counts.reordered -= 1;
-            } else {
-                self.counts.reordered += 1;
-            }
+    /// Changes a record's slot, keeping the counts; one let go is left alone.
+    fn change(&mut self, (p, i): Key, f: impl FnOnce(&mut Slot)) {
+        let (p, i) = (p as usize, i as usize);
+        if self.slots.len() <= p {
+            self.slots.resize(p + 1, Chunked::new());
         }
+        let slots = &mut self.slots[p];
+        if i < slots.start() {
+            return;
+        }
+        while slots.len() <= i {
+            slots.push(Slot::default());
+        }
+        let slot = &mut slots[i];
+        let before = Counts::of(slot);
+        f(slot);
+        let after = Counts::of(slot);
+        self.counts.add(before, -1);
+        self.counts.add(after, 1);
     }
 
-    /// Takes back what a scan of a log that is no longer the committed one counted from
-    /// offset `from` (the new log's start: retention deleted what is below it there).
+    /// A record's `send()` completed, when its partition's committed log ended at
+    /// `settle` (none if it reached no partition).
+    pub fn completed(
+        &mut self,
+        producers: &[KafkaProducer],
+        key: Key,
+        settle: Option<(TopicPartition, u64)>,
+    ) {
+        let outcome = producers[key.0 as usize].sends[key.1 as usize].outcome;
+        self.change(key, |s| {
+            s.outcome = outcome;
+            s.settle = Some(settle);
+        });
+    }
+
+    /// Takes back what a scan of a log that is no longer the committed one counted; its
+    /// copies below `from` (the new log's start) retention deleted there.
     fn forget(&mut self, scan: Scan, from: u64) {
-        let i = scan.copies.partition_point(|(o, _)| *o < from);
-        for &(_, key) in scan.copies.iter_from(i) {
-            self.add_copy(key, -1);
+        for &(offset, key) in &scan.copies {
+            self.change(key, |s| {
+                s.copies -= 1;
+                s.deleted += (offset < from) as u32;
+            });
         }
-        let i = scan.out_of_order.partition_point(|(o, _)| *o < from);
-        for &(_, key) in scan.out_of_order.iter_from(i) {
-            self.add_out_of_order(key, -1);
+        for &(_, key) in &scan.out_of_order {
+            self.change(key, |s| s.out_of_order -= 1);
+        }
+        for &(_, key) in &scan.aborted {
+            self.change(key, |s| s.aborted -= 1);
         }
     }
 
@@ -272,28 +375,94 @@ impl LedgerTracker {
                 };
             }
             for r in records.iter_from(scan.len) {
-                if r.control.is_some() {
+                if let Some(result) = r.control {
+                    // A marker ends the producer's transaction here.
+                    let ended = scan.open.remove(&r.producer_id).unwrap_or_default();
+                    if result == TransactionResult::Abort {
+                        for (offset, key) in ended {
+                            self.change(key, |s| s.aborted += 1);
+                            scan.aborted.push((offset, key));
+                        }
+                    }
                     continue;
                 }
                 let key = r.origin;
-                self.add_copy(key, 1);
+                self.change(key, |s| s.copies += 1);
                 scan.copies.push((r.offset, key));
                 let newest = scan.newest.entry(key.0).or_insert(key.1);
                 if key.1 < *newest {
-                    self.add_out_of_order(key, 1);
+                    self.change(key, |s| s.out_of_order += 1);
                     scan.out_of_order.push((r.offset, key));
                 }
                 *newest = (*newest).max(key.1);
+                if r.transactional && r.producer_id >= 0 {
+                    scan.open
+                        .entry(r.producer_id)
+                        .or_default()
+                        .push((r.offset, key));
+                }
             }
-            // What retention deleted stays counted, and need not be kept.
+            // What retention deleted is no longer in the log.
             let start = records.start() as u64;
-            let i = scan.copies.partition_point(|(o, _)| *o < start);
-            scan.copies.forget_before(i);
-            let i = scan.out_of_order.partition_point(|(o, _)| *o < start);
-            scan.out_of_order.forget_before(i);
+            let below = |c: &Chunked<(u64, Key)>| c.partition_point(|(o, _)| *o < start);
+            let (a, b) = (scan.copies.start(), below(&scan.copies));
+            for &(_, key) in scan.copies.range(a, b) {
+                self.change(key, |s| {
+                    s.copies -= 1;
+                    s.deleted += 1;
+                });
+            }
+            scan.copies.forget_before(b);
+            let (a, b) = (scan.out_of_order.start(), below(&scan.out_of_order));
+            for &(_, key) in scan.out_of_order.range(a, b) {
+                self.change(key, |s| s.out_of_order -= 1);
+            }
+            scan.out_of_order.forget_before(b);
+            let (a, b) = (scan.aborted.start(), below(&scan.aborted));
+            for &(_, key) in scan.aborted.range(a, b) {
+                self.change(key, |s| s.aborted -= 1);
+            }
+            scan.aborted.forget_before(b);
             scan.len = records.len();
             scan.last = records.last().map(|r| (r.leader_epoch, r.append_ms));
             self.scans.insert(*tp, scan);
         }
+    }
+
+    /// Lets go of each producer's oldest records whose fate is settled: completed, and
+    /// their partition's committed log starting past where it ended when they completed
+    /// (retention deleted every copy they could have). Returns, per producer, the first
+    /// send index kept.
+    pub fn forget_settled(&mut self, sim: &Simulation) -> Vec<usize> {
+        let starts: BTreeMap<TopicPartition, u64> = sim
+            .controller()
+            .partitions
+            .keys()
+            .filter_map(|tp| Some((*tp, sim.committed_replica(*tp)?.log.log_start_offset())))
+            .collect();
+        let producers = sim.producers();
+        if self.slots.len() < producers.len() {
+            self.slots.resize(producers.len(), Chunked::new());
+        }
+        self.slots
+            .iter_mut()
+            .zip(producers)
+            .map(|(slots, p)| {
+                let mut i = slots.start().max(p.sends.start());
+                while let Some(slot) = slots.get(i) {
+                    let settled = match slot.settle {
+                        None => false,
+                        Some(None) => true,
+                        Some(Some((tp, end))) => starts.get(&tp).is_some_and(|&s| s > end),
+                    };
+                    if !settled || p.sends[i].outcome == Outcome::Pending {
+                        break;
+                    }
+                    i += 1;
+                }
+                slots.forget_before(i);
+                i
+            })
+            .collect()
     }
 }

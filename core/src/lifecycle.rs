@@ -814,7 +814,7 @@ pub fn record_lifecycle(sim: &Simulation, producer: u16, index: u32) -> Lifecycl
     let known = sim
         .producers()
         .get(producer as usize)
-        .is_some_and(|p| (index as usize) < p.sends.len());
+        .is_some_and(|p| p.sends.get(index as usize).is_some());
     if !known {
         return Lifecycle::default();
     }

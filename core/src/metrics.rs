@@ -196,9 +196,26 @@ impl Sampler {
         self.tracker.update(sim);
     }
 
-    /// A record's `send()` completed: the ledger learns whether it was acknowledged.
-    pub(crate) fn completed(&mut self, producers: &[KafkaProducer], key: (u16, u32)) {
-        self.tracker.completed(producers, key);
+    /// A record's `send()` completed: the ledger learns whether it was acknowledged, and
+    /// where its partition's committed log ended (`settle`).
+    pub(crate) fn completed(
+        &mut self,
+        producers: &[KafkaProducer],
+        key: (u16, u32),
+        settle: Option<(TopicPartition, u64)>,
+    ) {
+        self.tracker.completed(producers, key, settle);
+    }
+
+    /// The ledger's tracker, as of its last read of the logs.
+    pub fn tracker(&self) -> &LedgerTracker {
+        &self.tracker
+    }
+
+    /// Lets go of the records whose fate is settled (`LedgerTracker::forget_settled`).
+    pub(crate) fn forget_settled(&mut self, sim: &Simulation) -> Vec<usize> {
+        self.tracker.update(sim);
+        self.tracker.forget_settled(sim)
     }
 
     /// Reads the gauges as the open window closes: every event before its end is in,

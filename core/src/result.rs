@@ -234,8 +234,9 @@ impl RunResult {
         let mut producers = BTreeMap::new();
         let fates = ledger::fates(sim);
         for producer in sim.producers() {
-            for (i, s) in producer.sends.iter().enumerate() {
-                let fate = fates[producer.id as usize][i];
+            let start = producer.sends.start();
+            for (i, s) in (start..).zip(producer.sends.iter()) {
+                let fate = fates[producer.id as usize][i - start];
                 sends.push(SendResult {
                     producer: producer.name.clone(),
                     index: i as u32,

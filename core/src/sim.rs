@@ -130,6 +130,8 @@ pub struct Simulation {
     trace: Chunked<(u64, TraceEvent)>,
     /// How many of the latest events `trace` keeps (`None`: not recording).
     tracing: Option<usize>,
+    /// `Some(n)`: the run lets go of what it no longer needs (`bound_history`).
+    consumed_kept: Option<usize>,
     wake_at: Vec<Option<u64>>,
     plans: BTreeMap<u32, SendPlan>,
     /// `mode: sync` sends waiting on a record's result: (producer, index) → (action, next i).
@@ -668,6 +670,7 @@ impl Simulation {
             recent: VecDeque::new(),
             trace: Chunked::new(),
             tracing: None,
+            consumed_kept: None,
             plans,
             sync_waits: BTreeMap::new(),
             blocked_sends: BTreeMap::new(),
@@ -800,6 +803,16 @@ impl Simulation {
         self.tracing = Some(keep);
     }
 
+    /// Keeps a long run's own history bounded (the app's choice; the CLI and the tests
+    /// keep everything): each consumer keeps its latest `consumed_kept` records, and a
+    /// producer lets go of its oldest records once their fate is settled — completed, and
+    /// deleted by retention from their partition's log (`LedgerTracker::forget_settled`;
+    /// the ledger's counts stay). With the logs bounded by retention, memory is then
+    /// bounded however long the run plays.
+    pub fn bound_history(&mut self, consumed_kept: usize) {
+        self.consumed_kept = Some(consumed_kept);
+    }
+
     /// The events kept since `record_trace` was called, in order; `trace().start()` is
     /// how many older ones were let go.
     pub fn trace(&self) -> &Chunked<(u64, TraceEvent)> {
@@ -831,11 +844,30 @@ impl Simulation {
         }
     }
 
+    /// Lets go of the records whose fate is settled (`bound_history`).
+    fn forget_settled(&mut self) {
+        let mut sampler = std::mem::take(&mut self.sampler);
+        let kept = sampler.forget_settled(self);
+        self.sampler = sampler;
+        for (p, start) in self.producers.iter_mut().zip(kept) {
+            p.sends.forget_before(start);
+        }
+    }
+
     /// Closes every metrics window that ends at or before `t`, reading the gauges as the
     /// events before its end left them.
     fn close_windows(&mut self, t: u64) {
         if self.sampler.next_close() > t {
             return;
+        }
+        if let Some(kept) = self.consumed_kept {
+            // In bulk: forgetting moves the chunk list.
+            for c in &mut self.consumers {
+                let held = c.records.len() - c.records.start();
+                if held > kept.saturating_add(kept / 8) {
+                    c.records.forget_before(c.records.len() - kept);
+                }
+            }
         }
         let mut sampler = std::mem::take(&mut self.sampler);
         while sampler.next_close() <= t {
@@ -912,7 +944,11 @@ impl Simulation {
                             sampler.read_logs(self);
                             self.sampler = sampler;
                         }
+                        let retention = self.brokers[b].retention_due(at);
                         self.brokers[b].on_timer(at, &mut out);
+                        if retention && self.consumed_kept.is_some() {
+                            self.forget_settled();
+                        }
                     }
                 }
             }
@@ -1184,8 +1220,9 @@ impl Simulation {
         // A transactional application must call initTransactions() (fencing its previous
         // instance) and begin a transaction before it can send again: nothing is re-sent.
         let transactional = self.producers[p].config.transactional_id.is_some();
-        let pending: Vec<u32> = (0..self.producers[p].sends.len() as u32)
-            .filter(|&i| self.producers[p].sends[i as usize].outcome == Outcome::Pending)
+        let sends = &self.producers[p].sends;
+        let pending: Vec<u32> = (sends.start() as u32..sends.len() as u32)
+            .filter(|&i| sends[i as usize].outcome == Outcome::Pending)
             .filter(|_| !transactional)
             .collect();
         out.events.push(TraceEvent::ProducerRestarted {
@@ -1620,7 +1657,15 @@ impl Simulation {
             }
         }
         for key in out.completed {
-            self.sampler.completed(&self.producers, key);
+            let s = &self.producers[key.0 as usize].sends[key.1 as usize];
+            let settle = s.partition.and_then(|partition| {
+                let tp = TopicPartition {
+                    topic: s.topic,
+                    partition,
+                };
+                Some((tp, self.committed_replica(tp)?.log.log_end_offset()))
+            });
+            self.sampler.completed(&self.producers, key, settle);
             if let Some((action, i)) = self.sync_waits.remove(&key) {
                 let Action::Send(send) = &self.scenario.actions[action as usize] else {
                     unreachable!("only send actions wait");

@@ -334,6 +334,9 @@ fn reduced_motion_query() -> Option<web_sys::MediaQueryList> {
         .flatten()
 }
 
+/// Records each consumer keeps for the stage and the inspector (a few MB).
+const CONSUMED_KEPT: usize = 1 << 16;
+
 fn build(workload: &Workload) -> Result<Simulation, SettingError> {
     let mut sim = Simulation::new(&workload.scenario()).map_err(|errors| {
         SettingError::Kafka(
@@ -346,6 +349,8 @@ fn build(workload: &Workload) -> Result<Simulation, SettingError> {
     })?;
     // For the lifecycle inspector.
     sim.record_recent_trace(crate::lifecycle::TRACE_KEPT);
+    // A class may leave a run playing for an hour: memory stays bounded (with retention).
+    sim.bound_history(CONSUMED_KEPT);
     Ok(sim)
 }
 
@@ -1322,7 +1327,7 @@ impl Component for App {
             }
         };
         let charts = Rc::new(ChartData::of(&sim));
-        let ledger = Ledger::of(&sim);
+        let ledger = Ledger::tracked(&sim);
         let lang = view.as_ref().map_or_else(Lang::load, |v| v.lang);
         let lesson = view
             .as_ref()
@@ -1417,10 +1422,10 @@ impl Component for App {
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
-        // The ledger reads every committed log: while playing, once per LEDGER_EVERY_MS of
-        // wall time (longer once the logs make it slow: at most a 20th of the time), not
-        // on every frame; after anything else, at once. Only the HTML shows it, so only
-        // for a re-render.
+        // The ledger reads what the committed logs gained since the last metrics window:
+        // while playing, once per LEDGER_EVERY_MS of wall time (longer if that is slow: at
+        // most a 20th of the time), not on every frame; after anything else, at once. Only
+        // the HTML shows it, so only for a re-render.
         let frame = match msg {
             Msg::Frame(ts) | Msg::Html(ts) => Some(ts),
             _ => None,
@@ -1472,7 +1477,7 @@ impl Component for App {
         // A frame that stops the run (its end, a lesson step) shows it current.
         if changed && (!self.playing || frame.is_none_or(|ts| ts - self.ledger_at >= every)) {
             let started = wall_ms();
-            self.ledger = Ledger::of(&self.sim);
+            self.ledger = Ledger::tracked(&self.sim);
             self.ledger_cost = wall_ms() - started;
             self.ledger_at = frame.unwrap_or(self.ledger_at);
         }

@@ -61,10 +61,15 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
             batch,
             new_batch,
         } => {
-            let key = sim.producers()[*producer as usize].sends[*index as usize]
-                .data
-                .key_text()
-                .map_or("null".to_string(), |k| format!("\"{k}\""));
+            // A record long settled may have been let go (`Simulation::bound_history`).
+            let key = sim.producers()[*producer as usize]
+                .sends
+                .get(*index as usize)
+                .map_or("…".to_string(), |s| {
+                    s.data
+                        .key_text()
+                        .map_or("null".to_string(), |k| format!("\"{k}\""))
+                });
             let (p, tp) = (name(*producer), cluster.display(*tp));
             match (lang, new_batch) {
                 (Lang::En, true) => format!("{p} send #{index} key={key} → {tp} opens batch {batch}"),
