@@ -7,7 +7,7 @@
 
 use kafka_lab::broker::log::Retention;
 use kafka_lab::broker::partition::{LeaderAppend, Partition};
-use kafka_lab::config::{LogConfig, TopicConfig};
+use kafka_lab::config::{BrokerConfig, LogConfig, TopicConfig};
 use kafka_lab::controller::PartitionRegistration;
 use kafka_lab::errors::Errors;
 use kafka_lab::ledger::Ledger;
@@ -342,6 +342,31 @@ fn segment_bytes_is_checked_against_the_version_s_minimum() {
     assert!(TopicConfig::parse(&props("1048576"), v40).is_ok());
     let e = TopicConfig::parse(&props("x"), v40).unwrap_err();
     assert_eq!(e[0].key.as_deref(), Some("segment.bytes"));
+}
+
+#[test]
+fn broker_configs_are_checked_per_version() {
+    let props = |k: &str, v: &str| BTreeMap::from([(k.to_string(), v.to_string())]);
+    let v37 = KafkaVersion::parse("3.7").unwrap();
+    let v38 = KafkaVersion::parse("3.8").unwrap();
+    let c = BrokerConfig::parse(&props("log.retention.check.interval.ms", "1000"), v37).unwrap();
+    assert_eq!(c.retention_check_interval_ms, 1000);
+    let e = BrokerConfig::parse(&props("log.retention.check.interval.ms", "0"), v37).unwrap_err();
+    assert!(e[0].message.contains("Value must be at least 1"), "{e:?}");
+    // An internal config from 3.8 on.
+    let c = BrokerConfig::parse(&props("log.initial.task.delay.ms", "0"), v38).unwrap();
+    assert_eq!(c.initial_task_delay_ms, 0);
+    let e = BrokerConfig::parse(&props("log.initial.task.delay.ms", "0"), v37).unwrap_err();
+    assert!(e[0].message.contains("only from Kafka 3.8"), "{e:?}");
+    // In a scenario: the field's path.
+    let json = r#"{"brokers":1,"topics":[],"until_ms":1,"broker_config":{"log.retention.check.interval.ms":"soon"}}"#;
+    let Err(errors) = Simulation::new(&Scenario::from_json(json).unwrap()) else {
+        panic!("a broker config that is not a number is refused");
+    };
+    assert_eq!(
+        errors[0].path,
+        "broker_config.log.retention.check.interval.ms"
+    );
 }
 
 /// A 3.9 cluster of 3 brokers, one partition on all three, a 100-byte record a

@@ -2,13 +2,15 @@
 //! 10,000 records/s, bounded). Not a criterion bench: it plays one scenario and prints the
 //! process's resident memory (Linux `/proc/self/status`) every `EVERY_S` virtual seconds.
 //!
-//!   cargo bench -p kafka-lab-core --bench memory                 (an hour: ~15 min)
-//!   SECONDS=300 EVERY_S=30 cargo bench -p kafka-lab-core --bench memory
+//!   cargo bench -p kafka-lab-core --bench memory                 (an hour of virtual time)
+//!   RUN_S=300 EVERY_S=30 cargo bench -p kafka-lab-core --bench memory
 //!
 //! The scenario: the throughput bench's (3 brokers, RF 3, 12 partitions, acks=all,
 //! linger.ms=5, 100-byte values), 10 senders of a record a millisecond each, one consumer,
-//! with Kafka's retention keeping about a minute of log (`segment.ms` 10 s, `retention.ms`
-//! 60 s, `log.retention.check.interval.ms` 10 s); the trace kept as the app keeps it.
+//! with Kafka's retention keeping about RETENTION_S seconds of log (`retention.ms`, default
+//! 10 s; `segment.ms` a fifth of it; `log.retention.check.interval.ms` and, so that the
+//! first check is not 30 s in, `log.initial.task.delay.ms` half of it); the trace and the
+//! run's own history kept as the app keeps them.
 
 use kafka_lab::{Scenario, Simulation};
 
@@ -35,7 +37,8 @@ fn resident_mb() -> (f64, f64) {
 
 fn main() {
     // `cargo bench` passes `--bench`; nothing to parse.
-    let seconds = env("SECONDS", 3_600);
+    let seconds = env("RUN_S", 3_600);
+    let retention_ms = env("RETENTION_S", 10) * 1_000;
     let every = env("EVERY_S", 300).max(1);
     let ms = seconds * 1_000;
     let sends: Vec<String> = (0..10)
@@ -48,24 +51,42 @@ fn main() {
     let json = format!(
         r#"{{"seed":1,"kafka_version":"4.0","brokers":3,
             "topics":[{{"name":"t","partitions":12,"replication_factor":3,
-                        "config":{{"segment.ms":"10000","retention.ms":"60000"}}}}],
-            "broker_config":{{"log.retention.check.interval.ms":"10000"}},
+                        "config":{{"segment.ms":"{segment_ms}","retention.ms":"{retention_ms}"}}}}],
+            "broker_config":{{"log.retention.check.interval.ms":"{check_ms}",
+                              "log.initial.task.delay.ms":"{check_ms}"}},
             "producers":[{{"name":"p","config":{{"acks":"all","linger.ms":"5"}}}}],
             "consumers":[{{"name":"c","topics":["t"]}}],
             "actions":[{}],"until_ms":{ms}}}"#,
-        sends.join(",")
+        sends.join(","),
+        segment_ms = retention_ms / 5,
+        check_ms = retention_ms / 2,
     );
     let scenario = Scenario::from_json(&json).expect("a valid scenario");
     let mut sim = Simulation::new(&scenario).expect("a valid scenario");
+    // As the app's `build` does.
     sim.record_recent_trace(1 << 18);
+    sim.bound_history(1 << 16);
     let start = std::time::Instant::now();
-    println!("virtual s | records sent | resident MB | peak MB | wall s");
+    println!(
+        "virtual s | records sent | sends kept | log records kept | resident MB | peak MB | wall s"
+    );
     for t in (every..=seconds).step_by(every as usize) {
         sim.run_until(t * 1_000);
         let sent: usize = sim.producers().iter().map(|p| p.sends.len()).sum();
+        let kept: usize = sim
+            .producers()
+            .iter()
+            .map(|p| p.sends.len() - p.sends.start())
+            .sum();
+        let logs: usize = sim
+            .brokers()
+            .iter()
+            .flat_map(|b| b.partitions.values())
+            .map(|p| p.log.records().len() - p.log.records().start())
+            .sum();
         let (now, peak) = resident_mb();
         println!(
-            "{t} | {sent} | {now:.0} | {peak:.0} | {:.0}",
+            "{t} | {sent} | {kept} | {logs} | {now:.0} | {peak:.0} | {:.0}",
             start.elapsed().as_secs_f64()
         );
     }

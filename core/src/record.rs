@@ -34,11 +34,11 @@ impl RecordData {
     }
 
     pub fn key_text(&self) -> Option<&str> {
-        self.key.as_ref().map(|k| &*k.text)
+        self.key.as_ref().map(Serialized::text)
     }
 
     pub fn value_text(&self) -> Option<&str> {
-        self.value.as_ref().map(|v| &*v.text)
+        self.value.as_ref().map(Serialized::text)
     }
 }
 

@@ -102,10 +102,7 @@ impl Serializer {
                 return Err(fail("Data should be null for a VoidSerializer."));
             }
         };
-        Ok(Some(Serialized {
-            bytes: Rc::from(bytes),
-            text: Rc::from(text),
-        }))
+        Ok(Some(Serialized::new(bytes, text)))
     }
 }
 
@@ -131,10 +128,36 @@ pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Serialized {
     pub bytes: Rc<[u8]>,
-    pub text: Rc<str>,
+    /// `None` when the text is the bytes (`StringSerializer`'s UTF-8): kept once.
+    text: Option<Rc<str>>,
 }
 
 impl Serialized {
+    pub fn new(bytes: Vec<u8>, text: &str) -> Self {
+        let text = (text.as_bytes() != bytes).then(|| Rc::from(text));
+        Serialized {
+            bytes: Rc::from(bytes),
+            text,
+        }
+    }
+
+    /// Bytes that are their own text (UTF-8).
+    pub fn utf8(bytes: Vec<u8>) -> Self {
+        debug_assert!(std::str::from_utf8(&bytes).is_ok());
+        Serialized {
+            bytes: Rc::from(bytes),
+            text: None,
+        }
+    }
+
+    /// The text the application wrote.
+    pub fn text(&self) -> &str {
+        match &self.text {
+            Some(t) => t,
+            None => std::str::from_utf8(&self.bytes).unwrap_or_default(),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.bytes.len()
     }

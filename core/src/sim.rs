@@ -211,13 +211,14 @@ impl Simulation {
                 format!("at most {MAX_UNTIL_MS} ms (24 h) of virtual time"),
             ));
         }
-        let broker_config = BrokerConfig::parse(&scenario.broker_config).unwrap_or_else(|es| {
-            for e in es {
-                let key = e.key.unwrap_or_default();
-                errors.push(err(format!("broker_config.{key}"), e.message));
-            }
-            BrokerConfig::default()
-        });
+        let broker_config =
+            BrokerConfig::parse(&scenario.broker_config, version).unwrap_or_else(|es| {
+                for e in es {
+                    let key = e.key.unwrap_or_default();
+                    errors.push(err(format!("broker_config.{key}"), e.message));
+                }
+                BrokerConfig::default()
+            });
         if let Some(net) = &scenario.network {
             if net.latency_ms > 10_000 {
                 errors.push(err("network.latency_ms", "at most 10000 ms"));
@@ -1792,7 +1793,7 @@ fn random_value(rng: &mut Rng, serializer: Serializer, n: u32) -> Serialized {
             }
         }
     }
-    let text: Rc<str> = match serializer {
+    match serializer {
         Serializer::ByteArray => {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             let hex: String = bytes
@@ -1804,13 +1805,9 @@ fn random_value(rng: &mut Rng, serializer: Serializer, n: u32) -> Serialized {
                     ]
                 })
                 .collect();
-            Rc::from(hex)
+            Serialized::new(bytes, &hex)
         }
         // The alphabet is ASCII: the bytes are the text.
-        _ => Rc::from(std::str::from_utf8(&bytes).unwrap_or_default()),
-    };
-    Serialized {
-        bytes: Rc::from(bytes),
-        text,
+        _ => Serialized::utf8(bytes),
     }
 }

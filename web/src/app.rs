@@ -385,7 +385,7 @@ fn hashed_keys(workload: &Workload, sim: &Simulation) -> Vec<Serialized> {
         Some(PartitionerClass::Custom) => {
             let rules = seed_custom_partitioner().rules;
             keys.into_iter()
-                .filter(|k| !rules.iter().any(|r| r.matches(&k.text)))
+                .filter(|k| !rules.iter().any(|r| r.matches(k.text())))
                 .collect()
         }
         Some(PartitionerClass::Default) | None => keys,
@@ -1884,7 +1884,7 @@ mod tests {
             let sim = Simulation::new(&w.scenario()).unwrap();
             hashed_keys(&w, &sim)
                 .iter()
-                .map(|k| k.text.to_string())
+                .map(|k| k.text().to_string())
                 .collect::<Vec<_>>()
         };
         assert_eq!(hashed("").len(), 6);

@@ -245,7 +245,7 @@ pub fn moved_keys(keys: &[Serialized], old: u32, new: u32) -> MovedKeys {
                 partition_for_key(&k.bytes, old),
                 partition_for_key(&k.bytes, new),
             );
-            (a != b).then(|| (k.text.to_string(), a, b))
+            (a != b).then(|| (k.text().to_string(), a, b))
         })
         .collect();
     MovedKeys {
@@ -310,7 +310,7 @@ mod tests {
                 partition_for_key(&k.bytes, 3),
                 partition_for_key(&k.bytes, 6),
             );
-            assert_eq!(m.moved.iter().any(|(t, _, _)| **t == *k.text), a != b);
+            assert_eq!(m.moved.iter().any(|(t, _, _)| **t == *k.text()), a != b);
         }
         assert!(moved_keys(&keys, 3, 3).moved.is_empty());
     }

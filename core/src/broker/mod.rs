@@ -157,9 +157,6 @@ pub const REPLICA_FETCH_MAX_BYTES: u64 = 1_048_576;
 pub const REPLICA_SOCKET_TIMEOUT_MS: u64 = 30_000;
 /// `replica.fetch.backoff.ms`: the pause after a failed fetch.
 pub const REPLICA_FETCH_BACKOFF_MS: u64 = 1_000;
-/// `log.initial.task.delay.ms`: the `kafka-log-retention` task first runs this long after
-/// the broker starts.
-pub const LOG_INITIAL_TASK_DELAY_MS: u64 = 30_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Broker {
@@ -232,7 +229,7 @@ impl Broker {
             id,
             version,
             config,
-            next_retention_check_ms: Some(LOG_INITIAL_TASK_DELAY_MS),
+            next_retention_check_ms: Some(config.initial_task_delay_ms),
             partitions,
             metadata: Rc::clone(cluster),
             online: true,
@@ -1265,7 +1262,7 @@ impl Broker {
 
     /// A new process starts: its tasks are scheduled from now.
     pub fn start_process(&mut self, now: u64) {
-        self.next_retention_check_ms = Some(now + LOG_INITIAL_TASK_DELAY_MS);
+        self.next_retention_check_ms = Some(now + self.config.initial_task_delay_ms);
     }
 
     /// When the `kafka-log-retention` task runs next (none while the process is down).

@@ -714,14 +714,18 @@ impl TopicConfig {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BrokerConfig {
     /// `log.retention.check.interval.ms`: how often the `kafka-log-retention` task deletes
-    /// the segments retention lets go (first 30 s after start-up).
+    /// the segments retention lets go.
     pub retention_check_interval_ms: u64,
+    /// `log.initial.task.delay.ms` (an internal config since 3.8, KAFKA-16552, for tests):
+    /// how long after start-up that task first runs.
+    pub initial_task_delay_ms: u64,
 }
 
 impl Default for BrokerConfig {
     fn default() -> Self {
         BrokerConfig {
             retention_check_interval_ms: 300_000,
+            initial_task_delay_ms: 30_000,
         }
     }
 }
@@ -730,12 +734,16 @@ impl Default for BrokerConfig {
 pub fn broker_default(key: &str) -> Option<&'static str> {
     Some(match key {
         "log.retention.check.interval.ms" => "300000",
+        "log.initial.task.delay.ms" => "30000",
         _ => return None,
     })
 }
 
 impl BrokerConfig {
-    pub fn parse(props: &BTreeMap<String, String>) -> Result<Self, Vec<ConfigError>> {
+    pub fn parse(
+        props: &BTreeMap<String, String>,
+        version: KafkaVersion,
+    ) -> Result<Self, Vec<ConfigError>> {
         let mut errors = Vec::new();
         let mut config = BrokerConfig::default();
         for (key, raw) in props {
@@ -744,6 +752,18 @@ impl BrokerConfig {
                     Ok(n) => config.retention_check_interval_ms = n as u64,
                     Err(e) => errors.push(e),
                 },
+                "log.initial.task.delay.ms" if version.at_least(3, 8) => {
+                    match parse_int(key, raw, 0, i64::MAX) {
+                        Ok(n) => config.initial_task_delay_ms = n as u64,
+                        Err(e) => errors.push(e),
+                    }
+                }
+                "log.initial.task.delay.ms" => errors.push(ConfigError {
+                    key: Some(key.clone()),
+                    message: format!(
+                        "{key} is a broker config only from Kafka 3.8 (KAFKA-16552), not in {version}"
+                    ),
+                }),
                 _ => errors.push(ConfigError {
                     key: Some(key.clone()),
                     message: format!(

@@ -227,7 +227,7 @@ impl KafkaProducer {
             return Ok(Some(p));
         }
         if let Some(partitioner) = &mut self.partitioner {
-            let key = data.key.as_ref().map(|k| (&*k.text, &k.bytes[..]));
+            let key = data.key.as_ref().map(|k| (k.text(), &k.bytes[..]));
             return partitioner
                 .partition(topic, key, rng, cluster)
                 .map(Some)
