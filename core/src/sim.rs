@@ -805,6 +805,32 @@ impl Simulation {
         self.tracing = Some(keep);
     }
 
+    /// (first kept, end) of every sequence the run accumulates — each producer's sends,
+    /// each replica's log, the trace, each consumer's records — in an order fixed for the
+    /// run: what a snapshot (a clone) holds, and, as the chunks are shared, what it still
+    /// shares with a later moment of the same run (the app's `Timeline` weighs its
+    /// snapshots by it).
+    pub fn history(&self) -> Vec<(usize, usize)> {
+        let mut out: Vec<(usize, usize)> = self
+            .producers
+            .iter()
+            .map(|p| (p.sends.start(), p.sends.len()))
+            .collect();
+        for b in &self.brokers {
+            for p in b.partitions.values() {
+                let r = p.log.records();
+                out.push((r.start(), r.len()));
+            }
+        }
+        out.push((self.trace.start(), self.trace.len()));
+        out.extend(
+            self.consumers
+                .iter()
+                .map(|c| (c.records.start(), c.records.len())),
+        );
+        out
+    }
+
     /// Keeps a long run's own history bounded (the app's choice; the CLI and the tests
     /// keep everything): each consumer keeps its latest `consumed_kept` records, and a
     /// producer lets go of its oldest records once their fate is settled — completed, and

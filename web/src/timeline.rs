@@ -1,7 +1,9 @@
 //! Snapshots of the run on screen, taken as it goes, so that a seek back or a step back
 //! replays from the nearest one instead of from t = 0 (issue 8: any moment of a 5-minute
 //! scenario within 100 ms). A simulation keeps what it accumulates in shared chunks, so a
-//! snapshot costs a few hundred KB whatever the moment.
+//! snapshot costs a few hundred KB whatever the moment — until the run lets history go
+//! (retention, the trace's window): what a snapshot holds that no later one does is then
+//! its own, and the snapshots are thinned to keep that bounded too.
 
 use kafka_lab::Simulation;
 
@@ -10,10 +12,16 @@ use kafka_lab::Simulation;
 const MAX_SNAPSHOTS: usize = 128;
 /// Events between snapshots at first: about 10 ms of replay in wasm.
 const FIRST_SPACING: u64 = 10_000;
+/// Records, log entries, trace events and consumed records the snapshots may hold that
+/// no later snapshot shares (roughly 150 bytes each with 100-byte values).
+const MAX_OWN_ITEMS: usize = 1_500_000;
 
 pub struct Timeline {
     /// Ascending by steps; the first is the run at t = 0.
     snapshots: Vec<Simulation>,
+    /// Each snapshot's `Simulation::history`.
+    held: Vec<Vec<(usize, usize)>>,
+    max_own_items: usize,
     spacing: u64,
     /// The run furthest ahead, going on to the end in idle time (`fill`), so that a seek
     /// forward to a moment not yet played also starts from a snapshot near it.
@@ -25,6 +33,8 @@ impl Timeline {
     pub fn new(start: &Simulation) -> Timeline {
         Timeline {
             snapshots: vec![start.clone()],
+            held: vec![start.history()],
+            max_own_items: MAX_OWN_ITEMS,
             spacing: FIRST_SPACING,
             scout: None,
             filled: false,
@@ -72,14 +82,37 @@ impl Timeline {
             return;
         }
         self.snapshots.push(sim.clone());
-        if self.snapshots.len() > MAX_SNAPSHOTS {
+        self.held.push(sim.history());
+        while self.snapshots.len() > 2
+            && (self.snapshots.len() > MAX_SNAPSHOTS || self.own_items() > self.max_own_items)
+        {
+            // Every other one goes (the first, t = 0, stays).
             let mut i = 0;
             self.snapshots.retain(|_| {
                 i += 1;
                 i % 2 == 1
             });
+            let mut i = 0;
+            self.held.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
             self.spacing *= 2;
         }
+    }
+
+    /// What the snapshots hold that no later one shares: of each sequence, the part of a
+    /// snapshot's span before where the next snapshot's span starts.
+    fn own_items(&self) -> usize {
+        self.held
+            .windows(2)
+            .map(|w| {
+                w[0].iter()
+                    .zip(&w[1])
+                    .map(|(&(start, end), &(next, _))| end.min(next).saturating_sub(start))
+                    .sum::<usize>()
+            })
+            .sum()
     }
 
     /// Runs `sim` through every event due by `t`, keeping snapshots on the way.
@@ -187,6 +220,55 @@ mod tests {
         Timeline {
             spacing,
             ..Timeline::new(live)
+        }
+    }
+
+    #[test]
+    fn snapshots_of_a_run_that_lets_history_go_are_thinned_to_what_they_may_hold() {
+        // Retention keeping about 2 s of log, the history bounded as the app bounds it.
+        let mut w = Workload::default();
+        for (k, v) in [("segment.ms", "500"), ("retention.ms", "2000")] {
+            w.topic.insert(k.into(), v.into());
+        }
+        let mut scenario = w.scenario();
+        scenario.broker_config = [
+            ("log.retention.check.interval.ms", "1000"),
+            ("log.initial.task.delay.ms", "1000"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let start = || {
+            let mut sim = Simulation::new(&scenario).unwrap();
+            sim.record_recent_trace(2_000);
+            sim.bound_history(500);
+            sim
+        };
+        let mut live = start();
+        let mut timeline = Timeline {
+            spacing: 500,
+            max_own_items: 8_000,
+            ..Timeline::new(&live)
+        };
+        timeline.run_until(&mut live, 30_000);
+        assert!(live.producers()[0].sends.start() > 0, "history was let go");
+        assert!(timeline.own_items() <= 8_000, "{}", timeline.own_items());
+        // Unthinned, the snapshots would hold more.
+        let mut other = start();
+        let mut unbounded = Timeline {
+            spacing: 500,
+            max_own_items: usize::MAX,
+            ..Timeline::new(&other)
+        };
+        unbounded.run_until(&mut other, 30_000);
+        assert!(unbounded.own_items() > 16_000, "{}", unbounded.own_items());
+        assert!(timeline.snapshots.len() > 2);
+        for t in [1_234, 15_000, 29_999] {
+            let mut fresh = start();
+            fresh.run_until(t);
+            let seeked = timeline.at_time(t);
+            assert_eq!(seeked.trace_hash(), fresh.trace_hash(), "{t}");
+            assert_eq!(seeked.history(), fresh.history(), "{t}");
         }
     }
 
