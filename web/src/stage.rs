@@ -508,12 +508,12 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
             let (b, tp) = (broker.id, part.tp);
             let onclick = on_inspect.reform(move |_: MouseEvent| Inspect::Replica(b, tp));
             let name = sim.cluster().display(tp);
-            let leo = part.log.log_end_offset();
+            let (start, leo) = (part.log.log_start_offset(), part.log.log_end_offset());
             let label = match (lang, leader) {
-                (Lang::En, true) => format!("{name} on broker {b}, leader, LEO {leo}, high watermark {hw} — open in the inspector"),
-                (Lang::En, false) => format!("{name} on broker {b}, follower, LEO {leo}, high watermark {hw} — open in the inspector"),
-                (Lang::Ko, true) => format!("브로커 {b}의 {name}, 리더, LEO {leo}, 하이 워터마크 {hw} — 인스펙터에서 보기"),
-                (Lang::Ko, false) => format!("브로커 {b}의 {name}, 팔로워, LEO {leo}, 하이 워터마크 {hw} — 인스펙터에서 보기"),
+                (Lang::En, true) => format!("{name} on broker {b}, leader, log start {start}, LEO {leo}, high watermark {hw} — open in the inspector"),
+                (Lang::En, false) => format!("{name} on broker {b}, follower, log start {start}, LEO {leo}, high watermark {hw} — open in the inspector"),
+                (Lang::Ko, true) => format!("브로커 {b}의 {name}, 리더, 로그 시작 {start}, LEO {leo}, 하이 워터마크 {hw} — 인스펙터에서 보기"),
+                (Lang::Ko, false) => format!("브로커 {b}의 {name}, 팔로워, 로그 시작 {start}, LEO {leo}, 하이 워터마크 {hw} — 인스펙터에서 보기"),
             };
             html! {
                 <g class={if leader { "log leader" } else { "log follower" }} {onclick} data-partition={part.tp.partition.to_string()} data-role={if leader { "leader" } else { "follower" }}
