@@ -13,8 +13,8 @@ const MAX_SNAPSHOTS: usize = 128;
 /// Events between snapshots at first: about 10 ms of replay in wasm.
 const FIRST_SPACING: u64 = 10_000;
 /// Records, log entries, trace events and consumed records the snapshots may hold that
-/// no later snapshot shares (roughly 150 bytes each with 100-byte values).
-const MAX_OWN_ITEMS: usize = 1_500_000;
+/// no later snapshot shares (roughly 150 bytes each with 100-byte values: ~75 MB).
+const MAX_OWN_ITEMS: usize = 500_000;
 
 pub struct Timeline {
     /// Ascending by steps; the first is the run at t = 0.
@@ -75,8 +75,18 @@ impl Timeline {
         false
     }
 
-    /// Keeps a snapshot of `sim` if it is `spacing` events past the last one.
+    /// Keeps a snapshot of `sim` if it is `spacing` events past the last one. A scout
+    /// `sim` has caught up with is let go: everything it holds past the snapshot it
+    /// started from is a second copy of what `sim` holds (the fill starts again from
+    /// `sim`'s latest snapshot, which shares it).
     pub fn note(&mut self, sim: &Simulation) {
+        if self
+            .scout
+            .as_ref()
+            .is_some_and(|s| s.steps() <= sim.steps())
+        {
+            self.scout = None;
+        }
         let last = self.snapshots.last().map_or(0, Simulation::steps);
         if sim.steps() < last + self.spacing {
             return;
