@@ -222,14 +222,26 @@ fn explicit_idempotence_with_acks_one_is_kafkas_config_exception() {
 }
 
 #[test]
-fn quickstart_trace_hash_is_pinned() {
-    // The same pin is checked in the browser (web/tests/determinism.rs): native and
+fn every_scenario_file_s_trace_hash_is_pinned() {
+    // The same pins are checked in the browser (web/tests/determinism.rs): native and
     // wasm runs must agree. A deliberate behaviour change updates the file.
-    let result = run_json(include_str!("../scenarios/quickstart.json"));
-    assert_eq!(
-        result["trace_hash"].as_str().unwrap(),
-        include_str!("../scenarios/quickstart.trace_hash").trim()
-    );
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let pins = std::fs::read_to_string(dir.join("trace_hashes")).expect("pins");
+    let mut pinned = Vec::new();
+    for line in pins.lines() {
+        let (file, hash) = line.split_once(' ').expect("<file> <hash>");
+        let text = std::fs::read_to_string(dir.join(file)).expect("the scenario");
+        let result = run_json(&text);
+        assert_eq!(result["trace_hash"].as_str().unwrap(), hash, "{file}");
+        pinned.push(file.to_string());
+    }
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    files.sort();
+    assert_eq!(pinned, files, "every scenario file is pinned, in order");
 }
 
 #[test]
