@@ -805,11 +805,13 @@ impl Simulation {
         self.tracing = Some(keep);
     }
 
-    /// (first kept, end) of every sequence the run accumulates — each producer's sends,
-    /// each replica's log, the trace, each consumer's records — in an order fixed for the
-    /// run: what a snapshot (a clone) holds, and, as the chunks are shared, what it still
-    /// shares with a later moment of the same run (the app's `Timeline` weighs its
-    /// snapshots by it).
+    /// (first kept, end) of the sequences the run accumulates per record — each
+    /// producer's sends, each replica's log, each consumer's records — in an order fixed
+    /// for the run: what a snapshot (a clone) holds, and, as the chunks are shared, what it
+    /// still shares with a later moment of the same run (the app's `Timeline` weighs its
+    /// snapshots by it). The trace is left out: every snapshot needs its window for the
+    /// inspector wherever a seek lands, and over a run the windows add up to at most the
+    /// run's whole trace.
     pub fn history(&self) -> Vec<(usize, usize)> {
         let mut out: Vec<(usize, usize)> = self
             .producers
@@ -822,7 +824,6 @@ impl Simulation {
                 out.push((r.start(), r.len()));
             }
         }
-        out.push((self.trace.start(), self.trace.len()));
         out.extend(
             self.consumers
                 .iter()

@@ -2,7 +2,7 @@
 //! replays from the nearest one instead of from t = 0 (issue 8: any moment of a 5-minute
 //! scenario within 100 ms). A simulation keeps what it accumulates in shared chunks, so a
 //! snapshot costs a few hundred KB whatever the moment — until the run lets history go
-//! (retention, the trace's window): what a snapshot holds that no later one does is then
+//! (retention, the consumers' windows): what a snapshot holds that no later one does is then
 //! its own, and the snapshots are thinned to keep that bounded too.
 
 use kafka_lab::Simulation;
@@ -12,8 +12,8 @@ use kafka_lab::Simulation;
 const MAX_SNAPSHOTS: usize = 128;
 /// Events between snapshots at first: about 10 ms of replay in wasm.
 const FIRST_SPACING: u64 = 10_000;
-/// Records, log entries, trace events and consumed records the snapshots may hold that
-/// no later snapshot shares (roughly 150 bytes each with 100-byte values: ~75 MB).
+/// Sends, log entries and consumed records the snapshots may hold that no later snapshot
+/// shares (roughly 150 bytes each with 100-byte values: ~75 MB).
 const MAX_OWN_ITEMS: usize = 500_000;
 
 pub struct Timeline {
@@ -257,12 +257,12 @@ mod tests {
         let mut live = start();
         let mut timeline = Timeline {
             spacing: 500,
-            max_own_items: 8_000,
+            max_own_items: 4_000,
             ..Timeline::new(&live)
         };
         timeline.run_until(&mut live, 30_000);
         assert!(live.producers()[0].sends.start() > 0, "history was let go");
-        assert!(timeline.own_items() <= 8_000, "{}", timeline.own_items());
+        assert!(timeline.own_items() <= 4_000, "{}", timeline.own_items());
         // Unthinned, the snapshots would hold more.
         let mut other = start();
         let mut unbounded = Timeline {
@@ -271,7 +271,7 @@ mod tests {
             ..Timeline::new(&other)
         };
         unbounded.run_until(&mut other, 30_000);
-        assert!(unbounded.own_items() > 16_000, "{}", unbounded.own_items());
+        assert!(unbounded.own_items() > 8_000, "{}", unbounded.own_items());
         assert!(timeline.snapshots.len() > 2);
         for t in [1_234, 15_000, 29_999] {
             let mut fresh = start();
