@@ -24,6 +24,9 @@ use wasm_bindgen::prelude::*;
 /// Entry point called by `www/index.html` once the module is initialised.
 #[wasm_bindgen]
 pub fn run() {
+    // A panic is a bug; the module stops (panic = abort). Say so on the page rather than
+    // leave a class looking at a frozen picture.
+    std::panic::set_hook(Box::new(|info| report_panic(&info.to_string())));
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("app"));
@@ -33,4 +36,28 @@ pub fn run() {
         }
         None => web_sys::console::error_1(&"Kafka Lab: index.html has no #app element".into()),
     }
+}
+
+/// Puts the report of a panic (`what`) on top of the page, as text.
+pub fn report_panic(what: &str) {
+    web_sys::console::error_1(&format!("Kafka Lab panicked: {what}").into());
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let (Ok(report), Some(body)) = (document.create_element("div"), document.body()) else {
+        return;
+    };
+    let korean = document
+        .document_element()
+        .and_then(|e| e.get_attribute("lang"))
+        .is_some_and(|l| l == "ko");
+    let text = if korean {
+        format!("Kafka Lab이 내부 오류(버그)로 멈췄습니다. 페이지를 새로 고치면 다시 시작합니다. 이 주소와 다음 내용을 알려 주세요: {what}")
+    } else {
+        format!("Kafka Lab stopped on an internal error (a bug). Reload the page to start again, and please report it with this address and: {what}")
+    };
+    report.set_id("panic-report");
+    let _ = report.set_attribute("role", "alert");
+    report.set_text_content(Some(&text));
+    let _ = body.prepend_with_node_1(&report);
 }

@@ -350,3 +350,17 @@ async fn clicking_a_replica_shows_its_followers_and_why_the_high_watermark_is_th
         .unwrap_or_default()
         .contains("smallest LEO")));
 }
+
+#[wasm_bindgen_test]
+fn a_panic_is_reported_on_the_page_as_text() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    kafka_lab_web::report_panic("<b>boom</b> at app.rs:1:1");
+    let report = document.get_element_by_id("panic-report").expect("shown");
+    assert_eq!(report.get_attribute("role").as_deref(), Some("alert"));
+    let text = report.text_content().unwrap();
+    assert!(text.contains("Reload the page"), "{text}");
+    // The message is text, never markup.
+    assert!(text.contains("<b>boom</b> at app.rs:1:1"), "{text}");
+    assert_eq!(report.children().length(), 0);
+    report.remove();
+}
