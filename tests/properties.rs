@@ -94,23 +94,16 @@ fn case(seed: u64) -> Case {
         let b = g.below(brokers);
         let len = 200 + g.below(2_000);
         match g.below(7) {
-            0 => {
+            kind @ (0 | 1) => {
+                let (out, back) = if kind == 0 {
+                    ("crash_broker", "restart_broker")
+                } else {
+                    ("isolate_broker", "heal_broker")
+                };
+                let back_at = t + len;
+                actions.push(format!(r#"{{"at_ms":{t},"action":"{out}","broker":{b}}}"#));
                 actions.push(format!(
-                    r#"{{"at_ms":{t},"action":"crash_broker","broker":{b}}}"#
-                ));
-                actions.push(format!(
-                    r#"{{"at_ms":{},"action":"restart_broker","broker":{b}}}"#,
-                    t + len
-                ));
-                t += len;
-            }
-            1 => {
-                actions.push(format!(
-                    r#"{{"at_ms":{t},"action":"isolate_broker","broker":{b}}}"#
-                ));
-                actions.push(format!(
-                    r#"{{"at_ms":{},"action":"heal_broker","broker":{b}}}"#,
-                    t + len
+                    r#"{{"at_ms":{back_at},"action":"{back}","broker":{b}}}"#
                 ));
                 t += len;
             }

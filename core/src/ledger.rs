@@ -94,6 +94,15 @@ pub fn fates(sim: &Simulation) -> Vec<Vec<RecordFate>> {
     fates
 }
 
+/// Each partition's committed log start offset.
+fn committed_log_starts(sim: &Simulation) -> BTreeMap<TopicPartition, u64> {
+    sim.controller()
+        .partitions
+        .keys()
+        .filter_map(|tp| Some((*tp, sim.committed_replica(*tp)?.log.log_start_offset())))
+        .collect()
+}
+
 impl Ledger {
     /// The ledger as the run keeps it (`LedgerTracker`): reads only what the logs gained
     /// since the last metrics window.
@@ -107,14 +116,8 @@ impl Ledger {
     pub fn of(sim: &Simulation) -> Ledger {
         let fates = fates(sim);
         let mut ledger = Ledger::default();
-        // Each partition's committed log start: an acknowledged offset below it was
-        // deleted by retention.
-        let starts: BTreeMap<TopicPartition, u64> = sim
-            .controller()
-            .partitions
-            .keys()
-            .filter_map(|tp| Some((*tp, sim.committed_replica(*tp)?.log.log_start_offset())))
-            .collect();
+        // An acknowledged offset below its committed log's start was deleted by retention.
+        let starts = committed_log_starts(sim);
         for (p, fates) in sim.producers().iter().zip(&fates) {
             for (s, &fate) in p.sends.iter().zip(fates) {
                 ledger.records += 1;
@@ -434,12 +437,7 @@ impl LedgerTracker {
     /// (retention deleted every copy they could have). Returns, per producer, the first
     /// send index kept.
     pub fn forget_settled(&mut self, sim: &Simulation) -> Vec<usize> {
-        let starts: BTreeMap<TopicPartition, u64> = sim
-            .controller()
-            .partitions
-            .keys()
-            .filter_map(|tp| Some((*tp, sim.committed_replica(*tp)?.log.log_start_offset())))
-            .collect();
+        let starts = committed_log_starts(sim);
         let producers = sim.producers();
         if self.slots.len() < producers.len() {
             self.slots.resize(producers.len(), Chunked::new());
