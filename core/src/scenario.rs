@@ -368,7 +368,8 @@ impl Scenario {
         let de = &mut serde_json::Deserializer::from_str(text);
         serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            let path = if path == "." || path == "?" {
+            // The root, or a key with no name (`{"": 1}`, found by tests/fuzz.rs).
+            let path = if path == "." || path == "?" || path.is_empty() {
                 "$".to_string()
             } else {
                 path
@@ -417,6 +418,9 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.path, "topics[0].partitions");
+        let e = Scenario::from_json(r#"{"":1,"brokers":1,"topics":[],"until_ms":1}"#).unwrap_err();
+        assert_eq!(e.path, "$");
+        assert!(e.message.contains("unknown field"), "{}", e.message);
         let e =
             Scenario::from_json(r#"{"brokers":1,"topics":[],"until_ms":1,"bogus":1}"#).unwrap_err();
         assert!(e.message.contains("unknown field `bogus`"), "{e}");

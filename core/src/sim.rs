@@ -438,6 +438,13 @@ impl Simulation {
                     ));
                 }
             };
+            // Times beyond the longest run cannot matter, and would overflow the clock.
+            if action.at_ms() > MAX_UNTIL_MS {
+                errors.push(err(
+                    at("at_ms"),
+                    format!("at most {MAX_UNTIL_MS} ms (24 h)"),
+                ));
+            }
             let s = match action {
                 Action::Send(s) => s,
                 Action::SendOffsetsToTransaction(a) => {
@@ -488,6 +495,12 @@ impl Simulation {
                 }
                 Action::SlowFollower(a) | Action::SlowBroker(a) => {
                     check_broker(a.broker, &mut errors);
+                    if a.extra_latency_ms.is_some_and(|l| l > MAX_UNTIL_MS) {
+                        errors.push(err(
+                            at("extra_latency_ms"),
+                            format!("at most {MAX_UNTIL_MS} ms (24 h)"),
+                        ));
+                    }
                     if a.extra_latency_ms.is_none() {
                         errors.push(err(
                             at("extra_latency_ms"),
@@ -552,6 +565,12 @@ impl Simulation {
                     continue;
                 }
             };
+            if s.interval_ms > MAX_UNTIL_MS {
+                errors.push(err(
+                    at("interval_ms"),
+                    format!("at most {MAX_UNTIL_MS} ms (24 h)"),
+                ));
+            }
             let producer = scenario.producers.iter().position(|p| p.name == s.producer);
             if producer.is_none() {
                 errors.push(err(
