@@ -13,7 +13,12 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p kafka-lab-core -p kafka-lab-web --target wasm32-unknown-unknown -- -D warnings
 
 stage "native tests (cargo test --workspace)"
-cargo test --workspace
+# The random cases run next, on their own, so that they print how many ran.
+cargo test --workspace -- --skip invariants_hold_over_random_scenarios --skip mutated_scenarios_never_panic
+
+stage "property cases and fuzz smoke (docs/reliability.md)"
+cargo test -p kafka-lab-tests --test properties --test fuzz -- --nocapture 2>&1 |
+  grep -E "^(property|fuzz) cases:|^test result|panicked|FAILED"
 
 stage "wire format cross-check (kafka-python decodes our record batches)"
 bash tests/wire/run.sh
