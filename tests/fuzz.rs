@@ -8,25 +8,10 @@
 //! cases ran.
 
 use kafka_lab::{Scenario, Simulation};
+use kafka_lab_tests::Gen;
 use serde_json::{json, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-
-/// SplitMix64, the cases' own randomness.
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 const PIECES: &[&str] = &[
     "-1",
@@ -51,31 +36,31 @@ const PIECES: &[&str] = &[
 
 fn mutate(text: &str, g: &mut Gen) -> String {
     let mut chars: Vec<char> = text.chars().collect();
-    for _ in 0..1 + g.below(3) {
-        let at = g.below(chars.len());
-        match g.below(5) {
+    for _ in 0..1 + g.index(3) {
+        let at = g.index(chars.len());
+        match g.index(5) {
             0 => {
-                let n = 1 + g.below(8);
+                let n = 1 + g.index(8);
                 chars.drain(at..(at + n).min(chars.len()));
             }
-            1 => chars.insert(at, (b' ' + g.below(95) as u8) as char),
+            1 => chars.insert(at, (b' ' + g.index(95) as u8) as char),
             2 => {
                 // A number (or the value at `at`) replaced by a piece.
                 let end = (at..chars.len())
                     .find(|&i| matches!(chars[i], ',' | '}' | ']'))
                     .unwrap_or(chars.len());
-                let piece: Vec<char> = PIECES[g.below(PIECES.len())].chars().collect();
+                let piece: Vec<char> = PIECES[g.index(PIECES.len())].chars().collect();
                 chars.splice(at..end, piece);
             }
             3 => {
-                let n = 1 + g.below(40);
+                let n = 1 + g.index(40);
                 let piece: Vec<char> = chars[at..(at + n).min(chars.len())].to_vec();
-                let to = g.below(chars.len());
+                let to = g.index(chars.len());
                 chars.splice(to..to, piece);
             }
             _ => {
                 if let Some(c) = chars.get_mut(at) {
-                    *c = ['{', '}', '[', ']', '"', '0', 'x', ' '][g.below(8)];
+                    *c = ['{', '}', '[', ']', '"', '0', 'x', ' '][g.index(8)];
                 }
             }
         }
@@ -84,7 +69,7 @@ fn mutate(text: &str, g: &mut Gen) -> String {
 }
 
 fn odd_value(g: &mut Gen) -> Value {
-    match g.below(14) {
+    match g.index(14) {
         0 => json!(0),
         1 => json!(-1),
         2 => json!(1),
@@ -139,11 +124,11 @@ fn at_mut<'a>(v: &'a mut Value, path: &[Place]) -> &'a mut Value {
 
 fn mutate_json(text: &str, g: &mut Gen) -> String {
     let mut v: Value = serde_json::from_str(text).unwrap();
-    for _ in 0..1 + g.below(2) {
+    for _ in 0..1 + g.index(2) {
         let mut all = Vec::new();
         places(&v, &mut all, Vec::new());
-        let path = all[g.below(all.len())].clone();
-        match (g.below(4), path.split_last()) {
+        let path = all[g.index(all.len())].clone();
+        match (g.index(4), path.split_last()) {
             (0, Some((Place::Key(k), parent))) => {
                 if let Value::Object(m) = at_mut(&mut v, parent) {
                     m.remove(k);

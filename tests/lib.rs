@@ -4,6 +4,34 @@ use std::path::PathBuf;
 
 pub mod wire_cases;
 
+/// SplitMix64: the random cases' own randomness (`properties.rs`, `fuzz.rs`), independent
+/// of the simulation's.
+pub struct Gen(pub u64);
+
+impl Gen {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// An index into `n` things.
+    pub fn index(&mut self, n: usize) -> usize {
+        self.below(n as u64) as usize
+    }
+
+    pub fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.index(xs.len())]
+    }
+}
+
 /// `../shared/` next to the repository (where CI puts it), or `KAFKA_LAB_SHARED`.
 pub fn shared_dir() -> PathBuf {
     match std::env::var_os("KAFKA_LAB_SHARED") {

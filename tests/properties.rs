@@ -10,26 +10,8 @@
 use kafka_lab::ledger::Ledger;
 use kafka_lab::producer::Outcome;
 use kafka_lab::{Scenario, Simulation};
+use kafka_lab_tests::Gen;
 use std::collections::BTreeMap;
-
-/// SplitMix64: the cases' own randomness, independent of the simulation's.
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
 
 /// What a case promises, by its configs and faults.
 struct Case {
