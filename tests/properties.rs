@@ -1,13 +1,15 @@
 //! Invariants over random scenarios and fault schedules (issue 9): each seed makes a
 //! cluster, a topic, a producer and consumers with random Kafka configs, a workload, and
 //! faults at random moments (crashes and restarts, slow followers, lost requests and
-//! responses, network partitions, producer restarts); the run is checked as it goes and at
-//! its end. `PROPERTY_CASES=N` runs N seeds (default 150 in the test command; the long run
+//! responses, network partitions, producer restarts); a quarter of the cases send in
+//! transactions (committed, aborted, left open, fenced). The run is checked as it goes and
+//! at its end. `PROPERTY_CASES=N` runs N seeds (default 150 in the test command; the long run
 //! in docs/reliability.md used far more), `PROPERTY_SEED=S` one seed.
 //!
 //!   PROPERTY_CASES=20000 cargo test --release -p kafka-lab-tests --test properties -- --nocapture
 
 use kafka_lab::ledger::Ledger;
+use kafka_lab::net::TransactionResult;
 use kafka_lab::producer::Outcome;
 use kafka_lab::{Scenario, Simulation};
 use kafka_lab_tests::Gen;
@@ -22,6 +24,11 @@ struct Case {
     /// acks=all, min.insync.replicas=2, RF 3, no unclean election, at most one broker out
     /// at a time: no acknowledged record lost.
     no_loss: bool,
+    /// Sends in transactions, committed, aborted or left open, maybe fenced by a second
+    /// instance with the same `transactional.id`.
+    transactional: bool,
+    /// No unclean election: what a consumer read stays in the log at its offset.
+    clean: bool,
 }
 
 const UNTIL_MS: u64 = 6_000;
@@ -35,7 +42,10 @@ fn case(seed: u64) -> Case {
     let partitions = 1 + g.below(4);
     let min_isr = if durable { 2 } else { 1 + g.below(rf) };
     let unclean = !durable && g.below(5) == 0;
-    let idempotent = g.below(2) == 0;
+    // A quarter of the cases send in transactions (idempotent, acks=all by Kafka's rule),
+    // drawn apart so that the other cases stay what they were (seed 2471 below).
+    let transactional = Gen(!seed).below(4) == 0;
+    let idempotent = transactional || g.below(2) == 0;
     let acks = if idempotent || durable {
         "all"
     } else {
@@ -60,15 +70,64 @@ fn case(seed: u64) -> Case {
     if !idempotent && g.below(2) == 0 {
         producer.insert("retries", "0".to_string());
     }
+    if transactional {
+        producer.insert("transactional.id", "tx".to_string());
+        // The coordinator aborts what is left open past this.
+        producer.insert(
+            "transaction.timeout.ms",
+            g.pick(&["2000", "60000"]).to_string(),
+        );
+    }
     let producer: Vec<String> = producer
         .iter()
         .map(|(k, v)| format!(r#""{k}":"{v}""#))
         .collect();
-    let mut actions = vec![format!(
-        r#"{{"at_ms":0,"action":"send","producer":"p","topic":"t","keys":["a","b","c",null],"value_bytes":20,"count":{},"interval_ms":{}}}"#,
-        200 + g.below(800),
-        1 + g.below(5)
-    )];
+    let producer = format!(r#"{{"name":"p","config":{{{}}}}}"#, producer.join(","));
+    // The fencing instance, in transactional cases only (it would change the others' runs).
+    let producers = if transactional {
+        format!("{producer},{}", producer.replacen(r#""p""#, r#""p2""#, 1))
+    } else {
+        producer
+    };
+    let send = |at: u64, count: u64, interval: u64| {
+        format!(
+            r#"{{"at_ms":{at},"action":"send","producer":"p","topic":"t","keys":["a","b","c",null],"value_bytes":20,"count":{count},"interval_ms":{interval}}}"#
+        )
+    };
+    let mut actions = Vec::new();
+    let mut fenced = false;
+    if transactional {
+        // Transactions one after another, each committed or aborted, the last maybe left
+        // open; a second instance with the same transactional.id may fence the first.
+        actions.push(r#"{"at_ms":0,"action":"init_transactions","producer":"p"}"#.to_string());
+        let mut t = 50;
+        while t < UNTIL_MS - 1_000 {
+            let (count, interval) = (1 + g.below(60), 1 + g.below(5));
+            actions.push(format!(
+                r#"{{"at_ms":{t},"action":"begin_transaction","producer":"p"}}"#
+            ));
+            actions.push(send(t + 1, count, interval));
+            t += 1 + count * interval + g.below(300);
+            let end = match g.below(8) {
+                0 if t > UNTIL_MS / 2 => break,
+                0..=2 => "abort_transaction",
+                _ => "commit_transaction",
+            };
+            actions.push(format!(
+                r#"{{"at_ms":{t},"action":"{end}","producer":"p"}}"#
+            ));
+            t += 10 + g.below(200);
+        }
+        if g.below(4) == 0 {
+            let at = 500 + g.below(UNTIL_MS - 1_000);
+            actions.push(format!(
+                r#"{{"at_ms":{at},"action":"init_transactions","producer":"p2"}}"#
+            ));
+            fenced = true;
+        }
+    } else {
+        actions.push(send(0, 200 + g.below(800), 1 + g.below(5)));
+    }
     // Faults: broker outages never overlap (one broker out at a time), the rest anywhere.
     let mut restarted = false;
     let mut t = 200 + g.below(800);
@@ -100,7 +159,7 @@ fn case(seed: u64) -> Case {
                 r#"{{"at_ms":{t},"action":"drop_responses","broker":{b},"count":{}}}"#,
                 1 + g.below(3)
             )),
-            5 => {
+            5 if !transactional => {
                 actions.push(format!(
                     r#"{{"at_ms":{t},"action":"restart_producer","producer":"p"}}"#
                 ));
@@ -118,22 +177,24 @@ fn case(seed: u64) -> Case {
         r#"{{"seed":{seed},"kafka_version":"{version}","brokers":{brokers},
             "topics":[{{"name":"t","partitions":{partitions},"replication_factor":{rf},
                         "config":{{"min.insync.replicas":"{min_isr}","unclean.leader.election.enable":"{unclean}"}}}}],
-            "producers":[{{"name":"p","config":{{{}}}}}],
+            "producers":[{producers}],
             "consumers":[{{"name":"c1","topics":["t"]}},
                          {{"name":"c2","topics":["t"],"config":{{"isolation.level":"read_committed"}}}}],
             "actions":[{}],"until_ms":{UNTIL_MS}}}"#,
-        producer.join(","),
-        actions.join(",")
+        actions.join(","),
     );
     Case {
         json,
-        exactly_once_order: idempotent && !restarted,
+        exactly_once_order: idempotent && !restarted && !fenced,
         no_loss: acks == "all" && min_isr == 2 && rf == 3 && !unclean,
+        transactional,
+        clean: !unclean,
     }
 }
 
-/// Checks one seed; a violation names the seed, the moment and the rule.
-fn check(seed: u64) -> Result<(), String> {
+/// Checks one seed; a violation names the seed, the moment and the rule. Returns how many
+/// aborted records the logs hold where the read_committed consumer read.
+fn check(seed: u64) -> Result<usize, String> {
     let c = case(seed);
     let scenario = Scenario::from_json(&c.json).map_err(|e| format!("{e:?}\n{}", c.json))?;
     let mut sim = Simulation::new(&scenario).map_err(|e| format!("{e:?}\n{}", c.json))?;
@@ -199,13 +260,119 @@ fn check(seed: u64) -> Result<(), String> {
     {
         return fail(t, format!("idempotence: {ledger:?}"));
     }
+    // No livelock (the simulation stops one and says so) and no storm of events: a run
+    // takes about two events per record and per ms of virtual time (14,454 at most in
+    // the test command's cases); ten times that is a bug.
+    let bound = 20 * (ledger.records + UNTIL_MS);
+    if sim.stalled_at().is_some() || sim.steps() > bound {
+        return fail(
+            t,
+            format!(
+                "{} events (bound {bound}), stalled at {:?}",
+                sim.steps(),
+                sim.stalled_at()
+            ),
+        );
+    }
+    let aborted = match read_committed(&sim, c.clean) {
+        Ok(aborted) => aborted,
+        Err(what) => return fail(t, what),
+    };
     if c.no_loss && ledger.lost > 0 {
         return fail(
             t,
             format!("acks=all, min ISR 2, RF 3 lost records: {ledger:?}"),
         );
     }
-    Ok(())
+    Ok(aborted)
+}
+
+/// How a record's transaction ended, as the log says.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Fate {
+    /// Not in a transaction, or in one whose COMMIT marker follows it.
+    Readable,
+    Aborted,
+    /// No marker yet.
+    Open,
+    /// A marker itself.
+    Control,
+}
+
+/// `read_committed` returns no record of an aborted or open transaction, and no marker:
+/// each record the read_committed consumer (`c2`) returned is looked up in its
+/// partition's log (the current leader's, or while the partition has none, the replica
+/// furthest on), where what follows it says how its transaction ended. Without unclean
+/// elections the record is still there at its offset. Returns how many aborted records
+/// those logs hold.
+fn read_committed(sim: &Simulation, clean: bool) -> Result<usize, String> {
+    // Per partition: offset -> (fate, the send it came from).
+    type Fates = BTreeMap<u64, (Fate, (u16, u32))>;
+    let mut fates: BTreeMap<_, Fates> = BTreeMap::new();
+    for r in sim.consumers()[1].records.iter() {
+        let fate = fates.entry(r.tp).or_insert_with(|| {
+            let replicas = sim
+                .brokers()
+                .iter()
+                .filter_map(|b| b.partitions.get(&r.tp).map(|p| (b.id, p)));
+            let (_, log) = replicas
+                .max_by_key(|(id, p)| {
+                    (
+                        sim.cluster().leader_for(r.tp) == Some(*id),
+                        p.high_watermark(),
+                    )
+                })
+                .expect("a replica");
+            let (mut fate, mut open) = (BTreeMap::new(), BTreeMap::<i64, Vec<_>>::new());
+            for x in log.log.records().iter() {
+                if let Some(result) = x.control {
+                    let ended = match result {
+                        TransactionResult::Commit => Fate::Readable,
+                        TransactionResult::Abort => Fate::Aborted,
+                    };
+                    for (o, origin) in open.remove(&x.producer_id).unwrap_or_default() {
+                        fate.insert(o, (ended, origin));
+                    }
+                    fate.insert(x.offset, (Fate::Control, x.origin));
+                } else if x.transactional {
+                    open.entry(x.producer_id)
+                        .or_default()
+                        .push((x.offset, x.origin));
+                    fate.insert(x.offset, (Fate::Open, x.origin));
+                } else {
+                    fate.insert(x.offset, (Fate::Readable, x.origin));
+                }
+            }
+            fate
+        });
+        match fate.get(&r.offset) {
+            Some((Fate::Readable, origin)) if !clean || *origin == r.origin => {}
+            Some((Fate::Readable, origin)) => {
+                return Err(format!(
+                    "c2 read {:?} offset {} from send {:?}; the log has send {origin:?} there",
+                    r.tp, r.offset, r.origin
+                ))
+            }
+            Some((fate, _)) => {
+                return Err(format!(
+                    "read_committed returned {:?} offset {} (send {:?}): {fate:?}",
+                    r.tp, r.offset, r.origin
+                ))
+            }
+            None if clean => {
+                return Err(format!(
+                    "c2 read {:?} offset {}, which the log does not have",
+                    r.tp, r.offset
+                ))
+            }
+            None => {}
+        }
+    }
+    Ok(fates
+        .values()
+        .flat_map(|f| f.values())
+        .filter(|(fate, _)| *fate == Fate::Aborted)
+        .count())
 }
 
 #[test]
@@ -221,18 +388,23 @@ fn invariants_hold_over_random_scenarios_and_faults() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(150);
-    let (mut exactly_once, mut no_loss) = (0, 0);
+    let (mut exactly_once, mut no_loss, mut transactional, mut aborted) = (0, 0, 0, 0);
     for seed in 0..cases {
         let c = case(seed);
         exactly_once += c.exactly_once_order as u32;
         no_loss += c.no_loss as u32;
-        if let Err(e) = check(seed) {
-            panic!("{e}");
+        transactional += c.transactional as u32;
+        match check(seed) {
+            Ok(n) => aborted += n,
+            Err(e) => panic!("{e}"),
         }
     }
     // The cases cover the promises they check.
-    assert!(exactly_once > 0 && no_loss > 0, "{exactly_once} {no_loss}");
+    assert!(
+        exactly_once > 0 && no_loss > 0 && aborted > 0,
+        "{exactly_once} {no_loss} {aborted}"
+    );
     println!(
-        "property cases: {cases} random scenarios ({exactly_once} idempotent without restarts, {no_loss} acks=all/min ISR 2/RF 3)"
+        "property cases: {cases} random scenarios ({exactly_once} idempotent without restarts, {no_loss} acks=all/min ISR 2/RF 3, {transactional} transactional with {aborted} aborted records kept from read_committed)"
     );
 }
