@@ -1,15 +1,28 @@
-//! A fuzz smoke of the scenario reader and the simulation (issue 9): every scenario file,
-//! mutated at random — as text (characters deleted, inserted, replaced; values replaced by
-//! huge, negative or fractional numbers and odd strings; pieces repeated) and as JSON (a
-//! value anywhere replaced, a field removed, a list item repeated, which mostly stays
-//! readable and reaches the simulation) — is read and, when valid, simulated for a bounded
-//! number of events. Nothing may panic, and every rejection names its field.
-//! `FUZZ_CASES=N` per file and kind (default 40 in the test command); it prints how many
-//! cases ran.
+//! A fuzz smoke of the scenario reader, the config parsers, the app's link decoder and the
+//! simulation (issue 9): every scenario file, mutated at random — as text (characters
+//! deleted, inserted, replaced; values replaced by huge, negative or fractional numbers and
+//! odd strings; pieces repeated) and as JSON (a value anywhere replaced, a field removed, a
+//! list item repeated, which mostly stays readable and reaches the simulation) — is read
+//! and, when valid, simulated for a bounded number of events; random config maps go
+//! through each parser; links of random workloads are altered and read back. Nothing may
+//! panic or stall, and every rejection names its field. `FUZZ_CASES=N` per file and kind
+//! (default 40 in the test command), `CONFIG_FUZZ_CASES`, `LINK_FUZZ_CASES`; each test
+//! prints how many cases ran.
 
+use kafka_lab::config::{
+    broker_default, consumer_default, producer_default, topic_default, BrokerConfig, ConfigError,
+    ConsumerConfig, ProducerConfig, TopicConfig,
+};
+use kafka_lab::link;
+use kafka_lab::version::KafkaVersion;
 use kafka_lab::{Scenario, Simulation};
 use kafka_lab_tests::Gen;
+use kafka_lab_web::app::SPEEDS;
+use kafka_lab_web::i18n::Lang;
+use kafka_lab_web::share::{decode, encode, View};
+use kafka_lab_web::workload::{Fault, FaultKind, Setting, Workload};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
@@ -162,7 +175,11 @@ fn exercise(text: &str, events: u32) -> Result<bool, String> {
                     break;
                 }
             }
-            Ok(true)
+            // A loop the simulation caught (wake-ups that change nothing) is a bug.
+            match sim.stalled_at() {
+                Some(t) => Err(format!("the run stalled at {t} ms")),
+                None => Ok(true),
+            }
         }
         Err(errors) => match errors
             .iter()
@@ -244,4 +261,350 @@ fn times_past_the_longest_run_are_refused_by_name() {
             "{errors:?}"
         );
     }
+}
+
+/// Names a config map may hold: Kafka's, some Kafka has elsewhere or not at all, and near
+/// misses.
+const PRODUCER_KEYS: &[&str] = &[
+    "acks",
+    "enable.idempotence",
+    "linger.ms",
+    "batch.size",
+    "buffer.memory",
+    "max.block.ms",
+    "retries",
+    "max.in.flight.requests.per.connection",
+    "request.timeout.ms",
+    "delivery.timeout.ms",
+    "max.request.size",
+    "retry.backoff.ms",
+    "retry.backoff.max.ms",
+    "compression.type",
+    "partitioner.ignore.keys",
+    "partitioner.adaptive.partitioning.enable",
+    "partitioner.availability.timeout.ms",
+    "partitioner.class",
+    "key.serializer",
+    "value.serializer",
+    "transactional.id",
+    "transaction.timeout.ms",
+    "client.id",
+    "compression.zstd.level",
+    "Acks",
+    "linger.ms ",
+    "",
+];
+const TOPIC_KEYS: &[&str] = &[
+    "min.insync.replicas",
+    "max.message.bytes",
+    "unclean.leader.election.enable",
+    "retention.ms",
+    "retention.bytes",
+    "segment.bytes",
+    "segment.ms",
+    "cleanup.policy",
+    "acks",
+];
+const BROKER_KEYS: &[&str] = &[
+    "log.retention.check.interval.ms",
+    "log.initial.task.delay.ms",
+    "num.io.threads",
+    "retention.ms",
+];
+const CONSUMER_KEYS: &[&str] = &[
+    "isolation.level",
+    "fetch.min.bytes",
+    "fetch.max.wait.ms",
+    "max.partition.fetch.bytes",
+    "auto.offset.reset",
+    "retry.backoff.ms",
+    "group.id",
+    "enable.auto.commit",
+    "max.poll.records",
+    "linger.ms",
+];
+const CONFIG_VALUES: &[&str] = &[
+    "",
+    " ",
+    "0",
+    "1",
+    "-1",
+    "2",
+    "5",
+    "100",
+    " 100 ",
+    "1.5",
+    "1e3",
+    "0x10",
+    "16384",
+    "1048576",
+    "2147483647",
+    "2147483648",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+    "all",
+    "ALL",
+    "none",
+    "gzip",
+    "snappy",
+    "lz4",
+    "zstd",
+    "true",
+    "false",
+    "TRUE",
+    "read_committed",
+    "read_uncommitted",
+    "earliest",
+    "latest",
+    "org.apache.kafka.common.serialization.ByteArraySerializer",
+    "org.apache.kafka.common.serialization.LongSerializer",
+    "org.apache.kafka.clients.producer.RoundRobinPartitioner",
+    "CustomPartitioner",
+    "tx",
+    "\u{0}",
+    "판교",
+];
+
+/// Up to 4 properties; half of the values are the property's default (where Kafka has
+/// the property), so that many maps are valid and reach the simulation.
+fn config_map(
+    g: &mut Gen,
+    keys: &[&str],
+    default: impl Fn(&str) -> Option<&'static str>,
+) -> BTreeMap<String, String> {
+    (0..g.index(5))
+        .map(|_| {
+            let key = keys[g.index(keys.len())];
+            let value = match (g.index(8), default(key)) {
+                (0..=3, Some(d)) => d.to_string(),
+                (4, _) => g.below(100_000).to_string(),
+                (5, _) => "9".repeat(1 + g.index(400)),
+                _ => CONFIG_VALUES[g.index(CONFIG_VALUES.len())].to_string(),
+            };
+            (key.to_string(), value)
+        })
+        .collect()
+}
+
+/// Every rejection names a property of the map it was given.
+fn named(
+    errors: Result<(), Vec<ConfigError>>,
+    props: &BTreeMap<String, String>,
+) -> Result<bool, String> {
+    match errors {
+        Ok(()) => Ok(true),
+        Err(errors) => match errors.iter().find(|e| {
+            e.message.is_empty() || !e.key.as_ref().is_some_and(|k| props.contains_key(k))
+        }) {
+            Some(e) => Err(format!("{e:?} does not name a property of {props:?}")),
+            None => Ok(false),
+        },
+    }
+}
+
+/// Random config maps read by each config parser, directly and inside a scenario that
+/// is then simulated: no panic, and every rejection names its property (or, in a
+/// scenario, its path). `CONFIG_FUZZ_CASES=N` (default 1,500).
+#[test]
+fn random_configs_never_panic_and_every_rejection_names_its_property() {
+    let cases: usize = std::env::var("CONFIG_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_500);
+    let versions: Vec<String> = KafkaVersion::supported_lines().collect();
+    let mut g = Gen(9);
+    let mut ran = 0;
+    for case in 0..cases {
+        let version = &versions[g.index(versions.len())];
+        let v = KafkaVersion::parse(version).unwrap();
+        let (producer, topic, broker, consumer) = (
+            config_map(&mut g, PRODUCER_KEYS, |k| producer_default(k, v)),
+            config_map(&mut g, TOPIC_KEYS, topic_default),
+            config_map(&mut g, BROKER_KEYS, broker_default),
+            config_map(&mut g, CONSUMER_KEYS, consumer_default),
+        );
+        let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<bool, String> {
+            let all = [
+                named(ProducerConfig::parse(&producer, v).map(drop), &producer)?,
+                named(TopicConfig::parse(&topic, v).map(drop), &topic)?,
+                named(BrokerConfig::parse(&broker, v).map(drop), &broker)?,
+                named(ConsumerConfig::parse(&consumer).map(drop), &consumer)?,
+            ];
+            if case % 4 != 0 {
+                return Ok(false);
+            }
+            // In a scenario: the maps their parser took, and one other (refused or not),
+            // whose refusal must then name its path.
+            let with = g.index(4);
+            let pick = |i: usize, map: &BTreeMap<String, String>| {
+                if all[i] || i == with {
+                    json!(map)
+                } else {
+                    json!({})
+                }
+            };
+            let scenario = json!({
+                "kafka_version": version, "brokers": 3, "broker_config": pick(2, &broker),
+                "topics": [{"name": "t", "partitions": 2, "replication_factor": 3, "config": pick(1, &topic)}],
+                "producers": [{"name": "p", "config": pick(0, &producer)}],
+                "consumers": [{"name": "c", "topics": ["t"], "config": pick(3, &consumer)}],
+                "actions": [{"at_ms": 0, "action": "send", "producer": "p", "topic": "t",
+                             "keys": ["a", "b"], "value_bytes": 50, "count": 200, "interval_ms": 2}],
+                "until_ms": 2000
+            });
+            let valid = exercise(&scenario.to_string(), 3_000)?;
+            if valid && !all[with] {
+                return Err("a scenario ran with a config its parser refuses".into());
+            }
+            Ok(valid)
+        }));
+        match outcome {
+            Ok(Ok(valid)) => ran += valid as u32,
+            Ok(Err(e)) => panic!("{e}\n{version} {producer:?} {topic:?} {broker:?} {consumer:?}"),
+            Err(_) => {
+                panic!("panicked on {version} {producer:?} {topic:?} {broker:?} {consumer:?}")
+            }
+        }
+    }
+    assert!(ran > 0, "some configs are valid and run");
+    println!(
+        "fuzz cases: {cases} random config maps × 4 parsers ({ran} valid in a scenario and simulated for up to 3,000 events)"
+    );
+}
+
+/// A workload as the panels make one: settings applied one by one through their checks
+/// (a refused one is skipped, as the app keeps its state), faults and transactional
+/// calls; sometimes on a scenario file.
+fn random_workload(g: &mut Gen, files: &[(String, String)]) -> Workload {
+    let mut w = match g.index(4) {
+        0 => {
+            let (name, text) = &files[g.index(files.len())];
+            Workload::from_file(name, text).unwrap_or_default()
+        }
+        _ => Workload::default(),
+    };
+    let versions: Vec<String> = KafkaVersion::supported_lines().collect();
+    for _ in 0..g.index(8) {
+        let value = |g: &mut Gen| match g.index(3) {
+            0 => g.below(20_000).to_string(),
+            _ => CONFIG_VALUES[g.index(CONFIG_VALUES.len())].to_string(),
+        };
+        let setting = match g.index(12) {
+            0 => Setting::KafkaVersion(versions[g.index(versions.len())].clone()),
+            1 => Setting::Producer(PRODUCER_KEYS[g.index(PRODUCER_KEYS.len())].into(), value(g)),
+            2 => Setting::Topic(TOPIC_KEYS[g.index(TOPIC_KEYS.len())].into(), value(g)),
+            3 => Setting::Consumer(CONSUMER_KEYS[g.index(CONSUMER_KEYS.len())].into(), value(g)),
+            4 => Setting::Partitions(g.below(14).to_string()),
+            5 => Setting::ReplicationFactor(g.below(5).to_string()),
+            6 => Setting::Keys(g.pick(&["null", "single", "cities", "users", "all"]).into()),
+            7 => Setting::Rate(value(g)),
+            8 => Setting::ValueBytes(value(g)),
+            9 => Setting::LatencyMs(value(g)),
+            10 => Setting::Mode(g.pick(&["async", "sync", "fire_and_forget", "x"]).into()),
+            _ => Setting::Transactions(g.below(2) == 0),
+        };
+        // The app takes an edit its checks pass and whose run builds.
+        match w.with(&setting) {
+            Ok(next) if Simulation::new(&next.scenario()).is_ok() => w = next,
+            _ => {}
+        }
+    }
+    let kinds = [
+        FaultKind::SlowFollower,
+        FaultKind::DropRequest,
+        FaultKind::DropResponse,
+        FaultKind::Crash,
+        FaultKind::Restart,
+        FaultKind::Isolate,
+        FaultKind::Heal,
+        FaultKind::RestartProducer,
+    ];
+    for _ in 0..g.index(4) {
+        w.faults.push(Fault {
+            at_ms: g.below(w.until_ms()),
+            kind: kinds[g.index(kinds.len())],
+            broker: g.below(w.brokers() as u64) as u32,
+        });
+    }
+    w.faults.sort_by_key(|f| f.at_ms);
+    w
+}
+
+/// The URL-state decoder (`#s=…`): links made from random workloads come back as they
+/// were; the same links altered as text (characters replaced, removed, added; cut short)
+/// and inside their JSON (as the scenario mutations above) never panic, every refusal
+/// names its field, and what is accepted builds and runs as the app would run it.
+/// `LINK_FUZZ_CASES=N` (default 800).
+#[test]
+fn mutated_links_never_panic_and_every_refusal_names_its_field() {
+    let cases: usize = std::env::var("LINK_FUZZ_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(800);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    files.sort();
+    let mut g = Gen(31);
+    let (mut accepted, mut ran) = (0, 0);
+    for case in 0..cases {
+        let w = random_workload(&mut g, &files);
+        let view = View {
+            t_ms: g.below(w.until_ms()) as f64 + 0.5,
+            steps: g.below(100_000),
+            speed: SPEEDS[g.index(SPEEDS.len())].0,
+            lang: if g.below(2) == 0 { Lang::En } else { Lang::Ko },
+            lesson: None,
+        };
+        let text = encode(&w, view.clone());
+        assert_eq!(decode(&text), Ok((w, view)), "a link gives back its state");
+        let input = match case % 4 {
+            0 => mutate(&text, &mut g),
+            1 => text[..g.index(text.len())].to_string(),
+            _ => {
+                let json = String::from_utf8(link::decode(&text).unwrap()).unwrap();
+                link::encode(mutate_json(&json, &mut g).as_bytes())
+            }
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(|| match decode(&input) {
+            Ok((w, _)) => {
+                // As the app: build the run (refused by path if it does not), then play it.
+                let mut sim = match Simulation::new(&w.scenario()) {
+                    Ok(sim) => sim,
+                    Err(errors) if errors.iter().all(|e| !e.path.is_empty()) => return Ok(false),
+                    Err(errors) => return Err(format!("a refusal without its field: {errors:?}")),
+                };
+                for _ in 0..2_000 {
+                    if !sim.step() {
+                        break;
+                    }
+                }
+                Ok(true)
+            }
+            Err(e) if e.field.is_empty() || e.message.is_empty() => {
+                Err(format!("a refusal without its field: {e:?}"))
+            }
+            Err(_) => Ok(false),
+        }));
+        match outcome {
+            Ok(Ok(valid)) => {
+                accepted += valid as u32;
+                ran += 1;
+            }
+            Ok(Err(e)) => panic!("{e}\n{input}"),
+            Err(_) => panic!("panicked on the link {input}"),
+        }
+    }
+    assert!(accepted > 0, "some altered links stay valid");
+    println!(
+        "fuzz cases: {ran} links of random workloads, read back whole and then altered ({accepted} still valid, built and played for up to 2,000 events)"
+    );
 }
