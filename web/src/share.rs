@@ -247,6 +247,11 @@ pub fn link_error(e: SettingError) -> LinkError {
         SettingError::SetByFile { field } => refuse(field, "set by the scenario file"),
         SettingError::File { problems, .. } => refuse("file", problems.join("; ")),
         SettingError::Kafka(message) => refuse("settings", message),
+        e @ SettingError::TooMuchData { .. } => {
+            let text = e.text(Lang::En).unwrap_or_default();
+            let (field, message) = text.split_once(": ").unwrap_or(("record data", &text));
+            refuse(field, message)
+        }
     }
 }
 
@@ -327,12 +332,14 @@ impl Settings {
                         refuse(format!("faults[{i}]"), format!("'{kind}' is not a fault"))
                     })?;
                 if broker >= brokers {
+                    // A file's cluster may have no broker at all (refused when it builds).
+                    let has = match brokers {
+                        0 => "no brokers".to_string(),
+                        n => format!("brokers 0 to {}", n - 1),
+                    };
                     return Err(refuse(
                         format!("faults[{i}]"),
-                        format!(
-                            "broker {broker}: the cluster has brokers 0 to {}",
-                            brokers - 1
-                        ),
+                        format!("broker {broker}: the cluster has {has}"),
                     ));
                 }
                 Ok(Fault {
@@ -510,6 +517,19 @@ mod tests {
             "transactions[0]"
         );
         assert_eq!(field(&|j| j["v"] = 2.into()), "v");
+        // Found by the link fuzzer (tests/fuzz.rs): a fault on a file cluster of no broker.
+        let file = Workload::default().scenario().to_json_pretty();
+        let on_file = Workload::from_file("f.json", &file).unwrap();
+        let text = encode(&on_file, view());
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&link::decode(&text).unwrap()).unwrap();
+        json["w"]["file"]["scenario"]["brokers"] = 0.into();
+        json["w"]["faults"] = serde_json::json!([[10, "crash", 0]]);
+        let e = decode(&link::encode(json.to_string().as_bytes())).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.message.as_str()),
+            ("faults[0]", "broker 0: the cluster has no brokers")
+        );
     }
 
     #[test]

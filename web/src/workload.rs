@@ -130,6 +130,53 @@ pub struct ScenarioFile {
 /// follows every edit and every step back, so it has to stay quick. The CLI runs anything.
 pub const MAX_FILE_RUN_MS: u64 = 600_000;
 pub const MAX_FILE_RECORDS: u64 = 600_000;
+/// The most bytes of keys and values a run in the app may hold. The app keeps every
+/// record of the run (to step back to any moment) in wasm memory, which ends at 4 GiB;
+/// 10,000 records/s of 10 KB for a minute would be 6 GB, and the page would die.
+pub const MAX_RECORD_BYTES: u64 = 512 << 20;
+
+/// What the sends of `scenario` hold in keys and values: random `byte[]` values are
+/// also kept as their hex text (three bytes each).
+pub fn record_bytes(scenario: &Scenario) -> u64 {
+    scenario
+        .actions
+        .iter()
+        .map(|a| match a {
+            Action::Send(s) => {
+                let bytes_value = scenario
+                    .producers
+                    .iter()
+                    .find(|p| p.name == s.producer)
+                    .and_then(|p| p.config.get("value.serializer"))
+                    .and_then(|c| Serializer::from_class(c))
+                    == Some(Serializer::ByteArray);
+                let value = match (&s.value, s.value_bytes) {
+                    (Some(v), _) => v.as_ref().map_or(0, String::len) as u64,
+                    (None, Some(n)) if bytes_value => 3 * n as u64,
+                    (None, n) => n.unwrap_or(0) as u64,
+                };
+                let key = match (&s.key, &s.keys) {
+                    (Some(k), _) => k.as_ref().map_or(0, String::len),
+                    (None, Some(keys)) => keys.iter().flatten().map(String::len).max().unwrap_or(0),
+                    (None, None) => 0,
+                } as u64;
+                s.count as u64 * (key + value)
+            }
+            _ => 0,
+        })
+        .sum()
+}
+
+/// `bytes` for people: "6.0 GB", "512 MiB".
+fn size(bytes: u64) -> String {
+    if bytes % (1 << 20) == 0 {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1_000_000_000 {
+        format!("{:.1} GB", bytes as f64 / 1e9)
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    }
+}
 /// Per-client identities a panel edit never copies from the first client to the others.
 const OWN_PRODUCER_PROPS: [&str; 2] = ["transactional.id", "client.id"];
 const OWN_CONSUMER_PROPS: [&str; 3] = ["isolation.level", "group.id", "client.id"];
@@ -371,6 +418,8 @@ pub enum SettingError {
     File { name: String, problems: Vec<String> },
     /// A workload control, while a scenario file decides the workload.
     SetByFile { field: &'static str },
+    /// The run would hold more record data than the app keeps (`MAX_RECORD_BYTES`).
+    TooMuchData { field: String, bytes: u64 },
 }
 
 impl SettingError {
@@ -407,6 +456,16 @@ impl SettingError {
             (SettingError::SetByFile { field }, Lang::Ko) => {
                 format!("{field}: 시나리오 파일이 정함")
             }
+            (SettingError::TooMuchData { field, bytes }, Lang::En) => format!(
+                "{field}: the run's keys and values come to {}; the app keeps at most {} (lower the rate or the value size; the kafka-lab CLI runs any size)",
+                size(*bytes),
+                size(MAX_RECORD_BYTES)
+            ),
+            (SettingError::TooMuchData { field, bytes }, Lang::Ko) => format!(
+                "{field}: 이 실행의 키와 값은 {}; 이 앱은 최대 {}까지만 보관함 (전송률이나 값 크기를 줄이거나 kafka-lab CLI로 실행)",
+                size(*bytes),
+                size(MAX_RECORD_BYTES)
+            ),
             (SettingError::Kafka(_), _) => return None,
         })
     }
@@ -470,6 +529,14 @@ impl Workload {
         if records > MAX_FILE_RECORDS {
             problems.push(format!(
                 "actions: {records} records; the app plays at most {MAX_FILE_RECORDS} (the kafka-lab CLI runs any number)"
+            ));
+        }
+        let bytes = record_bytes(&scenario);
+        if bytes > MAX_RECORD_BYTES {
+            problems.push(format!(
+                "actions: the records' keys and values come to {}; the app keeps at most {} (the kafka-lab CLI runs any size)",
+                size(bytes),
+                size(MAX_RECORD_BYTES)
             ));
         }
         if let Some(n) = scenario
@@ -690,6 +757,16 @@ impl Workload {
                         raw: v.clone(),
                     })?
             }
+        }
+        let bytes = record_bytes(&w.scenario());
+        if bytes > MAX_RECORD_BYTES {
+            let field = match setting {
+                Setting::Rate(_) => "rate".into(),
+                Setting::ValueBytes(_) => "value size".into(),
+                Setting::Producer(name, _) => name.clone(),
+                _ => "record data".into(),
+            };
+            return Err(SettingError::TooMuchData { field, bytes });
         }
         Ok(w)
     }
@@ -1041,6 +1118,47 @@ mod tests {
             "\"topics\": [ { \"name\": \"other\", \"partitions\": 1 }, {",
         );
         assert!(problems(&two)[0].starts_with("topics: "));
+    }
+
+    #[test]
+    fn a_run_holding_more_record_data_than_the_app_keeps_is_refused_by_its_field() {
+        // 10,000 records/s of 10 KB for a minute: 6 GB, past wasm's 4 GiB.
+        let fast = Workload::default()
+            .with(&Setting::Rate("10000".into()))
+            .unwrap();
+        let e = fast.with(&Setting::ValueBytes("10000".into())).unwrap_err();
+        let SettingError::TooMuchData { field, bytes } = &e else {
+            panic!("{e:?}");
+        };
+        // The values, and the cities' names as keys.
+        assert_eq!(field, "value size");
+        assert!((6_000_000_000..6_000_000_000 + 600_000 * 7).contains(bytes));
+        assert!(e.text(Lang::En).unwrap().starts_with(
+            "value size: the run's keys and values come to 6.0 GB; the app keeps at most 512 MiB"
+        ));
+        // A byte[] value is kept twice more, as its hex text: 1,000 bytes fit, as text only.
+        let big = fast.with(&Setting::ValueBytes("800".into())).unwrap();
+        let e = big
+            .with(&Setting::Producer(
+                "value.serializer".into(),
+                "org.apache.kafka.common.serialization.ByteArraySerializer".into(),
+            ))
+            .unwrap_err();
+        assert!(
+            matches!(e, SettingError::TooMuchData { ref field, .. } if field == "value.serializer")
+        );
+        // A file, too.
+        let huge = FILE.replace(
+            r#""value": "v", "count": 4"#,
+            r#""value_bytes": 1048576, "count": 600"#,
+        );
+        match Workload::from_file("f.json", &huge) {
+            Err(SettingError::File { problems, .. }) => assert!(
+                problems[0].starts_with("actions: the records' keys and values come to 629.1 MB"),
+                "{problems:?}"
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
