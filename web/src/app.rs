@@ -1832,10 +1832,18 @@ fn download(name: &str, text: &str) {
     }
 }
 
-/// The text at `url` (same origin: the page's policy allows no other), or why not.
+/// The text at `url`, a file of this site, or why not. An address from the URL is not
+/// trusted: one elsewhere is refused here, before the page's policy would block it.
 async fn fetch_text(url: &str) -> Result<String, String> {
     use wasm_bindgen_futures::JsFuture;
     let window = web_sys::window().ok_or("no window")?;
+    let here = window.location().href().map_err(|_| "no location")?;
+    let origin = |u: &str, base: &str| web_sys::Url::new_with_base(u, base).map(|u| u.origin());
+    if origin(url, &here).ok() != origin(&here, &here).ok() {
+        return Err(format!(
+            "{url}: only this site's own files can be opened, not another site's"
+        ));
+    }
     let response = JsFuture::from(window.fetch_with_str(url))
         .await
         .map_err(|_| format!("{url} could not be fetched (only this site's own files can be)"))?;
