@@ -70,3 +70,23 @@ test('sections, defaults per version, changes marked, Kafka rules enforced', asy
     assert.deepEqual(errors, []);
   });
 });
+
+test('a run holding more record data than the app keeps is refused, and the last run stays', async () => {
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.waitForSelector('#app-root .stage-svg');
+    await page.click('#play'); // pause
+    // The panel's largest choices: 600 MB of values over the minute, kept.
+    await page.selectOption('#rate', '10000');
+    await page.selectOption('#value-bytes', '1000');
+    assert.equal(await page.locator('#config-error').count(), 0);
+    const clock = await page.locator('#clock').innerText();
+    // As byte[] each value is kept as its hex text too: 1.8 GB, past what the app keeps.
+    await page.selectOption('#value-serializer', 'ByteArraySerializer');
+    assert.match(await page.locator('#config-error').innerText(),
+      /value\.serializer: the run's keys and values come to 1\.8 GB; the app keeps at most 1 GiB/);
+    assert.equal(await page.locator('#clock').innerText(), clock, 'the run is untouched');
+    assert.equal(await page.inputValue('#value-bytes'), '1000');
+    assert.deepEqual(errors, []);
+  });
+});

@@ -132,8 +132,10 @@ pub const MAX_FILE_RUN_MS: u64 = 600_000;
 pub const MAX_FILE_RECORDS: u64 = 600_000;
 /// The most bytes of keys and values a run in the app may hold. The app keeps every
 /// record of the run (to step back to any moment) in wasm memory, which ends at 4 GiB;
-/// 10,000 records/s of 10 KB for a minute would be 6 GB, and the page would die.
-pub const MAX_RECORD_BYTES: u64 = 512 << 20;
+/// 10,000 records/s of 10 KB for a minute would be 6 GB, and the page would die. A GiB
+/// leaves room for the rest of the run; the panels' own choices stay below it (10,000
+/// records/s of 1,000 bytes for a minute is 600 MB).
+pub const MAX_RECORD_BYTES: u64 = 1 << 30;
 
 /// What the sends of `scenario` hold in keys and values: random `byte[]` values are
 /// also kept as their hex text (three bytes each).
@@ -167,10 +169,10 @@ pub fn record_bytes(scenario: &Scenario) -> u64 {
         .sum()
 }
 
-/// `bytes` for people: "6.0 GB", "512 MiB".
+/// `bytes` for people: "6.0 GB", "1 GiB".
 fn size(bytes: u64) -> String {
-    if bytes % (1 << 20) == 0 {
-        format!("{} MiB", bytes >> 20)
+    if bytes % (1 << 30) == 0 {
+        format!("{} GiB", bytes >> 30)
     } else if bytes >= 1_000_000_000 {
         format!("{:.1} GB", bytes as f64 / 1e9)
     } else {
@@ -1134,10 +1136,11 @@ mod tests {
         assert_eq!(field, "value size");
         assert!((6_000_000_000..6_000_000_000 + 600_000 * 7).contains(bytes));
         assert!(e.text(Lang::En).unwrap().starts_with(
-            "value size: the run's keys and values come to 6.0 GB; the app keeps at most 512 MiB"
+            "value size: the run's keys and values come to 6.0 GB; the app keeps at most 1 GiB"
         ));
-        // A byte[] value is kept twice more, as its hex text: 1,000 bytes fit, as text only.
-        let big = fast.with(&Setting::ValueBytes("800".into())).unwrap();
+        // The panel's largest choices fit; a byte[] value is kept twice more, as its hex
+        // text, and then they do not.
+        let big = fast.with(&Setting::ValueBytes("1000".into())).unwrap();
         let e = big
             .with(&Setting::Producer(
                 "value.serializer".into(),
@@ -1150,11 +1153,11 @@ mod tests {
         // A file, too.
         let huge = FILE.replace(
             r#""value": "v", "count": 4"#,
-            r#""value_bytes": 1048576, "count": 600"#,
+            r#""value_bytes": 1048576, "count": 1100"#,
         );
         match Workload::from_file("f.json", &huge) {
             Err(SettingError::File { problems, .. }) => assert!(
-                problems[0].starts_with("actions: the records' keys and values come to 629.1 MB"),
+                problems[0].starts_with("actions: the records' keys and values come to 1.2 GB"),
                 "{problems:?}"
             ),
             other => panic!("{other:?}"),
