@@ -6,7 +6,7 @@
 //! and, when valid, simulated for a bounded number of events; random config maps go
 //! through each parser; links of random workloads are altered and read back. Nothing may
 //! panic or stall, and every rejection names its field. `FUZZ_CASES=N` per file and kind
-//! (default 40 in the test command), `CONFIG_FUZZ_CASES`, `LINK_FUZZ_CASES`; each test
+//! (default 100 in the test command), `CONFIG_FUZZ_CASES`, `LINK_FUZZ_CASES`; each test
 //! prints how many cases ran.
 
 use kafka_lab::config::{
@@ -196,7 +196,7 @@ fn mutated_scenarios_never_panic_and_every_rejection_names_its_field() {
     let per_file: usize = std::env::var("FUZZ_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(40);
+        .unwrap_or(100);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
@@ -405,13 +405,13 @@ fn named(
 
 /// Random config maps read by each config parser, directly and inside a scenario that
 /// is then simulated: no panic, and every rejection names its property (or, in a
-/// scenario, its path). `CONFIG_FUZZ_CASES=N` (default 1,500).
+/// scenario, its path). `CONFIG_FUZZ_CASES=N` (default 5,000).
 #[test]
 fn random_configs_never_panic_and_every_rejection_names_its_property() {
     let cases: usize = std::env::var("CONFIG_FUZZ_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1_500);
+        .unwrap_or(5_000);
     let versions: Vec<String> = KafkaVersion::supported_lines().collect();
     let mut g = Gen(9);
     let mut ran = 0;
@@ -535,13 +535,13 @@ fn random_workload(g: &mut Gen, files: &[(String, String)]) -> Workload {
 /// were; the same links altered as text (characters replaced, removed, added; cut short)
 /// and inside their JSON (as the scenario mutations above) never panic, every refusal
 /// names its field, and what is accepted builds and runs as the app would run it.
-/// `LINK_FUZZ_CASES=N` (default 800).
+/// `LINK_FUZZ_CASES=N` (default 3,000).
 #[test]
 fn mutated_links_never_panic_and_every_refusal_names_its_field() {
     let cases: usize = std::env::var("LINK_FUZZ_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(800);
+        .unwrap_or(3_000);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
         .unwrap()
