@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { withPage } from './helpers.mjs';
+import { withPage, ARTIFACTS } from './helpers.mjs';
 
 const linkOf = (state) => `#s=${deflateRawSync(Buffer.from(JSON.stringify(state))).toString('base64url')}`;
 const stateOf = (link) => JSON.parse(inflateRawSync(Buffer.from(link.slice(link.indexOf('#s=') + 3), 'base64url')));
@@ -49,6 +49,7 @@ test('names from a linked scenario file are shown as text, never as markup', asy
     assert.match(await page.locator('#scenario-file .file-name').innerText(), /<script>window\.__pwned=2<\/script><img src=x/);
     assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no script ran');
     assert.equal(await page.locator('img[src="x"], #injected, #app-root script').count(), 0, 'no element made from text');
+    await page.screenshot({ path: `${ARTIFACTS}security-names.png` });
     assert.deepEqual(errors, []);
   });
 });

@@ -52,6 +52,15 @@ fn serializer_encoding(s: Serializer, lang: Lang) -> &'static str {
     }
 }
 
+/// `text` cut to `max` characters with an ellipsis: a box on the stage is narrow, and a
+/// file may name things at any length.
+fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max.saturating_sub(1)) {
+        Some((at, _)) if text.chars().count() > max => format!("{}…", &text[..at]),
+        _ => text.to_string(),
+    }
+}
+
 fn hex_preview(bytes: &[u8]) -> String {
     let mut s: Vec<String> = bytes.iter().take(6).map(|b| format!("{b:02x}")).collect();
     if bytes.len() > 6 {
@@ -81,7 +90,7 @@ fn partitioner_rule(p: &KafkaProducer, keyed: bool, n: u32, v: KafkaVersion, lan
 fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation, lang: Lang) -> Html {
     let last = p.sends.last();
     let key_text = match last.and_then(|s| s.data.key_text()) {
-        Some(k) => format!("\"{k}\""),
+        Some(k) => format!("\"{}\"", clip(k, 12)),
         None => "null".into(),
     };
     let key_hex = last
@@ -155,7 +164,7 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation, lang
             <text x={(APP_X + 12.0).to_string()} y={(y + 74.0).to_string()} class="small">{ lang.pick("records sent", "보낸 레코드") }</text>
             if let Some(file) = &workload.file {
                 // A file's producers may be several: the stage follows the first.
-                <text x={(APP_X + 12.0).to_string()} y={(y + 100.0).to_string()} class="small mono" translate="no">{ p.name.clone() }</text>
+                <text x={(APP_X + 12.0).to_string()} y={(y + 100.0).to_string()} class="small mono" translate="no">{ clip(&p.name, 14) }</text>
                 <text x={(APP_X + 12.0).to_string()} y={(y + 118.0).to_string()} class="small">{ match (lang, file.scenario.producers.len()) {
                     (Lang::En, 1) => "the file's producer".to_string(),
                     (Lang::Ko, 1) => "파일의 프로듀서".to_string(),
@@ -875,5 +884,18 @@ fn ledger_box(l: &Ledger, lang: Lang) -> Html {
                 }
             }) }
         </g>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip;
+
+    #[test]
+    fn long_names_are_cut_at_a_character_with_an_ellipsis() {
+        assert_eq!(clip("Pangyo", 12), "Pangyo");
+        assert_eq!(clip("user-000000012", 14), "user-000000012");
+        assert_eq!(clip("<img src=x onerror=…>", 12), "<img src=x …");
+        assert_eq!(clip("판교판교판교", 4), "판교판…");
     }
 }
