@@ -487,8 +487,8 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
             let p = name(*producer);
             say!(
                 lang,
-                "{p} bumps its epoch to {producer_epoch} (producer id {producer_id}): a gap in its sequences could not be closed, so that partition's sequences start again at 0 (KIP-360)",
-                "{p}가 에포크를 {producer_epoch}(으)로 올림 (프로듀서 ID {producer_id}): 시퀀스 공백을 메울 수 없어 그 파티션의 시퀀스를 0부터 다시 시작 (KIP-360)"
+                "{p} bumps its epoch to {producer_epoch} (producer id {producer_id}): a gap in its sequences could not be closed, so that partition's sequences start again at 0 — its batches waiting to be retried or still in flight are renumbered from 0 (KIP-360)",
+                "{p}가 에포크를 {producer_epoch}(으)로 올림 (프로듀서 ID {producer_id}): 시퀀스 공백을 메울 수 없어 그 파티션의 시퀀스를 0부터 다시 시작 — 재시도를 기다리거나 아직 전송 중인 배치도 0부터 다시 번호를 매김 (KIP-360)"
             )
         }
         TraceEvent::ProducerRestarted { producer, resent } => {

@@ -58,6 +58,9 @@ pub struct ProducerBatch {
     last_append_ms: u64,
     /// Completed, failed or expired: a late response changes nothing (`isDone`).
     pub done: bool,
+    /// Renumbered by an epoch bump (`sequenceHasBeenReset`): an OUT_OF_ORDER answer to its
+    /// older attempt is retried without asking for another bump.
+    pub sequence_has_been_reset: bool,
     /// Why the batch was ready on its own at its last drain; `None` when it was not and
     /// went because its leader was ready for another batch or everything was sendable.
     pub ready_because: Option<SendReason>,
@@ -149,6 +152,7 @@ impl ProducerBatch {
             last_attempt_ms: now,
             last_append_ms: now,
             done: false,
+            sequence_has_been_reset: false,
             ready_because: None,
         }
     }
@@ -215,12 +219,14 @@ impl ProducerBatch {
         ratio
     }
 
-    /// A new epoch and base sequence for a batch waiting to be retried (KIP-360's
-    /// `startSequencesAtBeginning`): written anew at its next drain.
-    fn resequence(&mut self, producer_id: i64, epoch: i16, base_sequence: i32) {
+    /// A new epoch and base sequence after an epoch bump (`resetProducerState`), for a batch
+    /// waiting to be retried or in a request still out (that request keeps the header it
+    /// was written with): written anew at its next drain.
+    pub fn resequence(&mut self, producer_id: i64, epoch: i16, base_sequence: i32) {
         self.producer_id = producer_id;
         self.producer_epoch = epoch;
         self.base_sequence = base_sequence;
+        self.sequence_has_been_reset = true;
         self.encoded = None;
     }
 
@@ -540,19 +546,18 @@ impl RecordAccumulator {
         }
     }
 
-    /// After an epoch bump: the batches of `tp` that already had sequences (retries, at
-    /// the front) take new ones from 0 under the new epoch, in the order they wait.
-    pub fn resequence(&mut self, tp: TopicPartition, tm: &mut TransactionManager) {
-        let Some(dq) = self.topics[tp.topic as usize]
+    /// The batches of `tp` waiting with a sequence already (retries, at the front): with
+    /// those in requests still out, what an epoch bump renumbers.
+    pub fn sequenced_batches_mut(
+        &mut self,
+        tp: TopicPartition,
+    ) -> impl Iterator<Item = &mut ProducerBatch> + '_ {
+        self.topics[tp.topic as usize]
             .batches
             .get_mut(&tp.partition)
-        else {
-            return;
-        };
-        for b in dq.iter_mut().filter(|b| b.base_sequence >= 0) {
-            let (epoch, base) = tm.resequence(tp, b.records.len() as u32);
-            b.resequence(tm.producer_id, epoch, base);
-        }
+            .into_iter()
+            .flat_map(|dq| dq.iter_mut())
+            .filter(|b| b.base_sequence >= 0)
     }
 
     /// `RecordAccumulator.ready` → `partitionReady` per topic: leaders with a sendable

@@ -757,18 +757,16 @@ impl KafkaProducer {
         let cluster = &*metadata;
         self.expire_waiters(now, rng, cluster, out);
         loop {
-            // An idempotent producer sends nothing before it has its producer id
+            // Kafka's `runOnce` begins with the sequences: resolve those of expired
+            // batches, and bump the epoch if a gap asked for it. An idempotent producer
+            // sends nothing before it has its producer id
             // (`Sender.maybeSendAndPollTransactionalRequest` returns first).
-            // Nor while an epoch bump waits for the requests in flight to come back.
             if let Some(tm) = &mut self.tm {
                 tm.maybe_resolve_sequences();
             }
+            self.maybe_bump_epoch(out);
             let txn_busy = self.maybe_send_transactional_request(now, rng, out);
-            let can_produce = !txn_busy
-                && self
-                    .tm
-                    .as_ref()
-                    .is_none_or(|tm| tm.has_producer_id() && !tm.epoch_bump_required());
+            let can_produce = !txn_busy && self.tm.as_ref().is_none_or(|tm| tm.has_producer_id());
             let completing = self
                 .tm
                 .as_ref()
@@ -810,7 +808,6 @@ impl KafkaProducer {
                 self.write_request(now, broker, &mut batches, expedite, out);
             }
             let polled = self.poll(now, out);
-            let bumped = self.maybe_bump_epoch(out);
             self.maybe_update_metadata(now, rng, out);
             self.resume_granted(now, rng, cluster, out);
             if !Rc::ptr_eq(&metadata, &self.metadata) {
@@ -818,31 +815,41 @@ impl KafkaProducer {
                 self.wake_requested = true;
                 return;
             }
-            if !drained_any && !expired && !polled && !bumped {
+            if !drained_any && !expired && !polled {
                 return;
             }
         }
     }
 
-    /// KIP-360 (`bumpIdempotentEpochAndResetIdIfNeeded`), once no request is in flight
-    /// (Kafka rewrites in-flight batches in place; waiting keeps every rewritten batch in
-    /// the accumulator): the next epoch, and the partitions with a gap renumbered from 0.
-    fn maybe_bump_epoch(&mut self, out: &mut Effects) -> bool {
+    /// KIP-360 (`bumpIdempotentEpochAndResetIdIfNeeded`): the next epoch, and for each
+    /// partition with a gap every batch it tracks — waiting to be retried or in a request
+    /// still out — renumbered from 0 in sequence order (`startSequencesAtBeginning`).
+    /// Nothing waits for the requests in flight: an answer to one finds its batch
+    /// renumbered, and a retry of it goes out under the new epoch.
+    fn maybe_bump_epoch(&mut self, out: &mut Effects) {
         let Some(tm) = &mut self.tm else {
-            return false;
+            return;
         };
-        if !tm.epoch_bump_required() || self.sender.in_flight.values().any(|q| !q.is_empty()) {
-            return false;
+        if !tm.epoch_bump_required() {
+            return;
         }
         for tp in tm.bump_epoch() {
-            self.accumulator.resequence(tp, tm);
+            let mut tracked: Vec<&mut accumulator::ProducerBatch> = self
+                .accumulator
+                .sequenced_batches_mut(tp)
+                .chain(self.sender.pending_batches_mut(tp))
+                .collect();
+            tracked.sort_by_key(|b| b.base_sequence);
+            for b in tracked {
+                let (epoch, base) = tm.resequence(tp, b.records.len() as u32);
+                b.resequence(tm.producer_id, epoch, base);
+            }
         }
         out.events.push(TraceEvent::EpochBumped {
             producer: self.id,
             producer_id: tm.producer_id,
             producer_epoch: tm.producer_epoch,
         });
-        true
     }
 
     /// What a transactional response or failure changed: trace the client's transition,
@@ -1265,7 +1272,12 @@ impl KafkaProducer {
             return;
         }
         let retriable = match &mut self.tm {
-            Some(tm) => tm.can_retry(error, batch.tp, batch.base_sequence),
+            Some(tm) => tm.can_retry(
+                error,
+                batch.tp,
+                batch.base_sequence,
+                batch.sequence_has_been_reset,
+            ),
             None => error.is_retriable(),
         };
         // An InvalidMetadataException: the leader may have moved.

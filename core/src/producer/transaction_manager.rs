@@ -233,6 +233,19 @@ impl TransactionManager {
         self.entry(tp).epoch
     }
 
+    /// `sequenceNumber`: the base sequence of the partition's next new batch.
+    pub fn sequence_number(&self, tp: TopicPartition) -> i32 {
+        self.partitions.get(&tp).map_or(0, |e| e.next_sequence)
+    }
+
+    /// `lastAckedSequence`: `None` before the partition's leader acknowledged any.
+    pub fn last_acked_sequence(&self, tp: TopicPartition) -> Option<i32> {
+        self.partitions
+            .get(&tp)
+            .map(|e| e.last_acked_sequence)
+            .filter(|&s| s >= 0)
+    }
+
     /// At drain, a batch's first send: its base sequence, and the partition's next one
     /// moves past its records (`sequenceNumber` + `incrementSequenceNumber`).
     pub fn assign_sequence(&mut self, tp: TopicPartition, records: u32) -> i32 {
@@ -325,8 +338,8 @@ impl TransactionManager {
 
     /// `bumpIdempotentProducerEpoch`: the next epoch (a new producer id once the epoch is
     /// exhausted), and for each partition that asked for it sequences from 0 again
-    /// (`startSequencesAtBeginning`; the caller renumbers the batches still waiting there
-    /// with `resequence`). Returns those partitions.
+    /// (`startSequencesAtBeginning`; the caller renumbers every batch the partition
+    /// tracks, in sequence order, with `resequence`). Returns those partitions.
     pub fn bump_epoch(&mut self) -> Vec<TopicPartition> {
         if self.producer_epoch == i16::MAX {
             self.producer_id = -1;
@@ -350,8 +363,8 @@ impl TransactionManager {
         rewritten
     }
 
-    /// A new base sequence, under the partition's new epoch, for a batch that waits there
-    /// (handed over in the order they wait).
+    /// A new base sequence, under the partition's new epoch, for a batch it tracks (handed
+    /// over in their old sequence order).
     pub fn resequence(&mut self, tp: TopicPartition, records: u32) -> (i16, i32) {
         let base = self.assign_sequence(tp, records);
         (self.entry(tp).epoch, base)
@@ -362,15 +375,25 @@ impl TransactionManager {
     /// retried (the gap before it may still fill). Otherwise the idempotent producer
     /// retries too, and if the gap is real — the batch is the next one, or the one right
     /// after an expired batch — it bumps its epoch first, so the retry goes out from
-    /// sequence 0; a transactional producer fails the batch (and aborts).
-    pub fn can_retry(&mut self, error: Errors, tp: TopicPartition, base_sequence: i32) -> bool {
+    /// sequence 0; a transactional producer fails the batch (and aborts). A batch an epoch
+    /// bump already renumbered (`sequence_has_been_reset`) is only retried: the answer is
+    /// to its attempt under the old epoch, and the gap has been dealt with.
+    pub fn can_retry(
+        &mut self,
+        error: Errors,
+        tp: TopicPartition,
+        base_sequence: i32,
+        sequence_has_been_reset: bool,
+    ) -> bool {
         if error == Errors::OutOfOrderSequenceNumber {
             let last = self
                 .partitions
                 .get(&tp)
                 .map_or(-1, |e| e.last_acked_sequence);
             let unresolved = self.unresolved.get(&tp).copied();
-            if unresolved.is_none() && base_sequence != last.wrapping_add(1) {
+            if unresolved.is_none()
+                && (sequence_has_been_reset || base_sequence != last.wrapping_add(1))
+            {
                 return true;
             } else if self.txn.is_none() {
                 if unresolved.is_none() || unresolved == Some(base_sequence) {
