@@ -11,6 +11,7 @@ use kafka_lab::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
 use kafka_lab::record::RecordData;
 use kafka_lab::rng::{Counter, Rng};
 use kafka_lab::serializer::Serializer;
+use kafka_lab::trace::TraceEvent;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab::{Scenario, Simulation};
 use kafka_lab_tests::append;
@@ -174,6 +175,44 @@ fn a_lost_response_silences_its_connection_until_the_client_reconnects() {
         offsets,
         (0..400).collect::<Vec<_>>(),
         "send order is log order"
+    );
+}
+
+#[test]
+fn a_new_connection_is_not_held_behind_the_timed_out_ones_purgatory() {
+    // The broker mutes a channel while it handles one of its requests (SocketServer's
+    // `selector.mute(connectionId)`, unmuted when the response is sent): a request held
+    // in purgatory holds back the requests behind it on that connection only. A follower
+    // too slow to copy keeps batch A (t = 0) in purgatory; B (t = 500) waits behind it on
+    // the same connection. A's request times out at the client, which closes the
+    // connection and retries both on a new one (after reconnect.backoff.ms): the leader
+    // reads the retry at once and finds A already in its log — not after B, read off
+    // the closed connection once A's purgatory entry expired, has waited out its own.
+    let json = r#"{"seed":1,"kafka_version":"4.0","brokers":2,
+        "topics":[{"name":"t","partitions":1,"replication_factor":2,
+                   "replica_assignment":[[0,1]],"config":{"min.insync.replicas":"2"}}],
+        "producers":[{"name":"p","config":{"acks":"all","linger.ms":"0",
+                      "request.timeout.ms":"1000","delivery.timeout.ms":"10000"}}],
+        "actions":[{"at_ms":0,"action":"slow_follower","broker":1,"extra_latency_ms":60000},
+                   {"at_ms":0,"action":"send","producer":"p","topic":"t","value":"v",
+                    "count":2,"interval_ms":500}],
+        "until_ms":3000}"#;
+    let mut sim = Simulation::new(&Scenario::from_json(json).unwrap()).unwrap();
+    sim.record_trace();
+    sim.run();
+    let timed_out = sim
+        .trace()
+        .iter()
+        .find_map(|(t, e)| matches!(e, TraceEvent::Disconnected { .. }).then_some(*t))
+        .expect("the client gives up on the connection");
+    let duplicate = sim
+        .trace()
+        .iter()
+        .find_map(|(t, e)| matches!(e, TraceEvent::DuplicateBatch { .. }).then_some(*t))
+        .expect("the retry reaches the leader");
+    assert!(
+        duplicate < timed_out + 500,
+        "retry read at {duplicate}, the connection closed at {timed_out}"
     );
 }
 
