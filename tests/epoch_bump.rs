@@ -468,6 +468,109 @@ fn epoch_bump_renumbers_every_tracked_batch_at_once() {
     assert!(c.producer.sends.iter().all(|s| s.outcome == Outcome::Acked));
 }
 
+#[test]
+// TransactionManagerTest.testHealthyPartitionRetriesDuringEpochBump and
+// testFailedInflightBatchAfterEpochBump (second half; the same at 3.6.0)
+fn a_partition_not_rewritten_moves_to_the_new_epoch_once_its_batches_complete() {
+    let mut c = bumped_while_a_request_is_out();
+    // A new tp1 batch is not drained while tp1's batch of the old epoch is tracked.
+    let tp1b3 = c.append(TP1);
+    c.run_once();
+    assert_eq!(c.deque(TP1).len(), 2);
+    assert!(c.tm().has_stale_producer_id_and_epoch(TP1));
+    // The retry of the old-epoch batch goes (still epoch 1, sequence 1), the new one
+    // stays behind.
+    c.sleep(50);
+    c.run_once();
+    let dq = c.deque(TP1);
+    assert_eq!(dq.len(), 1);
+    assert!(dq[0].base_sequence < 0, "the new batch, without a sequence");
+    let retry = c.requests.back().unwrap();
+    let tp1b2 = retry.batches.iter().find(|b| b.tp == TP1).unwrap();
+    assert_eq!((tp1b2.producer_epoch, tp1b2.base_sequence), (1, 1));
+
+    // tp0's old request is answered (only retried), then the retries succeed: tp1 has
+    // nothing tracked any more, and its new batch starts at 0 under epoch 2.
+    c.respond(Some(1), 2, TP0, Errors::OutOfOrderSequenceNumber, 0);
+    c.respond_each(
+        Some(2),
+        0,
+        TP0,
+        &[(TP0, Errors::None, 1), (TP1, Errors::None, 1)],
+    );
+    c.run_once();
+    assert!(!c.tm().has_stale_producer_id_and_epoch(TP1));
+    assert_eq!(c.tm().sequence_number(TP1), 1);
+    assert!(c.deque(TP1).is_empty());
+    let sent = c.requests.back().unwrap();
+    let b = sent.batches.iter().find(|b| b.tp == TP1).unwrap();
+    assert_eq!((b.producer_epoch, b.base_sequence), (2, 0));
+    c.respond_each(Some(2), 0, TP1, &[(TP1, Errors::None, 2)]);
+    c.run_once();
+    assert_eq!(c.outcome(tp1b3), (Outcome::Acked, None));
+    assert_eq!(c.tm().last_acked_sequence(TP1), Some(0));
+}
+
+#[test]
+// SenderTest.testEpochBumpOnOutOfOrderSequenceForNextBatchWhenThereIsNoBatchInFlight
+fn epoch_bump_when_the_other_partition_has_no_batch_in_flight() {
+    let mut c = Client::new("3.6", 50);
+    c.init_producer_id(343434, 0);
+    // Partition state is made lazily, at the first batch.
+    c.append(TP0);
+    c.run_once();
+    assert_eq!(
+        (c.tm().sequence_number(TP0), c.tm().last_acked_sequence(TP0)),
+        (1, None)
+    );
+    c.respond(Some(0), 0, TP0, Errors::None, 0);
+    c.run_once();
+    assert_eq!(c.tm().last_acked_sequence(TP0), Some(0));
+    c.append(TP1);
+    c.run_once();
+    c.respond(Some(0), 0, TP1, Errors::None, 0);
+    c.run_once();
+    assert_eq!(
+        (c.tm().sequence_number(TP1), c.tm().last_acked_sequence(TP1)),
+        (1, Some(0))
+    );
+
+    c.append(TP0);
+    c.run_once();
+    assert_eq!(c.tm().sequence_number(TP0), 2);
+    c.respond(Some(0), 1, TP0, Errors::OutOfOrderSequenceNumber, 0);
+    c.run_once();
+    assert_eq!(c.tm().producer_epoch, 1);
+    // tp0 starts again under epoch 1; tp1 keeps epoch 0 and its sequences, stale.
+    assert_eq!(
+        (c.tm().sequence_number(TP0), c.tm().last_acked_sequence(TP0)),
+        (1, None)
+    );
+    assert_eq!(
+        (c.tm().sequence_number(TP1), c.tm().last_acked_sequence(TP1)),
+        (1, Some(0))
+    );
+    assert!(c.tm().has_stale_producer_id_and_epoch(TP1));
+
+    c.sleep(50);
+    c.run_once();
+    c.respond(Some(1), 0, TP0, Errors::None, 1);
+    c.run_once();
+    assert_eq!(c.tm().last_acked_sequence(TP0), Some(0));
+
+    // tp1's next batch: nothing of the old epoch in flight, so it moves to epoch 1, 0.
+    c.append(TP1);
+    c.run_once();
+    assert_eq!(
+        (c.tm().sequence_number(TP1), c.tm().last_acked_sequence(TP1)),
+        (1, None)
+    );
+    assert!(!c.tm().has_stale_producer_id_and_epoch(TP1));
+    c.respond(Some(1), 0, TP1, Errors::None, 1);
+    c.run_once();
+    assert_eq!(c.tm().last_acked_sequence(TP1), Some(0));
+}
+
 /// A batch written to `tp` as `writeIdempotentBatchWithValue` does: its sequence
 /// assigned, one record.
 fn write_idempotent_batch(tm: &mut TransactionManager, tp: TopicPartition) -> i32 {

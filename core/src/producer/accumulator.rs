@@ -662,6 +662,9 @@ impl RecordAccumulator {
     /// gives each batch its sequence here, at its first drain; while a partition has
     /// batches in flight, a retried batch goes only if it holds the first in-flight
     /// sequence (`shouldStopDrainBatchesForPartition`), which stops this node's drain.
+    /// A partition an epoch bump did not rewrite moves to the new epoch, from sequence 0,
+    /// at its first new batch after its old ones have completed
+    /// (`maybeUpdateProducerIdAndEpoch`).
     pub fn drain(
         &mut self,
         cluster: &Cluster,
@@ -704,7 +707,15 @@ impl RecordAccumulator {
                                 if !tm.is_send_to_partition_allowed(tp) {
                                     break;
                                 }
-                                if first.base_sequence < 0 && tm.has_unresolved_sequence(tp) {
+                                // A new batch waits while the partition's older
+                                // batches are unresolved, or still out under an epoch
+                                // the producer has left (sequence 0 of the new epoch
+                                // would get ahead of them).
+                                if first.base_sequence < 0
+                                    && (tm.has_unresolved_sequence(tp)
+                                        || (tm.has_in_flight_batches(tp)
+                                            && tm.has_stale_producer_id_and_epoch(tp)))
+                                {
                                     break;
                                 }
                                 let first_in_flight = tm.first_in_flight_sequence(tp);
@@ -728,6 +739,7 @@ impl RecordAccumulator {
                             batch.ready_because = ready_because;
                             if let Some(tm) = tm.as_deref_mut() {
                                 if batch.base_sequence < 0 {
+                                    tm.maybe_update_producer_id_and_epoch(tp);
                                     batch.producer_id = tm.producer_id;
                                     batch.producer_epoch = tm.epoch_for(tp);
                                     batch.base_sequence =

@@ -256,6 +256,35 @@ impl TransactionManager {
         base
     }
 
+    /// `hasStaleProducerIdAndEpoch`: the partition's sequences belong to an older epoch
+    /// (a bump rewrote other partitions, not this one).
+    pub fn has_stale_producer_id_and_epoch(&self, tp: TopicPartition) -> bool {
+        self.partitions
+            .get(&tp)
+            .is_some_and(|e| e.epoch != self.producer_epoch)
+    }
+
+    /// `hasInflightBatches`: batches sent and not yet completed, retried ones included.
+    pub fn has_in_flight_batches(&self, tp: TopicPartition) -> bool {
+        self.partitions
+            .get(&tp)
+            .is_some_and(|e| !e.in_flight.is_empty())
+    }
+
+    /// `maybeUpdateProducerIdAndEpoch`, at the drain of a new batch: a partition left on
+    /// an older epoch moves to the producer's, from sequence 0, once its old batches have
+    /// all completed (until then the drain holds its new batches back).
+    pub fn maybe_update_producer_id_and_epoch(&mut self, tp: TopicPartition) {
+        if !self.has_stale_producer_id_and_epoch(tp) || self.has_in_flight_batches(tp) {
+            return;
+        }
+        let epoch = self.producer_epoch;
+        let e = self.entry(tp);
+        e.epoch = epoch;
+        e.next_sequence = 0;
+        e.last_acked_sequence = -1;
+    }
+
     /// `addInFlightBatch` for a batch that already has its sequence (a split's parts).
     pub fn add_in_flight(&mut self, tp: TopicPartition, base_sequence: i32) {
         self.entry(tp).in_flight.insert(base_sequence);
