@@ -272,6 +272,44 @@ fn retries_one_survives_one_lost_request_not_two() {
 }
 
 #[test]
+fn a_timed_out_request_fails_as_a_disconnection_before_3_5() {
+    // KAFKA-14317 (3.5.0): `Sender.handleProduceResponse` tells a request that timed out
+    // (`wasTimedOut`: REQUEST_TIMED_OUT, "Disconnected from node N due to timeout") from
+    // any other disconnection (NETWORK_EXCEPTION, "Disconnected from node N"), which is
+    // what a timeout was before. Either is retried; spent retries surface as
+    // TimeoutException or NetworkException.
+    let config = r#"{"enable.idempotence":"false","acks":"1","retries":"1","linger.ms":"0","request.timeout.ms":"1000","delivery.timeout.ms":"10000"}"#;
+    let actions = [send(0, 1, 0), fault(0, "drop_requests", 2)];
+    for (version, code, exception) in [
+        ("2.8", "NETWORK_EXCEPTION", "NetworkException"),
+        ("3.4", "NETWORK_EXCEPTION", "NetworkException"),
+        ("3.5", "REQUEST_TIMED_OUT", "TimeoutException"),
+        ("4.0", "REQUEST_TIMED_OUT", "TimeoutException"),
+    ] {
+        let json = scenario(1, config, &actions, 5000).replace(
+            r#""kafka_version":"4.0""#,
+            &format!(r#""kafka_version":"{version}""#),
+        );
+        let mut sim = Simulation::new(&Scenario::from_json(&json).unwrap()).unwrap();
+        sim.record_trace();
+        sim.run();
+        let retried = sim.trace().iter().find_map(|(_, e)| match e {
+            TraceEvent::BatchRetried { error, .. } => Some(*error),
+            _ => None,
+        });
+        assert_eq!(retried, Some(code), "{version}");
+        let error = sim.producers()[0].sends[0].error.clone().expect("failed");
+        assert_eq!(error.exception_name(), exception, "{version}");
+        let due = if code == "REQUEST_TIMED_OUT" {
+            " due to timeout"
+        } else {
+            ""
+        };
+        assert_eq!(error.message(), format!("Disconnected from node 0{due}"));
+    }
+}
+
+#[test]
 fn a_response_at_the_delivery_deadline_is_ignored() {
     // SenderTest.testInflightBatchesExpireOnDeliveryTimeout: delivery 1500, batch sent at
     // 0, its response processed at 1500. The sender expires in-flight batches before it

@@ -1113,8 +1113,21 @@ impl KafkaProducer {
                 broker,
                 requests: requests.len() as u32,
             });
-            let message = format!("Disconnected from node {broker} due to timeout");
-            self.fail_requests(now, requests, Errors::RequestTimedOut, Some(&message), out);
+            // Before 3.5 a timed-out request failed as any disconnection does
+            // (`Sender.handleProduceResponse`, `wasDisconnected`); KAFKA-14317 made it
+            // REQUEST_TIMED_OUT. Both are retried; NETWORK_EXCEPTION also asks for metadata.
+            let (error, message) = if self.config.version.at_least(3, 5) {
+                (
+                    Errors::RequestTimedOut,
+                    format!("Disconnected from node {broker} due to timeout"),
+                )
+            } else {
+                (
+                    Errors::NetworkException,
+                    format!("Disconnected from node {broker}"),
+                )
+            };
+            self.fail_requests(now, requests, error, Some(&message), out);
         }
         handled
     }
