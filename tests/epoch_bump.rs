@@ -17,6 +17,7 @@ use kafka_lab::record::RecordData;
 use kafka_lab::rng::Rng;
 use kafka_lab::scenario::SendMode;
 use kafka_lab::serializer::Serializer;
+use kafka_lab::trace::TraceEvent;
 use kafka_lab::version::KafkaVersion;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -54,6 +55,7 @@ struct Client {
     rng: Rng,
     /// Produce requests written and not yet answered, oldest first.
     requests: VecDeque<ProduceRequest>,
+    events: Vec<TraceEvent>,
 }
 
 impl Client {
@@ -62,6 +64,11 @@ impl Client {
     /// Kafka's tests keep a retried batch from going again by disconnecting the node
     /// (`client.disconnect`, `client.backoff`); here a long enough backoff does.
     fn new(version: &str, retry_backoff_ms: u64) -> Client {
+        Client::with(version, retry_backoff_ms, &[])
+    }
+
+    /// With more producer properties.
+    fn with(version: &str, retry_backoff_ms: u64, extra: &[(&str, &str)]) -> Client {
         let version = KafkaVersion::parse(version).unwrap();
         let backoff = retry_backoff_ms.to_string();
         let mut props: BTreeMap<String, String> = [
@@ -74,6 +81,7 @@ impl Client {
             ("retry.backoff.ms", backoff.as_str()),
         ]
         .into_iter()
+        .chain(extra.iter().copied())
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
         if version.at_least(3, 7) {
@@ -86,6 +94,7 @@ impl Client {
             now: 0,
             rng: Rng::new(1),
             requests: VecDeque::new(),
+            events: Vec::new(),
         }
     }
 
@@ -123,6 +132,7 @@ impl Client {
     fn run_once(&mut self) {
         let mut out = Effects::default();
         self.producer.run_once(self.now, &mut self.rng, &mut out);
+        self.events.extend(out.events);
         for (_, to, payload) in out.messages {
             if let (Node::Broker(0), Payload::Produce(request)) = (to, payload) {
                 self.requests.push_back(request);
@@ -571,6 +581,163 @@ fn epoch_bump_when_the_other_partition_has_no_batch_in_flight() {
     assert_eq!(c.tm().last_acked_sequence(TP1), Some(0));
 }
 
+#[test]
+// SenderTest.testIdempotenceWithMultipleInflightsWhereFirstFailsFatallyAndSequenceOfFutureBatchesIsAdjusted
+fn first_fails_fatally_and_sequence_of_future_batches_is_adjusted() {
+    let mut c = Client::new("3.6", 50);
+    c.init_producer_id(343434, 0);
+    let request1 = c.append(TP0);
+    c.run_once();
+    assert_eq!(c.tm().sequence_number(TP0), 1);
+    let request2 = c.append(TP0);
+    c.run_once();
+    assert_eq!(c.requests.len(), 2);
+    assert_eq!(c.tm().sequence_number(TP0), 2);
+    assert_eq!(c.tm().last_acked_sequence(TP0), None);
+
+    // The first fails for good with retries left (`adjustSequenceNumbers`): the
+    // idempotent producer bumps its epoch, renumbering the second in its request.
+    c.respond(None, 0, TP0, Errors::MessageTooLarge, 0);
+    c.run_once();
+    assert_eq!(
+        c.outcome(request1),
+        (Outcome::Failed, Some("RecordTooLargeException"))
+    );
+    assert!(c
+        .events
+        .iter()
+        .any(|e| matches!(e, TraceEvent::EpochBumpRequested { expired: false, .. })));
+    assert_eq!(c.requests.len(), 1);
+    assert_eq!(c.tm().last_acked_sequence(TP0), None);
+    let b2 = c.in_flight_batch(TP0);
+    assert_eq!((b2.producer_epoch, b2.base_sequence), (1, 0));
+
+    // Its old attempt (epoch 0, sequence 1) is out of order: retried, as sequence 0.
+    c.respond(Some(0), 1, TP0, Errors::OutOfOrderSequenceNumber, 0);
+    c.run_once();
+    assert_eq!(c.tm().last_acked_sequence(TP0), None);
+    assert!(c.requests.is_empty());
+    c.sleep(50);
+    c.run_once();
+    assert_eq!(c.requests.len(), 1);
+    c.respond(Some(1), 0, TP0, Errors::None, 0);
+    c.run_once();
+    assert_eq!(c.tm().last_acked_sequence(TP0), Some(0));
+    assert!(c.requests.is_empty());
+    assert_eq!(c.outcome(request2), (Outcome::Acked, None));
+    assert_eq!(c.producer.sends[request2 as usize].offset, 0);
+}
+
+#[test]
+// SenderTest.testEpochBumpOnOutOfOrderSequenceForNextBatchWhenBatchInFlightFails
+fn a_batch_failing_with_retries_spent_asks_for_no_bump() {
+    // retries=1: tp1's second batch fails for good at its second NOT_LEADER_OR_FOLLOWER;
+    // `attempts < retries` no longer holds, so nothing is adjusted and tp1 moves to the
+    // new epoch only at its next batch.
+    let mut c = Client::with("3.6", 50, &[("retries", "1")]);
+    c.init_producer_id(343434, 0);
+    for tp in [TP0, TP1] {
+        c.append(tp);
+        c.run_once();
+        c.respond(Some(0), 0, tp, Errors::None, 0);
+        c.run_once();
+    }
+    c.append(TP0);
+    c.run_once();
+    let tp1b2 = c.append(TP1);
+    c.run_once();
+    assert_eq!(c.tm().sequence_number(TP1), 2);
+
+    c.respond(Some(0), 1, TP0, Errors::OutOfOrderSequenceNumber, 0);
+    c.run_once();
+    assert_eq!(c.tm().producer_epoch, 1);
+    assert_eq!(
+        (c.tm().sequence_number(TP0), c.tm().last_acked_sequence(TP0)),
+        (1, None)
+    );
+    assert_eq!(
+        (c.tm().sequence_number(TP1), c.tm().last_acked_sequence(TP1)),
+        (2, Some(0))
+    );
+    assert!(c.tm().has_stale_producer_id_and_epoch(TP1));
+
+    c.respond(Some(0), 1, TP1, Errors::NotLeaderOrFollower, 0);
+    c.run_once();
+    assert!(c.tm().has_stale_producer_id_and_epoch(TP1));
+    // Both retries go in one request here (Kafka's test answers them one by one).
+    c.sleep(50);
+    c.run_once();
+    c.respond_each(
+        Some(1),
+        0,
+        TP0,
+        &[
+            (TP0, Errors::None, 1),
+            (TP1, Errors::NotLeaderOrFollower, 0),
+        ],
+    );
+    c.run_once();
+    assert_eq!(c.tm().last_acked_sequence(TP0), Some(0));
+    assert_eq!(
+        c.outcome(tp1b2),
+        (Outcome::Failed, Some("NotLeaderOrFollowerException"))
+    );
+    assert_eq!(c.tm().producer_epoch, 1, "no second bump");
+    assert_eq!(
+        (c.tm().sequence_number(TP1), c.tm().last_acked_sequence(TP1)),
+        (2, Some(0))
+    );
+    assert!(c.tm().has_stale_producer_id_and_epoch(TP1));
+
+    c.append(TP1);
+    c.run_once();
+    assert_eq!(
+        (c.tm().sequence_number(TP1), c.tm().last_acked_sequence(TP1)),
+        (1, None)
+    );
+    assert!(!c.tm().has_stale_producer_id_and_epoch(TP1));
+    c.respond(Some(1), 0, TP1, Errors::None, 1);
+    c.run_once();
+    assert_eq!(c.tm().last_acked_sequence(TP1), Some(0));
+}
+
+#[test]
+fn before_3_6_the_late_failure_of_an_expired_batch_bumps_the_epoch() {
+    // Sender.failBatch called TransactionManager.handleFailedBatch before it looked
+    // whether the batch was done (Sender.java:709-717 at 2.8.0, 767-772 at 3.5.0);
+    // KAFKA-14884 (3.6.0) moved the call into `if (batch.completeExceptionally(...))`.
+    // So until 3.5 the late answer to a batch that expired in flight still asks for a
+    // bump (`adjustSequenceNumbers`), renumbering the batch behind it in its request.
+    for (version, bumped) in [("2.8", true), ("3.5", true), ("3.6", false), ("4.0", false)] {
+        let mut c = Client::new(version, 50);
+        c.init_producer_id(1, 0);
+        let request1 = c.append(TP0);
+        c.run_once();
+        c.sleep(1000);
+        c.append(TP0);
+        c.run_once();
+        c.sleep(500);
+        c.run_once();
+        assert_eq!(
+            c.outcome(request1),
+            (Outcome::Failed, Some("TimeoutException")),
+            "{version}: expired in flight"
+        );
+        assert!(!c.tm().has_unresolved_sequence(TP0), "first attempt");
+        c.respond(Some(0), 0, TP0, Errors::NotLeaderOrFollower, 0);
+        c.run_once();
+        let expected = if bumped { (1, 0) } else { (0, 1) };
+        let b2 = c.in_flight_batch(TP0);
+        assert_eq!((b2.producer_epoch, b2.base_sequence), expected, "{version}");
+        assert_eq!(c.tm().producer_epoch, expected.0, "{version}");
+        let requested = c
+            .events
+            .iter()
+            .any(|e| matches!(e, TraceEvent::EpochBumpRequested { expired: true, .. }));
+        assert_eq!(requested, bumped, "{version}");
+    }
+}
+
 /// A batch written to `tp` as `writeIdempotentBatchWithValue` does: its sequence
 /// assigned, one record.
 fn write_idempotent_batch(tm: &mut TransactionManager, tp: TopicPartition) -> i32 {
@@ -580,7 +747,8 @@ fn write_idempotent_batch(tm: &mut TransactionManager, tp: TopicPartition) -> i3
 /// `markSequenceUnresolved` + `handleFailedBatch(b, new TimeoutException(), false)`: a
 /// batch that expired in retry.
 fn expire(tm: &mut TransactionManager, tp: TopicPartition, base: i32) {
-    tm.handle_failed_batch(tp, base, 1, false, true);
+    tm.mark_sequence_unresolved(tp, base, 1);
+    tm.handle_failed_batch(tp, Some(base), false, false);
 }
 
 /// `runUntil(epoch bumped)`: the sender's `bumpIdempotentEpochAndResetIdIfNeeded`.
@@ -636,7 +804,7 @@ fn no_producer_id_reset_after_last_in_flight_batch_succeeds() {
     bump_if_needed(&mut tm);
     assert_eq!(tm.producer_epoch, 5);
     assert!(tm.has_unresolved_sequence(TP0));
-    tm.handle_failed_batch(TP0, b2, 1, false, false);
+    tm.handle_failed_batch(TP0, Some(b2), false, false);
     tm.maybe_resolve_sequences();
     bump_if_needed(&mut tm);
     assert_eq!(tm.producer_epoch, 5);
@@ -667,7 +835,7 @@ fn epoch_bump_after_last_inflight_batch_fails() {
     assert!(tm.has_unresolved_sequence(TP0));
     // The last one in flight fails: the next sequence does not follow the last
     // acknowledged one, so the epoch moves on, with nothing left to renumber.
-    tm.handle_failed_batch(TP0, b3, 1, false, false);
+    tm.handle_failed_batch(TP0, Some(b3), false, false);
     tm.maybe_resolve_sequences();
     bump_if_needed(&mut tm);
     assert_eq!(tm.producer_epoch, 2);

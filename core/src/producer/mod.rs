@@ -607,7 +607,7 @@ impl KafkaProducer {
                 let error = KafkaError::TransactionAborted(
                     "Failing batch since transaction was aborted".into(),
                 );
-                self.fail_batch(now, &batch, error, out);
+                self.fail_batch(now, &batch, error, false, out);
             }
         }
         let offsets = matches!(call, TransactionalCall::SendOffsets { .. });
@@ -912,7 +912,7 @@ impl KafkaProducer {
                 let error = KafkaError::TransactionAborted(
                     "Failing batch since transaction was aborted".into(),
                 );
-                self.fail_batch(now, &batch, error, out);
+                self.fail_batch(now, &batch, error, false, out);
             }
         }
         let has_incomplete =
@@ -1027,7 +1027,15 @@ impl KafkaProducer {
                 batch.tp.partition,
                 now - batch.created_ms
             );
-            self.fail_batch(now, &batch, KafkaError::Timeout(message), out);
+            self.fail_batch(now, &batch, KafkaError::Timeout(message), false, out);
+            // Only a batch that was retried (`inRetry`) may have been written.
+            if let Some(tm) = self.tm.as_mut().filter(|_| batch.attempts > 0) {
+                tm.mark_sequence_unresolved(
+                    batch.tp,
+                    batch.base_sequence,
+                    batch.records.len() as u32,
+                );
+            }
         }
         any
     }
@@ -1317,7 +1325,8 @@ impl KafkaProducer {
             });
             self.accumulator.reenqueue(batch.clone(), now);
         } else {
-            self.fail_batch(now, batch, error.exception(message), out);
+            let adjust = batch.attempts < self.config.retries;
+            self.fail_batch(now, batch, error.exception(message), adjust, out);
         }
     }
 
@@ -1390,25 +1399,25 @@ impl KafkaProducer {
 
     /// `Sender.failBatch`: `record-error-total` counts the records even when the batch
     /// had already expired (Kafka records the errors before it looks).
+    /// `adjust_sequence_numbers` (`attempts < retries`) when a response failed it.
     fn fail_batch(
         &mut self,
         now: u64,
         batch: &accumulator::ProducerBatch,
         error: KafkaError,
+        adjust_sequence_numbers: bool,
         out: &mut Effects,
     ) {
         self.metrics.record_errors(now, batch.records.len());
+        // Until 3.6 the TransactionManager heard of the failure before the batch was
+        // found done, so a late failure of an expired batch could still ask for a bump
+        // (KAFKA-14884 moved it into `completeExceptionally`'s branch).
+        let late_too = !self.config.version.at_least(3, 6);
+        if late_too || !batch.done {
+            self.handle_failed_batch(batch, &error, adjust_sequence_numbers, out);
+        }
         if batch.done {
             return;
-        }
-        if let Some(tm) = &mut self.tm {
-            if batch.base_sequence >= 0 {
-                let out_of_order = matches!(error, KafkaError::OutOfOrderSequence(_));
-                // Only a batch that was retried (`inRetry`) may have been written.
-                let expired = matches!(error, KafkaError::Timeout(_)) && batch.attempts > 0;
-                let n = batch.records.len() as u32;
-                tm.handle_failed_batch(batch.tp, batch.base_sequence, n, out_of_order, expired);
-            }
         }
         self.sender.remove_in_flight_batch(batch.tp, batch.id);
         self.free(batch.buffer_size, now);
@@ -1429,6 +1438,34 @@ impl KafkaProducer {
         if let Some(tm) = &mut self.tm {
             let outcome = tm.batch_failed(&error);
             self.txn_outcome(outcome, out);
+        }
+    }
+
+    /// `TransactionManager.handleFailedBatch` for a batch with a sequence; when it asks
+    /// for an epoch bump, the trace says why.
+    fn handle_failed_batch(
+        &mut self,
+        batch: &accumulator::ProducerBatch,
+        error: &KafkaError,
+        adjust_sequence_numbers: bool,
+        out: &mut Effects,
+    ) {
+        let Some(tm) = &mut self.tm else { return };
+        if batch.base_sequence < 0 {
+            return;
+        }
+        let out_of_order = matches!(error, KafkaError::OutOfOrderSequence(_));
+        // A done batch is tracked no more (and a renumbered batch may hold its sequence).
+        let tracked = (!batch.done).then_some(batch.base_sequence);
+        if tm.handle_failed_batch(batch.tp, tracked, out_of_order, adjust_sequence_numbers)
+            && !out_of_order
+        {
+            out.events.push(TraceEvent::EpochBumpRequested {
+                producer: self.id,
+                batch: batch.id,
+                tp: batch.tp,
+                expired: batch.done,
+            });
         }
     }
 

@@ -311,30 +311,45 @@ impl TransactionManager {
         entry.last_acked_sequence = entry.last_acked_sequence.max(last);
     }
 
-    /// `handleFailedBatch`: an `OutOfOrderSequenceException` means a gap in the log: bump
-    /// the epoch for that partition. A batch that expired in retry, with its sequence
-    /// used, leaves its partition unresolved up to its last sequence
-    /// (`markSequenceUnresolved`).
+    /// `handleFailedBatch`: the batch is no longer tracked (`None` when it was already
+    /// done, so not tracked any more). An `OutOfOrderSequenceException` means a gap in the
+    /// log; so may a batch its response failed while retries were left
+    /// (`adjustSequenceNumbers`, `attempts < retries`). Either way the idempotent
+    /// producer bumps its epoch for the partition, which renumbers the batches still
+    /// tracked there (KAFKA-14034: one of them may already be written under the old
+    /// epoch). Returns whether it asked for the bump.
     pub fn handle_failed_batch(
+        &mut self,
+        tp: TopicPartition,
+        base_sequence: Option<i32>,
+        out_of_order: bool,
+        adjust_sequence_numbers: bool,
+    ) -> bool {
+        if let Some(base) = base_sequence {
+            self.entry(tp).in_flight.remove(&base);
+        }
+        // A transactional producer recovers by aborting (and bumping the epoch then).
+        if self.txn.is_some() || !(out_of_order || adjust_sequence_numbers) {
+            return false;
+        }
+        self.rewrite.insert(tp);
+        true
+    }
+
+    /// `markSequenceUnresolved`: a batch that expired in retry, with its sequence used,
+    /// leaves its partition unresolved up to its last sequence.
+    pub fn mark_sequence_unresolved(
         &mut self,
         tp: TopicPartition,
         base_sequence: i32,
         records: u32,
-        out_of_order: bool,
-        expired_in_retry: bool,
     ) {
-        self.entry(tp).in_flight.remove(&base_sequence);
-        // A transactional producer recovers by aborting (and bumping the epoch then).
         if self.txn.is_some() {
             return;
         }
-        if out_of_order {
-            self.rewrite.insert(tp);
-        } else if expired_in_retry {
-            let next = base_sequence.wrapping_add(records as i32);
-            let v = self.unresolved.entry(tp).or_insert(next);
-            *v = (*v).max(next);
-        }
+        let next = base_sequence.wrapping_add(records as i32);
+        let v = self.unresolved.entry(tp).or_insert(next);
+        *v = (*v).max(next);
     }
 
     /// Whether new batches of `tp` must wait for an expired batch's sequence to resolve.
