@@ -11,6 +11,7 @@ use kafka_lab::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
 use kafka_lab::record::RecordData;
 use kafka_lab::rng::{Counter, Rng};
 use kafka_lab::serializer::Serializer;
+use kafka_lab::trace::TraceEvent;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab::{Scenario, Simulation};
 use kafka_lab_tests::append;
@@ -178,6 +179,44 @@ fn a_lost_response_silences_its_connection_until_the_client_reconnects() {
 }
 
 #[test]
+fn a_new_connection_is_not_held_behind_the_timed_out_ones_purgatory() {
+    // The broker mutes a channel while it handles one of its requests (SocketServer's
+    // `selector.mute(connectionId)`, unmuted when the response is sent): a request held
+    // in purgatory holds back the requests behind it on that connection only. A follower
+    // too slow to copy keeps batch A (t = 0) in purgatory; B (t = 500) waits behind it on
+    // the same connection. A's request times out at the client, which closes the
+    // connection and retries both on a new one (after reconnect.backoff.ms): the leader
+    // reads the retry at once and finds A already in its log — not after B, read off
+    // the closed connection once A's purgatory entry expired, has waited out its own.
+    let json = r#"{"seed":1,"kafka_version":"4.0","brokers":2,
+        "topics":[{"name":"t","partitions":1,"replication_factor":2,
+                   "replica_assignment":[[0,1]],"config":{"min.insync.replicas":"2"}}],
+        "producers":[{"name":"p","config":{"acks":"all","linger.ms":"0",
+                      "request.timeout.ms":"1000","delivery.timeout.ms":"10000"}}],
+        "actions":[{"at_ms":0,"action":"slow_follower","broker":1,"extra_latency_ms":60000},
+                   {"at_ms":0,"action":"send","producer":"p","topic":"t","value":"v",
+                    "count":2,"interval_ms":500}],
+        "until_ms":3000}"#;
+    let mut sim = Simulation::new(&Scenario::from_json(json).unwrap()).unwrap();
+    sim.record_trace();
+    sim.run();
+    let timed_out = sim
+        .trace()
+        .iter()
+        .find_map(|(t, e)| matches!(e, TraceEvent::Disconnected { .. }).then_some(*t))
+        .expect("the client gives up on the connection");
+    let duplicate = sim
+        .trace()
+        .iter()
+        .find_map(|(t, e)| matches!(e, TraceEvent::DuplicateBatch { .. }).then_some(*t))
+        .expect("the retry reaches the leader");
+    assert!(
+        duplicate < timed_out + 500,
+        "retry read at {duplicate}, the connection closed at {timed_out}"
+    );
+}
+
+#[test]
 fn a_new_producers_lost_first_batch_is_kafka_15591() {
     // exactly-once.md §3: the leader has no state for a new producer id, so it takes any
     // sequence. The first batch is lost, the second is appended at offset 0, and every
@@ -230,6 +269,44 @@ fn retries_one_survives_one_lost_request_not_two() {
     assert_eq!(sends(&twice)[0]["error"], "TimeoutException");
     assert_eq!(metric(&twice, "record-error-total"), 1.0);
     assert_eq!(metric(&twice, "record-retry-total"), 1.0);
+}
+
+#[test]
+fn a_timed_out_request_fails_as_a_disconnection_before_3_5() {
+    // KAFKA-14317 (3.5.0): `Sender.handleProduceResponse` tells a request that timed out
+    // (`wasTimedOut`: REQUEST_TIMED_OUT, "Disconnected from node N due to timeout") from
+    // any other disconnection (NETWORK_EXCEPTION, "Disconnected from node N"), which is
+    // what a timeout was before. Either is retried; spent retries surface as
+    // TimeoutException or NetworkException.
+    let config = r#"{"enable.idempotence":"false","acks":"1","retries":"1","linger.ms":"0","request.timeout.ms":"1000","delivery.timeout.ms":"10000"}"#;
+    let actions = [send(0, 1, 0), fault(0, "drop_requests", 2)];
+    for (version, code, exception) in [
+        ("2.8", "NETWORK_EXCEPTION", "NetworkException"),
+        ("3.4", "NETWORK_EXCEPTION", "NetworkException"),
+        ("3.5", "REQUEST_TIMED_OUT", "TimeoutException"),
+        ("4.0", "REQUEST_TIMED_OUT", "TimeoutException"),
+    ] {
+        let json = scenario(1, config, &actions, 5000).replace(
+            r#""kafka_version":"4.0""#,
+            &format!(r#""kafka_version":"{version}""#),
+        );
+        let mut sim = Simulation::new(&Scenario::from_json(&json).unwrap()).unwrap();
+        sim.record_trace();
+        sim.run();
+        let retried = sim.trace().iter().find_map(|(_, e)| match e {
+            TraceEvent::BatchRetried { error, .. } => Some(*error),
+            _ => None,
+        });
+        assert_eq!(retried, Some(code), "{version}");
+        let error = sim.producers()[0].sends[0].error.clone().expect("failed");
+        assert_eq!(error.exception_name(), exception, "{version}");
+        let due = if code == "REQUEST_TIMED_OUT" {
+            " due to timeout"
+        } else {
+            ""
+        };
+        assert_eq!(error.message(), format!("Disconnected from node 0{due}"));
+    }
 }
 
 #[test]

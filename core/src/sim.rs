@@ -1630,14 +1630,16 @@ impl Simulation {
 
     fn apply(&mut self, mut out: Effects) {
         // A client that gave up on a connection (request timeout) opens a new one: the
-        // broker drops what it had not answered on the old one, and answers still on their
-        // way over the old one are never read (else a late answer would be taken for the
-        // next request's, as a transactional producer took a FindCoordinator's for its
-        // InitProducerId's).
+        // broker drops what it had not read on the old one and owes it nothing more (a
+        // request held in purgatory still completes, its answer goes nowhere), and
+        // answers still on their way over the old one are never read (else a late answer
+        // would be taken for the next request's, as a transactional producer took a
+        // FindCoordinator's for its InitProducerId's). The broker mutes a channel while
+        // it handles one of its requests (`SocketServer.Processor`), not the client: the
+        // new connection's requests are served at once.
         for &(producer, broker) in &out.timed_out {
-            if self.broken.remove(&(broker, producer)) {
-                self.brokers[broker as usize].client_gone(producer);
-            }
+            self.broken.remove(&(broker, producer));
+            self.brokers[broker as usize].client_gone(producer);
             self.network
                 .drop_between(Node::Broker(broker), Node::Producer(producer));
         }

@@ -147,6 +147,18 @@ pub enum TraceEvent {
         tp: TopicPartition,
         error: &'static str,
     },
+    /// An idempotent producer's batch failed by its response while it had retries left
+    /// (`adjustSequenceNumbers`): its sequence may have left a gap, so the producer will
+    /// bump its epoch and renumber the partition's batches still tracked — duplicating
+    /// any already written under the old epoch (KAFKA-14034). `expired`: the batch had
+    /// already expired; before 3.6 its late failure still reaches the
+    /// `TransactionManager` (KAFKA-14884).
+    EpochBumpRequested {
+        producer: u16,
+        batch: BatchId,
+        tp: TopicPartition,
+        expired: bool,
+    },
     /// A batch's records completed: acknowledged at `base_offset` (-1 for acks=0).
     BatchCompleted {
         producer: u16,
@@ -569,6 +581,18 @@ impl fmt::Display for TraceEvent {
                 f,
                 "fail p{producer} batch {batch} t{}p{}: {error}",
                 tp.topic, tp.partition
+            ),
+            TraceEvent::EpochBumpRequested {
+                producer,
+                batch,
+                tp,
+                expired,
+            } => write!(
+                f,
+                "bump-requested p{producer} batch {batch} t{}p{}{}",
+                tp.topic,
+                tp.partition,
+                if *expired { " (already expired)" } else { "" }
             ),
             TraceEvent::BatchCompleted {
                 producer,

@@ -288,6 +288,27 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
                 "{p}: {tp}의 배치 {batch} 최종 실패 — 콜백이 {error}를 받음"
             )
         }
+        TraceEvent::EpochBumpRequested {
+            producer,
+            batch,
+            tp,
+            expired,
+        } => {
+            let (p, tp) = (name(*producer), cluster.display(*tp));
+            if *expired {
+                say!(
+                    lang,
+                    "{p}: the failure of batch {batch} for {tp}, already expired, still reaches the TransactionManager before Kafka 3.6 (KAFKA-14884) with retries left, so it asks for an epoch bump: {tp}'s batches still being retried are renumbered from 0, and any of them already written under the old epoch will be written again (KAFKA-14034)",
+                    "{p}: 이미 만료된 {tp}의 배치 {batch} 실패가 Kafka 3.6 이전에는 TransactionManager까지 전달되고(KAFKA-14884) 재시도 횟수가 남아 있어 에포크 증가를 요청함: {tp}에서 재시도 중인 배치들의 시퀀스가 0부터 다시 매겨지고, 그중 옛 에포크로 이미 기록된 배치가 있다면 다시 기록됨 (KAFKA-14034)"
+                )
+            } else {
+                say!(
+                    lang,
+                    "{p}: batch {batch} for {tp} failed with retries left, so its sequence may leave a gap (adjustSequenceNumbers): {p} asks for an epoch bump, and {tp}'s batches still being retried are renumbered from 0 — any of them already written under the old epoch will be written again (KAFKA-14034)",
+                    "{p}: {tp}의 배치 {batch}가 재시도 횟수가 남은 채 실패해 시퀀스 공백이 생길 수 있음(adjustSequenceNumbers): {p}가 에포크 증가를 요청하고, {tp}에서 재시도 중인 배치들의 시퀀스가 0부터 다시 매겨짐 — 그중 옛 에포크로 이미 기록된 배치가 있다면 다시 기록됨 (KAFKA-14034)"
+                )
+            }
+        }
         TraceEvent::BatchCompleted {
             producer,
             batch,
@@ -487,8 +508,8 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
             let p = name(*producer);
             say!(
                 lang,
-                "{p} bumps its epoch to {producer_epoch} (producer id {producer_id}): a gap in its sequences could not be closed, so that partition's sequences start again at 0 (KIP-360)",
-                "{p}가 에포크를 {producer_epoch}(으)로 올림 (프로듀서 ID {producer_id}): 시퀀스 공백을 메울 수 없어 그 파티션의 시퀀스를 0부터 다시 시작 (KIP-360)"
+                "{p} bumps its epoch to {producer_epoch} (producer id {producer_id}): a gap in its sequences could not be closed, so that partition's sequences start again at 0 — its batches waiting to be retried or still in flight are renumbered from 0 (KIP-360)",
+                "{p}가 에포크를 {producer_epoch}(으)로 올림 (프로듀서 ID {producer_id}): 시퀀스 공백을 메울 수 없어 그 파티션의 시퀀스를 0부터 다시 시작 — 재시도를 기다리거나 아직 전송 중인 배치도 0부터 다시 번호를 매김 (KIP-360)"
             )
         }
         TraceEvent::ProducerRestarted { producer, resent } => {

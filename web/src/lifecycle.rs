@@ -182,10 +182,15 @@ fn kind(step: &Step) -> &'static str {
 
 /// What happened, and why, in `lang`.
 fn describe(sim: &Simulation, producer: u16, step: &Step, lang: Lang) -> (Html, Html) {
-    let acks = sim
-        .producers()
-        .get(producer as usize)
-        .map_or(Acks::All, |p| p.config.acks);
+    let config = sim.producers().get(producer as usize).map(|p| &p.config);
+    let acks = config.map_or(Acks::All, |c| c.acks);
+    // KAFKA-14317 (3.5): a timed-out request fails as REQUEST_TIMED_OUT, before as any
+    // disconnection.
+    let timed_out_error = if config.is_none_or(|c| c.version.at_least(3, 5)) {
+        "REQUEST_TIMED_OUT"
+    } else {
+        "NETWORK_EXCEPTION"
+    };
     let t = |en: String, ko: String| -> Html {
         html! { { match lang { Lang::En => en, Lang::Ko => ko } } }
     };
@@ -290,7 +295,7 @@ fn describe(sim: &Simulation, producer: u16, step: &Step, lang: Lang) -> (Html, 
                 Lang::En => format!(": connection to broker {broker} closed"),
                 Lang::Ko => format!(" 안에 응답이 없어 브로커 {}의 연결을 끊음", josa(broker, "과", "와")),
             } }</> },
-            html! { <>{ code("NetworkClient.handleTimedOutRequests") }{ lang.pick(" fails every request in flight on it (", "가 그 연결의 진행 중인 요청을 모두 실패 처리 (") }{ code("REQUEST_TIMED_OUT") }{ ")" }</> },
+            html! { <>{ code("NetworkClient.handleTimedOutRequests") }{ lang.pick(" fails every request in flight on it (", "가 그 연결의 진행 중인 요청을 모두 실패 처리 (") }{ code(timed_out_error) }{ ")" }</> },
         ),
         Step::ConnectionClosed { broker } => (
             t(

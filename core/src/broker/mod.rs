@@ -926,8 +926,9 @@ impl Broker {
         }
     }
 
-    /// A producer's connection closed (its process restarted): requests read and not yet
-    /// handled are dropped, and answers still owed go nowhere.
+    /// A producer's connection closed (its process restarted, or it gave up on the
+    /// connection after a request timeout): requests not yet read off it are dropped, and
+    /// answers still owed go nowhere. The next connection is not held behind them.
     pub fn client_gone(&mut self, producer: u16) {
         self.produce_queue.remove(&producer);
         self.waiting_on.remove(&producer);

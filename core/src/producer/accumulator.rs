@@ -58,6 +58,9 @@ pub struct ProducerBatch {
     last_append_ms: u64,
     /// Completed, failed or expired: a late response changes nothing (`isDone`).
     pub done: bool,
+    /// Renumbered by an epoch bump (`sequenceHasBeenReset`): an OUT_OF_ORDER answer to its
+    /// older attempt is retried without asking for another bump.
+    pub sequence_has_been_reset: bool,
     /// Why the batch was ready on its own at its last drain; `None` when it was not and
     /// went because its leader was ready for another batch or everything was sendable.
     pub ready_because: Option<SendReason>,
@@ -149,6 +152,7 @@ impl ProducerBatch {
             last_attempt_ms: now,
             last_append_ms: now,
             done: false,
+            sequence_has_been_reset: false,
             ready_because: None,
         }
     }
@@ -215,12 +219,14 @@ impl ProducerBatch {
         ratio
     }
 
-    /// A new epoch and base sequence for a batch waiting to be retried (KIP-360's
-    /// `startSequencesAtBeginning`): written anew at its next drain.
-    fn resequence(&mut self, producer_id: i64, epoch: i16, base_sequence: i32) {
+    /// A new epoch and base sequence after an epoch bump (`resetProducerState`), for a batch
+    /// waiting to be retried or in a request still out (that request keeps the header it
+    /// was written with): written anew at its next drain.
+    pub fn resequence(&mut self, producer_id: i64, epoch: i16, base_sequence: i32) {
         self.producer_id = producer_id;
         self.producer_epoch = epoch;
         self.base_sequence = base_sequence;
+        self.sequence_has_been_reset = true;
         self.encoded = None;
     }
 
@@ -540,19 +546,18 @@ impl RecordAccumulator {
         }
     }
 
-    /// After an epoch bump: the batches of `tp` that already had sequences (retries, at
-    /// the front) take new ones from 0 under the new epoch, in the order they wait.
-    pub fn resequence(&mut self, tp: TopicPartition, tm: &mut TransactionManager) {
-        let Some(dq) = self.topics[tp.topic as usize]
+    /// The batches of `tp` waiting with a sequence already (retries, at the front): with
+    /// those in requests still out, what an epoch bump renumbers.
+    pub fn sequenced_batches_mut(
+        &mut self,
+        tp: TopicPartition,
+    ) -> impl Iterator<Item = &mut ProducerBatch> + '_ {
+        self.topics[tp.topic as usize]
             .batches
             .get_mut(&tp.partition)
-        else {
-            return;
-        };
-        for b in dq.iter_mut().filter(|b| b.base_sequence >= 0) {
-            let (epoch, base) = tm.resequence(tp, b.records.len() as u32);
-            b.resequence(tm.producer_id, epoch, base);
-        }
+            .into_iter()
+            .flat_map(|dq| dq.iter_mut())
+            .filter(|b| b.base_sequence >= 0)
     }
 
     /// `RecordAccumulator.ready` → `partitionReady` per topic: leaders with a sendable
@@ -657,6 +662,9 @@ impl RecordAccumulator {
     /// gives each batch its sequence here, at its first drain; while a partition has
     /// batches in flight, a retried batch goes only if it holds the first in-flight
     /// sequence (`shouldStopDrainBatchesForPartition`), which stops this node's drain.
+    /// A partition an epoch bump did not rewrite moves to the new epoch, from sequence 0,
+    /// at its first new batch after its old ones have completed
+    /// (`maybeUpdateProducerIdAndEpoch`).
     pub fn drain(
         &mut self,
         cluster: &Cluster,
@@ -699,7 +707,15 @@ impl RecordAccumulator {
                                 if !tm.is_send_to_partition_allowed(tp) {
                                     break;
                                 }
-                                if first.base_sequence < 0 && tm.has_unresolved_sequence(tp) {
+                                // A new batch waits while the partition's older
+                                // batches are unresolved, or still out under an epoch
+                                // the producer has left (sequence 0 of the new epoch
+                                // would get ahead of them).
+                                if first.base_sequence < 0
+                                    && (tm.has_unresolved_sequence(tp)
+                                        || (tm.has_in_flight_batches(tp)
+                                            && tm.has_stale_producer_id_and_epoch(tp)))
+                                {
                                     break;
                                 }
                                 let first_in_flight = tm.first_in_flight_sequence(tp);
@@ -723,6 +739,7 @@ impl RecordAccumulator {
                             batch.ready_because = ready_because;
                             if let Some(tm) = tm.as_deref_mut() {
                                 if batch.base_sequence < 0 {
+                                    tm.maybe_update_producer_id_and_epoch(tp);
                                     batch.producer_id = tm.producer_id;
                                     batch.producer_epoch = tm.epoch_for(tp);
                                     batch.base_sequence =

@@ -607,7 +607,7 @@ impl KafkaProducer {
                 let error = KafkaError::TransactionAborted(
                     "Failing batch since transaction was aborted".into(),
                 );
-                self.fail_batch(now, &batch, error, out);
+                self.fail_batch(now, &batch, error, false, out);
             }
         }
         let offsets = matches!(call, TransactionalCall::SendOffsets { .. });
@@ -757,18 +757,16 @@ impl KafkaProducer {
         let cluster = &*metadata;
         self.expire_waiters(now, rng, cluster, out);
         loop {
-            // An idempotent producer sends nothing before it has its producer id
+            // Kafka's `runOnce` begins with the sequences: resolve those of expired
+            // batches, and bump the epoch if a gap asked for it. An idempotent producer
+            // sends nothing before it has its producer id
             // (`Sender.maybeSendAndPollTransactionalRequest` returns first).
-            // Nor while an epoch bump waits for the requests in flight to come back.
             if let Some(tm) = &mut self.tm {
                 tm.maybe_resolve_sequences();
             }
+            self.maybe_bump_epoch(out);
             let txn_busy = self.maybe_send_transactional_request(now, rng, out);
-            let can_produce = !txn_busy
-                && self
-                    .tm
-                    .as_ref()
-                    .is_none_or(|tm| tm.has_producer_id() && !tm.epoch_bump_required());
+            let can_produce = !txn_busy && self.tm.as_ref().is_none_or(|tm| tm.has_producer_id());
             let completing = self
                 .tm
                 .as_ref()
@@ -810,7 +808,6 @@ impl KafkaProducer {
                 self.write_request(now, broker, &mut batches, expedite, out);
             }
             let polled = self.poll(now, out);
-            let bumped = self.maybe_bump_epoch(out);
             self.maybe_update_metadata(now, rng, out);
             self.resume_granted(now, rng, cluster, out);
             if !Rc::ptr_eq(&metadata, &self.metadata) {
@@ -818,31 +815,41 @@ impl KafkaProducer {
                 self.wake_requested = true;
                 return;
             }
-            if !drained_any && !expired && !polled && !bumped {
+            if !drained_any && !expired && !polled {
                 return;
             }
         }
     }
 
-    /// KIP-360 (`bumpIdempotentEpochAndResetIdIfNeeded`), once no request is in flight
-    /// (Kafka rewrites in-flight batches in place; waiting keeps every rewritten batch in
-    /// the accumulator): the next epoch, and the partitions with a gap renumbered from 0.
-    fn maybe_bump_epoch(&mut self, out: &mut Effects) -> bool {
+    /// KIP-360 (`bumpIdempotentEpochAndResetIdIfNeeded`): the next epoch, and for each
+    /// partition with a gap every batch it tracks — waiting to be retried or in a request
+    /// still out — renumbered from 0 in sequence order (`startSequencesAtBeginning`).
+    /// Nothing waits for the requests in flight: an answer to one finds its batch
+    /// renumbered, and a retry of it goes out under the new epoch.
+    fn maybe_bump_epoch(&mut self, out: &mut Effects) {
         let Some(tm) = &mut self.tm else {
-            return false;
+            return;
         };
-        if !tm.epoch_bump_required() || self.sender.in_flight.values().any(|q| !q.is_empty()) {
-            return false;
+        if !tm.epoch_bump_required() {
+            return;
         }
         for tp in tm.bump_epoch() {
-            self.accumulator.resequence(tp, tm);
+            let mut tracked: Vec<&mut accumulator::ProducerBatch> = self
+                .accumulator
+                .sequenced_batches_mut(tp)
+                .chain(self.sender.pending_batches_mut(tp))
+                .collect();
+            tracked.sort_by_key(|b| b.base_sequence);
+            for b in tracked {
+                let (epoch, base) = tm.resequence(tp, b.records.len() as u32);
+                b.resequence(tm.producer_id, epoch, base);
+            }
         }
         out.events.push(TraceEvent::EpochBumped {
             producer: self.id,
             producer_id: tm.producer_id,
             producer_epoch: tm.producer_epoch,
         });
-        true
     }
 
     /// What a transactional response or failure changed: trace the client's transition,
@@ -905,7 +912,7 @@ impl KafkaProducer {
                 let error = KafkaError::TransactionAborted(
                     "Failing batch since transaction was aborted".into(),
                 );
-                self.fail_batch(now, &batch, error, out);
+                self.fail_batch(now, &batch, error, false, out);
             }
         }
         let has_incomplete =
@@ -1020,7 +1027,15 @@ impl KafkaProducer {
                 batch.tp.partition,
                 now - batch.created_ms
             );
-            self.fail_batch(now, &batch, KafkaError::Timeout(message), out);
+            self.fail_batch(now, &batch, KafkaError::Timeout(message), false, out);
+            // Only a batch that was retried (`inRetry`) may have been written.
+            if let Some(tm) = self.tm.as_mut().filter(|_| batch.attempts > 0) {
+                tm.mark_sequence_unresolved(
+                    batch.tp,
+                    batch.base_sequence,
+                    batch.records.len() as u32,
+                );
+            }
         }
         any
     }
@@ -1106,8 +1121,21 @@ impl KafkaProducer {
                 broker,
                 requests: requests.len() as u32,
             });
-            let message = format!("Disconnected from node {broker} due to timeout");
-            self.fail_requests(now, requests, Errors::RequestTimedOut, Some(&message), out);
+            // Before 3.5 a timed-out request failed as any disconnection does
+            // (`Sender.handleProduceResponse`, `wasDisconnected`); KAFKA-14317 made it
+            // REQUEST_TIMED_OUT. Both are retried; NETWORK_EXCEPTION also asks for metadata.
+            let (error, message) = if self.config.version.at_least(3, 5) {
+                (
+                    Errors::RequestTimedOut,
+                    format!("Disconnected from node {broker} due to timeout"),
+                )
+            } else {
+                (
+                    Errors::NetworkException,
+                    format!("Disconnected from node {broker}"),
+                )
+            };
+            self.fail_requests(now, requests, error, Some(&message), out);
         }
         handled
     }
@@ -1265,7 +1293,12 @@ impl KafkaProducer {
             return;
         }
         let retriable = match &mut self.tm {
-            Some(tm) => tm.can_retry(error, batch.tp, batch.base_sequence),
+            Some(tm) => tm.can_retry(
+                error,
+                batch.tp,
+                batch.base_sequence,
+                batch.sequence_has_been_reset,
+            ),
             None => error.is_retriable(),
         };
         // An InvalidMetadataException: the leader may have moved.
@@ -1292,7 +1325,8 @@ impl KafkaProducer {
             });
             self.accumulator.reenqueue(batch.clone(), now);
         } else {
-            self.fail_batch(now, batch, error.exception(message), out);
+            let adjust = batch.attempts < self.config.retries;
+            self.fail_batch(now, batch, error.exception(message), adjust, out);
         }
     }
 
@@ -1365,25 +1399,25 @@ impl KafkaProducer {
 
     /// `Sender.failBatch`: `record-error-total` counts the records even when the batch
     /// had already expired (Kafka records the errors before it looks).
+    /// `adjust_sequence_numbers` (`attempts < retries`) when a response failed it.
     fn fail_batch(
         &mut self,
         now: u64,
         batch: &accumulator::ProducerBatch,
         error: KafkaError,
+        adjust_sequence_numbers: bool,
         out: &mut Effects,
     ) {
         self.metrics.record_errors(now, batch.records.len());
+        // Until 3.6 the TransactionManager heard of the failure before the batch was
+        // found done, so a late failure of an expired batch could still ask for a bump
+        // (KAFKA-14884 moved it into `completeExceptionally`'s branch).
+        let late_too = !self.config.version.at_least(3, 6);
+        if late_too || !batch.done {
+            self.handle_failed_batch(batch, &error, adjust_sequence_numbers, out);
+        }
         if batch.done {
             return;
-        }
-        if let Some(tm) = &mut self.tm {
-            if batch.base_sequence >= 0 {
-                let out_of_order = matches!(error, KafkaError::OutOfOrderSequence(_));
-                // Only a batch that was retried (`inRetry`) may have been written.
-                let expired = matches!(error, KafkaError::Timeout(_)) && batch.attempts > 0;
-                let n = batch.records.len() as u32;
-                tm.handle_failed_batch(batch.tp, batch.base_sequence, n, out_of_order, expired);
-            }
         }
         self.sender.remove_in_flight_batch(batch.tp, batch.id);
         self.free(batch.buffer_size, now);
@@ -1404,6 +1438,34 @@ impl KafkaProducer {
         if let Some(tm) = &mut self.tm {
             let outcome = tm.batch_failed(&error);
             self.txn_outcome(outcome, out);
+        }
+    }
+
+    /// `TransactionManager.handleFailedBatch` for a batch with a sequence; when it asks
+    /// for an epoch bump, the trace says why.
+    fn handle_failed_batch(
+        &mut self,
+        batch: &accumulator::ProducerBatch,
+        error: &KafkaError,
+        adjust_sequence_numbers: bool,
+        out: &mut Effects,
+    ) {
+        let Some(tm) = &mut self.tm else { return };
+        if batch.base_sequence < 0 {
+            return;
+        }
+        let out_of_order = matches!(error, KafkaError::OutOfOrderSequence(_));
+        // A done batch is tracked no more (and a renumbered batch may hold its sequence).
+        let tracked = (!batch.done).then_some(batch.base_sequence);
+        if tm.handle_failed_batch(batch.tp, tracked, out_of_order, adjust_sequence_numbers)
+            && !out_of_order
+        {
+            out.events.push(TraceEvent::EpochBumpRequested {
+                producer: self.id,
+                batch: batch.id,
+                tp: batch.tp,
+                expired: batch.done,
+            });
         }
     }
 

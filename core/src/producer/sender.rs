@@ -181,6 +181,19 @@ impl Sender {
             .flat_map(|r| r.batches.iter().map(|b| b.id))
     }
 
+    /// The batches of `tp` in requests still out that have not completed (expired ones
+    /// are done: no longer tracked by their sequence).
+    pub fn pending_batches_mut(
+        &mut self,
+        tp: TopicPartition,
+    ) -> impl Iterator<Item = &mut ProducerBatch> + '_ {
+        self.in_flight
+            .values_mut()
+            .flat_map(|q| q.iter_mut())
+            .flat_map(|r| r.batches.iter_mut())
+            .filter(move |b| b.tp == tp && !b.done)
+    }
+
     pub fn batch_mut(&mut self, tp: TopicPartition, batch: BatchId) -> Option<&mut ProducerBatch> {
         self.in_flight
             .values_mut()

@@ -233,6 +233,19 @@ impl TransactionManager {
         self.entry(tp).epoch
     }
 
+    /// `sequenceNumber`: the base sequence of the partition's next new batch.
+    pub fn sequence_number(&self, tp: TopicPartition) -> i32 {
+        self.partitions.get(&tp).map_or(0, |e| e.next_sequence)
+    }
+
+    /// `lastAckedSequence`: `None` before the partition's leader acknowledged any.
+    pub fn last_acked_sequence(&self, tp: TopicPartition) -> Option<i32> {
+        self.partitions
+            .get(&tp)
+            .map(|e| e.last_acked_sequence)
+            .filter(|&s| s >= 0)
+    }
+
     /// At drain, a batch's first send: its base sequence, and the partition's next one
     /// moves past its records (`sequenceNumber` + `incrementSequenceNumber`).
     pub fn assign_sequence(&mut self, tp: TopicPartition, records: u32) -> i32 {
@@ -241,6 +254,35 @@ impl TransactionManager {
         entry.next_sequence = base.wrapping_add(records as i32);
         entry.in_flight.insert(base);
         base
+    }
+
+    /// `hasStaleProducerIdAndEpoch`: the partition's sequences belong to an older epoch
+    /// (a bump rewrote other partitions, not this one).
+    pub fn has_stale_producer_id_and_epoch(&self, tp: TopicPartition) -> bool {
+        self.partitions
+            .get(&tp)
+            .is_some_and(|e| e.epoch != self.producer_epoch)
+    }
+
+    /// `hasInflightBatches`: batches sent and not yet completed, retried ones included.
+    pub fn has_in_flight_batches(&self, tp: TopicPartition) -> bool {
+        self.partitions
+            .get(&tp)
+            .is_some_and(|e| !e.in_flight.is_empty())
+    }
+
+    /// `maybeUpdateProducerIdAndEpoch`, at the drain of a new batch: a partition left on
+    /// an older epoch moves to the producer's, from sequence 0, once its old batches have
+    /// all completed (until then the drain holds its new batches back).
+    pub fn maybe_update_producer_id_and_epoch(&mut self, tp: TopicPartition) {
+        if !self.has_stale_producer_id_and_epoch(tp) || self.has_in_flight_batches(tp) {
+            return;
+        }
+        let epoch = self.producer_epoch;
+        let e = self.entry(tp);
+        e.epoch = epoch;
+        e.next_sequence = 0;
+        e.last_acked_sequence = -1;
     }
 
     /// `addInFlightBatch` for a batch that already has its sequence (a split's parts).
@@ -269,30 +311,45 @@ impl TransactionManager {
         entry.last_acked_sequence = entry.last_acked_sequence.max(last);
     }
 
-    /// `handleFailedBatch`: an `OutOfOrderSequenceException` means a gap in the log: bump
-    /// the epoch for that partition. A batch that expired in retry, with its sequence
-    /// used, leaves its partition unresolved up to its last sequence
-    /// (`markSequenceUnresolved`).
+    /// `handleFailedBatch`: the batch is no longer tracked (`None` when it was already
+    /// done, so not tracked any more). An `OutOfOrderSequenceException` means a gap in the
+    /// log; so may a batch its response failed while retries were left
+    /// (`adjustSequenceNumbers`, `attempts < retries`). Either way the idempotent
+    /// producer bumps its epoch for the partition, which renumbers the batches still
+    /// tracked there (KAFKA-14034: one of them may already be written under the old
+    /// epoch). Returns whether it asked for the bump.
     pub fn handle_failed_batch(
+        &mut self,
+        tp: TopicPartition,
+        base_sequence: Option<i32>,
+        out_of_order: bool,
+        adjust_sequence_numbers: bool,
+    ) -> bool {
+        if let Some(base) = base_sequence {
+            self.entry(tp).in_flight.remove(&base);
+        }
+        // A transactional producer recovers by aborting (and bumping the epoch then).
+        if self.txn.is_some() || !(out_of_order || adjust_sequence_numbers) {
+            return false;
+        }
+        self.rewrite.insert(tp);
+        true
+    }
+
+    /// `markSequenceUnresolved`: a batch that expired in retry, with its sequence used,
+    /// leaves its partition unresolved up to its last sequence.
+    pub fn mark_sequence_unresolved(
         &mut self,
         tp: TopicPartition,
         base_sequence: i32,
         records: u32,
-        out_of_order: bool,
-        expired_in_retry: bool,
     ) {
-        self.entry(tp).in_flight.remove(&base_sequence);
-        // A transactional producer recovers by aborting (and bumping the epoch then).
         if self.txn.is_some() {
             return;
         }
-        if out_of_order {
-            self.rewrite.insert(tp);
-        } else if expired_in_retry {
-            let next = base_sequence.wrapping_add(records as i32);
-            let v = self.unresolved.entry(tp).or_insert(next);
-            *v = (*v).max(next);
-        }
+        let next = base_sequence.wrapping_add(records as i32);
+        let v = self.unresolved.entry(tp).or_insert(next);
+        *v = (*v).max(next);
     }
 
     /// Whether new batches of `tp` must wait for an expired batch's sequence to resolve.
@@ -325,8 +382,8 @@ impl TransactionManager {
 
     /// `bumpIdempotentProducerEpoch`: the next epoch (a new producer id once the epoch is
     /// exhausted), and for each partition that asked for it sequences from 0 again
-    /// (`startSequencesAtBeginning`; the caller renumbers the batches still waiting there
-    /// with `resequence`). Returns those partitions.
+    /// (`startSequencesAtBeginning`; the caller renumbers every batch the partition
+    /// tracks, in sequence order, with `resequence`). Returns those partitions.
     pub fn bump_epoch(&mut self) -> Vec<TopicPartition> {
         if self.producer_epoch == i16::MAX {
             self.producer_id = -1;
@@ -350,8 +407,8 @@ impl TransactionManager {
         rewritten
     }
 
-    /// A new base sequence, under the partition's new epoch, for a batch that waits there
-    /// (handed over in the order they wait).
+    /// A new base sequence, under the partition's new epoch, for a batch it tracks (handed
+    /// over in their old sequence order).
     pub fn resequence(&mut self, tp: TopicPartition, records: u32) -> (i16, i32) {
         let base = self.assign_sequence(tp, records);
         (self.entry(tp).epoch, base)
@@ -362,15 +419,25 @@ impl TransactionManager {
     /// retried (the gap before it may still fill). Otherwise the idempotent producer
     /// retries too, and if the gap is real — the batch is the next one, or the one right
     /// after an expired batch — it bumps its epoch first, so the retry goes out from
-    /// sequence 0; a transactional producer fails the batch (and aborts).
-    pub fn can_retry(&mut self, error: Errors, tp: TopicPartition, base_sequence: i32) -> bool {
+    /// sequence 0; a transactional producer fails the batch (and aborts). A batch an epoch
+    /// bump already renumbered (`sequence_has_been_reset`) is only retried: the answer is
+    /// to its attempt under the old epoch, and the gap has been dealt with.
+    pub fn can_retry(
+        &mut self,
+        error: Errors,
+        tp: TopicPartition,
+        base_sequence: i32,
+        sequence_has_been_reset: bool,
+    ) -> bool {
         if error == Errors::OutOfOrderSequenceNumber {
             let last = self
                 .partitions
                 .get(&tp)
                 .map_or(-1, |e| e.last_acked_sequence);
             let unresolved = self.unresolved.get(&tp).copied();
-            if unresolved.is_none() && base_sequence != last.wrapping_add(1) {
+            if unresolved.is_none()
+                && (sequence_has_been_reset || base_sequence != last.wrapping_add(1))
+            {
                 return true;
             } else if self.txn.is_none() {
                 if unresolved.is_none() || unresolved == Some(base_sequence) {
