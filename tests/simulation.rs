@@ -245,6 +245,40 @@ fn every_scenario_file_s_trace_hash_is_pinned() {
 }
 
 #[test]
+fn nothing_order_or_platform_dependent_can_reach_the_trace() {
+    // What would make native and wasm runs (or two runs) differ: a hash-ordered
+    // collection's iteration (seeded per process), floating point in a traced value.
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let core = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/src");
+    let mut files = Vec::new();
+    sources(&core, &mut files);
+    assert!(files.len() > 20);
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for unordered in [
+            "HashMap",
+            "HashSet",
+            "RandomState",
+            "SystemTime",
+            "Instant::now",
+        ] {
+            assert!(!text.contains(unordered), "{}: {unordered}", file.display());
+        }
+    }
+    let trace = std::fs::read_to_string(core.join("trace.rs")).unwrap();
+    assert!(!trace.contains("f64") && !trace.contains("f32"));
+}
+
+#[test]
 fn sync_sends_wait_for_each_ack_and_so_never_batch() {
     // send().get() with linger.ms=20: each record waits for its own batch to linger and
     // come back before the next is sent, so every request carries one record.
