@@ -608,3 +608,58 @@ fn mutated_links_never_panic_and_every_refusal_names_its_field() {
         "fuzz cases: {ran} links of random workloads, read back whole and then altered ({accepted} still valid, built and played for up to 2,000 events)"
     );
 }
+
+/// `json_path::path_at` (the path of a reading error, from serde_json's line and column)
+/// names the same place as a deserializer that tracks its path as it reads
+/// (serde_path_to_error, which the readers used before: it cost 16 KB of the bundle), on
+/// the mutated scenario files above, for every error in the data of well-formed JSON (a
+/// syntax error it places at the key being read, where the other says only the container).
+#[test]
+fn error_paths_match_a_tracking_deserializer() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let (mut compared, mut differ) = (0, Vec::new());
+    let mut g = Gen(7);
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for k in 0..200 {
+            let input = if k % 2 == 0 {
+                mutate(&text, &mut g)
+            } else {
+                mutate_json(&text, &mut g)
+            };
+            let mut de = serde_json::Deserializer::from_str(&input);
+            let Err(tracked) = serde_path_to_error::deserialize::<_, Scenario>(&mut de) else {
+                continue;
+            };
+            let e = tracked.inner();
+            let ours = kafka_lab::json_path::path_at(&input, e.line(), e.column());
+            let theirs = tracked.path().to_string();
+            // A syntax error is placed where it is, in the key being read (the tracking
+            // deserializer names the container, or `?`); so is a data error in malformed
+            // JSON, found before the malformation.
+            let well_formed = serde_json::from_str::<Value>(&input).is_ok();
+            if e.classify() != serde_json::error::Category::Data || !well_formed {
+                continue;
+            }
+            compared += 1;
+            // The top level: `.`, or `?` or nothing for a key without a name.
+            let top = |p: &str| ["", ".", "?"].contains(&p);
+            if ours != theirs && !(top(&ours) && top(&theirs)) {
+                differ.push(format!("{theirs} != {ours}: {e}"));
+            }
+        }
+    }
+    assert!(compared > 300, "{compared}");
+    assert!(
+        differ.is_empty(),
+        "{} of {compared}:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
+}

@@ -16,6 +16,7 @@ pub mod coordinator;
 pub mod effects;
 pub mod errors;
 pub mod group_coordinator;
+pub mod json_path;
 pub mod ledger;
 pub mod lifecycle;
 pub mod link;

@@ -365,18 +365,16 @@ impl Scenario {
                 ),
             ));
         }
-        let de = &mut serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
+        serde_json::from_str(text).map_err(|e| {
+            let path = crate::json_path::path_at(text, e.line(), e.column());
             // The root, or a key with no name (`{"": 1}`, found by tests/fuzz.rs).
-            let path = if path == "." || path == "?" || path.is_empty() {
+            let path = if path == "." || path.is_empty() {
                 "$".to_string()
             } else {
                 path
             };
-            let inner = e.into_inner();
             // serde_json appends " at line L column C": keep it, it helps hand editors.
-            ScenarioError::new(path, inner.to_string())
+            ScenarioError::new(path, e.to_string())
         })
     }
 

@@ -97,10 +97,9 @@ impl Lesson {
 /// A lesson file, read and checked: steps in strictly increasing time within the run,
 /// text in both languages.
 pub fn parse(json: &str) -> Result<Lesson, LinkError> {
-    let mut de = serde_json::Deserializer::from_str(json);
-    let lesson: Lesson = serde_path_to_error::deserialize(&mut de).map_err(|e| LinkError {
-        field: e.path().to_string(),
-        message: e.inner().to_string(),
+    let lesson: Lesson = serde_json::from_str(json).map_err(|e| LinkError {
+        field: kafka_lab::json_path::path_at(json, e.line(), e.column()),
+        message: e.to_string(),
     })?;
     let bad = |i: usize, message: &str| LinkError {
         field: format!("steps[{i}]"),

@@ -7,6 +7,7 @@
 use crate::app::SPEEDS;
 use crate::i18n::Lang;
 use crate::workload::{Fault, FaultKind, Setting, SettingError, TxnKind, TxnStep, Workload, MODES};
+use kafka_lab::json_path::path_at;
 use kafka_lab::link;
 use kafka_lab::scenario::{Scenario, SendMode};
 use serde::{Deserialize, Serialize};
@@ -190,15 +191,14 @@ pub fn decode(text: &str) -> Result<(Workload, View), LinkError> {
     // Read as text, as scenarios and lessons are: one reader, so every Deserialize impl
     // is in the bundle once (15 KB of gzipped wasm).
     let json = String::from_utf8(json).map_err(|_| refuse("link", "not UTF-8 text"))?;
-    let mut de = serde_json::Deserializer::from_str(&json);
-    let state: State = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let state: State = serde_json::from_str(&json).map_err(|e| {
         // Named as the panels name them: `rate`, not `w.rate`.
-        let path = e.path().to_string();
+        let path = path_at(&json, e.line(), e.column());
         let field = match path.strip_prefix("w.").unwrap_or(&path) {
             "." => "link",
             field => field,
         };
-        refuse(field, e.inner().to_string())
+        refuse(field, e.to_string())
     })?;
     if state.v != FORMAT {
         return Err(refuse(
