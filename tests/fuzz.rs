@@ -191,41 +191,54 @@ fn exercise(text: &str, events: u32) -> Result<bool, String> {
     }
 }
 
-#[test]
-fn mutated_scenarios_never_panic_and_every_rejection_names_its_field() {
-    let per_file: usize = std::env::var("FUZZ_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(100);
+/// The scenario files, (name, text), in name order: what the mutations start from.
+fn scenario_files() -> Vec<(String, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
         .collect();
     files.sort();
-    let (mut cases, mut ran) = (0, 0);
+    files
+}
+
+/// How many cases to run: `var` from the environment, or `default`.
+fn cases(var: &str, default: usize) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+#[test]
+fn mutated_scenarios_never_panic_and_every_rejection_names_its_field() {
+    let per_file = cases("FUZZ_CASES", 100);
+    let (mut total, mut ran) = (0, 0);
     let mut g = Gen(2026);
-    for file in &files {
-        let text = std::fs::read_to_string(file).unwrap();
+    for (file, text) in &scenario_files() {
         for k in 0..per_file * 2 {
             let input = if k % 2 == 0 {
-                mutate(&text, &mut g)
+                mutate(text, &mut g)
             } else {
-                mutate_json(&text, &mut g)
+                mutate_json(text, &mut g)
             };
             let outcome = catch_unwind(AssertUnwindSafe(|| exercise(&input, 10_000)));
             match outcome {
                 Ok(Ok(valid)) => ran += valid as u32,
-                Ok(Err(e)) => panic!("{}: {e}\n{input}", file.display()),
-                Err(_) => panic!("{}: panicked on\n{input}", file.display()),
+                Ok(Err(e)) => panic!("{file}: {e}\n{input}"),
+                Err(_) => panic!("{file}: panicked on\n{input}"),
             }
-            cases += 1;
+            total += 1;
         }
     }
     assert!(ran > 0, "some mutations stay valid and run");
     println!(
-        "fuzz cases: {cases} mutated scenarios ({ran} valid and simulated for up to 10,000 events)"
+        "fuzz cases: {total} mutated scenarios ({ran} valid and simulated for up to 10,000 events)"
     );
 }
 
@@ -408,10 +421,7 @@ fn named(
 /// scenario, its path). `CONFIG_FUZZ_CASES=N` (default 5,000).
 #[test]
 fn random_configs_never_panic_and_every_rejection_names_its_property() {
-    let cases: usize = std::env::var("CONFIG_FUZZ_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5_000);
+    let cases = cases("CONFIG_FUZZ_CASES", 5_000);
     let versions: Vec<String> = KafkaVersion::supported_lines().collect();
     let mut g = Gen(9);
     let mut ran = 0;
@@ -538,21 +548,8 @@ fn random_workload(g: &mut Gen, files: &[(String, String)]) -> Workload {
 /// `LINK_FUZZ_CASES=N` (default 3,000).
 #[test]
 fn mutated_links_never_panic_and_every_refusal_names_its_field() {
-    let cases: usize = std::env::var("LINK_FUZZ_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3_000);
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&p).unwrap())
-        })
-        .collect();
-    files.sort();
+    let cases = cases("LINK_FUZZ_CASES", 3_000);
+    let files = scenario_files();
     let mut g = Gen(31);
     let (mut accepted, mut ran) = (0, 0);
     for case in 0..cases {
@@ -616,22 +613,14 @@ fn mutated_links_never_panic_and_every_refusal_names_its_field() {
 /// syntax error it places at the key being read, where the other says only the container).
 #[test]
 fn error_paths_match_a_tracking_deserializer() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
     let (mut compared, mut differ) = (0, Vec::new());
     let mut g = Gen(7);
-    for file in &files {
-        let text = std::fs::read_to_string(file).unwrap();
+    for (_, text) in &scenario_files() {
         for k in 0..200 {
             let input = if k % 2 == 0 {
-                mutate(&text, &mut g)
+                mutate(text, &mut g)
             } else {
-                mutate_json(&text, &mut g)
+                mutate_json(text, &mut g)
             };
             let mut de = serde_json::Deserializer::from_str(&input);
             let Err(tracked) = serde_path_to_error::deserialize::<_, Scenario>(&mut de) else {
