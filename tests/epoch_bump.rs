@@ -11,7 +11,7 @@ use kafka_lab::errors::Errors;
 use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta, TopicPartition};
 use kafka_lab::net::{Node, PartitionResponse, Payload, ProduceRequest, ProduceResponse};
 use kafka_lab::producer::accumulator::ProducerBatch;
-use kafka_lab::producer::transaction_manager::TransactionManager;
+use kafka_lab::producer::transaction_manager::{InFlightKey, TransactionManager};
 use kafka_lab::producer::{KafkaProducer, Outcome};
 use kafka_lab::record::RecordData;
 use kafka_lab::rng::Rng;
@@ -739,16 +739,17 @@ fn before_3_6_the_late_failure_of_an_expired_batch_bumps_the_epoch() {
 }
 
 /// A batch written to `tp` as `writeIdempotentBatchWithValue` does: its sequence
-/// assigned, one record.
-fn write_idempotent_batch(tm: &mut TransactionManager, tp: TopicPartition) -> i32 {
-    tm.assign_sequence(tp, 1)
+/// assigned, one record. Returns how the manager tracks it.
+fn write_idempotent_batch(tm: &mut TransactionManager, tp: TopicPartition) -> InFlightKey {
+    let epoch = tm.epoch_for(tp);
+    (tm.producer_id, epoch, tm.assign_sequence(tp, 1))
 }
 
 /// `markSequenceUnresolved` + `handleFailedBatch(b, new TimeoutException(), false)`: a
 /// batch that expired in retry.
-fn expire(tm: &mut TransactionManager, tp: TopicPartition, base: i32) {
-    tm.mark_sequence_unresolved(tp, base, 1);
-    tm.handle_failed_batch(tp, Some(base), false, false);
+fn expire(tm: &mut TransactionManager, tp: TopicPartition, batch: InFlightKey) {
+    tm.mark_sequence_unresolved(tp, batch.2, 1);
+    tm.handle_failed_batch(tp, batch, false, false);
 }
 
 /// `runUntil(epoch bumped)`: the sender's `bumpIdempotentEpochAndResetIdIfNeeded`.
@@ -804,7 +805,7 @@ fn no_producer_id_reset_after_last_in_flight_batch_succeeds() {
     bump_if_needed(&mut tm);
     assert_eq!(tm.producer_epoch, 5);
     assert!(tm.has_unresolved_sequence(TP0));
-    tm.handle_failed_batch(TP0, Some(b2), false, false);
+    tm.handle_failed_batch(TP0, b2, false, false);
     tm.maybe_resolve_sequences();
     bump_if_needed(&mut tm);
     assert_eq!(tm.producer_epoch, 5);
@@ -835,7 +836,7 @@ fn epoch_bump_after_last_inflight_batch_fails() {
     assert!(tm.has_unresolved_sequence(TP0));
     // The last one in flight fails: the next sequence does not follow the last
     // acknowledged one, so the epoch moves on, with nothing left to renumber.
-    tm.handle_failed_batch(TP0, Some(b3), false, false);
+    tm.handle_failed_batch(TP0, b3, false, false);
     tm.maybe_resolve_sequences();
     bump_if_needed(&mut tm);
     assert_eq!(tm.producer_epoch, 2);
