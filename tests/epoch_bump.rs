@@ -11,7 +11,7 @@ use kafka_lab::errors::Errors;
 use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta, TopicPartition};
 use kafka_lab::net::{Node, PartitionResponse, Payload, ProduceRequest, ProduceResponse};
 use kafka_lab::producer::accumulator::ProducerBatch;
-use kafka_lab::producer::transaction_manager::TransactionManager;
+use kafka_lab::producer::transaction_manager::{InFlightKey, TransactionManager};
 use kafka_lab::producer::{KafkaProducer, Outcome};
 use kafka_lab::record::RecordData;
 use kafka_lab::rng::Rng;
@@ -229,6 +229,16 @@ impl Client {
             .flat_map(|r| r.batches.iter())
             .find(|b| b.tp == tp)
             .expect("a batch of the partition in flight")
+    }
+
+    /// `client.inFlightRequestCount()`: produce requests the producer has out.
+    fn in_flight_request_count(&self) -> usize {
+        self.producer
+            .sender
+            .in_flight
+            .values()
+            .map(|q| q.len())
+            .sum()
     }
 
     fn outcome(&self, index: u32) -> (Outcome, Option<&'static str>) {
@@ -739,16 +749,17 @@ fn before_3_6_the_late_failure_of_an_expired_batch_bumps_the_epoch() {
 }
 
 /// A batch written to `tp` as `writeIdempotentBatchWithValue` does: its sequence
-/// assigned, one record.
-fn write_idempotent_batch(tm: &mut TransactionManager, tp: TopicPartition) -> i32 {
-    tm.assign_sequence(tp, 1)
+/// assigned, one record. Returns how the manager tracks it.
+fn write_idempotent_batch(tm: &mut TransactionManager, tp: TopicPartition) -> InFlightKey {
+    let epoch = tm.epoch_for(tp);
+    (tm.producer_id, epoch, tm.assign_sequence(tp, 1))
 }
 
 /// `markSequenceUnresolved` + `handleFailedBatch(b, new TimeoutException(), false)`: a
 /// batch that expired in retry.
-fn expire(tm: &mut TransactionManager, tp: TopicPartition, base: i32) {
-    tm.mark_sequence_unresolved(tp, base, 1);
-    tm.handle_failed_batch(tp, Some(base), false, false);
+fn expire(tm: &mut TransactionManager, tp: TopicPartition, batch: InFlightKey) {
+    tm.mark_sequence_unresolved(tp, batch.2, 1);
+    tm.handle_failed_batch(tp, batch, false, false);
 }
 
 /// `runUntil(epoch bumped)`: the sender's `bumpIdempotentEpochAndResetIdIfNeeded`.
@@ -804,7 +815,7 @@ fn no_producer_id_reset_after_last_in_flight_batch_succeeds() {
     bump_if_needed(&mut tm);
     assert_eq!(tm.producer_epoch, 5);
     assert!(tm.has_unresolved_sequence(TP0));
-    tm.handle_failed_batch(TP0, Some(b2), false, false);
+    tm.handle_failed_batch(TP0, b2, false, false);
     tm.maybe_resolve_sequences();
     bump_if_needed(&mut tm);
     assert_eq!(tm.producer_epoch, 5);
@@ -835,10 +846,104 @@ fn epoch_bump_after_last_inflight_batch_fails() {
     assert!(tm.has_unresolved_sequence(TP0));
     // The last one in flight fails: the next sequence does not follow the last
     // acknowledged one, so the epoch moves on, with nothing left to renumber.
-    tm.handle_failed_batch(TP0, Some(b3), false, false);
+    tm.handle_failed_batch(TP0, b3, false, false);
     tm.maybe_resolve_sequences();
     bump_if_needed(&mut tm);
     assert_eq!(tm.producer_epoch, 2);
     assert!(!tm.has_unresolved_sequence(TP0));
     assert_eq!(tm.sequence_number(TP0), 0);
+}
+
+#[test]
+// TransactionManagerTest.testDuplicateSequenceAfterProducerReset (KAFKA-13794)
+fn duplicate_sequence_after_producer_reset() {
+    // A batch expires while its retry is still out; the epoch is bumped and a new batch
+    // goes out as the new epoch's sequence 0. When the old request times out, the
+    // expired batch is taken off the partition's tracked batches again (until 3.6 a late
+    // failure still reaches `handleFailedBatch`, and asks for another bump). Before
+    // KAFKA-13794 the tracked batches were told apart by base sequence alone, so that
+    // removes the new batch: it is no longer tracked, the bump leaves it unrenumbered on
+    // the old epoch, and nothing holds the partition's new batches behind its retry.
+    for (version, fixed, late_bump) in [
+        ("2.8", false, true),
+        ("3.0.1", false, true),
+        ("3.1.0", false, true),
+        ("3.0.2", true, true),
+        ("3.1.1", true, true),
+        ("3.2.0", true, true),
+        ("3.3", true, true),
+        ("3.6", true, false),
+    ] {
+        let mut c = Client::with(
+            version,
+            0,
+            &[
+                ("request.timeout.ms", "10000"),
+                ("delivery.timeout.ms", "15000"),
+            ],
+        );
+        c.init_producer_id(13, 1);
+        let request1 = c.append(TP0);
+        c.run_once();
+        assert_eq!(c.tm().sequence_number(TP0), 1);
+
+        // Timed out (ours after more than `request.timeout.ms`): requeued, still tracked.
+        c.sleep(10001);
+        c.run_once();
+        assert_eq!(c.in_flight_request_count(), 0);
+        assert!(c.tm().has_in_flight_batches(TP0));
+        assert_eq!(c.tm().sequence_number(TP0), 1);
+        // The retry, once the reconnect backoff is over.
+        c.sleep(50);
+        c.run_once();
+        assert_eq!(c.in_flight_request_count(), 1);
+        assert!(c.tm().has_in_flight_batches(TP0));
+
+        // Delivery timeout: the future fails while the retried request stays out; the
+        // partition is unresolved with nothing tracked, so the epoch is bumped.
+        c.sleep(15000 - c.now);
+        c.run_once();
+        assert_eq!(
+            c.outcome(request1),
+            (Outcome::Failed, Some("TimeoutException")),
+            "{version}"
+        );
+        assert_eq!(c.in_flight_request_count(), 1);
+        assert_eq!(c.tm().producer_epoch, 2);
+        assert_eq!(c.tm().sequence_number(TP0), 0);
+
+        let request2 = c.append(TP0);
+        c.run_once();
+        let b2 = c.requests.back().expect("sent").batches[0].clone();
+        assert_eq!((b2.producer_epoch, b2.base_sequence), (2, 0));
+        assert_eq!(c.tm().first_in_flight_sequence(TP0), Some(0));
+        assert_eq!(c.tm().sequence_number(TP0), 1);
+
+        // The retried request times out, and with it the connection and the second
+        // batch's request: the second batch is requeued, the first fails late.
+        c.sleep(5052);
+        c.run_once();
+        assert_eq!(c.outcome(request2).0, Outcome::Pending, "{version}");
+        assert_eq!(
+            c.tm().has_in_flight_batches(TP0),
+            fixed,
+            "{version}: the second batch still tracked"
+        );
+        assert_eq!(c.tm().producer_epoch, if late_bump { 3 } else { 2 });
+        let b2 = c.deque(TP0)[0];
+        let renumbered = match (fixed, late_bump) {
+            (true, true) => (3, 0),
+            _ => (2, 0),
+        };
+        assert_eq!(
+            (b2.producer_epoch, b2.base_sequence),
+            renumbered,
+            "{version}"
+        );
+        assert_eq!(
+            c.tm().first_in_flight_sequence(TP0),
+            fixed.then_some(0),
+            "{version}"
+        );
+    }
 }

@@ -298,8 +298,8 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
             if *expired {
                 say!(
                     lang,
-                    "{p}: the failure of batch {batch} for {tp}, already expired, still reaches the TransactionManager before Kafka 3.6 (KAFKA-14884) with retries left, so it asks for an epoch bump: {tp}'s batches still being retried are renumbered from 0, and any of them already written under the old epoch will be written again (KAFKA-14034)",
-                    "{p}: 이미 만료된 {tp}의 배치 {batch} 실패가 Kafka 3.6 이전에는 TransactionManager까지 전달되고(KAFKA-14884) 재시도 횟수가 남아 있어 에포크 증가를 요청함: {tp}에서 재시도 중인 배치들의 시퀀스가 0부터 다시 매겨지고, 그중 옛 에포크로 이미 기록된 배치가 있다면 다시 기록됨 (KAFKA-14034)"
+                    "{p}: the failure of batch {batch} for {tp}, already expired, still reaches the TransactionManager before Kafka 3.6 (KAFKA-14884) with retries left, so it asks for an epoch bump: {tp}'s batches still being retried are renumbered from 0, and any of them already written under the old epoch will be written again (KAFKA-14034). Before 3.0.2, 3.1.1 and 3.2.0 the producer told its tracked batches apart by sequence alone (KAFKA-13794), so a batch of the new epoch holding the expired batch's sequence, if any, stops being tracked instead, and keeps its old number",
+                    "{p}: 이미 만료된 {tp}의 배치 {batch} 실패가 Kafka 3.6 이전에는 TransactionManager까지 전달되고(KAFKA-14884) 재시도 횟수가 남아 있어 에포크 증가를 요청함: {tp}에서 재시도 중인 배치들의 시퀀스가 0부터 다시 매겨지고, 그중 옛 에포크로 이미 기록된 배치가 있다면 다시 기록됨 (KAFKA-14034). 3.0.2, 3.1.1, 3.2.0 이전에는 추적 중인 배치를 시퀀스만으로 구별해서(KAFKA-13794), 만료된 배치와 같은 시퀀스를 가진 새 에포크의 배치가 있다면 그 배치가 대신 추적에서 빠지고 옛 번호를 그대로 유지함"
                 )
             } else {
                 say!(

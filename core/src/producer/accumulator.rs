@@ -2,7 +2,7 @@
 //! `send()` and drained by the `Sender` (`producer.md` §3).
 
 use super::partitioner::BuiltInPartitioner;
-use super::transaction_manager::TransactionManager;
+use super::transaction_manager::{InFlightKey, TransactionManager};
 use crate::backoff::ExponentialBackoff;
 use crate::compression::CompressionType;
 use crate::config::ProducerConfig;
@@ -217,6 +217,11 @@ impl ProducerBatch {
         let ratio = encoded.compression_ratio();
         self.encoded = Some(Rc::new(encoded));
         ratio
+    }
+
+    /// How the `TransactionManager` tracks the batch while it is in flight.
+    pub fn sequence_key(&self) -> InFlightKey {
+        (self.producer_id, self.producer_epoch, self.base_sequence)
     }
 
     /// A new epoch and base sequence after an epoch bump (`resetProducerState`), for a batch
@@ -824,7 +829,7 @@ impl RecordAccumulator {
                 b.producer_epoch = big.producer_epoch;
                 b.base_sequence = sequence;
                 if let Some(tm) = tm.as_deref_mut() {
-                    tm.add_in_flight(tp, sequence);
+                    tm.add_in_flight(tp, b.sequence_key());
                 }
                 sequence = sequence.wrapping_add(b.records.len() as i32);
             }

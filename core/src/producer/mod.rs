@@ -179,13 +179,17 @@ impl KafkaProducer {
             config.max_request_size,
             config.request_timeout_ms,
         );
-        let tm = match &config.transactional_id {
+        let mut tm = match &config.transactional_id {
             Some(id) => Some(
                 TransactionManager::transactional(id, config.transaction_timeout_ms)
                     .with_transaction_version(TransactionVersion::of(config.version)),
             ),
             None => config.idempotence.then(TransactionManager::default),
         };
+        if let Some(tm) = &mut tm {
+            tm.compares_producer_state =
+                transaction_manager::compares_producer_state(config.version);
+        }
         let pool = BufferPool::new(config.version, config.buffer_memory, config.poolable_size());
         KafkaProducer {
             id,
@@ -833,11 +837,12 @@ impl KafkaProducer {
         if !tm.epoch_bump_required() {
             return;
         }
-        for tp in tm.bump_epoch() {
+        for (tp, keys) in tm.bump_epoch() {
             let mut tracked: Vec<&mut accumulator::ProducerBatch> = self
                 .accumulator
                 .sequenced_batches_mut(tp)
                 .chain(self.sender.pending_batches_mut(tp))
+                .filter(|b| keys.contains(&tm.key(b.sequence_key())))
                 .collect();
             tracked.sort_by_key(|b| b.base_sequence);
             for b in tracked {
@@ -1280,7 +1285,7 @@ impl KafkaProducer {
         if error == Errors::None {
             if let Some(tm) = &mut self.tm {
                 let n = batch.records.len() as u32;
-                tm.handle_completed_batch(batch.tp, batch.base_sequence, n);
+                tm.handle_completed_batch(batch.tp, batch.sequence_key(), n);
             }
             self.sender.remove_in_flight_batch(batch.tp, batch.id);
             if !batch.done {
@@ -1335,7 +1340,7 @@ impl KafkaProducer {
     fn split(&mut self, now: u64, batch: &accumulator::ProducerBatch, out: &mut Effects) {
         if let Some(tm) = &mut self.tm {
             if batch.base_sequence >= 0 {
-                tm.remove_in_flight_batch(batch.tp, batch.base_sequence);
+                tm.remove_in_flight_batch(batch.tp, batch.sequence_key());
             }
         }
         let ids = self
@@ -1455,10 +1460,12 @@ impl KafkaProducer {
             return;
         }
         let out_of_order = matches!(error, KafkaError::OutOfOrderSequence(_));
-        // A done batch is tracked no more (and a renumbered batch may hold its sequence).
-        let tracked = (!batch.done).then_some(batch.base_sequence);
-        if tm.handle_failed_batch(batch.tp, tracked, out_of_order, adjust_sequence_numbers)
-            && !out_of_order
+        if tm.handle_failed_batch(
+            batch.tp,
+            batch.sequence_key(),
+            out_of_order,
+            adjust_sequence_numbers,
+        ) && !out_of_order
         {
             out.events.push(TraceEvent::EpochBumpRequested {
                 producer: self.id,

@@ -19,6 +19,7 @@ use crate::coordinator::{TransactionVersion, TxnRequest, TxnResponse};
 use crate::errors::{Errors, KafkaError};
 use crate::metadata::TopicPartition;
 use crate::net::TransactionResult;
+use crate::version::KafkaVersion;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
@@ -172,16 +173,37 @@ struct TxnPartitionEntry {
     /// its sequences were last rewritten (`TxnPartitionEntry.producerIdAndEpoch`).
     epoch: i16,
     next_sequence: i32,
-    /// Base sequences of batches sent and not yet completed, retried ones included.
-    in_flight: BTreeSet<i32>,
+    /// Batches sent and not yet completed, retried ones included, by `InFlightKey`
+    /// (`inflightBatchesBySequence`).
+    in_flight: BTreeSet<InFlightKey>,
     /// The last sequence the partition's leader acknowledged (-1: none yet).
     last_acked_sequence: i32,
+}
+
+/// A tracked batch: producer id, epoch and base sequence, in `inflightBatchesBySequence`'s
+/// order (the lowest is `firstInFlightSequence`).
+pub type InFlightKey = (i64, i16, i32);
+
+/// KAFKA-13794: until 3.0.2 / 3.1.1 / 3.2.0 `inflightBatchesBySequence` compared base
+/// sequences only, so removing a batch removed whichever tracked batch held its sequence.
+/// 3.0.2 compares the sequence, then the batch itself (#11991, #12006); 3.1.1 and 3.2.0 on
+/// producer id, epoch, then sequence (#12096). Both remove only the batch itself, and both
+/// order alike: the batches a partition tracks all share one producer id and epoch.
+pub fn compares_producer_state(v: KafkaVersion) -> bool {
+    match (v.major, v.minor) {
+        (3, 0) => v.patch >= 2,
+        (3, 1) => v.patch >= 1,
+        _ => v.at_least(3, 2),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TransactionManager {
     pub producer_id: i64,
     pub producer_epoch: i16,
+    /// Whether tracked batches are told apart by producer id and epoch as well as by base
+    /// sequence (`compares_producer_state`).
+    pub compares_producer_state: bool,
     partitions: BTreeMap<TopicPartition, TxnPartitionEntry>,
     /// Partitions whose sequences must start again at 0 under the next epoch
     /// (`partitionsToRewriteSequences`; non-empty = `epochBumpRequired`).
@@ -200,6 +222,7 @@ impl Default for TransactionManager {
         TransactionManager {
             producer_id: -1,
             producer_epoch: -1,
+            compares_producer_state: true,
             partitions: BTreeMap::new(),
             rewrite: BTreeSet::new(),
             unresolved: BTreeMap::new(),
@@ -216,6 +239,16 @@ impl TransactionManager {
     pub fn set_producer_id(&mut self, producer_id: i64, producer_epoch: i16) {
         self.producer_id = producer_id;
         self.producer_epoch = producer_epoch;
+    }
+
+    /// How `inflightBatchesBySequence` knows the batch (producer id, epoch, base sequence):
+    /// before KAFKA-13794 by its sequence alone.
+    pub fn key(&self, (producer_id, epoch, base_sequence): InFlightKey) -> InFlightKey {
+        if self.compares_producer_state {
+            (producer_id, epoch, base_sequence)
+        } else {
+            (0, 0, base_sequence)
+        }
     }
 
     fn entry(&mut self, tp: TopicPartition) -> &mut TxnPartitionEntry {
@@ -249,10 +282,12 @@ impl TransactionManager {
     /// At drain, a batch's first send: its base sequence, and the partition's next one
     /// moves past its records (`sequenceNumber` + `incrementSequenceNumber`).
     pub fn assign_sequence(&mut self, tp: TopicPartition, records: u32) -> i32 {
+        let producer_id = self.producer_id;
         let entry = self.entry(tp);
-        let base = entry.next_sequence;
+        let (epoch, base) = (entry.epoch, entry.next_sequence);
         entry.next_sequence = base.wrapping_add(records as i32);
-        entry.in_flight.insert(base);
+        let key = self.key((producer_id, epoch, base));
+        self.entry(tp).in_flight.insert(key);
         base
     }
 
@@ -286,8 +321,9 @@ impl TransactionManager {
     }
 
     /// `addInFlightBatch` for a batch that already has its sequence (a split's parts).
-    pub fn add_in_flight(&mut self, tp: TopicPartition, base_sequence: i32) {
-        self.entry(tp).in_flight.insert(base_sequence);
+    pub fn add_in_flight(&mut self, tp: TopicPartition, batch: InFlightKey) {
+        let key = self.key(batch);
+        self.entry(tp).in_flight.insert(key);
     }
 
     /// `firstInFlightSequence`: while a partition has batches in flight, only the lowest
@@ -295,24 +331,26 @@ impl TransactionManager {
     pub fn first_in_flight_sequence(&self, tp: TopicPartition) -> Option<i32> {
         self.partitions
             .get(&tp)
-            .and_then(|e| e.in_flight.first().copied())
+            .and_then(|e| e.in_flight.first().map(|k| k.2))
     }
 
     /// `removeInFlightBatch`: the batch was split (its parts carry on).
-    pub fn remove_in_flight_batch(&mut self, tp: TopicPartition, base_sequence: i32) {
-        self.entry(tp).in_flight.remove(&base_sequence);
+    pub fn remove_in_flight_batch(&mut self, tp: TopicPartition, batch: InFlightKey) {
+        let key = self.key(batch);
+        self.entry(tp).in_flight.remove(&key);
     }
 
     /// `handleCompletedBatch`: acknowledged, so the last acknowledged sequence moves up.
-    pub fn handle_completed_batch(&mut self, tp: TopicPartition, base_sequence: i32, records: u32) {
+    pub fn handle_completed_batch(&mut self, tp: TopicPartition, batch: InFlightKey, records: u32) {
+        self.remove_in_flight_batch(tp, batch);
         let entry = self.entry(tp);
-        entry.in_flight.remove(&base_sequence);
-        let last = base_sequence.wrapping_add(records as i32 - 1);
+        let last = batch.2.wrapping_add(records as i32 - 1);
         entry.last_acked_sequence = entry.last_acked_sequence.max(last);
     }
 
-    /// `handleFailedBatch`: the batch is no longer tracked (`None` when it was already
-    /// done, so not tracked any more). An `OutOfOrderSequenceException` means a gap in the
+    /// `handleFailedBatch`: the batch is no longer tracked (`removeInFlightBatch`, also
+    /// for a batch already done until 3.6: before KAFKA-13794 that removes a renumbered
+    /// batch holding the same sequence). An `OutOfOrderSequenceException` means a gap in the
     /// log; so may a batch its response failed while retries were left
     /// (`adjustSequenceNumbers`, `attempts < retries`). Either way the idempotent
     /// producer bumps its epoch for the partition, which renumbers the batches still
@@ -321,13 +359,11 @@ impl TransactionManager {
     pub fn handle_failed_batch(
         &mut self,
         tp: TopicPartition,
-        base_sequence: Option<i32>,
+        batch: InFlightKey,
         out_of_order: bool,
         adjust_sequence_numbers: bool,
     ) -> bool {
-        if let Some(base) = base_sequence {
-            self.entry(tp).in_flight.remove(&base);
-        }
+        self.remove_in_flight_batch(tp, batch);
         // A transactional producer recovers by aborting (and bumping the epoch then).
         if self.txn.is_some() || !(out_of_order || adjust_sequence_numbers) {
             return false;
@@ -382,9 +418,22 @@ impl TransactionManager {
 
     /// `bumpIdempotentProducerEpoch`: the next epoch (a new producer id once the epoch is
     /// exhausted), and for each partition that asked for it sequences from 0 again
-    /// (`startSequencesAtBeginning`; the caller renumbers every batch the partition
-    /// tracks, in sequence order, with `resequence`). Returns those partitions.
-    pub fn bump_epoch(&mut self) -> Vec<TopicPartition> {
+    /// (`startSequencesAtBeginning`; the caller renumbers the batches the partition
+    /// tracked, in sequence order, with `resequence`). Returns those partitions, each with
+    /// the keys it tracked: a batch removed by mistake (KAFKA-13794) keeps its number.
+    pub fn bump_epoch(&mut self) -> Vec<(TopicPartition, BTreeSet<InFlightKey>)> {
+        let rewritten: Vec<(TopicPartition, BTreeSet<InFlightKey>)> =
+            std::mem::take(&mut self.rewrite)
+                .into_iter()
+                .map(|tp| {
+                    let tracked = self
+                        .partitions
+                        .get_mut(&tp)
+                        .map(|e| std::mem::take(&mut e.in_flight))
+                        .unwrap_or_default();
+                    (tp, tracked)
+                })
+                .collect();
         if self.producer_epoch == i16::MAX {
             self.producer_id = -1;
             self.producer_epoch = -1;
@@ -393,15 +442,12 @@ impl TransactionManager {
             self.producer_epoch += 1;
         }
         let epoch = self.producer_epoch;
-        let rewritten: Vec<TopicPartition> =
-            std::mem::take(&mut self.rewrite).into_iter().collect();
-        for tp in &rewritten {
+        for (tp, _) in &rewritten {
             self.unresolved.remove(tp);
             if let Some(e) = self.partitions.get_mut(tp) {
                 e.epoch = epoch;
                 e.next_sequence = 0;
                 e.last_acked_sequence = -1;
-                e.in_flight.clear();
             }
         }
         rewritten
@@ -1292,5 +1338,38 @@ mod tests {
             TxnCall::FindCoordinator,
             "looks the coordinator up again"
         );
+    }
+
+    #[test]
+    fn kafka_13794_fixed_in_3_0_2_3_1_1_and_3_2_0() {
+        // The fix's commits are in these tags and no earlier one of their lines.
+        for (v, fixed) in [
+            ("2.8.2", false),
+            ("3.0.1", false),
+            ("3.0.2", true),
+            ("3.1.0", false),
+            ("3.1.1", true),
+            ("3.2.0", true),
+            ("4.0", true),
+        ] {
+            let v = KafkaVersion::parse(v).unwrap();
+            assert_eq!(compares_producer_state(v), fixed, "{v}");
+        }
+    }
+
+    #[test]
+    fn before_kafka_13794_a_removal_takes_any_batch_with_the_sequence() {
+        for (fixed, left) in [(false, false), (true, true)] {
+            let mut tm = TransactionManager {
+                compares_producer_state: fixed,
+                ..TransactionManager::default()
+            };
+            tm.set_producer_id(7, 1);
+            // The new epoch's batch holds sequence 0; an old epoch's batch with sequence
+            // 0 fails late.
+            tm.assign_sequence(TP, 1);
+            tm.handle_failed_batch(TP, (7, 0, 0), false, false);
+            assert_eq!(tm.has_in_flight_batches(TP), left);
+        }
     }
 }
