@@ -20,14 +20,7 @@ use kafka_lab::version::KafkaVersion;
 use std::rc::Rc;
 
 const ID: &str = "tx-1";
-const TP0: TopicPartition = TopicPartition {
-    topic: 0,
-    partition: 0,
-};
-const TP1: TopicPartition = TopicPartition {
-    topic: 0,
-    partition: 1,
-};
+use kafka_lab_tests::{TP0, TP1};
 
 /// Three brokers, one topic of two partitions, a coordinator with 1 ms latency (writes
 /// take 2 ms), and the virtual clock.

@@ -22,14 +22,7 @@ use kafka_lab::version::KafkaVersion;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
-const TP0: TopicPartition = TopicPartition {
-    topic: 0,
-    partition: 0,
-};
-const TP1: TopicPartition = TopicPartition {
-    topic: 0,
-    partition: 1,
-};
+use kafka_lab_tests::{TP0, TP1};
 
 /// Topic `test` with two partitions, both led by broker 0.
 fn cluster() -> Cluster {

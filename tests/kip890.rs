@@ -25,10 +25,7 @@ use kafka_lab::trace::TraceEvent;
 use kafka_lab::{Scenario, Simulation};
 use std::rc::Rc;
 
-const TP0: TopicPartition = TopicPartition {
-    topic: 0,
-    partition: 0,
-};
+use kafka_lab_tests::TP0;
 
 // ---------------------------------------------------------------------------------------
 // The hanging transaction, scenario level.

@@ -32,6 +32,16 @@ impl Gen {
     }
 }
 
+/// Partitions 0 and 1 of the first topic, as Kafka's client tests name them.
+pub const TP0: kafka_lab::metadata::TopicPartition = kafka_lab::metadata::TopicPartition {
+    topic: 0,
+    partition: 0,
+};
+pub const TP1: kafka_lab::metadata::TopicPartition = kafka_lab::metadata::TopicPartition {
+    topic: 0,
+    partition: 1,
+};
+
 /// `../shared/` next to the repository (where CI puts it), or `KAFKA_LAB_SHARED`.
 pub fn shared_dir() -> PathBuf {
     match std::env::var_os("KAFKA_LAB_SHARED") {

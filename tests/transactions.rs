@@ -26,14 +26,7 @@ use kafka_lab::{Scenario, Simulation};
 use std::rc::Rc;
 use TransactionResult::{Abort, Commit};
 
-const TP0: TopicPartition = TopicPartition {
-    topic: 0,
-    partition: 0,
-};
-const TP1: TopicPartition = TopicPartition {
-    topic: 0,
-    partition: 1,
-};
+use kafka_lab_tests::{TP0, TP1};
 /// The transactional producer's id and epoch.
 const PID: i64 = 1000;
 const EPOCH: i16 = 0;
