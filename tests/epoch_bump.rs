@@ -276,9 +276,9 @@ fn epoch_bump_on_out_of_order_sequence_for_next_batch() {
     assert_eq!(c.tm().first_in_flight_sequence(TP0), Some(0));
 }
 
-#[test]
-// SenderTest.testExpiryOfFirstBatchShouldCauseEpochBumpIfFutureBatchesFail
-fn expiry_of_first_batch_should_cause_epoch_bump_if_future_batches_fail() {
+/// The opening of `SenderTest`'s expiry cases: a batch sent, a second one a second later
+/// (so that the two do not expire together), both in flight. Returns their records.
+fn two_batches_a_second_apart() -> (Client, u32, u32) {
     let mut c = Client::new("3.6", 1000);
     c.init_producer_id(343434, 0);
     let request1 = c.append(TP0);
@@ -287,6 +287,13 @@ fn expiry_of_first_batch_should_cause_epoch_bump_if_future_batches_fail() {
     let request2 = c.append(TP0);
     c.run_once();
     assert_eq!(c.requests.len(), 2);
+    (c, request1, request2)
+}
+
+#[test]
+// SenderTest.testExpiryOfFirstBatchShouldCauseEpochBumpIfFutureBatchesFail
+fn expiry_of_first_batch_should_cause_epoch_bump_if_future_batches_fail() {
+    let (mut c, request1, request2) = two_batches_a_second_apart();
 
     c.respond(None, 0, TP0, Errors::NotLeaderOrFollower, 0);
     c.run_once();
@@ -323,15 +330,7 @@ fn expiry_of_first_batch_should_cause_epoch_bump_if_future_batches_fail() {
 #[test]
 // SenderTest.testExpiryOfFirstBatchShouldNotCauseUnresolvedSequencesIfFutureBatchesSucceed
 fn expiry_of_first_batch_should_not_cause_unresolved_sequences_if_future_batches_succeed() {
-    let mut c = Client::new("3.6", 1000);
-    c.init_producer_id(343434, 0);
-    let request1 = c.append(TP0);
-    c.run_once();
-    // One second apart, so that the two batches do not expire together.
-    c.sleep(1000);
-    let request2 = c.append(TP0);
-    c.run_once();
-    assert_eq!(c.requests.len(), 2);
+    let (mut c, request1, request2) = two_batches_a_second_apart();
 
     c.respond(None, 0, TP0, Errors::RequestTimedOut, 0);
     c.run_once();
