@@ -6,7 +6,9 @@
 
 use crate::app::SPEEDS;
 use crate::i18n::Lang;
-use crate::workload::{Fault, FaultKind, Setting, SettingError, TxnKind, TxnStep, Workload, MODES};
+use crate::workload::{
+    too_much_data, Fault, FaultKind, Setting, SettingError, TxnKind, TxnStep, Workload, MODES,
+};
 use kafka_lab::json_path::path_at;
 use kafka_lab::link;
 use kafka_lab::scenario::{Scenario, SendMode};
@@ -247,11 +249,7 @@ pub fn link_error(e: SettingError) -> LinkError {
         SettingError::SetByFile { field } => refuse(field, "set by the scenario file"),
         SettingError::File { problems, .. } => refuse("file", problems.join("; ")),
         SettingError::Kafka(message) => refuse("settings", message),
-        e @ SettingError::TooMuchData { .. } => {
-            let text = e.text(Lang::En).unwrap_or_default();
-            let (field, message) = text.split_once(": ").unwrap_or(("record data", &text));
-            refuse(field, message)
-        }
+        SettingError::TooMuchData { field, bytes } => refuse(field, too_much_data(bytes, Lang::En)),
     }
 }
 

@@ -458,18 +458,20 @@ impl SettingError {
             (SettingError::SetByFile { field }, Lang::Ko) => {
                 format!("{field}: 시나리오 파일이 정함")
             }
-            (SettingError::TooMuchData { field, bytes }, Lang::En) => format!(
-                "{field}: the run's keys and values come to {}; the app keeps at most {} (lower the rate or the value size; the kafka-lab CLI runs any size)",
-                size(*bytes),
-                size(MAX_RECORD_BYTES)
-            ),
-            (SettingError::TooMuchData { field, bytes }, Lang::Ko) => format!(
-                "{field}: 이 실행의 키와 값은 {}; 이 앱은 최대 {}까지만 보관함 (전송률이나 값 크기를 줄이거나 kafka-lab CLI로 실행)",
-                size(*bytes),
-                size(MAX_RECORD_BYTES)
-            ),
+            (SettingError::TooMuchData { field, bytes }, lang) => {
+                format!("{field}: {}", too_much_data(*bytes, lang))
+            }
             (SettingError::Kafka(_), _) => return None,
         })
+    }
+}
+
+/// Why a run of `bytes` of keys and values is refused (`SettingError::TooMuchData`).
+pub fn too_much_data(bytes: u64, lang: Lang) -> String {
+    let (run, most) = (size(bytes), size(MAX_RECORD_BYTES));
+    match lang {
+        Lang::En => format!("the run's keys and values come to {run}; the app keeps at most {most} (lower the rate or the value size; the kafka-lab CLI runs any size)"),
+        Lang::Ko => format!("이 실행의 키와 값은 {run}; 이 앱은 최대 {most}까지만 보관함 (전송률이나 값 크기를 줄이거나 kafka-lab CLI로 실행)"),
     }
 }
 
