@@ -24,11 +24,11 @@ fn cluster() -> Cluster {
     };
     Cluster {
         brokers: 2,
-        topics: vec![TopicMeta {
-            name: "test".into(),
-            partitions: vec![part(0), part(0), part(1)],
-            config: TopicConfig::default(),
-        }],
+        topics: vec![TopicMeta::new(
+            "test".into(),
+            vec![part(0), part(0), part(1)],
+            TopicConfig::default(),
+        )],
     }
 }
 

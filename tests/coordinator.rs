@@ -39,17 +39,17 @@ impl World {
     fn new() -> Self {
         let cluster = Rc::new(Cluster {
             brokers: 3,
-            topics: vec![TopicMeta {
-                name: "t".into(),
-                partitions: (0..2)
+            topics: vec![TopicMeta::new(
+                "t".into(),
+                (0..2)
                     .map(|p| PartitionMeta {
                         replicas: vec![p, (p + 1) % 3, (p + 2) % 3],
                         leader: Some(p),
                         leader_epoch: 0,
                     })
                     .collect(),
-                config: TopicConfig::default(),
-            }],
+                TopicConfig::default(),
+            )],
         });
         let version = KafkaVersion::latest();
         let controller = Controller::new(version, &cluster);

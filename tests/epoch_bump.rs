@@ -33,11 +33,11 @@ fn cluster() -> Cluster {
     };
     Cluster {
         brokers: 1,
-        topics: vec![TopicMeta {
-            name: "test".into(),
-            partitions: vec![partition.clone(), partition],
-            config: TopicConfig::default(),
-        }],
+        topics: vec![TopicMeta::new(
+            "test".into(),
+            vec![partition.clone(), partition],
+            TopicConfig::default(),
+        )],
     }
 }
 

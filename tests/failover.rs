@@ -204,9 +204,9 @@ fn a_restart_before_the_session_expires_still_moves_leadership() {
 fn cluster(brokers: u32, assignment: &[&[u32]]) -> Cluster {
     Cluster {
         brokers,
-        topics: vec![TopicMeta {
-            name: "t".into(),
-            partitions: assignment
+        topics: vec![TopicMeta::new(
+            "t".into(),
+            assignment
                 .iter()
                 .map(|r| PartitionMeta {
                     replicas: r.to_vec(),
@@ -214,8 +214,8 @@ fn cluster(brokers: u32, assignment: &[&[u32]]) -> Cluster {
                     leader_epoch: 0,
                 })
                 .collect(),
-            config: Default::default(),
-        }],
+            Default::default(),
+        )],
     }
 }
 

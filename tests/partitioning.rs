@@ -92,17 +92,19 @@ fn cluster(topics: &[&[Option<u32>]]) -> Cluster {
         topics: topics
             .iter()
             .enumerate()
-            .map(|(i, parts)| TopicMeta {
-                name: format!("t{i}"),
-                partitions: parts
-                    .iter()
-                    .map(|&leader| PartitionMeta {
-                        replicas: vec![leader.unwrap_or(0)],
-                        leader,
-                        leader_epoch: 0,
-                    })
-                    .collect(),
-                config: TopicConfig::default(),
+            .map(|(i, parts)| {
+                TopicMeta::new(
+                    format!("t{i}"),
+                    parts
+                        .iter()
+                        .map(|&leader| PartitionMeta {
+                            replicas: vec![leader.unwrap_or(0)],
+                            leader,
+                            leader_epoch: 0,
+                        })
+                        .collect(),
+                    TopicConfig::default(),
+                )
             })
             .collect(),
     }
@@ -155,7 +157,7 @@ fn unavailable_partitions_test() {
     // BuiltInPartitionerTest / StickyPartitionCacheTest.unavailablePartitionsTest.
     let c = cluster(&[&[Some(0), None, Some(1)], &[None, Some(1)], &[None]]);
     let mut rng = Rng::new(5);
-    let available = |t| c.available_partitions(t).collect::<Vec<_>>();
+    let available = |t| c.available_partitions(t).to_vec();
     let mut built_in = BuiltInPartitioner::new(1);
     let mut cache = StickyPartitionCache::default();
     for _ in 0..100 {
@@ -208,7 +210,7 @@ fn round_robin_partitioner_test() {
     // RoundRobinPartitionerTest.testRoundRobinWithUnavailablePartitions: one of three
     // partitions leaderless → the other two get 50 each of 100 calls.
     let c = cluster(&[&[Some(0), None, Some(1)], &[Some(0), Some(1), Some(0)]]);
-    let available = |t| c.available_partitions(t).collect::<Vec<_>>();
+    let available = |t| c.available_partitions(t).to_vec();
     let mut rr = RoundRobinPartitioner::new(KafkaVersion::parse("3.9.1").unwrap());
     let mut counts = [0; 3];
     for _ in 0..100 {

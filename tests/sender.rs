@@ -348,15 +348,15 @@ fn with_one_in_flight_the_next_batch_waits_for_the_expired_ones_answer() {
 fn one_partition() -> Cluster {
     Cluster {
         brokers: 1,
-        topics: vec![TopicMeta {
-            name: "test".into(),
-            partitions: vec![PartitionMeta {
+        topics: vec![TopicMeta::new(
+            "test".into(),
+            vec![PartitionMeta {
                 replicas: vec![0],
                 leader: Some(0),
                 leader_epoch: 0,
             }],
-            config: TopicConfig::default(),
-        }],
+            TopicConfig::default(),
+        )],
     }
 }
 

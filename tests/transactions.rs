@@ -323,11 +323,11 @@ fn consumer(isolation_level: IsolationLevel) -> KafkaConsumer {
     };
     let cluster = Cluster {
         brokers: 1,
-        topics: vec![TopicMeta {
-            name: "t".to_string(),
-            partitions: vec![meta.clone(), meta],
-            config: TopicConfig::default(),
-        }],
+        topics: vec![TopicMeta::new(
+            "t".to_string(),
+            vec![meta.clone(), meta],
+            TopicConfig::default(),
+        )],
     };
     let config = ConsumerConfig {
         isolation_level,

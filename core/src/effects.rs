@@ -5,7 +5,7 @@ use crate::errors::KafkaError;
 use crate::net::{Node, Payload};
 use crate::trace::TraceEvent;
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Effects {
     /// Messages to put on the network: (from, to, payload).
     pub messages: Vec<(Node, Node, Payload)>,

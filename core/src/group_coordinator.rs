@@ -202,15 +202,15 @@ mod tests {
     fn controller() -> Controller {
         let cluster = Cluster {
             brokers: 3,
-            topics: vec![TopicMeta {
-                name: "t".into(),
-                partitions: vec![PartitionMeta {
+            topics: vec![TopicMeta::new(
+                "t".into(),
+                vec![PartitionMeta {
                     replicas: vec![0, 1, 2],
                     leader: Some(0),
                     leader_epoch: 0,
                 }],
-                config: Default::default(),
-            }],
+                Default::default(),
+            )],
         };
         Controller::new(crate::version::KafkaVersion::latest(), &cluster)
     }

@@ -23,8 +23,31 @@ pub struct PartitionMeta {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TopicMeta {
     pub name: String,
+    /// Leaders change through `Cluster::set_leader`, which keeps `available` true.
     pub partitions: Vec<PartitionMeta>,
     pub config: TopicConfig,
+    /// The partitions with a leader, in order: the partitioners choose from them on every
+    /// record, so they are kept rather than gathered each time.
+    available: Vec<u32>,
+}
+
+impl TopicMeta {
+    pub fn new(name: String, partitions: Vec<PartitionMeta>, config: TopicConfig) -> Self {
+        let mut topic = TopicMeta {
+            name,
+            partitions,
+            config,
+            available: Vec::new(),
+        };
+        topic.find_available();
+        topic
+    }
+
+    fn find_available(&mut self) {
+        self.available = (0..self.partitions.len() as u32)
+            .filter(|&p| self.partitions[p as usize].leader.is_some())
+            .collect();
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -48,13 +71,27 @@ impl Cluster {
 
     /// Partitions of `topic` that have a leader, in metadata order
     /// (`Cluster.availablePartitionsForTopic`).
-    pub fn available_partitions(&self, topic: u32) -> impl Iterator<Item = u32> + '_ {
-        self.topics[topic as usize]
-            .partitions
+    pub fn available_partitions(&self, topic: u32) -> &[u32] {
+        let t = &self.topics[topic as usize];
+        debug_assert!(t
+            .available
             .iter()
-            .enumerate()
-            .filter(|(_, p)| p.leader.is_some())
-            .map(|(i, _)| i as u32)
+            .copied()
+            .eq((0..t.partitions.len() as u32)
+                .filter(|&p| t.partitions[p as usize].leader.is_some())));
+        &t.available
+    }
+
+    /// A partition's new leader and leader epoch.
+    pub fn set_leader(&mut self, tp: TopicPartition, leader: Option<u32>, leader_epoch: u32) {
+        let topic = &mut self.topics[tp.topic as usize];
+        let meta = &mut topic.partitions[tp.partition as usize];
+        let changed = meta.leader.is_some() != leader.is_some();
+        meta.leader = leader;
+        meta.leader_epoch = leader_epoch;
+        if changed {
+            topic.find_available();
+        }
     }
 
     /// Partitions led by `broker`, in metadata order (`Cluster.partitionsForNode`).

@@ -66,6 +66,15 @@ enum Event {
     },
 }
 
+/// Whose timeouts an event can have changed: after a step only they are asked again (a
+/// component nothing touched still wants to wake when it last said). Per record this is
+/// most of what a step costs otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Touched {
+    All,
+    Producer(u16),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Scheduled {
     at: u64,
@@ -134,6 +143,8 @@ pub struct Simulation {
     /// `Some(n)`: the run lets go of what it no longer needs (`bound_history`).
     consumed_kept: Option<usize>,
     wake_at: Vec<Option<u64>>,
+    /// The effects buffer, kept between steps so a step allocates nothing for it.
+    spare: Effects,
     plans: BTreeMap<u32, SendPlan>,
     /// `mode: sync` sends waiting on a record's result: (producer, index) → (action, next i).
     sync_waits: BTreeMap<(u16, u32), (u32, u32)>,
@@ -308,9 +319,9 @@ impl Simulation {
                 }
                 None => place_replicas(version, brokers, partitions, rf, &mut rng),
             };
-            topics.push(TopicMeta {
-                name: t.name.clone(),
-                partitions: assignment
+            topics.push(TopicMeta::new(
+                t.name.clone(),
+                assignment
                     .into_iter()
                     .map(|replicas| PartitionMeta {
                         leader: replicas.first().copied(),
@@ -319,7 +330,7 @@ impl Simulation {
                     })
                     .collect(),
                 config,
-            });
+            ));
         }
         let cluster = Rc::new(Cluster { brokers, topics });
 
@@ -702,6 +713,7 @@ impl Simulation {
             steps: 0,
             stalled_at: None,
             sampler: Sampler::default(),
+            spare: Effects::default(),
         };
         for (i, action) in scenario.actions.iter().enumerate() {
             let action_index = i as u32;
@@ -721,7 +733,7 @@ impl Simulation {
         for broker in &mut sim.brokers {
             broker.start(0, &mut out);
         }
-        sim.apply(out);
+        sim.apply(out, Touched::All);
         Ok(sim)
     }
 
@@ -973,11 +985,19 @@ impl Simulation {
             self.idle_wakes = 0;
         }
         self.now = at;
-        let mut out = Effects::default();
+        let mut out = std::mem::take(&mut self.spare);
         let wake = !matches!(
             next.event,
             Event::SendRecord { .. } | Event::Action { .. } | Event::Deliver { .. }
         );
+        let touched = match next.event {
+            Event::SendRecord { action, .. } => self
+                .plans
+                .get(&action)
+                .map_or(Touched::All, |plan| Touched::Producer(plan.producer)),
+            Event::ProducerWake { producer } => Touched::Producer(producer),
+            _ => Touched::All,
+        };
         match next.event {
             Event::SendRecord { action, i } => self.send_record(action, i, &mut out),
             Event::Action { action } => self.action(action, &mut out),
@@ -1045,7 +1065,7 @@ impl Simulation {
         } else {
             self.idle_wakes = 0;
         }
-        self.apply(out);
+        self.apply(out, touched);
         true
     }
 
@@ -1385,10 +1405,7 @@ impl Simulation {
         if !changes.is_empty() || !brokers.is_empty() {
             let cluster = Rc::make_mut(&mut self.cluster);
             for c in &changes {
-                let meta =
-                    &mut cluster.topics[c.tp.topic as usize].partitions[c.tp.partition as usize];
-                meta.leader = c.registration.leader;
-                meta.leader_epoch = c.registration.leader_epoch;
+                cluster.set_leader(c.tp, c.registration.leader, c.registration.leader_epoch);
                 if let Some(election) = c.election {
                     out.events.push(TraceEvent::LeaderElected {
                         tp: c.tp,
@@ -1628,7 +1645,7 @@ impl Simulation {
         }
     }
 
-    fn apply(&mut self, mut out: Effects) {
+    fn apply(&mut self, mut out: Effects, touched: Touched) {
         // A client that gave up on a connection (request timeout) opens a new one: the
         // broker drops what it had not read on the old one and owes it nothing more (a
         // request held in purgatory still completes, its answer goes nowhere), and
@@ -1646,34 +1663,29 @@ impl Simulation {
         // drop_responses: the broker answered (now or after waiting for the ISR), and the
         // answer is lost on the way. Over TCP nothing after it on that connection gets
         // through either, until the client times out and reconnects.
-        let mut messages = Vec::with_capacity(out.messages.len());
-        for (from, to, payload) in std::mem::take(&mut out.messages) {
-            if let (Node::Broker(b), Node::Producer(p), Payload::TxnResponse(_)) =
-                (from, to, &payload)
-            {
-                if self.broken.contains(&(b, p)) {
-                    continue;
+        out.messages
+            .retain(|(from, to, payload)| match (from, to, payload) {
+                (Node::Broker(b), Node::Producer(p), Payload::TxnResponse(_)) => {
+                    !self.broken.contains(&(*b, *p))
                 }
-            }
-            if let (Node::Broker(b), Node::Producer(p), Payload::ProduceResponse(resp)) =
-                (from, to, &payload)
-            {
-                if self.broken.contains(&(b, p)) {
-                    continue;
+                (Node::Broker(b), Node::Producer(p), Payload::ProduceResponse(resp)) => {
+                    if self.broken.contains(&(*b, *p)) {
+                        return false;
+                    }
+                    if Self::take(&mut self.drop_responses, *b) {
+                        self.broken.insert((*b, *p));
+                        out.events.push(TraceEvent::ResponseDropped {
+                            broker: *b,
+                            producer: *p,
+                            request: resp.id,
+                        });
+                        return false;
+                    }
+                    true
                 }
-                if Self::take(&mut self.drop_responses, b) {
-                    self.broken.insert((b, p));
-                    out.events.push(TraceEvent::ResponseDropped {
-                        broker: b,
-                        producer: p,
-                        request: resp.id,
-                    });
-                    continue;
-                }
-            }
-            messages.push((from, to, payload));
-        }
-        for event in out.events {
+                _ => true,
+            });
+        for event in out.events.drain(..) {
             self.hasher.record(self.now, &event);
             if let Some(keep) = self.tracing {
                 self.trace.push((self.now, event.clone()));
@@ -1687,7 +1699,7 @@ impl Simulation {
             }
             self.recent.push_back((self.now, event));
         }
-        for (from, to, payload) in messages {
+        for (from, to, payload) in out.messages.drain(..) {
             // slow_follower: only that broker's fetches to its leaders take longer;
             // slow_broker: every message to or from it.
             let slowed = |node: &Node| match node {
@@ -1701,12 +1713,12 @@ impl Simulation {
             let (id, at) = self.network.send(self.now, from, to, payload, extra);
             self.schedule(at, Event::Deliver { message: id });
         }
-        for key in out.returned {
+        for key in out.returned.drain(..) {
             if let Some((action, i)) = self.blocked_sends.remove(&key) {
                 self.next_record(key.0, key.1, action, i);
             }
         }
-        for key in out.completed {
+        for key in out.completed.drain(..) {
             let s = &self.producers[key.0 as usize].sends[key.1 as usize];
             let settle = s.partition.and_then(|partition| {
                 let tp = TopicPartition {
@@ -1723,6 +1735,15 @@ impl Simulation {
                 let at = self.now + send.interval_ms;
                 self.schedule(at, Event::SendRecord { action, i });
             }
+        }
+        for (_, action, error) in out.txn_returned.drain(..) {
+            self.call_results.insert(action, Some(error));
+        }
+        out.timed_out.clear();
+        self.spare = out;
+        if let Touched::Producer(p) = touched {
+            self.wake_producer(p as usize);
+            return;
         }
         for b in 0..self.brokers.len() {
             if let Some(t) = self.brokers[b].next_timeout() {
@@ -1745,9 +1766,6 @@ impl Simulation {
                 self.schedule(t, Event::CoordinatorWake);
             }
         }
-        for (_, action, error) in out.txn_returned {
-            self.call_results.insert(action, Some(error));
-        }
         for c in 0..self.consumers.len() {
             if let Some(t) = self.consumers[c].poll_timeout(self.now) {
                 if self.consumer_wake_at[c].is_none_or(|w| t < w) {
@@ -1757,11 +1775,15 @@ impl Simulation {
             }
         }
         for p in 0..self.producers.len() {
-            if let Some(t) = self.producers[p].poll_timeout(self.now) {
-                if self.wake_at[p].is_none_or(|w| t < w) {
-                    self.wake_at[p] = Some(t);
-                    self.schedule(t, Event::ProducerWake { producer: p as u16 });
-                }
+            self.wake_producer(p);
+        }
+    }
+
+    fn wake_producer(&mut self, p: usize) {
+        if let Some(t) = self.producers[p].poll_timeout(self.now) {
+            if self.wake_at[p].is_none_or(|w| t < w) {
+                self.wake_at[p] = Some(t);
+                self.schedule(t, Event::ProducerWake { producer: p as u16 });
             }
         }
     }

@@ -143,16 +143,16 @@ mod tests {
     /// Each lesson's trace hash, pinned: a change of behaviour under a lesson shows up as
     /// a deliberate diff here (and its script is read again).
     const GOLDEN: [(&str, &str); 10] = [
-        ("design", "89bd5ac6a64727e7"),
-        ("options", "7c61f5ac1fdbc55c"),
-        ("acks", "395af7d6dff33d9a"),
-        ("send-modes", "fef985393dbb2516"),
-        ("partitioner", "96a2e611153eaa31"),
-        ("custom-partitioner", "a79cf430d5dc0118"),
-        ("batching", "5d1c4f1c9c9d04cd"),
-        ("delivery", "2812be9d1025fc16"),
-        ("idempotence", "7f049111224da1c3"),
-        ("transactions", "69ae90b1296ef730"),
+        ("design", "a088a6a36942ce40"),
+        ("options", "b19e10346937ccda"),
+        ("acks", "8f5f15b084fc2b73"),
+        ("send-modes", "5fea0337a056ff96"),
+        ("partitioner", "cdd8827634c5442b"),
+        ("custom-partitioner", "f615ccb8074c82ae"),
+        ("batching", "64e2e08057ff2090"),
+        ("delivery", "a6368a3f93760f29"),
+        ("idempotence", "229f94b301a21d6a"),
+        ("transactions", "f342303af0a5253f"),
     ];
 
     #[test]

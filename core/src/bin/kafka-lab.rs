@@ -2,7 +2,7 @@
 //!
 //!   kafka-lab run FILE.json [--until-ms N] [--seed N]
 //!   kafka-lab validate FILE.json
-//!   kafka-lab trace FILE.json [--until-ms N] [--seed N]   (the lines `trace_hash` hashes)
+//!   kafka-lab trace FILE.json [--until-ms N] [--seed N]   (the events `trace_hash` hashes, a line each)
 //!   kafka-lab partition --partitions N [--hex] KEY...
 //!
 //! Bad input exits 2 with one `error: <json.path>: <message>` line per problem on stderr.

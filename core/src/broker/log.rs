@@ -69,7 +69,7 @@ impl Segment {
 }
 
 /// Why segments were deleted (`SegmentDeletionReason`), in the order Kafka checks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Retention {
     /// Wholly below the log start offset (a follower's, moved by its leader's).
     LogStartOffset,

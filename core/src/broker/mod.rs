@@ -362,10 +362,7 @@ impl Broker {
         self.fenced = fenced;
         let metadata = Rc::make_mut(&mut self.metadata);
         for c in changes {
-            let meta =
-                &mut metadata.topics[c.tp.topic as usize].partitions[c.tp.partition as usize];
-            meta.leader = c.registration.leader;
-            meta.leader_epoch = c.registration.leader_epoch;
+            metadata.set_leader(c.tp, c.registration.leader, c.registration.leader_epoch);
         }
         for c in changes {
             let Some(p) = self.partitions.get_mut(&c.tp) else {

@@ -68,7 +68,7 @@ pub struct ProducerBatch {
 
 /// Why the sender took a batch: the condition of `RecordAccumulator.ready` (`batchReady`)
 /// that held for it when it was drained, or why the whole accumulator was sendable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SendReason {
     /// A retried batch whose `retry.backoff.ms` was over.
     RetryBackoffOver,
@@ -441,7 +441,7 @@ impl RecordAccumulator {
         rng: &mut impl RandomSource,
         cluster: &Cluster,
     ) -> AppendResult {
-        let available: Vec<u32> = cluster.available_partitions(topic).collect();
+        let available = cluster.available_partitions(topic);
         let all = cluster.num_partitions(topic);
         let batch_size = self.batch_size;
         let info = &mut self.topics[topic as usize];
@@ -449,7 +449,7 @@ impl RecordAccumulator {
             let sticky = partition.is_none();
             let effective = match partition {
                 Some(p) => p,
-                None => info.built_in.peek(rng, &available, all),
+                None => info.built_in.peek(rng, available, all),
             };
             let dq = info.batches.entry(effective).or_default();
             // partitionChanged: complete a switch postponed while the last batch was open.
@@ -457,7 +457,7 @@ impl RecordAccumulator {
                 && all_batches_full(dq)
                 && info
                     .built_in
-                    .update_partition_info(0, true, rng, &available, all)
+                    .update_partition_info(0, true, rng, available, all)
             {
                 continue;
             }
@@ -477,7 +477,7 @@ impl RecordAccumulator {
                         if sticky {
                             let enable = all_batches_full(dq);
                             info.built_in
-                                .update_partition_info(bytes, enable, rng, &available, all);
+                                .update_partition_info(bytes, enable, rng, available, all);
                         }
                         return result;
                     }
@@ -512,7 +512,7 @@ impl RecordAccumulator {
             if sticky
                 && info
                     .built_in
-                    .update_partition_info(0, true, rng, &available, all)
+                    .update_partition_info(0, true, rng, available, all)
             {
                 continue;
             }
@@ -545,7 +545,7 @@ impl RecordAccumulator {
             if sticky {
                 let enable = all_batches_full(dq);
                 info.built_in
-                    .update_partition_info(appended, enable, rng, &available, all);
+                    .update_partition_info(appended, enable, rng, available, all);
             }
             return result;
         }

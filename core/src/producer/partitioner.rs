@@ -348,7 +348,7 @@ impl Partitioner {
         rng: &mut impl RandomSource,
         cluster: &Cluster,
     ) -> Result<u32, InvalidRecord> {
-        let available: Vec<u32> = cluster.available_partitions(topic).collect();
+        let available = cluster.available_partitions(topic);
         let all = cluster.num_partitions(topic);
         Ok(match self {
             Partitioner::Default(_) if key.is_some() => {
@@ -357,9 +357,9 @@ impl Partitioner {
             Partitioner::Default(caches) | Partitioner::UniformSticky(caches) => caches
                 .entry(topic)
                 .or_default()
-                .partition(rng, &available, all),
-            Partitioner::RoundRobin(rr) => rr.partition(topic, &available, all),
-            Partitioner::Custom(c) => c.partition(topic, key, &available, all)?,
+                .partition(rng, available, all),
+            Partitioner::RoundRobin(rr) => rr.partition(topic, available, all),
+            Partitioner::Custom(c) => c.partition(topic, key, available, all)?,
         })
     }
 
@@ -373,12 +373,12 @@ impl Partitioner {
     ) {
         match self {
             Partitioner::Default(caches) | Partitioner::UniformSticky(caches) => {
-                let available: Vec<u32> = cluster.available_partitions(topic).collect();
+                let available = cluster.available_partitions(topic);
                 let all = cluster.num_partitions(topic);
                 caches
                     .entry(topic)
                     .or_default()
-                    .on_new_batch(prev, rng, &available, all);
+                    .on_new_batch(prev, rng, available, all);
             }
             Partitioner::RoundRobin(rr) => rr.on_new_batch(topic, prev),
             Partitioner::Custom(_) => {}
