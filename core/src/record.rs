@@ -56,13 +56,23 @@ pub fn record_size(
     key: Option<usize>,
     value: Option<usize>,
 ) -> usize {
-    let body = 1 // attributes
+    let body = record_body_size(offset_delta, timestamp_delta, key, value);
+    body + size_of_varint(body as i32)
+}
+
+/// A record's size after its length varint.
+pub fn record_body_size(
+    offset_delta: i32,
+    timestamp_delta: i64,
+    key: Option<usize>,
+    value: Option<usize>,
+) -> usize {
+    1 // attributes
         + size_of_varint(offset_delta)
         + size_of_varlong(timestamp_delta)
         + field_size(key)
         + field_size(value)
-        + size_of_varint(0); // header count
-    body + size_of_varint(body as i32)
+        + size_of_varint(0) // header count
 }
 
 /// `AbstractRecords.estimateSizeInBytesUpperBound` for format v2, uncompressed, no headers.

@@ -156,30 +156,37 @@ pub fn encode(
     // A slice of 2^31 records cannot fit in memory, so offset deltas fit in an i32.
     let count = i32::try_from(records.len()).expect("fewer than 2^31 records");
 
-    let mut section = Vec::new();
-    let mut body = Vec::new();
+    // Sized first, then written once: uncompressed, straight after the header.
+    let body_size = |offset_delta: i32, r: &Record<'_>| {
+        crate::record::record_body_size(
+            offset_delta,
+            r.timestamp - base_timestamp,
+            r.key.map(<[u8]>::len),
+            r.value.map(<[u8]>::len),
+        )
+    };
+    let uncompressed_records_size: usize = (0..count)
+        .zip(records)
+        .map(|(d, r)| {
+            let body = body_size(d, r);
+            body + crate::utils::size_of_varint(body as i32)
+        })
+        .sum();
+    let mut section = Vec::with_capacity(RECORD_BATCH_OVERHEAD + uncompressed_records_size);
+    if header.compression == CompressionType::None {
+        section.resize(RECORD_BATCH_OVERHEAD, 0);
+    }
     for (offset_delta, r) in (0..count).zip(records) {
-        body.clear();
-        write_record_body(&mut body, offset_delta, r.timestamp - base_timestamp, r);
+        let body = body_size(offset_delta, r);
+        write_varint(&mut section, body as i32);
         let start = section.len();
-        write_varint(&mut section, body.len() as i32);
-        section.extend_from_slice(&body);
+        write_record_body(&mut section, offset_delta, r.timestamp - base_timestamp, r);
         debug_assert_eq!(
             section.len() - start,
-            crate::record::record_size(
-                offset_delta,
-                r.timestamp - base_timestamp,
-                r.key.map(<[u8]>::len),
-                r.value.map(<[u8]>::len)
-            ),
+            body,
             "record.rs and the encoder disagree on a record's size"
         );
     }
-    let uncompressed_records_size = section.len();
-    let section = match header.compression {
-        CompressionType::None => section,
-        codec => codec.compress(&section),
-    };
 
     let mut attributes = header.compression.id() as i16;
     if header.is_transactional {
@@ -188,23 +195,36 @@ pub fn encode(
     if header.is_control {
         attributes |= CONTROL_FLAG;
     }
-    let size = RECORD_BATCH_OVERHEAD + section.len();
-    let mut bytes = Vec::with_capacity(size);
-    bytes.extend_from_slice(&header.base_offset.to_be_bytes());
-    bytes.extend_from_slice(&((size - LOG_OVERHEAD) as i32).to_be_bytes());
-    bytes.extend_from_slice(&header.partition_leader_epoch.to_be_bytes());
-    bytes.extend_from_slice(&MAGIC.to_be_bytes());
-    bytes.extend_from_slice(&[0; 4]); // the CRC, once the rest is written
-    bytes.extend_from_slice(&attributes.to_be_bytes());
-    bytes.extend_from_slice(&(count - 1).to_be_bytes()); // lastOffsetDelta
-    bytes.extend_from_slice(&base_timestamp.to_be_bytes());
-    bytes.extend_from_slice(&max_timestamp.to_be_bytes());
-    bytes.extend_from_slice(&header.producer_id.to_be_bytes());
-    bytes.extend_from_slice(&header.producer_epoch.to_be_bytes());
-    bytes.extend_from_slice(&header.base_sequence.to_be_bytes());
-    bytes.extend_from_slice(&count.to_be_bytes());
-    debug_assert_eq!(bytes.len(), RECORD_BATCH_OVERHEAD);
-    bytes.extend_from_slice(&section);
+    let mut bytes = match header.compression {
+        CompressionType::None => section,
+        codec => {
+            let compressed = codec.compress(&section);
+            let mut bytes = Vec::with_capacity(RECORD_BATCH_OVERHEAD + compressed.len());
+            bytes.resize(RECORD_BATCH_OVERHEAD, 0);
+            bytes.extend_from_slice(&compressed);
+            bytes
+        }
+    };
+    let size = bytes.len();
+    let mut at = 0;
+    let mut put = |field: &[u8]| {
+        bytes[at..at + field.len()].copy_from_slice(field);
+        at += field.len();
+    };
+    put(&header.base_offset.to_be_bytes());
+    put(&((size - LOG_OVERHEAD) as i32).to_be_bytes());
+    put(&header.partition_leader_epoch.to_be_bytes());
+    put(&MAGIC.to_be_bytes());
+    put(&[0; 4]); // the CRC, once the rest is written
+    put(&attributes.to_be_bytes());
+    put(&(count - 1).to_be_bytes()); // lastOffsetDelta
+    put(&base_timestamp.to_be_bytes());
+    put(&max_timestamp.to_be_bytes());
+    put(&header.producer_id.to_be_bytes());
+    put(&header.producer_epoch.to_be_bytes());
+    put(&header.base_sequence.to_be_bytes());
+    put(&count.to_be_bytes());
+    debug_assert_eq!(at, RECORD_BATCH_OVERHEAD);
     let crc = crc32c(&bytes[ATTRIBUTES_OFFSET..]);
     bytes[CRC_OFFSET..ATTRIBUTES_OFFSET].copy_from_slice(&crc.to_be_bytes());
     Ok(EncodedBatch {

@@ -133,21 +133,17 @@ pub struct Serialized {
 }
 
 impl Serialized {
-    pub fn new(bytes: Vec<u8>, text: &str) -> Self {
-        let text = (text.as_bytes() != bytes).then(|| Rc::from(text));
-        Serialized {
-            bytes: Rc::from(bytes),
-            text,
-        }
+    pub fn new(bytes: impl Into<Rc<[u8]>>, text: &str) -> Self {
+        let bytes = bytes.into();
+        let text = (text.as_bytes() != &*bytes).then(|| Rc::from(text));
+        Serialized { bytes, text }
     }
 
     /// Bytes that are their own text (UTF-8).
-    pub fn utf8(bytes: Vec<u8>) -> Self {
+    pub fn utf8(bytes: impl Into<Rc<[u8]>>) -> Self {
+        let bytes = bytes.into();
         debug_assert!(std::str::from_utf8(&bytes).is_ok());
-        Serialized {
-            bytes: Rc::from(bytes),
-            text: None,
-        }
+        Serialized { bytes, text: None }
     }
 
     /// The text the application wrote.

@@ -1718,6 +1718,8 @@ impl Simulation {
                 self.next_record(key.0, key.1, action, i);
             }
         }
+        // A batch's records complete together: their partition's log end is read once.
+        let mut last_settle = None;
         for key in out.completed.drain(..) {
             let s = &self.producers[key.0 as usize].sends[key.1 as usize];
             let settle = s.partition.and_then(|partition| {
@@ -1725,7 +1727,16 @@ impl Simulation {
                     topic: s.topic,
                     partition,
                 };
-                Some((tp, self.committed_replica(tp)?.log.log_end_offset()))
+                match last_settle {
+                    Some((last, end)) if last == tp => end,
+                    _ => {
+                        let end = self
+                            .committed_replica(tp)
+                            .map(|p| (tp, p.log.log_end_offset()));
+                        last_settle = Some((tp, end));
+                        end
+                    }
+                }
             });
             self.sampler.completed(&self.producers, key, settle);
             if let Some((action, i)) = self.sync_waits.remove(&key) {
@@ -1848,22 +1859,31 @@ fn plan_send(
 fn random_value(rng: &mut Rng, serializer: Serializer, n: u32) -> Serialized {
     const ALPHABET: &[u8; 62] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     // Eight bytes per draw: one draw per byte made values a fifth of the core's time.
-    let mut bytes = vec![0u8; n as usize];
-    for chunk in bytes.chunks_mut(8) {
-        let mut v = rng.next_u64();
-        match serializer {
-            Serializer::ByteArray => chunk.copy_from_slice(&v.to_le_bytes()[..chunk.len()]),
-            // A letter per step of v as a binary fraction times 62: the integer part
-            // picks it, the fraction (exact, losing one low bit a step) goes on.
-            _ => {
-                for b in chunk {
+    // Collected straight into the shared slice (a range's map has an exact length, so
+    // it is allocated once, not built in a Vec and copied).
+    let mut v = 0;
+    let bytes: Rc<[u8]> = (0..n as usize)
+        .map(|i| {
+            if i % 8 == 0 {
+                v = rng.next_u64();
+            }
+            match serializer {
+                // The draw's bytes, least significant first.
+                Serializer::ByteArray => {
+                    let b = v as u8;
+                    v >>= 8;
+                    b
+                }
+                // A letter per step of v as a binary fraction times 62: the integer part
+                // picks it, the fraction (exact, losing one low bit a step) goes on.
+                _ => {
                     let x = v as u128 * ALPHABET.len() as u128;
-                    *b = ALPHABET[(x >> 64) as usize];
                     v = x as u64;
+                    ALPHABET[(x >> 64) as usize]
                 }
             }
-        }
-    }
+        })
+        .collect();
     match serializer {
         Serializer::ByteArray => {
             const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -135,8 +135,31 @@ fn reflected_crc(tables: &[[u32; 256]; 8], data: &[u8]) -> u32 {
 /// CRC-32C (Castagnoli, polynomial 0x82F63B78 reflected): `Crc32C.compute`, the checksum
 /// of v2 record batches.
 pub fn crc32c(data: &[u8]) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("sse4.2") {
+        // SAFETY: the CPU has SSE4.2, checked just above.
+        return unsafe { crc32c_sse42(data) };
+    }
     const TABLES: [[u32; 256]; 8] = crc_tables(0x82F6_3B78);
     reflected_crc(&TABLES, data)
+}
+
+/// The same checksum by the CPU's CRC32 instruction (as Java's `Crc32C` intrinsic does):
+/// a fifth of the native run's time went to the tables. Wasm has no such instruction.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse4.2")]
+unsafe fn crc32c_sse42(data: &[u8]) -> u32 {
+    use std::arch::x86_64::{_mm_crc32_u64, _mm_crc32_u8};
+    let mut c = !0u64;
+    let mut words = data.chunks_exact(8);
+    for w in &mut words {
+        c = _mm_crc32_u64(c, u64::from_le_bytes(w.try_into().expect("8 bytes")));
+    }
+    let mut c = c as u32;
+    for &b in words.remainder() {
+        c = _mm_crc32_u8(c, b);
+    }
+    !c
 }
 
 /// CRC-32 (IEEE, `java.util.zip.CRC32`): the gzip trailer's checksum.
@@ -166,6 +189,12 @@ mod tests {
                 })
             };
             assert_eq!(crc32c(&data[..len]), bytewise(0x82F6_3B78), "{len}");
+            const TABLES: [[u32; 256]; 8] = crc_tables(0x82F6_3B78);
+            assert_eq!(
+                reflected_crc(&TABLES, &data[..len]),
+                bytewise(0x82F6_3B78),
+                "{len}"
+            );
             assert_eq!(crc32(&data[..len]), bytewise(0xEDB8_8320), "{len}");
         }
     }

@@ -668,8 +668,10 @@ impl KafkaProducer {
             None => None,
         };
         let delivery = self.accumulator.delivery_timeout_ms();
-        let has_incomplete =
-            self.accumulator.has_undrained() || self.sender.batch_ids().next().is_some();
+        // One pass over the deques: a queued batch is what has an expiry.
+        let expiry = self.accumulator.next_expiry_ms();
+        let undrained = expiry.is_some();
+        let has_incomplete = undrained || self.sender.batch_ids().next().is_some();
         let txn = self.tm.as_ref().and_then(|tm| tm.txn.as_ref());
         // A FindCoordinator goes to any broker: not before one is connectable.
         let txn_request = self.tm.as_ref().and_then(|tm| {
@@ -689,9 +691,8 @@ impl KafkaProducer {
             txn_request,
             txn_timeout,
             blocked,
-            self.next_ready_check_ms
-                .filter(|_| self.accumulator.has_undrained()),
-            self.accumulator.next_expiry_ms(),
+            self.next_ready_check_ms.filter(|_| undrained),
+            expiry,
             self.sender.next_in_flight_expiry_ms(delivery),
             self.sender.next_request_timeout_ms(),
             self.pool.next_timeout(),
