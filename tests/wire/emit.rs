@@ -100,7 +100,7 @@ fn simulated(codec: CompressionType) -> Vec<Value> {
 }
 
 fn batch_line(codec: CompressionType, b: &ProducerBatch) -> Value {
-    let encoded = b.encoded.as_ref().expect("a drained batch is written");
+    let encoded = b.encoded().expect("a drained batch is written");
     let records: Vec<_> = b
         .records
         .iter()

@@ -172,7 +172,7 @@ pub fn inspector(
     lang: Lang,
 ) -> Html {
     let topic = &sim.cluster().topics[batch.tp.topic as usize].name;
-    let ratio = batch.encoded.as_ref().map(|e| e.compression_ratio());
+    let ratio = batch.compression_ratio();
     let life = batch_lifecycle(sim, p.id, batch.id, batch.created_ms);
     // A field: Kafka's own name and value (`mono`), or a label in the language on screen.
     let field = |name: &str, ident: bool, value: String| {
@@ -227,7 +227,7 @@ pub fn inspector(
             <p class="state" id="batch-state">{ state(p, batch, sim.now(), lang) }</p>
             <dl class="fields">
                 { field(lang.pick("records", "레코드 수"), false, batch.records.len().to_string()) }
-                { field(match (batch.encoded.is_some(), lang) {
+                { field(match (ratio.is_some(), lang) {
                     (true, Lang::En) => "size (written)",
                     (true, Lang::Ko) => "크기 (기록됨)",
                     (false, Lang::En) => "size (estimated)",
@@ -269,7 +269,7 @@ pub fn inspector(
             <h4>{ lang.pick("Lifecycle", "생애 주기") }</h4>
             { timeline(sim, p.id, &life.steps, life.forgotten_before, lang, on_inspect) }
             <h4>{ lang.pick("Bytes (record batch v2)", "바이트 (레코드 배치 v2 형식)") }</h4>
-            { match &batch.encoded {
+            { match batch.encoded() {
                 Some(e) => hex_view(&e.bytes, lang),
                 None => html! { <p class="small" id="batch-hex-pending">
                     { lang.pick("Not written yet: the batch is encoded (and compressed) when the sender drains it; until then its size is Kafka's estimate.",

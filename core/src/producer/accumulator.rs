@@ -42,8 +42,9 @@ pub struct ProducerBatch {
     pub compression: CompressionType,
     /// The topic's `CompressionRatioEstimator` value when the batch was created.
     ratio_estimate: f32,
-    /// The batch in Kafka's v2 format, written when it is closed at its first drain.
-    pub encoded: Option<Rc<EncodedBatch>>,
+    /// Whether the batch is written in Kafka's v2 format (when it is closed at its first
+    /// drain), and the bytes when they matter to the run.
+    written: Option<Written>,
     /// Bytes this batch holds from the `BufferPool` (its `initialCapacity`).
     pub buffer_size: u32,
     /// Closed for appends: a record did not fit, or the batch was drained.
@@ -122,6 +123,14 @@ fn update_estimation(current: f32, observed: f32) -> f32 {
     }
 }
 
+/// A closed batch, written: an uncompressed one's bytes are made when asked for; a
+/// compressed one's are kept (its ratio steers the estimator).
+#[derive(Clone, Debug, PartialEq)]
+enum Written {
+    Plain,
+    Compressed(Rc<EncodedBatch>),
+}
+
 impl ProducerBatch {
     fn new(
         id: BatchId,
@@ -142,7 +151,7 @@ impl ProducerBatch {
             max_record_size: 0,
             compression,
             ratio_estimate,
-            encoded: None,
+            written: None,
             buffer_size: write_limit,
             closed: false,
             producer_id: -1,
@@ -193,9 +202,27 @@ impl ProducerBatch {
     /// sequence are final by now) and returns its compression ratio for the estimator.
     fn close(&mut self) -> f32 {
         self.closed = true;
-        if let Some(e) = &self.encoded {
-            return e.compression_ratio();
+        match &self.written {
+            Some(Written::Plain) => return 1.0,
+            Some(Written::Compressed(e)) => return e.compression_ratio(),
+            None => {}
         }
+        if self.compression == CompressionType::None {
+            // Nothing in the run reads an uncompressed batch's bytes, and its size is the
+            // records' (exactly as encoded): they are written when asked for (`encoded`).
+            self.size_in_bytes = RECORD_BATCH_OVERHEAD as u32 + self.records_size;
+            debug_assert_eq!(self.size_in_bytes as usize, self.encode().size_in_bytes());
+            self.written = Some(Written::Plain);
+            return 1.0;
+        }
+        let encoded = self.encode();
+        self.size_in_bytes = encoded.size_in_bytes() as u32;
+        let ratio = encoded.compression_ratio();
+        self.written = Some(Written::Compressed(Rc::new(encoded)));
+        ratio
+    }
+
+    fn encode(&self) -> EncodedBatch {
         let header = BatchHeader {
             base_offset: 0,
             partition_leader_epoch: NO_PARTITION_LEADER_EPOCH,
@@ -211,12 +238,23 @@ impl ProducerBatch {
             .iter()
             .map(|r| Record::from(&*r.data))
             .collect();
-        let encoded =
-            encode(&header, &records).expect("a drained batch has records with valid timestamps");
-        self.size_in_bytes = encoded.size_in_bytes() as u32;
-        let ratio = encoded.compression_ratio();
-        self.encoded = Some(Rc::new(encoded));
-        ratio
+        encode(&header, &records).expect("a drained batch has records with valid timestamps")
+    }
+
+    /// The batch in Kafka's v2 format, once written (closed at its first drain).
+    pub fn encoded(&self) -> Option<Rc<EncodedBatch>> {
+        match self.written.as_ref()? {
+            Written::Plain => Some(Rc::new(self.encode())),
+            Written::Compressed(e) => Some(Rc::clone(e)),
+        }
+    }
+
+    /// The written records section over the uncompressed records, once written.
+    pub fn compression_ratio(&self) -> Option<f32> {
+        match self.written.as_ref()? {
+            Written::Plain => Some(1.0),
+            Written::Compressed(e) => Some(e.compression_ratio()),
+        }
     }
 
     /// How the `TransactionManager` tracks the batch while it is in flight.
@@ -232,7 +270,7 @@ impl ProducerBatch {
         self.producer_epoch = epoch;
         self.base_sequence = base_sequence;
         self.sequence_has_been_reset = true;
-        self.encoded = None;
+        self.written = None;
     }
 
     /// `ProducerBatch.tryAppend` / `hasRoomFor`: appends if there is room and returns the
@@ -793,11 +831,7 @@ impl RecordAccumulator {
         mut tm: Option<&mut TransactionManager>,
     ) -> Vec<BatchId> {
         let tp = big.tp;
-        let ratio = big
-            .encoded
-            .as_ref()
-            .map_or(1.0, |e| e.compression_ratio())
-            .max(1.0);
+        let ratio = big.compression_ratio().unwrap_or(1.0).max(1.0);
         self.topics[tp.topic as usize].compression_ratio = ratio;
         let mut split: Vec<ProducerBatch> = Vec::new();
         for r in &big.records {

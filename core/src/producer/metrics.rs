@@ -130,8 +130,7 @@ impl ProducerMetrics {
             self.queue_time_max_ms = self.queue_time_max_ms.max(queued);
             self.record_size_sum += b.max_record_size as u64;
             self.record_size_max = self.record_size_max.max(b.max_record_size as u64);
-            self.compression_ratios +=
-                b.encoded.as_ref().map_or(1.0, |e| e.compression_ratio()) as f64;
+            self.compression_ratios += b.compression_ratio().unwrap_or(1.0) as f64;
         }
         self.sensors.records_per_request.record(records as f64, now);
     }
