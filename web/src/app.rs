@@ -28,6 +28,7 @@ use gloo_events::{EventListener, EventListenerOptions};
 use gloo_render::{request_animation_frame, AnimationFrame};
 use kafka_lab::config::IsolationLevel;
 use kafka_lab::config::PartitionerClass;
+use kafka_lab::float::parse_f64;
 use kafka_lab::ledger::Ledger;
 use kafka_lab::metadata::TopicPartition;
 use kafka_lab::producer::accumulator::ProducerBatch;
@@ -1271,7 +1272,7 @@ impl App {
                 true
             }
             Msg::Seek(raw) => {
-                let Ok(t) = raw.parse::<f64>() else {
+                let Some(t) = parse_f64(&raw) else {
                     return false;
                 };
                 let t = t.clamp(0.0, self.sim.until_ms() as f64);
@@ -1292,7 +1293,7 @@ impl App {
                 true
             }
             Msg::Speed(raw) => {
-                if let Ok(s) = raw.parse::<f64>() {
+                if let Some(s) = parse_f64(&raw) {
                     if SPEEDS.iter().any(|(v, _, _)| *v == s) {
                         self.speed = s;
                     }
