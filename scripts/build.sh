@@ -12,6 +12,10 @@ node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-t
   www/pkg/kafka_lab_web_bg.wasm -o www/pkg/kafka_lab_web_bg.wasm
 echo "built: $(du -b www/pkg/kafka_lab_web_bg.wasm | cut -f1) bytes of wasm," \
   "$(gzip -9 -c www/pkg/kafka_lab_web_bg.wasm | wc -c) gzipped"
+# Lessons are fetched when opened (web/src/lesson.rs), not built into the wasm.
+rm -rf www/lessons
+mkdir -p www/lessons
+cp lessons/*.json www/lessons/
 # The sample slide deck (www/deck/) uses reveal.js, served from the site itself: no
 # third-party requests (its white theme carries its fonts as data: URLs).
 mkdir -p www/deck/vendor

@@ -83,10 +83,8 @@ impl Serializer {
                 .to_be_bytes()
                 .to_vec(),
             Serializer::Double => {
-                let d = text
-                    .trim()
-                    .parse::<f64>()
-                    .map_err(|_| fail("not a double (Double.parseDouble)"))?;
+                let d = crate::float::parse_f64(text.trim())
+                    .ok_or_else(|| fail("not a double (Double.parseDouble)"))?;
                 // doubleToLongBits folds every NaN into the canonical one.
                 let bits = if d.is_nan() {
                     0x7ff8_0000_0000_0000

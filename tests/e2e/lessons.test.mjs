@@ -1,6 +1,7 @@
 // Lessons: every lesson loads and plays from its first step to its last, each step
 // pausing at its moment and pointing at an element that exists; a lesson's link opens at
-// its step (in a slide too, where a clicker's PageDown / PageUp walk the steps).
+// its step (in a slide too, where a clicker's PageDown / PageUp walk the steps); a lesson
+// whose file cannot be fetched or read says so and leaves the run on screen.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withPage, ARTIFACTS } from './helpers.mjs';
@@ -35,7 +36,8 @@ test('every lesson plays from its first step to its last', async () => {
     assert.ok(ids.length >= 3, `lessons: ${ids}`);
     for (const id of ids) {
       await page.selectOption('#lesson', id);
-      await page.waitForSelector('#lesson-caption');
+      // Fetched when picked: the caption is this lesson's once its file is here.
+      await page.waitForSelector(`#lesson-caption[data-lesson="${id}"]`);
       let c = await caption(page);
       assert.equal(c.step, 0, `${id} starts at its first step`);
       assert.ok(c.pointed, `${id} step 0 points at #${c.target}`);
@@ -84,4 +86,45 @@ test("a lesson's link opens at its step, and a clicker walks it in a slide", asy
     assert.equal(await frame.locator('#consumers').count(), 1);
     assert.deepEqual(errors, []);
   }, { width: 1000, height: 600 });
+});
+
+test('a lesson that cannot be fetched or read says so, and the run on screen stays', async () => {
+  await withPage(async ({ page, url }) => {
+    await page.goto(url);
+    await page.waitForSelector('#lesson');
+    await page.selectOption('#lesson', 'design');
+    await page.waitForSelector('#lesson-caption[data-lesson="design"]');
+    const clock = await page.textContent('#clock');
+    // Not there (a site deployed without its lessons), then tampered with.
+    await page.route('**/lessons/acks.json', (r) => r.fulfill({ status: 404, body: '' }));
+    await page.selectOption('#lesson', 'acks');
+    await page.waitForSelector('#lesson-error');
+    assert.match(await page.textContent('#lesson-error'), /§2\.3 acks=1 and a leader crash could not be opened: .*lessons\/acks\.json: HTTP 404/);
+    await page.click('#lang');
+    assert.match(await page.textContent('#lesson-error'), /수업 §2\.3 acks=1 과 리더 장애을\(를\) 열 수 없음/);
+    await page.click('#lang');
+    // The lesson followed and its run are still on screen, and the picker says so.
+    assert.equal(await page.getAttribute('#lesson-caption', 'data-lesson'), 'design');
+    assert.equal(await page.textContent('#clock'), clock);
+    assert.equal(await page.inputValue('#lesson'), 'design');
+    await page.unroute('**/lessons/acks.json');
+    await page.route('**/lessons/acks.json', async (r) => {
+      const lesson = await (await r.fetch()).json();
+      lesson.settings.rate = 20_000;
+      await r.fulfill({ json: lesson });
+    });
+    await page.selectOption('#lesson', 'acks');
+    await page.waitForFunction(() => /: rate: must be between 1 and 10000/.test(document.querySelector('#lesson-error')?.textContent));
+    assert.equal(await page.getAttribute('#lesson-caption', 'data-lesson'), 'design');
+    await page.click('#lesson-error .dismiss');
+    await page.waitForSelector('#lesson-error', { state: 'detached' });
+    // A lesson's link whose file is missing is refused like any link: the default run plays.
+    await page.unroute('**/lessons/acks.json');
+    await page.route('**/lessons/acks.json', (r) => r.fulfill({ status: 404, body: '' }));
+    await page.goto(`${url}?lesson=acks`);
+    await page.waitForSelector('#link-error');
+    assert.match(await page.textContent('#link-error'), /lesson: lessons\/acks\.json: HTTP 404/);
+    await page.waitForSelector('#play:has-text("Pause")');
+    assert.equal(await page.$('#lesson-caption'), null);
+  });
 });

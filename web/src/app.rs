@@ -28,6 +28,7 @@ use gloo_events::{EventListener, EventListenerOptions};
 use gloo_render::{request_animation_frame, AnimationFrame};
 use kafka_lab::config::IsolationLevel;
 use kafka_lab::config::PartitionerClass;
+use kafka_lab::float::parse_f64;
 use kafka_lab::ledger::Ledger;
 use kafka_lab::metadata::TopicPartition;
 use kafka_lab::producer::accumulator::ProducerBatch;
@@ -92,6 +93,12 @@ pub enum Msg {
     Copy(Shared),
     /// Follow the lesson with this id ("" leaves it).
     Lesson(String),
+    /// A lesson's file arrived (or why it could not be fetched).
+    LessonFetched {
+        id: String,
+        text: Result<String, String>,
+    },
+    DismissLessonError,
     /// Next / previous: the lesson's steps while one is followed, else the run's events.
     PageNext,
     PagePrev,
@@ -109,6 +116,18 @@ pub enum Msg {
     OpenFull,
     /// Back from a file to the panels' own workload.
     CloseFile,
+}
+
+/// What asked for a lesson being fetched: it decides what the lesson's arrival does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LessonFrom {
+    /// The picker: the lesson's run from its first step; a failure keeps the run on screen.
+    Picker,
+    /// `?lesson=<id>`: the same; a failure is the link's, and the default run plays.
+    Query,
+    /// A link's state (`#s=…`) following the lesson: the run on screen is the link's
+    /// already, the lesson adds its captions.
+    Fragment,
 }
 
 /// What the share box offers to copy.
@@ -202,9 +221,13 @@ pub struct App {
     copied: Option<Shared>,
     /// `?embed=1`: the stage and the transport only, to sit in a slide.
     embed: bool,
-    lessons: Rc<Vec<Lesson>>,
-    /// The lesson followed (an index into `lessons`): its run, its captions.
-    lesson: Option<usize>,
+    /// The lesson followed: its run, its captions.
+    lesson: Option<Lesson>,
+    /// The lesson whose file is being fetched (its id), and what asked for it.
+    fetching: Option<(String, LessonFrom)>,
+    /// The lesson that could not be opened, and why.
+    lesson_error: Option<(&'static lesson::Entry, String)>,
+    lesson_select: NodeRef,
     /// Where a lesson's "next" stops playing (virtual ms).
     stop_at: Option<f64>,
     /// The element a lesson step points at now (its id), and the last one brought into view.
@@ -478,7 +501,12 @@ impl App {
             steps: self.sim.steps(),
             speed: self.speed,
             lang: self.lang,
-            lesson: self.lesson.map(|i| self.lessons[i].id.clone()),
+            // A link's lesson still on its way is part of the state on screen.
+            lesson: match (&self.lesson, &self.fetching) {
+                (Some(l), _) => Some(l.id.clone()),
+                (None, Some((id, LessonFrom::Fragment))) => Some(id.clone()),
+                _ => None,
+            },
         }
     }
 
@@ -518,24 +546,65 @@ impl App {
     /// Whether a step of the lesson followed points at the element `id`.
     fn lesson_points_at(&self, id: &str) -> bool {
         self.lesson
-            .is_some_and(|i| self.lessons[i].steps.iter().any(|s| s.target == id))
+            .as_ref()
+            .is_some_and(|l| l.steps.iter().any(|s| s.target == id))
+    }
+
+    /// The lesson the picker shows: the one on its way, else the one followed.
+    fn picked(&self) -> Option<&str> {
+        match (&self.fetching, &self.lesson) {
+            (Some((id, _)), _) => Some(id),
+            (None, l) => l.as_ref().map(|l| l.id.as_str()),
+        }
+    }
+
+    /// Fetches a lesson's file; `Msg::LessonFetched` opens it as `from` says.
+    fn fetch_lesson(&mut self, ctx: &Context<Self>, entry: &lesson::Entry, from: LessonFrom) {
+        self.fetching = Some((entry.id.to_string(), from));
+        self.lesson_error = None;
+        let (link, id, url) = (ctx.link().clone(), entry.id.to_string(), entry.url());
+        wasm_bindgen_futures::spawn_local(async move {
+            let text = fetch_text(&url).await;
+            link.send_message(Msg::LessonFetched { id, text });
+        });
+    }
+
+    /// The run no longer follows a lesson's script, nor will the one on its way.
+    fn leave_lesson(&mut self) {
+        self.lesson = None;
+        self.fetching = None;
     }
 
     /// The lesson's step on screen: where it is in the script, what it says, and the way
     /// on (next plays to the next step's moment; back returns to the previous one).
     fn lesson_caption(&self, link: &yew::html::Scope<Self>) -> Html {
-        let Some(lesson) = self.lesson.map(|i| &self.lessons[i]) else {
-            return html! {};
-        };
         let lang = self.lang;
+        let error = self.lesson_error.as_ref().map(|(entry, why)| {
+            let title = format!("§{} {}", entry.chapter, entry.title(lang));
+            html! {
+                <p class="error" role="alert" id="lesson-error">
+                    { match lang {
+                        Lang::En => format!("The lesson {title} could not be opened: {why}"),
+                        Lang::Ko => format!("수업 {title}을(를) 열 수 없음: {why}"),
+                    } }
+                    <button class="dismiss" onclick={link.callback(|_| Msg::DismissLessonError)}
+                        aria-label={lang.pick("dismiss", "닫기")}>{ "×" }</button>
+                </p>
+            }
+        });
+        let Some(lesson) = &self.lesson else {
+            return html! { { for error } };
+        };
         let i = lesson.step_at(self.display_ms);
         let step = &lesson.steps[i];
         let n = lesson.steps.len();
         let has_next = lesson.next_after(self.display_ms).is_some();
         let has_prev = lesson.previous_before(self.display_ms).is_some();
         html! {
+            <>
+            { for error }
             <section class="lesson-caption" id="lesson-caption" aria-label={lang.pick("lesson", "수업")}
-                data-step={i.to_string()} data-target={step.target.clone()}>
+                data-lesson={lesson.id.clone()} data-step={i.to_string()} data-target={step.target.clone()}>
                 <div class="lesson-head">
                     <strong>{ format!("§{} {}", lesson.chapter, lesson.title.get(lang)) }</strong>
                     <span class="small muted" id="lesson-progress">{ match lang {
@@ -551,16 +620,17 @@ impl App {
                 </div>
                 <p id="lesson-text" aria-live="polite">{ step.text.get(lang) }</p>
             </section>
+            </>
         }
     }
 
     /// Marks the element the lesson's step points at (and unmarks the last one): a class
     /// on an element the stage renders anyway, so the view stays free of lesson logic.
     fn point(&mut self) {
-        let target = self.lesson.map(|i| {
-            let lesson = &self.lessons[i];
-            lesson.steps[lesson.step_at(self.display_ms)].target.clone()
-        });
+        let target = self
+            .lesson
+            .as_ref()
+            .map(|l| l.steps[l.step_at(self.display_ms)].target.clone());
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };
@@ -781,7 +851,7 @@ impl App {
         self.workload = Rc::new(workload);
         self.display_ms = 0.0;
         self.playing = false;
-        self.lesson = None;
+        self.leave_lesson();
         self.stop_at = None;
         self.history.clear();
         self.moved = None;
@@ -926,9 +996,9 @@ impl App {
                 true
             }
             Msg::SaveFile => {
-                let name = match (&self.workload.file, self.lesson) {
+                let name = match (&self.workload.file, &self.lesson) {
                     (Some(f), _) => f.name.clone(),
-                    (None, Some(i)) => format!("{}.json", self.lessons[i].id),
+                    (None, Some(l)) => format!("{}.json", l.id),
                     (None, None) => "kafka-lab-scenario.json".into(),
                 };
                 download(&name, &self.workload.scenario().to_json_pretty());
@@ -950,29 +1020,65 @@ impl App {
             }
             Msg::Lesson(id) => {
                 self.stop_at = None;
-                let Some(i) = self.lessons.iter().position(|l| l.id == id) else {
-                    self.lesson = None;
-                    return true;
-                };
-                // Tested with the lessons: a failure here would be a bug, shown as one.
-                match self.lessons[i]
-                    .workload()
-                    .map_err(|e| SettingError::Kafka(e.to_string()))
-                {
-                    Ok(workload) => {
-                        self.display_ms = 0.0;
-                        self.playing = false;
-                        self.replay(ctx, workload);
-                        self.moved = None;
-                        self.lesson = self.error.is_none().then_some(i);
-                    }
-                    Err(e) => self.error = Some(e),
+                match lesson::find(&id) {
+                    Some(entry) => self.fetch_lesson(ctx, entry, LessonFrom::Picker),
+                    None => self.leave_lesson(),
                 }
                 true
             }
-            Msg::PageNext => match self.lesson {
-                Some(i) => {
-                    if let Some(step) = self.lessons[i].next_after(self.display_ms) {
+            Msg::LessonFetched { id, text } => {
+                // A later pick, or a change of the run meanwhile, superseded this one.
+                let Some((_, from)) = self.fetching.take_if(|(f, _)| *f == id) else {
+                    return false;
+                };
+                // A lesson file is input like a link: checked the same way.
+                let opened = text.and_then(|text| {
+                    let lesson = lesson::parse(&text).map_err(|e| e.to_string())?;
+                    if lesson.id != id {
+                        return Err(format!("id: '{}', not '{id}'", lesson.id));
+                    }
+                    let run = match from {
+                        LessonFrom::Fragment => None,
+                        LessonFrom::Picker | LessonFrom::Query => {
+                            let w = lesson.workload().map_err(|e| e.to_string())?;
+                            let sim = build(&w).map_err(|e| share::link_error(e).to_string())?;
+                            Some((w, sim))
+                        }
+                    };
+                    Ok((lesson, run))
+                });
+                match opened {
+                    Ok((lesson, run)) => {
+                        if let Some((workload, sim)) = run {
+                            self.display_ms = 0.0;
+                            self.playing = false;
+                            self.rebuild(ctx, workload, sim);
+                            self.moved = None;
+                        }
+                        self.lesson = Some(lesson);
+                    }
+                    Err(why) if from == LessonFrom::Query => {
+                        self.link_error = Some(LinkError {
+                            field: "lesson".into(),
+                            message: why,
+                        });
+                        // The default run plays instead, as for any link that cannot open.
+                        self.playing = true;
+                        self.schedule_frame(ctx);
+                    }
+                    Err(why) => {
+                        self.lesson_error = lesson::find(&id).map(|entry| (entry, why));
+                    }
+                }
+                true
+            }
+            Msg::DismissLessonError => {
+                self.lesson_error = None;
+                true
+            }
+            Msg::PageNext => match &self.lesson {
+                Some(lesson) => {
+                    if let Some(step) = lesson.next_after(self.display_ms) {
                         self.history.clear();
                         self.stop_at = Some(step.at_ms as f64);
                         if let Some(speed) = step.speed {
@@ -986,8 +1092,8 @@ impl App {
                 }
                 None => self.apply(ctx, Msg::Step),
             },
-            Msg::PagePrev => match self.lesson {
-                Some(i) => match self.lessons[i].previous_before(self.display_ms) {
+            Msg::PagePrev => match &self.lesson {
+                Some(lesson) => match lesson.previous_before(self.display_ms) {
                     Some(at) => {
                         self.stop_at = None;
                         self.apply(ctx, Msg::Seek(at.to_string()))
@@ -1002,7 +1108,7 @@ impl App {
             }
             Msg::Fault(kind, broker) => {
                 // The run no longer follows the lesson's script.
-                self.lesson = None;
+                self.leave_lesson();
                 let mut workload = (*self.workload).clone();
                 workload.faults.push(Fault {
                     at_ms: self.display_ms.floor() as u64,
@@ -1022,14 +1128,14 @@ impl App {
                 true
             }
             Msg::ClearFaults => {
-                self.lesson = None;
+                self.leave_lesson();
                 let mut workload = (*self.workload).clone();
                 workload.faults.clear();
                 self.replay(ctx, workload);
                 true
             }
             Msg::Txn(kind) => {
-                self.lesson = None;
+                self.leave_lesson();
                 let mut workload = (*self.workload).clone();
                 // The offsets to send are the read_committed consumer's positions now.
                 let offsets = match kind {
@@ -1166,7 +1272,7 @@ impl App {
                 true
             }
             Msg::Seek(raw) => {
-                let Ok(t) = raw.parse::<f64>() else {
+                let Some(t) = parse_f64(&raw) else {
                     return false;
                 };
                 let t = t.clamp(0.0, self.sim.until_ms() as f64);
@@ -1187,7 +1293,7 @@ impl App {
                 true
             }
             Msg::Speed(raw) => {
-                if let Ok(s) = raw.parse::<f64>() {
+                if let Some(s) = parse_f64(&raw) {
                     if SPEEDS.iter().any(|(v, _, _)| *v == s) {
                         self.speed = s;
                     }
@@ -1211,7 +1317,7 @@ impl App {
                 {
                     Ok((workload, sim)) => {
                         // The run no longer follows the lesson's script.
-                        self.lesson = None;
+                        self.leave_lesson();
                         self.stop_at = None;
                         self.rebuild(ctx, workload, sim);
                     }
@@ -1240,14 +1346,12 @@ impl Component for App {
         // A link opens paused at its moment, with its settings, speed and language; a
         // link that cannot be read (or whose settings Kafka refuses) says why, and the
         // default run plays.
-        let lessons = Rc::new(lesson::all());
         let from_link = web_sys::window()
             .and_then(|w| w.location().hash().ok())
             .and_then(|h| share::from_fragment(&h).map(share::decode))
             .map(|decoded| {
                 decoded.and_then(|(w, view)| {
-                    let known = |id: &String| lessons.iter().any(|l| &l.id == id);
-                    if let Some(id) = view.lesson.as_ref().filter(|id| !known(id)) {
+                    if let Some(id) = view.lesson.as_ref().filter(|id| lesson::find(id).is_none()) {
                         return Err(LinkError {
                             field: "lesson".into(),
                             message: format!("no lesson '{id}'"),
@@ -1285,33 +1389,17 @@ impl Component for App {
                 });
             });
         }
+        // A known lesson opens once its file is here (the default run waits meanwhile).
+        let query_lesson = query_param(&search, "lesson")
+            .filter(|_| from_link.is_none() && scenario_url.is_none());
         let from_link = from_link.or_else(|| {
-            if scenario_url.is_some() {
-                return None;
-            }
-            let id = query_param(&search, "lesson")?;
-            let found = lessons
-                .iter()
-                .find(|l| l.id == id)
-                .ok_or_else(|| LinkError {
-                    field: "lesson".into(),
-                    message: format!("no lesson '{id}'"),
-                });
-            Some(found.and_then(|l| {
-                let w = l.workload()?;
-                let sim = build(&w).map_err(share::link_error)?;
-                let view = View {
-                    t_ms: 0.0,
-                    steps: 0,
-                    speed: 0.05,
-                    lang: query_param(&search, "lang")
-                        .and_then(Lang::parse)
-                        .unwrap_or_else(Lang::load),
-                    lesson: Some(l.id.clone()),
-                };
-                Ok((w, sim, view))
+            let id = query_lesson.filter(|id| lesson::find(id).is_none())?;
+            Some(Err(LinkError {
+                field: "lesson".into(),
+                message: format!("no lesson '{id}'"),
             }))
         });
+        let query_lesson = query_lesson.and_then(lesson::find);
         let (workload, sim, timeline, view, link_error) = match from_link {
             Some(Ok((w, sim, view))) => {
                 let mut timeline = Timeline::new(&sim);
@@ -1328,11 +1416,17 @@ impl Component for App {
         };
         let charts = Rc::new(ChartData::of(&sim));
         let ledger = Ledger::tracked(&sim);
-        let lang = view.as_ref().map_or_else(Lang::load, |v| v.lang);
-        let lesson = view
-            .as_ref()
-            .and_then(|v| v.lesson.as_ref())
-            .and_then(|id| lessons.iter().position(|l| &l.id == id));
+        let lang = match &view {
+            Some(v) => v.lang,
+            None => query_param(&search, "lang")
+                .filter(|_| query_lesson.is_some())
+                .and_then(Lang::parse)
+                .unwrap_or_else(Lang::load),
+        };
+        let fetch = match view.as_ref().and_then(|v| v.lesson.as_deref()) {
+            Some(id) => lesson::find(id).map(|e| (e, LessonFrom::Fragment)),
+            None => query_lesson.map(|e| (e, LessonFrom::Query)),
+        };
         lang.apply_to_document();
         let link = ctx.link();
         let callbacks = ControlCallbacks {
@@ -1356,10 +1450,12 @@ impl Component for App {
             workload: Rc::new(workload),
             sim,
             display_ms: view.as_ref().map_or(0.0, |v| v.t_ms),
-            playing: view.is_none() && scenario_url.is_none(),
+            playing: view.is_none() && scenario_url.is_none() && query_lesson.is_none(),
             speed: view.as_ref().map_or(0.05, |v| v.speed),
-            lessons,
-            lesson,
+            lesson: None,
+            fetching: None,
+            lesson_error: None,
+            lesson_select: NodeRef::default(),
             stop_at: None,
             pointed: None,
             pointed_last: None,
@@ -1417,6 +1513,9 @@ impl Component for App {
                 })
             }),
         };
+        if let Some((entry, from)) = fetch {
+            app.fetch_lesson(ctx, entry, from);
+        }
         app.schedule_frame(ctx);
         app
     }
@@ -1558,14 +1657,14 @@ impl Component for App {
                         if !self.embed {
                             <label class="lesson-pick">
                                 <span class="sr-only">{ lang.pick("lesson", "수업") }</span>
-                                <select id="lesson" onchange={link.callback(|e: Event| {
+                                <select id="lesson" ref={self.lesson_select.clone()} onchange={link.callback(|e: Event| {
                                     let input: HtmlInputElement = e.target_unchecked_into();
                                     Msg::Lesson(input.value())
                                 })}>
-                                    <option value="" selected={self.lesson.is_none()}>{ lang.pick("Lessons…", "수업 고르기…") }</option>
-                                    { for self.lessons.iter().enumerate().map(|(i, l)| html! {
-                                        <option value={l.id.clone()} selected={self.lesson == Some(i)}>
-                                            { format!("§{} {}", l.chapter, l.title.get(lang)) }
+                                    <option value="" selected={self.picked().is_none()}>{ lang.pick("Lessons…", "수업 고르기…") }</option>
+                                    { for lesson::INDEX.iter().map(|l| html! {
+                                        <option value={l.id} selected={self.picked() == Some(l.id)}>
+                                            { format!("§{} {}", l.chapter, l.title(lang)) }
                                         </option>
                                     }) }
                                 </select>
@@ -1777,6 +1876,14 @@ impl Component for App {
         self.move_focus();
         self.point();
         self.sync_url();
+        // The user's choice outlives Yew's `selected` attributes: after a pick that
+        // failed, the picker goes back to the lesson still followed.
+        if let Some(select) = self.lesson_select.cast::<web_sys::HtmlSelectElement>() {
+            let picked = self.picked().unwrap_or_default();
+            if select.value() != picked {
+                select.set_value(picked);
+            }
+        }
     }
 }
 

@@ -9,19 +9,109 @@ use crate::share::{LinkError, Settings};
 use crate::workload::{Workload, RUN_MS};
 use serde::Deserialize;
 
-/// Every lesson, in the order of the notes' chapters.
-const FILES: [&str; 10] = [
-    include_str!("../../lessons/design.json"),
-    include_str!("../../lessons/options.json"),
-    include_str!("../../lessons/acks.json"),
-    include_str!("../../lessons/send-modes.json"),
-    include_str!("../../lessons/partitioner.json"),
-    include_str!("../../lessons/custom-partitioner.json"),
-    include_str!("../../lessons/batching.json"),
-    include_str!("../../lessons/delivery.json"),
-    include_str!("../../lessons/idempotence.json"),
-    include_str!("../../lessons/transactions.json"),
+/// A lesson as the picker offers it, before its file is fetched.
+pub struct Entry {
+    pub id: &'static str,
+    pub chapter: &'static str,
+    pub title_en: &'static str,
+    pub title_ko: &'static str,
+}
+
+impl Entry {
+    pub fn title(&self, lang: Lang) -> &'static str {
+        lang.pick(self.title_en, self.title_ko)
+    }
+
+    /// Where the site serves the lesson's file (`scripts/build.sh` copies `lessons/`):
+    /// fetched when the lesson is opened, so the scripts are not part of the wasm.
+    pub fn url(&self) -> String {
+        format!("lessons/{}.json", self.id)
+    }
+}
+
+/// Every lesson, in the order of the notes' chapters; a test keeps each entry equal to
+/// its file.
+pub const INDEX: [Entry; 10] = [
+    entry(
+        "design",
+        "1",
+        "The producer, from send() to the broker",
+        "프로듀서: send()에서 브로커까지",
+    ),
+    entry(
+        "options",
+        "2",
+        "The main options: serializers, buffer.memory, in-flight requests",
+        "주요 옵션: 직렬화, buffer.memory, in-flight 요청",
+    ),
+    entry(
+        "acks",
+        "2.3",
+        "acks=1 and a leader crash",
+        "acks=1 과 리더 장애",
+    ),
+    entry(
+        "send-modes",
+        "3",
+        "Fire-and-forget, sync and async sends",
+        "보내고 잊기, 동기, 비동기 전송",
+    ),
+    entry(
+        "partitioner",
+        "4",
+        "The partitioner: keys, null keys, sticky batches",
+        "파티셔너: 키, null 키, 스티키 배치",
+    ),
+    entry(
+        "custom-partitioner",
+        "4.2",
+        "A custom partitioner, and adding partitions",
+        "커스텀 파티셔너와 파티션 추가",
+    ),
+    entry(
+        "batching",
+        "5",
+        "Batching: batch.size and linger.ms",
+        "배치: batch.size와 linger.ms",
+    ),
+    entry(
+        "delivery",
+        "6",
+        "At-least-once: a lost ack duplicates",
+        "최소 한 번: 잃어버린 ack가 중복을 만듦",
+    ),
+    entry(
+        "idempotence",
+        "7",
+        "The idempotent producer and its limit",
+        "멱등성 프로듀서와 그 한계",
+    ),
+    entry(
+        "transactions",
+        "8",
+        "Transactions and read_committed",
+        "트랜잭션과 read_committed",
+    ),
 ];
+
+const fn entry(
+    id: &'static str,
+    chapter: &'static str,
+    title_en: &'static str,
+    title_ko: &'static str,
+) -> Entry {
+    Entry {
+        id,
+        chapter,
+        title_en,
+        title_ko,
+    }
+}
+
+/// The index entry of the lesson `id`.
+pub fn find(id: &str) -> Option<&'static Entry> {
+    INDEX.iter().find(|e| e.id == id)
+}
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -127,18 +217,40 @@ pub fn parse(json: &str) -> Result<Lesson, LinkError> {
     Ok(lesson)
 }
 
-/// Every lesson.
-pub fn all() -> Vec<Lesson> {
-    FILES
-        .iter()
-        .map(|json| parse(json).expect("the lesson files are checked by the tests"))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use kafka_lab::Simulation;
+
+    /// Every lesson, read from its file as the site serves it, and each file is in the
+    /// index with its id, chapter and title.
+    fn all() -> Vec<Lesson> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|f| f.unwrap().file_name().into_string().unwrap())
+            .collect();
+        files.sort();
+        let mut listed: Vec<String> = INDEX.iter().map(|e| format!("{}.json", e.id)).collect();
+        listed.sort();
+        assert_eq!(files, listed, "every file of lessons/ is in the index");
+        INDEX
+            .iter()
+            .map(|e| {
+                let json = std::fs::read_to_string(format!("{dir}/{}.json", e.id)).unwrap();
+                let lesson = parse(&json).unwrap_or_else(|err| panic!("{}: {err}", e.id));
+                assert_eq!(
+                    (lesson.id.as_str(), lesson.chapter.as_str()),
+                    (e.id, e.chapter)
+                );
+                assert_eq!(
+                    (lesson.title.en.as_str(), lesson.title.ko.as_str()),
+                    (e.title_en, e.title_ko)
+                );
+                lesson
+            })
+            .collect()
+    }
 
     /// Each lesson's trace hash, pinned: a change of behaviour under a lesson shows up as
     /// a deliberate diff here (and its script is read again).
