@@ -1859,31 +1859,36 @@ fn plan_send(
 fn random_value(rng: &mut Rng, serializer: Serializer, n: u32) -> Serialized {
     const ALPHABET: &[u8; 62] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     // Eight bytes per draw: one draw per byte made values a fifth of the core's time.
-    // Collected straight into the shared slice (a range's map has an exact length, so
-    // it is allocated once, not built in a Vec and copied).
-    let mut v = 0;
-    let bytes: Rc<[u8]> = (0..n as usize)
-        .map(|i| {
-            if i % 8 == 0 {
-                v = rng.next_u64();
-            }
-            match serializer {
-                // The draw's bytes, least significant first.
-                Serializer::ByteArray => {
-                    let b = v as u8;
-                    v >>= 8;
-                    b
-                }
-                // A letter per step of v as a binary fraction times 62: the integer part
-                // picks it, the fraction (exact, losing one low bit a step) goes on.
-                _ => {
-                    let x = v as u128 * ALPHABET.len() as u128;
-                    v = x as u64;
-                    ALPHABET[(x >> 64) as usize]
+    // Written straight into the shared slice: allocated once, not built and copied.
+    let mut bytes = Rc::<[u8]>::new_uninit_slice(n as usize);
+    let out = Rc::get_mut(&mut bytes).expect("not shared yet");
+    for chunk in out.chunks_mut(8) {
+        let draw = rng.next_u64();
+        match serializer {
+            // The draw's bytes, least significant first.
+            Serializer::ByteArray => {
+                for (j, b) in chunk.iter_mut().enumerate() {
+                    b.write((draw >> (8 * j)) as u8);
                 }
             }
-        })
-        .collect();
+            // Four letters from each half of the draw: a letter per step of the half as a
+            // 32-bit binary fraction times 62, the integer part picking it, the fraction
+            // going on. 32-bit halves keep the products in 64 bits (a 128-bit product is a
+            // library call in wasm, and was most of a value's cost there).
+            _ => {
+                for (half, letters) in chunk.chunks_mut(4).enumerate() {
+                    let mut fraction = (draw >> (32 * half)) as u32;
+                    for b in letters {
+                        let x = fraction as u64 * ALPHABET.len() as u64;
+                        fraction = x as u32;
+                        b.write(ALPHABET[(x >> 32) as usize]);
+                    }
+                }
+            }
+        }
+    }
+    // SAFETY: the loop above wrote every byte (the chunks cover the slice).
+    let bytes = unsafe { bytes.assume_init() };
     match serializer {
         Serializer::ByteArray => {
             const HEX: &[u8; 16] = b"0123456789abcdef";
