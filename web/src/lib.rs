@@ -38,6 +38,22 @@ pub fn run() {
     }
 }
 
+/// Runs a scenario to its end with nothing of the app around it and returns the events
+/// processed (0 for a scenario that does not load): the core's own speed in wasm, with
+/// the shipped build's optimisation, for `npm run bench:load` to set against the native
+/// `cargo bench`.
+#[wasm_bindgen]
+pub fn bench_run(json: &str) -> f64 {
+    let Ok(scenario) = kafka_lab::Scenario::from_json(json) else {
+        return 0.0;
+    };
+    let Ok(mut sim) = kafka_lab::Simulation::new(&scenario) else {
+        return 0.0;
+    };
+    sim.run();
+    sim.steps() as f64
+}
+
 /// Puts the report of a panic (`what`) on top of the page, as text.
 pub fn report_panic(what: &str) {
     web_sys::console::error_1(&format!("Kafka Lab panicked: {what}").into());
