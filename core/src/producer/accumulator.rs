@@ -392,6 +392,26 @@ pub struct RecordAccumulator {
     topics: Vec<TopicInfo>,
     drain_index: BTreeMap<u32, usize>,
     next_batch_id: BatchId,
+    /// `next_expiry_ms`, kept until a deque's front may have changed: the producer asks
+    /// for it after every `send()`, and a scan of every deque was a tenth of the run.
+    expiry: ExpiryCache,
+}
+
+/// A cached `Option<u64>` (`None` inside: not known). Not part of the accumulator's
+/// value: two accumulators are equal whatever either has cached.
+#[derive(Clone, Debug, Default)]
+struct ExpiryCache(std::cell::Cell<Option<Option<u64>>>);
+
+impl PartialEq for ExpiryCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl ExpiryCache {
+    fn forget(&self) {
+        self.0.set(None);
+    }
 }
 
 impl RecordAccumulator {
@@ -417,6 +437,7 @@ impl RecordAccumulator {
                 .collect(),
             drain_index: BTreeMap::new(),
             next_batch_id: 0,
+            expiry: ExpiryCache::default(),
         }
     }
 
@@ -556,6 +577,7 @@ impl RecordAccumulator {
             }
             let id = self.next_batch_id;
             self.next_batch_id += 1;
+            self.expiry.forget();
             let mut batch = ProducerBatch::new(
                 id,
                 TopicPartition {
@@ -595,6 +617,7 @@ impl RecordAccumulator {
         &mut self,
         tp: TopicPartition,
     ) -> impl Iterator<Item = &mut ProducerBatch> + '_ {
+        self.expiry.forget();
         self.topics[tp.topic as usize]
             .batches
             .get_mut(&tp.partition)
@@ -717,6 +740,7 @@ impl RecordAccumulator {
         rng: &mut Rng,
         mut tm: Option<&mut TransactionManager>,
     ) -> BTreeMap<u32, Vec<ProducerBatch>> {
+        self.expiry.forget();
         let mut out = BTreeMap::new();
         for &node in nodes {
             let parts = cluster.partitions_for_node(node);
@@ -830,6 +854,7 @@ impl RecordAccumulator {
         big: &ProducerBatch,
         mut tm: Option<&mut TransactionManager>,
     ) -> Vec<BatchId> {
+        self.expiry.forget();
         let tp = big.tp;
         let ratio = big.compression_ratio().unwrap_or(1.0).max(1.0);
         self.topics[tp.topic as usize].compression_ratio = ratio;
@@ -877,6 +902,7 @@ impl RecordAccumulator {
 
     /// `addFirst`, or for a sequenced batch `insertInSequenceOrder`.
     fn insert_front(&mut self, batch: ProducerBatch) {
+        self.expiry.forget();
         let dq = self.topics[batch.tp.topic as usize]
             .batches
             .entry(batch.tp.partition)
@@ -895,6 +921,7 @@ impl RecordAccumulator {
     /// `expiredBatches`: from the front of every deque, the batches whose
     /// `delivery.timeout.ms` has run out.
     pub fn expired_batches(&mut self, now: u64) -> Vec<ProducerBatch> {
+        self.expiry.forget();
         let mut expired = Vec::new();
         for info in &mut self.topics {
             for dq in info.batches.values_mut() {
@@ -913,6 +940,7 @@ impl RecordAccumulator {
     /// (to fail with `TransactionAbortedException`); retried ones stay, since they may be
     /// in the log already and must be resolved.
     pub fn abort_undrained_batches(&mut self) -> Vec<ProducerBatch> {
+        self.expiry.forget();
         let mut aborted = Vec::new();
         for info in &mut self.topics {
             for dq in info.batches.values_mut() {
@@ -929,12 +957,25 @@ impl RecordAccumulator {
 
     /// The earliest moment a queued batch expires.
     pub fn next_expiry_ms(&self) -> Option<u64> {
-        self.topics
-            .iter()
-            .flat_map(|t| t.batches.values())
-            .filter_map(|dq| dq.front())
-            .map(|b| b.created_ms + self.delivery_timeout_ms)
-            .min()
+        let scan = || {
+            self.topics
+                .iter()
+                .flat_map(|t| t.batches.values())
+                .filter_map(|dq| dq.front())
+                .map(|b| b.created_ms + self.delivery_timeout_ms)
+                .min()
+        };
+        match self.expiry.0.get() {
+            Some(cached) => {
+                debug_assert_eq!(cached, scan(), "a deque's front changed unseen");
+                cached
+            }
+            None => {
+                let expiry = scan();
+                self.expiry.0.set(Some(expiry));
+                expiry
+            }
+        }
     }
 
     pub fn delivery_timeout_ms(&self) -> u64 {

@@ -699,10 +699,10 @@ impl KafkaProducer {
             metadata,
             init,
         ]
-        .into_iter()
+        .iter()
         .flatten()
         .min()
-        .map(|t| t.max(now))
+        .map(|&t| t.max(now))
     }
 
     /// A produce response reached the client: the sender thread handles it in its poll.
