@@ -1,7 +1,7 @@
 //! How many records the simulation gets through per second of wall time (issue 8's
 //! budget: 5,000,000/s natively on one core for the scenario below), and how the cost
-//! grows with the load, the partitions and the brokers. `cargo bench -p kafka-lab-core`;
-//! figures and method in docs/perf.md.
+//! grows with the load, the partitions and the brokers; and the cost of one event.
+//! `cargo bench -p kafka-lab-core --bench throughput`; figures and method in docs/perf.md.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use kafka_lab::{Scenario, Simulation};
@@ -44,6 +44,14 @@ fn bench(c: &mut Criterion) {
     g.bench_function("3 brokers, RF 3, 12 partitions, 20,000 records", |b| {
         b.iter(|| run(black_box(&s)))
     });
+    g.finish();
+
+    // The same run counted in events (deliveries, wake-ups, sends: the same number every
+    // run): its time per element is the cost of an event.
+    let mut g = c.benchmark_group("events");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(run(&s)));
+    g.bench_function("budget scenario", |b| b.iter(|| run(black_box(&s))));
     g.finish();
 
     // 1x, 10x, 100x: records per second (1,000 to 100,000, one second of sends).
