@@ -23,7 +23,7 @@ use crate::serializer::{Serialized, Serializer};
 use crate::trace::{TraceEvent, TraceHasher};
 use crate::version::KafkaVersion;
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::rc::Rc;
 
 /// Bounds that keep any accepted scenario runnable in a browser tab.
@@ -135,7 +135,6 @@ pub struct Simulation {
     isolated: Vec<bool>,
     network: Network,
     hasher: TraceHasher,
-    recent: VecDeque<(u64, TraceEvent)>,
     /// The trace, when asked for (`record_trace`); the hash never needs it.
     trace: Chunked<(u64, TraceEvent)>,
     /// How many of the latest events `trace` keeps (`None`: not recording).
@@ -699,7 +698,6 @@ impl Simulation {
             consumers,
             network: Network::new(latency),
             hasher: TraceHasher::default(),
-            recent: VecDeque::new(),
             trace: Chunked::new(),
             tracing: None,
             consumed_kept: None,
@@ -879,9 +877,15 @@ impl Simulation {
         &self.trace
     }
 
-    /// The most recent trace events, oldest first.
+    /// The most recent trace events (up to 256), oldest first: the tail of
+    /// the trace, so only while one is kept (`record_trace`, `record_recent_trace`).
     pub fn recent_events(&self) -> impl DoubleEndedIterator<Item = &(u64, TraceEvent)> {
-        self.recent.iter()
+        let from = self
+            .trace
+            .len()
+            .saturating_sub(RECENT_EVENTS)
+            .max(self.trace.start());
+        self.trace.iter_from(from)
     }
 
     pub fn trace_hash(&self) -> String {
@@ -1688,16 +1692,12 @@ impl Simulation {
         for event in out.events.drain(..) {
             self.hasher.record(self.now, &event);
             if let Some(keep) = self.tracing {
-                self.trace.push((self.now, event.clone()));
+                self.trace.push((self.now, event));
                 // Let go in bulk: forgetting moves the chunk list.
                 if self.trace.len() - self.trace.start() > keep.saturating_add(keep / 8) {
                     self.trace.forget_before(self.trace.len() - keep);
                 }
             }
-            if self.recent.len() == RECENT_EVENTS {
-                self.recent.pop_front();
-            }
-            self.recent.push_back((self.now, event));
         }
         for (from, to, payload) in out.messages.drain(..) {
             // slow_follower: only that broker's fetches to its leaders take longer;
