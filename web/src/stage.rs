@@ -278,7 +278,9 @@ fn accumulator(
                     let r = 7.0;
                     let (cx, cy) = (x + bw - 2.0, by - 2.0);
                     let a = lingered * std::f64::consts::TAU;
-                    let (ex, ey) = (cx + r * a.sin(), cy - r * a.cos());
+                    // The browser's sine and cosine: Rust's would bring libm's (~10 KB of
+                    // wasm) for this one ring.
+                    let (ex, ey) = (cx + r * js_sys::Math::sin(a), cy - r * js_sys::Math::cos(a));
                     let large = if lingered > 0.5 { 1 } else { 0 };
                     let path = if lingered >= 0.999 {
                         format!("M {cx} {} A {r} {r} 0 1 1 {} {} Z", cy - r, cx - 0.01, cy - r)
