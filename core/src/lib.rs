@@ -32,6 +32,7 @@ pub mod rng;
 pub mod scenario;
 pub mod serializer;
 pub mod sim;
+pub mod sort;
 pub mod trace;
 pub mod utils;
 pub mod version;

@@ -783,7 +783,7 @@ fn follow(sim: &Simulation, producer: u16, subject: Subject, from_ms: u64) -> Li
         }
     }
     // Stable: trace order within a millisecond stays.
-    life.steps.sort_by_key(|(at, _)| *at);
+    crate::sort::sort_by_u64_key(&mut life.steps, |(at, _)| *at);
     life
 }
 

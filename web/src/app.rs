@@ -34,6 +34,7 @@ use kafka_lab::metadata::TopicPartition;
 use kafka_lab::producer::accumulator::ProducerBatch;
 use kafka_lab::scenario::Action;
 use kafka_lab::serializer::{Serialized, Serializer};
+use kafka_lab::sort::sort_by_u64_key;
 use kafka_lab::Simulation;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -813,7 +814,7 @@ impl App {
         let mut sims = timeline.into_simulations();
         sims.push(sim);
         // Popped from the end: the newest go first.
-        sims.sort_by_key(Simulation::steps);
+        sort_by_u64_key(&mut sims, Simulation::steps);
         self.retired.splice(0..0, sims);
     }
 
@@ -1161,7 +1162,7 @@ impl App {
                     });
                     // Same-moment steps keep their click order; a step is never earlier
                     // than one already scripted after it.
-                    steps.sort_by_key(|s| s.at_ms);
+                    sort_by_u64_key(steps, |s| s.at_ms);
                 }
                 self.replay(ctx, workload);
                 true

@@ -172,7 +172,12 @@ impl ChartData {
 /// The smallest 1, 2 or 5 × 10ⁿ at or above `v` (at least `floor`): the y axis' top.
 fn nice_top(v: f64, floor: f64) -> f64 {
     let v = v.max(floor);
-    let magnitude = 10f64.powf(v.log10().floor());
+    // The power of ten at or below `v` by multiplying (exact, as `floor` is at least 1),
+    // not `powf(log10)`, which would bring libm's pow and log10 into the wasm.
+    let mut magnitude = 1.0;
+    while magnitude * 10.0 <= v {
+        magnitude *= 10.0;
+    }
     [1.0, 2.0, 5.0, 10.0]
         .iter()
         .map(|m| m * magnitude)

@@ -242,7 +242,9 @@ pub fn inspector(
                 }) }
                 { field("compression.type", true, batch.compression.name().to_string()) }
                 { field(lang.pick("compression ratio", "압축률"), false, match (ratio, batch.compression) {
-                    (Some(r), _) => format!("{r:.3} ({})", lang.pick("written ÷ uncompressed records", "기록된 크기 ÷ 압축 전 레코드")),
+                    // As f64, the same value and digits: the only f32 formatted, which would
+                    // bring its own copy of the float formatting.
+                    (Some(r), _) => format!("{:.3} ({})", f64::from(r), lang.pick("written ÷ uncompressed records", "기록된 크기 ÷ 압축 전 레코드")),
                     (None, CompressionType::None) => "1.000".to_string(),
                     (None, _) => lang.pick("known once written at drain", "drain 때 기록되어야 알 수 있음").to_string(),
                 }) }

@@ -12,6 +12,7 @@ use crate::workload::{
 use kafka_lab::json_path::path_at;
 use kafka_lab::link;
 use kafka_lab::scenario::{Scenario, SendMode};
+use kafka_lab::sort::sort_by_u64_key;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -378,7 +379,7 @@ impl Settings {
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             // As the app keeps them: in time order, same-moment calls in their order.
-            steps.sort_by_key(|s| s.at_ms);
+            sort_by_u64_key(&mut steps, |s| s.at_ms);
             w.transactions = Some(steps);
         }
         Ok(w)

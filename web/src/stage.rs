@@ -30,6 +30,31 @@ fn fmt_bytes(b: u32) -> String {
     }
 }
 
+/// A line of text on the stage, `anchor` its `text-anchor` (start when `None`). The
+/// stage's plain texts share this one function: `html!` expands an element's whole
+/// construction where it stands, a few hundred bytes of wasm each (issue 8).
+fn text_line(
+    x: f64,
+    y: f64,
+    anchor: Option<&'static str>,
+    class: &'static str,
+    text: impl Into<AttrValue>,
+) -> Html {
+    text_element(x, y, anchor, class, text.into())
+}
+
+fn text_element(
+    x: f64,
+    y: f64,
+    anchor: Option<&'static str>,
+    class: &'static str,
+    text: AttrValue,
+) -> Html {
+    html! {
+        <text x={x.to_string()} y={y.to_string()} text-anchor={anchor} {class}>{ text }</text>
+    }
+}
+
 /// A column's heading; `class_name` when the title is Kafka's class name, kept as spelt.
 fn column_title(x: f64, w: f64, title: &str, sub: &str, class_name: bool) -> Html {
     html! {
@@ -161,7 +186,7 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation, lang
                 (None, SendMode::FireAndForget) => "send(r)",
             } }</text>
             <text x={(APP_X + 12.0).to_string()} y={(y + 56.0).to_string()} class="big" id="send-count">{ p.sends.len().to_string() }</text>
-            <text x={(APP_X + 12.0).to_string()} y={(y + 74.0).to_string()} class="small">{ lang.pick("records sent", "보낸 레코드") }</text>
+            { text_line(APP_X + 12.0, y + 74.0, None, "small", lang.pick("records sent", "보낸 레코드")) }
             if let Some(file) = &workload.file {
                 // A file's producers may be several: the stage follows the first.
                 <text x={(APP_X + 12.0).to_string()} y={(y + 100.0).to_string()} class="small mono" translate="no">{ clip(&p.name, 14) }</text>
@@ -171,14 +196,14 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation, lang
                     (Lang::En, n) => format!("first of {n} producers"),
                     (Lang::Ko, n) => format!("프로듀서 {n}개 중 첫째"),
                 } }</text>
-                <text x={(APP_X + 12.0).to_string()} y={(y + 136.0).to_string()} class="small">{ lang.pick("as the file sends", "파일대로 전송") }</text>
+                { text_line(APP_X + 12.0, y + 136.0, None, "small", lang.pick("as the file sends", "파일대로 전송")) }
             } else {
                 <text x={(APP_X + 12.0).to_string()} y={(y + 100.0).to_string()} class="small">{ match lang {
                     Lang::En => format!("{} rec/s", workload.rate),
                     Lang::Ko => format!("초당 {}개", workload.rate),
                 } }</text>
-                <text x={(APP_X + 12.0).to_string()} y={(y + 118.0).to_string()} class="small">{ format!("{}: {}", lang.pick("keys", "키"), workload.keys.label(lang)) }</text>
-                <text x={(APP_X + 12.0).to_string()} y={(y + 136.0).to_string()} class="small">{ format!("{}: {} B", lang.pick("value", "값"), workload.value_bytes) }</text>
+                { text_line(APP_X + 12.0, y + 118.0, None, "small", format!("{}: {}", lang.pick("keys", "키"), workload.keys.label(lang))) }
+                { text_line(APP_X + 12.0, y + 136.0, None, "small", format!("{}: {} B", lang.pick("value", "값"), workload.value_bytes)) }
             }
             if let Some(index) = blocked_in_send {
                 <text x={(APP_X + 12.0).to_string()} y={(y + h + 18.0).to_string()} class="small warn" id="blocked">{ match lang {
@@ -194,13 +219,13 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation, lang
 
             <rect x={SER_X.to_string()} y={y.to_string()} width={SER_W.to_string()} height={h.to_string()} rx="10" class="box"/>
             <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small" translate="no">{ serializer.simple_name() }</text>
-            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 58.0).to_string()} text-anchor="middle" class="mono small">{ key_text.clone() }</text>
-            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 76.0).to_string()} text-anchor="middle" class="small">{ serializer_encoding(serializer, lang) }</text>
-            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 94.0).to_string()} text-anchor="middle" class="mono tiny">{ key_hex }</text>
+            { text_line(SER_X + SER_W / 2.0, y + 58.0, Some("middle"), "mono small", key_text.clone()) }
+            { text_line(SER_X + SER_W / 2.0, y + 76.0, Some("middle"), "small", serializer_encoding(serializer, lang)) }
+            { text_line(SER_X + SER_W / 2.0, y + 94.0, Some("middle"), "mono tiny", key_hex) }
 
             <rect x={PART_X.to_string()} y={y.to_string()} width={PART_W.to_string()} height={h.to_string()} rx="10" class="box"/>
             <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small" translate={partitioner_translate}>{ partitioner_name }</text>
-            <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 58.0).to_string()} text-anchor="middle" class="mono tiny">{ rule }</text>
+            { text_line(PART_X + PART_W / 2.0, y + 58.0, Some("middle"), "mono tiny", rule) }
             <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 88.0).to_string()} text-anchor="middle" class="mono tiny" id="last-decision">{ decision }</text>
             <g class="recent-choices" id="recent-choices">
                 <title>{ lang.pick("the partitions of the last records, oldest first", "최근 레코드들이 간 파티션 (오래된 것부터)") }</title>
@@ -253,7 +278,9 @@ fn accumulator(
                     let r = 7.0;
                     let (cx, cy) = (x + bw - 2.0, by - 2.0);
                     let a = lingered * std::f64::consts::TAU;
-                    let (ex, ey) = (cx + r * a.sin(), cy - r * a.cos());
+                    // The browser's sine and cosine: Rust's would bring libm's (~10 KB of
+                    // wasm) for this one ring.
+                    let (ex, ey) = (cx + r * js_sys::Math::sin(a), cy - r * js_sys::Math::cos(a));
                     let large = if lingered > 0.5 { 1 } else { 0 };
                     let path = if lingered >= 0.999 {
                         format!("M {cx} {} A {r} {r} 0 1 1 {} {} Z", cy - r, cx - 0.01, cy - r)
@@ -288,9 +315,9 @@ fn accumulator(
                         } }</title>
                         <rect x={x.to_string()} y={by.to_string()} width={bw.to_string()} height={bh.to_string()} rx="4" class={if full { "batch-bg full" } else { "batch-bg" }}/>
                         <rect x={x.to_string()} y={by.to_string()} width={(bw * fill).to_string()} height={bh.to_string()} rx="4" fill={color} class="batch-fill"/>
-                        <text x={(x + bw / 2.0).to_string()} y={(by + bh / 2.0 + 4.0).to_string()} text-anchor="middle" class="tiny strong batch-label">{ format!("{}/{}", fmt_bytes(b.size_in_bytes), fmt_bytes(batch_size.max(1))) }</text>
+                        { text_line(x + bw / 2.0, by + bh / 2.0 + 4.0, Some("middle"), "tiny strong batch-label", format!("{}/{}", fmt_bytes(b.size_in_bytes), fmt_bytes(batch_size.max(1)))) }
                         if b.attempts > 0 {
-                            <text x={(x + 2.0).to_string()} y={(by + bh + 9.0).to_string()} class="tiny warn retry">{ format!("↻ {} {}", lang.pick("retry", "재시도"), b.attempts) }</text>
+                            { text_line(x + 2.0, by + bh + 9.0, None, "tiny warn retry", format!("↻ {} {}", lang.pick("retry", "재시도"), b.attempts)) }
                         }
                         { ring }
                     </g>
@@ -307,7 +334,7 @@ fn accumulator(
             <g class="acc-row" data-partition={part.to_string()}>
                 <line x1={ACC_X.to_string()} x2={(ACC_X + ACC_W).to_string()} y1={(top + h).to_string()} y2={(top + h).to_string()} class="row-line"/>
                 <circle cx={(ACC_X + 10.0).to_string()} cy={(by + bh / 2.0).to_string()} r="5" fill={color}/>
-                <text x={(ACC_X + 20.0).to_string()} y={(by + bh / 2.0 + 4.0).to_string()} class="small mono">{ format!("{topic}-{part}") }</text>
+                { text_line(ACC_X + 20.0, by + bh / 2.0 + 4.0, None, "small mono", format!("{topic}-{part}")) }
                 { batches.unwrap_or_default() }
             </g>
         }
@@ -375,7 +402,7 @@ fn sender(
         let reconnecting = p.sender.reconnecting_until(b).filter(|&u| (u as f64) > t);
         html! {
             <g class="conn" data-broker={b.to_string()}>
-                <text x={(SENDER_X + 10.0).to_string()} y={(y - 4.0).to_string()} class="tiny">{ format!("→ {} {b}", lang.pick("broker", "브로커")) }</text>
+                { text_line(SENDER_X + 10.0, y - 4.0, None, "tiny", format!("→ {} {b}", lang.pick("broker", "브로커"))) }
                 { for dots }
                 if let Some(f) = oldest.filter(|&f| f > 0.05) {
                     <g class="timeout-bar">
@@ -436,7 +463,7 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
                     return html! {
                         <g class={if result == TransactionResult::Commit { "marker commit" } else { "marker abort" }}>
                             <rect x={x.to_string()} y={(y - 9.0).to_string()} width="9" height="12" rx="2" stroke={color} class="marker-cell"/>
-                            <text x={(x + 4.5).to_string()} y={(y + 0.5).to_string()} text-anchor="middle" class="marker-letter">{ letter }</text>
+                            { text_line(x + 4.5, y + 0.5, Some("middle"), "marker-letter", letter) }
                             <title>{ match lang {
                                 Lang::En => format!("offset {offset} · {word} marker of producer {pid} (epoch {epoch}): a control record, never returned to applications"),
                                 Lang::Ko => format!("오프셋 {offset} · 프로듀서 {pid}(에포크 {epoch})의 {word} 마커: 애플리케이션에는 전달되지 않는 컨트롤 레코드"),
@@ -548,7 +575,7 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
                         <text x={(BROKER_X + BROKER_W - 84.0).to_string()} y={(y + 1.0).to_string()} text-anchor="end"
                             class={if good { "tiny verdict good" } else { "tiny verdict bad" }}>{ text }</text>
                     }
-                    <text x={(BROKER_X + 66.0).to_string()} y={(y + 5.0).to_string()} class="tiny mono role">{ role }</text>
+                    { text_line(BROKER_X + 66.0, y + 5.0, None, "tiny mono role", role) }
                     { for cells }
                 </g>
             }
@@ -606,7 +633,7 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
                     }}>
                     <title>{ lang.pick("click: this broker's state, and crash / restart / slow / cut it off", "클릭: 이 브로커의 상태를 보고 다운·재시작·느린 fetch·격리를 일으킴") }</title>
                     <rect x={BROKER_X.to_string()} y={top.to_string()} width={BROKER_W.to_string()} height="28" rx="10" class="hit"/>
-                    <text x={(BROKER_X + 10.0).to_string()} y={(top + 20.0).to_string()} class="strong small">{ format!("{} {} ▾", lang.pick("Broker", "브로커"), broker.id) }</text>
+                    { text_line(BROKER_X + 10.0, top + 20.0, None, "strong small", format!("{} {} ▾", lang.pick("Broker", "브로커"), broker.id)) }
                     if is_coordinator && !crashed && !isolated {
                         <text x={(BROKER_X + BROKER_W - 10.0).to_string()} y={(top + 20.0).to_string()} text-anchor="end" class="tiny coord" id="coordinator-badge">
                             { lang.pick("⚑ transaction coordinator", "⚑ 트랜잭션 코디네이터") }
@@ -820,7 +847,7 @@ fn code_box(workload: &Workload, version: KafkaVersion, lang: Lang) -> Html {
     html! {
         <g class="code-box" id="code-box" role="group" aria-label={lang.pick("the application's code", "애플리케이션 코드")}>
             <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="10" class="box code"/>
-            <text x={(x + 10.0).to_string()} y={(y + 18.0).to_string()} class="strong small">{ lang.pick("Application code", "애플리케이션 코드") }</text>
+            { text_line(x + 10.0, y + 18.0, None, "strong small", lang.pick("Application code", "애플리케이션 코드")) }
             { for lines.iter().enumerate().map(|(i, (text, class))| html! {
                 <text x={(x + 10.0).to_string()} y={(y + 36.0 + i as f64 * 12.0).to_string()}
                     class={classes!("code-line", "mono", *class)} translate="no">{ text.clone() }</text>
@@ -871,15 +898,15 @@ fn ledger_box(l: &Ledger, lang: Lang) -> Html {
     html! {
         <g class="ledger-box" id="ledger-box" role="group" aria-label={lang.pick("delivery ledger", "전달 결과")}>
             <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="10" class="box"/>
-            <text x={(x + 10.0).to_string()} y={(y + 18.0).to_string()} class="strong small">{ lang.pick("Delivery ledger", "전달 결과") }</text>
-            <text x={(x + w - 10.0).to_string()} y={(y + 18.0).to_string()} text-anchor="end" class="tiny">{ summary }</text>
+            { text_line(x + 10.0, y + 18.0, None, "strong small", lang.pick("Delivery ledger", "전달 결과")) }
+            { text_line(x + w - 10.0, y + 18.0, Some("end"), "tiny", summary) }
             { for cells.iter().enumerate().map(|(i, (name, en, ko, n, bad))| {
                 let cx = x + 8.0 + (i % 3) as f64 * cell_w + cell_w / 2.0;
                 let cy = y + 50.0 + (i / 3) as f64 * 40.0;
                 html! {
                     <g class={if *bad { "ledger-cell bad" } else { "ledger-cell" }} data-ledger={*name}>
-                        <text x={cx.to_string()} y={cy.to_string()} text-anchor="middle" class="ledger-n">{ n.to_string() }</text>
-                        <text x={cx.to_string()} y={(cy + 14.0).to_string()} text-anchor="middle" class="tiny">{ lang.pick(en, ko) }</text>
+                        { text_line(cx, cy, Some("middle"), "ledger-n", n.to_string()) }
+                        { text_line(cx, cy + 14.0, Some("middle"), "tiny", lang.pick(en, ko)) }
                     </g>
                 }
             }) }

@@ -14,6 +14,7 @@ use kafka_lab::metadata::TopicPartition;
 use kafka_lab::producer::transaction_manager::TxnState;
 use kafka_lab::producer::KafkaProducer;
 use kafka_lab::scenario::Scenario;
+use kafka_lab::sort::map_of;
 use kafka_lab::Simulation;
 use std::collections::{BTreeMap, BTreeSet};
 use yew::prelude::*;
@@ -308,14 +309,14 @@ fn consumer_column(
     };
     let rows = c.positions.iter().map(|(tp, &position)| {
         // Offset → the send() it came from.
-        let got: BTreeMap<u64, (u16, u32)> = c
-            .records
-            .iter()
-            .rev()
-            .filter(|r| r.tp == *tp)
-            .take(24)
-            .map(|r| (r.offset, r.origin))
-            .collect();
+        let got: BTreeMap<u64, (u16, u32)> = map_of(
+            c.records
+                .iter()
+                .rev()
+                .filter(|r| r.tp == *tp)
+                .take(24)
+                .map(|r| (r.offset, r.origin)),
+        );
         let from = position.saturating_sub(14);
         let (hw, lso) = sim
             .committed_replica(*tp)

@@ -10,6 +10,7 @@ use kafka_lab::scenario::{
     SendOffsets, TopicSpec,
 };
 use kafka_lab::serializer::{Serialized, Serializer};
+use kafka_lab::sort::map_of;
 use kafka_lab::version::KafkaVersion;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -193,7 +194,8 @@ fn overlay(
     own: &[&str],
 ) -> BTreeMap<String, String> {
     let mut config = config.clone();
-    let names: std::collections::BTreeSet<&String> = first.keys().chain(panel.keys()).collect();
+    let mut names = std::collections::BTreeSet::new();
+    names.extend(first.keys().chain(panel.keys()));
     for name in names {
         if own.contains(&name.as_str()) || first.get(name) == panel.get(name) {
             continue;
@@ -357,10 +359,10 @@ pub fn seed_custom_partitioner() -> CustomPartitionerSpec {
 impl Default for Workload {
     fn default() -> Self {
         // Small batches and a visible linger, so batching can be watched.
-        let producer = [("batch.size", "1024"), ("linger.ms", "20")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let producer = map_of(
+            [("batch.size", "1024"), ("linger.ms", "20")]
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
         Workload {
             kafka_version: "4.0".into(),
             producer,
@@ -566,12 +568,13 @@ impl Workload {
             return Err(refuse(problems));
         }
         let first = |configs: Option<&BTreeMap<String, String>>, own: &[&str]| {
-            configs
-                .into_iter()
-                .flatten()
-                .filter(|(k, _)| !own.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
+            map_of(
+                configs
+                    .into_iter()
+                    .flatten()
+                    .filter(|(k, _)| !own.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            )
         };
         let topic = scenario.topics.first();
         Ok(Workload {
@@ -965,12 +968,12 @@ impl Workload {
                 .map(|(name, level)| ConsumerSpec {
                     name: (*name).into(),
                     topics: vec![TOPIC.into()],
-                    config: self
-                        .consumer
-                        .clone()
-                        .into_iter()
-                        .chain([("isolation.level".into(), (*level).into())])
-                        .collect(),
+                    config: map_of(
+                        self.consumer
+                            .clone()
+                            .into_iter()
+                            .chain([("isolation.level".into(), (*level).into())]),
+                    ),
                 })
                 .collect(),
             actions: self
