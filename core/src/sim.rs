@@ -994,16 +994,13 @@ impl Simulation {
             next.event,
             Event::SendRecord { .. } | Event::Action { .. } | Event::Deliver { .. }
         );
-        let touched = match next.event {
-            Event::SendRecord { action, .. } => self
-                .plans
-                .get(&action)
-                .map_or(Touched::All, |plan| Touched::Producer(plan.producer)),
-            Event::ProducerWake { producer } => Touched::Producer(producer),
-            _ => Touched::All,
-        };
+        let mut touched = Touched::All;
         match next.event {
-            Event::SendRecord { action, i } => self.send_record(action, i, &mut out),
+            Event::SendRecord { action, i } => {
+                if let Some(producer) = self.send_record(action, i, &mut out) {
+                    touched = Touched::Producer(producer);
+                }
+            }
             Event::Action { action } => self.action(action, &mut out),
             Event::BrokerWake { broker } => {
                 let b = broker as usize;
@@ -1026,6 +1023,7 @@ impl Simulation {
             }
             Event::ProducerWake { producer } => {
                 let p = producer as usize;
+                touched = Touched::Producer(producer);
                 if self.wake_at[p] == Some(at) {
                     self.wake_at[p] = None;
                     self.producers[p].run_once(at, &mut self.rng, &mut out);
@@ -1079,13 +1077,12 @@ impl Simulation {
         self.stalled_at
     }
 
-    fn send_record(&mut self, action: u32, i: u32, out: &mut Effects) {
+    /// Returns the producer that sent, if one did.
+    fn send_record(&mut self, action: u32, i: u32, out: &mut Effects) -> Option<u16> {
         let Action::Send(send) = &self.scenario.actions[action as usize] else {
             unreachable!("SendRecord events come from send actions");
         };
-        let Some(plan) = self.plans.get(&action) else {
-            return;
-        };
+        let plan = self.plans.get(&action)?;
         let key = plan.keys[i as usize % plan.keys.len()].clone();
         let value = match &plan.value {
             Some(v) => v.clone(),
@@ -1117,6 +1114,7 @@ impl Simulation {
         } else {
             self.blocked_sends.insert((producer, index), (action, i));
         }
+        Some(producer)
     }
 
     /// `send()` returned for record `i` of a send action: the caller goes on to the next

@@ -867,7 +867,7 @@ impl Default for TraceHasher {
     }
 }
 
-/// Every field of every event, as its value: no text is formatted (that was a third of
+/// Every field of every event, as its value: no text is formatted (that was a sixth of
 /// the core's time). Integers of any width go in as 64 bits, so `usize` and the enum
 /// discriminants hash alike on wasm32 and 64-bit hosts.
 impl Hasher for TraceHasher {
