@@ -49,6 +49,13 @@ const HEX_LIMIT: usize = 512;
 
 /// The batch with this id, wherever the producer holds it: queued in the accumulator
 /// or in a request in flight. `None` once it has completed.
+/// A table's header cells, each label in English and Korean. The inspectors' headers are
+/// one loop each rather than an `html!` element per cell: `html!` expands every element's
+/// construction where it stands, a few hundred bytes of wasm each (issue 8).
+pub fn header_cells(lang: Lang, labels: &[(&'static str, &'static str)]) -> Html {
+    html! { { for labels.iter().map(|&(en, ko)| html! { <th>{ lang.pick(en, ko) }</th> }) } }
+}
+
 pub fn find_batch(p: &KafkaProducer, id: BatchId) -> Option<&ProducerBatch> {
     p.accumulator
         .deques()
@@ -254,11 +261,7 @@ pub fn inspector(
             </dl>
             <table class="records">
                 <thead><tr>
-                    <th>{ lang.pick("send", "send 번호") }</th>
-                    <th>{ lang.pick("key", "키") }</th>
-                    <th>{ lang.pick("value", "값") }</th>
-                    <th>{ lang.pick("size", "크기") }</th>
-                    <th>{ lang.pick("offset", "오프셋") }</th>
+                    { header_cells(lang, &[("send", "send 번호"), ("key", "키"), ("value", "값"), ("size", "크기"), ("offset", "오프셋")]) }
                 </tr></thead>
                 <tbody>{ for records }</tbody>
             </table>
@@ -365,9 +368,7 @@ pub fn replica_inspector(
                     <thead><tr>
                         <th>{ lang.pick("follower", "팔로워") }</th>
                         <th class="mono">{ "LEO" }</th>
-                        <th>{ lang.pick("caught up", "마지막으로 따라잡음") }</th>
-                        <th>{ lang.pick("in ISR", "ISR 포함") }</th>
-                        <th>{ lang.pick("holds HW", "HW 결정에 참여") }</th>
+                        { header_cells(lang, &[("caught up", "마지막으로 따라잡음"), ("in ISR", "ISR 포함"), ("holds HW", "HW 결정에 참여")]) }
                     </tr></thead>
                     <tbody>{ for rows }</tbody>
                 </table>
@@ -485,9 +486,7 @@ fn segments(sim: &Simulation, broker: u32, r: &Partition, lang: Lang) -> Html {
             </dl>
             <table class="records">
                 <thead><tr>
-                    <th>{ lang.pick("offsets", "오프셋") }</th>
-                    <th>{ lang.pick("bytes", "바이트") }</th>
-                    <th>{ lang.pick("newest record", "가장 새 레코드") }</th>
+                    { header_cells(lang, &[("offsets", "오프셋"), ("bytes", "바이트"), ("newest record", "가장 새 레코드")]) }
                     <th></th>
                 </tr></thead>
                 <tbody>{ for rows }</tbody>
@@ -688,10 +687,7 @@ fn producer_state(
         <>
             <table class="records" id="producer-state">
                 <thead><tr>
-                    <th>{ lang.pick("producer id", "프로듀서 ID") }</th>
-                    <th>{ lang.pick("epoch", "에포크") }</th>
-                    <th>{ lang.pick("last batches (sequences @ first offset)", "최근 배치 (시퀀스 @ 첫 오프셋)") }</th>
-                    <th>{ lang.pick("transaction", "트랜잭션") }</th>
+                    { header_cells(lang, &[("producer id", "프로듀서 ID"), ("epoch", "에포크"), ("last batches (sequences @ first offset)", "최근 배치 (시퀀스 @ 첫 오프셋)"), ("transaction", "트랜잭션")]) }
                 </tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>

@@ -4,7 +4,7 @@
 //! as it plays, steps back or is scrubbed.
 
 use crate::i18n::Lang;
-use crate::inspector::{close_button, Inspect};
+use crate::inspector::{close_button, header_cells, Inspect};
 use kafka_lab::config::Acks;
 use kafka_lab::lifecycle::{
     producer_state_lifecycle, record_lifecycle, request_lifecycle, PartitionRule, Step,
@@ -796,11 +796,7 @@ fn producer_state_view(
             </p>
             <table class="records" id="entry-batches">
                 <thead><tr>
-                    <th>{ lang.pick("sequences", "시퀀스") }</th>
-                    <th>{ lang.pick("first offset", "첫 오프셋") }</th>
-                    <th>{ lang.pick("written from", "기록한 요청") }</th>
-                    <th>{ lang.pick("appended here", "이 복제본에 추가") }</th>
-                    <th>{ lang.pick("first record", "첫 레코드") }</th>
+                    { header_cells(lang, &[("sequences", "시퀀스"), ("first offset", "첫 오프셋"), ("written from", "기록한 요청"), ("appended here", "이 복제본에 추가"), ("first record", "첫 레코드")]) }
                 </tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
