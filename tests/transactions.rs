@@ -107,7 +107,13 @@ fn log(p: &Partition) -> Vec<(u64, Option<String>, Option<TransactionResult>)> {
     p.log
         .records()
         .iter()
-        .map(|r| (r.offset, r.data.value_text().map(str::to_string), r.control))
+        .map(|r| {
+            (
+                r.offset,
+                r.data.value_text().map(|t| t.into_owned()),
+                r.control,
+            )
+        })
         .collect()
 }
 

@@ -4,6 +4,7 @@
 
 use crate::serializer::Serialized;
 use crate::utils::{size_of_varint, size_of_varlong};
+use std::borrow::Cow;
 
 /// `DefaultRecordBatch.RECORD_BATCH_OVERHEAD`: the batch header.
 pub const RECORD_BATCH_OVERHEAD: usize = 61;
@@ -21,8 +22,12 @@ pub struct RecordData {
 }
 
 impl RecordData {
-    pub fn key_bytes(&self) -> Option<&[u8]> {
-        self.key.as_ref().map(|k| &k.bytes[..])
+    pub fn key_bytes(&self) -> Option<Cow<'_, [u8]>> {
+        self.key.as_ref().map(Serialized::bytes)
+    }
+
+    pub fn value_bytes(&self) -> Option<Cow<'_, [u8]>> {
+        self.value.as_ref().map(Serialized::bytes)
     }
 
     pub fn key_len(&self) -> Option<usize> {
@@ -33,11 +38,11 @@ impl RecordData {
         self.value.as_ref().map(Serialized::len)
     }
 
-    pub fn key_text(&self) -> Option<&str> {
+    pub fn key_text(&self) -> Option<Cow<'_, str>> {
         self.key.as_ref().map(Serialized::text)
     }
 
-    pub fn value_text(&self) -> Option<&str> {
+    pub fn value_text(&self) -> Option<Cow<'_, str>> {
         self.value.as_ref().map(Serialized::text)
     }
 }

@@ -10,7 +10,7 @@
 use std::fmt;
 
 use crate::compression::CompressionType;
-use crate::record::{RecordData, RECORD_BATCH_OVERHEAD};
+use crate::record::RECORD_BATCH_OVERHEAD;
 use crate::utils::{crc32c, write_varint, write_varlong};
 
 /// `RecordBatch.CURRENT_MAGIC_VALUE`.
@@ -73,17 +73,6 @@ pub struct Record<'a> {
     pub timestamp: i64,
     pub key: Option<&'a [u8]>,
     pub value: Option<&'a [u8]>,
-}
-
-impl<'a> From<&'a RecordData> for Record<'a> {
-    fn from(r: &'a RecordData) -> Self {
-        Record {
-            // A simulated clock stays far below 2^63 ms.
-            timestamp: r.timestamp as i64,
-            key: r.key_bytes(),
-            value: r.value.as_ref().map(|v| &v.bytes[..]),
-        }
-    }
 }
 
 /// A batch as it goes on the wire, with the sizes `MemoryRecordsBuilder` keeps.
@@ -419,17 +408,6 @@ mod tests {
         let expected = (batch.size_in_bytes() - 61) as f32 / batch.uncompressed_records_size as f32;
         assert_eq!(batch.compression_ratio(), expected);
         assert!(batch.compression_ratio() < 0.05);
-    }
-
-    #[test]
-    fn takes_the_producers_records() {
-        use crate::serializer::Serializer;
-        let data = RecordData {
-            key: None,
-            value: Serializer::Integer.serialize(Some("42")).unwrap(),
-            timestamp: 9,
-        };
-        assert_eq!(Record::from(&data), rec(9, None, Some(&[0, 0, 0, 42])));
     }
 
     #[test]

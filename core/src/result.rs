@@ -6,6 +6,7 @@ use crate::producer::metrics::ProducerMetricsReport;
 use crate::producer::Outcome;
 use crate::sim::Simulation;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Serialize)]
@@ -191,8 +192,8 @@ impl RunResult {
                             .iter()
                             .map(|rec| LogEntry {
                                 offset: rec.offset,
-                                key: rec.data.key_text().map(str::to_string),
-                                value: rec.data.value_text().map(str::to_string),
+                                key: rec.data.key_text().map(Cow::into_owned),
+                                value: rec.data.value_text().map(Cow::into_owned),
                                 producer_id: rec.producer_id,
                                 producer_epoch: rec.producer_epoch,
                                 sequence: rec.sequence,
@@ -241,7 +242,7 @@ impl RunResult {
                     producer: producer.name.clone(),
                     index: i as u32,
                     topic: cluster.topics[s.topic as usize].name.clone(),
-                    key: s.data.key_text().map(str::to_string),
+                    key: s.data.key_text().map(Cow::into_owned),
                     // RecordMetadata.UNKNOWN_PARTITION when send() failed first.
                     partition: s.partition.map_or(-1, |p| p as i64),
                     outcome: match s.outcome {
@@ -311,8 +312,8 @@ impl RunResult {
                             topic: cluster.topics[r.tp.topic as usize].name.clone(),
                             partition: r.tp.partition,
                             offset: r.offset,
-                            key: r.data.key_text().map(str::to_string),
-                            value: r.data.value_text().map(str::to_string),
+                            key: r.data.key_text().map(Cow::into_owned),
+                            value: r.data.value_text().map(Cow::into_owned),
                         })
                         .collect(),
                 })

@@ -26,7 +26,7 @@ impl RandomSource for Rng {
 }
 
 /// xoshiro256** seeded through SplitMix64: small, fast, identical on every target.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rng {
     s: [u64; 4],
 }

@@ -4,6 +4,8 @@
 //! (`Integer.parseInt`, `Long.parseLong`, `Double.parseDouble`, hex for `byte[]`) and turns
 //! it into the bytes that partitioning, sizing and the wire format then use.
 
+use crate::rng::Rng;
+use std::borrow::Cow;
 use std::fmt;
 use std::rc::Rc;
 
@@ -123,42 +125,140 @@ pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
 
 /// A key or value after serialization, with the text it was written as (what the
 /// application held before `send()`, shown next to the bytes).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Serialized {
-    pub bytes: Rc<[u8]>,
-    /// `None` when the text is the bytes (`StringSerializer`'s UTF-8): kept once.
-    text: Option<Rc<str>>,
+#[derive(Clone, Debug)]
+pub struct Serialized(Repr);
+
+#[derive(Clone, Debug)]
+enum Repr {
+    Written {
+        bytes: Rc<[u8]>,
+        /// `None` when the text is the bytes (`StringSerializer`'s UTF-8): kept once.
+        text: Option<Rc<str>>,
+    },
+    /// A scenario's `value_bytes`: seeded random bytes, made again from the generator's
+    /// state where they start whenever they are read. Most never are (only compression,
+    /// the wire format and the inspectors read a value's bytes), and making and holding
+    /// them was a fifth of the simulation's time.
+    Random { from: Rng, len: u32, letters: bool },
 }
 
 impl Serialized {
     pub fn new(bytes: impl Into<Rc<[u8]>>, text: &str) -> Self {
         let bytes = bytes.into();
         let text = (text.as_bytes() != &*bytes).then(|| Rc::from(text));
-        Serialized { bytes, text }
+        Serialized(Repr::Written { bytes, text })
     }
 
     /// Bytes that are their own text (UTF-8).
     pub fn utf8(bytes: impl Into<Rc<[u8]>>) -> Self {
         let bytes = bytes.into();
         debug_assert!(std::str::from_utf8(&bytes).is_ok());
-        Serialized { bytes, text: None }
+        Serialized(Repr::Written { bytes, text: None })
+    }
+
+    /// `len` seeded random bytes, taking the draws from `rng` that making them takes
+    /// (one per eight bytes). With `letters` (a `String` value) they are ASCII letters,
+    /// digits, `-` and `_` (base64url's alphabet), so logs stay printable; else any byte,
+    /// written as hex.
+    pub fn random(rng: &mut Rng, len: u32, letters: bool) -> Self {
+        let from = rng.clone();
+        for _ in 0..len.div_ceil(8) {
+            rng.next_u64();
+        }
+        Serialized(Repr::Random { from, len, letters })
+    }
+
+    pub fn bytes(&self) -> Cow<'_, [u8]> {
+        match &self.0 {
+            Repr::Written { bytes, .. } => Cow::Borrowed(bytes),
+            Repr::Random { from, len, letters } => {
+                Cow::Owned(random_bytes(from.clone(), *len, *letters))
+            }
+        }
     }
 
     /// The text the application wrote.
-    pub fn text(&self) -> &str {
-        match &self.text {
-            Some(t) => t,
-            None => std::str::from_utf8(&self.bytes).unwrap_or_default(),
+    pub fn text(&self) -> Cow<'_, str> {
+        match &self.0 {
+            Repr::Written { text: Some(t), .. } => Cow::Borrowed(t),
+            Repr::Written { bytes, text: None } => {
+                Cow::Borrowed(std::str::from_utf8(bytes).unwrap_or_default())
+            }
+            Repr::Random { from, len, letters } => {
+                let bytes = random_bytes(from.clone(), *len, *letters);
+                Cow::Owned(if *letters {
+                    String::from_utf8(bytes).expect("letters are ASCII")
+                } else {
+                    hex(&bytes)
+                })
+            }
         }
     }
 
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        match &self.0 {
+            Repr::Written { bytes, .. } => bytes.len(),
+            Repr::Random { len, .. } => *len as usize,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
+        self.len() == 0
     }
+}
+
+/// Equal when the bytes and the text are: a random value equals the same bytes written.
+impl PartialEq for Serialized {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (
+                Repr::Random { from, len, letters },
+                Repr::Random {
+                    from: f,
+                    len: l,
+                    letters: t,
+                },
+            ) if (from, len, letters) == (f, l, t) => true,
+            _ => {
+                self.len() == other.len()
+                    && self.bytes() == other.bytes()
+                    && self.text() == other.text()
+            }
+        }
+    }
+}
+
+impl Eq for Serialized {}
+
+/// Eight bytes per draw, least significant first; a letter from six bits of it, so no
+/// letter waits on another.
+fn random_bytes(mut rng: Rng, len: u32, letters: bool) -> Vec<u8> {
+    const ALPHABET: &[u8; 64] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
+    let mut out = vec![0; len as usize];
+    for chunk in out.chunks_mut(8) {
+        let draw = rng.next_u64();
+        for (j, b) in chunk.iter_mut().enumerate() {
+            *b = if letters {
+                ALPHABET[((draw >> (6 * j)) & 63) as usize]
+            } else {
+                (draw >> (8 * j)) as u8
+            };
+        }
+    }
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|&b| {
+            [
+                HEX[(b >> 4) as usize] as char,
+                HEX[(b & 15) as usize] as char,
+            ]
+        })
+        .collect()
 }
 
 /// The input cannot be the serializer's Java type (Kafka: `SerializationException` or, for
@@ -185,7 +285,37 @@ mod tests {
     use super::*;
 
     fn bytes(s: Serializer, t: &str) -> Vec<u8> {
-        s.serialize(Some(t)).unwrap().unwrap().bytes.to_vec()
+        s.serialize(Some(t)).unwrap().unwrap().bytes().to_vec()
+    }
+
+    #[test]
+    fn random_values_are_made_when_read_from_the_draws_they_took() {
+        let mut rng = Rng::new(7);
+        let mut twin = rng.clone();
+        let letters = Serialized::random(&mut rng, 20, true);
+        let raw = Serialized::random(&mut rng, 3, false);
+        // Three draws then one: what making them at once took.
+        let draws: Vec<u64> = (0..4).map(|_| twin.next_u64()).collect();
+        assert_eq!(rng, twin);
+        let alphabet = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
+        let expect: Vec<u8> = (0..20)
+            .map(|i| alphabet[((draws[i / 8] >> (6 * (i % 8))) & 63) as usize])
+            .collect();
+        assert_eq!(letters.bytes(), &expect[..]);
+        assert_eq!(letters.bytes(), letters.bytes());
+        assert_eq!(letters.text(), std::str::from_utf8(&expect).unwrap());
+        assert_eq!(letters.len(), 20);
+        let expect = draws[3].to_le_bytes()[..3].to_vec();
+        assert_eq!(raw.bytes(), &expect[..]);
+        assert_eq!(raw.text(), hex(&expect));
+        // Equal to the same bytes written by hand, and not to other ones.
+        let written = Serializer::ByteArray
+            .serialize(Some(&hex(&expect)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(raw, written);
+        assert_ne!(raw, Serialized::utf8(b"abc".to_vec()));
+        assert_ne!(letters, raw);
     }
 
     #[test]

@@ -1086,10 +1086,10 @@ impl Simulation {
         let key = plan.keys[i as usize % plan.keys.len()].clone();
         let value = match &plan.value {
             Some(v) => v.clone(),
-            None => Some(random_value(
+            None => Some(Serialized::random(
                 &mut self.rng,
-                plan.value_serializer,
                 send.value_bytes.unwrap_or(0),
+                plan.value_serializer != Serializer::ByteArray,
             )),
         };
         let (producer, topic, partition, mode) =
@@ -1850,56 +1850,4 @@ fn plan_send(
         value,
         value_serializer,
     })
-}
-
-/// `value_bytes`: seeded random bytes. For a `String` value they are ASCII letters, digits,
-/// `-` and `_` (base64url's alphabet), so logs stay printable; a `byte[]` value takes any
-/// byte.
-fn random_value(rng: &mut Rng, serializer: Serializer, n: u32) -> Serialized {
-    const ALPHABET: &[u8; 64] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
-    // Written straight into the shared slice: allocated once, not built and copied.
-    let mut bytes = Rc::<[u8]>::new_uninit_slice(n as usize);
-    let out = Rc::get_mut(&mut bytes).expect("not shared yet");
-    match serializer {
-        // Eight bytes per draw (one draw per byte made values a fifth of the core's time),
-        // least significant first.
-        Serializer::ByteArray => {
-            for chunk in out.chunks_mut(8) {
-                let draw = rng.next_u64();
-                for (j, b) in chunk.iter_mut().enumerate() {
-                    b.write((draw >> (8 * j)) as u8);
-                }
-            }
-        }
-        // Eight letters per draw too (so a value takes as many draws, and the rest of the
-        // run the same ones, as before), six bits each: no letter waits on another (a
-        // letter per step of a fraction times 62 was a fifth of the run, in a chain).
-        _ => {
-            for chunk in out.chunks_mut(8) {
-                let draw = rng.next_u64();
-                for (j, b) in chunk.iter_mut().enumerate() {
-                    b.write(ALPHABET[((draw >> (6 * j)) & 63) as usize]);
-                }
-            }
-        }
-    }
-    // SAFETY: the loop above wrote every byte (the chunks cover the slice).
-    let bytes = unsafe { bytes.assume_init() };
-    match serializer {
-        Serializer::ByteArray => {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            let hex: String = bytes
-                .iter()
-                .flat_map(|&b| {
-                    [
-                        HEX[(b >> 4) as usize] as char,
-                        HEX[(b & 15) as usize] as char,
-                    ]
-                })
-                .collect();
-            Serialized::new(bytes, &hex)
-        }
-        // The alphabet is ASCII: the bytes are the text.
-        _ => Serialized::utf8(bytes),
-    }
 }

@@ -109,8 +109,8 @@ fn batch_line(codec: CompressionType, b: &ProducerBatch) -> Value {
             json!({
                 "offset": i,
                 "timestamp": r.data.timestamp,
-                "key": r.data.key_bytes().map(hex),
-                "value": r.data.value.as_ref().map(|v| hex(&v.bytes)),
+                "key": r.data.key_bytes().map(|b| hex(&b)),
+                "value": r.data.value_bytes().map(|b| hex(&b)),
             })
         })
         .collect();

@@ -409,7 +409,7 @@ fn hashed_keys(workload: &Workload, sim: &Simulation) -> Vec<Serialized> {
         Some(PartitionerClass::Custom) => {
             let rules = seed_custom_partitioner().rules;
             keys.into_iter()
-                .filter(|k| !rules.iter().any(|r| r.matches(k.text())))
+                .filter(|k| !rules.iter().any(|r| r.matches(&k.text())))
                 .collect()
         }
         Some(PartitionerClass::Default) | None => keys,

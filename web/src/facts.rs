@@ -242,8 +242,8 @@ pub fn moved_keys(keys: &[Serialized], old: u32, new: u32) -> MovedKeys {
         .iter()
         .filter_map(|k| {
             let (a, b) = (
-                partition_for_key(&k.bytes, old),
-                partition_for_key(&k.bytes, new),
+                partition_for_key(&k.bytes(), old),
+                partition_for_key(&k.bytes(), new),
             );
             (a != b).then(|| (k.text().to_string(), a, b))
         })
@@ -307,8 +307,8 @@ mod tests {
         assert_eq!(m.total, 3);
         for k in &keys {
             let (a, b) = (
-                partition_for_key(&k.bytes, 3),
-                partition_for_key(&k.bytes, 6),
+                partition_for_key(&k.bytes(), 3),
+                partition_for_key(&k.bytes(), 6),
             );
             assert_eq!(m.moved.iter().any(|(t, _, _)| **t == *k.text()), a != b);
         }

@@ -210,8 +210,8 @@ pub fn inspector(
         html! {
             <tr class="clickable" tabindex="0" role="button" aria-label={label} data-index={r.index.to_string()} {onclick} {onkeydown}>
                 <td>{ format!("#{}", r.index) }</td>
-                <td class="mono">{ text(s.data.key_text()) }</td>
-                <td class="mono">{ text(s.data.value_text()) }</td>
+                <td class="mono">{ text(s.data.key_text().as_deref()) }</td>
+                <td class="mono">{ text(s.data.value_text().as_deref()) }</td>
                 <td>{ format!("{} B", r.size) }</td>
                 <td>{ match s.outcome {
                     Outcome::Acked if s.offset >= 0 => format!("@{}", s.offset),

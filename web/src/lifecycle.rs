@@ -680,10 +680,10 @@ fn record_view(
         <>
             <p class="state" id="lifecycle-state">{ state }</p>
             <dl class="fields">
-                <dt>{ lang.pick("key", "키") }</dt><dd class="mono" translate="no">{ text(s.data.key_text()) }</dd>
-                <dt>{ lang.pick("value", "값") }</dt><dd class="mono" translate="no">{ text(s.data.value_text()) }</dd>
-                <dt>{ lang.pick("key bytes", "키 바이트") }</dt><dd class="mono hexline">{ s.data.key_bytes().map_or("null".to_string(), |b| hex_line(b, lang)) }</dd>
-                <dt>{ lang.pick("value bytes", "값 바이트") }</dt><dd class="mono hexline">{ s.data.value.as_ref().map_or("null".to_string(), |v| hex_line(&v.bytes, lang)) }</dd>
+                <dt>{ lang.pick("key", "키") }</dt><dd class="mono" translate="no">{ text(s.data.key_text().as_deref()) }</dd>
+                <dt>{ lang.pick("value", "값") }</dt><dd class="mono" translate="no">{ text(s.data.value_text().as_deref()) }</dd>
+                <dt>{ lang.pick("key bytes", "키 바이트") }</dt><dd class="mono hexline">{ s.data.key_bytes().map_or("null".to_string(), |b| hex_line(&b, lang)) }</dd>
+                <dt>{ lang.pick("value bytes", "값 바이트") }</dt><dd class="mono hexline">{ s.data.value_bytes().map_or("null".to_string(), |b| hex_line(&b, lang)) }</dd>
                 <dt>{ lang.pick("timestamp", "타임스탬프") }</dt><dd class="mono">{ s.data.timestamp.to_string() }</dd>
             </dl>
             { timeline(sim, producer, &life.steps, life.forgotten_before, lang, on_inspect) }

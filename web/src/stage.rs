@@ -115,11 +115,11 @@ fn partitioner_rule(p: &KafkaProducer, keyed: bool, n: u32, v: KafkaVersion, lan
 fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation, lang: Lang) -> Html {
     let last = p.sends.last();
     let key_text = match last.and_then(|s| s.data.key_text()) {
-        Some(k) => format!("\"{}\"", clip(k, 12)),
+        Some(k) => format!("\"{}\"", clip(&k, 12)),
         None => "null".into(),
     };
     let key_hex = last
-        .and_then(|s| s.data.key_bytes().map(hex_preview))
+        .and_then(|s| s.data.key_bytes().map(|b| hex_preview(&b)))
         .unwrap_or_else(|| lang.pick("(no key bytes)", "(키 바이트 없음)").into());
     let n = sim.cluster().num_partitions(0);
     let keyed = last.is_some_and(|s| s.data.key.is_some());
@@ -484,7 +484,7 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
                 } else {
                     String::new()
                 };
-                let (offset, key) = (r.offset, r.data.key_text().unwrap_or("null"));
+                let (offset, key) = (r.offset, r.data.key_text().unwrap_or("null".into()));
                 let why = match lang {
                     _ if aborted => lang.pick(" · its transaction was aborted: read_committed skips it", " · 트랜잭션이 중단됨: read_committed는 건너뜀"),
                     _ if r.offset >= hw => lang.pick(" · above the high watermark: not committed yet", " · 하이 워터마크 위: 아직 커밋되지 않음"),

@@ -1189,7 +1189,7 @@ mod tests {
         for (n, s) in sends.iter().enumerate() {
             assert_eq!(s.created_ms, n as u64 / 5);
             assert_eq!(
-                s.data.key_text(),
+                s.data.key_text().as_deref(),
                 keys[n % keys.len()].as_deref(),
                 "record {n}"
             );

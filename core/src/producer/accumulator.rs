@@ -233,10 +233,20 @@ impl ProducerBatch {
             is_control: false,
             compression: self.compression,
         };
-        let records: Vec<Record> = self
+        // A random value's bytes are made here, for as long as the batch is written.
+        let fields: Vec<_> = self
             .records
             .iter()
-            .map(|r| Record::from(&*r.data))
+            .map(|r| (r.data.timestamp, r.data.key_bytes(), r.data.value_bytes()))
+            .collect();
+        let records: Vec<Record> = fields
+            .iter()
+            .map(|(timestamp, key, value)| Record {
+                // A simulated clock stays far below 2^63 ms.
+                timestamp: *timestamp as i64,
+                key: key.as_deref(),
+                value: value.as_deref(),
+            })
             .collect();
         encode(&header, &records).expect("a drained batch has records with valid timestamps")
     }

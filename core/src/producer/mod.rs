@@ -231,15 +231,15 @@ impl KafkaProducer {
             return Ok(Some(p));
         }
         if let Some(partitioner) = &mut self.partitioner {
-            let key = data.key.as_ref().map(|k| (k.text(), &k.bytes[..]));
+            let key = data.key.as_ref().map(|k| (k.text(), k.bytes()));
             return partitioner
-                .partition(topic, key, rng, cluster)
+                .partition(topic, key.as_ref().map(|(t, b)| (&**t, &**b)), rng, cluster)
                 .map(Some)
                 .map_err(|e| KafkaError::InvalidRecord(e.0));
         }
         Ok(match data.key_bytes() {
             Some(key) if !self.config.partitioner_ignore_keys => {
-                Some(partition_for_key(key, cluster.num_partitions(topic)))
+                Some(partition_for_key(&key, cluster.num_partitions(topic)))
             }
             _ => None,
         })
