@@ -1,5 +1,7 @@
 //! Kafka's `Utils.murmur2`/`toPositive`, `ByteUtils` varints, `Crc32C`, and CRC-32.
 
+use std::sync::OnceLock;
+
 /// Kafka's murmur2 (`org.apache.kafka.common.utils.Utils.murmur2`): 32-bit wrapping
 /// arithmetic, little-endian 4-byte blocks, seed `0x9747b28c`.
 pub fn murmur2(data: &[u8]) -> i32 {
@@ -80,9 +82,9 @@ fn write_unsigned_varint(out: &mut Vec<u8>, mut z: u64) {
     out.push(z as u8);
 }
 
-/// Slice-by-8 tables for a reflected polynomial, built at compile time: `[0]` is the
-/// classic byte table, `[k]` advances a byte that is `k` bytes further from the end, so
-/// eight bytes take eight lookups and no serial dependency between them.
+/// Slice-by-8 tables for a reflected polynomial: `[0]` is the classic byte table, `[k]`
+/// advances a byte that is `k` bytes further from the end, so eight bytes take eight
+/// lookups and no serial dependency between them.
 const fn crc_tables(polynomial: u32) -> [[u32; 256]; 8] {
     let mut tables = [[0u32; 256]; 8];
     let mut i = 0;
@@ -132,6 +134,10 @@ fn reflected_crc(tables: &[[u32; 256]; 8], data: &[u8]) -> u32 {
     })
 }
 
+// The tables are made on first use, not at compile time: as constants they were 16 KB of
+// the web bundle that gzip cannot shrink (issue 8). Made once, the same every time: a
+// cache of a constant, not state a run could see.
+
 /// CRC-32C (Castagnoli, polynomial 0x82F63B78 reflected): `Crc32C.compute`, the checksum
 /// of v2 record batches.
 pub fn crc32c(data: &[u8]) -> u32 {
@@ -140,8 +146,8 @@ pub fn crc32c(data: &[u8]) -> u32 {
         // SAFETY: the CPU has SSE4.2, checked just above.
         return unsafe { crc32c_sse42(data) };
     }
-    const TABLES: [[u32; 256]; 8] = crc_tables(0x82F6_3B78);
-    reflected_crc(&TABLES, data)
+    static TABLES: OnceLock<[[u32; 256]; 8]> = OnceLock::new();
+    reflected_crc(TABLES.get_or_init(|| crc_tables(0x82F6_3B78)), data)
 }
 
 /// The same checksum by the CPU's CRC32 instruction (as Java's `Crc32C` intrinsic does):
@@ -164,8 +170,8 @@ unsafe fn crc32c_sse42(data: &[u8]) -> u32 {
 
 /// CRC-32 (IEEE, `java.util.zip.CRC32`): the gzip trailer's checksum.
 pub fn crc32(data: &[u8]) -> u32 {
-    const TABLES: [[u32; 256]; 8] = crc_tables(0xEDB8_8320);
-    reflected_crc(&TABLES, data)
+    static TABLES: OnceLock<[[u32; 256]; 8]> = OnceLock::new();
+    reflected_crc(TABLES.get_or_init(|| crc_tables(0xEDB8_8320)), data)
 }
 
 #[cfg(test)]
