@@ -299,6 +299,12 @@ impl ProducerBatch {
         if !self.records.is_empty() && self.write_limit < self.estimated_bytes_written() + size {
             return None;
         }
+        if self.records.is_empty() {
+            // Room for as many records of this size as the batch takes (growing one
+            // push at a time reallocated six times a batch).
+            self.records
+                .reserve((self.write_limit / size.max(1)).clamp(1, 1024) as usize);
+        }
         self.records.push(BatchRecord {
             index,
             data: Rc::clone(data),
