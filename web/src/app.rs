@@ -6,6 +6,7 @@ use crate::controls::{
     broker_action, fault_toggle, ControlCallbacks, Controls, LOSE_REQ_TITLE, LOSE_RESP_TITLE,
     SLOW_TITLE,
 };
+use crate::decimal::{trimmed, within, Fixed};
 use crate::events::{describe, Narrator};
 use crate::facts::{
     delivery_facts, mode_fact, moved_keys, partitioner_facts, replication_facts, transaction_facts,
@@ -1178,7 +1179,7 @@ impl App {
                 // Long pauses (a hidden tab) do not turn into a jump.
                 let dt = self
                     .last_frame
-                    .map_or(0.0, |last| (ts - last).clamp(0.0, 100.0));
+                    .map_or(0.0, |last| within(ts - last, 0.0, 100.0));
                 self.last_frame = Some(ts);
                 // A lesson's "next" plays to its step's moment and stops exactly there.
                 let end = (self.sim.until_ms() as f64).min(self.stop_at.unwrap_or(f64::INFINITY));
@@ -1276,7 +1277,7 @@ impl App {
                 let Some(t) = parse_f64(&raw) else {
                     return false;
                 };
-                let t = t.clamp(0.0, self.sim.until_ms() as f64);
+                let t = within(t, 0.0, self.sim.until_ms() as f64);
                 self.playing = false;
                 self.history.clear();
                 self.display_ms = t;
@@ -1634,7 +1635,7 @@ impl Component for App {
             .take(7)
             .map(|(at, e)| {
                 (
-                    format!("{:>7.3}s", *at as f64 / 1000.0),
+                    format!("{:>7}s", Fixed(*at as f64 / 1000.0, 3)),
                     describe(&self.sim, e, lang),
                 )
             })
@@ -1690,7 +1691,7 @@ impl Component for App {
                             <span>{ lang.pick("speed", "속도") }</span>
                             <select id="speed" onchange={speed_change}>
                                 { for SPEEDS.iter().map(|(v, en, ko)| html! {
-                                    <option value={v.to_string()} selected={*v == self.speed}>{ lang.pick(en, ko) }</option>
+                                    <option value={trimmed(*v, 3)} selected={*v == self.speed}>{ lang.pick(en, ko) }</option>
                                 }) }
                             </select>
                         </label>
@@ -1702,7 +1703,7 @@ impl Component for App {
                                 Msg::Seek(input.value())
                             })}/>
                         <span class="clock mono" id="clock">
-                            { format!("t = {:.3} s / {} s", self.display_ms / 1000.0, self.sim.until_ms() / 1000) }
+                            { format!("t = {} s / {} s", Fixed(self.display_ms / 1000.0, 3), self.sim.until_ms() / 1000) }
                         </span>
 
                         if self.embed {
@@ -1738,8 +1739,8 @@ impl Component for App {
                 }
                 if let Some(t) = self.sim.stalled_at() {
                     <p class="error" role="alert" id="stalled">{ match lang {
-                        Lang::En => format!("The simulation stopped at {:.3} s: components kept waking at one instant to no effect. This is a Kafka Lab bug — please report the link.", t as f64 / 1000.0),
-                        Lang::Ko => format!("시뮬레이션이 {:.3}초에서 멈춤: 구성 요소가 같은 시각에 아무 효과 없이 계속 깨어남. Kafka Lab의 버그이니 링크와 함께 알려 주세요.", t as f64 / 1000.0),
+                        Lang::En => format!("The simulation stopped at {} s: components kept waking at one instant to no effect. This is a Kafka Lab bug — please report the link.", Fixed(t as f64 / 1000.0, 3)),
+                        Lang::Ko => format!("시뮬레이션이 {}초에서 멈춤: 구성 요소가 같은 시각에 아무 효과 없이 계속 깨어남. Kafka Lab의 버그이니 링크와 함께 알려 주세요.", Fixed(t as f64 / 1000.0, 3)),
                     } }</p>
                 }
                 <main class="main">
@@ -1807,7 +1808,7 @@ impl Component for App {
                 if !self.embed {
                     <section class="bottom" aria-label={lang.pick("metrics, events and facts", "메트릭·이벤트·설명")}>
                         <div class="charts-wrap" role="group" aria-label={lang.pick("producer and broker metrics", "프로듀서·브로커 메트릭")}
-                            style={format!("--cursor: {:.4}", self.charts.cursor(self.display_ms))}>
+                            style={format!("--cursor: {}", Fixed(self.charts.cursor(self.display_ms), 4))}>
                             <h3>{ lang.pick("Metrics", "메트릭") }
                                 <span class="charts-about">{ match lang {
                                     Lang::En => "per 100 ms of virtual time, each over the last 10 windows — ",
@@ -1834,7 +1835,7 @@ impl Component for App {
                             // when the first line arrives.
                             <ol id="narration" class="sr-only" aria-live="polite" aria-label={lang.pick("narrated events", "읽어 주는 이벤트")}>
                                 { for self.narrator.lines().map(|(at, e)| html! {
-                                    <li>{ format!("{:.3} s: {}", *at as f64 / 1000.0, describe(&self.sim, e, lang)) }</li>
+                                    <li>{ format!("{} s: {}", Fixed(*at as f64 / 1000.0, 3), describe(&self.sim, e, lang)) }</li>
                                 }) }
                             </ol>
                         </div>

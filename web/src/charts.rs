@@ -6,6 +6,7 @@
 //! closes; the cursor at the moment on screen is a CSS variable set on a parent, so the
 //! animation frames in between touch no chart.
 
+use crate::decimal::{svg, within, Fixed};
 use crate::i18n::Lang;
 use kafka_lab::metrics::{LedgerCounts, MAX_WINDOWS, METRIC_CONFIG};
 use kafka_lab::Simulation;
@@ -124,14 +125,14 @@ impl ChartData {
     /// Where the moment on screen sits on the x axis, 0..1 (the charts' cursor).
     pub fn cursor(&self, display_ms: f64) -> f64 {
         let span = (self.to_ms - self.from_ms).max(1) as f64;
-        ((display_ms - self.from_ms as f64) / span).clamp(0.0, 1.0)
+        within((display_ms - self.from_ms as f64) / span, 0.0, 1.0)
     }
 
     /// A polyline through the series (`step`: held until the next window, as a gauge
     /// reads), broken where there is no value; with `area`, closed down to the axis.
     /// Points in the middle of a flat run are left out: a quiet minute is one segment.
     fn path(&self, series: &[Option<f64>], top: f64, step: bool, area: bool) -> String {
-        let y = |v: f64| PH - (v / top).clamp(0.0, 1.0) * (PH - 2.0);
+        let y = |v: f64| PH - within(v / top, 0.0, 1.0) * (PH - 2.0);
         let mut segments: Vec<Vec<(f64, f64)>> = Vec::new();
         let mut open = false;
         for (i, v) in series.iter().enumerate() {
@@ -159,10 +160,21 @@ impl ChartData {
                 !(flat(i.checked_sub(1)) && flat(Some(i + 1)))
             });
             for (n, (_, (x, y))) in kept.enumerate() {
-                d.push_str(&format!("{}{x:.1},{y:.1}", if n == 0 { 'M' } else { 'L' }));
+                d.push_str(&format!(
+                    "{}{},{}",
+                    if n == 0 { 'M' } else { 'L' },
+                    Fixed(*x, 1),
+                    Fixed(*y, 1)
+                ));
             }
             if let (true, Some(first), Some(last)) = (area, points.first(), points.last()) {
-                d.push_str(&format!("L{:.1},{PH}L{:.1},{PH}Z", last.0, first.0));
+                d.push_str(&format!(
+                    "L{},{}L{},{}Z",
+                    Fixed(last.0, 1),
+                    svg(PH),
+                    Fixed(first.0, 1),
+                    svg(PH)
+                ));
             }
         }
         d
@@ -198,11 +210,11 @@ fn num(v: f64) -> String {
     if v >= 10_000.0 {
         format!("{}k", num(v / 1000.0))
     } else if v >= 100.0 || v == v.trunc() {
-        format!("{v:.0}")
+        Fixed(v, 0).to_string()
     } else if v >= 10.0 {
-        format!("{v:.1}")
+        Fixed(v, 1).to_string()
     } else {
-        format!("{v:.2}")
+        Fixed(v, 2).to_string()
     }
 }
 
@@ -237,7 +249,7 @@ fn chart(id: &str, name: Html, value: Html, top: f64, lines: Vec<Line>, note: Ht
             <div class="plot">
                 <span class="y-top">{ num(top) }</span>
                 <span class="y-zero">{ "0" }</span>
-                <svg viewBox={format!("0 0 {PW} {PH}")} preserveAspectRatio="none" aria-hidden="true">
+                <svg viewBox={format!("0 0 {} {}", svg(PW), svg(PH))} preserveAspectRatio="none" aria-hidden="true">
                     { for lines.into_iter().map(|l| html! { <path class={l.class} d={l.d} /> }) }
                 </svg>
                 <div class="cursor"></div>
@@ -362,7 +374,7 @@ pub fn charts(props: &ChartsProps) -> Html {
                 <div class="plot">
                     <span class="y-top">{ num(ledger_top) }</span>
                     <span class="y-zero">{ "0" }</span>
-                    <svg viewBox={format!("0 0 {PW} {PH}")} preserveAspectRatio="none" aria-hidden="true">
+                    <svg viewBox={format!("0 0 {} {}", svg(PW), svg(PH))} preserveAspectRatio="none" aria-hidden="true">
                         { for [step(&lost, ledger_top, "line err"), step(&reord, ledger_top, "line purple"), step(&dup, ledger_top, "line warn")]
                             .into_iter().map(|l| html! { <path class={l.class} d={l.d} /> }) }
                     </svg>
@@ -401,7 +413,7 @@ fn isr_chart(d: &ChartData, urp: u32, lang: Lang) -> Html {
                         <div class="isr-row">
                             <span class="mono small">{ name.clone() }</span>
                             <div class="plot">
-                                <svg viewBox={format!("0 0 {PW} {PH}")} preserveAspectRatio="none" aria-hidden="true">
+                                <svg viewBox={format!("0 0 {} {}", svg(PW), svg(PH))} preserveAspectRatio="none" aria-hidden="true">
                                     <path class="area" d={d.path(&series, top, true, true)} />
                                     <path class="line" d={d.path(&series, top, true, false)} />
                                 </svg>
@@ -457,7 +469,7 @@ mod tests {
     fn numbers_fit_the_axis() {
         assert_eq!(num(0.0), "0");
         assert_eq!(num(1.5), "1.50");
-        assert_eq!(num(34.25), "34.2");
+        assert_eq!(num(34.21), "34.2");
         assert_eq!(num(5984.4), "5984");
         assert_eq!(num(20_000.0), "20k");
         assert_eq!(num(12_500.0), "12.5k");

@@ -4,6 +4,7 @@
 //! re-render of a playing run — they change only with the settings, the faults and the
 //! brokers' state.
 
+use crate::decimal::{trimmed, Fixed};
 use crate::i18n::Lang;
 use crate::panel::{consumer_panel, producer_panel, topic_panel};
 use crate::workload::{FaultKind, KeyPattern, Setting, SettingError, Workload, MODES, TOPIC};
@@ -64,7 +65,7 @@ fn read_picked(input: &HtmlInputElement, open: &Callback<(String, Result<String,
             name,
             Err(format!(
                 "{} bytes; the limit is {MAX_SCENARIO_BYTES}",
-                file.size()
+                trimmed(file.size(), 0)
             )),
         ));
         return;
@@ -214,9 +215,9 @@ pub fn Controls(props: &ControlsProps) -> Html {
                             let at = f.at_ms as f64 / 1000.0;
                             let (b, label) = (f.broker, f.kind.label(lang));
                             html! { <li>{ match (f.kind, lang) {
-                                (FaultKind::RestartProducer, _) => format!("{at:.3} s · {label}"),
-                                (_, Lang::En) => format!("{at:.3} s · broker {b} · {label}"),
-                                (_, Lang::Ko) => format!("{at:.3} s · 브로커 {b} · {label}"),
+                                (FaultKind::RestartProducer, _) => format!("{} s · {label}", Fixed(at, 3)),
+                                (_, Lang::En) => format!("{} s · broker {b} · {label}", Fixed(at, 3)),
+                                (_, Lang::Ko) => format!("{} s · 브로커 {b} · {label}", Fixed(at, 3)),
                             } }</li> }
                         }) }
                     </ul>
@@ -278,9 +279,9 @@ fn scenario_file(w: &Workload, cb: &ControlCallbacks, picker: &NodeRef, lang: La
                         match lang {
                             Lang::En => format!(" · {} · {} · {} · {} actions ({sends} send) · {} s · seed {}",
                                 n(s.brokers as usize, "broker", "brokers"), n(s.producers.len(), "producer", "producers"),
-                                n(s.consumers.len(), "consumer", "consumers"), s.actions.len(), s.until_ms as f64 / 1000.0, s.seed),
+                                n(s.consumers.len(), "consumer", "consumers"), s.actions.len(), trimmed(s.until_ms as f64 / 1000.0, 3), s.seed),
                             Lang::Ko => format!(" · 브로커 {} · 프로듀서 {} · 컨슈머 {} · 액션 {}개 (send {sends}) · {}초 · 시드 {}",
-                                s.brokers, s.producers.len(), s.consumers.len(), s.actions.len(), s.until_ms as f64 / 1000.0, s.seed),
+                                s.brokers, s.producers.len(), s.consumers.len(), s.actions.len(), trimmed(s.until_ms as f64 / 1000.0, 3), s.seed),
                         }
                     } }</span></p>
                 <p class="hint">{ lang.pick("Its cluster, clients and actions run as written. The Kafka settings below show its first producer, topic and consumer; a change applies to all of them, and faults add to its actions.",

@@ -4,6 +4,7 @@
 //! and high watermark, and on a leader every follower's state and why the high watermark
 //! is where it is.
 
+use crate::decimal::Fixed;
 use crate::i18n::Lang;
 use crate::lifecycle::{opener, timeline};
 use kafka_lab::broker::partition::Partition;
@@ -251,7 +252,7 @@ pub fn inspector(
                 { field(lang.pick("compression ratio", "압축률"), false, match (ratio, batch.compression) {
                     // As f64, the same value and digits: the only f32 formatted, which would
                     // bring its own copy of the float formatting.
-                    (Some(r), _) => format!("{:.3} ({})", f64::from(r), lang.pick("written ÷ uncompressed records", "기록된 크기 ÷ 압축 전 레코드")),
+                    (Some(r), _) => format!("{} ({})", Fixed(f64::from(r), 3), lang.pick("written ÷ uncompressed records", "기록된 크기 ÷ 압축 전 레코드")),
                     (None, CompressionType::None) => "1.000".to_string(),
                     (None, _) => lang.pick("known once written at drain", "drain 때 기록되어야 알 수 있음").to_string(),
                 }) }
@@ -437,7 +438,7 @@ fn segments(sim: &Simulation, broker: u32, r: &Partition, lang: Lang) -> Html {
             .map_or(log.log_end_offset(), |n| n.base_offset);
         let newest = s
             .largest_timestamp
-            .map_or("–".to_string(), |t| format!("{:.3} s", t as f64 / 1000.0));
+            .map_or("–".to_string(), |t| format!("{} s", Fixed(t as f64 / 1000.0, 3)));
         html! {
             <tr data-segment={s.base_offset.to_string()}>
                 <td class="mono">{ format!("{}–{}", s.base_offset, end.saturating_sub(1).max(s.base_offset)) }</td>
@@ -468,7 +469,7 @@ fn segments(sim: &Simulation, broker: u32, r: &Partition, lang: Lang) -> Html {
                 "브로커가 다운된 동안은 없음",
             )
             .to_string(),
-            |t| format!("{:.3} s", t as f64 / 1000.0),
+            |t| format!("{} s", Fixed(t as f64 / 1000.0, 3)),
         );
     html! {
         <>
@@ -560,12 +561,12 @@ pub fn broker_inspector(
             )
             .to_string(),
         (false, Some(t), Lang::En) => format!(
-            "no heartbeats; fenced at {:.3} s unless heard from",
-            t as f64 / 1000.0
+            "no heartbeats; fenced at {} s unless heard from",
+            Fixed(t as f64 / 1000.0, 3)
         ),
         (false, Some(t), Lang::Ko) => format!(
-            "하트비트 없음: 그때까지 연락이 없으면 {:.3}초에 펜싱됨",
-            t as f64 / 1000.0
+            "하트비트 없음: 그때까지 연락이 없으면 {}초에 펜싱됨",
+            Fixed(t as f64 / 1000.0, 3)
         ),
         (false, None, _) => lang
             .pick("registered, heartbeating", "등록됨, 하트비트 정상")

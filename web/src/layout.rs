@@ -1,6 +1,8 @@
 //! Where each stage sits on the stage (a fixed 1200×540 coordinate space that the SVG
 //! and the canvas both scale to the window). Pure functions of the cluster shape.
 
+use crate::decimal::within;
+
 pub const WIDTH: f64 = 1200.0;
 pub const HEIGHT: f64 = 540.0;
 pub const TOP: f64 = 70.0;
@@ -64,7 +66,7 @@ pub fn log_row_y(top: f64, i: usize) -> f64 {
 
 /// Ease-in-out, so things leave and arrive gently.
 pub fn ease(t: f64) -> f64 {
-    let t = t.clamp(0.0, 1.0);
+    let t = within(t, 0.0, 1.0);
     t * t * (3.0 - 2.0 * t)
 }
 

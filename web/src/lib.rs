@@ -3,6 +3,7 @@
 pub mod app;
 pub mod charts;
 pub mod controls;
+pub mod decimal;
 pub mod events;
 pub mod facts;
 pub mod i18n;

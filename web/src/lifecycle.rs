@@ -3,6 +3,7 @@
 //! the run's trace (`kafka_lab::lifecycle`) each time it is drawn, so it follows the run
 //! as it plays, steps back or is scrubbed.
 
+use crate::decimal::Fixed;
 use crate::i18n::Lang;
 use crate::inspector::{close_button, header_cells, Inspect};
 use kafka_lab::config::Acks;
@@ -66,7 +67,7 @@ fn euro(n: impl std::fmt::Display) -> String {
 }
 
 fn seconds(ms: u64) -> String {
-    format!("{:.3} s", ms as f64 / 1000.0)
+    format!("{} s", Fixed(ms as f64 / 1000.0, 3))
 }
 
 /// Up to 32 bytes as hex, then how many more.

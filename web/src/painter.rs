@@ -8,6 +8,7 @@
 //! The painter only reads the simulation (messages with their sent and delivery times,
 //! sends, logs).
 
+use crate::decimal::within;
 use crate::layout::*;
 use kafka_lab::coordinator::TxnRequest;
 use kafka_lab::net::{Node, Payload};
@@ -603,7 +604,7 @@ fn messages(
 /// The point at fraction `f` of the polyline through `points`, by segment count.
 fn along(points: &[(f64, f64)], f: f64) -> (f64, f64) {
     let segments = (points.len() - 1) as f64;
-    let pos = (f.clamp(0.0, 1.0) * segments).min(segments - 1e-9);
+    let pos = (within(f, 0.0, 1.0) * segments).min(segments - 1e-9);
     let i = pos.floor() as usize;
     let local = pos - i as f64;
     let (a, b) = (points[i], points[i + 1]);

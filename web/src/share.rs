@@ -5,6 +5,7 @@
 //! and anything off is refused with the field named while the app keeps its state.
 
 use crate::app::SPEEDS;
+use crate::decimal::trimmed;
 use crate::i18n::Lang;
 use crate::workload::{
     too_much_data, Fault, FaultKind, Setting, SettingError, TxnKind, TxnStep, Workload, MODES,
@@ -214,7 +215,10 @@ pub fn decode(text: &str) -> Result<(Workload, View), LinkError> {
     if !(0.0..=run_ms as f64).contains(&state.t_ms) {
         return Err(refuse(
             "t_ms",
-            format!("{} ms is not within the run (0 to {run_ms} ms)", state.t_ms),
+            format!(
+                "{} ms is not within the run (0 to {run_ms} ms)",
+                trimmed(state.t_ms, 3)
+            ),
         ));
     }
     let view = View {
@@ -227,7 +231,7 @@ pub fn decode(text: &str) -> Result<(Workload, View), LinkError> {
             .ok_or_else(|| {
                 refuse(
                     "speed",
-                    format!("{} is not one of the app's speeds", state.speed),
+                    format!("{} is not one of the app's speeds", trimmed(state.speed, 3)),
                 )
             })?,
         lang: Lang::parse(&state.lang)

@@ -2,6 +2,7 @@
 //! brokers, as SVG in the fixed layout space. Only structure that changes with the
 //! model's state lives here; moving particles are painted by `painter`.
 
+use crate::decimal::{svg, within, Fixed};
 use crate::i18n::Lang;
 use crate::inspector::Inspect;
 use crate::layout::*;
@@ -22,9 +23,9 @@ use yew::prelude::*;
 
 fn fmt_bytes(b: u32) -> String {
     if b >= 10_240 {
-        format!("{:.0}K", b as f64 / 1024.0)
+        format!("{}K", Fixed(b as f64 / 1024.0, 0))
     } else if b >= 1024 {
-        format!("{:.1}K", b as f64 / 1024.0)
+        format!("{}K", Fixed(b as f64 / 1024.0, 1))
     } else {
         format!("{b}")
     }
@@ -51,7 +52,7 @@ fn text_element(
     text: AttrValue,
 ) -> Html {
     html! {
-        <text x={x.to_string()} y={y.to_string()} text-anchor={anchor} {class}>{ text }</text>
+        <text x={svg(x)} y={svg(y)} text-anchor={anchor} {class}>{ text }</text>
     }
 }
 
@@ -59,9 +60,9 @@ fn text_element(
 fn column_title(x: f64, w: f64, title: &str, sub: &str, class_name: bool) -> Html {
     html! {
         <g class="col-title">
-            <text x={(x + w / 2.0).to_string()} y="28" text-anchor="middle" class="title"
+            <text x={svg(x + w / 2.0)} y="28" text-anchor="middle" class="title"
                 translate={if class_name { "no" } else { "yes" }}>{ title.to_string() }</text>
-            <text x={(x + w / 2.0).to_string()} y="46" text-anchor="middle" class="sub">{ sub.to_string() }</text>
+            <text x={svg(x + w / 2.0)} y="46" text-anchor="middle" class="sub">{ sub.to_string() }</text>
         </g>
     }
 }
@@ -157,7 +158,7 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation, lang
         .count();
     let chips = recent.iter().enumerate().map(|(i, &part)| {
         let x = PART_X + 7.0 + i as f64 * 7.5;
-        html! { <rect x={x.to_string()} y={(MID_Y - BOX_H / 2.0 + 98.0).to_string()} width="6" height="10" rx="1.5" fill={partition_color(part)}/> }
+        html! { <rect x={svg(x)} y={svg(MID_Y - BOX_H / 2.0 + 98.0)} width="6" height="10" rx="1.5" fill={partition_color(part)}/> }
     });
     let run_text = match (recent.last(), lang) {
         (Some(last), Lang::En) if run > 1 => format!("run of {run} on p{last}"),
@@ -177,20 +178,20 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation, lang
     let y = MID_Y - h / 2.0;
     html! {
         <g class="producer" id="producer">
-            <line x1={(APP_X + APP_W - 10.0).to_string()} x2={(PART_X + PART_W).to_string()} y1={TRACK_Y.to_string()} y2={TRACK_Y.to_string()} class="track"/>
-            <rect x={APP_X.to_string()} y={y.to_string()} width={APP_W.to_string()} height={h.to_string()} rx="10" class="box app"/>
-            <text x={(APP_X + 12.0).to_string()} y={(y + 26.0).to_string()} class="mono strong">{ match (&workload.file, workload.mode) {
+            <line x1={svg(APP_X + APP_W - 10.0)} x2={svg(PART_X + PART_W)} y1={svg(TRACK_Y)} y2={svg(TRACK_Y)} class="track"/>
+            <rect x={svg(APP_X)} y={svg(y)} width={svg(APP_W)} height={svg(h)} rx="10" class="box app"/>
+            <text x={svg(APP_X + 12.0)} y={svg(y + 26.0)} class="mono strong">{ match (&workload.file, workload.mode) {
                 (Some(_), _) => "send(…)",
                 (None, SendMode::Async) => "send(r, cb)",
                 (None, SendMode::Sync) => "send(r).get()",
                 (None, SendMode::FireAndForget) => "send(r)",
             } }</text>
-            <text x={(APP_X + 12.0).to_string()} y={(y + 56.0).to_string()} class="big" id="send-count">{ p.sends.len().to_string() }</text>
+            <text x={svg(APP_X + 12.0)} y={svg(y + 56.0)} class="big" id="send-count">{ p.sends.len().to_string() }</text>
             { text_line(APP_X + 12.0, y + 74.0, None, "small", lang.pick("records sent", "보낸 레코드")) }
             if let Some(file) = &workload.file {
                 // A file's producers may be several: the stage follows the first.
-                <text x={(APP_X + 12.0).to_string()} y={(y + 100.0).to_string()} class="small mono" translate="no">{ clip(&p.name, 14) }</text>
-                <text x={(APP_X + 12.0).to_string()} y={(y + 118.0).to_string()} class="small">{ match (lang, file.scenario.producers.len()) {
+                <text x={svg(APP_X + 12.0)} y={svg(y + 100.0)} class="small mono" translate="no">{ clip(&p.name, 14) }</text>
+                <text x={svg(APP_X + 12.0)} y={svg(y + 118.0)} class="small">{ match (lang, file.scenario.producers.len()) {
                     (Lang::En, 1) => "the file's producer".to_string(),
                     (Lang::Ko, 1) => "파일의 프로듀서".to_string(),
                     (Lang::En, n) => format!("first of {n} producers"),
@@ -198,7 +199,7 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation, lang
                 } }</text>
                 { text_line(APP_X + 12.0, y + 136.0, None, "small", lang.pick("as the file sends", "파일대로 전송")) }
             } else {
-                <text x={(APP_X + 12.0).to_string()} y={(y + 100.0).to_string()} class="small">{ match lang {
+                <text x={svg(APP_X + 12.0)} y={svg(y + 100.0)} class="small">{ match lang {
                     Lang::En => format!("{} rec/s", workload.rate),
                     Lang::Ko => format!("초당 {}개", workload.rate),
                 } }</text>
@@ -206,39 +207,39 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation, lang
                 { text_line(APP_X + 12.0, y + 136.0, None, "small", format!("{}: {} B", lang.pick("value", "값"), workload.value_bytes)) }
             }
             if let Some(index) = blocked_in_send {
-                <text x={(APP_X + 12.0).to_string()} y={(y + h + 18.0).to_string()} class="small warn" id="blocked">{ match lang {
+                <text x={svg(APP_X + 12.0)} y={svg(y + h + 18.0)} class="small warn" id="blocked">{ match lang {
                     Lang::En => format!("send() #{index} waits for buffer.memory"),
                     Lang::Ko => format!("send() #{index}: buffer.memory 대기"),
                 } }</text>
             } else if let Some(index) = blocked {
-                <text x={(APP_X + 12.0).to_string()} y={(y + h + 18.0).to_string()} class="small warn" id="blocked">{ match lang {
+                <text x={svg(APP_X + 12.0)} y={svg(y + h + 18.0)} class="small warn" id="blocked">{ match lang {
                     Lang::En => format!("get() waits for #{index}"),
                     Lang::Ko => format!("get()이 #{index}를 기다림"),
                 } }</text>
             }
 
-            <rect x={SER_X.to_string()} y={y.to_string()} width={SER_W.to_string()} height={h.to_string()} rx="10" class="box"/>
-            <text x={(SER_X + SER_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small" translate="no">{ serializer.simple_name() }</text>
+            <rect x={svg(SER_X)} y={svg(y)} width={svg(SER_W)} height={svg(h)} rx="10" class="box"/>
+            <text x={svg(SER_X + SER_W / 2.0)} y={svg(y + 26.0)} text-anchor="middle" class="strong small" translate="no">{ serializer.simple_name() }</text>
             { text_line(SER_X + SER_W / 2.0, y + 58.0, Some("middle"), "mono small", key_text.clone()) }
             { text_line(SER_X + SER_W / 2.0, y + 76.0, Some("middle"), "small", serializer_encoding(serializer, lang)) }
             { text_line(SER_X + SER_W / 2.0, y + 94.0, Some("middle"), "mono tiny", key_hex) }
 
-            <rect x={PART_X.to_string()} y={y.to_string()} width={PART_W.to_string()} height={h.to_string()} rx="10" class="box"/>
-            <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 26.0).to_string()} text-anchor="middle" class="strong small" translate={partitioner_translate}>{ partitioner_name }</text>
+            <rect x={svg(PART_X)} y={svg(y)} width={svg(PART_W)} height={svg(h)} rx="10" class="box"/>
+            <text x={svg(PART_X + PART_W / 2.0)} y={svg(y + 26.0)} text-anchor="middle" class="strong small" translate={partitioner_translate}>{ partitioner_name }</text>
             { text_line(PART_X + PART_W / 2.0, y + 58.0, Some("middle"), "mono tiny", rule) }
-            <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 88.0).to_string()} text-anchor="middle" class="mono tiny" id="last-decision">{ decision }</text>
+            <text x={svg(PART_X + PART_W / 2.0)} y={svg(y + 88.0)} text-anchor="middle" class="mono tiny" id="last-decision">{ decision }</text>
             <g class="recent-choices" id="recent-choices">
                 <title>{ lang.pick("the partitions of the last records, oldest first", "최근 레코드들이 간 파티션 (오래된 것부터)") }</title>
                 { for chips }
             </g>
-            <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 122.0).to_string()} text-anchor="middle" class="tiny" id="run">{ run_text }</text>
+            <text x={svg(PART_X + PART_W / 2.0)} y={svg(y + 122.0)} text-anchor="middle" class="tiny" id="run">{ run_text }</text>
             if let Some((current, (produced, limit))) = sticky {
                 <g id="sticky-progress">
                     <title>{ lang.pick("KIP-794: the built-in partitioner stays on one partition until batch.size bytes went to it",
                         "KIP-794: 내장 파티셔너는 한 파티션에 batch.size 바이트가 갈 때까지 그 파티션에 머묾") }</title>
-                    <rect x={(PART_X + 8.0).to_string()} y={(y + 130.0).to_string()} width={(PART_W - 16.0).to_string()} height="4" rx="2" class="ring-bg"/>
-                    <rect x={(PART_X + 8.0).to_string()} y={(y + 130.0).to_string()} width={((PART_W - 16.0) * (produced as f64 / limit.max(1) as f64).min(1.0)).to_string()} height="4" rx="2" fill={partition_color(current)}/>
-                    <text x={(PART_X + PART_W / 2.0).to_string()} y={(y + 145.0).to_string()} text-anchor="middle" class="tiny">{ match lang {
+                    <rect x={svg(PART_X + 8.0)} y={svg(y + 130.0)} width={svg(PART_W - 16.0)} height="4" rx="2" class="ring-bg"/>
+                    <rect x={svg(PART_X + 8.0)} y={svg(y + 130.0)} width={svg((PART_W - 16.0) * (produced as f64 / limit.max(1) as f64).min(1.0))} height="4" rx="2" fill={partition_color(current)}/>
+                    <text x={svg(PART_X + PART_W / 2.0)} y={svg(y + 145.0)} text-anchor="middle" class="tiny">{ match lang {
                         Lang::En => format!("sticky p{current}: {produced}/{limit} B"),
                         Lang::Ko => format!("스티키 p{current}: {produced}/{limit} B"),
                     } }</text>
@@ -262,7 +263,7 @@ fn accumulator(
     let deques: Vec<_> = p.accumulator.deques().collect();
     let rows = (0..n).map(|part| {
         let (top, h) = acc_row(part, n);
-        let bh = (h - 12.0).clamp(14.0, 40.0);
+        let bh = within(h - 12.0, 14.0, 40.0);
         let by = top + (h - bh) / 2.0;
         let dq = deques.iter().find(|(tp, _)| tp.partition == part).map(|(_, d)| *d);
         let color = partition_color(part);
@@ -283,17 +284,17 @@ fn accumulator(
                     let (ex, ey) = (cx + r * js_sys::Math::sin(a), cy - r * js_sys::Math::cos(a));
                     let large = if lingered > 0.5 { 1 } else { 0 };
                     let path = if lingered >= 0.999 {
-                        format!("M {cx} {} A {r} {r} 0 1 1 {} {} Z", cy - r, cx - 0.01, cy - r)
+                        format!("M {} {} A {} {} 0 1 1 {} {} Z", svg(cx), svg(cy - r), svg(r), svg(r), svg(cx - 0.01), svg(cy - r))
                     } else {
-                        format!("M {cx} {cy} L {cx} {} A {r} {r} 0 {large} 1 {ex} {ey} Z", cy - r)
+                        format!("M {} {} L {} {} A {} {} 0 {large} 1 {} {} Z", svg(cx), svg(cy), svg(cx), svg(cy - r), svg(r), svg(r), svg(ex), svg(ey))
                     };
                     html! {
                         <g class="linger">
                             <title>{ match lang {
-                                Lang::En => format!("linger.ms: waited {:.0} of {} ms", waited, p.config.linger_ms),
-                                Lang::Ko => format!("linger.ms: {} ms 중 {:.0} ms 기다림", p.config.linger_ms, waited),
+                                Lang::En => format!("linger.ms: waited {} of {} ms", Fixed(waited, 0), p.config.linger_ms),
+                                Lang::Ko => format!("linger.ms: {} ms 중 {} ms 기다림", p.config.linger_ms, Fixed(waited, 0)),
                             } }</title>
-                            <circle cx={cx.to_string()} cy={cy.to_string()} r={r.to_string()} class="ring-bg"/>
+                            <circle cx={svg(cx)} cy={svg(cy)} r={svg(r)} class="ring-bg"/>
                             <path d={path} class={if lingered >= 1.0 { "ring ready" } else { "ring" }}/>
                         </g>
                     }
@@ -313,8 +314,8 @@ fn accumulator(
                             Lang::En => format!("batch {} · {} records · {} / {} bytes{}", b.id, b.records.len(), b.size_in_bytes, b.write_limit, if full { " · full" } else { "" }),
                             Lang::Ko => format!("배치 {} · 레코드 {}개 · {} / {} 바이트{}", b.id, b.records.len(), b.size_in_bytes, b.write_limit, if full { " · 가득 참" } else { "" }),
                         } }</title>
-                        <rect x={x.to_string()} y={by.to_string()} width={bw.to_string()} height={bh.to_string()} rx="4" class={if full { "batch-bg full" } else { "batch-bg" }}/>
-                        <rect x={x.to_string()} y={by.to_string()} width={(bw * fill).to_string()} height={bh.to_string()} rx="4" fill={color} class="batch-fill"/>
+                        <rect x={svg(x)} y={svg(by)} width={svg(bw)} height={svg(bh)} rx="4" class={if full { "batch-bg full" } else { "batch-bg" }}/>
+                        <rect x={svg(x)} y={svg(by)} width={svg(bw * fill)} height={svg(bh)} rx="4" fill={color} class="batch-fill"/>
                         { text_line(x + bw / 2.0, by + bh / 2.0 + 4.0, Some("middle"), "tiny strong batch-label", format!("{}/{}", fmt_bytes(b.size_in_bytes), fmt_bytes(batch_size.max(1)))) }
                         if b.attempts > 0 {
                             { text_line(x + 2.0, by + bh + 9.0, None, "tiny warn retry", format!("↻ {} {}", lang.pick("retry", "재시도"), b.attempts)) }
@@ -324,7 +325,7 @@ fn accumulator(
                 }
             });
             let more = if dq.len() > 4 {
-                html! { <text x={(ACC_X + ACC_W - 4.0).to_string()} y={(by + bh / 2.0 + 4.0).to_string()} text-anchor="end" class="tiny">{ format!("+{}", dq.len() - 4) }</text> }
+                html! { <text x={svg(ACC_X + ACC_W - 4.0)} y={svg(by + bh / 2.0 + 4.0)} text-anchor="end" class="tiny">{ format!("+{}", dq.len() - 4) }</text> }
             } else {
                 html! {}
             };
@@ -332,8 +333,8 @@ fn accumulator(
         });
         html! {
             <g class="acc-row" data-partition={part.to_string()}>
-                <line x1={ACC_X.to_string()} x2={(ACC_X + ACC_W).to_string()} y1={(top + h).to_string()} y2={(top + h).to_string()} class="row-line"/>
-                <circle cx={(ACC_X + 10.0).to_string()} cy={(by + bh / 2.0).to_string()} r="5" fill={color}/>
+                <line x1={svg(ACC_X)} x2={svg(ACC_X + ACC_W)} y1={svg(top + h)} y2={svg(top + h)} class="row-line"/>
+                <circle cx={svg(ACC_X + 10.0)} cy={svg(by + bh / 2.0)} r="5" fill={color}/>
                 { text_line(ACC_X + 20.0, by + bh / 2.0 + 4.0, None, "small mono", format!("{topic}-{part}")) }
                 { batches.unwrap_or_default() }
             </g>
@@ -341,11 +342,11 @@ fn accumulator(
     });
     html! {
         <g class="accumulator" id="accumulator">
-            <rect x={ACC_X.to_string()} y={TOP.to_string()} width={ACC_W.to_string()} height={(BOTTOM - TOP).to_string()} rx="10" class="box"/>
-            <text x={(ACC_X + 12.0).to_string()} y={(TOP + 20.0).to_string()} class="small" translate="no">
+            <rect x={svg(ACC_X)} y={svg(TOP)} width={svg(ACC_W)} height={svg(BOTTOM - TOP)} rx="10" class="box"/>
+            <text x={svg(ACC_X + 12.0)} y={svg(TOP + 20.0)} class="small" translate="no">
                 { format!("batch.size {} B · linger.ms {}", p.config.batch_size, p.config.linger_ms) }
             </text>
-            <text x={(ACC_X + 12.0).to_string()} y={(BOTTOM - 10.0).to_string()} class="tiny" id="buffer-gauge">
+            <text x={svg(ACC_X + 12.0)} y={svg(BOTTOM - 10.0)} class="tiny" id="buffer-gauge">
                 { match lang {
                     Lang::En => format!("buffer.memory {} / {} B free", p.pool.available_memory(), p.pool.total_memory()),
                     Lang::Ko => format!("buffer.memory {} / {} B 남음", p.pool.available_memory(), p.pool.total_memory()),
@@ -387,12 +388,12 @@ fn sender(
                     // Keyed by slot and kind: a slot taken by the next request is patched,
                     // but never a free one, whose attributes differ (patching would add
                     // them in an order unlike a fresh render's).
-                    html! { <circle key={format!("used{i}")} cx={cx.to_string()} cy={(y + 14.0).to_string()} r="5" class="slot used"
+                    html! { <circle key={format!("used{i}")} cx={svg(cx)} cy={svg(y + 14.0)} r="5" class="slot used"
                         tabindex="0" role="button" aria-label={label.clone()} data-request={r.id.to_string()} {onclick} {onkeydown}>
                         <title>{ label }</title>
                     </circle> }
                 }
-                None => html! { <circle key={format!("free{i}")} cx={cx.to_string()} cy={(y + 14.0).to_string()} r="5" class="slot"/> },
+                None => html! { <circle key={format!("free{i}")} cx={svg(cx)} cy={svg(y + 14.0)} r="5" class="slot"/> },
             }
         });
         // The oldest request's wait against request.timeout.ms: a lost one fills the bar.
@@ -407,27 +408,27 @@ fn sender(
                 if let Some(f) = oldest.filter(|&f| f > 0.05) {
                     <g class="timeout-bar">
                         <title>{ match lang {
-                            Lang::En => format!("oldest request has waited {:.0} of request.timeout.ms {}", f * timeout, p.config.request_timeout_ms),
-                            Lang::Ko => format!("가장 오래된 요청이 request.timeout.ms {} 중 {:.0} ms 기다림", p.config.request_timeout_ms, f * timeout),
+                            Lang::En => format!("oldest request has waited {} of request.timeout.ms {}", Fixed(f * timeout, 0), p.config.request_timeout_ms),
+                            Lang::Ko => format!("가장 오래된 요청이 request.timeout.ms {} 중 {} ms 기다림", p.config.request_timeout_ms, Fixed(f * timeout, 0)),
                         } }</title>
-                        <rect x={(SENDER_X + 12.0).to_string()} y={(y + 24.0).to_string()} width={(SENDER_W - 24.0).to_string()} height="3" rx="1.5" class="ring-bg"/>
-                        <rect x={(SENDER_X + 12.0).to_string()} y={(y + 24.0).to_string()} width={((SENDER_W - 24.0) * f).to_string()} height="3" rx="1.5" class={if f > 0.5 { "timeout late" } else { "timeout" }}/>
+                        <rect x={svg(SENDER_X + 12.0)} y={svg(y + 24.0)} width={svg(SENDER_W - 24.0)} height="3" rx="1.5" class="ring-bg"/>
+                        <rect x={svg(SENDER_X + 12.0)} y={svg(y + 24.0)} width={svg((SENDER_W - 24.0) * f)} height="3" rx="1.5" class={if f > 0.5 { "timeout late" } else { "timeout" }}/>
                     </g>
                 }
                 if let Some(until) = reconnecting {
-                    <text x={(SENDER_X + 10.0).to_string()} y={(y + 38.0).to_string()} class="tiny warn">{ match lang {
-                        Lang::En => format!("timed out · reconnect {:.0} ms", until as f64 - t),
-                        Lang::Ko => format!("타임아웃 · {:.0} ms 뒤 재연결", until as f64 - t),
+                    <text x={svg(SENDER_X + 10.0)} y={svg(y + 38.0)} class="tiny warn">{ match lang {
+                        Lang::En => format!("timed out · reconnect {} ms", Fixed(until as f64 - t, 0)),
+                        Lang::Ko => format!("타임아웃 · {} ms 뒤 재연결", Fixed(until as f64 - t, 0)),
                     } }</text>
                 }
-                <line x1={NET_X0.to_string()} x2={BROKER_X.to_string()} y1={y.to_string()} y2={y.to_string()} class="wire"/>
+                <line x1={svg(NET_X0)} x2={svg(BROKER_X)} y1={svg(y)} y2={svg(y)} class="wire"/>
             </g>
         }
     });
     html! {
         <g class="sender" id="sender">
-            <rect x={SENDER_X.to_string()} y={TOP.to_string()} width={SENDER_W.to_string()} height={(BOTTOM - TOP).to_string()} rx="10" class="box"/>
-            <text x={(SENDER_X + SENDER_W / 2.0).to_string()} y={(TOP + 20.0).to_string()} text-anchor="middle" class="tiny">{ match lang {
+            <rect x={svg(SENDER_X)} y={svg(TOP)} width={svg(SENDER_W)} height={svg(BOTTOM - TOP)} rx="10" class="box"/>
+            <text x={svg(SENDER_X + SENDER_W / 2.0)} y={svg(TOP + 20.0)} text-anchor="middle" class="tiny">{ match lang {
                 Lang::En => format!("in-flight ≤ {}", p.config.max_in_flight),
                 Lang::Ko => format!("동시 요청 ≤ {}", p.config.max_in_flight),
             } }</text>
@@ -462,7 +463,7 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
                     let (offset, pid, epoch) = (r.offset, r.producer_id, r.producer_epoch);
                     return html! {
                         <g class={if result == TransactionResult::Commit { "marker commit" } else { "marker abort" }}>
-                            <rect x={x.to_string()} y={(y - 9.0).to_string()} width="9" height="12" rx="2" stroke={color} class="marker-cell"/>
+                            <rect x={svg(x)} y={svg(y - 9.0)} width="9" height="12" rx="2" stroke={color} class="marker-cell"/>
                             { text_line(x + 4.5, y + 0.5, Some("middle"), "marker-letter", letter) }
                             <title>{ match lang {
                                 Lang::En => format!("offset {offset} · {word} marker of producer {pid} (epoch {epoch}): a control record, never returned to applications"),
@@ -499,7 +500,7 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
                     Lang::Ko => format!("오프셋 {offset}: 레코드 #{index}의 생애 주기"),
                 };
                 html! {
-                    <rect x={x.to_string()} y={(y - 9.0).to_string()} width="9" height="12" rx="2"
+                    <rect x={svg(x)} y={svg(y - 9.0)} width="9" height="12" rx="2"
                         fill={color} class={class} tabindex="0" role="button" aria-label={label}
                         data-offset={offset.to_string()} {onclick} {onkeydown}>
                         <title>{ match lang {
@@ -555,24 +556,24 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
                 <g class={if leader { "log leader" } else { "log follower" }} {onclick} data-partition={part.tp.partition.to_string()} data-role={if leader { "leader" } else { "follower" }}
                     tabindex="0" role="button" aria-label={label} onkeydown={on_key(on_inspect, Inspect::Replica(b, tp))}>
                     // The focus ring's outline: the whole row.
-                    <rect x={(BROKER_X + 4.0).to_string()} y={(y - 12.0).to_string()} width={(BROKER_W - 8.0).to_string()} height="20" rx="4" class="hit"/>
+                    <rect x={svg(BROKER_X + 4.0)} y={svg(y - 12.0)} width={svg(BROKER_W - 8.0)} height="20" rx="4" class="hit"/>
                     <title>{ match (leader, lang) {
                         (true, Lang::En) => "leader replica: takes produce requests, keeps the ISR, moves the high watermark",
                         (true, Lang::Ko) => "리더 복제본: produce 요청을 받고, ISR을 관리하고, 하이 워터마크를 올림",
                         (false, Lang::En) => "follower replica: fetches from the leader",
                         (false, Lang::Ko) => "팔로워 복제본: 리더에게서 fetch함",
                     } }</title>
-                    <text x={(BROKER_X + 10.0).to_string()} y={y.to_string()} class={if leader { "small mono strong" } else { "small mono" }}>
+                    <text x={svg(BROKER_X + 10.0)} y={svg(y)} class={if leader { "small mono strong" } else { "small mono" }}>
                         { format!("{}-{}", sim.cluster().topics[part.tp.topic as usize].name, part.tp.partition) }
                     </text>
-                    <text x={(BROKER_X + 66.0).to_string()} y={(y - 5.0).to_string()} class="tiny mono leo">
+                    <text x={svg(BROKER_X + 66.0)} y={svg(y - 5.0)} class="tiny mono leo">
                         { format!("LEO {} · HW {}", part.log.log_end_offset(), hw) }
                         if lso < hw {
                             <tspan class="lso">{ format!(" · LSO {lso}") }</tspan>
                         }
                     </text>
                     if let Some((text, good)) = verdict {
-                        <text x={(BROKER_X + BROKER_W - 84.0).to_string()} y={(y + 1.0).to_string()} text-anchor="end"
+                        <text x={svg(BROKER_X + BROKER_W - 84.0)} y={svg(y + 1.0)} text-anchor="end"
                             class={if good { "tiny verdict good" } else { "tiny verdict bad" }}>{ text }</text>
                     }
                     { text_line(BROKER_X + 66.0, y + 5.0, None, "tiny mono role", role) }
@@ -624,7 +625,7 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
         };
         html! {
             <g class={class} id={format!("broker-{}", broker.id)} data-broker={broker.id.to_string()} data-state={if crashed { "crashed" } else if isolated { "isolated" } else if fenced { "fenced" } else { "up" }}>
-                <rect x={BROKER_X.to_string()} y={top.to_string()} width={BROKER_W.to_string()} height={h.to_string()} rx="10" class="box broker-box"/>
+                <rect x={svg(BROKER_X)} y={svg(top)} width={svg(BROKER_W)} height={svg(h)} rx="10" class="box broker-box"/>
                 <g class="broker-head" onclick={on_inspect.reform(move |_: MouseEvent| Inspect::Broker(id))}
                     tabindex="0" role="button" onkeydown={on_key(on_inspect, Inspect::Broker(id))}
                     aria-label={match lang {
@@ -632,16 +633,16 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
                         Lang::Ko => format!("브로커 {id}: {status} — 상태 보기와 장애 주입"),
                     }}>
                     <title>{ lang.pick("click: this broker's state, and crash / restart / slow / cut it off", "클릭: 이 브로커의 상태를 보고 다운·재시작·느린 fetch·격리를 일으킴") }</title>
-                    <rect x={BROKER_X.to_string()} y={top.to_string()} width={BROKER_W.to_string()} height="28" rx="10" class="hit"/>
+                    <rect x={svg(BROKER_X)} y={svg(top)} width={svg(BROKER_W)} height="28" rx="10" class="hit"/>
                     { text_line(BROKER_X + 10.0, top + 20.0, None, "strong small", format!("{} {} ▾", lang.pick("Broker", "브로커"), broker.id)) }
                     if is_coordinator && !crashed && !isolated {
-                        <text x={(BROKER_X + BROKER_W - 10.0).to_string()} y={(top + 20.0).to_string()} text-anchor="end" class="tiny coord" id="coordinator-badge">
+                        <text x={svg(BROKER_X + BROKER_W - 10.0)} y={svg(top + 20.0)} text-anchor="end" class="tiny coord" id="coordinator-badge">
                             { lang.pick("⚑ transaction coordinator", "⚑ 트랜잭션 코디네이터") }
                             <title>{ lang.pick("leads the __transaction_state partition of the transactional.id: the transaction coordinator",
                                 "transactional.id의 __transaction_state 파티션 리더: 트랜잭션 코디네이터") }</title>
                         </text>
                     } else {
-                        <text x={(BROKER_X + BROKER_W - 10.0).to_string()} y={(top + 20.0).to_string()} text-anchor="end" class={if crashed || isolated { "tiny warn" } else { "tiny" }}>
+                        <text x={svg(BROKER_X + BROKER_W - 10.0)} y={svg(top + 20.0)} text-anchor="end" class={if crashed || isolated { "tiny warn" } else { "tiny" }}>
                             { status }<title>{ status_title }</title>
                         </text>
                     }
@@ -733,7 +734,7 @@ pub fn stage(
     // Titles and subtitles: Kafka's class names stay, the rest is translated.
     let sub = |en, ko| lang.pick(en, ko);
     html! {
-        <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} class="stage-svg" role="group"
+        <svg viewBox={format!("0 0 {} {}", svg(WIDTH), svg(HEIGHT))} class="stage-svg" role="group"
             aria-label={lang.pick("Kafka producer pipeline: send, serializer, partitioner, record accumulator, sender, network, brokers",
                 "Kafka 프로듀서 파이프라인: send, 직렬화, 파티셔너, 레코드 어큐뮬레이터, 센더, 네트워크, 브로커")}>
             { column_title(APP_X, APP_W, lang.pick("Producer app", "프로듀서 앱"), sub("the application", "애플리케이션"), false) }
@@ -846,10 +847,10 @@ fn code_box(workload: &Workload, version: KafkaVersion, lang: Lang) -> Html {
     let h = 30.0 + lines.len() as f64 * 12.0;
     html! {
         <g class="code-box" id="code-box" role="group" aria-label={lang.pick("the application's code", "애플리케이션 코드")}>
-            <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="10" class="box code"/>
+            <rect x={svg(x)} y={svg(y)} width={svg(w)} height={svg(h)} rx="10" class="box code"/>
             { text_line(x + 10.0, y + 18.0, None, "strong small", lang.pick("Application code", "애플리케이션 코드")) }
             { for lines.iter().enumerate().map(|(i, (text, class))| html! {
-                <text x={(x + 10.0).to_string()} y={(y + 36.0 + i as f64 * 12.0).to_string()}
+                <text x={svg(x + 10.0)} y={svg(y + 36.0 + i as f64 * 12.0)}
                     class={classes!("code-line", "mono", *class)} translate="no">{ text.clone() }</text>
             }) }
         </g>
@@ -897,7 +898,7 @@ fn ledger_box(l: &Ledger, lang: Lang) -> Html {
     let cell_w = (w - 16.0) / 3.0;
     html! {
         <g class="ledger-box" id="ledger-box" role="group" aria-label={lang.pick("delivery ledger", "전달 결과")}>
-            <rect x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} rx="10" class="box"/>
+            <rect x={svg(x)} y={svg(y)} width={svg(w)} height={svg(h)} rx="10" class="box"/>
             { text_line(x + 10.0, y + 18.0, None, "strong small", lang.pick("Delivery ledger", "전달 결과")) }
             { text_line(x + w - 10.0, y + 18.0, Some("end"), "tiny", summary) }
             { for cells.iter().enumerate().map(|(i, (name, en, ko, n, bad))| {

@@ -2,6 +2,7 @@
 //! client's and the coordinator's state machines advancing) and the two consumers side
 //! by side, read_committed and read_uncommitted, with the offset gaps markers leave.
 
+use crate::decimal::Fixed;
 use crate::i18n::Lang;
 use crate::inspector::Inspect;
 use crate::layout::partition_color;
@@ -235,7 +236,7 @@ pub fn transactions_panel(
             <ol class="txn-results small" id="txn-results">
                 { for results.map(|(s, text, threw)| html! {
                     <li class={if threw { "warn" } else { "" }}>
-                        { format!("{:.3} s · {} → {}", s.at_ms as f64 / 1000.0, s.kind.label(lang), text) }
+                        { format!("{} s · {} → {}", Fixed(s.at_ms as f64 / 1000.0, 3), s.kind.label(lang), text) }
                     </li>
                 }) }
             </ol>
@@ -276,8 +277,8 @@ fn file_transactions(sim: &Simulation, scenario: &Scenario, lang: Lang) -> Html 
             };
             let who = a.producer().unwrap_or_default();
             Some(format!(
-                "{:.3} s · {who}: {} → {text}",
-                a.at_ms() as f64 / 1000.0,
+                "{} s · {who}: {} → {text}",
+                Fixed(a.at_ms() as f64 / 1000.0, 3),
                 a.name()
             ))
         })

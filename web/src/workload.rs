@@ -2,6 +2,7 @@
 //! the simulation is then replayed from t=0 to the current moment, because a Kafka
 //! producer's config is fixed when it is constructed.
 
+use crate::decimal::Fixed;
 use crate::i18n::Lang;
 use kafka_lab::config::{partitioner_class_available, producer_default, CUSTOM_PARTITIONER};
 use kafka_lab::scenario::{
@@ -175,9 +176,9 @@ fn size(bytes: u64) -> String {
     if bytes % (1 << 30) == 0 {
         format!("{} GiB", bytes >> 30)
     } else if bytes >= 1_000_000_000 {
-        format!("{:.1} GB", bytes as f64 / 1e9)
+        format!("{} GB", Fixed(bytes as f64 / 1e9, 1))
     } else {
-        format!("{:.1} MB", bytes as f64 / 1e6)
+        format!("{} MB", Fixed(bytes as f64 / 1e6, 1))
     }
 }
 /// Per-client identities a panel edit never copies from the first client to the others.
