@@ -9,7 +9,7 @@ use crate::errors::Errors;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::producer::accumulator::BatchId;
 use crate::record::RecordData;
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use std::rc::Rc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -250,7 +250,7 @@ pub struct Message {
 pub struct Network {
     latency_ms: u64,
     next_id: u64,
-    in_flight: BTreeMap<u64, Message>,
+    in_flight: VecMap<u64, Message>,
 }
 
 impl Network {
@@ -258,7 +258,7 @@ impl Network {
         Network {
             latency_ms,
             next_id: 0,
-            in_flight: BTreeMap::new(),
+            in_flight: VecMap::new(),
         }
     }
 
