@@ -10,9 +10,9 @@ use kafka_lab::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
 use kafka_lab::record::RecordData;
 use kafka_lab::rng::{Counter, Rng};
 use kafka_lab::serializer::Serializer;
+use kafka_lab::vec_map::VecSet;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab_tests::append;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 /// Partitions 0 and 1 led by node 0, partition 2 by node 1 (the tests' fixture).
@@ -91,7 +91,7 @@ fn test_full() {
     let res = append(&mut acc, 0, Some(0), 68, &r, false, 0, &mut rng, &c);
     assert!(res.new_batch_created && res.batch_is_full);
     let ready = acc.ready(&c, 0, false, &mut Rng::new(0)).ready_nodes;
-    assert_eq!(ready, BTreeSet::from([0]));
+    assert_eq!(ready, VecSet::from([0]));
     let drained = acc.drain(&c, &ready, i32::MAX as u32, 0, &mut Rng::new(0), None);
     assert_eq!(drained[&0][0].records.len(), 68);
 }
@@ -115,7 +115,7 @@ fn test_linger() {
     assert!(at0.ready_nodes.is_empty());
     assert_eq!(at0.next_ready_check_delay_ms, Some(10));
     let at10 = acc.ready(&c, 10, false, &mut Rng::new(0));
-    assert_eq!(at10.ready_nodes, BTreeSet::from([0]));
+    assert_eq!(at10.ready_nodes, VecSet::from([0]));
     let drained = acc.drain(
         &c,
         &at10.ready_nodes,
@@ -149,7 +149,7 @@ fn test_next_ready_check_delay() {
         append(&mut acc, 0, Some(1), i, &r, false, 5, &mut rng, &c);
     }
     let res = acc.ready(&c, 5, false, &mut Rng::new(0));
-    assert_eq!(res.ready_nodes, BTreeSet::from([0]));
+    assert_eq!(res.ready_nodes, VecSet::from([0]));
     assert!(res.next_ready_check_delay_ms.unwrap() <= 10);
 }
 

@@ -17,8 +17,9 @@ use crate::net::{
 use crate::record::RecordData;
 use crate::rng::Rng;
 use crate::trace::TraceEvent;
+use crate::vec_map::{VecMap, VecSet};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::BinaryHeap;
 use std::rc::Rc;
 
 /// How long a consumer waits on a fetch before giving up on the connection
@@ -51,11 +52,11 @@ pub struct KafkaConsumer {
     pub config: ConsumerConfig,
     pub metadata: Rc<Cluster>,
     /// The next offset to read, per assigned partition.
-    pub positions: BTreeMap<TopicPartition, u64>,
+    pub positions: VecMap<TopicPartition, u64>,
     /// Per broker: the fetch in flight (id, sent at).
-    in_flight: BTreeMap<u32, (u64, u64)>,
+    in_flight: VecMap<u32, (u64, u64)>,
     /// Per broker: no fetch before this time (after an error).
-    backoff_until: BTreeMap<u32, u64>,
+    backoff_until: VecMap<u32, u64>,
     pub records: Chunked<ConsumedRecord>,
     metadata_requested: bool,
     metadata_in_flight: Option<(u32, u64)>,
@@ -72,7 +73,7 @@ impl KafkaConsumer {
         topics: &[u32],
         metadata: Rc<Cluster>,
     ) -> Self {
-        let mut positions = BTreeMap::new();
+        let mut positions = VecMap::new();
         for &topic in topics {
             for partition in 0..metadata.num_partitions(topic) {
                 positions.insert(TopicPartition { topic, partition }, 0);
@@ -84,8 +85,8 @@ impl KafkaConsumer {
             config,
             metadata,
             positions,
-            in_flight: BTreeMap::new(),
-            backoff_until: BTreeMap::new(),
+            in_flight: VecMap::new(),
+            backoff_until: VecMap::new(),
             records: Chunked::new(),
             metadata_requested: false,
             metadata_in_flight: None,
@@ -209,7 +210,7 @@ impl KafkaConsumer {
     /// `Fetcher.sendFetches`: one request per leader, for every assigned partition it
     /// leads, from the current positions.
     fn send_fetches(&mut self, now: u64, out: &mut Effects) {
-        let mut by_leader: BTreeMap<u32, Vec<FetchPartition>> = BTreeMap::new();
+        let mut by_leader: VecMap<u32, Vec<FetchPartition>> = VecMap::new();
         for (&tp, &offset) in &self.positions {
             let meta = &self.metadata.topics[tp.topic as usize].partitions[tp.partition as usize];
             if let Some(leader) = meta.leader {
@@ -335,7 +336,7 @@ fn returned_records(p: &FetchedPartition, read_committed: bool) -> Vec<bool> {
         .iter()
         .map(|&(pid, first)| Reverse((first, pid)))
         .collect();
-    let mut aborted_producers = BTreeSet::new();
+    let mut aborted_producers = VecSet::new();
     let mut batch = None;
     let mut skip_batch = false;
     p.records

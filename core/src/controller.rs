@@ -5,8 +5,8 @@
 
 use crate::errors::Errors;
 use crate::metadata::{Cluster, TopicPartition};
+use crate::vec_map::VecMap;
 use crate::version::KafkaVersion;
-use std::collections::BTreeMap;
 
 /// `broker.heartbeat.interval.ms` (KRaft).
 pub const BROKER_HEARTBEAT_INTERVAL_MS: u64 = 2_000;
@@ -73,7 +73,7 @@ pub enum BrokerChange {
 pub struct Controller {
     version: KafkaVersion,
     brokers: Vec<BrokerRegistration>,
-    pub partitions: BTreeMap<TopicPartition, PartitionRegistration>,
+    pub partitions: VecMap<TopicPartition, PartitionRegistration>,
     /// Per topic: `unclean.leader.election.enable`.
     unclean: Vec<bool>,
     /// `ControllerStats` `LeaderElectionRateAndTimeMs` / `UncleanLeaderElectionsPerSec`,
@@ -91,7 +91,7 @@ impl Controller {
     /// The controller at topic creation: ISR = all assigned replicas, leader the first,
     /// epochs 0 (`ReplicationControlManager.createTopic`).
     pub fn new(version: KafkaVersion, cluster: &Cluster) -> Self {
-        let mut partitions = BTreeMap::new();
+        let mut partitions = VecMap::new();
         for (t, topic) in cluster.topics.iter().enumerate() {
             for (p, meta) in topic.partitions.iter().enumerate() {
                 let tp = TopicPartition {

@@ -30,8 +30,8 @@ use crate::net::{
     TxnMarkerEntry, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
 use crate::trace::TraceEvent;
+use crate::vec_map::{VecMap, VecSet};
 use crate::version::KafkaVersion;
-use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 /// `transaction.state.log.num.partitions`.
@@ -174,11 +174,11 @@ pub struct TransactionMetadata {
     pub producer_epoch: i16,
     pub timeout_ms: u64,
     pub state: TransactionState,
-    pub partitions: BTreeSet<TopicPartition>,
+    pub partitions: VecSet<TopicPartition>,
     pub txn_start_ms: u64,
     pub last_update_ms: u64,
     /// Prepare*: the partitions whose marker is not yet written.
-    pub markers_pending: BTreeSet<TopicPartition>,
+    pub markers_pending: VecSet<TopicPartition>,
     /// `clientTransactionVersion`: the protocol the transaction runs under. With TV_2 an
     /// `EndTxn` retry carries the epoch before the bump (`endTxnEpochBumped`); a fence or a
     /// timeout abort is TV_0 ("transaction timeouts use FenceProducerEpoch").
@@ -344,11 +344,11 @@ pub struct TxnResponse {
 pub struct TransactionCoordinator {
     partitions: Vec<StatePartition>,
     /// What `__transaction_state` holds, by transactional id.
-    pub transactions: BTreeMap<Rc<str>, TransactionMetadata>,
+    pub transactions: VecMap<Rc<str>, TransactionMetadata>,
     writes: Vec<PendingWrite>,
     /// Markers to (re)send, each no earlier than its time.
-    marker_queue: BTreeMap<MarkerKey, u64>,
-    marker_requests: BTreeMap<u64, MarkerRequest>,
+    marker_queue: VecMap<MarkerKey, u64>,
+    marker_requests: VecMap<u64, MarkerRequest>,
     next_marker_request: u64,
     next_cleanup_ms: u64,
     write_latency_ms: u64,
@@ -371,10 +371,10 @@ impl TransactionCoordinator {
             .collect();
         TransactionCoordinator {
             partitions,
-            transactions: BTreeMap::new(),
+            transactions: VecMap::new(),
             writes: Vec::new(),
-            marker_queue: BTreeMap::new(),
-            marker_requests: BTreeMap::new(),
+            marker_queue: VecMap::new(),
+            marker_requests: VecMap::new(),
             next_marker_request: 0,
             next_cleanup_ms: ABORT_TIMED_OUT_INTERVAL_MS,
             write_latency_ms: 2 * latency_ms.max(1),
@@ -905,10 +905,10 @@ impl TransactionCoordinator {
                 producer_epoch: 0,
                 timeout_ms,
                 state: TransactionState::Empty,
-                partitions: BTreeSet::new(),
+                partitions: VecSet::new(),
                 txn_start_ms: now,
                 last_update_ms: now,
-                markers_pending: BTreeSet::new(),
+                markers_pending: VecSet::new(),
                 transaction_version: TransactionVersion::Tv0,
             };
             self.write(now, broker, next, Reply::InitProducerId { producer }, out);
@@ -1129,7 +1129,7 @@ impl TransactionCoordinator {
             .collect();
         // Per (coordinator, leader, whether `__consumer_offsets`): the group coordinator's
         // markers travel apart from the data partitions'.
-        let mut per_leader: BTreeMap<(u32, u32, bool), Vec<MarkerKey>> = BTreeMap::new();
+        let mut per_leader: VecMap<(u32, u32, bool), Vec<MarkerKey>> = VecMap::new();
         for (id, tp) in due {
             let Some(coordinator) = self.coordinator_for(&id) else {
                 // No coordinator: the next one elected loads the transaction and sends

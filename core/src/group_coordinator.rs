@@ -15,7 +15,7 @@ use crate::coordinator::{java_string_hash, TxnRequest, TxnResponse};
 use crate::errors::Errors;
 use crate::metadata::TopicPartition;
 use crate::net::{TransactionResult, WriteTxnMarkersRequest};
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use std::rc::Rc;
 
 /// `offsets.topic.num.partitions`.
@@ -46,17 +46,17 @@ pub struct GroupOffset {
 pub struct GroupCoordinator {
     brokers: u32,
     /// Committed offsets, by group and partition.
-    pub committed: BTreeMap<(Rc<str>, TopicPartition), u64>,
+    pub committed: VecMap<(Rc<str>, TopicPartition), u64>,
     /// Offsets of open transactions, by producer id (`pendingTransactionalOffsetCommits`).
-    pub pending: BTreeMap<i64, Vec<GroupOffset>>,
+    pub pending: VecMap<i64, Vec<GroupOffset>>,
 }
 
 impl GroupCoordinator {
     pub fn new(brokers: u32) -> Self {
         GroupCoordinator {
             brokers,
-            committed: BTreeMap::new(),
-            pending: BTreeMap::new(),
+            committed: VecMap::new(),
+            pending: VecMap::new(),
         }
     }
 

@@ -8,8 +8,8 @@ use crate::metrics::LedgerCounts;
 use crate::net::TransactionResult;
 use crate::producer::{KafkaProducer, Outcome};
 use crate::sim::Simulation;
+use crate::vec_map::VecMap;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// What one record's copies in the log say.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -95,7 +95,7 @@ pub fn fates(sim: &Simulation) -> Vec<Vec<RecordFate>> {
 }
 
 /// Each partition's committed log start offset.
-fn committed_log_starts(sim: &Simulation) -> BTreeMap<TopicPartition, u64> {
+fn committed_log_starts(sim: &Simulation) -> VecMap<TopicPartition, u64> {
     sim.controller()
         .partitions
         .keys()
@@ -168,7 +168,7 @@ struct Scan {
     len: usize,
     last: Option<(u32, u64)>,
     /// Per producer, the highest send index seen in this log so far.
-    newest: BTreeMap<u16, u32>,
+    newest: VecMap<u16, u32>,
     /// The data records read, those of them out of send order, and those in aborted
     /// transactions, by offset, from the log start on (below it retention deleted them:
     /// they stay counted).
@@ -176,7 +176,7 @@ struct Scan {
     out_of_order: Chunked<(u64, Key)>,
     aborted: Chunked<(u64, Key)>,
     /// Per producer id, its transactional records read since its last marker here.
-    open: BTreeMap<i64, Vec<(u64, Key)>>,
+    open: VecMap<i64, Vec<(u64, Key)>>,
 }
 
 /// (producer, send index).
@@ -262,7 +262,7 @@ impl Counts {
 pub struct LedgerTracker {
     /// Per producer, per send index (from the first not let go).
     slots: Vec<Chunked<Slot>>,
-    scans: BTreeMap<TopicPartition, Scan>,
+    scans: VecMap<TopicPartition, Scan>,
     counts: Counts,
 }
 
@@ -354,12 +354,19 @@ impl LedgerTracker {
                 let partition = sim.brokers()[b as usize].partitions.get(tp)?;
                 Some((b, partition.log.records()))
             });
-            let mut scan = self.scans.remove(tp).unwrap_or_default();
             let Some((broker, records)) = committed else {
                 // No committed log: none of its copies count.
+                let scan = self.scans.remove(tp).unwrap_or_default();
                 self.forget(scan, 0);
                 continue;
             };
+            // Taken out in place (and put back below), not removed: removing and
+            // inserting would move every later partition's scan each time.
+            let mut scan = self
+                .scans
+                .get_mut(tp)
+                .map(std::mem::take)
+                .unwrap_or_default();
             // Retention only deletes from the front: a last record read that is gone
             // from the same replica's grown log went that way.
             let last = scan.len.checked_sub(1);

@@ -35,6 +35,7 @@ pub mod sim;
 pub mod sort;
 pub mod trace;
 pub mod utils;
+pub mod vec_map;
 pub mod version;
 
 pub use scenario::{Scenario, ScenarioError};

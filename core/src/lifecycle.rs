@@ -16,7 +16,7 @@ use crate::producer::{KafkaProducer, SendRecord};
 use crate::record::estimate_size_upper_bound;
 use crate::sim::Simulation;
 use crate::trace::TraceEvent;
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 
 /// Why `send()` put a record in its partition (the partitioner's rule for it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -289,7 +289,7 @@ fn follow(sim: &Simulation, producer: u16, subject: Subject, from_ms: u64) -> Li
     let mut current: Option<(BatchId, u32, u32)> = None;
     let mut created = false;
     let mut done = false;
-    let mut requests: BTreeMap<u64, u32> = BTreeMap::new();
+    let mut requests: VecMap<u64, u32> = VecMap::new();
     let mut in_flight: Option<(u64, u32)> = None;
     let mut attempts = 0u32;
     let mut copies: Vec<Copy> = Vec::new();
@@ -1047,7 +1047,7 @@ pub fn producer_state_lifecycle(
     let entry = partition.producer_state.entry(producer_id)?;
     let mut client = None;
     let mut steps = Vec::new();
-    let mut written: BTreeMap<u64, (BatchId, u64)> = BTreeMap::new();
+    let mut written: VecMap<u64, (BatchId, u64)> = VecMap::new();
     for (at, event) in sim.trace() {
         let at = *at;
         let step = match event {

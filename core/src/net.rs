@@ -9,7 +9,7 @@ use crate::errors::Errors;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::producer::accumulator::BatchId;
 use crate::record::RecordData;
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -250,7 +250,9 @@ pub struct Message {
 pub struct Network {
     latency_ms: u64,
     next_id: u64,
-    in_flight: BTreeMap<u64, Message>,
+    /// By id: ids only grow and messages mostly leave oldest first, so a deque sorted by
+    /// id appends at one end and removes near the other, however many are in flight.
+    in_flight: VecDeque<Message>,
 }
 
 impl Network {
@@ -258,7 +260,7 @@ impl Network {
         Network {
             latency_ms,
             next_id: 0,
-            in_flight: BTreeMap::new(),
+            in_flight: VecDeque::new(),
         }
     }
 
@@ -275,37 +277,35 @@ impl Network {
         let id = self.next_id;
         self.next_id += 1;
         let deliver_ms = now + self.latency_ms + extra_ms;
-        self.in_flight.insert(
+        self.in_flight.push_back(Message {
             id,
-            Message {
-                id,
-                from,
-                to,
-                sent_ms: now,
-                deliver_ms,
-                payload,
-            },
-        );
+            from,
+            to,
+            sent_ms: now,
+            deliver_ms,
+            payload,
+        });
         (id, deliver_ms)
     }
 
     /// Takes a message off the wire at its delivery time.
     pub fn deliver(&mut self, id: u64) -> Option<Message> {
-        self.in_flight.remove(&id)
+        let i = self.in_flight.binary_search_by_key(&id, |m| m.id).ok()?;
+        self.in_flight.remove(i)
     }
 
     /// Loses every message to or from `node` (its connections died with it).
     pub fn drop_node(&mut self, node: Node) {
-        self.in_flight.retain(|_, m| m.from != node && m.to != node);
+        self.in_flight.retain(|m| m.from != node && m.to != node);
     }
 
     /// Loses every message on its way from `from` to `to` (the connection between them
     /// was closed at the receiving end: what was still coming is discarded).
     pub fn drop_between(&mut self, from: Node, to: Node) {
-        self.in_flight.retain(|_, m| m.from != from || m.to != to);
+        self.in_flight.retain(|m| m.from != from || m.to != to);
     }
 
     pub fn in_flight(&self) -> impl Iterator<Item = &Message> {
-        self.in_flight.values()
+        self.in_flight.iter()
     }
 }

@@ -5,9 +5,9 @@ use crate::net::TransactionResult;
 use crate::producer::metrics::ProducerMetricsReport;
 use crate::producer::Outcome;
 use crate::sim::Simulation;
+use crate::vec_map::VecMap;
 use serde::Serialize;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 #[derive(Debug, Serialize)]
 pub struct RunResult {
@@ -115,10 +115,10 @@ pub struct ConsumedResult {
 
 #[derive(Debug, Serialize)]
 pub struct Metrics {
-    pub producers: BTreeMap<String, ProducerMetricsReport>,
+    pub producers: VecMap<String, ProducerMetricsReport>,
     /// Per broker id, Kafka's JMX names (`ReplicaManager`): gauges at the end, rates as
     /// counts.
-    pub brokers: BTreeMap<String, BrokerMetrics>,
+    pub brokers: VecMap<String, BrokerMetrics>,
     /// The controller's (`KafkaController` / `ControllerStats` JMX names).
     pub controller: ControllerMetrics,
 }
@@ -232,7 +232,7 @@ impl RunResult {
             }
         }
         let mut sends = Vec::new();
-        let mut producers = BTreeMap::new();
+        let mut producers = VecMap::new();
         let fates = ledger::fates(sim);
         for producer in sim.producers() {
             let start = producer.sends.start();

@@ -2,6 +2,8 @@
 //! and the CLI. Parsing reports every problem with its JSON path.
 
 use serde::{Deserialize, Deserializer, Serialize};
+// Not `VecMap`: the config maps are the type the tests, the CLI and the app build and
+// `config::*::parse` reads; it is one key/value type, so one B-tree in the bundle.
 use std::collections::BTreeMap;
 use std::fmt;
 

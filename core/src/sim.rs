@@ -21,9 +21,10 @@ use crate::rng::Rng;
 use crate::scenario::{Action, Scenario, ScenarioError, Send, SendMode};
 use crate::serializer::{Serialized, Serializer};
 use crate::trace::{TraceEvent, TraceHasher};
+use crate::vec_map::{VecMap, VecSet};
 use crate::version::KafkaVersion;
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::BinaryHeap;
 use std::rc::Rc;
 
 /// Bounds that keep any accepted scenario runnable in a browser tab.
@@ -125,7 +126,7 @@ pub struct Simulation {
     groups: GroupCoordinator,
     /// What each transactional call threw: `None` while it blocks, `Some(None)` once it
     /// returned normally (by action index).
-    call_results: BTreeMap<u32, Option<Option<KafkaError>>>,
+    call_results: VecMap<u32, Option<Option<KafkaError>>>,
     producers: Vec<KafkaProducer>,
     consumers: Vec<KafkaConsumer>,
     consumer_wake_at: Vec<Option<u64>>,
@@ -144,23 +145,23 @@ pub struct Simulation {
     wake_at: Vec<Option<u64>>,
     /// The effects buffer, kept between steps so a step allocates nothing for it.
     spare: Effects,
-    plans: BTreeMap<u32, SendPlan>,
+    plans: VecMap<u32, SendPlan>,
     /// `mode: sync` sends waiting on a record's result: (producer, index) → (action, next i).
-    sync_waits: BTreeMap<(u16, u32), (u32, u32)>,
+    sync_waits: VecMap<(u16, u32), (u32, u32)>,
     /// `send()` calls blocked for `buffer.memory`: (producer, index) → (action, i).
-    blocked_sends: BTreeMap<(u16, u32), (u32, u32)>,
+    blocked_sends: VecMap<(u16, u32), (u32, u32)>,
     broker_wake_at: Vec<Option<u64>>,
     /// `slow_follower`: extra latency of each slowed broker's fetches.
-    slow_followers: BTreeMap<u32, u64>,
+    slow_followers: VecMap<u32, u64>,
     /// `slow_broker`: extra latency of every message to or from the broker.
-    slow_brokers: BTreeMap<u32, u64>,
+    slow_brokers: VecMap<u32, u64>,
     /// Per broker: produce requests still to lose on their way in (`drop_requests`).
-    drop_requests: BTreeMap<u32, u32>,
+    drop_requests: VecMap<u32, u32>,
     /// Per broker: responses to produce requests still to lose (`drop_responses`).
-    drop_responses: BTreeMap<u32, u32>,
+    drop_responses: VecMap<u32, u32>,
     /// Connections (broker, producer) that lost a response: nothing more gets through on
     /// them until the producer reconnects.
-    broken: BTreeSet<(u32, u16)>,
+    broken: VecSet<(u32, u16)>,
     /// Events processed so far: a replay of this many `step()`s reaches the same state
     /// (how the app steps back).
     steps: u64,
@@ -433,7 +434,7 @@ impl Simulation {
             }
         }
 
-        let mut plans = BTreeMap::new();
+        let mut plans = VecMap::new();
         let mut total_records = 0u64;
         for (i, action) in scenario.actions.iter().enumerate() {
             let at = |f: &str| format!("actions[{i}].{f}");
@@ -685,12 +686,12 @@ impl Simulation {
             coordinator: TransactionCoordinator::new(brokers, latency).with_version(version),
             coordinator_wake_at: None,
             groups: GroupCoordinator::new(brokers),
-            call_results: BTreeMap::new(),
+            call_results: VecMap::new(),
             controller,
             controller_wake_at: None,
             broker_wake_at: vec![None; brokers as usize],
-            slow_followers: BTreeMap::new(),
-            slow_brokers: BTreeMap::new(),
+            slow_followers: VecMap::new(),
+            slow_brokers: VecMap::new(),
             cluster,
             wake_at: vec![None; producers.len()],
             producers,
@@ -702,11 +703,11 @@ impl Simulation {
             tracing: None,
             consumed_kept: None,
             plans,
-            sync_waits: BTreeMap::new(),
-            blocked_sends: BTreeMap::new(),
-            drop_requests: BTreeMap::new(),
-            drop_responses: BTreeMap::new(),
-            broken: BTreeSet::new(),
+            sync_waits: VecMap::new(),
+            blocked_sends: VecMap::new(),
+            drop_requests: VecMap::new(),
+            drop_responses: VecMap::new(),
+            broken: VecSet::new(),
             idle_wakes: 0,
             steps: 0,
             stalled_at: None,
@@ -1262,7 +1263,7 @@ impl Simulation {
     }
 
     /// Takes one from a fault counter if it is armed.
-    fn take(counter: &mut BTreeMap<u32, u32>, broker: u32) -> bool {
+    fn take(counter: &mut VecMap<u32, u32>, broker: u32) -> bool {
         match counter.get_mut(&broker) {
             Some(n) if *n > 0 => {
                 *n -= 1;

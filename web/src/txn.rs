@@ -15,9 +15,8 @@ use kafka_lab::metadata::TopicPartition;
 use kafka_lab::producer::transaction_manager::TxnState;
 use kafka_lab::producer::KafkaProducer;
 use kafka_lab::scenario::Scenario;
-use kafka_lab::sort::map_of;
+use kafka_lab::vec_map::{VecMap, VecSet};
 use kafka_lab::Simulation;
-use std::collections::{BTreeMap, BTreeSet};
 use yew::prelude::*;
 
 const CLIENT_STATES: [TxnState; 8] = [
@@ -64,7 +63,7 @@ fn machine<S: Copy + PartialEq>(
 fn client_row(sim: &Simulation, p: &KafkaProducer, lang: Lang) -> Html {
     let Some(tm) = &p.tm else { return html! {} };
     let Some(t) = &tm.txn else { return html! {} };
-    let parts = |set: &BTreeSet<TopicPartition>| {
+    let parts = |set: &VecSet<TopicPartition>| {
         set.iter()
             .map(|tp| sim.cluster().display(*tp))
             .collect::<Vec<_>>()
@@ -310,14 +309,14 @@ fn consumer_column(
     };
     let rows = c.positions.iter().map(|(tp, &position)| {
         // Offset → the send() it came from.
-        let got: BTreeMap<u64, (u16, u32)> = map_of(
-            c.records
-                .iter()
-                .rev()
-                .filter(|r| r.tp == *tp)
-                .take(24)
-                .map(|r| (r.offset, r.origin)),
-        );
+        let got: VecMap<u64, (u16, u32)> = c
+            .records
+            .iter()
+            .rev()
+            .filter(|r| r.tp == *tp)
+            .take(24)
+            .map(|r| (r.offset, r.origin))
+            .collect();
         let from = position.saturating_sub(14);
         let (hw, lso) = sim
             .committed_replica(*tp)

@@ -195,7 +195,7 @@ fn overlay(
     own: &[&str],
 ) -> BTreeMap<String, String> {
     let mut config = config.clone();
-    let mut names = std::collections::BTreeSet::new();
+    let mut names = kafka_lab::vec_map::VecSet::new();
     names.extend(first.keys().chain(panel.keys()));
     for name in names {
         if own.contains(&name.as_str()) || first.get(name) == panel.get(name) {

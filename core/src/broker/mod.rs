@@ -28,10 +28,11 @@ use crate::net::{
     ProduceRequest, ProduceResponse, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
 use crate::trace::TraceEvent;
+use crate::vec_map::{VecMap, VecSet};
 use crate::version::KafkaVersion;
 use epoch_cache::{diverging_epoch, truncation_for_divergence, OffsetOutOfRange, Truncation};
 use partition::{LeaderAppend, Partition};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// `replica.lag.time.max.ms` (30000 since 2.5, KIP-537): how long a follower may go
@@ -74,7 +75,7 @@ struct Verification {
     producer: u16,
     request: ProduceRequest,
     /// The guard each partition's append must carry (`VerificationGuard`).
-    guards: BTreeMap<TopicPartition, u64>,
+    guards: VecMap<TopicPartition, u64>,
     add: AddPartitionsToTxnRequest,
     coordinator: Option<u32>,
     /// The inter-broker `request.timeout.ms` of the request out: NETWORK_EXCEPTION then.
@@ -166,7 +167,7 @@ pub struct Broker {
     /// The next run of the `kafka-log-retention` task; none while the process is down.
     next_retention_check_ms: Option<u64>,
     /// Every replica hosted here, leader or follower.
-    pub partitions: BTreeMap<TopicPartition, Partition>,
+    pub partitions: VecMap<TopicPartition, Partition>,
     /// What this broker knows of the cluster (its `MetadataCache`): what producers get.
     pub metadata: Rc<Cluster>,
     /// Restarted and waiting to be registered and to replay the metadata: serves nothing.
@@ -175,13 +176,13 @@ pub struct Broker {
     delayed_fetch: Vec<DelayedFetch>,
     /// Per producer connection: requests read off the socket, not yet handled, and
     /// whether the connection waits on the response to one in purgatory.
-    produce_queue: BTreeMap<u16, VecDeque<ProduceRequest>>,
-    waiting_on: BTreeSet<u16>,
+    produce_queue: VecMap<u16, VecDeque<ProduceRequest>>,
+    waiting_on: VecSet<u16>,
     /// The leaders this broker fetches from, with the partitions it follows on each, and
     /// whether it leads a partition with followers (which needs the ISR check). Worked
     /// out again whenever the metadata changes.
-    followed: BTreeMap<u32, Vec<TopicPartition>>,
-    fetchers: BTreeMap<u32, Fetcher>,
+    followed: VecMap<u32, Vec<TopicPartition>>,
+    fetchers: VecMap<u32, Fetcher>,
     /// Brokers the controller has fenced, as the metadata says: they do not hold the high
     /// watermark back (`Partition.isReplicaIsrEligible`).
     fenced: Vec<u32>,
@@ -202,7 +203,7 @@ pub struct Broker {
     /// where its `AddPartitionsToTxnManager` sends.
     transaction_state_leaders: Vec<Option<u32>>,
     /// Produce requests waiting on the coordinator, by verification id.
-    verifying: BTreeMap<u64, Verification>,
+    verifying: VecMap<u64, Verification>,
     next_verification_id: u64,
 }
 
@@ -215,7 +216,7 @@ impl Broker {
         version: KafkaVersion,
         config: BrokerConfig,
     ) -> Self {
-        let mut partitions = BTreeMap::new();
+        let mut partitions = VecMap::new();
         for (tp, registration) in &controller.partitions {
             if registration.replicas.contains(&id) {
                 let config = &cluster.topic(*tp).config;
@@ -235,10 +236,10 @@ impl Broker {
             online: true,
             delayed_produce: Vec::new(),
             delayed_fetch: Vec::new(),
-            produce_queue: BTreeMap::new(),
-            waiting_on: BTreeSet::new(),
-            followed: BTreeMap::new(),
-            fetchers: BTreeMap::new(),
+            produce_queue: VecMap::new(),
+            waiting_on: VecSet::new(),
+            followed: VecMap::new(),
+            fetchers: VecMap::new(),
             fenced: Vec::new(),
             leads_replicated: false,
             next_fetch_id: 0,
@@ -252,7 +253,7 @@ impl Broker {
             transaction_state_leaders: (0..TRANSACTION_STATE_PARTITIONS)
                 .map(|i| Some(i % cluster.brokers.max(1)))
                 .collect(),
-            verifying: BTreeMap::new(),
+            verifying: VecMap::new(),
             next_verification_id: 0,
         };
         broker.update_roles();
@@ -470,7 +471,7 @@ impl Broker {
         if !transaction_verification_enabled(self.version) || !self.online {
             return Some(request);
         }
-        let mut guards = BTreeMap::new();
+        let mut guards = VecMap::new();
         let mut producer_id_and_epoch = None;
         for batch in request
             .batches
@@ -609,7 +610,7 @@ impl Broker {
             results: results.iter().map(|(tp, e)| (*tp, e.name())).collect(),
         });
         let tv2 = !v.add.verify_only;
-        let mut errors = BTreeMap::new();
+        let mut errors = VecMap::new();
         for (tp, error) in results {
             let translated = match error {
                 Errors::None => continue,
@@ -1395,8 +1396,8 @@ impl Broker {
 /// verified partition's append carries, and the answer for those that failed.
 #[derive(Debug, Default)]
 struct Verified {
-    guards: BTreeMap<TopicPartition, u64>,
-    errors: BTreeMap<TopicPartition, (Errors, String)>,
+    guards: VecMap<TopicPartition, u64>,
+    errors: VecMap<TopicPartition, (Errors, String)>,
 }
 
 /// The coordinator was busy or could not be reached: an error the producer retries.

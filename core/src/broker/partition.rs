@@ -16,8 +16,8 @@ use crate::errors::Errors;
 use crate::metadata::TopicPartition;
 use crate::net::{TxnMarkerEntry, WireBatch};
 use crate::record::{record_size, RecordData, RECORD_BATCH_OVERHEAD};
+use crate::vec_map::VecMap;
 use crate::version::KafkaVersion;
-use std::collections::BTreeMap;
 use std::iter::Take;
 use std::rc::Rc;
 
@@ -73,7 +73,7 @@ pub struct Partition {
     pub pending_isr: Option<Vec<u32>>,
     high_watermark: u64,
     /// Leader only: every other assigned replica's fetch state.
-    pub followers: BTreeMap<u32, FollowerState>,
+    pub followers: VecMap<u32, FollowerState>,
     /// Leader only: its log end offset when it became leader in this epoch. A follower
     /// must reach it to rejoin the ISR (KAFKA-7128).
     pub leader_epoch_start_offset: u64,
@@ -109,7 +109,7 @@ impl Partition {
             isr: Vec::new(),
             pending_isr: None,
             high_watermark: 0,
-            followers: BTreeMap::new(),
+            followers: VecMap::new(),
             leader_epoch_start_offset: 0,
             max_message_bytes: config.max_message_bytes,
             min_insync_replicas: config.min_insync_replicas,

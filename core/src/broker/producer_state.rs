@@ -10,7 +10,8 @@
 
 use crate::errors::Errors;
 use crate::net::TransactionResult;
-use std::collections::{BTreeMap, VecDeque};
+use crate::vec_map::VecMap;
+use std::collections::VecDeque;
 
 /// `ProducerStateEntry.NUM_BATCHES_TO_RETAIN`: why `max.in.flight.requests.per.connection`
 /// must be ≤ 5 with idempotence — every batch that can be retried is still remembered.
@@ -96,12 +97,12 @@ pub enum SequenceCheck {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ProducerStateManager {
-    producers: BTreeMap<i64, ProducerStateEntry>,
+    producers: VecMap<i64, ProducerStateEntry>,
     /// `ongoingTxns`: open transactions by first offset, with their producer.
-    ongoing_txns: BTreeMap<u64, i64>,
+    ongoing_txns: VecMap<u64, i64>,
     /// `unreplicatedTxns`: ended transactions by first offset, with their marker's offset,
     /// until the high watermark passes the marker.
-    unreplicated_txns: BTreeMap<u64, u64>,
+    unreplicated_txns: VecMap<u64, u64>,
     /// The aborted transaction index (the log segments' `TransactionIndex`), in marker
     /// order.
     aborted_txns: Vec<AbortedTxn>,
@@ -115,7 +116,7 @@ pub struct ProducerStateManager {
     /// producerEpoch)`, KAFKA-18575).
     pub ongoing_by_epoch: bool,
     /// `verificationStates`, by producer id, and the next guard to hand out.
-    verification: BTreeMap<i64, VerificationStateEntry>,
+    verification: VecMap<i64, VerificationStateEntry>,
     next_guard: u64,
 }
 

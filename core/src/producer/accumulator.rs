@@ -10,8 +10,9 @@ use crate::metadata::{Cluster, TopicPartition};
 use crate::record::{estimate_size_upper_bound, record_size, RecordData, RECORD_BATCH_OVERHEAD};
 use crate::record_batch::{encode, BatchHeader, EncodedBatch, Record, NO_PARTITION_LEADER_EPOCH};
 use crate::rng::{RandomSource, Rng};
+use crate::vec_map::{VecMap, VecSet};
 use crate::version::KafkaVersion;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// One record inside a batch: the producer's send index and its exact size in the batch.
@@ -324,7 +325,7 @@ impl ProducerBatch {
 /// topic's built-in partitioner.
 #[derive(Clone, Debug, PartialEq)]
 struct TopicInfo {
-    batches: BTreeMap<u32, VecDeque<ProducerBatch>>,
+    batches: VecMap<u32, VecDeque<ProducerBatch>>,
     built_in: BuiltInPartitioner,
     /// `CompressionRatioEstimator` for this topic and the producer's codec (starts at 1).
     compression_ratio: f32,
@@ -348,7 +349,7 @@ pub struct AppendResult {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReadyCheckResult {
-    pub ready_nodes: BTreeSet<u32>,
+    pub ready_nodes: VecSet<u32>,
     /// Time until some batch may become sendable, if any is waiting.
     pub next_ready_check_delay_ms: Option<u64>,
 }
@@ -397,16 +398,16 @@ pub struct RecordAccumulator {
     compression: CompressionType,
     /// Partitions with a request in flight while `max.in.flight.requests.per.connection`
     /// is 1 (`guaranteeMessageOrder`): not drained until it is answered.
-    muted: BTreeSet<TopicPartition>,
+    muted: VecSet<TopicPartition>,
     adaptive: bool,
     /// `partitioner.availability.timeout.ms`: a leader whose data waited longer than this
     /// to be drained drops out of adaptive partitioning (0 = never).
     availability_timeout_ms: u64,
-    node_stats: BTreeMap<u32, NodeLatencyStats>,
+    node_stats: VecMap<u32, NodeLatencyStats>,
     /// Since 3.3 each node keeps its own drain position (KAFKA-13834); before, one for all.
     per_node_drain_index: bool,
     topics: Vec<TopicInfo>,
-    drain_index: BTreeMap<u32, usize>,
+    drain_index: VecMap<u32, usize>,
     next_batch_id: BatchId,
     /// `next_expiry_ms`, kept until a deque's front may have changed: the producer asks
     /// for it after every `send()`, and a scan of every deque was a tenth of the run.
@@ -439,19 +440,19 @@ impl RecordAccumulator {
             retry_backoff: config.retry_backoff,
             delivery_timeout_ms: config.delivery_timeout_ms,
             compression: config.compression,
-            muted: BTreeSet::new(),
+            muted: VecSet::new(),
             adaptive: config.adaptive && version.at_least(3, 3),
             availability_timeout_ms: config.availability_timeout_ms,
-            node_stats: BTreeMap::new(),
+            node_stats: VecMap::new(),
             per_node_drain_index: version.at_least(3, 3),
             topics: (0..topics)
                 .map(|_| TopicInfo {
-                    batches: BTreeMap::new(),
+                    batches: VecMap::new(),
                     built_in: BuiltInPartitioner::new(config.sticky_batch_size),
                     compression_ratio: 1.0,
                 })
                 .collect(),
-            drain_index: BTreeMap::new(),
+            drain_index: VecMap::new(),
             next_batch_id: 0,
             expiry: ExpiryCache::default(),
         }
@@ -654,7 +655,7 @@ impl RecordAccumulator {
         all_sendable: bool,
         rng: &mut Rng,
     ) -> ReadyCheckResult {
-        let mut ready_nodes = BTreeSet::new();
+        let mut ready_nodes = VecSet::new();
         let mut next: Option<u64> = None;
         for (t, info) in self.topics.iter_mut().enumerate() {
             let all = cluster.num_partitions(t as u32) as usize;
@@ -750,14 +751,14 @@ impl RecordAccumulator {
     pub fn drain(
         &mut self,
         cluster: &Cluster,
-        nodes: &BTreeSet<u32>,
+        nodes: &VecSet<u32>,
         max_request_size: u32,
         now: u64,
         rng: &mut Rng,
         mut tm: Option<&mut TransactionManager>,
-    ) -> BTreeMap<u32, Vec<ProducerBatch>> {
+    ) -> VecMap<u32, Vec<ProducerBatch>> {
         self.expiry.forget();
-        let mut out = BTreeMap::new();
+        let mut out = VecMap::new();
         for &node in nodes {
             let parts = cluster.partitions_for_node(node);
             if parts.is_empty() {

@@ -316,13 +316,13 @@ impl BufferPool {
 mod tests {
     use super::*;
     use crate::rng::Rng;
-    use std::collections::BTreeMap;
+    use crate::vec_map::VecMap;
 
     /// A caller of the pool: what it holds and who is still blocked.
     struct World {
         pool: BufferPool,
         held: Vec<u32>,
-        blocked: BTreeMap<WaiterId, u32>,
+        blocked: VecMap<WaiterId, u32>,
     }
 
     impl World {
@@ -374,7 +374,7 @@ mod tests {
             let mut w = World {
                 pool: BufferPool::new(KafkaVersion::latest(), total, poolable),
                 held: Vec::new(),
-                blocked: BTreeMap::new(),
+                blocked: VecMap::new(),
             };
             let mut now = 0;
             for step in 0..400 {

@@ -20,12 +20,12 @@ use crate::record::RecordData;
 use crate::rng::Rng;
 use crate::scenario::{CustomPartitionerSpec, SendMode};
 use crate::trace::TraceEvent;
+use crate::vec_map::{VecMap, VecSet};
 use accumulator::{AccumulatorConfig, AppendResult, BatchId, RecordAccumulator, SendReason};
 use buffer_pool::{Allocation, BufferPool, Grant, WaiterId};
 use metrics::ProducerMetrics;
 use partitioner::{partition_for_key, Partitioner};
 use sender::{Drained, InFlightRequest, Sender};
-use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use transaction_manager::{Offsets, TransactionManager, TxnOutcome};
 
@@ -139,11 +139,11 @@ pub struct KafkaProducer {
     /// `buffer.memory`: every open or unfinished batch holds its capacity from it.
     pub pool: BufferPool,
     /// `send()` calls blocked in `BufferPool.allocate`, by waiter.
-    blocked: BTreeMap<WaiterId, BlockedAppend>,
+    blocked: VecMap<WaiterId, BlockedAppend>,
     /// Waiters whose memory came, to resume.
     grants: Vec<Grant>,
     /// Per `flush()` call still waiting: the batches incomplete when it was called.
-    flushes: Vec<BTreeSet<BatchId>>,
+    flushes: Vec<VecSet<BatchId>>,
     /// `close()` was called.
     closed: bool,
     /// What this producer knows of the cluster: the leaders it sends to. Fetched again
@@ -202,7 +202,7 @@ impl KafkaProducer {
             sends: Chunked::new(),
             metrics: ProducerMetrics::default(),
             pool,
-            blocked: BTreeMap::new(),
+            blocked: VecMap::new(),
             grants: Vec::new(),
             flushes: Vec::new(),
             closed: false,
@@ -542,7 +542,7 @@ impl KafkaProducer {
     /// `flush()` (`beginFlush` … `awaitFlushCompletion`): every batch is sendable at once,
     /// until all batches incomplete at the call have completed.
     pub fn flush(&mut self) {
-        let pending: BTreeSet<BatchId> = self
+        let pending: VecSet<BatchId> = self
             .accumulator
             .batch_ids()
             .chain(self.sender.batch_ids())

@@ -9,8 +9,9 @@ use crate::metadata::Cluster;
 use crate::rng::RandomSource;
 use crate::scenario::{CustomPartitionerSpec, NullKeyRule, OtherKeys};
 use crate::utils::{murmur2, to_positive};
+use crate::vec_map::VecMap;
 use crate::version::KafkaVersion;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// `toPositive(murmur2(keyBytes)) % numPartitions`, over all partitions, leader or not.
 pub fn partition_for_key(key: &[u8], num_partitions: u32) -> u32 {
@@ -205,11 +206,11 @@ impl StickyPartitionCache {
 /// `RoundRobinPartitioner`: a counter per topic, over the available partitions.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RoundRobinPartitioner {
-    counters: BTreeMap<u32, i32>,
+    counters: VecMap<u32, i32>,
     /// KAFKA-17632 (4.0, 3.9.2): `onNewBatch` queues the partition just chosen so that the
     /// producer's second `partition()` call returns it instead of advancing the counter.
     requeue_on_new_batch: bool,
-    queued: BTreeMap<u32, VecDeque<u32>>,
+    queued: VecMap<u32, VecDeque<u32>>,
 }
 
 impl RoundRobinPartitioner {
@@ -305,9 +306,9 @@ impl CustomPartitioner {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Partitioner {
     /// `DefaultPartitioner`: murmur2 for keys, sticky cache for null keys.
-    Default(BTreeMap<u32, StickyPartitionCache>),
+    Default(VecMap<u32, StickyPartitionCache>),
     /// `UniformStickyPartitioner`: the sticky cache for every record.
-    UniformSticky(BTreeMap<u32, StickyPartitionCache>),
+    UniformSticky(VecMap<u32, StickyPartitionCache>),
     RoundRobin(RoundRobinPartitioner),
     Custom(CustomPartitioner),
 }
@@ -320,8 +321,8 @@ impl Partitioner {
         custom: Option<&CustomPartitionerSpec>,
     ) -> Self {
         match class {
-            PartitionerClass::Default => Partitioner::Default(BTreeMap::new()),
-            PartitionerClass::UniformSticky => Partitioner::UniformSticky(BTreeMap::new()),
+            PartitionerClass::Default => Partitioner::Default(VecMap::new()),
+            PartitionerClass::UniformSticky => Partitioner::UniformSticky(VecMap::new()),
             PartitionerClass::RoundRobin => {
                 Partitioner::RoundRobin(RoundRobinPartitioner::new(version))
             }

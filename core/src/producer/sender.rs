@@ -6,7 +6,8 @@ use super::accumulator::{BatchId, ProducerBatch, RecordAccumulator};
 use super::transaction_manager::TransactionManager;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::rng::Rng;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use crate::vec_map::{VecMap, VecSet};
+use std::collections::VecDeque;
 
 /// `reconnect.backoff.ms` (default 50): after a connection closes the client waits this
 /// long before connecting again. Connecting itself is instant in this model, so a request
@@ -30,12 +31,12 @@ pub struct Sender {
     max_request_size: u32,
     request_timeout_ms: u64,
     /// Per broker connection: requests written and not yet answered (`InFlightRequests`).
-    pub in_flight: BTreeMap<u32, VecDeque<InFlightRequest>>,
+    pub in_flight: VecMap<u32, VecDeque<InFlightRequest>>,
     /// Per partition, batches sent and not completed, in drain order
     /// (`Sender.inFlightBatches`): where in-flight delivery timeouts are found.
-    in_flight_batches: BTreeMap<TopicPartition, Vec<(BatchId, u64)>>,
+    in_flight_batches: VecMap<TopicPartition, Vec<(BatchId, u64)>>,
     /// Closed connections, usable again from this time.
-    reconnect_at: BTreeMap<u32, u64>,
+    reconnect_at: VecMap<u32, u64>,
     next_request_id: u64,
 }
 
@@ -45,9 +46,9 @@ impl Sender {
             max_in_flight,
             max_request_size,
             request_timeout_ms,
-            in_flight: BTreeMap::new(),
-            in_flight_batches: BTreeMap::new(),
-            reconnect_at: BTreeMap::new(),
+            in_flight: VecMap::new(),
+            in_flight_batches: VecMap::new(),
+            reconnect_at: VecMap::new(),
             next_request_id: 0,
         }
     }
@@ -82,7 +83,7 @@ impl Sender {
     ) -> (Vec<Drained>, Option<u64>) {
         let ready = accumulator.ready(cluster, now, all_sendable, rng);
         let mut next = ready.next_ready_check_delay_ms.map(|d| now + d);
-        let mut nodes = BTreeSet::new();
+        let mut nodes = VecSet::new();
         for node in ready.ready_nodes {
             let can_drain = self.ready(node, now);
             accumulator.update_node_latency_stats(node, now, can_drain);

@@ -19,8 +19,9 @@ use crate::coordinator::{TransactionVersion, TxnRequest, TxnResponse};
 use crate::errors::{Errors, KafkaError};
 use crate::metadata::TopicPartition;
 use crate::net::TransactionResult;
+use crate::vec_map::{VecMap, VecSet};
 use crate::version::KafkaVersion;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// `TransactionManager.State`.
@@ -131,9 +132,9 @@ pub struct Transactional {
     pub coordinator: Option<u32>,
     /// Partitions the coordinator has recorded, and those still to add (the ones in an
     /// `AddPartitionsToTxn` in flight included).
-    pub partitions_in_transaction: BTreeSet<TopicPartition>,
-    pub new_partitions: BTreeSet<TopicPartition>,
-    pending_partitions: BTreeSet<TopicPartition>,
+    pub partitions_in_transaction: VecSet<TopicPartition>,
+    pub new_partitions: VecSet<TopicPartition>,
+    pending_partitions: VecSet<TopicPartition>,
     /// Some partition was added: an `EndTxn` is needed (`transactionStarted`).
     transaction_started: bool,
     pending: VecDeque<TxnCall>,
@@ -175,7 +176,7 @@ struct TxnPartitionEntry {
     next_sequence: i32,
     /// Batches sent and not yet completed, retried ones included, by `InFlightKey`
     /// (`inflightBatchesBySequence`).
-    in_flight: BTreeSet<InFlightKey>,
+    in_flight: VecSet<InFlightKey>,
     /// The last sequence the partition's leader acknowledged (-1: none yet).
     last_acked_sequence: i32,
 }
@@ -204,14 +205,14 @@ pub struct TransactionManager {
     /// Whether tracked batches are told apart by producer id and epoch as well as by base
     /// sequence (`compares_producer_state`).
     pub compares_producer_state: bool,
-    partitions: BTreeMap<TopicPartition, TxnPartitionEntry>,
+    partitions: VecMap<TopicPartition, TxnPartitionEntry>,
     /// Partitions whose sequences must start again at 0 under the next epoch
     /// (`partitionsToRewriteSequences`; non-empty = `epochBumpRequired`).
-    rewrite: BTreeSet<TopicPartition>,
+    rewrite: VecSet<TopicPartition>,
     /// Partitions where a retried batch expired with its sequence used, and the sequence
     /// after it (`partitionsWithUnresolvedSequences`): new batches wait; once nothing is
     /// in flight there, either later batches covered the gap or the epoch must move on.
-    unresolved: BTreeMap<TopicPartition, i32>,
+    unresolved: VecMap<TopicPartition, i32>,
     /// `Some` with a `transactional.id`.
     pub txn: Option<Transactional>,
 }
@@ -223,9 +224,9 @@ impl Default for TransactionManager {
             producer_id: -1,
             producer_epoch: -1,
             compares_producer_state: true,
-            partitions: BTreeMap::new(),
-            rewrite: BTreeSet::new(),
-            unresolved: BTreeMap::new(),
+            partitions: VecMap::new(),
+            rewrite: VecSet::new(),
+            unresolved: VecMap::new(),
             txn: None,
         }
     }
@@ -256,7 +257,7 @@ impl TransactionManager {
         self.partitions.entry(tp).or_insert(TxnPartitionEntry {
             epoch,
             next_sequence: 0,
-            in_flight: BTreeSet::new(),
+            in_flight: VecSet::new(),
             last_acked_sequence: -1,
         })
     }
@@ -421,8 +422,8 @@ impl TransactionManager {
     /// (`startSequencesAtBeginning`; the caller renumbers the batches the partition
     /// tracked, in sequence order, with `resequence`). Returns those partitions, each with
     /// the keys it tracked: a batch removed by mistake (KAFKA-13794) keeps its number.
-    pub fn bump_epoch(&mut self) -> Vec<(TopicPartition, BTreeSet<InFlightKey>)> {
-        let rewritten: Vec<(TopicPartition, BTreeSet<InFlightKey>)> =
+    pub fn bump_epoch(&mut self) -> Vec<(TopicPartition, VecSet<InFlightKey>)> {
+        let rewritten: Vec<(TopicPartition, VecSet<InFlightKey>)> =
             std::mem::take(&mut self.rewrite)
                 .into_iter()
                 .map(|tp| {
@@ -506,9 +507,9 @@ impl TransactionManager {
                 state: TxnState::Uninitialized,
                 last_error: None,
                 coordinator: None,
-                partitions_in_transaction: BTreeSet::new(),
-                new_partitions: BTreeSet::new(),
-                pending_partitions: BTreeSet::new(),
+                partitions_in_transaction: VecSet::new(),
+                new_partitions: VecSet::new(),
+                pending_partitions: VecSet::new(),
                 transaction_started: false,
                 pending: VecDeque::new(),
                 in_flight: None,
