@@ -296,10 +296,9 @@ impl Simulation {
                         ));
                     }
                     for (p, replicas) in a.iter().enumerate() {
-                        let mut seen = replicas.clone();
-                        seen.sort_unstable();
-                        seen.dedup();
-                        if replicas.len() != rf as usize || seen.len() != replicas.len() {
+                        let distinct =
+                            (0..replicas.len()).all(|k| !replicas[..k].contains(&replicas[k]));
+                        if replicas.len() != rf as usize || !distinct {
                             errors.push(err(
                                 format!("topics[{i}].replica_assignment[{p}]"),
                                 format!("needs {rf} distinct broker ids (the replication factor)"),

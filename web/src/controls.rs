@@ -46,8 +46,8 @@ const FILE_DECIDES: [&str; 7] = [
 fn latencies(current: u64) -> Vec<u64> {
     let mut offered = vec![1, 5, 10, 50];
     if !offered.contains(&current) {
-        offered.push(current);
-        offered.sort_unstable();
+        let at = offered.partition_point(|&l| l < current);
+        offered.insert(at, current);
     }
     offered
 }

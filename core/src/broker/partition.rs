@@ -16,6 +16,7 @@ use crate::errors::Errors;
 use crate::metadata::TopicPartition;
 use crate::net::{TxnMarkerEntry, WireBatch};
 use crate::record::{record_size, RecordData, RECORD_BATCH_OVERHEAD};
+use crate::sort::sort_by_u64_key;
 use crate::vec_map::VecMap;
 use crate::version::KafkaVersion;
 use std::iter::Take;
@@ -296,7 +297,13 @@ impl Partition {
             let mut isr = self.isr.clone();
             isr.push(follower);
             let order = &self.replicas;
-            isr.sort_by_key(|b| order.iter().position(|r| r == b));
+            // In replica order; one that is not a replica (none is) would go first.
+            sort_by_u64_key(&mut isr, |b| {
+                order
+                    .iter()
+                    .position(|r| r == b)
+                    .map_or(0, |i| i as u64 + 1)
+            });
             return Some(isr);
         }
         None

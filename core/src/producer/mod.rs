@@ -19,6 +19,7 @@ use crate::record::estimate_size_upper_bound;
 use crate::record::RecordData;
 use crate::rng::Rng;
 use crate::scenario::{CustomPartitionerSpec, SendMode};
+use crate::sort::sort_by_u64_key;
 use crate::trace::TraceEvent;
 use crate::vec_map::{VecMap, VecSet};
 use accumulator::{AccumulatorConfig, AppendResult, BatchId, RecordAccumulator, SendReason};
@@ -845,7 +846,10 @@ impl KafkaProducer {
                 .chain(self.sender.pending_batches_mut(tp))
                 .filter(|b| keys.contains(&tm.key(b.sequence_key())))
                 .collect();
-            tracked.sort_by_key(|b| b.base_sequence);
+            // By base sequence (an i32: its sign bit flipped orders it as a u64).
+            sort_by_u64_key(&mut tracked, |b| {
+                u64::from(b.base_sequence as u32 ^ 1 << 31)
+            });
             for b in tracked {
                 let (epoch, base) = tm.resequence(tp, b.records.len() as u32);
                 b.resequence(tm.producer_id, epoch, base);
