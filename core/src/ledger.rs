@@ -8,7 +8,6 @@ use crate::metrics::LedgerCounts;
 use crate::net::TransactionResult;
 use crate::producer::{KafkaProducer, Outcome};
 use crate::sim::Simulation;
-use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// What one record's copies in the log say.
@@ -23,7 +22,7 @@ pub struct RecordFate {
     pub aborted_copies: u32,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ledger {
     /// Records handed to `send()`.
     pub records: u64,
