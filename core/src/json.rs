@@ -772,34 +772,26 @@ impl Writer {
 }
 
 /// `x` as serde_json (ryu) writes it: the fewest significant digits that read back as
-/// `x`, found by rounding to 1, 2, … digits (the formatter the app has already), then
-/// written plainly for decimal exponents -5 to 15 and in `e` notation beyond (`1e+16`).
+/// `x` (Rust's `Display` finds them; ties as ryu breaks them), written plainly for decimal exponents -5 to 15
+/// and in `e` notation beyond (`1e+16`).
 pub fn format_f64(x: f64) -> String {
     if !x.is_finite() {
         return "null".into();
     }
     let a = x.abs();
-    // The digits rounded to `p + 1` places, or else the next decimal up: at a power of
-    // two the doubles below are closer together than those above, so the shortest
-    // decimal that reads back may be on the far side.
-    let (digits, exp) = (0..17)
-        .find_map(|p| {
-            let rounded = decimal_digits(&format!("{:.*e}", p, a));
-            let up = next_up(&rounded);
-            [rounded, up]
-                .into_iter()
-                .find(|(d, e)| parse_f64(&format!("0.{d}e{e}")) == Some(a))
-        })
-        .unwrap_or_else(|| decimal_digits(&format!("{a:.16e}")));
-    let sign = if x.is_sign_negative() { "-" } else { "" };
-    let digits = match digits.trim_end_matches('0') {
-        "" => "0",
-        d => d,
-    };
-    // The value is 0.`digits` × 10^`point`.
-    let point = exp;
+    let (mut digits, point) = digits_of(&format!("{a}"));
+    // Between two shortest decimals as near, ryu takes the even one and `Display` the
+    // one above: 1090377292581276.25 is written …276.2.
+    if let Some(last @ (b'1' | b'3' | b'5' | b'7' | b'9')) = digits.bytes().last() {
+        let down = format!("{}{}", &digits[..digits.len() - 1], (last - 1) as char);
+        if digits_of(&format!("{a:.1100}")) == (format!("{down}5"), point)
+            && parse_f64(&format!("0.{down}e{point}")) == Some(a)
+        {
+            digits = down.trim_end_matches('0').to_string();
+        }
+    }
     let len = digits.len() as i32;
-    let body = if x == 0.0 {
+    let body = if digits.is_empty() {
         "0.0".to_string()
     } else if (len..=16).contains(&point) {
         format!("{digits}{}.0", "0".repeat((point - len) as usize))
@@ -821,29 +813,18 @@ pub fn format_f64(x: f64) -> String {
             (first, rest) => format!("{first}.{rest}e{exp}"),
         }
     };
+    let sign = if x.is_sign_negative() { "-" } else { "" };
     format!("{sign}{body}")
 }
 
-/// `d.ddde±x` (Rust's `{:e}`) as digits `dddd` and `point`: the value is 0.dddd × 10^point.
-fn decimal_digits(sci: &str) -> (String, i32) {
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
-    let digits = mantissa.chars().filter(char::is_ascii_digit).collect();
-    (digits, exp.parse::<i32>().unwrap_or(0) + 1)
-}
-
-/// The decimal one unit up in the last digit (`0.999` → `0.1e1`).
-fn next_up((digits, point): &(String, i32)) -> (String, i32) {
-    let mut d = digits.clone().into_bytes();
-    for c in d.iter_mut().rev() {
-        if *c == b'9' {
-            *c = b'0';
-        } else {
-            *c += 1;
-            return (String::from_utf8(d).unwrap_or_default(), *point);
-        }
-    }
-    d.insert(0, b'1');
-    (String::from_utf8(d).unwrap_or_default(), point + 1)
+/// A number written in full (`Display`, padded with zeros: `1e300` as 301 digits) as its
+/// significant digits and `point`: the value is 0.`digits` × 10^`point`.
+fn digits_of(plain: &str) -> (String, i32) {
+    let (int, frac) = plain.split_once('.').unwrap_or((plain, ""));
+    let all = format!("{int}{frac}");
+    let zeros = all.bytes().take_while(|&b| b == b'0').count();
+    let digits = all[zeros..].trim_end_matches('0').to_string();
+    (digits, int.len() as i32 - zeros as i32)
 }
 
 #[cfg(test)]
@@ -960,6 +941,7 @@ mod tests {
             (1.0, "1.0"),
             (0.25, "0.25"),
             (1234.5, "1234.5"),
+            (f64::from_bits(0x430e_fd89_f990_4ce2), "1090377292581276.2"),
             (0.1, "0.1"),
             (1.0 / 3.0, "0.3333333333333333"),
             (100.0, "100.0"),
