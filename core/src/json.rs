@@ -586,9 +586,11 @@ pub fn tag(node: &Node, path: &Path, tag: &str, names: &[&str]) -> Result<usize>
     let Value::Object(members) = &node.value else {
         return Err(node.invalid_type(path, "a map"));
     };
-    match members.iter().find(|(k, _, _)| k == tag) {
-        Some((_, _, value)) => variant(value, &path.key(tag), names),
-        None => Err(path.error(node.at, format!("missing field `{tag}`"))),
+    let mut tags = members.iter().filter(|(k, _, _)| k == tag);
+    match (tags.next(), tags.next()) {
+        (Some((_, _, value)), None) => variant(value, &path.key(tag), names),
+        (_, Some((_, at, _))) => Err(path.key(tag).error(*at, format!("duplicate field `{tag}`"))),
+        (None, None) => Err(path.error(node.at, format!("missing field `{tag}`"))),
     }
 }
 
@@ -1053,6 +1055,15 @@ mod tests {
             "invalid type: sequence, expected a map at line 1 column 1"
         );
         assert_eq!(at(r#"{"":1}"#).0, "");
+        let tagged =
+            |t: &str| read(t, |n, p| tag(n, p, "action", &["a", "b"])).map_err(|e| e.message);
+        assert_eq!(tagged(r#"{"x":1,"action":"b"}"#), Ok(1));
+        assert!(tagged(r#"{"action":"a","action":"b"}"#)
+            .unwrap_err()
+            .starts_with("duplicate field `action`"));
+        assert!(tagged(r#"{"x":1}"#)
+            .unwrap_err()
+            .starts_with("missing field `action`"));
         assert!(at(r#"{"name":"a",}"#).1.starts_with("trailing comma"));
         assert!(at("").1.starts_with("EOF while parsing a value"));
     }
