@@ -341,7 +341,8 @@ fn a_transaction_failing_while_its_partition_waits_to_be_added_does_not_stall() 
         kafka_lab::Simulation::new(&kafka_lab::Scenario::from_json(&json).unwrap()).unwrap();
     sim.run();
     assert_eq!(sim.stalled_at(), None);
-    let r = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
+    let r = serde_json::from_str::<Value>(&kafka_lab::result::RunResult::of(&sim).to_json_pretty())
+        .unwrap();
     assert_eq!(r["sends"][1]["error"], "TimeoutException");
     assert_eq!(action_error(&r, 4), Value::Null, "the first commit");
     assert_eq!(action_error(&r, 7), Value::Null, "the abort works");
@@ -371,7 +372,8 @@ fn a_producer_fenced_with_a_partition_still_to_add_does_not_stall() {
         kafka_lab::Simulation::new(&kafka_lab::Scenario::from_json(&json).unwrap()).unwrap();
     sim.run();
     assert_eq!(sim.stalled_at(), None);
-    let r = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
+    let r = serde_json::from_str::<Value>(&kafka_lab::result::RunResult::of(&sim).to_json_pretty())
+        .unwrap();
     assert_eq!(action_error(&r, 5), "ProducerFencedException");
     assert!(consumed(&r, "rc").is_empty());
 }
@@ -413,7 +415,8 @@ fn a_late_answer_on_a_timed_out_connection_is_not_taken_for_the_next_request() {
         Some((1, "FindCoordinator")),
         "the case needs the slow broker first"
     );
-    let r = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
+    let r = serde_json::from_str::<Value>(&kafka_lab::result::RunResult::of(&sim).to_json_pretty())
+        .unwrap();
     assert_eq!(action_error(&r, 1), Value::Null);
     assert_eq!(r["sends"][0]["outcome"], "acked");
     assert_eq!(action_error(&r, 4), Value::Null);
@@ -448,7 +451,8 @@ fn a_transactional_request_waits_for_a_broker_to_reconnect_to() {
     assert_eq!(sim.stalled_at(), None);
     // Back at 30 s, the coordinator finishes the commit and the client's EndTxn, sent again,
     // is answered: the commit returns.
-    let r = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
+    let r = serde_json::from_str::<Value>(&kafka_lab::result::RunResult::of(&sim).to_json_pretty())
+        .unwrap();
     assert_eq!(action_error(&r, 3), Value::Null);
     assert_eq!(log(&r, 0), vec![(0, "x".into()), (1, "COMMIT".into())]);
 }

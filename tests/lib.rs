@@ -53,7 +53,7 @@ pub fn shared_dir() -> PathBuf {
 /// Runs a scenario given as JSON text and returns the result JSON.
 pub fn run_json(scenario: &str) -> serde_json::Value {
     let result = kafka_lab::run_scenario(scenario).unwrap_or_else(|e| panic!("invalid: {e:?}"));
-    serde_json::to_value(result).expect("result serializes")
+    serde_json::from_str(&result.to_json_pretty()).expect("the result is JSON")
 }
 
 /// `RecordAccumulator.append` with memory always at hand: Kafka's accumulator tests give

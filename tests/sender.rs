@@ -230,7 +230,9 @@ fn a_new_producers_lost_first_batch_is_kafka_15591() {
         Simulation::new(&Scenario::from_json(&scenario(1, config, &actions, 10_000)).unwrap())
             .unwrap();
     sim.run();
-    let result = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
+    let result =
+        serde_json::from_str::<Value>(&kafka_lab::result::RunResult::of(&sim).to_json_pretty())
+            .unwrap();
     let s = sends(&result);
     assert_eq!(s[1]["outcome"], "acked");
     assert_eq!(s[1]["offset"], 0);
@@ -525,7 +527,9 @@ fn send_blocks_when_buffer_memory_is_full_and_resumes_when_a_batch_completes() {
     assert_eq!(p.pool.available_memory(), 0);
     assert!(p.blocked_in_send().is_some());
     sim.run();
-    let result = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
+    let result =
+        serde_json::from_str::<Value>(&kafka_lab::result::RunResult::of(&sim).to_json_pretty())
+            .unwrap();
     assert!(sends(&result).iter().all(|s| s["outcome"] == "acked"));
     let m = &result["metrics"]["producers"]["p"];
     assert_eq!(m["buffer-available-bytes"], 2048, "all memory is back");
@@ -658,7 +662,9 @@ fn flush_makes_lingering_batches_sendable_until_they_complete() {
     assert!(!p.flush_in_progress());
     assert!(p.sends.range(0, 5).all(|r| r.sent_ms == Some(100)));
     assert_eq!(p.sends[5].sent_ms, Some(10_200));
-    let result = serde_json::to_value(kafka_lab::result::RunResult::of(&sim)).unwrap();
+    let result =
+        serde_json::from_str::<Value>(&kafka_lab::result::RunResult::of(&sim).to_json_pretty())
+            .unwrap();
     assert_eq!(result["action_results"][0]["action"], "flush");
     assert_eq!(result["action_results"][0]["error"], Value::Null);
 }

@@ -9,7 +9,6 @@ use crate::net::TransactionResult;
 use crate::producer::{KafkaProducer, Outcome};
 use crate::sim::Simulation;
 use crate::vec_map::VecMap;
-use serde::Serialize;
 
 /// What one record's copies in the log say.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -23,7 +22,7 @@ pub struct RecordFate {
     pub aborted_copies: u32,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ledger {
     /// Records handed to `send()`.
     pub records: u64,

@@ -17,7 +17,7 @@ pub mod effects;
 pub mod errors;
 pub mod float;
 pub mod group_coordinator;
-pub mod json_path;
+pub mod json;
 pub mod ledger;
 pub mod lifecycle;
 pub mod link;

@@ -1,18 +1,17 @@
 //! The result JSON of `kafka-lab run` (`shared/SCENARIO.md`, "Result JSON").
 
+use crate::json::Writer;
 use crate::ledger::{self, Ledger};
 use crate::net::TransactionResult;
 use crate::producer::metrics::ProducerMetricsReport;
 use crate::producer::Outcome;
 use crate::sim::Simulation;
 use crate::vec_map::VecMap;
-use serde::Serialize;
 use std::borrow::Cow;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct RunResult {
     /// Set if the run stopped early, caught in a loop at this instant (a bug to report).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub stalled_at_ms: Option<u64>,
     pub ended_at_ms: u64,
     pub trace_hash: String,
@@ -23,14 +22,13 @@ pub struct RunResult {
     pub action_results: Vec<ActionResult>,
     pub consumers: Vec<ConsumerResult>,
     /// Offsets committed through `sendOffsetsToTransaction` (only when some were).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_offsets: Vec<GroupOffsetResult>,
     pub metrics: Metrics,
     /// What became of every record sent: lost, duplicated, reordered, with totals.
     pub ledger: Ledger,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct GroupOffsetResult {
     pub group_id: String,
     pub topic: String,
@@ -38,7 +36,7 @@ pub struct GroupOffsetResult {
     pub offset: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct PartitionResult {
     pub topic: String,
     pub partition: u32,
@@ -51,14 +49,14 @@ pub struct PartitionResult {
     pub log: Vec<LogEntry>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct ReplicaResult {
     pub broker: u32,
     pub log_end_offset: u64,
     pub online: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct LogEntry {
     pub offset: u64,
     pub key: Option<String>,
@@ -70,7 +68,7 @@ pub struct LogEntry {
     pub control: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct SendResult {
     pub producer: String,
     pub index: u32,
@@ -87,7 +85,7 @@ pub struct SendResult {
     pub reordered: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct ActionResult {
     pub index: u32,
     pub action: String,
@@ -97,14 +95,14 @@ pub struct ActionResult {
     pub pending: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct ConsumerResult {
     pub name: String,
     /// Every record `poll()` returned, in the order it returned them.
     pub records: Vec<ConsumedResult>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct ConsumedResult {
     pub topic: String,
     pub partition: u32,
@@ -113,7 +111,7 @@ pub struct ConsumedResult {
     pub value: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Metrics {
     pub producers: VecMap<String, ProducerMetricsReport>,
     /// Per broker id, Kafka's JMX names (`ReplicaManager`): gauges at the end, rates as
@@ -123,40 +121,27 @@ pub struct Metrics {
     pub controller: ControllerMetrics,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct ControllerMetrics {
-    #[serde(rename = "OfflinePartitionsCount")]
     pub offline_partitions_count: u64,
-    #[serde(rename = "FencedBrokerCount")]
     pub fenced_broker_count: u64,
-    #[serde(rename = "ActiveBrokerCount")]
     pub active_broker_count: u64,
     /// Leader elections, as a count (`LeaderElectionRateAndTimeMs`).
-    #[serde(rename = "LeaderElectionRateAndTimeMs")]
     pub leader_elections: u64,
-    #[serde(rename = "UncleanLeaderElectionsPerSec")]
     pub unclean_leader_elections: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct BrokerMetrics {
-    #[serde(rename = "LeaderCount")]
     pub leader_count: u64,
-    #[serde(rename = "PartitionCount")]
     pub partition_count: u64,
     /// Partitions this broker leads whose ISR is smaller than their replica set.
-    #[serde(rename = "UnderReplicatedPartitions")]
     pub under_replicated_partitions: u64,
     /// Led partitions whose ISR is under `min.insync.replicas`.
-    #[serde(rename = "UnderMinIsrPartitionCount")]
     pub under_min_isr_partition_count: u64,
-    #[serde(rename = "IsrShrinksPerSec")]
     pub isr_shrinks: u64,
-    #[serde(rename = "IsrExpandsPerSec")]
     pub isr_expands: u64,
-    #[serde(rename = "TotalProduceRequestsPerSec")]
     pub total_produce_requests: u64,
-    #[serde(rename = "FailedProduceRequestsPerSec")]
     pub failed_produce_requests: u64,
 }
 
@@ -359,4 +344,274 @@ impl RunResult {
             ledger: Ledger::of(sim),
         }
     }
+}
+
+impl RunResult {
+    /// The result JSON as the CLI prints it (serde_json's pretty layout, fields in the
+    /// order of the structs above).
+    pub fn to_json_pretty(&self) -> String {
+        let mut w = Writer::new(true);
+        w.begin_object();
+        if let Some(t) = self.stalled_at_ms {
+            w.key("stalled_at_ms");
+            w.u64(t);
+        }
+        w.key("ended_at_ms");
+        w.u64(self.ended_at_ms);
+        w.key("trace_hash");
+        w.string(&self.trace_hash);
+        w.key("kafka_version");
+        w.string(&self.kafka_version);
+        w.key("events");
+        w.u64(self.events);
+        w.key("partitions");
+        list(&mut w, &self.partitions, |w, p| {
+            w.key("topic");
+            w.string(&p.topic);
+            w.key("partition");
+            w.u64(p.partition.into());
+            w.key("leader");
+            match p.leader {
+                Some(b) => w.u64(b.into()),
+                None => w.null(),
+            }
+            w.key("leader_epoch");
+            w.u64(p.leader_epoch.into());
+            w.key("isr");
+            w.begin_array();
+            for &b in &p.isr {
+                w.u64(b.into());
+            }
+            w.end_array();
+            w.key("high_watermark");
+            w.u64(p.high_watermark);
+            w.key("last_stable_offset");
+            w.u64(p.last_stable_offset);
+            w.key("replicas");
+            list(w, &p.replicas, |w, r| {
+                w.key("broker");
+                w.u64(r.broker.into());
+                w.key("log_end_offset");
+                w.u64(r.log_end_offset);
+                w.key("online");
+                w.bool(r.online);
+            });
+            w.key("log");
+            list(w, &p.log, |w, e| {
+                w.key("offset");
+                w.u64(e.offset);
+                w.key("key");
+                w.opt_string(e.key.as_deref());
+                w.key("value");
+                w.opt_string(e.value.as_deref());
+                w.key("producer_id");
+                w.i64(e.producer_id);
+                w.key("producer_epoch");
+                w.i64(e.producer_epoch.into());
+                w.key("sequence");
+                w.i64(e.sequence.into());
+                w.key("transactional");
+                w.bool(e.transactional);
+                w.key("control");
+                w.opt_string(e.control.as_deref());
+            });
+        });
+        w.key("sends");
+        list(&mut w, &self.sends, |w, s| {
+            w.key("producer");
+            w.string(&s.producer);
+            w.key("index");
+            w.u64(s.index.into());
+            w.key("topic");
+            w.string(&s.topic);
+            w.key("key");
+            w.opt_string(s.key.as_deref());
+            w.key("partition");
+            w.i64(s.partition);
+            w.key("outcome");
+            w.string(s.outcome);
+            w.key("offset");
+            w.i64(s.offset);
+            w.key("error");
+            w.opt_string(s.error.as_deref());
+            w.key("attempts");
+            w.u64(s.attempts.into());
+            w.key("copies");
+            w.u64(s.copies.into());
+            w.key("reordered");
+            w.bool(s.reordered);
+        });
+        w.key("action_results");
+        list(&mut w, &self.action_results, |w, a| {
+            w.key("index");
+            w.u64(a.index.into());
+            w.key("action");
+            w.string(&a.action);
+            w.key("producer");
+            w.opt_string(a.producer.as_deref());
+            w.key("error");
+            w.opt_string(a.error.as_deref());
+            w.key("pending");
+            w.bool(a.pending);
+        });
+        w.key("consumers");
+        list(&mut w, &self.consumers, |w, c| {
+            w.key("name");
+            w.string(&c.name);
+            w.key("records");
+            list(w, &c.records, |w, r| {
+                w.key("topic");
+                w.string(&r.topic);
+                w.key("partition");
+                w.u64(r.partition.into());
+                w.key("offset");
+                w.u64(r.offset);
+                w.key("key");
+                w.opt_string(r.key.as_deref());
+                w.key("value");
+                w.opt_string(r.value.as_deref());
+            });
+        });
+        if !self.group_offsets.is_empty() {
+            w.key("group_offsets");
+            list(&mut w, &self.group_offsets, |w, g| {
+                w.key("group_id");
+                w.string(&g.group_id);
+                w.key("topic");
+                w.string(&g.topic);
+                w.key("partition");
+                w.u64(g.partition.into());
+                w.key("offset");
+                w.u64(g.offset);
+            });
+        }
+        w.key("metrics");
+        w.begin_object();
+        w.key("producers");
+        w.begin_object();
+        for (name, m) in &self.metrics.producers {
+            w.key(name);
+            write_producer_metrics(&mut w, m);
+        }
+        w.end_object();
+        w.key("brokers");
+        w.begin_object();
+        for (id, b) in &self.metrics.brokers {
+            w.key(id);
+            counts(
+                &mut w,
+                &[
+                    ("LeaderCount", b.leader_count),
+                    ("PartitionCount", b.partition_count),
+                    ("UnderReplicatedPartitions", b.under_replicated_partitions),
+                    ("UnderMinIsrPartitionCount", b.under_min_isr_partition_count),
+                    ("IsrShrinksPerSec", b.isr_shrinks),
+                    ("IsrExpandsPerSec", b.isr_expands),
+                    ("TotalProduceRequestsPerSec", b.total_produce_requests),
+                    ("FailedProduceRequestsPerSec", b.failed_produce_requests),
+                ],
+            );
+        }
+        w.end_object();
+        let c = &self.metrics.controller;
+        w.key("controller");
+        counts(
+            &mut w,
+            &[
+                ("OfflinePartitionsCount", c.offline_partitions_count),
+                ("FencedBrokerCount", c.fenced_broker_count),
+                ("ActiveBrokerCount", c.active_broker_count),
+                ("LeaderElectionRateAndTimeMs", c.leader_elections),
+                ("UncleanLeaderElectionsPerSec", c.unclean_leader_elections),
+            ],
+        );
+        w.end_object();
+        let l = &self.ledger;
+        w.key("ledger");
+        counts(
+            &mut w,
+            &[
+                ("records", l.records),
+                ("acked", l.acked),
+                ("failed", l.failed),
+                ("pending", l.pending),
+                ("lost", l.lost),
+                ("expired", l.expired),
+                ("duplicated", l.duplicated),
+                ("reordered", l.reordered),
+                ("failed_but_written", l.failed_but_written),
+                ("aborted", l.aborted),
+            ],
+        );
+        w.end_object();
+        w.finish()
+    }
+}
+
+/// A list of objects, each written by `item` between its braces.
+fn list<T>(w: &mut Writer, items: &[T], item: impl Fn(&mut Writer, &T)) {
+    w.begin_array();
+    for x in items {
+        w.begin_object();
+        item(w, x);
+        w.end_object();
+    }
+    w.end_array();
+}
+
+/// An object of counts.
+fn counts(w: &mut Writer, fields: &[(&str, u64)]) {
+    w.begin_object();
+    for &(k, v) in fields {
+        w.key(k);
+        w.u64(v);
+    }
+    w.end_object();
+}
+
+/// Under Kafka's producer metric names.
+fn write_producer_metrics(w: &mut Writer, m: &ProducerMetricsReport) {
+    w.begin_object();
+    let count = |w: &mut Writer, k: &str, v: u64| {
+        w.key(k);
+        w.u64(v);
+    };
+    count(w, "record-send-total", m.record_send_total);
+    count(w, "record-retry-total", m.record_retry_total);
+    count(w, "record-error-total", m.record_error_total);
+    count(w, "batch-split-total", m.batch_split_total);
+    w.key("batch-size-avg");
+    w.f64(m.batch_size_avg);
+    count(w, "batch-size-max", m.batch_size_max);
+    w.key("records-per-request-avg");
+    w.f64(m.records_per_request_avg);
+    count(w, "request-total", m.request_total);
+    count(w, "response-total", m.response_total);
+    count(w, "requests-in-flight", m.requests_in_flight);
+    w.key("request-latency-avg");
+    w.f64(m.request_latency_avg);
+    count(w, "request-latency-max", m.request_latency_max);
+    w.key("record-queue-time-avg");
+    w.f64(m.record_queue_time_avg);
+    count(w, "record-queue-time-max", m.record_queue_time_max);
+    w.key("record-size-avg");
+    w.f64(m.record_size_avg);
+    count(w, "record-size-max", m.record_size_max);
+    w.key("compression-rate-avg");
+    w.f64(m.compression_rate_avg);
+    count(w, "buffer-total-bytes", m.buffer_total_bytes);
+    count(w, "buffer-available-bytes", m.buffer_available_bytes);
+    count(w, "waiting-threads", m.waiting_threads);
+    count(w, "buffer-exhausted-total", m.buffer_exhausted_total);
+    count(
+        w,
+        "bufferpool-wait-time-ns-total",
+        m.bufferpool_wait_time_ns_total,
+    );
+    count(
+        w,
+        "bufferpool-wait-time-total",
+        m.bufferpool_wait_time_total,
+    );
+    w.end_object();
 }

@@ -210,13 +210,6 @@ impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
     }
 }
 
-/// As a JSON object, in key order (the run's result).
-impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for VecMap<K, V> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.iter())
-    }
-}
-
 impl<K, V> IntoIterator for VecMap<K, V> {
     type Item = (K, V);
     type IntoIter = std::vec::IntoIter<(K, V)>;
@@ -455,10 +448,6 @@ mod tests {
             format!("{set:?}"),
             format!("{:?}", BTreeSet::from([5, 1, 5, 3]))
         );
-        let json =
-            serde_json::to_string(&[("b", 1), ("a", 2)].into_iter().collect::<VecMap<_, _>>())
-                .unwrap();
-        assert_eq!(json, r#"{"a":2,"b":1}"#);
     }
 
     #[test]

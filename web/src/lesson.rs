@@ -7,7 +7,7 @@ use crate::app::SPEEDS;
 use crate::i18n::Lang;
 use crate::share::{LinkError, Settings};
 use crate::workload::{Workload, RUN_MS};
-use serde::Deserialize;
+use kafka_lab::json::{self, Node, Path};
 
 /// A lesson as the picker offers it, before its file is fetched.
 pub struct Entry {
@@ -113,8 +113,7 @@ pub fn find(id: &str) -> Option<&'static Entry> {
     INDEX.iter().find(|e| e.id == id)
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Text {
     pub en: String,
     pub ko: String,
@@ -129,8 +128,7 @@ impl Text {
     }
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Step {
     /// The moment the run pauses at (virtual ms).
     pub at_ms: u64,
@@ -139,12 +137,10 @@ pub struct Step {
     pub text: Text,
     /// The speed "next" plays to this step at: slow motion to follow one record,
     /// fast-forward over a session timeout. Unset: the speed on screen.
-    #[serde(default)]
     pub speed: Option<f64>,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Lesson {
     pub id: String,
     /// The section of the notes it teaches (`2.3`, `8`, …).
@@ -187,9 +183,13 @@ impl Lesson {
 /// A lesson file, read and checked: steps in strictly increasing time within the run,
 /// text in both languages.
 pub fn parse(json: &str) -> Result<Lesson, LinkError> {
-    let lesson: Lesson = serde_json::from_str(json).map_err(|e| LinkError {
-        field: kafka_lab::json_path::path_at(json, e.line(), e.column()),
-        message: e.to_string(),
+    let lesson = json::read(json, read_lesson).map_err(|e| LinkError {
+        field: if e.path.is_empty() {
+            ".".into()
+        } else {
+            e.path
+        },
+        message: e.message,
     })?;
     let bad = |i: usize, message: &str| LinkError {
         field: format!("steps[{i}]"),
@@ -215,6 +215,40 @@ pub fn parse(json: &str) -> Result<Lesson, LinkError> {
         }
     }
     Ok(lesson)
+}
+
+fn read_lesson(node: &Node, path: &Path) -> json::Result<Lesson> {
+    let f = json::object(
+        node,
+        path,
+        &["id", "chapter", "title", "settings", "steps"],
+        None,
+    )?;
+    Ok(Lesson {
+        id: f.req(0, json::string)?,
+        chapter: f.req(1, json::string)?,
+        title: f.req(2, read_text)?,
+        settings: f.req(3, Settings::read)?,
+        steps: f.req(4, |n, p| {
+            json::vec(n, p, |n, p| {
+                let f = json::object(n, p, &["at_ms", "target", "text", "speed"], None)?;
+                Ok(Step {
+                    at_ms: f.req(0, json::u64)?,
+                    target: f.req(1, json::string)?,
+                    text: f.req(2, read_text)?,
+                    speed: f.opt(3, json::f64)?,
+                })
+            })
+        })?,
+    })
+}
+
+fn read_text(node: &Node, path: &Path) -> json::Result<Text> {
+    let f = json::object(node, path, &["en", "ko"], None)?;
+    Ok(Text {
+        en: f.req(0, json::string)?,
+        ko: f.req(1, json::string)?,
+    })
 }
 
 #[cfg(test)]

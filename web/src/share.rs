@@ -10,11 +10,10 @@ use crate::i18n::Lang;
 use crate::workload::{
     too_much_data, Fault, FaultKind, Setting, SettingError, TxnKind, TxnStep, Workload, MODES,
 };
-use kafka_lab::json_path::path_at;
+use kafka_lab::json::{self, Node, Path, Writer};
 use kafka_lab::link;
-use kafka_lab::scenario::{Scenario, SendMode};
+use kafka_lab::scenario::{write_map, Scenario, SendMode};
 use kafka_lab::sort::sort_by_u64_key;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -66,17 +65,13 @@ type Call = (u64, String, Vec<(u32, u64)>);
 /// Everything the panels set, the faults and the transactional calls, as JSON: in a link,
 /// and in a lesson file. Field names follow the panels (Kafka's property names in the
 /// maps); empty lists and maps are left out to keep links short.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     kafka_version: String,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     producer: BTreeMap<String, String>,
     partitions: u32,
     replication_factor: u32,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     topic: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     consumer: BTreeMap<String, String>,
     keys: String,
     rate: u32,
@@ -84,25 +79,20 @@ pub struct Settings {
     latency_ms: u64,
     mode: SendMode,
     /// (at_ms, fault, broker)
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     faults: Vec<(u64, String, u32)>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     transactions: Option<Vec<Call>>,
     /// The scenario file the run is built on, whole: a link needs nothing else.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     file: Option<FileSettings>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 struct FileSettings {
     name: String,
     scenario: Scenario,
 }
 
 /// The JSON inside a link: the settings and the view.
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct State {
     v: u32,
     w: Settings,
@@ -110,8 +100,193 @@ struct State {
     steps: u64,
     speed: f64,
     lang: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     lesson: Option<String>,
+}
+
+const STATE_FIELDS: &[&str] = &["v", "w", "t_ms", "steps", "speed", "lang", "lesson"];
+
+const SETTINGS_FIELDS: &[&str] = &[
+    "kafka_version",
+    "producer",
+    "partitions",
+    "replication_factor",
+    "topic",
+    "consumer",
+    "keys",
+    "rate",
+    "value_bytes",
+    "latency_ms",
+    "mode",
+    "faults",
+    "transactions",
+    "file",
+];
+
+impl State {
+    /// Fields as serde wrote them before (old links are in course slides): in this
+    /// order, empty lists and maps and absent options left out.
+    fn write(&self, w: &mut Writer) {
+        w.begin_object();
+        w.key("v");
+        w.u64(self.v.into());
+        w.key("w");
+        self.w.write(w);
+        w.key("t_ms");
+        w.f64(self.t_ms);
+        w.key("steps");
+        w.u64(self.steps);
+        w.key("speed");
+        w.f64(self.speed);
+        w.key("lang");
+        w.string(&self.lang);
+        if let Some(lesson) = &self.lesson {
+            w.key("lesson");
+            w.string(lesson);
+        }
+        w.end_object();
+    }
+
+    /// The format is read first: a later one may differ in everything else.
+    fn read(node: &Node, path: &Path) -> json::Result<State> {
+        let f = json::object(node, path, STATE_FIELDS, None)?;
+        let v = f.req(0, json::u32)?;
+        if v != FORMAT {
+            return Err(path.key("v").error(
+                node.at,
+                format!("format {v} is not one this app reads ({FORMAT})"),
+            ));
+        }
+        Ok(State {
+            v,
+            w: f.req(1, Settings::read)?,
+            t_ms: f.req(2, json::f64)?,
+            steps: f.req(3, json::u64)?,
+            speed: f.req(4, json::f64)?,
+            lang: f.req(5, json::string)?,
+            lesson: f.opt(6, json::string)?,
+        })
+    }
+}
+
+impl Settings {
+    fn write(&self, w: &mut Writer) {
+        w.begin_object();
+        w.key("kafka_version");
+        w.string(&self.kafka_version);
+        write_map(w, "producer", &self.producer, false);
+        w.key("partitions");
+        w.u64(self.partitions.into());
+        w.key("replication_factor");
+        w.u64(self.replication_factor.into());
+        write_map(w, "topic", &self.topic, false);
+        write_map(w, "consumer", &self.consumer, false);
+        w.key("keys");
+        w.string(&self.keys);
+        w.key("rate");
+        w.u64(self.rate.into());
+        w.key("value_bytes");
+        w.u64(self.value_bytes.into());
+        w.key("latency_ms");
+        w.u64(self.latency_ms);
+        w.key("mode");
+        w.string(self.mode.name());
+        if !self.faults.is_empty() {
+            w.key("faults");
+            w.begin_array();
+            for (at_ms, kind, broker) in &self.faults {
+                w.begin_array();
+                w.u64(*at_ms);
+                w.string(kind);
+                w.u64((*broker).into());
+                w.end_array();
+            }
+            w.end_array();
+        }
+        if let Some(calls) = &self.transactions {
+            w.key("transactions");
+            w.begin_array();
+            for (at_ms, kind, offsets) in calls {
+                w.begin_array();
+                w.u64(*at_ms);
+                w.string(kind);
+                w.begin_array();
+                for (partition, offset) in offsets {
+                    w.begin_array();
+                    w.u64((*partition).into());
+                    w.u64(*offset);
+                    w.end_array();
+                }
+                w.end_array();
+                w.end_array();
+            }
+            w.end_array();
+        }
+        if let Some(file) = &self.file {
+            w.key("file");
+            w.begin_object();
+            w.key("name");
+            w.string(&file.name);
+            w.key("scenario");
+            file.scenario.write(w);
+            w.end_object();
+        }
+        w.end_object();
+    }
+
+    /// The settings in a link or a lesson file.
+    pub fn read(node: &Node, path: &Path) -> json::Result<Settings> {
+        let f = json::object(node, path, SETTINGS_FIELDS, None)?;
+        Ok(Settings {
+            kafka_version: f.req(0, json::string)?,
+            producer: f.get(1, json::string_map)?.unwrap_or_default(),
+            partitions: f.req(2, json::u32)?,
+            replication_factor: f.req(3, json::u32)?,
+            topic: f.get(4, json::string_map)?.unwrap_or_default(),
+            consumer: f.get(5, json::string_map)?.unwrap_or_default(),
+            keys: f.req(6, json::string)?,
+            rate: f.req(7, json::u32)?,
+            value_bytes: f.req(8, json::u32)?,
+            latency_ms: f.req(9, json::u64)?,
+            mode: f.req(10, SendMode::read)?,
+            faults: f
+                .get(11, |n, p| {
+                    json::vec(n, p, |n, p| {
+                        let t = json::tuple(n, p, 3)?;
+                        Ok((
+                            json::u64(&t[0], &p.index(0))?,
+                            json::string(&t[1], &p.index(1))?,
+                            json::u32(&t[2], &p.index(2))?,
+                        ))
+                    })
+                })?
+                .unwrap_or_default(),
+            transactions: f.opt(12, |n, p| json::vec(n, p, read_call))?,
+            file: f.opt(13, |n, p| {
+                let f = json::object(n, p, &["name", "scenario"], None)?;
+                Ok(FileSettings {
+                    name: f.req(0, json::string)?,
+                    scenario: f.req(1, Scenario::read)?,
+                })
+            })?,
+        })
+    }
+}
+
+/// `[at_ms, call, [[partition, offset], …]]`.
+fn read_call(node: &Node, path: &Path) -> json::Result<Call> {
+    let t = json::tuple(node, path, 3)?;
+    let offsets = json::vec(&t[2], &path.index(2), |n, p| {
+        let pair = json::tuple(n, p, 2)?;
+        Ok((
+            json::u32(&pair[0], &p.index(0))?,
+            json::u64(&pair[1], &p.index(1))?,
+        ))
+    })?;
+    Ok((
+        json::u64(&t[0], &path.index(0))?,
+        json::string(&t[1], &path.index(1))?,
+        offsets,
+    ))
 }
 
 /// Why a link was refused: the field, and what is wrong with it.
@@ -152,8 +327,9 @@ pub fn encode(w: &Workload, view: View) -> String {
         lang: view.lang.code().into(),
         lesson: view.lesson,
     };
-    let json = serde_json::to_vec(&state).expect("plain data serialises");
-    link::encode(&json)
+    let mut json = Writer::new(false);
+    state.write(&mut json);
+    link::encode(json.finish().as_bytes())
 }
 
 impl Settings {
@@ -195,21 +371,14 @@ pub fn decode(text: &str) -> Result<(Workload, View), LinkError> {
     // Read as text, as scenarios and lessons are: one reader, so every Deserialize impl
     // is in the bundle once (15 KB of gzipped wasm).
     let json = String::from_utf8(json).map_err(|_| refuse("link", "not UTF-8 text"))?;
-    let state: State = serde_json::from_str(&json).map_err(|e| {
+    let state = json::read(&json, State::read).map_err(|e| {
         // Named as the panels name them: `rate`, not `w.rate`.
-        let path = path_at(&json, e.line(), e.column());
-        let field = match path.strip_prefix("w.").unwrap_or(&path) {
-            "." => "link",
+        let field = match e.path.strip_prefix("w.").unwrap_or(&e.path) {
+            "" => "link",
             field => field,
         };
-        refuse(field, e.to_string())
+        refuse(field, e.message)
     })?;
-    if state.v != FORMAT {
-        return Err(refuse(
-            "v",
-            format!("format {} is not one this app reads ({FORMAT})", state.v),
-        ));
-    }
     let w = state.w.workload()?;
     let run_ms = w.until_ms();
     if !(0.0..=run_ms as f64).contains(&state.t_ms) {

@@ -99,9 +99,7 @@ fn run(args: &[String], mode: Mode) -> ExitCode {
         Mode::Validate => {}
         Mode::Run => {
             sim.run();
-            let json =
-                serde_json::to_string_pretty(&RunResult::of(&sim)).expect("result serializes");
-            println!("{json}");
+            println!("{}", RunResult::of(&sim).to_json_pretty());
         }
         Mode::Trace => {
             sim.record_trace();

@@ -5,7 +5,6 @@
 use super::accumulator::ProducerBatch;
 use super::buffer_pool::BufferPool;
 use crate::metrics::SampledStat;
-use serde::Serialize;
 
 /// The sensors behind the windowed `-rate`, `-avg` and `-max` metrics (`Sender.SenderMetrics`).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -47,55 +46,32 @@ pub struct ProducerMetrics {
     pub sensors: ProducerSensors,
 }
 
-/// The metrics as the result JSON reports them.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// The metrics as the result JSON reports them (under Kafka's names: `crate::result`).
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProducerMetricsReport {
-    #[serde(rename = "record-send-total")]
     pub record_send_total: u64,
-    #[serde(rename = "record-retry-total")]
     pub record_retry_total: u64,
-    #[serde(rename = "record-error-total")]
     pub record_error_total: u64,
-    #[serde(rename = "batch-split-total")]
     pub batch_split_total: u64,
-    #[serde(rename = "batch-size-avg")]
     pub batch_size_avg: f64,
-    #[serde(rename = "batch-size-max")]
     pub batch_size_max: u64,
-    #[serde(rename = "records-per-request-avg")]
     pub records_per_request_avg: f64,
-    #[serde(rename = "request-total")]
     pub request_total: u64,
-    #[serde(rename = "response-total")]
     pub response_total: u64,
-    #[serde(rename = "requests-in-flight")]
     pub requests_in_flight: u64,
-    #[serde(rename = "request-latency-avg")]
     pub request_latency_avg: f64,
-    #[serde(rename = "request-latency-max")]
     pub request_latency_max: u64,
-    #[serde(rename = "record-queue-time-avg")]
     pub record_queue_time_avg: f64,
-    #[serde(rename = "record-queue-time-max")]
     pub record_queue_time_max: u64,
-    #[serde(rename = "record-size-avg")]
     pub record_size_avg: f64,
-    #[serde(rename = "record-size-max")]
     pub record_size_max: u64,
-    #[serde(rename = "compression-rate-avg")]
     pub compression_rate_avg: f64,
-    #[serde(rename = "buffer-total-bytes")]
     pub buffer_total_bytes: u64,
-    #[serde(rename = "buffer-available-bytes")]
     pub buffer_available_bytes: u64,
-    #[serde(rename = "waiting-threads")]
     pub waiting_threads: u64,
-    #[serde(rename = "buffer-exhausted-total")]
     pub buffer_exhausted_total: u64,
-    #[serde(rename = "bufferpool-wait-time-ns-total")]
     pub bufferpool_wait_time_ns_total: u64,
     /// The deprecated twin Kafka still registers, also in nanoseconds.
-    #[serde(rename = "bufferpool-wait-time-total")]
     pub bufferpool_wait_time_total: u64,
 }
 
