@@ -122,6 +122,18 @@ const SETTINGS_FIELDS: &[&str] = &[
     "file",
 ];
 
+/// A moment (rounded to a microsecond) or a speed as serde_json wrote it in links: its
+/// shortest digits, and `.0` when whole. For a value of at most three decimals those are
+/// the digits to the third decimal.
+fn json_number(v: f64) -> String {
+    let text = trimmed(v, 3);
+    if text.contains('.') {
+        text
+    } else {
+        text + ".0"
+    }
+}
+
 impl State {
     /// Fields as serde wrote them before (old links are in course slides): in this
     /// order, empty lists and maps and absent options left out.
@@ -132,11 +144,11 @@ impl State {
         w.key("w");
         self.w.write(w);
         w.key("t_ms");
-        w.f64(self.t_ms);
+        w.number(&json_number(self.t_ms));
         w.key("steps");
         w.u64(self.steps);
         w.key("speed");
-        w.f64(self.speed);
+        w.number(&json_number(self.speed));
         w.key("lang");
         w.string(&self.lang);
         if let Some(lesson) = &self.lesson {
@@ -570,6 +582,15 @@ pub fn from_fragment(hash: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::workload::RUN_MS;
+
+    #[test]
+    fn moments_and_speeds_are_written_as_serde_json_wrote_them() {
+        let mut rng = kafka_lab::rng::Rng::new(3);
+        let moments = (0..20_000).map(|_| (rng.below(600_000_000) as f64).round() / 1000.0);
+        for v in SPEEDS.iter().map(|s| s.0).chain(moments).chain([0.0, 1.0, 0.001]) {
+            assert_eq!(json_number(v), json::format_f64(v), "{v}");
+        }
+    }
 
     fn view() -> View {
         View {
