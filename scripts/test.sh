@@ -29,5 +29,8 @@ CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome web
 stage "build the site"
 bash scripts/build.sh
 
+stage "shipped bytes (issue 8: the bundle may not grow back)"
+bash scripts/size.sh
+
 stage "end-to-end tests (Playwright, Debian chromium)"
 node --test tests/e2e/

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Issue 8's shipped bytes: the wasm, JavaScript and CSS the page loads, each gzip -9, from
+# the built site (run scripts/build.sh first). Fails above CEILING: the size the bundle
+# has been brought down to, lowered as it shrinks so that it never grows back, until it
+# reaches the budget (250 KB). Figures and where the bytes go: docs/perf.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUDGET=$((250 * 1024))
+CEILING=$((436 * 1024))
+total=0
+for f in www/pkg/kafka_lab_web_bg.wasm www/pkg/kafka_lab_web.js www/main.js www/style.css; do
+  n=$(gzip -9 -c "$f" | wc -c)
+  printf '%9d  %s\n' "$n" "$f"
+  total=$((total + n))
+done
+printf '%9d  shipped, gzip -9 (ceiling %d, budget %d)\n' "$total" "$CEILING" "$BUDGET"
+if ((total > CEILING)); then
+  echo "over the ceiling by $((total - CEILING)) bytes: the bundle grew" >&2
+  exit 1
+fi
+if ((total > BUDGET)); then
+  echo "still $((total - BUDGET)) bytes over issue 8's budget"
+fi
