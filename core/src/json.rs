@@ -710,6 +710,27 @@ impl Writer {
         self.after_key = true;
     }
 
+    /// `"key": "value"` (a member in one call: most members are one of these four).
+    pub fn string_field(&mut self, key: &str, value: &str) {
+        self.key(key);
+        self.string(value);
+    }
+
+    pub fn u64_field(&mut self, key: &str, value: u64) {
+        self.key(key);
+        self.u64(value);
+    }
+
+    pub fn i64_field(&mut self, key: &str, value: i64) {
+        self.key(key);
+        self.i64(value);
+    }
+
+    pub fn bool_field(&mut self, key: &str, value: bool) {
+        self.key(key);
+        self.bool(value);
+    }
+
     pub fn string(&mut self, s: &str) {
         self.item();
         self.quoted(s);

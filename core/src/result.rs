@@ -353,119 +353,85 @@ impl RunResult {
         let mut w = Writer::new(true);
         w.begin_object();
         if let Some(t) = self.stalled_at_ms {
-            w.key("stalled_at_ms");
-            w.u64(t);
+            w.u64_field("stalled_at_ms", t);
         }
-        w.key("ended_at_ms");
-        w.u64(self.ended_at_ms);
-        w.key("trace_hash");
-        w.string(&self.trace_hash);
-        w.key("kafka_version");
-        w.string(&self.kafka_version);
-        w.key("events");
-        w.u64(self.events);
+        w.u64_field("ended_at_ms", self.ended_at_ms);
+        w.string_field("trace_hash", &self.trace_hash);
+        w.string_field("kafka_version", &self.kafka_version);
+        w.u64_field("events", self.events);
         w.key("partitions");
         list(&mut w, &self.partitions, |w, p| {
-            w.key("topic");
-            w.string(&p.topic);
-            w.key("partition");
-            w.u64(p.partition.into());
+            w.string_field("topic", &p.topic);
+            w.u64_field("partition", p.partition.into());
             w.key("leader");
             match p.leader {
                 Some(b) => w.u64(b.into()),
                 None => w.null(),
             }
-            w.key("leader_epoch");
-            w.u64(p.leader_epoch.into());
+            w.u64_field("leader_epoch", p.leader_epoch.into());
             w.key("isr");
             w.begin_array();
             for &b in &p.isr {
                 w.u64(b.into());
             }
             w.end_array();
-            w.key("high_watermark");
-            w.u64(p.high_watermark);
-            w.key("last_stable_offset");
-            w.u64(p.last_stable_offset);
+            w.u64_field("high_watermark", p.high_watermark);
+            w.u64_field("last_stable_offset", p.last_stable_offset);
             w.key("replicas");
             list(w, &p.replicas, |w, r| {
-                w.key("broker");
-                w.u64(r.broker.into());
-                w.key("log_end_offset");
-                w.u64(r.log_end_offset);
-                w.key("online");
-                w.bool(r.online);
+                w.u64_field("broker", r.broker.into());
+                w.u64_field("log_end_offset", r.log_end_offset);
+                w.bool_field("online", r.online);
             });
             w.key("log");
             list(w, &p.log, |w, e| {
-                w.key("offset");
-                w.u64(e.offset);
+                w.u64_field("offset", e.offset);
                 w.key("key");
                 w.opt_string(e.key.as_deref());
                 w.key("value");
                 w.opt_string(e.value.as_deref());
-                w.key("producer_id");
-                w.i64(e.producer_id);
-                w.key("producer_epoch");
-                w.i64(e.producer_epoch.into());
-                w.key("sequence");
-                w.i64(e.sequence.into());
-                w.key("transactional");
-                w.bool(e.transactional);
+                w.i64_field("producer_id", e.producer_id);
+                w.i64_field("producer_epoch", e.producer_epoch.into());
+                w.i64_field("sequence", e.sequence.into());
+                w.bool_field("transactional", e.transactional);
                 w.key("control");
                 w.opt_string(e.control.as_deref());
             });
         });
         w.key("sends");
         list(&mut w, &self.sends, |w, s| {
-            w.key("producer");
-            w.string(&s.producer);
-            w.key("index");
-            w.u64(s.index.into());
-            w.key("topic");
-            w.string(&s.topic);
+            w.string_field("producer", &s.producer);
+            w.u64_field("index", s.index.into());
+            w.string_field("topic", &s.topic);
             w.key("key");
             w.opt_string(s.key.as_deref());
-            w.key("partition");
-            w.i64(s.partition);
-            w.key("outcome");
-            w.string(s.outcome);
-            w.key("offset");
-            w.i64(s.offset);
+            w.i64_field("partition", s.partition);
+            w.string_field("outcome", s.outcome);
+            w.i64_field("offset", s.offset);
             w.key("error");
             w.opt_string(s.error.as_deref());
-            w.key("attempts");
-            w.u64(s.attempts.into());
-            w.key("copies");
-            w.u64(s.copies.into());
-            w.key("reordered");
-            w.bool(s.reordered);
+            w.u64_field("attempts", s.attempts.into());
+            w.u64_field("copies", s.copies.into());
+            w.bool_field("reordered", s.reordered);
         });
         w.key("action_results");
         list(&mut w, &self.action_results, |w, a| {
-            w.key("index");
-            w.u64(a.index.into());
-            w.key("action");
-            w.string(&a.action);
+            w.u64_field("index", a.index.into());
+            w.string_field("action", &a.action);
             w.key("producer");
             w.opt_string(a.producer.as_deref());
             w.key("error");
             w.opt_string(a.error.as_deref());
-            w.key("pending");
-            w.bool(a.pending);
+            w.bool_field("pending", a.pending);
         });
         w.key("consumers");
         list(&mut w, &self.consumers, |w, c| {
-            w.key("name");
-            w.string(&c.name);
+            w.string_field("name", &c.name);
             w.key("records");
             list(w, &c.records, |w, r| {
-                w.key("topic");
-                w.string(&r.topic);
-                w.key("partition");
-                w.u64(r.partition.into());
-                w.key("offset");
-                w.u64(r.offset);
+                w.string_field("topic", &r.topic);
+                w.u64_field("partition", r.partition.into());
+                w.u64_field("offset", r.offset);
                 w.key("key");
                 w.opt_string(r.key.as_deref());
                 w.key("value");
@@ -475,14 +441,10 @@ impl RunResult {
         if !self.group_offsets.is_empty() {
             w.key("group_offsets");
             list(&mut w, &self.group_offsets, |w, g| {
-                w.key("group_id");
-                w.string(&g.group_id);
-                w.key("topic");
-                w.string(&g.topic);
-                w.key("partition");
-                w.u64(g.partition.into());
-                w.key("offset");
-                w.u64(g.offset);
+                w.string_field("group_id", &g.group_id);
+                w.string_field("topic", &g.topic);
+                w.u64_field("partition", g.partition.into());
+                w.u64_field("offset", g.offset);
             });
         }
         w.key("metrics");

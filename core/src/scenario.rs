@@ -322,24 +322,18 @@ impl Scenario {
     /// As serde wrote it before: fields in this order, empty optional ones left out.
     pub fn write(&self, w: &mut Writer) {
         w.begin_object();
-        w.key("seed");
-        w.u64(self.seed);
+        w.u64_field("seed", self.seed);
         if let Some(v) = &self.kafka_version {
-            w.key("kafka_version");
-            w.string(v);
+            w.string_field("kafka_version", v);
         }
-        w.key("brokers");
-        w.u64(self.brokers.into());
+        w.u64_field("brokers", self.brokers.into());
         w.key("topics");
         w.begin_array();
         for t in &self.topics {
             w.begin_object();
-            w.key("name");
-            w.string(&t.name);
-            w.key("partitions");
-            w.u64(t.partitions.into());
-            w.key("replication_factor");
-            w.u64(t.replication_factor.into());
+            w.string_field("name", &t.name);
+            w.u64_field("partitions", t.partitions.into());
+            w.u64_field("replication_factor", t.replication_factor.into());
             if let Some(assignment) = &t.replica_assignment {
                 w.key("replica_assignment");
                 w.begin_array();
@@ -356,8 +350,7 @@ impl Scenario {
         w.begin_array();
         for p in &self.producers {
             w.begin_object();
-            w.key("name");
-            w.string(&p.name);
+            w.string_field("name", &p.name);
             write_map(w, "config", &p.config, true);
             if let Some(c) = &p.custom_partitioner {
                 w.key("custom_partitioner");
@@ -368,15 +361,12 @@ impl Scenario {
                     w.begin_object();
                     write_opt_string(w, "key", r.key.as_deref());
                     write_opt_string(w, "key_prefix", r.key_prefix.as_deref());
-                    w.key("partition");
-                    w.u64(r.partition.into());
+                    w.u64_field("partition", r.partition.into());
                     w.end_object();
                 }
                 w.end_array();
-                w.key("otherwise");
-                w.string(OTHER_KEYS[c.otherwise as usize]);
-                w.key("null_key");
-                w.string(NULL_KEY_RULES[c.null_key as usize]);
+                w.string_field("otherwise", OTHER_KEYS[c.otherwise as usize]);
+                w.string_field("null_key", NULL_KEY_RULES[c.null_key as usize]);
                 w.end_object();
             }
             w.end_object();
@@ -387,8 +377,7 @@ impl Scenario {
             w.begin_array();
             for c in &self.consumers {
                 w.begin_object();
-                w.key("name");
-                w.string(&c.name);
+                w.string_field("name", &c.name);
                 w.key("topics");
                 w.begin_array();
                 for t in &c.topics {
@@ -406,13 +395,11 @@ impl Scenario {
             a.write(w);
         }
         w.end_array();
-        w.key("until_ms");
-        w.u64(self.until_ms);
+        w.u64_field("until_ms", self.until_ms);
         if let Some(n) = &self.network {
             w.key("network");
             w.begin_object();
-            w.key("latency_ms");
-            w.u64(n.latency_ms);
+            w.u64_field("latency_ms", n.latency_ms);
             w.end_object();
         }
         write_map(w, "broker_config", &self.broker_config, false);
@@ -669,16 +656,12 @@ fn read_action(node: &Node, path: &Path) -> json::Result<Action> {
 impl Action {
     fn write(&self, w: &mut Writer) {
         w.begin_object();
-        w.key("action");
-        w.string(self.name());
-        w.key("at_ms");
-        w.u64(self.at_ms());
+        w.string_field("action", self.name());
+        w.u64_field("at_ms", self.at_ms());
         match self {
             Action::Send(s) => {
-                w.key("producer");
-                w.string(&s.producer);
-                w.key("topic");
-                w.string(&s.topic);
+                w.string_field("producer", &s.producer);
+                w.string_field("topic", &s.topic);
                 if let Some(key) = &s.key {
                     w.key("key");
                     w.opt_string(key.as_deref());
@@ -697,28 +680,20 @@ impl Action {
                 }
                 write_opt_u64(w, "value_bytes", s.value_bytes.map(u64::from));
                 write_opt_u64(w, "partition", s.partition.map(u64::from));
-                w.key("count");
-                w.u64(s.count.into());
-                w.key("interval_ms");
-                w.u64(s.interval_ms);
-                w.key("mode");
-                w.string(s.mode.name());
+                w.u64_field("count", s.count.into());
+                w.u64_field("interval_ms", s.interval_ms);
+                w.string_field("mode", s.mode.name());
             }
             Action::SendOffsetsToTransaction(a) => {
-                w.key("producer");
-                w.string(&a.producer);
-                w.key("group_id");
-                w.string(&a.group_id);
+                w.string_field("producer", &a.producer);
+                w.string_field("group_id", &a.group_id);
                 w.key("offsets");
                 w.begin_array();
                 for o in &a.offsets {
                     w.begin_object();
-                    w.key("topic");
-                    w.string(&o.topic);
-                    w.key("partition");
-                    w.u64(o.partition.into());
-                    w.key("offset");
-                    w.u64(o.offset);
+                    w.string_field("topic", &o.topic);
+                    w.u64_field("partition", o.partition.into());
+                    w.u64_field("offset", o.offset);
                     w.end_object();
                 }
                 w.end_array();
@@ -730,14 +705,11 @@ impl Action {
             | Action::Flush(a)
             | Action::Close(a)
             | Action::RestartProducer(a) => {
-                w.key("producer");
-                w.string(&a.producer);
+                w.string_field("producer", &a.producer);
             }
             Action::CrashLeader(a) => {
-                w.key("topic");
-                w.string(&a.topic);
-                w.key("partition");
-                w.u64(a.partition.into());
+                w.string_field("topic", &a.topic);
+                w.u64_field("partition", a.partition.into());
             }
             Action::CrashBroker(a)
             | Action::RestartBroker(a)
@@ -747,8 +719,7 @@ impl Action {
             | Action::DropRequests(a)
             | Action::IsolateBroker(a)
             | Action::HealBroker(a) => {
-                w.key("broker");
-                w.u64(a.broker.into());
+                w.u64_field("broker", a.broker.into());
                 write_opt_u64(w, "extra_latency_ms", a.extra_latency_ms);
                 write_opt_u64(w, "count", a.count.map(u64::from));
             }

@@ -139,21 +139,17 @@ impl State {
     /// order, empty lists and maps and absent options left out.
     fn write(&self, w: &mut Writer) {
         w.begin_object();
-        w.key("v");
-        w.u64(self.v.into());
+        w.u64_field("v", self.v.into());
         w.key("w");
         self.w.write(w);
         w.key("t_ms");
         w.number(&json_number(self.t_ms));
-        w.key("steps");
-        w.u64(self.steps);
+        w.u64_field("steps", self.steps);
         w.key("speed");
         w.number(&json_number(self.speed));
-        w.key("lang");
-        w.string(&self.lang);
+        w.string_field("lang", &self.lang);
         if let Some(lesson) = &self.lesson {
-            w.key("lesson");
-            w.string(lesson);
+            w.string_field("lesson", lesson);
         }
         w.end_object();
     }
@@ -183,25 +179,17 @@ impl State {
 impl Settings {
     fn write(&self, w: &mut Writer) {
         w.begin_object();
-        w.key("kafka_version");
-        w.string(&self.kafka_version);
+        w.string_field("kafka_version", &self.kafka_version);
         write_map(w, "producer", &self.producer, false);
-        w.key("partitions");
-        w.u64(self.partitions.into());
-        w.key("replication_factor");
-        w.u64(self.replication_factor.into());
+        w.u64_field("partitions", self.partitions.into());
+        w.u64_field("replication_factor", self.replication_factor.into());
         write_map(w, "topic", &self.topic, false);
         write_map(w, "consumer", &self.consumer, false);
-        w.key("keys");
-        w.string(&self.keys);
-        w.key("rate");
-        w.u64(self.rate.into());
-        w.key("value_bytes");
-        w.u64(self.value_bytes.into());
-        w.key("latency_ms");
-        w.u64(self.latency_ms);
-        w.key("mode");
-        w.string(self.mode.name());
+        w.string_field("keys", &self.keys);
+        w.u64_field("rate", self.rate.into());
+        w.u64_field("value_bytes", self.value_bytes.into());
+        w.u64_field("latency_ms", self.latency_ms);
+        w.string_field("mode", self.mode.name());
         if !self.faults.is_empty() {
             w.key("faults");
             w.begin_array();
@@ -236,8 +224,7 @@ impl Settings {
         if let Some(file) = &self.file {
             w.key("file");
             w.begin_object();
-            w.key("name");
-            w.string(&file.name);
+            w.string_field("name", &file.name);
             w.key("scenario");
             file.scenario.write(w);
             w.end_object();
@@ -587,7 +574,12 @@ mod tests {
     fn moments_and_speeds_are_written_as_serde_json_wrote_them() {
         let mut rng = kafka_lab::rng::Rng::new(3);
         let moments = (0..20_000).map(|_| (rng.below(600_000_000) as f64).round() / 1000.0);
-        for v in SPEEDS.iter().map(|s| s.0).chain(moments).chain([0.0, 1.0, 0.001]) {
+        for v in SPEEDS
+            .iter()
+            .map(|s| s.0)
+            .chain(moments)
+            .chain([0.0, 1.0, 0.001])
+        {
             assert_eq!(json_number(v), json::format_f64(v), "{v}");
         }
     }
