@@ -18,8 +18,9 @@ use kafka_lab::rng::Rng;
 use kafka_lab::scenario::SendMode;
 use kafka_lab::serializer::Serializer;
 use kafka_lab::trace::TraceEvent;
+use kafka_lab::vec_map::VecMap;
 use kafka_lab::version::KafkaVersion;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use kafka_lab_tests::{TP0, TP1};
@@ -64,7 +65,7 @@ impl Client {
     fn with(version: &str, retry_backoff_ms: u64, extra: &[(&str, &str)]) -> Client {
         let version = KafkaVersion::parse(version).unwrap();
         let backoff = retry_backoff_ms.to_string();
-        let mut props: BTreeMap<String, String> = [
+        let mut props: VecMap<String, String> = [
             ("enable.idempotence", "true"),
             ("acks", "all"),
             ("linger.ms", "0"),

@@ -254,7 +254,7 @@ fn random_runs_under_broker_failures() {
         let json = failure_scenario(seed, acks, idempotent);
         let scenario = Scenario::from_json(&json).unwrap();
         let mut sim = Simulation::new(&scenario).unwrap_or_else(|e| panic!("{e:?}: {json}"));
-        let mut leader_hw: std::collections::BTreeMap<(u32, TopicPartition, u32), u64> =
+        let mut leader_hw: kafka_lab::vec_map::VecMap<(u32, TopicPartition, u32), u64> =
             Default::default();
         while sim.step() {
             for broker in sim.brokers() {

@@ -14,6 +14,7 @@ use kafka_lab::config::{
     ConsumerConfig, ProducerConfig, TopicConfig,
 };
 use kafka_lab::link;
+use kafka_lab::vec_map::VecMap;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab::{Scenario, Simulation};
 use kafka_lab_tests::Gen;
@@ -22,7 +23,6 @@ use kafka_lab_web::i18n::Lang;
 use kafka_lab_web::share::{decode, encode, View};
 use kafka_lab_web::workload::{Fault, FaultKind, Setting, Workload};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
@@ -385,7 +385,7 @@ fn config_map(
     g: &mut Gen,
     keys: &[&str],
     default: impl Fn(&str) -> Option<&'static str>,
-) -> BTreeMap<String, String> {
+) -> VecMap<String, String> {
     (0..g.index(5))
         .map(|_| {
             let key = keys[g.index(keys.len())];
@@ -403,7 +403,7 @@ fn config_map(
 /// Every rejection names a property of the map it was given.
 fn named(
     errors: Result<(), Vec<ConfigError>>,
-    props: &BTreeMap<String, String>,
+    props: &VecMap<String, String>,
 ) -> Result<bool, String> {
     match errors {
         Ok(()) => Ok(true),
@@ -447,9 +447,9 @@ fn random_configs_never_panic_and_every_rejection_names_its_property() {
             // In a scenario: the maps their parser took, and one other (refused or not),
             // whose refusal must then name its path.
             let with = g.index(4);
-            let pick = |i: usize, map: &BTreeMap<String, String>| {
+            let pick = |i: usize, map: &VecMap<String, String>| {
                 if all[i] || i == with {
-                    json!(map)
+                    json!(map.iter().collect::<std::collections::BTreeMap<_, _>>())
                 } else {
                     json!({})
                 }

@@ -12,9 +12,9 @@ use kafka_lab::ledger::Ledger;
 use kafka_lab::net::TransactionResult;
 use kafka_lab::producer::Outcome;
 use kafka_lab::trace::TraceEvent;
+use kafka_lab::vec_map::VecMap;
 use kafka_lab::{Scenario, Simulation};
 use kafka_lab_tests::Gen;
-use std::collections::BTreeMap;
 
 /// What a case promises, by its configs and faults.
 struct Case {
@@ -56,7 +56,7 @@ fn case(seed: u64) -> Case {
     let batch = g.pick(&["200", "16384"]);
     let in_flight = g.pick(&["1", "2", "5"]);
     let version = g.pick(&["2.8", "3.3", "3.7", "4.0"]);
-    let mut producer = BTreeMap::from([
+    let mut producer = VecMap::from([
         ("acks", acks.to_string()),
         ("enable.idempotence", idempotent.to_string()),
         ("linger.ms", linger.to_string()),
@@ -211,7 +211,7 @@ fn check(seed: u64) -> Result<Seen, String> {
     sim.record_trace();
     let fail = |t: u64, what: String| Err(format!("seed {seed} at {t} ms: {what}\n{}", c.json));
     // Each leader's high watermark in its epoch: it never goes down.
-    let mut leader_hw: BTreeMap<(u32, u32, u32), u64> = BTreeMap::new();
+    let mut leader_hw: VecMap<(u32, u32, u32), u64> = VecMap::new();
     let mut t = 0;
     while t < UNTIL_MS {
         t += 50;
@@ -354,8 +354,8 @@ enum Fate {
 /// those logs hold.
 fn read_committed(sim: &Simulation, clean: bool) -> Result<usize, String> {
     // Per partition: offset -> (fate, the send it came from).
-    type Fates = BTreeMap<u64, (Fate, (u16, u32))>;
-    let mut fates: BTreeMap<_, Fates> = BTreeMap::new();
+    type Fates = VecMap<u64, (Fate, (u16, u32))>;
+    let mut fates: VecMap<_, Fates> = VecMap::new();
     for r in sim.consumers()[1].records.iter() {
         let fate = fates.entry(r.tp).or_insert_with(|| {
             let replicas = sim
@@ -370,7 +370,7 @@ fn read_committed(sim: &Simulation, clean: bool) -> Result<usize, String> {
                     )
                 })
                 .expect("a replica");
-            let (mut fate, mut open) = (BTreeMap::new(), BTreeMap::<i64, Vec<_>>::new());
+            let (mut fate, mut open) = (VecMap::new(), VecMap::<i64, Vec<_>>::new());
             for x in log.log.records().iter() {
                 if let Some(result) = x.control {
                     let ended = match result {

@@ -158,8 +158,8 @@ fn a_connection_is_served_one_request_at_a_time() {
     sim.record_trace();
     sim.run();
     use kafka_lab::trace::TraceEvent;
-    let mut appended = std::collections::BTreeMap::new();
-    let mut acked = std::collections::BTreeMap::new();
+    let mut appended = kafka_lab::vec_map::VecMap::new();
+    let mut acked = kafka_lab::vec_map::VecMap::new();
     for (t, e) in sim.trace() {
         match e {
             TraceEvent::Appended { batch, .. } => {

@@ -16,9 +16,9 @@ use kafka_lab::net::WireBatch;
 use kafka_lab::record::RecordData;
 use kafka_lab::serializer::Serializer;
 use kafka_lab::trace::TraceEvent;
+use kafka_lab::vec_map::VecMap;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab::{Scenario, Simulation};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 const TP: TopicPartition = TopicPartition {
@@ -327,7 +327,7 @@ fn a_truncation_keeps_the_producer_state_of_records_already_deleted() {
 
 #[test]
 fn segment_bytes_is_checked_against_the_version_s_minimum() {
-    let props = |v: &str| BTreeMap::from([("segment.bytes".to_string(), v.to_string())]);
+    let props = |v: &str| VecMap::from([("segment.bytes".to_string(), v.to_string())]);
     let v39 = KafkaVersion::parse("3.9").unwrap();
     let v40 = KafkaVersion::parse("4.0").unwrap();
     assert!(TopicConfig::parse(&props("14"), v39).is_ok());
@@ -346,7 +346,7 @@ fn segment_bytes_is_checked_against_the_version_s_minimum() {
 
 #[test]
 fn broker_configs_are_checked_per_version() {
-    let props = |k: &str, v: &str| BTreeMap::from([(k.to_string(), v.to_string())]);
+    let props = |k: &str, v: &str| VecMap::from([(k.to_string(), v.to_string())]);
     let v37 = KafkaVersion::parse("3.7").unwrap();
     let v38 = KafkaVersion::parse("3.8").unwrap();
     let c = BrokerConfig::parse(&props("log.retention.check.interval.ms", "1000"), v37).unwrap();

@@ -33,8 +33,9 @@ use kafka_lab::net::TransactionResult;
 use kafka_lab::producer::Outcome;
 use kafka_lab::rng::Rng;
 use kafka_lab::trace::TraceEvent;
+use kafka_lab::vec_map::VecMap;
 use kafka_lab::{Scenario, Simulation};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::panic::{self, AssertUnwindSafe};
 
 const READ_COMMITTED: &str = "read_committed never returns a record of an aborted or open transaction, and misses no committed one";
@@ -76,7 +77,7 @@ struct Planned {
     json: String,
     /// Per transactional producer (by index): its calls in time order, each with its
     /// index in `actions`.
-    calls: BTreeMap<u16, Vec<(u32, u64, Call)>>,
+    calls: VecMap<u16, Vec<(u32, u64, Call)>>,
     /// Producers whose application restarts them (`restart_producer`).
     restarted: BTreeSet<u16>,
     /// `max.block.ms` per producer.
@@ -142,7 +143,7 @@ fn txn_scenario(seed: u64) -> Planned {
     let mut producers = Vec::new();
     let mut max_block_ms = Vec::new();
     let mut actions: Vec<String> = Vec::new();
-    let mut calls = BTreeMap::new();
+    let mut calls = VecMap::new();
     let mut restarted = BTreeSet::new();
     let mut horizon = 0u64;
     for (p, name) in ["a", "b"].into_iter().enumerate().take(1 + two as usize) {
@@ -310,7 +311,7 @@ enum Fate {
 
 /// Per offset: a transactional record is decided by the next marker of its producer id.
 fn fates(log: &Chunked<LogRecord>) -> Vec<Fate> {
-    let mut next_marker: BTreeMap<i64, TransactionResult> = BTreeMap::new();
+    let mut next_marker: VecMap<i64, TransactionResult> = VecMap::new();
     let mut fates = vec![Fate::Plain; log.len()];
     for (i, r) in log.iter().enumerate().rev() {
         fates[i] = match r.control {
@@ -336,7 +337,7 @@ fn fates(log: &Chunked<LogRecord>) -> Vec<Fate> {
 /// HW later moves back (taken from a new leader that is a round behind), so the LSO may sit
 /// above the lower bound then.
 fn lso_bounds(log: &Chunked<LogRecord>, hw: u64) -> (u64, u64) {
-    let mut open: BTreeMap<i64, u64> = BTreeMap::new();
+    let mut open: VecMap<i64, u64> = VecMap::new();
     let mut low = hw;
     for r in log {
         match r.control {
@@ -482,7 +483,7 @@ fn check_run(planned: &Planned, sim: &mut Simulation, seen: &mut Seen) -> Result
     let now = sim.now();
     let tps: Vec<TopicPartition> = sim.controller().partitions.keys().copied().collect();
     let empty = Chunked::new();
-    let logs: BTreeMap<TopicPartition, &Chunked<LogRecord>> = tps
+    let logs: VecMap<TopicPartition, &Chunked<LogRecord>> = tps
         .iter()
         .map(|&tp| {
             let log = sim
@@ -491,7 +492,7 @@ fn check_run(planned: &Planned, sim: &mut Simulation, seen: &mut Seen) -> Result
             (tp, log)
         })
         .collect();
-    let decided: BTreeMap<TopicPartition, Vec<Fate>> =
+    let decided: VecMap<TopicPartition, Vec<Fate>> =
         logs.iter().map(|(&tp, log)| (tp, fates(log))).collect();
     let fate_of = |tp: TopicPartition, offset: i64| {
         let log = logs[&tp];
@@ -549,7 +550,7 @@ fn check_run(planned: &Planned, sim: &mut Simulation, seen: &mut Seen) -> Result
         } else {
             READ_UNCOMMITTED
         };
-        let mut read: BTreeMap<TopicPartition, BTreeSet<u64>> = BTreeMap::new();
+        let mut read: VecMap<TopicPartition, BTreeSet<u64>> = VecMap::new();
         for r in &consumer.records {
             always(
                 property,
@@ -609,7 +610,7 @@ fn check_run(planned: &Planned, sim: &mut Simulation, seen: &mut Seen) -> Result
     // old one but not yet acknowledged — as Kafka's client does (`startSequencesAtBeginning`).
     let mut kafka_15591 = BTreeSet::new();
     for (&tp, log) in &logs {
-        let mut last_seq: BTreeMap<(i64, i16), (i32, u64)> = BTreeMap::new();
+        let mut last_seq: VecMap<(i64, i16), (i32, u64)> = VecMap::new();
         let mut first_seen = BTreeSet::new();
         for r in log
             .iter()

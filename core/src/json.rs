@@ -8,7 +8,7 @@
 //! line 1 column 42"), which course authors already know from the CLI.
 
 use crate::float::parse_f64;
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 
 /// Containers nested deeper than this are refused (serde_json's limit): the reader
 /// recurses, and a link is untrusted input.
@@ -494,7 +494,7 @@ pub fn tuple<'n, 'a>(node: &'n Node<'a>, path: &Path, len: usize) -> Result<&'n 
 }
 
 /// An object of string values (a config map); a key written twice keeps its last value.
-pub fn string_map(node: &Node, path: &Path) -> Result<BTreeMap<String, String>> {
+pub fn string_map(node: &Node, path: &Path) -> Result<VecMap<String, String>> {
     match &node.value {
         Value::Object(members) => members
             .iter()

@@ -2,9 +2,7 @@
 //! and the CLI. Parsing reports every problem with its JSON path.
 
 use crate::json::{self, Fields, Node, Path, Writer};
-// Not `VecMap`: the config maps are the type the tests, the CLI and the app build and
-// `config::*::parse` reads; it is one key/value type, so one B-tree in the bundle.
-use std::collections::BTreeMap;
+use crate::vec_map::VecMap;
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -21,7 +19,7 @@ pub struct Scenario {
     pub network: Option<NetworkSpec>,
     /// Kafka Lab's own extension: broker configs (`server.properties`, Kafka's names and
     /// string values), the same on every broker.
-    pub broker_config: BTreeMap<String, String>,
+    pub broker_config: VecMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -30,13 +28,13 @@ pub struct TopicSpec {
     pub partitions: u32,
     pub replication_factor: u32,
     pub replica_assignment: Option<Vec<Vec<u32>>>,
-    pub config: BTreeMap<String, String>,
+    pub config: VecMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProducerSpec {
     pub name: String,
-    pub config: BTreeMap<String, String>,
+    pub config: VecMap<String, String>,
     /// Kafka Lab's stand-in for a user's `Partitioner` class: used when `config` sets
     /// `partitioner.class` to `CustomPartitioner`.
     pub custom_partitioner: Option<CustomPartitionerSpec>,
@@ -91,7 +89,7 @@ pub enum NullKeyRule {
 pub struct ConsumerSpec {
     pub name: String,
     pub topics: Vec<String>,
-    pub config: BTreeMap<String, String>,
+    pub config: VecMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -751,7 +749,7 @@ fn write_opt_string(w: &mut Writer, key: &str, value: Option<&str>) {
 }
 
 /// A config map under `key`; an empty one only if `always`.
-pub fn write_map(w: &mut Writer, key: &str, map: &BTreeMap<String, String>, always: bool) {
+pub fn write_map(w: &mut Writer, key: &str, map: &VecMap<String, String>, always: bool) {
     if always || !map.is_empty() {
         w.key(key);
         w.begin_object();

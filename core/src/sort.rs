@@ -1,11 +1,9 @@
-//! Sorting and map building that share one copy of the standard library's sort.
+//! Sorting that shares one copy of the standard library's sort.
 //!
-//! `sort_by_key` and `collect::<BTreeMap<_, _>>()` each monomorphise the whole stable sort
-//! (3–4 KB of wasm) per element type and per closure or iterator type; the web bundle had
-//! a copy for every call site (issue 8). These helpers sort one type, `(u64, usize)`, for
-//! every caller, and build maps by insertion, which needs no sort at all.
-
-use std::collections::BTreeMap;
+//! `sort_by_key` monomorphises the whole stable sort (3–4 KB of wasm) per element type and
+//! per closure; the web bundle had a copy for every call site (issue 8). This sorts one
+//! type, `(u64, usize)`, for every caller. (Maps need no sort: `VecMap` is built by
+//! insertion.)
 
 /// Sorts `items` by `key`, stably: equal keys keep their order.
 pub fn sort_by_u64_key<T>(items: &mut Vec<T>, key: impl Fn(&T) -> u64) {
@@ -24,13 +22,6 @@ fn sort_pairs(pairs: &mut [(u64, usize)]) {
     pairs.sort_unstable();
 }
 
-/// The map of `pairs`, the last value of a repeated key winning, as `collect` does.
-pub fn map_of<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
-    let mut map = BTreeMap::new();
-    map.extend(pairs);
-    map
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,11 +34,5 @@ mod tests {
         let mut empty: Vec<u8> = Vec::new();
         sort_by_u64_key(&mut empty, |&x| x as u64);
         assert!(empty.is_empty());
-    }
-
-    #[test]
-    fn maps_like_collect() {
-        let pairs = [(2, "x"), (1, "y"), (2, "z")];
-        assert_eq!(map_of(pairs), pairs.into_iter().collect::<BTreeMap<_, _>>());
     }
 }

@@ -14,7 +14,7 @@ use kafka_lab::json::{self, Node, Path, Writer};
 use kafka_lab::link;
 use kafka_lab::scenario::{write_map, Scenario, SendMode};
 use kafka_lab::sort::sort_by_u64_key;
-use std::collections::BTreeMap;
+use kafka_lab::vec_map::VecMap;
 use std::fmt;
 
 /// The fragment's key: `#s=<state>`.
@@ -68,11 +68,11 @@ type Call = (u64, String, Vec<(u32, u64)>);
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     kafka_version: String,
-    producer: BTreeMap<String, String>,
+    producer: VecMap<String, String>,
     partitions: u32,
     replication_factor: u32,
-    topic: BTreeMap<String, String>,
-    consumer: BTreeMap<String, String>,
+    topic: VecMap<String, String>,
+    consumer: VecMap<String, String>,
     keys: String,
     rate: u32,
     value_bytes: u32,

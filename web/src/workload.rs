@@ -11,9 +11,8 @@ use kafka_lab::scenario::{
     SendOffsets, TopicSpec,
 };
 use kafka_lab::serializer::{Serialized, Serializer};
-use kafka_lab::sort::map_of;
+use kafka_lab::vec_map::VecMap;
 use kafka_lab::version::KafkaVersion;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Which keys the demo producer sends.
@@ -95,13 +94,13 @@ pub struct Workload {
     pub kafka_version: String,
     /// Producer properties the user set, with Kafka's names and string values; the rest
     /// take the version's defaults, exactly as an unset property in a `.properties` file.
-    pub producer: BTreeMap<String, String>,
+    pub producer: VecMap<String, String>,
     pub partitions: u32,
     pub replication_factor: u32,
     /// Topic configs the user set (`min.insync.replicas`, …); unset ones take Kafka's defaults.
-    pub topic: BTreeMap<String, String>,
+    pub topic: VecMap<String, String>,
     /// Consumer configs the user set, for both consumers (each keeps its `isolation.level`).
-    pub consumer: BTreeMap<String, String>,
+    pub consumer: VecMap<String, String>,
     pub keys: KeyPattern,
     /// Records per second.
     pub rate: u32,
@@ -189,11 +188,11 @@ const OWN_CONSUMER_PROPS: [&str; 3] = ["isolation.level", "group.id", "client.id
 /// less `own`); what differs there from `first` was changed by the user, and is changed
 /// here too (set, or unset); everything else stays as the file has it.
 fn overlay(
-    config: &BTreeMap<String, String>,
-    first: &BTreeMap<String, String>,
-    panel: &BTreeMap<String, String>,
+    config: &VecMap<String, String>,
+    first: &VecMap<String, String>,
+    panel: &VecMap<String, String>,
     own: &[&str],
-) -> BTreeMap<String, String> {
+) -> VecMap<String, String> {
     let mut config = config.clone();
     let mut names = kafka_lab::vec_map::VecSet::new();
     names.extend(first.keys().chain(panel.keys()));
@@ -360,17 +359,16 @@ pub fn seed_custom_partitioner() -> CustomPartitionerSpec {
 impl Default for Workload {
     fn default() -> Self {
         // Small batches and a visible linger, so batching can be watched.
-        let producer = map_of(
-            [("batch.size", "1024"), ("linger.ms", "20")]
-                .map(|(k, v)| (k.to_string(), v.to_string())),
-        );
+        let producer = [("batch.size", "1024"), ("linger.ms", "20")]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .into();
         Workload {
             kafka_version: "4.0".into(),
             producer,
             partitions: 3,
             replication_factor: 1,
-            topic: BTreeMap::new(),
-            consumer: BTreeMap::new(),
+            topic: VecMap::new(),
+            consumer: VecMap::new(),
             keys: KeyPattern::Cities,
             rate: 100,
             value_bytes: 100,
@@ -568,14 +566,13 @@ impl Workload {
         if !problems.is_empty() {
             return Err(refuse(problems));
         }
-        let first = |configs: Option<&BTreeMap<String, String>>, own: &[&str]| {
-            map_of(
-                configs
-                    .into_iter()
-                    .flatten()
-                    .filter(|(k, _)| !own.contains(&k.as_str()))
-                    .map(|(k, v)| (k.clone(), v.clone())),
-            )
+        let first = |configs: Option<&VecMap<String, String>>, own: &[&str]| {
+            configs
+                .into_iter()
+                .flatten()
+                .filter(|(k, _)| !own.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<VecMap<_, _>>()
         };
         let topic = scenario.topics.first();
         Ok(Workload {
@@ -903,7 +900,7 @@ impl Workload {
     fn file_scenario(&self, base: &Scenario) -> Scenario {
         let mut s = base.clone();
         s.kafka_version = Some(self.kafka_version.clone());
-        let first = |c: Option<&BTreeMap<String, String>>| c.cloned().unwrap_or_default();
+        let first = |c: Option<&VecMap<String, String>>| c.cloned().unwrap_or_default();
         let p0 = first(base.producers.first().map(|p| &p.config));
         for p in &mut s.producers {
             p.config = overlay(&p.config, &p0, &self.producer, &OWN_PRODUCER_PROPS);
@@ -969,12 +966,12 @@ impl Workload {
                 .map(|(name, level)| ConsumerSpec {
                     name: (*name).into(),
                     topics: vec![TOPIC.into()],
-                    config: map_of(
-                        self.consumer
-                            .clone()
-                            .into_iter()
-                            .chain([("isolation.level".into(), (*level).into())]),
-                    ),
+                    config: self
+                        .consumer
+                        .clone()
+                        .into_iter()
+                        .chain([("isolation.level".into(), (*level).into())])
+                        .collect(),
                 })
                 .collect(),
             actions: self
@@ -986,7 +983,7 @@ impl Workload {
             network: Some(NetworkSpec {
                 latency_ms: self.latency_ms,
             }),
-            broker_config: BTreeMap::new(),
+            broker_config: VecMap::new(),
         }
     }
 }

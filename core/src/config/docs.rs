@@ -305,8 +305,8 @@ mod tests {
     use crate::config::{
         consumer_default, producer_default, topic_default, ConsumerConfig, TopicConfig,
     };
+    use crate::vec_map::VecMap;
     use crate::version::KafkaVersion;
-    use std::collections::BTreeMap;
 
     #[test]
     fn sorted_as_kafka_docs_and_all_known() {
@@ -344,7 +344,7 @@ mod tests {
                         default(d.name).expect(d.name).to_string(),
                     )
                 })
-                .collect::<BTreeMap<_, _>>()
+                .collect::<VecMap<_, _>>()
         };
         assert_eq!(
             TopicConfig::parse(&defaults(TOPIC_DOCS, topic_default), KafkaVersion::latest()),
@@ -356,7 +356,7 @@ mod tests {
         );
         for d in TOPIC_DOCS {
             for c in d.choices {
-                let props = BTreeMap::from([(d.name.to_string(), c.to_string())]);
+                let props = VecMap::from([(d.name.to_string(), c.to_string())]);
                 for v in KafkaVersion::supported_lines() {
                     let v = KafkaVersion::parse(&v).unwrap();
                     assert!(TopicConfig::parse(&props, v).is_ok(), "{} = {c}", d.name);
@@ -365,7 +365,7 @@ mod tests {
         }
         for d in CONSUMER_DOCS {
             for c in d.choices {
-                let props = BTreeMap::from([(d.name.to_string(), c.to_string())]);
+                let props = VecMap::from([(d.name.to_string(), c.to_string())]);
                 assert!(ConsumerConfig::parse(&props).is_ok(), "{} = {c}", d.name);
             }
         }

@@ -7,8 +7,8 @@ pub use docs::{Importance, PropertyDoc, CONSUMER_DOCS, PRODUCER_DOCS, TOPIC_DOCS
 
 use crate::compression::CompressionType;
 use crate::serializer::Serializer;
+use crate::vec_map::VecMap;
 use crate::version::KafkaVersion;
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// A config Kafka would reject, worded as Kafka's `ConfigException` words it.
@@ -297,7 +297,7 @@ impl ProducerConfig {
     /// Parses a producer's `config` map the way `new KafkaProducer(props)` would.
     /// Returns every problem found, each naming its property.
     pub fn parse(
-        props: &BTreeMap<String, String>,
+        props: &VecMap<String, String>,
         version: KafkaVersion,
     ) -> Result<Self, Vec<ConfigError>> {
         let mut errors = Vec::new();
@@ -655,7 +655,7 @@ impl Default for TopicConfig {
 
 impl TopicConfig {
     pub fn parse(
-        props: &BTreeMap<String, String>,
+        props: &VecMap<String, String>,
         version: KafkaVersion,
     ) -> Result<Self, Vec<ConfigError>> {
         let mut errors = Vec::new();
@@ -741,7 +741,7 @@ pub fn broker_default(key: &str) -> Option<&'static str> {
 
 impl BrokerConfig {
     pub fn parse(
-        props: &BTreeMap<String, String>,
+        props: &VecMap<String, String>,
         version: KafkaVersion,
     ) -> Result<Self, Vec<ConfigError>> {
         let mut errors = Vec::new();
@@ -822,7 +822,7 @@ impl Default for ConsumerConfig {
 impl ConsumerConfig {
     /// Parses a consumer's `config` map as `new KafkaConsumer(props)` would, for the
     /// properties that matter to reading one log; group management is not modelled.
-    pub fn parse(props: &BTreeMap<String, String>) -> Result<Self, Vec<ConfigError>> {
+    pub fn parse(props: &VecMap<String, String>) -> Result<Self, Vec<ConfigError>> {
         let mut errors = Vec::new();
         let mut c = ConsumerConfig::default();
         for (key, raw) in props {
