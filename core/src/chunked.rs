@@ -16,6 +16,21 @@ use std::rc::Rc;
 /// large enough that a clone copies few pointers.
 const CHUNK: usize = 128;
 
+/// `Rc::make_mut` with the common case inline: a chunk no snapshot shares is written in
+/// place; only a shared one is copied, out of line.
+#[inline(always)]
+fn own<T: Clone>(chunk: &mut Rc<Vec<T>>) -> &mut Vec<T> {
+    if Rc::get_mut(chunk).is_none() {
+        copy(chunk);
+    }
+    Rc::get_mut(chunk).expect("just made unique")
+}
+
+#[inline(never)]
+fn copy<T: Clone>(chunk: &mut Rc<Vec<T>>) {
+    *chunk = Rc::new(Vec::clone(chunk));
+}
+
 #[derive(Clone)]
 pub struct Chunked<T> {
     chunks: Vec<Rc<Vec<T>>>,
@@ -49,7 +64,7 @@ impl<T: Clone> Chunked<T> {
             self.chunks.push(Rc::new(Vec::with_capacity(CHUNK)));
         }
         if let Some(last) = self.chunks.last_mut() {
-            Rc::make_mut(last).push(value);
+            own(last).push(value);
             self.len += 1;
         }
     }
@@ -59,7 +74,7 @@ impl<T: Clone> Chunked<T> {
             return None;
         }
         let k = i - self.base;
-        Rc::make_mut(&mut self.chunks[k / CHUNK]).get_mut(k % CHUNK)
+        own(&mut self.chunks[k / CHUNK]).get_mut(k % CHUNK)
     }
 
     pub fn last_mut(&mut self) -> Option<&mut T> {
@@ -85,7 +100,7 @@ impl<T: Clone> Chunked<T> {
         self.chunks.truncate(k.div_ceil(CHUNK));
         if k % CHUNK != 0 {
             if let Some(last) = self.chunks.last_mut() {
-                Rc::make_mut(last).truncate(k % CHUNK);
+                own(last).truncate(k % CHUNK);
             }
         }
         self.len = len;
@@ -271,7 +286,7 @@ impl<T: Clone> IndexMut<usize> for Chunked<T> {
             self.start
         );
         let k = i - self.base;
-        &mut Rc::make_mut(&mut self.chunks[k / CHUNK])[k % CHUNK]
+        &mut own(&mut self.chunks[k / CHUNK])[k % CHUNK]
     }
 }
 
