@@ -1051,7 +1051,9 @@ impl Broker {
                 Ok(None) if fp.fetch_offset > leo => out.error = Errors::OffsetOutOfRange,
                 Ok(None) => {
                     let records = p.read_from(fp.fetch_offset, max_bytes);
-                    let visible = records.take_while(|r| r.offset < end);
+                    // A log's offsets are its records' places: those below `end`, counted
+                    // up front so the response is allocated once.
+                    let visible = records.take(end.saturating_sub(fp.fetch_offset) as usize);
                     out.records = visible.cloned().collect();
                     // The aborted transactions the consumer must drop within what it got
                     // (`LocalLog.addAbortedTransactions`).
