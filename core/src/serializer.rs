@@ -143,17 +143,12 @@ enum Repr {
 }
 
 impl Serialized {
-    pub fn new(bytes: impl Into<Rc<[u8]>>, text: &str) -> Self {
-        let bytes = bytes.into();
-        let text = (text.as_bytes() != &*bytes).then(|| Rc::from(text));
-        Serialized(Repr::Written { bytes, text })
-    }
-
-    /// Bytes that are their own text (UTF-8).
-    pub fn utf8(bytes: impl Into<Rc<[u8]>>) -> Self {
-        let bytes = bytes.into();
-        debug_assert!(std::str::from_utf8(&bytes).is_ok());
-        Serialized(Repr::Written { bytes, text: None })
+    pub fn new(bytes: Vec<u8>, text: &str) -> Self {
+        let text = (text.as_bytes() != bytes).then(|| Rc::from(text));
+        Serialized(Repr::Written {
+            bytes: Rc::from(bytes),
+            text,
+        })
     }
 
     /// `len` seeded random bytes, taking the draws from `rng` that making them takes
@@ -314,7 +309,10 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(raw, written);
-        assert_ne!(raw, Serialized::utf8(b"abc".to_vec()));
+        assert_ne!(
+            raw,
+            Serializer::String.serialize(Some("abc")).unwrap().unwrap()
+        );
         assert_ne!(letters, raw);
     }
 

@@ -84,7 +84,10 @@ fn write_unsigned_varint(out: &mut Vec<u8>, mut z: u64) {
 
 /// Slice-by-8 tables for a reflected polynomial: `[0]` is the classic byte table, `[k]`
 /// advances a byte that is `k` bytes further from the end, so eight bytes take eight
-/// lookups and no serial dependency between them.
+/// lookups and no serial dependency between them. The checksums make them on first use,
+/// not at compile time: as constants they were 16 KB of the web bundle that gzip cannot
+/// shrink (issue 8). Made once, the same every time: a cache of a constant, not state a
+/// run could see.
 const fn crc_tables(polynomial: u32) -> [[u32; 256]; 8] {
     let mut tables = [[0u32; 256]; 8];
     let mut i = 0;
@@ -133,10 +136,6 @@ fn reflected_crc(tables: &[[u32; 256]; 8], data: &[u8]) -> u32 {
         tables[0][((c ^ b as u32) & 0xff) as usize] ^ (c >> 8)
     })
 }
-
-// The tables are made on first use, not at compile time: as constants they were 16 KB of
-// the web bundle that gzip cannot shrink (issue 8). Made once, the same every time: a
-// cache of a constant, not state a run could see.
 
 /// CRC-32C (Castagnoli, polynomial 0x82F63B78 reflected): `Crc32C.compute`, the checksum
 /// of v2 record batches.
