@@ -12,6 +12,13 @@ pub struct TopicPartition {
     pub partition: u32,
 }
 
+/// How a broker's messages name a partition: its topic by index (`t0-2`).
+impl std::fmt::Display for TopicPartition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "t{}-{}", self.topic, self.partition)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct PartitionMeta {
     /// Replica broker ids, preferred leader first.

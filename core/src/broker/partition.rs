@@ -559,7 +559,6 @@ impl Partition {
             .base_sequence
             .wrapping_add(batch.records.len() as i32 - 1);
         if batch.producer_id >= 0 {
-            let name = format!("t{}-{}", self.tp.topic, self.tp.partition);
             let metadata = BatchMetadata {
                 first_seq: batch.base_sequence,
                 last_seq,
@@ -570,7 +569,7 @@ impl Partition {
                 batch.producer_epoch,
                 metadata,
                 batch.transactional,
-                &name,
+                self.tp,
             );
             if !matches!(check, SequenceCheck::Duplicate { .. }) {
                 let state = &self.producer_state;
@@ -595,8 +594,8 @@ impl Partition {
             let check = match (check, lowest) {
                 (SequenceCheck::Append | SequenceCheck::OutOfOrder(_), Some(lowest)) => {
                     SequenceCheck::OutOfOrder(format!(
-                        "Out of order sequence number for producer {} at offset {base} in partition {name}: {} (incoming seq. number), {lowest} (earliest seen sequence)",
-                        batch.producer_id, batch.base_sequence
+                        "Out of order sequence number for producer {} at offset {base} in partition {}: {} (incoming seq. number), {lowest} (earliest seen sequence)",
+                        batch.producer_id, self.tp, batch.base_sequence
                     ))
                 }
                 (check, _) => check,

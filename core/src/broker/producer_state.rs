@@ -9,6 +9,7 @@
 //! with the coordinator (`VerificationStateEntry`).
 
 use crate::errors::Errors;
+use crate::metadata::TopicPartition;
 use crate::net::TransactionResult;
 use crate::vec_map::VecMap;
 use std::collections::VecDeque;
@@ -240,7 +241,7 @@ impl ProducerStateManager {
         epoch: i16,
         batch: BatchMetadata,
         transactional: bool,
-        partition: &str,
+        partition: TopicPartition,
     ) -> SequenceCheck {
         let BatchMetadata {
             first_seq,
@@ -408,6 +409,11 @@ mod tests {
     use super::*;
     use TransactionResult::{Abort, Commit};
 
+    const TP: TopicPartition = TopicPartition {
+        topic: 0,
+        partition: 0,
+    };
+
     fn meta(first_seq: i32, last_seq: i32, first_offset: u64) -> BatchMetadata {
         BatchMetadata {
             first_seq,
@@ -424,7 +430,7 @@ mod tests {
         seq: i32,
         offset: u64,
     ) -> SequenceCheck {
-        m.check(pid, epoch, meta(seq, seq, offset), false, "t-0")
+        m.check(pid, epoch, meta(seq, seq, offset), false, TP)
     }
 
     /// Checks and, if accepted, appends a one-record batch (the test helper
@@ -438,7 +444,7 @@ mod tests {
         transactional: bool,
     ) -> SequenceCheck {
         let batch = meta(seq, seq, offset);
-        let check = m.check(pid, epoch, batch, transactional, "t-0");
+        let check = m.check(pid, epoch, batch, transactional, TP);
         if check == SequenceCheck::Append {
             m.append_data_batch(pid, epoch, batch, transactional);
         }
@@ -484,13 +490,13 @@ mod tests {
             m.append_data_batch(7, 0, meta(i * 2, i * 2 + 1, i as u64 * 2), false);
         }
         assert_eq!(
-            m.check(7, 0, meta(0, 1, 10), false, "t-0"),
+            m.check(7, 0, meta(0, 1, 10), false, TP),
             SequenceCheck::Duplicate { first_offset: 0 }
         );
         m.append_data_batch(7, 0, meta(10, 11, 10), false);
         // Batch 0-1 has left the window: its re-send is now a gap.
         assert!(matches!(
-            m.check(7, 0, meta(0, 1, 12), false, "t-0"),
+            m.check(7, 0, meta(0, 1, 12), false, TP),
             SequenceCheck::OutOfOrder(_)
         ));
         assert_eq!(check(&m, 7, 0, 12, 12), SequenceCheck::Append);
@@ -500,7 +506,7 @@ mod tests {
     fn unknown_producer_takes_any_sequence_kafka_15591() {
         let m = ProducerStateManager::default();
         assert_eq!(
-            m.check(7, 0, meta(5, 9, 0), false, "t-0"),
+            m.check(7, 0, meta(5, 9, 0), false, TP),
             SequenceCheck::Append
         );
     }
@@ -576,7 +582,7 @@ mod tests {
         };
         assert_eq!(
             msg,
-            "Expected transactional write from producer 1 at offset 1 in partition t-0"
+            "Expected transactional write from producer 1 at offset 1 in partition t0-0"
         );
         assert_eq!(m.entry(1).unwrap().batches.len(), 1, "nothing recorded");
     }
