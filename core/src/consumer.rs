@@ -213,7 +213,10 @@ impl KafkaConsumer {
         let mut by_leader: VecMap<u32, Vec<FetchPartition>> = VecMap::new();
         for (&tp, &offset) in &self.positions {
             let meta = &self.metadata.topics[tp.topic as usize].partitions[tp.partition as usize];
-            if let Some(leader) = meta.leader {
+            // A leader with a fetch out (or backing off) gets none: nothing to gather.
+            let idle =
+                |b: &u32| !self.in_flight.contains_key(b) && !self.backoff_until.contains_key(b);
+            if let Some(leader) = meta.leader.filter(idle) {
                 by_leader.entry(leader).or_default().push(FetchPartition {
                     tp,
                     fetch_offset: offset,
@@ -223,9 +226,6 @@ impl KafkaConsumer {
             }
         }
         for (broker, partitions) in by_leader {
-            if self.in_flight.contains_key(&broker) || self.backoff_until.contains_key(&broker) {
-                continue;
-            }
             let id = self.next_fetch_id;
             self.next_fetch_id += 1;
             self.in_flight.insert(broker, (id, now));
