@@ -143,8 +143,9 @@ pub struct Simulation {
     /// `Some(n)`: the run lets go of what it no longer needs (`bound_history`).
     consumed_kept: Option<usize>,
     wake_at: Vec<Option<u64>>,
-    /// The effects buffer, kept between steps so a step allocates nothing for it.
-    spare: Effects,
+    /// The effects buffer, kept between steps so a step allocates nothing for it (boxed:
+    /// a step moves a pointer rather than the buffer's six vectors).
+    spare: Option<Box<Effects>>,
     plans: VecMap<u32, SendPlan>,
     /// `mode: sync` sends waiting on a record's result: (producer, index) → (action, next i).
     sync_waits: VecMap<(u16, u32), (u32, u32)>,
@@ -711,7 +712,7 @@ impl Simulation {
             steps: 0,
             stalled_at: None,
             sampler: Sampler::default(),
-            spare: Effects::default(),
+            spare: None,
         };
         for (i, action) in scenario.actions.iter().enumerate() {
             let action_index = i as u32;
@@ -731,7 +732,7 @@ impl Simulation {
         for broker in &mut sim.brokers {
             broker.start(0, &mut out);
         }
-        sim.apply(out, Touched::All);
+        sim.apply(&mut out, Touched::All);
         Ok(sim)
     }
 
@@ -989,7 +990,7 @@ impl Simulation {
             self.idle_wakes = 0;
         }
         self.now = at;
-        let mut out = std::mem::take(&mut self.spare);
+        let mut out = self.spare.take().unwrap_or_default();
         let wake = !matches!(
             next.event,
             Event::SendRecord { .. } | Event::Action { .. } | Event::Deliver { .. }
@@ -1067,7 +1068,8 @@ impl Simulation {
         } else {
             self.idle_wakes = 0;
         }
-        self.apply(out, touched);
+        self.apply(&mut out, touched);
+        self.spare = Some(out);
         true
     }
 
@@ -1647,7 +1649,7 @@ impl Simulation {
         }
     }
 
-    fn apply(&mut self, mut out: Effects, touched: Touched) {
+    fn apply(&mut self, out: &mut Effects, touched: Touched) {
         // A client that gave up on a connection (request timeout) opens a new one: the
         // broker drops what it had not read on the old one and owes it nothing more (a
         // request held in purgatory still completes, its answer goes nowhere), and
@@ -1749,7 +1751,6 @@ impl Simulation {
             self.call_results.insert(action, Some(error));
         }
         out.timed_out.clear();
-        self.spare = out;
         if let Touched::Producer(p) = touched {
             self.wake_producer(p as usize);
             return;
