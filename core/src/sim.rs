@@ -74,6 +74,8 @@ enum Event {
 enum Touched {
     All,
     Producer(u16),
+    /// Nobody's: a record joined an open batch (`Sent::quiet`).
+    Nothing,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -997,11 +999,7 @@ impl Simulation {
         );
         let mut touched = Touched::All;
         match next.event {
-            Event::SendRecord { action, i } => {
-                if let Some(producer) = self.send_record(action, i, &mut out) {
-                    touched = Touched::Producer(producer);
-                }
-            }
+            Event::SendRecord { action, i } => touched = self.send_record(action, i, &mut out),
             Event::Action { action } => self.action(action, &mut out),
             Event::BrokerWake { broker } => {
                 let b = broker as usize;
@@ -1079,12 +1077,14 @@ impl Simulation {
         self.stalled_at
     }
 
-    /// Returns the producer that sent, if one did.
-    fn send_record(&mut self, action: u32, i: u32, out: &mut Effects) -> Option<u16> {
+    /// Returns whose timeouts the send may have moved.
+    fn send_record(&mut self, action: u32, i: u32, out: &mut Effects) -> Touched {
         let Action::Send(send) = &self.scenario.actions[action as usize] else {
             unreachable!("SendRecord events come from send actions");
         };
-        let plan = self.plans.get(&action)?;
+        let Some(plan) = self.plans.get(&action) else {
+            return Touched::All;
+        };
         let key = plan.keys[i as usize % plan.keys.len()].clone();
         let value = match &plan.value {
             Some(v) => v.clone(),
@@ -1101,7 +1101,7 @@ impl Simulation {
             value,
             timestamp: self.now,
         };
-        let returned = self.producers[producer as usize].send(
+        let sent = self.producers[producer as usize].send(
             self.now,
             topic,
             partition,
@@ -1111,12 +1111,16 @@ impl Simulation {
             out,
         );
         let index = self.producers[producer as usize].sends.len() as u32 - 1;
-        if returned {
+        if sent.returned {
             self.next_record(producer, index, action, i);
         } else {
             self.blocked_sends.insert((producer, index), (action, i));
         }
-        Some(producer)
+        if sent.quiet {
+            Touched::Nothing
+        } else {
+            Touched::Producer(producer)
+        }
     }
 
     /// `send()` returned for record `i` of a send action: the caller goes on to the next
@@ -1751,9 +1755,19 @@ impl Simulation {
             self.call_results.insert(action, Some(error));
         }
         out.timed_out.clear();
-        if let Touched::Producer(p) = touched {
-            self.wake_producer(p as usize);
-            return;
+        match touched {
+            Touched::Nothing => {
+                debug_assert!(
+                    (0..self.producers.len()).all(|p| {
+                        let t = self.producers[p].poll_timeout(self.now);
+                        t.is_none_or(|t| self.wake_at[p].is_some_and(|w| w <= t))
+                    }),
+                    "a quiet send moved a producer's wake-up"
+                );
+                return;
+            }
+            Touched::Producer(p) => return self.wake_producer(p as usize),
+            Touched::All => {}
         }
         for b in 0..self.brokers.len() {
             if let Some(t) = self.brokers[b].next_timeout() {
