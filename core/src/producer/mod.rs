@@ -299,10 +299,13 @@ impl KafkaProducer {
         let metadata = Rc::clone(&self.metadata);
         let cluster = &*metadata;
         // Woken already, the sender's next wake-up is now whatever the send changes;
-        // with no memory waiters nor grants the pool is left as it was.
+        // with no memory waiters nor grants there is nothing to expire or resume, and
+        // the pool is left as it was.
         let woken = self.wake_requested;
         let pool_idle = self.grants.is_empty() && self.pool.next_timeout().is_none();
-        self.expire_waiters(now, rng, cluster, out);
+        if !pool_idle {
+            self.expire_waiters(now, rng, cluster, out);
+        }
         let s = &self.sends[index as usize];
         let (topic, explicit, data) = (s.topic, s.explicit_partition, Rc::clone(&s.data));
         let mut joined = false;
