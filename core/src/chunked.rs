@@ -188,6 +188,22 @@ impl<T> Chunked<T> {
         iter
     }
 
+    /// Clones the elements `start..end` (those kept) onto `v`, a chunk's run at a time:
+    /// a fetch response copies a log's tail, and element by element through `range`
+    /// that cost twice as much.
+    pub fn clone_range_into(&self, start: usize, end: usize, v: &mut Vec<T>)
+    where
+        T: Clone,
+    {
+        let runs = self.range(start, end);
+        v.reserve(runs.remaining);
+        v.extend_from_slice(runs.front.as_slice());
+        for chunk in runs.chunks {
+            v.extend_from_slice(chunk);
+        }
+        v.extend_from_slice(runs.back.as_slice());
+    }
+
     /// The index of the first element kept for which `pred` is false, the elements being
     /// partitioned by it (as `slice::partition_point`).
     pub fn partition_point(&self, mut pred: impl FnMut(&T) -> bool) -> usize {

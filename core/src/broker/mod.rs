@@ -1050,11 +1050,15 @@ impl Broker {
                 // and the end (a new leader's HW is a round behind) just gets nothing yet.
                 Ok(None) if fp.fetch_offset > leo => out.error = Errors::OffsetOutOfRange,
                 Ok(None) => {
-                    let records = p.read_from(fp.fetch_offset, max_bytes);
                     // A log's offsets are its records' places: those below `end`, counted
                     // up front so the response is allocated once.
-                    let visible = records.take(end.saturating_sub(fp.fetch_offset) as usize);
-                    out.records = visible.cloned().collect();
+                    let n = p
+                        .read_from(fp.fetch_offset, max_bytes)
+                        .min(end.saturating_sub(fp.fetch_offset) as usize);
+                    let from = fp.fetch_offset as usize;
+                    p.log
+                        .records()
+                        .clone_range_into(from, from + n, &mut out.records);
                     // The aborted transactions the consumer must drop within what it got
                     // (`LocalLog.addAbortedTransactions`).
                     if let (true, Some(last)) = (read_committed, out.records.last()) {
