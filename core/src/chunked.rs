@@ -69,6 +69,25 @@ impl<T: Clone> Chunked<T> {
         }
     }
 
+    /// Pushes every element of `values`, a chunk's room at a time (a log appends whole
+    /// batches: pushed one by one, each paid for the chunk's checks).
+    pub fn extend(&mut self, values: impl IntoIterator<Item = T>) {
+        let mut values = values.into_iter().peekable();
+        while values.peek().is_some() {
+            let filled = (self.len - self.base) % CHUNK;
+            if filled == 0 {
+                self.chunks.push(Rc::new(Vec::with_capacity(CHUNK)));
+            }
+            let Some(last) = self.chunks.last_mut() else {
+                return;
+            };
+            let last = own(last);
+            let before = last.len();
+            last.extend(values.by_ref().take(CHUNK - filled));
+            self.len += last.len() - before;
+        }
+    }
+
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
         if i >= self.len || i < self.start {
             return None;
