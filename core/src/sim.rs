@@ -1726,6 +1726,7 @@ impl Simulation {
         let mut last_settle = None;
         for key in out.completed.drain(..) {
             let s = &self.producers[key.0 as usize].sends[key.1 as usize];
+            let outcome = s.outcome;
             let settle = s.partition.and_then(|partition| {
                 let tp = TopicPartition {
                     topic: s.topic,
@@ -1742,7 +1743,7 @@ impl Simulation {
                     }
                 }
             });
-            self.sampler.completed(&self.producers, key, settle);
+            self.sampler.completed(key, outcome, settle);
             if let Some((action, i)) = self.sync_waits.remove(&key) {
                 let Action::Send(send) = &self.scenario.actions[action as usize] else {
                     unreachable!("only send actions wait");
