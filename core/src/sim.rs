@@ -11,6 +11,7 @@ use crate::controller::{BrokerChange, Controller, Election, PartitionChange};
 use crate::coordinator::{TransactionCoordinator, TxnRequest, TxnResponse};
 use crate::effects::Effects;
 use crate::errors::{Errors, KafkaError};
+use crate::event_queue::EventQueue;
 use crate::group_coordinator::{GroupCoordinator, CONSUMER_OFFSETS};
 use crate::metadata::{place_replicas, Cluster, PartitionMeta, TopicMeta, TopicPartition};
 use crate::metrics::Sampler;
@@ -23,8 +24,6 @@ use crate::serializer::{Serialized, Serializer};
 use crate::trace::{TraceEvent, TraceHasher};
 use crate::vec_map::{VecMap, VecSet};
 use crate::version::KafkaVersion;
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
 use std::rc::Rc;
 
 /// Bounds that keep any accepted scenario runnable in a browser tab.
@@ -78,25 +77,6 @@ enum Touched {
     Nothing,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Scheduled {
-    at: u64,
-    seq: u64,
-    event: Event,
-}
-
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
-    }
-}
-
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
 /// A validated `send` action: names resolved to indices, keys and value serialized.
 #[derive(Clone, Debug, PartialEq)]
 struct SendPlan {
@@ -115,7 +95,7 @@ pub struct Simulation {
     version: KafkaVersion,
     now: u64,
     seq: u64,
-    queue: BinaryHeap<Reverse<Scheduled>>,
+    queue: EventQueue<Event>,
     rng: Rng,
     /// The controller's view: the truth about leaders, which brokers and producers learn
     /// with a delay.
@@ -678,7 +658,7 @@ impl Simulation {
             version,
             now: 0,
             seq: 0,
-            queue: BinaryHeap::new(),
+            queue: EventQueue::default(),
             rng,
             brokers: (0..brokers)
                 .map(|b| Broker::new(b, &cluster, &controller, version, broker_config))
@@ -740,11 +720,7 @@ impl Simulation {
 
     fn schedule(&mut self, at: u64, event: Event) {
         self.seq += 1;
-        self.queue.push(Reverse(Scheduled {
-            at,
-            seq: self.seq,
-            event,
-        }));
+        self.queue.push(at, self.seq, event);
     }
 
     pub fn now(&self) -> u64 {
@@ -955,8 +931,7 @@ impl Simulation {
     /// Time of the next pending event, if any is due by `until_ms`.
     pub fn next_event_at(&self) -> Option<u64> {
         self.queue
-            .peek()
-            .map(|Reverse(s)| s.at)
+            .peek_at()
             .filter(|&at| at <= self.scenario.until_ms)
     }
 
@@ -986,7 +961,7 @@ impl Simulation {
         // The windows this event comes after close first: the same windows, the same
         // readings, whether the run gets here by steps or by `run_until`.
         self.close_windows(at);
-        let Reverse(next) = self.queue.pop().expect("peeked");
+        let (_, event) = self.queue.pop().expect("peeked");
         self.steps += 1;
         if at != self.now {
             self.idle_wakes = 0;
@@ -994,11 +969,11 @@ impl Simulation {
         self.now = at;
         let mut out = self.spare.take().unwrap_or_default();
         let wake = !matches!(
-            next.event,
+            event,
             Event::SendRecord { .. } | Event::Action { .. } | Event::Deliver { .. }
         );
         let mut touched = Touched::All;
-        match next.event {
+        match event {
             Event::SendRecord { action, i } => touched = self.send_record(action, i, &mut out),
             Event::Action { action } => self.action(action, &mut out),
             Event::BrokerWake { broker } => {
