@@ -128,7 +128,8 @@ pub struct Simulation {
     /// The effects buffer, kept between steps so a step allocates nothing for it (boxed:
     /// a step moves a pointer rather than the buffer's six vectors).
     spare: Option<Box<Effects>>,
-    plans: VecMap<u32, SendPlan>,
+    /// By action index: the send actions' plans (looked up for every record).
+    plans: Vec<Option<SendPlan>>,
     /// `mode: sync` sends waiting on a record's result: (producer, index) → (action, next i).
     sync_waits: VecMap<(u16, u32), (u32, u32)>,
     /// `send()` calls blocked for `buffer.memory`: (producer, index) → (action, i).
@@ -416,7 +417,7 @@ impl Simulation {
             }
         }
 
-        let mut plans = VecMap::new();
+        let mut plans = vec![None; scenario.actions.len()];
         let mut total_records = 0u64;
         for (i, action) in scenario.actions.iter().enumerate() {
             let at = |f: &str| format!("actions[{i}].{f}");
@@ -634,7 +635,7 @@ impl Simulation {
                     &at,
                     &mut errors,
                 ) {
-                    plans.insert(i as u32, plan);
+                    plans[i] = Some(plan);
                 }
             }
         }
@@ -1057,7 +1058,7 @@ impl Simulation {
         let Action::Send(send) = &self.scenario.actions[action as usize] else {
             unreachable!("SendRecord events come from send actions");
         };
-        let Some(plan) = self.plans.get(&action) else {
+        let Some(plan) = &self.plans[action as usize] else {
             return Touched::All;
         };
         let key = plan.keys[i as usize % plan.keys.len()].clone();

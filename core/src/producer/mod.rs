@@ -328,7 +328,9 @@ impl KafkaProducer {
                 true
             }
         };
-        self.resume_granted(now, rng, cluster, out);
+        if !self.grants.is_empty() {
+            self.resume_granted(now, rng, cluster, out);
+        }
         // A record joining an open batch moves no front of a deque (the delivery
         // timeouts), and one that did not wake the sender leaves its timers alone.
         let quiet = woken || (pool_idle && joined && !self.wake_requested);
