@@ -661,8 +661,12 @@ impl RecordAccumulator {
             let all = cluster.num_partitions(t as u32) as usize;
             let collect = self.adaptive && info.batches.len() >= all;
             let slots = if collect { info.batches.len() } else { 0 };
-            let mut sizes = vec![0u32; slots];
-            let mut ids = vec![0u32; slots];
+            // Zeroed by hand: `vec![0; n]` is a calloc, which glibc serves past its thread
+            // cache, and this runs at every sender wake-up.
+            #[allow(clippy::slow_vector_initialization)]
+            let mut buffer = Vec::with_capacity(2 * slots);
+            buffer.resize(2 * slots, 0u32);
+            let (sizes, ids) = buffer.split_at_mut(slots);
             // Kafka's queueSizesIndex: an excluded partition's slot is reused by the next.
             let mut index: isize = -1;
             for (&p, dq) in &info.batches {
