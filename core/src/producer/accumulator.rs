@@ -541,19 +541,20 @@ impl RecordAccumulator {
             if let Some(last) = dq.back_mut() {
                 match last.try_append(index, data, now) {
                     Some(bytes) => {
+                        // The deque's last batch: whether all its batches are full too.
+                        let full = last.is_full();
                         let result = AppendResult {
                             partition: effective,
                             batch: last.id,
-                            batch_is_full: deque_len > 1 || last.is_full(),
+                            batch_is_full: deque_len > 1 || full,
                             new_batch_created: false,
                             abort_for_new_batch: false,
                             needs_buffer: None,
                             unused_buffer: buffer,
                         };
                         if sticky {
-                            let enable = all_batches_full(dq);
                             info.built_in
-                                .update_partition_info(bytes, enable, rng, available, all);
+                                .update_partition_info(bytes, full, rng, available, all);
                         }
                         return result;
                     }
