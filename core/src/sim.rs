@@ -1647,28 +1647,32 @@ impl Simulation {
         // drop_responses: the broker answered (now or after waiting for the ISR), and the
         // answer is lost on the way. Over TCP nothing after it on that connection gets
         // through either, until the client times out and reconnects.
-        out.messages
-            .retain(|(from, to, payload)| match (from, to, payload) {
-                (Node::Broker(b), Node::Producer(p), Payload::TxnResponse(_)) => {
-                    !self.broken.contains(&(*b, *p))
-                }
-                (Node::Broker(b), Node::Producer(p), Payload::ProduceResponse(resp)) => {
-                    if self.broken.contains(&(*b, *p)) {
-                        return false;
+        // Without a broken connection or responses to lose there is nothing to drop (the
+        // common case: no walk over the messages).
+        if !self.broken.is_empty() || !self.drop_responses.is_empty() {
+            out.messages
+                .retain(|(from, to, payload)| match (from, to, payload) {
+                    (Node::Broker(b), Node::Producer(p), Payload::TxnResponse(_)) => {
+                        !self.broken.contains(&(*b, *p))
                     }
-                    if Self::take(&mut self.drop_responses, *b) {
-                        self.broken.insert((*b, *p));
-                        out.events.push(TraceEvent::ResponseDropped {
-                            broker: *b,
-                            producer: *p,
-                            request: resp.id,
-                        });
-                        return false;
+                    (Node::Broker(b), Node::Producer(p), Payload::ProduceResponse(resp)) => {
+                        if self.broken.contains(&(*b, *p)) {
+                            return false;
+                        }
+                        if Self::take(&mut self.drop_responses, *b) {
+                            self.broken.insert((*b, *p));
+                            out.events.push(TraceEvent::ResponseDropped {
+                                broker: *b,
+                                producer: *p,
+                                request: resp.id,
+                            });
+                            return false;
+                        }
+                        true
                     }
-                    true
-                }
-                _ => true,
-            });
+                    _ => true,
+                });
+        }
         for event in out.events.drain(..) {
             self.hasher.record(self.now, &event);
             if let Some(keep) = self.tracing {
@@ -1720,7 +1724,13 @@ impl Simulation {
                 }
             });
             self.sampler.completed(key, outcome, settle);
-            if let Some((action, i)) = self.sync_waits.remove(&key) {
+            // Only `sync` sends wait (most runs have none: no search per record).
+            let waiting = if self.sync_waits.is_empty() {
+                None
+            } else {
+                self.sync_waits.remove(&key)
+            };
+            if let Some((action, i)) = waiting {
                 let Action::Send(send) = &self.scenario.actions[action as usize] else {
                     unreachable!("only send actions wait");
                 };
