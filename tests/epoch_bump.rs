@@ -109,7 +109,7 @@ impl Client {
         };
         let mut out = Effects::default();
         let index = self.producer.sends.len() as u32;
-        let returned = self.producer.send(
+        let sent = self.producer.send(
             self.now,
             tp.topic,
             Some(tp.partition),
@@ -118,7 +118,7 @@ impl Client {
             &mut self.rng,
             &mut out,
         );
-        assert!(returned);
+        assert!(sent.returned);
         index
     }
 

@@ -69,6 +69,25 @@ impl<T: Clone> Chunked<T> {
         }
     }
 
+    /// Pushes every element of `values`, a chunk's room at a time (a log appends whole
+    /// batches: pushed one by one, each paid for the chunk's checks).
+    pub fn extend(&mut self, values: impl IntoIterator<Item = T>) {
+        let mut values = values.into_iter().peekable();
+        while values.peek().is_some() {
+            let filled = (self.len - self.base) % CHUNK;
+            if filled == 0 {
+                self.chunks.push(Rc::new(Vec::with_capacity(CHUNK)));
+            }
+            let Some(last) = self.chunks.last_mut() else {
+                return;
+            };
+            let last = own(last);
+            let before = last.len();
+            last.extend(values.by_ref().take(CHUNK - filled));
+            self.len += last.len() - before;
+        }
+    }
+
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
         if i >= self.len || i < self.start {
             return None;
@@ -186,6 +205,22 @@ impl<T> Chunked<T> {
             iter.back = self.chunks[b][..end - b * CHUNK].iter();
         }
         iter
+    }
+
+    /// Clones the elements `start..end` (those kept) onto `v`, a chunk's run at a time:
+    /// a fetch response copies a log's tail, and element by element through `range`
+    /// that cost twice as much.
+    pub fn clone_range_into(&self, start: usize, end: usize, v: &mut Vec<T>)
+    where
+        T: Clone,
+    {
+        let runs = self.range(start, end);
+        v.reserve(runs.remaining);
+        v.extend_from_slice(runs.front.as_slice());
+        for chunk in runs.chunks {
+            v.extend_from_slice(chunk);
+        }
+        v.extend_from_slice(runs.back.as_slice());
     }
 
     /// The index of the first element kept for which `pred` is false, the elements being

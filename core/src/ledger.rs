@@ -302,8 +302,17 @@ impl LedgerTracker {
         if i < slots.start() {
             return;
         }
-        while slots.len() <= i {
+        while slots.len() < i {
             slots.push(Slot::default());
+        }
+        if slots.len() == i {
+            // The record's first change (mostly in send order): its slot is made changed,
+            // from a default slot that counts for nothing.
+            let mut slot = Slot::default();
+            f(&mut slot);
+            self.counts.add(Counts::of(&slot), 1);
+            slots.push(slot);
+            return;
         }
         let slot = &mut slots[i];
         let before = Counts::of(slot);
@@ -313,15 +322,9 @@ impl LedgerTracker {
         self.counts.add(after, 1);
     }
 
-    /// A record's `send()` completed, when its partition's committed log ended at
-    /// `settle` (none if it reached no partition).
-    pub fn completed(
-        &mut self,
-        producers: &[KafkaProducer],
-        key: Key,
-        settle: Option<(TopicPartition, u64)>,
-    ) {
-        let outcome = producers[key.0 as usize].sends[key.1 as usize].outcome;
+    /// A record's `send()` completed with `outcome`, when its partition's committed log
+    /// ended at `settle` (none if it reached no partition).
+    pub fn completed(&mut self, key: Key, outcome: Outcome, settle: Option<(TopicPartition, u64)>) {
         self.change(key, |s| {
             s.outcome = outcome;
             s.settle = Some(settle);

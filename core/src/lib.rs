@@ -15,6 +15,7 @@ pub mod controller;
 pub mod coordinator;
 pub mod effects;
 pub mod errors;
+pub mod event_queue;
 pub mod float;
 pub mod group_coordinator;
 pub mod json;

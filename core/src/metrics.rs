@@ -14,7 +14,7 @@
 
 use crate::ledger::LedgerTracker;
 use crate::metadata::TopicPartition;
-use crate::producer::KafkaProducer;
+use crate::producer::Outcome;
 use crate::sim::Simulation;
 use std::collections::VecDeque;
 
@@ -200,11 +200,11 @@ impl Sampler {
     /// where its partition's committed log ended (`settle`).
     pub(crate) fn completed(
         &mut self,
-        producers: &[KafkaProducer],
         key: (u16, u32),
+        outcome: Outcome,
         settle: Option<(TopicPartition, u64)>,
     ) {
-        self.tracker.completed(producers, key, settle);
+        self.tracker.completed(key, outcome, settle);
     }
 
     /// The ledger's tracker, as of its last read of the logs.

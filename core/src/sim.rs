@@ -11,6 +11,7 @@ use crate::controller::{BrokerChange, Controller, Election, PartitionChange};
 use crate::coordinator::{TransactionCoordinator, TxnRequest, TxnResponse};
 use crate::effects::Effects;
 use crate::errors::{Errors, KafkaError};
+use crate::event_queue::EventQueue;
 use crate::group_coordinator::{GroupCoordinator, CONSUMER_OFFSETS};
 use crate::metadata::{place_replicas, Cluster, PartitionMeta, TopicMeta, TopicPartition};
 use crate::metrics::Sampler;
@@ -23,8 +24,6 @@ use crate::serializer::{Serialized, Serializer};
 use crate::trace::{TraceEvent, TraceHasher};
 use crate::vec_map::{VecMap, VecSet};
 use crate::version::KafkaVersion;
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
 use std::rc::Rc;
 
 /// Bounds that keep any accepted scenario runnable in a browser tab.
@@ -74,25 +73,8 @@ enum Event {
 enum Touched {
     All,
     Producer(u16),
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Scheduled {
-    at: u64,
-    seq: u64,
-    event: Event,
-}
-
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
-    }
-}
-
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
+    /// Nobody's: a record joined an open batch (`Sent::quiet`).
+    Nothing,
 }
 
 /// A validated `send` action: names resolved to indices, keys and value serialized.
@@ -113,7 +95,7 @@ pub struct Simulation {
     version: KafkaVersion,
     now: u64,
     seq: u64,
-    queue: BinaryHeap<Reverse<Scheduled>>,
+    queue: EventQueue<Event>,
     rng: Rng,
     /// The controller's view: the truth about leaders, which brokers and producers learn
     /// with a delay.
@@ -143,9 +125,11 @@ pub struct Simulation {
     /// `Some(n)`: the run lets go of what it no longer needs (`bound_history`).
     consumed_kept: Option<usize>,
     wake_at: Vec<Option<u64>>,
-    /// The effects buffer, kept between steps so a step allocates nothing for it.
-    spare: Effects,
-    plans: VecMap<u32, SendPlan>,
+    /// The effects buffer, kept between steps so a step allocates nothing for it (boxed:
+    /// a step moves a pointer rather than the buffer's six vectors).
+    spare: Option<Box<Effects>>,
+    /// By action index: the send actions' plans (looked up for every record).
+    plans: Vec<Option<SendPlan>>,
     /// `mode: sync` sends waiting on a record's result: (producer, index) → (action, next i).
     sync_waits: VecMap<(u16, u32), (u32, u32)>,
     /// `send()` calls blocked for `buffer.memory`: (producer, index) → (action, i).
@@ -433,7 +417,7 @@ impl Simulation {
             }
         }
 
-        let mut plans = VecMap::new();
+        let mut plans = vec![None; scenario.actions.len()];
         let mut total_records = 0u64;
         for (i, action) in scenario.actions.iter().enumerate() {
             let at = |f: &str| format!("actions[{i}].{f}");
@@ -651,7 +635,7 @@ impl Simulation {
                     &at,
                     &mut errors,
                 ) {
-                    plans.insert(i as u32, plan);
+                    plans[i] = Some(plan);
                 }
             }
         }
@@ -675,7 +659,7 @@ impl Simulation {
             version,
             now: 0,
             seq: 0,
-            queue: BinaryHeap::new(),
+            queue: EventQueue::default(),
             rng,
             brokers: (0..brokers)
                 .map(|b| Broker::new(b, &cluster, &controller, version, broker_config))
@@ -711,7 +695,7 @@ impl Simulation {
             steps: 0,
             stalled_at: None,
             sampler: Sampler::default(),
-            spare: Effects::default(),
+            spare: None,
         };
         for (i, action) in scenario.actions.iter().enumerate() {
             let action_index = i as u32;
@@ -731,17 +715,13 @@ impl Simulation {
         for broker in &mut sim.brokers {
             broker.start(0, &mut out);
         }
-        sim.apply(out, Touched::All);
+        sim.apply(&mut out, Touched::All);
         Ok(sim)
     }
 
     fn schedule(&mut self, at: u64, event: Event) {
         self.seq += 1;
-        self.queue.push(Reverse(Scheduled {
-            at,
-            seq: self.seq,
-            event,
-        }));
+        self.queue.push(at, self.seq, event);
     }
 
     pub fn now(&self) -> u64 {
@@ -952,8 +932,7 @@ impl Simulation {
     /// Time of the next pending event, if any is due by `until_ms`.
     pub fn next_event_at(&self) -> Option<u64> {
         self.queue
-            .peek()
-            .map(|Reverse(s)| s.at)
+            .peek_at()
             .filter(|&at| at <= self.scenario.until_ms)
     }
 
@@ -983,24 +962,20 @@ impl Simulation {
         // The windows this event comes after close first: the same windows, the same
         // readings, whether the run gets here by steps or by `run_until`.
         self.close_windows(at);
-        let Reverse(next) = self.queue.pop().expect("peeked");
+        let (_, event) = self.queue.pop().expect("peeked");
         self.steps += 1;
         if at != self.now {
             self.idle_wakes = 0;
         }
         self.now = at;
-        let mut out = std::mem::take(&mut self.spare);
+        let mut out = self.spare.take().unwrap_or_default();
         let wake = !matches!(
-            next.event,
+            event,
             Event::SendRecord { .. } | Event::Action { .. } | Event::Deliver { .. }
         );
         let mut touched = Touched::All;
-        match next.event {
-            Event::SendRecord { action, i } => {
-                if let Some(producer) = self.send_record(action, i, &mut out) {
-                    touched = Touched::Producer(producer);
-                }
-            }
+        match event {
+            Event::SendRecord { action, i } => touched = self.send_record(action, i, &mut out),
             Event::Action { action } => self.action(action, &mut out),
             Event::BrokerWake { broker } => {
                 let b = broker as usize;
@@ -1067,7 +1042,8 @@ impl Simulation {
         } else {
             self.idle_wakes = 0;
         }
-        self.apply(out, touched);
+        self.apply(&mut out, touched);
+        self.spare = Some(out);
         true
     }
 
@@ -1077,12 +1053,14 @@ impl Simulation {
         self.stalled_at
     }
 
-    /// Returns the producer that sent, if one did.
-    fn send_record(&mut self, action: u32, i: u32, out: &mut Effects) -> Option<u16> {
+    /// Returns whose timeouts the send may have moved.
+    fn send_record(&mut self, action: u32, i: u32, out: &mut Effects) -> Touched {
         let Action::Send(send) = &self.scenario.actions[action as usize] else {
             unreachable!("SendRecord events come from send actions");
         };
-        let plan = self.plans.get(&action)?;
+        let Some(plan) = &self.plans[action as usize] else {
+            return Touched::All;
+        };
         let key = plan.keys[i as usize % plan.keys.len()].clone();
         let value = match &plan.value {
             Some(v) => v.clone(),
@@ -1099,7 +1077,7 @@ impl Simulation {
             value,
             timestamp: self.now,
         };
-        let returned = self.producers[producer as usize].send(
+        let sent = self.producers[producer as usize].send(
             self.now,
             topic,
             partition,
@@ -1109,12 +1087,16 @@ impl Simulation {
             out,
         );
         let index = self.producers[producer as usize].sends.len() as u32 - 1;
-        if returned {
+        if sent.returned {
             self.next_record(producer, index, action, i);
         } else {
             self.blocked_sends.insert((producer, index), (action, i));
         }
-        Some(producer)
+        if sent.quiet {
+            Touched::Nothing
+        } else {
+            Touched::Producer(producer)
+        }
     }
 
     /// `send()` returned for record `i` of a send action: the caller goes on to the next
@@ -1647,7 +1629,7 @@ impl Simulation {
         }
     }
 
-    fn apply(&mut self, mut out: Effects, touched: Touched) {
+    fn apply(&mut self, out: &mut Effects, touched: Touched) {
         // A client that gave up on a connection (request timeout) opens a new one: the
         // broker drops what it had not read on the old one and owes it nothing more (a
         // request held in purgatory still completes, its answer goes nowhere), and
@@ -1665,28 +1647,32 @@ impl Simulation {
         // drop_responses: the broker answered (now or after waiting for the ISR), and the
         // answer is lost on the way. Over TCP nothing after it on that connection gets
         // through either, until the client times out and reconnects.
-        out.messages
-            .retain(|(from, to, payload)| match (from, to, payload) {
-                (Node::Broker(b), Node::Producer(p), Payload::TxnResponse(_)) => {
-                    !self.broken.contains(&(*b, *p))
-                }
-                (Node::Broker(b), Node::Producer(p), Payload::ProduceResponse(resp)) => {
-                    if self.broken.contains(&(*b, *p)) {
-                        return false;
+        // Without a broken connection or responses to lose there is nothing to drop (the
+        // common case: no walk over the messages).
+        if !self.broken.is_empty() || !self.drop_responses.is_empty() {
+            out.messages
+                .retain(|(from, to, payload)| match (from, to, payload) {
+                    (Node::Broker(b), Node::Producer(p), Payload::TxnResponse(_)) => {
+                        !self.broken.contains(&(*b, *p))
                     }
-                    if Self::take(&mut self.drop_responses, *b) {
-                        self.broken.insert((*b, *p));
-                        out.events.push(TraceEvent::ResponseDropped {
-                            broker: *b,
-                            producer: *p,
-                            request: resp.id,
-                        });
-                        return false;
+                    (Node::Broker(b), Node::Producer(p), Payload::ProduceResponse(resp)) => {
+                        if self.broken.contains(&(*b, *p)) {
+                            return false;
+                        }
+                        if Self::take(&mut self.drop_responses, *b) {
+                            self.broken.insert((*b, *p));
+                            out.events.push(TraceEvent::ResponseDropped {
+                                broker: *b,
+                                producer: *p,
+                                request: resp.id,
+                            });
+                            return false;
+                        }
+                        true
                     }
-                    true
-                }
-                _ => true,
-            });
+                    _ => true,
+                });
+        }
         for event in out.events.drain(..) {
             self.hasher.record(self.now, &event);
             if let Some(keep) = self.tracing {
@@ -1720,6 +1706,7 @@ impl Simulation {
         let mut last_settle = None;
         for key in out.completed.drain(..) {
             let s = &self.producers[key.0 as usize].sends[key.1 as usize];
+            let outcome = s.outcome;
             let settle = s.partition.and_then(|partition| {
                 let tp = TopicPartition {
                     topic: s.topic,
@@ -1736,8 +1723,14 @@ impl Simulation {
                     }
                 }
             });
-            self.sampler.completed(&self.producers, key, settle);
-            if let Some((action, i)) = self.sync_waits.remove(&key) {
+            self.sampler.completed(key, outcome, settle);
+            // Only `sync` sends wait (most runs have none: no search per record).
+            let waiting = if self.sync_waits.is_empty() {
+                None
+            } else {
+                self.sync_waits.remove(&key)
+            };
+            if let Some((action, i)) = waiting {
                 let Action::Send(send) = &self.scenario.actions[action as usize] else {
                     unreachable!("only send actions wait");
                 };
@@ -1749,10 +1742,19 @@ impl Simulation {
             self.call_results.insert(action, Some(error));
         }
         out.timed_out.clear();
-        self.spare = out;
-        if let Touched::Producer(p) = touched {
-            self.wake_producer(p as usize);
-            return;
+        match touched {
+            Touched::Nothing => {
+                debug_assert!(
+                    (0..self.producers.len()).all(|p| {
+                        let t = self.producers[p].poll_timeout(self.now);
+                        t.is_none_or(|t| self.wake_at[p].is_some_and(|w| w <= t))
+                    }),
+                    "a quiet send moved a producer's wake-up"
+                );
+                return;
+            }
+            Touched::Producer(p) => return self.wake_producer(p as usize),
+            Touched::All => {}
         }
         for b in 0..self.brokers.len() {
             if let Some(t) = self.brokers[b].next_timeout() {

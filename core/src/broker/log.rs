@@ -198,10 +198,13 @@ impl Log {
         active.bytes += bytes;
         active.first_batch_timestamp.get_or_insert(max_timestamp);
         active.largest_timestamp = active.largest_timestamp.max(Some(max_timestamp));
-        for record in records {
-            debug_assert_eq!(record.offset, self.log_end_offset());
-            self.records.push(record);
-        }
+        let leo = self.log_end_offset();
+        self.records.extend(records);
+        debug_assert!(self
+            .records
+            .iter_from(leo as usize)
+            .enumerate()
+            .all(|(i, r)| r.offset == leo + i as u64));
     }
 
     /// `UnifiedLog.truncateTo`: drops the records at and above `offset`, as a follower does

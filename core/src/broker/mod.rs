@@ -960,6 +960,7 @@ impl Broker {
     pub fn handle_fetch(&mut self, now: u64, from: Node, request: FetchRequest, out: &mut Effects) {
         // The HW a response carries is read before the fetch moves it (`readRecords`).
         let response = self.read_fetch(&request);
+        let ends = self.log_ends(&request);
         if let Node::Broker(follower) = from {
             for (fp, answer) in request.partitions.iter().zip(&response.partitions) {
                 if answer.error != Errors::None || answer.diverging_epoch.is_some() {
@@ -984,17 +985,31 @@ impl Broker {
         // have brought the data it waits for — a produce it completed freed that
         // producer's connection, whose next request was appended just now — and an
         // append after the read would otherwise find no fetch to complete until the
-        // 500-ms deadline (the follower, and every acks=all request, stalled).
-        let again = self.read_fetch(&request);
-        if fetch_satisfied(&request, &again) {
-            self.respond_fetch(from, again, out);
-        } else {
-            self.delayed_fetch.push(DelayedFetch {
-                from,
-                request,
-                deadline: now + max_wait,
-            });
+        // 500-ms deadline (the follower, and every acks=all request, stalled). Logs that
+        // did not grow give the same unsatisfied read.
+        if self.log_ends(&request) != ends {
+            let again = self.read_fetch(&request);
+            if fetch_satisfied(&request, &again) {
+                self.respond_fetch(from, again, out);
+                return;
+            }
         }
+        self.delayed_fetch.push(DelayedFetch {
+            from,
+            request,
+            deadline: now + max_wait,
+        });
+    }
+
+    /// The fetched partitions' log end offsets, summed: they only grow while a fetch is
+    /// handled, so an equal sum means no log of them grew.
+    fn log_ends(&self, request: &FetchRequest) -> u64 {
+        request
+            .partitions
+            .iter()
+            .filter_map(|fp| self.partitions.get(&fp.tp))
+            .map(|p| p.log.log_end_offset())
+            .sum()
     }
 
     fn read_fetch(&self, request: &FetchRequest) -> FetchResponse {
@@ -1050,11 +1065,15 @@ impl Broker {
                 // and the end (a new leader's HW is a round behind) just gets nothing yet.
                 Ok(None) if fp.fetch_offset > leo => out.error = Errors::OffsetOutOfRange,
                 Ok(None) => {
-                    let records = p.read_from(fp.fetch_offset, max_bytes);
                     // A log's offsets are its records' places: those below `end`, counted
                     // up front so the response is allocated once.
-                    let visible = records.take(end.saturating_sub(fp.fetch_offset) as usize);
-                    out.records = visible.cloned().collect();
+                    let n = p
+                        .read_from(fp.fetch_offset, max_bytes)
+                        .min(end.saturating_sub(fp.fetch_offset) as usize);
+                    let from = fp.fetch_offset as usize;
+                    p.log
+                        .records()
+                        .clone_range_into(from, from + n, &mut out.records);
                     // The aborted transactions the consumer must drop within what it got
                     // (`LocalLog.addAbortedTransactions`).
                     if let (true, Some(last)) = (read_committed, out.records.last()) {

@@ -9,7 +9,6 @@
 use super::epoch_cache::LeaderEpochFileCache;
 use super::log::{Log, LogRecord, Retention};
 use super::producer_state::{BatchMetadata, ProducerStateManager, SequenceCheck};
-use crate::chunked::Iter;
 use crate::config::TopicConfig;
 use crate::controller::PartitionRegistration;
 use crate::errors::Errors;
@@ -19,7 +18,6 @@ use crate::record::{record_size, RecordData, RECORD_BATCH_OVERHEAD};
 use crate::sort::sort_by_u64_key;
 use crate::vec_map::VecMap;
 use crate::version::KafkaVersion;
-use std::iter::Take;
 use std::rc::Rc;
 
 /// `ControlRecordType.CURRENT_CONTROL_RECORD_KEY_SIZE`: a control record's key (version,
@@ -365,13 +363,13 @@ impl Partition {
         }
     }
 
-    /// What a fetch from `offset` returns: whole batches up to `max_bytes`, and always
-    /// the first one, however large (`replica.fetch.max.bytes`, KIP-74).
-    pub fn read_from(&self, offset: u64, max_bytes: u64) -> Take<Iter<'_, LogRecord>> {
+    /// How many records a fetch from `offset` returns: whole batches up to `max_bytes`,
+    /// and always the first one, however large (`replica.fetch.max.bytes`, KIP-74).
+    pub fn read_from(&self, offset: u64, max_bytes: u64) -> usize {
         let records = self.log.records().iter_from(offset as usize);
         let mut bytes = 0u64;
         let mut end = records.len();
-        for (i, r) in records.clone().enumerate() {
+        for (i, r) in records.enumerate() {
             if r.offset == r.batch_offset || i == 0 {
                 bytes += r.batch_bytes as u64;
                 if bytes > max_bytes && i > 0 {
@@ -380,7 +378,7 @@ impl Partition {
                 }
             }
         }
-        records.take(end)
+        end
     }
 
     /// A follower appends what it fetched, learns the epochs it carries, keeps producer

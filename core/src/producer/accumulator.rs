@@ -541,19 +541,20 @@ impl RecordAccumulator {
             if let Some(last) = dq.back_mut() {
                 match last.try_append(index, data, now) {
                     Some(bytes) => {
+                        // The deque's last batch: whether all its batches are full too.
+                        let full = last.is_full();
                         let result = AppendResult {
                             partition: effective,
                             batch: last.id,
-                            batch_is_full: deque_len > 1 || last.is_full(),
+                            batch_is_full: deque_len > 1 || full,
                             new_batch_created: false,
                             abort_for_new_batch: false,
                             needs_buffer: None,
                             unused_buffer: buffer,
                         };
                         if sticky {
-                            let enable = all_batches_full(dq);
                             info.built_in
-                                .update_partition_info(bytes, enable, rng, available, all);
+                                .update_partition_info(bytes, full, rng, available, all);
                         }
                         return result;
                     }
@@ -661,8 +662,12 @@ impl RecordAccumulator {
             let all = cluster.num_partitions(t as u32) as usize;
             let collect = self.adaptive && info.batches.len() >= all;
             let slots = if collect { info.batches.len() } else { 0 };
-            let mut sizes = vec![0u32; slots];
-            let mut ids = vec![0u32; slots];
+            // Zeroed by hand: `vec![0; n]` is a calloc, which glibc serves past its thread
+            // cache, and this runs at every sender wake-up.
+            #[allow(clippy::slow_vector_initialization)]
+            let mut buffer = Vec::with_capacity(2 * slots);
+            buffer.resize(2 * slots, 0u32);
+            let (sizes, ids) = buffer.split_at_mut(slots);
             // Kafka's queueSizesIndex: an excluded partition's slot is reused by the next.
             let mut index: isize = -1;
             for (&p, dq) in &info.batches {

@@ -115,6 +115,16 @@ pub enum TransactionalCall {
     },
 }
 
+/// What a `send()` call did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sent {
+    /// It came back; else it blocks for memory (`returned` in the effects says when).
+    pub returned: bool,
+    /// Nothing `poll_timeout` reads changed: the sender thread's next wake-up stands, and
+    /// its caller need not ask for it again.
+    pub quiet: bool,
+}
+
 /// Where a blocked `send()` resumes once its memory comes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct BlockedAppend {
@@ -249,9 +259,9 @@ impl KafkaProducer {
     /// `KafkaProducer.send` → `doSend` with serialized key and value: size check,
     /// partition, append (and, with a `partitioner.class`, `onNewBatch` and a second
     /// `partition()` call when the record needs a new batch). A new batch takes memory
-    /// from the `BufferPool`; when there is none the call blocks (up to `max.block.ms`) and
-    /// returns `false`: the record's index is `sends.len() - 1`, and `returned` in the
-    /// effects says when `send()` comes back.
+    /// from the `BufferPool`; when there is none the call blocks (up to `max.block.ms`), not
+    /// `returned`: the record's index is `sends.len() - 1`, and `returned` in the effects
+    /// says when `send()` comes back.
     #[allow(clippy::too_many_arguments)]
     pub fn send(
         &mut self,
@@ -262,7 +272,7 @@ impl KafkaProducer {
         mode: SendMode,
         rng: &mut Rng,
         out: &mut Effects,
-    ) -> bool {
+    ) -> Sent {
         let index = self.sends.len() as u32;
         let record = SendRecord::new(Rc::new(data), topic, explicit, mode, now);
         self.sends.push(record);
@@ -282,18 +292,27 @@ impl KafkaProducer {
             now,
         );
         s.first_created_ms = first;
-        self.do_send(now, index, rng, out)
+        self.do_send(now, index, rng, out).returned
     }
 
-    fn do_send(&mut self, now: u64, index: u32, rng: &mut Rng, out: &mut Effects) -> bool {
+    fn do_send(&mut self, now: u64, index: u32, rng: &mut Rng, out: &mut Effects) -> Sent {
         let metadata = Rc::clone(&self.metadata);
         let cluster = &*metadata;
-        self.expire_waiters(now, rng, cluster, out);
+        // Woken already, the sender's next wake-up is now whatever the send changes;
+        // with no memory waiters nor grants there is nothing to expire or resume, and
+        // the pool is left as it was.
+        let woken = self.wake_requested;
+        let pool_idle = self.grants.is_empty() && self.pool.next_timeout().is_none();
+        if !pool_idle {
+            self.expire_waiters(now, rng, cluster, out);
+        }
         let s = &self.sends[index as usize];
         let (topic, explicit, data) = (s.topic, s.explicit_partition, Rc::clone(&s.data));
+        let mut joined = false;
         let returned = match self.append(now, index, topic, explicit, &data, rng, cluster) {
             Ok(Some(result)) => {
                 self.appended(index, topic, &result, out);
+                joined = !result.new_batch_created;
                 true
             }
             Ok(None) => {
@@ -309,8 +328,13 @@ impl KafkaProducer {
                 true
             }
         };
-        self.resume_granted(now, rng, cluster, out);
-        returned
+        if !self.grants.is_empty() {
+            self.resume_granted(now, rng, cluster, out);
+        }
+        // A record joining an open batch moves no front of a deque (the delivery
+        // timeouts), and one that did not wake the sender leaves its timers alone.
+        let quiet = woken || (pool_idle && joined && !self.wake_requested);
+        Sent { returned, quiet }
     }
 
     /// A new instance after the application restarted (`restart_producer`): nothing of

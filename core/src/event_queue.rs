@@ -1,0 +1,181 @@
+//! The simulation's pending events, taken in (time, scheduling order). Most are due
+//! within a few milliseconds (a send's next record, a message's delivery, a linger): those
+//! wait in a wheel of per-millisecond slots, first in first out, a push and a pop each;
+//! the others (timeouts, far-off actions) in a heap. One binary heap of everything spent
+//! a twentieth of a run sifting.
+
+use std::cell::Cell;
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, VecDeque};
+
+/// Milliseconds the wheel spans.
+const WHEEL: u64 = 16;
+
+#[derive(Clone, Debug)]
+struct Scheduled<E> {
+    at: u64,
+    seq: u64,
+    event: E,
+}
+
+impl<E> PartialEq for Scheduled<E> {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+
+impl<E> Eq for Scheduled<E> {}
+
+impl<E> Ord for Scheduled<E> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+impl<E> PartialOrd for Scheduled<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct EventQueue<E> {
+    /// `slots[t % WHEEL]`: (seq, event) of the events due at `t`, for `t` in
+    /// `[base, base + WHEEL)`, in scheduling order.
+    slots: Vec<VecDeque<(u64, E)>>,
+    /// The latest time taken: every event is due at or after it (the first taken is the
+    /// earliest), so the wheel's slots name one time each.
+    base: u64,
+    in_wheel: usize,
+    /// Events due past the wheel when scheduled, or before `base`.
+    heap: BinaryHeap<Reverse<Scheduled<E>>>,
+    /// Once looked for: the first event's time and seq and whether it is in the wheel
+    /// (`None` inside: there is none). A push keeps it up to date; a pop has it found
+    /// again. A step peeks twice before it pops.
+    first: Cell<Option<Option<(u64, u64, bool)>>>,
+}
+
+impl<E> Default for EventQueue<E> {
+    fn default() -> Self {
+        EventQueue {
+            slots: (0..WHEEL).map(|_| VecDeque::new()).collect(),
+            base: 0,
+            in_wheel: 0,
+            heap: BinaryHeap::new(),
+            first: Cell::new(Some(None)),
+        }
+    }
+}
+
+impl<E> EventQueue<E> {
+    /// Schedules `event` at `at`; `seq` orders events due at the same time and grows with
+    /// every push.
+    pub fn push(&mut self, at: u64, seq: u64, event: E) {
+        let in_wheel = at.checked_sub(self.base).is_some_and(|d| d < WHEEL);
+        if in_wheel {
+            self.slots[(at % WHEEL) as usize].push_back((seq, event));
+            self.in_wheel += 1;
+        } else {
+            self.heap.push(Reverse(Scheduled { at, seq, event }));
+        }
+        // Its seq is the largest: it comes first only if it is due before the first.
+        if let Some(first) = self.first.get() {
+            if first.is_none_or(|(t, _, _)| at < t) {
+                self.first.set(Some(Some((at, seq, in_wheel))));
+            }
+        }
+    }
+
+    /// (time, seq) of the wheel's first event.
+    fn wheel_first(&self) -> Option<(u64, u64)> {
+        if self.in_wheel == 0 {
+            return None;
+        }
+        (self.base..self.base + WHEEL).find_map(|t| {
+            self.slots[(t % WHEEL) as usize]
+                .front()
+                .map(|&(seq, _)| (t, seq))
+        })
+    }
+
+    /// (time, seq) of the first event, and whether it is in the wheel.
+    fn first(&self) -> Option<(u64, u64, bool)> {
+        if let Some(first) = self.first.get() {
+            return first;
+        }
+        let heap = self.heap.peek().map(|Reverse(s)| (s.at, s.seq));
+        let first = match (self.wheel_first(), heap) {
+            (Some(w), Some(h)) if h < w => Some((h.0, h.1, false)),
+            (Some(w), _) => Some((w.0, w.1, true)),
+            (None, h) => h.map(|h| (h.0, h.1, false)),
+        };
+        self.first.set(Some(first));
+        first
+    }
+
+    /// When the first event is due.
+    pub fn peek_at(&self) -> Option<u64> {
+        self.first().map(|(at, _, _)| at)
+    }
+
+    /// Takes the first event: (when it is due, the event).
+    pub fn pop(&mut self) -> Option<(u64, E)> {
+        let (at, _, in_wheel) = self.first()?;
+        self.first.set(None);
+        let event = if in_wheel {
+            self.in_wheel -= 1;
+            self.slots[(at % WHEEL) as usize].pop_front()?.1
+        } else {
+            self.heap.pop()?.0.event
+        };
+        self.base = self.base.max(at);
+        Some((at, event))
+    }
+
+    pub fn clear(&mut self) {
+        self.slots.iter_mut().for_each(VecDeque::clear);
+        self.in_wheel = 0;
+        self.heap.clear();
+        self.first.set(Some(None));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    #[test]
+    fn events_come_out_in_time_then_scheduling_order() {
+        // Against a sorted list: due now, soon, past the wheel, and (as a bug would) in
+        // the past, popped a few at a time between pushes.
+        let mut rng = Rng::new(7);
+        let mut queue = EventQueue::default();
+        let mut expected: Vec<(u64, u64)> = Vec::new();
+        let (mut now, mut seq) = (0u64, 0u64);
+        for _ in 0..2000 {
+            for _ in 0..rng.below(4) {
+                seq += 1;
+                let at = match rng.below(10) {
+                    0 => now.saturating_sub(3),
+                    1..=3 => now + 40 + u64::from(rng.below(100)),
+                    _ => now + u64::from(rng.below(20)),
+                };
+                queue.push(at, seq, seq);
+                expected.push((at, seq));
+            }
+            expected.sort_unstable();
+            for _ in 0..rng.below(4) {
+                let Some((at, event)) = queue.pop() else {
+                    assert!(expected.is_empty());
+                    break;
+                };
+                assert_eq!(queue.peek_at().is_some(), expected.len() > 1);
+                assert_eq!((at, event), expected.remove(0));
+                now = now.max(at);
+            }
+        }
+        queue.clear();
+        assert_eq!(queue.peek_at(), None);
+    }
+}
