@@ -208,8 +208,8 @@ impl<T> Chunked<T> {
     }
 
     /// Clones the elements `start..end` (those kept) onto `v`, a chunk's run at a time:
-    /// a fetch response copies a log's tail, and element by element through `range`
-    /// that cost twice as much.
+    /// a fetch response copies a log's tail, which element by element through `range`
+    /// paid the iterator's chunk checks for every record.
     pub fn clone_range_into(&self, start: usize, end: usize, v: &mut Vec<T>)
     where
         T: Clone,
