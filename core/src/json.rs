@@ -386,7 +386,13 @@ impl Node<'_> {
             Value::Bool(b) => format!("boolean `{b}`"),
             Value::Number(n) if is_integer(n) => format!("integer `{n}`"),
             Value::Number(n) => format!("floating point `{n}`"),
-            Value::String(s) => format!("string {s:?}"),
+            Value::String(s) => {
+                // Quoted as JSON writes it. serde quoted with `{:?}`: the same for every
+                // printable character, `\u{1}` rather than `\u0001` for the others.
+                let mut w = Writer::new(false);
+                w.string(s);
+                format!("string {}", w.finish())
+            }
             Value::Array(_) => "sequence".into(),
             Value::Object(_) => "map".into(),
         }

@@ -62,9 +62,32 @@ pub fn within(v: f64, lo: f64, hi: f64) -> f64 {
     v.max(lo).min(hi)
 }
 
+/// Broker ids as a list, `[0, 1, 2]` (what `{:?}` printed, without the Debug machinery).
+pub struct Ids<'a>(pub &'a [u32]);
+
+impl fmt::Display for Ids<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[")?;
+        for (i, id) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{id}")?;
+        }
+        f.write_str("]")
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{svg, trimmed, Fixed};
+    use super::{svg, trimmed, Fixed, Ids};
+
+    #[test]
+    fn ids_print_as_debug_did() {
+        for ids in [&[][..], &[2], &[0, 1, 2]] {
+            assert_eq!(Ids(ids).to_string(), format!("{ids:?}"));
+        }
+    }
 
     #[test]
     fn svg_numbers_are_short() {

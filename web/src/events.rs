@@ -1,6 +1,7 @@
 //! The event log: one sentence per trace event, in English and in Korean; and the
 //! narrator, which hands a screen reader the notable ones at a pace it can follow.
 
+use crate::decimal::Ids;
 use crate::i18n::Lang;
 use kafka_lab::net::TransactionResult;
 use kafka_lab::trace::TraceEvent;
@@ -163,11 +164,12 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
             expanded,
         } => {
             let tp = cluster.display(*tp);
+            let isr = Ids(isr);
             match (lang, expanded) {
-                (Lang::En, true) => format!("broker {broker}: ISR of {tp} grows to {isr:?} (a follower caught up)"),
-                (Lang::En, false) => format!("broker {broker}: ISR of {tp} shrinks to {isr:?} (a follower lagged past replica.lag.time.max.ms)"),
-                (Lang::Ko, true) => format!("브로커 {broker}: {tp}의 ISR 확장 → {isr:?} (팔로워가 HW까지 따라잡음)"),
-                (Lang::Ko, false) => format!("브로커 {broker}: {tp}의 ISR 축소 → {isr:?} (팔로워가 replica.lag.time.max.ms 넘게 뒤처짐)"),
+                (Lang::En, true) => format!("broker {broker}: ISR of {tp} grows to {isr} (a follower caught up)"),
+                (Lang::En, false) => format!("broker {broker}: ISR of {tp} shrinks to {isr} (a follower lagged past replica.lag.time.max.ms)"),
+                (Lang::Ko, true) => format!("브로커 {broker}: {tp}의 ISR 확장 → {isr} (팔로워가 HW까지 따라잡음)"),
+                (Lang::Ko, false) => format!("브로커 {broker}: {tp}의 ISR 축소 → {isr} (팔로워가 replica.lag.time.max.ms 넘게 뒤처짐)"),
             }
         }
         TraceEvent::Replicated {
@@ -325,10 +327,11 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
         }
         TraceEvent::IsrProposed { broker, tp, isr } => {
             let tp = cluster.display(*tp);
+            let isr = Ids(isr);
             say!(
                 lang,
-                "broker {broker} asks the controller to set the ISR of {tp} to {isr:?} (AlterPartition; pending until answered)",
-                "브로커 {broker}가 {tp}의 ISR을 {isr:?}로 바꾸자고 컨트롤러에 요청 (AlterPartition, 응답 전까지 보류)"
+                "broker {broker} asks the controller to set the ISR of {tp} to {isr} (AlterPartition; pending until answered)",
+                "브로커 {broker}가 {tp}의 ISR을 {isr}로 바꾸자고 컨트롤러에 요청 (AlterPartition, 응답 전까지 보류)"
             )
         }
         TraceEvent::BecameLeaderOrFollower {
@@ -437,11 +440,12 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
             unclean,
         } => {
             let tp = cluster.display(*tp);
+            let isr = Ids(isr);
             match (lang, unclean) {
-                (Lang::En, true) => format!("controller elects broker {l} leader of {tp} (epoch {leader_epoch}, ISR {isr:?}) — UNCLEAN: it was not in sync, committed records past its log end are lost"),
-                (Lang::En, false) => format!("controller elects broker {l} leader of {tp} (epoch {leader_epoch}, ISR {isr:?})"),
-                (Lang::Ko, true) => format!("컨트롤러가 브로커 {l}을(를) {tp}의 새 리더로 선출 (에포크 {leader_epoch}, ISR {isr:?}) — 언클린: ISR 밖 복제본이라 그 로그 끝 너머의 커밋된 레코드가 유실됨"),
-                (Lang::Ko, false) => format!("컨트롤러가 브로커 {l}을(를) {tp}의 새 리더로 선출 (에포크 {leader_epoch}, ISR {isr:?}에서 복제본 순서대로)"),
+                (Lang::En, true) => format!("controller elects broker {l} leader of {tp} (epoch {leader_epoch}, ISR {isr}) — UNCLEAN: it was not in sync, committed records past its log end are lost"),
+                (Lang::En, false) => format!("controller elects broker {l} leader of {tp} (epoch {leader_epoch}, ISR {isr})"),
+                (Lang::Ko, true) => format!("컨트롤러가 브로커 {l}을(를) {tp}의 새 리더로 선출 (에포크 {leader_epoch}, ISR {isr}) — 언클린: ISR 밖 복제본이라 그 로그 끝 너머의 커밋된 레코드가 유실됨"),
+                (Lang::Ko, false) => format!("컨트롤러가 브로커 {l}을(를) {tp}의 새 리더로 선출 (에포크 {leader_epoch}, ISR {isr}에서 복제본 순서대로)"),
             }
         }
         TraceEvent::LeaderElected {

@@ -4,7 +4,7 @@
 //! and high watermark, and on a leader every follower's state and why the high watermark
 //! is where it is.
 
-use crate::decimal::Fixed;
+use crate::decimal::{Fixed, Ids};
 use crate::i18n::Lang;
 use crate::lifecycle::{opener, timeline};
 use kafka_lab::broker::partition::Partition;
@@ -342,12 +342,12 @@ pub fn replica_inspector(
             <>
                 <dl class="fields">
                     <dt class="mono">{ "ISR" }</dt><dd>{ match lang {
-                        Lang::En => format!("{:?} of replicas {:?}", r.isr, r.replicas),
-                        Lang::Ko => format!("복제본 {:?} 중 {:?}", r.replicas, r.isr),
+                        Lang::En => format!("{} of replicas {}", Ids(&r.isr), Ids(&r.replicas)),
+                        Lang::Ko => format!("복제본 {} 중 {}", Ids(&r.replicas), Ids(&r.isr)),
                     } }
                         { for r.pending_isr.as_ref().map(|p| match lang {
-                            Lang::En => format!(" — AlterPartition to {p:?} awaits the controller"),
-                            Lang::Ko => format!(" — {p:?}로 바꾸는 AlterPartition이 컨트롤러 응답을 기다림"),
+                            Lang::En => format!(" — AlterPartition to {} awaits the controller", Ids(p)),
+                            Lang::Ko => format!(" — {}로 바꾸는 AlterPartition이 컨트롤러 응답을 기다림", Ids(p)),
                         }) }</dd>
                     <dt class="mono">{ "min.insync.replicas" }</dt>
                     <dd>{ {

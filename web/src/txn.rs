@@ -70,8 +70,12 @@ fn client_row(sim: &Simulation, p: &KafkaProducer, lang: Lang) -> Html {
             .join(", ")
     };
     let waiting = match (t.in_flight, lang) {
-        (Some((call, broker, _)), Lang::En) => format!("waiting on {call:?} at broker {broker}"),
-        (Some((call, broker, _)), Lang::Ko) => format!("브로커 {broker}의 {call:?} 응답 대기"),
+        (Some((call, broker, _)), Lang::En) => {
+            format!("waiting on {} at broker {broker}", call.request())
+        }
+        (Some((call, broker, _)), Lang::Ko) => {
+            format!("브로커 {broker}의 {} 응답 대기", call.request())
+        }
         (None, _) if !t.blocked.is_empty() => lang
             .pick(
                 "the application is blocked in its call",

@@ -93,6 +93,20 @@ pub enum TxnCall {
     EndTxn(TransactionResult),
 }
 
+impl TxnCall {
+    /// The request it sends, by Kafka's name.
+    pub fn request(self) -> &'static str {
+        match self {
+            TxnCall::FindCoordinator | TxnCall::FindGroupCoordinator => "FindCoordinator",
+            TxnCall::InitProducerId { .. } => "InitProducerId",
+            TxnCall::AddPartitions => "AddPartitionsToTxn",
+            TxnCall::AddOffsets => "AddOffsetsToTxn",
+            TxnCall::TxnOffsetCommit => "TxnOffsetCommit",
+            TxnCall::EndTxn(_) => "EndTxn",
+        }
+    }
+}
+
 /// An application call blocked until the sender thread finishes it
 /// (`TransactionalRequestResult.await`): the scenario action that made it, and which.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
