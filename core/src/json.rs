@@ -732,6 +732,11 @@ impl Writer {
         self.i64(value);
     }
 
+    pub fn f64_field(&mut self, key: &str, value: f64) {
+        self.key(key);
+        self.f64(value);
+    }
+
     pub fn bool_field(&mut self, key: &str, value: bool) {
         self.key(key);
         self.bool(value);

@@ -525,8 +525,7 @@ fn list<T>(w: &mut Writer, items: &[T], item: impl Fn(&mut Writer, &T)) {
 fn counts(w: &mut Writer, fields: &[(&str, u64)]) {
     w.begin_object();
     for &(k, v) in fields {
-        w.key(k);
-        w.u64(v);
+        w.u64_field(k, v);
     }
     w.end_object();
 }
@@ -534,46 +533,31 @@ fn counts(w: &mut Writer, fields: &[(&str, u64)]) {
 /// Under Kafka's producer metric names.
 fn write_producer_metrics(w: &mut Writer, m: &ProducerMetricsReport) {
     w.begin_object();
-    let count = |w: &mut Writer, k: &str, v: u64| {
-        w.key(k);
-        w.u64(v);
-    };
-    count(w, "record-send-total", m.record_send_total);
-    count(w, "record-retry-total", m.record_retry_total);
-    count(w, "record-error-total", m.record_error_total);
-    count(w, "batch-split-total", m.batch_split_total);
-    w.key("batch-size-avg");
-    w.f64(m.batch_size_avg);
-    count(w, "batch-size-max", m.batch_size_max);
-    w.key("records-per-request-avg");
-    w.f64(m.records_per_request_avg);
-    count(w, "request-total", m.request_total);
-    count(w, "response-total", m.response_total);
-    count(w, "requests-in-flight", m.requests_in_flight);
-    w.key("request-latency-avg");
-    w.f64(m.request_latency_avg);
-    count(w, "request-latency-max", m.request_latency_max);
-    w.key("record-queue-time-avg");
-    w.f64(m.record_queue_time_avg);
-    count(w, "record-queue-time-max", m.record_queue_time_max);
-    w.key("record-size-avg");
-    w.f64(m.record_size_avg);
-    count(w, "record-size-max", m.record_size_max);
-    w.key("compression-rate-avg");
-    w.f64(m.compression_rate_avg);
-    count(w, "buffer-total-bytes", m.buffer_total_bytes);
-    count(w, "buffer-available-bytes", m.buffer_available_bytes);
-    count(w, "waiting-threads", m.waiting_threads);
-    count(w, "buffer-exhausted-total", m.buffer_exhausted_total);
-    count(
-        w,
+    w.u64_field("record-send-total", m.record_send_total);
+    w.u64_field("record-retry-total", m.record_retry_total);
+    w.u64_field("record-error-total", m.record_error_total);
+    w.u64_field("batch-split-total", m.batch_split_total);
+    w.f64_field("batch-size-avg", m.batch_size_avg);
+    w.u64_field("batch-size-max", m.batch_size_max);
+    w.f64_field("records-per-request-avg", m.records_per_request_avg);
+    w.u64_field("request-total", m.request_total);
+    w.u64_field("response-total", m.response_total);
+    w.u64_field("requests-in-flight", m.requests_in_flight);
+    w.f64_field("request-latency-avg", m.request_latency_avg);
+    w.u64_field("request-latency-max", m.request_latency_max);
+    w.f64_field("record-queue-time-avg", m.record_queue_time_avg);
+    w.u64_field("record-queue-time-max", m.record_queue_time_max);
+    w.f64_field("record-size-avg", m.record_size_avg);
+    w.u64_field("record-size-max", m.record_size_max);
+    w.f64_field("compression-rate-avg", m.compression_rate_avg);
+    w.u64_field("buffer-total-bytes", m.buffer_total_bytes);
+    w.u64_field("buffer-available-bytes", m.buffer_available_bytes);
+    w.u64_field("waiting-threads", m.waiting_threads);
+    w.u64_field("buffer-exhausted-total", m.buffer_exhausted_total);
+    w.u64_field(
         "bufferpool-wait-time-ns-total",
         m.bufferpool_wait_time_ns_total,
     );
-    count(
-        w,
-        "bufferpool-wait-time-total",
-        m.bufferpool_wait_time_total,
-    );
+    w.u64_field("bufferpool-wait-time-total", m.bufferpool_wait_time_total);
     w.end_object();
 }
