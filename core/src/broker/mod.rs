@@ -683,21 +683,17 @@ impl Broker {
             let partition = match self.partitions.get_mut(&batch.tp) {
                 Some(p) if p.is_leader() && self.online => p,
                 _ => {
-                    let reason = format!(
-                        "Broker {id} is not the leader of t{}-{}",
-                        batch.tp.topic, batch.tp.partition
-                    );
+                    let reason = format!("Broker {id} is not the leader of {}", batch.tp);
                     partitions.push(reject(Errors::NotLeaderOrFollower, reason));
                     continue;
                 }
             };
             if request.acks == Acks::All && partition.not_enough_replicas(version) {
                 let reason = format!(
-                    "The size of the current ISR {:?} is insufficient to satisfy the min.isr requirement of {} for partition t{}-{}",
+                    "The size of the current ISR {:?} is insufficient to satisfy the min.isr requirement of {} for partition {}",
                     partition.isr,
                     partition.effective_min_isr(version),
-                    batch.tp.topic,
-                    batch.tp.partition
+                    batch.tp
                 );
                 partitions.push(reject(Errors::NotEnoughReplicas, reason));
                 continue;

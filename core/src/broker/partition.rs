@@ -537,8 +537,8 @@ impl Partition {
             return LeaderAppend::Rejected {
                 error: Errors::MessageTooLarge,
                 reason: format!(
-                    "The record batch size in the append to t{}-{} is {} bytes which exceeds the maximum configured value of {}.",
-                    self.tp.topic, self.tp.partition, batch.size_in_bytes, self.max_message_bytes
+                    "The record batch size in the append to {} is {} bytes which exceeds the maximum configured value of {}.",
+                    self.tp, batch.size_in_bytes, self.max_message_bytes
                 ),
             };
         }
@@ -548,8 +548,8 @@ impl Partition {
             return LeaderAppend::Rejected {
                 error: Errors::RecordListTooLarge,
                 reason: format!(
-                    "Message batch size is {} bytes in append to partition t{}-{}, which exceeds the maximum configured segment size of {segment_bytes}.",
-                    batch.size_in_bytes, self.tp.topic, self.tp.partition
+                    "Message batch size is {} bytes in append to partition {}, which exceeds the maximum configured segment size of {segment_bytes}.",
+                    batch.size_in_bytes, self.tp
                 ),
             };
         }

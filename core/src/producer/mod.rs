@@ -1055,10 +1055,9 @@ impl KafkaProducer {
         let any = !expired.is_empty();
         for batch in expired {
             let message = format!(
-                "Expiring {} record(s) for t{}-{}:{} ms has passed since batch creation",
+                "Expiring {} record(s) for {}:{} ms has passed since batch creation",
                 batch.records.len(),
-                batch.tp.topic,
-                batch.tp.partition,
+                batch.tp,
                 now - batch.created_ms
             );
             self.fail_batch(now, &batch, KafkaError::Timeout(message), false, out);
