@@ -37,6 +37,8 @@ use kafka_lab::scenario::Action;
 use kafka_lab::serializer::{Serialized, Serializer};
 use kafka_lab::sort::sort_by_u64_key;
 use kafka_lab::Simulation;
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, HtmlInputElement, KeyboardEvent};
@@ -194,6 +196,7 @@ pub struct App {
     retired: Vec<Simulation>,
     /// The run rebuilt with new settings, on its way to the moment on screen.
     catchup: Option<Catchup>,
+    tasks: Tasks,
     /// Space plays or pauses, → steps, ← steps back, from anywhere but a form field
     /// (and a slide clicker's keys work the same way).
     _keys: Option<EventListener>,
@@ -343,11 +346,39 @@ impl FrameStats {
 
 /// Sends `msg` in a task of its own (`setTimeout` 0): after the current one, between
 /// animation frames.
-fn send_later(ctx: &Context<App>, msg: Msg) {
-    let link = ctx.link().clone();
-    let task = wasm_bindgen::closure::Closure::once_into_js(move || link.send_message(msg));
-    if let Some(window) = web_sys::window() {
-        let _ = window.set_timeout_with_callback(task.unchecked_ref());
+/// The app's own tasks (a slice of the idle fill, of a catch-up), each run as soon as
+/// the page is free, after any frame due: a message the window posts itself. A chained
+/// `setTimeout(0)` is held back 4 ms once nested five deep, which left the machine idle
+/// half the time between 4-ms fill slices. A message from elsewhere (a page embedding
+/// this one) only runs the next task early: each message runs at most one, in order.
+struct Tasks {
+    queue: Rc<RefCell<VecDeque<Msg>>>,
+    _listener: Option<EventListener>,
+}
+
+impl Tasks {
+    fn new(ctx: &Context<App>) -> Tasks {
+        let queue: Rc<RefCell<VecDeque<Msg>>> = Rc::default();
+        let (link, pending) = (ctx.link().clone(), Rc::clone(&queue));
+        let listener = web_sys::window().map(|window| {
+            EventListener::new(&window, "message", move |_| {
+                let msg = pending.borrow_mut().pop_front();
+                if let Some(msg) = msg {
+                    link.send_message(msg);
+                }
+            })
+        });
+        Tasks {
+            queue,
+            _listener: listener,
+        }
+    }
+
+    fn send(&self, msg: Msg) {
+        self.queue.borrow_mut().push_back(msg);
+        if let Some(window) = web_sys::window() {
+            let _ = window.post_message(&JsValue::NULL, "*");
+        }
     }
 }
 
@@ -437,12 +468,12 @@ fn moved_view(m: &MovedKeys, lang: Lang) -> Html {
 impl App {
     /// Queues a `Msg::Fill` task unless one is queued or there is no idle work left (the
     /// timeline complete, no replaced run to free).
-    fn schedule_fill(&mut self, ctx: &Context<Self>) {
+    fn schedule_fill(&mut self) {
         if self.filling || (self.timeline.filled() && self.retired.is_empty()) {
             return;
         }
         self.filling = true;
-        send_later(ctx, Msg::Fill);
+        self.tasks.send(Msg::Fill);
     }
 
     fn schedule_frame(&mut self, ctx: &Context<Self>) {
@@ -774,16 +805,16 @@ impl App {
 
     /// Rebuilds the run with `workload` and replays it to the moment on screen; an invalid
     /// workload keeps the last good one and says why.
-    fn replay(&mut self, ctx: &Context<Self>, workload: Workload) {
+    fn replay(&mut self, workload: Workload) {
         match build(&workload) {
-            Ok(sim) => self.rebuild(ctx, workload, sim),
+            Ok(sim) => self.rebuild(workload, sim),
             Err(e) => self.error = Some(e),
         }
     }
 
     /// Replays `sim`, the run of `workload`, to the moment on screen: at once if that
     /// takes at most `REPLAY_AT_ONCE_MS`, else on in `Msg::CatchUp` tasks.
-    fn rebuild(&mut self, ctx: &Context<Self>, workload: Workload, mut sim: Simulation) {
+    fn rebuild(&mut self, workload: Workload, mut sim: Simulation) {
         let mut timeline = Timeline::new(&sim);
         let target = self.display_ms.floor() as u64;
         let deadline = wall_ms() + REPLAY_AT_ONCE_MS;
@@ -796,7 +827,7 @@ impl App {
                 timeline,
                 target,
             });
-            send_later(ctx, Msg::CatchUp);
+            self.tasks.send(Msg::CatchUp);
         }
     }
 
@@ -1054,7 +1085,7 @@ impl App {
                         if let Some((workload, sim)) = run {
                             self.display_ms = 0.0;
                             self.playing = false;
-                            self.rebuild(ctx, workload, sim);
+                            self.rebuild(workload, sim);
                             self.moved = None;
                         }
                         self.lesson = Some(lesson);
@@ -1117,7 +1148,7 @@ impl App {
                     kind,
                     broker,
                 });
-                self.replay(ctx, workload);
+                self.replay(workload);
                 true
             }
             Msg::ReducedMotion(reduced) => {
@@ -1133,7 +1164,7 @@ impl App {
                 self.leave_lesson();
                 let mut workload = (*self.workload).clone();
                 workload.faults.clear();
-                self.replay(ctx, workload);
+                self.replay(workload);
                 true
             }
             Msg::Txn(kind) => {
@@ -1165,7 +1196,7 @@ impl App {
                     // than one already scripted after it.
                     sort_by_u64_key(steps, |s| s.at_ms);
                 }
-                self.replay(ctx, workload);
+                self.replay(workload);
                 true
             }
             Msg::Frame(ts) => {
@@ -1321,7 +1352,7 @@ impl App {
                         // The run no longer follows the lesson's script.
                         self.leave_lesson();
                         self.stop_at = None;
-                        self.rebuild(ctx, workload, sim);
+                        self.rebuild(workload, sim);
                     }
                     Err(e) => self.error = Some(e),
                 }
@@ -1490,6 +1521,7 @@ impl Component for App {
             filling: false,
             retired: Vec::new(),
             catchup: None,
+            tasks: Tasks::new(ctx),
             reduced_motion: reduced_motion_query().is_some_and(|q| q.matches()),
             _motion_query: reduced_motion_query().map(|q| {
                 let link = ctx.link().clone();
@@ -1541,7 +1573,7 @@ impl Component for App {
             self.filling = false;
             if let Some(old) = self.retired.pop() {
                 drop(old);
-                self.schedule_fill(ctx);
+                self.schedule_fill();
                 return false;
             }
             // The rebuilt run has the machine first; its own snapshots follow it.
@@ -1550,7 +1582,7 @@ impl Component for App {
             }
             let deadline = wall_ms() + FILL_SLICE_MS;
             self.timeline.fill(|| wall_ms() > deadline);
-            self.schedule_fill(ctx);
+            self.schedule_fill();
             return false;
         }
         if let Msg::CatchUp = msg {
@@ -1563,13 +1595,13 @@ impl Component for App {
                 .timeline
                 .run_until_or(&mut c.sim, c.target, || wall_ms() > deadline)
             {
-                send_later(ctx, Msg::CatchUp);
+                self.tasks.send(Msg::CatchUp);
                 return false;
             }
         }
         let changed = self.apply(ctx, msg);
         // Any message may have started another run: its snapshots are filled in idle time.
-        self.schedule_fill(ctx);
+        self.schedule_fill();
         self.refresh_inspected();
         match frame {
             // The frame that asked for the re-render has narrated its events.
