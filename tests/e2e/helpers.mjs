@@ -60,9 +60,14 @@ export const painted = (page) => page.evaluate(() => new Promise((done) => {
   setTimeout(() => requestAnimationFrame(() => setTimeout(done, 0)), 0);
 }));
 
-/** Moves the scrubber to virtual time `t` (ms), as dragging it does. */
-export const seek = (page, t) => page.evaluate((t) => {
-  const s = document.querySelector('#scrubber');
-  s.value = String(t);
-  s.dispatchEvent(new Event('input', { bubbles: true }));
-}, t);
+/** Moves the scrubber to virtual time `t` (ms), as dragging it does, and resolves once
+ * the run is there (a seek that takes long goes on in tasks, saying so meanwhile). */
+export const seek = async (page, t) => {
+  await page.evaluate((t) => {
+    const s = document.querySelector('#scrubber');
+    s.value = String(t);
+    s.dispatchEvent(new Event('input', { bubbles: true }));
+  }, t);
+  await painted(page);
+  await page.waitForFunction(() => !document.querySelector('#catching-up').textContent);
+};

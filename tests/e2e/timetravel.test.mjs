@@ -154,3 +154,58 @@ test('a setting changed late in a long run replays in slices while the picture w
     assert.deepEqual(errors, []);
   });
 });
+
+test('a seek far ahead of what has been run goes on in tasks, saying so, and anything done meanwhile waits for it', async () => {
+  const file = longScenario(120);
+  await withPage(async ({ page, url, errors }) => {
+    await open(page, url, file);
+    // Every render the page makes on the way: the clock and the status over the stage.
+    await page.evaluate(() => {
+      window.renders = [];
+      new MutationObserver(() => window.renders.push([
+        document.querySelector('#clock').textContent,
+        document.querySelector('#catching-up').textContent,
+      ])).observe(document.querySelector('#app-root'), { subtree: true, childList: true, characterData: true });
+      const s = document.querySelector('#scrubber');
+      s.value = '110000';
+      s.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    // 110 s of records are more than a task's worth: the page renders before the run is
+    // there, saying where it goes, with the scrubber where it was put.
+    await page.waitForFunction(() => /Running on to the moment picked/.test(document.querySelector('#catching-up').textContent));
+    assert.equal(await page.inputValue('#scrubber'), '110000');
+    await page.screenshot({ path: `${ARTIFACTS}seek-running-on.png` });
+    await at(page, 110_000);
+    const reached = await snapshot(page);
+    const renders = await page.evaluate(() => window.renders);
+    assert.ok(renders.some(([clock, status]) => status && !clock.startsWith('t = 110.000')), 'rendered on the way');
+
+    // The moment reached in tasks is the one a seek from a snapshot just before shows.
+    await seek(page, 109_000);
+    await seek(page, 110_000);
+    await at(page, 110_000);
+    const again = await snapshot(page);
+    assert.equal(again.clock, reached.clock);
+    assert.equal(again.events, reached.events);
+    assert.equal(again.html, reached.html);
+    assert.equal(again.canvas, reached.canvas);
+    assert.deepEqual(errors, []);
+  });
+  // A step taken while the seek runs on (far ahead of the snapshots, at once after
+  // opening) is taken where the seek goes.
+  await withPage(async ({ page, url, errors }) => {
+    await open(page, url, file);
+    await page.evaluate(() => {
+      const s = document.querySelector('#scrubber');
+      s.value = '110000';
+      s.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForFunction(() => /Running on/.test(document.querySelector('#catching-up').textContent));
+    await page.click('#step');
+    await painted(page);
+    const clock = await page.locator('#clock').textContent();
+    assert.ok(Number(clock.match(/t = ([\d.]+)/)[1]) >= 110, `stepped from 110 s: ${clock}`);
+    assert.equal(await page.locator('#catching-up').textContent(), '');
+    assert.deepEqual(errors, []);
+  });
+});

@@ -70,6 +70,8 @@ pub enum Msg {
     Fill,
     /// Replay the run rebuilt with new settings a slice further (`Catchup`).
     CatchUp,
+    /// Run a seek that could not be done at once a slice further (`App::seek_to`).
+    SeekOn,
     TogglePlay,
     Step,
     /// Back to the moment before the last event (a replay from the nearest snapshot, exact).
@@ -196,6 +198,11 @@ pub struct App {
     retired: Vec<Simulation>,
     /// The run rebuilt with new settings, on its way to the moment on screen.
     catchup: Option<Catchup>,
+    /// Where a seek is going that could not be done at once (a moment far ahead, not yet
+    /// snapshotted): the run on screen gets there in `Msg::SeekOn` tasks, the page
+    /// answering between them. It is shown when it gets there: a re-render on the way
+    /// (the ledger and charts caught up to that moment) cost more than the slices.
+    seek_to: Option<f64>,
     tasks: Tasks,
     /// Space plays or pauses, → steps, ← steps back, from anywhere but a form field
     /// (and a slide clicker's keys work the same way).
@@ -281,6 +288,11 @@ const SIM_BUDGET_MS: f64 = 8.0;
 const REPLAY_AT_ONCE_MS: f64 = 25.0;
 /// Wall-clock ms of each `Msg::CatchUp` task: animation frames run between them.
 const CATCHUP_SLICE_MS: f64 = 12.0;
+/// Most wall-clock ms a seek runs at once before the rest goes on in `Msg::SeekOn`
+/// tasks of `SEEK_SLICE_MS`: longer than a catch-up's, as nothing moves meanwhile (the
+/// run is paused) and each frame between them costs a few ms.
+const SEEK_AT_ONCE_MS: f64 = 50.0;
+const SEEK_SLICE_MS: f64 = 25.0;
 /// Wall-clock ms of each idle task that runs the timeline's scout ahead: short enough
 /// not to hold up an animation frame.
 const FILL_SLICE_MS: f64 = 4.0;
@@ -831,6 +843,21 @@ impl App {
         }
     }
 
+    /// Runs the pending seek on until `stop()`; true once it is at its moment.
+    fn seek_on(&mut self, stop: impl FnMut() -> bool) -> bool {
+        let Some(t) = self.seek_to else {
+            return true;
+        };
+        let there = self
+            .timeline
+            .run_until_or(&mut self.sim, t.floor() as u64, stop);
+        if there {
+            self.seek_to = None;
+            self.display_ms = t;
+        }
+        there
+    }
+
     /// Replays the pending rebuilt run to its moment now (before anything else acts on
     /// the run).
     fn finish_catchup(&mut self) {
@@ -905,10 +932,17 @@ impl App {
     }
 
     fn apply(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
-        // Whatever acts on the run acts on the rebuilt one, at its moment.
+        // Whatever acts on the run acts on it where a seek is going, and on the rebuilt
+        // one, at its moment.
         if !matches!(
             msg,
-            Msg::Frame(_) | Msg::Html(_) | Msg::Fill | Msg::CatchUp | Msg::Set(_)
+            Msg::Frame(_) | Msg::Html(_) | Msg::Fill | Msg::CatchUp | Msg::SeekOn | Msg::Seek(_)
+        ) {
+            self.seek_on(|| false);
+        }
+        if !matches!(
+            msg,
+            Msg::Frame(_) | Msg::Html(_) | Msg::Fill | Msg::CatchUp | Msg::SeekOn | Msg::Set(_)
         ) {
             self.finish_catchup();
         }
@@ -1311,10 +1345,20 @@ impl App {
                 let t = within(t, 0.0, self.sim.until_ms() as f64);
                 self.playing = false;
                 self.history.clear();
-                self.display_ms = t;
-                self.timeline.seek(&mut self.sim, t.floor() as u64);
+                // One chain of tasks, whichever moment it is going to by then.
+                let chained = self.seek_to.replace(t).is_some();
+                self.timeline.start_seek(&mut self.sim, t.floor() as u64);
+                let deadline = wall_ms() + SEEK_AT_ONCE_MS;
+                if !self.seek_on(|| wall_ms() > deadline) {
+                    if !chained {
+                        self.tasks.send(Msg::SeekOn);
+                    }
+                    self.display_ms = self.sim.now() as f64;
+                }
                 true
             }
+            // `update` ran the slice: on screen is where the run has got to.
+            Msg::SeekOn => true,
             Msg::Restart => {
                 self.history.clear();
                 self.stop_at = None;
@@ -1521,6 +1565,7 @@ impl Component for App {
             filling: false,
             retired: Vec::new(),
             catchup: None,
+            seek_to: None,
             tasks: Tasks::new(ctx),
             reduced_motion: reduced_motion_query().is_some_and(|q| q.matches()),
             _motion_query: reduced_motion_query().map(|q| {
@@ -1576,14 +1621,25 @@ impl Component for App {
                 self.schedule_fill();
                 return false;
             }
-            // The rebuilt run has the machine first; its own snapshots follow it.
-            if self.catchup.is_some() {
+            // A seek or the rebuilt run has the machine first; the snapshots follow it.
+            if self.catchup.is_some() || self.seek_to.is_some() {
                 return false;
             }
             let deadline = wall_ms() + FILL_SLICE_MS;
             self.timeline.fill(|| wall_ms() > deadline);
             self.schedule_fill();
             return false;
+        }
+        if let Msg::SeekOn = msg {
+            // A slice, shown only once the run is there.
+            if self.seek_to.is_none() {
+                return false;
+            }
+            let deadline = wall_ms() + SEEK_SLICE_MS;
+            if !self.seek_on(|| wall_ms() > deadline) {
+                self.tasks.send(Msg::SeekOn);
+                return false;
+            }
         }
         if let Msg::CatchUp = msg {
             let Some(c) = &mut self.catchup else {
@@ -1733,7 +1789,7 @@ impl Component for App {
                         </label>
                         <input type="range" id="scrubber" class="scrubber" aria-label={lang.pick("time in the run", "시뮬레이션 시각")}
                             min="0" max={self.sim.until_ms().to_string()} step="1"
-                            value={(self.display_ms.floor() as u64).to_string()}
+                            value={(self.seek_to.unwrap_or(self.display_ms).floor() as u64).to_string()}
                             oninput={link.callback(|e: InputEvent| {
                                 let input: HtmlInputElement = e.target_unchecked_into();
                                 Msg::Seek(input.value())
@@ -1790,6 +1846,8 @@ impl Component for App {
                             <p class="catching-up" id="catching-up" role="status">
                                 if self.catchup.is_some() {
                                     { lang.pick("Replaying the run with the new settings up to this moment…", "새 설정으로 이 시각까지 다시 실행하는 중…") }
+                                } else if self.seek_to.is_some() {
+                                    { lang.pick("Running on to the moment picked…", "고른 시각까지 실행하는 중…") }
                                 }
                             </p>
                         </div>

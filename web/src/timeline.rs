@@ -153,11 +153,17 @@ impl Timeline {
     /// Moves `sim` to the moment `t`: on by running it when it is at most a snapshot
     /// short of `t`, else from the latest snapshot not after `t`.
     pub fn seek(&mut self, sim: &mut Simulation, t: u64) {
+        self.start_seek(sim, t);
+        self.run_until(sim, t);
+    }
+
+    /// Where a seek to `t` runs from: `sim` itself when it is at most a snapshot short of
+    /// `t`, else the latest snapshot not after `t`.
+    pub fn start_seek(&self, sim: &mut Simulation, t: u64) {
         let i = self.snapshots.partition_point(|s| s.now() <= t).max(1) - 1;
         if t < sim.now() || self.snapshots[i].steps() > sim.steps() {
             *sim = self.snapshots[i].clone();
         }
-        self.run_until(sim, t);
     }
 
     #[cfg(test)]
