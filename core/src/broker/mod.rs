@@ -1174,7 +1174,7 @@ impl Broker {
             return;
         }
         let mut failed = false;
-        for fetched in &response.partitions {
+        for fetched in response.partitions {
             let Some(p) = self
                 .partitions
                 .get_mut(&fetched.tp)
@@ -1230,7 +1230,7 @@ impl Broker {
                 }
             }
             let before = p.log.log_end_offset();
-            p.append_as_follower(&fetched.records, fetched.high_watermark, now);
+            p.append_as_follower(fetched.records, fetched.high_watermark, now);
             let after = p.log.log_end_offset();
             if after > before {
                 out.events.push(TraceEvent::Replicated {
