@@ -863,9 +863,8 @@ impl Broker {
     /// partitions are.
     fn complete_delayed_produce(&mut self, now: u64, out: &mut Effects) {
         let version = self.version;
-        let mut waiting = Vec::new();
-        let mut freed = Vec::new();
-        for mut d in std::mem::take(&mut self.delayed_produce) {
+        let mut answered = false;
+        for d in &mut self.delayed_produce {
             for (i, required) in d.required.iter_mut().enumerate() {
                 let Some(end) = *required else { continue };
                 let p = &self.partitions[&d.reply.tp(i)];
@@ -879,6 +878,16 @@ impl Broker {
                     *required = None;
                 }
             }
+            answered |= d.required.iter().all(Option::is_none);
+        }
+        // Mostly none is done yet (each fetch and append asks): then the held requests
+        // stay as they are, not moved into a new list.
+        if !answered {
+            return;
+        }
+        let mut waiting = Vec::new();
+        let mut freed = Vec::new();
+        for d in std::mem::take(&mut self.delayed_produce) {
             if d.required.iter().any(Option::is_some) {
                 waiting.push(d);
                 continue;
@@ -1447,8 +1456,12 @@ fn fetch_satisfied(request: &FetchRequest, response: &FetchResponse) -> bool {
             if batch != Some(r.batch_offset) {
                 batch = Some(r.batch_offset);
                 bytes += r.batch_bytes as u64;
+                // Enough already: nothing further can make it less so.
+                if bytes >= min_bytes {
+                    return true;
+                }
             }
         }
     }
-    bytes >= min_bytes
+    false
 }
