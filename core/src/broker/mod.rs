@@ -965,7 +965,14 @@ impl Broker {
     pub fn handle_fetch(&mut self, now: u64, from: Node, request: FetchRequest, out: &mut Effects) {
         // The HW a response carries is read before the fetch moves it (`readRecords`).
         let response = self.read_fetch(&request);
-        let ends = self.log_ends(&request);
+        let max_wait = request
+            .consumer
+            .map_or(REPLICA_FETCH_WAIT_MAX_MS, |c| c.max_wait_ms);
+        let satisfied = fetch_satisfied(&request, &response) || max_wait == 0;
+        debug_assert!(
+            satisfied || request.consumer.is_some() || !self.fetched_logs_grew(&request),
+            "a follower's read is unsatisfied only at each log's end"
+        );
         if let Node::Broker(follower) = from {
             for (fp, answer) in request.partitions.iter().zip(&response.partitions) {
                 if answer.error != Errors::None || answer.diverging_epoch.is_some() {
@@ -979,20 +986,18 @@ impl Broker {
             }
             self.complete_delayed_produce(now, out);
         }
-        let max_wait = request
-            .consumer
-            .map_or(REPLICA_FETCH_WAIT_MAX_MS, |c| c.max_wait_ms);
-        if fetch_satisfied(&request, &response) || max_wait == 0 {
+        if satisfied {
             self.respond_fetch(from, response, out);
             return;
         }
-        // `tryCompleteElseWatch`: read again before holding the fetch. Its own effects may
-        // have brought the data it waits for — a produce it completed freed that
+        // `tryCompleteElseWatch`: read again before holding the fetch. A follower's effects
+        // may have brought the data it waits for — a produce it completed freed that
         // producer's connection, whose next request was appended just now — and an
         // append after the read would otherwise find no fetch to complete until the
-        // 500-ms deadline (the follower, and every acks=all request, stalled). Logs that
-        // did not grow give the same unsatisfied read.
-        if self.log_ends(&request) != ends {
+        // 500-ms deadline (the follower, and every acks=all request, stalled). Its
+        // unsatisfied read found every log at its fetch offset: logs that did not grow
+        // past it give the same read. A consumer's fetch has no effects here.
+        if matches!(from, Node::Broker(_)) && self.fetched_logs_grew(&request) {
             let again = self.read_fetch(&request);
             if fetch_satisfied(&request, &again) {
                 self.respond_fetch(from, again, out);
@@ -1006,15 +1011,13 @@ impl Broker {
         });
     }
 
-    /// The fetched partitions' log end offsets, summed: they only grow while a fetch is
-    /// handled, so an equal sum means no log of them grew.
-    fn log_ends(&self, request: &FetchRequest) -> u64 {
-        request
-            .partitions
-            .iter()
-            .filter_map(|fp| self.partitions.get(&fp.tp))
-            .map(|p| p.log.log_end_offset())
-            .sum()
+    /// Whether a log the fetch reads has grown past the offset it fetches from.
+    fn fetched_logs_grew(&self, request: &FetchRequest) -> bool {
+        request.partitions.iter().any(|fp| {
+            self.partitions
+                .get(&fp.tp)
+                .is_some_and(|p| p.log.log_end_offset() > fp.fetch_offset)
+        })
     }
 
     fn read_fetch(&self, request: &FetchRequest) -> FetchResponse {
