@@ -1072,12 +1072,13 @@ impl Broker {
                 // Out of range is past the log's end; a consumer between the high watermark
                 // and the end (a new leader's HW is a round behind) just gets nothing yet.
                 Ok(None) if fp.fetch_offset > leo => out.error = Errors::OffsetOutOfRange,
+                // Nothing below `end` to read: a follower at the log end, a consumer at the
+                // high watermark (most reads of a held fetch).
+                Ok(None) if fp.fetch_offset >= end => {}
                 Ok(None) => {
                     // A log's offsets are its records' places: those below `end`, counted
                     // up front so the response is allocated once.
-                    let n = p
-                        .read_from(fp.fetch_offset, max_bytes)
-                        .min(end.saturating_sub(fp.fetch_offset) as usize);
+                    let n = p.read_from(fp.fetch_offset, end, max_bytes);
                     let from = fp.fetch_offset as usize;
                     p.log
                         .records()

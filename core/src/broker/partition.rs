@@ -364,10 +364,11 @@ impl Partition {
         }
     }
 
-    /// How many records a fetch from `offset` returns: whole batches up to `max_bytes`,
-    /// and always the first one, however large (`replica.fetch.max.bytes`, KIP-74).
-    pub fn read_from(&self, offset: u64, max_bytes: u64) -> usize {
-        let records = self.log.records().iter_from(offset as usize);
+    /// How many records a fetch from `offset` returns below `end`: whole batches up to
+    /// `max_bytes`, and always the first one, however large (`replica.fetch.max.bytes`,
+    /// KIP-74).
+    pub fn read_from(&self, offset: u64, end: u64, max_bytes: u64) -> usize {
+        let records = self.log.records().range(offset as usize, end as usize);
         let mut bytes = 0u64;
         let mut end = records.len();
         for (i, r) in records.enumerate() {
