@@ -1109,14 +1109,17 @@ impl Broker {
     /// append for a follower, a high watermark move for a consumer), at their deadline
     /// with whatever there is, or when the leadership changed (`force`).
     fn complete_delayed_fetch(&mut self, now: u64, force: bool, out: &mut Effects) {
-        for d in std::mem::take(&mut self.delayed_fetch) {
+        // Kept in place, in order: the list keeps its allocation for the next held fetch.
+        let mut held = std::mem::take(&mut self.delayed_fetch);
+        held.retain(|d| {
             let response = self.read_fetch(&d.request);
-            if fetch_satisfied(&d.request, &response) || force || now >= d.deadline {
+            let answer = fetch_satisfied(&d.request, &response) || force || now >= d.deadline;
+            if answer {
                 self.respond_fetch(d.from, response, out);
-            } else {
-                self.delayed_fetch.push(d);
             }
-        }
+            !answer
+        });
+        self.delayed_fetch = held;
     }
 
     /// Sends the controller an AlterPartition for a new ISR; until it answers, the change
