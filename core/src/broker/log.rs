@@ -188,8 +188,8 @@ impl Log {
         records: impl IntoIterator<Item = LogRecord>,
         now: u64,
     ) {
-        let mut records = records.into_iter().peekable();
-        let Some(first) = records.peek() else {
+        let mut records = records.into_iter();
+        let Some(first) = records.next() else {
             return;
         };
         let bytes = first.batch_bytes as u64;
@@ -199,6 +199,7 @@ impl Log {
         active.first_batch_timestamp.get_or_insert(max_timestamp);
         active.largest_timestamp = active.largest_timestamp.max(Some(max_timestamp));
         let leo = self.log_end_offset();
+        self.records.push(first);
         self.records.extend(records);
         debug_assert!(self
             .records

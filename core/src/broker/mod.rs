@@ -863,9 +863,8 @@ impl Broker {
     /// partitions are.
     fn complete_delayed_produce(&mut self, now: u64, out: &mut Effects) {
         let version = self.version;
-        let mut waiting = Vec::new();
-        let mut freed = Vec::new();
-        for mut d in std::mem::take(&mut self.delayed_produce) {
+        let mut answered = false;
+        for d in &mut self.delayed_produce {
             for (i, required) in d.required.iter_mut().enumerate() {
                 let Some(end) = *required else { continue };
                 let p = &self.partitions[&d.reply.tp(i)];
@@ -879,6 +878,16 @@ impl Broker {
                     *required = None;
                 }
             }
+            answered |= d.required.iter().all(Option::is_none);
+        }
+        // Mostly none is done yet (each fetch and append asks): then the held requests
+        // stay as they are, not moved into a new list.
+        if !answered {
+            return;
+        }
+        let mut waiting = Vec::new();
+        let mut freed = Vec::new();
+        for d in std::mem::take(&mut self.delayed_produce) {
             if d.required.iter().any(Option::is_some) {
                 waiting.push(d);
                 continue;
@@ -956,7 +965,14 @@ impl Broker {
     pub fn handle_fetch(&mut self, now: u64, from: Node, request: FetchRequest, out: &mut Effects) {
         // The HW a response carries is read before the fetch moves it (`readRecords`).
         let response = self.read_fetch(&request);
-        let ends = self.log_ends(&request);
+        let max_wait = request
+            .consumer
+            .map_or(REPLICA_FETCH_WAIT_MAX_MS, |c| c.max_wait_ms);
+        let satisfied = fetch_satisfied(&request, &response) || max_wait == 0;
+        debug_assert!(
+            satisfied || request.consumer.is_some() || !self.fetched_logs_grew(&request),
+            "a follower's read is unsatisfied only at each log's end"
+        );
         if let Node::Broker(follower) = from {
             for (fp, answer) in request.partitions.iter().zip(&response.partitions) {
                 if answer.error != Errors::None || answer.diverging_epoch.is_some() {
@@ -970,20 +986,18 @@ impl Broker {
             }
             self.complete_delayed_produce(now, out);
         }
-        let max_wait = request
-            .consumer
-            .map_or(REPLICA_FETCH_WAIT_MAX_MS, |c| c.max_wait_ms);
-        if fetch_satisfied(&request, &response) || max_wait == 0 {
+        if satisfied {
             self.respond_fetch(from, response, out);
             return;
         }
-        // `tryCompleteElseWatch`: read again before holding the fetch. Its own effects may
-        // have brought the data it waits for — a produce it completed freed that
+        // `tryCompleteElseWatch`: read again before holding the fetch. A follower's effects
+        // may have brought the data it waits for — a produce it completed freed that
         // producer's connection, whose next request was appended just now — and an
         // append after the read would otherwise find no fetch to complete until the
-        // 500-ms deadline (the follower, and every acks=all request, stalled). Logs that
-        // did not grow give the same unsatisfied read.
-        if self.log_ends(&request) != ends {
+        // 500-ms deadline (the follower, and every acks=all request, stalled). Its
+        // unsatisfied read found every log at its fetch offset: logs that did not grow
+        // past it give the same read. A consumer's fetch has no effects here.
+        if matches!(from, Node::Broker(_)) && self.fetched_logs_grew(&request) {
             let again = self.read_fetch(&request);
             if fetch_satisfied(&request, &again) {
                 self.respond_fetch(from, again, out);
@@ -997,15 +1011,13 @@ impl Broker {
         });
     }
 
-    /// The fetched partitions' log end offsets, summed: they only grow while a fetch is
-    /// handled, so an equal sum means no log of them grew.
-    fn log_ends(&self, request: &FetchRequest) -> u64 {
-        request
-            .partitions
-            .iter()
-            .filter_map(|fp| self.partitions.get(&fp.tp))
-            .map(|p| p.log.log_end_offset())
-            .sum()
+    /// Whether a log the fetch reads has grown past the offset it fetches from.
+    fn fetched_logs_grew(&self, request: &FetchRequest) -> bool {
+        request.partitions.iter().any(|fp| {
+            self.partitions
+                .get(&fp.tp)
+                .is_some_and(|p| p.log.log_end_offset() > fp.fetch_offset)
+        })
     }
 
     fn read_fetch(&self, request: &FetchRequest) -> FetchResponse {
@@ -1060,12 +1072,13 @@ impl Broker {
                 // Out of range is past the log's end; a consumer between the high watermark
                 // and the end (a new leader's HW is a round behind) just gets nothing yet.
                 Ok(None) if fp.fetch_offset > leo => out.error = Errors::OffsetOutOfRange,
+                // Nothing below `end` to read: a follower at the log end, a consumer at the
+                // high watermark (most reads of a held fetch).
+                Ok(None) if fp.fetch_offset >= end => {}
                 Ok(None) => {
                     // A log's offsets are its records' places: those below `end`, counted
                     // up front so the response is allocated once.
-                    let n = p
-                        .read_from(fp.fetch_offset, max_bytes)
-                        .min(end.saturating_sub(fp.fetch_offset) as usize);
+                    let n = p.read_from(fp.fetch_offset, end, max_bytes);
                     let from = fp.fetch_offset as usize;
                     p.log
                         .records()
@@ -1096,14 +1109,17 @@ impl Broker {
     /// append for a follower, a high watermark move for a consumer), at their deadline
     /// with whatever there is, or when the leadership changed (`force`).
     fn complete_delayed_fetch(&mut self, now: u64, force: bool, out: &mut Effects) {
-        for d in std::mem::take(&mut self.delayed_fetch) {
+        // Kept in place, in order: the list keeps its allocation for the next held fetch.
+        let mut held = std::mem::take(&mut self.delayed_fetch);
+        held.retain(|d| {
             let response = self.read_fetch(&d.request);
-            if fetch_satisfied(&d.request, &response) || force || now >= d.deadline {
+            let answer = fetch_satisfied(&d.request, &response) || force || now >= d.deadline;
+            if answer {
                 self.respond_fetch(d.from, response, out);
-            } else {
-                self.delayed_fetch.push(d);
             }
-        }
+            !answer
+        });
+        self.delayed_fetch = held;
     }
 
     /// Sends the controller an AlterPartition for a new ISR; until it answers, the change
@@ -1174,7 +1190,7 @@ impl Broker {
             return;
         }
         let mut failed = false;
-        for fetched in &response.partitions {
+        for fetched in response.partitions {
             let Some(p) = self
                 .partitions
                 .get_mut(&fetched.tp)
@@ -1230,7 +1246,7 @@ impl Broker {
                 }
             }
             let before = p.log.log_end_offset();
-            p.append_as_follower(&fetched.records, fetched.high_watermark, now);
+            p.append_as_follower(fetched.records, fetched.high_watermark, now);
             let after = p.log.log_end_offset();
             if after > before {
                 out.events.push(TraceEvent::Replicated {
@@ -1447,8 +1463,12 @@ fn fetch_satisfied(request: &FetchRequest, response: &FetchResponse) -> bool {
             if batch != Some(r.batch_offset) {
                 batch = Some(r.batch_offset);
                 bytes += r.batch_bytes as u64;
+                // Enough already: nothing further can make it less so.
+                if bytes >= min_bytes {
+                    return true;
+                }
             }
         }
     }
-    bytes >= min_bytes
+    false
 }

@@ -18,6 +18,7 @@ use crate::record::{record_size, RecordData, RECORD_BATCH_OVERHEAD};
 use crate::sort::sort_by_u64_key;
 use crate::vec_map::VecMap;
 use crate::version::KafkaVersion;
+use std::borrow::Cow;
 use std::rc::Rc;
 
 /// `ControlRecordType.CURRENT_CONTROL_RECORD_KEY_SIZE`: a control record's key (version,
@@ -363,10 +364,11 @@ impl Partition {
         }
     }
 
-    /// How many records a fetch from `offset` returns: whole batches up to `max_bytes`,
-    /// and always the first one, however large (`replica.fetch.max.bytes`, KIP-74).
-    pub fn read_from(&self, offset: u64, max_bytes: u64) -> usize {
-        let records = self.log.records().iter_from(offset as usize);
+    /// How many records a fetch from `offset` returns below `end`: whole batches up to
+    /// `max_bytes`, and always the first one, however large (`replica.fetch.max.bytes`,
+    /// KIP-74).
+    pub fn read_from(&self, offset: u64, end: u64, max_bytes: u64) -> usize {
+        let records = self.log.records().range(offset as usize, end as usize);
         let mut bytes = 0u64;
         let mut end = records.len();
         for (i, r) in records.enumerate() {
@@ -383,24 +385,37 @@ impl Partition {
 
     /// A follower appends what it fetched, learns the epochs it carries, keeps producer
     /// state as the leader does, and takes the leader's high watermark, capped at its own
-    /// log end (`ReplicaFetcherThread.processPartitionData`).
-    pub fn append_as_follower(&mut self, records: &[LogRecord], leader_hw: u64, now: u64) {
+    /// log end (`ReplicaFetcherThread.processPartitionData`). Records given are moved into
+    /// the log, not cloned (a fetch response is the follower's own to consume); lent ones
+    /// are cloned first.
+    pub fn append_as_follower<'a>(
+        &mut self,
+        records: impl Into<Cow<'a, [LogRecord]>>,
+        leader_hw: u64,
+        now: u64,
+    ) {
+        let mut records = records.into().into_owned().into_iter();
         // Whole batches, as fetched: each is one append (and may roll a segment).
-        for batch in records.chunk_by(|a, b| a.batch_offset == b.batch_offset) {
-            let first = &batch[0];
+        while let Some(first) = records.as_slice().first() {
+            let batch = records.as_slice();
+            let n = batch
+                .iter()
+                .take_while(|r| r.batch_offset == first.batch_offset)
+                .count();
             if first.offset != self.log.log_end_offset() {
+                records.nth(n - 1);
                 continue;
             }
             if self.epoch_cache.latest_epoch() < Some(first.leader_epoch) {
                 self.epoch_cache.assign(first.leader_epoch, first.offset);
             }
             track_producer(&mut self.producer_state, first);
-            let max_timestamp = batch.iter().map(|r| r.data.timestamp).max().unwrap_or(0);
-            let copies = batch.iter().map(|r| LogRecord {
-                append_ms: now,
-                ..r.clone()
-            });
-            self.log.append_batch(max_timestamp, copies, now);
+            let max_timestamp = batch[..n].iter().map(|r| r.data.timestamp).max();
+            for r in &mut records.as_mut_slice()[..n] {
+                r.append_ms = now;
+            }
+            self.log
+                .append_batch(max_timestamp.unwrap_or(0), records.by_ref().take(n), now);
         }
         self.high_watermark = leader_hw.min(self.log.log_end_offset());
         self.producer_state
