@@ -292,7 +292,7 @@ fn a_follower_rebuilds_transactions_from_the_log_and_after_truncation() {
     send(&mut leader, 1, "b", 2);
     let mut follower = replica(TP0, 1, &[0, 1], 0);
     let records: Vec<_> = leader.log.records().iter().cloned().collect();
-    follower.append_as_follower(&records, 3, 0);
+    follower.append_as_follower(records, 3, 0);
     let (f, l) = (&follower.producer_state, &leader.producer_state);
     assert_eq!(f.entry(PID), l.entry(PID));
     assert_eq!(f.aborted_txns(), l.aborted_txns());

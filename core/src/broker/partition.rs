@@ -18,7 +18,6 @@ use crate::record::{record_size, RecordData, RECORD_BATCH_OVERHEAD};
 use crate::sort::sort_by_u64_key;
 use crate::vec_map::VecMap;
 use crate::version::KafkaVersion;
-use std::borrow::Cow;
 use std::rc::Rc;
 
 /// `ControlRecordType.CURRENT_CONTROL_RECORD_KEY_SIZE`: a control record's key (version,
@@ -385,16 +384,10 @@ impl Partition {
 
     /// A follower appends what it fetched, learns the epochs it carries, keeps producer
     /// state as the leader does, and takes the leader's high watermark, capped at its own
-    /// log end (`ReplicaFetcherThread.processPartitionData`). Records given are moved into
-    /// the log, not cloned (a fetch response is the follower's own to consume); lent ones
-    /// are cloned first.
-    pub fn append_as_follower<'a>(
-        &mut self,
-        records: impl Into<Cow<'a, [LogRecord]>>,
-        leader_hw: u64,
-        now: u64,
-    ) {
-        let mut records = records.into().into_owned().into_iter();
+    /// log end (`ReplicaFetcherThread.processPartitionData`). The records are moved into
+    /// the log, not cloned: a fetch response is the follower's own to consume.
+    pub fn append_as_follower(&mut self, records: Vec<LogRecord>, leader_hw: u64, now: u64) {
+        let mut records = records.into_iter();
         // Whole batches, as fetched: each is one append (and may roll a segment).
         while let Some(first) = records.as_slice().first() {
             let batch = records.as_slice();
