@@ -157,6 +157,8 @@ test('a setting changed late in a long run replays in slices while the picture w
 
 test('a seek far ahead of what has been run goes on in tasks, saying so, and anything done meanwhile waits for it', async () => {
   const file = longScenario(120);
+  let link;
+  let reached;
   await withPage(async ({ page, url, errors }) => {
     await open(page, url, file);
     // Every render the page makes on the way: the clock and the status over the stage.
@@ -176,7 +178,7 @@ test('a seek far ahead of what has been run goes on in tasks, saying so, and any
     assert.equal(await page.inputValue('#scrubber'), '110000');
     await page.screenshot({ path: `${ARTIFACTS}seek-running-on.png` });
     await at(page, 110_000);
-    const reached = await snapshot(page);
+    reached = await snapshot(page);
     const renders = await page.evaluate(() => window.renders);
     assert.ok(renders.some(([clock, status]) => status && !clock.startsWith('t = 110.000')), 'rendered on the way');
 
@@ -189,6 +191,8 @@ test('a seek far ahead of what has been run goes on in tasks, saying so, and any
     assert.equal(again.events, reached.events);
     assert.equal(again.html, reached.html);
     assert.equal(again.canvas, reached.canvas);
+    await page.click('#share');
+    link = await page.inputValue('#share-link');
     assert.deepEqual(errors, []);
   });
   // A step taken while the seek runs on (far ahead of the snapshots, at once after
@@ -206,6 +210,20 @@ test('a seek far ahead of what has been run goes on in tasks, saying so, and any
     const clock = await page.locator('#clock').textContent();
     assert.ok(Number(clock.match(/t = ([\d.]+)/)[1]) >= 110, `stepped from 110 s: ${clock}`);
     assert.equal(await page.locator('#catching-up').textContent(), '');
+    assert.deepEqual(errors, []);
+  });
+  // A link to that moment renders the page first, then runs on to its exact picture.
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url + link.slice(link.indexOf('#')));
+    await page.waitForFunction(() => /Running on/.test(document.querySelector('#catching-up')?.textContent));
+    assert.equal(await page.inputValue('#scrubber'), '110000');
+    await at(page, 110_000);
+    const opened = await snapshot(page);
+    assert.equal(opened.clock, reached.clock);
+    assert.equal(opened.events, reached.events);
+    // The picker's input carries an empty style once a file was set through it.
+    assert.equal(opened.html, reached.html.replace(' style=""', ''));
+    assert.equal(opened.canvas, reached.canvas);
     assert.deepEqual(errors, []);
   });
 });

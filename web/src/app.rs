@@ -70,7 +70,7 @@ pub enum Msg {
     Fill,
     /// Replay the run rebuilt with new settings a slice further (`Catchup`).
     CatchUp,
-    /// Run a seek that could not be done at once a slice further (`App::seek_to`).
+    /// Run a seek that could not be done at once a slice further (`Goal`).
     SeekOn,
     TogglePlay,
     Step,
@@ -202,7 +202,7 @@ pub struct App {
     /// snapshotted): the run on screen gets there in `Msg::SeekOn` tasks, the page
     /// answering between them. It is shown when it gets there: a re-render on the way
     /// (the ledger and charts caught up to that moment) cost more than the slices.
-    seek_to: Option<f64>,
+    seek_to: Option<Goal>,
     tasks: Tasks,
     /// Space plays or pauses, → steps, ← steps back, from anywhere but a form field
     /// (and a slide clicker's keys work the same way).
@@ -296,6 +296,23 @@ const SEEK_SLICE_MS: f64 = 25.0;
 /// Wall-clock ms of each idle task that runs the timeline's scout ahead: short enough
 /// not to hold up an animation frame.
 const FILL_SLICE_MS: f64 = 4.0;
+
+/// Where a seek goes.
+#[derive(Clone, Copy)]
+enum Goal {
+    /// A moment: the scrubber's.
+    At(f64),
+    /// A link's exact picture: the run after `steps` events, shown at `t_ms`.
+    Link { steps: u64, t_ms: f64 },
+}
+
+impl Goal {
+    fn ms(self) -> f64 {
+        match self {
+            Goal::At(t) | Goal::Link { t_ms: t, .. } => t,
+        }
+    }
+}
 
 /// A run rebuilt with other settings (a producer's config is fixed at construction, so a
 /// change is a new run), replayed towards the moment on screen in tasks of its own; the
@@ -845,15 +862,21 @@ impl App {
 
     /// Runs the pending seek on until `stop()`; true once it is at its moment.
     fn seek_on(&mut self, stop: impl FnMut() -> bool) -> bool {
-        let Some(t) = self.seek_to else {
+        let Some(goal) = self.seek_to else {
             return true;
         };
-        let there = self
-            .timeline
-            .run_until_or(&mut self.sim, t.floor() as u64, stop);
+        let there = match goal {
+            Goal::At(t) => self
+                .timeline
+                .run_until_or(&mut self.sim, t.floor() as u64, stop),
+            Goal::Link { steps, .. } => self.timeline.step_until_or(&mut self.sim, steps, stop),
+        };
         if there {
             self.seek_to = None;
-            self.display_ms = t;
+            if let Goal::Link { t_ms, .. } = goal {
+                self.sim.sample_until(t_ms.floor() as u64);
+            }
+            self.display_ms = goal.ms();
         }
         there
     }
@@ -1346,7 +1369,7 @@ impl App {
                 self.playing = false;
                 self.history.clear();
                 // One chain of tasks, whichever moment it is going to by then.
-                let chained = self.seek_to.replace(t).is_some();
+                let chained = self.seek_to.replace(Goal::At(t)).is_some();
                 self.timeline.start_seek(&mut self.sim, t.floor() as u64);
                 let deadline = wall_ms() + SEEK_AT_ONCE_MS;
                 if !self.seek_on(|| wall_ms() > deadline) {
@@ -1479,9 +1502,7 @@ impl Component for App {
         let query_lesson = query_lesson.and_then(lesson::find);
         let (workload, sim, timeline, view, link_error) = match from_link {
             Some(Ok((w, sim, view))) => {
-                let mut timeline = Timeline::new(&sim);
-                let mut sim = timeline.at_steps(view.steps);
-                sim.sample_until(view.t_ms.floor() as u64);
+                let timeline = Timeline::new(&sim);
                 (w, sim, timeline, Some(view), None)
             }
             other => {
@@ -1495,8 +1516,6 @@ impl Component for App {
                 (w, sim, timeline, None, other.and_then(Result::err))
             }
         };
-        let charts = Rc::new(ChartData::of(&sim));
-        let ledger = Ledger::tracked(&sim);
         let lang = match &view {
             Some(v) => v.lang,
             None => query_param(&search, "lang")
@@ -1530,7 +1549,7 @@ impl Component for App {
             focus: None,
             workload: Rc::new(workload),
             sim,
-            display_ms: view.as_ref().map_or(0.0, |v| v.t_ms),
+            display_ms: 0.0,
             playing: view.is_none() && scenario_url.is_none() && query_lesson.is_none(),
             speed: view.as_ref().map_or(0.05, |v| v.speed),
             lesson: None,
@@ -1556,16 +1575,20 @@ impl Component for App {
             inspected_replica: None,
             inspected_broker: None,
             inspected_life: None,
-            ledger,
+            // Read below, once the run is where it opens.
+            ledger: Ledger::default(),
             ledger_at: 0.0,
             ledger_cost: 0.0,
-            charts,
+            charts: Rc::default(),
             history: Vec::new(),
             timeline,
             filling: false,
             retired: Vec::new(),
             catchup: None,
-            seek_to: None,
+            seek_to: view.as_ref().map(|v| Goal::Link {
+                steps: v.steps,
+                t_ms: v.t_ms,
+            }),
             tasks: Tasks::new(ctx),
             reduced_motion: reduced_motion_query().is_some_and(|q| q.matches()),
             _motion_query: reduced_motion_query().map(|q| {
@@ -1596,6 +1619,14 @@ impl Component for App {
                 })
             }),
         };
+        // A link's moment: at once if it is near, else in tasks after a first render.
+        let deadline = wall_ms() + SEEK_AT_ONCE_MS;
+        if !app.seek_on(|| wall_ms() > deadline) {
+            app.tasks.send(Msg::SeekOn);
+            app.display_ms = app.sim.now() as f64;
+        }
+        app.charts = Rc::new(ChartData::of(&app.sim));
+        app.ledger = Ledger::tracked(&app.sim);
         if let Some((entry, from)) = fetch {
             app.fetch_lesson(ctx, entry, from);
         }
@@ -1789,7 +1820,7 @@ impl Component for App {
                         </label>
                         <input type="range" id="scrubber" class="scrubber" aria-label={lang.pick("time in the run", "시뮬레이션 시각")}
                             min="0" max={self.sim.until_ms().to_string()} step="1"
-                            value={(self.seek_to.unwrap_or(self.display_ms).floor() as u64).to_string()}
+                            value={(self.seek_to.map_or(self.display_ms, Goal::ms).floor() as u64).to_string()}
                             oninput={link.callback(|e: InputEvent| {
                                 let input: HtmlInputElement = e.target_unchecked_into();
                                 Msg::Seek(input.value())

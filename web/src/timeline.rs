@@ -150,6 +150,23 @@ impl Timeline {
         true
     }
 
+    /// Runs `sim` on to its first `steps` events, unless `stop()` says so first (asked
+    /// every 1,024 events); true when `sim` got there (or the run ended first).
+    pub fn step_until_or(
+        &mut self,
+        sim: &mut Simulation,
+        steps: u64,
+        mut stop: impl FnMut() -> bool,
+    ) -> bool {
+        while sim.steps() < steps && sim.step() {
+            self.note(sim);
+            if sim.steps() % 1024 == 0 && stop() {
+                return false;
+            }
+        }
+        true
+    }
+
     /// Moves `sim` to the moment `t`: on by running it when it is at most a snapshot
     /// short of `t`, else from the latest snapshot not after `t`.
     pub fn seek(&mut self, sim: &mut Simulation, t: u64) {
@@ -176,9 +193,7 @@ impl Timeline {
     /// The run after its first `steps` events: from the latest snapshot not past them.
     pub fn at_steps(&mut self, steps: u64) -> Simulation {
         let mut sim = self.before_steps(steps).clone();
-        while sim.steps() < steps && sim.step() {
-            self.note(&sim);
-        }
+        self.step_until_or(&mut sim, steps, || false);
         sim
     }
 
