@@ -1649,16 +1649,18 @@ impl Component for App {
             self.filling = false;
             if let Some(old) = self.retired.pop() {
                 drop(old);
+            } else if self.catchup.is_none() && self.seek_to.is_none() {
+                // (A seek or the rebuilt run has the machine first; the snapshots follow.)
+                let deadline = wall_ms() + FILL_SLICE_MS;
+                self.timeline.fill(|| wall_ms() > deadline);
+            } else {
+                return false;
+            }
+            // Paused, the next slice follows at once; playing, each frame's update asks
+            // for one, so that slices never queue up between frames.
+            if !self.playing {
                 self.schedule_fill();
-                return false;
             }
-            // A seek or the rebuilt run has the machine first; the snapshots follow it.
-            if self.catchup.is_some() || self.seek_to.is_some() {
-                return false;
-            }
-            let deadline = wall_ms() + FILL_SLICE_MS;
-            self.timeline.fill(|| wall_ms() > deadline);
-            self.schedule_fill();
             return false;
         }
         if let Msg::SeekOn = msg {
