@@ -17,6 +17,8 @@
 // Option change: at 4 minutes into that file linger.ms is changed; until the rebuilt run
 // is back at the moment, the longest task (PerformanceObserver 'longtask', which reports
 // tasks over 50 ms) and the longest requestAnimationFrame interval.
+// Link: that file shared at 290 s and opened fresh: when the page is interactive, and
+// when it shows the link's picture (the run played there in tasks after a first render).
 // Throughput in wasm: the core benchmark's budget scenario (benches/throughput.rs: 3
 // brokers, RF 3, 12 partitions, acks=all, linger.ms=5, 100-byte values, 20,000 records)
 // opened as a file and played to its end in one seek (the app: its trace window, ledger
@@ -165,6 +167,23 @@ try {
     };
     setTimeout(check, 0);
   }));
+  // A link to a late moment of that file (it carries the file whole), opened fresh three
+  // times: when the page is interactive, and when it shows the link's picture.
+  await seekTimed(page, 290_000);
+  await page.click('#share');
+  const link = await page.inputValue('#share-link');
+  const links = { page: [], moment: [] };
+  for (let i = 0; i < 3; i++) {
+    const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const tab = await fresh.newPage();
+    await tab.goto(link, { waitUntil: 'commit' });
+    await tab.waitForSelector('#app-root .stage-svg');
+    links.page.push(await tab.evaluate(() => performance.now()));
+    await tab.waitForFunction(() => document.querySelector('#clock').textContent.startsWith('t = 290.000')
+      && !document.querySelector('#catching-up').textContent, null, { timeout: 120_000 });
+    links.moment.push(await tab.evaluate(() => performance.now()));
+    await fresh.close();
+  }
   // The budget scenario, played to its end in one seek the moment it is open (before
   // any idle snapshotting runs); three times, the best kept.
   const plays = [];
@@ -210,6 +229,7 @@ try {
       console.log(`seek ${way}, ${name} (${seeks[way].length}): ${seeks[way].length ? summary(seeks[way]) : '–'}`);
     }
   }
+  console.log(`a link to 290 s of it (3 fresh loads): the page at ${summary(links.page)}; the link's picture at ${summary(links.moment)}`);
   console.log(`option changed at 4 min: back at the moment after ${toggle.ms.toFixed(0)} ms; longest task ${toggle.task.toFixed(0)} ms, longest frame interval ${toggle.frame.toFixed(0)} ms (${toggle.frames} frames)`);
   console.log(`wasm: the core benchmark's budget scenario (20,000 records) played in the app in ${Math.min(...plays).toFixed(0)} ms = ${(20000 / (Math.min(...plays) / 1000)).toFixed(0)} records/s`);
   console.log(`wasm: the same scenario run by the core alone (bench_run, best of 15) in ${core.toFixed(1)} ms = ${(20000 / (core / 1000)).toFixed(0)} records/s`);
