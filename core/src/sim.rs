@@ -73,6 +73,10 @@ enum Event {
 enum Touched {
     All,
     Producer(u16),
+    /// A message delivered to a broker or a consumer that only it handles (the produce
+    /// and fetch traffic): what it does to the others goes by messages.
+    Broker(u32),
+    Consumer(u16),
     /// Nobody's: a record joined an open batch (`Sent::quiet`).
     Nothing,
 }
@@ -1006,6 +1010,7 @@ impl Simulation {
             }
             Event::ConsumerWake { consumer } => {
                 let c = consumer as usize;
+                touched = Touched::Consumer(consumer);
                 if self.consumer_wake_at[c] == Some(at) {
                     self.consumer_wake_at[c] = None;
                     self.consumers[c].run_once(at, &mut self.rng, &mut out);
@@ -1030,7 +1035,7 @@ impl Simulation {
                     );
                 }
             }
-            Event::Deliver { message } => self.deliver(message, &mut out),
+            Event::Deliver { message } => touched = self.deliver(message, &mut out),
         }
         if wake && out.events.is_empty() && out.messages.is_empty() {
             self.idle_wakes += 1;
@@ -1419,16 +1424,17 @@ impl Simulation {
         }
     }
 
-    fn deliver(&mut self, message: u64, out: &mut Effects) {
+    /// Returns whose timeouts the message may have moved.
+    fn deliver(&mut self, message: u64, out: &mut Effects) -> Touched {
         let Some(msg) = self.network.deliver(message) else {
-            return;
+            return Touched::Nothing;
         };
         let cut_off = |node: Node| match node {
             Node::Broker(b) => self.isolated[b as usize],
             _ => false,
         };
         if cut_off(msg.from) || cut_off(msg.to) {
-            return;
+            return Touched::Nothing;
         }
         if let Node::Broker(b) = msg.to {
             if self.crashed[b as usize] {
@@ -1447,7 +1453,7 @@ impl Simulation {
                     out.messages
                         .push((msg.to, msg.from, Payload::ConnectionClosed));
                 }
-                return;
+                return Touched::Nothing;
             }
         }
         match (msg.from, msg.to, msg.payload) {
@@ -1458,12 +1464,14 @@ impl Simulation {
                         producer: p,
                         request: req.id,
                     });
-                    return;
+                    return Touched::All;
                 }
                 self.brokers[b as usize].handle_produce(self.now, p, req, out);
+                return Touched::Broker(b);
             }
             (Node::Broker(b), Node::Producer(p), Payload::ProduceResponse(resp)) => {
                 self.producers[p as usize].receive(b, resp);
+                return Touched::Producer(p);
             }
             (
                 from @ (Node::Broker(_) | Node::Consumer(_)),
@@ -1471,9 +1479,11 @@ impl Simulation {
                 Payload::Fetch(req),
             ) => {
                 self.brokers[leader as usize].handle_fetch(self.now, from, req, out);
+                return Touched::Broker(leader);
             }
             (Node::Broker(b), Node::Consumer(c), Payload::FetchResponse(resp)) => {
                 self.consumers[c as usize].receive_fetch(b, resp);
+                return Touched::Consumer(c);
             }
             (Node::Broker(_), Node::Consumer(c), Payload::MetadataResponse(metadata)) => {
                 self.consumers[c as usize].receive_metadata(metadata);
@@ -1483,6 +1493,7 @@ impl Simulation {
             }
             (Node::Broker(leader), Node::Broker(follower), Payload::FetchResponse(resp)) => {
                 self.brokers[follower as usize].handle_fetch_response(self.now, leader, resp, out);
+                return Touched::Broker(follower);
             }
             (Node::Broker(b), Node::Controller, Payload::AlterPartition(req)) => {
                 let mut changes = Vec::new();
@@ -1627,6 +1638,7 @@ impl Simulation {
             }
             _ => unreachable!("no other message kinds are sent"),
         }
+        Touched::All
     }
 
     fn apply(&mut self, out: &mut Effects, touched: Touched) {
@@ -1742,27 +1754,19 @@ impl Simulation {
             self.call_results.insert(action, Some(error));
         }
         out.timed_out.clear();
+        debug_assert!(
+            touched == Touched::All || self.wakes_cover(touched),
+            "{touched:?}: an event moved the timeout of a component it did not touch"
+        );
         match touched {
-            Touched::Nothing => {
-                debug_assert!(
-                    (0..self.producers.len()).all(|p| {
-                        let t = self.producers[p].poll_timeout(self.now);
-                        t.is_none_or(|t| self.wake_at[p].is_some_and(|w| w <= t))
-                    }),
-                    "a quiet send moved a producer's wake-up"
-                );
-                return;
-            }
+            Touched::Nothing => return,
             Touched::Producer(p) => return self.wake_producer(p as usize),
+            Touched::Broker(b) => return self.wake_broker(b as usize),
+            Touched::Consumer(c) => return self.wake_consumer(c as usize),
             Touched::All => {}
         }
         for b in 0..self.brokers.len() {
-            if let Some(t) = self.brokers[b].next_timeout() {
-                if self.broker_wake_at[b].is_none_or(|w| t < w) {
-                    self.broker_wake_at[b] = Some(t);
-                    self.schedule(t, Event::BrokerWake { broker: b as u32 });
-                }
-            }
+            self.wake_broker(b);
         }
         if let Some(t) = self.controller.next_timeout() {
             if self.controller_wake_at.is_none_or(|w| t < w) {
@@ -1778,15 +1782,53 @@ impl Simulation {
             }
         }
         for c in 0..self.consumers.len() {
-            if let Some(t) = self.consumers[c].poll_timeout(self.now) {
-                if self.consumer_wake_at[c].is_none_or(|w| t < w) {
-                    self.consumer_wake_at[c] = Some(t);
-                    self.schedule(t, Event::ConsumerWake { consumer: c as u16 });
-                }
-            }
+            self.wake_consumer(c);
         }
         for p in 0..self.producers.len() {
             self.wake_producer(p);
+        }
+    }
+
+    /// Whether every component but the one `touched` names still wakes by its next
+    /// timeout: what an event that touched only that one must leave true (checked in
+    /// debug builds, every test run).
+    fn wakes_cover(&self, touched: Touched) -> bool {
+        let covered =
+            |t: Option<u64>, wake: Option<u64>| t.is_none_or(|t| wake.is_some_and(|w| w <= t));
+        (0..self.brokers.len()).all(|b| {
+            touched == Touched::Broker(b as u32)
+                || covered(self.brokers[b].next_timeout(), self.broker_wake_at[b])
+        }) && (0..self.consumers.len()).all(|c| {
+            touched == Touched::Consumer(c as u16)
+                || covered(
+                    self.consumers[c].poll_timeout(self.now),
+                    self.consumer_wake_at[c],
+                )
+        }) && (0..self.producers.len()).all(|p| {
+            touched == Touched::Producer(p as u16)
+                || covered(self.producers[p].poll_timeout(self.now), self.wake_at[p])
+        }) && covered(self.controller.next_timeout(), self.controller_wake_at)
+            && covered(
+                self.coordinator.next_timeout().map(|t| t.max(self.now)),
+                self.coordinator_wake_at,
+            )
+    }
+
+    fn wake_broker(&mut self, b: usize) {
+        if let Some(t) = self.brokers[b].next_timeout() {
+            if self.broker_wake_at[b].is_none_or(|w| t < w) {
+                self.broker_wake_at[b] = Some(t);
+                self.schedule(t, Event::BrokerWake { broker: b as u32 });
+            }
+        }
+    }
+
+    fn wake_consumer(&mut self, c: usize) {
+        if let Some(t) = self.consumers[c].poll_timeout(self.now) {
+            if self.consumer_wake_at[c].is_none_or(|w| t < w) {
+                self.consumer_wake_at[c] = Some(t);
+                self.schedule(t, Event::ConsumerWake { consumer: c as u16 });
+            }
         }
     }
 
