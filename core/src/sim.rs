@@ -73,8 +73,8 @@ enum Event {
 enum Touched {
     All,
     Producer(u16),
-    /// A message delivered to a broker or a consumer that only it handles (the produce
-    /// and fetch traffic): what it does to the others goes by messages.
+    /// Only that broker's or consumer's: the produce and fetch traffic it handled, a
+    /// consumer's own wake-up (what they do to the others goes by messages).
     Broker(u32),
     Consumer(u16),
     /// Nobody's: a record joined an open batch (`Sent::quiet`).

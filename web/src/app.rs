@@ -373,8 +373,6 @@ impl FrameStats {
     }
 }
 
-/// Sends `msg` in a task of its own (`setTimeout` 0): after the current one, between
-/// animation frames.
 /// The app's own tasks (a slice of the idle fill, of a catch-up), each run as soon as
 /// the page is free, after any frame due: a message the window posts itself. A chained
 /// `setTimeout(0)` is held back 4 ms once nested five deep, which left the machine idle
@@ -1380,7 +1378,7 @@ impl App {
                 }
                 true
             }
-            // `update` ran the slice: on screen is where the run has got to.
+            // `update` ran the last slice: the run is at its moment.
             Msg::SeekOn => true,
             Msg::Restart => {
                 self.history.clear();
