@@ -879,6 +879,19 @@ impl App {
         there
     }
 
+    /// Runs the pending seek for up to `SEEK_AT_ONCE_MS`; the rest goes on in
+    /// `Msg::SeekOn` tasks (one chain: `chained` says one is already queued, whichever
+    /// moment it is going to by then), the picture where the run has got to meanwhile.
+    fn seek_at_once(&mut self, chained: bool) {
+        let deadline = wall_ms() + SEEK_AT_ONCE_MS;
+        if !self.seek_on(|| wall_ms() > deadline) {
+            if !chained {
+                self.tasks.send(Msg::SeekOn);
+            }
+            self.display_ms = self.sim.now() as f64;
+        }
+    }
+
     /// Replays the pending rebuilt run to its moment now (before anything else acts on
     /// the run).
     fn finish_catchup(&mut self) {
@@ -1366,16 +1379,9 @@ impl App {
                 let t = within(t, 0.0, self.sim.until_ms() as f64);
                 self.playing = false;
                 self.history.clear();
-                // One chain of tasks, whichever moment it is going to by then.
                 let chained = self.seek_to.replace(Goal::At(t)).is_some();
                 self.timeline.start_seek(&mut self.sim, t.floor() as u64);
-                let deadline = wall_ms() + SEEK_AT_ONCE_MS;
-                if !self.seek_on(|| wall_ms() > deadline) {
-                    if !chained {
-                        self.tasks.send(Msg::SeekOn);
-                    }
-                    self.display_ms = self.sim.now() as f64;
-                }
+                self.seek_at_once(chained);
                 true
             }
             // `update` ran the last slice: the run is at its moment.
@@ -1618,11 +1624,7 @@ impl Component for App {
             }),
         };
         // A link's moment: at once if it is near, else in tasks after a first render.
-        let deadline = wall_ms() + SEEK_AT_ONCE_MS;
-        if !app.seek_on(|| wall_ms() > deadline) {
-            app.tasks.send(Msg::SeekOn);
-            app.display_ms = app.sim.now() as f64;
-        }
+        app.seek_at_once(false);
         app.charts = Rc::new(ChartData::of(&app.sim));
         app.ledger = Ledger::tracked(&app.sim);
         if let Some((entry, from)) = fetch {
