@@ -386,7 +386,11 @@ impl Partition {
     /// state as the leader does, and takes the leader's high watermark, capped at its own
     /// log end (`ReplicaFetcherThread.processPartitionData`). The records are moved into
     /// the log, not cloned: a fetch response is the follower's own to consume.
-    pub fn append_as_follower(&mut self, records: Vec<LogRecord>, leader_hw: u64, now: u64) {
+    pub fn append_as_follower(&mut self, mut records: Vec<LogRecord>, leader_hw: u64, now: u64) {
+        // Its own copies, appended now.
+        for r in &mut records {
+            r.append_ms = now;
+        }
         let mut records = records.into_iter();
         // Whole batches, as fetched: each is one append (and may roll a segment).
         while let Some(first) = records.as_slice().first() {
@@ -404,9 +408,6 @@ impl Partition {
             }
             track_producer(&mut self.producer_state, first);
             let max_timestamp = batch[..n].iter().map(|r| r.data.timestamp).max();
-            for r in &mut records.as_mut_slice()[..n] {
-                r.append_ms = now;
-            }
             self.log
                 .append_batch(max_timestamp.unwrap_or(0), records.by_ref().take(n), now);
         }
