@@ -212,6 +212,34 @@ test('a seek far ahead of what has been run goes on in tasks, saying so, and any
     assert.equal(await page.locator('#catching-up').textContent(), '');
     assert.deepEqual(errors, []);
   });
+  // A run replaced while the seek runs on (restarted, another file opened) drops the
+  // seek rather than finishing it first: a step then steps the new run from its start.
+  await withPage(async ({ page, url, errors }) => {
+    await open(page, url, file);
+    const farAhead = async () => {
+      await page.evaluate(() => {
+        const s = document.querySelector('#scrubber');
+        s.value = '110000';
+        s.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      await page.waitForFunction(() => /Running on/.test(document.querySelector('#catching-up').textContent));
+    };
+    const stepsFromStart = async (until) => {
+      await page.click('#step');
+      await painted(page);
+      const clock = await page.locator('#clock').textContent();
+      assert.match(clock, new RegExp(`^t = 0\\.\\d+ s / ${until} s`), `stepped from the start: ${clock}`);
+      assert.equal(await page.locator('#catching-up').textContent(), '');
+    };
+    await farAhead();
+    await page.click('#restart');
+    await stepsFromStart(120);
+    await farAhead();
+    await page.setInputFiles('#open-file-input', longScenario(30));
+    await page.waitForFunction(() => document.querySelector('#clock').textContent.endsWith('/ 30 s'));
+    await stepsFromStart(30);
+    assert.deepEqual(errors, []);
+  });
   // A link to that moment renders the page first, then runs on to its exact picture.
   await withPage(async ({ page, url, errors }) => {
     await page.goto(url + link.slice(link.indexOf('#')));

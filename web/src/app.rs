@@ -203,6 +203,9 @@ pub struct App {
     /// answering between them. It is shown when it gets there: a re-render on the way
     /// (the ledger and charts caught up to that moment) cost more than the slices.
     seek_to: Option<Goal>,
+    /// A `Msg::SeekOn` task is queued (one chain at a time, whichever moment the seek is
+    /// going to by the time it runs).
+    seek_chained: bool,
     tasks: Tasks,
     /// Space plays or pauses, → steps, ← steps back, from anywhere but a form field
     /// (and a slide clicker's keys work the same way).
@@ -880,15 +883,19 @@ impl App {
     }
 
     /// Runs the pending seek for up to `SEEK_AT_ONCE_MS`; the rest goes on in
-    /// `Msg::SeekOn` tasks (one chain: `chained` says one is already queued, whichever
-    /// moment it is going to by then), the picture where the run has got to meanwhile.
-    fn seek_at_once(&mut self, chained: bool) {
+    /// `Msg::SeekOn` tasks, the picture where the run has got to meanwhile.
+    fn seek_at_once(&mut self) {
         let deadline = wall_ms() + SEEK_AT_ONCE_MS;
         if !self.seek_on(|| wall_ms() > deadline) {
-            if !chained {
-                self.tasks.send(Msg::SeekOn);
-            }
+            self.seek_later();
             self.display_ms = self.sim.now() as f64;
+        }
+    }
+
+    fn seek_later(&mut self) {
+        if !self.seek_chained {
+            self.seek_chained = true;
+            self.tasks.send(Msg::SeekOn);
         }
     }
 
@@ -939,6 +946,7 @@ impl App {
         let old = std::mem::replace(&mut self.sim, sim);
         let old_timeline = std::mem::replace(&mut self.timeline, timeline);
         self.retire(old, old_timeline);
+        self.seek_to = None;
         if let Some(c) = self.catchup.take() {
             self.retire(c.sim, c.timeline);
         }
@@ -967,10 +975,24 @@ impl App {
 
     fn apply(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
         // Whatever acts on the run acts on it where a seek is going, and on the rebuilt
-        // one, at its moment.
+        // one, at its moment. A run about to be replaced is not run on first: the seek is
+        // dropped with it, and goes on if it stays (a file or lesson that cannot open).
         if !matches!(
             msg,
-            Msg::Frame(_) | Msg::Html(_) | Msg::Fill | Msg::CatchUp | Msg::SeekOn | Msg::Seek(_)
+            Msg::Frame(_)
+                | Msg::Html(_)
+                | Msg::Fill
+                | Msg::CatchUp
+                | Msg::SeekOn
+                | Msg::Seek(_)
+                | Msg::Restart
+                | Msg::CloseFile
+                | Msg::Lesson(_)
+                | Msg::LessonFetched { .. }
+                | Msg::Open {
+                    from_url: false,
+                    ..
+                }
         ) {
             self.seek_on(|| false);
         }
@@ -1151,6 +1173,7 @@ impl App {
                 match opened {
                     Ok((lesson, run)) => {
                         if let Some((workload, sim)) = run {
+                            self.seek_to = None;
                             self.display_ms = 0.0;
                             self.playing = false;
                             self.rebuild(workload, sim);
@@ -1159,6 +1182,7 @@ impl App {
                         self.lesson = Some(lesson);
                     }
                     Err(why) if from == LessonFrom::Query => {
+                        self.seek_on(|| false);
                         self.link_error = Some(LinkError {
                             field: "lesson".into(),
                             message: why,
@@ -1379,9 +1403,9 @@ impl App {
                 let t = within(t, 0.0, self.sim.until_ms() as f64);
                 self.playing = false;
                 self.history.clear();
-                let chained = self.seek_to.replace(Goal::At(t)).is_some();
+                self.seek_to = Some(Goal::At(t));
                 self.timeline.start_seek(&mut self.sim, t.floor() as u64);
-                self.seek_at_once(chained);
+                self.seek_at_once();
                 true
             }
             // `update` ran the last slice: the run is at its moment.
@@ -1391,6 +1415,7 @@ impl App {
                 self.stop_at = None;
                 if let Ok(sim) = build(&self.workload) {
                     self.sim = sim;
+                    self.seek_to = None;
                     self.display_ms = 0.0;
                     self.inspected = None;
                 }
@@ -1593,6 +1618,7 @@ impl Component for App {
                 steps: v.steps,
                 t_ms: v.t_ms,
             }),
+            seek_chained: false,
             tasks: Tasks::new(ctx),
             reduced_motion: reduced_motion_query().is_some_and(|q| q.matches()),
             _motion_query: reduced_motion_query().map(|q| {
@@ -1624,7 +1650,7 @@ impl Component for App {
             }),
         };
         // A link's moment: at once if it is near, else in tasks after a first render.
-        app.seek_at_once(false);
+        app.seek_at_once();
         app.charts = Rc::new(ChartData::of(&app.sim));
         app.ledger = Ledger::tracked(&app.sim);
         if let Some((entry, from)) = fetch {
@@ -1664,13 +1690,14 @@ impl Component for App {
             return false;
         }
         if let Msg::SeekOn = msg {
+            self.seek_chained = false;
             // A slice, shown only once the run is there.
             if self.seek_to.is_none() {
                 return false;
             }
             let deadline = wall_ms() + SEEK_SLICE_MS;
             if !self.seek_on(|| wall_ms() > deadline) {
-                self.tasks.send(Msg::SeekOn);
+                self.seek_later();
                 return false;
             }
         }
