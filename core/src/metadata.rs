@@ -5,11 +5,26 @@ use crate::config::TopicConfig;
 use crate::rng::Rng;
 use crate::version::KafkaVersion;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TopicPartition {
     /// Index into `Cluster::topics`.
     pub topic: u32,
     pub partition: u32,
+}
+
+/// By topic, then partition, compared as one number: the maps keyed by partition are
+/// searched on every message, and one comparison is cheaper than two.
+impl Ord for TopicPartition {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let key = |tp: &Self| (tp.topic as u64) << 32 | tp.partition as u64;
+        key(self).cmp(&key(other))
+    }
+}
+
+impl PartialOrd for TopicPartition {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// How a broker's messages name a partition: its topic by index (`t0-2`).
