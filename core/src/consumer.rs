@@ -210,6 +210,10 @@ impl KafkaConsumer {
     /// `Fetcher.sendFetches`: one request per leader, for every assigned partition it
     /// leads, from the current positions.
     fn send_fetches(&mut self, now: u64, out: &mut Effects) {
+        // Every broker has a fetch out (most polls): no leader to gather partitions for.
+        if self.in_flight.len() >= self.metadata.brokers as usize {
+            return;
+        }
         let mut by_leader: VecMap<u32, Vec<FetchPartition>> = VecMap::new();
         for (&tp, &offset) in &self.positions {
             let meta = &self.metadata.topics[tp.topic as usize].partitions[tp.partition as usize];
