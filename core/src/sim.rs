@@ -977,13 +977,16 @@ impl Simulation {
             event,
             Event::SendRecord { .. } | Event::Action { .. } | Event::Deliver { .. }
         );
+        // A wake-up superseded by an earlier one runs nothing: it touches nothing.
         let mut touched = Touched::All;
         match event {
             Event::SendRecord { action, i } => touched = self.send_record(action, i, &mut out),
             Event::Action { action } => self.action(action, &mut out),
             Event::BrokerWake { broker } => {
                 let b = broker as usize;
-                if self.broker_wake_at[b] == Some(at) {
+                if self.broker_wake_at[b] != Some(at) {
+                    touched = Touched::Nothing;
+                } else {
                     self.broker_wake_at[b] = None;
                     if !self.crashed[b] {
                         if self.brokers[b].retention_due(at) {
@@ -1006,6 +1009,8 @@ impl Simulation {
                 if self.wake_at[p] == Some(at) {
                     self.wake_at[p] = None;
                     self.producers[p].run_once(at, &mut self.rng, &mut out);
+                } else {
+                    touched = Touched::Nothing;
                 }
             }
             Event::ConsumerWake { consumer } => {
@@ -1014,10 +1019,14 @@ impl Simulation {
                 if self.consumer_wake_at[c] == Some(at) {
                     self.consumer_wake_at[c] = None;
                     self.consumers[c].run_once(at, &mut self.rng, &mut out);
+                } else {
+                    touched = Touched::Nothing;
                 }
             }
             Event::ControllerWake => {
-                if self.controller_wake_at == Some(at) {
+                if self.controller_wake_at != Some(at) {
+                    touched = Touched::Nothing;
+                } else {
                     self.controller_wake_at = None;
                     let mut changes = Vec::new();
                     let brokers = self.controller.on_timer(at, &mut changes);
@@ -1025,7 +1034,9 @@ impl Simulation {
                 }
             }
             Event::CoordinatorWake => {
-                if self.coordinator_wake_at == Some(at) {
+                if self.coordinator_wake_at != Some(at) {
+                    touched = Touched::Nothing;
+                } else {
                     self.coordinator_wake_at = None;
                     self.coordinator.on_timer(
                         at,
