@@ -9,6 +9,7 @@
 //! (KIP-890, `AddPartitionsToTxnManager`; see `Verification`).
 
 pub mod epoch_cache;
+pub mod hosted;
 pub mod log;
 pub mod partition;
 pub mod producer_state;
@@ -31,6 +32,7 @@ use crate::trace::TraceEvent;
 use crate::vec_map::{VecMap, VecSet};
 use crate::version::KafkaVersion;
 use epoch_cache::{diverging_epoch, truncation_for_divergence, OffsetOutOfRange, Truncation};
+use hosted::Hosted;
 use partition::{LeaderAppend, Partition};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -167,7 +169,7 @@ pub struct Broker {
     /// The next run of the `kafka-log-retention` task; none while the process is down.
     next_retention_check_ms: Option<u64>,
     /// Every replica hosted here, leader or follower.
-    pub partitions: VecMap<TopicPartition, Partition>,
+    pub partitions: Hosted,
     /// What this broker knows of the cluster (its `MetadataCache`): what producers get.
     pub metadata: Rc<Cluster>,
     /// Restarted and waiting to be registered and to replay the metadata: serves nothing.
@@ -231,7 +233,7 @@ impl Broker {
             version,
             config,
             next_retention_check_ms: Some(config.initial_task_delay_ms),
-            partitions,
+            partitions: Hosted::new(partitions),
             metadata: Rc::clone(cluster),
             online: true,
             delayed_produce: Vec::new(),
