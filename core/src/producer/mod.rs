@@ -309,10 +309,9 @@ impl KafkaProducer {
         let s = &self.sends[index as usize];
         let (topic, explicit, data) = (s.topic, s.explicit_partition, Rc::clone(&s.data));
         let mut joined = false;
-        let returned = match self.append(now, index, topic, explicit, &data, rng, cluster) {
-            Ok(Some(result)) => {
-                self.appended(index, topic, &result, out);
-                joined = !result.new_batch_created;
+        let returned = match self.append(now, index, topic, explicit, &data, rng, cluster, out) {
+            Ok(Some(new_batch)) => {
+                joined = !new_batch;
                 true
             }
             Ok(None) => {
@@ -417,7 +416,9 @@ impl KafkaProducer {
         out.completed.push((self.id, index));
     }
 
-    /// Returns `None` when the append waits for memory.
+    /// Appends and traces the record (`appended`); returns whether it opened a new batch,
+    /// or `None` when the append waits for memory. The result is read where the
+    /// accumulator wrote it: returned, it was copied just after its stores (a stall).
     #[allow(clippy::too_many_arguments)]
     fn append(
         &mut self,
@@ -428,7 +429,8 @@ impl KafkaProducer {
         data: &Rc<RecordData>,
         rng: &mut Rng,
         cluster: &Cluster,
-    ) -> Result<Option<AppendResult>, KafkaError> {
+        out: &mut Effects,
+    ) -> Result<Option<bool>, KafkaError> {
         // throwIfProducerClosed: thrown from send() itself.
         if self.closed {
             return Err(KafkaError::IllegalState(
@@ -465,25 +467,27 @@ impl KafkaProducer {
                 topic, partition, index, data, false, None, now, rng, cluster,
             );
         }
-        let Some(size) = result.needs_buffer else {
-            return Ok(Some(result));
-        };
-        match self.pool.allocate(size, now, self.config.max_block_ms)? {
-            Allocation::Granted => Ok(Some(
-                self.append_with_buffer(topic, partition, index, data, size, now, rng, cluster),
-            )),
-            Allocation::Blocked(waiter) => {
-                self.blocked.insert(
-                    waiter,
-                    BlockedAppend {
-                        index,
-                        topic,
-                        partition,
-                    },
-                );
-                Ok(None)
+        if let Some(size) = result.needs_buffer {
+            match self.pool.allocate(size, now, self.config.max_block_ms)? {
+                Allocation::Granted => {
+                    result = self
+                        .append_with_buffer(topic, partition, index, data, size, now, rng, cluster);
+                }
+                Allocation::Blocked(waiter) => {
+                    self.blocked.insert(
+                        waiter,
+                        BlockedAppend {
+                            index,
+                            topic,
+                            partition,
+                        },
+                    );
+                    return Ok(None);
+                }
             }
         }
+        self.appended(index, topic, &result, out);
+        Ok(Some(result.new_batch_created))
     }
 
     /// The second half of `append`, with memory in hand; a buffer that turns out not to be
