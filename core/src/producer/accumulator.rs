@@ -527,7 +527,7 @@ impl RecordAccumulator {
                 Some(p) => p,
                 None => info.built_in.peek(rng, available, all),
             };
-            let dq = info.batches.entry(effective).or_default();
+            let dq = info.batches.entry_dense(effective).or_default();
             // partitionChanged: complete a switch postponed while the last batch was open.
             if sticky
                 && all_batches_full(dq)
