@@ -193,10 +193,10 @@ impl ProducerBatch {
         RECORD_BATCH_OVERHEAD as u32 + records
     }
 
-    /// `MemoryRecordsBuilder.isFull`.
+    /// `MemoryRecordsBuilder.isFull`. While open, `size_in_bytes` is
+    /// `estimated_bytes_written()`, kept by `try_append` (asked for several times a record).
     pub fn is_full(&self) -> bool {
-        self.closed
-            || (!self.records.is_empty() && self.write_limit <= self.estimated_bytes_written())
+        self.closed || (!self.records.is_empty() && self.write_limit <= self.size_in_bytes)
     }
 
     /// `ProducerBatch.close`: writes the batch in the v2 format (producer id, epoch and
@@ -297,7 +297,7 @@ impl ProducerBatch {
             .map_or(0, |r| data.timestamp as i64 - r.data.timestamp as i64);
         let size = record_size(offset_delta, ts_delta, data.key_len(), data.value_len()) as u32;
         // hasRoomFor: the new record counted uncompressed, to be conservative.
-        if !self.records.is_empty() && self.write_limit < self.estimated_bytes_written() + size {
+        if !self.records.is_empty() && self.write_limit < self.size_in_bytes + size {
             return None;
         }
         if self.records.is_empty() {
