@@ -274,28 +274,41 @@ impl KafkaProducer {
         out: &mut Effects,
     ) -> Sent {
         let index = self.sends.len() as u32;
-        let record = SendRecord::new(Rc::new(data), topic, explicit, mode, now);
+        let data = Rc::new(data);
+        let record = SendRecord::new(Rc::clone(&data), topic, explicit, mode, now);
         self.sends.push(record);
-        self.do_send(now, index, rng, out)
+        self.do_send(now, index, topic, explicit, &data, rng, out)
     }
 
     /// `send()` again, by a restarted application, for a record it never saw
     /// acknowledged: the same record (same index), a fresh attempt.
     pub fn resend(&mut self, now: u64, index: u32, rng: &mut Rng, out: &mut Effects) -> bool {
         let s = &mut self.sends[index as usize];
-        let first = s.first_created_ms;
-        *s = SendRecord::new(
+        let (first, data, topic, explicit) = (
+            s.first_created_ms,
             Rc::clone(&s.data),
             s.topic,
             s.explicit_partition,
-            s.mode,
-            now,
         );
+        *s = SendRecord::new(Rc::clone(&data), topic, explicit, s.mode, now);
         s.first_created_ms = first;
-        self.do_send(now, index, rng, out).returned
+        self.do_send(now, index, topic, explicit, &data, rng, out)
+            .returned
     }
 
-    fn do_send(&mut self, now: u64, index: u32, rng: &mut Rng, out: &mut Effects) -> Sent {
+    /// Sends record `index` of `sends`; its caller passes on its topic, partition and
+    /// data rather than this reading them back from the record just written.
+    #[allow(clippy::too_many_arguments)]
+    fn do_send(
+        &mut self,
+        now: u64,
+        index: u32,
+        topic: u32,
+        explicit: Option<u32>,
+        data: &Rc<RecordData>,
+        rng: &mut Rng,
+        out: &mut Effects,
+    ) -> Sent {
         let metadata = Rc::clone(&self.metadata);
         let cluster = &*metadata;
         // Woken already, the sender's next wake-up is now whatever the send changes;
@@ -306,10 +319,8 @@ impl KafkaProducer {
         if !pool_idle {
             self.expire_waiters(now, rng, cluster, out);
         }
-        let s = &self.sends[index as usize];
-        let (topic, explicit, data) = (s.topic, s.explicit_partition, Rc::clone(&s.data));
         let mut joined = false;
-        let returned = match self.append(now, index, topic, explicit, &data, rng, cluster, out) {
+        let returned = match self.append(now, index, topic, explicit, data, rng, cluster, out) {
             Ok(Some(new_batch)) => {
                 joined = !new_batch;
                 true
