@@ -662,11 +662,18 @@ impl RecordAccumulator {
             let all = cluster.num_partitions(t as u32) as usize;
             let collect = self.adaptive && info.batches.len() >= all;
             let slots = if collect { info.batches.len() } else { 0 };
-            // Zeroed by hand: `vec![0; n]` is a calloc, which glibc serves past its thread
-            // cache, and this runs at every sender wake-up.
-            #[allow(clippy::slow_vector_initialization)]
-            let mut buffer = Vec::with_capacity(2 * slots);
-            buffer.resize(2 * slots, 0u32);
+            // This runs at every sender wake-up: a topic's few partitions fit on the stack,
+            // and only more of them take memory (zeroed by hand: `vec![0; n]` is a calloc,
+            // which glibc serves past its thread cache).
+            let mut stack = [0u32; 64];
+            let mut heap = Vec::new();
+            let buffer = match stack.get_mut(..2 * slots) {
+                Some(buffer) => buffer,
+                None => {
+                    heap.resize(2 * slots, 0u32);
+                    &mut heap[..]
+                }
+            };
             let (sizes, ids) = buffer.split_at_mut(slots);
             // Kafka's queueSizesIndex: an excluded partition's slot is reused by the next.
             let mut index: isize = -1;
