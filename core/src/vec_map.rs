@@ -142,6 +142,23 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 }
 
+impl<V> VecMap<u32, V> {
+    /// `entry` for keys that are mostly all of `0..n` (a topic's partitions): a key at
+    /// its own position is found without the binary search, whose dependent loads were
+    /// most of the accumulator's append.
+    pub fn entry_dense(&mut self, key: u32) -> Entry<'_, u32, V> {
+        let at = match self.entries.get(key as usize) {
+            Some(&(k, _)) if k == key => Ok(key as usize),
+            _ => self.find(&key),
+        };
+        Entry {
+            entries: &mut self.entries,
+            key,
+            at,
+        }
+    }
+}
+
 /// A key's place in a [`VecMap`], found once for a lookup and a possible insertion.
 pub struct Entry<'a, K, V> {
     entries: &'a mut Vec<(K, V)>,

@@ -193,10 +193,10 @@ impl ProducerBatch {
         RECORD_BATCH_OVERHEAD as u32 + records
     }
 
-    /// `MemoryRecordsBuilder.isFull`.
+    /// `MemoryRecordsBuilder.isFull`. While open, `size_in_bytes` is
+    /// `estimated_bytes_written()`, kept by `try_append` (asked for several times a record).
     pub fn is_full(&self) -> bool {
-        self.closed
-            || (!self.records.is_empty() && self.write_limit <= self.estimated_bytes_written())
+        self.closed || (!self.records.is_empty() && self.write_limit <= self.size_in_bytes)
     }
 
     /// `ProducerBatch.close`: writes the batch in the v2 format (producer id, epoch and
@@ -297,7 +297,7 @@ impl ProducerBatch {
             .map_or(0, |r| data.timestamp as i64 - r.data.timestamp as i64);
         let size = record_size(offset_delta, ts_delta, data.key_len(), data.value_len()) as u32;
         // hasRoomFor: the new record counted uncompressed, to be conservative.
-        if !self.records.is_empty() && self.write_limit < self.estimated_bytes_written() + size {
+        if !self.records.is_empty() && self.write_limit < self.size_in_bytes + size {
             return None;
         }
         if self.records.is_empty() {
@@ -527,7 +527,7 @@ impl RecordAccumulator {
                 Some(p) => p,
                 None => info.built_in.peek(rng, available, all),
             };
-            let dq = info.batches.entry(effective).or_default();
+            let dq = info.batches.entry_dense(effective).or_default();
             // partitionChanged: complete a switch postponed while the last batch was open.
             if sticky
                 && all_batches_full(dq)
@@ -662,11 +662,18 @@ impl RecordAccumulator {
             let all = cluster.num_partitions(t as u32) as usize;
             let collect = self.adaptive && info.batches.len() >= all;
             let slots = if collect { info.batches.len() } else { 0 };
-            // Zeroed by hand: `vec![0; n]` is a calloc, which glibc serves past its thread
-            // cache, and this runs at every sender wake-up.
-            #[allow(clippy::slow_vector_initialization)]
-            let mut buffer = Vec::with_capacity(2 * slots);
-            buffer.resize(2 * slots, 0u32);
+            // This runs at every sender wake-up: a topic's few partitions fit on the stack,
+            // and only more of them take memory (zeroed by hand: `vec![0; n]` is a calloc,
+            // which glibc serves past its thread cache).
+            let mut stack = [0u32; 64];
+            let mut heap = Vec::new();
+            let buffer = match stack.get_mut(..2 * slots) {
+                Some(buffer) => buffer,
+                None => {
+                    heap.resize(2 * slots, 0u32);
+                    &mut heap[..]
+                }
+            };
             let (sizes, ids) = buffer.split_at_mut(slots);
             // Kafka's queueSizesIndex: an excluded partition's slot is reused by the next.
             let mut index: isize = -1;

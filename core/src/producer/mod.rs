@@ -274,28 +274,41 @@ impl KafkaProducer {
         out: &mut Effects,
     ) -> Sent {
         let index = self.sends.len() as u32;
-        let record = SendRecord::new(Rc::new(data), topic, explicit, mode, now);
+        let data = Rc::new(data);
+        let record = SendRecord::new(Rc::clone(&data), topic, explicit, mode, now);
         self.sends.push(record);
-        self.do_send(now, index, rng, out)
+        self.do_send(now, index, topic, explicit, &data, rng, out)
     }
 
     /// `send()` again, by a restarted application, for a record it never saw
     /// acknowledged: the same record (same index), a fresh attempt.
     pub fn resend(&mut self, now: u64, index: u32, rng: &mut Rng, out: &mut Effects) -> bool {
         let s = &mut self.sends[index as usize];
-        let first = s.first_created_ms;
-        *s = SendRecord::new(
+        let (first, data, topic, explicit) = (
+            s.first_created_ms,
             Rc::clone(&s.data),
             s.topic,
             s.explicit_partition,
-            s.mode,
-            now,
         );
+        *s = SendRecord::new(Rc::clone(&data), topic, explicit, s.mode, now);
         s.first_created_ms = first;
-        self.do_send(now, index, rng, out).returned
+        self.do_send(now, index, topic, explicit, &data, rng, out)
+            .returned
     }
 
-    fn do_send(&mut self, now: u64, index: u32, rng: &mut Rng, out: &mut Effects) -> Sent {
+    /// Sends record `index` of `sends`; its caller passes on its topic, partition and
+    /// data rather than this reading them back from the record just written.
+    #[allow(clippy::too_many_arguments)]
+    fn do_send(
+        &mut self,
+        now: u64,
+        index: u32,
+        topic: u32,
+        explicit: Option<u32>,
+        data: &Rc<RecordData>,
+        rng: &mut Rng,
+        out: &mut Effects,
+    ) -> Sent {
         let metadata = Rc::clone(&self.metadata);
         let cluster = &*metadata;
         // Woken already, the sender's next wake-up is now whatever the send changes;
@@ -306,13 +319,10 @@ impl KafkaProducer {
         if !pool_idle {
             self.expire_waiters(now, rng, cluster, out);
         }
-        let s = &self.sends[index as usize];
-        let (topic, explicit, data) = (s.topic, s.explicit_partition, Rc::clone(&s.data));
         let mut joined = false;
-        let returned = match self.append(now, index, topic, explicit, &data, rng, cluster) {
-            Ok(Some(result)) => {
-                self.appended(index, topic, &result, out);
-                joined = !result.new_batch_created;
+        let returned = match self.append(now, index, topic, explicit, data, rng, cluster, out) {
+            Ok(Some(new_batch)) => {
+                joined = !new_batch;
                 true
             }
             Ok(None) => {
@@ -417,7 +427,9 @@ impl KafkaProducer {
         out.completed.push((self.id, index));
     }
 
-    /// Returns `None` when the append waits for memory.
+    /// Appends and traces the record (`appended`); returns whether it opened a new batch,
+    /// or `None` when the append waits for memory. The result is read where the
+    /// accumulator wrote it: returned, it was copied just after its stores (a stall).
     #[allow(clippy::too_many_arguments)]
     fn append(
         &mut self,
@@ -428,7 +440,8 @@ impl KafkaProducer {
         data: &Rc<RecordData>,
         rng: &mut Rng,
         cluster: &Cluster,
-    ) -> Result<Option<AppendResult>, KafkaError> {
+        out: &mut Effects,
+    ) -> Result<Option<bool>, KafkaError> {
         // throwIfProducerClosed: thrown from send() itself.
         if self.closed {
             return Err(KafkaError::IllegalState(
@@ -465,25 +478,27 @@ impl KafkaProducer {
                 topic, partition, index, data, false, None, now, rng, cluster,
             );
         }
-        let Some(size) = result.needs_buffer else {
-            return Ok(Some(result));
-        };
-        match self.pool.allocate(size, now, self.config.max_block_ms)? {
-            Allocation::Granted => Ok(Some(
-                self.append_with_buffer(topic, partition, index, data, size, now, rng, cluster),
-            )),
-            Allocation::Blocked(waiter) => {
-                self.blocked.insert(
-                    waiter,
-                    BlockedAppend {
-                        index,
-                        topic,
-                        partition,
-                    },
-                );
-                Ok(None)
+        if let Some(size) = result.needs_buffer {
+            match self.pool.allocate(size, now, self.config.max_block_ms)? {
+                Allocation::Granted => {
+                    result = self
+                        .append_with_buffer(topic, partition, index, data, size, now, rng, cluster);
+                }
+                Allocation::Blocked(waiter) => {
+                    self.blocked.insert(
+                        waiter,
+                        BlockedAppend {
+                            index,
+                            topic,
+                            partition,
+                        },
+                    );
+                    return Ok(None);
+                }
             }
         }
+        self.appended(index, topic, &result, out);
+        Ok(Some(result.new_batch_created))
     }
 
     /// The second half of `append`, with memory in hand; a buffer that turns out not to be

@@ -137,18 +137,21 @@ impl BuiltInPartitioner {
             self.load_stats = None;
             return;
         }
+        // The table is rebuilt at every sender wake-up: in the previous one's vectors.
+        let stats = self.load_stats.get_or_insert_with(|| PartitionLoadStats {
+            cumulative_frequency: Vec::new(),
+            partition_ids: Vec::new(),
+        });
         let mut running = 0;
-        let cumulative_frequency = sizes[..length]
-            .iter()
-            .map(|&s| {
+        stats.cumulative_frequency.clear();
+        stats
+            .cumulative_frequency
+            .extend(sizes[..length].iter().map(|&s| {
                 running += max_plus_1 - s;
                 running
-            })
-            .collect();
-        self.load_stats = Some(PartitionLoadStats {
-            cumulative_frequency,
-            partition_ids: ids[..length].to_vec(),
-        });
+            }));
+        stats.partition_ids.clear();
+        stats.partition_ids.extend_from_slice(&ids[..length]);
     }
 }
 
