@@ -142,6 +142,17 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 }
 
+impl<K, V> VecMap<K, V> {
+    /// The value of the `i`-th entry in key order.
+    pub fn value_at(&self, i: usize) -> Option<&V> {
+        self.entries.get(i).map(|(_, v)| v)
+    }
+
+    pub fn value_at_mut(&mut self, i: usize) -> Option<&mut V> {
+        self.entries.get_mut(i).map(|(_, v)| v)
+    }
+}
+
 impl<V> VecMap<u32, V> {
     /// `entry` for keys that are mostly all of `0..n` (a topic's partitions): a key at
     /// its own position is found without the binary search, whose dependent loads were

@@ -11,38 +11,43 @@ use std::ops::{Deref, Index};
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hosted {
     map: VecMap<TopicPartition, Partition>,
-    /// `at[topic][partition]`: the replica's place in `map`, `u32::MAX` if not hosted.
-    at: Vec<Vec<u32>>,
+    /// The place in `map` of partition `p` of topic `t` at `t * width + p`; `u32::MAX`
+    /// where not hosted.
+    at: Vec<u32>,
+    width: u32,
 }
 
 impl Hosted {
     pub fn new(map: VecMap<TopicPartition, Partition>) -> Self {
-        let mut at: Vec<Vec<u32>> = Vec::new();
+        let width = map.keys().map(|tp| tp.partition + 1).max().unwrap_or(0);
+        let mut at = Vec::new();
         for (i, tp) in map.keys().enumerate() {
-            let (t, p) = (tp.topic as usize, tp.partition as usize);
-            if at.len() <= t {
-                at.resize(t + 1, Vec::new());
+            let slot = tp.topic as usize * width as usize + tp.partition as usize;
+            if at.len() <= slot {
+                at.resize(slot + 1, u32::MAX);
             }
-            if at[t].len() <= p {
-                at[t].resize(p + 1, u32::MAX);
-            }
-            at[t][p] = i as u32;
+            at[slot] = i as u32;
         }
-        Hosted { map, at }
+        Hosted { map, at, width }
     }
 
     fn place(&self, tp: &TopicPartition) -> Option<usize> {
-        let i = *self.at.get(tp.topic as usize)?.get(tp.partition as usize)?;
+        if tp.partition >= self.width {
+            return None;
+        }
+        let i = *self
+            .at
+            .get(tp.topic as usize * self.width as usize + tp.partition as usize)?;
         (i != u32::MAX).then_some(i as usize)
     }
 
     pub fn get(&self, tp: &TopicPartition) -> Option<&Partition> {
-        self.map.values().nth(self.place(tp)?)
+        self.map.value_at(self.place(tp)?)
     }
 
     pub fn get_mut(&mut self, tp: &TopicPartition) -> Option<&mut Partition> {
         let i = self.place(tp)?;
-        self.map.values_mut().nth(i)
+        self.map.value_at_mut(i)
     }
 
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Partition> {
