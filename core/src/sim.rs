@@ -964,8 +964,11 @@ impl Simulation {
             return false;
         };
         // The windows this event comes after close first: the same windows, the same
-        // readings, whether the run gets here by steps or by `run_until`.
-        self.close_windows(at);
+        // readings, whether the run gets here by steps or by `run_until`. (Checked here:
+        // a window closes once in hundreds of steps.)
+        if self.sampler.next_close() <= at {
+            self.close_windows(at);
+        }
         let (_, event) = self.queue.pop().expect("peeked");
         self.steps += 1;
         if at != self.now {
@@ -1066,7 +1069,11 @@ impl Simulation {
         let Some(plan) = &self.plans[action as usize] else {
             return Touched::All;
         };
-        let key = plan.keys[i as usize % plan.keys.len()].clone();
+        // One key (or none) is the common case: no division per record.
+        let key = match plan.keys.as_slice() {
+            [key] => key.clone(),
+            keys => keys[i as usize % keys.len()].clone(),
+        };
         let value = match &plan.value {
             Some(v) => v.clone(),
             None => Some(Serialized::random(
