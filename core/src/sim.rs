@@ -1692,15 +1692,21 @@ impl Simulation {
                     _ => true,
                 });
         }
-        for event in out.events.drain(..) {
-            self.hasher.record(self.now, &event);
-            if let Some(keep) = self.tracing {
-                self.trace.push((self.now, event));
-                // Let go in bulk: forgetting moves the chunk list.
-                if self.trace.len() - self.trace.start() > keep.saturating_add(keep / 8) {
-                    self.trace.forget_before(self.trace.len() - keep);
+        for event in &out.events {
+            self.hasher.record(self.now, event);
+        }
+        // Moved out only when kept: most runs keep no trace.
+        match self.tracing {
+            Some(keep) => {
+                for event in out.events.drain(..) {
+                    self.trace.push((self.now, event));
+                    // Let go in bulk: forgetting moves the chunk list.
+                    if self.trace.len() - self.trace.start() > keep.saturating_add(keep / 8) {
+                        self.trace.forget_before(self.trace.len() - keep);
+                    }
                 }
             }
+            None => out.events.clear(),
         }
         for (from, to, payload) in out.messages.drain(..) {
             // slow_follower: only that broker's fetches to its leaders take longer;
