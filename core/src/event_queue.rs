@@ -42,7 +42,8 @@ impl<E> PartialOrd for Scheduled<E> {
 pub struct EventQueue<E> {
     /// `slots[t % WHEEL]`: (seq, event) of the events due at `t`, for `t` in
     /// `[base, base + WHEEL)`, in scheduling order.
-    slots: Vec<VecDeque<(u64, E)>>,
+    /// (An array, not a `Vec`: no pointer to follow nor bound to check per event.)
+    slots: [VecDeque<(u64, E)>; WHEEL as usize],
     /// The latest time taken: every event is due at or after it (the first taken is the
     /// earliest), so the wheel's slots name one time each.
     base: u64,
@@ -58,7 +59,7 @@ pub struct EventQueue<E> {
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
-            slots: (0..WHEEL).map(|_| VecDeque::new()).collect(),
+            slots: std::array::from_fn(|_| VecDeque::new()),
             base: 0,
             in_wheel: 0,
             heap: BinaryHeap::new(),
