@@ -299,15 +299,21 @@ impl<'a, T> IntoIterator for &'a Chunked<T> {
     }
 }
 
+/// Out of line and not generic: an index's panic, formatted in every element type's
+/// `index` and `index_mut`, made each keep a stack frame for it.
+#[cold]
+#[inline(never)]
+fn forgotten(i: usize, start: usize) -> ! {
+    panic!("index {i} was forgotten (kept from {start})")
+}
+
 impl<T> Index<usize> for Chunked<T> {
     type Output = T;
 
     fn index(&self, i: usize) -> &T {
-        assert!(
-            i >= self.start,
-            "index {i} was forgotten (kept from {})",
-            self.start
-        );
+        if i < self.start {
+            forgotten(i, self.start);
+        }
         let k = i - self.base;
         &self.chunks[k / CHUNK][k % CHUNK]
     }
@@ -315,11 +321,9 @@ impl<T> Index<usize> for Chunked<T> {
 
 impl<T: Clone> IndexMut<usize> for Chunked<T> {
     fn index_mut(&mut self, i: usize) -> &mut T {
-        assert!(
-            i >= self.start,
-            "index {i} was forgotten (kept from {})",
-            self.start
-        );
+        if i < self.start {
+            forgotten(i, self.start);
+        }
         let k = i - self.base;
         &mut own(&mut self.chunks[k / CHUNK])[k % CHUNK]
     }

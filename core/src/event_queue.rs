@@ -42,23 +42,24 @@ impl<E> PartialOrd for Scheduled<E> {
 pub struct EventQueue<E> {
     /// `slots[t % WHEEL]`: (seq, event) of the events due at `t`, for `t` in
     /// `[base, base + WHEEL)`, in scheduling order.
-    slots: Vec<VecDeque<(u64, E)>>,
+    /// (An array, not a `Vec`: no pointer to follow nor bound to check per event.)
+    slots: [VecDeque<(u64, E)>; WHEEL as usize],
     /// The latest time taken: every event is due at or after it (the first taken is the
     /// earliest), so the wheel's slots name one time each.
     base: u64,
     in_wheel: usize,
     /// Events due past the wheel when scheduled, or before `base`.
     heap: BinaryHeap<Reverse<Scheduled<E>>>,
-    /// Once looked for: the first event's time and seq and whether it is in the wheel
-    /// (`None` inside: there is none). A push keeps it up to date; a pop has it found
-    /// again. A step peeks twice before it pops.
-    first: Cell<Option<Option<(u64, u64, bool)>>>,
+    /// Once looked for: the first event's time and whether it is in the wheel (`None`
+    /// inside: there is none). A push keeps it up to date; a pop has it found again. A
+    /// step peeks twice before it pops.
+    first: Cell<Option<Option<(u64, bool)>>>,
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
-            slots: (0..WHEEL).map(|_| VecDeque::new()).collect(),
+            slots: std::array::from_fn(|_| VecDeque::new()),
             base: 0,
             in_wheel: 0,
             heap: BinaryHeap::new(),
@@ -80,8 +81,8 @@ impl<E> EventQueue<E> {
         }
         // Its seq is the largest: it comes first only if it is due before the first.
         if let Some(first) = self.first.get() {
-            if first.is_none_or(|(t, _, _)| at < t) {
-                self.first.set(Some(Some((at, seq, in_wheel))));
+            if first.is_none_or(|(t, _)| at < t) {
+                self.first.set(Some(Some((at, in_wheel))));
             }
         }
     }
@@ -98,16 +99,23 @@ impl<E> EventQueue<E> {
         })
     }
 
-    /// (time, seq) of the first event, and whether it is in the wheel.
-    fn first(&self) -> Option<(u64, u64, bool)> {
-        if let Some(first) = self.first.get() {
-            return first;
+    /// When the first event is due, and whether it is in the wheel. Inline, the cached
+    /// answer is read a field at a time: copied out whole, it was read right after a push
+    /// wrote it piecewise, a stall on every step.
+    #[inline]
+    fn first(&self) -> Option<(u64, bool)> {
+        match self.first.get() {
+            Some(first) => first,
+            None => self.find_first(),
         }
+    }
+
+    fn find_first(&self) -> Option<(u64, bool)> {
         let heap = self.heap.peek().map(|Reverse(s)| (s.at, s.seq));
         let first = match (self.wheel_first(), heap) {
-            (Some(w), Some(h)) if h < w => Some((h.0, h.1, false)),
-            (Some(w), _) => Some((w.0, w.1, true)),
-            (None, h) => h.map(|h| (h.0, h.1, false)),
+            (Some(w), Some(h)) if h < w => Some((h.0, false)),
+            (Some(w), _) => Some((w.0, true)),
+            (None, h) => h.map(|h| (h.0, false)),
         };
         self.first.set(Some(first));
         first
@@ -115,12 +123,12 @@ impl<E> EventQueue<E> {
 
     /// When the first event is due.
     pub fn peek_at(&self) -> Option<u64> {
-        self.first().map(|(at, _, _)| at)
+        self.first().map(|(at, _)| at)
     }
 
     /// Takes the first event: (when it is due, the event).
     pub fn pop(&mut self) -> Option<(u64, E)> {
-        let (at, _, in_wheel) = self.first()?;
+        let (at, in_wheel) = self.first()?;
         self.first.set(None);
         let event = if in_wheel {
             self.in_wheel -= 1;

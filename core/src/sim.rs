@@ -964,8 +964,11 @@ impl Simulation {
             return false;
         };
         // The windows this event comes after close first: the same windows, the same
-        // readings, whether the run gets here by steps or by `run_until`.
-        self.close_windows(at);
+        // readings, whether the run gets here by steps or by `run_until`. (Checked here:
+        // a window closes once in hundreds of steps.)
+        if self.sampler.next_close() <= at {
+            self.close_windows(at);
+        }
         let (_, event) = self.queue.pop().expect("peeked");
         self.steps += 1;
         if at != self.now {
@@ -1077,7 +1080,11 @@ impl Simulation {
         let Some(plan) = &self.plans[action as usize] else {
             return Touched::All;
         };
-        let key = plan.keys[i as usize % plan.keys.len()].clone();
+        // One key (or none) is the common case: no division per record.
+        let key = match plan.keys.as_slice() {
+            [key] => key.clone(),
+            keys => keys[i as usize % keys.len()].clone(),
+        };
         let value = match &plan.value {
             Some(v) => v.clone(),
             None => Some(Serialized::random(
@@ -1696,15 +1703,21 @@ impl Simulation {
                     _ => true,
                 });
         }
-        for event in out.events.drain(..) {
-            self.hasher.record(self.now, &event);
-            if let Some(keep) = self.tracing {
-                self.trace.push((self.now, event));
-                // Let go in bulk: forgetting moves the chunk list.
-                if self.trace.len() - self.trace.start() > keep.saturating_add(keep / 8) {
-                    self.trace.forget_before(self.trace.len() - keep);
+        for event in &out.events {
+            self.hasher.record(self.now, event);
+        }
+        // Moved out only when kept: most runs keep no trace.
+        match self.tracing {
+            Some(keep) => {
+                for event in out.events.drain(..) {
+                    self.trace.push((self.now, event));
+                    // Let go in bulk: forgetting moves the chunk list.
+                    if self.trace.len() - self.trace.start() > keep.saturating_add(keep / 8) {
+                        self.trace.forget_before(self.trace.len() - keep);
+                    }
                 }
             }
+            None => out.events.clear(),
         }
         for (from, to, payload) in out.messages.drain(..) {
             // slow_follower: only that broker's fetches to its leaders take longer;
