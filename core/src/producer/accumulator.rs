@@ -769,7 +769,6 @@ impl RecordAccumulator {
         rng: &mut Rng,
         mut tm: Option<&mut TransactionManager>,
     ) -> VecMap<u32, Vec<ProducerBatch>> {
-        self.expiry.forget();
         let mut out = VecMap::new();
         for &node in nodes {
             let parts = cluster.partitions_for_node(node);
@@ -832,6 +831,7 @@ impl RecordAccumulator {
                                 None
                             };
                             let mut batch = dq.pop_front().expect("front exists");
+                            self.expiry.forget();
                             batch.ready_because = ready_because;
                             if let Some(tm) = tm.as_deref_mut() {
                                 if batch.base_sequence < 0 {
@@ -950,7 +950,6 @@ impl RecordAccumulator {
     /// `expiredBatches`: from the front of every deque, the batches whose
     /// `delivery.timeout.ms` has run out.
     pub fn expired_batches(&mut self, now: u64) -> Vec<ProducerBatch> {
-        self.expiry.forget();
         let mut expired = Vec::new();
         for info in &mut self.topics {
             for dq in info.batches.values_mut() {
@@ -961,6 +960,10 @@ impl RecordAccumulator {
                     expired.push(dq.pop_front().expect("front exists"));
                 }
             }
+        }
+        // Every sender pass asks: the cached expiry stays while no front went.
+        if !expired.is_empty() {
+            self.expiry.forget();
         }
         expired
     }
