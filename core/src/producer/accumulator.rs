@@ -813,9 +813,10 @@ impl RecordAccumulator {
                                 {
                                     break;
                                 }
-                                let first_in_flight = tm.first_in_flight_sequence(tp);
                                 if first.base_sequence >= 0
-                                    && first_in_flight.is_some_and(|s| s != first.base_sequence)
+                                    && tm
+                                        .first_in_flight_sequence(tp)
+                                        .is_some_and(|s| s != first.base_sequence)
                                 {
                                     break;
                                 }
