@@ -784,9 +784,11 @@ impl RecordAccumulator {
             let mut i = start;
             let mut size = 0u32;
             let mut ready = Vec::new();
+            // The drain index ends on the partition looked at last: set once, below.
+            let mut last;
             loop {
                 let tp = parts[i];
-                self.drain_index.insert(key, i);
+                last = i;
                 i = (i + 1) % parts.len();
                 let dq = self.topics[tp.topic as usize]
                     .batches
@@ -856,6 +858,7 @@ impl RecordAccumulator {
                     break;
                 }
             }
+            self.drain_index.insert(key, last);
             if !ready.is_empty() {
                 out.insert(node, ready);
             }
