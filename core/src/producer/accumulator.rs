@@ -769,7 +769,6 @@ impl RecordAccumulator {
         rng: &mut Rng,
         mut tm: Option<&mut TransactionManager>,
     ) -> VecMap<u32, Vec<ProducerBatch>> {
-        self.expiry.forget();
         let mut out = VecMap::new();
         for &node in nodes {
             let parts = cluster.partitions_for_node(node);
@@ -785,9 +784,11 @@ impl RecordAccumulator {
             let mut i = start;
             let mut size = 0u32;
             let mut ready = Vec::new();
+            // The drain index ends on the partition looked at last: set once, below.
+            let mut last;
             loop {
                 let tp = parts[i];
-                self.drain_index.insert(key, i);
+                last = i;
                 i = (i + 1) % parts.len();
                 let dq = self.topics[tp.topic as usize]
                     .batches
@@ -814,9 +815,10 @@ impl RecordAccumulator {
                                 {
                                     break;
                                 }
-                                let first_in_flight = tm.first_in_flight_sequence(tp);
                                 if first.base_sequence >= 0
-                                    && first_in_flight.is_some_and(|s| s != first.base_sequence)
+                                    && tm
+                                        .first_in_flight_sequence(tp)
+                                        .is_some_and(|s| s != first.base_sequence)
                                 {
                                     break;
                                 }
@@ -832,6 +834,7 @@ impl RecordAccumulator {
                                 None
                             };
                             let mut batch = dq.pop_front().expect("front exists");
+                            self.expiry.forget();
                             batch.ready_because = ready_because;
                             if let Some(tm) = tm.as_deref_mut() {
                                 if batch.base_sequence < 0 {
@@ -855,6 +858,7 @@ impl RecordAccumulator {
                     break;
                 }
             }
+            self.drain_index.insert(key, last);
             if !ready.is_empty() {
                 out.insert(node, ready);
             }
@@ -950,7 +954,6 @@ impl RecordAccumulator {
     /// `expiredBatches`: from the front of every deque, the batches whose
     /// `delivery.timeout.ms` has run out.
     pub fn expired_batches(&mut self, now: u64) -> Vec<ProducerBatch> {
-        self.expiry.forget();
         let mut expired = Vec::new();
         for info in &mut self.topics {
             for dq in info.batches.values_mut() {
@@ -961,6 +964,10 @@ impl RecordAccumulator {
                     expired.push(dq.pop_front().expect("front exists"));
                 }
             }
+        }
+        // Every sender pass asks: the cached expiry stays while no front went.
+        if !expired.is_empty() {
+            self.expiry.forget();
         }
         expired
     }

@@ -1092,9 +1092,9 @@ impl KafkaProducer {
     /// whose oldest request has waited past `request.timeout.ms`. Every disconnection asks
     /// for new metadata (`handleServerDisconnect`). Returns whether anything was handled.
     fn poll(&mut self, now: u64, out: &mut Effects) -> bool {
-        let inbox = std::mem::take(&mut self.inbox);
+        let mut inbox = std::mem::take(&mut self.inbox);
         let mut handled = !inbox.is_empty();
-        for incoming in inbox {
+        for incoming in inbox.drain(..) {
             match incoming {
                 Incoming::Produce(broker, response) => {
                     self.handle_produce_response(now, broker, &response, out)
@@ -1142,6 +1142,10 @@ impl KafkaProducer {
                     self.fail_requests(now, requests, Errors::NetworkException, None, out);
                 }
             }
+        }
+        // Its allocation serves the next responses (nearly every request has one).
+        if self.inbox.is_empty() {
+            self.inbox = inbox;
         }
         let mut timed_out = self.sender.nodes_with_timed_out_requests(now);
         let txn_in_flight = self

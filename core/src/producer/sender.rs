@@ -204,24 +204,26 @@ impl Sender {
     }
 
     /// `handleTimedOutRequests`: the brokers with a request outstanding for more than
-    /// `request.timeout.ms`.
+    /// `request.timeout.ms`. A connection's requests are in the order sent: its oldest is
+    /// the first.
     pub fn nodes_with_timed_out_requests(&self, now: u64) -> Vec<u32> {
         self.in_flight
             .iter()
             .filter(|(_, q)| {
-                q.iter()
-                    .any(|r| now.saturating_sub(r.sent_ms) > self.request_timeout_ms)
+                q.front()
+                    .is_some_and(|r| now.saturating_sub(r.sent_ms) > self.request_timeout_ms)
             })
             .map(|(&b, _)| b)
             .collect()
     }
 
     /// When the next request passes its timeout: Kafka's poll never sleeps past
-    /// `request.timeout.ms`, so the check runs at the first wake-up after it.
+    /// `request.timeout.ms`, so the check runs at the first wake-up after it. Each
+    /// connection's oldest request is its first.
     pub fn next_request_timeout_ms(&self) -> Option<u64> {
         self.in_flight
             .values()
-            .flat_map(|q| q.iter())
+            .filter_map(VecDeque::front)
             .map(|r| r.sent_ms + self.request_timeout_ms + 1)
             .min()
     }

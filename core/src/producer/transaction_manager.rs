@@ -268,12 +268,14 @@ impl TransactionManager {
 
     fn entry(&mut self, tp: TopicPartition) -> &mut TxnPartitionEntry {
         let epoch = self.producer_epoch;
-        self.partitions.entry(tp).or_insert(TxnPartitionEntry {
-            epoch,
-            next_sequence: 0,
-            in_flight: VecSet::new(),
-            last_acked_sequence: -1,
-        })
+        self.partitions
+            .entry(tp)
+            .or_insert_with(|| TxnPartitionEntry {
+                epoch,
+                next_sequence: 0,
+                in_flight: VecSet::new(),
+                last_acked_sequence: -1,
+            })
     }
 
     /// The epoch a new batch for `tp` carries.
@@ -298,11 +300,17 @@ impl TransactionManager {
     /// moves past its records (`sequenceNumber` + `incrementSequenceNumber`).
     pub fn assign_sequence(&mut self, tp: TopicPartition, records: u32) -> i32 {
         let producer_id = self.producer_id;
+        let compares = self.compares_producer_state;
+        // One lookup of the partition: every drained batch comes here.
         let entry = self.entry(tp);
         let (epoch, base) = (entry.epoch, entry.next_sequence);
         entry.next_sequence = base.wrapping_add(records as i32);
-        let key = self.key((producer_id, epoch, base));
-        self.entry(tp).in_flight.insert(key);
+        let key = if compares {
+            (producer_id, epoch, base)
+        } else {
+            (0, 0, base)
+        };
+        entry.in_flight.insert(key);
         base
     }
 
@@ -357,8 +365,10 @@ impl TransactionManager {
 
     /// `handleCompletedBatch`: acknowledged, so the last acknowledged sequence moves up.
     pub fn handle_completed_batch(&mut self, tp: TopicPartition, batch: InFlightKey, records: u32) {
-        self.remove_in_flight_batch(tp, batch);
+        let key = self.key(batch);
+        // One lookup of the partition: every acknowledged batch comes here.
         let entry = self.entry(tp);
+        entry.in_flight.remove(&key);
         let last = batch.2.wrapping_add(records as i32 - 1);
         entry.last_acked_sequence = entry.last_acked_sequence.max(last);
     }
