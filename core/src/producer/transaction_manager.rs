@@ -212,6 +212,15 @@ pub fn compares_producer_state(v: KafkaVersion) -> bool {
     }
 }
 
+/// `TransactionManager::key`, for a caller that holds a partition's entry.
+fn in_flight_key(compares: bool, (producer_id, epoch, base_sequence): InFlightKey) -> InFlightKey {
+    if compares {
+        (producer_id, epoch, base_sequence)
+    } else {
+        (0, 0, base_sequence)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct TransactionManager {
     pub producer_id: i64,
@@ -258,12 +267,8 @@ impl TransactionManager {
 
     /// How `inflightBatchesBySequence` knows the batch (producer id, epoch, base sequence):
     /// before KAFKA-13794 by its sequence alone.
-    pub fn key(&self, (producer_id, epoch, base_sequence): InFlightKey) -> InFlightKey {
-        if self.compares_producer_state {
-            (producer_id, epoch, base_sequence)
-        } else {
-            (0, 0, base_sequence)
-        }
+    pub fn key(&self, batch: InFlightKey) -> InFlightKey {
+        in_flight_key(self.compares_producer_state, batch)
     }
 
     fn entry(&mut self, tp: TopicPartition) -> &mut TxnPartitionEntry {
@@ -305,12 +310,9 @@ impl TransactionManager {
         let entry = self.entry(tp);
         let (epoch, base) = (entry.epoch, entry.next_sequence);
         entry.next_sequence = base.wrapping_add(records as i32);
-        let key = if compares {
-            (producer_id, epoch, base)
-        } else {
-            (0, 0, base)
-        };
-        entry.in_flight.insert(key);
+        entry
+            .in_flight
+            .insert(in_flight_key(compares, (producer_id, epoch, base)));
         base
     }
 
