@@ -1048,6 +1048,14 @@ impl KafkaProducer {
     /// any expired.
     fn expire_batches(&mut self, now: u64, drained: &mut [Drained], out: &mut Effects) -> bool {
         let delivery = self.accumulator.delivery_timeout_ms();
+        // Every sender pass comes here: the earliest expiries (the queued one mostly
+        // cached) say whether any batch is due before the lists are walked.
+        let due = |t: Option<u64>| t.is_some_and(|t| t <= now);
+        if !due(self.accumulator.next_expiry_ms())
+            && !due(self.sender.next_in_flight_expiry_ms(delivery))
+        {
+            return false;
+        }
         let in_flight = self.sender.expired_in_flight_batches(delivery, now);
         let mut expired = Vec::new();
         for (tp, id) in in_flight {
