@@ -544,12 +544,15 @@ impl KafkaProducer {
 
     /// `BufferPool` waiters past `max.block.ms` fail with `BufferExhaustedException`.
     fn expire_waiters(&mut self, now: u64, rng: &mut Rng, cluster: &Cluster, out: &mut Effects) {
-        let expired = self.pool.expire(now);
-        self.grants.extend(expired.granted);
-        for (waiter, error) in expired.exhausted {
-            if let Some(blocked) = self.blocked.remove(&waiter) {
-                self.send_failed(now, blocked.index, error, out);
-                out.returned.push((self.id, blocked.index));
+        // Every wake-up comes here; nearly always nobody waits.
+        if self.pool.queued() > 0 {
+            let expired = self.pool.expire(now);
+            self.grants.extend(expired.granted);
+            for (waiter, error) in expired.exhausted {
+                if let Some(blocked) = self.blocked.remove(&waiter) {
+                    self.send_failed(now, blocked.index, error, out);
+                    out.returned.push((self.id, blocked.index));
+                }
             }
         }
         self.resume_granted(now, rng, cluster, out);
