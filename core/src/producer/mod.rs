@@ -544,12 +544,15 @@ impl KafkaProducer {
 
     /// `BufferPool` waiters past `max.block.ms` fail with `BufferExhaustedException`.
     fn expire_waiters(&mut self, now: u64, rng: &mut Rng, cluster: &Cluster, out: &mut Effects) {
-        let expired = self.pool.expire(now);
-        self.grants.extend(expired.granted);
-        for (waiter, error) in expired.exhausted {
-            if let Some(blocked) = self.blocked.remove(&waiter) {
-                self.send_failed(now, blocked.index, error, out);
-                out.returned.push((self.id, blocked.index));
+        // Every wake-up comes here; nearly always nobody waits.
+        if self.pool.queued() > 0 {
+            let expired = self.pool.expire(now);
+            self.grants.extend(expired.granted);
+            for (waiter, error) in expired.exhausted {
+                if let Some(blocked) = self.blocked.remove(&waiter) {
+                    self.send_failed(now, blocked.index, error, out);
+                    out.returned.push((self.id, blocked.index));
+                }
             }
         }
         self.resume_granted(now, rng, cluster, out);
@@ -1048,6 +1051,14 @@ impl KafkaProducer {
     /// any expired.
     fn expire_batches(&mut self, now: u64, drained: &mut [Drained], out: &mut Effects) -> bool {
         let delivery = self.accumulator.delivery_timeout_ms();
+        // Every sender pass comes here: the earliest expiries (the queued one mostly
+        // cached) say whether any batch is due before the lists are walked.
+        let due = |t: Option<u64>| t.is_some_and(|t| t <= now);
+        if !due(self.accumulator.next_expiry_ms())
+            && !due(self.sender.next_in_flight_expiry_ms(delivery))
+        {
+            return false;
+        }
         let in_flight = self.sender.expired_in_flight_batches(delivery, now);
         let mut expired = Vec::new();
         for (tp, id) in in_flight {
