@@ -115,6 +115,15 @@ pub enum TransactionalCall {
     },
 }
 
+/// A record of `sends` on its way into a batch: its index and what `send()` was given.
+#[derive(Clone, Copy)]
+struct Sending<'a> {
+    index: u32,
+    topic: u32,
+    explicit: Option<u32>,
+    data: &'a Rc<RecordData>,
+}
+
 /// What a `send()` call did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sent {
@@ -277,7 +286,13 @@ impl KafkaProducer {
         let data = Rc::new(data);
         let record = SendRecord::new(Rc::clone(&data), topic, explicit, mode, now);
         self.sends.push(record);
-        self.do_send(now, index, topic, explicit, &data, rng, out)
+        let record = Sending {
+            index,
+            topic,
+            explicit,
+            data: &data,
+        };
+        self.do_send(now, record, rng, out)
     }
 
     /// `send()` again, by a restarted application, for a record it never saw
@@ -292,23 +307,19 @@ impl KafkaProducer {
         );
         *s = SendRecord::new(Rc::clone(&data), topic, explicit, s.mode, now);
         s.first_created_ms = first;
-        self.do_send(now, index, topic, explicit, &data, rng, out)
-            .returned
+        let record = Sending {
+            index,
+            topic,
+            explicit,
+            data: &data,
+        };
+        self.do_send(now, record, rng, out).returned
     }
 
-    /// Sends record `index` of `sends`; its caller passes on its topic, partition and
-    /// data rather than this reading them back from the record just written.
-    #[allow(clippy::too_many_arguments)]
-    fn do_send(
-        &mut self,
-        now: u64,
-        index: u32,
-        topic: u32,
-        explicit: Option<u32>,
-        data: &Rc<RecordData>,
-        rng: &mut Rng,
-        out: &mut Effects,
-    ) -> Sent {
+    /// Sends `record` of `sends`; its caller passes on what it was given rather than this
+    /// reading it back from the record just written.
+    fn do_send(&mut self, now: u64, record: Sending, rng: &mut Rng, out: &mut Effects) -> Sent {
+        let index = record.index;
         let metadata = Rc::clone(&self.metadata);
         let cluster = &*metadata;
         // Woken already, the sender's next wake-up is now whatever the send changes;
@@ -320,7 +331,7 @@ impl KafkaProducer {
             self.expire_waiters(now, rng, cluster, out);
         }
         let mut joined = false;
-        let returned = match self.append(now, index, topic, explicit, data, rng, cluster, out) {
+        let returned = match self.append(now, record, rng, cluster, out) {
             Ok(Some(new_batch)) => {
                 joined = !new_batch;
                 true
@@ -430,18 +441,20 @@ impl KafkaProducer {
     /// Appends and traces the record (`appended`); returns whether it opened a new batch,
     /// or `None` when the append waits for memory. The result is read where the
     /// accumulator wrote it: returned, it was copied just after its stores (a stall).
-    #[allow(clippy::too_many_arguments)]
     fn append(
         &mut self,
         now: u64,
-        index: u32,
-        topic: u32,
-        explicit: Option<u32>,
-        data: &Rc<RecordData>,
+        record: Sending,
         rng: &mut Rng,
         cluster: &Cluster,
         out: &mut Effects,
     ) -> Result<Option<bool>, KafkaError> {
+        let Sending {
+            index,
+            topic,
+            explicit,
+            data,
+        } = record;
         // throwIfProducerClosed: thrown from send() itself.
         if self.closed {
             return Err(KafkaError::IllegalState(
