@@ -892,6 +892,7 @@ impl App {
         }
     }
 
+    /// Queues the seek's next slice, unless one is queued already.
     fn seek_later(&mut self) {
         if !self.seek_chained {
             self.seek_chained = true;

@@ -1,4 +1,4 @@
-//! The replicas a broker hosts, by partition. Which ones is fixed when the broker is made
+//! The replicas a broker hosts, by partition. The set is fixed when the broker is made
 //! (the controller assigns replicas once), so a lookup is an index rather than a search:
 //! every message a broker handles looks its partitions up, and the search was ~5 % of a
 //! run. Read as the `VecMap` it is; changed only in place.
