@@ -976,81 +976,61 @@ impl Simulation {
         }
         self.now = at;
         let mut out = self.spare.take().unwrap_or_default();
-        let wake = !matches!(
-            event,
-            Event::SendRecord { .. } | Event::Action { .. } | Event::Deliver { .. }
-        );
-        // A wake-up superseded by an earlier one runs nothing: it touches nothing.
-        let mut touched = Touched::All;
-        match event {
-            Event::SendRecord { action, i } => touched = self.send_record(action, i, &mut out),
-            Event::Action { action } => self.action(action, &mut out),
+        // A wake-up superseded by an earlier one (its component woke and rescheduled
+        // since) runs nothing, so it touches nothing; a due one is taken from its slot.
+        let (wake, superseded) = match self.wake_slot(event) {
+            None => (false, false),
+            Some(slot) if *slot != Some(at) => (true, true),
+            Some(slot) => {
+                *slot = None;
+                (true, false)
+            }
+        };
+        let touched = match event {
+            _ if superseded => Touched::Nothing,
+            Event::SendRecord { action, i } => self.send_record(action, i, &mut out),
+            Event::Action { action } => {
+                self.action(action, &mut out);
+                Touched::All
+            }
             Event::BrokerWake { broker } => {
                 let b = broker as usize;
-                if self.broker_wake_at[b] != Some(at) {
-                    touched = Touched::Nothing;
-                } else {
-                    self.broker_wake_at[b] = None;
-                    if !self.crashed[b] {
-                        if self.brokers[b].retention_due(at) {
-                            // The ledger reads what retention is about to delete.
-                            let mut sampler = std::mem::take(&mut self.sampler);
-                            sampler.read_logs(self);
-                            self.sampler = sampler;
-                        }
-                        let retention = self.brokers[b].retention_due(at);
-                        self.brokers[b].on_timer(at, &mut out);
-                        if retention && self.consumed_kept.is_some() {
-                            self.forget_settled();
-                        }
+                if !self.crashed[b] {
+                    if self.brokers[b].retention_due(at) {
+                        // The ledger reads what retention is about to delete.
+                        let mut sampler = std::mem::take(&mut self.sampler);
+                        sampler.read_logs(self);
+                        self.sampler = sampler;
+                    }
+                    let retention = self.brokers[b].retention_due(at);
+                    self.brokers[b].on_timer(at, &mut out);
+                    if retention && self.consumed_kept.is_some() {
+                        self.forget_settled();
                     }
                 }
+                Touched::All
             }
             Event::ProducerWake { producer } => {
-                let p = producer as usize;
-                touched = Touched::Producer(producer);
-                if self.wake_at[p] == Some(at) {
-                    self.wake_at[p] = None;
-                    self.producers[p].run_once(at, &mut self.rng, &mut out);
-                } else {
-                    touched = Touched::Nothing;
-                }
+                self.producers[producer as usize].run_once(at, &mut self.rng, &mut out);
+                Touched::Producer(producer)
             }
             Event::ConsumerWake { consumer } => {
-                let c = consumer as usize;
-                touched = Touched::Consumer(consumer);
-                if self.consumer_wake_at[c] == Some(at) {
-                    self.consumer_wake_at[c] = None;
-                    self.consumers[c].run_once(at, &mut self.rng, &mut out);
-                } else {
-                    touched = Touched::Nothing;
-                }
+                self.consumers[consumer as usize].run_once(at, &mut self.rng, &mut out);
+                Touched::Consumer(consumer)
             }
             Event::ControllerWake => {
-                if self.controller_wake_at != Some(at) {
-                    touched = Touched::Nothing;
-                } else {
-                    self.controller_wake_at = None;
-                    let mut changes = Vec::new();
-                    let brokers = self.controller.on_timer(at, &mut changes);
-                    self.controller_changed(changes, brokers, &mut out);
-                }
+                let mut changes = Vec::new();
+                let brokers = self.controller.on_timer(at, &mut changes);
+                self.controller_changed(changes, brokers, &mut out);
+                Touched::All
             }
             Event::CoordinatorWake => {
-                if self.coordinator_wake_at != Some(at) {
-                    touched = Touched::Nothing;
-                } else {
-                    self.coordinator_wake_at = None;
-                    self.coordinator.on_timer(
-                        at,
-                        &mut self.brokers,
-                        &mut self.controller,
-                        &mut out,
-                    );
-                }
+                self.coordinator
+                    .on_timer(at, &mut self.brokers, &mut self.controller, &mut out);
+                Touched::All
             }
-            Event::Deliver { message } => touched = self.deliver(message, &mut out),
-        }
+            Event::Deliver { message } => self.deliver(message, &mut out),
+        };
         if wake && out.events.is_empty() && out.messages.is_empty() {
             self.idle_wakes += 1;
             if self.idle_wakes > MAX_IDLE_WAKES {
@@ -1853,6 +1833,18 @@ impl Simulation {
                 self.consumer_wake_at[c] = Some(t);
                 self.schedule(t, Event::ConsumerWake { consumer: c as u16 });
             }
+        }
+    }
+
+    /// Where a wake-up event's component keeps the moment it asked to be woken.
+    fn wake_slot(&mut self, event: Event) -> Option<&mut Option<u64>> {
+        match event {
+            Event::BrokerWake { broker } => Some(&mut self.broker_wake_at[broker as usize]),
+            Event::ProducerWake { producer } => Some(&mut self.wake_at[producer as usize]),
+            Event::ConsumerWake { consumer } => Some(&mut self.consumer_wake_at[consumer as usize]),
+            Event::ControllerWake => Some(&mut self.controller_wake_at),
+            Event::CoordinatorWake => Some(&mut self.coordinator_wake_at),
+            Event::SendRecord { .. } | Event::Action { .. } | Event::Deliver { .. } => None,
         }
     }
 
