@@ -7,13 +7,12 @@ use kafka_lab::compression::CompressionType;
 use kafka_lab::config::TopicConfig;
 use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta};
 use kafka_lab::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
-use kafka_lab::record::RecordData;
+use kafka_lab::record::{RecordBlock, RecordData, RecordRef};
 use kafka_lab::rng::{Counter, Rng};
 use kafka_lab::serializer::Serializer;
 use kafka_lab::vec_map::VecSet;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab_tests::append;
-use std::rc::Rc;
 
 /// Partitions 0 and 1 led by node 0, partition 2 by node 1 (the tests' fixture).
 fn cluster() -> Cluster {
@@ -32,8 +31,8 @@ fn cluster() -> Cluster {
     }
 }
 
-fn record(key: &str, value: &str) -> Rc<RecordData> {
-    Rc::new(RecordData {
+fn record(key: &str, value: &str) -> RecordRef {
+    RecordBlock::default().make(RecordData {
         key: Serializer::String.serialize(Some(key)).unwrap(),
         value: Serializer::String.serialize(Some(value)).unwrap(),
         timestamp: 0,
@@ -41,8 +40,8 @@ fn record(key: &str, value: &str) -> Rc<RecordData> {
 }
 
 /// A null-key record whose value is `n` zero bytes (the tests' `new byte[n]`).
-fn unkeyed(n: usize) -> Rc<RecordData> {
-    Rc::new(RecordData {
+fn unkeyed(n: usize) -> RecordRef {
+    RecordBlock::default().make(RecordData {
         key: None,
         value: Serializer::ByteArray
             .serialize(Some(&"00".repeat(n)))
@@ -179,7 +178,7 @@ fn test_uniform_built_in_partitioner() {
     let mut random = Counter::default();
     let mut acc = accumulator(1024, 0);
     let (small, large) = (unkeyed(5), unkeyed(1024));
-    let mut append = |i, r: &Rc<RecordData>, random: &mut Counter| {
+    let mut append = |i, r: &RecordRef, random: &mut Counter| {
         append(&mut acc, 0, None, i, r, false, 0, random, &c).partition
     };
     assert_eq!(append(0, &small, &mut random), 0);

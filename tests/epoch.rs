@@ -11,8 +11,7 @@ use kafka_lab::broker::epoch_cache::{
     Truncation,
 };
 use kafka_lab::broker::log::{Log, LogRecord};
-use kafka_lab::record::RecordData;
-use std::rc::Rc;
+use kafka_lab::record::{RecordBlock, RecordData};
 
 fn entries(cache: &LeaderEpochFileCache) -> Vec<(u32, u64)> {
     cache
@@ -262,7 +261,7 @@ fn last_fetched_offset_validation() {
 
 #[test]
 fn log_truncate_to_drops_records_at_and_above_the_offset() {
-    let data = Rc::new(RecordData {
+    let data = RecordBlock::default().make(RecordData {
         key: None,
         value: None,
         timestamp: 0,

@@ -19,7 +19,7 @@ use kafka_lab::net::{
     AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, Payload, ProduceRequest,
     ProduceResponse, TransactionResult, TxnMarkerEntry, WireBatch,
 };
-use kafka_lab::record::RecordData;
+use kafka_lab::record::{RecordBlock, RecordData, RecordRef};
 use kafka_lab::serializer::Serializer;
 use kafka_lab::trace::TraceEvent;
 use kafka_lab::{Scenario, Simulation};
@@ -411,8 +411,8 @@ fn the_same_transactions_under_each_protocol() {
 const PID: i64 = 24;
 const EPOCH: i16 = 0;
 
-fn record(value: &str) -> Rc<RecordData> {
-    Rc::new(RecordData {
+fn record(value: &str) -> RecordRef {
+    RecordBlock::default().make(RecordData {
         key: None,
         value: Serializer::String.serialize(Some(value)).unwrap(),
         timestamp: 0,

@@ -64,7 +64,7 @@ pub fn append(
     topic: u32,
     partition: Option<u32>,
     index: u32,
-    data: &std::rc::Rc<kafka_lab::record::RecordData>,
+    data: &kafka_lab::record::RecordRef,
     abort_on_new_batch: bool,
     now: u64,
     rng: &mut impl kafka_lab::rng::RandomSource,

@@ -10,10 +10,9 @@ use kafka_lab::controller::PartitionRegistration;
 use kafka_lab::errors::Errors;
 use kafka_lab::metadata::TopicPartition;
 use kafka_lab::net::WireBatch;
-use kafka_lab::record::RecordData;
+use kafka_lab::record::{RecordBlock, RecordData};
 use kafka_lab::serializer::Serializer;
 use kafka_lab::version::KafkaVersion;
-use std::rc::Rc;
 
 const TP: TopicPartition = TopicPartition {
     topic: 0,
@@ -59,7 +58,7 @@ fn commit(p: &mut Partition) -> Option<Vec<u32>> {
 
 /// Appends `n` records to the leader's log.
 fn append(p: &mut Partition, n: usize, now: u64) {
-    let data = Rc::new(RecordData {
+    let data = RecordBlock::default().make(RecordData {
         key: None,
         value: Serializer::String.serialize(Some("v")).unwrap(),
         timestamp: now,

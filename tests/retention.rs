@@ -13,13 +13,12 @@ use kafka_lab::errors::Errors;
 use kafka_lab::ledger::Ledger;
 use kafka_lab::metadata::TopicPartition;
 use kafka_lab::net::WireBatch;
-use kafka_lab::record::RecordData;
+use kafka_lab::record::{RecordBlock, RecordData};
 use kafka_lab::serializer::Serializer;
 use kafka_lab::trace::TraceEvent;
 use kafka_lab::vec_map::VecMap;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab::{Scenario, Simulation};
-use std::rc::Rc;
 
 const TP: TopicPartition = TopicPartition {
     topic: 0,
@@ -68,7 +67,7 @@ fn append_batch(
     transactional: bool,
     now: u64,
 ) -> LeaderAppend {
-    let data = Rc::new(RecordData {
+    let data = RecordBlock::default().make(RecordData {
         key: None,
         value: Serializer::String.serialize(Some("test")).unwrap(),
         timestamp,

@@ -8,7 +8,7 @@ use kafka_lab::compression::CompressionType;
 use kafka_lab::config::TopicConfig;
 use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta};
 use kafka_lab::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
-use kafka_lab::record::RecordData;
+use kafka_lab::record::{RecordBlock, RecordData, RecordRef};
 use kafka_lab::rng::{Counter, Rng};
 use kafka_lab::serializer::Serializer;
 use kafka_lab::trace::TraceEvent;
@@ -17,7 +17,6 @@ use kafka_lab::{Scenario, Simulation};
 use kafka_lab_tests::append;
 use kafka_lab_tests::run_json;
 use serde_json::Value;
-use std::rc::Rc;
 
 /// One broker, one single-partition topic `t`, one producer `p` with `config`, and the
 /// given actions (JSON objects without the producer/topic boilerplate of sends).
@@ -395,8 +394,8 @@ fn append_one(acc: &mut RecordAccumulator, c: &Cluster) {
     );
 }
 
-fn record() -> Rc<RecordData> {
-    Rc::new(RecordData {
+fn record() -> RecordRef {
+    RecordBlock::default().make(RecordData {
         key: Serializer::String.serialize(Some("key")).unwrap(),
         value: Serializer::String.serialize(Some("value")).unwrap(),
         timestamp: 0,

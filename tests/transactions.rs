@@ -17,7 +17,7 @@ use kafka_lab::net::{
     FetchedPartition, Node, Payload, ProduceRequest, TransactionResult, TxnMarkerEntry, WireBatch,
     WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
-use kafka_lab::record::RecordData;
+use kafka_lab::record::{RecordBlock, RecordData};
 use kafka_lab::rng::Rng;
 use kafka_lab::serializer::Serializer;
 use kafka_lab::trace::TraceEvent;
@@ -53,7 +53,7 @@ fn batch(
     let records = values
         .iter()
         .map(|v| {
-            Rc::new(RecordData {
+            RecordBlock::default().make(RecordData {
                 key: None,
                 value: Serializer::String.serialize(Some(v)).unwrap(),
                 timestamp: 0,

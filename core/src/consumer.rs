@@ -14,7 +14,7 @@ use crate::net::{
     ConsumerFetch, FetchPartition, FetchRequest, FetchResponse, FetchedPartition, Node, Payload,
     TransactionResult,
 };
-use crate::record::RecordData;
+use crate::record::RecordRef;
 use crate::rng::Rng;
 use crate::trace::TraceEvent;
 use crate::vec_map::{VecMap, VecSet};
@@ -31,7 +31,7 @@ pub const CONSUMER_REQUEST_TIMEOUT_MS: u64 = 30_000;
 pub struct ConsumedRecord {
     pub tp: TopicPartition,
     pub offset: u64,
-    pub data: Rc<RecordData>,
+    pub data: RecordRef,
     /// When the consumer received it.
     pub at_ms: u64,
     /// Which `send()` it came from: (producer, send index).
@@ -305,7 +305,7 @@ impl KafkaConsumer {
                 self.records.push(ConsumedRecord {
                     tp: p.tp,
                     offset: r.offset,
-                    data: Rc::clone(&r.data),
+                    data: r.data.clone(),
                     at_ms: now,
                     origin: r.origin,
                 });

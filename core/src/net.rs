@@ -8,7 +8,7 @@ use crate::coordinator::{TxnRequest, TxnResponse};
 use crate::errors::Errors;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::producer::accumulator::BatchId;
-use crate::record::RecordData;
+use crate::record::RecordRef;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -29,7 +29,7 @@ pub struct WireBatch {
     pub producer_id: i64,
     pub producer_epoch: i16,
     pub base_sequence: i32,
-    pub records: Vec<Rc<RecordData>>,
+    pub records: Vec<RecordRef>,
     /// The producer's send index of each record: the simulation's ground truth for the
     /// delivery ledger (Kafka's bytes carry no such thing).
     pub send_indices: Vec<u32>,

@@ -5,13 +5,12 @@
 use crate::chunked::Chunked;
 use crate::config::LogConfig;
 use crate::net::TransactionResult;
-use crate::record::RecordData;
-use std::rc::Rc;
+use crate::record::RecordRef;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogRecord {
     pub offset: u64,
-    pub data: Rc<RecordData>,
+    pub data: RecordRef,
     pub producer_id: i64,
     pub producer_epoch: i16,
     /// Sequence of this record (batch base sequence + index), -1 when not idempotent.

@@ -14,11 +14,10 @@ use crate::controller::PartitionRegistration;
 use crate::errors::Errors;
 use crate::metadata::TopicPartition;
 use crate::net::{TxnMarkerEntry, WireBatch};
-use crate::record::{record_size, RecordData, RECORD_BATCH_OVERHEAD};
+use crate::record::{record_size, RecordBlock, RecordData, RECORD_BATCH_OVERHEAD};
 use crate::sort::sort_by_u64_key;
 use crate::vec_map::VecMap;
 use crate::version::KafkaVersion;
-use std::rc::Rc;
 
 /// `ControlRecordType.CURRENT_CONTROL_RECORD_KEY_SIZE`: a control record's key (version,
 /// type).
@@ -86,6 +85,8 @@ pub struct Partition {
     /// at the first segment): where a truncation reloads from, as the records it came
     /// from are gone.
     producer_state_at_log_start: ProducerStateManager,
+    /// Where this replica, as leader, makes its transaction markers.
+    markers: RecordBlock,
 }
 
 impl Partition {
@@ -116,6 +117,7 @@ impl Partition {
             epoch_cache: LeaderEpochFileCache::default(),
             producer_state: ProducerStateManager::default(),
             producer_state_at_log_start: ProducerStateManager::default(),
+            markers: RecordBlock::default(),
         };
         p.apply(registration, now);
         p
@@ -691,7 +693,7 @@ impl Partition {
         let marker = LogRecord {
             offset,
             // The marker's key and value are binary control data, not the application's.
-            data: Rc::new(RecordData {
+            data: self.markers.make(RecordData {
                 key: None,
                 value: None,
                 timestamp: now,

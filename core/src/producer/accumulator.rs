@@ -7,7 +7,7 @@ use crate::backoff::ExponentialBackoff;
 use crate::compression::CompressionType;
 use crate::config::ProducerConfig;
 use crate::metadata::{Cluster, TopicPartition};
-use crate::record::{estimate_size_upper_bound, record_size, RecordData, RECORD_BATCH_OVERHEAD};
+use crate::record::{estimate_size_upper_bound, record_size, RecordRef, RECORD_BATCH_OVERHEAD};
 use crate::record_batch::{encode, BatchHeader, EncodedBatch, Record, NO_PARTITION_LEADER_EPOCH};
 use crate::rng::{RandomSource, Rng};
 use crate::vec_map::{VecMap, VecSet};
@@ -19,7 +19,7 @@ use std::rc::Rc;
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchRecord {
     pub index: u32,
-    pub data: Rc<RecordData>,
+    pub data: RecordRef,
     pub size: u32,
 }
 
@@ -286,7 +286,7 @@ impl ProducerBatch {
 
     /// `ProducerBatch.tryAppend` / `hasRoomFor`: appends if there is room and returns the
     /// bytes added. One record always fits an empty batch.
-    fn try_append(&mut self, index: u32, data: &Rc<RecordData>, now: u64) -> Option<u32> {
+    fn try_append(&mut self, index: u32, data: &RecordRef, now: u64) -> Option<u32> {
         if self.is_full() {
             return None;
         }
@@ -308,7 +308,7 @@ impl ProducerBatch {
         }
         self.records.push(BatchRecord {
             index,
-            data: Rc::clone(data),
+            data: data.clone(),
             size,
         });
         self.records_size += size;
@@ -510,7 +510,7 @@ impl RecordAccumulator {
         topic: u32,
         partition: Option<u32>,
         index: u32,
-        data: &Rc<RecordData>,
+        data: &RecordRef,
         abort_on_new_batch: bool,
         buffer: Option<u32>,
         now: u64,

@@ -16,7 +16,7 @@ use crate::errors::{Errors, KafkaError};
 use crate::metadata::{Cluster, TopicPartition};
 use crate::net::{Node, Payload, ProduceRequest, ProduceResponse, WireBatch};
 use crate::record::estimate_size_upper_bound;
-use crate::record::RecordData;
+use crate::record::{RecordBlock, RecordData, RecordRef};
 use crate::rng::Rng;
 use crate::scenario::{CustomPartitionerSpec, SendMode};
 use crate::sort::sort_by_u64_key;
@@ -40,7 +40,7 @@ pub enum Outcome {
 /// One record handed to `send()`: where it went and how it ended.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SendRecord {
-    pub data: Rc<RecordData>,
+    pub data: RecordRef,
     pub topic: u32,
     /// The partition the application asked for, if it did.
     pub explicit_partition: Option<u32>,
@@ -75,7 +75,7 @@ enum Incoming {
 impl SendRecord {
     /// A record just handed to `send()`.
     fn new(
-        data: Rc<RecordData>,
+        data: RecordRef,
         topic: u32,
         explicit_partition: Option<u32>,
         mode: SendMode,
@@ -121,7 +121,7 @@ struct Sending<'a> {
     index: u32,
     topic: u32,
     explicit: Option<u32>,
-    data: &'a Rc<RecordData>,
+    data: &'a RecordRef,
 }
 
 /// What a `send()` call did.
@@ -155,6 +155,8 @@ pub struct KafkaProducer {
     /// The `partitioner.class` instance; `None` = the built-in partitioner (3.3+).
     pub partitioner: Option<Partitioner>,
     pub sends: Chunked<SendRecord>,
+    /// Where `send()` puts the records it is handed.
+    records: RecordBlock,
     pub metrics: ProducerMetrics,
     /// `buffer.memory`: every open or unfinished batch holds its capacity from it.
     pub pool: BufferPool,
@@ -220,6 +222,7 @@ impl KafkaProducer {
             tm,
             partitioner,
             sends: Chunked::new(),
+            records: RecordBlock::default(),
             metrics: ProducerMetrics::default(),
             pool,
             blocked: VecMap::new(),
@@ -283,8 +286,8 @@ impl KafkaProducer {
         out: &mut Effects,
     ) -> Sent {
         let index = self.sends.len() as u32;
-        let data = Rc::new(data);
-        let record = SendRecord::new(Rc::clone(&data), topic, explicit, mode, now);
+        let data = self.records.make(data);
+        let record = SendRecord::new(data.clone(), topic, explicit, mode, now);
         self.sends.push(record);
         let record = Sending {
             index,
@@ -301,11 +304,11 @@ impl KafkaProducer {
         let s = &mut self.sends[index as usize];
         let (first, data, topic, explicit) = (
             s.first_created_ms,
-            Rc::clone(&s.data),
+            s.data.clone(),
             s.topic,
             s.explicit_partition,
         );
-        *s = SendRecord::new(Rc::clone(&data), topic, explicit, s.mode, now);
+        *s = SendRecord::new(data.clone(), topic, explicit, s.mode, now);
         s.first_created_ms = first;
         let record = Sending {
             index,
@@ -522,7 +525,7 @@ impl KafkaProducer {
         topic: u32,
         partition: Option<u32>,
         index: u32,
-        data: &Rc<RecordData>,
+        data: &RecordRef,
         size: u32,
         now: u64,
         rng: &mut Rng,
@@ -578,7 +581,7 @@ impl KafkaProducer {
                 let Some(b) = self.blocked.remove(&grant.waiter) else {
                     continue;
                 };
-                let data = Rc::clone(&self.sends[b.index as usize].data);
+                let data = self.sends[b.index as usize].data.clone();
                 let result = self.append_with_buffer(
                     b.topic,
                     b.partition,
