@@ -1041,11 +1041,12 @@ impl Broker {
             };
             let leo = p.log.log_end_offset();
             let (end, _) = read_limit(p, request.consumer);
-            let epochs =
-                diverging_epoch(&p.epoch_cache, leo, fp.fetch_offset, fp.last_fetched_epoch);
             (p.log.log_start_offset()..=leo).contains(&fp.fetch_offset)
                 && fp.fetch_offset >= end
-                && matches!(epochs, Ok(None))
+                && matches!(
+                    diverging_epoch(&p.epoch_cache, leo, fp.fetch_offset, fp.last_fetched_epoch),
+                    Ok(None)
+                )
         })
     }
 
