@@ -887,43 +887,42 @@ impl Broker {
         if !answered {
             return;
         }
-        let mut waiting = Vec::new();
         let mut freed = Vec::new();
-        for d in std::mem::take(&mut self.delayed_produce) {
+        let from = Node::Broker(self.id);
+        // Answered in place, in order: the list keeps its allocation for the next request.
+        self.delayed_produce.retain_mut(|d| {
             if d.required.iter().any(Option::is_some) {
-                waiting.push(d);
-                continue;
+                return true;
             }
-            let from = Node::Broker(self.id);
-            match d.reply {
+            match &mut d.reply {
                 DelayedReply::Produce {
                     producer,
                     partitions,
                 } => {
                     out.messages.push((
                         from,
-                        Node::Producer(producer),
+                        Node::Producer(*producer),
                         Payload::ProduceResponse(ProduceResponse {
                             id: d.request,
-                            partitions,
+                            partitions: std::mem::take(partitions),
                         }),
                     ));
-                    freed.push(producer);
+                    freed.push(*producer);
                 }
                 DelayedReply::WriteTxnMarkers {
                     coordinator,
                     results,
                 } => out.messages.push((
                     from,
-                    Node::Broker(coordinator),
+                    Node::Broker(*coordinator),
                     Payload::WriteTxnMarkersResponse(WriteTxnMarkersResponse {
                         id: d.request,
-                        results,
+                        results: std::mem::take(results),
                     }),
                 )),
             }
-        }
-        self.delayed_produce = waiting;
+            false
+        });
         // The response is out: the connection reads its next request.
         for producer in freed {
             self.waiting_on.remove(&producer);
