@@ -1057,10 +1057,12 @@ impl Broker {
             Some(p) if p.is_leader() && self.online => p,
             _ => return Err(Errors::NotLeaderOrFollower),
         };
-        match fp.current_leader_epoch.cmp(&p.leader_epoch) {
-            std::cmp::Ordering::Equal => Ok(p),
-            std::cmp::Ordering::Less => Err(Errors::FencedLeaderEpoch),
-            std::cmp::Ordering::Greater => Err(Errors::NotLeaderOrFollower),
+        if fp.current_leader_epoch < p.leader_epoch {
+            Err(Errors::FencedLeaderEpoch)
+        } else if fp.current_leader_epoch > p.leader_epoch {
+            Err(Errors::NotLeaderOrFollower)
+        } else {
+            Ok(p)
         }
     }
 
