@@ -290,11 +290,10 @@ impl Broker {
     /// The fetcher's next `Fetch` to `leader`: every partition it follows there, from
     /// its log end offset, with the epoch of its last record.
     fn send_fetch(&mut self, leader: u32, now: u64, out: &mut Effects) {
-        let partitions: Vec<FetchPartition> = self
-            .followed
-            .get(&leader)
-            .into_iter()
-            .flatten()
+        // From a slice, the list is allocated at its size (through `Option::flatten`, grown).
+        let followed = self.followed.get(&leader).map_or(&[][..], Vec::as_slice);
+        let partitions: Vec<FetchPartition> = followed
+            .iter()
             .map(|tp| {
                 let p = &self.partitions[tp];
                 FetchPartition {
