@@ -24,9 +24,9 @@ use crate::effects::Effects;
 use crate::errors::Errors;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::net::{
-    AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, AlterPartition, FetchPartition,
-    FetchRequest, FetchResponse, FetchedPartition, Node, PartitionResponse, Payload,
-    ProduceRequest, ProduceResponse, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
+    AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, AlterPartition, ConsumerFetch,
+    FetchPartition, FetchRequest, FetchResponse, FetchedPartition, Node, PartitionResponse,
+    Payload, ProduceRequest, ProduceResponse, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
 use crate::trace::TraceEvent;
 use crate::vec_map::{VecMap, VecSet};
@@ -290,11 +290,10 @@ impl Broker {
     /// The fetcher's next `Fetch` to `leader`: every partition it follows there, from
     /// its log end offset, with the epoch of its last record.
     fn send_fetch(&mut self, leader: u32, now: u64, out: &mut Effects) {
-        let partitions: Vec<FetchPartition> = self
-            .followed
-            .get(&leader)
-            .into_iter()
-            .flatten()
+        // From a slice, the list is allocated at its size (through `Option::flatten`, grown).
+        let followed = self.followed.get(&leader).map_or(&[][..], Vec::as_slice);
+        let partitions: Vec<FetchPartition> = followed
+            .iter()
             .map(|tp| {
                 let p = &self.partitions[tp];
                 FetchPartition {
@@ -887,43 +886,42 @@ impl Broker {
         if !answered {
             return;
         }
-        let mut waiting = Vec::new();
         let mut freed = Vec::new();
-        for d in std::mem::take(&mut self.delayed_produce) {
+        let from = Node::Broker(self.id);
+        // Answered in place, in order: the list keeps its allocation for the next request.
+        self.delayed_produce.retain_mut(|d| {
             if d.required.iter().any(Option::is_some) {
-                waiting.push(d);
-                continue;
+                return true;
             }
-            let from = Node::Broker(self.id);
-            match d.reply {
+            match &mut d.reply {
                 DelayedReply::Produce {
                     producer,
                     partitions,
                 } => {
                     out.messages.push((
                         from,
-                        Node::Producer(producer),
+                        Node::Producer(*producer),
                         Payload::ProduceResponse(ProduceResponse {
                             id: d.request,
-                            partitions,
+                            partitions: std::mem::take(partitions),
                         }),
                     ));
-                    freed.push(producer);
+                    freed.push(*producer);
                 }
                 DelayedReply::WriteTxnMarkers {
                     coordinator,
                     results,
                 } => out.messages.push((
                     from,
-                    Node::Broker(coordinator),
+                    Node::Broker(*coordinator),
                     Payload::WriteTxnMarkersResponse(WriteTxnMarkersResponse {
                         id: d.request,
-                        results,
+                        results: std::mem::take(results),
                     }),
                 )),
             }
-        }
-        self.delayed_produce = waiting;
+            false
+        });
         // The response is out: the connection reads its next request.
         for producer in freed {
             self.waiting_on.remove(&producer);
@@ -965,20 +963,29 @@ impl Broker {
     /// its log diverges; else record a follower's position (ISR expansion, HW) and read.
     /// Answer at once if there is enough data or an error, else hold the fetch.
     pub fn handle_fetch(&mut self, now: u64, from: Node, request: FetchRequest, out: &mut Effects) {
-        // The HW a response carries is read before the fetch moves it (`readRecords`).
-        let response = self.read_fetch(&request);
         let max_wait = request
             .consumer
             .map_or(REPLICA_FETCH_WAIT_MAX_MS, |c| c.max_wait_ms);
-        let satisfied = fetch_satisfied(&request, &response) || max_wait == 0;
+        // The HW a response carries is read before the fetch moves it (`readRecords`). A
+        // fetch that would read nothing is held without building its response (most
+        // follower fetches come at the log end).
+        let response =
+            (max_wait == 0 || !self.reads_nothing(&request)).then(|| self.read_fetch(&request));
+        let satisfied = max_wait == 0
+            || response
+                .as_ref()
+                .is_some_and(|r| fetch_satisfied(&request, r));
         debug_assert!(
             satisfied || request.consumer.is_some() || !self.fetched_logs_grew(&request),
             "a follower's read is unsatisfied only at each log's end"
         );
         if let Node::Broker(follower) = from {
-            for (fp, answer) in request.partitions.iter().zip(&response.partitions) {
-                if answer.error != Errors::None || answer.diverging_epoch.is_some() {
-                    continue;
+            for (i, fp) in request.partitions.iter().enumerate() {
+                // Refused or diverging: no position to record (a read of nothing is neither).
+                if let Some(answer) = response.as_ref().map(|r| &r.partitions[i]) {
+                    if answer.error != Errors::None || answer.diverging_epoch.is_some() {
+                        continue;
+                    }
                 }
                 let p = self.partitions.get_mut(&fp.tp).expect("read above");
                 if let Some(isr) = p.update_follower_fetch_state(follower, fp.fetch_offset, now) {
@@ -988,7 +995,7 @@ impl Broker {
             }
             self.complete_delayed_produce(now, out);
         }
-        if satisfied {
+        if let Some(response) = response.filter(|_| satisfied) {
             self.respond_fetch(from, response, out);
             return;
         }
@@ -1022,6 +1029,42 @@ impl Broker {
         })
     }
 
+    /// Whether a read of the fetch would find nothing at all: every partition led here at
+    /// the fetcher's epoch, not diverging, and fetched at the end of what it may read. Such
+    /// a read never satisfies a fetch, whatever its `fetch.min.bytes`.
+    fn reads_nothing(&self, request: &FetchRequest) -> bool {
+        request.partitions.iter().all(|fp| {
+            let Ok(p) = self.leader_at_epoch(fp) else {
+                return false;
+            };
+            let leo = p.log.log_end_offset();
+            let (end, _) = read_limit(p, request.consumer);
+            (p.log.log_start_offset()..=leo).contains(&fp.fetch_offset)
+                && fp.fetch_offset >= end
+                && matches!(
+                    diverging_epoch(&p.epoch_cache, leo, fp.fetch_offset, fp.last_fetched_epoch),
+                    Ok(None)
+                )
+        })
+    }
+
+    /// The partition a fetch reads, if this broker leads it at the fetcher's epoch. A
+    /// fetcher behind on the leader epoch must catch up on metadata first; one ahead of
+    /// this leader means this leader is stale.
+    fn leader_at_epoch(&self, fp: &FetchPartition) -> Result<&Partition, Errors> {
+        let p = match self.partitions.get(&fp.tp) {
+            Some(p) if p.is_leader() && self.online => p,
+            _ => return Err(Errors::NotLeaderOrFollower),
+        };
+        if fp.current_leader_epoch < p.leader_epoch {
+            Err(Errors::FencedLeaderEpoch)
+        } else if fp.current_leader_epoch > p.leader_epoch {
+            Err(Errors::NotLeaderOrFollower)
+        } else {
+            Ok(p)
+        }
+    }
+
     fn read_fetch(&self, request: &FetchRequest) -> FetchResponse {
         let answer = |fp: &FetchPartition| {
             let mut out = FetchedPartition {
@@ -1034,36 +1077,20 @@ impl Broker {
                 diverging_epoch: None,
                 aborted_transactions: Vec::new(),
             };
-            let p = match self.partitions.get(&fp.tp) {
-                Some(p) if p.is_leader() && self.online => p,
-                _ => {
-                    out.error = Errors::NotLeaderOrFollower;
+            let p = match self.leader_at_epoch(fp) {
+                Ok(p) => p,
+                Err(error) => {
+                    out.error = error;
                     return out;
                 }
             };
-            // A fetcher behind on the leader epoch must catch up on metadata first; one
-            // ahead of this leader means this leader is stale.
-            if fp.current_leader_epoch != p.leader_epoch {
-                out.error = if fp.current_leader_epoch < p.leader_epoch {
-                    Errors::FencedLeaderEpoch
-                } else {
-                    Errors::NotLeaderOrFollower
-                };
-                return out;
-            }
             out.high_watermark = p.high_watermark();
             out.last_stable_offset = p.last_stable_offset();
             out.log_start_offset = p.log.log_start_offset();
-            // A follower reads to the log end; a consumer to the high watermark, or,
-            // read_committed, to the last stable offset (`FetchIsolation`).
             let read_committed = request
                 .consumer
                 .is_some_and(|c| c.isolation_level == IsolationLevel::ReadCommitted);
-            let (end, max_bytes) = match request.consumer {
-                None => (p.log.log_end_offset(), REPLICA_FETCH_MAX_BYTES),
-                Some(c) if read_committed => (out.last_stable_offset, c.max_partition_bytes),
-                Some(c) => (p.high_watermark(), c.max_partition_bytes),
-            };
+            let (end, max_bytes) = read_limit(p, request.consumer);
             let leo = p.log.log_end_offset();
             match diverging_epoch(&p.epoch_cache, leo, fp.fetch_offset, fp.last_fetched_epoch) {
                 // Below the log start, out of range whether or not the epochs diverge.
@@ -1114,8 +1141,12 @@ impl Broker {
         // Kept in place, in order: the list keeps its allocation for the next held fetch.
         let mut held = std::mem::take(&mut self.delayed_fetch);
         held.retain(|d| {
+            let due = force || now >= d.deadline;
+            if !due && self.reads_nothing(&d.request) {
+                return true;
+            }
             let response = self.read_fetch(&d.request);
-            let answer = fetch_satisfied(&d.request, &response) || force || now >= d.deadline;
+            let answer = due || fetch_satisfied(&d.request, &response);
             if answer {
                 self.respond_fetch(d.from, response, out);
             }
@@ -1448,6 +1479,19 @@ fn retriable(error: Errors, tv2: bool) -> (Errors, String) {
         (Errors::ConcurrentTransactions, reason)
     } else {
         (Errors::NotEnoughReplicas, reason)
+    }
+}
+
+/// Where a fetch of `p` may read up to, and how many bytes: a follower to the log end; a
+/// consumer to the high watermark, or, read_committed, to the last stable offset
+/// (`FetchIsolation`).
+fn read_limit(p: &Partition, consumer: Option<ConsumerFetch>) -> (u64, u64) {
+    match consumer {
+        None => (p.log.log_end_offset(), REPLICA_FETCH_MAX_BYTES),
+        Some(c) if c.isolation_level == IsolationLevel::ReadCommitted => {
+            (p.last_stable_offset(), c.max_partition_bytes)
+        }
+        Some(c) => (p.high_watermark(), c.max_partition_bytes),
     }
 }
 

@@ -235,8 +235,10 @@ impl Partition {
         }
         let mut candidate = self.log.log_end_offset();
         for (&id, f) in &self.followers {
-            let waits_to_join = self.caught_up(f, now, lag_ms) && !fenced.contains(&id);
-            if self.in_maximal_isr(id) || waits_to_join {
+            // An ISR member counts whatever its lag; most are, so that is asked first.
+            let counts = self.in_maximal_isr(id)
+                || (self.caught_up(f, now, lag_ms) && !fenced.contains(&id));
+            if counts {
                 candidate = candidate.min(f.log_end_offset.unwrap_or(0));
             }
         }
