@@ -132,3 +132,23 @@ fn consumer_configs_are_checked() {
     let errors = Simulation::new(&Scenario::from_json(&unknown).unwrap()).unwrap_err();
     assert_eq!(errors[0].path, "consumers[0].topics[0]");
 }
+
+#[test]
+fn fetch_min_bytes_zero_is_answered_at_once() {
+    // `ReplicaManager.fetchMessages` answers when `bytesReadable >= minBytes`: with
+    // fetch.min.bytes 0 an empty read is enough, so the consumer polls again at once
+    // instead of waiting fetch.max.wait.ms at the log end. The same records either way.
+    let run = |min_bytes: &str| {
+        let config = format!(r#""fetch.min.bytes":"{min_bytes}","fetch.max.wait.ms":"500""#);
+        let s = scenario("all", "", &config, 3_000);
+        let mut sim = Simulation::new(&Scenario::from_json(&s).unwrap()).unwrap();
+        sim.run();
+        (sim.steps(), consumed(&run_json(&s)))
+    };
+    let (waiting, read_waiting) = run("1");
+    let (polling, read_polling) = run("0");
+    assert_eq!(read_waiting.len(), 10);
+    assert_eq!(read_polling, read_waiting);
+    // Two leaders, a 10 ms round trip: ~600 empty fetches in 3 s against ~12 held ones.
+    assert!(polling > 3 * waiting, "{polling} events against {waiting}");
+}

@@ -966,12 +966,15 @@ impl Broker {
         let max_wait = request
             .consumer
             .map_or(REPLICA_FETCH_WAIT_MAX_MS, |c| c.max_wait_ms);
+        // A fetch that may not wait, or wants no bytes (`fetch.min.bytes` 0: Kafka's
+        // `bytesReadable >= minBytes` holds for an empty read), is answered at once.
+        let at_once = max_wait == 0 || request.consumer.is_some_and(|c| c.min_bytes == 0);
         // The HW a response carries is read before the fetch moves it (`readRecords`). A
         // fetch that would read nothing is held without building its response (most
         // follower fetches come at the log end).
         let response =
-            (max_wait == 0 || !self.reads_nothing(&request)).then(|| self.read_fetch(&request));
-        let satisfied = max_wait == 0
+            (at_once || !self.reads_nothing(&request)).then(|| self.read_fetch(&request));
+        let satisfied = at_once
             || response
                 .as_ref()
                 .is_some_and(|r| fetch_satisfied(&request, r));
@@ -1031,7 +1034,7 @@ impl Broker {
 
     /// Whether a read of the fetch would find nothing at all: every partition led here at
     /// the fetcher's epoch, not diverging, and fetched at the end of what it may read. Such
-    /// a read never satisfies a fetch, whatever its `fetch.min.bytes`.
+    /// a read satisfies no fetch that waits for a byte or more.
     fn reads_nothing(&self, request: &FetchRequest) -> bool {
         request.partitions.iter().all(|fp| {
             let Ok(p) = self.leader_at_epoch(fp) else {
@@ -1498,7 +1501,7 @@ fn read_limit(p: &Partition, consumer: Option<ConsumerFetch>) -> (u64, u64) {
 /// Whether a fetch has enough to answer now: an error or a divergence to report, or at
 /// least `fetch.min.bytes` of record batches (a follower: any).
 fn fetch_satisfied(request: &FetchRequest, response: &FetchResponse) -> bool {
-    let min_bytes = request.consumer.map_or(1, |c| c.min_bytes.max(1));
+    let min_bytes = request.consumer.map_or(1, |c| c.min_bytes);
     let mut bytes = 0u64;
     for p in &response.partitions {
         if p.error != Errors::None || p.diverging_epoch.is_some() {
@@ -1516,5 +1519,5 @@ fn fetch_satisfied(request: &FetchRequest, response: &FetchResponse) -> bool {
             }
         }
     }
-    false
+    bytes >= min_bytes
 }
