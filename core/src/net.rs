@@ -290,6 +290,11 @@ impl Network {
 
     /// Takes a message off the wire at its delivery time.
     pub fn deliver(&mut self, id: u64) -> Option<Message> {
+        // Mostly the oldest (one latency for all): off the front, with no search and no
+        // shifting.
+        if self.in_flight.front().is_some_and(|m| m.id == id) {
+            return self.in_flight.pop_front();
+        }
         let i = self.in_flight.binary_search_by_key(&id, |m| m.id).ok()?;
         self.in_flight.remove(i)
     }
