@@ -332,10 +332,15 @@ struct Catchup {
 const HTML_EVERY_MS: f64 = 50.0;
 
 /// The page's clock in ms, to budget work per frame (never fed to the simulation).
+/// Read after every millisecond of events a seek or replay runs: the `Performance`
+/// object is looked up once, as each lookup (the window, its type, the getter) cost as
+/// much again as the read.
 fn wall_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+    thread_local! {
+        static PERFORMANCE: Option<web_sys::Performance> =
+            web_sys::window().and_then(|w| w.performance());
+    }
+    PERFORMANCE.with(|p| p.as_ref().map_or(0.0, |p| p.now()))
 }
 
 /// One animation frame's work, in wall-clock ms from its start.
