@@ -15,6 +15,10 @@ const FIRST_SPACING: u64 = 10_000;
 /// Sends, log entries and consumed records the snapshots may hold that no later snapshot
 /// shares (roughly 150 bytes each with 100-byte values: ~75 MB).
 const MAX_OWN_ITEMS: usize = 500_000;
+/// Events between two asks whether a replay should stop (a read of the page's clock, a
+/// call into JS): a few tenths of a ms of replay, where a millisecond of a busy run is
+/// only a few events.
+const ASK_EVERY: u64 = 256;
 
 pub struct Timeline {
     /// Ascending by steps; the first is the run at t = 0.
@@ -130,20 +134,25 @@ impl Timeline {
         self.run_until_or(sim, t, || false);
     }
 
-    /// `run_until`, unless `stop()` says so first (checked after each millisecond of
-    /// events); true when `sim` got to `t`.
+    /// `run_until`, unless `stop()` says so first (asked after a millisecond of events
+    /// once `ASK_EVERY` events have gone by since it was last asked); true when `sim` got
+    /// to `t`.
     pub fn run_until_or(
         &mut self,
         sim: &mut Simulation,
         t: u64,
         mut stop: impl FnMut() -> bool,
     ) -> bool {
+        let mut asked = sim.steps();
         // A whole millisecond at a time, as a playing run goes: the same states.
         while let Some(at) = sim.next_event_at().filter(|&at| at <= t) {
             sim.run_until(at);
             self.note(sim);
-            if stop() {
-                return false;
+            if sim.steps() >= asked + ASK_EVERY {
+                asked = sim.steps();
+                if stop() {
+                    return false;
+                }
             }
         }
         sim.run_until(t);
