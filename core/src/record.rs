@@ -116,8 +116,7 @@ impl RecordBlock {
     }
 }
 
-/// A snapshot starts a block of its own, so that the two runs never fill
-/// the same cells.
+/// A snapshot starts a block of its own, so that the two runs never fill the same cells.
 impl Clone for RecordBlock {
     fn clone(&self) -> Self {
         RecordBlock::default()
