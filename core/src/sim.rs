@@ -996,13 +996,13 @@ impl Simulation {
             Event::BrokerWake { broker } => {
                 let b = broker as usize;
                 if !self.crashed[b] {
-                    if self.brokers[b].retention_due(at) {
+                    let retention = self.brokers[b].retention_due(at);
+                    if retention {
                         // The ledger reads what retention is about to delete.
                         let mut sampler = std::mem::take(&mut self.sampler);
                         sampler.read_logs(self);
                         self.sampler = sampler;
                     }
-                    let retention = self.brokers[b].retention_due(at);
                     self.brokers[b].on_timer(at, &mut out);
                     if retention && self.consumed_kept.is_some() {
                         self.forget_settled();

@@ -966,15 +966,12 @@ impl Broker {
         let max_wait = request
             .consumer
             .map_or(REPLICA_FETCH_WAIT_MAX_MS, |c| c.max_wait_ms);
-        // A fetch that may not wait, or wants no bytes (`fetch.min.bytes` 0: Kafka's
-        // `bytesReadable >= minBytes` holds for an empty read), is answered at once.
-        let at_once = max_wait == 0 || request.consumer.is_some_and(|c| c.min_bytes == 0);
         // The HW a response carries is read before the fetch moves it (`readRecords`). A
-        // fetch that would read nothing is held without building its response (most
+        // fetch sure to be unsatisfied is held without building its response (most
         // follower fetches come at the log end).
-        let response =
-            (at_once || !self.reads_nothing(&request)).then(|| self.read_fetch(&request));
-        let satisfied = at_once
+        let response = (max_wait == 0 || !self.unsatisfied_unread(&request))
+            .then(|| self.read_fetch(&request));
+        let satisfied = max_wait == 0
             || response
                 .as_ref()
                 .is_some_and(|r| fetch_satisfied(&request, r));
@@ -1032,10 +1029,13 @@ impl Broker {
         })
     }
 
-    /// Whether a read of the fetch would find nothing at all: every partition led here at
-    /// the fetcher's epoch, not diverging, and fetched at the end of what it may read. Such
-    /// a read satisfies no fetch that waits for a byte or more.
-    fn reads_nothing(&self, request: &FetchRequest) -> bool {
+    /// Whether the fetch is unsatisfied, known without reading it: it waits for a byte or
+    /// more, and a read would find nothing at all (every partition led here at the
+    /// fetcher's epoch, not diverging, and fetched at the end of what it may read).
+    fn unsatisfied_unread(&self, request: &FetchRequest) -> bool {
+        if request.consumer.is_some_and(|c| c.min_bytes == 0) {
+            return false;
+        }
         request.partitions.iter().all(|fp| {
             let Ok(p) = self.leader_at_epoch(fp) else {
                 return false;
@@ -1145,7 +1145,7 @@ impl Broker {
         let mut held = std::mem::take(&mut self.delayed_fetch);
         held.retain(|d| {
             let due = force || now >= d.deadline;
-            if !due && self.reads_nothing(&d.request) {
+            if !due && self.unsatisfied_unread(&d.request) {
                 return true;
             }
             let response = self.read_fetch(&d.request);
@@ -1499,7 +1499,8 @@ fn read_limit(p: &Partition, consumer: Option<ConsumerFetch>) -> (u64, u64) {
 }
 
 /// Whether a fetch has enough to answer now: an error or a divergence to report, or at
-/// least `fetch.min.bytes` of record batches (a follower: any).
+/// least `fetch.min.bytes` of record batches (a follower: any). Kafka's `bytesReadable >=
+/// minBytes`: with `fetch.min.bytes` 0 an empty read is enough.
 fn fetch_satisfied(request: &FetchRequest, response: &FetchResponse) -> bool {
     let min_bytes = request.consumer.map_or(1, |c| c.min_bytes);
     let mut bytes = 0u64;
