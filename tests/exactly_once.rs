@@ -262,6 +262,58 @@ fn abort_fails_unsent_records_with_transaction_aborted() {
     assert_eq!(log(&r, 0), vec![]);
 }
 
+#[test]
+fn a_failed_batch_gives_its_sequences_back_to_the_later_ones() {
+    // TransactionManager.handleFailedBatch → adjustSequencesDueToFailedBatch: a
+    // transactional producer's batch fails for good with retries left (a record over the
+    // topic's max.message.bytes, RecordTooLargeException). The two batches after it,
+    // already on their way, meet OUT_OF_ORDER_SEQUENCE_NUMBER (the leader still expects
+    // sequence 1); they were renumbered down by one, so their retries are written. The
+    // transaction, in an abortable error, then aborts them with the rest.
+    let big = r#"{"at_ms":200,"action":"send","producer":"p","topic":"t","value_bytes":3000,"partition":0}"#;
+    let actions = [
+        act(0, "init_transactions", "p"),
+        act(100, "begin_transaction", "p"),
+        send(110, "p", "a", 0),
+        big.to_string(),
+        send(201, "p", "c", 0),
+        send(202, "p", "d", 0),
+        act(1000, "abort_transaction", "p"),
+    ]
+    .join(",");
+    for version in ["3.9", "4.0"] {
+        let json = scenario(P, &actions, 3_000)
+            .replace(r#""4.0""#, &format!(r#""{version}""#))
+            .replace(
+                r#""min.insync.replicas":"2""#,
+                r#""min.insync.replicas":"2","max.message.bytes":"2048""#,
+            );
+        let r = run_json(&json);
+        let sends = r["sends"].as_array().unwrap();
+        assert_eq!(sends[1]["error"], "RecordTooLargeException", "{version}");
+        for s in [&sends[2], &sends[3]] {
+            assert_eq!(s["outcome"], "acked", "{version}");
+            assert!(s["attempts"].as_u64().unwrap() >= 2, "{version}: retried");
+        }
+        let sequences: Vec<&Value> = r["partitions"][0]["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["control"].is_null())
+            .map(|e| &e["sequence"])
+            .collect();
+        assert_eq!(sequences, [0, 1, 2], "{version}");
+        let values: Vec<String> = log(&r, 0).into_iter().map(|(_, v)| v).collect();
+        assert_eq!(values, ["a", "c", "d", "ABORT"], "{version}");
+        assert_eq!(
+            action_error(&r, 6),
+            Value::Null,
+            "{version}: the abort completes"
+        );
+        assert!(consumed(&r, "rc").is_empty(), "{version}");
+    }
+}
+
 fn offsets(at: u64, producer: &str, partition: u32, offset: u64) -> String {
     format!(
         r#"{{"at_ms":{at},"action":"send_offsets_to_transaction","producer":"{producer}","group_id":"g","offsets":[{{"topic":"t","partition":{partition},"offset":{offset}}}]}}"#

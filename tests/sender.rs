@@ -703,6 +703,56 @@ fn a_batch_over_max_message_bytes_is_split_and_sent_again() {
 }
 
 #[test]
+fn a_split_that_cannot_shrink_is_sent_again_until_it_expires_kafka_8350() {
+    // KAFKA-8350, in every version modelled (fixed after 4.0): `ProducerBatch.split` packs
+    // the records into batches of batch.size (16384), so three records of 3,086 bytes,
+    // over the topic's max.message.bytes of 2048, come back as one batch just as large.
+    // It is rejected and split again, over and over, until delivery.timeout.ms.
+    let big = r#"{"at_ms":111,"action":"send","producer":"p","topic":"t","value_bytes":3000}"#;
+    let small = |v: &str| {
+        format!(r#"{{"at_ms":111,"action":"send","producer":"p","topic":"t","value":"{v}"}}"#)
+    };
+    let actions = [send(110, 1, 0), big.to_string(), small("c"), small("d")];
+    let s = scenario(1, r#"{"linger.ms":"0"}"#, &actions, 130_000).replace(
+        r#""partitions":1}"#,
+        r#""partitions":1,"config":{"max.message.bytes":"2048"}}"#,
+    );
+    let result = run_json(&s);
+    assert_eq!(sends(&result)[0]["outcome"], "acked");
+    for s in &sends(&result)[1..] {
+        assert_eq!(s["error"], "TimeoutException");
+    }
+    assert!(metric(&result, "batch-split-total") > 10_000.0);
+    assert_eq!(log_len(&result), 1);
+
+    // A transactional producer whose abortTransaction() waits behind the loop until
+    // max.block.ms: each of its wake-ups until then rescheduled one for the call's
+    // deadline, and those stale wake-ups, due together, are no stall. The coordinator
+    // aborts the transaction at transaction.timeout.ms and fences the producer.
+    let txn = [
+        r#"{"at_ms":0,"action":"init_transactions","producer":"p"}"#.to_string(),
+        r#"{"at_ms":100,"action":"begin_transaction","producer":"p"}"#.to_string(),
+        r#"{"at_ms":1000,"action":"abort_transaction","producer":"p"}"#.to_string(),
+    ];
+    let actions: Vec<String> = txn.iter().chain(&actions).cloned().collect();
+    let s = scenario(
+        1,
+        r#"{"transactional.id":"tx","linger.ms":"0"}"#,
+        &actions,
+        90_000,
+    )
+    .replace(
+        r#""partitions":1}"#,
+        r#""partitions":1,"config":{"max.message.bytes":"2048"}}"#,
+    );
+    let result = run_json(&s);
+    assert_eq!(result["stalled_at_ms"], Value::Null);
+    assert_eq!(result["ended_at_ms"], 90_000);
+    assert_eq!(result["action_results"][2]["error"], "TimeoutException");
+    assert_eq!(sends(&result)[1]["error"], "InvalidProducerEpochException");
+}
+
+#[test]
 fn close_sends_what_is_queued_and_refuses_later_sends() {
     // KafkaProducer.close(): initiateClose makes every batch sendable (no lingering); the
     // sender finishes them; a send() after close throws IllegalStateException.

@@ -1031,15 +1031,20 @@ impl Simulation {
             }
             Event::Deliver { message } => self.deliver(message, &mut out),
         };
-        if wake && out.events.is_empty() && out.messages.is_empty() {
-            self.idle_wakes += 1;
-            if self.idle_wakes > MAX_IDLE_WAKES {
-                self.stalled_at = Some(at);
-                self.queue.clear();
-                return false;
+        // A superseded wake-up is neither progress nor a sign of a loop: a component that
+        // rescheduled earlier many times (a long-blocked call's deadline, say) leaves as many
+        // stale wake-ups due together, and they must not add up to a stall.
+        if !superseded {
+            if wake && out.events.is_empty() && out.messages.is_empty() {
+                self.idle_wakes += 1;
+                if self.idle_wakes > MAX_IDLE_WAKES {
+                    self.stalled_at = Some(at);
+                    self.queue.clear();
+                    return false;
+                }
+            } else {
+                self.idle_wakes = 0;
             }
-        } else {
-            self.idle_wakes = 0;
         }
         self.apply(&mut out, touched);
         self.spare = Some(out);

@@ -385,6 +385,15 @@ pub enum TraceEvent {
         from: u64,
         to: u64,
     },
+    // New variants go last: a variant's place is in every trace hash.
+    /// A transactional producer's batch failed with retries left: the partition's later
+    /// batches are renumbered down by its `records` (`adjustSequencesDueToFailedBatch`).
+    SequencesAdjusted {
+        producer: u16,
+        batch: BatchId,
+        tp: TopicPartition,
+        records: u32,
+    },
 }
 
 impl fmt::Display for TraceEvent {
@@ -594,6 +603,16 @@ impl fmt::Display for TraceEvent {
                 tp.topic,
                 tp.partition,
                 if *expired { " (already expired)" } else { "" }
+            ),
+            TraceEvent::SequencesAdjusted {
+                producer,
+                batch,
+                tp,
+                records,
+            } => write!(
+                f,
+                "sequences-adjusted p{producer} batch {batch} t{}p{} -{records}",
+                tp.topic, tp.partition
             ),
             TraceEvent::BatchCompleted {
                 producer,

@@ -271,6 +271,13 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
             ..
         } => {
             let (p, tp) = (name(*producer), cluster.display(*tp));
+            if *into == 1 {
+                return say!(
+                    lang,
+                    "{p}: batch {batch} for {tp} is over the topic's max.message.bytes (MESSAGE_TOO_LARGE), but a split packs records into batches of batch.size: it comes back as large as before, is refused again, and so on until delivery.timeout.ms (KAFKA-8350, in every version here; fixed after 4.0)",
+                    "{p}: {tp}의 배치 {batch}가 토픽의 max.message.bytes 초과 (MESSAGE_TOO_LARGE)지만, 분할은 batch.size 크기의 배치에 레코드를 담으므로 그대로 다시 거부되고, delivery.timeout.ms까지 반복됨 (KAFKA-8350, 여기의 모든 버전; 4.0 이후 수정)"
+                );
+            }
             say!(
                 lang,
                 "{p}: batch {batch} for {tp} is over the topic's max.message.bytes (MESSAGE_TOO_LARGE) — split into {into} and sent again",
@@ -310,6 +317,19 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
                     "{p}: {tp}의 배치 {batch}가 재시도 횟수가 남은 채 실패해 시퀀스 공백이 생길 수 있음(adjustSequenceNumbers): {p}가 에포크 증가를 요청하고, {tp}에서 재시도 중인 배치들의 시퀀스가 0부터 다시 매겨짐 — 그중 옛 에포크로 이미 기록된 배치가 있다면 다시 기록됨 (KAFKA-14034)"
                 )
             }
+        }
+        TraceEvent::SequencesAdjusted {
+            producer,
+            batch,
+            tp,
+            records,
+        } => {
+            let (p, tp) = (name(*producer), cluster.display(*tp));
+            say!(
+                lang,
+                "{p}: batch {batch} for {tp} failed with retries left, and a transactional producer gives its {records} sequence number(s) back: its later batches for {tp} are renumbered down, so their retries fill the gap (adjustSequencesDueToFailedBatch); the transaction must still abort",
+                "{p}: {tp}의 배치 {batch}가 재시도 횟수가 남은 채 실패해, 트랜잭션 프로듀서가 그 시퀀스 번호 {records}개를 돌려줌: {tp}의 뒤 배치들의 번호가 그만큼 내려가 재시도가 빈자리를 메움 (adjustSequencesDueToFailedBatch). 트랜잭션은 그래도 중단해야 함"
+            )
         }
         TraceEvent::BatchCompleted {
             producer,
@@ -821,5 +841,31 @@ impl Narrator {
 
     pub fn lines(&self) -> impl Iterator<Item = &(u64, TraceEvent)> {
         self.lines.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kafka_lab::Scenario;
+
+    #[test]
+    fn a_split_that_cannot_shrink_names_kafka_8350() {
+        let s = r#"{"seed":1,"brokers":1,
+            "topics":[{"name":"t","partitions":1,"config":{"max.message.bytes":"2048"}}],
+            "producers":[{"name":"p","config":{"linger.ms":"0"}}],
+            "actions":[{"at_ms":0,"action":"send","producer":"p","topic":"t","value_bytes":3000,"count":2}],
+            "until_ms":100}"#;
+        let mut sim = Simulation::new(&Scenario::from_json(s).unwrap()).unwrap();
+        sim.record_trace();
+        sim.run();
+        let split = sim
+            .trace()
+            .iter()
+            .find(|(_, e)| matches!(e, TraceEvent::BatchSplit { into: 1, .. }))
+            .expect("the two records split into one batch");
+        for lang in [Lang::En, Lang::Ko] {
+            assert!(describe(&sim, &split.1, lang).contains("KAFKA-8350"));
+        }
     }
 }

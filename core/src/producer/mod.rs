@@ -1548,6 +1548,36 @@ impl KafkaProducer {
                 expired: batch.done,
             });
         }
+        // Without it the later batches, in flight or waiting to be retried, would meet
+        // OUT_OF_ORDER_SEQUENCE_NUMBER at every retry until they expired. Not after a fatal
+        // error (Kafka's `hasFatalError` check comes first).
+        let fatal = matches!(error, KafkaError::ProducerFenced(_)) || tm.has_fatal_error();
+        if !tm.is_transactional() || !adjust_sequence_numbers || fatal {
+            return;
+        }
+        let (tp, base, records) = (batch.tp, batch.base_sequence, batch.records.len() as u32);
+        let Some(tracked) = tm.adjust_sequences_due_to_failed_batch(tp, base, records) else {
+            return;
+        };
+        out.events.push(TraceEvent::SequencesAdjusted {
+            producer: self.id,
+            batch: batch.id,
+            tp,
+            records,
+        });
+        for b in self
+            .accumulator
+            .sequenced_batches_mut(tp)
+            .chain(self.sender.pending_batches_mut(tp))
+        {
+            if b.base_sequence >= base && tracked.contains(&tm.key(b.sequence_key())) {
+                b.resequence(
+                    b.producer_id,
+                    b.producer_epoch,
+                    b.base_sequence - records as i32,
+                );
+            }
+        }
     }
 
     /// `handleProduceResponse`: complete each batch of the answered request.

@@ -382,7 +382,8 @@ impl TransactionManager {
     /// (`adjustSequenceNumbers`, `attempts < retries`). Either way the idempotent
     /// producer bumps its epoch for the partition, which renumbers the batches still
     /// tracked there (KAFKA-14034: one of them may already be written under the old
-    /// epoch). Returns whether it asked for the bump.
+    /// epoch). Returns whether it asked for the bump. A transactional producer aborts
+    /// instead, and gives the sequences back (`adjust_sequences_due_to_failed_batch`).
     pub fn handle_failed_batch(
         &mut self,
         tp: TopicPartition,
@@ -397,6 +398,29 @@ impl TransactionManager {
         }
         self.rewrite.insert(tp);
         true
+    }
+
+    /// `TxnPartitionEntry.adjustSequencesDueToFailedBatch`, for a transactional producer
+    /// whose batch failed with retries left: its sequences are given back. The partition's
+    /// next sequence and every batch tracked from the failed one's sequence on move down
+    /// by its record count, so their retries close the gap the failure left. Returns the
+    /// keys tracked before, for the caller to renumber those batches; `None` when the
+    /// partition's sequences are not tracked.
+    pub fn adjust_sequences_due_to_failed_batch(
+        &mut self,
+        tp: TopicPartition,
+        base_sequence: i32,
+        records: u32,
+    ) -> Option<VecSet<InFlightKey>> {
+        let e = self.partitions.get_mut(&tp)?;
+        let n = records as i32;
+        e.next_sequence -= n;
+        let before = std::mem::take(&mut e.in_flight);
+        e.in_flight = before
+            .iter()
+            .map(|&(id, epoch, seq)| (id, epoch, if seq < base_sequence { seq } else { seq - n }))
+            .collect();
+        Some(before)
     }
 
     /// `markSequenceUnresolved`: a batch that expired in retry, with its sequence used,
@@ -739,6 +763,12 @@ impl TransactionManager {
         self.txn
             .as_ref()
             .is_some_and(|t| t.state == TxnState::AbortingTransaction)
+    }
+
+    pub fn has_fatal_error(&self) -> bool {
+        self.txn
+            .as_ref()
+            .is_some_and(|t| t.state == TxnState::FatalError)
     }
 
     pub fn is_completing(&self) -> bool {
