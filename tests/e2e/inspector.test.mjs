@@ -3,6 +3,7 @@
 // after going back in time the record shows only what had happened by then.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { withPage, ARTIFACTS, seek } from './helpers.mjs';
 
 /** The lifecycle's steps: [{ step, at }] in the order shown. */
@@ -102,6 +103,40 @@ test('a record, a request and a producer-state entry, live and after stepping ba
     await page.click('#lang');
     await page.waitForFunction(() => /레코드/.test(document.querySelector('#lifecycle h3').textContent));
     assert.match(await page.textContent('#lifecycle-steps'), /호출/);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('a long life shows its first and last steps, and how many lie between', async () => {
+  // A record refused (NOT_ENOUGH_REPLICAS) and retried every 100 ms: by 60 s its life has
+  // hundreds of steps; the inspector draws the first and last 200.
+  const file = `${ARTIFACTS}/retried.json`;
+  writeFileSync(file, JSON.stringify({
+    seed: 1, kafka_version: '4.0', brokers: 3,
+    topics: [{ name: 't', partitions: 1, replication_factor: 3, config: { 'min.insync.replicas': '3' } }],
+    producers: [{ name: 'p', config: { 'linger.ms': '0', 'retry.backoff.ms': '100', 'retry.backoff.max.ms': '100' } }],
+    actions: [{ at_ms: 0, action: 'crash_broker', broker: 2 },
+      { at_ms: 100, action: 'send', producer: 'p', topic: 't', value: 'v', partition: 0 }],
+    until_ms: 100000,
+  }));
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.waitForSelector('#app-root .stage-svg');
+    await page.setInputFiles('#open-file-input', file);
+    await page.waitForSelector('#scenario-file .file-name');
+    await seek(page, 60000);
+    for (let i = 0; i < 200 && !(await page.locator('.batch').count()); i++) await page.click('#step');
+    await page.click('.batch');
+    await page.click('#inspector tr.clickable');
+    await page.waitForSelector('#lifecycle #lifecycle-steps');
+    const life = await steps(page);
+    assert.equal(life.length, 401, 'the first 200, the gap, the last 200');
+    assert.equal(life[0].step, 'created');
+    const gap = life.findIndex((s) => s.step === 'omitted');
+    assert.equal(gap, 200);
+    const omitted = Number(life[gap].text.match(/(\d+) more steps/)[1]);
+    assert.ok(omitted > 200, life[gap].text);
+    assert.ok(life.every((s, i) => i === gap || s.step === 'omitted' || s.at <= 60000));
     assert.deepEqual(errors, []);
   });
 });

@@ -274,8 +274,8 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
             if *into == 1 {
                 return say!(
                     lang,
-                    "{p}: batch {batch} for {tp} is over the topic's max.message.bytes (MESSAGE_TOO_LARGE), but a split packs records into batches of batch.size: it comes back as large as before, is refused again, and so on until delivery.timeout.ms (KAFKA-8350, in every version here; fixed after 4.0)",
-                    "{p}: {tp}의 배치 {batch}가 토픽의 max.message.bytes 초과 (MESSAGE_TOO_LARGE)지만, 분할은 batch.size 크기의 배치에 레코드를 담으므로 그대로 다시 거부되고, delivery.timeout.ms까지 반복됨 (KAFKA-8350, 여기의 모든 버전; 4.0 이후 수정)"
+                    "{p}: batch {batch} for {tp} is over max.message.bytes, but a split packs records into batch.size: one batch as large, refused again, until delivery.timeout.ms (KAFKA-8350, unfixed up to 4.0)",
+                    "{p}: {tp}의 배치 {batch}가 max.message.bytes 초과지만 분할은 batch.size 단위라 같은 크기로 다시 거부됨 — delivery.timeout.ms까지 반복 (KAFKA-8350, 4.0까지 미수정)"
                 );
             }
             say!(
@@ -327,8 +327,8 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
             let (p, tp) = (name(*producer), cluster.display(*tp));
             say!(
                 lang,
-                "{p}: batch {batch} for {tp} failed with retries left, and a transactional producer gives its {records} sequence number(s) back: its later batches for {tp} are renumbered down, so their retries fill the gap (adjustSequencesDueToFailedBatch); the transaction must still abort",
-                "{p}: {tp}의 배치 {batch}가 재시도 횟수가 남은 채 실패해, 트랜잭션 프로듀서가 그 시퀀스 번호 {records}개를 돌려줌: {tp}의 뒤 배치들의 번호가 그만큼 내려가 재시도가 빈자리를 메움 (adjustSequencesDueToFailedBatch). 트랜잭션은 그래도 중단해야 함"
+                "{p}: batch {batch} for {tp} failed with retries left; a transactional producer gives back its {records} sequence number(s), renumbering its later batches so that their retries fill the gap (adjustSequencesDueToFailedBatch)",
+                "{p}: {tp}의 배치 {batch}가 재시도 횟수가 남은 채 실패; 트랜잭션 프로듀서는 시퀀스 번호 {records}개를 돌려주고 뒤 배치들의 번호를 내려 재시도가 빈자리를 메움 (adjustSequencesDueToFailedBatch)"
             )
         }
         TraceEvent::BatchCompleted {

@@ -529,6 +529,9 @@ fn describe(sim: &Simulation, producer: u16, step: &Step, lang: Lang) -> (Html, 
 /// shows only the steps still kept.
 pub const TRACE_KEPT: usize = 1 << 18;
 
+/// The most steps a lifecycle draws.
+const SHOWN_STEPS: usize = 400;
+
 /// The steps as a vertical timeline, after a note when its beginning is no longer kept
 /// (`forgotten`: from when the trace has it). A step that names a produce request links
 /// to it.
@@ -554,8 +557,29 @@ pub fn timeline(
             </li>
         }
     });
+    // A long life (a batch split again and again, KAFKA-8350: a step per attempt, up to
+    // hundreds of thousands) shows its first and last steps, and how many lie between.
+    let half = SHOWN_STEPS / 2;
+    let omitted = steps.len().saturating_sub(SHOWN_STEPS);
+    let tail = half + omitted;
     let mut last = None;
-    let items = steps.iter().map(|(at, step)| {
+    let items = steps
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i < half || *i >= tail);
+    let items = items.map(|(i, (at, step))| {
+        let gap = (i == tail && omitted > 0).then(|| {
+            let n = omitted.to_string();
+            html! {
+                <li class="step forgotten" data-step="omitted">
+                    <span class="at mono">{ "…" }</span>
+                    <span class="what">{ match lang {
+                        Lang::En => format!("{n} more steps, not shown"),
+                        Lang::Ko => format!("표시하지 않은 단계 {n}개"),
+                    } }</span>
+                </li>
+            }
+        });
         let delta = last.map(|l: u64| at - l);
         last = Some(*at);
         let (what, why) = describe(sim, producer, step, lang);
@@ -575,7 +599,7 @@ pub fn timeline(
             }
             _ => html! {},
         };
-        html! {
+        html! { <>{ for gap }
             <li class={classes!("step", kind(step))} data-step={kind(step)} data-at={at.to_string()}>
                 <span class="at mono">{ seconds(*at) }
                     if let Some(d) = delta.filter(|&d| d > 0) { <span class="delta">{ format!(" +{d} ms") }</span> }
@@ -583,7 +607,7 @@ pub fn timeline(
                 <span class="what">{ what }{ link }</span>
                 <span class="why small">{ why }</span>
             </li>
-        }
+        </> }
     });
     html! { <ol class="timeline" id="lifecycle-steps">{ for forgotten }{ for items }</ol> }
 }
