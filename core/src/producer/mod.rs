@@ -28,7 +28,7 @@ use metrics::ProducerMetrics;
 use partitioner::{partition_for_key, Partitioner};
 use sender::{Drained, InFlightRequest, Sender};
 use std::rc::Rc;
-use transaction_manager::{Offsets, TransactionManager, TxnOutcome};
+use transaction_manager::{InFlightKey, Offsets, TransactionManager, TxnOutcome};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -898,12 +898,8 @@ impl KafkaProducer {
             return;
         }
         for (tp, keys) in tm.bump_epoch() {
-            let mut tracked: Vec<&mut accumulator::ProducerBatch> = self
-                .accumulator
-                .sequenced_batches_mut(tp)
-                .chain(self.sender.pending_batches_mut(tp))
-                .filter(|b| keys.contains(&tm.key(b.sequence_key())))
-                .collect();
+            let mut tracked =
+                tracked_batches(&mut self.accumulator, &mut self.sender, tm, tp, &keys);
             // By base sequence (an i32: its sign bit flipped orders it as a u64).
             sort_by_u64_key(&mut tracked, |b| {
                 u64::from(b.base_sequence as u32 ^ 1 << 31)
@@ -1565,12 +1561,8 @@ impl KafkaProducer {
             tp,
             records,
         });
-        for b in self
-            .accumulator
-            .sequenced_batches_mut(tp)
-            .chain(self.sender.pending_batches_mut(tp))
-        {
-            if b.base_sequence >= base && tracked.contains(&tm.key(b.sequence_key())) {
+        for b in tracked_batches(&mut self.accumulator, &mut self.sender, tm, tp, &tracked) {
+            if b.base_sequence >= base {
                 b.resequence(
                     b.producer_id,
                     b.producer_epoch,
@@ -1600,4 +1592,20 @@ impl KafkaProducer {
             }
         }
     }
+}
+
+/// The batches of `tp` its `TransactionManager` entry tracked (`keys`): waiting to be
+/// retried, or in a request still out.
+fn tracked_batches<'a>(
+    accumulator: &'a mut RecordAccumulator,
+    sender: &'a mut Sender,
+    tm: &TransactionManager,
+    tp: TopicPartition,
+    keys: &VecSet<InFlightKey>,
+) -> Vec<&'a mut accumulator::ProducerBatch> {
+    accumulator
+        .sequenced_batches_mut(tp)
+        .chain(sender.pending_batches_mut(tp))
+        .filter(|b| keys.contains(&tm.key(b.sequence_key())))
+        .collect()
 }
