@@ -2,7 +2,7 @@
 //! committed logs — the numbers that tell at-most-once, at-least-once and exactly-once
 //! apart (issue 4 §6; the seed's §6).
 
-use crate::chunked::Chunked;
+use crate::chunked::{Chunked, Iter};
 use crate::metadata::TopicPartition;
 use crate::metrics::LedgerCounts;
 use crate::net::TransactionResult;
@@ -181,6 +181,15 @@ struct Scan {
 /// (producer, send index).
 type Key = (u16, u32);
 
+/// What taking back an entry of a scan's list does to its slot, told whether retention
+/// deleted the copy.
+const UNDO_COPY: fn(&mut Slot, bool) = |s, deleted| {
+    s.copies -= 1;
+    s.deleted += deleted as u32;
+};
+const UNDO_OUT_OF_ORDER: fn(&mut Slot, bool) = |s, _| s.out_of_order -= 1;
+const UNDO_ABORTED: fn(&mut Slot, bool) = |s, _| s.aborted -= 1;
+
 /// One record's standing: its copies in the committed logs, how many of them are out of
 /// send order or in aborted transactions, how many retention deleted, how its `send()`
 /// ended, and where its partition's committed log ended then.
@@ -334,17 +343,22 @@ impl LedgerTracker {
     /// Takes back what a scan of a log that is no longer the committed one counted; its
     /// copies below `from` (the new log's start) retention deleted there.
     fn forget(&mut self, scan: Scan, from: u64) {
-        for &(offset, key) in &scan.copies {
-            self.change(key, |s| {
-                s.copies -= 1;
-                s.deleted += (offset < from) as u32;
-            });
+        for (list, undo) in [
+            (&scan.copies, UNDO_COPY),
+            (&scan.out_of_order, UNDO_OUT_OF_ORDER),
+            (&scan.aborted, UNDO_ABORTED),
+        ] {
+            self.take_back(list.iter(), from, undo);
         }
-        for &(_, key) in &scan.out_of_order {
-            self.change(key, |s| s.out_of_order -= 1);
-        }
-        for &(_, key) in &scan.aborted {
-            self.change(key, |s| s.aborted -= 1);
+    }
+
+    /// Takes back what the entries of one of a scan's lists counted, `undo` told whether
+    /// retention deleted each (its offset below `from`). Rare (a log replaced or cut by
+    /// retention): one function with a plain `fn` serves every list, out of the hot loop.
+    #[inline(never)]
+    fn take_back(&mut self, entries: Iter<'_, (u64, Key)>, from: u64, undo: fn(&mut Slot, bool)) {
+        for &(offset, key) in entries {
+            self.change(key, |s| undo(s, offset < from));
         }
     }
 
@@ -416,25 +430,17 @@ impl LedgerTracker {
             }
             // What retention deleted is no longer in the log.
             let start = records.start() as u64;
-            let below = |c: &Chunked<(u64, Key)>| c.partition_point(|(o, _)| *o < start);
-            let (a, b) = (scan.copies.start(), below(&scan.copies));
-            for &(_, key) in scan.copies.range(a, b) {
-                self.change(key, |s| {
-                    s.copies -= 1;
-                    s.deleted += 1;
-                });
+            for (list, undo) in [
+                (&mut scan.copies, UNDO_COPY),
+                (&mut scan.out_of_order, UNDO_OUT_OF_ORDER),
+                (&mut scan.aborted, UNDO_ABORTED),
+            ] {
+                let (a, b) = (list.start(), list.partition_point(|(o, _)| *o < start));
+                if a < b {
+                    self.take_back(list.range(a, b), start, undo);
+                    list.forget_before(b);
+                }
             }
-            scan.copies.forget_before(b);
-            let (a, b) = (scan.out_of_order.start(), below(&scan.out_of_order));
-            for &(_, key) in scan.out_of_order.range(a, b) {
-                self.change(key, |s| s.out_of_order -= 1);
-            }
-            scan.out_of_order.forget_before(b);
-            let (a, b) = (scan.aborted.start(), below(&scan.aborted));
-            for &(_, key) in scan.aborted.range(a, b) {
-                self.change(key, |s| s.aborted -= 1);
-            }
-            scan.aborted.forget_before(b);
             scan.len = records.len();
             scan.last = records.last().map(|r| (r.leader_epoch, r.append_ms));
             self.scans.insert(*tp, scan);
