@@ -302,7 +302,18 @@ impl LedgerTracker {
     }
 
     /// Changes a record's slot, keeping the counts; one let go is left alone.
-    fn change(&mut self, (p, i): Key, f: impl FnOnce(&mut Slot)) {
+    fn change(&mut self, key: Key, f: impl FnOnce(&mut Slot)) {
+        self.change_counted(key, |slot, counts| {
+            let before = Counts::of(slot);
+            f(slot);
+            counts.add(before, -1);
+            counts.add(Counts::of(slot), 1);
+        });
+    }
+
+    /// Changes a record's slot by `f`, which keeps the counts itself; one let go is left
+    /// alone.
+    fn change_counted(&mut self, (p, i): Key, f: impl FnOnce(&mut Slot, &mut Counts)) {
         let (p, i) = (p as usize, i as usize);
         if self.slots.len() <= p {
             self.slots.resize(p + 1, Chunked::new());
@@ -318,17 +329,42 @@ impl LedgerTracker {
             // The record's first change (mostly in send order): its slot is made changed,
             // from a default slot that counts for nothing.
             let mut slot = Slot::default();
-            f(&mut slot);
-            self.counts.add(Counts::of(&slot), 1);
+            f(&mut slot, &mut self.counts);
             slots.push(slot);
             return;
         }
-        let slot = &mut slots[i];
-        let before = Counts::of(slot);
-        f(slot);
-        let after = Counts::of(slot);
-        self.counts.add(before, -1);
-        self.counts.add(after, 1);
+        f(&mut slots[i], &mut self.counts);
+    }
+
+    /// One more copy of a record in a log (`copies += 1`), the counts moved by what a
+    /// copy changes rather than out and back in: once per record read, the commonest
+    /// change (checked against `change`'s way in debug builds).
+    fn add_copy(&mut self, key: Key) {
+        self.change_counted(key, |s, counts| {
+            #[cfg(debug_assertions)]
+            let (mut plain, before) = (*counts, Counts::of(s));
+            if s.copies > 0 {
+                counts.duplicated += 1;
+                let aborted = (s.aborted == s.copies + 1) as u64;
+                counts.aborted =
+                    (counts.aborted + aborted).wrapping_sub((s.aborted == s.copies) as u64);
+            } else {
+                match s.outcome {
+                    Outcome::Acked if s.deleted == 0 => counts.lost = counts.lost.wrapping_sub(1),
+                    Outcome::Acked => counts.expired = counts.expired.wrapping_sub(1),
+                    Outcome::Failed => counts.failed_but_written += 1,
+                    Outcome::Pending => {}
+                }
+                counts.aborted += (s.aborted == 1) as u64;
+            }
+            s.copies += 1;
+            #[cfg(debug_assertions)]
+            {
+                plain.add(before, -1);
+                plain.add(Counts::of(s), 1);
+                debug_assert_eq!(plain, *counts);
+            }
+        });
     }
 
     /// A record's `send()` completed with `outcome`, when its partition's committed log
@@ -413,7 +449,7 @@ impl LedgerTracker {
                     continue;
                 }
                 let key = r.origin;
-                self.change(key, |s| s.copies += 1);
+                self.add_copy(key);
                 scan.copies.push((r.offset, key));
                 let newest = scan.newest.entry(key.0).or_insert(key.1);
                 if key.1 < *newest {
