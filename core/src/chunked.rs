@@ -60,13 +60,24 @@ impl<T: Clone> Chunked<T> {
     }
 
     pub fn push(&mut self, value: T) {
+        let room = (self.len - self.base) % CHUNK != 0;
+        let last = match self.chunks.last_mut().and_then(Rc::get_mut) {
+            Some(last) if room && last.len() < last.capacity() => last,
+            _ => self.make_room(),
+        };
+        last.push(value);
+        self.len += 1;
+    }
+
+    /// The last chunk, made ready for a push: a new one when it is full, else a copy of
+    /// a shared one. Out of line: a push into a chunk with room (nearly every push) makes
+    /// no call, and is small enough to inline into the ledger's per-record loops.
+    #[inline(never)]
+    fn make_room(&mut self) -> &mut Vec<T> {
         if (self.len - self.base) % CHUNK == 0 {
             self.chunks.push(Rc::new(Vec::with_capacity(CHUNK)));
         }
-        if let Some(last) = self.chunks.last_mut() {
-            own(last).push(value);
-            self.len += 1;
-        }
+        own(self.chunks.last_mut().expect("a chunk is open"))
     }
 
     /// Pushes every element of `values`, a chunk's room at a time (a log appends whole

@@ -73,12 +73,33 @@ impl<E> EventQueue<E> {
     /// every push.
     pub fn push(&mut self, at: u64, seq: u64, event: E) {
         let in_wheel = at.checked_sub(self.base).is_some_and(|d| d < WHEEL);
+        let slot = &mut self.slots[(at % WHEEL) as usize];
+        if in_wheel && slot.len() < slot.capacity() {
+            // The common case (a slot with room) makes no call: the push and its callers
+            // need no stack frame for it.
+            slot.push_back((seq, event));
+            self.in_wheel += 1;
+            self.keep_first(at, true);
+        } else {
+            self.push_slow(at, seq, event, in_wheel);
+        }
+    }
+
+    /// A push that grows a slot or goes to the heap.
+    #[inline(never)]
+    fn push_slow(&mut self, at: u64, seq: u64, event: E, in_wheel: bool) {
         if in_wheel {
             self.slots[(at % WHEEL) as usize].push_back((seq, event));
             self.in_wheel += 1;
         } else {
             self.heap.push(Reverse(Scheduled { at, seq, event }));
         }
+        self.keep_first(at, in_wheel);
+    }
+
+    /// Keeps the cached first event true after a push.
+    #[inline(always)]
+    fn keep_first(&mut self, at: u64, in_wheel: bool) {
         // Its seq is the largest: it comes first only if it is due before the first.
         if let Some(first) = self.first.get() {
             if first.is_none_or(|(t, _)| at < t) {

@@ -2,7 +2,7 @@
 //! committed logs — the numbers that tell at-most-once, at-least-once and exactly-once
 //! apart (issue 4 §6; the seed's §6).
 
-use crate::chunked::Chunked;
+use crate::chunked::{Chunked, Iter};
 use crate::metadata::TopicPartition;
 use crate::metrics::LedgerCounts;
 use crate::net::TransactionResult;
@@ -181,6 +181,15 @@ struct Scan {
 /// (producer, send index).
 type Key = (u16, u32);
 
+/// What taking back an entry of a scan's list does to its slot, told whether retention
+/// deleted the copy.
+const UNDO_COPY: fn(&mut Slot, bool) = |s, deleted| {
+    s.copies -= 1;
+    s.deleted += deleted as u32;
+};
+const UNDO_OUT_OF_ORDER: fn(&mut Slot, bool) = |s, _| s.out_of_order -= 1;
+const UNDO_ABORTED: fn(&mut Slot, bool) = |s, _| s.aborted -= 1;
+
 /// One record's standing: its copies in the committed logs, how many of them are out of
 /// send order or in aborted transactions, how many retention deleted, how its `send()`
 /// ended, and where its partition's committed log ended then.
@@ -293,7 +302,18 @@ impl LedgerTracker {
     }
 
     /// Changes a record's slot, keeping the counts; one let go is left alone.
-    fn change(&mut self, (p, i): Key, f: impl FnOnce(&mut Slot)) {
+    fn change(&mut self, key: Key, f: impl FnOnce(&mut Slot)) {
+        self.change_counted(key, |slot, counts| {
+            let before = Counts::of(slot);
+            f(slot);
+            counts.add(before, -1);
+            counts.add(Counts::of(slot), 1);
+        });
+    }
+
+    /// Changes a record's slot by `f`, which keeps the counts itself; one let go is left
+    /// alone.
+    fn change_counted(&mut self, (p, i): Key, f: impl FnOnce(&mut Slot, &mut Counts)) {
         let (p, i) = (p as usize, i as usize);
         if self.slots.len() <= p {
             self.slots.resize(p + 1, Chunked::new());
@@ -309,17 +329,42 @@ impl LedgerTracker {
             // The record's first change (mostly in send order): its slot is made changed,
             // from a default slot that counts for nothing.
             let mut slot = Slot::default();
-            f(&mut slot);
-            self.counts.add(Counts::of(&slot), 1);
+            f(&mut slot, &mut self.counts);
             slots.push(slot);
             return;
         }
-        let slot = &mut slots[i];
-        let before = Counts::of(slot);
-        f(slot);
-        let after = Counts::of(slot);
-        self.counts.add(before, -1);
-        self.counts.add(after, 1);
+        f(&mut slots[i], &mut self.counts);
+    }
+
+    /// One more copy of a record in a log (`copies += 1`), the counts moved by what a
+    /// copy changes rather than out and back in: once per record read, the commonest
+    /// change (checked against `change`'s way in debug builds).
+    fn add_copy(&mut self, key: Key) {
+        self.change_counted(key, |s, counts| {
+            #[cfg(debug_assertions)]
+            let (mut plain, before) = (*counts, Counts::of(s));
+            if s.copies > 0 {
+                counts.duplicated += 1;
+                let aborted = (s.aborted == s.copies + 1) as u64;
+                counts.aborted =
+                    (counts.aborted + aborted).wrapping_sub((s.aborted == s.copies) as u64);
+            } else {
+                match s.outcome {
+                    Outcome::Acked if s.deleted == 0 => counts.lost = counts.lost.wrapping_sub(1),
+                    Outcome::Acked => counts.expired = counts.expired.wrapping_sub(1),
+                    Outcome::Failed => counts.failed_but_written += 1,
+                    Outcome::Pending => {}
+                }
+                counts.aborted += (s.aborted == 1) as u64;
+            }
+            s.copies += 1;
+            #[cfg(debug_assertions)]
+            {
+                plain.add(before, -1);
+                plain.add(Counts::of(s), 1);
+                debug_assert_eq!(plain, *counts);
+            }
+        });
     }
 
     /// A record's `send()` completed with `outcome`, when its partition's committed log
@@ -334,17 +379,22 @@ impl LedgerTracker {
     /// Takes back what a scan of a log that is no longer the committed one counted; its
     /// copies below `from` (the new log's start) retention deleted there.
     fn forget(&mut self, scan: Scan, from: u64) {
-        for &(offset, key) in &scan.copies {
-            self.change(key, |s| {
-                s.copies -= 1;
-                s.deleted += (offset < from) as u32;
-            });
+        for (list, undo) in [
+            (&scan.copies, UNDO_COPY),
+            (&scan.out_of_order, UNDO_OUT_OF_ORDER),
+            (&scan.aborted, UNDO_ABORTED),
+        ] {
+            self.take_back(list.iter(), from, undo);
         }
-        for &(_, key) in &scan.out_of_order {
-            self.change(key, |s| s.out_of_order -= 1);
-        }
-        for &(_, key) in &scan.aborted {
-            self.change(key, |s| s.aborted -= 1);
+    }
+
+    /// Takes back what the entries of one of a scan's lists counted, `undo` told whether
+    /// retention deleted each (its offset below `from`). Rare (a log replaced or cut by
+    /// retention): one function with a plain `fn` serves every list, out of the hot loop.
+    #[inline(never)]
+    fn take_back(&mut self, entries: Iter<'_, (u64, Key)>, from: u64, undo: fn(&mut Slot, bool)) {
+        for &(offset, key) in entries {
+            self.change(key, |s| undo(s, offset < from));
         }
     }
 
@@ -399,7 +449,7 @@ impl LedgerTracker {
                     continue;
                 }
                 let key = r.origin;
-                self.change(key, |s| s.copies += 1);
+                self.add_copy(key);
                 scan.copies.push((r.offset, key));
                 let newest = scan.newest.entry(key.0).or_insert(key.1);
                 if key.1 < *newest {
@@ -416,25 +466,17 @@ impl LedgerTracker {
             }
             // What retention deleted is no longer in the log.
             let start = records.start() as u64;
-            let below = |c: &Chunked<(u64, Key)>| c.partition_point(|(o, _)| *o < start);
-            let (a, b) = (scan.copies.start(), below(&scan.copies));
-            for &(_, key) in scan.copies.range(a, b) {
-                self.change(key, |s| {
-                    s.copies -= 1;
-                    s.deleted += 1;
-                });
+            for (list, undo) in [
+                (&mut scan.copies, UNDO_COPY),
+                (&mut scan.out_of_order, UNDO_OUT_OF_ORDER),
+                (&mut scan.aborted, UNDO_ABORTED),
+            ] {
+                let (a, b) = (list.start(), list.partition_point(|(o, _)| *o < start));
+                if a < b {
+                    self.take_back(list.range(a, b), start, undo);
+                    list.forget_before(b);
+                }
             }
-            scan.copies.forget_before(b);
-            let (a, b) = (scan.out_of_order.start(), below(&scan.out_of_order));
-            for &(_, key) in scan.out_of_order.range(a, b) {
-                self.change(key, |s| s.out_of_order -= 1);
-            }
-            scan.out_of_order.forget_before(b);
-            let (a, b) = (scan.aborted.start(), below(&scan.aborted));
-            for &(_, key) in scan.aborted.range(a, b) {
-                self.change(key, |s| s.aborted -= 1);
-            }
-            scan.aborted.forget_before(b);
             scan.len = records.len();
             scan.last = records.last().map(|r| (r.leader_epoch, r.append_ms));
             self.scans.insert(*tp, scan);

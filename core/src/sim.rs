@@ -1777,19 +1777,9 @@ impl Simulation {
         for b in 0..self.brokers.len() {
             self.wake_broker(b);
         }
-        if let Some(t) = self.controller.next_timeout() {
-            if self.controller_wake_at.is_none_or(|w| t < w) {
-                self.controller_wake_at = Some(t);
-                self.schedule(t, Event::ControllerWake);
-            }
-        }
-        if let Some(t) = self.coordinator.next_timeout() {
-            let t = t.max(self.now);
-            if self.coordinator_wake_at.is_none_or(|w| t < w) {
-                self.coordinator_wake_at = Some(t);
-                self.schedule(t, Event::CoordinatorWake);
-            }
-        }
+        self.wake(self.controller.next_timeout(), Event::ControllerWake);
+        let t = self.coordinator.next_timeout().map(|t| t.max(self.now));
+        self.wake(t, Event::CoordinatorWake);
         for c in 0..self.consumers.len() {
             self.wake_consumer(c);
         }
@@ -1821,6 +1811,17 @@ impl Simulation {
                 self.coordinator.next_timeout().map(|t| t.max(self.now)),
                 self.coordinator_wake_at,
             )
+    }
+
+    /// Schedules a component's wake-up `event` at `t`, unless it already wakes by then.
+    fn wake(&mut self, t: Option<u64>, event: Event) {
+        let (Some(t), Some(slot)) = (t, self.wake_slot(event)) else {
+            return;
+        };
+        if slot.is_none_or(|w| t < w) {
+            *slot = Some(t);
+            self.schedule(t, event);
+        }
     }
 
     fn wake_broker(&mut self, b: usize) {
