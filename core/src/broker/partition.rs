@@ -230,10 +230,14 @@ impl Partition {
         version: KafkaVersion,
         fenced: &[u32],
     ) -> bool {
-        if version.at_least(3, 7) && self.not_enough_replicas(version) {
+        let mut candidate = self.log.log_end_offset();
+        // The candidate is at most the log end: a HW there cannot move (about half the
+        // calls, a fetch of a partition with nothing new).
+        if self.high_watermark >= candidate
+            || (version.at_least(3, 7) && self.not_enough_replicas(version))
+        {
             return false;
         }
-        let mut candidate = self.log.log_end_offset();
         for (&id, f) in &self.followers {
             // An ISR member counts whatever its lag; most are, so that is asked first.
             let counts = self.in_maximal_isr(id)
