@@ -96,6 +96,9 @@ pub struct Log {
     segments: Vec<Segment>,
     /// The first offset still readable; the records below it are forgotten.
     log_start_offset: u64,
+    /// The largest `batch_bytes` of an appended batch (of its first record: no other
+    /// starts a batch), what bounds each batch a read counts after its first record.
+    max_batch_bytes: u32,
 }
 
 impl Default for Log {
@@ -111,6 +114,7 @@ impl Log {
             records: Chunked::new(),
             segments: vec![Segment::new(0, now)],
             log_start_offset: 0,
+            max_batch_bytes: 0,
         }
     }
 
@@ -130,6 +134,11 @@ impl Log {
     /// The records from the log start offset to the end, by offset.
     pub fn records(&self) -> &Chunked<LogRecord> {
         &self.records
+    }
+
+    /// No batch a read counts after its first record is larger than this.
+    pub fn max_batch_bytes(&self) -> u32 {
+        self.max_batch_bytes
     }
 
     pub fn segments(&self) -> &[Segment] {
@@ -192,6 +201,7 @@ impl Log {
             return;
         };
         let bytes = first.batch_bytes as u64;
+        self.max_batch_bytes = self.max_batch_bytes.max(first.batch_bytes);
         self.maybe_roll(bytes, max_timestamp, now);
         let active = self.active();
         active.bytes += bytes;
