@@ -200,13 +200,7 @@ impl Log {
         let Some(first) = records.next() else {
             return;
         };
-        let bytes = first.batch_bytes as u64;
-        self.max_batch_bytes = self.max_batch_bytes.max(first.batch_bytes);
-        self.maybe_roll(bytes, max_timestamp, now);
-        let active = self.active();
-        active.bytes += bytes;
-        active.first_batch_timestamp.get_or_insert(max_timestamp);
-        active.largest_timestamp = active.largest_timestamp.max(Some(max_timestamp));
+        self.open_batch(first.batch_bytes, max_timestamp, now);
         let leo = self.log_end_offset();
         self.records.push(first);
         self.records.extend(records);
@@ -215,6 +209,18 @@ impl Log {
             .iter_from(leo as usize)
             .enumerate()
             .all(|(i, r)| r.offset == leo + i as u64));
+    }
+
+    /// Counts a batch of `batch_bytes` in the segment it goes to, rolled first if need be
+    /// (apart from `append_batch`, which has a copy for each kind of records iterator).
+    fn open_batch(&mut self, batch_bytes: u32, max_timestamp: u64, now: u64) {
+        let bytes = batch_bytes as u64;
+        self.max_batch_bytes = self.max_batch_bytes.max(batch_bytes);
+        self.maybe_roll(bytes, max_timestamp, now);
+        let active = self.active();
+        active.bytes += bytes;
+        active.first_batch_timestamp.get_or_insert(max_timestamp);
+        active.largest_timestamp = active.largest_timestamp.max(Some(max_timestamp));
     }
 
     /// `UnifiedLog.truncateTo`: drops the records at and above `offset`, as a follower does
