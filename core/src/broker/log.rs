@@ -96,6 +96,9 @@ pub struct Log {
     segments: Vec<Segment>,
     /// The first offset still readable; the records below it are forgotten.
     log_start_offset: u64,
+    /// The largest `batch_bytes` of an appended batch (of its first record: no other
+    /// starts a batch), what bounds each batch a read counts after its first record.
+    max_batch_bytes: u32,
 }
 
 impl Default for Log {
@@ -111,6 +114,7 @@ impl Log {
             records: Chunked::new(),
             segments: vec![Segment::new(0, now)],
             log_start_offset: 0,
+            max_batch_bytes: 0,
         }
     }
 
@@ -130,6 +134,11 @@ impl Log {
     /// The records from the log start offset to the end, by offset.
     pub fn records(&self) -> &Chunked<LogRecord> {
         &self.records
+    }
+
+    /// No batch a read counts after its first record is larger than this.
+    pub fn max_batch_bytes(&self) -> u32 {
+        self.max_batch_bytes
     }
 
     pub fn segments(&self) -> &[Segment] {
@@ -191,12 +200,7 @@ impl Log {
         let Some(first) = records.next() else {
             return;
         };
-        let bytes = first.batch_bytes as u64;
-        self.maybe_roll(bytes, max_timestamp, now);
-        let active = self.active();
-        active.bytes += bytes;
-        active.first_batch_timestamp.get_or_insert(max_timestamp);
-        active.largest_timestamp = active.largest_timestamp.max(Some(max_timestamp));
+        self.open_batch(first.batch_bytes, max_timestamp, now);
         let leo = self.log_end_offset();
         self.records.push(first);
         self.records.extend(records);
@@ -205,6 +209,18 @@ impl Log {
             .iter_from(leo as usize)
             .enumerate()
             .all(|(i, r)| r.offset == leo + i as u64));
+    }
+
+    /// Counts a batch of `batch_bytes` in the segment it goes to, rolled first if need be
+    /// (apart from `append_batch`, which has a copy for each kind of records iterator).
+    fn open_batch(&mut self, batch_bytes: u32, max_timestamp: u64, now: u64) {
+        let bytes = batch_bytes as u64;
+        self.max_batch_bytes = self.max_batch_bytes.max(batch_bytes);
+        self.maybe_roll(bytes, max_timestamp, now);
+        let active = self.active();
+        active.bytes += bytes;
+        active.first_batch_timestamp.get_or_insert(max_timestamp);
+        active.largest_timestamp = active.largest_timestamp.max(Some(max_timestamp));
     }
 
     /// `UnifiedLog.truncateTo`: drops the records at and above `offset`, as a follower does
