@@ -101,8 +101,7 @@ impl RecordBlock {
             Some(block) if (self.used as usize) < BLOCK => block,
             _ => {
                 self.used = 0;
-                self.block
-                    .insert(Rc::new([const { OnceCell::new() }; BLOCK]))
+                self.block.insert(new_block())
             }
         };
         let at = self.used;
@@ -113,6 +112,16 @@ impl RecordBlock {
             block: Rc::clone(block),
             at,
         }
+    }
+}
+
+/// An empty block, its cells written where it is allocated: `Rc::new` of an array built
+/// the block on the stack and copied it (5.6 KB) into the allocation.
+fn new_block() -> Rc<[OnceCell<RecordData>; BLOCK]> {
+    let cells: Rc<[OnceCell<RecordData>]> = (0..BLOCK).map(|_| OnceCell::new()).collect();
+    match cells.try_into() {
+        Ok(block) => block,
+        Err(_) => unreachable!("a block has BLOCK cells"),
     }
 }
 
