@@ -251,9 +251,25 @@ impl KafkaProducer {
         rng: &mut Rng,
         cluster: &Cluster,
     ) -> Result<Option<u32>, KafkaError> {
-        if let Some(p) = explicit {
-            return Ok(Some(p));
+        // Asked for every record: the answers that need no work stay small enough to be
+        // made where `send()` asks.
+        match explicit {
+            Some(p) => Ok(Some(p)),
+            None if self.partitioner.is_none() && data.key.is_none() => Ok(None),
+            None => self.chosen_partition(topic, data, rng, cluster),
         }
+    }
+
+    /// `partition()` for a record without a partition: `partitioner.class`, else the key's.
+    /// Out of line, so that `partition()` stays small.
+    #[inline(never)]
+    fn chosen_partition(
+        &mut self,
+        topic: u32,
+        data: &RecordData,
+        rng: &mut Rng,
+        cluster: &Cluster,
+    ) -> Result<Option<u32>, KafkaError> {
         if let Some(partitioner) = &mut self.partitioner {
             let key = data.key.as_ref().map(|k| (k.text(), k.bytes()));
             return partitioner
