@@ -116,7 +116,10 @@ impl RecordBlock {
 }
 
 /// An empty block, its cells written where it is allocated: `Rc::new` of an array built
-/// the block on the stack and copied it (5.6 KB) into the allocation.
+/// the block on the stack and copied it (5.6 KB) into the allocation. Once per 64
+/// records: kept out of line, `make` is small enough to be made where it is asked.
+#[cold]
+#[inline(never)]
 fn new_block() -> Rc<[OnceCell<RecordData>; BLOCK]> {
     let cells: Rc<[OnceCell<RecordData>]> = (0..BLOCK).map(|_| OnceCell::new()).collect();
     match cells.try_into() {
