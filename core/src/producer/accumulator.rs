@@ -843,11 +843,11 @@ impl RecordAccumulator {
                             batch.ready_because = ready_because;
                             if let Some(tm) = tm.as_deref_mut() {
                                 if batch.base_sequence < 0 {
-                                    tm.maybe_update_producer_id_and_epoch(tp);
+                                    let (epoch, base) =
+                                        tm.sequence_new_batch(tp, batch.records.len() as u32);
                                     batch.producer_id = tm.producer_id;
-                                    batch.producer_epoch = tm.epoch_for(tp);
-                                    batch.base_sequence =
-                                        tm.assign_sequence(tp, batch.records.len() as u32);
+                                    batch.producer_epoch = epoch;
+                                    batch.base_sequence = base;
                                 }
                             }
                             let ratio = batch.close();
