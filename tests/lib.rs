@@ -70,11 +70,13 @@ pub fn append(
     rng: &mut impl kafka_lab::rng::RandomSource,
     cluster: &kafka_lab::metadata::Cluster,
 ) -> kafka_lab::producer::accumulator::AppendResult {
+    let fields = kafka_lab::record::FieldsSize::of(data.key_len(), data.value_len());
     let first = acc.append(
         topic,
         partition,
         index,
         data,
+        fields,
         abort_on_new_batch,
         None,
         now,
@@ -87,6 +89,7 @@ pub fn append(
             partition,
             index,
             data,
+            fields,
             false,
             Some(size),
             now,

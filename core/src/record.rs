@@ -101,8 +101,7 @@ impl RecordBlock {
             Some(block) if (self.used as usize) < BLOCK => block,
             _ => {
                 self.used = 0;
-                self.block
-                    .insert(Rc::new([const { OnceCell::new() }; BLOCK]))
+                self.block.insert(new_block())
             }
         };
         let at = self.used;
@@ -113,6 +112,19 @@ impl RecordBlock {
             block: Rc::clone(block),
             at,
         }
+    }
+}
+
+/// An empty block, its cells written where it is allocated: `Rc::new` of an array built
+/// the block on the stack and copied it (5.6 KB) into the allocation. Once per 64
+/// records: kept out of line, `make` is small enough to be made where it is asked.
+#[cold]
+#[inline(never)]
+fn new_block() -> Rc<[OnceCell<RecordData>; BLOCK]> {
+    let cells: Rc<[OnceCell<RecordData>]> = (0..BLOCK).map(|_| OnceCell::new()).collect();
+    match cells.try_into() {
+        Ok(block) => block,
+        Err(_) => unreachable!("a block has BLOCK cells"),
     }
 }
 
@@ -143,6 +155,39 @@ fn field_size(len: Option<usize>) -> usize {
     }
 }
 
+/// What a record's key and value add to its size: the same in whatever batch it goes,
+/// so `send()` works it out once for its size check, the batch's room check and the
+/// batch's largest upper bound, rather than at each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldsSize(u32);
+
+impl FieldsSize {
+    pub fn of(key: Option<usize>, value: Option<usize>) -> Self {
+        FieldsSize((field_size(key) + field_size(value)) as u32)
+    }
+
+    /// `DefaultRecord.sizeInBytes` at these deltas (no headers).
+    pub fn record_size(self, offset_delta: i32, timestamp_delta: i64) -> usize {
+        let body = self.body_size(offset_delta, timestamp_delta);
+        body + size_of_varint(body as i32)
+    }
+
+    /// The size after the record's length varint.
+    fn body_size(self, offset_delta: i32, timestamp_delta: i64) -> usize {
+        1 // attributes
+            + size_of_varint(offset_delta)
+            + size_of_varlong(timestamp_delta)
+            + self.0 as usize
+            + size_of_varint(0) // header count
+    }
+
+    /// `AbstractRecords.estimateSizeInBytesUpperBound` for format v2, uncompressed, no
+    /// headers.
+    pub fn upper_bound(self) -> usize {
+        RECORD_BATCH_OVERHEAD + MAX_RECORD_OVERHEAD + self.0 as usize + 1
+    }
+}
+
 /// `DefaultRecord.sizeInBytes`: the exact size of one record inside a batch (no headers).
 pub fn record_size(
     offset_delta: i32,
@@ -150,8 +195,7 @@ pub fn record_size(
     key: Option<usize>,
     value: Option<usize>,
 ) -> usize {
-    let body = record_body_size(offset_delta, timestamp_delta, key, value);
-    body + size_of_varint(body as i32)
+    FieldsSize::of(key, value).record_size(offset_delta, timestamp_delta)
 }
 
 /// A record's size after its length varint.
@@ -161,17 +205,12 @@ pub fn record_body_size(
     key: Option<usize>,
     value: Option<usize>,
 ) -> usize {
-    1 // attributes
-        + size_of_varint(offset_delta)
-        + size_of_varlong(timestamp_delta)
-        + field_size(key)
-        + field_size(value)
-        + size_of_varint(0) // header count
+    FieldsSize::of(key, value).body_size(offset_delta, timestamp_delta)
 }
 
 /// `AbstractRecords.estimateSizeInBytesUpperBound` for format v2, uncompressed, no headers.
 pub fn estimate_size_upper_bound(key: Option<usize>, value: Option<usize>) -> usize {
-    RECORD_BATCH_OVERHEAD + MAX_RECORD_OVERHEAD + field_size(key) + field_size(value) + 1
+    FieldsSize::of(key, value).upper_bound()
 }
 
 #[cfg(test)]

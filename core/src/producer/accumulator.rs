@@ -7,7 +7,7 @@ use crate::backoff::ExponentialBackoff;
 use crate::compression::CompressionType;
 use crate::config::ProducerConfig;
 use crate::metadata::{Cluster, TopicPartition};
-use crate::record::{estimate_size_upper_bound, record_size, RecordRef, RECORD_BATCH_OVERHEAD};
+use crate::record::{FieldsSize, RecordRef, RECORD_BATCH_OVERHEAD};
 use crate::record_batch::{encode, BatchHeader, EncodedBatch, Record, NO_PARTITION_LEADER_EPOCH};
 use crate::rng::{RandomSource, Rng};
 use crate::vec_map::{VecMap, VecSet};
@@ -286,7 +286,13 @@ impl ProducerBatch {
 
     /// `ProducerBatch.tryAppend` / `hasRoomFor`: appends if there is room and returns the
     /// bytes added. One record always fits an empty batch.
-    fn try_append(&mut self, index: u32, data: &RecordRef, now: u64) -> Option<u32> {
+    fn try_append(
+        &mut self,
+        index: u32,
+        data: &RecordRef,
+        fields: FieldsSize,
+        now: u64,
+    ) -> Option<u32> {
         if self.is_full() {
             return None;
         }
@@ -295,7 +301,7 @@ impl ProducerBatch {
             .records
             .first()
             .map_or(0, |r| data.timestamp as i64 - r.data.timestamp as i64);
-        let size = record_size(offset_delta, ts_delta, data.key_len(), data.value_len()) as u32;
+        let size = fields.record_size(offset_delta, ts_delta) as u32;
         // hasRoomFor: the new record counted uncompressed, to be conservative.
         if !self.records.is_empty() && self.write_limit < self.size_in_bytes + size {
             return None;
@@ -312,9 +318,7 @@ impl ProducerBatch {
             size,
         });
         self.records_size += size;
-        self.max_record_size = self
-            .max_record_size
-            .max(estimate_size_upper_bound(data.key_len(), data.value_len()) as u32);
+        self.max_record_size = self.max_record_size.max(fields.upper_bound() as u32);
         self.size_in_bytes = self.estimated_bytes_written();
         self.last_append_ms = now;
         Some(size)
@@ -511,6 +515,7 @@ impl RecordAccumulator {
         partition: Option<u32>,
         index: u32,
         data: &RecordRef,
+        fields: FieldsSize,
         abort_on_new_batch: bool,
         buffer: Option<u32>,
         now: u64,
@@ -539,7 +544,7 @@ impl RecordAccumulator {
             }
             let deque_len = dq.len();
             if let Some(last) = dq.back_mut() {
-                match last.try_append(index, data, now) {
+                match last.try_append(index, data, fields, now) {
                     Some(bytes) => {
                         // The deque's last batch: whether all its batches are full too.
                         let full = last.is_full();
@@ -572,7 +577,7 @@ impl RecordAccumulator {
                     unused_buffer: buffer,
                 };
             }
-            let upper = estimate_size_upper_bound(data.key_len(), data.value_len()) as u32;
+            let upper = fields.upper_bound() as u32;
             let Some(capacity) = buffer else {
                 return AppendResult {
                     partition: effective,
@@ -607,7 +612,7 @@ impl RecordAccumulator {
                 self.compression,
                 info.compression_ratio,
             );
-            batch.try_append(index, data, now);
+            batch.try_append(index, data, fields, now);
             let appended = batch.size_in_bytes;
             dq.push_back(batch);
             let last = dq.back().expect("just pushed");
@@ -838,11 +843,11 @@ impl RecordAccumulator {
                             batch.ready_because = ready_because;
                             if let Some(tm) = tm.as_deref_mut() {
                                 if batch.base_sequence < 0 {
-                                    tm.maybe_update_producer_id_and_epoch(tp);
+                                    let (epoch, base) =
+                                        tm.sequence_new_batch(tp, batch.records.len() as u32);
                                     batch.producer_id = tm.producer_id;
-                                    batch.producer_epoch = tm.epoch_for(tp);
-                                    batch.base_sequence =
-                                        tm.assign_sequence(tp, batch.records.len() as u32);
+                                    batch.producer_epoch = epoch;
+                                    batch.base_sequence = base;
                                 }
                             }
                             let ratio = batch.close();
@@ -893,11 +898,13 @@ impl RecordAccumulator {
         self.topics[tp.topic as usize].compression_ratio = ratio;
         let mut split: Vec<ProducerBatch> = Vec::new();
         for r in &big.records {
-            let fits = split
-                .last_mut()
-                .is_some_and(|b| b.try_append(r.index, &r.data, big.last_append_ms).is_some());
+            let fields = FieldsSize::of(r.data.key_len(), r.data.value_len());
+            let fits = split.last_mut().is_some_and(|b| {
+                b.try_append(r.index, &r.data, fields, big.last_append_ms)
+                    .is_some()
+            });
             if !fits {
-                let upper = estimate_size_upper_bound(r.data.key_len(), r.data.value_len()) as u32;
+                let upper = fields.upper_bound() as u32;
                 let id = self.next_batch_id;
                 self.next_batch_id += 1;
                 let mut batch = ProducerBatch::new(
@@ -909,7 +916,7 @@ impl RecordAccumulator {
                     ratio,
                 );
                 batch.buffer_size = 0;
-                batch.try_append(r.index, &r.data, big.last_append_ms);
+                batch.try_append(r.index, &r.data, fields, big.last_append_ms);
                 split.push(batch);
             }
         }

@@ -15,8 +15,7 @@ use crate::effects::Effects;
 use crate::errors::{Errors, KafkaError};
 use crate::metadata::{Cluster, TopicPartition};
 use crate::net::{Node, Payload, ProduceRequest, ProduceResponse, WireBatch};
-use crate::record::estimate_size_upper_bound;
-use crate::record::{RecordBlock, RecordData, RecordRef};
+use crate::record::{FieldsSize, RecordBlock, RecordData, RecordRef};
 use crate::rng::Rng;
 use crate::scenario::{CustomPartitionerSpec, SendMode};
 use crate::sort::sort_by_u64_key;
@@ -122,6 +121,8 @@ struct Sending<'a> {
     topic: u32,
     explicit: Option<u32>,
     data: &'a RecordRef,
+    /// What its key and value add to its size, worked out once.
+    fields: FieldsSize,
 }
 
 /// What a `send()` call did.
@@ -250,9 +251,25 @@ impl KafkaProducer {
         rng: &mut Rng,
         cluster: &Cluster,
     ) -> Result<Option<u32>, KafkaError> {
-        if let Some(p) = explicit {
-            return Ok(Some(p));
+        // Asked for every record: the answers that need no work stay small enough to be
+        // made where `send()` asks.
+        match explicit {
+            Some(p) => Ok(Some(p)),
+            None if self.partitioner.is_none() && data.key.is_none() => Ok(None),
+            None => self.chosen_partition(topic, data, rng, cluster),
         }
+    }
+
+    /// `partition()` for a record without a partition: `partitioner.class`, else the key's.
+    /// Out of line, so that `partition()` stays small.
+    #[inline(never)]
+    fn chosen_partition(
+        &mut self,
+        topic: u32,
+        data: &RecordData,
+        rng: &mut Rng,
+        cluster: &Cluster,
+    ) -> Result<Option<u32>, KafkaError> {
         if let Some(partitioner) = &mut self.partitioner {
             let key = data.key.as_ref().map(|k| (k.text(), k.bytes()));
             return partitioner
@@ -286,6 +303,7 @@ impl KafkaProducer {
         out: &mut Effects,
     ) -> Sent {
         let index = self.sends.len() as u32;
+        let fields = FieldsSize::of(data.key_len(), data.value_len());
         let data = self.records.make(data);
         let record = SendRecord::new(data.clone(), topic, explicit, mode, now);
         self.sends.push(record);
@@ -294,6 +312,7 @@ impl KafkaProducer {
             topic,
             explicit,
             data: &data,
+            fields,
         };
         self.do_send(now, record, rng, out)
     }
@@ -315,6 +334,7 @@ impl KafkaProducer {
             topic,
             explicit,
             data: &data,
+            fields: FieldsSize::of(data.key_len(), data.value_len()),
         };
         self.do_send(now, record, rng, out).returned
     }
@@ -382,8 +402,8 @@ impl KafkaProducer {
     }
 
     /// `ensureValidRecordSize`: a record that could never fit a request or the buffer.
-    fn check_record_size(&self, data: &RecordData) -> Result<(), KafkaError> {
-        let size = estimate_size_upper_bound(data.key_len(), data.value_len()) as u64;
+    fn check_record_size(&self, fields: FieldsSize) -> Result<(), KafkaError> {
+        let size = fields.upper_bound() as u64;
         if size > self.config.max_request_size as u64 {
             return Err(KafkaError::RecordTooLarge(format!(
                 "The message is {size} bytes when serialized which is larger than {}, which is the value of the max.request.size configuration.",
@@ -457,6 +477,7 @@ impl KafkaProducer {
             topic,
             explicit,
             data,
+            fields,
         } = record;
         // throwIfProducerClosed: thrown from send() itself.
         if self.closed {
@@ -464,7 +485,7 @@ impl KafkaProducer {
                 "Cannot perform operation after producer has been closed".into(),
             ));
         }
-        self.check_record_size(data)?;
+        self.check_record_size(fields)?;
         // `maybeAddPartition`'s checks, made before the append here so that a refused
         // record does not stay behind in a batch.
         if let Some(tm) = &self.tm {
@@ -479,6 +500,7 @@ impl KafkaProducer {
             partition,
             index,
             data,
+            fields,
             abort_on_new_batch,
             None,
             now,
@@ -491,14 +513,15 @@ impl KafkaProducer {
             }
             partition = self.partition(topic, explicit, data, rng, cluster)?;
             result = self.accumulator.append(
-                topic, partition, index, data, false, None, now, rng, cluster,
+                topic, partition, index, data, fields, false, None, now, rng, cluster,
             );
         }
         if let Some(size) = result.needs_buffer {
             match self.pool.allocate(size, now, self.config.max_block_ms)? {
                 Allocation::Granted => {
-                    result = self
-                        .append_with_buffer(topic, partition, index, data, size, now, rng, cluster);
+                    result = self.append_with_buffer(
+                        topic, partition, index, data, fields, size, now, rng, cluster,
+                    );
                 }
                 Allocation::Blocked(waiter) => {
                     self.blocked.insert(
@@ -526,6 +549,7 @@ impl KafkaProducer {
         partition: Option<u32>,
         index: u32,
         data: &RecordRef,
+        fields: FieldsSize,
         size: u32,
         now: u64,
         rng: &mut Rng,
@@ -536,6 +560,7 @@ impl KafkaProducer {
             partition,
             index,
             data,
+            fields,
             false,
             Some(size),
             now,
@@ -587,6 +612,7 @@ impl KafkaProducer {
                     b.partition,
                     b.index,
                     &data,
+                    FieldsSize::of(data.key_len(), data.value_len()),
                     grant.size,
                     now,
                     rng,

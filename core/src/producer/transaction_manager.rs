@@ -195,6 +195,18 @@ struct TxnPartitionEntry {
     last_acked_sequence: i32,
 }
 
+impl TxnPartitionEntry {
+    /// The next base sequence, for a batch of `records` now tracked in flight: with the
+    /// epoch it carries.
+    fn take_sequence(&mut self, producer_id: i64, compares: bool, records: u32) -> (i16, i32) {
+        let (epoch, base) = (self.epoch, self.next_sequence);
+        self.next_sequence = base.wrapping_add(records as i32);
+        self.in_flight
+            .insert(in_flight_key(compares, (producer_id, epoch, base)));
+        (epoch, base)
+    }
+}
+
 /// A tracked batch: producer id, epoch and base sequence, in `inflightBatchesBySequence`'s
 /// order (the lowest is `firstInFlightSequence`).
 pub type InFlightKey = (i64, i16, i32);
@@ -304,16 +316,30 @@ impl TransactionManager {
     /// At drain, a batch's first send: its base sequence, and the partition's next one
     /// moves past its records (`sequenceNumber` + `incrementSequenceNumber`).
     pub fn assign_sequence(&mut self, tp: TopicPartition, records: u32) -> i32 {
-        let producer_id = self.producer_id;
-        let compares = self.compares_producer_state;
-        // One lookup of the partition: every drained batch comes here.
+        let (producer_id, compares) = (self.producer_id, self.compares_producer_state);
+        self.entry(tp)
+            .take_sequence(producer_id, compares, records)
+            .1
+    }
+
+    /// A new batch at its first drain: `maybeUpdateProducerIdAndEpoch` (a partition left
+    /// on an older epoch moves to the producer's, from sequence 0, once its old batches
+    /// have all completed; until then the drain holds its new batches back), then the
+    /// epoch the batch carries and its base sequence (`assign_sequence`). One lookup of
+    /// the partition for all three: every drained batch comes here.
+    pub fn sequence_new_batch(&mut self, tp: TopicPartition, records: u32) -> (i16, i32) {
+        let (producer_id, epoch, compares) = (
+            self.producer_id,
+            self.producer_epoch,
+            self.compares_producer_state,
+        );
         let entry = self.entry(tp);
-        let (epoch, base) = (entry.epoch, entry.next_sequence);
-        entry.next_sequence = base.wrapping_add(records as i32);
-        entry
-            .in_flight
-            .insert(in_flight_key(compares, (producer_id, epoch, base)));
-        base
+        if entry.epoch != epoch && entry.in_flight.is_empty() {
+            entry.epoch = epoch;
+            entry.next_sequence = 0;
+            entry.last_acked_sequence = -1;
+        }
+        entry.take_sequence(producer_id, compares, records)
     }
 
     /// `hasStaleProducerIdAndEpoch`: the partition's sequences belong to an older epoch
@@ -329,20 +355,6 @@ impl TransactionManager {
         self.partitions
             .get(&tp)
             .is_some_and(|e| !e.in_flight.is_empty())
-    }
-
-    /// `maybeUpdateProducerIdAndEpoch`, at the drain of a new batch: a partition left on
-    /// an older epoch moves to the producer's, from sequence 0, once its old batches have
-    /// all completed (until then the drain holds its new batches back).
-    pub fn maybe_update_producer_id_and_epoch(&mut self, tp: TopicPartition) {
-        if !self.has_stale_producer_id_and_epoch(tp) || self.has_in_flight_batches(tp) {
-            return;
-        }
-        let epoch = self.producer_epoch;
-        let e = self.entry(tp);
-        e.epoch = epoch;
-        e.next_sequence = 0;
-        e.last_acked_sequence = -1;
     }
 
     /// `addInFlightBatch` for a batch that already has its sequence (a split's parts).
