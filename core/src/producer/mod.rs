@@ -596,7 +596,10 @@ impl KafkaProducer {
                 }
             }
         }
-        self.resume_granted(now, rng, cluster, out);
+        // Every wake-up comes here too, and nearly always nothing was granted.
+        if !self.grants.is_empty() {
+            self.resume_granted(now, rng, cluster, out);
+        }
     }
 
     /// Blocked `send()` calls whose memory came: they append and return.
@@ -899,7 +902,9 @@ impl KafkaProducer {
             }
             let polled = self.poll(now, out);
             self.maybe_update_metadata(now, rng, out);
-            self.resume_granted(now, rng, cluster, out);
+            if !self.grants.is_empty() {
+                self.resume_granted(now, rng, cluster, out);
+            }
             if !Rc::ptr_eq(&metadata, &self.metadata) {
                 // New leaders: the next pass drains with them.
                 self.wake_requested = true;

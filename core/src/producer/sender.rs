@@ -6,7 +6,7 @@ use super::accumulator::{BatchId, ProducerBatch, RecordAccumulator};
 use super::transaction_manager::TransactionManager;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::rng::Rng;
-use crate::vec_map::{VecMap, VecSet};
+use crate::vec_map::VecMap;
 use std::collections::VecDeque;
 
 /// `reconnect.backoff.ms` (default 50): after a connection closes the client waits this
@@ -83,16 +83,19 @@ impl Sender {
     ) -> (Vec<Drained>, Option<u64>) {
         let ready = accumulator.ready(cluster, now, all_sendable, rng);
         let mut next = ready.next_ready_check_delay_ms.map(|d| now + d);
-        let mut nodes = VecSet::new();
-        for node in ready.ready_nodes {
+        // The ready nodes that can take a request: filtered in place, not copied into a
+        // set allocated at every pass.
+        let mut nodes = ready.ready_nodes;
+        nodes.retain(|&node| {
             let can_drain = self.ready(node, now);
             accumulator.update_node_latency_stats(node, now, can_drain);
-            if can_drain {
-                nodes.insert(node);
-            } else if let Some(&t) = self.reconnect_at.get(&node).filter(|&&t| t > now) {
-                next = Some(next.map_or(t, |n| n.min(t)));
+            if !can_drain {
+                if let Some(&t) = self.reconnect_at.get(&node).filter(|&&t| t > now) {
+                    next = Some(next.map_or(t, |n| n.min(t)));
+                }
             }
-        }
+            can_drain
+        });
         let drained = accumulator.drain(cluster, &nodes, self.max_request_size, now, rng, tm);
         if !nodes.is_empty() && drained.is_empty() {
             // A ready node gives Kafka a poll timeout of 0: it spins until the drain agrees
