@@ -944,8 +944,8 @@ impl Simulation {
     /// clock to `t`.
     pub fn run_until(&mut self, t: u64) {
         let t = t.min(self.scenario.until_ms);
-        while self.next_event_at().is_some_and(|at| at <= t) {
-            self.step();
+        while let Some(at) = self.next_event_at().filter(|&at| at <= t) {
+            self.step_at(at);
         }
         if self.stalled_at.is_none() {
             self.now = self.now.max(t);
@@ -960,9 +960,11 @@ impl Simulation {
 
     /// Processes the next event. Returns false when nothing is left before `until_ms`.
     pub fn step(&mut self) -> bool {
-        let Some(at) = self.next_event_at() else {
-            return false;
-        };
+        self.next_event_at().is_some_and(|at| self.step_at(at))
+    }
+
+    /// Processes the next event, due at `at` (`run_until` has peeked it already).
+    fn step_at(&mut self, at: u64) -> bool {
         // The windows this event comes after close first: the same windows, the same
         // readings, whether the run gets here by steps or by `run_until`. (Checked here:
         // a window closes once in hundreds of steps.)
