@@ -1292,7 +1292,10 @@ impl Broker {
                 });
             }
             // `maybeIncrementLogStartOffset(leaderLogStartOffset)`, after the high watermark.
-            if p.increment_log_start_offset(fetched.log_start_offset) {
+            // (Asked first here: the leader's start rarely moves, and the call is out of line.)
+            if fetched.log_start_offset > p.log.log_start_offset()
+                && p.increment_log_start_offset(fetched.log_start_offset)
+            {
                 out.events.push(TraceEvent::LogStartOffsetIncremented {
                     broker: self.id,
                     tp: fetched.tp,
