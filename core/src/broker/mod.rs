@@ -650,7 +650,10 @@ impl Broker {
         respond: bool,
         out: &mut Effects,
     ) {
+        // The response per batch, and the offset the high watermark must pass before it is
+        // sent (acks=all; `None` for an error): two lists, as `DelayedProduce` keeps them.
         let mut partitions = Vec::with_capacity(request.batches.len());
+        let mut required = Vec::with_capacity(request.batches.len());
         for batch in &request.batches {
             self.total_produce_requests += 1;
             let version = self.version;
@@ -671,12 +674,13 @@ impl Broker {
                 });
                 // The broker's reason stays in its log: the response carries the bare code
                 // (`LogAppendResult` has no custom message for these).
-                (PartitionResponse::error(batch.tp, batch.batch, error), None)
+                partitions.push(PartitionResponse::error(batch.tp, batch.batch, error));
+                required.push(None);
             };
             // A partition the coordinator did not verify is answered with its error: its
             // batch never reaches the log (`appendEntries` leaves it out).
             if let Some((error, reason)) = verified.errors.get(&batch.tp) {
-                partitions.push(reject(*error, reason.clone()));
+                reject(*error, reason.clone());
                 continue;
             }
             // A producer's metadata may be stale: the leader moved, or this broker has not
@@ -685,7 +689,7 @@ impl Broker {
                 Some(p) if p.is_leader() && self.online => p,
                 _ => {
                     let reason = format!("Broker {id} is not the leader of {}", batch.tp);
-                    partitions.push(reject(Errors::NotLeaderOrFollower, reason));
+                    reject(Errors::NotLeaderOrFollower, reason);
                     continue;
                 }
             };
@@ -696,12 +700,12 @@ impl Broker {
                     partition.effective_min_isr(version),
                     batch.tp
                 );
-                partitions.push(reject(Errors::NotEnoughReplicas, reason));
+                reject(Errors::NotEnoughReplicas, reason);
                 continue;
             }
             let guard = verified.guards.get(&batch.tp).copied();
             let appended = partition.append_records_to_leader_verified(producer, batch, guard, now);
-            let response = match appended {
+            match appended {
                 LeaderAppend::Appended { base_offset } => {
                     out.events.push(TraceEvent::Appended {
                         broker: self.id,
@@ -712,11 +716,8 @@ impl Broker {
                         base_offset,
                         records: batch.records.len() as u32,
                     });
-                    let end = base_offset + batch.records.len() as u64;
-                    (
-                        PartitionResponse::ok(batch.tp, batch.batch, base_offset),
-                        Some(end),
-                    )
+                    partitions.push(PartitionResponse::ok(batch.tp, batch.batch, base_offset));
+                    required.push(Some(base_offset + batch.records.len() as u64));
                 }
                 LeaderAppend::Duplicate { base_offset } => {
                     out.events.push(TraceEvent::DuplicateBatch {
@@ -727,15 +728,11 @@ impl Broker {
                         tp: batch.tp,
                         base_offset,
                     });
-                    let end = base_offset + batch.records.len() as u64;
-                    (
-                        PartitionResponse::ok(batch.tp, batch.batch, base_offset),
-                        Some(end),
-                    )
+                    partitions.push(PartitionResponse::ok(batch.tp, batch.batch, base_offset));
+                    required.push(Some(base_offset + batch.records.len() as u64));
                 }
                 LeaderAppend::Rejected { error, reason } => reject(error, reason),
-            };
-            partitions.push(response);
+            }
             self.advance_high_watermark(batch.tp, now, out);
         }
         // Held follower fetches now have data.
@@ -750,12 +747,11 @@ impl Broker {
                 Node::Producer(producer),
                 Payload::ProduceResponse(ProduceResponse {
                     id: request.id,
-                    partitions: partitions.into_iter().map(|(r, _)| r).collect(),
+                    partitions,
                 }),
             )),
             Acks::All => {
                 self.waiting_on.insert(producer);
-                let (partitions, required) = partitions.into_iter().unzip();
                 self.delayed_produce.push(DelayedProduce {
                     reply: DelayedReply::Produce {
                         producer,
