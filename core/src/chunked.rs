@@ -225,13 +225,16 @@ impl<T> Chunked<T> {
     where
         T: Clone,
     {
-        let runs = self.range(start, end);
-        v.reserve(runs.remaining);
-        v.extend_from_slice(runs.front.as_slice());
-        for chunk in runs.chunks {
-            v.extend_from_slice(chunk);
+        // `range`'s bounds, without its iterator's three slices.
+        let end = end.min(self.len).saturating_sub(self.base);
+        let mut k = start.max(self.start).saturating_sub(self.base).min(end);
+        v.reserve(end - k);
+        while k < end {
+            let i = k % CHUNK;
+            let n = (CHUNK - i).min(end - k);
+            v.extend_from_slice(&self.chunks[k / CHUNK][i..i + n]);
+            k += n;
         }
-        v.extend_from_slice(runs.back.as_slice());
     }
 
     /// The index of the first element kept for which `pred` is false, the elements being
@@ -385,6 +388,9 @@ mod tests {
         ] {
             assert!(c.range(a, b).eq(v[a..b].iter()), "{a}..{b}");
             assert!(c.range(a, b).rev().eq(v[a..b].iter().rev()), "{a}..{b}");
+            let mut onto = vec![7];
+            c.clone_range_into(a, b, &mut onto);
+            assert_eq!((onto[0], &onto[1..]), (7, &v[a..b]), "{a}..{b}");
         }
         let mut both = c.iter_from(200);
         assert_eq!(
@@ -437,6 +443,11 @@ mod tests {
         assert!(c.iter().rev().copied().eq((300..1000).rev()));
         assert!(c.range(0, 310).copied().eq(300..310));
         assert!(c.range(500, 700).rev().copied().eq((500..700).rev()));
+        for (a, b) in [(0, 310), (250, 256), (500, 700), (990, 2000)] {
+            let mut onto = Vec::new();
+            c.clone_range_into(a, b, &mut onto);
+            assert!(onto.iter().eq(c.range(a, b)), "{a}..{b}");
+        }
         assert_eq!(c.partition_point(|&e| e < 10), 300);
         assert_eq!(c.partition_point(|&e| e < 600), 600);
         c[300] = 7;
