@@ -333,8 +333,9 @@ impl KafkaConsumer {
 /// (`CompletedFetch.nextFetchedRecord`): never a control record; under `read_committed`, not
 /// a transactional batch of a producer whose aborted transaction has begun at or before the
 /// batch (the response's aborted transactions, taken in first-offset order) until that
-/// producer's ABORT marker.
-fn returned_records(p: &FetchedPartition, read_committed: bool) -> Vec<bool> {
+/// producer's ABORT marker. (Read as it goes: a list of the answers was an allocation per
+/// partition of every response with records.)
+fn returned_records(p: &FetchedPartition, read_committed: bool) -> impl Iterator<Item = bool> + '_ {
     let mut aborted: BinaryHeap<Reverse<(u64, i64)>> = p
         .aborted_transactions
         .iter()
@@ -343,30 +344,27 @@ fn returned_records(p: &FetchedPartition, read_committed: bool) -> Vec<bool> {
     let mut aborted_producers = VecSet::new();
     let mut batch = None;
     let mut skip_batch = false;
-    p.records
-        .iter()
-        .map(|r| {
-            if batch != Some(r.batch_offset) {
-                batch = Some(r.batch_offset);
-                skip_batch = false;
-                if read_committed && r.producer_id >= 0 {
-                    // consumeAbortedTransactionsUpTo(batch.lastOffset).
-                    let last = r.batch_offset + r.batch_records as u64 - 1;
-                    while let Some(&Reverse((first, pid))) = aborted.peek() {
-                        if first > last {
-                            break;
-                        }
-                        aborted.pop();
-                        aborted_producers.insert(pid);
+    p.records.iter().map(move |r| {
+        if batch != Some(r.batch_offset) {
+            batch = Some(r.batch_offset);
+            skip_batch = false;
+            if read_committed && r.producer_id >= 0 {
+                // consumeAbortedTransactionsUpTo(batch.lastOffset).
+                let last = r.batch_offset + r.batch_records as u64 - 1;
+                while let Some(&Reverse((first, pid))) = aborted.peek() {
+                    if first > last {
+                        break;
                     }
-                    if r.control == Some(TransactionResult::Abort) {
-                        aborted_producers.remove(&r.producer_id);
-                    } else {
-                        skip_batch = r.transactional && aborted_producers.contains(&r.producer_id);
-                    }
+                    aborted.pop();
+                    aborted_producers.insert(pid);
+                }
+                if r.control == Some(TransactionResult::Abort) {
+                    aborted_producers.remove(&r.producer_id);
+                } else {
+                    skip_batch = r.transactional && aborted_producers.contains(&r.producer_id);
                 }
             }
-            r.control.is_none() && !skip_batch
-        })
-        .collect()
+        }
+        r.control.is_none() && !skip_batch
+    })
 }
