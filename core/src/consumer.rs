@@ -214,13 +214,15 @@ impl KafkaConsumer {
         if self.in_flight.len() >= self.metadata.brokers as usize {
             return;
         }
+        // A leader with a fetch out (or backing off) gets none: nothing to gather. Asked
+        // once per broker (at most `MAX_BROKERS`, a bit each), not once per partition.
+        let idle = (0..self.metadata.brokers)
+            .filter(|b| !self.in_flight.contains_key(b) && !self.backoff_until.contains_key(b))
+            .fold(0u32, |idle, b| idle | 1 << b);
         let mut by_leader: VecMap<u32, Vec<FetchPartition>> = VecMap::new();
         for (&tp, &offset) in &self.positions {
             let meta = &self.metadata.topics[tp.topic as usize].partitions[tp.partition as usize];
-            // A leader with a fetch out (or backing off) gets none: nothing to gather.
-            let idle =
-                |b: &u32| !self.in_flight.contains_key(b) && !self.backoff_until.contains_key(b);
-            if let Some(leader) = meta.leader.filter(idle) {
+            if let Some(leader) = meta.leader.filter(|&b| idle >> b & 1 == 1) {
                 by_leader.entry(leader).or_default().push(FetchPartition {
                     tp,
                     fetch_offset: offset,
