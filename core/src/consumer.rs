@@ -146,7 +146,9 @@ impl KafkaConsumer {
     /// metadata if a leader failed it, and fetch from every leader with no fetch out.
     pub fn run_once(&mut self, now: u64, rng: &mut Rng, out: &mut Effects) {
         self.wake_requested = false;
-        for incoming in std::mem::take(&mut self.inbox) {
+        // Drained, not dropped: the inbox keeps its allocation for the next response.
+        let mut inbox = std::mem::take(&mut self.inbox);
+        for incoming in inbox.drain(..) {
             match incoming {
                 Incoming::Fetch(broker, response) => self.handle_fetch(now, broker, response, out),
                 Incoming::Metadata(metadata) => {
@@ -156,6 +158,7 @@ impl KafkaConsumer {
                 Incoming::Closed(broker) => self.disconnect(broker, now),
             }
         }
+        self.inbox = inbox;
         let timed_out: Vec<u32> = self
             .in_flight
             .iter()
