@@ -217,24 +217,30 @@ impl KafkaConsumer {
         if self.in_flight.len() >= self.metadata.brokers as usize {
             return;
         }
-        // A leader with a fetch out (or backing off) gets none: nothing to gather. Asked
-        // once per broker (at most `MAX_BROKERS`, a bit each), not once per partition.
-        let idle = (0..self.metadata.brokers)
-            .filter(|b| !self.in_flight.contains_key(b) && !self.backoff_until.contains_key(b))
-            .fold(0u32, |idle, b| idle | 1 << b);
-        let mut by_leader: VecMap<u32, Vec<FetchPartition>> = VecMap::new();
-        for (&tp, &offset) in &self.positions {
-            let meta = &self.metadata.topics[tp.topic as usize].partitions[tp.partition as usize];
-            if let Some(leader) = meta.leader.filter(|&b| idle >> b & 1 == 1) {
-                by_leader.entry(leader).or_default().push(FetchPartition {
-                    tp,
-                    fetch_offset: offset,
-                    last_fetched_epoch: None,
-                    current_leader_epoch: meta.leader_epoch,
-                });
+        // A leader with a fetch out (or backing off) gets none: nothing to gather. By
+        // leader, in broker order (mostly one is idle: the one that just answered), each
+        // leader's partitions gathered in one walk rather than into a map of lists.
+        for broker in 0..self.metadata.brokers {
+            if self.in_flight.contains_key(&broker) || self.backoff_until.contains_key(&broker) {
+                continue;
             }
-        }
-        for (broker, partitions) in by_leader {
+            let partitions: Vec<FetchPartition> = self
+                .positions
+                .iter()
+                .filter_map(|(&tp, &offset)| {
+                    let meta =
+                        &self.metadata.topics[tp.topic as usize].partitions[tp.partition as usize];
+                    (meta.leader == Some(broker)).then_some(FetchPartition {
+                        tp,
+                        fetch_offset: offset,
+                        last_fetched_epoch: None,
+                        current_leader_epoch: meta.leader_epoch,
+                    })
+                })
+                .collect();
+            if partitions.is_empty() {
+                continue;
+            }
             let id = self.next_fetch_id;
             self.next_fetch_id += 1;
             self.in_flight.insert(broker, (id, now));
