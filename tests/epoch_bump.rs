@@ -7,7 +7,7 @@
 
 use kafka_lab::config::{ProducerConfig, TopicConfig};
 use kafka_lab::effects::Effects;
-use kafka_lab::errors::Errors;
+use kafka_lab::errors::{Errors, KafkaError};
 use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta, TopicPartition};
 use kafka_lab::net::{Node, PartitionResponse, Payload, ProduceRequest, ProduceResponse};
 use kafka_lab::producer::accumulator::ProducerBatch;
@@ -752,7 +752,7 @@ fn write_idempotent_batch(tm: &mut TransactionManager, tp: TopicPartition) -> In
 /// batch that expired in retry.
 fn expire(tm: &mut TransactionManager, tp: TopicPartition, batch: InFlightKey) {
     tm.mark_sequence_unresolved(tp, batch.2, 1);
-    tm.handle_failed_batch(tp, batch, false, false);
+    tm.handle_failed_batch(tp, batch, 1, &KafkaError::Timeout(String::new()), false);
 }
 
 /// `runUntil(epoch bumped)`: the sender's `bumpIdempotentEpochAndResetIdIfNeeded`.
@@ -808,7 +808,7 @@ fn no_producer_id_reset_after_last_in_flight_batch_succeeds() {
     bump_if_needed(&mut tm);
     assert_eq!(tm.producer_epoch, 5);
     assert!(tm.has_unresolved_sequence(TP0));
-    tm.handle_failed_batch(TP0, b2, false, false);
+    tm.handle_failed_batch(TP0, b2, 1, &KafkaError::Timeout(String::new()), false);
     tm.maybe_resolve_sequences();
     bump_if_needed(&mut tm);
     assert_eq!(tm.producer_epoch, 5);
@@ -839,7 +839,7 @@ fn epoch_bump_after_last_inflight_batch_fails() {
     assert!(tm.has_unresolved_sequence(TP0));
     // The last one in flight fails: the next sequence does not follow the last
     // acknowledged one, so the epoch moves on, with nothing left to renumber.
-    tm.handle_failed_batch(TP0, b3, false, false);
+    tm.handle_failed_batch(TP0, b3, 1, &KafkaError::Timeout(String::new()), false);
     tm.maybe_resolve_sequences();
     bump_if_needed(&mut tm);
     assert_eq!(tm.producer_epoch, 2);

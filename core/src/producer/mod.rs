@@ -27,7 +27,7 @@ use metrics::ProducerMetrics;
 use partitioner::{partition_for_key, Partitioner};
 use sender::{Drained, InFlightRequest, Sender};
 use std::rc::Rc;
-use transaction_manager::{InFlightKey, Offsets, TransactionManager, TxnOutcome};
+use transaction_manager::{FailedBatch, InFlightKey, Offsets, TransactionManager, TxnOutcome};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -1560,45 +1560,40 @@ impl KafkaProducer {
         if batch.base_sequence < 0 {
             return;
         }
-        let out_of_order = matches!(error, KafkaError::OutOfOrderSequence(_));
-        if tm.handle_failed_batch(
-            batch.tp,
+        let (tp, base, records) = (batch.tp, batch.base_sequence, batch.records.len() as u32);
+        match tm.handle_failed_batch(
+            tp,
             batch.sequence_key(),
-            out_of_order,
+            records,
+            error,
             adjust_sequence_numbers,
-        ) && !out_of_order
-        {
-            out.events.push(TraceEvent::EpochBumpRequested {
+        ) {
+            FailedBatch::Nothing | FailedBatch::EpochBump { out_of_order: true } => {}
+            FailedBatch::EpochBump {
+                out_of_order: false,
+            } => out.events.push(TraceEvent::EpochBumpRequested {
                 producer: self.id,
                 batch: batch.id,
-                tp: batch.tp,
+                tp,
                 expired: batch.done,
-            });
-        }
-        // Without it the later batches, in flight or waiting to be retried, would meet
-        // OUT_OF_ORDER_SEQUENCE_NUMBER at every retry until they expired. Not after a fatal
-        // error (Kafka's `hasFatalError` check comes first).
-        let fatal = matches!(error, KafkaError::ProducerFenced(_)) || tm.has_fatal_error();
-        if !tm.is_transactional() || !adjust_sequence_numbers || fatal {
-            return;
-        }
-        let (tp, base, records) = (batch.tp, batch.base_sequence, batch.records.len() as u32);
-        let Some(tracked) = tm.adjust_sequences_due_to_failed_batch(tp, base, records) else {
-            return;
-        };
-        out.events.push(TraceEvent::SequencesAdjusted {
-            producer: self.id,
-            batch: batch.id,
-            tp,
-            records,
-        });
-        for b in tracked_batches(&mut self.accumulator, &mut self.sender, tm, tp, &tracked) {
-            if b.base_sequence >= base {
-                b.resequence(
-                    b.producer_id,
-                    b.producer_epoch,
-                    b.base_sequence - records as i32,
-                );
+            }),
+            FailedBatch::SequencesAdjusted { tracked } => {
+                out.events.push(TraceEvent::SequencesAdjusted {
+                    producer: self.id,
+                    batch: batch.id,
+                    tp,
+                    records,
+                });
+                for b in tracked_batches(&mut self.accumulator, &mut self.sender, tm, tp, &tracked)
+                {
+                    if b.base_sequence >= base {
+                        b.resequence(
+                            b.producer_id,
+                            b.producer_epoch,
+                            b.base_sequence - records as i32,
+                        );
+                    }
+                }
             }
         }
     }

@@ -211,6 +211,22 @@ impl TxnPartitionEntry {
 /// order (the lowest is `firstInFlightSequence`).
 pub type InFlightKey = (i64, i16, i32);
 
+/// What `handleFailedBatch` did beyond untracking the batch.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FailedBatch {
+    Nothing,
+    /// The idempotent producer will bump its epoch for the partition; `out_of_order`: the
+    /// broker said the gap was there.
+    EpochBump {
+        out_of_order: bool,
+    },
+    /// A transactional producer gave the batch's sequences back; `tracked`: the keys the
+    /// partition tracked before, for the caller to renumber those batches.
+    SequencesAdjusted {
+        tracked: VecSet<InFlightKey>,
+    },
+}
+
 /// KAFKA-13794: until 3.0.2 / 3.1.1 / 3.2.0 `inflightBatchesBySequence` compared base
 /// sequences only, so removing a batch removed whichever tracked batch held its sequence.
 /// 3.0.2 compares the sequence, then the batch itself (#11991, #12006); 3.1.1 and 3.2.0 on
@@ -394,45 +410,46 @@ impl TransactionManager {
     /// (`adjustSequenceNumbers`, `attempts < retries`). Either way the idempotent
     /// producer bumps its epoch for the partition, which renumbers the batches still
     /// tracked there (KAFKA-14034: one of them may already be written under the old
-    /// epoch). Returns whether it asked for the bump. A transactional producer aborts
-    /// instead, and gives the sequences back (`adjust_sequences_due_to_failed_batch`).
+    /// epoch). A transactional producer aborts instead and, with retries left and no fatal
+    /// error, gives the batch's `records` sequences back
+    /// (`TxnPartitionEntry.adjustSequencesDueToFailedBatch`): the partition's next
+    /// sequence and every batch tracked from the failed one's on move down by them, so
+    /// their retries close the gap instead of meeting `OUT_OF_ORDER_SEQUENCE_NUMBER` until
+    /// they expire.
     pub fn handle_failed_batch(
         &mut self,
         tp: TopicPartition,
         batch: InFlightKey,
-        out_of_order: bool,
-        adjust_sequence_numbers: bool,
-    ) -> bool {
-        self.remove_in_flight_batch(tp, batch);
-        // A transactional producer recovers by aborting (and bumping the epoch then).
-        if self.txn.is_some() || !(out_of_order || adjust_sequence_numbers) {
-            return false;
-        }
-        self.rewrite.insert(tp);
-        true
-    }
-
-    /// `TxnPartitionEntry.adjustSequencesDueToFailedBatch`, for a transactional producer
-    /// whose batch failed with retries left: its sequences are given back. The partition's
-    /// next sequence and every batch tracked from the failed one's sequence on move down
-    /// by its record count, so their retries close the gap the failure left. Returns the
-    /// keys tracked before, for the caller to renumber those batches; `None` when the
-    /// partition's sequences are not tracked.
-    pub fn adjust_sequences_due_to_failed_batch(
-        &mut self,
-        tp: TopicPartition,
-        base_sequence: i32,
         records: u32,
-    ) -> Option<VecSet<InFlightKey>> {
-        let e = self.partitions.get_mut(&tp)?;
+        error: &KafkaError,
+        adjust_sequence_numbers: bool,
+    ) -> FailedBatch {
+        self.remove_in_flight_batch(tp, batch);
+        let out_of_order = matches!(error, KafkaError::OutOfOrderSequence(_));
+        let Some(t) = &self.txn else {
+            if !(out_of_order || adjust_sequence_numbers) {
+                return FailedBatch::Nothing;
+            }
+            self.rewrite.insert(tp);
+            return FailedBatch::EpochBump { out_of_order };
+        };
+        // `maybeTransitionToErrorState` comes first: a fenced producer adjusts nothing.
+        let fatal =
+            t.state == TxnState::FatalError || matches!(error, KafkaError::ProducerFenced(_));
+        if !adjust_sequence_numbers || fatal {
+            return FailedBatch::Nothing;
+        }
+        let Some(e) = self.partitions.get_mut(&tp) else {
+            return FailedBatch::Nothing;
+        };
         let n = records as i32;
         e.next_sequence -= n;
         let before = std::mem::take(&mut e.in_flight);
         e.in_flight = before
             .iter()
-            .map(|&(id, epoch, seq)| (id, epoch, if seq < base_sequence { seq } else { seq - n }))
+            .map(|&(id, epoch, seq)| (id, epoch, if seq < batch.2 { seq } else { seq - n }))
             .collect();
-        Some(before)
+        FailedBatch::SequencesAdjusted { tracked: before }
     }
 
     /// `markSequenceUnresolved`: a batch that expired in retry, with its sequence used,
@@ -775,12 +792,6 @@ impl TransactionManager {
         self.txn
             .as_ref()
             .is_some_and(|t| t.state == TxnState::AbortingTransaction)
-    }
-
-    pub fn has_fatal_error(&self) -> bool {
-        self.txn
-            .as_ref()
-            .is_some_and(|t| t.state == TxnState::FatalError)
     }
 
     pub fn is_completing(&self) -> bool {
@@ -1437,7 +1448,7 @@ mod tests {
             // The new epoch's batch holds sequence 0; an old epoch's batch with sequence
             // 0 fails late.
             tm.assign_sequence(TP, 1);
-            tm.handle_failed_batch(TP, (7, 0, 0), false, false);
+            tm.handle_failed_batch(TP, (7, 0, 0), 1, &KafkaError::Timeout(String::new()), false);
             assert_eq!(tm.has_in_flight_batches(TP), left);
         }
     }
