@@ -107,6 +107,9 @@ impl SendReason {
     }
 }
 
+/// The records a new batch has room for at least, before it is sized for `batch.size`.
+const FIRST_RECORDS: usize = 4;
+
 /// `MemoryRecordsBuilder.COMPRESSION_RATE_ESTIMATION_FACTOR`: estimates err on the large side.
 const COMPRESSION_RATE_ESTIMATION_FACTOR: f32 = 1.05;
 /// `CompressionRatioEstimator`: a worse ratio is followed fast, a better one slowly.
@@ -140,12 +143,13 @@ impl ProducerBatch {
         now: u64,
         compression: CompressionType,
         ratio_estimate: f32,
+        room: usize,
     ) -> Self {
         ProducerBatch {
             id,
             tp,
             created_ms: now,
-            records: Vec::new(),
+            records: Vec::with_capacity(room),
             write_limit,
             size_in_bytes: RECORD_BATCH_OVERHEAD as u32,
             records_size: 0,
@@ -306,7 +310,7 @@ impl ProducerBatch {
         if !self.records.is_empty() && self.write_limit < self.size_in_bytes + size {
             return None;
         }
-        if self.records.is_empty() {
+        if self.records.len() == self.records.capacity() {
             // Room for as many records of this size as the batch takes (growing one
             // push at a time reallocated six times a batch).
             self.records
@@ -413,6 +417,10 @@ pub struct RecordAccumulator {
     topics: Vec<TopicInfo>,
     drain_index: VecMap<u32, usize>,
     next_batch_id: BatchId,
+    /// The records of the batch drained last: a new batch has room for as many (at
+    /// least `FIRST_RECORDS`) before it is sized for `batch.size`. Most batches of a slow
+    /// producer hold a record or two, and a buffer for a hundred costs the allocator more.
+    last_drained_records: usize,
     /// `next_expiry_ms`, kept until a deque's front may have changed: the producer asks
     /// for it after every `send()`, and a scan of every deque was a tenth of the run.
     expiry: ExpiryCache,
@@ -458,6 +466,7 @@ impl RecordAccumulator {
                 .collect(),
             drain_index: VecMap::new(),
             next_batch_id: 0,
+            last_drained_records: 0,
             expiry: ExpiryCache::default(),
         }
     }
@@ -611,6 +620,7 @@ impl RecordAccumulator {
                 now,
                 self.compression,
                 info.compression_ratio,
+                self.last_drained_records.max(FIRST_RECORDS),
             );
             batch.try_append(index, data, fields, now);
             let appended = batch.size_in_bytes;
@@ -850,6 +860,7 @@ impl RecordAccumulator {
                                     batch.base_sequence = base;
                                 }
                             }
+                            self.last_drained_records = batch.records.len();
                             let ratio = batch.close();
                             let info = &mut self.topics[tp.topic as usize];
                             info.compression_ratio =
@@ -914,6 +925,7 @@ impl RecordAccumulator {
                     big.created_ms,
                     self.compression,
                     ratio,
+                    0,
                 );
                 batch.buffer_size = 0;
                 batch.try_append(r.index, &r.data, fields, big.last_append_ms);
