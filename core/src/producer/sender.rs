@@ -33,8 +33,10 @@ pub struct Sender {
     /// Per broker connection: requests written and not yet answered (`InFlightRequests`).
     pub in_flight: VecMap<u32, VecDeque<InFlightRequest>>,
     /// Per partition, batches sent and not completed, in drain order
-    /// (`Sender.inFlightBatches`): where in-flight delivery timeouts are found.
-    in_flight_batches: VecMap<TopicPartition, Vec<(BatchId, u64)>>,
+    /// (`Sender.inFlightBatches`): where in-flight delivery timeouts are found. One list
+    /// ordered by partition (batch and creation time), not a list per partition: a
+    /// partition's batches come and go a few at a time, and its list was allocated anew.
+    in_flight_batches: Vec<(TopicPartition, BatchId, u64)>,
     /// Closed connections, usable again from this time.
     reconnect_at: VecMap<u32, u64>,
     next_request_id: u64,
@@ -47,7 +49,7 @@ impl Sender {
             max_request_size,
             request_timeout_ms,
             in_flight: VecMap::new(),
-            in_flight_batches: VecMap::new(),
+            in_flight_batches: Vec::new(),
             reconnect_at: VecMap::new(),
             next_request_id: 0,
         }
@@ -104,10 +106,9 @@ impl Sender {
         }
         for batches in drained.values() {
             for b in batches {
+                let at = self.in_flight_batches.partition_point(|e| e.0 <= b.tp);
                 self.in_flight_batches
-                    .entry(b.tp)
-                    .or_default()
-                    .push((b.id, b.created_ms));
+                    .insert(at, (b.tp, b.id, b.created_ms));
                 if self.guarantees_message_order() {
                     accumulator.mute(b.tp);
                 }
@@ -140,11 +141,12 @@ impl Sender {
 
     /// The batch no longer counts as in flight (completed, failed or re-enqueued).
     pub fn remove_in_flight_batch(&mut self, tp: TopicPartition, batch: BatchId) {
-        if let Some(list) = self.in_flight_batches.get_mut(&tp) {
-            list.retain(|&(id, _)| id != batch);
-            if list.is_empty() {
-                self.in_flight_batches.remove(&tp);
-            }
+        let found = self
+            .in_flight_batches
+            .iter()
+            .position(|e| e.0 == tp && e.1 == batch);
+        if let Some(at) = found {
+            self.in_flight_batches.remove(at);
         }
     }
 
@@ -157,23 +159,28 @@ impl Sender {
         now: u64,
     ) -> Vec<(TopicPartition, BatchId)> {
         let mut expired = Vec::new();
-        for (&tp, list) in &mut self.in_flight_batches {
-            let n = list
-                .iter()
-                .take_while(|&&(_, created)| now.saturating_sub(created) >= delivery_timeout_ms)
-                .count();
-            expired.extend(list.drain(..n).map(|(id, _)| (tp, id)));
-        }
-        self.in_flight_batches.retain(|_, l| !l.is_empty());
+        // The partition walked, and whether its batches so far have all expired.
+        let mut walked: Option<(TopicPartition, bool)> = None;
+        self.in_flight_batches.retain(|&(tp, id, created)| {
+            let expiring = walked.is_none_or(|(t, all)| t != tp || all)
+                && now.saturating_sub(created) >= delivery_timeout_ms;
+            walked = Some((tp, expiring));
+            if expiring {
+                expired.push((tp, id));
+            }
+            !expiring
+        });
         expired
     }
 
     /// The earliest moment an in-flight batch's delivery timeout runs out.
     pub fn next_in_flight_expiry_ms(&self, delivery_timeout_ms: u64) -> Option<u64> {
+        // Each partition's oldest sent: the first of its run.
+        let mut walked = None;
         self.in_flight_batches
-            .values()
-            .filter_map(|l| l.first())
-            .map(|&(_, created)| created + delivery_timeout_ms)
+            .iter()
+            .filter(|&&(tp, ..)| walked.replace(tp) != Some(tp))
+            .map(|&(_, _, created)| created + delivery_timeout_ms)
             .min()
     }
 
