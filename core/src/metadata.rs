@@ -116,9 +116,10 @@ impl Cluster {
         }
     }
 
-    /// Partitions led by `broker`, in metadata order (`Cluster.partitionsForNode`).
-    pub fn partitions_for_node(&self, broker: u32) -> Vec<TopicPartition> {
-        let mut out = Vec::new();
+    /// Partitions led by `broker`, in metadata order (`Cluster.partitionsForNode`), into
+    /// `out`, emptied first: the sender asks at every drain and keeps the list.
+    pub fn partitions_for_node(&self, broker: u32, out: &mut Vec<TopicPartition>) {
+        out.clear();
         for (t, meta) in self.topics.iter().enumerate() {
             for (p, pm) in meta.partitions.iter().enumerate() {
                 if pm.leader == Some(broker) {
@@ -129,7 +130,6 @@ impl Cluster {
                 }
             }
         }
-        out
     }
 
     /// `topic-partition`; a transaction's group offsets partition is `__consumer_offsets-p`.

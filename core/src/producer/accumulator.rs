@@ -416,6 +416,9 @@ pub struct RecordAccumulator {
     per_node_drain_index: bool,
     topics: Vec<TopicInfo>,
     drain_index: VecMap<u32, usize>,
+    /// `drain()`'s list of a node's partitions, kept empty between drains for its
+    /// allocation (one per node at every drain).
+    drain_parts: Vec<TopicPartition>,
     next_batch_id: BatchId,
     /// The records of the batch drained last: a new batch has room for as many (at
     /// least `FIRST_RECORDS`) before it is sized for `batch.size`. Most batches of a slow
@@ -465,6 +468,7 @@ impl RecordAccumulator {
                 })
                 .collect(),
             drain_index: VecMap::new(),
+            drain_parts: Vec::new(),
             next_batch_id: 0,
             last_drained_records: 0,
             expiry: ExpiryCache::default(),
@@ -785,8 +789,9 @@ impl RecordAccumulator {
         mut tm: Option<&mut TransactionManager>,
     ) -> VecMap<u32, Vec<ProducerBatch>> {
         let mut out = VecMap::new();
+        let parts = &mut self.drain_parts;
         for &node in nodes {
-            let parts = cluster.partitions_for_node(node);
+            cluster.partitions_for_node(node, parts);
             if parts.is_empty() {
                 continue;
             }
@@ -879,6 +884,7 @@ impl RecordAccumulator {
                 out.insert(node, ready);
             }
         }
+        parts.clear();
         out
     }
 }
