@@ -419,6 +419,11 @@ pub struct RecordAccumulator {
     /// `drain()`'s list of a node's partitions, kept empty between drains for its
     /// allocation (one per node at every drain).
     drain_parts: Vec<TopicPartition>,
+    /// `ready()`'s set of nodes and `drain()`'s requests, handed back emptied once used
+    /// (by the sender after its drain; by the producer once the requests are written):
+    /// kept for their allocations, two per sender pass that sends.
+    pub(super) spare_nodes: VecSet<u32>,
+    pub(super) spare_drained: VecMap<u32, Vec<ProducerBatch>>,
     next_batch_id: BatchId,
     /// The records of the batch drained last: a new batch has room for as many (at
     /// least `FIRST_RECORDS`) before it is sized for `batch.size`. Most batches of a slow
@@ -469,6 +474,8 @@ impl RecordAccumulator {
                 .collect(),
             drain_index: VecMap::new(),
             drain_parts: Vec::new(),
+            spare_nodes: VecSet::new(),
+            spare_drained: VecMap::new(),
             next_batch_id: 0,
             last_drained_records: 0,
             expiry: ExpiryCache::default(),
@@ -675,7 +682,7 @@ impl RecordAccumulator {
         all_sendable: bool,
         rng: &mut Rng,
     ) -> ReadyCheckResult {
-        let mut ready_nodes = VecSet::new();
+        let mut ready_nodes = std::mem::take(&mut self.spare_nodes);
         let mut next: Option<u64> = None;
         for (t, info) in self.topics.iter_mut().enumerate() {
             let all = cluster.num_partitions(t as u32) as usize;
@@ -788,7 +795,7 @@ impl RecordAccumulator {
         rng: &mut Rng,
         mut tm: Option<&mut TransactionManager>,
     ) -> VecMap<u32, Vec<ProducerBatch>> {
-        let mut out = VecMap::new();
+        let mut out = std::mem::take(&mut self.spare_drained);
         let parts = &mut self.drain_parts;
         for &node in nodes {
             cluster.partitions_for_node(node, parts);

@@ -892,14 +892,17 @@ impl KafkaProducer {
                 if self.tm.as_ref().is_some_and(needs_id) {
                     self.maybe_init_producer_id(now, rng, out);
                 }
-                (Vec::new(), None)
+                (Drained::new(), None)
             };
             self.next_ready_check_ms = next;
             let expired = self.expire_batches(now, &mut drained, out);
             let drained_any = !drained.is_empty();
-            for (broker, mut batches) in drained {
-                self.write_request(now, broker, &mut batches, expedite, out);
+            for (&broker, batches) in &mut drained {
+                self.write_request(now, broker, batches, expedite, out);
             }
+            // Written, so emptied: the accumulator drains into it again.
+            drained.clear();
+            self.accumulator.spare_drained = drained;
             let polled = self.poll(now, out);
             self.maybe_update_metadata(now, rng, out);
             if !self.grants.is_empty() {
@@ -1092,7 +1095,7 @@ impl KafkaProducer {
     /// Fails every batch whose delivery timeout has run out: those in flight (just drained
     /// included: Kafka still writes them) first, then those still queued. Returns whether
     /// any expired.
-    fn expire_batches(&mut self, now: u64, drained: &mut [Drained], out: &mut Effects) -> bool {
+    fn expire_batches(&mut self, now: u64, drained: &mut Drained, out: &mut Effects) -> bool {
         let delivery = self.accumulator.delivery_timeout_ms();
         // Every sender pass comes here: the earliest expiries (the queued one mostly
         // cached) say whether any batch is due before the lists are walked.
@@ -1106,8 +1109,8 @@ impl KafkaProducer {
         let mut expired = Vec::new();
         for (tp, id) in in_flight {
             let just_drained = drained
-                .iter_mut()
-                .flat_map(|(_, batches)| batches.iter_mut())
+                .values_mut()
+                .flat_map(|batches| batches.iter_mut())
                 .find(|b| b.tp == tp && b.id == id);
             let batch = match just_drained {
                 Some(b) => b,

@@ -22,8 +22,8 @@ pub struct InFlightRequest {
     pub batches: Vec<ProducerBatch>,
 }
 
-/// One drained request, before it is written: (broker, batches).
-pub type Drained = (u32, Vec<ProducerBatch>);
+/// The drained requests, before they are written: each broker's batches.
+pub type Drained = VecMap<u32, Vec<ProducerBatch>>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sender {
@@ -82,7 +82,7 @@ impl Sender {
         cluster: &Cluster,
         now: u64,
         rng: &mut Rng,
-    ) -> (Vec<Drained>, Option<u64>) {
+    ) -> (Drained, Option<u64>) {
         let ready = accumulator.ready(cluster, now, all_sendable, rng);
         let mut next = ready.next_ready_check_delay_ms.map(|d| now + d);
         // The ready nodes that can take a request: filtered in place, not copied into a
@@ -104,6 +104,8 @@ impl Sender {
             // (a fresh backoff draw, a retry waiting for its turn). Here: the next ms.
             next = Some(now + 1);
         }
+        nodes.clear();
+        accumulator.spare_nodes = nodes;
         for batches in drained.values() {
             for b in batches {
                 let at = self.in_flight_batches.partition_point(|e| e.0 <= b.tp);
@@ -114,7 +116,7 @@ impl Sender {
                 }
             }
         }
-        (drained.into_iter().collect(), next)
+        (drained, next)
     }
 
     pub fn next_request_id(&mut self) -> u64 {
