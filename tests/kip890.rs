@@ -17,7 +17,7 @@ use kafka_lab::errors::Errors;
 use kafka_lab::metadata::TopicPartition;
 use kafka_lab::net::{
     AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, Payload, ProduceRequest,
-    ProduceResponse, TransactionResult, TxnMarkerEntry, WireBatch,
+    ProduceResponse, TransactionResult, TxnMarkerEntry, WireBatch, WireRecord,
 };
 use kafka_lab::record::{RecordBlock, RecordData, RecordRef};
 use kafka_lab::serializer::Serializer;
@@ -426,8 +426,10 @@ fn txn_batch(tp: TopicPartition, seq: i32) -> WireBatch {
         producer_id: PID,
         producer_epoch: EPOCH,
         base_sequence: seq,
-        records: vec![record("message")],
-        send_indices: vec![0],
+        records: vec![WireRecord {
+            data: record("message"),
+            send_index: 0,
+        }],
         size_in_bytes: 80,
         transactional: true,
     }

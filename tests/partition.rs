@@ -9,7 +9,7 @@ use kafka_lab::config::TopicConfig;
 use kafka_lab::controller::PartitionRegistration;
 use kafka_lab::errors::Errors;
 use kafka_lab::metadata::TopicPartition;
-use kafka_lab::net::WireBatch;
+use kafka_lab::net::{WireBatch, WireRecord};
 use kafka_lab::record::{RecordBlock, RecordData};
 use kafka_lab::serializer::Serializer;
 use kafka_lab::version::KafkaVersion;
@@ -69,8 +69,12 @@ fn append(p: &mut Partition, n: usize, now: u64) {
         producer_id: -1,
         producer_epoch: -1,
         base_sequence: -1,
-        records: vec![data; n],
-        send_indices: (0..n as u32).collect(),
+        records: (0..n as u32)
+            .map(|i| WireRecord {
+                data: data.clone(),
+                send_index: i,
+            })
+            .collect(),
         size_in_bytes: 100,
         transactional: false,
     };

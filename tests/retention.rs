@@ -12,7 +12,7 @@ use kafka_lab::controller::PartitionRegistration;
 use kafka_lab::errors::Errors;
 use kafka_lab::ledger::Ledger;
 use kafka_lab::metadata::TopicPartition;
-use kafka_lab::net::WireBatch;
+use kafka_lab::net::{WireBatch, WireRecord};
 use kafka_lab::record::{RecordBlock, RecordData};
 use kafka_lab::serializer::Serializer;
 use kafka_lab::trace::TraceEvent;
@@ -86,8 +86,12 @@ fn append_batch(
         producer_id,
         producer_epoch: if producer_id < 0 { -1 } else { 0 },
         base_sequence,
-        records: vec![data; records],
-        send_indices: (0..records as u32).collect(),
+        records: (0..records as u32)
+            .map(|i| WireRecord {
+                data: data.clone(),
+                send_index: i,
+            })
+            .collect(),
         size_in_bytes: bytes,
         transactional,
     };

@@ -15,7 +15,7 @@ use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta, TopicPartition};
 use kafka_lab::net::{
     AddPartitionsToTxnResponse, ConsumerFetch, FetchPartition, FetchRequest, FetchResponse,
     FetchedPartition, Node, Payload, ProduceRequest, TransactionResult, TxnMarkerEntry, WireBatch,
-    WriteTxnMarkersRequest, WriteTxnMarkersResponse,
+    WireRecord, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
 use kafka_lab::record::{RecordBlock, RecordData};
 use kafka_lab::rng::Rng;
@@ -52,12 +52,14 @@ fn batch(
 ) -> WireBatch {
     let records = values
         .iter()
-        .map(|v| {
-            RecordBlock::default().make(RecordData {
+        .enumerate()
+        .map(|(i, v)| WireRecord {
+            data: RecordBlock::default().make(RecordData {
                 key: None,
                 value: Serializer::String.serialize(Some(v)).unwrap(),
                 timestamp: 0,
-            })
+            }),
+            send_index: i as u32,
         })
         .collect::<Vec<_>>();
     WireBatch {
@@ -66,7 +68,6 @@ fn batch(
         producer_id: pid,
         producer_epoch: if pid < 0 { -1 } else { EPOCH },
         base_sequence: if pid < 0 { -1 } else { seq },
-        send_indices: (0..records.len() as u32).collect(),
         records,
         size_in_bytes: 100,
         transactional,

@@ -29,13 +29,19 @@ pub struct WireBatch {
     pub producer_id: i64,
     pub producer_epoch: i16,
     pub base_sequence: i32,
-    pub records: Vec<RecordRef>,
-    /// The producer's send index of each record: the simulation's ground truth for the
-    /// delivery ledger (Kafka's bytes carry no such thing).
-    pub send_indices: Vec<u32>,
+    pub records: Vec<WireRecord>,
     pub size_in_bytes: u32,
     /// Written inside a transaction (the batch header's transactional flag).
     pub transactional: bool,
+}
+
+/// A record of a `WireBatch`, with the producer's send index of it: the simulation's
+/// ground truth for the delivery ledger (Kafka's bytes carry no such thing). One list,
+/// not a list of each: a request's batches were two allocations apiece.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WireRecord {
+    pub data: RecordRef,
+    pub send_index: u32,
 }
 
 /// `TransactionResult`: how a transaction ends, and which control record marks it.

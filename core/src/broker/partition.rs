@@ -658,9 +658,9 @@ impl Partition {
                 }
             }
         }
-        let records = batch.records.iter().enumerate().map(|(i, data)| LogRecord {
+        let records = batch.records.iter().enumerate().map(|(i, r)| LogRecord {
             offset: base + i as u64,
-            data: data.clone(),
+            data: r.data.clone(),
             producer_id: batch.producer_id,
             producer_epoch: batch.producer_epoch,
             sequence: if batch.base_sequence < 0 {
@@ -673,7 +673,7 @@ impl Partition {
             batch_offset: base,
             batch_records: batch.records.len() as u32,
             batch_bytes: batch.size_in_bytes,
-            origin: (producer, batch.send_indices[i]),
+            origin: (producer, r.send_index),
             transactional: batch.transactional,
             control: None,
             coordinator_epoch: -1,
@@ -681,7 +681,7 @@ impl Partition {
         let max_timestamp = batch
             .records
             .iter()
-            .map(|d| d.timestamp)
+            .map(|r| r.data.timestamp)
             .max()
             .unwrap_or(now);
         self.log.append_batch(max_timestamp, records, now);

@@ -14,7 +14,7 @@ use crate::coordinator::{TransactionVersion, TxnResponse};
 use crate::effects::Effects;
 use crate::errors::{Errors, KafkaError};
 use crate::metadata::{Cluster, TopicPartition};
-use crate::net::{Node, Payload, ProduceRequest, ProduceResponse, WireBatch};
+use crate::net::{Node, Payload, ProduceRequest, ProduceResponse, WireBatch, WireRecord};
 use crate::record::{FieldsSize, RecordBlock, RecordData, RecordRef};
 use crate::rng::Rng;
 use crate::scenario::{CustomPartitionerSpec, SendMode};
@@ -1315,8 +1315,14 @@ impl KafkaProducer {
                 producer_id: batch.producer_id,
                 producer_epoch: batch.producer_epoch,
                 base_sequence: batch.base_sequence,
-                records: batch.records.iter().map(|r| r.data.clone()).collect(),
-                send_indices: batch.records.iter().map(|r| r.index).collect(),
+                records: batch
+                    .records
+                    .iter()
+                    .map(|r| WireRecord {
+                        data: r.data.clone(),
+                        send_index: r.index,
+                    })
+                    .collect(),
                 size_in_bytes: batch.size_in_bytes,
                 transactional,
             });
