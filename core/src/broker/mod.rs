@@ -882,8 +882,8 @@ impl Broker {
         if !answered {
             return;
         }
-        let mut freed = Vec::new();
         let from = Node::Broker(self.id);
+        let first = out.messages.len();
         // Answered in place, in order: the list keeps its allocation for the next request.
         self.delayed_produce.retain_mut(|d| {
             if d.required.iter().any(Option::is_some) {
@@ -902,7 +902,6 @@ impl Broker {
                             partitions: std::mem::take(partitions),
                         }),
                     ));
-                    freed.push(*producer);
                 }
                 DelayedReply::WriteTxnMarkers {
                     coordinator,
@@ -918,8 +917,14 @@ impl Broker {
             }
             false
         });
-        // The response is out: the connection reads its next request.
-        for producer in freed {
+        // The response is out: the connection reads its next request. The producers
+        // freed are those the responses just pushed go to, in order (read back rather
+        // than listed: a list was an allocation per answer).
+        let end = out.messages.len();
+        for i in first..end {
+            let (_, Node::Producer(producer), Payload::ProduceResponse(_)) = out.messages[i] else {
+                continue;
+            };
             self.waiting_on.remove(&producer);
             self.serve(now, producer, out);
         }
