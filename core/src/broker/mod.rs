@@ -835,22 +835,28 @@ impl Broker {
         let version = self.version;
         let p = self.partitions.get_mut(&tp).expect("hosted");
         if p.maybe_increment_high_watermark(now, REPLICA_LAG_TIME_MAX_MS, version, &self.fenced) {
-            // The last stable offset moves only with it: a marker is written past the HW,
-            // and its transaction turns stable when the HW passes it.
-            out.events.push(TraceEvent::HighWatermark {
-                broker: self.id,
-                tp,
-                high_watermark: p.high_watermark(),
-                last_stable_offset: p.last_stable_offset(),
-            });
-            // Consumers waiting on this partition may now see more.
-            if self
-                .delayed_fetch
-                .iter()
-                .any(|d| d.request.consumer.is_some())
-            {
-                self.complete_delayed_fetch(now, false, out);
-            }
+            self.high_watermark_moved(tp, now, out);
+        }
+    }
+
+    /// The leader's high watermark moved: trace it, and answer the consumers it lets read.
+    fn high_watermark_moved(&mut self, tp: TopicPartition, now: u64, out: &mut Effects) {
+        let p = &self.partitions[&tp];
+        // The last stable offset moves only with it: a marker is written past the HW,
+        // and its transaction turns stable when the HW passes it.
+        out.events.push(TraceEvent::HighWatermark {
+            broker: self.id,
+            tp,
+            high_watermark: p.high_watermark(),
+            last_stable_offset: p.last_stable_offset(),
+        });
+        // Consumers waiting on this partition may now see more.
+        if self
+            .delayed_fetch
+            .iter()
+            .any(|d| d.request.consumer.is_some())
+        {
+            self.complete_delayed_fetch(now, false, out);
         }
     }
 
@@ -990,9 +996,13 @@ impl Broker {
                 }
                 let p = self.partitions.get_mut(&fp.tp).expect("read above");
                 if let Some(isr) = p.update_follower_fetch_state(follower, fp.fetch_offset, now) {
-                    self.propose_isr(fp.tp, isr, out);
+                    propose_isr(p, isr, out);
                 }
-                self.advance_high_watermark(fp.tp, now, out);
+                // `advance_high_watermark` with the partition at hand, not looked up again.
+                let (version, fenced) = (self.version, &self.fenced);
+                if p.maybe_increment_high_watermark(now, REPLICA_LAG_TIME_MAX_MS, version, fenced) {
+                    self.high_watermark_moved(fp.tp, now, out);
+                }
             }
             self.complete_delayed_produce(now, out);
         }
@@ -1157,28 +1167,6 @@ impl Broker {
             !answer
         });
         self.delayed_fetch = held;
-    }
-
-    /// Sends the controller an AlterPartition for a new ISR; until it answers, the change
-    /// is pending (`Partition.prepareIsrExpand` / `prepareIsrShrink`).
-    fn propose_isr(&mut self, tp: TopicPartition, isr: Vec<u32>, out: &mut Effects) {
-        let p = self.partitions.get_mut(&tp).expect("hosted");
-        p.pending_isr = Some(isr.clone());
-        out.events.push(TraceEvent::IsrProposed {
-            broker: self.id,
-            tp,
-            isr: isr.clone(),
-        });
-        out.messages.push((
-            Node::Broker(self.id),
-            Node::Controller,
-            Payload::AlterPartition(AlterPartition {
-                tp,
-                leader_epoch: p.leader_epoch,
-                partition_epoch: p.partition_epoch,
-                new_isr: isr,
-            }),
-        ));
     }
 
     /// The controller's answer to an AlterPartition: a committed ISR change counts as a
@@ -1372,17 +1360,9 @@ impl Broker {
         }
         if self.leads_replicated && now >= self.next_isr_check_ms {
             self.next_isr_check_ms = now + REPLICA_LAG_TIME_MAX_MS / 2;
-            let led: Vec<TopicPartition> = self
-                .partitions
-                .iter()
-                .filter(|(_, p)| p.is_leader())
-                .map(|(tp, _)| *tp)
-                .collect();
-            for tp in led {
-                if let Some(isr) =
-                    self.partitions[&tp].maybe_shrink_isr(now, REPLICA_LAG_TIME_MAX_MS)
-                {
-                    self.propose_isr(tp, isr, out);
+            for p in self.partitions.values_mut().filter(|p| p.is_leader()) {
+                if let Some(isr) = p.maybe_shrink_isr(now, REPLICA_LAG_TIME_MAX_MS) {
+                    propose_isr(p, isr, out);
                 }
             }
         }
@@ -1487,6 +1467,27 @@ fn retriable(error: Errors, tv2: bool) -> (Errors, String) {
     } else {
         (Errors::NotEnoughReplicas, reason)
     }
+}
+
+/// The leader of `p` sends the controller an AlterPartition for a new ISR; until it
+/// answers, the change is pending (`Partition.prepareIsrExpand` / `prepareIsrShrink`).
+fn propose_isr(p: &mut Partition, isr: Vec<u32>, out: &mut Effects) {
+    p.pending_isr = Some(isr.clone());
+    out.events.push(TraceEvent::IsrProposed {
+        broker: p.broker,
+        tp: p.tp,
+        isr: isr.clone(),
+    });
+    out.messages.push((
+        Node::Broker(p.broker),
+        Node::Controller,
+        Payload::AlterPartition(AlterPartition {
+            tp: p.tp,
+            leader_epoch: p.leader_epoch,
+            partition_epoch: p.partition_epoch,
+            new_isr: isr,
+        }),
+    ));
 }
 
 /// Where a fetch of `p` may read up to, and how many bytes: a follower to the log end; a
