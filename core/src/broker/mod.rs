@@ -986,6 +986,7 @@ impl Broker {
             satisfied || request.consumer.is_some() || !self.fetched_logs_grew(&request),
             "a follower's read is unsatisfied only at each log's end"
         );
+        let produced = self.total_produce_requests;
         if let Node::Broker(follower) = from {
             for (i, fp) in request.partitions.iter().enumerate() {
                 // Refused or diverging: no position to record (a read of nothing is neither).
@@ -1016,8 +1017,16 @@ impl Broker {
         // append after the read would otherwise find no fetch to complete until the
         // 500-ms deadline (the follower, and every acks=all request, stalled). Its
         // unsatisfied read found every log at its fetch offset: logs that did not grow
-        // past it give the same read. A consumer's fetch has no effects here.
-        if matches!(from, Node::Broker(_)) && self.fetched_logs_grew(&request) {
+        // past it give the same read. Only a produce request served by the effects can
+        // have grown a log (no marker is written from here), and each of its batches
+        // counts in `total_produce_requests`: most fetches served none, and skip the walk
+        // (a consumer's fetch has no effects here).
+        let appended = self.total_produce_requests != produced;
+        debug_assert!(
+            appended || request.consumer.is_some() || !self.fetched_logs_grew(&request),
+            "a log grew without a produce"
+        );
+        if appended && self.fetched_logs_grew(&request) {
             let again = self.read_fetch(&request);
             if fetch_satisfied(&request, &again) {
                 self.respond_fetch(from, again, out);
