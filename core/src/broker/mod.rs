@@ -835,22 +835,28 @@ impl Broker {
         let version = self.version;
         let p = self.partitions.get_mut(&tp).expect("hosted");
         if p.maybe_increment_high_watermark(now, REPLICA_LAG_TIME_MAX_MS, version, &self.fenced) {
-            // The last stable offset moves only with it: a marker is written past the HW,
-            // and its transaction turns stable when the HW passes it.
-            out.events.push(TraceEvent::HighWatermark {
-                broker: self.id,
-                tp,
-                high_watermark: p.high_watermark(),
-                last_stable_offset: p.last_stable_offset(),
-            });
-            // Consumers waiting on this partition may now see more.
-            if self
-                .delayed_fetch
-                .iter()
-                .any(|d| d.request.consumer.is_some())
-            {
-                self.complete_delayed_fetch(now, false, out);
-            }
+            self.high_watermark_moved(tp, now, out);
+        }
+    }
+
+    /// The leader's high watermark moved: trace it, and answer the consumers it lets read.
+    fn high_watermark_moved(&mut self, tp: TopicPartition, now: u64, out: &mut Effects) {
+        let p = &self.partitions[&tp];
+        // The last stable offset moves only with it: a marker is written past the HW,
+        // and its transaction turns stable when the HW passes it.
+        out.events.push(TraceEvent::HighWatermark {
+            broker: self.id,
+            tp,
+            high_watermark: p.high_watermark(),
+            last_stable_offset: p.last_stable_offset(),
+        });
+        // Consumers waiting on this partition may now see more.
+        if self
+            .delayed_fetch
+            .iter()
+            .any(|d| d.request.consumer.is_some())
+        {
+            self.complete_delayed_fetch(now, false, out);
         }
     }
 
@@ -882,8 +888,8 @@ impl Broker {
         if !answered {
             return;
         }
-        let mut freed = Vec::new();
         let from = Node::Broker(self.id);
+        let first = out.messages.len();
         // Answered in place, in order: the list keeps its allocation for the next request.
         self.delayed_produce.retain_mut(|d| {
             if d.required.iter().any(Option::is_some) {
@@ -902,7 +908,6 @@ impl Broker {
                             partitions: std::mem::take(partitions),
                         }),
                     ));
-                    freed.push(*producer);
                 }
                 DelayedReply::WriteTxnMarkers {
                     coordinator,
@@ -918,8 +923,14 @@ impl Broker {
             }
             false
         });
-        // The response is out: the connection reads its next request.
-        for producer in freed {
+        // The response is out: the connection reads its next request. The producers
+        // freed are those the responses just pushed go to, in order (read back rather
+        // than listed: a list was an allocation per answer).
+        let end = out.messages.len();
+        for i in first..end {
+            let (_, Node::Producer(producer), Payload::ProduceResponse(_)) = out.messages[i] else {
+                continue;
+            };
             self.waiting_on.remove(&producer);
             self.serve(now, producer, out);
         }
@@ -975,6 +986,7 @@ impl Broker {
             satisfied || request.consumer.is_some() || !self.fetched_logs_grew(&request),
             "a follower's read is unsatisfied only at each log's end"
         );
+        let produced = self.total_produce_requests;
         if let Node::Broker(follower) = from {
             for (i, fp) in request.partitions.iter().enumerate() {
                 // Refused or diverging: no position to record (a read of nothing is neither).
@@ -985,9 +997,13 @@ impl Broker {
                 }
                 let p = self.partitions.get_mut(&fp.tp).expect("read above");
                 if let Some(isr) = p.update_follower_fetch_state(follower, fp.fetch_offset, now) {
-                    self.propose_isr(fp.tp, isr, out);
+                    propose_isr(p, isr, out);
                 }
-                self.advance_high_watermark(fp.tp, now, out);
+                // `advance_high_watermark` with the partition at hand, not looked up again.
+                let (version, fenced) = (self.version, &self.fenced);
+                if p.maybe_increment_high_watermark(now, REPLICA_LAG_TIME_MAX_MS, version, fenced) {
+                    self.high_watermark_moved(fp.tp, now, out);
+                }
             }
             self.complete_delayed_produce(now, out);
         }
@@ -1001,8 +1017,16 @@ impl Broker {
         // append after the read would otherwise find no fetch to complete until the
         // 500-ms deadline (the follower, and every acks=all request, stalled). Its
         // unsatisfied read found every log at its fetch offset: logs that did not grow
-        // past it give the same read. A consumer's fetch has no effects here.
-        if matches!(from, Node::Broker(_)) && self.fetched_logs_grew(&request) {
+        // past it give the same read. Only a produce request served by the effects can
+        // have grown a log (no marker is written from here), and each of its batches
+        // counts in `total_produce_requests`: most fetches served none, and skip the walk
+        // (a consumer's fetch has no effects here).
+        let appended = self.total_produce_requests != produced;
+        debug_assert!(
+            appended || request.consumer.is_some() || !self.fetched_logs_grew(&request),
+            "a log grew without a produce"
+        );
+        if appended && self.fetched_logs_grew(&request) {
             let again = self.read_fetch(&request);
             if fetch_satisfied(&request, &again) {
                 self.respond_fetch(from, again, out);
@@ -1152,28 +1176,6 @@ impl Broker {
             !answer
         });
         self.delayed_fetch = held;
-    }
-
-    /// Sends the controller an AlterPartition for a new ISR; until it answers, the change
-    /// is pending (`Partition.prepareIsrExpand` / `prepareIsrShrink`).
-    fn propose_isr(&mut self, tp: TopicPartition, isr: Vec<u32>, out: &mut Effects) {
-        let p = self.partitions.get_mut(&tp).expect("hosted");
-        p.pending_isr = Some(isr.clone());
-        out.events.push(TraceEvent::IsrProposed {
-            broker: self.id,
-            tp,
-            isr: isr.clone(),
-        });
-        out.messages.push((
-            Node::Broker(self.id),
-            Node::Controller,
-            Payload::AlterPartition(AlterPartition {
-                tp,
-                leader_epoch: p.leader_epoch,
-                partition_epoch: p.partition_epoch,
-                new_isr: isr,
-            }),
-        ));
     }
 
     /// The controller's answer to an AlterPartition: a committed ISR change counts as a
@@ -1367,17 +1369,9 @@ impl Broker {
         }
         if self.leads_replicated && now >= self.next_isr_check_ms {
             self.next_isr_check_ms = now + REPLICA_LAG_TIME_MAX_MS / 2;
-            let led: Vec<TopicPartition> = self
-                .partitions
-                .iter()
-                .filter(|(_, p)| p.is_leader())
-                .map(|(tp, _)| *tp)
-                .collect();
-            for tp in led {
-                if let Some(isr) =
-                    self.partitions[&tp].maybe_shrink_isr(now, REPLICA_LAG_TIME_MAX_MS)
-                {
-                    self.propose_isr(tp, isr, out);
+            for p in self.partitions.values_mut().filter(|p| p.is_leader()) {
+                if let Some(isr) = p.maybe_shrink_isr(now, REPLICA_LAG_TIME_MAX_MS) {
+                    propose_isr(p, isr, out);
                 }
             }
         }
@@ -1482,6 +1476,27 @@ fn retriable(error: Errors, tv2: bool) -> (Errors, String) {
     } else {
         (Errors::NotEnoughReplicas, reason)
     }
+}
+
+/// The leader of `p` sends the controller an AlterPartition for a new ISR; until it
+/// answers, the change is pending (`Partition.prepareIsrExpand` / `prepareIsrShrink`).
+fn propose_isr(p: &mut Partition, isr: Vec<u32>, out: &mut Effects) {
+    p.pending_isr = Some(isr.clone());
+    out.events.push(TraceEvent::IsrProposed {
+        broker: p.broker,
+        tp: p.tp,
+        isr: isr.clone(),
+    });
+    out.messages.push((
+        Node::Broker(p.broker),
+        Node::Controller,
+        Payload::AlterPartition(AlterPartition {
+            tp: p.tp,
+            leader_epoch: p.leader_epoch,
+            partition_epoch: p.partition_epoch,
+            new_isr: isr,
+        }),
+    ));
 }
 
 /// Where a fetch of `p` may read up to, and how many bytes: a follower to the log end; a
