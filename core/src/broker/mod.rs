@@ -136,6 +136,18 @@ impl DelayedReply {
     }
 }
 
+/// What an event moved, for the held fetches it may satisfy: a follower's read ends at
+/// the log end, a consumer's at the high watermark.
+#[derive(Clone, Copy, PartialEq)]
+enum Moved {
+    /// Leaders: every held fetch is answered now.
+    Leaders,
+    /// Logs, high watermarks or the clock: any held fetch may now be satisfied or due.
+    Anything,
+    LogEnds,
+    HighWatermarks,
+}
+
 /// A fetch that found nothing new, held up to `replica.fetch.wait.max.ms` (a follower's)
 /// or `fetch.max.wait.ms` (a consumer's).
 #[derive(Clone, Debug, PartialEq)]
@@ -398,7 +410,7 @@ impl Broker {
             self.advance_high_watermark(tp, now, out);
         }
         self.complete_delayed_produce(now, out);
-        self.complete_delayed_fetch(now, true, out);
+        self.complete_delayed_fetch(now, Moved::Leaders, out);
         self.start(now, out);
     }
 
@@ -735,8 +747,9 @@ impl Broker {
             }
             self.advance_high_watermark(batch.tp, now, out);
         }
-        // Held follower fetches now have data.
-        self.complete_delayed_fetch(now, false, out);
+        // Held follower fetches now have data. A high watermark that moved above has
+        // already answered the consumers it could.
+        self.complete_delayed_fetch(now, Moved::LogEnds, out);
         if !respond {
             return;
         }
@@ -817,7 +830,7 @@ impl Broker {
             }
         }
         // Held follower fetches now have data.
-        self.complete_delayed_fetch(now, false, out);
+        self.complete_delayed_fetch(now, Moved::Anything, out);
         self.delayed_produce.push(DelayedProduce {
             reply: DelayedReply::WriteTxnMarkers {
                 coordinator,
@@ -835,12 +848,18 @@ impl Broker {
         let version = self.version;
         let p = self.partitions.get_mut(&tp).expect("hosted");
         if p.maybe_increment_high_watermark(now, REPLICA_LAG_TIME_MAX_MS, version, &self.fenced) {
-            self.high_watermark_moved(tp, now, out);
+            self.high_watermark_moved(tp, now, Moved::Anything, out);
         }
     }
 
     /// The leader's high watermark moved: trace it, and answer the consumers it lets read.
-    fn high_watermark_moved(&mut self, tp: TopicPartition, now: u64, out: &mut Effects) {
+    fn high_watermark_moved(
+        &mut self,
+        tp: TopicPartition,
+        now: u64,
+        moved: Moved,
+        out: &mut Effects,
+    ) {
         let p = &self.partitions[&tp];
         // The last stable offset moves only with it: a marker is written past the HW,
         // and its transaction turns stable when the HW passes it.
@@ -856,7 +875,7 @@ impl Broker {
             .iter()
             .any(|d| d.request.consumer.is_some())
         {
-            self.complete_delayed_fetch(now, false, out);
+            self.complete_delayed_fetch(now, moved, out);
         }
     }
 
@@ -1002,7 +1021,8 @@ impl Broker {
                 // `advance_high_watermark` with the partition at hand, not looked up again.
                 let (version, fenced) = (self.version, &self.fenced);
                 if p.maybe_increment_high_watermark(now, REPLICA_LAG_TIME_MAX_MS, version, fenced) {
-                    self.high_watermark_moved(fp.tp, now, out);
+                    // Only high watermarks move here: held follower fetches stay unsatisfied.
+                    self.high_watermark_moved(fp.tp, now, Moved::HighWatermarks, out);
                 }
             }
             self.complete_delayed_produce(now, out);
@@ -1159,13 +1179,26 @@ impl Broker {
 
     /// `DelayedFetch.tryComplete`: held fetches answer once there is enough new data (an
     /// append for a follower, a high watermark move for a consumer), at their deadline
-    /// with whatever there is, or when the leadership changed (`force`).
-    fn complete_delayed_fetch(&mut self, now: u64, force: bool, out: &mut Effects) {
+    /// with whatever there is, or when the leadership changed (`Moved::Leaders`).
+    fn complete_delayed_fetch(&mut self, now: u64, moved: Moved, out: &mut Effects) {
         // Kept in place, in order: the list keeps its allocation for the next held fetch.
         let mut held = std::mem::take(&mut self.delayed_fetch);
         held.retain(|d| {
-            let due = force || now >= d.deadline;
-            if !due && self.unsatisfied_unread(&d.request) {
+            let due = moved == Moved::Leaders || now >= d.deadline;
+            // A held fetch not due was unsatisfied when last tried, and a follower's read
+            // (to the log end) changes only with the logs, a consumer's (to the high
+            // watermark) only with the high watermarks: one the event left as it was
+            // needs no look.
+            let unmoved = match moved {
+                Moved::Leaders | Moved::Anything => false,
+                Moved::LogEnds => d.request.consumer.is_some(),
+                Moved::HighWatermarks => d.request.consumer.is_none(),
+            };
+            debug_assert!(
+                due || !unmoved || !fetch_satisfied(&d.request, &self.read_fetch(&d.request)),
+                "a held fetch satisfied by what it does not read"
+            );
+            if !due && (unmoved || self.unsatisfied_unread(&d.request)) {
                 return true;
             }
             let response = self.read_fetch(&d.request);
@@ -1400,7 +1433,7 @@ impl Broker {
             }
         }
         self.complete_delayed_produce(now, out);
-        self.complete_delayed_fetch(now, false, out);
+        self.complete_delayed_fetch(now, Moved::Anything, out);
         self.verification_timers(now, out);
     }
 
