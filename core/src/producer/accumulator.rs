@@ -434,10 +434,10 @@ pub struct RecordAccumulator {
     expiry: ExpiryCache,
 }
 
-/// A cached `Option<u64>` (`None` inside: not known). Not part of the accumulator's
-/// value: two accumulators are equal whatever either has cached.
+/// A cached `Option<u64>` (`None` inside: not known). Not part of its holder's value:
+/// two accumulators (or senders) are equal whatever either has cached.
 #[derive(Clone, Debug, Default)]
-struct ExpiryCache(std::cell::Cell<Option<Option<u64>>>);
+pub(super) struct ExpiryCache(std::cell::Cell<Option<Option<u64>>>);
 
 impl PartialEq for ExpiryCache {
     fn eq(&self, _: &Self) -> bool {
@@ -446,8 +446,23 @@ impl PartialEq for ExpiryCache {
 }
 
 impl ExpiryCache {
-    fn forget(&self) {
+    pub(super) fn forget(&self) {
         self.0.set(None);
+    }
+
+    /// The cached value, else `scan()`'s, kept (checked against `scan()` in debug builds).
+    pub(super) fn get_or(&self, scan: impl Fn() -> Option<u64>) -> Option<u64> {
+        match self.0.get() {
+            Some(cached) => {
+                debug_assert_eq!(cached, scan(), "a cached expiry's list changed unseen");
+                cached
+            }
+            None => {
+                let value = scan();
+                self.0.set(Some(value));
+                value
+            }
+        }
     }
 }
 
@@ -1033,17 +1048,7 @@ impl RecordAccumulator {
                 .map(|b| b.created_ms + self.delivery_timeout_ms)
                 .min()
         };
-        match self.expiry.0.get() {
-            Some(cached) => {
-                debug_assert_eq!(cached, scan(), "a deque's front changed unseen");
-                cached
-            }
-            None => {
-                let expiry = scan();
-                self.expiry.0.set(Some(expiry));
-                expiry
-            }
-        }
+        self.expiry.get_or(scan)
     }
 
     pub fn delivery_timeout_ms(&self) -> u64 {

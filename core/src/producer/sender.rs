@@ -2,7 +2,7 @@
 //! `NetworkClient`: which leaders are ready, how many requests each connection holds,
 //! and which requests have waited past `request.timeout.ms`.
 
-use super::accumulator::{BatchId, ProducerBatch, RecordAccumulator};
+use super::accumulator::{BatchId, ExpiryCache, ProducerBatch, RecordAccumulator};
 use super::transaction_manager::TransactionManager;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::rng::Rng;
@@ -37,6 +37,9 @@ pub struct Sender {
     /// ordered by partition (batch and creation time), not a list per partition: a
     /// partition's batches come and go a few at a time, and its list was allocated anew.
     in_flight_batches: Vec<(TopicPartition, BatchId, u64)>,
+    /// The earliest creation time of each partition's oldest in-flight batch, kept until
+    /// the list changes: every sender pass and every wake-up question asks for it.
+    oldest_in_flight: ExpiryCache,
     /// Closed connections, usable again from this time.
     reconnect_at: VecMap<u32, u64>,
     next_request_id: u64,
@@ -50,6 +53,7 @@ impl Sender {
             request_timeout_ms,
             in_flight: VecMap::new(),
             in_flight_batches: Vec::new(),
+            oldest_in_flight: ExpiryCache::default(),
             reconnect_at: VecMap::new(),
             next_request_id: 0,
         }
@@ -106,6 +110,9 @@ impl Sender {
         }
         nodes.clear();
         accumulator.spare_nodes = nodes;
+        if !drained.is_empty() {
+            self.oldest_in_flight.forget();
+        }
         for batches in drained.values() {
             for b in batches {
                 let at = self.in_flight_batches.partition_point(|e| e.0 <= b.tp);
@@ -149,6 +156,7 @@ impl Sender {
             .position(|e| e.0 == tp && e.1 == batch);
         if let Some(at) = found {
             self.in_flight_batches.remove(at);
+            self.oldest_in_flight.forget();
         }
     }
 
@@ -172,18 +180,26 @@ impl Sender {
             }
             !expiring
         });
+        if !expired.is_empty() {
+            self.oldest_in_flight.forget();
+        }
         expired
     }
 
     /// The earliest moment an in-flight batch's delivery timeout runs out.
     pub fn next_in_flight_expiry_ms(&self, delivery_timeout_ms: u64) -> Option<u64> {
         // Each partition's oldest sent: the first of its run.
-        let mut walked = None;
-        self.in_flight_batches
-            .iter()
-            .filter(|&&(tp, ..)| walked.replace(tp) != Some(tp))
-            .map(|&(_, _, created)| created + delivery_timeout_ms)
-            .min()
+        let scan = || {
+            let mut walked = None;
+            self.in_flight_batches
+                .iter()
+                .filter(|&&(tp, ..)| walked.replace(tp) != Some(tp))
+                .map(|&(_, _, created)| created)
+                .min()
+        };
+        self.oldest_in_flight
+            .get_or(scan)
+            .map(|created| created + delivery_timeout_ms)
     }
 
     /// Every batch in a request in flight.
