@@ -311,8 +311,9 @@ impl ProducerBatch {
             return None;
         }
         if self.records.len() == self.records.capacity() {
-            // Room for as many records of this size as the batch takes (growing one
-            // push at a time reallocated six times a batch).
+            // Out of room (a new batch starts with room for as many records as the last
+            // one drained held): room for as many more of this size as the batch takes
+            // (growing one push at a time reallocated six times a batch).
             self.records
                 .reserve((self.write_limit / size.max(1)).clamp(1, 1024) as usize);
         }

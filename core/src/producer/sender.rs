@@ -37,8 +37,9 @@ pub struct Sender {
     /// ordered by partition (batch and creation time), not a list per partition: a
     /// partition's batches come and go a few at a time, and its list was allocated anew.
     in_flight_batches: Vec<(TopicPartition, BatchId, u64)>,
-    /// The earliest creation time of each partition's oldest in-flight batch, kept until
-    /// the list changes: every sender pass and every wake-up question asks for it.
+    /// The earliest creation time among the partitions' oldest in-flight batches (what
+    /// `next_in_flight_expiry_ms` adds the delivery timeout to), kept until the list
+    /// changes: every sender pass and every wake-up question asks for it.
     oldest_in_flight: ExpiryCache,
     /// Closed connections, usable again from this time.
     reconnect_at: VecMap<u32, u64>,
