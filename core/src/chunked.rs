@@ -99,6 +99,28 @@ impl<T: Clone> Chunked<T> {
         }
     }
 
+    /// Moves every element of `values` onto the end (a follower's fetched records). What
+    /// fits in a chunk's room moves in one copy; `extend` moved them one by one, each
+    /// through its iterators' checks.
+    pub fn append(&mut self, values: Vec<T>) {
+        let mut values = values.into_iter();
+        while values.len() > 0 {
+            let room = (self.len - self.base) % CHUNK != 0;
+            let last = match self.chunks.last_mut().and_then(Rc::get_mut) {
+                Some(last) if room && last.len() < last.capacity() => last,
+                _ => self.make_room(),
+            };
+            let n = values.len().min(CHUNK - last.len());
+            if n == values.len() {
+                last.extend(values);
+                self.len += n;
+                return;
+            }
+            last.extend(values.by_ref().take(n));
+            self.len += n;
+        }
+    }
+
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
         if i >= self.len || i < self.start {
             return None;
@@ -417,6 +439,10 @@ mod tests {
         }
         c.push(7);
         assert_eq!((c.len(), c[0]), (1, 7));
+        c.append((8..300).collect());
+        c.append(Vec::new());
+        c.append((300..310).collect());
+        assert!(c.iter().copied().eq([7].into_iter().chain(8..310)));
     }
 
     #[test]
@@ -428,9 +454,15 @@ mod tests {
         *c.last_mut().unwrap() += 1;
         c.truncate(300);
         c.push(5);
+        let truncated = c.clone();
+        c.append(vec![6, 7]);
+        assert!(truncated
+            .iter()
+            .copied()
+            .eq((0..300).map(|i| if i == 10 { 99 } else { i }).chain([5])));
         assert_eq!(snapshot.len(), 600);
         assert!(snapshot.iter().copied().eq(0..600));
-        assert_eq!((c[10], c[300], c.len()), (99, 5, 301));
+        assert_eq!((c[10], c[300], c[302], c.len()), (99, 5, 7, 303));
     }
 
     #[test]

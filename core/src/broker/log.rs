@@ -156,10 +156,9 @@ impl Log {
             .expect("a log always has a segment")
     }
 
-    /// `LocalLog.roll`: a new active segment from the log end (an empty active segment is
-    /// only made anew).
-    fn roll(&mut self, now: u64) {
-        let leo = self.log_end_offset();
+    /// `LocalLog.roll`: a new active segment from `leo`, the log end (an empty active
+    /// segment is only made anew).
+    fn roll(&mut self, leo: u64, now: u64) {
         if self.active().bytes == 0 {
             *self.active() = Segment::new(leo, now);
         } else {
@@ -167,11 +166,11 @@ impl Log {
         }
     }
 
-    /// `UnifiedLog.maybeRoll` before a batch of `bytes` whose newest record is
+    /// `UnifiedLog.maybeRoll` before a batch of `bytes` at `offset` whose newest record is
     /// `max_timestamp` (`LogSegment.shouldRoll`): the active segment would grow past
     /// `segment.bytes`, or it has data and the batch is more than `segment.ms` past its
     /// first batch.
-    fn maybe_roll(&mut self, bytes: u64, max_timestamp: u64, now: u64) {
+    fn maybe_roll(&mut self, offset: u64, bytes: u64, max_timestamp: u64, now: u64) {
         let LogConfig {
             segment_bytes,
             segment_ms,
@@ -184,7 +183,7 @@ impl Log {
         };
         if active.bytes + bytes > segment_bytes || (active.bytes > 0 && waited > segment_ms as i64)
         {
-            self.roll(now);
+            self.roll(offset, now);
         }
     }
 
@@ -200,23 +199,41 @@ impl Log {
         let Some(first) = records.next() else {
             return;
         };
-        self.open_batch(first.batch_bytes, max_timestamp, now);
         let leo = self.log_end_offset();
+        self.open_batch(leo, first.batch_bytes, max_timestamp, now);
         self.records.push(first);
         self.records.extend(records);
-        debug_assert!(self
-            .records
-            .iter_from(leo as usize)
-            .enumerate()
-            .all(|(i, r)| r.offset == leo + i as u64));
+        debug_assert!(self.offsets_are_places(leo));
     }
 
-    /// Counts a batch of `batch_bytes` in the segment it goes to, rolled first if need be
-    /// (apart from `append_batch`, which has a copy for each kind of records iterator).
-    fn open_batch(&mut self, batch_bytes: u32, max_timestamp: u64, now: u64) {
+    /// Moves a follower's fetched records onto the end, whole batches from the log end,
+    /// each counted by `open_batch` first.
+    pub(super) fn append_fetched(&mut self, records: Vec<LogRecord>) {
+        let leo = self.log_end_offset();
+        self.records.append(records);
+        debug_assert!(self.offsets_are_places(leo));
+    }
+
+    /// Whether the records from `leo` on have their places as offsets.
+    fn offsets_are_places(&self, leo: u64) -> bool {
+        self.records
+            .iter_from(leo as usize)
+            .enumerate()
+            .all(|(i, r)| r.offset == leo + i as u64)
+    }
+
+    /// Counts a batch of `batch_bytes` at `offset`, the log end once the batches counted
+    /// before it are appended, in the segment it goes to, rolled first if need be.
+    pub(super) fn open_batch(
+        &mut self,
+        offset: u64,
+        batch_bytes: u32,
+        max_timestamp: u64,
+        now: u64,
+    ) {
         let bytes = batch_bytes as u64;
         self.max_batch_bytes = self.max_batch_bytes.max(batch_bytes);
-        self.maybe_roll(bytes, max_timestamp, now);
+        self.maybe_roll(offset, bytes, max_timestamp, now);
         let active = self.active();
         active.bytes += bytes;
         active.first_batch_timestamp.get_or_insert(max_timestamp);
@@ -325,7 +342,7 @@ impl Log {
     /// first segment left, where the log start offset moves.
     pub fn delete_segments(&mut self, n: usize, now: u64) -> u64 {
         if n == self.segments.len() {
-            self.roll(now);
+            self.roll(self.log_end_offset(), now);
         }
         let n = n.min(self.segments.len() - 1);
         self.segments.drain(..n);

@@ -411,30 +411,45 @@ impl Partition {
     /// log end (`ReplicaFetcherThread.processPartitionData`). The records are moved into
     /// the log, not cloned: a fetch response is the follower's own to consume.
     pub fn append_as_follower(&mut self, mut records: Vec<LogRecord>, leader_hw: u64, now: u64) {
-        // Its own copies, appended now.
-        for r in &mut records {
-            r.append_ms = now;
+        // A batch (the first one may be the tail of one) is appended when it starts at the
+        // log end. The records' offsets are consecutive (a log's offsets are its places):
+        // those appended are the ones from the log end on, if a batch starts there.
+        debug_assert!(records.windows(2).all(|w| w[1].offset == w[0].offset + 1));
+        let leo = self.log.log_end_offset();
+        let from = match records.first() {
+            Some(r) if r.offset <= leo => (leo - r.offset) as usize,
+            _ => records.len(),
+        };
+        let starts = from == 0
+            || records
+                .get(from)
+                .is_some_and(|r| r.batch_offset != records[from - 1].batch_offset);
+        if !starts {
+            records.clear();
+        } else if from > 0 {
+            records.drain(..from);
         }
-        let mut records = records.into_iter();
-        // Whole batches, as fetched: each is one append (and may roll a segment).
-        while let Some(first) = records.as_slice().first() {
-            let batch = records.as_slice();
-            let n = batch
-                .iter()
-                .take_while(|r| r.batch_offset == first.batch_offset)
-                .count();
-            if first.offset != self.log.log_end_offset() {
-                records.nth(n - 1);
-                continue;
-            }
+        // Whole batches, as fetched: each counted in its segment (which it may roll), then
+        // all moved into the log at once.
+        let mut rest = &mut records[..];
+        while let Some(first) = rest.first() {
             if self.epoch_cache.latest_epoch() < Some(first.leader_epoch) {
                 self.epoch_cache.assign(first.leader_epoch, first.offset);
             }
             track_producer(&mut self.producer_state, first);
-            let max_timestamp = batch[..n].iter().map(|r| r.data.timestamp).max();
+            let (batch, after) = rest.split_at_mut(batch_len(rest));
+            // Its own copies, appended now.
+            let mut max_timestamp = 0;
+            for r in batch.iter_mut() {
+                r.append_ms = now;
+                max_timestamp = max_timestamp.max(r.data.timestamp);
+            }
+            let first = &batch[0];
             self.log
-                .append_batch(max_timestamp.unwrap_or(0), records.by_ref().take(n), now);
+                .open_batch(first.offset, first.batch_bytes, max_timestamp, now);
+            rest = after;
         }
+        self.log.append_fetched(records);
         self.high_watermark = leader_hw.min(self.log.log_end_offset());
         self.producer_state
             .on_high_watermark_updated(self.high_watermark);
@@ -745,6 +760,20 @@ impl Partition {
     pub fn high_watermark(&self) -> u64 {
         self.high_watermark
     }
+}
+
+/// How many of `records` from the first are of its batch (a batch's records are
+/// consecutive): known from the batch's count, unless a truncation cut it.
+fn batch_len(records: &[LogRecord]) -> usize {
+    let first = &records[0];
+    let of_first = |r: &LogRecord| r.batch_offset == first.batch_offset;
+    let end = first.batch_offset + first.batch_records as u64;
+    let n = (end.saturating_sub(first.offset) as usize).clamp(1, records.len());
+    if of_first(&records[n - 1]) && !records.get(n).is_some_and(of_first) {
+        debug_assert_eq!(n, records.iter().take_while(|r| of_first(r)).count());
+        return n;
+    }
+    records.iter().take_while(|r| of_first(r)).count()
 }
 
 /// The producer state a batch's first record implies, unchecked: what the leader records
