@@ -439,14 +439,13 @@ impl Partition {
             track_producer(&mut self.producer_state, first);
             let (batch, after) = rest.split_at_mut(batch_len(rest));
             // Its own copies, appended now.
-            let mut max_timestamp = 0;
             for r in batch.iter_mut() {
                 r.append_ms = now;
-                max_timestamp = max_timestamp.max(r.data.timestamp);
             }
             let first = &batch[0];
+            let newest = newest_timestamp(batch.iter().map(|r| &*r.data));
             self.log
-                .open_batch(first.offset, first.batch_bytes, max_timestamp, now);
+                .open_batch(first.offset, first.batch_bytes, newest, now);
             rest = after;
         }
         self.log.append_fetched(records);
@@ -693,12 +692,7 @@ impl Partition {
             control: None,
             coordinator_epoch: -1,
         });
-        let max_timestamp = batch
-            .records
-            .iter()
-            .map(|r| r.data.timestamp)
-            .max()
-            .unwrap_or(now);
+        let max_timestamp = newest_timestamp(batch.records.iter().map(|r| &*r.data));
         self.log.append_batch(max_timestamp, records, now);
         track_producer(&mut self.producer_state, &self.log.records()[base as usize]);
         LeaderAppend::Appended { base_offset: base }
@@ -760,6 +754,16 @@ impl Partition {
     pub fn high_watermark(&self) -> u64 {
         self.high_watermark
     }
+}
+
+/// The newest timestamp of a batch's records (0 for none): its last record's, without a
+/// look at each. A batch holds its records in the order they were sent, and a record's
+/// timestamp is the simulated time it was sent at, which never goes back (checked in
+/// debug builds against every record's).
+fn newest_timestamp<'a>(records: impl DoubleEndedIterator<Item = &'a RecordData> + Clone) -> u64 {
+    let newest = records.clone().next_back().map_or(0, |r| r.timestamp);
+    debug_assert_eq!(newest, records.map(|r| r.timestamp).max().unwrap_or(0));
+    newest
 }
 
 /// How many of `records` from the first are of its batch (a batch's records are
