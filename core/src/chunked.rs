@@ -107,6 +107,16 @@ impl<T: Clone> Chunked<T> {
         own(&mut self.chunks[k / CHUNK]).get_mut(k % CHUNK)
     }
 
+    /// The elements from index `i` to the end of its chunk (none if `i` is not kept): a
+    /// run of neighbours written with one lookup.
+    pub fn chunk_from_mut(&mut self, i: usize) -> &mut [T] {
+        if i >= self.len || i < self.start {
+            return &mut [];
+        }
+        let k = i - self.base;
+        &mut own(&mut self.chunks[k / CHUNK])[k % CHUNK..]
+    }
+
     pub fn last_mut(&mut self) -> Option<&mut T> {
         self.len.checked_sub(1).and_then(|i| self.get_mut(i))
     }
