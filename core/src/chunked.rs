@@ -60,9 +60,13 @@ impl<T: Clone> Chunked<T> {
     }
 
     pub fn push(&mut self, value: T) {
-        let room = (self.len - self.base) % CHUNK != 0;
+        // Every chunk but the last is full: the last one's length says whether it has room.
+        debug_assert!(self
+            .chunks
+            .last()
+            .is_none_or(|last| (last.len() < CHUNK) == ((self.len - self.base) % CHUNK != 0)));
         let last = match self.chunks.last_mut().and_then(Rc::get_mut) {
-            Some(last) if room && last.len() < last.capacity() => last,
+            Some(last) if last.len() < CHUNK => last,
             _ => self.make_room(),
         };
         last.push(value);
