@@ -60,9 +60,13 @@ impl<T: Clone> Chunked<T> {
     }
 
     pub fn push(&mut self, value: T) {
-        let room = (self.len - self.base) % CHUNK != 0;
+        // Every chunk but the last is full: the last one's length says whether it has room.
+        debug_assert!(self
+            .chunks
+            .last()
+            .is_none_or(|last| (last.len() < CHUNK) == ((self.len - self.base) % CHUNK != 0)));
         let last = match self.chunks.last_mut().and_then(Rc::get_mut) {
-            Some(last) if room && last.len() < last.capacity() => last,
+            Some(last) if last.len() < CHUNK => last,
             _ => self.make_room(),
         };
         last.push(value);
@@ -127,6 +131,16 @@ impl<T: Clone> Chunked<T> {
         }
         let k = i - self.base;
         own(&mut self.chunks[k / CHUNK]).get_mut(k % CHUNK)
+    }
+
+    /// The elements from index `i` to the end of its chunk (none if `i` is not kept): a
+    /// run of neighbours written with one lookup.
+    pub fn chunk_from_mut(&mut self, i: usize) -> &mut [T] {
+        if i >= self.len || i < self.start {
+            return &mut [];
+        }
+        let k = i - self.base;
+        &mut own(&mut self.chunks[k / CHUNK])[k % CHUNK..]
     }
 
     pub fn last_mut(&mut self) -> Option<&mut T> {

@@ -158,6 +158,14 @@ impl<E> EventQueue<E> {
             self.heap.pop()?.0.event
         };
         self.base = self.base.max(at);
+        // Most often the next event is the next one due at the same time: first unless
+        // the heap has one due by then, and known without a search.
+        if in_wheel
+            && !self.slots[(at % WHEEL) as usize].is_empty()
+            && self.heap.peek().is_none_or(|Reverse(h)| at < h.at)
+        {
+            self.first.set(Some(Some((at, true))));
+        }
         Some((at, event))
     }
 

@@ -189,6 +189,8 @@ const UNDO_COPY: fn(&mut Slot, bool) = |s, deleted| {
 };
 const UNDO_OUT_OF_ORDER: fn(&mut Slot, bool) = |s, _| s.out_of_order -= 1;
 const UNDO_ABORTED: fn(&mut Slot, bool) = |s, _| s.aborted -= 1;
+/// A copy read inside a transaction that was aborted.
+const MARK_ABORTED: fn(&mut Slot, bool) = |s, _| s.aborted += 1;
 
 /// One record's standing: its copies in the committed logs, how many of them are out of
 /// send order or in aborted transactions, how many retention deleted, how its `send()`
@@ -259,6 +261,44 @@ impl Counts {
     }
 }
 
+/// Changes a slot by `f`, moving the counts by what it changed. Inline: a slot's first
+/// change (`completed`) counts for nothing before it, which then folds away.
+#[inline(always)]
+fn change_slot(slot: &mut Slot, counts: &mut Counts, f: impl FnOnce(&mut Slot)) {
+    let before = Counts::of(slot);
+    f(slot);
+    counts.add(before, -1);
+    counts.add(Counts::of(slot), 1);
+}
+
+/// One more copy of a record in a log (`copies += 1`), the counts moved by what a copy
+/// changes rather than out and back in: once per record read, the commonest change
+/// (checked against `change_slot`'s way in debug builds).
+fn add_copy(s: &mut Slot, counts: &mut Counts) {
+    #[cfg(debug_assertions)]
+    let (mut plain, before) = (*counts, Counts::of(s));
+    if s.copies > 0 {
+        counts.duplicated += 1;
+        let aborted = (s.aborted == s.copies + 1) as u64;
+        counts.aborted = (counts.aborted + aborted).wrapping_sub((s.aborted == s.copies) as u64);
+    } else {
+        match s.outcome {
+            Outcome::Acked if s.deleted == 0 => counts.lost = counts.lost.wrapping_sub(1),
+            Outcome::Acked => counts.expired = counts.expired.wrapping_sub(1),
+            Outcome::Failed => counts.failed_but_written += 1,
+            Outcome::Pending => {}
+        }
+        counts.aborted += (s.aborted == 1) as u64;
+    }
+    s.copies += 1;
+    #[cfg(debug_assertions)]
+    {
+        plain.add(before, -1);
+        plain.add(Counts::of(s), 1);
+        debug_assert_eq!(plain, *counts);
+    }
+}
+
 /// The ledger kept up to date as the run goes, for the charts (every window) and the
 /// app (every seek), by `Ledger::of`'s rules: `Ledger::of` reads every committed log each
 /// time, this reads only the records appended since it last looked, and a partition's
@@ -302,18 +342,7 @@ impl LedgerTracker {
     }
 
     /// Changes a record's slot, keeping the counts; one let go is left alone.
-    fn change(&mut self, key: Key, f: impl FnOnce(&mut Slot)) {
-        self.change_counted(key, |slot, counts| {
-            let before = Counts::of(slot);
-            f(slot);
-            counts.add(before, -1);
-            counts.add(Counts::of(slot), 1);
-        });
-    }
-
-    /// Changes a record's slot by `f`, which keeps the counts itself; one let go is left
-    /// alone.
-    fn change_counted(&mut self, (p, i): Key, f: impl FnOnce(&mut Slot, &mut Counts)) {
+    fn change(&mut self, (p, i): Key, f: impl FnOnce(&mut Slot)) {
         let (p, i) = (p as usize, i as usize);
         if self.slots.len() <= p {
             self.slots.resize(p + 1, Chunked::new());
@@ -329,42 +358,25 @@ impl LedgerTracker {
             // The record's first change (mostly in send order): its slot is made changed,
             // from a default slot that counts for nothing.
             let mut slot = Slot::default();
-            f(&mut slot, &mut self.counts);
+            change_slot(&mut slot, &mut self.counts, f);
             slots.push(slot);
             return;
         }
-        f(&mut slots[i], &mut self.counts);
+        change_slot(&mut slots[i], &mut self.counts, f);
     }
 
-    /// One more copy of a record in a log (`copies += 1`), the counts moved by what a
-    /// copy changes rather than out and back in: once per record read, the commonest
-    /// change (checked against `change`'s way in debug builds).
-    fn add_copy(&mut self, key: Key) {
-        self.change_counted(key, |s, counts| {
-            #[cfg(debug_assertions)]
-            let (mut plain, before) = (*counts, Counts::of(s));
-            if s.copies > 0 {
-                counts.duplicated += 1;
-                let aborted = (s.aborted == s.copies + 1) as u64;
-                counts.aborted =
-                    (counts.aborted + aborted).wrapping_sub((s.aborted == s.copies) as u64);
-            } else {
-                match s.outcome {
-                    Outcome::Acked if s.deleted == 0 => counts.lost = counts.lost.wrapping_sub(1),
-                    Outcome::Acked => counts.expired = counts.expired.wrapping_sub(1),
-                    Outcome::Failed => counts.failed_but_written += 1,
-                    Outcome::Pending => {}
-                }
-                counts.aborted += (s.aborted == 1) as u64;
-            }
-            s.copies += 1;
-            #[cfg(debug_assertions)]
-            {
-                plain.add(before, -1);
-                plain.add(Counts::of(s), 1);
-                debug_assert_eq!(plain, *counts);
-            }
-        });
+    /// Producer `p`'s slots from send index `i` (made if missing) to the end of their
+    /// chunk; none if it was let go.
+    fn slots_from(slots: &mut Vec<Chunked<Slot>>, (p, i): Key) -> &mut [Slot] {
+        let (p, i) = (p as usize, i as usize);
+        if slots.len() <= p {
+            slots.resize(p + 1, Chunked::new());
+        }
+        let slots = &mut slots[p];
+        while slots.len() <= i {
+            slots.push(Slot::default());
+        }
+        slots.chunk_from_mut(i)
     }
 
     /// A record's `send()` completed with `outcome`, when its partition's committed log
@@ -384,17 +396,18 @@ impl LedgerTracker {
             (&scan.out_of_order, UNDO_OUT_OF_ORDER),
             (&scan.aborted, UNDO_ABORTED),
         ] {
-            self.take_back(list.iter(), from, undo);
+            self.change_each(list.iter(), from, undo);
         }
     }
 
-    /// Takes back what the entries of one of a scan's lists counted, `undo` told whether
-    /// retention deleted each (its offset below `from`). Rare (a log replaced or cut by
-    /// retention): one function with a plain `fn` serves every list, out of the hot loop.
+    /// Changes the slot of each entry of one of a scan's lists by `f`, told whether
+    /// retention deleted the copy (its offset below `from`). Rare (a log replaced or cut by
+    /// retention, a transaction aborted): one function with a plain `fn` serves every
+    /// list, out of the hot loop.
     #[inline(never)]
-    fn take_back(&mut self, entries: Iter<'_, (u64, Key)>, from: u64, undo: fn(&mut Slot, bool)) {
+    fn change_each(&mut self, entries: Iter<'_, (u64, Key)>, from: u64, f: fn(&mut Slot, bool)) {
         for &(offset, key) in entries {
-            self.change(key, |s| undo(s, offset < from));
+            self.change(key, |s| f(s, offset < from));
         }
     }
 
@@ -436,33 +449,56 @@ impl LedgerTracker {
                     ..Scan::default()
                 };
             }
+            // The slots after the last record's (`next` is the first's key), to the end of
+            // their chunk, and its producer's newest index: a log's records mostly follow
+            // each other in their producer's send order, so the next record's are found
+            // without a lookup.
+            let mut next = (0, 0);
+            let mut run: &mut [Slot] = &mut [];
+            let mut none = 0;
+            let mut newest = &mut none;
+            // The records of aborted transactions are marked after the walk, which holds
+            // the slots.
+            let aborted = scan.aborted.len();
             for r in records.iter_from(scan.len) {
                 if let Some(result) = r.control {
                     // A marker ends the producer's transaction here.
                     let ended = scan.open.remove(&r.producer_id).unwrap_or_default();
                     if result == TransactionResult::Abort {
-                        for (offset, key) in ended {
-                            self.change(key, |s| s.aborted += 1);
-                            scan.aborted.push((offset, key));
-                        }
+                        scan.aborted.extend(ended);
                     }
                     continue;
                 }
                 let key = r.origin;
-                self.add_copy(key);
+                let mut ahead = key.1.wrapping_sub(next.1) as usize;
+                if key.0 != next.0 || ahead >= run.len() {
+                    run = Self::slots_from(&mut self.slots, key);
+                    newest = scan.newest.entry(key.0).or_insert(key.1);
+                    ahead = 0;
+                }
+                next = (key.0, key.1.wrapping_add(1));
+                let out_of_order = key.1 < *newest;
+                *newest = (*newest).max(key.1);
+                if let Some((slot, rest)) = std::mem::take(&mut run)[ahead..].split_first_mut() {
+                    add_copy(slot, &mut self.counts);
+                    if out_of_order {
+                        change_slot(slot, &mut self.counts, |s| s.out_of_order += 1);
+                    }
+                    run = rest;
+                }
                 scan.copies.push((r.offset, key));
-                let newest = scan.newest.entry(key.0).or_insert(key.1);
-                if key.1 < *newest {
-                    self.change(key, |s| s.out_of_order += 1);
+                if out_of_order {
                     scan.out_of_order.push((r.offset, key));
                 }
-                *newest = (*newest).max(key.1);
                 if r.transactional && r.producer_id >= 0 {
                     scan.open
                         .entry(r.producer_id)
                         .or_default()
                         .push((r.offset, key));
                 }
+            }
+            if scan.aborted.len() > aborted {
+                self.change_each(scan.aborted.iter_from(aborted), 0, MARK_ABORTED);
             }
             // What retention deleted is no longer in the log.
             let start = records.start() as u64;
@@ -473,7 +509,7 @@ impl LedgerTracker {
             ] {
                 let (a, b) = (list.start(), list.partition_point(|(o, _)| *o < start));
                 if a < b {
-                    self.take_back(list.range(a, b), start, undo);
+                    self.change_each(list.range(a, b), start, undo);
                     list.forget_before(b);
                 }
             }
