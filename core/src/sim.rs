@@ -17,7 +17,7 @@ use crate::metadata::{place_replicas, Cluster, PartitionMeta, TopicMeta, TopicPa
 use crate::metrics::Sampler;
 use crate::net::{Network, Node, Payload, TransactionResult, WriteTxnMarkersResponse};
 use crate::producer::{KafkaProducer, Outcome, TransactionalCall};
-use crate::record::RecordData;
+use crate::record::{FieldsSize, RecordData};
 use crate::rng::Rng;
 use crate::scenario::{Action, Scenario, ScenarioError, Send, SendMode};
 use crate::serializer::{Serialized, Serializer};
@@ -86,8 +86,9 @@ enum Touched {
 struct SendPlan {
     producer: u16,
     topic: u32,
-    /// Cycled over the action's records; one `None` when no key is given.
-    keys: Vec<Option<Serialized>>,
+    /// Cycled over the action's records; one `None` when no key is given. With each, what
+    /// it and the value add to a record's size: the same for every record, worked out once.
+    keys: Vec<(Option<Serialized>, FieldsSize)>,
     /// `None`: `value_bytes` random bytes per record, drawn as they are sent.
     value: Option<Option<Serialized>>,
     value_serializer: Serializer,
@@ -1068,7 +1069,7 @@ impl Simulation {
             return Touched::All;
         };
         // One key (or none) is the common case: no division per record.
-        let key = match plan.keys.as_slice() {
+        let (key, fields) = match plan.keys.as_slice() {
             [key] => key.clone(),
             keys => keys[i as usize % keys.len()].clone(),
         };
@@ -1092,6 +1093,7 @@ impl Simulation {
             topic,
             partition,
             data,
+            fields,
             mode,
             &mut self.rng,
             out,
@@ -1885,7 +1887,7 @@ fn plan_send(
             None
         })
     };
-    let keys = match (&s.key, &s.keys) {
+    let keys: Vec<Option<Serialized>> = match (&s.key, &s.keys) {
         (None, Some(keys)) if !keys.is_empty() => keys
             .iter()
             .enumerate()
@@ -1901,6 +1903,18 @@ fn plan_send(
         .value
         .as_ref()
         .map(|v| ser(value_serializer, v.as_deref(), at("value")));
+    // A random value is `value_bytes` long.
+    let value_len = match &value {
+        Some(v) => v.as_ref().map(Serialized::len),
+        None => Some(s.value_bytes.unwrap_or(0) as usize),
+    };
+    let keys = keys
+        .into_iter()
+        .map(|key| {
+            let fields = FieldsSize::of(key.as_ref().map(Serialized::len), value_len);
+            (key, fields)
+        })
+        .collect();
     if s.value.is_none()
         && s.value_bytes.is_some()
         && !matches!(value_serializer, Serializer::String | Serializer::ByteArray)
