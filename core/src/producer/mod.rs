@@ -431,8 +431,9 @@ impl KafkaProducer {
             partition: result.partition,
         };
         if let Some(tm) = &mut self.tm {
-            tm.add_partition(tp);
+            // Only a transaction has partitions to add (`add_partition` does nothing without).
             if tm.is_transactional() {
+                tm.add_partition(tp);
                 self.wake_requested = true;
             }
         }
