@@ -92,6 +92,10 @@ struct SendPlan {
     /// `None`: `value_bytes` random bytes per record, drawn as they are sent.
     value: Option<Option<Serialized>>,
     value_serializer: Serializer,
+    /// The action's `value_bytes` (0 when not given), `partition` and `mode`, read per record.
+    value_bytes: u32,
+    partition: Option<u32>,
+    mode: SendMode,
 }
 
 #[derive(Clone, Debug)]
@@ -1062,9 +1066,6 @@ impl Simulation {
 
     /// Returns whose timeouts the send may have moved.
     fn send_record(&mut self, action: u32, i: u32, out: &mut Effects) -> Touched {
-        let Action::Send(send) = &self.scenario.actions[action as usize] else {
-            unreachable!("SendRecord events come from send actions");
-        };
         let Some(plan) = &self.plans[action as usize] else {
             return Touched::All;
         };
@@ -1077,12 +1078,12 @@ impl Simulation {
             Some(v) => v.clone(),
             None => Some(Serialized::random(
                 &mut self.rng,
-                send.value_bytes.unwrap_or(0),
+                plan.value_bytes,
                 plan.value_serializer != Serializer::ByteArray,
             )),
         };
         let (producer, topic, partition, mode) =
-            (plan.producer, plan.topic, send.partition, send.mode);
+            (plan.producer, plan.topic, plan.partition, plan.mode);
         let data = RecordData {
             key,
             value,
@@ -1931,5 +1932,8 @@ fn plan_send(
         keys,
         value,
         value_serializer,
+        value_bytes: s.value_bytes.unwrap_or(0),
+        partition: s.partition,
+        mode: s.mode,
     })
 }
