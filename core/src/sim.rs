@@ -92,9 +92,17 @@ struct SendPlan {
     /// `None`: `value_bytes` random bytes per record, drawn as they are sent.
     value: Option<Option<Serialized>>,
     value_serializer: Serializer,
-    /// The action's `value_bytes` (0 when not given), `partition` and `mode`, read per record.
+    /// The action's `value_bytes` (0 when not given) and `partition`, read per record.
     value_bytes: u32,
     partition: Option<u32>,
+    pace: Pace,
+}
+
+/// How a send action's records follow one another (its `count`, `interval_ms` and `mode`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Pace {
+    count: u32,
+    interval_ms: u64,
     mode: SendMode,
 }
 
@@ -1082,8 +1090,8 @@ impl Simulation {
                 plan.value_serializer != Serializer::ByteArray,
             )),
         };
-        let (producer, topic, partition, mode) =
-            (plan.producer, plan.topic, plan.partition, plan.mode);
+        let (producer, topic, partition, pace) =
+            (plan.producer, plan.topic, plan.partition, plan.pace);
         let data = RecordData {
             key,
             value,
@@ -1095,13 +1103,13 @@ impl Simulation {
             partition,
             data,
             fields,
-            mode,
+            pace.mode,
             &mut self.rng,
             out,
         );
         let index = self.producers[producer as usize].sends.len() as u32 - 1;
         if sent.returned {
-            self.next_record(producer, index, action, i);
+            self.next_record_paced(producer, index, action, i, pace);
         } else {
             self.blocked_sends.insert((producer, index), (action, i));
         }
@@ -1115,15 +1123,23 @@ impl Simulation {
     /// `send()` returned for record `i` of a send action: the caller goes on to the next
     /// record, after the record's result in `sync` mode.
     fn next_record(&mut self, producer: u16, index: u32, action: u32, i: u32) {
-        let Action::Send(send) = &self.scenario.actions[action as usize] else {
-            unreachable!("only send actions send");
+        let Some(plan) = &self.plans[action as usize] else {
+            unreachable!("only planned sends send");
         };
-        let (count, interval, mode) = (send.count, send.interval_ms, send.mode);
-        if i + 1 < count {
-            if mode == SendMode::Sync {
+        self.next_record_paced(producer, index, action, i, plan.pace);
+    }
+
+    /// `next_record` with the action's pace in hand (`send_record` has it): without the
+    /// lookup it is small enough to inline natively, the schedule's push with it (a call,
+    /// and the action looked up again, per record).
+    #[inline]
+    fn next_record_paced(&mut self, producer: u16, index: u32, action: u32, i: u32, pace: Pace) {
+        if i + 1 < pace.count {
+            if pace.mode == SendMode::Sync {
                 self.sync_waits.insert((producer, index), (action, i + 1));
             } else {
-                self.schedule(self.now + interval, Event::SendRecord { action, i: i + 1 });
+                let at = self.now + pace.interval_ms;
+                self.schedule(at, Event::SendRecord { action, i: i + 1 });
             }
         }
     }
@@ -1934,6 +1950,10 @@ fn plan_send(
         value_serializer,
         value_bytes: s.value_bytes.unwrap_or(0),
         partition: s.partition,
-        mode: s.mode,
+        pace: Pace {
+            count: s.count,
+            interval_ms: s.interval_ms,
+            mode: s.mode,
+        },
     })
 }
