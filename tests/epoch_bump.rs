@@ -13,7 +13,7 @@ use kafka_lab::net::{Node, PartitionResponse, Payload, ProduceRequest, ProduceRe
 use kafka_lab::producer::accumulator::ProducerBatch;
 use kafka_lab::producer::transaction_manager::{InFlightKey, TransactionManager};
 use kafka_lab::producer::{KafkaProducer, Outcome};
-use kafka_lab::record::RecordData;
+use kafka_lab::record::{FieldsSize, RecordData};
 use kafka_lab::rng::Rng;
 use kafka_lab::scenario::SendMode;
 use kafka_lab::serializer::Serializer;
@@ -109,11 +109,13 @@ impl Client {
         };
         let mut out = Effects::default();
         let index = self.producer.sends.len() as u32;
+        let fields = FieldsSize::of(data.key_len(), data.value_len());
         let sent = self.producer.send(
             self.now,
             tp.topic,
             Some(tp.partition),
             data,
+            fields,
             SendMode::Async,
             &mut self.rng,
             &mut out,

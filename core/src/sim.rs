@@ -17,7 +17,7 @@ use crate::metadata::{place_replicas, Cluster, PartitionMeta, TopicMeta, TopicPa
 use crate::metrics::Sampler;
 use crate::net::{Network, Node, Payload, TransactionResult, WriteTxnMarkersResponse};
 use crate::producer::{KafkaProducer, Outcome, TransactionalCall};
-use crate::record::RecordData;
+use crate::record::{FieldsSize, RecordData};
 use crate::rng::Rng;
 use crate::scenario::{Action, Scenario, ScenarioError, Send, SendMode};
 use crate::serializer::{Serialized, Serializer};
@@ -86,11 +86,24 @@ enum Touched {
 struct SendPlan {
     producer: u16,
     topic: u32,
-    /// Cycled over the action's records; one `None` when no key is given.
-    keys: Vec<Option<Serialized>>,
+    /// Cycled over the action's records; one `None` when no key is given. With each, what
+    /// it and the value add to a record's size: the same for every record, worked out once.
+    keys: Vec<(Option<Serialized>, FieldsSize)>,
     /// `None`: `value_bytes` random bytes per record, drawn as they are sent.
     value: Option<Option<Serialized>>,
     value_serializer: Serializer,
+    /// The action's `value_bytes` (0 when not given) and `partition`, read per record.
+    value_bytes: u32,
+    partition: Option<u32>,
+    pace: Pace,
+}
+
+/// How a send action's records follow one another (its `count`, `interval_ms` and `mode`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Pace {
+    count: u32,
+    interval_ms: u64,
+    mode: SendMode,
 }
 
 #[derive(Clone, Debug)]
@@ -1061,14 +1074,11 @@ impl Simulation {
 
     /// Returns whose timeouts the send may have moved.
     fn send_record(&mut self, action: u32, i: u32, out: &mut Effects) -> Touched {
-        let Action::Send(send) = &self.scenario.actions[action as usize] else {
-            unreachable!("SendRecord events come from send actions");
-        };
         let Some(plan) = &self.plans[action as usize] else {
             return Touched::All;
         };
         // One key (or none) is the common case: no division per record.
-        let key = match plan.keys.as_slice() {
+        let (key, fields) = match plan.keys.as_slice() {
             [key] => key.clone(),
             keys => keys[i as usize % keys.len()].clone(),
         };
@@ -1076,12 +1086,12 @@ impl Simulation {
             Some(v) => v.clone(),
             None => Some(Serialized::random(
                 &mut self.rng,
-                send.value_bytes.unwrap_or(0),
+                plan.value_bytes,
                 plan.value_serializer != Serializer::ByteArray,
             )),
         };
-        let (producer, topic, partition, mode) =
-            (plan.producer, plan.topic, send.partition, send.mode);
+        let (producer, topic, partition, pace) =
+            (plan.producer, plan.topic, plan.partition, plan.pace);
         let data = RecordData {
             key,
             value,
@@ -1092,13 +1102,14 @@ impl Simulation {
             topic,
             partition,
             data,
-            mode,
+            fields,
+            pace.mode,
             &mut self.rng,
             out,
         );
         let index = self.producers[producer as usize].sends.len() as u32 - 1;
         if sent.returned {
-            self.next_record(producer, index, action, i);
+            self.next_record_paced(producer, index, action, i, pace);
         } else {
             self.blocked_sends.insert((producer, index), (action, i));
         }
@@ -1112,15 +1123,23 @@ impl Simulation {
     /// `send()` returned for record `i` of a send action: the caller goes on to the next
     /// record, after the record's result in `sync` mode.
     fn next_record(&mut self, producer: u16, index: u32, action: u32, i: u32) {
-        let Action::Send(send) = &self.scenario.actions[action as usize] else {
-            unreachable!("only send actions send");
+        let Some(plan) = &self.plans[action as usize] else {
+            unreachable!("only planned sends send");
         };
-        let (count, interval, mode) = (send.count, send.interval_ms, send.mode);
-        if i + 1 < count {
-            if mode == SendMode::Sync {
+        self.next_record_paced(producer, index, action, i, plan.pace);
+    }
+
+    /// `next_record` with the action's pace in hand (`send_record` has it): without the
+    /// lookup it is small enough to inline natively, the schedule's push with it (a call,
+    /// and the action looked up again, per record).
+    #[inline]
+    fn next_record_paced(&mut self, producer: u16, index: u32, action: u32, i: u32, pace: Pace) {
+        if i + 1 < pace.count {
+            if pace.mode == SendMode::Sync {
                 self.sync_waits.insert((producer, index), (action, i + 1));
             } else {
-                self.schedule(self.now + interval, Event::SendRecord { action, i: i + 1 });
+                let at = self.now + pace.interval_ms;
+                self.schedule(at, Event::SendRecord { action, i: i + 1 });
             }
         }
     }
@@ -1885,7 +1904,7 @@ fn plan_send(
             None
         })
     };
-    let keys = match (&s.key, &s.keys) {
+    let keys: Vec<Option<Serialized>> = match (&s.key, &s.keys) {
         (None, Some(keys)) if !keys.is_empty() => keys
             .iter()
             .enumerate()
@@ -1901,6 +1920,18 @@ fn plan_send(
         .value
         .as_ref()
         .map(|v| ser(value_serializer, v.as_deref(), at("value")));
+    // A random value is `value_bytes` long.
+    let value_len = match &value {
+        Some(v) => v.as_ref().map(Serialized::len),
+        None => Some(s.value_bytes.unwrap_or(0) as usize),
+    };
+    let keys = keys
+        .into_iter()
+        .map(|key| {
+            let fields = FieldsSize::of(key.as_ref().map(Serialized::len), value_len);
+            (key, fields)
+        })
+        .collect();
     if s.value.is_none()
         && s.value_bytes.is_some()
         && !matches!(value_serializer, Serializer::String | Serializer::ByteArray)
@@ -1917,5 +1948,12 @@ fn plan_send(
         keys,
         value,
         value_serializer,
+        value_bytes: s.value_bytes.unwrap_or(0),
+        partition: s.partition,
+        pace: Pace {
+            count: s.count,
+            interval_ms: s.interval_ms,
+            mode: s.mode,
+        },
     })
 }

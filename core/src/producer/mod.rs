@@ -290,7 +290,8 @@ impl KafkaProducer {
     /// `partition()` call when the record needs a new batch). A new batch takes memory
     /// from the `BufferPool`; when there is none the call blocks (up to `max.block.ms`), not
     /// `returned`: the record's index is `sends.len() - 1`, and `returned` in the effects
-    /// says when `send()` comes back.
+    /// says when `send()` comes back. `fields` is what the record's key and value add to its
+    /// size (`FieldsSize::of` them: its caller knows it for all its records).
     #[allow(clippy::too_many_arguments)]
     pub fn send(
         &mut self,
@@ -298,12 +299,13 @@ impl KafkaProducer {
         topic: u32,
         explicit: Option<u32>,
         data: RecordData,
+        fields: FieldsSize,
         mode: SendMode,
         rng: &mut Rng,
         out: &mut Effects,
     ) -> Sent {
         let index = self.sends.len() as u32;
-        let fields = FieldsSize::of(data.key_len(), data.value_len());
+        debug_assert_eq!(fields, FieldsSize::of(data.key_len(), data.value_len()));
         let data = self.records.make(data);
         let record = SendRecord::new(data.clone(), topic, explicit, mode, now);
         self.sends.push(record);
@@ -429,8 +431,9 @@ impl KafkaProducer {
             partition: result.partition,
         };
         if let Some(tm) = &mut self.tm {
-            tm.add_partition(tp);
+            // Only a transaction has partitions to add (`add_partition` does nothing without).
             if tm.is_transactional() {
+                tm.add_partition(tp);
                 self.wake_requested = true;
             }
         }
