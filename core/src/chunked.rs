@@ -143,6 +143,27 @@ impl<T: Clone> Chunked<T> {
         &mut own(&mut self.chunks[k / CHUNK])[k % CHUNK..]
     }
 
+    /// Calls `f` on each of `indices` and its element in turn: neighbours in one chunk are
+    /// found with one lookup (a batch's records are mostly consecutive sends, written at
+    /// its drain and its completion).
+    #[inline]
+    pub fn each_mut(
+        &mut self,
+        indices: impl IntoIterator<Item = usize>,
+        mut f: impl FnMut(usize, &mut T),
+    ) {
+        // The elements from index `first` to the end of its chunk.
+        let mut first = 0;
+        let mut run: &mut [T] = &mut [];
+        for i in indices {
+            if i.wrapping_sub(first) >= run.len() {
+                first = i;
+                run = self.chunk_from_mut(i);
+            }
+            f(i, &mut run[i - first]);
+        }
+    }
+
     pub fn last_mut(&mut self) -> Option<&mut T> {
         self.len.checked_sub(1).and_then(|i| self.get_mut(i))
     }

@@ -1305,11 +1305,11 @@ impl KafkaProducer {
         let mut records = 0;
         let mut bytes = 0;
         for batch in batches.iter() {
-            for r in &batch.records {
-                let s = &mut self.sends[r.index as usize];
+            let indices = batch.records.iter().map(|r| r.index as usize);
+            self.sends.each_mut(indices, |_, s| {
                 s.sent_ms = Some(now);
                 s.attempts += 1;
-            }
+            });
             records += batch.records.len() as u32;
             bytes += batch.size_in_bytes;
             wire.push(WireBatch {
@@ -1496,17 +1496,16 @@ impl KafkaProducer {
     ) {
         self.free(batch.buffer_size, now);
         self.batch_done(batch.id);
-        for (i, r) in batch.records.iter().enumerate() {
-            let s = &mut self.sends[r.index as usize];
+        let mut offset = base_offset;
+        let indices = batch.records.iter().map(|r| r.index as usize);
+        let id = self.id;
+        self.sends.each_mut(indices, |i, s| {
             s.outcome = Outcome::Acked;
-            s.offset = if base_offset < 0 {
-                -1
-            } else {
-                base_offset + i as i64
-            };
+            s.offset = if base_offset < 0 { -1 } else { offset };
+            offset += 1;
             s.completed_ms = Some(now);
-            out.completed.push((self.id, r.index));
-        }
+            out.completed.push((id, i as u32));
+        });
         out.events.push(TraceEvent::BatchCompleted {
             producer: self.id,
             batch: batch.id,
