@@ -116,7 +116,10 @@ fn adaptive_partitions_test() {
     // limit 1, random 0,1,2,…: CFT {1,7,10,16,21}; two cycles of picks follow the weights.
     let mut p = BuiltInPartitioner::new(1);
     let ids = [0, 1, 2, 3, 4];
-    p.update_partition_load_stats(Some((&[5, 0, 3, 0, 1], &ids)), 5);
+    let (sizes, slots) = p.queue_slots(5);
+    sizes.copy_from_slice(&[5, 0, 3, 0, 1]);
+    slots.copy_from_slice(&ids);
+    p.update_partition_load_stats(5);
     assert_eq!(
         p.load_stats().unwrap().cumulative_frequency,
         vec![1, 7, 10, 16, 21]

@@ -704,19 +704,9 @@ impl RecordAccumulator {
             let all = cluster.num_partitions(t as u32) as usize;
             let collect = self.adaptive && info.batches.len() >= all;
             let slots = if collect { info.batches.len() } else { 0 };
-            // This runs at every sender wake-up: a topic's few partitions fit on the stack,
-            // and only more of them take memory (zeroed by hand: `vec![0; n]` is a calloc,
-            // which glibc serves past its thread cache).
-            let mut stack = [0u32; 64];
-            let mut heap = Vec::new();
-            let buffer = match stack.get_mut(..2 * slots) {
-                Some(buffer) => buffer,
-                None => {
-                    heap.resize(2 * slots, 0u32);
-                    &mut heap[..]
-                }
-            };
-            let (sizes, ids) = buffer.split_at_mut(slots);
+            // Written in the partitioner's lists: it works its table out from them only
+            // when it picks a partition (a few times a batch at most, not at every pass).
+            let (sizes, ids) = info.built_in.queue_slots(slots);
             // Kafka's queueSizesIndex: an excluded partition's slot is reused by the next.
             let mut index: isize = -1;
             for (&p, dq) in &info.batches {
@@ -768,8 +758,7 @@ impl RecordAccumulator {
                 }
             }
             let length = (index + 1).max(0) as usize;
-            info.built_in
-                .update_partition_load_stats(collect.then_some((&sizes[..], &ids[..])), length);
+            info.built_in.update_partition_load_stats(length);
         }
         ReadyCheckResult {
             ready_nodes,

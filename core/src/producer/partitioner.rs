@@ -37,7 +37,12 @@ pub struct BuiltInPartitioner {
     sticky_batch_size: u32,
     current: Option<u32>,
     produced_bytes: u32,
-    load_stats: Option<PartitionLoadStats>,
+    /// Kafka's `queueSizes` and `partitionIds` as the last `ready()` wrote them (empty when
+    /// it did not collect them), and how many are candidates: the load stats are worked
+    /// out from them when a partition is picked, not at every sender pass.
+    queue_sizes: Vec<u32>,
+    partition_ids: Vec<u32>,
+    length: usize,
 }
 
 impl BuiltInPartitioner {
@@ -46,7 +51,9 @@ impl BuiltInPartitioner {
             sticky_batch_size,
             current: None,
             produced_bytes: 0,
-            load_stats: None,
+            queue_sizes: Vec::new(),
+            partition_ids: Vec::new(),
+            length: 0,
         }
     }
 
@@ -61,19 +68,57 @@ impl BuiltInPartitioner {
         (self.produced_bytes, self.sticky_batch_size)
     }
 
-    pub fn load_stats(&self) -> Option<&PartitionLoadStats> {
-        self.load_stats.as_ref()
+    /// The table `updatePartitionLoadStats` makes, if it makes one.
+    pub fn load_stats(&self) -> Option<PartitionLoadStats> {
+        let (max_plus_1, sizes, ids) = self.load_weights()?;
+        let mut running = 0;
+        let cumulative_frequency = sizes
+            .iter()
+            .map(|&s| {
+                running += max_plus_1 - s;
+                running
+            })
+            .collect();
+        Some(PartitionLoadStats {
+            cumulative_frequency,
+            partition_ids: ids.to_vec(),
+        })
+    }
+
+    /// The load stats of the last `ready()`, if it made them: none when fewer than two
+    /// queues were counted, or when all were candidates with equal lengths. A candidate's
+    /// weight is `max_plus_1` less its queue length.
+    fn load_weights(&self) -> Option<(u32, &[u32], &[u32])> {
+        let (sizes, length) = (&self.queue_sizes, self.length);
+        if length < 1 || sizes.len() < 2 {
+            return None;
+        }
+        let max_plus_1 = sizes[..length].iter().copied().max().unwrap_or(0) + 1;
+        let all_equal = sizes[..length].iter().all(|&s| s == sizes[0]);
+        if all_equal && length == sizes.len() {
+            return None;
+        }
+        Some((max_plus_1, &sizes[..length], &self.partition_ids[..length]))
     }
 
     /// `nextPartition`: uniform over available partitions, or weighted by load stats.
     fn next_partition(&self, rng: &mut impl RandomSource, available: &[u32], all: u32) -> u32 {
         let random = random_partition(rng);
-        match &self.load_stats {
-            Some(stats) => {
-                let cft = &stats.cumulative_frequency;
-                let x = random % cft[cft.len() - 1];
-                let i = cft.partition_point(|&c| c <= x);
-                stats.partition_ids[i]
+        match self.load_weights() {
+            Some((max_plus_1, sizes, ids)) => {
+                // The first candidate whose cumulative frequency is above a draw below
+                // their total.
+                let total: u32 = sizes.iter().map(|&s| max_plus_1 - s).sum();
+                let x = random % total;
+                let mut running = 0;
+                let i = sizes
+                    .iter()
+                    .position(|&s| {
+                        running += max_plus_1 - s;
+                        running > x
+                    })
+                    .expect("x is below the total");
+                ids[i]
             }
             None if !available.is_empty() => available[(random % available.len() as u32) as usize],
             None => random % all,
@@ -116,42 +161,20 @@ impl BuiltInPartitioner {
         false
     }
 
-    /// `updatePartitionLoadStats`: `queue_sizes[i]` is the deque length of `partition_ids[i]`;
-    /// only the first `length` entries are candidates (the rest were excluded).
-    pub fn update_partition_load_stats(
-        &mut self,
-        queue_sizes: Option<(&[u32], &[u32])>,
-        length: usize,
-    ) {
-        let Some((sizes, ids)) = queue_sizes else {
-            self.load_stats = None;
-            return;
-        };
-        if length < 1 || sizes.len() < 2 {
-            self.load_stats = None;
-            return;
-        }
-        let max_plus_1 = sizes[..length].iter().copied().max().unwrap_or(0) + 1;
-        let all_equal = sizes[..length].iter().all(|&s| s == sizes[0]);
-        if all_equal && length == sizes.len() {
-            self.load_stats = None;
-            return;
-        }
-        // The table is rebuilt at every sender wake-up: in the previous one's vectors.
-        let stats = self.load_stats.get_or_insert_with(|| PartitionLoadStats {
-            cumulative_frequency: Vec::new(),
-            partition_ids: Vec::new(),
-        });
-        let mut running = 0;
-        stats.cumulative_frequency.clear();
-        stats
-            .cumulative_frequency
-            .extend(sizes[..length].iter().map(|&s| {
-                running += max_plus_1 - s;
-                running
-            }));
-        stats.partition_ids.clear();
-        stats.partition_ids.extend_from_slice(&ids[..length]);
+    /// Kafka's `queueSizes` (zeroed, as Java's new array) and `partitionIds` for `ready()`
+    /// to write, `slots` of each (none when it does not collect them): kept between
+    /// passes for their allocations.
+    pub fn queue_slots(&mut self, slots: usize) -> (&mut [u32], &mut [u32]) {
+        self.queue_sizes.clear();
+        self.queue_sizes.resize(slots, 0);
+        self.partition_ids.resize(slots, 0);
+        (&mut self.queue_sizes, &mut self.partition_ids)
+    }
+
+    /// `updatePartitionLoadStats`: the first `length` slots `ready()` wrote are candidates
+    /// (the rest were excluded).
+    pub fn update_partition_load_stats(&mut self, length: usize) {
+        self.length = length;
     }
 }
 
@@ -408,10 +431,13 @@ mod tests {
     fn cft_of_the_code_comment() {
         // Lengths 0,3,1 → weights 4,1,3 → CFT 4,5,8.
         let mut p = BuiltInPartitioner::new(16384);
-        p.update_partition_load_stats(Some((&[0, 3, 1], &[0, 1, 2])), 3);
+        let (sizes, ids) = p.queue_slots(3);
+        sizes.copy_from_slice(&[0, 3, 1]);
+        ids.copy_from_slice(&[0, 1, 2]);
+        p.update_partition_load_stats(3);
         assert_eq!(p.load_stats().unwrap().cumulative_frequency, vec![4, 5, 8]);
         // All equal and none excluded: no stats.
-        p.update_partition_load_stats(Some((&[2, 2, 2], &[0, 1, 2])), 3);
+        p.queue_slots(3).0.copy_from_slice(&[2, 2, 2]);
         assert!(p.load_stats().is_none());
     }
 
