@@ -297,7 +297,9 @@ impl ProducerBatch {
         fields: FieldsSize,
         now: u64,
     ) -> Option<u32> {
-        if self.is_full() {
+        // `isFull` (closed, or the estimate at the write limit) is left to the room check
+        // below but for `closed`: a record adds at least a byte.
+        if self.closed {
             return None;
         }
         let offset_delta = self.records.len() as i32;
@@ -308,8 +310,10 @@ impl ProducerBatch {
         let size = fields.record_size(offset_delta, ts_delta) as u32;
         // hasRoomFor: the new record counted uncompressed, to be conservative.
         if !self.records.is_empty() && self.write_limit < self.size_in_bytes + size {
+            debug_assert!(size > 0);
             return None;
         }
+        debug_assert!(!self.is_full());
         if self.records.len() == self.records.capacity() {
             // Out of room (a new batch starts with room for as many records as the last
             // one drained held): room for as many more of this size as the batch takes
@@ -539,6 +543,44 @@ impl RecordAccumulator {
         self.topics
             .iter()
             .any(|t| t.batches.values().any(|dq| !dq.is_empty()))
+    }
+
+    /// `append`'s common case for a record without a partition, in its caller: it joins
+    /// the sticky partition's open last batch. `None` when it does not (no sticky partition
+    /// yet, no open batch or no room), having changed nothing: `append` then decides.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub fn append_to_sticky_batch(
+        &mut self,
+        topic: u32,
+        index: u32,
+        data: &RecordRef,
+        fields: FieldsSize,
+        now: u64,
+        rng: &mut impl RandomSource,
+        cluster: &Cluster,
+    ) -> Option<AppendResult> {
+        let info = &mut self.topics[topic as usize];
+        let partition = info.built_in.current()?;
+        let dq = info.batches.entry_dense(partition).or_default();
+        let deque_len = dq.len();
+        let last = dq.back_mut()?;
+        let bytes = last.try_append(index, data, fields, now)?;
+        let full = last.is_full();
+        let result = AppendResult {
+            partition,
+            batch: last.id,
+            batch_is_full: deque_len > 1 || full,
+            new_batch_created: false,
+            abort_for_new_batch: false,
+            needs_buffer: None,
+            unused_buffer: None,
+        };
+        let available = cluster.available_partitions(topic);
+        let all = cluster.num_partitions(topic);
+        info.built_in
+            .update_partition_info(bytes, full, rng, available, all);
+        Some(result)
     }
 
     /// `RecordAccumulator.append`. `partition = None` lets the built-in partitioner choose.

@@ -498,18 +498,29 @@ impl KafkaProducer {
         // abort on a new batch only for one that is set (KIP-794).
         let abort_on_new_batch = self.partitioner.is_some();
         let mut partition = self.partition(topic, explicit, data, rng, cluster)?;
-        let mut result = self.accumulator.append(
-            topic,
-            partition,
-            index,
-            data,
-            fields,
-            abort_on_new_batch,
-            None,
-            now,
-            rng,
-            cluster,
-        );
+        // Sticky records fill one batch at a time and nearly all join it: that case first.
+        // A keyed record's partition more often has no open batch, and a miss costs a lookup.
+        let joined = match partition {
+            None => self
+                .accumulator
+                .append_to_sticky_batch(topic, index, data, fields, now, rng, cluster),
+            Some(_) => None,
+        };
+        let mut result = match joined {
+            Some(result) => result,
+            None => self.accumulator.append(
+                topic,
+                partition,
+                index,
+                data,
+                fields,
+                abort_on_new_batch,
+                None,
+                now,
+                rng,
+                cluster,
+            ),
+        };
         if result.abort_for_new_batch {
             if let Some(partitioner) = &mut self.partitioner {
                 partitioner.on_new_batch(topic, result.partition, rng, cluster);
