@@ -68,27 +68,11 @@ impl BuiltInPartitioner {
         (self.produced_bytes, self.sticky_batch_size)
     }
 
-    /// The table `updatePartitionLoadStats` makes, if it makes one.
+    /// The table `updatePartitionLoadStats` makes from the last `ready()`'s lists, if it
+    /// makes one: none when fewer than two queues were counted, or when all were
+    /// candidates with equal lengths. Made when a partition is picked (about once a batch),
+    /// not at every sender pass.
     pub fn load_stats(&self) -> Option<PartitionLoadStats> {
-        let (max_plus_1, sizes, ids) = self.load_weights()?;
-        let mut running = 0;
-        let cumulative_frequency = sizes
-            .iter()
-            .map(|&s| {
-                running += max_plus_1 - s;
-                running
-            })
-            .collect();
-        Some(PartitionLoadStats {
-            cumulative_frequency,
-            partition_ids: ids.to_vec(),
-        })
-    }
-
-    /// The load stats of the last `ready()`, if it made them: none when fewer than two
-    /// queues were counted, or when all were candidates with equal lengths. A candidate's
-    /// weight is `max_plus_1` less its queue length.
-    fn load_weights(&self) -> Option<(u32, &[u32], &[u32])> {
         let (sizes, length) = (&self.queue_sizes, self.length);
         if length < 1 || sizes.len() < 2 {
             return None;
@@ -98,27 +82,29 @@ impl BuiltInPartitioner {
         if all_equal && length == sizes.len() {
             return None;
         }
-        Some((max_plus_1, &sizes[..length], &self.partition_ids[..length]))
+        let mut running = 0;
+        let cumulative_frequency = sizes[..length]
+            .iter()
+            .map(|&s| {
+                running += max_plus_1 - s;
+                running
+            })
+            .collect();
+        Some(PartitionLoadStats {
+            cumulative_frequency,
+            partition_ids: self.partition_ids[..length].to_vec(),
+        })
     }
 
     /// `nextPartition`: uniform over available partitions, or weighted by load stats.
     fn next_partition(&self, rng: &mut impl RandomSource, available: &[u32], all: u32) -> u32 {
         let random = random_partition(rng);
-        match self.load_weights() {
-            Some((max_plus_1, sizes, ids)) => {
-                // The first candidate whose cumulative frequency is above a draw below
-                // their total.
-                let total: u32 = sizes.iter().map(|&s| max_plus_1 - s).sum();
-                let x = random % total;
-                let mut running = 0;
-                let i = sizes
-                    .iter()
-                    .position(|&s| {
-                        running += max_plus_1 - s;
-                        running > x
-                    })
-                    .expect("x is below the total");
-                ids[i]
+        match self.load_stats() {
+            Some(stats) => {
+                let cft = &stats.cumulative_frequency;
+                let x = random % cft[cft.len() - 1];
+                let i = cft.partition_point(|&c| c <= x);
+                stats.partition_ids[i]
             }
             None if !available.is_empty() => available[(random % available.len() as u32) as usize],
             None => random % all,
