@@ -1,6 +1,7 @@
 //! How many records the simulation gets through per second of wall time (issue 8's
 //! budget: 5,000,000/s natively on one core for the scenario below), and how the cost
-//! grows with the load, the partitions and the brokers; and the cost of one event.
+//! grows with the load, the partitions and the brokers; the cost of one event; and the
+//! teaching file the app replays on a seek ahead.
 //! `cargo bench -p kafka-lab-core --bench throughput`; figures and method in docs/perf.md.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -29,6 +30,23 @@ fn scenario(brokers: u32, partitions: u32, senders: u32, ms: u64) -> Scenario {
     Scenario::from_json(&json).expect("a valid scenario")
 }
 
+/// The first 20 s of the file `bench/load.mjs` opens in the app: one record a millisecond
+/// with keys `a`, `b`, `c` and null, 12 partitions, RF 3, `acks=all`, `linger.ms=5`, a
+/// consumer. Batches of one or two records: its cost is per request and per event, and
+/// it is what the app replays when a seek goes past its snapshots.
+fn teaching() -> Scenario {
+    Scenario::from_json(
+        r#"{"seed":7,"kafka_version":"4.0","brokers":3,
+            "topics":[{"name":"orders","partitions":12,"replication_factor":3}],
+            "producers":[{"name":"p1","config":{"acks":"all","linger.ms":"5"}}],
+            "consumers":[{"name":"c1","topics":["orders"]}],
+            "actions":[{"at_ms":0,"action":"send","producer":"p1","topic":"orders",
+                "keys":["a","b","c",null],"value_bytes":100,"count":20000,"interval_ms":1}],
+            "until_ms":20000}"#,
+    )
+    .expect("a valid scenario")
+}
+
 fn run(s: &Scenario) -> u64 {
     let mut sim = Simulation::new(s).expect("a valid scenario");
     sim.run();
@@ -52,6 +70,16 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(run(&s)));
     g.bench_function("budget scenario", |b| b.iter(|| run(black_box(&s))));
+    g.finish();
+
+    // The teaching file's first 20 s, in events (142,675).
+    let mut g = c.benchmark_group("teaching");
+    g.sample_size(10);
+    let s = teaching();
+    g.throughput(Throughput::Elements(run(&s)));
+    g.bench_function("first 20 s of the 5-minute file", |b| {
+        b.iter(|| run(black_box(&s)))
+    });
     g.finish();
 
     // 1x, 10x, 100x: records per second (1,000 to 100,000, one second of sends).
