@@ -801,10 +801,13 @@ impl KafkaProducer {
             metadata,
             init,
         ]
-        .iter()
-        .flatten()
-        .min()
-        .map(|&t| t.max(now))
+        .into_iter()
+        // A fold unrolls into compares; `flatten().min()` stepped an iterator per slot.
+        .fold(None, |earliest, t| match (earliest, t) {
+            (Some(e), Some(t)) => Some(t.min(e)),
+            (e, t) => e.or(t),
+        })
+        .map(|t| t.max(now))
     }
 
     /// A produce response reached the client: the sender thread handles it in its poll.
