@@ -455,6 +455,13 @@ impl ExpiryCache {
         self.0.set(None);
     }
 
+    /// An entry expiring at `t` joined the list: a known earliest stays known.
+    pub(super) fn include(&self, t: u64) {
+        if let Some(cached) = self.0.get() {
+            self.0.set(Some(Some(cached.map_or(t, |c| c.min(t)))));
+        }
+    }
+
     /// The cached value, else `scan()`'s, kept (checked against `scan()` in debug builds).
     pub(super) fn get_or(&self, scan: impl Fn() -> Option<u64>) -> Option<u64> {
         match self.0.get() {

@@ -801,10 +801,13 @@ impl KafkaProducer {
             metadata,
             init,
         ]
-        .iter()
-        .flatten()
-        .min()
-        .map(|&t| t.max(now))
+        .into_iter()
+        // A fold unrolls into compares; `flatten().min()` stepped an iterator per slot.
+        .fold(None, |earliest, t| match (earliest, t) {
+            (Some(e), Some(t)) => Some(t.min(e)),
+            (e, t) => e.or(t),
+        })
+        .map(|t| t.max(now))
     }
 
     /// A produce response reached the client: the sender thread handles it in its poll.
@@ -1218,21 +1221,31 @@ impl KafkaProducer {
         if self.inbox.is_empty() {
             self.inbox = inbox;
         }
-        let mut timed_out = self.sender.nodes_with_timed_out_requests(now);
+        // Every pass comes here, and nearly always no request is due yet (the earliest
+        // moment one is, is kept) and nothing but produce requests is out.
+        let due = self
+            .sender
+            .next_request_timeout_ms()
+            .is_some_and(|t| t <= now);
+        debug_assert!(due || self.sender.nodes_with_timed_out_requests(now).is_empty());
+        let mut timed_out = if due {
+            self.sender.nodes_with_timed_out_requests(now)
+        } else {
+            Vec::new()
+        };
         let txn_in_flight = self
             .tm
             .as_ref()
             .and_then(|tm| tm.txn.as_ref()?.in_flight)
             .map(|(_, b, sent)| (b, sent));
-        for (b, sent) in self
-            .metadata_in_flight
-            .into_iter()
-            .chain(self.init_in_flight)
-            .chain(txn_in_flight)
-        {
-            if now.saturating_sub(sent) > self.config.request_timeout_ms && !timed_out.contains(&b)
-            {
-                timed_out.push(b);
+        let others = [self.metadata_in_flight, self.init_in_flight, txn_in_flight];
+        if others.iter().any(Option::is_some) {
+            for (b, sent) in others.into_iter().flatten() {
+                if now.saturating_sub(sent) > self.config.request_timeout_ms
+                    && !timed_out.contains(&b)
+                {
+                    timed_out.push(b);
+                }
             }
         }
         for broker in timed_out {

@@ -41,6 +41,9 @@ pub struct Sender {
     /// `next_in_flight_expiry_ms` adds the delivery timeout to), kept until the list
     /// changes: every sender pass and every wake-up question asks for it.
     oldest_in_flight: ExpiryCache,
+    /// `next_request_timeout_ms`, kept until a connection's oldest request changes: every
+    /// sender pass and every wake-up question asks for it.
+    request_timeout: ExpiryCache,
     /// Closed connections, usable again from this time.
     reconnect_at: VecMap<u32, u64>,
     next_request_id: u64,
@@ -55,6 +58,7 @@ impl Sender {
             in_flight: VecMap::new(),
             in_flight_batches: Vec::new(),
             oldest_in_flight: ExpiryCache::default(),
+            request_timeout: ExpiryCache::default(),
             reconnect_at: VecMap::new(),
             next_request_id: 0,
         }
@@ -139,6 +143,9 @@ impl Sender {
     }
 
     pub fn add_in_flight(&mut self, broker: u32, request: InFlightRequest) {
+        // Sent now, after every request out: a known earliest timeout stays known.
+        let timeout = request.sent_ms + self.request_timeout_ms + 1;
+        self.request_timeout.include(timeout);
         self.in_flight.entry(broker).or_default().push_back(request);
     }
 
@@ -146,6 +153,7 @@ impl Sender {
     pub fn complete(&mut self, broker: u32, id: u64) -> Option<InFlightRequest> {
         let q = self.in_flight.get_mut(&broker)?;
         let at = q.iter().position(|r| r.id == id)?;
+        self.request_timeout.forget();
         q.remove(at)
     }
 
@@ -250,11 +258,14 @@ impl Sender {
     /// `request.timeout.ms`, so the check runs at the first wake-up after it. Each
     /// connection's oldest request is its first.
     pub fn next_request_timeout_ms(&self) -> Option<u64> {
-        self.in_flight
-            .values()
-            .filter_map(VecDeque::front)
-            .map(|r| r.sent_ms + self.request_timeout_ms + 1)
-            .min()
+        let scan = || {
+            self.in_flight
+                .values()
+                .filter_map(VecDeque::front)
+                .map(|r| r.sent_ms + self.request_timeout_ms + 1)
+                .min()
+        };
+        self.request_timeout.get_or(scan)
     }
 
     /// Not waiting out a reconnect backoff.
@@ -277,6 +288,7 @@ impl Sender {
 
     /// Closes the connection: every request in flight on it is returned to be failed.
     pub fn disconnect(&mut self, broker: u32, now: u64) -> Vec<InFlightRequest> {
+        self.request_timeout.forget();
         self.reconnect_at.insert(broker, now + RECONNECT_BACKOFF_MS);
         self.in_flight
             .remove(&broker)
