@@ -1018,9 +1018,14 @@ impl Broker {
                 if let Some(isr) = p.update_follower_fetch_state(follower, fp.fetch_offset, now) {
                     propose_isr(p, isr, out);
                 }
-                // `advance_high_watermark` with the partition at hand, not looked up again.
+                // `advance_high_watermark` with the partition at hand, not looked up again,
+                // and not called when the HW is at the log end, where it cannot move (most
+                // partitions of a fetch).
                 let (version, fenced) = (self.version, &self.fenced);
-                if p.maybe_increment_high_watermark(now, REPLICA_LAG_TIME_MAX_MS, version, fenced) {
+                let lag = REPLICA_LAG_TIME_MAX_MS;
+                if p.high_watermark() < p.log.log_end_offset()
+                    && p.maybe_increment_high_watermark(now, lag, version, fenced)
+                {
                     // Only high watermarks move here: held follower fetches stay unsatisfied.
                     self.high_watermark_moved(fp.tp, now, Moved::HighWatermarks, out);
                 }
