@@ -1121,8 +1121,13 @@ impl Broker {
     }
 
     fn read_fetch(&self, request: &FetchRequest) -> FetchResponse {
-        let answer = |fp: &FetchPartition| {
-            let mut out = FetchedPartition {
+        let read_committed = request
+            .consumer
+            .is_some_and(|c| c.isolation_level == IsolationLevel::ReadCommitted);
+        // Each answer is written where the list keeps it, not built aside and moved in.
+        let mut partitions = Vec::with_capacity(request.partitions.len());
+        for fp in &request.partitions {
+            partitions.push(FetchedPartition {
                 tp: fp.tp,
                 error: Errors::None,
                 high_watermark: 0,
@@ -1131,20 +1136,18 @@ impl Broker {
                 records: Vec::new(),
                 diverging_epoch: None,
                 aborted_transactions: Vec::new(),
-            };
+            });
+            let out = partitions.last_mut().expect("just pushed");
             let p = match self.leader_at_epoch(fp) {
                 Ok(p) => p,
                 Err(error) => {
                     out.error = error;
-                    return out;
+                    continue;
                 }
             };
             out.high_watermark = p.high_watermark();
             out.last_stable_offset = p.last_stable_offset();
             out.log_start_offset = p.log.log_start_offset();
-            let read_committed = request
-                .consumer
-                .is_some_and(|c| c.isolation_level == IsolationLevel::ReadCommitted);
             let (end, max_bytes) = read_limit(p, request.consumer);
             let leo = p.log.log_end_offset();
             match diverging_epoch(&p.epoch_cache, leo, fp.fetch_offset, fp.last_fetched_epoch) {
@@ -1176,11 +1179,10 @@ impl Broker {
                 }
                 Err(OffsetOutOfRange) => out.error = Errors::OffsetOutOfRange,
             }
-            out
-        };
+        }
         FetchResponse {
             id: request.id,
-            partitions: request.partitions.iter().map(answer).collect(),
+            partitions,
         }
     }
 
