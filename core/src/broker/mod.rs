@@ -201,6 +201,8 @@ pub struct Broker {
     /// watermark back (`Partition.isReplicaIsrEligible`).
     fenced: Vec<u32>,
     leads_replicated: bool,
+    /// How many partitions this broker leads: a held fetch of that many reads them all.
+    led: usize,
     next_fetch_id: u64,
     /// The next run of the `isr-expiration` task (every lag time / 2).
     next_isr_check_ms: u64,
@@ -256,6 +258,7 @@ impl Broker {
             fetchers: VecMap::new(),
             fenced: Vec::new(),
             leads_replicated: false,
+            led: 0,
             next_fetch_id: 0,
             next_isr_check_ms: 0,
             isr_shrinks: 0,
@@ -274,12 +277,16 @@ impl Broker {
         broker
     }
 
-    /// Which leaders to fetch from and whether the ISR check has work.
+    /// Which leaders to fetch from, how many partitions are led here and whether the ISR
+    /// check has work.
     fn update_roles(&mut self) {
         self.followed.clear();
+        self.led = 0;
         for (tp, p) in &self.partitions {
-            if let Some(leader) = p.leader.filter(|&l| l != self.id) {
-                self.followed.entry(leader).or_default().push(*tp);
+            match p.leader {
+                Some(leader) if leader == self.id => self.led += 1,
+                Some(leader) => self.followed.entry(leader).or_default().push(*tp),
+                None => {}
             }
         }
         self.leads_replicated = self
@@ -1018,9 +1025,14 @@ impl Broker {
                 if let Some(isr) = p.update_follower_fetch_state(follower, fp.fetch_offset, now) {
                     propose_isr(p, isr, out);
                 }
-                // `advance_high_watermark` with the partition at hand, not looked up again.
+                // `advance_high_watermark` with the partition at hand, not looked up again,
+                // and not called when the HW is at the log end, where it cannot move (most
+                // partitions of a fetch).
                 let (version, fenced) = (self.version, &self.fenced);
-                if p.maybe_increment_high_watermark(now, REPLICA_LAG_TIME_MAX_MS, version, fenced) {
+                let lag = REPLICA_LAG_TIME_MAX_MS;
+                if p.high_watermark() < p.log.log_end_offset()
+                    && p.maybe_increment_high_watermark(now, lag, version, fenced)
+                {
                     // Only high watermarks move here: held follower fetches stay unsatisfied.
                     self.high_watermark_moved(fp.tp, now, Moved::HighWatermarks, out);
                 }
@@ -1109,8 +1121,13 @@ impl Broker {
     }
 
     fn read_fetch(&self, request: &FetchRequest) -> FetchResponse {
-        let answer = |fp: &FetchPartition| {
-            let mut out = FetchedPartition {
+        let read_committed = request
+            .consumer
+            .is_some_and(|c| c.isolation_level == IsolationLevel::ReadCommitted);
+        // Each answer is written where the list keeps it, not built aside and moved in.
+        let mut partitions = Vec::with_capacity(request.partitions.len());
+        for fp in &request.partitions {
+            partitions.push(FetchedPartition {
                 tp: fp.tp,
                 error: Errors::None,
                 high_watermark: 0,
@@ -1119,20 +1136,18 @@ impl Broker {
                 records: Vec::new(),
                 diverging_epoch: None,
                 aborted_transactions: Vec::new(),
-            };
+            });
+            let out = partitions.last_mut().expect("just pushed");
             let p = match self.leader_at_epoch(fp) {
                 Ok(p) => p,
                 Err(error) => {
                     out.error = error;
-                    return out;
+                    continue;
                 }
             };
             out.high_watermark = p.high_watermark();
             out.last_stable_offset = p.last_stable_offset();
             out.log_start_offset = p.log.log_start_offset();
-            let read_committed = request
-                .consumer
-                .is_some_and(|c| c.isolation_level == IsolationLevel::ReadCommitted);
             let (end, max_bytes) = read_limit(p, request.consumer);
             let leo = p.log.log_end_offset();
             match diverging_epoch(&p.epoch_cache, leo, fp.fetch_offset, fp.last_fetched_epoch) {
@@ -1164,11 +1179,10 @@ impl Broker {
                 }
                 Err(OffsetOutOfRange) => out.error = Errors::OffsetOutOfRange,
             }
-            out
-        };
+        }
         FetchResponse {
             id: request.id,
-            partitions: request.partitions.iter().map(answer).collect(),
+            partitions,
         }
     }
 
@@ -1198,7 +1212,11 @@ impl Broker {
                 due || !unmoved || !fetch_satisfied(&d.request, &self.read_fetch(&d.request)),
                 "a held fetch satisfied by what it does not read"
             );
-            if !due && (unmoved || self.unsatisfied_unread(&d.request)) {
+            // One of every partition led here reads what the append or the high watermark
+            // move brought (most, where every broker hosts every partition): read at once,
+            // not checked first. Found unsatisfied after all, it stays held as it would.
+            let reads_all = moved != Moved::Anything && d.request.partitions.len() == self.led;
+            if !due && (unmoved || (!reads_all && self.unsatisfied_unread(&d.request))) {
                 return true;
             }
             let response = self.read_fetch(&d.request);

@@ -199,11 +199,7 @@ impl Partition {
 
     /// Membership of the maximal ISR, without building it (asked per append and fetch).
     pub fn in_maximal_isr(&self, broker: u32) -> bool {
-        self.isr.contains(&broker)
-            || self
-                .pending_isr
-                .as_ref()
-                .is_some_and(|p| p.contains(&broker))
+        has(&self.isr, broker) || self.pending_isr.as_ref().is_some_and(|p| has(p, broker))
     }
 
     /// The maximal ISR's size: NOT_ENOUGH_REPLICAS_AFTER_APPEND counts it.
@@ -299,7 +295,7 @@ impl Partition {
         f.last_fetch_ms = Some(now);
         let in_sync =
             fetch_offset >= self.high_watermark && fetch_offset >= self.leader_epoch_start_offset;
-        if self.pending_isr.is_none() && !self.isr.contains(&follower) && in_sync {
+        if self.pending_isr.is_none() && !has(&self.isr, follower) && in_sync {
             let mut isr = self.isr.clone();
             isr.push(follower);
             let order = &self.replicas;
@@ -754,6 +750,13 @@ impl Partition {
     pub fn high_watermark(&self) -> u64 {
         self.high_watermark
     }
+}
+
+/// Whether `broker` is in `brokers` (an ISR: a few members), by a plain scan: `contains`
+/// on integers sets up a search in chunks of 16, which costs more than the scan.
+#[allow(clippy::manual_contains)]
+fn has(brokers: &[u32], broker: u32) -> bool {
+    brokers.iter().any(|&b| b == broker)
 }
 
 /// The newest timestamp of a batch's records (0 for none): its last record's, without a
