@@ -1212,9 +1212,10 @@ impl Broker {
                 due || !unmoved || !fetch_satisfied(&d.request, &self.read_fetch(&d.request)),
                 "a held fetch satisfied by what it does not read"
             );
-            // One of every partition led here reads what the append or the high watermark
-            // move brought (most, where every broker hosts every partition): read at once,
-            // not checked first. Found unsatisfied after all, it stays held as it would.
+            // A fetch of as many partitions as are led here reads the one the append or the
+            // high watermark move was in (most held fetches, where every broker hosts every
+            // partition): read at once, not checked first. Found unsatisfied after all, it
+            // stays held as it would have.
             let reads_all = moved != Moved::Anything && d.request.partitions.len() == self.led;
             if !due && (unmoved || (!reads_all && self.unsatisfied_unread(&d.request))) {
                 return true;
