@@ -130,7 +130,7 @@ fn acks_one_loses_what_only_the_crashed_leader_had() {
     let acked_on_0: u64 = sim.producers()[0]
         .sends
         .iter()
-        .filter(|s| s.offset >= to as i64 && s.completed_ms.is_some_and(|t| t <= 2950))
+        .filter(|s| s.offset >= to as i64 && s.completed_ms().is_some_and(|t| t <= 2950))
         .count() as u64;
     assert_eq!(lost, acked_on_0);
     // Broker 0 came back, caught up and rejoined the ISR.

@@ -335,14 +335,14 @@ fn with_one_in_flight_the_next_batch_waits_for_the_expired_ones_answer() {
     let s = scenario(750, config, &[send(0, 1, 0), send(750, 1, 0)], 5000);
     let mut sim = Simulation::new(&Scenario::from_json(&s).unwrap()).unwrap();
     sim.run_until(1499);
-    assert_eq!(sim.producers()[0].sends[1].sent_ms, None, "muted");
+    assert_eq!(sim.producers()[0].sends[1].sent_ms(), None, "muted");
     sim.run_until(1500);
     let p = &sim.producers()[0];
     assert_eq!(
         p.sends[0].error.as_ref().map(|e| e.exception_name()),
         Some("TimeoutException")
     );
-    assert_eq!(p.sends[1].sent_ms, Some(1500));
+    assert_eq!(p.sends[1].sent_ms(), Some(1500));
 }
 
 /// Partition 0 led by node 0 (the accumulator cases' fixture).
@@ -535,9 +535,9 @@ fn send_blocks_when_buffer_memory_is_full_and_resumes_when_a_batch_completes() {
     assert_eq!(m["buffer-exhausted-total"], 0);
     assert!(m["bufferpool-wait-time-ns-total"].as_u64().unwrap() > 0);
     let p = &sim.producers()[0];
-    assert_eq!(p.sends[0].sent_ms, Some(1000));
+    assert_eq!(p.sends[0].sent_ms(), Some(1000));
     assert_eq!(
-        p.sends[5].sent_ms,
+        p.sends[5].sent_ms(),
         Some(2010),
         "appended at 1010, then linger.ms"
     );
@@ -659,8 +659,8 @@ fn flush_makes_lingering_batches_sendable_until_they_complete() {
     sim.run();
     let p = &sim.producers()[0];
     assert!(!p.flush_in_progress());
-    assert!(p.sends.range(0, 5).all(|r| r.sent_ms == Some(100)));
-    assert_eq!(p.sends[5].sent_ms, Some(10_200));
+    assert!(p.sends.range(0, 5).all(|r| r.sent_ms() == Some(100)));
+    assert_eq!(p.sends[5].sent_ms(), Some(10_200));
     let result =
         serde_json::from_str::<Value>(&kafka_lab::result::RunResult::of(&sim).to_json_pretty())
             .unwrap();
@@ -763,7 +763,7 @@ fn close_sends_what_is_queued_and_refuses_later_sends() {
     sim.run();
     let p = &sim.producers()[0];
     assert!(p.is_closed());
-    assert!(p.sends.range(0, 3).all(|r| r.sent_ms == Some(100)));
+    assert!(p.sends.range(0, 3).all(|r| r.sent_ms() == Some(100)));
     assert_eq!(
         p.sends[3].error.as_ref().map(|e| e.exception_name()),
         Some("IllegalStateException")

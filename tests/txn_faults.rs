@@ -518,7 +518,7 @@ fn check_run(planned: &Planned, sim: &mut Simulation, seen: &mut Seen) -> Result
             let origin = (p as u16, i as u32);
             let orphaned = restarts.iter().any(|&t| s.created_ms <= t);
             let ok = match s.outcome {
-                Outcome::Acked => s.partition.is_some_and(|partition| {
+                Outcome::Acked => s.partition().is_some_and(|partition| {
                     let tp = TopicPartition {
                         topic: s.topic,
                         partition,
@@ -690,7 +690,7 @@ fn check_run(planned: &Planned, sim: &mut Simulation, seen: &mut Seen) -> Result
                         let added = producer
                             .sends
                             .get(index as usize)
-                            .is_some_and(|s| s.partition.is_some());
+                            .is_some_and(|s| s.partition().is_some());
                         match current {
                             Some(t) if added => txns[t].records.push(index),
                             _ => outside.push(index),
@@ -721,7 +721,7 @@ fn check_run(planned: &Planned, sim: &mut Simulation, seen: &mut Seen) -> Result
             // Found by origin, wherever a copy landed (a failed record may be written).
             let tp = TopicPartition {
                 topic: s.topic,
-                partition: s.partition?,
+                partition: s.partition()?,
             };
             let log = logs[&tp];
             let o = log

@@ -123,7 +123,7 @@ impl Ledger {
                 match s.outcome {
                     Outcome::Acked => {
                         ledger.acked += 1;
-                        let deleted = s.partition.is_some_and(|partition| {
+                        let deleted = s.partition().is_some_and(|partition| {
                             let tp = TopicPartition {
                                 topic: s.topic,
                                 partition,

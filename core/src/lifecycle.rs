@@ -173,7 +173,7 @@ fn forgotten_before(trace: &Chunked<(u64, TraceEvent)>, from_ms: u64) -> Option<
 
 /// The partitioner's rule for `s`, sent by `p`.
 pub fn partition_rule(p: &KafkaProducer, s: &SendRecord, partitions: u32) -> PartitionRule {
-    if s.explicit_partition.is_some() {
+    if s.explicit_partition().is_some() {
         return PartitionRule::Explicit;
     }
     let keyed = s.data.key.is_some();

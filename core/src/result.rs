@@ -229,7 +229,7 @@ impl RunResult {
                     topic: cluster.topics[s.topic as usize].name.clone(),
                     key: s.data.key_text().map(Cow::into_owned),
                     // RecordMetadata.UNKNOWN_PARTITION when send() failed first.
-                    partition: s.partition.map_or(-1, |p| p as i64),
+                    partition: s.partition().map_or(-1, |p| p as i64),
                     outcome: match s.outcome {
                         Outcome::Pending => "pending",
                         Outcome::Acked => "acked",

@@ -1749,7 +1749,7 @@ impl Simulation {
         for key in out.completed.drain(..) {
             let s = &self.producers[key.0 as usize].sends[key.1 as usize];
             let outcome = s.outcome;
-            let settle = s.partition.and_then(|partition| {
+            let settle = s.partition().and_then(|partition| {
                 let tp = TopicPartition {
                     topic: s.topic,
                     partition,

@@ -667,7 +667,7 @@ fn record_view(
         );
     };
     let life = record_lifecycle(sim, producer, index);
-    let tp = s.partition.map(|partition| TopicPartition {
+    let tp = s.partition().map(|partition| TopicPartition {
         topic: s.topic,
         partition,
     });

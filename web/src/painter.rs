@@ -141,7 +141,7 @@ fn records_into_accumulator(dots: &mut Dots, sim: &Simulation, t: f64, motion: M
         .skip_while(|s| s.created_ms as f64 > t)
         .take_while(|s| (s.created_ms as f64) > t - motion.trail_ms);
     for s in recent {
-        let (end, colour) = match s.partition {
+        let (end, colour) = match s.partition() {
             Some(p) => {
                 let (row_top, row_h) = acc_row(p, n);
                 ((ACC_X + 60.0, row_top + row_h / 2.0), colour_of(p))

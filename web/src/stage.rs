@@ -132,7 +132,7 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation, lang
         None => (lang.pick("built-in partitioner", "내장 파티셔너"), "yes"),
     };
     let decision = last
-        .map(|s| match (&s.partition, &s.error) {
+        .map(|s| match (&s.partition(), &s.error) {
             (Some(part), _) => format!("{key_text} → {}-{part}", sim.cluster().topics[0].name),
             (None, Some(e)) => e.exception_name().to_string(),
             (None, None) => String::new(),
@@ -145,7 +145,7 @@ fn producer_boxes(p: &KafkaProducer, workload: &Workload, sim: &Simulation, lang
         .sends
         .iter()
         .rev()
-        .filter_map(|s| s.partition)
+        .filter_map(|s| s.partition())
         .take(RECENT)
         .collect::<Vec<_>>()
         .into_iter()

@@ -36,15 +36,17 @@ pub enum Outcome {
     Failed,
 }
 
-/// One record handed to `send()`: where it went and how it ended.
+/// One record handed to `send()`: where it went and how it ended. Its optional
+/// partitions and times keep `None` as their type's `MAX` (no partition or time is
+/// that large), read through `Option`s: 24 bytes less a send.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SendRecord {
     pub data: RecordRef,
     pub topic: u32,
-    /// The partition the application asked for, if it did.
-    pub explicit_partition: Option<u32>,
-    /// `None` when `send()` failed before a partition was chosen.
-    pub partition: Option<u32>,
+    /// The partition the application asked for, if it did (`explicit_partition()`).
+    explicit_partition: u32,
+    /// `None` when `send()` failed before a partition was chosen (`partition()`).
+    partition: u32,
     pub mode: SendMode,
     /// When this `send()` call was made (a re-send after a restart is a new call: its
     /// delivery timeout starts again).
@@ -52,8 +54,9 @@ pub struct SendRecord {
     /// When the application first handed the record to `send()`, before any restart.
     pub first_created_ms: u64,
     pub batch: BatchId,
-    pub sent_ms: Option<u64>,
-    pub completed_ms: Option<u64>,
+    /// `sent_ms()`, `completed_ms()`.
+    sent_ms: u64,
+    completed_ms: u64,
     pub outcome: Outcome,
     pub offset: i64,
     pub attempts: u32,
@@ -80,22 +83,45 @@ impl SendRecord {
         mode: SendMode,
         now: u64,
     ) -> Self {
+        debug_assert_ne!(
+            explicit_partition,
+            Some(u32::MAX),
+            "a partition, not `None`"
+        );
         SendRecord {
             data,
             topic,
-            explicit_partition,
-            partition: None,
+            explicit_partition: explicit_partition.unwrap_or(u32::MAX),
+            partition: u32::MAX,
             mode,
             created_ms: now,
             first_created_ms: now,
             batch: 0,
-            sent_ms: None,
-            completed_ms: None,
+            sent_ms: u64::MAX,
+            completed_ms: u64::MAX,
             outcome: Outcome::Pending,
             offset: -1,
             attempts: 0,
             error: None,
         }
+    }
+
+    /// The partition the application asked for, if it did.
+    pub fn explicit_partition(&self) -> Option<u32> {
+        (self.explicit_partition != u32::MAX).then_some(self.explicit_partition)
+    }
+
+    /// `None` when `send()` failed before a partition was chosen.
+    pub fn partition(&self) -> Option<u32> {
+        (self.partition != u32::MAX).then_some(self.partition)
+    }
+
+    pub fn sent_ms(&self) -> Option<u64> {
+        (self.sent_ms != u64::MAX).then_some(self.sent_ms)
+    }
+
+    pub fn completed_ms(&self) -> Option<u64> {
+        (self.completed_ms != u64::MAX).then_some(self.completed_ms)
     }
 }
 
@@ -327,7 +353,7 @@ impl KafkaProducer {
             s.first_created_ms,
             s.data.clone(),
             s.topic,
-            s.explicit_partition,
+            s.explicit_partition(),
         );
         *s = SendRecord::new(data.clone(), topic, explicit, s.mode, now);
         s.first_created_ms = first;
@@ -445,7 +471,7 @@ impl KafkaProducer {
             new_batch: result.new_batch_created,
         });
         let record = &mut self.sends[index as usize];
-        record.partition = Some(result.partition);
+        record.partition = result.partition;
         record.batch = result.batch;
     }
 
@@ -459,7 +485,7 @@ impl KafkaProducer {
         self.metrics.record_errors(now, 1);
         let record = &mut self.sends[index as usize];
         record.outcome = Outcome::Failed;
-        record.completed_ms = Some(now);
+        record.completed_ms = now;
         record.error = Some(error);
         out.completed.push((self.id, index));
     }
@@ -1331,7 +1357,7 @@ impl KafkaProducer {
         for batch in batches.iter() {
             let indices = batch.records.iter().map(|r| r.index as usize);
             self.sends.each_mut(indices, |_, s| {
-                s.sent_ms = Some(now);
+                s.sent_ms = now;
                 s.attempts += 1;
             });
             records += batch.records.len() as u32;
@@ -1527,7 +1553,7 @@ impl KafkaProducer {
             s.outcome = Outcome::Acked;
             s.offset = if base_offset < 0 { -1 } else { offset };
             offset += 1;
-            s.completed_ms = Some(now);
+            s.completed_ms = now;
             out.completed.push((id, i as u32));
         });
         out.events.push(TraceEvent::BatchCompleted {
@@ -1572,7 +1598,7 @@ impl KafkaProducer {
         for r in &batch.records {
             let s = &mut self.sends[r.index as usize];
             s.outcome = Outcome::Failed;
-            s.completed_ms = Some(now);
+            s.completed_ms = now;
             s.error = Some(error.clone());
             out.completed.push((self.id, r.index));
         }
