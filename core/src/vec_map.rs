@@ -140,6 +140,29 @@ impl<K: Ord, V> VecMap<K, V> {
             at,
         }
     }
+
+    /// `find` for keys that are mostly all of `0..n` (a topic's partitions): a key at its
+    /// own position `at` is found without the binary search, whose dependent loads were
+    /// most of the accumulator's append.
+    fn find_near(&self, key: &K, at: usize) -> Result<usize, usize> {
+        match self.entries.get(at) {
+            Some((k, _)) if k == key => Ok(at),
+            _ => self.find(key),
+        }
+    }
+
+    pub fn get_near(&self, key: &K, at: usize) -> Option<&V> {
+        self.find_near(key, at).ok().map(|i| &self.entries[i].1)
+    }
+
+    pub fn entry_near(&mut self, key: K, at: usize) -> Entry<'_, K, V> {
+        let at = self.find_near(&key, at);
+        Entry {
+            entries: &mut self.entries,
+            key,
+            at,
+        }
+    }
 }
 
 impl<K, V> VecMap<K, V> {
@@ -150,23 +173,6 @@ impl<K, V> VecMap<K, V> {
 
     pub fn value_at_mut(&mut self, i: usize) -> Option<&mut V> {
         self.entries.get_mut(i).map(|(_, v)| v)
-    }
-}
-
-impl<V> VecMap<u32, V> {
-    /// `entry` for keys that are mostly all of `0..n` (a topic's partitions): a key at
-    /// its own position is found without the binary search, whose dependent loads were
-    /// most of the accumulator's append.
-    pub fn entry_dense(&mut self, key: u32) -> Entry<'_, u32, V> {
-        let at = match self.entries.get(key as usize) {
-            Some(&(k, _)) if k == key => Ok(key as usize),
-            _ => self.find(&key),
-        };
-        Entry {
-            entries: &mut self.entries,
-            key,
-            at,
-        }
     }
 }
 

@@ -569,7 +569,10 @@ impl RecordAccumulator {
     ) -> Option<AppendResult> {
         let info = &mut self.topics[topic as usize];
         let partition = info.built_in.current()?;
-        let dq = info.batches.entry_dense(partition).or_default();
+        let dq = info
+            .batches
+            .entry_near(partition, partition as usize)
+            .or_default();
         let deque_len = dq.len();
         let last = dq.back_mut()?;
         let bytes = last.try_append(index, data, fields, now)?;
@@ -617,7 +620,10 @@ impl RecordAccumulator {
                 Some(p) => p,
                 None => info.built_in.peek(rng, available, all),
             };
-            let dq = info.batches.entry_dense(effective).or_default();
+            let dq = info
+                .batches
+                .entry_near(effective, effective as usize)
+                .or_default();
             // partitionChanged: complete a switch postponed while the last batch was open.
             if sticky
                 && all_batches_full(dq)

@@ -299,10 +299,16 @@ impl TransactionManager {
         in_flight_key(self.compares_producer_state, batch)
     }
 
+    // Looked for at the partition's number first: a producer writing one topic (the
+    // usual case) keeps each partition's entry there.
+    fn get(&self, tp: TopicPartition) -> Option<&TxnPartitionEntry> {
+        self.partitions.get_near(&tp, tp.partition as usize)
+    }
+
     fn entry(&mut self, tp: TopicPartition) -> &mut TxnPartitionEntry {
         let epoch = self.producer_epoch;
         self.partitions
-            .entry(tp)
+            .entry_near(tp, tp.partition as usize)
             .or_insert_with(|| TxnPartitionEntry {
                 epoch,
                 next_sequence: 0,
@@ -318,13 +324,12 @@ impl TransactionManager {
 
     /// `sequenceNumber`: the base sequence of the partition's next new batch.
     pub fn sequence_number(&self, tp: TopicPartition) -> i32 {
-        self.partitions.get(&tp).map_or(0, |e| e.next_sequence)
+        self.get(tp).map_or(0, |e| e.next_sequence)
     }
 
     /// `lastAckedSequence`: `None` before the partition's leader acknowledged any.
     pub fn last_acked_sequence(&self, tp: TopicPartition) -> Option<i32> {
-        self.partitions
-            .get(&tp)
+        self.get(tp)
             .map(|e| e.last_acked_sequence)
             .filter(|&s| s >= 0)
     }
@@ -361,16 +366,12 @@ impl TransactionManager {
     /// `hasStaleProducerIdAndEpoch`: the partition's sequences belong to an older epoch
     /// (a bump rewrote other partitions, not this one).
     pub fn has_stale_producer_id_and_epoch(&self, tp: TopicPartition) -> bool {
-        self.partitions
-            .get(&tp)
-            .is_some_and(|e| e.epoch != self.producer_epoch)
+        self.get(tp).is_some_and(|e| e.epoch != self.producer_epoch)
     }
 
     /// `hasInflightBatches`: batches sent and not yet completed, retried ones included.
     pub fn has_in_flight_batches(&self, tp: TopicPartition) -> bool {
-        self.partitions
-            .get(&tp)
-            .is_some_and(|e| !e.in_flight.is_empty())
+        self.get(tp).is_some_and(|e| !e.in_flight.is_empty())
     }
 
     /// `addInFlightBatch` for a batch that already has its sequence (a split's parts).
@@ -382,9 +383,7 @@ impl TransactionManager {
     /// `firstInFlightSequence`: while a partition has batches in flight, only the lowest
     /// of them may be drained when it is retried (`shouldStopDrainBatchesForPartition`).
     pub fn first_in_flight_sequence(&self, tp: TopicPartition) -> Option<i32> {
-        self.partitions
-            .get(&tp)
-            .and_then(|e| e.in_flight.first().map(|k| k.2))
+        self.get(tp).and_then(|e| e.in_flight.first().map(|k| k.2))
     }
 
     /// `removeInFlightBatch`: the batch was split (its parts carry on).
@@ -556,10 +555,7 @@ impl TransactionManager {
         sequence_has_been_reset: bool,
     ) -> bool {
         if error == Errors::OutOfOrderSequenceNumber {
-            let last = self
-                .partitions
-                .get(&tp)
-                .map_or(-1, |e| e.last_acked_sequence);
+            let last = self.get(tp).map_or(-1, |e| e.last_acked_sequence);
             let unresolved = self.unresolved.get(&tp).copied();
             if unresolved.is_none()
                 && (sequence_has_been_reset || base_sequence != last.wrapping_add(1))
