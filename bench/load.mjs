@@ -17,6 +17,9 @@
 // Option change: at 4 minutes into that file linger.ms is changed; until the rebuilt run
 // is back at the moment, the longest task (PerformanceObserver 'longtask', which reports
 // tasks over 50 ms) and the longest requestAnimationFrame interval.
+// Fill: that file opened in a fresh page, paused, left alone: when the main thread goes
+// quiet (CDP's task time stops growing), the app has snapshotted the whole run; until
+// then a seek far ahead runs the simulation there (the "at once" seeks above).
 // Link: that file shared at 290 s and opened fresh: when the page is interactive, and
 // when it shows the link's picture (the run played there in tasks after a first render).
 // Throughput in wasm: the core benchmark's budget scenario (benches/throughput.rs: 3
@@ -35,6 +38,7 @@ const SEEKS = Number(process.env.SEEKS ?? 10);
 const RATE = Number(process.env.RATE ?? 1000);
 const RUN_MS = 300_000;
 const FILL_WAIT_MS = Number(process.env.FILL_WAIT_MS ?? 30_000);
+const FILLS = Number(process.env.FILLS ?? 3);
 const ARGS = [
   '--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
@@ -167,6 +171,34 @@ try {
     };
     setTimeout(check, 0);
   }));
+  // The idle fill, three times in fresh pages: from the file's input event until the main
+  // thread has been quiet for half a second (task time polled every 100 ms).
+  const fills = [];
+  for (let i = 0; i < FILLS; i++) {
+    const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const tab = await fresh.newPage();
+    const cdp = await fresh.newCDPSession(tab);
+    await cdp.send('Performance.enable');
+    const taskTime = async () => (await cdp.send('Performance.getMetrics')).metrics
+      .find((m) => m.name === 'TaskDuration').value * 1000;
+    await tab.goto(url);
+    await tab.waitForSelector('#app-root .stage-svg');
+    await tab.waitForTimeout(500);
+    const t0 = Date.now();
+    const busy0 = await taskTime();
+    await tab.setInputFiles('#open-file-input', file);
+    let [last, quietSince] = [busy0, null];
+    while (Date.now() - t0 < 120_000) {
+      await tab.waitForTimeout(100);
+      const busy = await taskTime();
+      if (busy - last >= 1) quietSince = null;
+      else if (quietSince === null) quietSince = Date.now();
+      else if (Date.now() - quietSince >= 500) break;
+      last = busy;
+    }
+    fills.push({ ms: quietSince - t0, busy: last - busy0 });
+    await fresh.close();
+  }
   // A link to a late moment of that file (it carries the file whole), opened fresh three
   // times: when the page is interactive, and when it shows the link's picture.
   await seekTimed(page, 290_000);
@@ -229,6 +261,7 @@ try {
       console.log(`seek ${way}, ${name} (${seeks[way].length}): ${seeks[way].length ? summary(seeks[way]) : '–'}`);
     }
   }
+  console.log(`idle fill of it, paused (${FILLS} fresh pages): snapshots to its end ${fills.map((f) => (f.ms / 1000).toFixed(2)).join(', ')} s after opening (main thread busy ${fills.map((f) => (f.busy / 1000).toFixed(2)).join(', ')} s)`);
   console.log(`a link to 290 s of it (3 fresh loads): the page at ${summary(links.page)}; the link's picture at ${summary(links.moment)}`);
   console.log(`option changed at 4 min: back at the moment after ${toggle.ms.toFixed(0)} ms; longest task ${toggle.task.toFixed(0)} ms, longest frame interval ${toggle.frame.toFixed(0)} ms (${toggle.frames} frames)`);
   console.log(`wasm: the core benchmark's budget scenario (20,000 records) played in the app in ${Math.min(...plays).toFixed(0)} ms = ${(20000 / (Math.min(...plays) / 1000)).toFixed(0)} records/s`);

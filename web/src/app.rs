@@ -296,9 +296,13 @@ const CATCHUP_SLICE_MS: f64 = 12.0;
 /// run is paused) and each frame between them costs a few ms.
 const SEEK_AT_ONCE_MS: f64 = 50.0;
 const SEEK_SLICE_MS: f64 = 25.0;
-/// Wall-clock ms of each idle task that runs the timeline's scout ahead: short enough
-/// not to hold up an animation frame.
+/// Wall-clock ms of each idle task that runs the timeline's scout ahead while the run
+/// plays: short enough not to hold up an animation frame.
 const FILL_SLICE_MS: f64 = 4.0;
+/// The same while paused, when the slices follow each other: nothing moves, and the
+/// fewer the tasks, the less each one's dispatch costs the fill (a click waits at most
+/// this long).
+const PAUSED_FILL_SLICE_MS: f64 = 12.0;
 
 /// Where a seek goes.
 #[derive(Clone, Copy)]
@@ -1683,7 +1687,12 @@ impl Component for App {
                 drop(old);
             } else if self.catchup.is_none() && self.seek_to.is_none() {
                 // (A seek or the rebuilt run has the machine first; the snapshots follow.)
-                let deadline = wall_ms() + FILL_SLICE_MS;
+                let slice = if self.playing {
+                    FILL_SLICE_MS
+                } else {
+                    PAUSED_FILL_SLICE_MS
+                };
+                let deadline = wall_ms() + slice;
                 self.timeline.fill(|| wall_ms() > deadline);
             } else {
                 return false;
