@@ -190,11 +190,17 @@ impl Timeline {
     }
 
     /// Where a seek to `t` runs from: `sim` itself when it is at most a snapshot short of
-    /// `t`, else the latest snapshot not after `t`.
+    /// `t`, else the latest snapshot not after `t`, or the idle fill's scout when it is
+    /// further on (up to a snapshot's spacing past the latest: a seek ahead of the fill
+    /// then replays that much less).
     pub fn start_seek(&self, sim: &mut Simulation, t: u64) {
         let i = self.snapshots.partition_point(|s| s.now() <= t).max(1) - 1;
-        if t < sim.now() || self.snapshots[i].steps() > sim.steps() {
-            *sim = self.snapshots[i].clone();
+        let from = match &self.scout {
+            Some(scout) if scout.now() <= t && scout.steps() > self.snapshots[i].steps() => scout,
+            _ => &self.snapshots[i],
+        };
+        if t < sim.now() || from.steps() > sim.steps() {
+            *sim = from.clone();
         }
     }
 
@@ -388,6 +394,38 @@ mod tests {
         timeline.seek(&mut live, whole.now());
         assert_eq!(live.trace_hash(), whole.trace_hash());
         assert!(!timeline.fill(|| true));
+    }
+
+    #[test]
+    fn a_seek_ahead_of_the_snapshots_starts_from_the_scout() {
+        let start = run();
+        let mut timeline = timeline(&start, 5_000);
+        // Some slices, until the scout is well past the latest snapshot.
+        let ahead = |t: &Timeline| {
+            (t.scout.as_ref().map_or(0, Simulation::steps))
+                .saturating_sub(t.snapshots.last().unwrap().steps())
+        };
+        let mut slices = 0;
+        while slices < 30 || ahead(&timeline) < 1_000 {
+            assert!(timeline.fill(|| true));
+            slices += 1;
+        }
+        let scout = timeline.scout.as_ref().unwrap();
+        let (scout_steps, scout_now) = (scout.steps(), scout.now());
+        assert!(scout_steps > timeline.snapshots.last().unwrap().steps());
+        let t = scout_now + 250;
+        let mut live = start.clone();
+        timeline.start_seek(&mut live, t);
+        assert_eq!(live.steps(), scout_steps);
+        timeline.run_until(&mut live, t);
+        let mut fresh = run();
+        fresh.run_until(t);
+        assert_eq!(live.trace_hash(), fresh.trace_hash());
+        assert_eq!(live.steps(), fresh.steps());
+        // Before the scout, the latest snapshot not after the moment.
+        let mut early = start.clone();
+        timeline.start_seek(&mut early, scout_now - 1);
+        assert!(early.steps() < scout_steps);
     }
 
     #[test]
