@@ -171,7 +171,7 @@ try {
     };
     setTimeout(check, 0);
   }));
-  // The idle fill, three times in fresh pages: from the file's input event until the main
+  // The idle fill, FILLS times in fresh pages: from the file's input event until the main
   // thread has been quiet for half a second (task time polled every 100 ms).
   const fills = [];
   for (let i = 0; i < FILLS; i++) {
