@@ -57,11 +57,10 @@ impl Timeline {
         self.filled
     }
 
-    /// Runs the scout on towards the end of the run, a millisecond of events at a time,
-    /// until `stop()` (asked once `ASK_EVERY` events have gone by since it was last
-    /// asked: asked every millisecond, the clock's reads were 6 % of a fill); true while
-    /// the end is still ahead.
-    pub fn fill(&mut self, mut stop: impl FnMut() -> bool) -> bool {
+    /// Runs the scout on towards the end of the run as a seek runs (`run_until_or`: the
+    /// clock asked once per `ASK_EVERY` events; asked every millisecond, its reads were 6 %
+    /// of a fill), until `stop()`; true while the end is still ahead.
+    pub fn fill(&mut self, stop: impl FnMut() -> bool) -> bool {
         if self.filled {
             return false;
         }
@@ -69,17 +68,10 @@ impl Timeline {
             Some(scout) => scout,
             None => self.snapshots[self.snapshots.len() - 1].clone(),
         };
-        let mut asked = scout.steps();
-        while let Some(at) = scout.next_event_at() {
-            scout.run_until(at);
-            self.note(&scout);
-            if scout.steps() >= asked + ASK_EVERY {
-                asked = scout.steps();
-                if stop() {
-                    self.scout = Some(scout);
-                    return true;
-                }
-            }
+        let end = scout.until_ms();
+        if !self.run_until_or(&mut scout, end, stop) {
+            self.scout = Some(scout);
+            return true;
         }
         self.filled = true;
         false
