@@ -23,6 +23,8 @@ opt-level = "z"
 lto = true
 codegen-units = 1
 panic = "abort"
+[profile.release.package.kafka-lab-core]
+opt-level = 2
 TOML
 cat > "$dir/src/lib.rs" <<'RS'
 /// Runs the scenario in `json` (`len` bytes at `ptr`) to its end; its events, doubled

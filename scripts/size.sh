@@ -10,8 +10,11 @@ BUDGET=$((250 * 1024))
 # 0.25 KB more than that for 7 % of the core's time. Raised to 433 KB in session 18: for
 # fidelity, transactional adjustSequencesDueToFailedBatch and KAFKA-8350 explained
 # (0.7 KB), a long lifecycle drawn in part (0.3 KB); for speed, 0.3 KB for 10 % of the
-# core's instructions.
-CEILING=$((433 * 1024))
+# core's instructions. Raised to 480 KB in session 23, a trade rather than growth: the
+# simulation core built at opt-level 2 instead of "z" (Cargo.toml), 47 KB for a wasm core
+# 1.5-1.6x as fast, which every seek ahead, replay and idle fill waits on; the budget is
+# out of reach with the features anyway (the core alone is 184 KB at "z").
+CEILING=$((480 * 1024))
 total=0
 for f in www/pkg/kafka_lab_web_bg.wasm www/pkg/kafka_lab_web.js www/main.js www/style.css; do
   n=$(gzip -9 -c "$f" | wc -c)
