@@ -114,17 +114,22 @@ try {
     await context.addInitScript(() => {
       const label = () => document.querySelector('#play')?.textContent;
       const frame = () => new Promise((done) => requestAnimationFrame(done));
-      window.firstInteractive = new Promise((done) => {
-        const observer = new MutationObserver(async () => {
+      window.firstInteractive = new Promise((done, fail) => {
+        const observer = new MutationObserver(() => {
           if (!document.querySelector('#app-root .stage-svg')) return;
           observer.disconnect();
-          await frame();
-          const before = label();
-          document.querySelector('#play').click();
-          while (label() === before) await frame();
-          // A rAF callback runs before its frame is drawn; the next one after it.
-          await frame();
-          done(performance.now());
+          (async () => {
+            await frame();
+            const before = label();
+            document.querySelector('#play').click();
+            for (let n = 0; label() === before; n++) {
+              if (n > 600) throw new Error('the play button did not answer a click in 600 frames');
+              await frame();
+            }
+            // A rAF callback runs before its frame is drawn; the next one after it.
+            await frame();
+            done(performance.now());
+          })().catch(fail);
         });
         observer.observe(document, { childList: true, subtree: true });
       });
@@ -247,10 +252,13 @@ try {
         });
         observer.observe(document, { childList: true, subtree: true, characterData: true });
       });
-      window.linkTimes = Promise.all([
-        when(() => document.querySelector('#app-root .stage-svg')),
-        when(() => document.querySelector('#clock')?.textContent.startsWith('t = 290.000')
-          && !document.querySelector('#catching-up').textContent),
+      window.linkTimes = Promise.race([
+        Promise.all([
+          when(() => document.querySelector('#app-root .stage-svg')),
+          when(() => document.querySelector('#clock')?.textContent.startsWith('t = 290.000')
+            && !document.querySelector('#catching-up').textContent),
+        ]),
+        new Promise((_, fail) => setTimeout(() => fail(new Error('the link did not reach 290 s in 120 s')), 120_000)),
       ]);
     });
     const tab = await fresh.newPage();
