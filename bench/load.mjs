@@ -102,6 +102,20 @@ const seekTimed = (page, t) => page.evaluate((t) => new Promise((done) => {
   check();
 }), t);
 
+/** Installed in a page before its scripts (an init script): `frame()` resolves at the
+ *  next animation frame, `domHolds(ready)` once the DOM first satisfies `ready()`. */
+function pageTimers() {
+  window.frame = () => new Promise((done) => requestAnimationFrame(done));
+  window.domHolds = (ready) => new Promise((done) => {
+    const observer = new MutationObserver(() => {
+      if (!ready()) return;
+      observer.disconnect();
+      done();
+    });
+    observer.observe(document, { childList: true, subtree: true, characterData: true });
+  });
+}
+
 const server = await startServer({ port: 0 });
 const url = `http://127.0.0.1:${server.address().port}/`;
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
@@ -111,28 +125,22 @@ try {
   const fetched = [];
   for (let i = 0; i < LOADS; i++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    await context.addInitScript(pageTimers);
     await context.addInitScript(() => {
       const label = () => document.querySelector('#play')?.textContent;
-      const frame = () => new Promise((done) => requestAnimationFrame(done));
-      window.firstInteractive = new Promise((done, fail) => {
-        const observer = new MutationObserver(() => {
-          if (!document.querySelector('#app-root .stage-svg')) return;
-          observer.disconnect();
-          (async () => {
-            await frame();
-            const before = label();
-            document.querySelector('#play').click();
-            for (let n = 0; label() === before; n++) {
-              if (n > 600) throw new Error('the play button did not answer a click in 600 frames');
-              await frame();
-            }
-            // A rAF callback runs before its frame is drawn; the next one after it.
-            await frame();
-            done(performance.now());
-          })().catch(fail);
-        });
-        observer.observe(document, { childList: true, subtree: true });
-      });
+      window.firstInteractive = (async () => {
+        await domHolds(() => document.querySelector('#app-root .stage-svg'));
+        await frame();
+        const before = label();
+        document.querySelector('#play').click();
+        for (let n = 0; label() === before; n++) {
+          if (n > 600) throw new Error('the play button did not answer a click in 600 frames');
+          await frame();
+        }
+        // A rAF callback runs before its frame is drawn; the next one after it.
+        await frame();
+        return performance.now();
+      })();
     });
     const page = await context.newPage();
     await page.goto(url, { waitUntil: 'commit' });
@@ -230,7 +238,7 @@ try {
     await fresh.close();
   }
   // A link to a late moment of that file (it carries the file whole), opened fresh three
-  // times: when the page is interactive, and when it shows the link's picture.
+  // times: when the page is drawn, and when it shows the link's picture.
   await seekTimed(page, 290_000);
   await page.click('#share');
   const link = await page.inputValue('#share-link');
@@ -240,18 +248,14 @@ try {
     // Timed in the page, as the first render above: when the stage is in the DOM, and
     // when the clock shows the moment with nothing left to run, each once drawn (the
     // second animation frame after it: a rAF callback runs before its frame's layout).
+    await fresh.addInitScript(pageTimers);
     await fresh.addInitScript(() => {
-      const frame = () => new Promise((done) => requestAnimationFrame(done));
-      const when = (ready) => new Promise((done) => {
-        const observer = new MutationObserver(async () => {
-          if (!ready()) return;
-          observer.disconnect();
-          await frame();
-          await frame();
-          done(performance.now());
-        });
-        observer.observe(document, { childList: true, subtree: true, characterData: true });
-      });
+      const when = async (ready) => {
+        await domHolds(ready);
+        await frame();
+        await frame();
+        return performance.now();
+      };
       window.linkTimes = Promise.race([
         Promise.all([
           when(() => document.querySelector('#app-root .stage-svg')),
