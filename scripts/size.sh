@@ -14,7 +14,7 @@ BUDGET=$((250 * 1024))
 # simulation core built at opt-level 2 instead of "z" (Cargo.toml), 47 KB for a wasm core
 # 1.5-1.6x as fast, which every seek ahead, replay and idle fill waits on; the budget is
 # out of reach with the features anyway (the core alone is 184 KB at "z"). Raised to
-# 481 KB in session 24: 0.35 KB for the event queue's lanes (core/src/event_queue.rs),
+# 481 KB in session 24: 1.26 KB for the event queue's lanes (core/src/event_queue.rs),
 # which take half a MB off every snapshot of a long run (the 5-minute file's fill: 352 →
 # 298 MB of wasm memory).
 CEILING=$((481 * 1024))
