@@ -238,7 +238,11 @@ impl<T> Chunked<T> {
         self.get(self.start)
     }
 
+    /// The last element kept (none once all are forgotten, though their chunk stays).
     pub fn last(&self) -> Option<&T> {
+        if self.start == self.len {
+            return None;
+        }
         self.chunks.last().and_then(|c| c.last())
     }
 
@@ -539,6 +543,10 @@ mod tests {
         c.forget_before(450);
         assert!(c.iter().copied().eq(450..500));
         assert_eq!(c.base, 328);
+        // All forgotten: their last chunk stays, hidden, and nothing is last.
+        c.forget_before(500);
+        assert_eq!((c.first(), c.last()), (None, None));
+        assert_eq!(c.last_mut(), None);
         assert!(snapshot.iter().copied().eq(0..1000));
     }
 }

@@ -115,7 +115,7 @@ impl<E: Clone> EventQueue<E> {
             let lane = self
                 .lanes
                 .iter()
-                .position(|l| kept_last(l).is_none_or(|&(t, _, _)| t <= at));
+                .position(|l| l.last().is_none_or(|&(t, _, _)| t <= at));
             let place = lane.unwrap_or(LANES);
             match lane {
                 Some(i) => self.lanes[i].push((at, seq, event)),
@@ -240,11 +240,6 @@ impl<E: Clone> EventQueue<E> {
         self.first.set(Some(None));
         self.far.set(Some(None));
     }
-}
-
-/// A lane's last event still waiting (a lane forgets what was taken).
-fn kept_last<T>(lane: &Chunked<T>) -> Option<&T> {
-    lane.len().checked_sub(1).and_then(|i| lane.get(i))
 }
 
 #[cfg(test)]
