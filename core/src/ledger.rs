@@ -202,8 +202,34 @@ struct Slot {
     aborted: u32,
     deleted: u32,
     outcome: Outcome,
+    /// Where its partition's committed log ended when it completed (`settle()`), with
+    /// two ends no log reaches standing for "not yet" and "no partition": 8 bytes a
+    /// record less than an `Option<Option<_>>` (a long run holds a slot per record).
+    settle_tp: TopicPartition,
+    settle_end: u64,
+}
+
+const NOT_COMPLETED: u64 = u64::MAX;
+const NO_PARTITION: u64 = u64::MAX - 1;
+/// The partition of a slot with no settle point: never read.
+const NOWHERE: TopicPartition = TopicPartition {
+    topic: 0,
+    partition: 0,
+};
+
+impl Slot {
     /// `None` until it completed; then `Some(None)` if it reached no partition.
-    settle: Option<Option<(TopicPartition, u64)>>,
+    fn settle(&self) -> Option<Option<(TopicPartition, u64)>> {
+        match self.settle_end {
+            NOT_COMPLETED => None,
+            NO_PARTITION => Some(None),
+            end => Some(Some((self.settle_tp, end))),
+        }
+    }
+
+    fn set_settle(&mut self, settle: Option<(TopicPartition, u64)>) {
+        (self.settle_tp, self.settle_end) = settle.unwrap_or((NOWHERE, NO_PARTITION));
+    }
 }
 
 impl Default for Slot {
@@ -214,7 +240,8 @@ impl Default for Slot {
             aborted: 0,
             deleted: 0,
             outcome: Outcome::Pending,
-            settle: None,
+            settle_tp: NOWHERE,
+            settle_end: NOT_COMPLETED,
         }
     }
 }
@@ -384,7 +411,7 @@ impl LedgerTracker {
     pub fn completed(&mut self, key: Key, outcome: Outcome, settle: Option<(TopicPartition, u64)>) {
         self.change(key, |s| {
             s.outcome = outcome;
-            s.settle = Some(settle);
+            s.set_settle(settle);
         });
     }
 
@@ -535,7 +562,7 @@ impl LedgerTracker {
             .map(|(slots, p)| {
                 let mut i = slots.start().max(p.sends.start());
                 while let Some(slot) = slots.get(i) {
-                    let settled = match slot.settle {
+                    let settled = match slot.settle() {
                         None => false,
                         Some(None) => true,
                         Some(Some((tp, end))) => starts.get(&tp).is_some_and(|&s| s > end),
