@@ -10,7 +10,7 @@ use kafka_lab::broker::epoch_cache::{
     diverging_epoch, truncation_for_divergence, EpochEntry, LeaderEpochFileCache, OffsetOutOfRange,
     Truncation,
 };
-use kafka_lab::broker::log::{Log, LogRecord};
+use kafka_lab::broker::log::{BatchHeader, Log, LogRecord};
 use kafka_lab::record::{RecordBlock, RecordData};
 
 fn entries(cache: &LeaderEpochFileCache) -> Vec<(u32, u64)> {
@@ -268,22 +268,19 @@ fn log_truncate_to_drops_records_at_and_above_the_offset() {
     });
     let mut log = Log::default();
     for offset in 0..5 {
-        let record = LogRecord {
-            offset,
-            data: data.clone(),
+        let header = BatchHeader {
+            batch_offset: offset,
             producer_id: -1,
             producer_epoch: -1,
-            sequence: -1,
             leader_epoch: 0,
             append_ms: 0,
-            batch_offset: offset,
-            batch_records: 1,
-            batch_bytes: 70,
-            origin: (0, offset as u32),
+            records: 1,
+            bytes: 70,
             transactional: false,
             control: None,
             coordinator_epoch: -1,
         };
+        let record = LogRecord::new(&header, offset, -1, data.clone(), (0, offset as u32));
         log.append_batch(0, [record], 0);
     }
     log.truncate_to(7, 0);

@@ -304,7 +304,7 @@ fn random_runs_under_broker_failures() {
                 (r.tp, r.offset, r.at_ms)
             );
             let log = sim.committed_replica(r.tp).expect("a log").log.records();
-            let kept = log.get(r.offset as usize).map(|l| l.origin);
+            let kept = log.get(r.offset as usize).map(|l| l.origin());
             assert_eq!(
                 kept,
                 Some(r.origin),

@@ -79,7 +79,7 @@ fn log(sim: &Simulation) -> Vec<(u64, String, i16)> {
             let what = match r.control {
                 Some(TransactionResult::Commit) => "COMMIT".to_string(),
                 Some(TransactionResult::Abort) => "ABORT".to_string(),
-                None => r.data.value_text().unwrap().to_string(),
+                None => r.data().value_text().unwrap().to_string(),
             };
             (r.offset, what, r.producer_epoch)
         })

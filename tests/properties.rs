@@ -380,14 +380,14 @@ fn read_committed(sim: &Simulation, clean: bool) -> Result<usize, String> {
                     for (o, origin) in open.remove(&x.producer_id).unwrap_or_default() {
                         fate.insert(o, (ended, origin));
                     }
-                    fate.insert(x.offset, (Fate::Control, x.origin));
+                    fate.insert(x.offset, (Fate::Control, x.origin()));
                 } else if x.transactional {
                     open.entry(x.producer_id)
                         .or_default()
-                        .push((x.offset, x.origin));
-                    fate.insert(x.offset, (Fate::Open, x.origin));
+                        .push((x.offset, x.origin()));
+                    fate.insert(x.offset, (Fate::Open, x.origin()));
                 } else {
-                    fate.insert(x.offset, (Fate::Readable, x.origin));
+                    fate.insert(x.offset, (Fate::Readable, x.origin()));
                 }
             }
             fate
@@ -498,7 +498,7 @@ fn a_first_batch_taken_without_state_leads_to_a_duplicate_after_the_epoch_bump()
             .log
             .records()
             .iter()
-            .map(|r| (r.offset, r.producer_epoch, r.sequence, r.origin.1))
+            .map(|r| (r.offset, r.producer_epoch, r.sequence, r.origin().1))
             .collect();
         // B at (epoch 0, seq 1); A and B again under epoch 1 from sequence 0.
         assert_eq!(log, [(0, 0, 1, 1), (1, 1, 0, 0), (2, 1, 1, 1)], "{version}");

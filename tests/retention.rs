@@ -433,7 +433,7 @@ fn the_retention_task_runs_30_s_after_start_then_every_check_interval() {
         // Kept: what is younger than retention.ms, in whole segments.
         let first = p.log.records().first().expect("records kept");
         assert!(
-            first.data.timestamp + 5_000 + 2_000 + 100 >= *at,
+            first.data().timestamp + 5_000 + 2_000 + 100 >= *at,
             "{at}: {first:?}"
         );
         assert!(p.log.log_start_offset() >= *start);
@@ -501,8 +501,8 @@ fn a_follower_behind_its_leader_s_log_start_empties_its_log_and_starts_there() {
     for r in follower.log.records().iter_from(from) {
         let l = leader.log.records().get(r.offset as usize);
         assert_eq!(
-            l.map(|l| (l.origin, l.leader_epoch)),
-            Some((r.origin, r.leader_epoch))
+            l.map(|l| (l.origin(), l.leader_epoch)),
+            Some((r.origin(), r.leader_epoch))
         );
     }
 }

@@ -111,7 +111,7 @@ fn log(p: &Partition) -> Vec<(u64, Option<String>, Option<TransactionResult>)> {
         .map(|r| {
             (
                 r.offset,
-                r.data.value_text().map(|t| t.into_owned()),
+                r.data().value_text().map(|t| t.into_owned()),
                 r.control,
             )
         })
@@ -174,7 +174,7 @@ fn markers_take_one_offset_each_case_19() {
         (m.producer_id, m.producer_epoch, m.sequence, m.batch_records),
         (PID, EPOCH, -1, 1)
     );
-    assert_eq!(m.data.key_text(), None);
+    assert_eq!(m.data().key_text(), None);
     assert!(p0.log.records().iter().all(|r| r.transactional));
 }
 

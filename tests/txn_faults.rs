@@ -497,7 +497,7 @@ fn check_run(planned: &Planned, sim: &mut Simulation, seen: &mut Seen) -> Result
     let fate_of = |tp: TopicPartition, offset: i64| {
         let log = logs[&tp];
         let r = log.get(usize::try_from(offset).ok()?)?;
-        Some((r.origin, decided[&tp][offset as usize]))
+        Some((r.origin(), decided[&tp][offset as usize]))
     };
 
     // (c) every record accounted for; acknowledged ones are in the log where their
@@ -616,11 +616,11 @@ fn check_run(planned: &Planned, sim: &mut Simulation, seen: &mut Seen) -> Result
             .iter()
             .filter(|r| r.control.is_none() && r.producer_id >= 0)
         {
-            if r.offset != r.batch_offset {
+            if r.offset != r.batch_offset() {
                 continue;
             }
             if first_seen.insert(r.producer_id) && r.sequence != 0 {
-                kafka_15591.insert(r.origin.0);
+                kafka_15591.insert(r.origin().0);
             }
             let key = (r.producer_id, r.producer_epoch);
             if let Some(&(prev, at)) = last_seq.get(&key) {
@@ -726,7 +726,7 @@ fn check_run(planned: &Planned, sim: &mut Simulation, seen: &mut Seen) -> Result
             let log = logs[&tp];
             let o = log
                 .iter()
-                .position(|r| r.control.is_none() && r.origin == (p, index))?;
+                .position(|r| r.control.is_none() && r.origin() == (p, index))?;
             Some(decided[&tp][o])
         };
         for &index in &outside {

@@ -325,9 +325,9 @@ impl KafkaConsumer {
                 self.records.push(ConsumedRecord {
                     tp: p.tp,
                     offset: r.offset,
-                    data: r.data.clone(),
+                    data: r.record(),
                     at_ms: now,
-                    origin: r.origin,
+                    origin: r.origin(),
                 });
                 got += 1;
             }
@@ -365,12 +365,12 @@ fn returned_records(p: &FetchedPartition, read_committed: bool) -> impl Iterator
     let mut batch = None;
     let mut skip_batch = false;
     p.records.iter().map(move |r| {
-        if batch != Some(r.batch_offset) {
-            batch = Some(r.batch_offset);
+        if batch != Some(r.batch_offset()) {
+            batch = Some(r.batch_offset());
             skip_batch = false;
             if read_committed && r.producer_id >= 0 {
                 // consumeAbortedTransactionsUpTo(batch.lastOffset).
-                let last = r.batch_offset + r.batch_records as u64 - 1;
+                let last = r.batch_offset() + r.batch_records as u64 - 1;
                 while let Some(&Reverse((first, pid))) = aborted.peek() {
                     if first > last {
                         break;

@@ -70,7 +70,7 @@ pub fn fates(sim: &Simulation) -> Vec<Vec<RecordFate>> {
                 .iter()
                 .filter(|r| r.control.is_none())
             {
-                let (producer, index) = (r.origin.0 as usize, r.origin.1);
+                let (producer, index) = (r.origin().0 as usize, r.origin().1);
                 // A record let go (`Simulation::bound_history`) is settled.
                 let Some(fate) = (index as usize)
                     .checked_sub(starts[producer])
@@ -496,7 +496,7 @@ impl LedgerTracker {
                     }
                     continue;
                 }
-                let key = r.origin;
+                let key = r.origin();
                 let mut ahead = key.1.wrapping_sub(next.1) as usize;
                 if key.0 != next.0 || ahead >= run.len() {
                     run = Self::slots_from(&mut self.slots, key);

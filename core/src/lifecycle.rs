@@ -475,7 +475,7 @@ fn follow(sim: &Simulation, producer: u16, subject: Subject, from_ms: u64) -> Li
                 };
                 let offset = base_offset + position as u64;
                 let copy = log_record(sim, *broker, *tp, offset)
-                    .filter(|r| r.origin == (producer, origin));
+                    .filter(|r| r.origin() == (producer, origin));
                 let leader_epoch = copy.map(|r| r.leader_epoch);
                 steps.push((
                     at,
@@ -790,7 +790,7 @@ fn follow(sim: &Simulation, producer: u16, subject: Subject, from_ms: u64) -> Li
 /// Whether `broker`'s log holds this copy (and not another record at its offset, after a
 /// truncation or an unclean election).
 fn same_copy(sim: &Simulation, broker: u32, c: &Copy, producer: u16) -> bool {
-    log_record(sim, broker, c.tp, c.offset).is_some_and(|r| r.origin == (producer, c.origin))
+    log_record(sim, broker, c.tp, c.offset).is_some_and(|r| r.origin() == (producer, c.origin))
 }
 
 fn created_step(
@@ -1161,7 +1161,7 @@ pub fn producer_state_lifecycle(
                 first_seq: b.first_seq,
                 last_seq: b.last_seq,
                 first_offset: b.first_offset,
-                origin: r.map(|r| r.origin),
+                origin: r.map(|r| r.origin()),
                 appended_ms: r.map(|r| r.append_ms),
                 written: written.get(&b.first_offset).copied(),
             }

@@ -87,6 +87,35 @@ impl fmt::Debug for RecordRef {
     }
 }
 
+impl RecordRef {
+    /// Taken apart, for a record held by the hundred thousand (a log's): its holder keeps
+    /// the cell's index among its own small fields, not in this reference's 7 bytes of
+    /// padding.
+    pub fn split(self) -> (SharedBlock, u8) {
+        (SharedBlock(self.block), self.at)
+    }
+}
+
+/// The block of a `RecordRef` taken apart (`RecordRef::split`); the index is its holder's.
+#[derive(Clone)]
+pub struct SharedBlock(Rc<[OnceCell<RecordData>; BLOCK]>);
+
+impl SharedBlock {
+    pub fn get(&self, at: u8) -> &RecordData {
+        match self.0[at as usize].get() {
+            Some(data) => data,
+            None => unreachable!("a record is set before it is handed out"),
+        }
+    }
+
+    pub fn join(&self, at: u8) -> RecordRef {
+        RecordRef {
+            block: Rc::clone(&self.0),
+            at,
+        }
+    }
+}
+
 /// The block records are being made in (a producer's, for what `send()` is handed; a
 /// partition leader's, for its transaction markers): each goes into the next cell.
 #[derive(Default)]

@@ -177,8 +177,8 @@ impl RunResult {
                             .iter()
                             .map(|rec| LogEntry {
                                 offset: rec.offset,
-                                key: rec.data.key_text().map(Cow::into_owned),
-                                value: rec.data.value_text().map(Cow::into_owned),
+                                key: rec.data().key_text().map(Cow::into_owned),
+                                value: rec.data().value_text().map(Cow::into_owned),
                                 producer_id: rec.producer_id,
                                 producer_epoch: rec.producer_epoch,
                                 sequence: rec.sequence,

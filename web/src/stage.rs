@@ -485,7 +485,7 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
                 } else {
                     String::new()
                 };
-                let (offset, key) = (r.offset, r.data.key_text().unwrap_or("null".into()));
+                let (offset, key) = (r.offset, r.data().key_text().unwrap_or("null".into()));
                 let why = match lang {
                     _ if aborted => lang.pick(" · its transaction was aborted: read_committed skips it", " · 트랜잭션이 중단됨: read_committed는 건너뜀"),
                     _ if r.offset >= hw => lang.pick(" · above the high watermark: not committed yet", " · 하이 워터마크 위: 아직 커밋되지 않음"),
@@ -493,7 +493,7 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
                     _ => "",
                 };
                 let txn = if r.transactional { lang.pick(" · transactional", " · 트랜잭션") } else { "" };
-                let (producer, index) = r.origin;
+                let (producer, index) = r.origin();
                 let (onclick, onkeydown) = opener(on_inspect, Inspect::Record { producer, index });
                 let label = match lang {
                     Lang::En => format!("offset {offset}: record #{index}'s lifecycle"),

@@ -1576,8 +1576,8 @@ fn fetch_satisfied(request: &FetchRequest, response: &FetchResponse) -> bool {
         }
         let mut batch = None;
         for r in &p.records {
-            if batch != Some(r.batch_offset) {
-                batch = Some(r.batch_offset);
+            if batch != Some(r.batch_offset()) {
+                batch = Some(r.batch_offset());
                 bytes += r.batch_bytes as u64;
                 // Enough already: nothing further can make it less so.
                 if bytes >= min_bytes {

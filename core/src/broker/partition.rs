@@ -7,7 +7,7 @@
 //! (`exactly-once.md` §7–§8).
 
 use super::epoch_cache::LeaderEpochFileCache;
-use super::log::{Log, LogRecord, Retention};
+use super::log::{BatchHeader, Log, LogRecord, Retention};
 use super::producer_state::{BatchMetadata, ProducerStateManager, SequenceCheck};
 use crate::config::TopicConfig;
 use crate::controller::PartitionRegistration;
@@ -391,7 +391,7 @@ impl Partition {
         let mut bytes = 0u64;
         let mut end = records.len();
         for (i, r) in records.enumerate() {
-            if r.offset == r.batch_offset || i == 0 {
+            if r.offset == r.batch_offset() || i == 0 {
                 bytes += r.batch_bytes as u64;
                 if bytes > max_bytes && i > 0 {
                     end = i;
@@ -419,7 +419,7 @@ impl Partition {
         let starts = from == 0
             || records
                 .get(from)
-                .is_some_and(|r| r.batch_offset != records[from - 1].batch_offset);
+                .is_some_and(|r| r.batch_offset() != records[from - 1].batch_offset());
         if !starts {
             records.clear();
         } else if from > 0 {
@@ -439,7 +439,7 @@ impl Partition {
                 r.append_ms = now;
             }
             let first = &batch[0];
-            let newest = newest_timestamp(batch.iter().map(|r| &*r.data));
+            let newest = newest_timestamp(batch.iter().map(LogRecord::data));
             self.log
                 .open_batch(first.offset, first.batch_bytes, newest, now);
             rest = after;
@@ -668,25 +668,26 @@ impl Partition {
                 }
             }
         }
-        let records = batch.records.iter().enumerate().map(|(i, r)| LogRecord {
-            offset: base + i as u64,
-            data: r.data.clone(),
+        let header = BatchHeader {
+            batch_offset: base,
             producer_id: batch.producer_id,
             producer_epoch: batch.producer_epoch,
-            sequence: if batch.base_sequence < 0 {
-                -1
-            } else {
-                batch.base_sequence.wrapping_add(i as i32)
-            },
             leader_epoch: self.leader_epoch,
             append_ms: now,
-            batch_offset: base,
-            batch_records: batch.records.len() as u32,
-            batch_bytes: batch.size_in_bytes,
-            origin: (producer, r.send_index),
+            records: batch.records.len() as u32,
+            bytes: batch.size_in_bytes,
             transactional: batch.transactional,
             control: None,
             coordinator_epoch: -1,
+        };
+        let records = batch.records.iter().enumerate().map(|(i, r)| {
+            let sequence = if batch.base_sequence < 0 {
+                -1
+            } else {
+                batch.base_sequence.wrapping_add(i as i32)
+            };
+            let origin = (producer, r.send_index);
+            LogRecord::new(&header, base + i as u64, sequence, r.data.clone(), origin)
         });
         let max_timestamp = newest_timestamp(batch.records.iter().map(|r| &*r.data));
         self.log.append_batch(max_timestamp, records, now);
@@ -717,27 +718,25 @@ impl Partition {
                 Some(CONTROL_RECORD_KEY_SIZE),
                 Some(END_TXN_MARKER_VALUE_SIZE),
             );
-        let marker = LogRecord {
-            offset,
-            // The marker's key and value are binary control data, not the application's.
-            data: self.markers.make(RecordData {
-                key: None,
-                value: None,
-                timestamp: now,
-            }),
+        let header = BatchHeader {
+            batch_offset: offset,
             producer_id: entry.producer_id,
             producer_epoch: entry.producer_epoch,
-            sequence: -1,
             leader_epoch: self.leader_epoch,
             append_ms: now,
-            batch_offset: offset,
-            batch_records: 1,
-            batch_bytes: size as u32,
-            origin: (u16::MAX, u32::MAX),
+            records: 1,
+            bytes: size as u32,
             transactional: true,
             control: Some(entry.result),
             coordinator_epoch: entry.coordinator_epoch,
         };
+        // The marker's key and value are binary control data, not the application's.
+        let data = self.markers.make(RecordData {
+            key: None,
+            value: None,
+            timestamp: now,
+        });
+        let marker = LogRecord::new(&header, offset, -1, data, (u16::MAX, u32::MAX));
         self.log.append_batch(now, [marker], now);
         track_producer(
             &mut self.producer_state,
@@ -773,8 +772,8 @@ fn newest_timestamp<'a>(records: impl DoubleEndedIterator<Item = &'a RecordData>
 /// consecutive): known from the batch's count, unless a truncation cut it.
 fn batch_len(records: &[LogRecord]) -> usize {
     let first = &records[0];
-    let of_first = |r: &LogRecord| r.batch_offset == first.batch_offset;
-    let end = first.batch_offset + first.batch_records as u64;
+    let of_first = |r: &LogRecord| r.batch_offset() == first.batch_offset();
+    let end = first.batch_offset() + first.batch_records as u64;
     let n = (end.saturating_sub(first.offset) as usize).clamp(1, records.len());
     if of_first(&records[n - 1]) && !records.get(n).is_some_and(of_first) {
         debug_assert_eq!(n, records.iter().take_while(|r| of_first(r)).count());
@@ -787,7 +786,7 @@ fn batch_len(records: &[LogRecord]) -> usize {
 /// after its checks, and what a follower or a reloaded log replays (`ProducerAppendInfo`
 /// with origin REPLICATION).
 fn track_producer(state: &mut ProducerStateManager, r: &LogRecord) {
-    if r.producer_id < 0 || r.offset != r.batch_offset {
+    if r.producer_id < 0 || r.offset != r.batch_offset() {
         return;
     }
     match r.control {
