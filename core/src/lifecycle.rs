@@ -544,7 +544,7 @@ fn follow(sim: &Simulation, producer: u16, subject: Subject, from_ms: u64) -> Li
                         broker: *broker,
                         request: *request,
                         error,
-                        reason: reason.clone(),
+                        reason: String::clone(reason),
                     },
                 ));
             }
@@ -908,7 +908,7 @@ pub fn request_lifecycle(sim: &Simulation, producer: u16, request: u64, sent_ms:
                 broker: *broker,
                 request,
                 error,
-                reason: reason.clone(),
+                reason: String::clone(reason),
             },
             TraceEvent::RequestDropped {
                 broker,
@@ -1117,7 +1117,7 @@ pub fn producer_state_lifecycle(
                 broker,
                 request: *request,
                 error,
-                reason: reason.clone(),
+                reason: String::clone(reason),
             },
             TraceEvent::MarkerWritten {
                 broker: b,

@@ -689,7 +689,7 @@ impl Broker {
                     batch: batch.batch,
                     tp: batch.tp,
                     error: error.name(),
-                    reason,
+                    reason: Box::new(reason),
                 });
                 // The broker's reason stays in its log: the response carries the bare code
                 // (`LogAppendResult` has no custom message for these).
