@@ -206,6 +206,18 @@ fn validation_names_every_problem() {
 }
 
 #[test]
+fn an_unknown_broker_is_named_with_the_ids_there_are() {
+    let bad = r#"{"brokers":3,"topics":[{"name":"t","partitions":1}],
+        "actions":[{"at_ms":0,"action":"crash_broker","broker":3}],"until_ms":10}"#;
+    let errors = Simulation::new(&Scenario::from_json(bad).unwrap()).unwrap_err();
+    assert_eq!(errors[0].path, "actions[0].broker");
+    assert_eq!(
+        errors[0].message,
+        "unknown broker 3 (broker ids are 0 to 2)"
+    );
+}
+
+#[test]
 fn explicit_idempotence_with_acks_one_is_kafkas_config_exception() {
     let s = scenario(
         "3.9",

@@ -309,8 +309,8 @@ impl Simulation {
                             errors.push(err(
                                 format!("topics[{i}].replica_assignment[{p}]"),
                                 format!(
-                                    "unknown broker {b} (broker ids are 0..{})",
-                                    scenario.brokers
+                                    "unknown broker {b} (broker ids are 0 to {})",
+                                    scenario.brokers.saturating_sub(1)
                                 ),
                             ));
                         }
@@ -443,8 +443,8 @@ impl Simulation {
                     errors.push(err(
                         at("broker"),
                         format!(
-                            "unknown broker {broker} (broker ids are 0..{})",
-                            scenario.brokers
+                            "unknown broker {broker} (broker ids are 0 to {})",
+                            scenario.brokers.saturating_sub(1)
                         ),
                     ));
                 }

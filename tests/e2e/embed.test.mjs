@@ -53,3 +53,12 @@ test('the embed snippet plays in an iframe, driven by presenter keys', async () 
     assert.deepEqual(errors, []);
   }, { width: 1000, height: 580 });
 });
+
+test('`&lang=ko` opens an embed (or any address without a #s= state) in Korean', async () => {
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(`${url}?embed=1&lang=ko`);
+    await page.waitForSelector('#app-root.embed .stage-svg');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'ko');
+    assert.deepEqual(errors, []);
+  }, { width: 960, height: 540 });
+});

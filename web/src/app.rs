@@ -1503,8 +1503,8 @@ impl Component for App {
                         .map_err(share::link_error)
                 })
             });
-        // `?lesson=<id>[&lang=ko]`, a readable address for a lesson at its first step (a
-        // slide deck links lessons this way); a full state in the fragment wins.
+        // `?lesson=<id>`, a readable address for a lesson at its first step (a slide deck
+        // links lessons this way); a full state in the fragment wins.
         let search = web_sys::window()
             .and_then(|w| w.location().search().ok())
             .unwrap_or_default();
@@ -1559,8 +1559,8 @@ impl Component for App {
         };
         let lang = match &view {
             Some(v) => v.lang,
+            // `&lang=ko` with any readable address (a lesson, `?embed=1`, `?scenario=`).
             None => query_param(&search, "lang")
-                .filter(|_| query_lesson.is_some())
                 .and_then(Lang::parse)
                 .unwrap_or_else(Lang::load),
         };
@@ -1900,7 +1900,8 @@ impl Component for App {
                 if let Some(e) = &self.link_error {
                     <p class="error" role="alert" id="link-error">
                         { lang.pick("This link could not be opened — ", "이 링크를 열 수 없음 — ") }
-                        <code translate="no">{ e.to_string() }</code>
+                        // Kafka's own messages end in a period; the sentence goes on.
+                        <code translate="no">{ e.to_string().trim_end_matches('.') }</code>
                         { lang.pick(". Showing the default run instead.", ". 대신 기본 실행을 보여 줌.") }
                         <button class="dismiss" onclick={link.callback(|_| Msg::DismissLinkError)}
                             aria-label={lang.pick("dismiss", "닫기")}>{ "×" }</button>
