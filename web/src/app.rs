@@ -1896,6 +1896,11 @@ impl Component for App {
                                 "슬라이드용 (reveal.js, 웹 페이지): 무대와 재생 제어만, 16:9. 스페이스는 재생, → ← 또는 프레젠터 리모컨의 PageDown / PageUp은 한 단계씩:")) }
                         </div>
                     }
+                    // In a slide the caption rides with the transport, both kept in view while
+                    // a step's panel below the stage scrolls up (style.css).
+                    if self.embed {
+                        { self.lesson_caption(link) }
+                    }
                 </header>
                 if let Some(e) = &self.link_error {
                     <p class="error" role="alert" id="link-error">
@@ -1915,7 +1920,9 @@ impl Component for App {
                 }
                 <main class="main">
                     <div class="work">
-                        { self.lesson_caption(link) }
+                        if !self.embed {
+                            { self.lesson_caption(link) }
+                        }
                         <div class="stage">
                             { stage(&self.sim, w, &self.ledger, self.display_ms, &link.callback(Msg::Inspect), lang) }
                             <canvas ref={self.canvas.clone()} class="particles" aria-hidden="true"></canvas>
