@@ -37,12 +37,12 @@ pub fn partitioner_facts(p: &KafkaProducer, v: KafkaVersion, keyed: bool) -> Vec
         None => {
             facts.push(if keyed && !p.config.partitioner_ignore_keys {
                 Fact::new(
-                    "Keys: toPositive(murmur2(key bytes)) % partitions — adding partitions moves keys.",
+                    "Keys: toPositive(murmur2(key bytes)) % partitions — adding partitions moves keys. (3.3+ default: the built-in partitioner; partitioner.class defaults to null, not DefaultPartitioner.)",
                     "키가 있으면 toPositive(murmur2(키 바이트)) % 파티션 수 — 파티션을 늘리면 키가 다른 파티션으로 옮겨감. (3.3+ 기본은 내장 파티셔너: partitioner.class 기본값은 null이며 DefaultPartitioner가 아님)",
                 )
             } else {
                 Fact::new(
-                    "Null keys (3.3+, KIP-794): the built-in partitioner sticks to one partition until batch.size bytes went there, then picks again.",
+                    "Null keys (3.3+, KIP-794): the built-in partitioner sticks to one partition until batch.size bytes went there, then picks again. partitioner.class defaults to null, not DefaultPartitioner.",
                     "null 키 (3.3+, KIP-794): 내장 파티셔너는 한 파티션에 batch.size 바이트가 갈 때까지 붙어 있다가 다시 고름. partitioner.class 기본값은 null이며 DefaultPartitioner가 아님.",
                 )
             });
@@ -55,7 +55,7 @@ pub fn partitioner_facts(p: &KafkaProducer, v: KafkaVersion, keyed: bool) -> Vec
         }
         Some(PartitionerClass::Default) => facts.push(Fact::new(
             format!(
-                "DefaultPartitioner (KIP-480): keys by murmur2; null keys stay on one partition until a record needs a new batch (onNewBatch).{}",
+                "DefaultPartitioner (KIP-480; the default in 2.4–3.2, not the notes' UniformStickyPartitioner): keys by murmur2; null keys stay on one partition until a record needs a new batch (onNewBatch).{}",
                 if v.at_least(3, 3) { " Deprecated since 3.3, removed in 4.0." } else { "" }
             ),
             format!(
@@ -64,7 +64,7 @@ pub fn partitioner_facts(p: &KafkaProducer, v: KafkaVersion, keyed: bool) -> Vec
             ),
         )),
         Some(PartitionerClass::UniformSticky) => facts.push(Fact::new(
-            "UniformStickyPartitioner ignores keys: one sticky partition for every record until a new batch is needed. Removed in 4.0.",
+            "UniformStickyPartitioner ignores keys (unlike the notes): one sticky partition for every record until a new batch is needed, so records with one key can land in different partitions. Removed in 4.0.",
             "UniformStickyPartitioner는 키를 보지 않음 (노트와 다름): 새 배치가 필요할 때까지 모든 레코드가 한 파티션으로 가므로 같은 키도 다른 파티션으로 갈 수 있음. 4.0에서 제거됨.",
         )),
         Some(PartitionerClass::RoundRobin) if fixes_kafka_9965(v) => facts.push(Fact::new(
@@ -316,12 +316,15 @@ mod tests {
     }
 
     fn producer(props: &[(&str, &str)]) -> KafkaProducer {
+        producer_in(KafkaVersion::latest(), props)
+    }
+
+    fn producer_in(v: KafkaVersion, props: &[(&str, &str)]) -> KafkaProducer {
         let props = props
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let config =
-            kafka_lab::config::ProducerConfig::parse(&props, KafkaVersion::latest()).unwrap();
+        let config = kafka_lab::config::ProducerConfig::parse(&props, v).unwrap();
         let cluster = kafka_lab::metadata::Cluster {
             brokers: 1,
             topics: Vec::new(),
@@ -342,5 +345,46 @@ mod tests {
         assert!(plain.contains("lands twice"), "{plain}");
         assert!(text(&producer(&[("acks", "0")])).contains("offset −1"));
         assert!(text(&producer(&[("compression.type", "lz4")])).contains("compressed bytes"));
+    }
+
+    fn both(facts: Vec<Fact>) -> (String, String) {
+        facts
+            .into_iter()
+            .fold((String::new(), String::new()), |(en, ko), f| {
+                (en + &f.en + "\n", ko + &f.ko + "\n")
+            })
+    }
+
+    fn version(v: &str) -> KafkaVersion {
+        KafkaVersion::parse(v).unwrap()
+    }
+
+    #[test]
+    fn partitioner_facts_correct_the_notes_in_both_languages() {
+        // seed-corrections.md §2.2/§4.1: the 2.4–3.2 default is DefaultPartitioner, not
+        // UniformStickyPartitioner, which ignores keys; since 3.3 partitioner.class is null.
+        let default = "org.apache.kafka.clients.producer.internals.DefaultPartitioner";
+        let p = producer_in(version("3.2"), &[("partitioner.class", default)]);
+        for keyed in [true, false] {
+            let (en, ko) = both(partitioner_facts(&p, version("3.2"), keyed));
+            for text in [&en, &ko] {
+                assert!(text.contains("2.4–3.2"), "{text}");
+                assert!(text.contains("UniformStickyPartitioner"), "{text}");
+            }
+        }
+        let sticky = "org.apache.kafka.clients.producer.UniformStickyPartitioner";
+        let p = producer_in(version("3.9"), &[("partitioner.class", sticky)]);
+        let (en, ko) = both(partitioner_facts(&p, version("3.9"), true));
+        assert!(en.contains("ignores keys (unlike the notes)"), "{en}");
+        assert!(ko.contains("키를 보지 않음 (노트와 다름)"), "{ko}");
+        for keyed in [true, false] {
+            let (en, ko) = both(partitioner_facts(
+                &producer(&[]),
+                KafkaVersion::latest(),
+                keyed,
+            ));
+            assert!(en.contains("not DefaultPartitioner"), "{en}");
+            assert!(ko.contains("DefaultPartitioner가 아님"), "{ko}");
+        }
     }
 }
