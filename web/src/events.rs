@@ -3,6 +3,7 @@
 
 use crate::decimal::Ids;
 use crate::i18n::Lang;
+use kafka_lab::broker::producer_state::fixes_kafka_15591;
 use kafka_lab::net::TransactionResult;
 use kafka_lab::trace::TraceEvent;
 use kafka_lab::Simulation;
@@ -38,6 +39,19 @@ fn txn_request_why(request: &str, lang: Lang) -> &'static str {
         ("EndTxn", Lang::Ko) => " (커밋 또는 중단: 코디네이터가 마커를 씀)",
         _ => "",
     }
+}
+
+/// Whether an OUT_OF_ORDER_SEQUENCE_NUMBER `reason` (`ProducerAppendInfo.checkSequence`'s
+/// words) refuses a batch at or below the leader's end sequence: not a duplicate, so never
+/// written, though later ones were — which only a leader that had no state for the
+/// producer allows (KAFKA-15591). A gap is refused above the end.
+fn below_the_end(reason: &str) -> bool {
+    let Some((head, tail)) = reason.split_once(" (incoming seq. number), ") else {
+        return false;
+    };
+    let incoming = head.rsplit(' ').next().and_then(|n| n.parse::<i32>().ok());
+    let end = tail.split(' ').next().and_then(|n| n.parse::<i32>().ok());
+    matches!((incoming, end), (Some(i), Some(e)) if i <= e)
 }
 
 /// The sentence for `event` in `lang`.
@@ -207,8 +221,13 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
             ..
         } => {
             let tp = cluster.display(*tp);
+            let kafka_15591 = *error == "OUT_OF_ORDER_SEQUENCE_NUMBER"
+                && !fixes_kafka_15591(sim.version())
+                && below_the_end(reason);
             match lang {
+                Lang::En if kafka_15591 => format!("broker {broker} rejects batch {batch} for {tp}: {error} — {reason}. {tp} already holds later sequences of this producer: with no state for it, the leader took a later batch first (KAFKA-15591), so this one can never be appended under this epoch"),
                 Lang::En => format!("broker {broker} rejects batch {batch} for {tp}: {error} — {reason}"),
+                Lang::Ko if kafka_15591 => format!("브로커 {broker}가 {tp}의 배치 {batch}를 거부: {error} — {tp}에는 이 프로듀서의 뒤 시퀀스가 이미 기록됨: 리더가 이 프로듀서의 상태가 없을 때 뒤 배치를 먼저 받아서(KAFKA-15591) 이 배치는 이 에포크로는 기록될 수 없음"),
                 Lang::Ko => {
                     let why = match *error {
                         "NOT_LEADER_OR_FOLLOWER" => "리더가 아님 — 메타데이터를 갱신한 뒤 재시도",
@@ -866,6 +885,51 @@ mod tests {
             .expect("the two records split into one batch");
         for lang in [Lang::En, Lang::Ko] {
             assert!(describe(&sim, &split.1, lang).contains("KAFKA-8350"));
+        }
+    }
+
+    /// The sentences of every OUT_OF_ORDER_SEQUENCE_NUMBER refusal of one producer sending
+    /// one record every `interval_ms`, one request lost at `drop_at_ms`.
+    fn out_of_order(count: u32, interval_ms: u64, drop_at_ms: u64, lang: Lang) -> Vec<String> {
+        let s = format!(
+            r#"{{"seed":1,"kafka_version":"4.0","brokers":1,"network":{{"latency_ms":1}},
+            "topics":[{{"name":"t","partitions":1}}],
+            "producers":[{{"name":"p","config":{{"linger.ms":"0","request.timeout.ms":"300","delivery.timeout.ms":"3000"}}}}],
+            "actions":[{{"at_ms":0,"action":"send","producer":"p","topic":"t","value":"v","count":{count},"interval_ms":{interval_ms}}},
+                       {{"at_ms":{drop_at_ms},"action":"drop_requests","broker":0,"count":1}}],
+            "until_ms":5000}}"#
+        );
+        let mut sim = Simulation::new(&Scenario::from_json(&s).unwrap()).unwrap();
+        sim.record_trace();
+        sim.run();
+        sim.trace()
+            .iter()
+            .filter(|(_, e)| {
+                matches!(e, TraceEvent::BatchRejected { error, .. } if *error == "OUT_OF_ORDER_SEQUENCE_NUMBER")
+            })
+            .map(|(_, e)| describe(&sim, e, lang))
+            .collect()
+    }
+
+    #[test]
+    fn a_new_producers_lost_first_batch_names_kafka_15591() {
+        // tests/sender.rs: the first request lost, the second taken with no state for the
+        // producer; every retry of the first is refused below the end.
+        for lang in [Lang::En, Lang::Ko] {
+            let refused = out_of_order(2, 5, 0, lang);
+            assert!(!refused.is_empty());
+            for text in refused {
+                assert!(text.contains("KAFKA-15591"), "{text}");
+            }
+        }
+        // A lost request once the leader knows the producer: the later batches are
+        // refused above the end (a gap), which the lost one then fills.
+        for lang in [Lang::En, Lang::Ko] {
+            let refused = out_of_order(40, 100, 1000, lang);
+            assert!(!refused.is_empty());
+            for text in refused {
+                assert!(!text.contains("KAFKA-15591"), "{text}");
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! Korean, where the course notes say otherwise or a Kafka defect shows.
 
 use crate::i18n::Lang;
+use kafka_lab::broker::producer_state::fixes_kafka_15591;
 use kafka_lab::compression::CompressionType;
 use kafka_lab::config::{Acks, PartitionerClass};
 use kafka_lab::producer::partitioner::{fixes_kafka_9965, partition_for_key};
@@ -113,6 +114,7 @@ pub fn mode_fact(mode: SendMode) -> Option<Fact> {
 /// the notes say otherwise (`seed-corrections.md`: §2.2, §2.3.3, §6, §7).
 pub fn delivery_facts(p: &KafkaProducer) -> Vec<Fact> {
     let c = &p.config;
+    let v = c.version;
     let mut facts = vec![Fact::new(
         format!(
             "max.in.flight.requests.per.connection = {}: unanswered produce requests per broker connection, all from the producer's one Sender thread (not threads or connections, as the notes say).",
@@ -133,6 +135,18 @@ pub fn delivery_facts(p: &KafkaProducer) -> Vec<Fact> {
             "Idempotent: the leader keeps the last 5 batches per producer id; a retry is answered with its first offset, so a lost response neither duplicates nor reorders (in-flight ≤ 5).",
             "멱등성: 리더가 프로듀서 ID별로 최근 5개 배치를 기억해 재시도를 원래 오프셋으로 응답 — 응답이 유실돼도 중복·순서 뒤바뀜이 없음 (in-flight ≤ 5).",
         ));
+        // It takes two requests to one partition in flight at once; a transactional
+        // producer's lost batch fails its transaction rather than vanishing.
+        if c.max_in_flight > 1 && c.transactional_id.is_none() && !fixes_kafka_15591(v) {
+            facts.push(Fact::new(
+                format!(
+                    "KAFKA-15591 in Kafka {v}: a leader with no state for a producer id takes a batch at any sequence. If a new producer's (a restarted one's too) first request to a partition is lost and a later batch gets there first, that one is written and the first is refused (OUT_OF_ORDER_SEQUENCE_NUMBER) at every retry until delivery.timeout.ms fails it: lost despite idempotence. If the later batch's response is lost too, the producer bumps its epoch instead and writes both, the later one a second time. Fixed after 4.0 (apache/kafka PR #23234)."
+                ),
+                format!(
+                    "Kafka {v}의 KAFKA-15591: 리더는 상태가 없는 프로듀서 ID의 배치를 시퀀스와 상관없이 받아들임. 새 프로듀서(재시작한 프로듀서 포함)가 파티션에 보낸 첫 요청이 유실되고 뒤 배치가 먼저 도착하면 뒤 배치가 기록되고, 첫 배치는 재시도할 때마다 거부(OUT_OF_ORDER_SEQUENCE_NUMBER)되다가 delivery.timeout.ms가 지나 실패함 — 멱등성을 켜도 유실됨. 뒤 배치의 응답까지 유실되면 대신 에포크를 올려 둘 다 기록하므로 뒤 배치는 두 번 기록됨. 4.0 이후에 수정됨 (apache/kafka PR #23234)."
+                ),
+            ));
+        }
     } else if c.max_in_flight > 1 && c.retries > 0 {
         facts.push(Fact::new(
             format!(
@@ -357,6 +371,41 @@ mod tests {
 
     fn version(v: &str) -> KafkaVersion {
         KafkaVersion::parse(v).unwrap()
+    }
+
+    #[test]
+    fn kafka_15591_is_named_for_idempotent_producers_with_requests_in_flight() {
+        // exactly-once.md §3: every version modelled takes any sequence from a producer
+        // id the leader has no state for (tests/sender.rs pins the loss).
+        for line in KafkaVersion::supported_lines() {
+            let (en, ko) = both(delivery_facts(&producer_in(
+                version(&line),
+                &[("enable.idempotence", "true")],
+            )));
+            assert!(
+                en.contains(&format!("KAFKA-15591 in Kafka {}", version(&line))),
+                "{en}"
+            );
+            assert!(en.contains("lost despite idempotence"), "{en}");
+            assert!(ko.contains("KAFKA-15591") && ko.contains("유실됨"), "{ko}");
+        }
+        // One request at a time, no idempotence, or a transaction (whose failed batch
+        // fails the commit): not this defect.
+        for props in [
+            &[("max.in.flight.requests.per.connection", "1")][..],
+            &[("enable.idempotence", "false")],
+            &[("transactional.id", "t")],
+        ] {
+            let (en, ko) = both(delivery_facts(&producer(props)));
+            assert!(
+                !en.contains("KAFKA-15591") && !ko.contains("KAFKA-15591"),
+                "{props:?}"
+            );
+        }
+        // A version with the fix (none modelled yet) does not get it.
+        let mut fixed = producer(&[]);
+        fixed.config.version = KafkaVersion::new(4, 5, 0);
+        assert!(!both(delivery_facts(&fixed)).0.contains("KAFKA-15591"));
     }
 
     #[test]

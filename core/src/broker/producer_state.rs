@@ -12,11 +12,20 @@ use crate::errors::Errors;
 use crate::metadata::TopicPartition;
 use crate::net::TransactionResult;
 use crate::vec_map::VecMap;
+use crate::version::KafkaVersion;
 use std::collections::VecDeque;
 
 /// `ProducerStateEntry.NUM_BATCHES_TO_RETAIN`: why `max.in.flight.requests.per.connection`
 /// must be ≤ 5 with idempotence — every batch that can be retried is still remembered.
 pub const NUM_BATCHES_TO_RETAIN: usize = 5;
+
+/// Whether `v` has the fix for KAFKA-15591 (apache/kafka PR #23234: a partition that never
+/// held a record takes only first sequence 0). It came after 4.0 (4.5 by franz-go's notes,
+/// unverified), so no version modelled has it: [`ProducerStateManager::check`] takes any
+/// sequence from an unknown producer in all of them, and the app says so.
+pub fn fixes_kafka_15591(v: KafkaVersion) -> bool {
+    v.at_least(4, 5)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BatchMetadata {
@@ -500,6 +509,18 @@ mod tests {
             SequenceCheck::OutOfOrder(_)
         ));
         assert_eq!(check(&m, 7, 0, 12, 12), SequenceCheck::Append);
+    }
+
+    #[test]
+    fn no_version_modelled_fixes_kafka_15591() {
+        // `check` does not look at the version: a line with the fix needs it to first.
+        for line in KafkaVersion::supported_lines() {
+            assert!(
+                !fixes_kafka_15591(KafkaVersion::parse(&line).unwrap()),
+                "{line}"
+            );
+        }
+        assert!(fixes_kafka_15591(KafkaVersion::new(4, 5, 0)));
     }
 
     #[test]
