@@ -147,6 +147,17 @@ pub fn delivery_facts(p: &KafkaProducer) -> Vec<Fact> {
                 ),
             ));
         }
+        facts.push(if v.at_least(3, 0) {
+            Fact::new(
+                "enable.idempotence forces nothing (the notes, §2.2 and §7.6, say it requires or forces retries and acks): acks=all and retries=2147483647 are simply the defaults (since 3.0 and 2.1). With enable.idempotence=true set, acks other than all, retries=0 or in-flight > 5 is a ConfigException, never a silent override.",
+                "enable.idempotence는 아무것도 강제하지 않음 (노트 2.2·7.6절은 retries와 acks를 요구하거나 강제한다고 함): acks=all과 retries=2147483647은 그저 기본값 (각각 3.0, 2.1부터). enable.idempotence=true를 직접 설정한 채 acks를 all이 아닌 값으로, retries를 0으로, in-flight를 5보다 크게 하면 ConfigException이 나며, 조용히 바꿔 주는 일은 없음.",
+            )
+        } else {
+            Fact::new(
+                format!("enable.idempotence forces nothing (the notes, §2.2 and §7.6, say it requires or forces retries and acks): retries=2147483647 is the default since 2.1, and in Kafka {v} an unset acks becomes all once idempotence is on. An explicit acks other than all, retries=0 or in-flight > 5 is a ConfigException, never a silent override."),
+                format!("enable.idempotence는 아무것도 강제하지 않음 (노트 2.2·7.6절은 retries와 acks를 요구하거나 강제한다고 함): retries=2147483647은 2.1부터 기본값이고, Kafka {v}에서는 멱등성을 켜면 설정하지 않은 acks가 all이 됨. acks를 all이 아닌 값으로, retries를 0으로, in-flight를 5보다 크게 직접 설정하면 ConfigException이 나며, 조용히 바꿔 주는 일은 없음."),
+            )
+        });
     } else if c.max_in_flight > 1 && c.retries > 0 {
         facts.push(Fact::new(
             format!(
@@ -162,6 +173,17 @@ pub fn delivery_facts(p: &KafkaProducer) -> Vec<Fact> {
         facts.push(Fact::new(
             "max.in.flight=1: the sender mutes a partition until its request is answered, so retries keep order — at one request at a time.",
             "max.in.flight=1: 응답이 올 때까지 Sender가 파티션을 잠가 재시도해도 순서가 지켜짐 — 대신 한 번에 요청 하나.",
+        ));
+    }
+    // KAFKA-13673's log line (`ProducerConfig.postProcessAndValidateIdempotenceConfigs`),
+    // which only a default enable.idempotence gets; explicit, the same settings throw.
+    if c.notes
+        .iter()
+        .any(|n| n.contains("Idempotence will be disabled"))
+    {
+        facts.push(Fact::new(
+            "Idempotence is off: enable.idempotence was left at its default, so a conflicting setting turned it off with only a log line (KAFKA-13673, since 3.0.1, 3.1.1 and 3.2.0). With enable.idempotence=true set, Kafka refuses the same settings with a ConfigException instead of overriding them.",
+            "멱등성 꺼짐: enable.idempotence를 기본값으로 두어서, 충돌하는 설정이 로그 한 줄만 남기고 멱등성을 꺼 버림 (KAFKA-13673, 3.0.1·3.1.1·3.2.0부터). enable.idempotence=true를 직접 설정하면 Kafka는 같은 설정을 덮어쓰지 않고 ConfigException으로 거부함.",
         ));
     }
     if c.retries == i32::MAX as u32 {
@@ -406,6 +428,62 @@ mod tests {
         let mut fixed = producer(&[]);
         fixed.config.version = KafkaVersion::new(4, 5, 0);
         assert!(!both(delivery_facts(&fixed)).0.contains("KAFKA-15591"));
+    }
+
+    #[test]
+    fn idempotence_is_said_to_force_nothing() {
+        // seed-corrections.md §2.2, §7.6: defaults, and a ConfigException on an explicit
+        // conflict; 2.x made an unset acks all.
+        for (v, since) in [
+            ("4.0", "since 3.0 and 2.1"),
+            ("2.8", "unset acks becomes all"),
+        ] {
+            let (en, ko) = both(delivery_facts(&producer_in(
+                version(v),
+                &[("enable.idempotence", "true")],
+            )));
+            assert!(
+                en.contains("forces nothing") && en.contains(since),
+                "{v}: {en}"
+            );
+            assert!(
+                en.contains("ConfigException, never a silent override"),
+                "{en}"
+            );
+            assert!(
+                ko.contains("강제하지 않음") && ko.contains("ConfigException"),
+                "{ko}"
+            );
+        }
+        let (en, _) = both(delivery_facts(&producer(&[(
+            "enable.idempotence",
+            "false",
+        )])));
+        assert!(!en.contains("forces nothing"), "{en}");
+    }
+
+    #[test]
+    fn a_silently_disabled_idempotence_says_an_explicit_one_would_throw() {
+        // KAFKA-13673: acks=1 or retries=0 with enable.idempotence unset turns it off.
+        for props in [[("acks", "1")], [("retries", "0")]] {
+            let (en, ko) = both(delivery_facts(&producer(&props)));
+            assert!(
+                en.contains("Idempotence is off") && en.contains("KAFKA-13673"),
+                "{en}"
+            );
+            assert!(
+                ko.contains("멱등성 꺼짐") && ko.contains("ConfigException"),
+                "{ko}"
+            );
+        }
+        // Turned off by the user, or never on (2.x), it was not overridden.
+        for p in [
+            producer(&[("enable.idempotence", "false"), ("acks", "1")]),
+            producer_in(version("2.8"), &[("acks", "1")]),
+            producer(&[]),
+        ] {
+            assert!(!both(delivery_facts(&p)).0.contains("KAFKA-13673"));
+        }
     }
 
     #[test]

@@ -84,8 +84,8 @@ pub const PRODUCER_DOCS: &[PropertyDoc] = &[
         "retries",
         High,
         &["0", "1", "3", "2147483647"],
-        "How often a retriable failure is resent; delivery.timeout.ms is the real bound.",
-        "재시도 횟수. 실제 한계는 delivery.timeout.ms (기본 MAX, 2.1부터).",
+        "How often a retriable failure is resent; delivery.timeout.ms is the real bound. 0 with enable.idempotence=true: ConfigException.",
+        "재시도 횟수. 실제 한계는 delivery.timeout.ms (기본 MAX, 2.1부터). enable.idempotence=true와 0을 함께 쓰면 ConfigException.",
     ),
     doc(
         "value.serializer",
@@ -166,8 +166,8 @@ pub const PRODUCER_DOCS: &[PropertyDoc] = &[
         "enable.idempotence",
         Low,
         &["true", "false"],
-        "Producer id + sequence numbers: retries never duplicate. Default true since 3.0.",
-        "PID와 시퀀스 번호로 재시도 중복을 막음. 3.0부터 기본 true.",
+        "Producer id + sequence numbers: retries never duplicate. Default true since 3.0. Set to true, it never overrides what you set: acks≠all or retries=0 is a ConfigException.",
+        "PID와 시퀀스 번호로 재시도 중복을 막음. 3.0부터 기본 true. 직접 켜도 사용자가 정한 값을 바꾸지 않음: acks≠all이나 retries=0이면 ConfigException.",
     ),
     doc(
         "max.in.flight.requests.per.connection",
@@ -307,6 +307,17 @@ mod tests {
     };
     use crate::vec_map::VecMap;
     use crate::version::KafkaVersion;
+
+    #[test]
+    fn idempotence_and_retries_docs_say_a_conflict_throws() {
+        // seed-corrections.md §2.2, §7.6: the notes have idempotence force or need retries
+        // and acks; an explicit conflict is a ConfigException instead.
+        for name in ["enable.idempotence", "retries"] {
+            let d = PRODUCER_DOCS.iter().find(|d| d.name == name).unwrap();
+            assert!(d.en.contains("ConfigException"), "{name}");
+            assert!(d.ko.contains("ConfigException"), "{name}");
+        }
+    }
 
     #[test]
     fn sorted_as_kafka_docs_and_all_known() {
