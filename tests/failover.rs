@@ -3,11 +3,17 @@
 //! metadata, `min.insync.replicas` refuses writes once too few replicas are left, and a
 //! deposed `acks=1` leader truncates the records it acknowledged alone.
 
+use kafka_lab::config::Acks;
 use kafka_lab::controller::{
-    BrokerChange, Controller, Election, PartitionChange, BROKER_HEARTBEAT_INTERVAL_MS,
-    BROKER_SESSION_TIMEOUT_MS,
+    BrokerChange, Controller, Election, PartitionChange, PartitionRegistration,
+    BROKER_HEARTBEAT_INTERVAL_MS, BROKER_SESSION_TIMEOUT_MS,
 };
+use kafka_lab::effects::Effects;
+use kafka_lab::errors::Errors;
 use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta, TopicPartition};
+use kafka_lab::net::{Payload, ProduceRequest, ProduceResponse, WireBatch, WireRecord};
+use kafka_lab::record::{RecordBlock, RecordData};
+use kafka_lab::serializer::Serializer;
 use kafka_lab::trace::TraceEvent;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab::{Scenario, Simulation};
@@ -629,4 +635,79 @@ fn a_broker_crashing_twice_comes_back_for_good() {
             .log_end_offset()
     );
     assert_eq!(kafka_lab::ledger::Ledger::of(&sim).lost, 0);
+}
+
+/// The `ProduceResponse`s among the messages.
+fn produce_responses(out: &Effects) -> Vec<ProduceResponse> {
+    out.messages
+        .iter()
+        .filter_map(|(_, _, payload)| match payload {
+            Payload::ProduceResponse(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn clear_purgatory_on_becoming_follower() {
+    // ReplicaManagerTest.testClearPurgatoryOnBecomingFollower (broker.md §13 case 12):
+    // broker 0 leads [0,1] with ISR [0,1]; an acks=-1 produce waits for follower 1. When
+    // broker 0 becomes a follower (leader 1, epoch 1) the write can no longer complete
+    // here: it is answered NOT_LEADER_OR_FOLLOWER at once, not at its timeout.
+    let json = r#"{"seed":1,"kafka_version":"4.0","brokers":2,
+        "topics":[{"name":"t","partitions":1,"replication_factor":2,"replica_assignment":[[0,1]]}],
+        "producers":[],"actions":[],"until_ms":1}"#;
+    let sim = Simulation::new(&Scenario::from_json(json).unwrap()).unwrap();
+    let mut b0 = sim.brokers()[0].clone();
+    let tp0 = tp(0);
+    let record = WireRecord {
+        data: RecordBlock::default().make(RecordData {
+            key: None,
+            value: Serializer::String.serialize(Some("v")).unwrap(),
+            timestamp: 0,
+        }),
+        send_index: 0,
+    };
+    let request = ProduceRequest {
+        id: 3,
+        transactional_id: None,
+        acks: Acks::All,
+        timeout_ms: 30_000,
+        batches: vec![WireBatch {
+            tp: tp0,
+            batch: 0,
+            producer_id: -1,
+            producer_epoch: -1,
+            base_sequence: -1,
+            records: vec![record],
+            size_in_bytes: 100,
+            transactional: false,
+        }],
+    };
+    let mut out = Effects::default();
+    b0.handle_produce(0, 0, request, &mut out);
+    assert_eq!(b0.partitions[&tp0].log.log_end_offset(), 1, "appended");
+    assert!(produce_responses(&out).is_empty(), "waiting for follower 1");
+
+    let follower = PartitionChange {
+        tp: tp0,
+        registration: PartitionRegistration {
+            replicas: vec![0, 1],
+            isr: vec![0, 1],
+            leader: Some(1),
+            leader_epoch: 1,
+            partition_epoch: 1,
+        },
+        election: Some(Election::Clean),
+    };
+    let mut out = Effects::default();
+    b0.apply_metadata(10, &[follower], Vec::new(), &mut out);
+    assert!(!b0.partitions[&tp0].is_leader());
+    let responses = produce_responses(&out);
+    assert_eq!(responses.len(), 1);
+    assert_eq!(responses[0].id, 3);
+    assert_eq!(
+        responses[0].partitions[0].error,
+        Errors::NotLeaderOrFollower
+    );
 }
