@@ -424,6 +424,21 @@ impl ProducerConfig {
         if !errors.is_empty() {
             return Err(errors);
         }
+        // KAFKA-14303: 3.3.0/3.3.1's built-in partitioner switches partitions after every
+        // 0 bytes, so the append of a record without a key or partition retries forever.
+        // Kafka accepts the config and hangs in send(); a simulation must refuse it.
+        let hangs = matches!(
+            (version.major, version.minor, version.patch),
+            (3, 3, 0) | (3, 3, 1)
+        );
+        if hangs && batch_size == 0 && partitioner_class.is_none() {
+            return Err(vec![ConfigError {
+                key: Some("batch.size".into()),
+                message: format!(
+                    "batch.size 0 hangs Kafka {version}: its built-in partitioner loops forever on a record without a key or partition (KAFKA-14303, fixed in 3.3.2); set batch.size to at least 1"
+                ),
+            }]);
+        }
 
         let mut notes = Vec::new();
         // A transactional.id asks for idempotence unless enable.idempotence is set; up to the
@@ -511,7 +526,8 @@ impl ProducerConfig {
         }
     }
 
-    /// The sticky partitioner's byte limit: `batch.size`, with 0 read as 1 (KAFKA-14303).
+    /// The sticky partitioner's byte limit: `batch.size`, with 0 read as 1 (KAFKA-14303;
+    /// 3.3.0 and 3.3.1, which loop on 0, refuse it in `parse`).
     pub fn sticky_batch_size(&self) -> u32 {
         self.batch_size.max(1)
     }
@@ -999,6 +1015,30 @@ mod tests {
         assert!(parse("3.9", &kv).is_ok());
         let c = parse("3.9", &[("linger.ms", "200000")]).unwrap();
         assert_eq!(c.delivery_timeout_ms, 230000);
+    }
+
+    #[test]
+    fn batch_size_zero_hangs_the_built_in_partitioner_before_3_3_2() {
+        // KAFKA-14303 (producer.md §2.3): 3.3.0 and 3.3.1 loop forever in send(); from
+        // 3.3.2 the sticky limit reads 0 as 1. A custom partitioner never asks it.
+        for v in ["3.3.0", "3.3.1"] {
+            let e = parse(v, &[("batch.size", "0")]).unwrap_err();
+            assert_eq!(e[0].key.as_deref(), Some("batch.size"), "{v}");
+            assert!(e[0].message.contains("KAFKA-14303"), "{v}");
+            let custom = [
+                ("batch.size", "0"),
+                (
+                    "partitioner.class",
+                    "org.apache.kafka.clients.producer.RoundRobinPartitioner",
+                ),
+            ];
+            assert!(parse(v, &custom).is_ok(), "{v}");
+            assert!(parse(v, &[("batch.size", "1")]).is_ok(), "{v}");
+        }
+        for v in ["3.3.2", "3.3", "3.9", "4.0"] {
+            let c = parse(v, &[("batch.size", "0")]).unwrap();
+            assert_eq!(c.sticky_batch_size(), 1, "{v}");
+        }
     }
 
     #[test]
