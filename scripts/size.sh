@@ -16,8 +16,10 @@ BUDGET=$((250 * 1024))
 # out of reach with the features anyway (the core alone is 184 KB at "z"). Raised to
 # 481 KB in session 24: 1.26 KB for the event queue's lanes (core/src/event_queue.rs),
 # which take half a MB off every snapshot of a long run (the 5-minute file's fill: 352 →
-# 298 MB of wasm memory).
-CEILING=$((481 * 1024))
+# 298 MB of wasm memory). Raised to 484 KB in session 25, for fidelity: 2.9 KB of facts in
+# both languages where the app had not said what Kafka does (KAFKA-15591 reproduced, that
+# enable.idempotence forces no setting, the partitioner facts in English as in Korean).
+CEILING=$((484 * 1024))
 total=0
 for f in www/pkg/kafka_lab_web_bg.wasm www/pkg/kafka_lab_web.js www/main.js www/style.css; do
   n=$(gzip -9 -c "$f" | wc -c)
