@@ -7,7 +7,7 @@ use kafka_lab::backoff::ExponentialBackoff;
 use kafka_lab::compression::CompressionType;
 use kafka_lab::config::TopicConfig;
 use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta};
-use kafka_lab::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
+use kafka_lab::producer::accumulator::{AccumulatorConfig, RecordAccumulator, SendReason};
 use kafka_lab::record::{RecordBlock, RecordData, RecordRef};
 use kafka_lab::rng::{Counter, Rng};
 use kafka_lab::serializer::Serializer;
@@ -447,8 +447,8 @@ fn exponential_retry_backoff() {
 #[test]
 fn constant_retry_backoff_before_3_7() {
     // RecordAccumulatorTest.testReadyAndDrainWhenABatchIsBeingRetried, the backoff half
-    // (the leader-epoch half waits for leader changes, issue 4): linger 10, backoff 100.
-    // Before 3.7 the backoff is exactly retry.backoff.ms.
+    // (the leader-epoch half is below): linger 10, backoff 100. Before 3.7 the backoff is
+    // exactly retry.backoff.ms.
     let c = one_partition();
     let mut rng = Rng::new(9);
     let version = KafkaVersion::parse("3.6").unwrap();
@@ -483,6 +483,63 @@ fn constant_retry_backoff_before_3_7() {
         .ready(&c, 2011, false, &mut rng)
         .ready_nodes
         .contains(&0));
+}
+
+#[test]
+fn a_retry_to_a_new_leader_skips_its_backoff_from_3_7() {
+    // RecordAccumulatorTest.testReadyAndDrainWhenABatchIsBeingRetried, the leader-epoch
+    // half (producer.md §9 case 14, KAFKA-15415): linger 10, backoff 100. Drained at 11
+    // under leader epoch 100 and re-enqueued; at 12, same epoch, it backs off; at 13
+    // metadata shows epoch 101 and it is ready and drained at once. 3.6 waits regardless.
+    for (version, skips) in [("3.7", true), ("3.6", false)] {
+        let version = KafkaVersion::parse(version).unwrap();
+        let mut c = one_partition();
+        let tp = kafka_lab_tests::TP0;
+        c.set_leader(tp, Some(0), 100);
+        let mut rng = Rng::new(9);
+        let mut acc = RecordAccumulator::new(
+            AccumulatorConfig {
+                version,
+                batch_size: 1024,
+                sticky_batch_size: 1024,
+                linger_ms: 10,
+                adaptive: false,
+                availability_timeout_ms: 0,
+                retry_backoff: ExponentialBackoff::new(version, 100, 1000),
+                delivery_timeout_ms: 1_000_000,
+                compression: CompressionType::None,
+            },
+            1,
+        );
+        append_one(&mut acc, &c);
+        assert!(acc.ready(&c, 11, false, &mut rng).ready_nodes.contains(&0));
+        let batch = acc
+            .drain(&c, &[0].into(), 1 << 20, 11, &mut rng, None)
+            .remove(&0)
+            .unwrap()
+            .remove(0);
+        acc.reenqueue(batch, 11);
+        assert!(acc.ready(&c, 12, false, &mut rng).ready_nodes.is_empty());
+        assert!(acc
+            .drain(&c, &[0].into(), 1 << 20, 12, &mut rng, None)
+            .is_empty());
+
+        c.set_leader(tp, Some(0), 101);
+        let at13 = acc.ready(&c, 13, false, &mut rng);
+        assert_eq!(at13.ready_nodes.contains(&0), skips, "{version}");
+        let drained = acc.drain(&c, &[0].into(), 1 << 20, 13, &mut rng, None);
+        assert_eq!(drained.contains_key(&0), skips, "{version}");
+        if skips {
+            // The inspector says why it went before its backoff was over.
+            assert_eq!(drained[&0][0].ready_because, Some(SendReason::NewLeader));
+        }
+        if !skips {
+            assert!(acc
+                .ready(&c, 2013, false, &mut rng)
+                .ready_nodes
+                .contains(&0));
+        }
+    }
 }
 
 #[test]

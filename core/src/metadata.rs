@@ -91,6 +91,11 @@ impl Cluster {
         self.topics[tp.topic as usize].partitions[tp.partition as usize].leader
     }
 
+    /// `MetadataSnapshot.leaderEpochFor`.
+    pub fn leader_epoch_for(&self, tp: TopicPartition) -> u32 {
+        self.topics[tp.topic as usize].partitions[tp.partition as usize].leader_epoch
+    }
+
     /// Partitions of `topic` that have a leader, in metadata order
     /// (`Cluster.availablePartitionsForTopic`).
     pub fn available_partitions(&self, topic: u32) -> &[u32] {

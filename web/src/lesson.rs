@@ -291,7 +291,7 @@ mod tests {
     const GOLDEN: [(&str, &str); 10] = [
         ("design", "a088a6a36942ce40"),
         ("options", "b19e10346937ccda"),
-        ("acks", "8f5f15b084fc2b73"),
+        ("acks", "214b67a3e6beac1a"),
         ("send-modes", "5fea0337a056ff96"),
         ("partitioner", "cdd8827634c5442b"),
         ("custom-partitioner", "f615ccb8074c82ae"),

@@ -92,6 +92,9 @@ fn reason_text(reason: SendReason, broker: u32, lang: Lang) -> Html {
         SendReason::RetryBackoffOver => {
             html! { <>{ code("retry.backoff.ms") }{ lang.pick(" had passed since the failed attempt", "가 실패 후 지나 다시 보낼 수 있게 됨") }</> }
         }
+        SendReason::NewLeader => {
+            html! { <>{ lang.pick("its partition has a new leader: from Kafka 3.7 a retry to it does not wait out ", "파티션에 새 리더가 생김: Kafka 3.7부터 새 리더로 가는 재시도는 ") }{ code("retry.backoff.ms") }{ lang.pick(" (KAFKA-15415)", "를 기다리지 않음 (KAFKA-15415)") }</> }
+        }
         SendReason::Full => {
             html! { <>{ lang.pick("the batch was full: ", "배치가 가득 참: ") }{ code("batch.size") }{ lang.pick(" reached, or the next record did not fit", "에 닿았거나 다음 레코드가 들어가지 않음") }</> }
         }
