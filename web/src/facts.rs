@@ -177,10 +177,7 @@ pub fn delivery_facts(p: &KafkaProducer) -> Vec<Fact> {
     }
     // KAFKA-13673's log line (`ProducerConfig.postProcessAndValidateIdempotenceConfigs`),
     // which only a default enable.idempotence gets; explicit, the same settings throw.
-    if c.notes
-        .iter()
-        .any(|n| n.contains("Idempotence will be disabled"))
-    {
+    if c.idempotence_overridden {
         facts.push(Fact::new(
             "Idempotence is off: enable.idempotence was left at its default, so a conflicting setting turned it off with only a log line (KAFKA-13673, since 3.0.1, 3.1.1 and 3.2.0). With enable.idempotence=true set, Kafka refuses the same settings with a ConfigException instead of overriding them.",
             "멱등성 꺼짐: enable.idempotence를 기본값으로 두어서, 충돌하는 설정이 로그 한 줄만 남기고 멱등성을 꺼 버림 (KAFKA-13673, 3.0.1·3.1.1·3.2.0부터). enable.idempotence=true를 직접 설정하면 Kafka는 같은 설정을 덮어쓰지 않고 ConfigException으로 거부함.",

@@ -156,6 +156,9 @@ pub struct ProducerConfig {
     pub linger_ms: u64,
     /// Whether the producer ends up idempotent (explicitly, by default, or not at all).
     pub idempotence: bool,
+    /// `enable.idempotence` was left at its default and a conflicting setting turned it
+    /// off, with only a log line (KAFKA-13673); set explicitly, the same settings throw.
+    pub idempotence_overridden: bool,
     pub retries: u32,
     pub max_in_flight: u32,
     pub request_timeout_ms: u64,
@@ -446,7 +449,7 @@ impl ProducerConfig {
         let transactional =
             explicit("transactional.id") && !get("transactional.id").trim().is_empty();
         let strict_transactions = transactional && !honours_default_idempotence(version);
-        let idempotence = resolve_idempotence(
+        let resolved = resolve_idempotence(
             version,
             idempotence_requested || (transactional && !explicit("enable.idempotence")),
             explicit("enable.idempotence") || strict_transactions,
@@ -457,6 +460,7 @@ impl ProducerConfig {
             &mut notes,
         )
         .map_err(|e| vec![e])?;
+        let idempotence = resolved == Idempotence::On;
         // postProcessAndValidateIdempotenceConfigs, last: after a silent disable too.
         if transactional && !idempotence {
             return Err(vec![ConfigError {
@@ -497,6 +501,7 @@ impl ProducerConfig {
             compression,
             linger_ms,
             idempotence,
+            idempotence_overridden: resolved == Idempotence::Overridden,
             retries,
             max_in_flight,
             request_timeout_ms,
@@ -539,6 +544,14 @@ fn honours_default_idempotence(v: KafkaVersion) -> bool {
     v.at_least(3, 0) && !matches!((v.major, v.minor, v.patch), (3, 0, 0) | (3, 1, 0))
 }
 
+#[derive(PartialEq)]
+enum Idempotence {
+    On,
+    Off,
+    /// Off by a conflicting setting, `enable.idempotence` being left at its default.
+    Overridden,
+}
+
 /// `ProducerConfig.postProcessAndValidateIdempotenceConfigs` and its history (`producer.md` §6.1).
 #[allow(clippy::too_many_arguments)]
 fn resolve_idempotence(
@@ -550,15 +563,15 @@ fn resolve_idempotence(
     retries: u32,
     max_in_flight: u32,
     notes: &mut Vec<String>,
-) -> Result<bool, ConfigError> {
+) -> Result<Idempotence, ConfigError> {
     if !requested {
-        return Ok(false);
+        return Ok(Idempotence::Off);
     }
     if !explicit && !honours_default_idempotence(v) {
         notes.push(format!(
             "Kafka {v}: enable.idempotence defaults to true but is only honoured when set explicitly (KAFKA-13598, fixed in 3.0.1/3.1.1/3.2.0): this producer is not idempotent"
         ));
-        return Ok(false);
+        return Ok(Idempotence::Off);
     }
     // Before 3.0 the default was false, so `requested` implies explicit.
     let fail = |msg: &str, key: &str| ConfigError {
@@ -573,7 +586,7 @@ fn resolve_idempotence(
             ));
         }
         notes.push("INFO Idempotence will be disabled because retries is set to 0.".into());
-        return Ok(false);
+        return Ok(Idempotence::Overridden);
     }
     if acks != Acks::All && (acks_explicit || v.at_least(3, 0)) {
         if explicit {
@@ -585,7 +598,7 @@ fn resolve_idempotence(
         notes.push(format!(
             "INFO Idempotence will be disabled because acks is set to {acks}, not set to 'all'."
         ));
-        return Ok(false);
+        return Ok(Idempotence::Overridden);
     }
     if max_in_flight > 5 {
         if explicit || v.at_least(4, 0) {
@@ -597,9 +610,9 @@ fn resolve_idempotence(
         notes.push(format!(
             "WARN Idempotence will be disabled because max.in.flight.requests.per.connection is set to {max_in_flight}, which is greater than 5. Please note that in v4.0.0 and onward, this will become an error."
         ));
-        return Ok(false);
+        return Ok(Idempotence::Overridden);
     }
-    Ok(true)
+    Ok(Idempotence::On)
 }
 
 /// A topic's configs that the simulation models.
@@ -942,6 +955,15 @@ mod tests {
         assert!(!c.idempotence);
         assert_eq!(c.acks, Acks::Leader);
         assert!(c.notes[0].contains("acks is set to 1"));
+        assert!(c.idempotence_overridden, "KAFKA-13673: only a log line");
+        let off = parse("3.9", &[("enable.idempotence", "false"), ("acks", "1")]).unwrap();
+        assert!(
+            !off.idempotence && !off.idempotence_overridden,
+            "turned off by the user"
+        );
+        // 3.1.0 honoured a default enable.idempotence not at all (KAFKA-13598): no conflict.
+        let old = parse("3.1.0", &[("acks", "1")]).unwrap();
+        assert!(!old.idempotence && !old.idempotence_overridden);
         let e = parse("3.9", &[("enable.idempotence", "true"), ("acks", "1")]).unwrap_err();
         assert!(e[0].message.starts_with("Must set acks to all"));
         let e = parse("3.9", &[("enable.idempotence", "true"), ("retries", "0")]).unwrap_err();
