@@ -321,6 +321,9 @@ const TOPIC_KEYS: &[&str] = &[
 const BROKER_KEYS: &[&str] = &[
     "log.retention.check.interval.ms",
     "log.initial.task.delay.ms",
+    "auto.leader.rebalance.enable",
+    "leader.imbalance.check.interval.seconds",
+    "leader.imbalance.per.broker.percentage",
     "num.io.threads",
     "retention.ms",
 ];

@@ -361,6 +361,32 @@ fn broker_configs_are_checked_per_version() {
     assert_eq!(c.initial_task_delay_ms, 0);
     let e = BrokerConfig::parse(&props("log.initial.task.delay.ms", "0"), v37).unwrap_err();
     assert!(e[0].message.contains("only from Kafka 3.8"), "{e:?}");
+    // The leader balance's, with Kafka's defaults; the interval at least 1 (Kafka's own
+    // rule from 3.2 on, KAFKA-13682).
+    let v31 = KafkaVersion::parse("3.1").unwrap();
+    let c = BrokerConfig::parse(&VecMap::new(), v37).unwrap();
+    assert_eq!(
+        (
+            c.auto_leader_rebalance,
+            c.leader_imbalance_check_interval_s,
+            c.leader_imbalance_per_broker_percentage
+        ),
+        (true, 300, 10)
+    );
+    let c = BrokerConfig::parse(&props("auto.leader.rebalance.enable", "FALSE"), v31).unwrap();
+    assert!(!c.auto_leader_rebalance);
+    let c = BrokerConfig::parse(&props("leader.imbalance.per.broker.percentage", "-5"), v31);
+    assert_eq!(c.unwrap().leader_imbalance_per_broker_percentage, -5);
+    let key = "leader.imbalance.check.interval.seconds";
+    let e = BrokerConfig::parse(&props(key, "0"), v37).unwrap_err();
+    assert_eq!(
+        e[0].message,
+        format!("Invalid value 0 for configuration {key}: Value must be at least 1")
+    );
+    let e = BrokerConfig::parse(&props(key, "0"), v31).unwrap_err();
+    assert!(e[0].message.contains("Kafka before 3.2 takes it"), "{e:?}");
+    let e = BrokerConfig::parse(&props(key, "soon"), v31).unwrap_err();
+    assert!(!e[0].message.contains("Kafka before 3.2"), "{e:?}");
     // In a scenario: the field's path.
     let json = r#"{"brokers":1,"topics":[],"until_ms":1,"broker_config":{"log.retention.check.interval.ms":"soon"}}"#;
     let Err(errors) = Simulation::new(&Scenario::from_json(json).unwrap()) else {

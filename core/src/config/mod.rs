@@ -748,6 +748,16 @@ pub struct BrokerConfig {
     /// `log.initial.task.delay.ms` (an internal config since 3.8, KAFKA-16552, for tests):
     /// how long after start-up that task first runs.
     pub initial_task_delay_ms: u64,
+    /// `auto.leader.rebalance.enable`: the controller moves leadership back to each
+    /// partition's preferred replica (its first).
+    pub auto_leader_rebalance: bool,
+    /// `leader.imbalance.check.interval.seconds`: how long after an imbalance appears
+    /// (KRaft), or how often (ZooKeeper), the controller balances leaders.
+    pub leader_imbalance_check_interval_s: u64,
+    /// `leader.imbalance.per.broker.percentage`: the ZooKeeper controller balances only a
+    /// preferred broker with more than this share of its partitions led elsewhere (KRaft
+    /// ignores it).
+    pub leader_imbalance_per_broker_percentage: i32,
 }
 
 impl Default for BrokerConfig {
@@ -755,6 +765,9 @@ impl Default for BrokerConfig {
         BrokerConfig {
             retention_check_interval_ms: 300_000,
             initial_task_delay_ms: 30_000,
+            auto_leader_rebalance: true,
+            leader_imbalance_check_interval_s: 300,
+            leader_imbalance_per_broker_percentage: 10,
         }
     }
 }
@@ -764,6 +777,9 @@ pub fn broker_default(key: &str) -> Option<&'static str> {
     Some(match key {
         "log.retention.check.interval.ms" => "300000",
         "log.initial.task.delay.ms" => "30000",
+        "auto.leader.rebalance.enable" => "true",
+        "leader.imbalance.check.interval.seconds" => "300",
+        "leader.imbalance.per.broker.percentage" => "10",
         _ => return None,
     })
 }
@@ -784,6 +800,29 @@ impl BrokerConfig {
                 "log.initial.task.delay.ms" if version.at_least(3, 8) => {
                     match parse_int(key, raw, 0, i64::MAX) {
                         Ok(n) => config.initial_task_delay_ms = n as u64,
+                        Err(e) => errors.push(e),
+                    }
+                }
+                "auto.leader.rebalance.enable" => match parse_bool(key, raw) {
+                    Ok(b) => config.auto_leader_rebalance = b,
+                    Err(e) => errors.push(e),
+                },
+                "leader.imbalance.check.interval.seconds" => {
+                    match parse_int(key, raw, 1, i64::MAX) {
+                        Ok(n) => config.leader_imbalance_check_interval_s = n as u64,
+                        Err(mut e) => {
+                            // `atLeast(1)` only since 3.2 (KAFKA-13682); before, the
+                            // ZooKeeper controller took less and checked without pause.
+                            if !version.at_least(3, 2) && raw.trim().parse::<i64>().is_ok() {
+                                e.message += " (Kafka before 3.2 takes it and checks without pause; Kafka Lab does not)";
+                            }
+                            errors.push(e)
+                        }
+                    }
+                }
+                "leader.imbalance.per.broker.percentage" => {
+                    match parse_int(key, raw, i32::MIN as i64, i32::MAX as i64) {
+                        Ok(n) => config.leader_imbalance_per_broker_percentage = n as i32,
                         Err(e) => errors.push(e),
                     }
                 }
