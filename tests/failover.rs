@@ -283,7 +283,7 @@ fn elect_unclean_leaders_without_elr() {
     assert_eq!(p(&c, 2), (Some(0), vec![0]));
     assert_eq!(c.offline_partitions(), 1);
     out.clear();
-    c.regain_contact(2, false, &mut out);
+    c.regain_contact(2, false, 20_000, &mut out);
     assert_eq!(p(&c, 0), (None, vec![1]), "clean only: 2 is not in the ISR");
 
     let mut unclean = cluster(5, assignment);
@@ -295,7 +295,7 @@ fn elect_unclean_leaders_without_elr() {
             fence(&mut c, b, &mut out);
         }
         out.clear();
-        c.regain_contact(2, false, &mut out);
+        c.regain_contact(2, false, 20_000, &mut out);
         if elects {
             assert_eq!(p(&c, 0), (Some(2), vec![2]), "{version}");
             assert_eq!(out[0].election, Some(Election::Unclean));
@@ -323,7 +323,7 @@ fn leader_epochs_bump_on_leader_changes_and_old_kraft_shrinks() {
         ),
         (None, 1)
     );
-    c.regain_contact(1, false, &mut out);
+    c.regain_contact(1, false, 20_000, &mut out);
     assert_eq!(
         (
             c.partitions[&tp(0)].leader,
@@ -569,7 +569,7 @@ fn a_restarted_broker_that_dies_before_registering_stays_fenced() {
     c.lose_contact(1, 1000);
     c.crashed(1);
     assert_eq!(
-        c.regain_contact(1, true, &mut out),
+        c.regain_contact(1, true, 2000, &mut out),
         None,
         "waits for its old session"
     );
@@ -580,7 +580,7 @@ fn a_restarted_broker_that_dies_before_registering_stays_fenced() {
     assert!(c.is_fenced(1), "nothing registered: fenced");
     assert_eq!(c.partitions[&tp(0)].leader, Some(2));
     assert_eq!(
-        c.regain_contact(1, true, &mut out),
+        c.regain_contact(1, true, at, &mut out),
         Some(BrokerChange::Unfenced(1)),
         "the next incarnation registers at once"
     );
@@ -591,11 +591,11 @@ fn a_restarted_broker_that_dies_before_registering_stays_fenced() {
         let mut c = Controller::new(KafkaVersion::latest(), &cluster(3, &[&[1, 2, 0]]));
         c.lose_contact(1, 1000);
         c.crashed(1);
-        c.regain_contact(1, true, &mut out);
+        c.regain_contact(1, true, 2000, &mut out);
         c.lose_contact(1, 3000);
         let at = c.fence_at(1).unwrap();
         if heal_before {
-            assert_eq!(c.regain_contact(1, false, &mut out), None);
+            assert_eq!(c.regain_contact(1, false, 5000, &mut out), None);
             let changes = c.on_timer(at, &mut out);
             assert_eq!(
                 changes,
@@ -604,7 +604,7 @@ fn a_restarted_broker_that_dies_before_registering_stays_fenced() {
         } else {
             assert_eq!(c.on_timer(at, &mut out), vec![BrokerChange::Fenced(1)]);
             assert_eq!(
-                c.regain_contact(1, false, &mut out),
+                c.regain_contact(1, false, at, &mut out),
                 Some(BrokerChange::Unfenced(1))
             );
         }
@@ -709,5 +709,137 @@ fn clear_purgatory_on_becoming_follower() {
     assert_eq!(
         responses[0].partitions[0].error,
         Errors::NotLeaderOrFollower
+    );
+}
+
+#[test]
+fn balance_partition_leaders() {
+    // RCMT.testBalancePartitionLeaders (broker.md case 22): p0 [1,2,3], p1 [2,3,4],
+    // p2 [0,2,1], all led by 2 while 0 and 1 are fenced. Unfenced, 1 rejoins p0's ISR: the
+    // balance moves p0 to 1 and leaves p2, whose 0 is still fenced. Then 0 rejoins p2's
+    // ISR: the next balance moves p2 to 0, and nothing is left to balance.
+    let assignment: &[&[u32]] = &[&[1, 2, 3], &[2, 3, 4], &[0, 2, 1]];
+    let mut c = Controller::new(KafkaVersion::latest(), &cluster(5, assignment));
+    let mut out = Vec::new();
+    fence(&mut c, 0, &mut out);
+    fence(&mut c, 1, &mut out);
+    assert!((0..3).all(|p| c.partitions[&tp(p)].leader == Some(2)));
+    assert_eq!(c.imbalanced().collect::<Vec<_>>(), [tp(0), tp(2)]);
+    let mut rejoin = |c: &mut Controller, broker: u32, p: u32, isr: Vec<u32>, now: u64| {
+        c.regain_contact(broker, false, now, &mut out);
+        let r = c.partitions[&tp(p)].clone();
+        c.alter_partition(2, tp(p), r.leader_epoch, r.partition_epoch, isr, &mut out)
+            .unwrap();
+    };
+    rejoin(&mut c, 1, 0, vec![1, 2, 3], 10_000);
+    let balance = |c: &mut Controller| {
+        let mut out = Vec::new();
+        c.on_timer(c.next_timeout().unwrap(), &mut out);
+        out.iter()
+            .map(|ch| (ch.tp, ch.registration.leader, ch.election))
+            .collect::<Vec<_>>()
+    };
+    let preferred = Some(Election::Preferred);
+    assert_eq!(balance(&mut c), [(tp(0), Some(1), preferred)]);
+    assert_eq!(c.imbalanced().collect::<Vec<_>>(), [tp(2)]);
+    rejoin(&mut c, 0, 2, vec![0, 2, 1], 400_000);
+    assert_eq!(balance(&mut c), [(tp(2), Some(0), preferred)]);
+    assert_eq!(c.imbalanced().count(), 0);
+    assert_eq!(c.next_timeout(), None);
+}
+
+/// `scenario` with `server.properties` entries on every broker.
+fn with_broker_config(json: String, config: &str) -> String {
+    let with = format!(r#""brokers":3,"broker_config":{{{config}}},"#);
+    json.replacen(r#""brokers":3,"#, &with, 1)
+}
+
+/// Every leader change: when, to whom, at which epoch, and how.
+fn elections(sim: &Simulation) -> Vec<(u64, Option<u32>, u32, Election)> {
+    let trace = sim.trace();
+    let elected = trace.iter().filter_map(|(t, e)| match e {
+        TraceEvent::LeaderElected {
+            leader,
+            leader_epoch,
+            election,
+            ..
+        } => Some((*t, *leader, *leader_epoch, *election)),
+        _ => None,
+    });
+    elected.collect()
+}
+
+#[test]
+fn leadership_returns_to_the_preferred_replica_after_the_imbalance_interval() {
+    // Leader 0 crashes at 5 s; fenced at 13 s, broker 1 leads. Restarted at 20 s, 0 rejoins
+    // the ISR; the controller's balance, leader.imbalance.check.interval.seconds (10 here)
+    // after the imbalance appeared, elects it again. Broker 1, a follower now, answers its
+    // waiting acks=all requests NOT_LEADER_OR_FOLLOWER and the producer retries on 0:
+    // nothing lost, nothing duplicated.
+    let actions = r#",{"at_ms":5000,"action":"crash_broker","broker":0},
+                     {"at_ms":20000,"action":"restart_broker","broker":0}"#;
+    let interval = r#""leader.imbalance.check.interval.seconds":"10""#;
+    let json = with_broker_config(scenario("all", "", actions, 60_000), interval);
+    let sim = run_sim(&json);
+    let fenced = 4000 + BROKER_SESSION_TIMEOUT_MS + 1;
+    let back = fenced + 10_000;
+    assert_eq!(
+        elections(&sim),
+        [
+            (fenced, Some(1), 1, Election::Clean),
+            (back, Some(0), 2, Election::Preferred)
+        ]
+    );
+    let after =
+        |f: &dyn Fn(&TraceEvent) -> bool| sim.trace().iter().any(|(t, e)| *t >= back && f(e));
+    assert!(after(&|e| matches!(
+        e,
+        TraceEvent::BecameLeaderOrFollower {
+            broker: 1,
+            leader: false,
+            leader_epoch: 2,
+            ..
+        }
+    )));
+    assert!(after(&|e| matches!(
+        e,
+        TraceEvent::BatchRetried {
+            error: "NOT_LEADER_OR_FOLLOWER",
+            ..
+        }
+    )));
+    let r = run_json(&json);
+    assert!(sends(&r).iter().all(|s| s["outcome"] == "acked"));
+    assert_eq!(
+        (
+            r["ledger"]["lost"].as_u64(),
+            r["ledger"]["duplicated"].as_u64()
+        ),
+        (Some(0), Some(0))
+    );
+    assert_eq!(r["partitions"][0]["leader"], 0);
+
+    // auto.leader.rebalance.enable=false: broker 1 keeps leading.
+    let off = format!(r#"{interval},"auto.leader.rebalance.enable":"false""#);
+    let sim = run_sim(&with_broker_config(
+        scenario("all", "", actions, 120_000),
+        &off,
+    ));
+    assert_eq!(elections(&sim), [(fenced, Some(1), 1, Election::Clean)]);
+
+    // ZooKeeper (2.8): checks at 5 s and every 10 s after. The session (18 s) of broker 0,
+    // crashed at 7 s, ends at 24 s; restarted at 30 s, it is back in the ISR at the 35 s
+    // check, where it prefers 1 partition of 1 led elsewhere: 100 % > 10 %.
+    let actions = r#",{"at_ms":7000,"action":"crash_broker","broker":0},
+                     {"at_ms":30000,"action":"restart_broker","broker":0}"#;
+    let json = with_broker_config(scenario("all", "", actions, 60_000), interval)
+        .replace(r#""kafka_version":"4.0""#, r#""kafka_version":"2.8""#);
+    let sim = run_sim(&json);
+    assert_eq!(
+        elections(&sim),
+        [
+            (6000 + 18_000 + 1, Some(1), 1, Election::Clean),
+            (35_000, Some(0), 2, Election::Preferred)
+        ]
     );
 }

@@ -3,6 +3,7 @@
 //! `PartitionChangeBuilder`); before, the ZooKeeper-based `KafkaController`
 //! (`broker.md` §6–§7). The controller itself never fails here: it is a quorum of its own.
 
+use crate::config::BrokerConfig;
 use crate::errors::Errors;
 use crate::metadata::{Cluster, TopicPartition};
 use crate::vec_map::VecMap;
@@ -38,6 +39,20 @@ pub enum Election {
     Unclean,
     /// No acceptable replica: the partition is offline.
     Offline,
+    /// Back to the first assigned replica, in the ISR again (`auto.leader.rebalance.enable`).
+    Preferred,
+}
+
+/// Hashed as the trace's `unclean` flag it replaced (an offline partition's leader is
+/// `None` anyway), so traces without a preferred election keep their hashes.
+impl std::hash::Hash for Election {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u8(match self {
+            Election::Clean | Election::Offline => 0,
+            Election::Unclean => 1,
+            Election::Preferred => 2,
+        })
+    }
 }
 
 /// One partition's new state, to be propagated to every broker.
@@ -82,6 +97,11 @@ pub struct Controller {
     pub unclean_leader_elections: u64,
     /// The first producer id of the next block handed to a broker.
     next_producer_id_block: i64,
+    /// The `auto.leader.rebalance.enable` and `leader.imbalance.*` configs.
+    config: BrokerConfig,
+    /// When leaders are balanced next (`maybeBalancePartitionLeaders`; ZooKeeper's
+    /// `auto-leader-rebalance-task`).
+    balance_at: Option<u64>,
 }
 
 /// `ProducerIdControlManager`: producer ids go to brokers in blocks of this many.
@@ -128,10 +148,30 @@ impl Controller {
             leader_elections: 0,
             unclean_leader_elections: 0,
             next_producer_id_block: 0,
+            config: BrokerConfig::default(),
+            balance_at: None,
         }
+        .with_config(BrokerConfig::default())
     }
 
-    fn kraft(&self) -> bool {
+    /// The broker configs: the ZooKeeper controller checks the balance 5 s after its
+    /// election, then every interval (`KafkaController.onControllerFailover`); KRaft only
+    /// once a partition is led by another than its preferred replica.
+    pub fn with_config(mut self, config: BrokerConfig) -> Self {
+        self.config = config;
+        self.balance_at = None;
+        if !self.kraft() && config.auto_leader_rebalance {
+            self.balance_at = Some(5_000);
+        }
+        self.arm_balance(0);
+        self
+    }
+
+    pub fn config(&self) -> &BrokerConfig {
+        &self.config
+    }
+
+    pub fn kraft(&self) -> bool {
         self.version.at_least(3, 3)
     }
 
@@ -206,6 +246,7 @@ impl Controller {
         &mut self,
         broker: u32,
         restarted: bool,
+        now: u64,
         out: &mut Vec<PartitionChange>,
     ) -> Option<BrokerChange> {
         let b = &mut self.brokers[broker as usize];
@@ -213,6 +254,7 @@ impl Controller {
             b.silent_since = None;
             b.returning_unheard = false;
             self.unfence(broker, out);
+            self.arm_balance(now);
             Some(BrokerChange::Unfenced(broker))
         } else if restarted || b.returning_unheard {
             // Its old session still runs out; the new registration waits for that.
@@ -225,15 +267,17 @@ impl Controller {
         }
     }
 
-    /// The next session expiry to check (`rescheduleMaybeFenceStaleBrokers`).
+    /// The next session expiry to check (`rescheduleMaybeFenceStaleBrokers`), or leader
+    /// balance.
     pub fn next_timeout(&self) -> Option<u64> {
         (0..self.brokers.len() as u32)
             .filter_map(|b| self.fence_at(b))
+            .chain(self.balance_at)
             .min()
     }
 
     /// Fences every broker whose session has run out, one by one, and lets a restarted
-    /// broker that was waiting on it register.
+    /// broker that was waiting on it register; then balances leaders if due.
     pub fn on_timer(&mut self, now: u64, out: &mut Vec<PartitionChange>) -> Vec<BrokerChange> {
         let mut changes = Vec::new();
         for broker in 0..self.brokers.len() as u32 {
@@ -249,7 +293,67 @@ impl Controller {
                 }
             }
         }
+        if self.balance_at.is_some_and(|t| t <= now) {
+            self.balance(now, out);
+        }
+        self.arm_balance(now);
         changes
+    }
+
+    /// `PreferredReplicaImbalanceCount`: partitions not led by their first replica.
+    pub fn imbalanced(&self) -> impl Iterator<Item = TopicPartition> + '_ {
+        self.partitions
+            .iter()
+            .filter(|(_, p)| p.leader != p.replicas.first().copied())
+            .map(|(tp, _)| *tp)
+    }
+
+    /// KRaft's `maybeScheduleNextBalancePartitionLeaders`, after every write: a balance
+    /// `leader.imbalance.check.interval.seconds` after an imbalance is first seen, unless
+    /// one is already due.
+    fn arm_balance(&mut self, now: u64) {
+        if self.kraft()
+            && self.config.auto_leader_rebalance
+            && self.balance_at.is_none()
+            && self.imbalanced().next().is_some()
+        {
+            self.balance_at = Some(now.saturating_add(self.interval_ms()));
+        }
+    }
+
+    fn interval_ms(&self) -> u64 {
+        self.config
+            .leader_imbalance_check_interval_s
+            .saturating_mul(1000)
+    }
+
+    /// KRaft's `maybeBalancePartitionLeaders`: a preferred election for every imbalanced
+    /// partition (at most 1,000 a run, more than the app ever has); re-armed while an
+    /// imbalance is left. ZooKeeper's `checkAndTriggerAutoLeaderRebalance`: only for
+    /// preferred replicas with more than `leader.imbalance.per.broker.percentage` of their
+    /// partitions led elsewhere; checked again every interval.
+    fn balance(&mut self, now: u64, out: &mut Vec<PartitionChange>) {
+        self.balance_at = None;
+        let mut tps: Vec<TopicPartition> = self.imbalanced().collect();
+        if !self.kraft() {
+            let preferred = |p: &PartitionRegistration| p.replicas[0];
+            let over: Vec<u32> = (0..self.brokers.len() as u32)
+                .filter(|&b| {
+                    let mine = self.partitions.values().filter(|p| preferred(p) == b);
+                    let (all, elsewhere) = mine.fold((0i64, 0i64), |(a, e), p| {
+                        (a + 1, e + (p.leader != Some(b)) as i64)
+                    });
+                    let pct = self.config.leader_imbalance_per_broker_percentage as i64;
+                    all > 0 && elsewhere * 100 > pct * all
+                })
+                .collect();
+            tps.retain(|tp| over.contains(&preferred(&self.partitions[tp])));
+            self.balance_at = Some(now.saturating_add(self.interval_ms()));
+        }
+        for tp in tps {
+            let isr = self.partitions[&tp].isr.clone();
+            self.change(tp, isr, false, true, out);
+        }
     }
 
     /// `handleBrokerFenced`: out of every ISR (never emptying one), and a new leader where
@@ -268,7 +372,7 @@ impl Controller {
             if isr.len() > 1 {
                 isr.retain(|&b| b != broker);
             }
-            self.change(tp, isr, true, out);
+            self.change(tp, isr, true, false, out);
         }
     }
 
@@ -284,7 +388,7 @@ impl Controller {
             .collect();
         for tp in tps {
             let isr = self.partitions[&tp].isr.clone();
-            self.change(tp, isr, false, out);
+            self.change(tp, isr, false, false, out);
         }
     }
 
@@ -298,19 +402,25 @@ impl Controller {
     /// `PartitionChangeBuilder`: applies a target ISR, elects a leader if the current one is
     /// no longer acceptable or in it, bumps the epochs, and records the change if anything
     /// moved. `by_controller`: the change is the controller's own (a fenced broker), not a
-    /// leader's AlterPartition.
+    /// leader's AlterPartition. `preferred` (`electPreferredLeader`): the first replica if
+    /// it is in the ISR and acceptable, else as any election.
     fn change(
         &mut self,
         tp: TopicPartition,
         target_isr: Vec<u32>,
         by_controller: bool,
+        preferred: bool,
         out: &mut Vec<PartitionChange>,
     ) {
         let acceptable = |b: u32| !self.brokers[b as usize].fenced;
         let p = &self.partitions[&tp];
         let mut isr = target_isr;
+        let first = p.replicas[0];
         let keep = p.leader.filter(|&l| isr.contains(&l) && acceptable(l));
         let (leader, election) = match keep {
+            _ if preferred && isr.contains(&first) && acceptable(first) => {
+                (Some(first), Some(Election::Preferred))
+            }
             Some(l) => (Some(l), None),
             None => {
                 let clean = p
@@ -352,7 +462,7 @@ impl Controller {
         }
         let election = if leader_changed { election } else { None };
         match election {
-            Some(Election::Clean) => self.leader_elections += 1,
+            Some(Election::Clean | Election::Preferred) => self.leader_elections += 1,
             Some(Election::Unclean) => {
                 self.leader_elections += 1;
                 self.unclean_leader_elections += 1;
@@ -397,7 +507,126 @@ impl Controller {
         {
             return Err(Errors::IneligibleReplica);
         }
-        self.change(tp, new_isr, false, out);
+        // The leader stays (it is in its own ISR): no imbalance to arm a balance for.
+        self.change(tp, new_isr, false, false, out);
         Ok(self.partitions[&tp].clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metadata::{PartitionMeta, TopicMeta};
+
+    const TP: TopicPartition = TopicPartition {
+        topic: 0,
+        partition: 0,
+    };
+
+    /// One topic, partition i on `assignment[i]`, led by its first replica.
+    fn controller(version: &str, brokers: u32, assignment: &[&[u32]]) -> Controller {
+        let partitions = assignment
+            .iter()
+            .map(|r| PartitionMeta {
+                replicas: r.to_vec(),
+                leader: Some(r[0]),
+                leader_epoch: 0,
+            })
+            .collect();
+        let cluster = Cluster {
+            brokers,
+            topics: vec![TopicMeta::new("t".into(), partitions, Default::default())],
+        };
+        Controller::new(KafkaVersion::parse(version).unwrap(), &cluster)
+    }
+
+    fn set(c: &mut Controller, p: u32, leader: u32, isr: &[u32]) {
+        let tp = TopicPartition {
+            topic: 0,
+            partition: p,
+        };
+        let r = c.partitions.get_mut(&tp).unwrap();
+        r.leader = Some(leader);
+        r.isr = isr.to_vec();
+    }
+
+    #[test]
+    fn preferred_election_takes_the_first_replica_if_in_sync_and_acceptable() {
+        // PCBT.testElectLeader's preferred elections (broker.md case 18): replicas
+        // [2,1,3], ISR all, leader 1, broker 3 unacceptable → 2, the epoch bumped.
+        let mut c = controller("4.0", 4, &[&[2, 1, 3]]);
+        set(&mut c, 0, 1, &[2, 1, 3]);
+        c.brokers[3].fenced = true;
+        let mut out = Vec::new();
+        c.change(TP, vec![2, 1, 3], false, true, &mut out);
+        assert_eq!(c.partitions[&TP].leader, Some(2));
+        assert_eq!(c.partitions[&TP].leader_epoch, 1);
+        assert_eq!(out[0].election, Some(Election::Preferred));
+        // Replicas [2,1,3], ISR [1,3], leader 3: 2 is out of sync, 3 stays, nothing changes.
+        let mut c = controller("4.0", 4, &[&[2, 1, 3]]);
+        set(&mut c, 0, 3, &[1, 3]);
+        let mut out = Vec::new();
+        c.change(TP, vec![1, 3], false, true, &mut out);
+        assert_eq!(c.partitions[&TP].leader, Some(3));
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn kraft_balances_an_interval_after_the_imbalance_and_again_while_it_lasts() {
+        // maybeScheduleNextBalancePartitionLeaders: armed by the write that made the
+        // imbalance, not moved by later ones, re-armed after a run that left one.
+        let mut c = controller("4.0", 3, &[&[0, 1, 2]]);
+        assert_eq!(c.next_timeout(), None, "balanced: nothing scheduled");
+        let mut out = Vec::new();
+        c.lose_contact(0, 1000);
+        let fenced = c.fence_at(0).unwrap();
+        c.on_timer(fenced, &mut out);
+        assert_eq!(c.partitions[&TP].leader, Some(1));
+        assert_eq!(c.next_timeout(), Some(fenced + 300_000));
+        c.regain_contact(0, false, fenced + 1000, &mut out);
+        assert_eq!(c.next_timeout(), Some(fenced + 300_000));
+        // Not back in the ISR yet: the run elects nothing and schedules the next.
+        c.on_timer(fenced + 300_000, &mut out);
+        assert_eq!(c.partitions[&TP].leader, Some(1));
+        assert_eq!(c.next_timeout(), Some(fenced + 600_000));
+        let (le, pe) = (
+            c.partitions[&TP].leader_epoch,
+            c.partitions[&TP].partition_epoch,
+        );
+        c.alter_partition(1, TP, le, pe, vec![1, 2, 0], &mut out)
+            .unwrap();
+        c.on_timer(fenced + 600_000, &mut out);
+        assert_eq!(c.partitions[&TP].leader, Some(0));
+        assert_eq!(c.next_timeout(), None);
+
+        // auto.leader.rebalance.enable=false: never.
+        let mut c = controller("4.0", 3, &[&[0, 1, 2]]).with_config(BrokerConfig {
+            auto_leader_rebalance: false,
+            ..BrokerConfig::default()
+        });
+        set(&mut c, 0, 1, &[0, 1, 2]);
+        c.on_timer(0, &mut out);
+        assert_eq!(c.next_timeout(), None);
+    }
+
+    #[test]
+    fn zookeeper_checks_every_interval_from_5_s_and_balances_brokers_over_the_percentage() {
+        // checkAndTriggerAutoLeaderRebalance: broker 0 prefers 10 partitions; 1 led
+        // elsewhere is 10 %, not over leader.imbalance.per.broker.percentage; 2 are.
+        let mut c = controller("2.8", 2, &[&[0, 1][..]; 10]);
+        assert_eq!(c.next_timeout(), Some(5_000));
+        set(&mut c, 0, 1, &[0, 1]);
+        let mut out = Vec::new();
+        c.on_timer(5_000, &mut out);
+        assert!(out.is_empty());
+        assert_eq!(c.next_timeout(), Some(305_000));
+        set(&mut c, 1, 1, &[0, 1]);
+        // Only those whose preferred replica is in the ISR.
+        set(&mut c, 2, 1, &[1]);
+        c.on_timer(305_000, &mut out);
+        let moved: Vec<u32> = out.iter().map(|c| c.tp.partition).collect();
+        assert_eq!(moved, [0, 1]);
+        assert!(out.iter().all(|c| c.registration.leader == Some(0)));
+        assert_eq!(c.next_timeout(), Some(605_000));
     }
 }

@@ -7,7 +7,7 @@ use crate::broker::Broker;
 use crate::chunked::Chunked;
 use crate::config::{BrokerConfig, ConsumerConfig, PartitionerClass, ProducerConfig, TopicConfig};
 use crate::consumer::KafkaConsumer;
-use crate::controller::{BrokerChange, Controller, Election, PartitionChange};
+use crate::controller::{BrokerChange, Controller, PartitionChange};
 use crate::coordinator::{TransactionCoordinator, TxnRequest, TxnResponse};
 use crate::effects::Effects;
 use crate::errors::{Errors, KafkaError};
@@ -666,7 +666,7 @@ impl Simulation {
             return Err(errors);
         }
 
-        let controller = Controller::new(version, &cluster);
+        let controller = Controller::new(version, &cluster).with_config(broker_config);
         let latency = scenario
             .network
             .as_ref()
@@ -1366,7 +1366,7 @@ impl Simulation {
         let mut changes = Vec::new();
         let unfenced = self
             .controller
-            .regain_contact(broker, restarted, &mut changes);
+            .regain_contact(broker, restarted, self.now, &mut changes);
         self.controller_changed(changes, unfenced.into_iter().collect(), out);
         if !restarted {
             // Back on the network, the broker replays the metadata it missed.
@@ -1425,7 +1425,7 @@ impl Simulation {
                         leader: c.registration.leader,
                         leader_epoch: c.registration.leader_epoch,
                         isr: c.registration.isr.clone(),
-                        unclean: election == Election::Unclean,
+                        election,
                     });
                 }
             }

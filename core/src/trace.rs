@@ -2,6 +2,7 @@
 //! is the determinism check; its tail is the app's event log.
 
 use crate::broker::log::Retention;
+use crate::controller::Election;
 use crate::coordinator::TransactionState;
 use crate::metadata::TopicPartition;
 use crate::net::TransactionResult;
@@ -242,7 +243,7 @@ pub enum TraceEvent {
         leader: Option<u32>,
         leader_epoch: u32,
         isr: Vec<u32>,
-        unclean: bool,
+        election: Election,
     },
     /// The peer's process died under a connection: requests in flight on it fail with
     /// `NETWORK_EXCEPTION`.
@@ -697,14 +698,18 @@ impl fmt::Display for TraceEvent {
                 leader,
                 leader_epoch,
                 isr,
-                unclean,
+                election,
             } => write!(
                 f,
                 "elect t{}p{} leader {} epoch {leader_epoch} isr {isr:?}{}",
                 tp.topic,
                 tp.partition,
                 leader.map_or("none".to_string(), |l| format!("b{l}")),
-                if *unclean { " (unclean)" } else { "" }
+                match election {
+                    Election::Unclean => " (unclean)",
+                    Election::Preferred => " (preferred)",
+                    _ => "",
+                }
             ),
             TraceEvent::ConnectionClosed {
                 producer,
