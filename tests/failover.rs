@@ -819,13 +819,23 @@ fn leadership_returns_to_the_preferred_replica_after_the_imbalance_interval() {
     );
     assert_eq!(r["partitions"][0]["leader"], 0);
 
+    assert_eq!(
+        r["metrics"]["controller"]["PreferredReplicaImbalanceCount"],
+        0
+    );
+
     // auto.leader.rebalance.enable=false: broker 1 keeps leading.
     let off = format!(r#"{interval},"auto.leader.rebalance.enable":"false""#);
-    let sim = run_sim(&with_broker_config(
-        scenario("all", "", actions, 120_000),
-        &off,
-    ));
-    assert_eq!(elections(&sim), [(fenced, Some(1), 1, Election::Clean)]);
+    let json = with_broker_config(scenario("all", "", actions, 120_000), &off);
+    assert_eq!(
+        elections(&run_sim(&json)),
+        [(fenced, Some(1), 1, Election::Clean)]
+    );
+    let r = run_json(&json);
+    assert_eq!(
+        r["metrics"]["controller"]["PreferredReplicaImbalanceCount"],
+        1
+    );
 
     // ZooKeeper (2.8): checks at 5 s and every 10 s after. The session (18 s) of broker 0,
     // crashed at 7 s, ends at 24 s; restarted at 30 s, it is back in the ISR at the 35 s

@@ -126,6 +126,8 @@ pub struct ControllerMetrics {
     pub offline_partitions_count: u64,
     pub fenced_broker_count: u64,
     pub active_broker_count: u64,
+    /// Partitions not led by their first replica.
+    pub preferred_replica_imbalance_count: u64,
     /// Leader elections, as a count (`LeaderElectionRateAndTimeMs`).
     pub leader_elections: u64,
     pub unclean_leader_elections: u64,
@@ -336,6 +338,7 @@ impl RunResult {
                         offline_partitions_count: c.offline_partitions() as u64,
                         fenced_broker_count: fenced,
                         active_broker_count: cluster.brokers as u64 - fenced,
+                        preferred_replica_imbalance_count: c.imbalanced().count() as u64,
                         leader_elections: c.leader_elections,
                         unclean_leader_elections: c.unclean_leader_elections,
                     }
@@ -483,6 +486,10 @@ impl RunResult {
                 ("OfflinePartitionsCount", c.offline_partitions_count),
                 ("FencedBrokerCount", c.fenced_broker_count),
                 ("ActiveBrokerCount", c.active_broker_count),
+                (
+                    "PreferredReplicaImbalanceCount",
+                    c.preferred_replica_imbalance_count,
+                ),
                 ("LeaderElectionRateAndTimeMs", c.leader_elections),
                 ("UncleanLeaderElectionsPerSec", c.unclean_leader_elections),
             ],
