@@ -159,10 +159,7 @@ impl Controller {
     /// once a partition is led by another than its preferred replica.
     pub fn with_config(mut self, config: BrokerConfig) -> Self {
         self.config = config;
-        self.balance_at = None;
-        if !self.kraft() && config.auto_leader_rebalance {
-            self.balance_at = Some(5_000);
-        }
+        self.balance_at = (!self.kraft() && config.auto_leader_rebalance).then_some(5_000);
         self.arm_balance(0);
         self
     }
@@ -171,6 +168,7 @@ impl Controller {
         &self.config
     }
 
+    /// KRaft's `QuorumController` (3.3+), not ZooKeeper's `KafkaController`.
     pub fn kraft(&self) -> bool {
         self.version.at_least(3, 3)
     }
@@ -304,7 +302,7 @@ impl Controller {
     pub fn imbalanced(&self) -> impl Iterator<Item = TopicPartition> + '_ {
         self.partitions
             .iter()
-            .filter(|(_, p)| p.leader != p.replicas.first().copied())
+            .filter(|(_, p)| p.leader != Some(p.replicas[0]))
             .map(|(tp, _)| *tp)
     }
 
@@ -430,7 +428,8 @@ impl Controller {
                     .find(|&b| isr.contains(&b) && acceptable(b));
                 match clean {
                     Some(l) => (Some(l), Some(Election::Clean)),
-                    None if self.unclean_allowed(tp.topic) => {
+                    // A preferred election is never unclean.
+                    None if self.unclean_allowed(tp.topic) && !preferred => {
                         match p.replicas.iter().copied().find(|&b| acceptable(b)) {
                             Some(l) => {
                                 isr = vec![l];
