@@ -481,25 +481,13 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
         } => {
             let tp = cluster.display(*tp);
             let isr = Ids(isr);
-            let c = sim.controller();
-            let (s, pct) = (
-                c.config().leader_imbalance_check_interval_s,
-                c.config().leader_imbalance_per_broker_percentage,
-            );
+            let s = sim.controller().config().leader_imbalance_check_interval_s;
             match (lang, election) {
                 (Lang::En, Election::Unclean) => format!("controller elects broker {l} leader of {tp} (epoch {leader_epoch}, ISR {isr}) — UNCLEAN: it was not in sync, committed records past its log end are lost"),
-                (Lang::En, Election::Preferred) => format!("controller moves {tp}'s leader back to broker {l}, its preferred replica (epoch {leader_epoch}, ISR {isr}) — auto.leader.rebalance.enable, checked {}", if c.kraft() {
-                    format!("{s} s after a leader left its preferred replica, then every {s} s while one is away (leader.imbalance.check.interval.seconds)")
-                } else {
-                    format!("every {s} s (leader.imbalance.check.interval.seconds): over {pct}% of broker {l}'s partitions were led elsewhere (leader.imbalance.per.broker.percentage)")
-                }),
+                (Lang::En, Election::Preferred) => format!("controller moves {tp}'s leader back to broker {l}, its preferred replica (epoch {leader_epoch}, ISR {isr}) — auto.leader.rebalance.enable, checked every leader.imbalance.check.interval.seconds ({s} s)"),
                 (Lang::En, _) => format!("controller elects broker {l} leader of {tp} (epoch {leader_epoch}, ISR {isr})"),
                 (Lang::Ko, Election::Unclean) => format!("컨트롤러가 브로커 {l}을(를) {tp}의 새 리더로 선출 (에포크 {leader_epoch}, ISR {isr}) — 언클린: ISR 밖 복제본이라 그 로그 끝 너머의 커밋된 레코드가 유실됨"),
-                (Lang::Ko, Election::Preferred) => format!("컨트롤러가 {tp}의 리더를 선호 복제본인 브로커 {l}(으)로 되돌림 (에포크 {leader_epoch}, ISR {isr}) — auto.leader.rebalance.enable, {}", if c.kraft() {
-                    format!("리더가 선호 복제본을 떠난 {s}초 뒤, 이후 떠나 있는 동안 {s}초마다 점검 (leader.imbalance.check.interval.seconds)")
-                } else {
-                    format!("{s}초마다 점검 (leader.imbalance.check.interval.seconds): 브로커 {l}의 파티션 중 {pct}% 넘게 다른 브로커가 리더였음 (leader.imbalance.per.broker.percentage)")
-                }),
+                (Lang::Ko, Election::Preferred) => format!("컨트롤러가 {tp}의 리더를 선호 복제본인 브로커 {l}(으)로 되돌림 (에포크 {leader_epoch}, ISR {isr}) — auto.leader.rebalance.enable, leader.imbalance.check.interval.seconds({s}초)마다 점검"),
                 (Lang::Ko, _) => format!("컨트롤러가 브로커 {l}을(를) {tp}의 새 리더로 선출 (에포크 {leader_epoch}, ISR {isr}에서 복제본 순서대로)"),
             }
         }

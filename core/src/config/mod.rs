@@ -814,7 +814,7 @@ impl BrokerConfig {
                             // `atLeast(1)` only since 3.2 (KAFKA-13682); before, the
                             // ZooKeeper controller took less and checked without pause.
                             if !version.at_least(3, 2) && raw.trim().parse::<i64>().is_ok() {
-                                e.message += " (Kafka before 3.2 takes it and checks without pause; Kafka Lab does not)";
+                                e.message += " (Kafka's rule from 3.2; before, it checks without pause)";
                             }
                             errors.push(e)
                         }
