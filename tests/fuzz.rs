@@ -589,7 +589,7 @@ fn mutated_links_never_panic_and_every_refusal_names_its_field() {
                 }
                 Ok(true)
             }
-            Err(e) if e.field.is_empty() || e.message.is_empty() => {
+            Err(e) if e.field.is_empty() || e.reason.text(Lang::En).is_empty() => {
                 Err(format!("a refusal without its field: {e:?}"))
             }
             Err(_) => Ok(false),

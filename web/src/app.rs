@@ -17,7 +17,7 @@ use crate::inspector::{broker_inspector, find_batch, inspector, replica_inspecto
 use crate::lesson::{self, Lesson};
 use crate::lifecycle::lifecycle_inspector;
 use crate::painter::{paint, Motion};
-use crate::share::{self, LinkError, View};
+use crate::share::{self, refuse, LinkError, Reason, View};
 use crate::stage::stage;
 use crate::timeline::Timeline;
 use crate::txn::{consumers_panel, transactions_panel};
@@ -102,7 +102,7 @@ pub enum Msg {
     /// A lesson's file arrived (or why it could not be fetched).
     LessonFetched {
         id: String,
-        text: Result<String, String>,
+        text: Result<String, LinkError>,
     },
     DismissLessonError,
     /// Next / previous: the lesson's steps while one is followed, else the run's events.
@@ -113,7 +113,7 @@ pub enum Msg {
     /// picker, or (`from_url`) fetched for `?scenario=<url>`.
     Open {
         name: String,
-        text: Result<String, String>,
+        text: Result<String, LinkError>,
         from_url: bool,
     },
     /// Download the run as a scenario file.
@@ -241,7 +241,7 @@ pub struct App {
     /// The lesson whose file is being fetched (its id), and what asked for it.
     fetching: Option<(String, LessonFrom)>,
     /// The lesson that could not be opened, and why.
-    lesson_error: Option<(&'static lesson::Entry, String)>,
+    lesson_error: Option<(&'static lesson::Entry, LinkError)>,
     lesson_select: NodeRef,
     /// Where a lesson's "next" stops playing (virtual ms).
     stop_at: Option<f64>,
@@ -653,8 +653,9 @@ impl App {
     /// on (next plays to the next step's moment; back returns to the previous one).
     fn lesson_caption(&self, link: &yew::html::Scope<Self>) -> Html {
         let lang = self.lang;
-        let error = self.lesson_error.as_ref().map(|(entry, why)| {
+        let error = self.lesson_error.as_ref().map(|(entry, e)| {
             let title = format!("§{} {}", entry.chapter, entry.title(lang));
+            let why = e.text(lang);
             html! {
                 <p class="error" role="alert" id="lesson-error">
                     { match lang {
@@ -1095,7 +1096,7 @@ impl App {
                 text,
                 from_url,
             } => {
-                let file_error = |problems: Vec<String>| SettingError::File {
+                let file_error = |problems: Vec<LinkError>| SettingError::File {
                     name: name.clone(),
                     problems,
                 };
@@ -1105,9 +1106,11 @@ impl App {
                     .and_then(|w| {
                         // Kafka's rules, path by path, as for the file in the CLI.
                         let sim = build(&w).map_err(|e| match e {
-                            SettingError::Kafka(m) => {
-                                file_error(m.lines().map(String::from).collect())
-                            }
+                            SettingError::Kafka(m) => file_error(
+                                m.lines()
+                                    .map(|l| refuse("", Reason::Verbatim(l.into())))
+                                    .collect(),
+                            ),
                             e => e,
                         })?;
                         Ok((w, sim))
@@ -1120,7 +1123,7 @@ impl App {
                     Err(e) if from_url => {
                         self.link_error = Some(LinkError {
                             field: "scenario".into(),
-                            message: e.text(Lang::En).unwrap_or_default(),
+                            ..share::link_error(e)
                         });
                         // The default run plays instead, as for any link that cannot open.
                         self.playing = true;
@@ -1168,15 +1171,15 @@ impl App {
                 };
                 // A lesson file is input like a link: checked the same way.
                 let opened = text.and_then(|text| {
-                    let lesson = lesson::parse(&text).map_err(|e| e.to_string())?;
+                    let lesson = lesson::parse(&text)?;
                     if lesson.id != id {
-                        return Err(format!("id: '{}', not '{id}'", lesson.id));
+                        return Err(refuse("id", Reason::Id(lesson.id, id.clone())));
                     }
                     let run = match from {
                         LessonFrom::Fragment => None,
                         LessonFrom::Picker | LessonFrom::Query => {
-                            let w = lesson.workload().map_err(|e| e.to_string())?;
-                            let sim = build(&w).map_err(|e| share::link_error(e).to_string())?;
+                            let w = lesson.workload()?;
+                            let sim = build(&w).map_err(share::link_error)?;
                             Some((w, sim))
                         }
                     };
@@ -1193,18 +1196,18 @@ impl App {
                         }
                         self.lesson = Some(lesson);
                     }
-                    Err(why) if from == LessonFrom::Query => {
+                    Err(e) if from == LessonFrom::Query => {
                         self.seek_on(|| false);
                         self.link_error = Some(LinkError {
-                            field: "lesson".into(),
-                            message: why,
+                            field: format!("lesson: {}", e.field),
+                            ..e
                         });
                         // The default run plays instead, as for any link that cannot open.
                         self.playing = true;
                         self.schedule_frame(ctx);
                     }
-                    Err(why) => {
-                        self.lesson_error = lesson::find(&id).map(|entry| (entry, why));
+                    Err(e) => {
+                        self.lesson_error = lesson::find(&id).map(|entry| (entry, e));
                     }
                 }
                 true
@@ -1493,10 +1496,7 @@ impl Component for App {
             .map(|decoded| {
                 decoded.and_then(|(w, view)| {
                     if let Some(id) = view.lesson.as_ref().filter(|id| lesson::find(id).is_none()) {
-                        return Err(LinkError {
-                            field: "lesson".into(),
-                            message: format!("no lesson '{id}'"),
-                        });
+                        return Err(refuse("lesson", Reason::NoLesson(id.clone())));
                     }
                     build(&w)
                         .map(|sim| (w, sim, view))
@@ -1535,10 +1535,7 @@ impl Component for App {
             .filter(|_| from_link.is_none() && scenario_url.is_none());
         let from_link = from_link.or_else(|| {
             let id = query_lesson.filter(|id| lesson::find(id).is_none())?;
-            Some(Err(LinkError {
-                field: "lesson".into(),
-                message: format!("no lesson '{id}'"),
-            }))
+            Some(Err(refuse("lesson", Reason::NoLesson(id.into()))))
         });
         let query_lesson = query_lesson.and_then(lesson::find);
         let (workload, sim, timeline, view, link_error) = match from_link {
@@ -1906,7 +1903,7 @@ impl Component for App {
                     <p class="error" role="alert" id="link-error">
                         { lang.pick("This link could not be opened — ", "이 링크를 열 수 없음 — ") }
                         // Kafka's own messages end in a period; the sentence goes on.
-                        <code translate="no">{ e.to_string().trim_end_matches('.') }</code>
+                        <code translate="no">{ e.text(lang).trim_end_matches('.') }</code>
                         { lang.pick(". Showing the default run instead.", ". 대신 기본 실행을 보여 줌.") }
                         <button class="dismiss" onclick={link.callback(|_| Msg::DismissLinkError)}
                             aria-label={lang.pick("dismiss", "닫기")}>{ "×" }</button>
@@ -2122,29 +2119,32 @@ fn download(name: &str, text: &str) {
 
 /// The text at `url`, a file of this site, or why not. An address from the URL is not
 /// trusted: one elsewhere is refused here, before the page's policy would block it.
-async fn fetch_text(url: &str) -> Result<String, String> {
+async fn fetch_text(url: &str) -> Result<String, LinkError> {
+    fetch(url).await.map_err(|reason| refuse(url, reason))
+}
+
+async fn fetch(url: &str) -> Result<String, Reason> {
     use wasm_bindgen_futures::JsFuture;
-    let window = web_sys::window().ok_or("no window")?;
-    let here = window.location().href().map_err(|_| "no location")?;
+    let window = web_sys::window().ok_or(Reason::NotFetched)?;
+    let here = window.location().href().map_err(|_| Reason::NotFetched)?;
     let origin = |u: &str, base: &str| web_sys::Url::new_with_base(u, base).map(|u| u.origin());
     if origin(url, &here).ok() != origin(&here, &here).ok() {
-        return Err(format!(
-            "{url}: only this site's own files can be opened, not another site's"
-        ));
+        return Err(Reason::OtherSite);
     }
-    let response = JsFuture::from(window.fetch_with_str(url))
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
         .await
-        .map_err(|_| format!("{url} could not be fetched (only this site's own files can be)"))?;
-    let response: web_sys::Response = response.dyn_into().map_err(|_| "no response")?;
+        .ok()
+        .and_then(|r| r.dyn_into().ok())
+        .ok_or(Reason::NotFetched)?;
     if !response.ok() {
-        return Err(format!("{url}: HTTP {}", response.status()));
+        return Err(Reason::Verbatim(format!("HTTP {}", response.status())));
     }
-    let text = response.text().map_err(|_| "no body")?;
+    let text = response.text().map_err(|_| Reason::NotFetched)?;
     JsFuture::from(text)
         .await
         .ok()
         .and_then(|t| t.as_string())
-        .ok_or_else(|| format!("{url}: not text"))
+        .ok_or(Reason::NotFetched)
 }
 
 /// Hands `text` to the clipboard (`navigator.clipboard.writeText`, where the browser

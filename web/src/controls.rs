@@ -7,6 +7,7 @@
 use crate::decimal::{trimmed, Fixed};
 use crate::i18n::Lang;
 use crate::panel::{consumer_panel, producer_panel, topic_panel};
+use crate::share::{refuse, LinkError, Reason};
 use crate::workload::{FaultKind, KeyPattern, Setting, SettingError, Workload, MODES, TOPIC};
 use kafka_lab::scenario::SendMode;
 use kafka_lab::scenario::MAX_SCENARIO_BYTES;
@@ -24,7 +25,7 @@ pub struct ControlCallbacks {
     pub fault: Callback<(FaultKind, u32)>,
     pub clear_faults: Callback<()>,
     /// A scenario file picked: its name and text (or why it could not be read).
-    pub open: Callback<(String, Result<String, String>)>,
+    pub open: Callback<(String, Result<String, LinkError>)>,
     /// Download the run as a scenario file.
     pub save: Callback<()>,
     /// Back from a file to the panels' own workload.
@@ -53,7 +54,7 @@ fn latencies(current: u64) -> Vec<u64> {
 }
 
 /// Reads the file picked in `input` and hands its text to `open`.
-fn read_picked(input: &HtmlInputElement, open: &Callback<(String, Result<String, String>)>) {
+fn read_picked(input: &HtmlInputElement, open: &Callback<(String, Result<String, LinkError>)>) {
     let Some(file) = input.files().and_then(|f| f.get(0)) else {
         return;
     };
@@ -61,13 +62,7 @@ fn read_picked(input: &HtmlInputElement, open: &Callback<(String, Result<String,
     input.set_value("");
     let name = file.name();
     if file.size() > MAX_SCENARIO_BYTES as f64 {
-        open.emit((
-            name,
-            Err(format!(
-                "{} bytes; the limit is {MAX_SCENARIO_BYTES}",
-                trimmed(file.size(), 0)
-            )),
-        ));
+        open.emit((name, Err(refuse("", Reason::TooBig(file.size() as u64)))));
         return;
     }
     let open = open.clone();
@@ -76,7 +71,7 @@ fn read_picked(input: &HtmlInputElement, open: &Callback<(String, Result<String,
         let text = text
             .ok()
             .and_then(|t| t.as_string())
-            .ok_or_else(|| "the browser could not read it".to_string());
+            .ok_or_else(|| refuse("", Reason::Unreadable));
         open.emit((name, text));
     });
 }

@@ -4,8 +4,9 @@
 //! the fact, in Korean and English, correcting the notes where Kafka has changed.
 
 use crate::app::SPEEDS;
+use crate::decimal::trimmed;
 use crate::i18n::Lang;
-use crate::share::{LinkError, Settings};
+use crate::share::{refuse, LinkError, Reason, Settings};
 use crate::workload::{Workload, RUN_MS};
 use kafka_lab::json::{self, Node, Path};
 
@@ -183,35 +184,32 @@ impl Lesson {
 /// A lesson file, read and checked: steps in strictly increasing time within the run,
 /// text in both languages.
 pub fn parse(json: &str) -> Result<Lesson, LinkError> {
-    let lesson = json::read(json, read_lesson).map_err(|e| LinkError {
-        field: if e.path.is_empty() {
-            ".".into()
-        } else {
-            e.path
-        },
-        message: e.message,
+    let lesson = json::read(json, read_lesson).map_err(|e| {
+        let field = if e.path.is_empty() { "." } else { &e.path };
+        refuse(field, Reason::Verbatim(e.message))
     })?;
-    let bad = |i: usize, message: &str| LinkError {
-        field: format!("steps[{i}]"),
-        message: message.into(),
-    };
+    let bad = |i: usize, reason| Err(refuse(format!("steps[{i}]"), reason));
     if lesson.steps.is_empty() {
-        return Err(bad(0, "a lesson has at least one step"));
+        return bad(0, Reason::NoSteps);
     }
     for (i, s) in lesson.steps.iter().enumerate() {
         if s.at_ms > RUN_MS {
-            return Err(bad(i, "after the run's end"));
+            return bad(i, Reason::Moment(s.at_ms.to_string(), RUN_MS));
         }
         if i > 0 && s.at_ms <= lesson.steps[i - 1].at_ms {
-            return Err(bad(i, "not after the step before it"));
+            return bad(i, Reason::StepOrder);
         }
         if s.text.en.trim().is_empty() || s.text.ko.trim().is_empty() {
-            return Err(bad(i, "text missing in a language"));
+            return bad(i, Reason::TextMissing);
         }
-        if s.speed
-            .is_some_and(|v| !SPEEDS.iter().any(|(speed, _, _)| *speed == v))
+        if let Some(v) = s
+            .speed
+            .filter(|v| !SPEEDS.iter().any(|(speed, _, _)| speed == v))
         {
-            return Err(bad(i, "speed is not one of the app's speeds"));
+            return Err(refuse(
+                format!("steps[{i}].speed"),
+                Reason::NotAChoice(trimmed(v, 3)),
+            ));
         }
     }
     Ok(lesson)
@@ -272,7 +270,8 @@ mod tests {
             .iter()
             .map(|e| {
                 let json = std::fs::read_to_string(format!("{dir}/{}.json", e.id)).unwrap();
-                let lesson = parse(&json).unwrap_or_else(|err| panic!("{}: {err}", e.id));
+                let lesson =
+                    parse(&json).unwrap_or_else(|err| panic!("{}: {}", e.id, err.text(Lang::En)));
                 assert_eq!(
                     (lesson.id.as_str(), lesson.chapter.as_str()),
                     (e.id, e.chapter)
@@ -315,7 +314,9 @@ mod tests {
                     .all(|s| s.text.ko.chars().any(|c| ('가'..='힣').contains(&c))),
                 "{id}: Korean text in Korean"
             );
-            let w = lesson.workload().unwrap_or_else(|e| panic!("{id}: {e}"));
+            let w = lesson
+                .workload()
+                .unwrap_or_else(|e| panic!("{id}: {}", e.text(Lang::En)));
             // Each lesson's run is also a scenario file of the site, for the CLI and for
             // `?scenario=scenarios/lessons/<id>.json` (KAFKA_LAB_BLESS=1 writes them).
             let path = format!(
@@ -363,6 +364,6 @@ mod tests {
             r#"{"id":"x","chapter":"1","title":{"en":"a","ko":"가"},"settings":{},"steps":[]}"#,
         )
         .unwrap_err();
-        assert!(e.field.starts_with("settings"), "{e}");
+        assert!(e.field.starts_with("settings"), "{e:?}");
     }
 }

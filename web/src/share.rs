@@ -8,14 +8,14 @@ use crate::app::SPEEDS;
 use crate::decimal::trimmed;
 use crate::i18n::Lang;
 use crate::workload::{
-    too_much_data, Fault, FaultKind, Setting, SettingError, TxnKind, TxnStep, Workload, MODES,
+    size, Fault, FaultKind, Setting, SettingError, TxnKind, TxnStep, Workload, MAX_FILE_RECORDS,
+    MAX_FILE_RUN_MS, MAX_RECORD_BYTES, MODES,
 };
 use kafka_lab::json::{self, Node, Path, Writer};
 use kafka_lab::link;
-use kafka_lab::scenario::{write_map, Scenario, SendMode};
+use kafka_lab::scenario::{write_map, Scenario, SendMode, MAX_SCENARIO_BYTES};
 use kafka_lab::sort::sort_by_u64_key;
 use kafka_lab::vec_map::VecMap;
-use std::fmt;
 
 /// The fragment's key: `#s=<state>`.
 pub const KEY: &str = "s=";
@@ -154,17 +154,14 @@ impl State {
         w.end_object();
     }
 
-    /// The format is read first: a later one may differ in everything else.
-    fn read(node: &Node, path: &Path) -> json::Result<State> {
+    /// The format is read first: a later one may differ in everything else (`Err(v)`).
+    fn read(node: &Node, path: &Path) -> json::Result<Result<State, u32>> {
         let f = json::object(node, path, STATE_FIELDS, None)?;
         let v = f.req(0, json::u32)?;
         if v != FORMAT {
-            return Err(path.key("v").error(
-                node.at,
-                format!("format {v} is not one this app reads ({FORMAT})"),
-            ));
+            return Ok(Err(v));
         }
-        Ok(State {
+        Ok(Ok(State {
             v,
             w: f.req(1, Settings::read)?,
             t_ms: f.req(2, json::f64)?,
@@ -172,7 +169,7 @@ impl State {
             speed: f.req(4, json::f64)?,
             lang: f.req(5, json::string)?,
             lesson: f.opt(6, json::string)?,
-        })
+        }))
     }
 }
 
@@ -288,23 +285,186 @@ fn read_call(node: &Node, path: &Path) -> json::Result<Call> {
     ))
 }
 
-/// Why a link was refused: the field, and what is wrong with it.
+/// Why a link, a lesson, a file or a setting was refused: the field (or file, or address;
+/// empty if the context names it), and why, in the language on screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LinkError {
     pub field: String,
-    pub message: String,
+    pub reason: Reason,
 }
 
-impl fmt::Display for LinkError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+impl LinkError {
+    pub fn text(&self, lang: Lang) -> String {
+        let why = self.reason.text(lang);
+        match self.field.as_str() {
+            "" => why,
+            field => format!("{field}: {why}"),
+        }
     }
 }
 
-fn refuse(field: impl Into<String>, message: impl Into<String>) -> LinkError {
+/// The app's refusals, with their values, worded at view time in the language on screen.
+/// Kafka's, the JSON reader's and the core's own messages are `Verbatim`: instructors
+/// search for them as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reason {
+    Verbatim(String),
+    /// The link's text does not decode (`kafka_lab::link`).
+    Link(link::LinkError),
+    NotUtf8,
+    /// A link format this app does not read.
+    Format(u32),
+    NotANumber(String),
+    /// Outside what the app shows: min, max.
+    Range(u32, u32),
+    /// Not one of the app's choices (a speed, a language, a fault, a call, …).
+    NotAChoice(String),
+    SetByFile,
+    /// Keys and values of more bytes than the app keeps; from the panels (else a file).
+    TooMuchData(u64, bool),
+    /// A moment (ms) outside the run, which ends at the second (ms).
+    Moment(String, u64),
+    NoLesson(String),
+    /// More than `MAX_STEPS` faults or calls.
+    TooMany,
+    /// A broker outside the cluster: the broker, how many it has.
+    NoBroker(u32, u32),
+    /// A partition outside the topic: the partition, how many it has.
+    NoPartition(u32, u32),
+    NoSteps,
+    StepOrder,
+    TextMissing,
+    /// A lesson file's id: what it says, what was asked for.
+    Id(String, String),
+    /// Another site's file (refused before the page's policy would block it).
+    OtherSite,
+    NotFetched,
+    /// A picked file's size, over `MAX_SCENARIO_BYTES`.
+    TooBig(u64),
+    Unreadable,
+    /// A scenario file and each problem with it.
+    File(String, Vec<LinkError>),
+    RunTooLong,
+    TooManyRecords(u64),
+    Topics(usize),
+    NoProducer,
+}
+
+impl Reason {
+    pub fn text(&self, lang: Lang) -> String {
+        use link::LinkError as L;
+        use Reason::*;
+        let pick = |en, ko| lang.pick(en, ko);
+        match self {
+            Verbatim(m) => m.clone(),
+            Link(L::NotBase64 { .. } | L::NotDeflate) => {
+                pick("truncated or altered", "잘렸거나 바뀐 링크").into()
+            }
+            Link(L::TooLong { .. } | L::TooLarge) => pick("too long", "너무 긴 링크").into(),
+            NotUtf8 => pick("not UTF-8 text", "UTF-8 텍스트가 아님").into(),
+            Format(v) => format!(
+                "{v}{}",
+                pick(
+                    " is not a format this app reads",
+                    "은(는) 이 앱이 읽는 형식이 아님"
+                )
+            ),
+            NotANumber(raw) => format!("'{raw}'{}", pick(" is not a number", "은(는) 숫자가 아님")),
+            Range(min, max) => match lang {
+                Lang::En => format!("the app shows {min} to {max}"),
+                Lang::Ko => format!("이 앱은 {min}부터 {max}까지만 보여줌"),
+            },
+            NotAChoice(raw) => format!("{} '{raw}'", pick("unknown choice", "알 수 없는 값")),
+            SetByFile => pick("set by the scenario file", "시나리오 파일이 정함").into(),
+            TooMuchData(bytes, panels) => {
+                let (run, most) = (size(*bytes), size(MAX_RECORD_BYTES));
+                let hint = match panels {
+                    true => pick(
+                        "lower the rate or the value size; ",
+                        "전송률이나 값 크기를 줄이거나 ",
+                    ),
+                    false => "",
+                };
+                match lang {
+                    Lang::En => format!("the run's keys and values come to {run}; the app keeps at most {most} ({hint}the kafka-lab CLI runs any size)"),
+                    Lang::Ko => format!("이 실행의 키와 값은 {run}; 이 앱은 최대 {most}까지만 보관함 ({hint}kafka-lab CLI로 실행)"),
+                }
+            }
+            Moment(t, end) => format!(
+                "{t} ms{}{end} ms)",
+                pick(" is not within the run (0 to ", ": 실행 범위 밖 (0–")
+            ),
+            NoLesson(id) => format!("'{id}'{}", pick(": no such lesson", ": 없는 수업")),
+            TooMany => format!("{}{MAX_STEPS}", pick("more than ", "너무 많음: 최대 ")),
+            NoBroker(b, n) => match lang {
+                Lang::En => format!("broker {b}: the cluster has {n}"),
+                Lang::Ko => format!("브로커 {b}: 클러스터의 브로커는 {n}개"),
+            },
+            NoPartition(p, n) => match lang {
+                Lang::En => format!("partition {p}: the topic has {n}"),
+                Lang::Ko => format!("파티션 {p}: 토픽의 파티션은 {n}개"),
+            },
+            NoSteps => pick("a lesson has at least one step", "수업에 단계가 없음").into(),
+            StepOrder => pick("not after the step before it", "앞 단계보다 뒤가 아님").into(),
+            TextMissing => pick("text missing in a language", "한 언어의 텍스트가 없음").into(),
+            Id(got, asked) => format!("'{got}'{} '{asked}'", pick(", not", ", 요청한 수업은")),
+            OtherSite => pick(
+                "only this site's own files can be opened",
+                "이 사이트의 파일만 열 수 있음",
+            )
+            .into(),
+            NotFetched => pick("could not be fetched", "가져올 수 없음").into(),
+            TooBig(bytes) => format!(
+                "{bytes} {}{MAX_SCENARIO_BYTES}",
+                pick("bytes; the limit is ", "바이트: 최대 ")
+            ),
+            Unreadable => pick("the browser could not read it", "브라우저가 읽지 못함").into(),
+            File(name, problems) => {
+                let problems: Vec<String> = problems.iter().map(|p| p.text(lang)).collect();
+                let opened = pick(" could not be opened: ", " 파일을 열 수 없음: ");
+                format!("{name}{opened}{}", problems.join("; "))
+            }
+            RunTooLong => format!(
+                "{}{MAX_FILE_RUN_MS} ms{}",
+                pick("the app plays at most ", "이 앱은 최대 "),
+                pick(
+                    " (the kafka-lab CLI runs longer ones)",
+                    "까지 재생함 (더 길면 kafka-lab CLI로 실행)"
+                )
+            ),
+            TooManyRecords(n) => format!(
+                "{n}{}{MAX_FILE_RECORDS}{}",
+                pick(
+                    " records; the app plays at most ",
+                    "개 레코드: 이 앱은 최대 "
+                ),
+                pick(
+                    " (the kafka-lab CLI runs any number)",
+                    "개까지 재생함 (kafka-lab CLI로 실행)"
+                )
+            ),
+            Topics(n) => format!(
+                "{}{n}{}",
+                pick(
+                    "the stage draws one topic; this file has ",
+                    "무대는 토픽 하나만 그림; 이 파일에는 "
+                ),
+                pick(" (the kafka-lab CLI runs it)", "개 (kafka-lab CLI로 실행)")
+            ),
+            NoProducer => pick(
+                "the stage follows a producer; this file has none",
+                "무대는 프로듀서를 따라감; 이 파일에는 프로듀서가 없음",
+            )
+            .into(),
+        }
+    }
+}
+
+/// A refusal of `field` (empty if the context names it).
+pub fn refuse(field: impl Into<String>, reason: Reason) -> LinkError {
     LinkError {
         field: field.into(),
-        message: message.into(),
+        reason,
     }
 }
 
@@ -366,27 +526,26 @@ impl Settings {
 
 /// The workload and view a link's text (after `#s=`) stands for.
 pub fn decode(text: &str) -> Result<(Workload, View), LinkError> {
-    let json = link::decode(text).map_err(|e| refuse("link", e.to_string()))?;
+    let json = link::decode(text).map_err(|e| refuse("link", Reason::Link(e)))?;
     // Read as text, as scenarios and lessons are: one reader, so every Deserialize impl
     // is in the bundle once (15 KB of gzipped wasm).
-    let json = String::from_utf8(json).map_err(|_| refuse("link", "not UTF-8 text"))?;
-    let state = json::read(&json, State::read).map_err(|e| {
-        // Named as the panels name them: `rate`, not `w.rate`.
-        let field = match e.path.strip_prefix("w.").unwrap_or(&e.path) {
-            "" => "link",
-            field => field,
-        };
-        refuse(field, e.message)
-    })?;
+    let json = String::from_utf8(json).map_err(|_| refuse("link", Reason::NotUtf8))?;
+    let state = json::read(&json, State::read)
+        .map_err(|e| {
+            // Named as the panels name them: `rate`, not `w.rate`.
+            let field = match e.path.strip_prefix("w.").unwrap_or(&e.path) {
+                "" => "link",
+                field => field,
+            };
+            refuse(field, Reason::Verbatim(e.message))
+        })?
+        .map_err(|v| refuse("v", Reason::Format(v)))?;
     let w = state.w.workload()?;
     let run_ms = w.until_ms();
     if !(0.0..=run_ms as f64).contains(&state.t_ms) {
         return Err(refuse(
             "t_ms",
-            format!(
-                "{} ms is not within the run (0 to {run_ms} ms)",
-                trimmed(state.t_ms, 3)
-            ),
+            Reason::Moment(trimmed(state.t_ms, 3), run_ms),
         ));
     }
     let view = View {
@@ -396,14 +555,9 @@ pub fn decode(text: &str) -> Result<(Workload, View), LinkError> {
             .iter()
             .map(|(v, _, _)| *v)
             .find(|v| *v == state.speed)
-            .ok_or_else(|| {
-                refuse(
-                    "speed",
-                    format!("{} is not one of the app's speeds", trimmed(state.speed, 3)),
-                )
-            })?,
+            .ok_or_else(|| refuse("speed", Reason::NotAChoice(trimmed(state.speed, 3))))?,
         lang: Lang::parse(&state.lang)
-            .ok_or_else(|| refuse("lang", format!("'{}' is not en or ko", state.lang)))?,
+            .ok_or_else(|| refuse("lang", Reason::NotAChoice(state.lang)))?,
         lesson: state.lesson,
     };
     Ok((w, view))
@@ -411,19 +565,16 @@ pub fn decode(text: &str) -> Result<(Workload, View), LinkError> {
 
 /// A refused setting as a link names it: the field, and what is wrong with it.
 pub fn link_error(e: SettingError) -> LinkError {
-    match e {
-        SettingError::NotANumber { field, raw } => {
-            refuse(field, format!("'{raw}' is not a number"))
-        }
-        SettingError::OutOfRange { field, min, max } => {
-            refuse(field, format!("must be between {min} and {max}"))
-        }
-        SettingError::Unknown { field, raw } => refuse(field, format!("'{raw}' is not a choice")),
-        SettingError::SetByFile { field } => refuse(field, "set by the scenario file"),
-        SettingError::File { problems, .. } => refuse("file", problems.join("; ")),
-        SettingError::Kafka(message) => refuse("settings", message),
-        SettingError::TooMuchData { field, bytes } => refuse(field, too_much_data(bytes, Lang::En)),
-    }
+    let (field, reason) = match e {
+        SettingError::NotANumber { field, raw } => (field.into(), Reason::NotANumber(raw)),
+        SettingError::OutOfRange { field, min, max } => (field.into(), Reason::Range(min, max)),
+        SettingError::Unknown { field, raw } => (field.into(), Reason::NotAChoice(raw)),
+        SettingError::SetByFile { field } => (field.into(), Reason::SetByFile),
+        SettingError::File { name, problems } => ("file".into(), Reason::File(name, problems)),
+        SettingError::Kafka(message) => ("settings".into(), Reason::Verbatim(message)),
+        SettingError::TooMuchData { field, bytes } => (field, Reason::TooMuchData(bytes, true)),
+    };
+    refuse(field, reason)
 }
 
 impl Settings {
@@ -479,16 +630,13 @@ impl Settings {
         let (run_ms, brokers) = (w.until_ms(), w.brokers());
         let at = |field: String, at_ms: u64| {
             if at_ms > run_ms {
-                Err(refuse(
-                    field,
-                    format!("{at_ms} ms is past the run's end ({run_ms} ms)"),
-                ))
+                Err(refuse(field, Reason::Moment(at_ms.to_string(), run_ms)))
             } else {
                 Ok(at_ms)
             }
         };
         if state.faults.len() > MAX_STEPS {
-            return Err(refuse("faults", format!("more than {MAX_STEPS}")));
+            return Err(refuse("faults", Reason::TooMany));
         }
         w.faults = state
             .faults
@@ -499,18 +647,12 @@ impl Settings {
                     .iter()
                     .find(|(_, id)| *id == kind)
                     .map(|(k, _)| *k)
-                    .ok_or_else(|| {
-                        refuse(format!("faults[{i}]"), format!("'{kind}' is not a fault"))
-                    })?;
+                    .ok_or_else(|| refuse(format!("faults[{i}]"), Reason::NotAChoice(kind)))?;
                 if broker >= brokers {
                     // A file's cluster may have no broker at all (refused when it builds).
-                    let has = match brokers {
-                        0 => "no brokers".to_string(),
-                        n => format!("brokers 0 to {}", n - 1),
-                    };
                     return Err(refuse(
                         format!("faults[{i}]"),
-                        format!("broker {broker}: the cluster has {has}"),
+                        Reason::NoBroker(broker, brokers),
                     ));
                 }
                 Ok(Fault {
@@ -522,10 +664,10 @@ impl Settings {
             .collect::<Result<_, _>>()?;
         if let Some(steps) = state.transactions {
             if w.file.is_some() {
-                return Err(refuse("transactions", "set by the scenario file"));
+                return Err(refuse("transactions", Reason::SetByFile));
             }
             if steps.len() > MAX_STEPS {
-                return Err(refuse("transactions", format!("more than {MAX_STEPS}")));
+                return Err(refuse("transactions", Reason::TooMany));
             }
             let mut steps = steps
                 .into_iter()
@@ -536,12 +678,9 @@ impl Settings {
                         .iter()
                         .find(|(_, id)| *id == kind)
                         .map(|(k, _)| *k)
-                        .ok_or_else(|| refuse(field.clone(), format!("'{kind}' is not a call")))?;
+                        .ok_or_else(|| refuse(field.clone(), Reason::NotAChoice(kind)))?;
                     if let Some((p, _)) = offsets.iter().find(|(p, _)| *p >= w.partitions) {
-                        return Err(refuse(
-                            field,
-                            format!("partition {p}: the topic has {}", w.partitions),
-                        ));
+                        return Err(refuse(field, Reason::NoPartition(*p, w.partitions)));
                     }
                     Ok(TxnStep {
                         at_ms: at(field, at_ms)?,
@@ -712,9 +851,130 @@ mod tests {
         json["w"]["faults"] = serde_json::json!([[10, "crash", 0]]);
         let e = decode(&link::encode(json.to_string().as_bytes())).unwrap_err();
         assert_eq!(
-            (e.field.as_str(), e.message.as_str()),
-            ("faults[0]", "broker 0: the cluster has no brokers")
+            (e.field.as_str(), e.text(Lang::En).as_str()),
+            ("faults[0]", "faults[0]: broker 0: the cluster has 0")
         );
+    }
+
+    /// Every reason the app gives, once (a new variant fails to compile in `index`).
+    fn every_reason() -> Vec<Reason> {
+        use link::LinkError as L;
+        use Reason::*;
+        let problem = refuse("until_ms", RunTooLong);
+        vec![
+            Link(L::NotBase64 { at: 3 }),
+            Link(L::TooLong { len: 70_000 }),
+            Link(L::NotDeflate),
+            Link(L::TooLarge),
+            NotUtf8,
+            Format(2),
+            NotANumber("three".into()),
+            Range(1, 12),
+            NotAChoice("meteor".into()),
+            SetByFile,
+            TooMuchData(6_000_000_000, true),
+            TooMuchData(1_200_000_000, false),
+            Moment("-1".into(), RUN_MS),
+            NoLesson("nope".into()),
+            TooMany,
+            NoBroker(7, 3),
+            NoPartition(99, 3),
+            NoSteps,
+            StepOrder,
+            TextMissing,
+            Id("acks".into(), "design".into()),
+            OtherSite,
+            NotFetched,
+            TooBig(2_000_000),
+            Unreadable,
+            File("f.json".into(), vec![problem]),
+            RunTooLong,
+            TooManyRecords(700_000),
+            Topics(2),
+            NoProducer,
+        ]
+    }
+
+    fn index(r: &Reason) -> usize {
+        use Reason::*;
+        match r {
+            Verbatim(_) => 0,
+            Link(_) => 1,
+            NotUtf8 => 2,
+            Format(_) => 3,
+            NotANumber(_) => 4,
+            Range(..) => 5,
+            NotAChoice(_) => 6,
+            SetByFile => 7,
+            TooMuchData(..) => 8,
+            Moment(..) => 9,
+            NoLesson(_) => 10,
+            TooMany => 11,
+            NoBroker(..) => 12,
+            NoPartition(..) => 13,
+            NoSteps => 14,
+            StepOrder => 15,
+            TextMissing => 16,
+            Id(..) => 17,
+            OtherSite => 18,
+            NotFetched => 19,
+            TooBig(_) => 20,
+            Unreadable => 21,
+            File(..) => 22,
+            RunTooLong => 23,
+            TooManyRecords(_) => 24,
+            Topics(_) => 25,
+            NoProducer => 26,
+        }
+    }
+
+    #[test]
+    fn every_refusal_reads_in_both_languages_with_its_field() {
+        let all = every_reason();
+        let mut seen: Vec<usize> = all.iter().map(index).collect();
+        seen.dedup();
+        // All but `Verbatim` (Kafka's and the core's words, the same in both).
+        assert_eq!(
+            seen,
+            (1..=26).collect::<Vec<_>>(),
+            "each reason once, in order"
+        );
+        for reason in all {
+            let e = refuse("linger.ms", reason.clone());
+            let (en, ko) = (e.text(Lang::En), e.text(Lang::Ko));
+            for text in [&en, &ko] {
+                assert!(text.starts_with("linger.ms: "), "{text}");
+                assert!(text.len() > "linger.ms: ".len() + 2, "{text}");
+            }
+            assert_ne!(en, ko, "{reason:?}");
+            assert!(ko.chars().any(|c| ('가'..='힣').contains(&c)), "{ko}");
+            assert!(!en.chars().any(|c| ('가'..='힣').contains(&c)), "{en}");
+            // The values a reason carries are in both texts.
+            let value = match &reason {
+                Reason::NotANumber(v) | Reason::NotAChoice(v) | Reason::NoLesson(v) => v.clone(),
+                Reason::Moment(v, _) | Reason::File(v, _) | Reason::Id(v, _) => v.clone(),
+                Reason::NoBroker(n, _) | Reason::NoPartition(n, _) => n.to_string(),
+                Reason::TooManyRecords(n) | Reason::TooBig(n) => n.to_string(),
+                _ => String::new(),
+            };
+            assert!(en.contains(&value) && ko.contains(&value), "{en} / {ko}");
+        }
+        // Kafka's and the core's words stay as written, in either language.
+        let kafka = refuse("settings", Reason::Verbatim("Must set acks to all.".into()));
+        assert_eq!(kafka.text(Lang::Ko), kafka.text(Lang::En));
+        assert_eq!(refuse("", Reason::NotUtf8).text(Lang::En), "not UTF-8 text");
+    }
+
+    #[test]
+    fn a_refused_link_reads_in_korean() {
+        let e = decode(&state_json(|j| j["w"]["rate"] = 20_000.into())).unwrap_err();
+        assert_eq!(e.text(Lang::Ko), "rate: 이 앱은 1부터 10000까지만 보여줌");
+        assert_eq!(e.text(Lang::En), "rate: the app shows 1 to 10000");
+        let e = decode("not a link!").unwrap_err();
+        assert_eq!(e.text(Lang::Ko), "link: 잘렸거나 바뀐 링크");
+        // Kafka's refusal is Kafka's text in both.
+        let e = decode(&state_json(|j| j["w"]["kafka_version"] = "9.9".into())).unwrap_err();
+        assert_eq!(e.text(Lang::Ko), e.text(Lang::En));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use crate::decimal::Fixed;
 use crate::i18n::Lang;
+use crate::share::{link_error, refuse, LinkError, Reason};
 use kafka_lab::config::{partitioner_class_available, producer_default, CUSTOM_PARTITIONER};
 use kafka_lab::scenario::{
     Action, BrokerAction, ConsumerSpec, CustomPartitionerSpec, NetworkSpec, NullKeyRule,
@@ -171,7 +172,7 @@ pub fn record_bytes(scenario: &Scenario) -> u64 {
 }
 
 /// `bytes` for people: "6.0 GB", "1 GiB".
-fn size(bytes: u64) -> String {
+pub fn size(bytes: u64) -> String {
     if bytes % (1 << 30) == 0 {
         format!("{} GiB", bytes >> 30)
     } else if bytes >= 1_000_000_000 {
@@ -417,8 +418,11 @@ pub enum SettingError {
     Unknown { field: &'static str, raw: String },
     /// Kafka's own words (its validation messages stay as Kafka writes them).
     Kafka(String),
-    /// A scenario file the app cannot open: its name and each problem, JSON path first.
-    File { name: String, problems: Vec<String> },
+    /// A scenario file the app cannot open: its name and each problem, by JSON path.
+    File {
+        name: String,
+        problems: Vec<LinkError>,
+    },
     /// A workload control, while a scenario file decides the workload.
     SetByFile { field: &'static str },
     /// The run would hold more record data than the app keeps (`MAX_RECORD_BYTES`).
@@ -428,51 +432,13 @@ pub enum SettingError {
 impl SettingError {
     /// The app's own explanation; `None` for Kafka's messages, which are shown verbatim.
     pub fn text(&self, lang: Lang) -> Option<String> {
-        Some(match (self, lang) {
-            (SettingError::NotANumber { field, raw }, Lang::En) => {
-                format!("{field}: '{raw}' is not a number")
-            }
-            (SettingError::NotANumber { field, raw }, Lang::Ko) => {
-                format!("{field}: '{raw}'은(는) 숫자가 아님")
-            }
-            (SettingError::OutOfRange { field, min, max }, Lang::En) => {
-                format!("{field}: the app shows {min} to {max}")
-            }
-            (SettingError::OutOfRange { field, min, max }, Lang::Ko) => {
-                format!("{field}: 이 앱은 {min}부터 {max}까지만 보여줌")
-            }
-            (SettingError::Unknown { field, raw }, Lang::En) => {
-                format!("{field}: unknown choice '{raw}'")
-            }
-            (SettingError::Unknown { field, raw }, Lang::Ko) => {
-                format!("{field}: 알 수 없는 값 '{raw}'")
-            }
-            (SettingError::File { name, problems }, Lang::En) => {
-                format!("{name} could not be opened: {}", problems.join("; "))
-            }
-            (SettingError::File { name, problems }, Lang::Ko) => {
-                format!("{name} 파일을 열 수 없음: {}", problems.join("; "))
-            }
-            (SettingError::SetByFile { field }, Lang::En) => {
-                format!("{field}: set by the scenario file")
-            }
-            (SettingError::SetByFile { field }, Lang::Ko) => {
-                format!("{field}: 시나리오 파일이 정함")
-            }
-            (SettingError::TooMuchData { field, bytes }, lang) => {
-                format!("{field}: {}", too_much_data(*bytes, lang))
-            }
-            (SettingError::Kafka(_), _) => return None,
-        })
-    }
-}
-
-/// Why a run of `bytes` of keys and values is refused (`SettingError::TooMuchData`).
-pub fn too_much_data(bytes: u64, lang: Lang) -> String {
-    let (run, most) = (size(bytes), size(MAX_RECORD_BYTES));
-    match lang {
-        Lang::En => format!("the run's keys and values come to {run}; the app keeps at most {most} (lower the rate or the value size; the kafka-lab CLI runs any size)"),
-        Lang::Ko => format!("이 실행의 키와 값은 {run}; 이 앱은 최대 {most}까지만 보관함 (전송률이나 값 크기를 줄이거나 kafka-lab CLI로 실행)"),
+        let e = link_error(self.clone());
+        match self {
+            SettingError::Kafka(_) => None,
+            // Named by the file.
+            SettingError::File { .. } => Some(e.reason.text(lang)),
+            _ => Some(e.text(lang)),
+        }
     }
 }
 
@@ -506,22 +472,16 @@ impl Workload {
     pub fn from_file(name: &str, text: &str) -> Result<Workload, SettingError> {
         let scenario = Scenario::from_json(text).map_err(|e| SettingError::File {
             name: name.to_string(),
-            problems: vec![format!("{}: {}", e.path, e.message)],
+            problems: vec![refuse(e.path, Reason::Verbatim(e.message))],
         })?;
         Workload::of_file(name, scenario)
     }
 
     /// A scenario, as a file named `name` (see `from_file`).
     pub fn of_file(name: &str, scenario: Scenario) -> Result<Workload, SettingError> {
-        let refuse = |problems: Vec<String>| SettingError::File {
-            name: name.to_string(),
-            problems,
-        };
         let mut problems = Vec::new();
         if scenario.until_ms > MAX_FILE_RUN_MS {
-            problems.push(format!(
-                "until_ms: the app plays at most {MAX_FILE_RUN_MS} ms (run longer scenarios with the kafka-lab CLI)"
-            ));
+            problems.push(refuse("until_ms", Reason::RunTooLong));
         }
         let records: u64 = scenario
             .actions
@@ -532,39 +492,33 @@ impl Workload {
             })
             .sum();
         if records > MAX_FILE_RECORDS {
-            problems.push(format!(
-                "actions: {records} records; the app plays at most {MAX_FILE_RECORDS} (the kafka-lab CLI runs any number)"
-            ));
+            problems.push(refuse("actions", Reason::TooManyRecords(records)));
         }
         let bytes = record_bytes(&scenario);
         if bytes > MAX_RECORD_BYTES {
-            problems.push(format!(
-                "actions: the records' keys and values come to {}; the app keeps at most {} (the kafka-lab CLI runs any size)",
-                size(bytes),
-                size(MAX_RECORD_BYTES)
-            ));
+            problems.push(refuse("actions", Reason::TooMuchData(bytes, false)));
         }
-        if let Some(n) = scenario
+        if scenario
             .network
             .as_ref()
-            .filter(|n| n.latency_ms > MAX_LATENCY_MS)
+            .is_some_and(|n| n.latency_ms > MAX_LATENCY_MS)
         {
-            problems.push(format!(
-                "network.latency_ms: the app shows 0 to {MAX_LATENCY_MS} ms, not {}",
-                n.latency_ms
+            problems.push(refuse(
+                "network.latency_ms",
+                Reason::Range(0, MAX_LATENCY_MS as u32),
             ));
         }
         if scenario.topics.len() > 1 {
-            problems.push(format!(
-                "topics: the stage draws the producer side of one topic; this file has {} (the kafka-lab CLI runs it)",
-                scenario.topics.len()
-            ));
+            problems.push(refuse("topics", Reason::Topics(scenario.topics.len())));
         }
         if scenario.producers.is_empty() {
-            problems.push("producers: the stage follows a producer; this file has none".into());
+            problems.push(refuse("producers", Reason::NoProducer));
         }
         if !problems.is_empty() {
-            return Err(refuse(problems));
+            return Err(SettingError::File {
+                name: name.to_string(),
+                problems,
+            });
         }
         let first = |configs: Option<&VecMap<String, String>>, own: &[&str]| {
             configs
@@ -1108,6 +1062,9 @@ mod tests {
             Err(SettingError::File { name, problems }) => {
                 assert_eq!(name, "f.json");
                 problems
+                    .iter()
+                    .map(|p| p.text(Lang::En))
+                    .collect::<Vec<_>>()
             }
             other => panic!("{other:?}"),
         };
@@ -1160,7 +1117,9 @@ mod tests {
         );
         match Workload::from_file("f.json", &huge) {
             Err(SettingError::File { problems, .. }) => assert!(
-                problems[0].starts_with("actions: the records' keys and values come to 1.2 GB"),
+                problems[0]
+                    .text(Lang::En)
+                    .starts_with("actions: the run's keys and values come to 1.2 GB"),
                 "{problems:?}"
             ),
             other => panic!("{other:?}"),
