@@ -114,7 +114,7 @@ test('a lesson that cannot be fetched or read says so, and the run on screen sta
       await r.fulfill({ json: lesson });
     });
     await page.selectOption('#lesson', 'acks');
-    await page.waitForFunction(() => /: rate: must be between 1 and 10000/.test(document.querySelector('#lesson-error')?.textContent));
+    await page.waitForFunction(() => /: rate: the app shows 1 to 10000/.test(document.querySelector('#lesson-error')?.textContent));
     assert.equal(await page.getAttribute('#lesson-caption', 'data-lesson'), 'design');
     await page.click('#lesson-error .dismiss');
     await page.waitForSelector('#lesson-error', { state: 'detached' });

@@ -64,7 +64,7 @@ test('a broken or tampered link names its field; the default run plays', async (
     const good = stateOf(await page.inputValue('#share-link'));
     const cases = [
       ['#s=this-is-not-a-link', /link: /],
-      [linkOf({ ...good, w: { ...good.w, rate: 20000 } }), /rate: must be between 1 and 10000/],
+      [linkOf({ ...good, w: { ...good.w, rate: 20000 } }), /rate: the app shows 1 to 10000/],
       [linkOf({ ...good, w: { ...good.w, faults: [[100, 'crash', 9]] } }), /faults\[0\]: broker 9/],
       [linkOf({ ...good, w: { ...good.w, producer: { acks: '1', 'enable.idempotence': 'true' } } }), /acks to all in order to use the idempotent producer/],
       [linkOf({ ...good, colour: 'red' }), /colour/],
@@ -79,6 +79,43 @@ test('a broken or tampered link names its field; the default run plays', async (
     }
     await page.click('#link-error .dismiss');
     await page.waitForSelector('#link-error', { state: 'detached' });
+    assert.deepEqual(errors.filter((e) => !e.includes('about:blank')), []);
+  });
+});
+
+test('with `&lang=ko` a refused link says why in Korean, and the switch says it in English', async () => {
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.waitForSelector('#app-root .stage-svg');
+    await page.click('#play');
+    await page.click('#share');
+    const good = stateOf(await page.inputValue('#share-link'));
+    const fault = linkOf({ ...good, w: { ...good.w, faults: [[100, 'meteor', 0]] } });
+    const cases = [
+      ['#s=this-is-not-a-link', /^이 링크를 열 수 없음 — link: (잘렸거나 바뀐|너무 긴) 링크\. 대신 기본 실행을 보여 줌\./],
+      [linkOf({ ...good, w: { ...good.w, rate: 20000 } }), /— rate: 이 앱은 1부터 10000까지만 보여줌\./],
+      [fault, /faults\[0\]: 알 수 없는 값 'meteor'/],
+      // Kafka's own words stay Kafka's; the app's framing is in Korean.
+      [linkOf({ ...good, w: { ...good.w, producer: { acks: '1', 'enable.idempotence': 'true' } } }),
+        /^이 링크를 열 수 없음 — settings: .*acks to all in order to use the idempotent producer/],
+    ];
+    for (const [hash, message] of cases) {
+      await page.goto('about:blank');
+      await page.goto(`${url}?lang=ko${hash}`);
+      await page.waitForSelector('#link-error');
+      assert.match(await page.locator('#link-error').innerText(), message, hash);
+    }
+    // Worded at view time: the switch words it again, in English.
+    await page.click('#lang');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    assert.match(await page.locator('#link-error').innerText(),
+      /^This link could not be opened — settings: .*idempotent producer.*\. Showing the default run instead\./);
+    await page.goto('about:blank');
+    await page.goto(`${url}?lang=ko${fault}`);
+    await page.waitForSelector('#link-error');
+    await page.screenshot({ path: `${ARTIFACTS}link-error-ko.png` });
+    await page.click('#lang');
+    assert.match(await page.locator('#link-error').innerText(), /faults\[0\]: unknown choice 'meteor'/);
     assert.deepEqual(errors.filter((e) => !e.includes('about:blank')), []);
   });
 });
