@@ -87,9 +87,16 @@ fn clip(text: &str, max: usize) -> String {
     }
 }
 
+/// The first bytes in hex: six, or five and an ellipsis, as many as the serializer's box
+/// holds.
 fn hex_preview(bytes: &[u8]) -> String {
-    let mut s: Vec<String> = bytes.iter().take(6).map(|b| format!("{b:02x}")).collect();
-    if bytes.len() > 6 {
+    let long = bytes.len() > 6;
+    let mut s: Vec<String> = bytes
+        .iter()
+        .take(if long { 5 } else { 6 })
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if long {
         s.push("…".into());
     }
     s.join(" ")
@@ -268,9 +275,18 @@ fn accumulator(
         let dq = deques.iter().find(|(tp, _)| tp.partition == part).map(|(_, d)| *d);
         let color = partition_color(part);
         let batches = dq.map(|dq| {
-            let shown = dq.iter().take(4).enumerate().map(|(i, b)| {
+            // Four slots fill the row to the box's edge; past four batches the fourth
+            // slot says how many more there are.
+            let shown = if dq.len() > 4 { 3 } else { 4 };
+            let slot = |i: usize| ACC_X + 76.0 + i as f64 * 56.0;
+            let more = if dq.len() > 4 {
+                text_line(slot(3) + 4.0, by + bh / 2.0 + 4.0, None, "tiny", format!("+{}", dq.len() - 3))
+            } else {
+                html! {}
+            };
+            let shown = dq.iter().take(shown).enumerate().map(|(i, b)| {
                 let bw = 52.0;
-                let x = ACC_X + 78.0 + i as f64 * (bw + 8.0);
+                let x = slot(i);
                 let fill = (b.size_in_bytes as f64 / b.write_limit.max(1) as f64).min(1.0);
                 let full = b.is_full() || i + 1 < dq.len();
                 let waited = (t - b.created_ms as f64).max(0.0);
@@ -324,11 +340,6 @@ fn accumulator(
                     </g>
                 }
             });
-            let more = if dq.len() > 4 {
-                html! { <text x={svg(ACC_X + ACC_W - 4.0)} y={svg(by + bh / 2.0 + 4.0)} text-anchor="end" class="tiny">{ format!("+{}", dq.len() - 4) }</text> }
-            } else {
-                html! {}
-            };
             html! { <>{ for shown }{ more }</> }
         });
         html! {
@@ -415,11 +426,13 @@ fn sender(
                         <rect x={svg(SENDER_X + 12.0)} y={svg(y + 24.0)} width={svg((SENDER_W - 24.0) * f)} height="3" rx="1.5" class={if f > 0.5 { "timeout late" } else { "timeout" }}/>
                     </g>
                 }
+                // Two lines: one would run out of the sender's box.
                 if let Some(until) = reconnecting {
-                    <text x={svg(SENDER_X + 10.0)} y={svg(y + 38.0)} class="tiny warn">{ match lang {
-                        Lang::En => format!("timed out · reconnect {} ms", Fixed(until as f64 - t, 0)),
-                        Lang::Ko => format!("타임아웃 · {} ms 뒤 재연결", Fixed(until as f64 - t, 0)),
-                    } }</text>
+                    { text_line(SENDER_X + SENDER_W / 2.0, y + 38.0, Some("middle"), "tiny warn", lang.pick("timed out", "타임아웃")) }
+                    { text_line(SENDER_X + SENDER_W / 2.0, y + 49.0, Some("middle"), "tiny warn", match lang {
+                        Lang::En => format!("reconnect {} ms", Fixed(until as f64 - t, 0)),
+                        Lang::Ko => format!("{} ms 뒤 재연결", Fixed(until as f64 - t, 0)),
+                    }) }
                 }
                 <line x1={svg(NET_X0)} x2={svg(BROKER_X)} y1={svg(y)} y2={svg(y)} class="wire"/>
             </g>
@@ -572,11 +585,11 @@ fn brokers(sim: &Simulation, t: f64, on_inspect: &Callback<Inspect>, lang: Lang)
                             <tspan class="lso">{ format!(" · LSO {lso}") }</tspan>
                         }
                     </text>
-                    if let Some((text, good)) = verdict {
-                        <text x={svg(BROKER_X + BROKER_W - 84.0)} y={svg(y + 1.0)} text-anchor="end"
-                            class={if good { "tiny verdict good" } else { "tiny verdict bad" }}>{ text }</text>
-                    }
-                    { text_line(BROKER_X + 66.0, y + 5.0, None, "tiny mono role", role) }
+                    // A fresh verdict takes the role's line: the row has no room for both.
+                    { match verdict {
+                        Some((text, good)) => text_line(BROKER_X + 66.0, y + 5.0, None, if good { "tiny verdict good" } else { "tiny verdict bad" }, text),
+                        None => text_line(BROKER_X + 66.0, y + 5.0, None, "tiny mono role", role),
+                    } }
                     { for cells }
                 </g>
             }
