@@ -160,18 +160,24 @@ fn records_into_accumulator(dots: &mut Dots, sim: &Simulation, t: f64, motion: M
 }
 
 /// Records appended in the last `trail_ms`, leader or follower copy, flying from the
-/// broker's edge (where requests and fetch responses arrive) to the end of their log row.
+/// broker's edge (where requests and fetch responses arrive) to the end of their log row:
+/// down the box's left margin, along the free band below the rows and up the column of
+/// cells, never across the rows' labels.
 fn records_into_logs(dots: &mut Dots, sim: &Simulation, t: f64, motion: Motion) {
     let nb = sim.cluster().brokers;
     for broker in sim.brokers() {
         let (top, h) = broker_box(broker.id, nb);
+        let rows = broker.partitions.len();
+        let lane = (log_row_y(top, rows) - 10.0).min(top + h - 5.0);
+        let (margin, column) = (BROKER_X + 4.5, BROKER_X + BROKER_W - 11.5);
         let edge = (BROKER_X, broker_y(broker.id, nb));
         for (i, part) in broker.partitions.values().enumerate() {
             let y = log_row_y(top, i);
             if y > top + h - 6.0 {
                 break;
             }
-            let cell = (BROKER_X + BROKER_W - 11.5, y - 3.0);
+            let cell = (column, y - 3.0);
+            let path = [edge, (margin, lane), (column, lane), cell];
             let colour = colour_of(part.tp.partition);
             let landing = part
                 .log
@@ -183,7 +189,7 @@ fn records_into_logs(dots: &mut Dots, sim: &Simulation, t: f64, motion: Motion) 
                 .take_while(|r| (r.append_ms as f64) > t - motion.trail_ms);
             for r in landing {
                 let f = travel(t, r.append_ms as f64, motion.trail_ms, motion.reduced);
-                dots.circle(colour, along(&[edge, cell], f));
+                dots.circle(colour, along(&path, f));
             }
         }
     }
