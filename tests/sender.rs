@@ -362,7 +362,16 @@ fn one_partition() -> Cluster {
 }
 
 fn accumulator(linger_ms: u64, delivery_timeout_ms: u64) -> RecordAccumulator {
-    let version = KafkaVersion::latest();
+    accumulator_of(KafkaVersion::latest(), linger_ms, 1000, delivery_timeout_ms)
+}
+
+/// One topic, batch.size 1024, retry.backoff.ms 100 up to `backoff_max_ms`.
+fn accumulator_of(
+    version: KafkaVersion,
+    linger_ms: u64,
+    backoff_max_ms: u64,
+    delivery_timeout_ms: u64,
+) -> RecordAccumulator {
     RecordAccumulator::new(
         AccumulatorConfig {
             version,
@@ -371,12 +380,22 @@ fn accumulator(linger_ms: u64, delivery_timeout_ms: u64) -> RecordAccumulator {
             linger_ms,
             adaptive: false,
             availability_timeout_ms: 0,
-            retry_backoff: ExponentialBackoff::new(version, 100, 1000),
+            retry_backoff: ExponentialBackoff::new(version, 100, backoff_max_ms),
             delivery_timeout_ms,
             compression: CompressionType::None,
         },
         1,
     )
+}
+
+/// Drains broker 0's one batch at `now` and puts it back as failed.
+fn drain_and_fail(acc: &mut RecordAccumulator, c: &Cluster, now: u64, rng: &mut Rng) {
+    let batch = acc
+        .drain(c, &[0].into(), 1 << 20, now, rng, None)
+        .remove(&0)
+        .unwrap()
+        .remove(0);
+    acc.reenqueue(batch, now);
 }
 
 /// One "key"/"value" record to partition 0 at t = 0.
@@ -452,28 +471,10 @@ fn constant_retry_backoff_before_3_7() {
     let c = one_partition();
     let mut rng = Rng::new(9);
     let version = KafkaVersion::parse("3.6").unwrap();
-    let mut acc = RecordAccumulator::new(
-        AccumulatorConfig {
-            version,
-            batch_size: 1024,
-            sticky_batch_size: 1024,
-            linger_ms: 10,
-            adaptive: false,
-            availability_timeout_ms: 0,
-            retry_backoff: ExponentialBackoff::new(version, 100, 100),
-            delivery_timeout_ms: 1_000_000,
-            compression: CompressionType::None,
-        },
-        1,
-    );
+    let mut acc = accumulator_of(version, 10, 100, 1_000_000);
     append_one(&mut acc, &c);
     assert!(acc.ready(&c, 10, false, &mut rng).ready_nodes.contains(&0));
-    let batch = acc
-        .drain(&c, &[0].into(), 1 << 20, 11, &mut rng, None)
-        .remove(&0)
-        .unwrap()
-        .remove(0);
-    acc.reenqueue(batch, 11);
+    drain_and_fail(&mut acc, &c, 11, &mut rng);
     let at12 = acc.ready(&c, 12, false, &mut rng);
     assert!(at12.ready_nodes.is_empty());
     assert_eq!(at12.next_ready_check_delay_ms, Some(99));
@@ -497,28 +498,10 @@ fn a_retry_to_a_new_leader_skips_its_backoff_from_3_7() {
         let tp = kafka_lab_tests::TP0;
         c.set_leader(tp, Some(0), 100);
         let mut rng = Rng::new(9);
-        let mut acc = RecordAccumulator::new(
-            AccumulatorConfig {
-                version,
-                batch_size: 1024,
-                sticky_batch_size: 1024,
-                linger_ms: 10,
-                adaptive: false,
-                availability_timeout_ms: 0,
-                retry_backoff: ExponentialBackoff::new(version, 100, 1000),
-                delivery_timeout_ms: 1_000_000,
-                compression: CompressionType::None,
-            },
-            1,
-        );
+        let mut acc = accumulator_of(version, 10, 1000, 1_000_000);
         append_one(&mut acc, &c);
         assert!(acc.ready(&c, 11, false, &mut rng).ready_nodes.contains(&0));
-        let batch = acc
-            .drain(&c, &[0].into(), 1 << 20, 11, &mut rng, None)
-            .remove(&0)
-            .unwrap()
-            .remove(0);
-        acc.reenqueue(batch, 11);
+        drain_and_fail(&mut acc, &c, 11, &mut rng);
         assert!(acc.ready(&c, 12, false, &mut rng).ready_nodes.is_empty());
         assert!(acc
             .drain(&c, &[0].into(), 1 << 20, 12, &mut rng, None)

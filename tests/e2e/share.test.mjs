@@ -10,6 +10,15 @@ const fragment = (link) => link.slice(link.indexOf('#'));
 const stateOf = (link) => JSON.parse(inflateRawSync(Buffer.from(fragment(link).slice(3), 'base64url')));
 const linkOf = (state) => `#s=${deflateRawSync(Buffer.from(JSON.stringify(state))).toString('base64url')}`;
 
+/** The default run's link state, once it plays: the base a test alters. */
+async function playingState(page, url) {
+  await page.goto(url);
+  await page.waitForSelector('#app-root .stage-svg');
+  await page.click('#play');
+  await page.click('#share');
+  return stateOf(await page.inputValue('#share-link'));
+}
+
 test('a link copied after edits reproduces the state in a fresh browser', async () => {
   let link, before;
   await withPage(async ({ page, url, errors }) => {
@@ -57,11 +66,7 @@ test('a link copied after edits reproduces the state in a fresh browser', async 
 
 test('a broken or tampered link names its field; the default run plays', async () => {
   await withPage(async ({ page, url, errors }) => {
-    await page.goto(url);
-    await page.waitForSelector('#app-root .stage-svg');
-    await page.click('#play');
-    await page.click('#share');
-    const good = stateOf(await page.inputValue('#share-link'));
+    const good = await playingState(page, url);
     const cases = [
       ['#s=this-is-not-a-link', /link: /],
       [linkOf({ ...good, w: { ...good.w, rate: 20000 } }), /rate: the app shows 1 to 10000/],
@@ -85,11 +90,7 @@ test('a broken or tampered link names its field; the default run plays', async (
 
 test('with `&lang=ko` a refused link says why in Korean, and the switch says it in English', async () => {
   await withPage(async ({ page, url, errors }) => {
-    await page.goto(url);
-    await page.waitForSelector('#app-root .stage-svg');
-    await page.click('#play');
-    await page.click('#share');
-    const good = stateOf(await page.inputValue('#share-link'));
+    const good = await playingState(page, url);
     const fault = linkOf({ ...good, w: { ...good.w, faults: [[100, 'meteor', 0]] } });
     const cases = [
       ['#s=this-is-not-a-link', /^이 링크를 열 수 없음 — link: (잘렸거나 바뀐|너무 긴) 링크\. 대신 기본 실행을 보여 줌\./],
