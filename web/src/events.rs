@@ -467,11 +467,21 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
             "controller: no heartbeat from broker {broker} within the session timeout — fenced, out of every ISR, its partitions get new leaders",
             "컨트롤러: 세션 타임아웃 안에 브로커 {broker}의 하트비트 없음 — 펜싱, 모든 ISR에서 빠지고 그 파티션들은 새 리더를 받음"
         ),
-        TraceEvent::BrokerUnfenced { broker } => say!(
-            lang,
-            "controller: broker {broker} is registered and caught up — unfenced",
-            "컨트롤러: 브로커 {broker}가 등록을 마치고 따라잡음 — 펜싱 해제"
-        ),
+        TraceEvent::BrokerUnfenced { broker } => {
+            // Why leadership does not come back with it (students ask).
+            let c = sim.controller().config();
+            let s = c.leader_imbalance_check_interval_s;
+            let until = match (lang, c.auto_leader_rebalance) {
+                (_, false) => String::new(),
+                (Lang::En, _) => format!(" until the leader balance moves them back (every leader.imbalance.check.interval.seconds: {s} s)"),
+                (Lang::Ko, _) => format!(" 리더 밸런싱이 되돌릴 때까지(leader.imbalance.check.interval.seconds {s}초마다 점검)"),
+            };
+            let on = c.auto_leader_rebalance;
+            match lang {
+                Lang::En => format!("controller: broker {broker} is registered and caught up — unfenced; auto.leader.rebalance.enable={on}: the partitions it led keep their new leaders{until}"),
+                Lang::Ko => format!("컨트롤러: 브로커 {broker}가 등록을 마치고 따라잡음 — 펜싱 해제. auto.leader.rebalance.enable={on}: 이 브로커가 이끌던 파티션은{until} 새 리더를 유지함"),
+            }
+        }
         TraceEvent::LeaderElected {
             tp,
             leader: Some(l),
@@ -889,6 +899,51 @@ mod tests {
             .expect("the two records split into one batch");
         for lang in [Lang::En, Lang::Ko] {
             assert!(describe(&sim, &split.1, lang).contains("KAFKA-8350"));
+        }
+    }
+
+    #[test]
+    fn a_restarted_broker_is_told_why_it_does_not_lead_again() {
+        for (config, interval, off) in [
+            ("", "300", false),
+            (
+                r#""leader.imbalance.check.interval.seconds":"10""#,
+                "10",
+                false,
+            ),
+            (r#""auto.leader.rebalance.enable":"false""#, "", true),
+        ] {
+            let s = format!(
+                r#"{{"seed":1,"brokers":3,"broker_config":{{{config}}},
+                "topics":[{{"name":"t","partitions":1,"replication_factor":3}}],
+                "producers":[{{"name":"p"}}],
+                "actions":[{{"at_ms":0,"action":"crash_broker","broker":0}},
+                           {{"at_ms":12000,"action":"restart_broker","broker":0}}],
+                "until_ms":30000}}"#
+            );
+            let mut sim = Simulation::new(&Scenario::from_json(&s).unwrap()).unwrap();
+            sim.record_trace();
+            sim.run();
+            let back = sim
+                .trace()
+                .iter()
+                .find(|(_, e)| matches!(e, TraceEvent::BrokerUnfenced { broker: 0 }))
+                .expect("broker 0 comes back");
+            let (en, ko) = (
+                describe(&sim, &back.1, Lang::En),
+                describe(&sim, &back.1, Lang::Ko),
+            );
+            if off {
+                assert!(en.contains("auto.leader.rebalance.enable=false") && ko.contains("=false"));
+            } else {
+                assert!(
+                    en.contains(&format!(
+                        "leader.imbalance.check.interval.seconds: {interval} s"
+                    )),
+                    "{en}"
+                );
+                assert!(ko.contains(&format!("{interval}초마다")), "{ko}");
+            }
         }
     }
 
