@@ -59,6 +59,29 @@ test('step back undoes step forward; scrubbing is exact', async () => {
   });
 });
 
+test('at the end of the run Step ▸ is disabled and says so; ▶ Play runs it again', async () => {
+  await withPage(async ({ page, url, errors }) => {
+    await page.goto(url);
+    await page.waitForSelector('#app-root .stage-svg');
+    const end = await page.getAttribute('#scrubber', 'max');
+    await seek(page, end);
+    assert.equal(await page.isDisabled('#step'), true);
+    assert.match(await page.getAttribute('#step', 'title'), /the run has ended/);
+    const last = await snapshot(page);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForTimeout(50);
+    // → did nothing, so ← undoes no phantom step: it goes to before the last event.
+    assert.notEqual((await snapshot(page)).events, last.events);
+    assert.equal(await page.isDisabled('#step'), false);
+    await seek(page, end);
+    await page.click('#play');
+    await page.waitForFunction(() => !document.querySelector('#step').disabled);
+    assert.ok(parseFloat((await page.locator('#clock').textContent()).slice(4)) < 60, 'from the start');
+    assert.deepEqual(errors, []);
+  });
+});
+
 /** A `seconds`-long scenario file: 1,000 records/s over 12 partitions, RF 3, a consumer. */
 function longScenario(seconds) {
   const dir = mkdtempSync(join(tmpdir(), 'kafka-lab-e2e-'));

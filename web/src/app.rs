@@ -507,6 +507,13 @@ fn moved_view(m: &MovedKeys, lang: Lang) -> Html {
 }
 
 impl App {
+    /// No event is left in the run before its end: Step ▸ has nothing to process.
+    fn ended(&self) -> bool {
+        self.sim
+            .next_event_at()
+            .is_none_or(|t| t > self.sim.until_ms())
+    }
+
     /// Queues a `Msg::Fill` task unless one is queued or there is no idle work left (the
     /// timeline complete, no replaced run to free).
     fn schedule_fill(&mut self) {
@@ -1390,6 +1397,11 @@ impl App {
                 true
             }
             Msg::Step => {
+                // At the end nothing is left to step to (the button says so): no history
+                // entry for ◂ Step to undo.
+                if self.ended() {
+                    return false;
+                }
                 // One step = up to the next traced event (some queue entries, like a
                 // superseded sender wake-up, change nothing visible).
                 self.playing = false;
@@ -1848,8 +1860,12 @@ impl Component for App {
                         <button id="step-back" onclick={link.callback(|_| Msg::StepBack)}
                             title={lang.pick("back to the moment before the last event, by an exact replay (←)", "마지막 이벤트 직전으로 되돌아감 — 처음부터 똑같이 다시 재생 (←)")}
                             aria-label={lang.pick("step back", "한 단계 뒤로")}>{ lang.pick("◂ Step", "◂ 이전") }</button>
-                        <button id="step" onclick={link.callback(|_| Msg::Step)}
-                            title={lang.pick("process the next event (→)", "다음 이벤트 하나 처리 (→)")}
+                        <button id="step" onclick={link.callback(|_| Msg::Step)} disabled={self.ended()}
+                            title={if self.ended() {
+                                lang.pick("the run has ended: ▶ Play or ↺ Restart runs it again", "실행이 끝남: ▶ 재생이나 ↺ 처음부터로 다시 실행")
+                            } else {
+                                lang.pick("process the next event (→)", "다음 이벤트 하나 처리 (→)")
+                            }}
                             aria-label={lang.pick("step forward", "한 단계 앞으로")}>{ lang.pick("Step ▸", "다음 ▸") }</button>
                         <button id="restart" onclick={link.callback(|_| Msg::Restart)}
                             title={lang.pick("run again from t = 0", "t = 0부터 다시 실행")}>{ lang.pick("↺ Restart", "↺ 처음부터") }</button>
