@@ -11,13 +11,13 @@ use kafka_lab::controller::{
 use kafka_lab::effects::Effects;
 use kafka_lab::errors::Errors;
 use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta, TopicPartition};
-use kafka_lab::net::{Payload, ProduceRequest, ProduceResponse, WireBatch, WireRecord};
+use kafka_lab::net::{ProduceRequest, WireBatch, WireRecord};
 use kafka_lab::record::{RecordBlock, RecordData};
 use kafka_lab::serializer::Serializer;
 use kafka_lab::trace::TraceEvent;
 use kafka_lab::version::KafkaVersion;
 use kafka_lab::{Scenario, Simulation};
-use kafka_lab_tests::run_json;
+use kafka_lab_tests::{produce_responses, run_json};
 use serde_json::Value;
 
 fn scenario(acks: &str, extra: &str, actions: &str, until_ms: u64) -> String {
@@ -635,17 +635,6 @@ fn a_broker_crashing_twice_comes_back_for_good() {
             .log_end_offset()
     );
     assert_eq!(kafka_lab::ledger::Ledger::of(&sim).lost, 0);
-}
-
-/// The `ProduceResponse`s among the messages.
-fn produce_responses(out: &Effects) -> Vec<ProduceResponse> {
-    out.messages
-        .iter()
-        .filter_map(|(_, _, payload)| match payload {
-            Payload::ProduceResponse(r) => Some(r.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]

@@ -17,7 +17,7 @@ use kafka_lab::errors::Errors;
 use kafka_lab::metadata::TopicPartition;
 use kafka_lab::net::{
     AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, Payload, ProduceRequest,
-    ProduceResponse, TransactionResult, TxnMarkerEntry, WireBatch, WireRecord,
+    TransactionResult, TxnMarkerEntry, WireBatch, WireRecord,
 };
 use kafka_lab::record::{RecordBlock, RecordData, RecordRef};
 use kafka_lab::serializer::Serializer;
@@ -25,7 +25,7 @@ use kafka_lab::trace::TraceEvent;
 use kafka_lab::{Scenario, Simulation};
 use std::rc::Rc;
 
-use kafka_lab_tests::TP0;
+use kafka_lab_tests::{produce_responses, TP0};
 
 // ---------------------------------------------------------------------------------------
 // The hanging transaction, scenario level.
@@ -574,16 +574,6 @@ fn asked(out: &Effects) -> Vec<(u32, AddPartitionsToTxnRequest)> {
         .collect()
 }
 
-fn answered(out: &Effects) -> Vec<ProduceResponse> {
-    out.messages
-        .iter()
-        .filter_map(|(_, _, p)| match p {
-            Payload::ProduceResponse(r) => Some(r.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 fn answer(id: u64, error: Errors) -> AddPartitionsToTxnResponse {
     AddPartitionsToTxnResponse {
         id,
@@ -600,7 +590,7 @@ fn the_leader_holds_the_request_and_asks_the_coordinator() {
     let mut out = Effects::default();
     b.handle_produce(0, 0, produce(Some("tx"), 0), &mut out);
     assert!(asked(&out).is_empty());
-    assert_eq!(answered(&out)[0].partitions[0].error, Errors::None);
+    assert_eq!(produce_responses(&out)[0].partitions[0].error, Errors::None);
 
     for (version, verify_only) in [("3.9", true), ("4.0", false)] {
         let mut b = broker(version);
@@ -619,13 +609,13 @@ fn the_leader_holds_the_request_and_asks_the_coordinator() {
             (PID, EPOCH, verify_only)
         );
         assert_eq!(request.partitions, [TP0]);
-        assert!(answered(&out).is_empty(), "held");
+        assert!(produce_responses(&out).is_empty(), "held");
         assert_eq!(b.partitions[&TP0].log.log_end_offset(), 0);
         // A second request on the connection waits behind it.
         b.handle_produce(0, 0, produce(Some("tx"), 1), &mut out);
         let mut out = Effects::default();
         b.handle_add_partitions_response(4, answer(request.id, Errors::None), &mut out);
-        let responses = answered(&out);
+        let responses = produce_responses(&out);
         assert_eq!(responses.len(), 2, "{version}: both answered, in order");
         assert_eq!(responses[0].partitions[0].base_offset, 0);
         assert_eq!(responses[1].partitions[0].base_offset, 1);
@@ -659,7 +649,7 @@ fn verification_error_conversions() {
         let id = asked(&out)[0].1.id;
         let mut out = Effects::default();
         b.handle_add_partitions_response(4, answer(id, coordinator), &mut out);
-        let got = answered(&out)[0].partitions[0].error;
+        let got = produce_responses(&out)[0].partitions[0].error;
         assert_eq!(got, producer, "{version}: {coordinator:?}");
         assert_eq!(
             b.partitions[&TP0].log.log_end_offset(),
@@ -683,7 +673,7 @@ fn transactions_v2_retries_concurrent_transactions_on_the_server() {
     loop {
         let mut out = Effects::default();
         b.handle_add_partitions_response(now, answer(id, Errors::ConcurrentTransactions), &mut out);
-        if let Some(r) = answered(&out).first() {
+        if let Some(r) = produce_responses(&out).first() {
             assert_eq!(r.partitions[0].error, Errors::ConcurrentTransactions);
             break;
         }
@@ -712,7 +702,7 @@ fn a_silent_coordinator_fails_the_verification_after_the_request_timeout() {
     let mut out = Effects::default();
     b.on_timer(REQUEST_TIMEOUT_MS, &mut out);
     assert_eq!(
-        answered(&out)[0].partitions[0].error,
+        produce_responses(&out)[0].partitions[0].error,
         Errors::NotEnoughReplicas
     );
 }
@@ -727,7 +717,11 @@ fn a_transactional_batch_without_a_transactional_id() {
         let mut out = Effects::default();
         b.handle_produce(0, 0, produce(None, 0), &mut out);
         assert!(asked(&out).is_empty());
-        assert_eq!(answered(&out)[0].partitions[0].error, error, "{version}");
+        assert_eq!(
+            produce_responses(&out)[0].partitions[0].error,
+            error,
+            "{version}"
+        );
     }
 }
 

@@ -56,6 +56,19 @@ pub fn run_json(scenario: &str) -> serde_json::Value {
     serde_json::from_str(&result.to_json_pretty()).expect("the result is JSON")
 }
 
+/// The `ProduceResponse`s among a broker's outgoing messages.
+pub fn produce_responses(
+    out: &kafka_lab::effects::Effects,
+) -> Vec<kafka_lab::net::ProduceResponse> {
+    out.messages
+        .iter()
+        .filter_map(|(_, _, payload)| match payload {
+            kafka_lab::net::Payload::ProduceResponse(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// `RecordAccumulator.append` with memory always at hand: Kafka's accumulator tests give
 /// it a pool larger than they use, so a new batch's buffer is allocated at once.
 #[allow(clippy::too_many_arguments)]
