@@ -5,7 +5,7 @@
 use kafka_lab::backoff::ExponentialBackoff;
 use kafka_lab::compression::CompressionType;
 use kafka_lab::config::TopicConfig;
-use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta};
+use kafka_lab::metadata::{Cluster, PartitionMeta, TopicMeta, TopicPartition};
 use kafka_lab::producer::accumulator::{AccumulatorConfig, RecordAccumulator};
 use kafka_lab::record::{RecordBlock, RecordData, RecordRef};
 use kafka_lab::rng::{Counter, Rng};
@@ -191,27 +191,93 @@ fn test_uniform_built_in_partitioner() {
     }
 }
 
-#[test]
-fn test_drain_rotates_start_partition() {
-    // RecordAccumulatorTest.testDrainBatches (reduced): one record per batch, a drain limit
-    // of one batch per request; node 0's two partitions alternate.
-    let (c, mut rng) = (cluster(), Rng::new(0));
-    let mut acc = accumulator(66, 0);
+/// Partitions 0 and 1 led by node 0, 2 and 3 by node 1 (`testDrainBatches`' fixture).
+fn two_nodes_of_two() -> Cluster {
+    let part = |leader| PartitionMeta {
+        replicas: vec![leader],
+        leader: Some(leader),
+        leader_epoch: 0,
+    };
+    Cluster {
+        brokers: 2,
+        topics: vec![TopicMeta::new(
+            "test".into(),
+            vec![part(0), part(0), part(1), part(1)],
+            TopicConfig::default(),
+        )],
+    }
+}
+
+/// RecordAccumulatorTest.testDrainBatches: one record per batch (batch.size 66), each
+/// drain limited to one batch per node, `append` adding a record to each partition named
+/// before the drain; returns the partitions each drain took, by node then position.
+fn drains(version: KafkaVersion, rounds: &[(&[u32], Option<u32>, u32)]) -> Vec<Vec<u32>> {
+    let (c, mut rng) = (two_nodes_of_two(), Rng::new(0));
+    let mut acc = RecordAccumulator::new(
+        AccumulatorConfig {
+            version,
+            ..config(66, 0)
+        },
+        1,
+    );
     let r = record("key", "value");
-    let mut first = Vec::new();
-    for round in 0..2 {
-        for p in [0, 1, 2] {
-            append(&mut acc, 0, Some(p), round, &r, false, 0, &mut rng, &c);
+    let tp = |partition| TopicPartition {
+        topic: 0,
+        partition,
+    };
+    let mut index = 0;
+    let mut taken = Vec::new();
+    for &(append_to, muted, limit) in rounds {
+        for &p in append_to {
+            append(&mut acc, 0, Some(p), index, &r, false, 0, &mut rng, &c);
+            index += 1;
+        }
+        if let Some(p) = muted {
+            acc.mute(tp(p));
         }
         let ready = acc.ready(&c, 0, false, &mut Rng::new(0)).ready_nodes;
-        let drained = acc.drain(&c, &ready, 66, 0, &mut Rng::new(0), None);
-        first.push(drained[&0][0].tp.partition);
-        assert_eq!(drained[&1][0].tp.partition, 2);
+        let drained = acc.drain(&c, &ready, limit, 0, &mut Rng::new(0), None);
+        taken.push(
+            drained
+                .iter()
+                .flat_map(|(_, batches)| batches.iter().map(|b| b.tp.partition))
+                .collect(),
+        );
+        if let Some(p) = muted {
+            acc.unmute(tp(p));
+        }
     }
-    assert_ne!(
-        first[0], first[1],
-        "drain starts after the last partition visited"
+    taken
+}
+
+#[test]
+fn test_drain_batches() {
+    // producer.md §9 case 12. Each node's drain starts after the partition it looked at
+    // last, so no partition starves; a muted partition is skipped; an unlimited drain
+    // takes every partition's batch.
+    let one = 66;
+    let rounds: [(&[u32], Option<u32>, u32); 5] = [
+        (&[0, 1, 2, 3], None, one),
+        (&[0, 2], None, one),
+        (&[], None, one),
+        (&[1, 2, 3], Some(3), one),
+        (&[0, 1, 2], None, u32::MAX),
+    ];
+    assert_eq!(
+        drains(KafkaVersion::latest(), &rounds),
+        [
+            vec![0, 2],
+            vec![1, 3],
+            vec![0, 2],
+            vec![1, 2],
+            vec![0, 1, 2, 3]
+        ]
     );
+    // Before 3.3 one drain index served every node (KAFKA-13834): set past the partition
+    // that did not fit, it wraps back to each node's first, so while partitions 0 and 2
+    // have batches, 1 and 3 are never drained.
+    let kafka_13834 = drains(KafkaVersion::new(3, 2, 3), &rounds[..2]);
+    assert_eq!(kafka_13834, [vec![0, 2], vec![0, 2]]);
 }
 
 #[test]

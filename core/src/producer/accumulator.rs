@@ -902,7 +902,7 @@ impl RecordAccumulator {
             let mut i = start;
             let mut size = 0u32;
             let mut ready = Vec::new();
-            // The drain index ends on the partition looked at last: set once, below.
+            // The partition looked at last, for the drain index: set once, below.
             let mut last;
             loop {
                 let tp = parts[i];
@@ -985,7 +985,10 @@ impl RecordAccumulator {
                     break;
                 }
             }
-            self.drain_index.insert(key, last);
+            // Since 3.3 the next drain starts at the partition looked at last (the one that
+            // did not fit, if any); before, past it, where the shared index had moved.
+            self.drain_index
+                .insert(key, if self.per_node_drain_index { last } else { i });
             if !ready.is_empty() {
                 out.insert(node, ready);
             }
