@@ -326,6 +326,35 @@ fn a_response_at_the_delivery_deadline_is_ignored() {
 }
 
 #[test]
+fn an_expired_batch_is_not_split_on_message_too_large() {
+    // SenderTest.testExpiredBatchDoesNotSplitOnMessageTooLargeError: a batch of two
+    // records over the topic's max.message.bytes, answered MESSAGE_TOO_LARGE at its
+    // delivery deadline, has expired first: TimeoutException for both, no split, no resend.
+    let config = r#"{"enable.idempotence":"false","linger.ms":"0","request.timeout.ms":"1500","delivery.timeout.ms":"1500"}"#;
+    let two = r#"{"at_ms":0,"action":"send","producer":"p","topic":"t","value_bytes":1500,"count":2,"interval_ms":0}"#;
+    let s = scenario(750, config, &[two.to_string()], 5000).replace(
+        r#""partitions":1}"#,
+        r#""partitions":1,"config":{"max.message.bytes":"2048"}}"#,
+    );
+    let result = run_json(&s);
+    assert_eq!(metric(&result, "records-per-request-avg"), 2.0, "one batch");
+    for s in sends(&result) {
+        assert_eq!(s["error"], "TimeoutException");
+        assert_eq!(s["attempts"], 1);
+    }
+    assert_eq!(metric(&result, "batch-split-total"), 0.0);
+    assert_eq!(log_len(&result), 0);
+
+    // Answered before its deadline, the same batch is split instead (and again at each
+    // answer: the split packs both records back into one batch.size batch, KAFKA-8350).
+    let s = s.replace(
+        r#""delivery.timeout.ms":"1500""#,
+        r#""delivery.timeout.ms":"5000""#,
+    );
+    assert!(metric(&run_json(&s), "batch-split-total") >= 1.0);
+}
+
+#[test]
 fn with_one_in_flight_the_next_batch_waits_for_the_expired_ones_answer() {
     // SenderTest.testWhenFirstBatchExpireNoSendSecondBatchIfGuaranteeOrder: in-flight 1,
     // delivery 1500. Batch 1 goes at 0; batch 2, appended at 750, stays (the partition is
