@@ -324,6 +324,7 @@ const BROKER_KEYS: &[&str] = &[
     "auto.leader.rebalance.enable",
     "leader.imbalance.check.interval.seconds",
     "leader.imbalance.per.broker.percentage",
+    "replica.lag.time.max.ms",
     "num.io.threads",
     "retention.ms",
 ];

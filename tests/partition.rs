@@ -4,7 +4,6 @@
 //! high watermark.
 
 use kafka_lab::broker::partition::Partition;
-use kafka_lab::broker::REPLICA_LAG_TIME_MAX_MS as LAG;
 use kafka_lab::config::TopicConfig;
 use kafka_lab::controller::PartitionRegistration;
 use kafka_lab::errors::Errors;
@@ -13,6 +12,9 @@ use kafka_lab::net::{WireBatch, WireRecord};
 use kafka_lab::record::{RecordBlock, RecordData};
 use kafka_lab::serializer::Serializer;
 use kafka_lab::version::KafkaVersion;
+
+/// `replica.lag.time.max.ms`, Kafka's default.
+const LAG: u64 = 30_000;
 
 const TP: TopicPartition = TopicPartition {
     topic: 0,

@@ -86,6 +86,51 @@ fn a_lagging_follower_holds_acks_all_until_it_leaves_the_isr() {
     );
 }
 
+/// The scenario with `replica.lag.time.max.ms` set to `lag` on every broker.
+fn with_lag(json: &str, lag: &str) -> Scenario {
+    let config = format!(r#""brokers":3,"broker_config":{{"replica.lag.time.max.ms":"{lag}"}},"#);
+    Scenario::from_json(&json.replacen(r#""brokers":3,"#, &config, 1)).unwrap()
+}
+
+#[test]
+fn a_lagging_follower_leaves_the_isr_after_the_configured_lag() {
+    // The same slow follower with replica.lag.time.max.ms = 5000: the isr-expiration task
+    // runs every 2.5 s, and broker 2, last caught up at about 1 s, is out at the check of
+    // 7.5 s, not 45 s; the AlterPartition commits one round trip later.
+    let slow = r#",{"at_ms":1000,"action":"slow_follower","broker":2,"extra_latency_ms":60000}"#;
+    let mut sim = Simulation::new(&with_lag(&scenario(3, 2, "all", slow, 20_000), "5000")).unwrap();
+    let isr = |sim: &Simulation| {
+        sim.brokers()[0]
+            .partitions
+            .values()
+            .next()
+            .unwrap()
+            .isr
+            .clone()
+    };
+    sim.run_until(7_499);
+    assert_eq!(isr(&sim), vec![0, 1, 2]);
+    sim.run_until(7_510);
+    assert_eq!(isr(&sim), vec![0, 1]);
+    assert_eq!(sim.brokers()[0].isr_shrinks, 1);
+}
+
+#[test]
+fn a_lag_below_the_follower_fetch_wait_is_refused_with_kafkas_rule() {
+    // `KafkaConfig` requires replica.fetch.wait.max.ms (500) ≤ replica.lag.time.max.ms.
+    for (lag, rule) in [
+        ("499", "replica.fetch.wait.max.ms should always be less than or equal to replica.lag.time.max.ms"),
+        ("-1", "to prevent frequent changes in ISR"),
+        ("soon", "Not a number of type LONG"),
+    ] {
+        let errors = Simulation::new(&with_lag(&scenario(3, 1, "all", "", 1_000), lag)).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].path, "broker_config.replica.lag.time.max.ms");
+        assert!(errors[0].message.contains(rule), "{lag}: {errors:?}");
+    }
+    assert!(Simulation::new(&with_lag(&scenario(3, 1, "all", "", 1_000), "500")).is_ok());
+}
+
 #[test]
 fn min_insync_replicas_refuses_acks_all_but_not_acks_1() {
     // RF 2, min.insync.replicas 2: once follower 1 has left the ISR, acks=all gets

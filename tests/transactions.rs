@@ -5,7 +5,7 @@
 
 use kafka_lab::broker::partition::{LeaderAppend, Partition};
 use kafka_lab::broker::producer_state::AbortedTxn;
-use kafka_lab::broker::{Broker, REPLICA_LAG_TIME_MAX_MS as LAG, REQUEST_TIMEOUT_MS};
+use kafka_lab::broker::{Broker, REQUEST_TIMEOUT_MS};
 use kafka_lab::config::{Acks, ConsumerConfig, IsolationLevel, TopicConfig};
 use kafka_lab::consumer::KafkaConsumer;
 use kafka_lab::controller::PartitionRegistration;
@@ -97,7 +97,7 @@ fn send(p: &mut Partition, seq: i32, value: &str, offset: u64) {
 
 /// Lets the high watermark move (single-replica partitions: to the log end).
 fn hw(p: &mut Partition) -> u64 {
-    p.maybe_increment_high_watermark(0, LAG, KafkaVersion::latest(), &[]);
+    p.maybe_increment_high_watermark(0, 30_000, KafkaVersion::latest(), &[]);
     let (hw, lso) = (p.high_watermark(), p.last_stable_offset());
     assert!(lso <= hw, "LSO {lso} above HW {hw}");
     hw

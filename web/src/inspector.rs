@@ -8,7 +8,6 @@ use crate::decimal::{Fixed, Ids};
 use crate::i18n::Lang;
 use crate::lifecycle::{opener, timeline};
 use kafka_lab::broker::partition::Partition;
-use kafka_lab::broker::REPLICA_LAG_TIME_MAX_MS;
 use kafka_lab::compression::CompressionType;
 use kafka_lab::lifecycle::batch_lifecycle;
 use kafka_lab::metadata::TopicPartition;
@@ -303,6 +302,7 @@ pub fn replica_inspector(
         return html! {};
     };
     let now = sim.now();
+    let lag = sim.controller().config().replica_lag_time_max_ms;
     let leo = r.log.log_end_offset();
     let name = format!(
         "{}-{}",
@@ -313,7 +313,7 @@ pub fn replica_inspector(
         let mut holds = vec![format!("{} {leo}", lang.pick("leader", "리더"))];
         let rows = r.followers.iter().map(|(&id, f)| {
             let in_isr = r.isr.contains(&id);
-            let caught_up = r.caught_up(f, now, REPLICA_LAG_TIME_MAX_MS);
+            let caught_up = r.caught_up(f, now, lag);
             let counts = r.in_maximal_isr(id) || caught_up;
             html! {
                 <tr>
@@ -329,7 +329,7 @@ pub fn replica_inspector(
             }
         });
         for (id, f) in &r.followers {
-            let caught_up = r.caught_up(f, now, REPLICA_LAG_TIME_MAX_MS);
+            let caught_up = r.caught_up(f, now, lag);
             if r.in_maximal_isr(*id) || caught_up {
                 holds.push(format!(
                     "{} {id} {}",
@@ -374,8 +374,8 @@ pub fn replica_inspector(
                     <tbody>{ for rows }</tbody>
                 </table>
                 <p class="small">{ match lang {
-                    Lang::En => format!("A follower leaves the ISR when it is behind and has not caught up for more than replica.lag.time.max.ms ({REPLICA_LAG_TIME_MAX_MS} ms); it rejoins once a fetch reaches the high watermark."),
-                    Lang::Ko => format!("팔로워가 뒤처진 채 replica.lag.time.max.ms({REPLICA_LAG_TIME_MAX_MS} ms)보다 오래 따라잡지 못하면 ISR에서 빠지고, fetch가 하이 워터마크에 닿으면 다시 들어옴."),
+                    Lang::En => format!("A follower leaves the ISR when it is behind and has not caught up for more than replica.lag.time.max.ms ({lag} ms); it rejoins once a fetch reaches the high watermark."),
+                    Lang::Ko => format!("팔로워가 뒤처진 채 replica.lag.time.max.ms({lag} ms)보다 오래 따라잡지 못하면 ISR에서 빠지고, fetch가 하이 워터마크에 닿으면 다시 들어옴."),
                 } }</p>
             </>
         }

@@ -37,9 +37,6 @@ use partition::{LeaderAppend, Partition};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-/// `replica.lag.time.max.ms` (30000 since 2.5, KIP-537): how long a follower may go
-/// without catching up before it leaves the ISR.
-pub const REPLICA_LAG_TIME_MAX_MS: u64 = 30_000;
 /// `replica.fetch.wait.max.ms`: how long the leader holds a fetch that finds no new data.
 pub const REPLICA_FETCH_WAIT_MAX_MS: u64 = 500;
 
@@ -852,9 +849,9 @@ impl Broker {
 
     /// The leader's high watermark may move: trace it when it does.
     fn advance_high_watermark(&mut self, tp: TopicPartition, now: u64, out: &mut Effects) {
-        let version = self.version;
+        let (version, lag) = (self.version, self.config.replica_lag_time_max_ms);
         let p = self.partitions.get_mut(&tp).expect("hosted");
-        if p.maybe_increment_high_watermark(now, REPLICA_LAG_TIME_MAX_MS, version, &self.fenced) {
+        if p.maybe_increment_high_watermark(now, lag, version, &self.fenced) {
             self.high_watermark_moved(tp, now, Moved::Anything, out);
         }
     }
@@ -1029,7 +1026,7 @@ impl Broker {
                 // and not called when the HW is at the log end, where it cannot move (most
                 // partitions of a fetch).
                 let (version, fenced) = (self.version, &self.fenced);
-                let lag = REPLICA_LAG_TIME_MAX_MS;
+                let lag = self.config.replica_lag_time_max_ms;
                 if p.high_watermark() < p.log.log_end_offset()
                     && p.maybe_increment_high_watermark(now, lag, version, fenced)
                 {
@@ -1420,9 +1417,10 @@ impl Broker {
             self.delete_old_segments(now, out);
         }
         if self.leads_replicated && now >= self.next_isr_check_ms {
-            self.next_isr_check_ms = now + REPLICA_LAG_TIME_MAX_MS / 2;
+            let lag = self.config.replica_lag_time_max_ms;
+            self.next_isr_check_ms = now + lag / 2;
             for p in self.partitions.values_mut().filter(|p| p.is_leader()) {
-                if let Some(isr) = p.maybe_shrink_isr(now, REPLICA_LAG_TIME_MAX_MS) {
+                if let Some(isr) = p.maybe_shrink_isr(now, lag) {
                     propose_isr(p, isr, out);
                 }
             }

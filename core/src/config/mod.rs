@@ -5,6 +5,7 @@ mod docs;
 
 pub use docs::{Importance, PropertyDoc, CONSUMER_DOCS, PRODUCER_DOCS, TOPIC_DOCS};
 
+use crate::broker::REPLICA_FETCH_WAIT_MAX_MS;
 use crate::compression::CompressionType;
 use crate::serializer::Serializer;
 use crate::vec_map::VecMap;
@@ -758,6 +759,10 @@ pub struct BrokerConfig {
     /// preferred broker with more than this share of its partitions led elsewhere (KRaft
     /// ignores it).
     pub leader_imbalance_per_broker_percentage: i32,
+    /// `replica.lag.time.max.ms`: how long a follower may stay behind the leader's log end
+    /// without catching up before the leader's `isr-expiration` task (every half of it)
+    /// drops it from the ISR; until then it also holds the high watermark.
+    pub replica_lag_time_max_ms: u64,
 }
 
 impl Default for BrokerConfig {
@@ -768,6 +773,7 @@ impl Default for BrokerConfig {
             auto_leader_rebalance: true,
             leader_imbalance_check_interval_s: 300,
             leader_imbalance_per_broker_percentage: 10,
+            replica_lag_time_max_ms: 30_000,
         }
     }
 }
@@ -780,8 +786,15 @@ pub fn broker_default(key: &str) -> Option<&'static str> {
         "auto.leader.rebalance.enable" => "true",
         "leader.imbalance.check.interval.seconds" => "300",
         "leader.imbalance.per.broker.percentage" => "10",
+        "replica.lag.time.max.ms" => "30000",
         _ => return None,
     })
+}
+
+/// Whether `version` has the broker config `key` (one `broker_default` knows):
+/// `log.initial.task.delay.ms` only from 3.8.
+pub fn broker_config_available(key: &str, version: KafkaVersion) -> bool {
+    key != "log.initial.task.delay.ms" || version.at_least(3, 8)
 }
 
 impl BrokerConfig {
@@ -797,7 +810,7 @@ impl BrokerConfig {
                     Ok(n) => config.retention_check_interval_ms = n as u64,
                     Err(e) => errors.push(e),
                 },
-                "log.initial.task.delay.ms" if version.at_least(3, 8) => {
+                "log.initial.task.delay.ms" if broker_config_available(key, version) => {
                     match parse_int(key, raw, 0, i64::MAX) {
                         Ok(n) => config.initial_task_delay_ms = n as u64,
                         Err(e) => errors.push(e),
@@ -826,6 +839,19 @@ impl BrokerConfig {
                         Err(e) => errors.push(e),
                     }
                 }
+                // A LONG without a bound of its own, but `KafkaConfig.validateValues`
+                // requires replica.fetch.wait.max.ms (500 here) to be at most it.
+                "replica.lag.time.max.ms" => match parse_int(key, raw, i64::MIN, i64::MAX) {
+                    Ok(n) if n >= REPLICA_FETCH_WAIT_MAX_MS as i64 => {
+                        config.replica_lag_time_max_ms = n as u64
+                    }
+                    Ok(_) => errors.push(invalid(
+                        key,
+                        raw,
+                        "replica.fetch.wait.max.ms should always be less than or equal to replica.lag.time.max.ms to prevent frequent changes in ISR",
+                    )),
+                    Err(e) => errors.push(e),
+                },
                 "log.initial.task.delay.ms" => errors.push(ConfigError {
                     key: Some(key.clone()),
                     message: format!(
