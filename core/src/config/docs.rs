@@ -1,7 +1,8 @@
-//! What the app says about each property it lets you change — producer, topic and consumer,
-//! the sections of Kafka's own config docs: Kafka's importance (the order within a
-//! section), the values offered, and a line in English and Korean. Defaults come from
-//! `producer_default` (per version), `topic_default` and `consumer_default`.
+//! What the app says about each property it lets you change — broker, topic, producer and
+//! consumer, the sections of Kafka's own config docs: Kafka's importance (the order within
+//! a section), the values offered, and a line in English and Korean. Defaults come from
+//! `broker_default`, `producer_default` (per version), `topic_default` and
+//! `consumer_default`.
 
 /// `ConfigDef.Importance`, as `ProducerConfig` defines it today.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -206,6 +207,53 @@ pub const PRODUCER_DOCS: &[PropertyDoc] = &[
     ),
 ];
 
+/// The broker configs the app lets you change, the same on every broker (`KafkaConfig`).
+/// The choices show within a 60-second run what the defaults leave past its end.
+pub const BROKER_DOCS: &[PropertyDoc] = &[
+    doc(
+        "auto.leader.rebalance.enable",
+        High,
+        &["false"],
+        "Leadership goes back to each partition's preferred (first) replica once it is in the ISR; off, a restarted broker stays a follower.",
+        "리더를 ISR에 돌아온 선호(첫) 복제본으로 되돌림. 끄면 재시작한 브로커는 팔로워로 남음.",
+    ),
+    doc(
+        "leader.imbalance.check.interval.seconds",
+        High,
+        &["10", "30"],
+        "KRaft: how long after a leader leaves its preferred replica (ZooKeeper: how often) it is moved back. 300 s outlasts the app's 60-s run.",
+        "KRaft: 리더가 선호 복제본을 떠난 뒤 되돌리기까지의 시간(ZooKeeper: 점검 주기). 300초는 앱의 60초 실행보다 김.",
+    ),
+    doc(
+        "leader.imbalance.per.broker.percentage",
+        High,
+        &["0", "50"],
+        "ZooKeeper (before 3.3): leaders go back to a broker only when over this % of its preferred partitions are led elsewhere. KRaft ignores it.",
+        "ZooKeeper(3.3 이전): 선호 파티션의 이 %를 넘게 다른 브로커가 이끌 때만 리더를 되돌림. KRaft는 무시함.",
+    ),
+    doc(
+        "replica.lag.time.max.ms",
+        High,
+        &["5000", "10000"],
+        "A follower behind for longer than this leaves the ISR (checked every half of it); until then acks=all waits for it. At least replica.fetch.wait.max.ms (500).",
+        "이 시간보다 오래 뒤처진 팔로워는 ISR에서 빠짐(절반마다 점검). 그때까지 acks=all은 기다림. replica.fetch.wait.max.ms(500) 이상.",
+    ),
+    doc(
+        "log.retention.check.interval.ms",
+        Medium,
+        &["5000", "10000"],
+        "How often each broker deletes the segments retention.ms or retention.bytes let go.",
+        "각 브로커가 retention.ms·retention.bytes가 놓아준 세그먼트를 지우는 주기.",
+    ),
+    doc(
+        "log.initial.task.delay.ms",
+        Low,
+        &["0", "5000"],
+        "3.8+, internal: when after start-up segment deletion first runs (30 s, fixed before 3.8).",
+        "3.8+, 내부 설정: 시작 후 세그먼트 삭제의 첫 실행 시점 (3.8 이전엔 30초 고정).",
+    ),
+];
+
 /// The topic configs the app lets you change (`TopicConfig`; all medium importance).
 pub const TOPIC_DOCS: &[PropertyDoc] = &[
     doc(
@@ -303,7 +351,8 @@ pub const CONSUMER_DOCS: &[PropertyDoc] = &[
 mod tests {
     use super::*;
     use crate::config::{
-        consumer_default, producer_default, topic_default, ConsumerConfig, TopicConfig,
+        broker_config_available, broker_default, consumer_default, producer_default, topic_default,
+        BrokerConfig, ConsumerConfig, TopicConfig,
     };
     use crate::vec_map::VecMap;
     use crate::version::KafkaVersion;
@@ -340,7 +389,7 @@ mod tests {
 
     #[test]
     fn topic_and_consumer_docs_sorted_with_defaults_that_parse_as_the_defaults() {
-        for docs in [TOPIC_DOCS, CONSUMER_DOCS] {
+        for docs in [BROKER_DOCS, TOPIC_DOCS, CONSUMER_DOCS] {
             for w in docs.windows(2) {
                 assert!((w[0].importance, w[0].name) < (w[1].importance, w[1].name));
             }
@@ -380,5 +429,53 @@ mod tests {
                 assert!(ConsumerConfig::parse(&props).is_ok(), "{} = {c}", d.name);
             }
         }
+    }
+
+    #[test]
+    fn broker_docs_parse_in_every_version_that_has_them() {
+        // The defaults, where the version has the property, change nothing; every choice
+        // parses there and is refused elsewhere, as the panel offers it.
+        for v in KafkaVersion::supported_lines() {
+            let v = KafkaVersion::parse(&v).unwrap();
+            let defaults = BROKER_DOCS
+                .iter()
+                .filter(|d| broker_config_available(d.name, v))
+                .map(|d| {
+                    (
+                        d.name.to_string(),
+                        broker_default(d.name).expect(d.name).to_string(),
+                    )
+                })
+                .collect::<VecMap<_, _>>();
+            assert_eq!(
+                BrokerConfig::parse(&defaults, v),
+                Ok(BrokerConfig::default())
+            );
+            for d in BROKER_DOCS {
+                for c in d.choices {
+                    let props = VecMap::from([(d.name.to_string(), c.to_string())]);
+                    let parsed = BrokerConfig::parse(&props, v);
+                    assert_eq!(
+                        parsed.is_ok(),
+                        broker_config_available(d.name, v),
+                        "{v} {} = {c}",
+                        d.name
+                    );
+                    assert_ne!(
+                        parsed,
+                        Ok(BrokerConfig::default()),
+                        "{} = {c} is the default",
+                        d.name
+                    );
+                }
+            }
+        }
+        // Only log.initial.task.delay.ms is version-gated, from 3.8.
+        let gated: Vec<&str> = BROKER_DOCS
+            .iter()
+            .filter(|d| !broker_config_available(d.name, KafkaVersion::parse("3.7").unwrap()))
+            .map(|d| d.name)
+            .collect();
+        assert_eq!(gated, ["log.initial.task.delay.ms"]);
     }
 }

@@ -3,7 +3,7 @@
 
 mod docs;
 
-pub use docs::{Importance, PropertyDoc, CONSUMER_DOCS, PRODUCER_DOCS, TOPIC_DOCS};
+pub use docs::{Importance, PropertyDoc, BROKER_DOCS, CONSUMER_DOCS, PRODUCER_DOCS, TOPIC_DOCS};
 
 use crate::broker::REPLICA_FETCH_WAIT_MAX_MS;
 use crate::compression::CompressionType;
