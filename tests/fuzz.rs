@@ -504,7 +504,7 @@ fn random_workload(g: &mut Gen, files: &[(String, String)]) -> Workload {
             0 => g.below(20_000).to_string(),
             _ => CONFIG_VALUES[g.index(CONFIG_VALUES.len())].to_string(),
         };
-        let setting = match g.index(12) {
+        let setting = match g.index(13) {
             0 => Setting::KafkaVersion(versions[g.index(versions.len())].clone()),
             1 => Setting::Producer(PRODUCER_KEYS[g.index(PRODUCER_KEYS.len())].into(), value(g)),
             2 => Setting::Topic(TOPIC_KEYS[g.index(TOPIC_KEYS.len())].into(), value(g)),
@@ -516,6 +516,7 @@ fn random_workload(g: &mut Gen, files: &[(String, String)]) -> Workload {
             8 => Setting::ValueBytes(value(g)),
             9 => Setting::LatencyMs(value(g)),
             10 => Setting::Mode(g.pick(&["async", "sync", "fire_and_forget", "x"]).into()),
+            11 => Setting::Broker(BROKER_KEYS[g.index(BROKER_KEYS.len())].into(), value(g)),
             _ => Setting::Transactions(g.below(2) == 0),
         };
         // The app takes an edit its checks pass and whose run builds.

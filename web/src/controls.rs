@@ -6,7 +6,7 @@
 
 use crate::decimal::{trimmed, Fixed};
 use crate::i18n::Lang;
-use crate::panel::{consumer_panel, producer_panel, topic_panel};
+use crate::panel::{broker_panel, consumer_panel, producer_panel, topic_panel};
 use crate::share::{refuse, LinkError, Reason};
 use crate::workload::{FaultKind, KeyPattern, Setting, SettingError, Workload, MODES, TOPIC};
 use kafka_lab::scenario::SendMode;
@@ -219,6 +219,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     <button id="clear-faults" onclick={cb.clear_faults.reform(|_| ())}>{ lang.pick("clear faults", "장애 모두 지우기") }</button>
                 }
             </div>
+            <h2>{ lang.pick("Broker configs", "브로커 설정") }</h2>
+            { broker_panel(w, &cb.set, lang) }
             <h2>{ lang.pick("Topic configs", "토픽 설정") }</h2>
             { select("partitions", (lang.pick("partitions", "파티션 수"), false),
                 &match lang {

@@ -180,11 +180,12 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
         } => {
             let tp = cluster.display(*tp);
             let isr = Ids(isr);
+            let lag = sim.controller().config().replica_lag_time_max_ms;
             match (lang, expanded) {
                 (Lang::En, true) => format!("broker {broker}: ISR of {tp} grows to {isr} (a follower caught up)"),
-                (Lang::En, false) => format!("broker {broker}: ISR of {tp} shrinks to {isr} (a follower lagged past replica.lag.time.max.ms)"),
+                (Lang::En, false) => format!("broker {broker}: ISR of {tp} shrinks to {isr} (a follower lagged past replica.lag.time.max.ms, {lag} ms)"),
                 (Lang::Ko, true) => format!("브로커 {broker}: {tp}의 ISR 확장 → {isr} (팔로워가 HW까지 따라잡음)"),
-                (Lang::Ko, false) => format!("브로커 {broker}: {tp}의 ISR 축소 → {isr} (팔로워가 replica.lag.time.max.ms 넘게 뒤처짐)"),
+                (Lang::Ko, false) => format!("브로커 {broker}: {tp}의 ISR 축소 → {isr} (팔로워가 replica.lag.time.max.ms({lag} ms) 넘게 뒤처짐)"),
             }
         }
         TraceEvent::Replicated {
@@ -945,6 +946,34 @@ mod tests {
                 assert!(ko.contains(&format!("{interval}초마다")), "{ko}");
             }
         }
+    }
+
+    #[test]
+    fn an_isr_shrink_names_the_runs_own_lag() {
+        let s = r#"{"seed":1,"brokers":3,"broker_config":{"replica.lag.time.max.ms":"5000"},
+            "topics":[{"name":"t","partitions":1,"replication_factor":3}],
+            "producers":[{"name":"p"}],
+            "actions":[{"at_ms":0,"action":"send","producer":"p","topic":"t","value":"v","count":100,"interval_ms":100},
+                       {"at_ms":1000,"action":"slow_follower","broker":2,"extra_latency_ms":60000}],
+            "until_ms":10000}"#;
+        let mut sim = Simulation::new(&Scenario::from_json(s).unwrap()).unwrap();
+        sim.record_trace();
+        sim.run();
+        let shrink = sim
+            .trace()
+            .iter()
+            .find(|(_, e)| {
+                matches!(
+                    e,
+                    TraceEvent::IsrChanged {
+                        expanded: false,
+                        ..
+                    }
+                )
+            })
+            .expect("broker 2 leaves the ISR");
+        assert!(describe(&sim, &shrink.1, Lang::En).contains("replica.lag.time.max.ms, 5000 ms"));
+        assert!(describe(&sim, &shrink.1, Lang::Ko).contains("replica.lag.time.max.ms(5000 ms)"));
     }
 
     /// The sentences of every OUT_OF_ORDER_SEQUENCE_NUMBER refusal of one producer sending

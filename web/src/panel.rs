@@ -1,5 +1,5 @@
-//! The config panels: every topic, producer and consumer property the core models, in the
-//! sections of Kafka's own config docs, grouped by Kafka's importance, each with the chosen
+//! The config panels: every broker, topic, producer and consumer property the core models,
+//! in the sections of Kafka's own config docs, grouped by Kafka's importance, each with the chosen
 //! version's default, the changed ones marked, and a line in English and Korean. "default"
 //! leaves the property unset, which matters: Kafka treats an explicitly set
 //! `enable.idempotence` differently from its default.
@@ -7,8 +7,9 @@
 use crate::i18n::Lang;
 use crate::workload::{Setting, Workload};
 use kafka_lab::config::{
-    consumer_default, partitioner_class_available, producer_default, topic_default, Importance,
-    PropertyDoc, CONSUMER_DOCS, PRODUCER_DOCS, TOPIC_DOCS,
+    broker_config_available, broker_default, consumer_default, partitioner_class_available,
+    producer_default, topic_default, Importance, PropertyDoc, BROKER_DOCS, CONSUMER_DOCS,
+    PRODUCER_DOCS, TOPIC_DOCS,
 };
 use kafka_lab::version::KafkaVersion;
 use web_sys::HtmlSelectElement;
@@ -43,6 +44,7 @@ pub fn control_id(name: &str) -> String {
 /// Which section of Kafka's config docs a property belongs to.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Section {
+    Broker,
     Topic,
     Producer,
     Consumer,
@@ -51,6 +53,7 @@ enum Section {
 impl Section {
     fn default(self, name: &str, v: KafkaVersion) -> Option<&'static str> {
         match self {
+            Section::Broker => broker_default(name).filter(|_| broker_config_available(name, v)),
             Section::Topic => topic_default(name),
             Section::Producer => producer_default(name, v),
             Section::Consumer => consumer_default(name),
@@ -59,6 +62,7 @@ impl Section {
 
     fn current(self, name: &str, w: &Workload) -> String {
         let map = match self {
+            Section::Broker => &w.broker,
             Section::Topic => &w.topic,
             Section::Producer => &w.producer,
             Section::Consumer => &w.consumer,
@@ -68,6 +72,7 @@ impl Section {
 
     fn setting(self, name: String, value: String) -> Setting {
         match self {
+            Section::Broker => Setting::Broker(name, value),
             Section::Topic => Setting::Topic(name, value),
             Section::Producer => Setting::Producer(name, value),
             Section::Consumer => Setting::Consumer(name, value),
@@ -93,12 +98,16 @@ fn property_row(
     };
     let hint = lang.pick(doc.en, doc.ko);
     let Some(default) = section.default(doc.name, v) else {
-        let since = doc.name.starts_with("partitioner.");
+        let since = match doc.name {
+            "log.initial.task.delay.ms" => Some("3.8"),
+            n if n.starts_with("partitioner.") => Some("3.3"),
+            _ => None,
+        };
         let absent = match (lang, since) {
-            (Lang::En, true) => format!("not in Kafka {v} (since 3.3)"),
-            (Lang::En, false) => format!("not in Kafka {v}"),
-            (Lang::Ko, true) => format!("Kafka {v}에는 없음 (3.3부터)"),
-            (Lang::Ko, false) => format!("Kafka {v}에는 없음"),
+            (Lang::En, Some(s)) => format!("not in Kafka {v} (since {s})"),
+            (Lang::En, None) => format!("not in Kafka {v}"),
+            (Lang::Ko, Some(s)) => format!("Kafka {v}에는 없음 ({s}부터)"),
+            (Lang::Ko, None) => format!("Kafka {v}에는 없음"),
         };
         return html! {
             <label class="control absent" for={id.clone()}>
@@ -170,6 +179,13 @@ pub fn producer_panel(w: &Workload, on_set: &Callback<Setting>, lang: Lang) -> H
             { group(Importance::Medium, "중요도 중간") }
             { group(Importance::Low, "중요도 낮음") }
         </>
+    }
+}
+
+/// The brokers' configs, one value for every broker.
+pub fn broker_panel(w: &Workload, on_set: &Callback<Setting>, lang: Lang) -> Html {
+    html! {
+        { for BROKER_DOCS.iter().map(|d| property_row(Section::Broker, d, w, on_set, lang)) }
     }
 }
 

@@ -68,6 +68,7 @@ type Call = (u64, String, Vec<(u32, u64)>);
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     kafka_version: String,
+    broker: VecMap<String, String>,
     producer: VecMap<String, String>,
     partitions: u32,
     replication_factor: u32,
@@ -120,6 +121,7 @@ const SETTINGS_FIELDS: &[&str] = &[
     "faults",
     "transactions",
     "file",
+    "broker",
 ];
 
 /// A moment (rounded to a microsecond) or a speed as serde_json wrote it in links: its
@@ -180,6 +182,7 @@ impl Settings {
         write_map(w, "producer", &self.producer, false);
         w.u64_field("partitions", self.partitions.into());
         w.u64_field("replication_factor", self.replication_factor.into());
+        write_map(w, "broker", &self.broker, false);
         write_map(w, "topic", &self.topic, false);
         write_map(w, "consumer", &self.consumer, false);
         w.string_field("keys", &self.keys);
@@ -234,6 +237,7 @@ impl Settings {
         let f = json::object(node, path, SETTINGS_FIELDS, None)?;
         Ok(Settings {
             kafka_version: f.req(0, json::string)?,
+            broker: f.get(14, json::string_map)?.unwrap_or_default(),
             producer: f.get(1, json::string_map)?.unwrap_or_default(),
             partitions: f.req(2, json::u32)?,
             replication_factor: f.req(3, json::u32)?,
@@ -495,6 +499,7 @@ impl Settings {
     pub fn of(w: &Workload) -> Settings {
         Settings {
             kafka_version: w.kafka_version.clone(),
+            broker: w.broker.clone(),
             producer: w.producer.clone(),
             partitions: w.partitions,
             replication_factor: w.replication_factor,
@@ -627,6 +632,8 @@ impl Settings {
         for s in settings {
             w = w.with(&s).map_err(link_error)?;
         }
+        // No check of the app's own: Kafka's parser judges them when the run is built.
+        w.broker = state.broker;
         let (run_ms, brokers) = (w.until_ms(), w.brokers());
         let at = |field: String, at_ms: u64| {
             if at_ms > run_ms {
@@ -761,6 +768,46 @@ mod tests {
         assert_eq!(decode(&text), Ok((w, view())));
         let default = encode(&Workload::default(), view());
         assert_eq!(decode(&default), Ok((Workload::default(), view())));
+        // A link without broker configs is written as before they existed.
+        let json = link::decode(&default).unwrap();
+        assert!(!String::from_utf8(json).unwrap().contains("broker"));
+    }
+
+    #[test]
+    fn a_links_broker_configs_go_through_kafkas_rules() {
+        let key = "leader.imbalance.check.interval.seconds";
+        let w = Workload::default()
+            .with(&Setting::Broker(key.into(), "10".into()))
+            .and_then(|w| {
+                w.with(&Setting::Broker(
+                    "replica.lag.time.max.ms".into(),
+                    "5000".into(),
+                ))
+            })
+            .unwrap();
+        let text = encode(&w, view());
+        assert!(text.len() < 300, "{} characters", text.len());
+        assert_eq!(decode(&text), Ok((w, view())));
+        // Read as the panel's edits are; Kafka's parser names the key when the run is built.
+        let refused = |key: &str, value: &str| {
+            let text = state_json(|j| j["w"]["broker"] = serde_json::json!({ key: value }));
+            let (w, _) = decode(&text).unwrap();
+            assert_eq!(w.broker.get(key).map(String::as_str), Some(value));
+            kafka_lab::Simulation::new(&w.scenario()).unwrap_err()
+        };
+        let e = refused("num.io.threads", "8");
+        assert_eq!(e[0].path, "broker_config.num.io.threads");
+        assert!(e[0].message.contains("not a broker config"), "{e:?}");
+        let e = refused("replica.lag.time.max.ms", "100");
+        assert_eq!(e[0].path, "broker_config.replica.lag.time.max.ms");
+        assert!(
+            e[0].message
+                .contains("should always be less than or equal to"),
+            "{e:?}"
+        );
+        // Not a map of strings: refused before, with the field named.
+        let text = state_json(|j| j["w"]["broker"] = serde_json::json!({ "x": 1 }));
+        assert!(decode(&text).unwrap_err().field.starts_with("broker"));
     }
 
     #[test]

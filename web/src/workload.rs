@@ -5,7 +5,9 @@
 use crate::decimal::Fixed;
 use crate::i18n::Lang;
 use crate::share::{link_error, refuse, LinkError, Reason};
-use kafka_lab::config::{partitioner_class_available, producer_default, CUSTOM_PARTITIONER};
+use kafka_lab::config::{
+    broker_config_available, partitioner_class_available, producer_default, CUSTOM_PARTITIONER,
+};
 use kafka_lab::scenario::{
     Action, BrokerAction, ConsumerSpec, CustomPartitionerSpec, NetworkSpec, NullKeyRule,
     OffsetSpec, OtherKeys, PartitionRule, ProducerAction, ProducerSpec, Scenario, Send, SendMode,
@@ -93,6 +95,9 @@ impl KeyPattern {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Workload {
     pub kafka_version: String,
+    /// Broker configs the user set, the same on every broker (the scenario's
+    /// `broker_config`); unset ones take Kafka's defaults.
+    pub broker: VecMap<String, String>,
     /// Producer properties the user set, with Kafka's names and string values; the rest
     /// take the version's defaults, exactly as an unset property in a `.properties` file.
     pub producer: VecMap<String, String>,
@@ -115,9 +120,9 @@ pub struct Workload {
     /// (a starter script, then what the user clicked), instead of the steady stream.
     pub transactions: Option<Vec<TxnStep>>,
     /// `Some`: a scenario file (SCENARIO.md) the user opened. Its cluster, topics,
-    /// clients, actions, seed and length stand; the Kafka version, the producer, topic and
-    /// consumer configs, the latency and the faults of the panels apply on top (see
-    /// `scenario`); the workload controls do not.
+    /// clients, actions, seed and length stand; the Kafka version, the broker, producer,
+    /// topic and consumer configs, the latency and the faults of the panels apply on top
+    /// (see `scenario`); the workload controls do not.
     pub file: Option<Rc<ScenarioFile>>,
 }
 
@@ -341,7 +346,8 @@ pub const BROKERS: u32 = 3;
 pub const MAX_VALUE_BYTES: u32 = 10_000;
 pub const MAX_LATENCY_MS: u64 = 1_000;
 pub const TOPIC: &str = "orders";
-/// How much slower a "slow follower" fetches: longer than `replica.lag.time.max.ms`.
+/// How much slower a "slow follower" fetches: longer than `replica.lag.time.max.ms`'s
+/// default.
 pub const SLOW_FOLLOWER_MS: u64 = 60_000;
 
 /// The seed's `CustomPartitioner` (§4.2): "Pangyo" → 0, other keys by hash, no key fails.
@@ -365,6 +371,7 @@ impl Default for Workload {
             .into();
         Workload {
             kafka_version: "4.0".into(),
+            broker: VecMap::new(),
             producer,
             partitions: 3,
             replication_factor: 1,
@@ -390,6 +397,8 @@ pub enum Setting {
     Producer(String, String),
     Partitions(String),
     ReplicationFactor(String),
+    /// A broker config for every broker; an empty value unsets it.
+    Broker(String, String),
     /// A topic config; an empty value unsets it.
     Topic(String, String),
     /// A consumer config for both consumers; an empty value unsets it.
@@ -534,6 +543,7 @@ impl Workload {
                 .kafka_version
                 .clone()
                 .unwrap_or_else(|| KafkaVersion::latest().to_string()),
+            broker: scenario.broker_config.clone(),
             producer: first(
                 scenario.producers.first().map(|p| &p.config),
                 &OWN_PRODUCER_PROPS,
@@ -629,6 +639,8 @@ impl Workload {
                     .map_err(|e| SettingError::Kafka(format!("kafka_version: {e}")))?;
                 w.kafka_version = v.clone();
                 // Properties the release does not have are dropped, not carried over.
+                w.broker
+                    .retain(|name, _| broker_config_available(name, version));
                 w.producer.retain(|name, value| {
                     producer_default(name, version).is_some()
                         && (name != "partitioner.class"
@@ -658,8 +670,11 @@ impl Workload {
                 w.replication_factor = n;
             }
             // Kafka's own parsers judge these values when the run is built.
-            Setting::Topic(name, value) | Setting::Consumer(name, value) => {
+            Setting::Broker(name, value)
+            | Setting::Topic(name, value)
+            | Setting::Consumer(name, value) => {
                 let map = match setting {
+                    Setting::Broker(..) => &mut w.broker,
                     Setting::Topic(..) => &mut w.topic,
                     _ => &mut w.consumer,
                 };
@@ -854,6 +869,8 @@ impl Workload {
     fn file_scenario(&self, base: &Scenario) -> Scenario {
         let mut s = base.clone();
         s.kafka_version = Some(self.kafka_version.clone());
+        // One map for every broker: the panel's is the file's, edited.
+        s.broker_config = self.broker.clone();
         let first = |c: Option<&VecMap<String, String>>| c.cloned().unwrap_or_default();
         let p0 = first(base.producers.first().map(|p| &p.config));
         for p in &mut s.producers {
@@ -937,7 +954,7 @@ impl Workload {
             network: Some(NetworkSpec {
                 latency_ms: self.latency_ms,
             }),
-            broker_config: VecMap::new(),
+            broker_config: self.broker.clone(),
         }
     }
 }
@@ -945,7 +962,7 @@ impl Workload {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kafka_lab::config::{CONSUMER_DOCS, PRODUCER_DOCS, TOPIC_DOCS};
+    use kafka_lab::config::{BROKER_DOCS, CONSUMER_DOCS, PRODUCER_DOCS, TOPIC_DOCS};
     use kafka_lab::Simulation;
 
     /// A two-producer file: a zombie pair sharing a transactional.id, and a consumer.
@@ -1178,10 +1195,14 @@ mod tests {
     }
 
     #[test]
-    fn every_topic_and_consumer_choice_builds_and_bad_values_name_kafkas_rule() {
+    fn every_broker_topic_and_consumer_choice_builds_and_bad_values_name_kafkas_rule() {
         let w = Workload::default();
         for (docs, make) in [
-            (TOPIC_DOCS, Setting::Topic as fn(String, String) -> Setting),
+            (
+                BROKER_DOCS,
+                Setting::Broker as fn(String, String) -> Setting,
+            ),
+            (TOPIC_DOCS, Setting::Topic),
             (CONSUMER_DOCS, Setting::Consumer),
         ] {
             for doc in docs {
@@ -1222,6 +1243,41 @@ mod tests {
             .with(&Setting::Topic("min.insync.replicas".into(), String::new()))
             .unwrap();
         assert_eq!(unset.min_insync_replicas(), 1);
+        // A broker config goes to every broker, and Kafka's rule names it.
+        let lag = |v: &str| w.with(&Setting::Broker("replica.lag.time.max.ms".into(), v.into()));
+        assert_eq!(lag("5000").unwrap().scenario().broker_config.len(), 1);
+        let errors = Simulation::new(&lag("100").unwrap().scenario()).unwrap_err();
+        assert_eq!(errors[0].path, "broker_config.replica.lag.time.max.ms");
+        assert!(
+            errors[0]
+                .message
+                .contains("to prevent frequent changes in ISR"),
+            "{errors:?}"
+        );
+        assert!(lag("").unwrap().broker.is_empty());
+    }
+
+    #[test]
+    fn a_files_broker_configs_fill_the_panel_and_save_with_the_edits() {
+        let with_broker = FILE.replacen(
+            r#""brokers": 3,"#,
+            r#""brokers": 3, "broker_config": { "log.retention.check.interval.ms": "5000" },"#,
+            1,
+        );
+        let w = Workload::from_file("pay.json", &with_broker).unwrap();
+        assert_eq!(
+            w.broker.get("log.retention.check.interval.ms").unwrap(),
+            "5000"
+        );
+        let edited = w
+            .with(&Setting::Broker(
+                "replica.lag.time.max.ms".into(),
+                "10000".into(),
+            ))
+            .unwrap();
+        let saved = Workload::from_file("pay.json", &edited.scenario().to_json_pretty()).unwrap();
+        assert_eq!(saved.broker, edited.broker);
+        assert_eq!(saved.broker.len(), 2);
     }
 
     #[test]
@@ -1269,10 +1325,26 @@ mod tests {
                 "partitioner.ignore.keys".into(),
                 "true".into(),
             ))
+            .and_then(|w| {
+                w.with(&Setting::Broker(
+                    "log.initial.task.delay.ms".into(),
+                    "0".into(),
+                ))
+            })
+            .and_then(|w| {
+                w.with(&Setting::Broker(
+                    "replica.lag.time.max.ms".into(),
+                    "5000".into(),
+                ))
+            })
             .unwrap()
             .with(&Setting::KafkaVersion("2.8".into()))
             .unwrap();
         assert!(!w.producer.contains_key("partitioner.ignore.keys"));
+        assert_eq!(
+            w.broker.keys().collect::<Vec<_>>(),
+            ["replica.lag.time.max.ms"]
+        );
         assert!(Simulation::new(&w.scenario()).is_ok());
     }
 }
