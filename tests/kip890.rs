@@ -744,6 +744,7 @@ fn a_write_of_the_next_epoch_is_verified_though_the_last_transaction_is_still_op
             first_offset: 0,
         },
         true,
+        0,
     );
     assert!(state.has_ongoing_transaction(PID, EPOCH));
     assert!(

@@ -9,6 +9,7 @@
 use super::epoch_cache::LeaderEpochFileCache;
 use super::log::{BatchHeader, Log, LogRecord, Retention};
 use super::producer_state::{BatchMetadata, ProducerStateManager, SequenceCheck};
+use crate::chunked::Chunked;
 use crate::config::TopicConfig;
 use crate::controller::PartitionRegistration;
 use crate::errors::Errors;
@@ -432,14 +433,14 @@ impl Partition {
             if self.epoch_cache.latest_epoch() < Some(first.leader_epoch) {
                 self.epoch_cache.assign(first.leader_epoch, first.offset);
             }
-            track_producer(&mut self.producer_state, first);
             let (batch, after) = rest.split_at_mut(batch_len(rest));
+            let newest = newest_timestamp(batch.iter().map(LogRecord::data));
+            track_producer(&mut self.producer_state, &batch[0], newest);
             // Its own copies, appended now.
             for r in batch.iter_mut() {
                 r.append_ms = now;
             }
             let first = &batch[0];
-            let newest = newest_timestamp(batch.iter().map(LogRecord::data));
             self.log
                 .open_batch(first.offset, first.batch_bytes, newest, now);
             rest = after;
@@ -465,8 +466,9 @@ impl Partition {
         state.verification_enabled = self.producer_state.verification_enabled;
         state.ongoing_by_epoch = self.producer_state.ongoing_by_epoch;
         self.producer_state = state;
-        for r in self.log.records() {
-            track_producer(&mut self.producer_state, r);
+        let records = self.log.records();
+        for r in records {
+            replay_producer(&mut self.producer_state, records, r);
         }
         self.producer_state
             .on_high_watermark_updated(self.high_watermark);
@@ -492,8 +494,9 @@ impl Partition {
         if to <= from {
             return false;
         }
-        for r in self.log.records().range(from as usize, to as usize) {
-            track_producer(&mut self.producer_state_at_log_start, r);
+        let records = self.log.records();
+        for r in records.range(from as usize, to as usize) {
+            replay_producer(&mut self.producer_state_at_log_start, records, r);
         }
         self.producer_state_at_log_start
             .on_log_start_offset_incremented(to);
@@ -691,7 +694,8 @@ impl Partition {
         });
         let max_timestamp = newest_timestamp(batch.records.iter().map(|r| &*r.data));
         self.log.append_batch(max_timestamp, records, now);
-        track_producer(&mut self.producer_state, &self.log.records()[base as usize]);
+        let first = &self.log.records()[base as usize];
+        track_producer(&mut self.producer_state, first, max_timestamp);
         LeaderAppend::Appended { base_offset: base }
     }
 
@@ -741,6 +745,7 @@ impl Partition {
         track_producer(
             &mut self.producer_state,
             &self.log.records()[offset as usize],
+            now,
         );
         Ok(offset)
     }
@@ -782,10 +787,20 @@ fn batch_len(records: &[LogRecord]) -> usize {
     records.iter().take_while(|r| of_first(r)).count()
 }
 
+/// `track_producer` for a record of the log `records`, replayed: a batch's largest
+/// timestamp is its last record's there (see `newest_timestamp`), looked up only for a
+/// batch's first record.
+fn replay_producer(state: &mut ProducerStateManager, records: &Chunked<LogRecord>, r: &LogRecord) {
+    if r.offset == r.batch_offset() {
+        let end = (r.offset + r.batch_records as u64).min(records.len() as u64);
+        track_producer(state, r, records[end as usize - 1].data().timestamp);
+    }
+}
+
 /// The producer state a batch's first record implies, unchecked: what the leader records
 /// after its checks, and what a follower or a reloaded log replays (`ProducerAppendInfo`
-/// with origin REPLICATION).
-fn track_producer(state: &mut ProducerStateManager, r: &LogRecord) {
+/// with origin REPLICATION). `timestamp` is the batch's largest.
+fn track_producer(state: &mut ProducerStateManager, r: &LogRecord, timestamp: u64) {
     if r.producer_id < 0 || r.offset != r.batch_offset() {
         return;
     }
@@ -796,6 +811,7 @@ fn track_producer(state: &mut ProducerStateManager, r: &LogRecord) {
             r.coordinator_epoch,
             result,
             r.offset,
+            timestamp,
         ),
         None => state.append_data_batch(
             r.producer_id,
@@ -806,6 +822,7 @@ fn track_producer(state: &mut ProducerStateManager, r: &LogRecord) {
                 first_offset: r.offset,
             },
             r.transactional,
+            timestamp,
         ),
     }
 }

@@ -42,15 +42,20 @@ pub struct ProducerStateEntry {
     pub coordinator_epoch: i32,
     /// `currentTxnFirstOffset`: where the producer's open transaction here began.
     pub current_txn_first_offset: Option<u64>,
+    /// `lastTimestamp`: the largest timestamp of its last batch or marker (KAFKA-9144) —
+    /// the producer's own create time, not when the leader appended it. Expiry counts
+    /// from it.
+    pub last_timestamp: u64,
 }
 
 impl ProducerStateEntry {
-    fn new(epoch: i16) -> Self {
+    fn new(epoch: i16, timestamp: u64) -> Self {
         ProducerStateEntry {
             epoch,
             batches: VecDeque::new(),
             coordinator_epoch: -1,
             current_txn_first_offset: None,
+            last_timestamp: timestamp,
         }
     }
 
@@ -297,21 +302,23 @@ impl ProducerStateManager {
         SequenceCheck::Append
     }
 
-    /// Records an appended batch, keeping the newest five (a new epoch starts afresh); a
-    /// transactional one opens the producer's transaction here if none is open
-    /// (`ProducerAppendInfo.appendDataBatch`).
+    /// Records an appended batch whose largest timestamp is `timestamp`, keeping the
+    /// newest five (a new epoch starts afresh); a transactional one opens the producer's
+    /// transaction here if none is open (`ProducerAppendInfo.appendDataBatch`).
     pub fn append_data_batch(
         &mut self,
         producer_id: i64,
         epoch: i16,
         batch: BatchMetadata,
         transactional: bool,
+        timestamp: u64,
     ) {
         let entry = self
             .producers
             .entry(producer_id)
-            .or_insert_with(|| ProducerStateEntry::new(epoch));
+            .or_insert_with(|| ProducerStateEntry::new(epoch, timestamp));
         entry.maybe_update_epoch(epoch);
+        entry.last_timestamp = timestamp;
         if entry.batches.len() == NUM_BATCHES_TO_RETAIN {
             entry.batches.pop_front();
         }
@@ -346,11 +353,12 @@ impl ProducerStateManager {
         }
     }
 
-    /// A marker at `offset` ends the producer's open transaction here, if any
-    /// (`ProducerAppendInfo.appendEndTxnMarker`, then `completeTxn`): it stays unstable
-    /// until the high watermark passes the marker, and an abort enters the index. The
-    /// marker's epoch becomes the producer's (a new one clears its batches: the next must
-    /// be sequence 0); an unknown producer gets an entry with that epoch and no sequences.
+    /// A marker at `offset`, written at `timestamp`, ends the producer's open transaction
+    /// here, if any (`ProducerAppendInfo.appendEndTxnMarker`, then `completeTxn`): it stays
+    /// unstable until the high watermark passes the marker, and an abort enters the index.
+    /// The marker's epoch becomes the producer's (a new one clears its batches: the next
+    /// must be sequence 0); an unknown producer gets an entry with that epoch and no
+    /// sequences.
     pub fn append_end_txn_marker(
         &mut self,
         producer_id: i64,
@@ -358,12 +366,16 @@ impl ProducerStateManager {
         coordinator_epoch: i32,
         result: TransactionResult,
         offset: u64,
+        timestamp: u64,
     ) {
         let entry = self
             .producers
             .entry(producer_id)
-            .or_insert_with(|| ProducerStateEntry::new(producer_epoch));
+            .or_insert_with(|| ProducerStateEntry::new(producer_epoch, timestamp));
         entry.maybe_update_epoch(producer_epoch);
+        // KAFKA-9144: a marker counts as a write, or a producer whose transaction ran
+        // long would expire as soon as it ended.
+        entry.last_timestamp = timestamp;
         entry.coordinator_epoch = coordinator_epoch;
         // The transaction ended: a verification begun for it no longer holds.
         self.verification.remove(&producer_id);
@@ -411,6 +423,36 @@ impl ProducerStateManager {
         self.unreplicated_txns
             .retain(|_, &mut marker| marker >= high_watermark);
     }
+
+    /// When the first producer here may be forgotten (`isProducerExpired`): its last
+    /// write plus `expiration_ms`, counting only producers with no transaction open.
+    pub fn next_expiration_ms(&self, expiration_ms: u64) -> Option<u64> {
+        self.producers
+            .values()
+            .filter(|e| e.current_txn_first_offset.is_none())
+            .map(|e| e.last_timestamp + expiration_ms)
+            .min()
+    }
+
+    /// `removeExpiredProducers`: forgets every producer whose last write is at least
+    /// `expiration_ms` old at `now` and that has no transaction open here; its next batch
+    /// is then taken at any sequence (see [`ProducerStateManager::check`]). Tells
+    /// `expired` each producer forgotten, with its last write's timestamp.
+    pub fn remove_expired_producers(
+        &mut self,
+        now: u64,
+        expiration_ms: u64,
+        mut expired: impl FnMut(i64, u64),
+    ) {
+        self.producers.retain(|&id, e| {
+            let keep = e.current_txn_first_offset.is_some()
+                || now.saturating_sub(e.last_timestamp) < expiration_ms;
+            if !keep {
+                expired(id, e.last_timestamp);
+            }
+            keep
+        });
+    }
 }
 
 #[cfg(test)]
@@ -455,7 +497,7 @@ mod tests {
         let batch = meta(seq, seq, offset);
         let check = m.check(pid, epoch, batch, transactional, TP);
         if check == SequenceCheck::Append {
-            m.append_data_batch(pid, epoch, batch, transactional);
+            m.append_data_batch(pid, epoch, batch, transactional, 0);
         }
         check
     }
@@ -469,7 +511,7 @@ mod tests {
         offset: u64,
     ) -> Result<(), Errors> {
         m.check_end_txn_marker(pid, epoch, 0)?;
-        m.append_end_txn_marker(pid, epoch, 0, result, offset);
+        m.append_end_txn_marker(pid, epoch, 0, result, offset, 0);
         Ok(())
     }
 
@@ -496,13 +538,13 @@ mod tests {
     fn duplicates_within_five_batches_keep_their_offset() {
         let mut m = ProducerStateManager::default();
         for i in 0..5 {
-            m.append_data_batch(7, 0, meta(i * 2, i * 2 + 1, i as u64 * 2), false);
+            m.append_data_batch(7, 0, meta(i * 2, i * 2 + 1, i as u64 * 2), false, 0);
         }
         assert_eq!(
             m.check(7, 0, meta(0, 1, 10), false, TP),
             SequenceCheck::Duplicate { first_offset: 0 }
         );
-        m.append_data_batch(7, 0, meta(10, 11, 10), false);
+        m.append_data_batch(7, 0, meta(10, 11, 10), false, 0);
         // Batch 0-1 has left the window: its re-send is now a gap.
         assert!(matches!(
             m.check(7, 0, meta(0, 1, 12), false, TP),
@@ -535,7 +577,7 @@ mod tests {
     #[test]
     fn gap_and_new_epoch_rules() {
         let mut m = ProducerStateManager::default();
-        m.append_data_batch(7, 0, meta(0, 4, 0), false);
+        m.append_data_batch(7, 0, meta(0, 4, 0), false, 0);
         let SequenceCheck::OutOfOrder(msg) = check(&m, 7, 0, 6, 5) else {
             panic!("gap accepted");
         };
@@ -608,6 +650,61 @@ mod tests {
         assert_eq!(m.entry(1).unwrap().batches.len(), 1, "nothing recorded");
     }
 
+    /// The producers `remove_expired_producers` forgets at `now`.
+    fn expire(m: &mut ProducerStateManager, now: u64, expiration_ms: u64) -> Vec<(i64, u64)> {
+        let mut expired = Vec::new();
+        m.remove_expired_producers(now, expiration_ms, |id, t| expired.push((id, t)));
+        expired
+    }
+
+    #[test]
+    fn pid_expiration_timeout() {
+        // PSMT.testPidExpirationTimeout (exactly-once.md §11 case 6): once the producer's
+        // last write is producer.id.expiration.ms old, the check forgets it, and its next
+        // batch is taken at any sequence — here 1 after 0, as the last sequence is gone.
+        let expiration_ms = 10_000;
+        let mut m = ProducerStateManager::default();
+        m.append_data_batch(1, 5, meta(0, 0, 1), false, 100);
+        assert_eq!(m.next_expiration_ms(expiration_ms), Some(10_100));
+        assert!(expire(&mut m, 10_099, expiration_ms).is_empty());
+        assert!(m.entry(1).is_some(), "not a millisecond early");
+        let now = 100 + expiration_ms + 1;
+        assert_eq!(expire(&mut m, now, expiration_ms), [(1, 100)]);
+        assert_eq!(m.entry(1), None);
+        assert_eq!(m.next_expiration_ms(expiration_ms), None);
+        // A re-send of sequence 0 is no longer known: it would be written again.
+        assert_eq!(check(&m, 1, 5, 0, 2), SequenceCheck::Append);
+        assert_eq!(check(&m, 1, 5, 1, 2), SequenceCheck::Append);
+        m.append_data_batch(1, 5, meta(1, 1, 2), false, now);
+        assert_eq!(m.producers().count(), 1);
+        assert_eq!(m.entry(1).unwrap().batches.back().unwrap().last_seq, 1);
+        // Kept, the same re-send is answered with its first offset.
+        let mut kept = ProducerStateManager::default();
+        kept.append_data_batch(1, 5, meta(0, 0, 1), false, 100);
+        assert_eq!(
+            check(&kept, 1, 5, 0, 2),
+            SequenceCheck::Duplicate { first_offset: 1 }
+        );
+    }
+
+    #[test]
+    fn producers_with_ongoing_transactions_dont_expire() {
+        // PSMT.testProducersWithOngoingTransactionsDontExpire (case 7): an open
+        // transaction keeps its producer however old, and with it the first undecided
+        // offset; the marker that ends it counts as a write (KAFKA-9144).
+        let expiration_ms = 10_000;
+        let mut m = ProducerStateManager::default();
+        m.append_data_batch(1, 5, meta(0, 0, 99), true, 0);
+        assert_eq!(m.next_expiration_ms(expiration_ms), None);
+        assert!(expire(&mut m, 50_000, expiration_ms).is_empty());
+        assert!(m.entry(1).is_some());
+        assert_eq!(m.first_unstable_offset(u64::MAX), Some(99));
+        m.append_end_txn_marker(1, 5, 0, Commit, 100, 50_000);
+        assert_eq!(m.next_expiration_ms(expiration_ms), Some(60_000));
+        assert!(expire(&mut m, 59_999, expiration_ms).is_empty());
+        assert_eq!(expire(&mut m, 60_000, expiration_ms), [(1, 50_000)]);
+    }
+
     #[test]
     fn first_unstable_offset() {
         // PSMT.testFirstUnstableOffset (case 8). The first undecided offset is the first
@@ -646,7 +743,7 @@ mod tests {
             m.check_end_txn_marker(1, 2, 0),
             Err(Errors::InvalidProducerEpoch)
         );
-        m.append_end_txn_marker(1, 3, 7, Commit, 1);
+        m.append_end_txn_marker(1, 3, 7, Commit, 1, 0);
         assert_eq!(
             m.check_end_txn_marker(1, 3, 6),
             Err(Errors::TransactionCoordinatorFenced)
