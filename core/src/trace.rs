@@ -397,6 +397,17 @@ pub enum TraceEvent {
         tp: TopicPartition,
         records: u32,
     },
+    /// A replica forgot a producer id's state: its last write (`last_timestamp`, the
+    /// producer's own time) is `expiration_ms` or more ago and it has no transaction open
+    /// there (`ProducerStateManager.removeExpiredProducers`). Its next batch there is taken
+    /// at any sequence.
+    ProducerStateExpired {
+        broker: u32,
+        tp: TopicPartition,
+        producer_id: i64,
+        last_timestamp: u64,
+        expiration_ms: u64,
+    },
 }
 
 impl fmt::Display for TraceEvent {
@@ -615,6 +626,16 @@ impl fmt::Display for TraceEvent {
             } => write!(
                 f,
                 "sequences-adjusted p{producer} batch {batch} t{}p{} -{records}",
+                tp.topic, tp.partition
+            ),
+            TraceEvent::ProducerStateExpired {
+                broker,
+                tp,
+                producer_id,
+                ..
+            } => write!(
+                f,
+                "producer-expired b{broker} t{}p{} pid {producer_id}",
                 tp.topic, tp.partition
             ),
             TraceEvent::BatchCompleted {

@@ -443,6 +443,22 @@ pub fn describe(sim: &Simulation, event: &TraceEvent, lang: Lang) -> String {
                 "브로커 {broker}의 {tp} 복제본은 {from}에서 끝나 리더의 로그 시작 {log_start_offset}보다 뒤처짐: 로그를 비우고 거기서부터 가져옴"
             )
         }
+        TraceEvent::ProducerStateExpired {
+            broker,
+            tp,
+            producer_id,
+            expiration_ms,
+            ..
+        } => {
+            // Only a run on 3.4+ can set an expiry short enough to see (before, it is a
+            // week of transactional.id.expiration.ms, past any run's end).
+            let tp = cluster.display(*tp);
+            say!(
+                lang,
+                "broker {broker}: producer id {producer_id}'s state on {tp} expired (producer.id.expiration.ms = {expiration_ms} after its last write): a retry is no longer known as a duplicate",
+                "브로커 {broker}: {tp}에서 프로듀서 ID {producer_id}의 상태 만료 (마지막 쓰기 후 producer.id.expiration.ms = {expiration_ms}): 재시도를 더는 중복으로 알아보지 못함"
+            )
+        }
         TraceEvent::BrokerCrashed { broker } => say!(
             lang,
             "fault: broker {broker} crashes — its log stays on disk, its connections close",
@@ -974,6 +990,35 @@ mod tests {
             .expect("broker 2 leaves the ISR");
         assert!(describe(&sim, &shrink.1, Lang::En).contains("replica.lag.time.max.ms, 5000 ms"));
         assert!(describe(&sim, &shrink.1, Lang::Ko).contains("replica.lag.time.max.ms(5000 ms)"));
+    }
+
+    #[test]
+    fn an_expired_producer_is_named_with_the_config_that_expired_it() {
+        let s = r#"{"seed":1,"kafka_version":"4.0","brokers":1,
+            "broker_config":{"producer.id.expiration.ms":"10000","producer.id.expiration.check.interval.ms":"1000"},
+            "topics":[{"name":"orders","partitions":1}],
+            "producers":[{"name":"p","config":{"linger.ms":"0"}}],
+            "actions":[{"at_ms":0,"action":"send","producer":"p","topic":"orders","value":"v"}],
+            "until_ms":12000}"#;
+        let mut sim = Simulation::new(&Scenario::from_json(s).unwrap()).unwrap();
+        sim.record_trace();
+        sim.run();
+        let expired = sim
+            .trace()
+            .iter()
+            .find(|(_, e)| matches!(e, TraceEvent::ProducerStateExpired { .. }))
+            .expect("the idle producer is forgotten");
+        let en = describe(&sim, &expired.1, Lang::En);
+        assert!(en.starts_with("broker 0: producer id "), "{en}");
+        assert!(
+            en.contains("on orders-0 expired (producer.id.expiration.ms = 10000"),
+            "{en}"
+        );
+        let ko = describe(&sim, &expired.1, Lang::Ko);
+        assert!(
+            ko.contains("orders-0에서") && ko.contains("= 10000"),
+            "{ko}"
+        );
     }
 
     /// The sentences of every OUT_OF_ORDER_SEQUENCE_NUMBER refusal of one producer sending

@@ -177,6 +177,9 @@ pub struct Broker {
     config: BrokerConfig,
     /// The next run of the `kafka-log-retention` task; none while the process is down.
     next_retention_check_ms: Option<u64>,
+    /// When this process loaded its logs: each log's `PeriodicProducerExpirationCheck`
+    /// runs every `producer.id.expiration.check.interval.ms` from then. None while down.
+    logs_loaded_ms: Option<u64>,
     /// Every replica hosted here, leader or follower.
     pub partitions: Hosted,
     /// What this broker knows of the cluster (its `MetadataCache`): what producers get.
@@ -244,6 +247,7 @@ impl Broker {
             version,
             config,
             next_retention_check_ms: Some(config.initial_task_delay_ms),
+            logs_loaded_ms: Some(0),
             partitions: Hosted::new(partitions),
             metadata: Rc::clone(cluster),
             online: true,
@@ -350,6 +354,7 @@ impl Broker {
     pub fn crash(&mut self) {
         self.online = false;
         self.next_retention_check_ms = None;
+        self.logs_loaded_ms = None;
         self.delayed_produce.clear();
         self.delayed_fetch.clear();
         self.produce_queue.clear();
@@ -1381,6 +1386,40 @@ impl Broker {
     /// A new process starts: its tasks are scheduled from now.
     pub fn start_process(&mut self, now: u64) {
         self.next_retention_check_ms = Some(now + self.config.initial_task_delay_ms);
+        self.logs_loaded_ms = Some(now);
+    }
+
+    /// The first run of the `PeriodicProducerExpirationCheck` that forgets a producer:
+    /// runs that would find none are skipped, as they change nothing (and with the
+    /// default day of `producer.id.expiration.ms`, no run wakes the broker at all).
+    pub fn next_producer_expiration_ms(&self) -> Option<u64> {
+        let loaded = self.logs_loaded_ms?;
+        let expiration_ms = self.config.producer_id_expiration_ms;
+        let expires = self
+            .partitions
+            .values()
+            .filter_map(|p| p.producer_state.next_expiration_ms(expiration_ms))
+            .min()?;
+        let every = self.config.producer_id_expiration_check_interval_ms;
+        let runs = expires.saturating_sub(loaded).div_ceil(every).max(1);
+        Some(loaded + runs * every)
+    }
+
+    /// `UnifiedLog.removeExpiredProducers` on every replica here, leader or follower.
+    fn remove_expired_producers(&mut self, now: u64, out: &mut Effects) {
+        let (broker, expiration_ms) = (self.id, self.config.producer_id_expiration_ms);
+        for (&tp, p) in self.partitions.iter_mut() {
+            let state = &mut p.producer_state;
+            state.remove_expired_producers(now, expiration_ms, |producer_id, last_timestamp| {
+                out.events.push(TraceEvent::ProducerStateExpired {
+                    broker,
+                    tp,
+                    producer_id,
+                    last_timestamp,
+                    expiration_ms,
+                })
+            });
+        }
     }
 
     /// When the `kafka-log-retention` task runs next (none while the process is down).
@@ -1409,12 +1448,15 @@ impl Broker {
         }
     }
 
-    /// Held requests whose time came, fetchers to restart, and the `isr-expiration` and
-    /// `kafka-log-retention` tasks.
+    /// Held requests whose time came, fetchers to restart, and the `isr-expiration`,
+    /// `kafka-log-retention` and `PeriodicProducerExpirationCheck` tasks.
     pub fn on_timer(&mut self, now: u64, out: &mut Effects) {
         if self.retention_due(now) {
             self.next_retention_check_ms = Some(now + self.config.retention_check_interval_ms);
             self.delete_old_segments(now, out);
+        }
+        if self.next_producer_expiration_ms().is_some_and(|t| now >= t) {
+            self.remove_expired_producers(now, out);
         }
         if self.leads_replicated && now >= self.next_isr_check_ms {
             let lag = self.config.replica_lag_time_max_ms;
@@ -1495,6 +1537,7 @@ impl Broker {
             }))
             .chain(self.leads_replicated.then_some(self.next_isr_check_ms))
             .chain(self.next_retention_check_ms)
+            .chain(self.next_producer_expiration_ms())
             .chain(
                 self.verifying
                     .values()

@@ -763,7 +763,17 @@ pub struct BrokerConfig {
     /// without catching up before the leader's `isr-expiration` task (every half of it)
     /// drops it from the ISR; until then it also holds the high watermark.
     pub replica_lag_time_max_ms: u64,
+    /// `producer.id.expiration.ms` (3.4+, KIP-854): how long after a producer id's last
+    /// write each partition forgets its sequences, unless it has a transaction open there.
+    /// Before 3.4 the brokers used `transactional.id.expiration.ms` for it.
+    pub producer_id_expiration_ms: u64,
+    /// `producer.id.expiration.check.interval.ms` (internal since 3.4, for tests; before,
+    /// fixed): how often each log looks for expired producers, from when it was loaded.
+    pub producer_id_expiration_check_interval_ms: u64,
 }
+
+/// `transactional.id.expiration.ms`'s default: the producer state expiry before 3.4.
+const TRANSACTIONAL_ID_EXPIRATION_MS: u64 = 604_800_000;
 
 impl Default for BrokerConfig {
     fn default() -> Self {
@@ -774,6 +784,8 @@ impl Default for BrokerConfig {
             leader_imbalance_check_interval_s: 300,
             leader_imbalance_per_broker_percentage: 10,
             replica_lag_time_max_ms: 30_000,
+            producer_id_expiration_ms: 86_400_000,
+            producer_id_expiration_check_interval_ms: 600_000,
         }
     }
 }
@@ -787,6 +799,8 @@ pub fn broker_default(key: &str) -> Option<&'static str> {
         "leader.imbalance.check.interval.seconds" => "300",
         "leader.imbalance.per.broker.percentage" => "10",
         "replica.lag.time.max.ms" => "30000",
+        "producer.id.expiration.ms" => "86400000",
+        "producer.id.expiration.check.interval.ms" => "600000",
         _ => return None,
     })
 }
@@ -804,6 +818,9 @@ impl BrokerConfig {
     ) -> Result<Self, Vec<ConfigError>> {
         let mut errors = Vec::new();
         let mut config = BrokerConfig::default();
+        if !version.at_least(3, 4) {
+            config.producer_id_expiration_ms = TRANSACTIONAL_ID_EXPIRATION_MS;
+        }
         for (key, raw) in props {
             match key.as_str() {
                 "log.retention.check.interval.ms" => match parse_int(key, raw, 1, i64::MAX) {
@@ -858,6 +875,26 @@ impl BrokerConfig {
                         "{key} is a broker config only from Kafka 3.8 (KAFKA-16552), not in {version}"
                     ),
                 }),
+                // Both INT, `atLeast(1)`.
+                "producer.id.expiration.ms" | "producer.id.expiration.check.interval.ms"
+                    if version.at_least(3, 4) =>
+                {
+                    match parse_int(key, raw, 1, i32::MAX as i64) {
+                        Ok(n) if key == "producer.id.expiration.ms" => {
+                            config.producer_id_expiration_ms = n as u64
+                        }
+                        Ok(n) => config.producer_id_expiration_check_interval_ms = n as u64,
+                        Err(e) => errors.push(e),
+                    }
+                }
+                "producer.id.expiration.ms" | "producer.id.expiration.check.interval.ms" => {
+                    errors.push(ConfigError {
+                        key: Some(key.clone()),
+                        message: format!(
+                            "{key} is a broker config only from Kafka 3.4 (KIP-854), not in {version}: there producer state expires after transactional.id.expiration.ms (a week; not a setting here), checked every 10 minutes"
+                        ),
+                    })
+                }
                 _ => errors.push(ConfigError {
                     key: Some(key.clone()),
                     message: format!(
