@@ -9,8 +9,8 @@ use crate::controls::{
 use crate::decimal::{trimmed, within, Fixed};
 use crate::events::{describe, Narrator};
 use crate::facts::{
-    delivery_facts, mode_fact, moved_keys, partitioner_facts, replication_facts, transaction_facts,
-    MovedKeys,
+    delivery_facts, expiry_fact, mode_fact, moved_keys, partitioner_facts, replication_facts,
+    transaction_facts, MovedKeys,
 };
 use crate::i18n::Lang;
 use crate::inspector::{broker_inspector, find_batch, inspector, replica_inspector, Inspect};
@@ -1795,6 +1795,12 @@ impl Component for App {
                     facts.extend(mode_fact(w.mode));
                 }
                 facts.extend(delivery_facts(p));
+                // Only where the run sets it: the default day is past any run's end.
+                let broker_config = &self.sim.scenario().broker_config;
+                if broker_config.contains_key("producer.id.expiration.ms") {
+                    let ms = self.sim.controller().config().producer_id_expiration_ms;
+                    facts.extend(expiry_fact(p, ms));
+                }
                 facts.extend(replication_facts(
                     w.replication_factor,
                     w.min_insync_replicas(),

@@ -216,6 +216,15 @@ pub fn delivery_facts(p: &KafkaProducer) -> Vec<Fact> {
     facts
 }
 
+/// What a `producer.id.expiration.ms` the run sets costs an idempotent producer
+/// (`exactly-once.md` §3; `ProducerStateManager.removeExpiredProducers`).
+pub fn expiry_fact(p: &KafkaProducer, expiration_ms: u64) -> Option<Fact> {
+    p.config.idempotence.then(|| Fact::new(
+        format!("producer.id.expiration.ms = {expiration_ms} (default a day): a partition forgets this producer's sequences that long after its last write (the batch's own timestamp), unless it has a transaction open there, at the next check (producer.id.expiration.check.interval.ms). A retry arriving later is taken as new: written twice despite idempotence."),
+        format!("producer.id.expiration.ms = {expiration_ms} (기본값 하루): 파티션은 이 프로듀서의 마지막 쓰기(배치 자신의 타임스탬프) 후 그만큼 지나면 다음 확인(producer.id.expiration.check.interval.ms) 때 시퀀스 기억을 지움 — 그 파티션에 열린 트랜잭션이 있으면 제외. 그 뒤에 도착한 재시도는 새 배치로 받아들여져 멱등성을 켜도 두 번 기록됨."),
+    ))
+}
+
 /// What `acks` waits for with this replication (`seed-corrections.md` §2.3.5, §2.3.6).
 pub fn replication_facts(rf: u32, min_isr: u32, acks: Acks, v: KafkaVersion) -> Vec<Fact> {
     // Kafka creates such a topic without complaint; the rule bites at write time.
@@ -390,6 +399,17 @@ mod tests {
 
     fn version(v: &str) -> KafkaVersion {
         KafkaVersion::parse(v).unwrap()
+    }
+
+    #[test]
+    fn a_short_producer_expiry_is_explained_to_idempotent_producers() {
+        let fact = expiry_fact(&producer(&[]), 10_000).expect("idempotent by default");
+        assert!(fact.en.contains("= 10000") && fact.en.contains("written twice"));
+        assert!(fact.ko.contains("= 10000") && fact.ko.contains("두 번 기록됨"));
+        assert_eq!(
+            expiry_fact(&producer(&[("enable.idempotence", "false")]), 10_000),
+            None
+        );
     }
 
     #[test]
