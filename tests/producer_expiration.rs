@@ -3,7 +3,7 @@
 //! `PeriodicProducerExpirationCheck`, unless it has a transaction open there; its next
 //! batch is then taken at any sequence, so a retry that comes later is written again.
 
-use kafka_lab::config::BrokerConfig;
+use kafka_lab::config::{broker_config_available, BrokerConfig};
 use kafka_lab::trace::TraceEvent;
 use kafka_lab::vec_map::VecMap;
 use kafka_lab::version::KafkaVersion;
@@ -54,6 +54,8 @@ fn the_expiry_is_a_broker_config_from_3_4() {
         assert_eq!(e[0].key.as_deref(), Some(key));
         assert!(e[0].message.contains("3.4 (KIP-854)"), "{}", e[0].message);
         assert!(e[0].message.contains("transactional.id.expiration.ms"));
+        // The app drops it from a run moved to an older version.
+        assert!(broker_config_available(key, v34) && !broker_config_available(key, v33));
     }
 }
 

@@ -7,9 +7,9 @@
 use crate::i18n::Lang;
 use crate::workload::{Setting, Workload};
 use kafka_lab::config::{
-    broker_config_available, broker_default, consumer_default, partitioner_class_available,
-    producer_default, topic_default, Importance, PropertyDoc, BROKER_DOCS, CONSUMER_DOCS,
-    PRODUCER_DOCS, TOPIC_DOCS,
+    broker_config_available, broker_config_since, broker_default, consumer_default,
+    partitioner_class_available, producer_default, topic_default, Importance, PropertyDoc,
+    BROKER_DOCS, CONSUMER_DOCS, PRODUCER_DOCS, TOPIC_DOCS,
 };
 use kafka_lab::version::KafkaVersion;
 use web_sys::HtmlSelectElement;
@@ -99,10 +99,10 @@ fn property_row(
     let hint = lang.pick(doc.en, doc.ko);
     let Some(default) = section.default(doc.name, v) else {
         let since = match doc.name {
-            "log.initial.task.delay.ms" => Some("3.8"),
-            n if n.starts_with("partitioner.") => Some("3.3"),
-            _ => None,
-        };
+            n if n.starts_with("partitioner.") => Some((3, 3)),
+            n => broker_config_since(n),
+        }
+        .map(|(major, minor)| format!("{major}.{minor}"));
         let absent = match (lang, since) {
             (Lang::En, Some(s)) => format!("not in Kafka {v} (since {s})"),
             (Lang::En, None) => format!("not in Kafka {v}"),

@@ -252,6 +252,20 @@ pub const BROKER_DOCS: &[PropertyDoc] = &[
         "3.8+, internal: when after start-up segment deletion first runs (30 s, fixed before 3.8).",
         "3.8+, 내부 설정: 시작 후 세그먼트 삭제의 첫 실행 시점 (3.8 이전엔 30초 고정).",
     ),
+    doc(
+        "producer.id.expiration.check.interval.ms",
+        Low,
+        &["1000", "5000"],
+        "3.4+, internal: how often each partition looks for expired producer ids (10 minutes).",
+        "3.4+, 내부 설정: 각 파티션이 만료된 프로듀서 ID를 찾는 주기 (10분).",
+    ),
+    doc(
+        "producer.id.expiration.ms",
+        Low,
+        &["10000", "30000"],
+        "3.4+: this long after a producer id's last write (no transaction open), a partition forgets its sequences; a late retry is then written again.",
+        "3.4+: 프로듀서 ID의 마지막 쓰기 후 이 시간이 지나면(열린 트랜잭션 없음) 파티션이 시퀀스를 잊음. 그 뒤 늦은 재시도는 다시 기록됨.",
+    ),
 ];
 
 /// The topic configs the app lets you change (`TopicConfig`; all medium importance).
@@ -437,6 +451,7 @@ mod tests {
         // parses there and is refused elsewhere, as the panel offers it.
         for v in KafkaVersion::supported_lines() {
             let v = KafkaVersion::parse(&v).unwrap();
+            let unset = BrokerConfig::parse(&VecMap::new(), v);
             let defaults = BROKER_DOCS
                 .iter()
                 .filter(|d| broker_config_available(d.name, v))
@@ -447,10 +462,7 @@ mod tests {
                     )
                 })
                 .collect::<VecMap<_, _>>();
-            assert_eq!(
-                BrokerConfig::parse(&defaults, v),
-                Ok(BrokerConfig::default())
-            );
+            assert_eq!(BrokerConfig::parse(&defaults, v), unset);
             for d in BROKER_DOCS {
                 for c in d.choices {
                     let props = VecMap::from([(d.name.to_string(), c.to_string())]);
@@ -461,21 +473,27 @@ mod tests {
                         "{v} {} = {c}",
                         d.name
                     );
-                    assert_ne!(
-                        parsed,
-                        Ok(BrokerConfig::default()),
-                        "{} = {c} is the default",
-                        d.name
-                    );
+                    assert_ne!(parsed, unset, "{} = {c} is the default", d.name);
                 }
             }
         }
-        // Only log.initial.task.delay.ms is version-gated, from 3.8.
-        let gated: Vec<&str> = BROKER_DOCS
-            .iter()
-            .filter(|d| !broker_config_available(d.name, KafkaVersion::parse("3.7").unwrap()))
-            .map(|d| d.name)
-            .collect();
-        assert_eq!(gated, ["log.initial.task.delay.ms"]);
+        let gated = |v: &str| -> Vec<&str> {
+            let v = KafkaVersion::parse(v).unwrap();
+            BROKER_DOCS
+                .iter()
+                .filter(|d| !broker_config_available(d.name, v))
+                .map(|d| d.name)
+                .collect()
+        };
+        assert_eq!(gated("3.7"), ["log.initial.task.delay.ms"]);
+        assert_eq!(
+            gated("3.3"),
+            [
+                "log.initial.task.delay.ms",
+                "producer.id.expiration.check.interval.ms",
+                "producer.id.expiration.ms"
+            ]
+        );
+        assert!(gated("4.0").is_empty());
     }
 }

@@ -805,10 +805,18 @@ pub fn broker_default(key: &str) -> Option<&'static str> {
     })
 }
 
-/// Whether `version` has the broker config `key` (one `broker_default` knows):
-/// `log.initial.task.delay.ms` only from 3.8.
+/// From which release `key` is a broker config, if not in every one the app models.
+pub fn broker_config_since(key: &str) -> Option<(u8, u8)> {
+    match key {
+        "log.initial.task.delay.ms" => Some((3, 8)),
+        "producer.id.expiration.ms" | "producer.id.expiration.check.interval.ms" => Some((3, 4)),
+        _ => None,
+    }
+}
+
+/// Whether `version` has the broker config `key` (one `broker_default` knows).
 pub fn broker_config_available(key: &str, version: KafkaVersion) -> bool {
-    key != "log.initial.task.delay.ms" || version.at_least(3, 8)
+    broker_config_since(key).is_none_or(|(major, minor)| version.at_least(major, minor))
 }
 
 impl BrokerConfig {
@@ -877,7 +885,7 @@ impl BrokerConfig {
                 }),
                 // Both INT, `atLeast(1)`.
                 "producer.id.expiration.ms" | "producer.id.expiration.check.interval.ms"
-                    if version.at_least(3, 4) =>
+                    if broker_config_available(key, version) =>
                 {
                     match parse_int(key, raw, 1, i32::MAX as i64) {
                         Ok(n) if key == "producer.id.expiration.ms" => {
