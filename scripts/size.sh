@@ -23,8 +23,12 @@ BUDGET=$((250 * 1024))
 # and preferred elections (1.9 KB) and the event log saying why a restarted broker does
 # not lead again at once (0.2 KB), KAFKA-15415's retry to a new leader (1.2 KB), the
 # app's refusals in Korean as in English (1.6 KB), labels that fit and a slide's or a
-# phone's layout (0.2 KB).
-CEILING=$((489 * 1024))
+# phone's layout (0.2 KB). Raised to 493 KB in session 27, for fidelity and teachers: the
+# broker configs settable in the app, in links and files (the Broker panel, and
+# replica.lag.time.max.ms a config rather than a constant: 1.8 KB), producer state expiry
+# with its timer, event sentence and fact (producer.id.expiration.ms: 2.3 KB), and the wide
+# page's layout with no empty band above the metrics (0.3 KB of CSS).
+CEILING=$((493 * 1024))
 total=0
 for f in www/pkg/kafka_lab_web_bg.wasm www/pkg/kafka_lab_web.js www/main.js www/style.css; do
   n=$(gzip -9 -c "$f" | wc -c)
