@@ -16,7 +16,12 @@ use kafka_lab_tests::append;
 
 /// Partitions 0 and 1 led by node 0, partition 2 by node 1 (the tests' fixture).
 fn cluster() -> Cluster {
-    let part = |leader| PartitionMeta {
+    led_by(&[0, 0, 1])
+}
+
+/// One topic whose partition `p` has the one replica `leaders[p]`, its leader.
+fn led_by(leaders: &[u32]) -> Cluster {
+    let part = |&leader: &u32| PartitionMeta {
         replicas: vec![leader],
         leader: Some(leader),
         leader_epoch: 0,
@@ -25,7 +30,7 @@ fn cluster() -> Cluster {
         brokers: 2,
         topics: vec![TopicMeta::new(
             "test".into(),
-            vec![part(0), part(0), part(1)],
+            leaders.iter().map(part).collect(),
             TopicConfig::default(),
         )],
     }
@@ -191,28 +196,12 @@ fn test_uniform_built_in_partitioner() {
     }
 }
 
-/// Partitions 0 and 1 led by node 0, 2 and 3 by node 1 (`testDrainBatches`' fixture).
-fn two_nodes_of_two() -> Cluster {
-    let part = |leader| PartitionMeta {
-        replicas: vec![leader],
-        leader: Some(leader),
-        leader_epoch: 0,
-    };
-    Cluster {
-        brokers: 2,
-        topics: vec![TopicMeta::new(
-            "test".into(),
-            vec![part(0), part(0), part(1), part(1)],
-            TopicConfig::default(),
-        )],
-    }
-}
-
 /// RecordAccumulatorTest.testDrainBatches: one record per batch (batch.size 66), each
 /// drain limited to one batch per node, `append` adding a record to each partition named
 /// before the drain; returns the partitions each drain took, by node then position.
 fn drains(version: KafkaVersion, rounds: &[(&[u32], Option<u32>, u32)]) -> Vec<Vec<u32>> {
-    let (c, mut rng) = (two_nodes_of_two(), Rng::new(0));
+    // Partitions 0 and 1 led by node 0, 2 and 3 by node 1.
+    let (c, mut rng) = (led_by(&[0, 0, 1, 1]), Rng::new(0));
     let mut acc = RecordAccumulator::new(
         AccumulatorConfig {
             version,
