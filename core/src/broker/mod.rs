@@ -1393,16 +1393,29 @@ impl Broker {
     /// runs that would find none are skipped, as they change nothing (and with the
     /// default day of `producer.id.expiration.ms`, no run wakes the broker at all).
     pub fn next_producer_expiration_ms(&self) -> Option<u64> {
-        let loaded = self.logs_loaded_ms?;
         let expiration_ms = self.config.producer_id_expiration_ms;
         let expires = self
             .partitions
             .values()
             .filter_map(|p| p.producer_state.next_expiration_ms(expiration_ms))
             .min()?;
+        self.expiration_check_after(expires)
+    }
+
+    /// The first run of the expiry check at or after `expires` (one interval after the
+    /// logs loaded at the earliest); none while the process is down.
+    fn expiration_check_after(&self, expires: u64) -> Option<u64> {
+        let loaded = self.logs_loaded_ms?;
         let every = self.config.producer_id_expiration_check_interval_ms;
         let runs = expires.saturating_sub(loaded).div_ceil(every).max(1);
         Some(loaded + runs * every)
+    }
+
+    /// No producer can expire before `producer.id.expiration.ms` has passed since time 0,
+    /// so no check that forgets one runs before this: with the default day, the walk
+    /// over every replica's producers is never needed to know the broker's next timeout.
+    fn earliest_producer_expiration_ms(&self) -> Option<u64> {
+        self.expiration_check_after(self.config.producer_id_expiration_ms)
     }
 
     /// `UnifiedLog.removeExpiredProducers` on every replica here, leader or follower.
@@ -1455,7 +1468,11 @@ impl Broker {
             self.next_retention_check_ms = Some(now + self.config.retention_check_interval_ms);
             self.delete_old_segments(now, out);
         }
-        if self.next_producer_expiration_ms().is_some_and(|t| now >= t) {
+        if self
+            .earliest_producer_expiration_ms()
+            .is_some_and(|t| now >= t)
+            && self.next_producer_expiration_ms().is_some_and(|t| now >= t)
+        {
             self.remove_expired_producers(now, out);
         }
         if self.leads_replicated && now >= self.next_isr_check_ms {
@@ -1527,7 +1544,8 @@ impl Broker {
 
     /// When this broker next has something to do on its own.
     pub fn next_timeout(&self) -> Option<u64> {
-        self.delayed_produce
+        let next = self
+            .delayed_produce
             .iter()
             .map(|d| d.deadline)
             .chain(self.delayed_fetch.iter().map(|d| d.deadline))
@@ -1537,12 +1555,18 @@ impl Broker {
             }))
             .chain(self.leads_replicated.then_some(self.next_isr_check_ms))
             .chain(self.next_retention_check_ms)
-            .chain(self.next_producer_expiration_ms())
             .chain(
                 self.verifying
                     .values()
                     .map(|v| v.retry_at.unwrap_or(v.deadline)),
             )
+            .min();
+        // The producers' expiry is looked up only when it may come first.
+        if next.is_some_and(|t| self.earliest_producer_expiration_ms().is_none_or(|e| t < e)) {
+            return next;
+        }
+        next.into_iter()
+            .chain(self.next_producer_expiration_ms())
             .min()
     }
 }
