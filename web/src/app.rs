@@ -1798,8 +1798,12 @@ impl Component for App {
                 // Only where the run sets it: the default day is past any run's end.
                 let broker_config = &self.sim.scenario().broker_config;
                 if broker_config.contains_key("producer.id.expiration.ms") {
-                    let ms = self.sim.controller().config().producer_id_expiration_ms;
-                    facts.extend(expiry_fact(p, ms));
+                    let c = self.sim.controller().config();
+                    let (ms, check_ms) = (
+                        c.producer_id_expiration_ms,
+                        c.producer_id_expiration_check_interval_ms,
+                    );
+                    facts.extend(expiry_fact(p, ms, check_ms));
                 }
                 facts.extend(replication_facts(
                     w.replication_factor,

@@ -218,10 +218,12 @@ pub fn delivery_facts(p: &KafkaProducer) -> Vec<Fact> {
 
 /// What a `producer.id.expiration.ms` the run sets costs an idempotent producer
 /// (`exactly-once.md` §3; `ProducerStateManager.removeExpiredProducers`).
-pub fn expiry_fact(p: &KafkaProducer, expiration_ms: u64) -> Option<Fact> {
+/// `check_ms` is the check interval: with its default of 10 minutes, a short expiry shows
+/// only in runs that long, which the fact says.
+pub fn expiry_fact(p: &KafkaProducer, expiration_ms: u64, check_ms: u64) -> Option<Fact> {
     p.config.idempotence.then(|| Fact::new(
-        format!("producer.id.expiration.ms = {expiration_ms} (default a day): a partition forgets this producer's sequences that long after its last write (the batch's own timestamp), unless it has a transaction open there, at the next check (producer.id.expiration.check.interval.ms). A retry arriving later is taken as new: written twice despite idempotence."),
-        format!("producer.id.expiration.ms = {expiration_ms} (기본값 하루): 파티션은 이 프로듀서의 마지막 쓰기(배치 자신의 타임스탬프) 후 그만큼 지나면 다음 확인(producer.id.expiration.check.interval.ms) 때 시퀀스 기억을 지움 — 그 파티션에 열린 트랜잭션이 있으면 제외. 그 뒤에 도착한 재시도는 새 배치로 받아들여져 멱등성을 켜도 두 번 기록됨."),
+        format!("producer.id.expiration.ms = {expiration_ms} (default a day): a partition forgets this producer's sequences that long after its last write (the batch's own timestamp), unless it has a transaction open there, at the next check (producer.id.expiration.check.interval.ms = {check_ms}). A retry arriving later is taken as new: written twice despite idempotence."),
+        format!("producer.id.expiration.ms = {expiration_ms} (기본값 하루): 파티션은 이 프로듀서의 마지막 쓰기(배치 자신의 타임스탬프) 후 그만큼 지나면 다음 확인(producer.id.expiration.check.interval.ms = {check_ms}) 때 시퀀스 기억을 지움 — 그 파티션에 열린 트랜잭션이 있으면 제외. 그 뒤에 도착한 재시도는 새 배치로 받아들여져 멱등성을 켜도 두 번 기록됨."),
     ))
 }
 
@@ -403,11 +405,16 @@ mod tests {
 
     #[test]
     fn a_short_producer_expiry_is_explained_to_idempotent_producers() {
-        let fact = expiry_fact(&producer(&[]), 10_000).expect("idempotent by default");
+        let fact = expiry_fact(&producer(&[]), 10_000, 600_000).expect("idempotent by default");
         assert!(fact.en.contains("= 10000") && fact.en.contains("written twice"));
+        assert!(fact.en.contains("check.interval.ms = 600000"));
         assert!(fact.ko.contains("= 10000") && fact.ko.contains("두 번 기록됨"));
         assert_eq!(
-            expiry_fact(&producer(&[("enable.idempotence", "false")]), 10_000),
+            expiry_fact(
+                &producer(&[("enable.idempotence", "false")]),
+                10_000,
+                600_000
+            ),
             None
         );
     }

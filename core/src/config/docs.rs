@@ -263,8 +263,8 @@ pub const BROKER_DOCS: &[PropertyDoc] = &[
         "producer.id.expiration.ms",
         Low,
         &["10000", "30000"],
-        "3.4+: this long after a producer id's last write (no transaction open), a partition forgets its sequences; a late retry is then written again.",
-        "3.4+: 프로듀서 ID의 마지막 쓰기 후 이 시간이 지나면(열린 트랜잭션 없음) 파티션이 시퀀스를 잊음. 그 뒤 늦은 재시도는 다시 기록됨.",
+        "3.4+: this long after a producer id's last write (no transaction open), a partition forgets its sequences at its next check (above); a late retry is then written again.",
+        "3.4+: 프로듀서 ID의 마지막 쓰기 후 이 시간이 지나면(열린 트랜잭션 없음) 다음 점검(위) 때 파티션이 시퀀스를 잊음. 그 뒤 늦은 재시도는 다시 기록됨.",
     ),
 ];
 
