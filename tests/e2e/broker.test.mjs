@@ -3,12 +3,8 @@
 // value Kafka refuses is refused naming the key, and a release without one does not offer it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inflateRawSync, deflateRawSync } from 'node:zlib';
-import { withPage, ARTIFACTS, seek } from './helpers.mjs';
+import { withPage, ARTIFACTS, seek, fragment, stateOf, linkOf } from './helpers.mjs';
 
-const fragment = (link) => link.slice(link.indexOf('#'));
-const stateOf = (link) => JSON.parse(inflateRawSync(Buffer.from(fragment(link).slice(3), 'base64url')));
-const linkOf = (state) => `#s=${deflateRawSync(Buffer.from(JSON.stringify(state))).toString('base64url')}`;
 const urp = (page) => page.locator('[data-metric="UnderReplicatedPartitions"]').textContent().then(Number);
 const shrink = (page) => page.evaluate(() => [...document.querySelectorAll('.events ol:not(#narration) li')]
   .map((li) => li.textContent).find((t) => t.includes('shrinks to')));

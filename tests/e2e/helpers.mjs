@@ -2,9 +2,15 @@
 // Debian's chromium with playwright-core (no browser download).
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { startServer } from '../../scripts/serve.mjs';
 
 export const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
+
+/** A share link's fragment (`#s=…`), the app state it carries, and a link made of one. */
+export const fragment = (link) => link.slice(link.indexOf('#'));
+export const stateOf = (link) => JSON.parse(inflateRawSync(Buffer.from(fragment(link).slice(3), 'base64url')));
+export const linkOf = (state) => `#s=${deflateRawSync(Buffer.from(JSON.stringify(state))).toString('base64url')}`;
 mkdirSync(ARTIFACTS, { recursive: true });
 
 const ARGS = [

@@ -3,11 +3,8 @@
 // before any request leaves; and the page's Content-Security-Policy is never violated.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { withPage, ARTIFACTS } from './helpers.mjs';
+import { withPage, ARTIFACTS, stateOf, linkOf } from './helpers.mjs';
 
-const linkOf = (state) => `#s=${deflateRawSync(Buffer.from(JSON.stringify(state))).toString('base64url')}`;
-const stateOf = (link) => JSON.parse(inflateRawSync(Buffer.from(link.slice(link.indexOf('#s=') + 3), 'base64url')));
 
 /** Runs `fn` with the page's requests to elsewhere and its policy violations recorded. */
 const watched = (fn) => withPage(async ({ page, url, errors }) => {

@@ -3,12 +3,8 @@
 // link is refused with its field named, and the default run plays.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { withPage, ARTIFACTS, snapshot, seek } from './helpers.mjs';
+import { withPage, ARTIFACTS, snapshot, seek, fragment, stateOf, linkOf } from './helpers.mjs';
 
-const fragment = (link) => link.slice(link.indexOf('#'));
-const stateOf = (link) => JSON.parse(inflateRawSync(Buffer.from(fragment(link).slice(3), 'base64url')));
-const linkOf = (state) => `#s=${deflateRawSync(Buffer.from(JSON.stringify(state))).toString('base64url')}`;
 
 /** The default run's link state, once it plays: the base a test alters. */
 async function playingState(page, url) {
