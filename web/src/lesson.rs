@@ -32,7 +32,7 @@ impl Entry {
 
 /// Every lesson, in the order of the notes' chapters; a test keeps each entry equal to
 /// its file.
-pub const INDEX: [Entry; 10] = [
+pub const INDEX: [Entry; 11] = [
     entry(
         "design",
         "1",
@@ -50,6 +50,12 @@ pub const INDEX: [Entry; 10] = [
         "2.3",
         "acks=1 and a leader crash",
         "acks=1 과 리더 장애",
+    ),
+    entry(
+        "min-isr",
+        "2.3.7",
+        "acks=all and min.insync.replicas=2 through a leader crash",
+        "acks=all, min.insync.replicas=2 와 리더 장애",
     ),
     entry(
         "send-modes",
@@ -287,10 +293,11 @@ mod tests {
 
     /// Each lesson's trace hash, pinned: a change of behaviour under a lesson shows up as
     /// a deliberate diff here (and its script is read again).
-    const GOLDEN: [(&str, &str); 10] = [
+    const GOLDEN: [(&str, &str); 11] = [
         ("design", "a088a6a36942ce40"),
         ("options", "b19e10346937ccda"),
         ("acks", "214b67a3e6beac1a"),
+        ("min-isr", "a14d66dd66b0145a"),
         ("send-modes", "5fea0337a056ff96"),
         ("partitioner", "cdd8827634c5442b"),
         ("custom-partitioner", "f615ccb8074c82ae"),
@@ -340,6 +347,69 @@ mod tests {
         assert_eq!(
             hashes, golden,
             "a lesson's run changed: read its script again"
+        );
+    }
+
+    /// What the min-isr lesson says at each step is what its run has done by then.
+    #[test]
+    fn the_min_isr_lesson_says_what_its_run_does() {
+        use kafka_lab::controller::Election;
+        use kafka_lab::ledger::Ledger;
+        use kafka_lab::trace::TraceEvent;
+        let lesson = all().into_iter().find(|l| l.id == "min-isr").unwrap();
+        let at: Vec<u64> = lesson.steps.iter().map(|s| s.at_ms).collect();
+        let scenario = lesson.workload().unwrap().scenario();
+        let mut sim = Simulation::new(&scenario).unwrap();
+        sim.record_trace();
+        let happened = |sim: &Simulation, from: u64, what: &dyn Fn(&TraceEvent) -> bool| {
+            sim.trace().iter().any(|(t, e)| *t >= from && what(e))
+        };
+        // 5 s: broker 2, slow but still in the ISR, holds every acknowledgement back.
+        sim.run_until(at[1]);
+        assert_eq!(Ledger::of(&sim).acked, 0);
+        // 7.5 s: the ISR is [0, 1], enough for min.insync.replicas=2; by 10 s the backlog is
+        // acknowledged.
+        sim.run_until(at[2]);
+        assert!(happened(&sim, 7_500, &|e| matches!(e,
+            TraceEvent::IsrChanged { isr, expanded: false, .. } if *isr == [0, 1])));
+        let ledger = Ledger::of(&sim);
+        assert!(ledger.acked * 10 >= ledger.records * 9, "{ledger:?}");
+        // 21 s: broker 1 leads with an ISR of one, and refuses the retries.
+        sim.run_until(at[4]);
+        assert!(happened(&sim, at[3], &|e| matches!(e,
+            TraceEvent::LeaderElected { leader: Some(1), isr, .. } if *isr == [1])));
+        assert!(happened(&sim, at[3], &|e| matches!(
+            e,
+            TraceEvent::BatchRejected {
+                broker: 1,
+                error: "NOT_ENOUGH_REPLICAS",
+                ..
+            }
+        )));
+        assert_eq!(Ledger::of(&sim).lost, 0);
+        // 30 s: broker 0 is back in the ISR; the batch broker 1 already had is a duplicate.
+        sim.run_until(at[5]);
+        assert!(happened(&sim, at[4], &|e| matches!(e,
+            TraceEvent::IsrChanged { isr, expanded: true, .. } if isr.contains(&0))));
+        assert!(happened(&sim, at[4], &|e| matches!(
+            e,
+            TraceEvent::DuplicateBatch { broker: 1, .. }
+        )));
+        // 31 s: leadership back at the preferred replica; nothing lost or duplicated.
+        sim.run_until(at[6]);
+        assert!(happened(&sim, at[5], &|e| matches!(
+            e,
+            TraceEvent::LeaderElected {
+                leader: Some(0),
+                election: Election::Preferred,
+                ..
+            }
+        )));
+        sim.run();
+        let ledger = Ledger::of(&sim);
+        assert_eq!(
+            (ledger.lost, ledger.duplicated, ledger.reordered),
+            (0, 0, 0)
         );
     }
 
