@@ -1,11 +1,15 @@
 //! Replication (`shared/kafka/broker.md` §2–§5): followers fetch, the leader's high
 //! watermark follows the ISR, `acks=all` waits for it, `min.insync.replicas` refuses
 //! writes when the ISR is too small, and a lagging follower leaves the ISR after
-//! `replica.lag.time.max.ms`.
+//! `replica.lag.time.max.ms`; and replicas placed at topic creation as Kafka places them
+//! (§12).
 
+use kafka_lab::metadata::place_replicas;
+use kafka_lab::version::KafkaVersion;
 use kafka_lab::{Scenario, Simulation};
 use kafka_lab_tests::run_json;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 fn scenario(rf: u32, min_isr: u32, acks: &str, extra_actions: &str, until_ms: u64) -> String {
     format!(
@@ -251,4 +255,108 @@ fn a_follower_fetch_sees_the_append_its_own_progress_let_through() {
         .count();
     // About 100 ms of records in flight; held fetches made it ~1,500 (the backlog grew).
     assert!(pending < 200, "{pending} records still pending after 2 s");
+}
+
+/// Kafka's test `MockRandom` (`server-common/…/util/MockRandom.java`) behind `Random`'s
+/// `nextInt(bound)`: the draws Kafka's placement tests are written against.
+struct MockRandom(u64);
+
+impl MockRandom {
+    fn new() -> Self {
+        MockRandom(17)
+    }
+
+    fn next(&mut self, bits: u32) -> i32 {
+        self.0 = self
+            .0
+            .wrapping_mul(2862933555777941757)
+            .wrapping_add(3037000493);
+        (self.0 >> (64 - bits)) as i32
+    }
+
+    /// `java.util.Random.nextInt(int bound)`.
+    fn next_int(&mut self, bound: u32) -> u32 {
+        let bound = bound as i32;
+        let m = bound - 1;
+        let mut r = self.next(31);
+        if bound & m == 0 {
+            return ((bound as i64 * r as i64) >> 31) as u32;
+        }
+        let mut u = r;
+        loop {
+            r = u % bound;
+            if u.wrapping_sub(r).wrapping_add(m) >= 0 {
+                return r as u32;
+            }
+            u = self.next(31);
+        }
+    }
+}
+
+fn placed(version: &str, brokers: u32, partitions: u32, rf: u32) -> Vec<Vec<u32>> {
+    let mut random = MockRandom::new();
+    place_replicas(
+        KafkaVersion::parse(version).unwrap(),
+        brokers,
+        partitions,
+        rf,
+        &mut |n| random.next_int(n),
+    )
+}
+
+/// broker.md case 25: `StripedReplicaPlacerTest` (KRaft) with Kafka's `MockRandom`.
+#[test]
+fn striped_replica_placement_matches_kafkas_tests() {
+    // testSuccessfulPlacement: a stripe from the drawn offset 2, then a reshuffled list
+    // whose offset has gone on counting.
+    assert_eq!(
+        placed("4.0", 4, 5, 3),
+        [[2, 3, 0], [3, 0, 1], [0, 1, 2], [1, 2, 3], [1, 0, 2]]
+    );
+    // testPlaceShiftsInitialOffsetsRackUnaware, a new topic on 12 brokers.
+    assert_eq!(placed("4.0", 12, 2, 3), [[7, 8, 9], [8, 9, 10]]);
+    // testEvenDistribution: 200 partitions of RF 2 on 4 brokers, 50 reshuffles.
+    let mut counts: BTreeMap<Vec<u32>, u32> = BTreeMap::new();
+    for replicas in placed("4.0", 4, 200, 2) {
+        *counts.entry(replicas).or_insert(0) += 1;
+    }
+    let expected = [
+        ([0, 1], 14),
+        ([0, 2], 22),
+        ([0, 3], 14),
+        ([1, 0], 17),
+        ([1, 2], 17),
+        ([1, 3], 16),
+        ([2, 0], 13),
+        ([2, 1], 17),
+        ([2, 3], 20),
+        ([3, 0], 20),
+        ([3, 1], 19),
+        ([3, 2], 11),
+    ];
+    let counts: Vec<(Vec<u32>, u32)> = counts.into_iter().collect();
+    let expected: Vec<(Vec<u32>, u32)> = expected.iter().map(|(r, c)| (r.to_vec(), *c)).collect();
+    assert_eq!(counts, expected);
+}
+
+/// broker.md case 25: `AdminRackAwareTest.testReplicaAssignment` (ZooKeeper, before 3.3),
+/// start index and shift 0.
+#[test]
+fn zookeeper_replica_assignment_matches_kafkas_test() {
+    let a = place_replicas(KafkaVersion::parse("3.2").unwrap(), 5, 10, 3, &mut |_| 0);
+    assert_eq!(
+        a,
+        [
+            [0, 1, 2],
+            [1, 2, 3],
+            [2, 3, 4],
+            [3, 4, 0],
+            [4, 0, 1],
+            [0, 2, 3],
+            [1, 3, 4],
+            [2, 4, 0],
+            [3, 0, 1],
+            [4, 1, 2]
+        ]
+    );
 }

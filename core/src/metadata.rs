@@ -2,7 +2,6 @@
 //! topics, partitions, replicas and leaders. Static until brokers can fail.
 
 use crate::config::TopicConfig;
-use crate::rng::Rng;
 use crate::version::KafkaVersion;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -146,39 +145,42 @@ impl Cluster {
     }
 }
 
-/// Replica placement at topic creation, as the version's controller does it.
+/// Replica placement at topic creation, as the version's controller does it, drawing
+/// `below(bound)` where Kafka draws `Random.nextInt(bound)`, in Kafka's order (a test
+/// feeds it Kafka's own `MockRandom`; the run feeds it its seeded rng).
 ///
-/// 3.3+ (KRaft, `StripedReplicaPlacer`, no racks): a random start `r`, partition `p` gets
-/// `[b[(r+p)%n], b[(r+p+1)%n], …]`; after every `n` partitions the broker list is shuffled
-/// and the stripe restarts. Before 3.3 (ZooKeeper, `AdminUtils.assignReplicasToBrokers`):
-/// first replica `(p + start) % n`, followers shifted by `1 + (shift + j) % (n − 1)`, the
-/// shift growing by one every `n` partitions. Kafka's randomness comes from our seeded rng.
+/// 3.3+ (KRaft, `StripedReplicaPlacer`, one rack): the broker list starts at a random
+/// offset `r` (then the start rack is drawn among one); partition `p` gets
+/// `[b[(r+p)%n], b[(r+p+1)%n], …]`, and after every `n` partitions the list is shuffled
+/// (`Collections.shuffle`) while the offset goes on counting. Before 3.3 (ZooKeeper,
+/// `AdminUtils.assignReplicasToBrokers`): first replica `(p + start) % n`, followers
+/// shifted by `1 + (shift + j) % (n − 1)`, the shift growing by one every `n` partitions.
 pub fn place_replicas(
     version: KafkaVersion,
     brokers: u32,
     partitions: u32,
     rf: u32,
-    rng: &mut Rng,
+    below: &mut impl FnMut(u32) -> u32,
 ) -> Vec<Vec<u32>> {
     let n = brokers;
     if version.at_least(3, 3) {
         let mut list: Vec<u32> = (0..n).collect();
-        let r = rng.below(n);
+        let r = below(n);
+        below(1);
         (0..partitions)
             .map(|p| {
-                if p > 0 && p % n == 0 {
+                if p > 0 && p % n == 0 && n > 1 {
                     for i in (1..list.len()).rev() {
-                        let j = rng.below(i as u32 + 1) as usize;
+                        let j = below(i as u32 + 1) as usize;
                         list.swap(i, j);
                     }
                 }
-                let base = if p < n { r + p } else { p % n };
-                (0..rf).map(|j| list[((base + j) % n) as usize]).collect()
+                (0..rf).map(|j| list[((r + p + j) % n) as usize]).collect()
             })
             .collect()
     } else {
-        let start = rng.below(n);
-        let mut shift = rng.below(n);
+        let start = below(n);
+        let mut shift = below(n);
         (0..partitions)
             .map(|p| {
                 if p > 0 && p % n == 0 {
@@ -198,12 +200,13 @@ pub fn place_replicas(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::Rng;
 
     #[test]
     fn placement_spreads_leaders_and_never_repeats_a_broker() {
         for v in [KafkaVersion::new(2, 8, 2), KafkaVersion::latest()] {
             let mut rng = Rng::new(3);
-            let a = place_replicas(v, 3, 7, 3, &mut rng);
+            let a = place_replicas(v, 3, 7, 3, &mut |n| rng.below(n));
             assert_eq!(a.len(), 7);
             for replicas in &a {
                 let mut r = replicas.clone();

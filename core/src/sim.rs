@@ -317,7 +317,15 @@ impl Simulation {
                     }
                     a.clone()
                 }
-                None => place_replicas(version, brokers, partitions, rf, &mut rng),
+                // Kafka's draw of the start rack among one decides nothing: the run's
+                // stream skips it.
+                None => place_replicas(version, brokers, partitions, rf, &mut |n| {
+                    if n > 1 {
+                        rng.below(n)
+                    } else {
+                        0
+                    }
+                }),
             };
             topics.push(TopicMeta::new(
                 t.name.clone(),
