@@ -23,6 +23,8 @@ test('loads, plays and reacts to partitions and linger.ms', async () => {
 
     // More partitions: more accumulator rows, and keyed records land in new places.
     await page.selectOption('#partitions', '6');
+    // The run replays to the moment on screen first (in slices when that takes long).
+    await page.waitForFunction(() => document.querySelectorAll('.acc-row').length === 6, null, { timeout: 5_000 }).catch(() => {});
     assert.equal(await count(page, '.acc-row'), 6);
     assert.equal(await count(page, '.broker .log'), 6, 'six leader replicas across the brokers');
 

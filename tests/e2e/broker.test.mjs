@@ -61,6 +61,8 @@ test('a broker value Kafka refuses, in a link, names the key and Kafka\'s rule; 
     // Set from 3.8 on, dropped when the release goes back to 3.7, which does not offer it.
     await page.selectOption('#log-initial-task-delay-ms', '0');
     await page.selectOption('#kafka-version', '3.7');
+    // The panels follow once the run has replayed to the moment on screen.
+    await page.waitForSelector('#log-initial-task-delay-ms:disabled', { timeout: 5_000 }).catch(() => {});
     assert.equal(await page.isDisabled('#log-initial-task-delay-ms'), true);
     assert.match(await page.locator('#log-initial-task-delay-ms').innerText(), /not in Kafka 3\.7(\.\d+)? \(since 3\.8\)/);
     await page.click('#share');
