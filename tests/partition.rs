@@ -228,7 +228,7 @@ fn high_watermark_does_not_advance_under_min_isr() {
 
 #[test]
 fn high_watermark_increases_with_fenced_follower() {
-    // PT.testHighWatermarkIncreasesWithFencedOrShutdownFollower: the controller takes a
+    // PT.testHighWatermarkIncreasesWithFencedOrShutdownFollower (3.6+): the controller takes a
     // fenced follower out of the ISR (same leader epoch, new partition epoch) → HW moves
     // at once; an unfenced one, caught up within the lag, still holds it.
     for fenced in [true, false] {
@@ -253,6 +253,29 @@ fn high_watermark_increases_with_fenced_follower() {
             "fenced: {fenced}"
         );
     }
+    // Before 3.6 (KAFKA-15021 added the eligibility check) the fenced follower, caught up
+    // within the lag, holds the high watermark until the lag has passed.
+    let mut p = leader(&[0, 1], 1);
+    append(&mut p, 10, T0);
+    p.update_follower_fetch_state(1, 10, T0);
+    append(&mut p, 10, T0 + 1);
+    let registration = PartitionRegistration {
+        replicas: vec![0, 1],
+        isr: vec![0],
+        leader: Some(0),
+        leader_epoch: 0,
+        partition_epoch: 1,
+    };
+    p.apply(&registration, T0 + 2);
+    let v35 = KafkaVersion::parse("3.5").unwrap();
+    p.maybe_increment_high_watermark(T0 + 2, LAG, v35, &[1]);
+    assert_eq!(p.high_watermark(), 10, "3.5: held by the fenced follower");
+    p.maybe_increment_high_watermark(T0 + LAG + 1, LAG, v35, &[1]);
+    assert_eq!(
+        p.high_watermark(),
+        20,
+        "3.5: released once the lag has passed"
+    );
 }
 
 #[test]

@@ -309,12 +309,13 @@ pub fn replica_inspector(
         sim.cluster().topics[tp.topic as usize].name,
         tp.partition
     );
+    let fenced = sim.brokers()[broker as usize].fenced();
+    let holds_hw = |id, f| r.holds_high_watermark(id, f, now, lag, sim.version(), fenced);
     let body = if r.is_leader() {
         let mut holds = vec![format!("{} {leo}", lang.pick("leader", "리더"))];
         let rows = r.followers.iter().map(|(&id, f)| {
             let in_isr = r.isr.contains(&id);
-            let caught_up = r.caught_up(f, now, lag);
-            let counts = r.in_maximal_isr(id) || caught_up;
+            let counts = holds_hw(id, f);
             html! {
                 <tr>
                     <td>{ format!("{} {id}", lang.pick("broker", "브로커")) }</td>
@@ -329,8 +330,7 @@ pub fn replica_inspector(
             }
         });
         for (id, f) in &r.followers {
-            let caught_up = r.caught_up(f, now, lag);
-            if r.in_maximal_isr(*id) || caught_up {
+            if holds_hw(*id, f) {
                 holds.push(format!(
                     "{} {id} {}",
                     lang.pick("broker", "브로커"),

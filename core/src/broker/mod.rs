@@ -224,6 +224,12 @@ pub struct Broker {
 }
 
 impl Broker {
+    /// The brokers fenced as this broker's metadata says (from 3.6 they hold no high
+    /// watermark back).
+    pub fn fenced(&self) -> &[u32] {
+        &self.fenced
+    }
+
     /// A broker hosting every replica the controller assigns to it.
     pub fn new(
         id: u32,

@@ -216,10 +216,28 @@ impl Partition {
                 .is_some_and(|t| now.saturating_sub(t) <= lag_ms)
     }
 
-    /// `maybeIncrementLeaderHW`: the smallest LEO over the leader, the maximal ISR and
-    /// followers that are caught up and not `fenced` (one of unknown position holds it
-    /// still); it only grows, and from 3.7 stands still while the ISR is under the
-    /// effective min ISR. Returns whether it moved.
+    /// Whether follower `id` holds the leader's high watermark back: a member of the
+    /// maximal ISR, whatever its lag, or a follower caught up and, from 3.6, not `fenced`
+    /// (KAFKA-15021: before, a fenced follower caught up within `replica.lag.time.max.ms`
+    /// held it back that long).
+    pub fn holds_high_watermark(
+        &self,
+        id: u32,
+        f: &FollowerState,
+        now: u64,
+        lag_ms: u64,
+        version: KafkaVersion,
+        fenced: &[u32],
+    ) -> bool {
+        // Most followers are ISR members, so that is asked first.
+        self.in_maximal_isr(id)
+            || (self.caught_up(f, now, lag_ms) && !(version.at_least(3, 6) && fenced.contains(&id)))
+    }
+
+    /// `maybeIncrementLeaderHW`: the smallest LEO over the leader and the followers that
+    /// hold it (one of unknown position holds it still); it only grows, and from 3.7
+    /// stands still while the ISR is under the effective min ISR. Returns whether it
+    /// moved.
     pub fn maybe_increment_high_watermark(
         &mut self,
         now: u64,
@@ -236,10 +254,7 @@ impl Partition {
             return false;
         }
         for (&id, f) in &self.followers {
-            // An ISR member counts whatever its lag; most are, so that is asked first.
-            let counts = self.in_maximal_isr(id)
-                || (self.caught_up(f, now, lag_ms) && !fenced.contains(&id));
-            if counts {
+            if self.holds_high_watermark(id, f, now, lag_ms, version, fenced) {
                 candidate = candidate.min(f.log_end_offset.unwrap_or(0));
             }
         }
