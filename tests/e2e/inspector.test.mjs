@@ -1,6 +1,7 @@
 // The lifecycle inspector: a record clicked in a log or a consumer shows its whole life
 // with timestamps in order; an in-flight request and a producer-state entry open too; and
-// after going back in time the record shows only what had happened by then.
+// after going back in time the record shows only what had happened by then. A replica
+// says why its high watermark is where it is, frozen under min.insync.replicas too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -137,6 +138,23 @@ test('a long life shows its first and last steps, and how many lie between', asy
     const omitted = Number(life[gap].text.match(/(\d+) more steps/)[1]);
     assert.ok(omitted > 200, life[gap].text);
     assert.ok(life.every((s, i) => i === gap || s.step === 'omitted' || s.at <= 60000));
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("under min.insync.replicas the leader's high watermark is frozen (3.7+), and the inspector says why", async () => {
+  await withPage(async ({ page, url, errors }) => {
+    // The min-isr lesson's run: at 22 s broker 1 leads orders-0 with an ISR of one.
+    await page.goto(`${url}?scenario=scenarios/lessons/min-isr.json`);
+    await page.waitForSelector('#app-root .stage-svg');
+    await seek(page, 22_000);
+    await page.click('#broker-1 .log.leader text');
+    await page.waitForSelector('#replica-inspector');
+    assert.match(await page.textContent('#hw-why'), /frozen while the ISR is under min\.insync\.replicas \(since 3\.7, KAFKA-15583\)/);
+    // Back before the crash: the ISR is two, and the high watermark follows the LEOs.
+    await seek(page, 11_000);
+    await page.click('#broker-0 .log.leader text');
+    await page.waitForFunction(() => /smallest LEO/.test(document.querySelector('#hw-why')?.textContent));
     assert.deepEqual(errors, []);
   });
 });

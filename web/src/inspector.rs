@@ -360,9 +360,11 @@ pub fn replica_inspector(
                         }
                     } }</dd>
                     <dt>{ lang.pick("high watermark", "하이 워터마크") }</dt>
-                    <dd id="hw-why">{ match lang {
-                        Lang::En => format!("{} — the smallest LEO of {} (never goes back)", r.high_watermark(), holds.join(", ")),
-                        Lang::Ko => format!("{} — {} 가운데 가장 작은 LEO (뒤로 가지 않음)", r.high_watermark(), holds.join(", ")),
+                    <dd id="hw-why">{ match (lang, r.high_watermark_frozen(sim.version())) {
+                        (Lang::En, false) => format!("{} — the smallest LEO of {} (never goes back)", r.high_watermark(), holds.join(", ")),
+                        (Lang::Ko, false) => format!("{} — {} 가운데 가장 작은 LEO (뒤로 가지 않음)", r.high_watermark(), holds.join(", ")),
+                        (Lang::En, true) => format!("{} — frozen while the ISR is under min.insync.replicas (since 3.7, KAFKA-15583): the records past it wait for the ISR to grow back", r.high_watermark()),
+                        (Lang::Ko, true) => format!("{} — ISR이 min.insync.replicas보다 작은 동안 멈춤 (3.7부터, KAFKA-15583): 그 뒤의 레코드는 ISR이 다시 커지기를 기다림", r.high_watermark()),
                     } }</dd>
                 </dl>
                 <table class="records" id="followers">

@@ -234,10 +234,15 @@ impl Partition {
             || (self.caught_up(f, now, lag_ms) && !(version.at_least(3, 6) && fenced.contains(&id)))
     }
 
+    /// From 3.7 the high watermark stands still while the ISR is under the effective min
+    /// ISR (KAFKA-15583): what is past it waits for the ISR to grow back.
+    pub fn high_watermark_frozen(&self, version: KafkaVersion) -> bool {
+        version.at_least(3, 7) && self.not_enough_replicas(version)
+    }
+
     /// `maybeIncrementLeaderHW`: the smallest LEO over the leader and the followers that
-    /// hold it (one of unknown position holds it still); it only grows, and from 3.7
-    /// stands still while the ISR is under the effective min ISR. Returns whether it
-    /// moved.
+    /// hold it (one of unknown position holds it still); it only grows, and is not
+    /// frozen. Returns whether it moved.
     pub fn maybe_increment_high_watermark(
         &mut self,
         now: u64,
@@ -248,9 +253,7 @@ impl Partition {
         let mut candidate = self.log.log_end_offset();
         // The candidate is at most the log end: a HW there cannot move (about half the
         // calls, a fetch of a partition with nothing new).
-        if self.high_watermark >= candidate
-            || (version.at_least(3, 7) && self.not_enough_replicas(version))
-        {
+        if self.high_watermark >= candidate || self.high_watermark_frozen(version) {
             return false;
         }
         for (&id, f) in &self.followers {
