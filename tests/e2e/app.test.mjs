@@ -2,7 +2,7 @@
 // changed option has a visible effect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, ARTIFACTS, seek } from './helpers.mjs';
+import { withPage, ARTIFACTS, seek, settled } from './helpers.mjs';
 
 const count = (page, sel) => page.locator(sel).count();
 // A chart's current value (the last closed metrics window) or a total beside it.
@@ -23,8 +23,7 @@ test('loads, plays and reacts to partitions and linger.ms', async () => {
 
     // More partitions: more accumulator rows, and keyed records land in new places.
     await page.selectOption('#partitions', '6');
-    // The run replays to the moment on screen first (in slices when that takes long).
-    await page.waitForFunction(() => document.querySelectorAll('.acc-row').length === 6, null, { timeout: 5_000 }).catch(() => {});
+    await settled(page);
     assert.equal(await count(page, '.acc-row'), 6);
     assert.equal(await count(page, '.broker .log'), 6, 'six leader replicas across the brokers');
 

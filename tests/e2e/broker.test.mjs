@@ -3,7 +3,7 @@
 // value Kafka refuses is refused naming the key, and a release without one does not offer it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, ARTIFACTS, seek, fragment, stateOf, linkOf } from './helpers.mjs';
+import { withPage, ARTIFACTS, seek, settled, fragment, stateOf, linkOf } from './helpers.mjs';
 
 const urp = (page) => page.locator('[data-metric="UnderReplicatedPartitions"]').textContent().then(Number);
 const shrink = (page) => page.evaluate(() => [...document.querySelectorAll('.events ol:not(#narration) li')]
@@ -61,8 +61,7 @@ test('a broker value Kafka refuses, in a link, names the key and Kafka\'s rule; 
     // Set from 3.8 on, dropped when the release goes back to 3.7, which does not offer it.
     await page.selectOption('#log-initial-task-delay-ms', '0');
     await page.selectOption('#kafka-version', '3.7');
-    // The panels follow once the run has replayed to the moment on screen.
-    await page.waitForSelector('#log-initial-task-delay-ms:disabled', { timeout: 5_000 }).catch(() => {});
+    await settled(page);
     assert.equal(await page.isDisabled('#log-initial-task-delay-ms'), true);
     assert.match(await page.locator('#log-initial-task-delay-ms').innerText(), /not in Kafka 3\.7(\.\d+)? \(since 3\.8\)/);
     await page.click('#share');

@@ -3,7 +3,7 @@
 // Kafka's own rule while the run keeps its last valid settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withPage, ARTIFACTS } from './helpers.mjs';
+import { withPage, ARTIFACTS, settled } from './helpers.mjs';
 
 const isSet = (page, id) => page.evaluate((id) =>
   document.querySelector(`#${id}`).closest('label').classList.contains('set'), id);
@@ -45,9 +45,11 @@ test('sections, defaults per version, changes marked, Kafka rules enforced', asy
     for (const [id, value] of [['min-insync-replicas', '2'], ['compression-type', 'lz4'], ['fetch-max-wait-ms', '100']]) {
       assert.equal(await isSet(page, id), false, `${id} starts at its default`);
       await page.selectOption(`#${id}`, value);
+      await settled(page);
       assert.equal(await isSet(page, id), true, `${id} marked once changed`);
     }
     await page.selectOption('#linger-ms', '');
+    await settled(page);
     assert.equal(await isSet(page, 'linger-ms'), false);
 
     // The application's code on the stage follows: the properties set, the send() call.
@@ -56,6 +58,7 @@ test('sections, defaults per version, changes marked, Kafka rules enforced', asy
     assert.match(await code(), /props\.put\("compression\.type", "lz4"\);/);
     assert.match(await code(), /producer\.send\(record, callback\);/);
     await page.selectOption('#send-mode', 'sync');
+    await settled(page);
     assert.match(await code(), /producer\.send\(record\)\.get\(\);/);
     await page.selectOption('#send-mode', 'async');
 

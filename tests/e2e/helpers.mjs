@@ -66,6 +66,13 @@ export const painted = (page) => page.evaluate(() => new Promise((done) => {
   setTimeout(() => requestAnimationFrame(() => setTimeout(done, 0)), 0);
 }));
 
+/** Resolves once a settings change shows: the run replays to the moment on screen first,
+ * in slices when that takes long, and the panels follow the settings of the run shown. */
+export const settled = async (page) => {
+  await painted(page);
+  await page.waitForFunction(() => !document.querySelector('#catching-up')?.textContent);
+};
+
 /** Moves the scrubber to virtual time `t` (ms), as dragging it does, and resolves once
  * the run is there (a seek that takes long goes on in tasks, saying so meanwhile). */
 export const seek = async (page, t) => {
@@ -74,6 +81,5 @@ export const seek = async (page, t) => {
     s.value = String(t);
     s.dispatchEvent(new Event('input', { bubbles: true }));
   }, t);
-  await painted(page);
-  await page.waitForFunction(() => !document.querySelector('#catching-up').textContent);
+  await settled(page);
 };
