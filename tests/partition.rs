@@ -177,7 +177,28 @@ fn isr_expansion() {
 }
 
 #[test]
-fn retry_shrink_isr_and_no_expansion_when_update_fails() {
+fn retry_shrink_isr() {
+    // PT.testRetryShrinkIsr (broker.md case 9): follower 1 never fetches; the shrink to [0]
+    // is answered NETWORK_EXCEPTION, stays pending (the AlterPartitionManager resends it),
+    // and the maximal ISR holds the high watermark at 0 until the controller commits it.
+    let mut p = leader(&[0, 1], 1);
+    append(&mut p, 10, 0);
+    let shrunk = p.maybe_shrink_isr(LAG + 1, LAG).expect("1 is out of sync");
+    assert_eq!(shrunk, vec![0]);
+    propose(&mut p, shrunk);
+    assert_eq!(
+        p.alter_partition_response(Err(Errors::NetworkException)),
+        None
+    );
+    assert_eq!(p.pending_isr, Some(vec![0]), "still in flight");
+    assert_eq!(p.maximal_isr(), vec![0, 1]);
+    assert_eq!(hw(&mut p, LAG + 2), 0);
+    assert_eq!(commit(&mut p), Some(vec![0]));
+    assert_eq!(hw(&mut p, LAG + 3), 10);
+}
+
+#[test]
+fn no_expansion_when_the_update_fails() {
     // PT.testIsrNotExpandedIfUpdateFails: INVALID_UPDATE_VERSION leaves the change pending
     // until new metadata; INELIGIBLE_REPLICA returns to the committed state.
     let mut p = leader_with_isr(&[0, 1], &[0], 1);
