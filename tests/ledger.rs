@@ -5,6 +5,7 @@
 //! records let go once settled without changing a count.
 
 use kafka_lab::ledger::Ledger;
+use kafka_lab::trace::TraceEvent;
 use kafka_lab::{Scenario, Simulation};
 use std::path::PathBuf;
 
@@ -93,4 +94,43 @@ fn a_bounded_run_lets_settled_records_go_and_keeps_every_count() {
     let consumed = &bounded.consumers()[0].records;
     assert!(consumed.len() - consumed.start() <= 1_125);
     assert_eq!(consumed.len(), whole.consumers()[0].records.len());
+}
+
+#[test]
+fn acks_0_records_on_the_wire_are_not_lost_only_those_whose_request_is() {
+    // acks=0 completes a send once its request is written: for the network's 20 ms the
+    // record is acknowledged and in no log. Lost only once its request is: here one, of a
+    // batch of two, at 1.5 s.
+    let json = r#"{"seed":3,"kafka_version":"4.0","brokers":3,
+        "topics":[{"name":"t","partitions":3,"replication_factor":3}],
+        "producers":[{"name":"p","config":{"acks":"0","linger.ms":"20"}}],
+        "actions":[{"at_ms":0,"action":"send","producer":"p","topic":"t","keys":["a","b","c"],"value_bytes":50,"count":300,"interval_ms":10},
+                   {"at_ms":1500,"action":"drop_requests","broker":0,"count":1}],
+        "until_ms":4000,"network":{"latency_ms":20}}"#;
+    let scenario = Scenario::from_json(json).expect("valid");
+    let mut sim = Simulation::new(&scenario).expect("valid");
+    sim.record_trace();
+    let (mut dropped, mut seen) = (0, 0);
+    while sim.step() {
+        let fresh = Ledger::of(&sim);
+        assert_eq!(Ledger::tracked(&sim), fresh, "{}", sim.now());
+        dropped += sim
+            .trace()
+            .iter_from(seen)
+            .filter(|(_, e)| matches!(e, TraceEvent::RequestDropped { .. }))
+            .count();
+        seen = sim.trace().len();
+        if dropped == 0 {
+            assert_eq!(
+                fresh.lost,
+                0,
+                "nothing lost before the drop, at {}",
+                sim.now()
+            );
+        }
+    }
+    let ledger = Ledger::of(&sim);
+    assert_eq!(dropped, 1);
+    assert!(ledger.lost > 0 && ledger.lost <= 2, "{ledger:?}");
+    assert_eq!(ledger.acked + ledger.pending, 300);
 }

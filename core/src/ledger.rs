@@ -3,10 +3,11 @@
 //! apart (issue 4 §6; the seed's §6).
 
 use crate::chunked::{Chunked, Iter};
+use crate::config::Acks;
 use crate::metadata::TopicPartition;
 use crate::metrics::LedgerCounts;
-use crate::net::TransactionResult;
-use crate::producer::{KafkaProducer, Outcome};
+use crate::net::{Node, Payload, TransactionResult};
+use crate::producer::Outcome;
 use crate::sim::Simulation;
 use crate::vec_map::VecMap;
 
@@ -93,6 +94,24 @@ pub fn fates(sim: &Simulation) -> Vec<Vec<RecordFate>> {
     fates
 }
 
+/// The records of `acks=0` produce requests still on the wire. Kafka completes such a
+/// send once its request is written to the socket, so they count as acknowledged; they
+/// may yet reach the log, so they are not lost, not yet.
+fn on_the_wire(sim: &Simulation) -> impl Iterator<Item = Key> + '_ {
+    sim.network().in_flight().flat_map(|m| {
+        let batches = match (m.from, &m.payload) {
+            (Node::Producer(p), Payload::Produce(r)) if r.acks == Acks::None => {
+                Some((p, &r.batches))
+            }
+            _ => None,
+        };
+        batches.into_iter().flat_map(|(p, batches)| {
+            let records = batches.iter().flat_map(|b| &b.records);
+            records.map(move |r| (p, r.send_index))
+        })
+    })
+}
+
 /// Each partition's committed log start offset.
 fn committed_log_starts(sim: &Simulation) -> VecMap<TopicPartition, u64> {
     sim.controller()
@@ -108,7 +127,7 @@ impl Ledger {
     pub fn tracked(sim: &Simulation) -> Ledger {
         let mut tracker = sim.sampler().tracker().clone();
         tracker.update(sim);
-        tracker.ledger(sim.producers())
+        tracker.ledger(sim)
     }
 
     /// The ledger counted afresh from every committed log and every send.
@@ -117,8 +136,10 @@ impl Ledger {
         let mut ledger = Ledger::default();
         // An acknowledged offset below its committed log's start was deleted by retention.
         let starts = committed_log_starts(sim);
+        let wire: Vec<Key> = on_the_wire(sim).collect();
         for (p, fates) in sim.producers().iter().zip(&fates) {
-            for (s, &fate) in p.sends.iter().zip(fates) {
+            for ((i, s), &fate) in p.sends.iter().enumerate().zip(fates) {
+                let key = (p.id, (p.sends.start() + i) as u32);
                 ledger.records += 1;
                 match s.outcome {
                     Outcome::Acked => {
@@ -134,7 +155,7 @@ impl Ledger {
                         });
                         if fate.copies == 0 && deleted {
                             ledger.expired += 1;
-                        } else if fate.copies == 0 {
+                        } else if fate.copies == 0 && !wire.contains(&key) {
                             ledger.lost += 1;
                         }
                     }
@@ -342,30 +363,40 @@ pub struct LedgerTracker {
 }
 
 impl LedgerTracker {
-    pub fn counts(&self) -> LedgerCounts {
+    pub fn counts(&self, sim: &Simulation) -> LedgerCounts {
         LedgerCounts {
-            lost: self.counts.lost,
+            lost: self.lost(sim),
             duplicated: self.counts.duplicated,
             reordered: self.counts.reordered,
         }
     }
 
     /// The whole ledger: `records` and `pending` from the producers' sends.
-    pub fn ledger(&self, producers: &[KafkaProducer]) -> Ledger {
+    pub fn ledger(&self, sim: &Simulation) -> Ledger {
         let c = self.counts;
-        let records: u64 = producers.iter().map(|p| p.sends.len() as u64).sum();
+        let records: u64 = sim.producers().iter().map(|p| p.sends.len() as u64).sum();
         Ledger {
             records,
             acked: c.acked,
             failed: c.failed,
             pending: records - c.acked - c.failed,
-            lost: c.lost,
+            lost: self.lost(sim),
             expired: c.expired,
             duplicated: c.duplicated,
             reordered: c.reordered,
             failed_but_written: c.failed_but_written,
             aborted: c.aborted,
         }
+    }
+
+    /// The records counted lost, less those only on the wire (`on_the_wire`).
+    fn lost(&self, sim: &Simulation) -> u64 {
+        let slot = |(p, i): Key| self.slots.get(p as usize)?.get(i as usize);
+        let on_the_wire = on_the_wire(sim)
+            .filter_map(slot)
+            .filter(|s| s.outcome == Outcome::Acked && s.copies == 0 && s.deleted == 0)
+            .count();
+        self.counts.lost - on_the_wire as u64
     }
 
     /// Changes a record's slot, keeping the counts; one let go is left alone.

@@ -247,7 +247,7 @@ impl Sampler {
             .count() as u32;
         self.under_replicated.push(k, urp);
         self.tracker.update(sim);
-        self.ledger.push(k, self.tracker.counts());
+        self.ledger.push(k, self.tracker.counts(sim));
         self.closed += 1;
     }
 }
