@@ -32,7 +32,7 @@ impl Entry {
 
 /// Every lesson, in the order of the notes' chapters; a test keeps each entry equal to
 /// its file.
-pub const INDEX: [Entry; 11] = [
+pub const INDEX: [Entry; 12] = [
     entry(
         "design",
         "1",
@@ -50,6 +50,12 @@ pub const INDEX: [Entry; 11] = [
         "2.3",
         "acks=1 and a leader crash",
         "acks=1 과 리더 장애",
+    ),
+    entry(
+        "acks0",
+        "2.3.3",
+        "acks=0: no answer at all",
+        "acks=0: 응답이 전혀 없음",
     ),
     entry(
         "min-isr",
@@ -293,10 +299,11 @@ mod tests {
 
     /// Each lesson's trace hash, pinned: a change of behaviour under a lesson shows up as
     /// a deliberate diff here (and its script is read again).
-    const GOLDEN: [(&str, &str); 11] = [
+    const GOLDEN: [(&str, &str); 12] = [
         ("design", "a088a6a36942ce40"),
         ("options", "b19e10346937ccda"),
         ("acks", "214b67a3e6beac1a"),
+        ("acks0", "cf4b5644fd70ff94"),
         ("min-isr", "a14d66dd66b0145a"),
         ("send-modes", "5fea0337a056ff96"),
         ("partitioner", "cdd8827634c5442b"),
@@ -411,6 +418,69 @@ mod tests {
             (ledger.lost, ledger.duplicated, ledger.reordered),
             (0, 0, 0)
         );
+    }
+
+    /// What the acks0 lesson says at each step is what its run does, and what it says of
+    /// acks=1 is what that run does.
+    #[test]
+    fn the_acks0_lesson_says_what_its_run_does() {
+        use crate::workload::Setting;
+        use kafka_lab::ledger::Ledger;
+        use kafka_lab::trace::TraceEvent;
+        let lesson = all().into_iter().find(|l| l.id == "acks0").unwrap();
+        let at: Vec<u64> = lesson.steps.iter().map(|s| s.at_ms).collect();
+        let workload = lesson.workload().unwrap();
+        let mut sim = Simulation::new(&workload.scenario()).unwrap();
+        sim.record_trace();
+        let count = |sim: &Simulation, what: &dyn Fn(&TraceEvent) -> bool| {
+            sim.trace().iter().filter(|(_, e)| what(e)).count()
+        };
+        // No request is ever in flight, and no response comes.
+        sim.run_until(at[1]);
+        let sender = &sim.producers()[0].sender;
+        assert!(sender.in_flight.values().all(|q| q.is_empty()));
+        assert!(Ledger::of(&sim).acked > 50);
+        // The lost request's 2 records: acknowledged, in no log, never retried.
+        sim.run_until(at[2]);
+        assert_eq!(
+            count(&sim, &|e| matches!(
+                e,
+                TraceEvent::RequestDropped { broker: 0, .. }
+            )),
+            1
+        );
+        assert_eq!(Ledger::of(&sim).lost, 2);
+        sim.run();
+        let ledger = Ledger::of(&sim);
+        assert_eq!((ledger.lost, ledger.duplicated), (2, 0));
+        assert_eq!(
+            count(&sim, &|e| matches!(e, TraceEvent::BatchRetried { .. })),
+            0
+        );
+        // Every send completed with offset -1: no answer carried one.
+        assert_eq!(
+            count(
+                &sim,
+                &|e| matches!(e, TraceEvent::BatchCompleted { base_offset, .. } if *base_offset != -1)
+            ),
+            0
+        );
+        // acks=1: the lost request times out after 30 s and is sent again; nothing lost.
+        let acks1 = workload
+            .with(&Setting::Producer("acks".into(), "1".into()))
+            .unwrap();
+        let mut sim = Simulation::new(&acks1.scenario()).unwrap();
+        sim.record_trace();
+        sim.run();
+        assert!(sim.trace().iter().any(|(t, e)| *t > 31_000
+            && matches!(
+                e,
+                TraceEvent::BatchRetried {
+                    error: "REQUEST_TIMED_OUT",
+                    ..
+                }
+            )));
+        assert_eq!(Ledger::of(&sim).lost, 0);
     }
 
     #[test]
