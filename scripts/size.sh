@@ -27,8 +27,12 @@ BUDGET=$((250 * 1024))
 # broker configs settable in the app, in links and files (the Broker panel, and
 # replica.lag.time.max.ms a config rather than a constant: 1.8 KB), producer state expiry
 # with its timer, event sentence and fact (producer.id.expiration.ms: 2.3 KB), and the wide
-# page's layout with no empty band above the metrics (0.3 KB of CSS).
-CEILING=$((493 * 1024))
+# page's layout with no empty band above the metrics (0.3 KB of CSS). Raised to 494 KB in
+# session 28, 0.65 KB in all, for fidelity and teachers: the ledger no longer counting an
+# acks=0 record on the wire as lost, the inspector saying a high watermark is frozen under
+# min.insync.replicas (3.7+), two more lessons in the picker, and a lesson's caption kept
+# in view on wide screens.
+CEILING=$((494 * 1024))
 total=0
 for f in www/pkg/kafka_lab_web_bg.wasm www/pkg/kafka_lab_web.js www/main.js www/style.css; do
   n=$(gzip -9 -c "$f" | wc -c)
