@@ -30,7 +30,8 @@ pub struct Ledger {
     pub acked: u64,
     pub failed: u64,
     pub pending: u64,
-    /// Acknowledged, yet in no committed log.
+    /// Acknowledged, yet in no committed log (an `acks=0` record whose request is still
+    /// on the wire is not lost yet).
     pub lost: u64,
     /// Acknowledged, and deleted since by retention (below the log start offset): gone
     /// as Kafka meant, not lost. The other counts are over what the logs still hold.
