@@ -101,7 +101,10 @@ pub fn fates(sim: &Simulation) -> Vec<Vec<RecordFate>> {
 fn on_the_wire(sim: &Simulation) -> impl Iterator<Item = Key> + '_ {
     // Most runs have no acks=0 producer: then the network is not looked through.
     let acks_0 = sim.producers().iter().any(|p| p.config.acks == Acks::None);
-    let messages = sim.network().in_flight().filter(move |_| acks_0);
+    let messages = sim
+        .network()
+        .in_flight()
+        .take(if acks_0 { usize::MAX } else { 0 });
     messages.flat_map(|m| {
         let batches = match (m.from, &m.payload) {
             (Node::Producer(p), Payload::Produce(r)) if r.acks == Acks::None => {
