@@ -97,15 +97,13 @@ pub fn fates(sim: &Simulation) -> Vec<Vec<RecordFate>> {
 
 /// The records of `acks=0` produce requests still on the wire. Kafka completes such a
 /// send once its request is written to the socket, so they count as acknowledged; they
-/// may yet reach the log, so they are not lost, not yet.
-fn on_the_wire(sim: &Simulation) -> impl Iterator<Item = Key> + '_ {
-    // Most runs have no acks=0 producer: then the network is not looked through.
-    let acks_0 = sim.producers().iter().any(|p| p.config.acks == Acks::None);
-    let messages = sim
-        .network()
-        .in_flight()
-        .take(if acks_0 { usize::MAX } else { 0 });
-    messages.flat_map(|m| {
+/// may yet reach the log, so they are not lost, not yet. None without an `acks=0`
+/// producer (most runs): then the network is not looked through.
+fn on_the_wire(sim: &Simulation) -> Option<impl Iterator<Item = Key> + '_> {
+    if !sim.producers().iter().any(|p| p.config.acks == Acks::None) {
+        return None;
+    }
+    Some(sim.network().in_flight().flat_map(|m| {
         let batches = match (m.from, &m.payload) {
             (Node::Producer(p), Payload::Produce(r)) if r.acks == Acks::None => {
                 Some((p, &r.batches))
@@ -116,7 +114,7 @@ fn on_the_wire(sim: &Simulation) -> impl Iterator<Item = Key> + '_ {
             let records = batches.iter().flat_map(|b| &b.records);
             records.map(move |r| (p, r.send_index))
         })
-    })
+    }))
 }
 
 /// Each partition's committed log start offset.
@@ -143,7 +141,7 @@ impl Ledger {
         let mut ledger = Ledger::default();
         // An acknowledged offset below its committed log's start was deleted by retention.
         let starts = committed_log_starts(sim);
-        let wire: Vec<Key> = on_the_wire(sim).collect();
+        let wire: Vec<Key> = on_the_wire(sim).into_iter().flatten().collect();
         for (p, fates) in sim.producers().iter().zip(&fates) {
             for ((i, s), &fate) in p.sends.iter().enumerate().zip(fates) {
                 let key = (p.id, (p.sends.start() + i) as u32);
@@ -398,8 +396,11 @@ impl LedgerTracker {
 
     /// The records counted lost, less those only on the wire (`on_the_wire`).
     fn lost(&self, sim: &Simulation) -> u64 {
+        let Some(wire) = on_the_wire(sim) else {
+            return self.counts.lost;
+        };
         let slot = |(p, i): Key| self.slots.get(p as usize)?.get(i as usize);
-        let on_the_wire = on_the_wire(sim)
+        let on_the_wire = wire
             .filter_map(slot)
             .filter(|s| s.outcome == Outcome::Acked && s.copies == 0 && s.deleted == 0)
             .count();
