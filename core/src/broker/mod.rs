@@ -1550,23 +1550,31 @@ impl Broker {
 
     /// When this broker next has something to do on its own.
     pub fn next_timeout(&self) -> Option<u64> {
-        let next = self
-            .delayed_produce
-            .iter()
-            .map(|d| d.deadline)
-            .chain(self.delayed_fetch.iter().map(|d| d.deadline))
-            .chain(self.fetchers.values().map(|f| match f {
+        // Plain loops: a chain of six iterators was folded inline or not as the compiler
+        // weighed the rest of the module, a 1 % swing of a whole run.
+        let mut next = None;
+        let mut at = |t: u64| next = Some(next.map_or(t, |n: u64| n.min(t)));
+        for d in &self.delayed_produce {
+            at(d.deadline);
+        }
+        for d in &self.delayed_fetch {
+            at(d.deadline);
+        }
+        for f in self.fetchers.values() {
+            at(match f {
                 Fetcher::InFlight { deadline, .. } => *deadline,
                 Fetcher::Backoff { until } => *until,
-            }))
-            .chain(self.leads_replicated.then_some(self.next_isr_check_ms))
-            .chain(self.next_retention_check_ms)
-            .chain(
-                self.verifying
-                    .values()
-                    .map(|v| v.retry_at.unwrap_or(v.deadline)),
-            )
-            .min();
+            });
+        }
+        if self.leads_replicated {
+            at(self.next_isr_check_ms);
+        }
+        if let Some(t) = self.next_retention_check_ms {
+            at(t);
+        }
+        for v in self.verifying.values() {
+            at(v.retry_at.unwrap_or(v.deadline));
+        }
         // The producers' expiry is looked up only when it may come first.
         if next.is_some_and(|t| self.earliest_producer_expiration_ms().is_none_or(|e| t < e)) {
             return next;
