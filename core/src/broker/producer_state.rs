@@ -61,6 +61,14 @@ impl ProducerStateEntry {
 
     /// `maybeUpdateProducerEpoch`: a new epoch forgets the old one's batches, so its
     /// first batch must have sequence 0.
+    /// When `isProducerExpired` first holds for it: its last write plus `expiration_ms`;
+    /// never while it has a transaction open here.
+    fn expires_at(&self, expiration_ms: u64) -> Option<u64> {
+        self.current_txn_first_offset
+            .is_none()
+            .then_some(self.last_timestamp + expiration_ms)
+    }
+
     fn maybe_update_epoch(&mut self, epoch: i16) {
         if self.epoch != epoch {
             self.epoch = epoch;
@@ -429,8 +437,7 @@ impl ProducerStateManager {
     pub fn next_expiration_ms(&self, expiration_ms: u64) -> Option<u64> {
         self.producers
             .values()
-            .filter(|e| e.current_txn_first_offset.is_none())
-            .map(|e| e.last_timestamp + expiration_ms)
+            .filter_map(|e| e.expires_at(expiration_ms))
             .min()
     }
 
@@ -445,8 +452,7 @@ impl ProducerStateManager {
         mut expired: impl FnMut(i64, u64),
     ) {
         self.producers.retain(|&id, e| {
-            let keep = e.current_txn_first_offset.is_some()
-                || now.saturating_sub(e.last_timestamp) < expiration_ms;
+            let keep = e.expires_at(expiration_ms).is_none_or(|t| now < t);
             if !keep {
                 expired(id, e.last_timestamp);
             }
